@@ -13,6 +13,8 @@ export const DomainTag = {
   SORTITION: keccak256(toBytes("checkernet.v1.sortition")),
   PROOF_OF_POSSESSION: keccak256(toBytes("checkernet.v1.pop")),
   PEER_BINDING: keccak256(toBytes("checkernet.v1.peer-binding")),
+  REPORT_COMMITTEE: keccak256(toBytes("checkernet.v1.report-committee")),
+  EPOCH_SEED: keccak256(toBytes("checkernet.v1.epoch-seed")),
 } as const;
 
 /** keccak256(abi.encode(NETWORK_TAG, chainId, verifyingContract)): mixed into every signing root. */
