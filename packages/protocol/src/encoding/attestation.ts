@@ -23,17 +23,20 @@ export const ATTESTATION_ABI = [
   },
 ] as const;
 
-function attestationFromFields(codec: string, f: {
-  epoch: bigint;
-  provider: Hex;
-  checker: Hex;
-  kind: number;
-  result: number;
-  latencyP50Us: number;
-  latencyP95Us: number;
-  throughput: bigint;
-  transcriptHash: Hex;
-}): Attestation {
+function attestationFromFields(
+  codec: string,
+  f: {
+    epoch: bigint;
+    provider: Hex;
+    checker: Hex;
+    kind: number;
+    result: number;
+    latencyP50Us: number;
+    latencyP95Us: number;
+    throughput: bigint;
+    transcriptHash: Hex;
+  },
+): Attestation {
   checkRange(codec, "kind", f.kind, 0, 2);
   checkRange(codec, "result", f.result, 0, 2);
   checkRange(codec, "latencyP95Us", f.latencyP95Us, f.latencyP50Us, UINT32_MAX);
@@ -61,15 +64,19 @@ export const attestationCodec = defineCodec({
 export const SIGNED_ATTESTATION_ABI = [
   {
     type: "tuple",
-    components: [...ATTESTATION_ABI[0].components.map((c) => ({ ...c })), { name: "signature", type: "bytes" }, { name: "vrfProof", type: "bytes" }],
+    components: [
+      ...ATTESTATION_ABI[0].components.map((c) => ({ ...c })),
+      { name: "signature", type: "bytes" },
+      { name: "vrfProof", type: "bytes" },
+    ],
   },
 ] as const;
 
 /** The gossip payload of the attestation topic. */
 export const signedAttestationCodec = defineCodec({
   name: "SignedAttestation",
-  // 9 static words + 2 offsets + 2 × (length word + 96 bytes)
-  maxBytes: 11 * 32 + 2 * (32 + 96),
+  // tuple offset + 9 static words + 2 offsets + 2 × (length word + 96 bytes)
+  maxBytes: 12 * 32 + 2 * (32 + 96),
   abi: [
     {
       type: "tuple",
@@ -88,7 +95,8 @@ export const signedAttestationCodec = defineCodec({
       ],
     },
   ] as const,
-  toAbi: (s: SignedAttestation) => [{ ...s.attestation, signature: s.signature, vrfProof: s.vrfProof }] as const,
+  toAbi: (s: SignedAttestation) =>
+    [{ ...s.attestation, signature: s.signature, vrfProof: s.vrfProof }] as const,
   fromAbi: ([f]) => {
     checkLength("SignedAttestation", "signature", f.signature, 96);
     checkLength("SignedAttestation", "vrfProof", f.vrfProof, 96);

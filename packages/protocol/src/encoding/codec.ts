@@ -1,11 +1,5 @@
 import type { AbiParameter, AbiParametersToPrimitiveTypes } from "abitype";
-import {
-  decodeAbiParameters,
-  encodeAbiParameters,
-  type Hex,
-  hexToBytes,
-  bytesToHex,
-} from "viem";
+import { bytesToHex, decodeAbiParameters, encodeAbiParameters, type Hex, hexToBytes } from "viem";
 import { DecodeError, DecodeErrorCode } from "../errors.ts";
 
 /**
@@ -71,9 +65,13 @@ export function defineCodec<T, const P extends readonly AbiParameter[]>(spec: Co
       try {
         again = encode(value);
       } catch (cause) {
-        throw new DecodeError(DecodeErrorCode.MALFORMED, `${spec.name} holds values that cannot be re-encoded`, {
-          reason: (cause as Error).message.split("\n")[0],
-        });
+        throw new DecodeError(
+          DecodeErrorCode.MALFORMED,
+          `${spec.name} holds values that cannot be re-encoded`,
+          {
+            reason: (cause as Error).message.split("\n")[0],
+          },
+        );
       }
       if (!equalBytes(again, bytes)) {
         throw new DecodeError(DecodeErrorCode.NON_CANONICAL, `${spec.name} is not in canonical form`, {
@@ -93,7 +91,13 @@ export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /** Checks a decoded integer field lies in [min, max]; used inside `fromAbi`. */
-export function checkRange(codec: string, field: string, value: number | bigint, min: number | bigint, max: number | bigint): void {
+export function checkRange(
+  codec: string,
+  field: string,
+  value: number | bigint,
+  min: number | bigint,
+  max: number | bigint,
+): void {
   if (value < min || value > max) {
     throw new DecodeError(DecodeErrorCode.OUT_OF_RANGE, `${codec}.${field} is out of range`, {
       field,

@@ -31,7 +31,9 @@ export interface ResultLeaf {
   accusers: Address[];
 }
 
-export function resultLeafValues(leaf: ResultLeaf): [Address, number, number, number, number, number, bigint, Address[]] {
+export function resultLeafValues(
+  leaf: ResultLeaf,
+): [Address, number, number, number, number, number, bigint, Address[]] {
   return [
     leaf.provider,
     leaf.verdict,
