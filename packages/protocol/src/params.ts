@@ -14,7 +14,12 @@ export interface ProtocolParams {
   reportQuorumBps: number;
   /** Attestations needed before any verdict other than INCONCLUSIVE. */
   minAttestations: number;
-  /** A provider FAILs when failing attestations are strictly above this fraction (bps) of its attestations. Two thirds: a lying minority below one third cannot flip a verdict. */
+  /**
+   * A provider FAILs when failing attestation weight (seats) is strictly above this fraction (bps) of its total
+   * weight. 6666, the largest bps value not above two thirds: slashing an honest provider then needs more than
+   * 66.66% lying weight, and shielding a cheater needs at least 33.34%, so a lying minority below one third flips
+   * neither way (6667 would let exactly 1/3 - ε shield; docs/PARAMETERS.md).
+   */
   failureQuorumBps: number;
   /** Number of aggregator candidates ranked per epoch (1 leader + backups that step in on timeout). */
   aggregatorBackups: number;
@@ -40,6 +45,22 @@ export interface ProtocolParams {
   matmulSize: number;
   /** Blocks a checker queries per VRAM challenge. */
   vramSampledBlocks: number;
+  /**
+   * Share (bps) of each epoch spent in the checking phase; attestations are published only after it, so
+   * revealing one seat does not warn a checker's other providers. 60%: 9 of 15 minutes in production, and the
+   * remaining 40% leaves room for gossip, one aggregator timeout per backup and the co-signing round.
+   */
+  checkingPhaseBps: number;
+  /**
+   * Median p50 round trip (µs) at or below which latency costs a provider no score. 100 ms: a same-continent
+   * RTT is 10-60 ms and an intercontinental one 100-250 ms, so a provider is not punished for where checkers sit.
+   */
+  scoreLatencyTargetUs: number;
+  /**
+   * Weight (bps) of latency in scoreBps; the rest is the passing fraction. 20%: latency is noisy and
+   * checker-location dependent, correctness and liveness are what the network sells.
+   */
+  scoreLatencyWeightBps: number;
 }
 
 export const DEFAULT_PARAMS: Readonly<ProtocolParams> = Object.freeze({
@@ -48,7 +69,7 @@ export const DEFAULT_PARAMS: Readonly<ProtocolParams> = Object.freeze({
   reportCommitteeSize: 16,
   reportQuorumBps: 6_667,
   minAttestations: 3,
-  failureQuorumBps: 6_667,
+  failureQuorumBps: 6_666,
   aggregatorBackups: 3,
   epochRewardPool: 1_000n * 10n ** 18n,
   providerShareBps: 7_000,
@@ -61,6 +82,9 @@ export const DEFAULT_PARAMS: Readonly<ProtocolParams> = Object.freeze({
   matmulSampledRows: 4,
   matmulSize: 1024,
   vramSampledBlocks: 16,
+  checkingPhaseBps: 6_000,
+  scoreLatencyTargetUs: 100_000,
+  scoreLatencyWeightBps: 2_000,
 });
 
 export function withParams(overrides: Partial<ProtocolParams> = {}): ProtocolParams {
