@@ -61,6 +61,47 @@ export interface ProtocolParams {
    * checker-location dependent, correctness and liveness are what the network sells.
    */
   scoreLatencyWeightBps: number;
+  // --- challenge workloads (src/challenges/, docs/protocol/challenges.md) ---
+  /**
+   * Share (bps) of a latency run's pings that may go unanswered before the run is a TIMEOUT. 25%: two of the
+   * default eight may be lost to a congested path without accusing the provider; more is not a live node.
+   */
+  latencyMaxLostBps: number;
+  /**
+   * p95 RTT (µs) above which a provider FAILs the liveness rule. 750 ms: the longest pair in the region table
+   * (São Paulo to Singapore, ~16,000 km) measures ~330 ms on the public internet, so this is more than twice
+   * any honest path, while a stalled or swapping node exceeds it.
+   */
+  latencyMaxP95Us: number;
+  /**
+   * Spacing (ms) of scheduled pings; ping i leaves at i·interval plus a seeded jitter in [0, interval/2), so a
+   * provider cannot predict when the next one comes. 200 ms: eight pings take under two seconds.
+   */
+  pingIntervalMs: number;
+  /** How long (ms) a checker waits for one pong before counting it lost. 2 s: over twice `latencyMaxP95Us`. */
+  pingTimeoutMs: number;
+  /**
+   * Largest matmul n any codec or verifier accepts. 8192: 5.5·10^11 multiply-accumulates (~0.6 ms on an H100 at
+   * datasheet rate), 32 KiB rows, and int32 cannot overflow below n = 131072 (|a·b| ≤ 2^14).
+   */
+  matmulMaxSize: number;
+  /** Largest number of rows one MatmulOpen may ask for (codec bound). 64: 16× the default sample. */
+  matmulMaxSampledRows: number;
+  /**
+   * Bytes per VRAM block. 256 KiB: regenerating one takes 8192 sequential keccak permutations, 4.25× the 1928
+   * needed to hash it, and a checker regenerates `vramSampledBlocks` of them (~1.5 s in JavaScript).
+   */
+  vramBlockSize: number;
+  /**
+   * Sequential steps of a VRAM walk (each step hashes one block chosen by the previous digest). 128: the walk
+   * takes a non-storing provider 5.25× the honest time, a margin above the deadline of ~270 ms at a GPU class's
+   * host rate (docs/protocol/challenges.md, "VRAM deadline").
+   */
+  vramWalkSteps: number;
+  /** Fraction (bps) of the claimed VRAM a provider fills with blocks. 90%: leaves room for the CUDA context and matmul buffers. */
+  vramFillBps: number;
+  /** Share (bps) of (epoch, provider) pairs whose workload is MATMUL; the rest get VRAM. Even split by default. */
+  matmulShareBps: number;
 }
 
 export const DEFAULT_PARAMS: Readonly<ProtocolParams> = Object.freeze({
@@ -85,6 +126,16 @@ export const DEFAULT_PARAMS: Readonly<ProtocolParams> = Object.freeze({
   checkingPhaseBps: 6_000,
   scoreLatencyTargetUs: 100_000,
   scoreLatencyWeightBps: 2_000,
+  latencyMaxLostBps: 2_500,
+  latencyMaxP95Us: 750_000,
+  pingIntervalMs: 200,
+  pingTimeoutMs: 2_000,
+  matmulMaxSize: 8_192,
+  matmulMaxSampledRows: 64,
+  vramBlockSize: 262_144,
+  vramWalkSteps: 128,
+  vramFillBps: 9_000,
+  matmulShareBps: 5_000,
 });
 
 export function withParams(overrides: Partial<ProtocolParams> = {}): ProtocolParams {
