@@ -1,0 +1,196 @@
+import { attestationSigningRoot, signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
+import { DecodeError } from "@checkernet/protocol/errors";
+import { committeeSeats, providerTicket, sortitionMessage, vrfOutput } from "@checkernet/protocol/sortition";
+import type { NetworkDomain, SignedAttestation } from "@checkernet/protocol/types";
+import { bytesToHex, type Hex, hexToBytes } from "viem";
+import type { BlsBatchVerifier } from "../bls/batchVerifier.ts";
+import type { EpochClock } from "../clock.ts";
+import { AttestationError, AttestationErrorCode } from "../errors/attestationError.ts";
+import { GossipAction } from "../errors/gossipValidation.ts";
+import type { KeyDirectory } from "../keyDirectory.ts";
+import type { SeenAttestations } from "../seenCache.ts";
+import type { EpochContext } from "../sortition.ts";
+
+/** Acceptance window, in the manner of Lodestar's ATTESTATION_PROPAGATION_SLOT_RANGE. */
+export const ATTESTATION_LIMITS = {
+  /** Attestations are published at the end of the checking phase and aggregated in the next epoch: two epochs back cover a slow aggregator. */
+  pastEpochs: 2n,
+  /** MAXIMUM_GOSSIP_CLOCK_DISPARITY of the Ethereum p2p spec (500 ms). */
+  clockDisparityMs: 500,
+} as const;
+
+export interface AttestationValidationContext {
+  domain: NetworkDomain;
+  clock: EpochClock;
+  keys: KeyDirectory;
+  seen: SeenAttestations;
+  verifier: BlsBatchVerifier;
+  /** Expected committee size k (ProtocolParams.committeeSize). */
+  committeeSize: number;
+  epochs: EpochContext;
+  /** VRF proofs already verified, by `${epoch}:${checker}:${proof}`: one BLS check per checker per epoch. */
+  verifiedVrf?: Set<string>;
+}
+
+export interface ValidatedAttestation {
+  signed: SignedAttestation;
+  signingRoot: Hex;
+  seats: number;
+}
+
+/**
+ * Gossip validation of one SignedAttestation, cheapest checks first and the
+ * two BLS checks (VRF proof, attestation signature) batched at the end.
+ */
+export async function validateGossipAttestation(
+  ctx: AttestationValidationContext,
+  data: Uint8Array,
+): Promise<ValidatedAttestation> {
+  // [REJECT] The message is no larger than the SignedAttestation codec's limit.
+  if (data.length > signedAttestationCodec.maxBytes) {
+    throw new AttestationError(GossipAction.REJECT, {
+      code: AttestationErrorCode.OVERSIZED,
+      size: data.length,
+      maxBytes: signedAttestationCodec.maxBytes,
+    });
+  }
+
+  // [REJECT] The message is the canonical encoding of a SignedAttestation.
+  let signed: SignedAttestation;
+  try {
+    signed = signedAttestationCodec.decode(data);
+  } catch (e) {
+    const reason = e instanceof DecodeError ? e.code : "DECODE_ERROR";
+    throw new AttestationError(GossipAction.REJECT, { code: AttestationErrorCode.INVALID_ENCODING, reason });
+  }
+  const att = signed.attestation;
+
+  // [IGNORE] attestation.epoch <= current epoch (with MAXIMUM_GOSSIP_CLOCK_DISPARITY).
+  const latest = ctx.clock.currentEpoch(ATTESTATION_LIMITS.clockDisparityMs);
+  if (att.epoch > latest) {
+    throw new AttestationError(GossipAction.IGNORE, {
+      code: AttestationErrorCode.FUTURE_EPOCH,
+      epoch: att.epoch,
+      currentEpoch: ctx.clock.currentEpoch(),
+    });
+  }
+  // [IGNORE] attestation.epoch + ATTESTATION_LIMITS.pastEpochs >= current epoch.
+  const current = ctx.clock.currentEpoch(-ATTESTATION_LIMITS.clockDisparityMs);
+  if (att.epoch + ATTESTATION_LIMITS.pastEpochs < current) {
+    throw new AttestationError(GossipAction.IGNORE, {
+      code: AttestationErrorCode.STALE_EPOCH,
+      epoch: att.epoch,
+      currentEpoch: current,
+    });
+  }
+
+  const signingRoot = bytesToHex(attestationSigningRoot(att, ctx.domain));
+
+  // [IGNORE] The same attestation (same signing root) has not been seen before.
+  const seenRoot = ctx.seen.get(att.epoch, att.provider, att.checker);
+  if (seenRoot === signingRoot) {
+    throw new AttestationError(GossipAction.IGNORE, {
+      code: AttestationErrorCode.ALREADY_KNOWN,
+      epoch: att.epoch,
+      provider: att.provider,
+      checker: att.checker,
+    });
+  }
+
+  // [REJECT] attestation.checker is a registered operator with a BLS key.
+  const checker = ctx.keys.getChecker(att.checker);
+  if (checker === undefined) {
+    throw new AttestationError(GossipAction.REJECT, {
+      code: AttestationErrorCode.UNKNOWN_CHECKER,
+      checker: att.checker,
+    });
+  }
+  // [REJECT] The checker holds at least one delegated license (its sortition weight).
+  if (checker.licenses <= 0) {
+    throw new AttestationError(GossipAction.REJECT, {
+      code: AttestationErrorCode.NO_LICENSES,
+      checker: att.checker,
+    });
+  }
+  // [REJECT] attestation.provider is a registered provider.
+  if (!ctx.keys.hasProvider(att.provider)) {
+    throw new AttestationError(GossipAction.REJECT, {
+      code: AttestationErrorCode.UNKNOWN_PROVIDER,
+      provider: att.provider,
+    });
+  }
+  // [IGNORE] The epoch's seed is known (the chain may lag the wall clock).
+  const seed = ctx.epochs.seed(att.epoch);
+  if (seed === undefined) {
+    throw new AttestationError(GossipAction.IGNORE, {
+      code: AttestationErrorCode.UNKNOWN_EPOCH_SEED,
+      epoch: att.epoch,
+    });
+  }
+
+  const vrfProof = hexToBytes(signed.vrfProof);
+  // [REJECT] The VRF ticket gives the checker a seat on the provider's committee
+  // (checked before the signatures: a hash, no pairing).
+  const seats = committeeSeats(
+    providerTicket(vrfOutput(vrfProof), att.provider),
+    checker.licenses,
+    Math.max(ctx.keys.totalLicenses(), checker.licenses),
+    ctx.committeeSize,
+  );
+  if (seats <= 0) {
+    throw new AttestationError(GossipAction.REJECT, {
+      code: AttestationErrorCode.NOT_IN_COMMITTEE,
+      checker: att.checker,
+      provider: att.provider,
+      epoch: att.epoch,
+    });
+  }
+
+  // [REJECT] vrfProof is the checker's BLS signature over the epoch's sortition message.
+  const vrfKey = `${att.epoch}:${att.checker}:${signed.vrfProof}`;
+  const vrfChecked = ctx.verifiedVrf?.has(vrfKey) === true;
+  const [vrfValid, sigValid] = await Promise.all([
+    vrfChecked
+      ? true
+      : ctx.verifier.verify({
+          publicKey: checker.publicKey,
+          message: sortitionMessage(att.epoch, seed, ctx.domain),
+          signature: vrfProof,
+        }),
+    // [REJECT] signature is the checker's BLS signature over attestationSigningRoot(attestation, domain).
+    ctx.verifier.verify({
+      publicKey: checker.publicKey,
+      message: hexToBytes(signingRoot),
+      signature: hexToBytes(signed.signature),
+    }),
+  ]);
+  if (!vrfValid) {
+    throw new AttestationError(GossipAction.REJECT, {
+      code: AttestationErrorCode.INVALID_SORTITION_PROOF,
+      checker: att.checker,
+      epoch: att.epoch,
+    });
+  }
+  ctx.verifiedVrf?.add(vrfKey);
+  if (!sigValid) {
+    throw new AttestationError(GossipAction.REJECT, {
+      code: AttestationErrorCode.INVALID_SIGNATURE,
+      checker: att.checker,
+    });
+  }
+
+  // [IGNORE] No other valid attestation by this checker for (epoch, provider) was
+  // accepted first (re-checked after the awaits: another message may have won).
+  // A conflicting pair is slashable evidence, kept by the caller, not forwarded.
+  const nowSeen = ctx.seen.get(att.epoch, att.provider, att.checker);
+  if (nowSeen !== undefined) {
+    throw new AttestationError(GossipAction.IGNORE, {
+      code: nowSeen === signingRoot ? AttestationErrorCode.ALREADY_KNOWN : AttestationErrorCode.CONFLICTING,
+      epoch: att.epoch,
+      provider: att.provider,
+      checker: att.checker,
+    });
+  }
+  ctx.seen.add(att.epoch, att.provider, att.checker, signingRoot);
+  return { signed, signingRoot, seats };
+}

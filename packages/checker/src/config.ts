@@ -1,0 +1,213 @@
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+
+/**
+ * The node's configuration: one typed table of fields, each with its default,
+ * its environment variable and a parser. Sources apply in the order
+ * defaults < config file (JSON) < environment < command-line flags, and every
+ * bad value names its field and its source.
+ */
+export interface CheckerConfig {
+  /** Where keys, the peer key and the level database live. */
+  dataDir: string;
+  /** libp2p listen multiaddrs. */
+  listen: string[];
+  /** Multiaddrs (with /p2p/<id>) of bootstrap peers. */
+  bootstrap: string[];
+  /** mDNS discovery on the LAN. Off by default so tests and servers never multicast. */
+  mdns: boolean;
+  /** kad-dht peer routing (client and server mode). */
+  dht: boolean;
+  /** Circuit relay v2 transport + DCUtR + AutoNAT, for laptops behind NAT. */
+  nat: boolean;
+  /** Serve as a circuit relay for others (for well-connected nodes only). */
+  relayServer: boolean;
+  /** Local HTTP status API; bound to apiHost, loopback by default. */
+  apiHost: string;
+  /** 0 disables the status API. */
+  apiPort: number;
+  logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+  /** JSON-RPC endpoint of the chain (EVM with Prague precompiles). */
+  rpcUrl: string;
+  /** Chain id of the deployment, part of every signing domain. */
+  chainId: bigint;
+  /** The epoch-report contract: the verifying contract of the signing domain. */
+  verifyingContract: `0x${string}`;
+}
+
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  readonly field: string;
+  readonly source: string;
+  constructor(field: string, source: string, reason: string) {
+    super(`invalid config value for "${field}" (from ${source}): ${reason}`);
+    this.field = field;
+    this.source = source;
+  }
+}
+
+type Parser<T> = (raw: unknown, field: string, source: string) => T;
+
+const str: Parser<string> = (raw, field, source) => {
+  if (typeof raw !== "string" || raw.length === 0)
+    throw new ConfigError(field, source, "expected a non-empty string");
+  return raw;
+};
+const strList: Parser<string[]> = (raw, field, source) => {
+  if (typeof raw === "string")
+    return raw
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
+  if (Array.isArray(raw) && raw.every((x) => typeof x === "string")) return [...raw];
+  throw new ConfigError(field, source, "expected a list of strings (or a comma-separated string)");
+};
+const bool: Parser<boolean> = (raw, field, source) => {
+  if (typeof raw === "boolean") return raw;
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  throw new ConfigError(field, source, `expected true or false, got ${JSON.stringify(raw)}`);
+};
+const port: Parser<number> = (raw, field, source) => {
+  const n = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : raw;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0 || n > 65_535) {
+    throw new ConfigError(field, source, `expected a port number 0..65535, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+};
+const uint: Parser<bigint> = (raw, field, source) => {
+  if (
+    (typeof raw === "number" && Number.isSafeInteger(raw) && raw >= 0) ||
+    (typeof raw === "string" && /^\d+$/.test(raw))
+  ) {
+    return BigInt(raw);
+  }
+  throw new ConfigError(field, source, `expected a non-negative integer, got ${JSON.stringify(raw)}`);
+};
+const address: Parser<`0x${string}`> = (raw, field, source) => {
+  if (typeof raw !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(raw)) {
+    throw new ConfigError(field, source, `expected a 20-byte hex address, got ${JSON.stringify(raw)}`);
+  }
+  return raw as `0x${string}`;
+};
+const logLevel: Parser<CheckerConfig["logLevel"]> = (raw, field, source) => {
+  if (typeof raw !== "string" || !(LOG_LEVELS as readonly string[]).includes(raw)) {
+    throw new ConfigError(
+      field,
+      source,
+      `expected one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return raw as CheckerConfig["logLevel"];
+};
+
+interface FieldSpec<K extends keyof CheckerConfig> {
+  env: string;
+  parse: Parser<CheckerConfig[K]>;
+  default: () => CheckerConfig[K];
+  help: string;
+}
+
+/** The schema: one entry per field. `help` feeds the CLI's option descriptions. */
+export const CONFIG_SCHEMA: { [K in keyof CheckerConfig]: FieldSpec<K> } = {
+  dataDir: {
+    env: "CHECKER_DATA_DIR",
+    parse: str,
+    default: () => join(homedir(), ".checkernet"),
+    help: "data directory",
+  },
+  listen: {
+    env: "CHECKER_LISTEN",
+    parse: strList,
+    default: () => ["/ip4/0.0.0.0/tcp/9700"],
+    help: "libp2p listen multiaddrs (comma-separated)",
+  },
+  bootstrap: {
+    env: "CHECKER_BOOTSTRAP",
+    parse: strList,
+    default: () => [],
+    help: "bootstrap peer multiaddrs",
+  },
+  mdns: { env: "CHECKER_MDNS", parse: bool, default: () => false, help: "mDNS discovery on the LAN" },
+  dht: { env: "CHECKER_DHT", parse: bool, default: () => true, help: "kad-dht peer routing" },
+  nat: { env: "CHECKER_NAT", parse: bool, default: () => true, help: "circuit relay v2 + DCUtR + AutoNAT" },
+  relayServer: {
+    env: "CHECKER_RELAY_SERVER",
+    parse: bool,
+    default: () => false,
+    help: "act as a circuit relay",
+  },
+  apiHost: { env: "CHECKER_API_HOST", parse: str, default: () => "127.0.0.1", help: "status API host" },
+  apiPort: { env: "CHECKER_API_PORT", parse: port, default: () => 9701, help: "status API port (0 = off)" },
+  logLevel: { env: "CHECKER_LOG_LEVEL", parse: logLevel, default: () => "info", help: "log level" },
+  rpcUrl: {
+    env: "CHECKER_RPC_URL",
+    parse: str,
+    default: () => "http://127.0.0.1:8545",
+    help: "chain JSON-RPC URL",
+  },
+  chainId: {
+    env: "CHECKER_CHAIN_ID",
+    parse: uint,
+    default: () => 31_337n,
+    help: "chain id (Hardhat: 31337)",
+  },
+  verifyingContract: {
+    env: "CHECKER_VERIFYING_CONTRACT",
+    parse: address,
+    default: () => "0x0000000000000000000000000000000000000000",
+    help: "epoch-report contract address",
+  },
+};
+
+export interface LoadConfigOptions {
+  /** Path of a JSON config file; a missing file given explicitly is an error. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Already-parsed flags (undefined entries are ignored). */
+  flags?: Partial<Record<keyof CheckerConfig, unknown>>;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): CheckerConfig {
+  const env = options.env ?? process.env;
+  const out: Partial<Record<keyof CheckerConfig, unknown>> = {};
+  const keys = Object.keys(CONFIG_SCHEMA) as (keyof CheckerConfig)[];
+  for (const key of keys) out[key] = CONFIG_SCHEMA[key].default();
+
+  const file = options.file ?? env.CHECKER_CONFIG;
+  if (file !== undefined) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(file, "utf8"));
+    } catch (cause) {
+      throw new ConfigError("config", file, `cannot read JSON config file: ${(cause as Error).message}`);
+    }
+    if (typeof json !== "object" || json === null || Array.isArray(json)) {
+      throw new ConfigError("config", file, "the config file must hold a JSON object");
+    }
+    for (const [key, raw] of Object.entries(json)) {
+      if (!(key in CONFIG_SCHEMA)) {
+        throw new ConfigError(key, file, `unknown field; known fields: ${keys.join(", ")}`);
+      }
+      out[key as keyof CheckerConfig] = parseField(key as keyof CheckerConfig, raw, `file ${file}`);
+    }
+  }
+  for (const key of keys) {
+    const raw = env[CONFIG_SCHEMA[key].env];
+    if (raw !== undefined && raw !== "") out[key] = parseField(key, raw, `env ${CONFIG_SCHEMA[key].env}`);
+  }
+  for (const key of keys) {
+    const raw = options.flags?.[key];
+    if (raw !== undefined) out[key] = parseField(key, raw, "command line");
+  }
+  const config = out as unknown as CheckerConfig;
+  config.dataDir = resolve(config.dataDir);
+  return config;
+}
+
+function parseField<K extends keyof CheckerConfig>(key: K, raw: unknown, source: string): CheckerConfig[K] {
+  return CONFIG_SCHEMA[key].parse(raw, key, source);
+}

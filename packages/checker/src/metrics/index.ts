@@ -1,0 +1,92 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/**
+ * Every metric the node exports, on its own registry (never prom-client's
+ * global one, so several nodes can live in one test process). Each has a HELP
+ * text; labels only ever hold error codes and other bounded values.
+ */
+export interface Metrics {
+  registry: Registry;
+  gossipValidationResult: Counter<"topic" | "result">;
+  gossipValidationError: Counter<"topic" | "code">;
+  gossipValidationSeconds: Histogram<"topic">;
+  blsBatchSets: Histogram;
+  blsBatchRetries: Counter;
+  blsSignatureSets: Counter<"result">;
+  challengeRuns: Counter<"kind" | "result">;
+  challengeSeconds: Histogram<"kind">;
+  peers: Gauge;
+  dbWrites: Counter<"kind">;
+  slashingProtectionRefusals: Counter;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics === true)
+    collectDefaultMetrics({ register: registry, prefix: "checker_process_" });
+  const registers = [registry];
+  return {
+    registry,
+    gossipValidationResult: new Counter({
+      name: "checker_gossip_validation_result_total",
+      help: "Gossip messages by validation outcome (accept, ignore, reject) per topic",
+      labelNames: ["topic", "result"],
+      registers,
+    }),
+    gossipValidationError: new Counter({
+      name: "checker_gossip_validation_error_total",
+      help: "Gossip messages refused, by topic and error code (AttestationErrorCode)",
+      labelNames: ["topic", "code"],
+      registers,
+    }),
+    gossipValidationSeconds: new Histogram({
+      name: "checker_gossip_validation_seconds",
+      help: "Time to validate one gossip message, signature batching included",
+      labelNames: ["topic"],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    }),
+    blsBatchSets: new Histogram({
+      name: "checker_bls_batch_sets",
+      help: "Signature sets per batch verification",
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers,
+    }),
+    blsBatchRetries: new Counter({
+      name: "checker_bls_batch_retries_total",
+      help: "Batches that failed and were re-checked one signature at a time",
+      registers,
+    }),
+    blsSignatureSets: new Counter({
+      name: "checker_bls_signature_sets_total",
+      help: "Signature sets verified through the batching queue, by result (valid, invalid)",
+      labelNames: ["result"],
+      registers,
+    }),
+    challengeRuns: new Counter({
+      name: "checker_challenge_runs_total",
+      help: "Challenge runs against providers, by challenge kind and result (pass, fail, timeout)",
+      labelNames: ["kind", "result"],
+      registers,
+    }),
+    challengeSeconds: new Histogram({
+      name: "checker_challenge_seconds",
+      help: "Wall time of one challenge run, by challenge kind",
+      labelNames: ["kind"],
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30],
+      registers,
+    }),
+    peers: new Gauge({ name: "checker_peers", help: "Connected libp2p peers", registers }),
+    dbWrites: new Counter({
+      name: "checker_db_writes_total",
+      help: "Atomic batches written to the node database, by record kind",
+      labelNames: ["kind"],
+      registers,
+    }),
+    slashingProtectionRefusals: new Counter({
+      name: "checker_slashing_protection_refusals_total",
+      help: "Requests to sign a second, different attestation for one (epoch, provider), refused",
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,16 @@
+import { signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
+
+/**
+ * Gossip topic names, in the Ethereum consensus manner
+ * (`/eth2/<fork>/<name>/ssz_snappy`): `/checkernet/<version>/<name>/<encoding>`.
+ * The encoding here is the canonical ABI encoding of packages/protocol.
+ */
+export const GossipTopic = {
+  ATTESTATION: "/checkernet/1/attestations/abi",
+} as const;
+export type GossipTopic = (typeof GossipTopic)[keyof typeof GossipTopic];
+
+/** Largest payload per topic, checked before any decoding (the codec checks again). */
+export const GOSSIP_MAX_BYTES = {
+  [GossipTopic.ATTESTATION]: signedAttestationCodec.maxBytes,
+} as const;

@@ -1,0 +1,154 @@
+import { createHash } from "node:crypto";
+import { noise } from "@chainsafe/libp2p-noise";
+import { yamux } from "@chainsafe/libp2p-yamux";
+import { autoNAT } from "@libp2p/autonat";
+import { bootstrap } from "@libp2p/bootstrap";
+import { circuitRelayServer, circuitRelayTransport } from "@libp2p/circuit-relay-v2";
+import { dcutr } from "@libp2p/dcutr";
+import { type GossipSub, type GossipsubOpts, gossipsub } from "@libp2p/gossipsub";
+import { identify } from "@libp2p/identify";
+import type { Libp2p, PrivateKey } from "@libp2p/interface";
+import {
+  type KadDHT,
+  type KadDHTInit,
+  kadDHT,
+  passthroughMapper,
+  removePrivateAddressesMapper,
+} from "@libp2p/kad-dht";
+import { mdns } from "@libp2p/mdns";
+import { type Ping, ping } from "@libp2p/ping";
+import { tcp } from "@libp2p/tcp";
+import { createLibp2p, type Libp2pOptions, type ServiceFactoryMap } from "libp2p";
+import { peerScoreParams, peerScoreThresholds } from "./gossip/scoring.ts";
+import { GossipTopic } from "./gossip/topics.ts";
+
+/** Network limits in one table; each says where its number comes from. */
+export const HOST_LIMITS = {
+  /** Laptop-friendly connection cap; gossipsub needs D_hi (12) plus headroom for DHT and challenge streams. */
+  maxConnections: 64,
+  /** Gossipsub mesh degree from the gossipsub v1.1 spec defaults (D=6, Dlo=4, Dhi=12). */
+  D: 6,
+  Dlo: 4,
+  Dhi: 12,
+  /** Heartbeat: gossipsub's default 1 s; tests lower it to converge faster. */
+  heartbeatIntervalMs: 1_000,
+  /** Seen-cache TTL: a little above two epochs of devnet time; duplicates beyond it are caught by the validator's own cache. */
+  seenTtlMs: 120_000,
+  /**
+   * Largest gossipsub RPC frame read from a peer. It bounds a whole frame
+   * (batched messages plus IHAVE/IWANT control), not one message: gossipsub's
+   * own default is 4 MiB; 256 KiB holds hundreds of 608-byte attestations and
+   * thousands of 20-byte message ids. Per-message limits are the validator's job.
+   */
+  maxRpcBytes: 256 * 1024,
+} as const;
+
+export interface HostServices extends Record<string, unknown> {
+  identify: unknown;
+  ping: Ping;
+  pubsub: GossipSub;
+  dht?: KadDHT;
+  autonat?: unknown;
+  dcutr?: unknown;
+  relay?: unknown;
+}
+
+export type CheckerHost = Libp2p<HostServices>;
+
+export interface HostOptions {
+  privateKey: PrivateKey;
+  listen: string[];
+  bootstrap?: string[];
+  mdns?: boolean;
+  dht?: boolean;
+  /** Circuit relay v2 transport + DCUtR + AutoNAT. */
+  nat?: boolean;
+  relayServer?: boolean;
+  /** Allows private (loopback, LAN) addresses in the DHT: needed for devnets and tests. */
+  allowPrivateAddresses?: boolean;
+  heartbeatIntervalMs?: number;
+  gossip?: Partial<GossipsubOpts>;
+  /** Starts the node at once (default true). */
+  start?: boolean;
+}
+
+/** Gossip message id = sha256(data)[0..20], as Ethereum's consensus layer does for unsigned messages. */
+export function gossipMessageId(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(data).digest().subarray(0, 20));
+}
+
+/**
+ * Builds the libp2p host of a checker node: TCP + Noise + Yamux, identify,
+ * ping, gossipsub with peer scoring, bootstrap list, optional mDNS, kad-dht
+ * (client and server), circuit relay v2 + DCUtR + AutoNAT.
+ */
+export async function createHost(options: HostOptions): Promise<CheckerHost> {
+  const peerDiscovery: Libp2pOptions["peerDiscovery"] & unknown[] = [];
+  if ((options.bootstrap ?? []).length > 0) {
+    peerDiscovery.push(bootstrap({ list: options.bootstrap ?? [], timeout: 100 }));
+  }
+  if (options.mdns === true) peerDiscovery.push(mdns());
+  const nat = options.nat ?? true;
+  const listen = [...options.listen];
+  // A /p2p-circuit listen address asks relays for a reservation, so peers
+  // behind NAT are reachable; only useful when relays can be found.
+  if (nat && (options.bootstrap ?? []).length > 0) listen.push("/p2p-circuit");
+
+  const services: ServiceFactoryMap = {
+    identify: identify(),
+    ping: ping(),
+    pubsub: gossipsub({
+      // Messages carry their own BLS signatures; libp2p envelopes would only
+      // add bytes and let the message id depend on the sender.
+      globalSignaturePolicy: "StrictNoSign",
+      msgIdFn: (msg) => gossipMessageId(msg.data),
+      allowPublishToZeroTopicPeers: true,
+      ignoreDuplicatePublishError: true,
+      fallbackToFloodsub: false,
+      emitSelf: false,
+      D: HOST_LIMITS.D,
+      Dlo: HOST_LIMITS.Dlo,
+      Dhi: HOST_LIMITS.Dhi,
+      heartbeatInterval: options.heartbeatIntervalMs ?? HOST_LIMITS.heartbeatIntervalMs,
+      seenTTL: HOST_LIMITS.seenTtlMs,
+      maxInboundDataLength: HOST_LIMITS.maxRpcBytes,
+      allowedTopics: Object.values(GossipTopic),
+      scoreParams: peerScoreParams(Object.values(GossipTopic)),
+      scoreThresholds: peerScoreThresholds(),
+      ...options.gossip,
+    }),
+  };
+  if (options.dht ?? true) {
+    services.dht = (kadDHT as unknown as (init: KadDHTInit) => ServiceFactoryMap[string])({
+      protocol: "/checkernet/kad/1.0.0",
+      // Server mode: answer queries too. A laptop behind NAT is switched to client
+      // mode automatically by kad-dht when AutoNAT reports it unreachable.
+      clientMode: false,
+      peerInfoMapper:
+        options.allowPrivateAddresses === true ? passthroughMapper : removePrivateAddressesMapper,
+    });
+  }
+  if (nat) {
+    services.autonat = autoNAT();
+    services.dcutr = dcutr();
+  }
+  if (options.relayServer === true) services.relay = circuitRelayServer();
+
+  const node = await createLibp2p({
+    privateKey: options.privateKey,
+    addresses: { listen },
+    transports: nat ? [tcp(), circuitRelayTransport()] : [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    peerDiscovery,
+    connectionManager: { maxConnections: HOST_LIMITS.maxConnections },
+    services,
+    start: options.start ?? true,
+  });
+  return node as unknown as CheckerHost;
+}
+
+/** The gossipsub score of a peer as seen by `host` (negative after invalid messages). */
+export function peerScore(host: CheckerHost, peerId: string): number {
+  return (host.services.pubsub as unknown as { getScore(id: string): number }).getScore(peerId);
+}

@@ -1,0 +1,56 @@
+import { type Message, type TopicValidatorFn, TopicValidatorResult } from "@libp2p/gossipsub";
+import type { PeerId } from "@libp2p/interface";
+import { GossipAction, GossipActionError } from "../../chain/errors/gossipValidation.ts";
+import type { Logger } from "../../logger.ts";
+import type { Metrics } from "../../metrics/index.ts";
+
+export interface GossipValidatorModules {
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/**
+ * The one place where validation outcomes become gossipsub verdicts (as in
+ * Lodestar's `network/processor/gossipValidatorFn.ts`): a GossipActionError
+ * maps to IGNORE or REJECT, anything else (a bug) to IGNORE, so no message can
+ * crash the node or wrongly punish a peer. Every outcome is logged and counted.
+ */
+export function getGossipValidatorFn<T>(
+  topic: string,
+  validate: (data: Uint8Array, from: PeerId) => Promise<T>,
+  onAccept: (value: T, from: PeerId) => void,
+  modules: GossipValidatorModules,
+): TopicValidatorFn {
+  const { logger, metrics } = modules;
+  return async (from: PeerId, msg: Message): Promise<TopicValidatorResult> => {
+    const timer = metrics.gossipValidationSeconds.startTimer({ topic });
+    try {
+      const value = await validate(msg.data, from);
+      metrics.gossipValidationResult.inc({ topic, result: "accept" });
+      try {
+        onAccept(value, from);
+      } catch (e) {
+        logger.error({ topic, err: e }, "gossip accept handler failed");
+      }
+      return TopicValidatorResult.Accept;
+    } catch (e) {
+      if (e instanceof GossipActionError) {
+        const result =
+          e.action === GossipAction.REJECT ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore;
+        metrics.gossipValidationResult.inc({ topic, result });
+        metrics.gossipValidationError.inc({ topic, code: e.type.code });
+        logger.debug(
+          { topic, from: from.toString(), action: e.action, ...e.getMetadata() },
+          "gossip message refused",
+        );
+        return result;
+      }
+      metrics.gossipValidationResult.inc({ topic, result: "ignore" });
+      metrics.gossipValidationError.inc({ topic, code: "UNEXPECTED_ERROR" });
+      logger.error({ topic, from: from.toString(), err: e }, "gossip validator threw an unexpected error");
+      return TopicValidatorResult.Ignore;
+    } finally {
+      timer();
+    }
+  };
+}

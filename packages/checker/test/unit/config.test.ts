@@ -1,0 +1,61 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config.ts";
+
+function file(content: string): string {
+  const p = join(mkdtempSync(join(tmpdir(), "checker-config-")), "config.json");
+  writeFileSync(p, content);
+  return p;
+}
+
+describe("loadConfig", () => {
+  it("applies defaults < file < env < flags", () => {
+    const f = file(
+      JSON.stringify({ apiPort: 1111, logLevel: "warn", mdns: true, listen: ["/ip4/127.0.0.1/tcp/1"] }),
+    );
+    const c = loadConfig({
+      file: f,
+      env: {
+        CHECKER_API_PORT: "2222",
+        CHECKER_BOOTSTRAP: "/ip4/1.2.3.4/tcp/1/p2p/x, /ip4/5.6.7.8/tcp/2/p2p/y",
+      },
+      flags: { apiPort: 3333, dataDir: "/tmp/x" },
+    });
+    expect(c.apiPort).toBe(3333);
+    expect(c.logLevel).toBe("warn");
+    expect(c.mdns).toBe(true);
+    expect(c.listen).toEqual(["/ip4/127.0.0.1/tcp/1"]);
+    expect(c.bootstrap).toEqual(["/ip4/1.2.3.4/tcp/1/p2p/x", "/ip4/5.6.7.8/tcp/2/p2p/y"]);
+    expect(c.dataDir).toBe("/tmp/x");
+    expect(c.chainId).toBe(31_337n);
+    expect(c.apiHost).toBe("127.0.0.1");
+  });
+
+  it("defaults keep mDNS off and the API on loopback", () => {
+    const c = loadConfig({ env: {} });
+    expect(c.mdns).toBe(false);
+    expect(c.apiHost).toBe("127.0.0.1");
+  });
+
+  it("names the field and the source of a bad value", () => {
+    expect(() => loadConfig({ env: { CHECKER_API_PORT: "70000" } })).toThrow(
+      /invalid config value for "apiPort" \(from env CHECKER_API_PORT\): expected a port number/,
+    );
+    expect(() => loadConfig({ env: {}, flags: { logLevel: "loud" } })).toThrow(
+      /"logLevel" \(from command line\)/,
+    );
+    expect(() => loadConfig({ env: { CHECKER_MDNS: "yes" } })).toThrow(ConfigError);
+    expect(() => loadConfig({ env: { CHECKER_VERIFYING_CONTRACT: "0x12" } })).toThrow(/20-byte hex address/);
+  });
+
+  it("refuses unreadable files, non-objects and unknown fields", () => {
+    expect(() => loadConfig({ file: "/nonexistent/checker.json", env: {} })).toThrow(
+      /cannot read JSON config file/,
+    );
+    expect(() => loadConfig({ file: file("{not json"), env: {} })).toThrow(/cannot read JSON config file/);
+    expect(() => loadConfig({ file: file("[1,2]"), env: {} })).toThrow(/must hold a JSON object/);
+    expect(() => loadConfig({ file: file('{"apiPrt": 1}'), env: {} })).toThrow(/"apiPrt".*unknown field/);
+  });
+});
