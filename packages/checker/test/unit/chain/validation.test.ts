@@ -47,7 +47,7 @@ async function context(
     clock: new EpochClock({
       genesisMs: GENESIS,
       epochSeconds: EPOCH_SECONDS,
-      now: () => GENESIS + Number(epoch) * 10_000 + 5_000,
+      now: () => GENESIS + Number(epoch - 1n) * 10_000 + 5_000,
     }),
     keys: new StaticKeyDirectory([alice, mallory], [provider]),
     seen: new SeenAttestations(),

@@ -58,7 +58,7 @@ async function newNode(): Promise<TestNode> {
   const metrics = createMetrics();
   const received: ValidatedAttestation[] = [];
   // Genesis chosen so that the wall clock sits in the middle of EPOCH.
-  const genesisMs = Date.now() - Number(EPOCH) * EPOCH_SECONDS * 1000 - (EPOCH_SECONDS * 1000) / 2;
+  const genesisMs = Date.now() - Number(EPOCH - 1n) * EPOCH_SECONDS * 1000 - (EPOCH_SECONDS * 1000) / 2;
   const gossip = new AttestationGossip(
     {
       host,

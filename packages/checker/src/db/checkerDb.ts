@@ -1,0 +1,292 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { attestationSigningRoot, signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
+import type { Attestation, NetworkDomain, SignedAttestation } from "@checkernet/protocol/types";
+import { Level } from "level";
+import { type Address, bytesToHex, type Hex, hexToBytes } from "viem";
+import type { Metrics } from "../metrics/index.ts";
+import { CorruptRecordError, SlashingProtectionError } from "./errors.ts";
+import { attestationKey, epochKey, epochRange, slashingKey } from "./keys.ts";
+
+type Db = Level<string, Uint8Array>;
+function subOf(db: Db, name: string) {
+  return db.sublevel<string, Uint8Array>(name, { keyEncoding: "utf8", valueEncoding: "view" });
+}
+type Sub = ReturnType<typeof subOf>;
+
+/** What the slashing-protection record keeps per (epoch, provider) this operator signed. */
+export interface SlashingRecord {
+  signingRoot: Hex;
+  signature: Hex;
+}
+
+export interface CheckerDbOptions {
+  /** Node data directory; the database lives in `<dataDir>/db`. */
+  dataDir: string;
+  metrics?: Metrics;
+}
+
+/** Signs a 32-byte signing root with the operator's BLS key. */
+export type AttestationSigner = (signingRoot: Uint8Array) => Uint8Array | Promise<Uint8Array>;
+
+/**
+ * The node's level database: attestations heard on gossip, our own challenge
+ * transcripts (evidence), reports, and the slashing-protection record. Writes
+ * that belong together go in one atomic batch; writes that must survive a
+ * crash (slashing protection) are synced to disk before the call returns.
+ */
+export class CheckerDb {
+  readonly location: string;
+  private readonly db: Db;
+  private readonly attestations: Sub;
+  private readonly transcripts: Sub;
+  private readonly reports: Sub;
+  private readonly slashing: Sub;
+  private readonly meta: Sub;
+  private readonly metrics: Metrics | undefined;
+  /** Per-(epoch, provider) promise chains: two concurrent sign requests never race past the check. */
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  private constructor(location: string, db: Db, metrics: Metrics | undefined) {
+    this.location = location;
+    this.db = db;
+    const sub = (name: string) => subOf(db, name);
+    this.attestations = sub("attestations");
+    this.transcripts = sub("transcripts");
+    this.reports = sub("reports");
+    this.slashing = sub("slashing");
+    this.meta = sub("meta");
+    this.metrics = metrics;
+  }
+
+  static async open(options: CheckerDbOptions): Promise<CheckerDb> {
+    mkdirSync(options.dataDir, { recursive: true });
+    const location = join(options.dataDir, "db");
+    const db = new Level<string, Uint8Array>(location, { keyEncoding: "utf8", valueEncoding: "view" });
+    await db.open();
+    return new CheckerDb(location, db, options.metrics);
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+
+  // --- slashing protection -------------------------------------------------
+
+  async getSlashingRecord(epoch: bigint, provider: Address): Promise<SlashingRecord | undefined> {
+    const key = slashingKey(epoch, provider);
+    const raw = await this.slashing.get(key);
+    if (raw === undefined) return undefined;
+    try {
+      const rec = JSON.parse(new TextDecoder().decode(raw)) as SlashingRecord;
+      if (!/^0x[0-9a-f]{64}$/.test(rec.signingRoot) || !/^0x[0-9a-f]{192}$/.test(rec.signature)) {
+        throw new Error("fields have the wrong shape");
+      }
+      return rec;
+    } catch (e) {
+      throw new CorruptRecordError("slashing-protection", key, (e as Error).message);
+    }
+  }
+
+  /**
+   * Signs `attestation` unless that would be slashable. The first request for
+   * an (epoch, provider) signs and stores the signature together with our own
+   * signed attestation in one synced batch; a repeat of the same attestation
+   * returns the stored signature (so a restart re-publishes, never re-signs
+   * differently); a different attestation is refused.
+   *
+   * The signature is released only after the record is on disk: a crash in
+   * between loses an unpublished signature, never protection.
+   *
+   * @example
+   * const signed = await db.signAttestationSafely(att, domain, vrfProof, (root) => bls.sign(sk, root));
+   */
+  async signAttestationSafely(
+    attestation: Attestation,
+    domain: NetworkDomain,
+    vrfProof: Hex,
+    sign: AttestationSigner,
+  ): Promise<SignedAttestation> {
+    const key = slashingKey(attestation.epoch, attestation.provider);
+    return this.withLock(key, async () => {
+      const root = bytesToHex(attestationSigningRoot(attestation, domain));
+      const existing = await this.getSlashingRecord(attestation.epoch, attestation.provider);
+      if (existing !== undefined) {
+        if (existing.signingRoot !== root) {
+          this.metrics?.slashingProtectionRefusals.inc();
+          throw new SlashingProtectionError({
+            epoch: attestation.epoch,
+            provider: attestation.provider,
+            signedRoot: existing.signingRoot,
+            requestedRoot: root,
+          });
+        }
+        return { attestation, signature: existing.signature, vrfProof };
+      }
+      const signature = bytesToHex(await sign(hexToBytes(root)));
+      const signed: SignedAttestation = { attestation, signature, vrfProof };
+      const record: SlashingRecord = { signingRoot: root, signature };
+      await this.db.batch(
+        [
+          {
+            type: "put",
+            sublevel: this.slashing,
+            key,
+            value: new TextEncoder().encode(JSON.stringify(record)),
+          },
+          {
+            type: "put",
+            sublevel: this.attestations,
+            key: attestationKey(attestation.epoch, attestation.provider, attestation.checker),
+            value: signedAttestationCodec.encode(signed),
+          },
+        ] as never,
+        { sync: true },
+      );
+      this.metrics?.dbWrites.inc({ kind: "slashing_protection" });
+      return signed;
+    });
+  }
+
+  // --- attestations --------------------------------------------------------
+
+  async putAttestation(signed: SignedAttestation): Promise<void> {
+    const a = signed.attestation;
+    await this.attestations.put(
+      attestationKey(a.epoch, a.provider, a.checker),
+      signedAttestationCodec.encode(signed),
+    );
+    this.metrics?.dbWrites.inc({ kind: "attestation" });
+  }
+
+  async putAttestations(signed: readonly SignedAttestation[]): Promise<void> {
+    await this.attestations.batch(
+      signed.map((s) => ({
+        type: "put" as const,
+        key: attestationKey(s.attestation.epoch, s.attestation.provider, s.attestation.checker),
+        value: signedAttestationCodec.encode(s),
+      })),
+    );
+    this.metrics?.dbWrites.inc({ kind: "attestation" });
+  }
+
+  async getAttestation(
+    epoch: bigint,
+    provider: Address,
+    checker: Address,
+  ): Promise<SignedAttestation | undefined> {
+    const key = attestationKey(epoch, provider, checker);
+    const raw = await this.attestations.get(key);
+    return raw === undefined ? undefined : decodeAttestation(key, raw);
+  }
+
+  async attestationsOfEpoch(epoch: bigint): Promise<SignedAttestation[]> {
+    const out: SignedAttestation[] = [];
+    for await (const [key, raw] of this.attestations.iterator(epochRange(epoch)))
+      out.push(decodeAttestation(key, raw));
+    return out;
+  }
+
+  // --- transcripts (evidence) ---------------------------------------------
+
+  async putTranscript(transcriptHash: Hex, transcript: Uint8Array): Promise<void> {
+    await this.transcripts.put(transcriptHash.toLowerCase(), transcript);
+    this.metrics?.dbWrites.inc({ kind: "transcript" });
+  }
+
+  async getTranscript(transcriptHash: Hex): Promise<Uint8Array | undefined> {
+    return plain(await this.transcripts.get(transcriptHash.toLowerCase()));
+  }
+
+  /**
+   * Our own attestation and its transcript in one atomic batch (evidence must
+   * never be missing for something we published).
+   */
+  async putAttestationWithTranscript(signed: SignedAttestation, transcript: Uint8Array): Promise<void> {
+    const a = signed.attestation;
+    await this.db.batch(
+      [
+        {
+          type: "put",
+          sublevel: this.transcripts,
+          key: a.transcriptHash.toLowerCase(),
+          value: transcript,
+        },
+        {
+          type: "put",
+          sublevel: this.attestations,
+          key: attestationKey(a.epoch, a.provider, a.checker),
+          value: signedAttestationCodec.encode(signed),
+        },
+      ] as never,
+      { sync: true },
+    );
+    this.metrics?.dbWrites.inc({ kind: "attestation_with_transcript" });
+  }
+
+  // --- reports ---------------------------------------------------------------
+
+  async putReport(epoch: bigint, encoded: Uint8Array): Promise<void> {
+    await this.db.batch(
+      [{ type: "put", sublevel: this.reports, key: epochKey(epoch), value: encoded }] as never,
+      {
+        sync: true,
+      },
+    );
+    this.metrics?.dbWrites.inc({ kind: "report" });
+  }
+
+  async getReport(epoch: bigint): Promise<Uint8Array | undefined> {
+    return plain(await this.reports.get(epochKey(epoch)));
+  }
+
+  // --- metadata --------------------------------------------------------------
+
+  async putMeta(key: string, value: string): Promise<void> {
+    await this.meta.put(key, new TextEncoder().encode(value));
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    const raw = await this.meta.get(key);
+    return raw === undefined ? undefined : new TextDecoder().decode(raw);
+  }
+
+  /** Deletes gossip attestations and transcripts of epochs before `minEpoch` (slashing records are kept). */
+  async prune(minEpoch: bigint): Promise<number> {
+    let n = 0;
+    const ops: { type: "del"; key: string }[] = [];
+    for await (const key of this.attestations.keys({ lt: epochKey(minEpoch) })) {
+      ops.push({ type: "del", key });
+      n++;
+    }
+    await this.attestations.batch(ops);
+    return n;
+  }
+
+  private withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.locks.set(key, tail);
+    void tail.then(() => {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    });
+    return next;
+  }
+}
+
+/** classic-level hands back Buffers; callers get plain Uint8Arrays over the same memory. */
+function plain(raw: Uint8Array | undefined): Uint8Array | undefined {
+  return raw === undefined ? undefined : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+}
+
+function decodeAttestation(key: string, raw: Uint8Array): SignedAttestation {
+  try {
+    return signedAttestationCodec.decode(raw);
+  } catch (e) {
+    throw new CorruptRecordError("attestation", key, (e as Error).message);
+  }
+}
