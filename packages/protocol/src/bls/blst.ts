@@ -9,6 +9,7 @@ import {
   verifyMultipleAggregateSignatures,
 } from "@chainsafe/blst";
 import type { BlsBackend, SignatureSet } from "./backend.ts";
+import { createDecodeCache } from "./cache.ts";
 import { checkSecretKey, PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH } from "./constants.ts";
 import { BlsError, BlsErrorCode } from "./errors.ts";
 
@@ -17,10 +18,10 @@ import { BlsError, BlsErrorCode } from "./errors.ts";
  * `pkValidate`). Lengths are checked here because blst also accepts the
  * 96-byte uncompressed form, which the protocol never uses on the wire.
  */
-function decodePublicKey(bytes: Uint8Array): PublicKey {
+const decodePublicKey = createDecodeCache((bytes): PublicKey => {
   if (bytes.length !== PUBLIC_KEY_LENGTH) throw new Error("public key must be 48 bytes");
   return PublicKey.fromBytes(bytes, true);
-}
+});
 
 /** Subgroup-checked; blst refuses the identity by default (`sigInfcheck`), as the noble backend does. */
 function decodeSignature(bytes: Uint8Array): Signature {

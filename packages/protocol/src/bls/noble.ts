@@ -1,7 +1,9 @@
+import { pippenger } from "@noble/curves/abstract/curve.js";
 import type { WeierstrassPoint } from "@noble/curves/abstract/weierstrass.js";
 import { bls12_381 } from "@noble/curves/bls12-381.js";
 import { bytesToHex } from "@noble/hashes/utils.js";
 import type { BlsBackend, SignatureSet } from "./backend.ts";
+import { createDecodeCache } from "./cache.ts";
 import { BLS_DST, bytesToBigInt, checkSecretKey, PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH } from "./constants.ts";
 import { BlsError, BlsErrorCode } from "./errors.ts";
 
@@ -29,12 +31,12 @@ const defaultRandomBytes: RandomBytes = (length) => crypto.getRandomValues(new U
  * KeyValidate: a 48-byte compressed G1 point, on the curve, in the prime-order
  * subgroup and not the identity. Throws (the callers catch and answer false).
  */
-export function decodePublicKey(bytes: Uint8Array): G1Point {
+export const decodePublicKey: (bytes: Uint8Array) => G1Point = createDecodeCache((bytes) => {
   if (bytes.length !== PUBLIC_KEY_LENGTH) throw new Error("public key must be 48 bytes");
   const point = G1.fromBytes(bytes);
   if (point.is0()) throw new Error("public key is the identity");
   return point;
-}
+});
 
 /** A 96-byte compressed G2 point in the subgroup; the identity is refused (it never verifies a real key). */
 export function decodeSignature(bytes: Uint8Array): G2Point {
@@ -162,19 +164,22 @@ export function createNobleBackend(options: NobleBackendOptions = {}): BlsBacken
         //   e(G1, sum r_i S_i) == prod e(r_i pk_i, H(m_i))
         // holds for all r_i only if every set is valid. Sets that share a
         // message share one hash-to-curve and one Miller loop.
-        let signatureSum = bls12_381.G2.Point.ZERO;
+        const signatures: G2Point[] = [];
+        const scalars: bigint[] = [];
         const byMessage = new Map<string, { message: Uint8Array; key: G1Point }>();
         for (const set of sets) {
           const publicKey = decodePublicKey(set.publicKey);
-          const signature = decodeSignature(set.signature);
+          signatures.push(decodeSignature(set.signature));
           const r = randomScalar();
-          signatureSum = signatureSum.add(signature.multiplyUnsafe(r));
+          scalars.push(r);
           const id = bytesToHex(set.message);
           const weighted = publicKey.multiplyUnsafe(r);
           const group = byMessage.get(id);
           if (group === undefined) byMessage.set(id, { message: set.message, key: weighted });
           else group.key = group.key.add(weighted);
         }
+        // One multi-scalar multiplication (Pippenger) instead of n separate ones.
+        const signatureSum = pippenger(bls12_381.G2.Point, signatures, scalars);
         const pairs: { g1: G1Point; g2: G2Point }[] = [];
         for (const { message, key } of byMessage.values()) pairs.push({ g1: key, g2: hashToG2(message) });
         pairs.push({ g1: G1.BASE.negate(), g2: signatureSum });
