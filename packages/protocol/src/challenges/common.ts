@@ -1,0 +1,158 @@
+import { bytesToHex, type Hex, hexToBytes, isHex } from "viem";
+import { ProtocolError } from "../errors.ts";
+import { CheckResult } from "../types.ts";
+
+/**
+ * Why a challenge function refused its arguments. These are caller mistakes
+ * (an unknown region, n above the cap, a seed of the wrong length), not
+ * provider misbehaviour: what a provider gets wrong becomes a FAIL or TIMEOUT
+ * with a {@link Reason}, never an exception.
+ */
+export const ChallengeErrorCode = {
+  INVALID_ARGUMENT: "CHALLENGE_ERROR_INVALID_ARGUMENT",
+  UNKNOWN_REGION: "CHALLENGE_ERROR_UNKNOWN_REGION",
+  UNKNOWN_GPU_CLASS: "CHALLENGE_ERROR_UNKNOWN_GPU_CLASS",
+  SIZE_OUT_OF_RANGE: "CHALLENGE_ERROR_SIZE_OUT_OF_RANGE",
+  /** A transcript whose checker-side messages do not follow from its run seed, or are missing or out of order. */
+  INVALID_TRANSCRIPT: "CHALLENGE_ERROR_INVALID_TRANSCRIPT",
+} as const;
+export type ChallengeErrorCode = (typeof ChallengeErrorCode)[keyof typeof ChallengeErrorCode];
+
+export class ChallengeError extends ProtocolError<ChallengeErrorCode> {
+  override name = "ChallengeError";
+}
+
+/**
+ * Why a challenge run did not PASS. Stable strings: they go into metrics
+ * labels, logs and the docs' rule tables.
+ */
+export const ReasonCode = {
+  // latency
+  PONG_NONCE_MISMATCH: "PONG_NONCE_MISMATCH",
+  UNSOLICITED_PONG: "UNSOLICITED_PONG",
+  DUPLICATE_PONG: "DUPLICATE_PONG",
+  TOO_MANY_LOST: "TOO_MANY_LOST",
+  RTT_BELOW_PHYSICAL_BOUND: "RTT_BELOW_PHYSICAL_BOUND",
+  P95_ABOVE_LIVENESS_THRESHOLD: "P95_ABOVE_LIVENESS_THRESHOLD",
+  // matmul
+  NO_COMMITMENT: "NO_COMMITMENT",
+  NO_OPENINGS: "NO_OPENINGS",
+  WRONG_ROW_COUNT: "WRONG_ROW_COUNT",
+  MALFORMED_ROW: "MALFORMED_ROW",
+  WRONG_ROW: "WRONG_ROW",
+  BAD_PROOF: "BAD_PROOF",
+  ELAPSED_EXCEEDS_MEASURED: "ELAPSED_EXCEEDS_MEASURED",
+  DEADLINE_EXCEEDED: "DEADLINE_EXCEEDED",
+  // vram
+  NO_RESPONSE: "NO_RESPONSE",
+  WRONG_DIGEST_COUNT: "WRONG_DIGEST_COUNT",
+  WRONG_DIGEST: "WRONG_DIGEST",
+  // any provider message that does not decode under its codec
+  MALFORMED_MESSAGE: "MALFORMED_MESSAGE",
+} as const;
+export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];
+
+/** One broken rule, with the numbers that broke it. */
+export interface Reason {
+  code: ReasonCode;
+  message: string;
+}
+
+/** What every verifier returns: the attestation's result and every reason behind it (empty on PASS). */
+export interface ChallengeOutcome {
+  result: CheckResult;
+  reasons: Reason[];
+}
+
+/** A 32-byte value as hex (wire form) or bytes (in memory). */
+export type Bytes32Like = Hex | Uint8Array;
+
+/** Normalizes a 32-byte seed, nonce or root to bytes; refuses any other length. */
+export function bytes32(value: Bytes32Like, what: string): Uint8Array {
+  let bytes: Uint8Array;
+  if (typeof value === "string") {
+    if (!isHex(value, { strict: true })) {
+      throw new ChallengeError(ChallengeErrorCode.INVALID_ARGUMENT, `${what} is not hex`, { what });
+    }
+    bytes = hexToBytes(value);
+  } else if (value instanceof Uint8Array) {
+    bytes = value;
+  } else {
+    throw new ChallengeError(ChallengeErrorCode.INVALID_ARGUMENT, `${what} must be hex or bytes`, { what });
+  }
+  if (bytes.length !== 32) {
+    throw new ChallengeError(ChallengeErrorCode.INVALID_ARGUMENT, `${what} must be 32 bytes`, {
+      what,
+      length: bytes.length,
+    });
+  }
+  return bytes;
+}
+
+export function hex32(value: Bytes32Like, what: string): Hex {
+  return bytesToHex(bytes32(value, what));
+}
+
+/** Refuses anything but an integer in [min, max]. */
+export function checkInteger(what: string, value: number, min: number, max: number): void {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ChallengeError(
+      ChallengeErrorCode.INVALID_ARGUMENT,
+      `${what} must be an integer in [${min}, ${max}]`,
+      {
+        what,
+        value: String(value),
+        min,
+        max,
+      },
+    );
+  }
+}
+
+/** Refuses NaN, infinities and negatives: timings come from clocks the caller read. */
+export function checkDuration(what: string, value: number): void {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new ChallengeError(ChallengeErrorCode.INVALID_ARGUMENT, `${what} must be a finite number >= 0`, {
+      what,
+      value: String(value),
+    });
+  }
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+export function u32be(value: number): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, value >>> 0, false);
+  return out;
+}
+
+export function u64be(value: bigint): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt.asUintN(64, value), false);
+  return out;
+}
+
+/** FAIL beats TIMEOUT beats PASS. */
+export function combineResults(fails: readonly Reason[], timeouts: readonly Reason[]): CheckResult {
+  if (fails.length > 0) return CheckResult.FAIL;
+  if (timeouts.length > 0) return CheckResult.TIMEOUT;
+  return CheckResult.PASS;
+}
+
+/** Index of the first element where the two arrays differ, or -1 when they are equal (lengths must match). */
+export function equalInt32(a: Int32Array, b: Int32Array): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) return j;
+  return -1;
+}
