@@ -1,0 +1,117 @@
+import { answerPing, pingCodec, pongCodec } from "@checkernet/protocol/challenges/latency";
+import {
+  commitRows,
+  generateMatmul,
+  matmulCommitCodec,
+  matmulOpenCodec,
+  matmulRequestCodec,
+  matmulRowsCodec,
+  openRows,
+  solveMatmul,
+} from "@checkernet/protocol/challenges/matmul";
+import type { Stream } from "@libp2p/interface";
+import {
+  CHALLENGE_PROTOCOL,
+  encodeFrame,
+  FrameReader,
+  FrameType,
+  writeFrame,
+} from "../../src/challenges/framing.ts";
+import type { CheckerHost } from "../../src/network/host.ts";
+
+/**
+ * A small real provider for the challenge-client tests, answering with the
+ * reference solvers of packages/protocol. Behaviours:
+ * - honest: answers every message correctly;
+ * - garbage: answers with a frame of the right type whose body does not decode;
+ * - raw-garbage: answers with bytes that are not a frame at all;
+ * - oversized: declares a 64 MiB frame and starts streaming it;
+ * - hang: reads and never answers;
+ * - trickle: answers correctly, one byte every 50 ms;
+ * - wrong-row: matmul with one opened row corrupted (proofs still from the real tree).
+ */
+export type ServerBehaviour =
+  | "honest"
+  | "garbage"
+  | "raw-garbage"
+  | "oversized"
+  | "hang"
+  | "trickle"
+  | "wrong-row";
+
+const ANY = {
+  [FrameType.PING]: pingCodec.maxBytes,
+  [FrameType.MATMUL_REQUEST]: matmulRequestCodec.maxBytes,
+  [FrameType.MATMUL_OPEN]: 96 + 32 * 64,
+};
+
+export async function startChallengeServer(host: CheckerHost, behaviour: ServerBehaviour): Promise<void> {
+  await host.handle(CHALLENGE_PROTOCOL, (stream) => {
+    serve(stream, behaviour).catch(() => stream.abort(new Error("test server done")));
+  });
+}
+
+async function send(
+  stream: Stream,
+  behaviour: ServerBehaviour,
+  type: FrameType,
+  body: Uint8Array,
+): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  if (behaviour === "hang") return;
+  if (behaviour === "garbage") {
+    await writeFrame(stream, type, new Uint8Array(body.length).fill(0xee), deadline);
+    return;
+  }
+  if (behaviour === "raw-garbage") {
+    stream.send(new Uint8Array(16).fill(0xff));
+    return;
+  }
+  if (behaviour === "oversized") {
+    // uvarint(64 MiB) then 1 MiB of filler: the reader must refuse on the prefix.
+    stream.send(new Uint8Array([0x80, 0x80, 0x80, 0x20]));
+    for (let i = 0; i < 16; i++) stream.send(new Uint8Array(64 * 1024).fill(7));
+    return;
+  }
+  if (behaviour === "trickle") {
+    for (const byte of encodeFrame(type, body)) {
+      if (stream.status !== "open") return;
+      stream.send(new Uint8Array([byte]));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return;
+  }
+  await writeFrame(stream, type, body, deadline);
+}
+
+async function serve(stream: Stream, behaviour: ServerBehaviour): Promise<void> {
+  const reader = new FrameReader(stream);
+  let matmul: { n: number; c: Int32Array; tree: ReturnType<typeof commitRows>["tree"] } | undefined;
+  for (;;) {
+    const frame = await reader.read(ANY, Date.now() + 30_000);
+    if (frame.type === FrameType.PING) {
+      const ping = pingCodec.decode(frame.body);
+      await send(stream, behaviour, FrameType.PONG, pongCodec.encode(answerPing(ping)));
+    } else if (frame.type === FrameType.MATMUL_REQUEST) {
+      const req = matmulRequestCodec.decode(frame.body);
+      const t0 = performance.now();
+      const { a, b } = generateMatmul(req.seed, req.n);
+      const c = solveMatmul(a, b, req.n);
+      const { root, tree } = commitRows(c, req.n);
+      matmul = { n: req.n, c, tree };
+      const elapsedMs = Math.floor(performance.now() - t0);
+      await send(stream, behaviour, FrameType.MATMUL_COMMIT, matmulCommitCodec.encode({ root, elapsedMs }));
+    } else if (frame.type === FrameType.MATMUL_OPEN && matmul !== undefined) {
+      const open = matmulOpenCodec(matmul.n, Math.min(64, matmul.n)).decode(frame.body);
+      const rows = openRows(matmul.tree, matmul.c, open.rows);
+      if (behaviour === "wrong-row") rows.rows[0]![0] = (rows.rows[0]![0] ?? 0) + 1;
+      const codec = matmulRowsCodec(matmul.n, open.rows.length);
+      await send(
+        stream,
+        behaviour === "wrong-row" ? "honest" : behaviour,
+        FrameType.MATMUL_ROWS,
+        codec.encode(rows),
+      );
+    }
+  }
+}
