@@ -1,7 +1,7 @@
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
 import { identify } from "@libp2p/identify";
-import type { PrivateKey } from "@libp2p/interface";
+import type { ConnectionGater, PrivateKey } from "@libp2p/interface";
 import { ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
 import { createLibp2p, type Libp2p } from "libp2p";
@@ -13,6 +13,8 @@ export interface ProviderHostOptions {
   listen: string[];
   /** Addresses to announce instead of the listening ones (public IP behind a port forward). */
   announce?: string[];
+  /** Refuses connections: the offline and selective fault modes use it to look unreachable. */
+  connectionGater?: ConnectionGater;
 }
 
 /**
@@ -32,6 +34,7 @@ export async function createProviderHost(
       listen: options.listen,
       ...(options.announce === undefined ? {} : { announce: options.announce }),
     },
+    ...(options.connectionGater === undefined ? {} : { connectionGater: options.connectionGater }),
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
