@@ -1,0 +1,222 @@
+import * as vega from "vega";
+import type { TopLevelSpec } from "vega-lite";
+import * as vl from "vega-lite";
+
+/**
+ * Charts are Vega-Lite specs compiled to Vega and rendered by Vega's own SVG
+ * renderer with `renderer: "none"`: no browser, no canvas package, no server.
+ * Vega estimates text widths without a canvas, which is good enough for axes
+ * and legends.
+ */
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const compiled = vl.compile(spec).spec;
+  const view = new vega.View(vega.parse(compiled), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+const WIDTH = 560;
+const HEIGHT = 260;
+
+type Row = Record<string, string | number>;
+
+/** Several series over epochs as lines. */
+export function lineChart(opts: {
+  title: string;
+  rows: Row[];
+  x: string;
+  y: string;
+  series: string;
+  xTitle?: string;
+  yTitle?: string;
+  yDomain?: [number, number];
+}): TopLevelSpec {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: opts.title,
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values: opts.rows },
+    mark: { type: "line", point: opts.rows.length <= 60 },
+    encoding: {
+      x: { field: opts.x, type: "quantitative", title: opts.xTitle ?? opts.x },
+      y: {
+        field: opts.y,
+        type: "quantitative",
+        title: opts.yTitle ?? opts.y,
+        ...(opts.yDomain ? { scale: { domain: opts.yDomain } } : {}),
+      },
+      color: { field: opts.series, type: "nominal", title: null },
+    },
+  };
+}
+
+/** Reward share against stake (or license) share, one point per group, with the y = x line of fairness. */
+export function shareScatter(
+  rows: { group: string; kind: string; stakeShare: number; rewardShare: number }[],
+): TopLevelSpec {
+  const max = Math.max(0.05, ...rows.map((r) => Math.max(r.stakeShare, r.rewardShare))) * 1.1;
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: "Reward share vs stake share (providers: stake; checkers: licenses)",
+    width: WIDTH,
+    height: HEIGHT + 60,
+    layer: [
+      {
+        data: {
+          values: [
+            { x: 0, y: 0 },
+            { x: max, y: max },
+          ],
+        },
+        mark: { type: "line", strokeDash: [4, 4], color: "#999" },
+        encoding: {
+          x: {
+            field: "x",
+            type: "quantitative",
+            scale: { domain: [0, max] },
+            title: "stake or license share",
+          },
+          y: { field: "y", type: "quantitative", scale: { domain: [0, max] }, title: "reward share" },
+        },
+      },
+      {
+        data: { values: rows },
+        mark: { type: "point", filled: true, size: 90 },
+        encoding: {
+          x: { field: "stakeShare", type: "quantitative" },
+          y: { field: "rewardShare", type: "quantitative" },
+          color: { field: "group", type: "nominal", title: "group" },
+          shape: { field: "kind", type: "nominal", title: "kind" },
+        },
+      },
+      {
+        data: { values: rows },
+        mark: { type: "text", dx: 8, align: "left", fontSize: 10 },
+        encoding: {
+          x: { field: "stakeShare", type: "quantitative" },
+          y: { field: "rewardShare", type: "quantitative" },
+          text: { field: "group" },
+        },
+      },
+    ],
+  };
+}
+
+/** One bar per group. */
+export function barChart(opts: {
+  title: string;
+  rows: Row[];
+  x: string;
+  y: string;
+  yTitle?: string;
+}): TopLevelSpec {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: opts.title,
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values: opts.rows },
+    mark: "bar",
+    encoding: {
+      x: { field: opts.x, type: "nominal", title: null, sort: null },
+      y: { field: opts.y, type: "quantitative", title: opts.yTitle ?? opts.y },
+      color: {
+        condition: { test: `datum['${opts.y}'] < 0`, value: "#d62728" },
+        value: "#2ca02c",
+      },
+    },
+  };
+}
+
+/** A heatmap of `value` over two swept parameters, with the value printed in each cell. */
+export function heatmap(opts: {
+  title: string;
+  rows: Row[];
+  x: string;
+  y: string;
+  value: string;
+  valueTitle?: string;
+  scheme?: string;
+}): TopLevelSpec {
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: opts.title,
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values: opts.rows },
+    encoding: {
+      x: { field: opts.x, type: "ordinal", sort: null },
+      y: { field: opts.y, type: "ordinal", sort: "descending" },
+    },
+    layer: [
+      {
+        mark: "rect",
+        encoding: {
+          color: {
+            field: opts.value,
+            type: "quantitative",
+            title: opts.valueTitle ?? opts.value,
+            scale: { scheme: (opts.scheme ?? "viridis") as "viridis" },
+          },
+        },
+      },
+      {
+        mark: { type: "text", fontSize: 10 },
+        encoding: {
+          text: { field: opts.value, type: "quantitative", format: ".3~g" },
+          color: { value: "white" },
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * The equilibrium chart: simulated payoff gain of cheating (points with the
+ * fitted crossover) next to the analytic line, against the swept variable.
+ */
+export function equilibriumChart(opts: {
+  rows: { x: number; series: string; gain: number }[];
+  xTitle: string;
+  analyticCrossover: number;
+  simulatedCrossover: number | null;
+}): TopLevelSpec {
+  const rules = [{ x: opts.analyticCrossover, label: `analytic p* = ${opts.analyticCrossover.toFixed(3)}` }];
+  if (opts.simulatedCrossover !== null) {
+    rules.push({ x: opts.simulatedCrossover, label: `simulated p* = ${opts.simulatedCrossover.toFixed(3)}` });
+  }
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: "Cheating gain per epoch vs sampling probability (honesty is an equilibrium where gain ≤ 0)",
+    width: WIDTH,
+    height: HEIGHT + 40,
+    layer: [
+      {
+        data: { values: opts.rows },
+        mark: { type: "line", point: true },
+        encoding: {
+          x: { field: "x", type: "quantitative", title: opts.xTitle },
+          y: { field: "gain", type: "quantitative", title: "profit(cheat) − profit(honest), tokens/epoch" },
+          color: { field: "series", type: "nominal", title: null },
+        },
+      },
+      {
+        data: { values: [{ y: 0 }] },
+        mark: { type: "rule", color: "#666" },
+        encoding: { y: { field: "y", type: "quantitative" } },
+      },
+      {
+        data: { values: rules },
+        mark: { type: "rule", strokeDash: [5, 3] },
+        encoding: {
+          x: { field: "x", type: "quantitative" },
+          color: { field: "label", type: "nominal", title: null },
+        },
+      },
+    ],
+  };
+}
