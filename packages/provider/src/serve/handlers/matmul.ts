@@ -1,0 +1,58 @@
+import {
+  type MatmulRequest,
+  matmulCommitCodec,
+  matmulOpenCodec,
+  matmulRowsCodec,
+} from "@checkernet/protocol/challenges/matmul";
+import type { ExchangeContext } from "../server.ts";
+import { decodeBody, encodeAnswer, expectType, ServeError, ServeErrorCode, WireType } from "../wire.ts";
+
+const UINT32_MAX = 0xffff_ffff;
+
+/**
+ * Matmul exchange, commit then open:
+ * MATMUL_REQUEST → (compute in the backend) → MATMUL_COMMIT {root, elapsedMs}
+ * → MATMUL_OPEN {rows} → MATMUL_ROWS {rows, proofs}.
+ * The result stays in the backend between commit and open; only the asked
+ * rows leave it. A checker that never opens frees its slot at the frame
+ * deadline.
+ */
+export async function handleMatmul(ctx: ExchangeContext, request: MatmulRequest): Promise<void> {
+  const { n } = request;
+  if (n > ctx.limits.maxMatmulSize) {
+    throw new ServeError(
+      ServeErrorCode.LIMIT,
+      `n = ${n} is above the ${ctx.limits.maxMatmulSize} this provider serves`,
+      {
+        n,
+        limit: ctx.limits.maxMatmulSize,
+      },
+    );
+  }
+  const release = ctx.acquireMatmulSlot();
+  if (release === undefined) {
+    throw new ServeError(ServeErrorCode.BUSY, "every matmul slot is taken", {
+      limit: ctx.limits.maxConcurrentMatmul,
+    });
+  }
+  try {
+    const job = await ctx.backend.matmul(request.seed, n, { signal: ctx.signal });
+    try {
+      const elapsedMs = Math.min(UINT32_MAX, Math.round(job.elapsedMs));
+      await ctx.answer(
+        encodeAnswer(WireType.MATMUL_COMMIT, matmulCommitCodec.encode({ root: job.commitment, elapsedMs })),
+      );
+      const frame = await ctx.next();
+      if (frame === null) return;
+      const body = expectType(frame, WireType.MATMUL_OPEN);
+      const maxRows = Math.min(ctx.limits.maxOpenRows, n);
+      const open = decodeBody(() => matmulOpenCodec(n, maxRows).decode(body));
+      const rows = await job.open(open.rows);
+      await ctx.answer(encodeAnswer(WireType.MATMUL_ROWS, matmulRowsCodec(n, open.rows.length).encode(rows)));
+    } finally {
+      job.release();
+    }
+  } finally {
+    release();
+  }
+}

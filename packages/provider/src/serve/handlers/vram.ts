@@ -1,0 +1,37 @@
+import { type VramRequest, vramResponseCodec } from "@checkernet/protocol/challenges/vram";
+import type { ExchangeContext } from "../server.ts";
+import { encodeAnswer, ServeError, ServeErrorCode, WireType } from "../wire.ts";
+
+/**
+ * VRAM exchange, one round trip: VRAM_QUERY {seed, blockSize, blockCount,
+ * nonce, steps} → VRAM_ANSWER {digests}. The walk reads the resident dataset;
+ * a request for any other dataset is refused rather than generated on demand,
+ * so a checker cannot make the provider evict its real dataset.
+ */
+export async function handleVram(ctx: ExchangeContext, request: VramRequest): Promise<void> {
+  if (request.steps > ctx.limits.maxVramSteps) {
+    throw new ServeError(
+      ServeErrorCode.LIMIT,
+      `a walk of ${request.steps} steps is above the ${ctx.limits.maxVramSteps} served`,
+      {
+        steps: request.steps,
+        limit: ctx.limits.maxVramSteps,
+      },
+    );
+  }
+  const resident = ctx.backend.vramResident();
+  if (
+    resident === undefined ||
+    resident.seed.toLowerCase() !== request.seed.toLowerCase() ||
+    resident.blockCount !== request.blockCount ||
+    resident.blockSize !== request.blockSize
+  ) {
+    throw new ServeError(ServeErrorCode.NOT_RESIDENT, "the asked VRAM dataset is not resident", {
+      seed: request.seed,
+      blockCount: request.blockCount,
+      blockSize: request.blockSize,
+    });
+  }
+  const response = await ctx.backend.vramWalk(request, { signal: ctx.signal });
+  await ctx.answer(encodeAnswer(WireType.VRAM_ANSWER, vramResponseCodec.encode(response)));
+}

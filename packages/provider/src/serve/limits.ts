@@ -1,0 +1,39 @@
+/**
+ * Bounds of the provider's challenge server. Each comes with where the number
+ * comes from; they bound what one checker can make the provider hold or do.
+ */
+export interface ServeLimits {
+  /** Largest frame a checker may send. Requests are a few hundred bytes; the largest is an open request of `maxOpenRows` uint32s. */
+  maxRequestFrameBytes: number;
+  /** Time for the first frame after the stream opens: a checker that opens a stream and says nothing is dropped. */
+  firstFrameTimeoutMs: number;
+  /** Time between two frames of one exchange (ping to ping, commit to open, query to query). */
+  nextFrameTimeoutMs: number;
+  /** Total time one stream may stay open, whatever it carries. */
+  streamTimeoutMs: number;
+  /** Pings answered on one stream; DEFAULT_PARAMS.pingCount is 8, the margin allows re-tries. */
+  maxPingsPerStream: number;
+  /** Largest matmul n served: n = 4096 is 16 Mi int8 per matrix, 64 MiB of int32 result. */
+  maxMatmulSize: number;
+  /** Rows a checker may open per matmul; DEFAULT_PARAMS.matmulSampledRows is 4. */
+  maxOpenRows: number;
+  /** Longest VRAM walk served; DEFAULT_PARAMS.vramWalkSteps is 128, the codec allows 4096. */
+  maxVramSteps: number;
+  /** Matmul jobs computing or waiting for their open at once, all checkers together (each holds an n×n int32 result). */
+  maxConcurrentMatmul: number;
+  /** Inbound challenge streams per connection (libp2p's own per-protocol limit). */
+  maxInboundStreamsPerConnection: number;
+}
+
+export const DEFAULT_SERVE_LIMITS: Readonly<ServeLimits> = Object.freeze({
+  maxRequestFrameBytes: 4096,
+  firstFrameTimeoutMs: 5_000,
+  nextFrameTimeoutMs: 10_000,
+  streamTimeoutMs: 120_000,
+  maxPingsPerStream: 64,
+  maxMatmulSize: 4096,
+  maxOpenRows: 64,
+  maxVramSteps: 1024,
+  maxConcurrentMatmul: 4,
+  maxInboundStreamsPerConnection: 8,
+});

@@ -1,0 +1,210 @@
+import { answerPing, type Ping, type Pong } from "@checkernet/protocol/challenges/latency";
+import type { Connection, Libp2p, Stream } from "@libp2p/interface";
+import type { Logger } from "pino";
+import type { ComputeBackend } from "../backend/backend.ts";
+import { FrameError, FrameStream } from "./frames.ts";
+import { handleLatency } from "./handlers/latency.ts";
+import { handleMatmul } from "./handlers/matmul.ts";
+import { handleVram } from "./handlers/vram.ts";
+import { DEFAULT_SERVE_LIMITS, type ServeLimits } from "./limits.ts";
+import {
+  CHALLENGE_PROTOCOL,
+  decodeRequest,
+  encodeError,
+  ServeError,
+  ServeErrorCode,
+  WireType,
+} from "./wire.ts";
+
+/**
+ * The provider's conduct. The honest behaviour answers everyone, at once,
+ * with the backend's results; the fault modes (src/faults/) replace parts of
+ * it per stream.
+ */
+export interface ServeBehaviour {
+  /** How to serve one challenge stream from this peer; undefined: do not answer at all (offline, selective). */
+  session(remotePeer: string): ServeSession | undefined;
+}
+
+export interface ServeSession {
+  backend: ComputeBackend;
+  /** The pong for a ping. */
+  pong(ping: Ping): Pong;
+  /** Sends one answer frame (the ghost fault trickles it instead). */
+  write(frames: FrameStream, payload: Uint8Array, signal: AbortSignal): Promise<void>;
+}
+
+export function honestSession(backend: ComputeBackend): ServeSession {
+  return { backend, pong: answerPing, write: (frames, payload, signal) => frames.write(payload, { signal }) };
+}
+
+export function honestBehaviour(backend: ComputeBackend): ServeBehaviour {
+  const session = honestSession(backend);
+  return { session: () => session };
+}
+
+/** Everything one exchange handler needs. */
+export interface ExchangeContext {
+  frames: FrameStream;
+  backend: ComputeBackend;
+  limits: ServeLimits;
+  session: ServeSession;
+  /** Aborts when the stream's total deadline passes or the server stops. */
+  signal: AbortSignal;
+  remotePeer: string;
+  log: Logger;
+  /** Reads the next request frame of this exchange (null on a clean end), bounded in size and time. */
+  next(): Promise<Uint8Array | null>;
+  /** Writes one answer frame through the writer. */
+  answer(payload: Uint8Array): Promise<void>;
+  /** Takes one of the `maxConcurrentMatmul` slots; the returned function gives it back. */
+  acquireMatmulSlot(): (() => void) | undefined;
+}
+
+export interface ChallengeServerOptions {
+  host: Libp2p;
+  /** The honest backend; ignored when `behaviour` is given (its sessions carry their own). */
+  backend: ComputeBackend;
+  log: Logger;
+  limits?: Partial<ServeLimits>;
+  behaviour?: ServeBehaviour;
+}
+
+/** Counters for `provider status` and the tests. */
+export interface ServeStats {
+  streams: number;
+  refused: number;
+  completed: number;
+  errors: Record<string, number>;
+}
+
+/**
+ * Serves `/checkernet/challenge/1.0.0`: one stream per challenge, the first
+ * frame names the exchange (latency, matmul, vram), and each handler runs the
+ * exchange to its end. The remote peer id comes from the Noise-authenticated
+ * connection, never from a message.
+ */
+export class ChallengeServer {
+  readonly limits: ServeLimits;
+  readonly stats: ServeStats = { streams: 0, refused: 0, completed: 0, errors: {} };
+  readonly #host: Libp2p;
+  readonly #log: Logger;
+  readonly #behaviour: ServeBehaviour;
+  readonly #stopping = new AbortController();
+  readonly #active = new Set<Promise<void>>();
+  #matmulSlots = 0;
+
+  constructor(options: ChallengeServerOptions) {
+    this.#host = options.host;
+    this.#log = options.log;
+    this.limits = { ...DEFAULT_SERVE_LIMITS, ...options.limits };
+    this.#behaviour = options.behaviour ?? honestBehaviour(options.backend);
+  }
+
+  async start(): Promise<void> {
+    await this.#host.handle(
+      CHALLENGE_PROTOCOL,
+      (stream, connection) => {
+        const run = this.#serve(stream, connection);
+        this.#active.add(run);
+        void run.finally(() => this.#active.delete(run));
+      },
+      { maxInboundStreams: this.limits.maxInboundStreamsPerConnection },
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.#host.unhandle(CHALLENGE_PROTOCOL);
+    this.#stopping.abort(new Error("server stopping"));
+    await Promise.allSettled([...this.#active]);
+  }
+
+  async #serve(stream: Stream, connection: Connection): Promise<void> {
+    const remotePeer = connection.remotePeer.toString();
+    const log = this.#log.child({ peer: remotePeer, stream: stream.id });
+    this.stats.streams++;
+    const session = this.#behaviour.session(remotePeer);
+    if (session === undefined) {
+      this.stats.refused++;
+      log.debug("challenge refused by the fault gate");
+      stream.abort(new Error("not answering"));
+      return;
+    }
+    const signal = AbortSignal.any([this.#stopping.signal, AbortSignal.timeout(this.limits.streamTimeoutMs)]);
+    const frames = new FrameStream(stream);
+    let first = true;
+    const ctx: ExchangeContext = {
+      frames,
+      backend: session.backend,
+      limits: this.limits,
+      session,
+      signal,
+      remotePeer,
+      log,
+      next: () => {
+        const wait = first ? this.limits.firstFrameTimeoutMs : this.limits.nextFrameTimeoutMs;
+        first = false;
+        return frames.read(
+          this.limits.maxRequestFrameBytes,
+          AbortSignal.any([signal, AbortSignal.timeout(wait)]),
+        );
+      },
+      answer: (payload) => session.write(frames, payload, signal),
+      acquireMatmulSlot: () => {
+        if (this.#matmulSlots >= this.limits.maxConcurrentMatmul) return undefined;
+        this.#matmulSlots++;
+        let released = false;
+        return () => {
+          if (!released) this.#matmulSlots--;
+          released = true;
+        };
+      },
+    };
+    try {
+      const frame = await ctx.next();
+      if (frame === null) {
+        await stream.close();
+        return;
+      }
+      const request = decodeRequest(frame);
+      switch (request.type) {
+        case WireType.PING:
+          await handleLatency(ctx, request.ping);
+          break;
+        case WireType.MATMUL_REQUEST:
+          await handleMatmul(ctx, request.matmul);
+          break;
+        case WireType.VRAM_QUERY:
+          await handleVram(ctx, request.vram);
+          break;
+      }
+      this.stats.completed++;
+      await stream.close({ signal });
+    } catch (err) {
+      await this.#fail(stream, frames, err as Error, log);
+    }
+  }
+
+  /** Tells the checker why (when the stream still takes writes), then resets the stream. */
+  async #fail(stream: Stream, frames: FrameStream, err: Error, log: Logger): Promise<void> {
+    const code =
+      err instanceof ServeError || err instanceof FrameError
+        ? err.code
+        : ((err as Error & { code?: string }).code ?? ServeErrorCode.INTERNAL);
+    this.stats.errors[code] = (this.stats.errors[code] ?? 0) + 1;
+    log.debug({ code, err: err.message }, "challenge stream failed");
+    if (stream.writeStatus === "writable" && stream.status === "open") {
+      try {
+        // The error frame is advisory: the checker scores a missing answer the same way.
+        const message =
+          err instanceof ServeError || err instanceof FrameError ? err.message : "internal error";
+        await frames.write(encodeError(code, message), { signal: AbortSignal.timeout(1_000) });
+        await stream.close({ signal: AbortSignal.timeout(1_000) });
+        return;
+      } catch {
+        // fall through to abort
+      }
+    }
+    stream.abort(err);
+  }
+}
