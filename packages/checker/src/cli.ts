@@ -1,0 +1,102 @@
+import { Command, Option } from "commander";
+import { ConfigError, loadConfig } from "./config.ts";
+import { PasswordError, resolvePassword } from "./keys/password.ts";
+import {
+  importKeystore,
+  initKeys,
+  isWrongPassword,
+  KeysError,
+  showKeys,
+  unlockOperatorKey,
+} from "./keys/store.ts";
+
+/**
+ * `checker` command line. Every failure prints one `error: ...` line on
+ * stderr and exits with code 1; nothing prints a stack trace to the user.
+ */
+export function buildCli(): Command {
+  const program = new Command("checker")
+    .description("checkernet checker node: verifies GPU providers and signs attestations")
+    .option("-c, --config <file>", "JSON config file (or CHECKER_CONFIG)")
+    .option("-d, --data-dir <dir>", "data directory (or CHECKER_DATA_DIR; default ~/.checkernet)")
+    .showHelpAfterError();
+
+  const config = () => {
+    const o = program.opts<{ config?: string; dataDir?: string }>();
+    return loadConfig({
+      ...(o.config === undefined ? {} : { file: o.config }),
+      flags: { dataDir: o.dataDir },
+    });
+  };
+
+  program
+    .command("init")
+    .description("create the BLS operator key (EIP-2335 keystore) and the libp2p peer key")
+    .option("--password-file <file>", "read the keystore password from the first line of this file")
+    .option("--force", "replace existing keys")
+    .addOption(new Option("--kdf-work <n>", "scrypt N (tests only)").argParser(Number).hideHelp())
+    .action(async (o: { passwordFile?: string; force?: boolean; kdfWork?: number }) => {
+      const { dataDir } = config();
+      const password = await resolvePassword({ passwordFile: o.passwordFile, confirm: true });
+      const info = await initKeys({ dataDir, password, force: o.force === true, kdfWork: o.kdfWork });
+      print({
+        publicKey: info.publicKey,
+        peerId: info.peerId,
+        keystore: info.keystorePath,
+        peerKey: info.peerKeyPath,
+      });
+    });
+
+  const keys = program
+    .command("keys")
+    .description("show the operator public key and the peer id")
+    .option("--check-password", "also unlock the keystore to check the password")
+    .option("--password-file <file>", "keystore password file")
+    .action(async (o: { checkPassword?: boolean; passwordFile?: string }) => {
+      const { dataDir } = config();
+      const info = await showKeys(dataDir);
+      if (o.checkPassword === true)
+        await unlockOperatorKey(dataDir, await resolvePassword({ passwordFile: o.passwordFile }));
+      print({ publicKey: info.publicKey, peerId: info.peerId });
+    });
+  keys
+    .command("import <keystore>")
+    .description("import an existing EIP-2335 keystore into the data directory")
+    .option("--password-file <file>", "keystore password file")
+    .option("--force", "replace an existing keystore")
+    .action(async (file: string, o: { passwordFile?: string; force?: boolean }) => {
+      const { dataDir } = config();
+      // `keys` has its own --password-file; commander may hand the flag to it.
+      const passwordFile = o.passwordFile ?? keys.opts<{ passwordFile?: string }>().passwordFile;
+      const password = await resolvePassword({ passwordFile });
+      const info = await importKeystore({ dataDir, file, password, force: o.force === true });
+      print({ publicKey: info.publicKey, peerId: info.peerId, keystore: info.keystorePath });
+    });
+
+  return program;
+}
+
+function print(value: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** One line for the user; the code for scripts. */
+export function describeError(e: unknown): string {
+  if (isWrongPassword(e)) return "wrong password for the keystore";
+  if (e instanceof ConfigError || e instanceof KeysError || e instanceof PasswordError) return e.message;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (e) {
+    process.stderr.write(`error: ${describeError(e)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.env.CHECKER_CLI_MAIN === "1") {
+  await main();
+}

@@ -1,0 +1,56 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const BIN = join(import.meta.dirname, "../../bin/checker.js");
+
+function checker(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, CHECKER_PASSWORD: "", ...env },
+    timeout: 20_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("checker CLI (bin/checker.js through tsx)", () => {
+  it("init, keys, wrong password and import: exit codes and messages", () => {
+    const d = mkdtempSync(join(tmpdir(), "checker-cli-"));
+    const pw = join(d, "pw");
+    writeFileSync(pw, "s3cret\n");
+    const init = checker(["-d", join(d, "a"), "init", "--password-file", pw, "--kdf-work", "1024"]);
+    expect(init.stderr).toBe("");
+    expect(init.code).toBe(0);
+    const made = JSON.parse(init.stdout) as { publicKey: string; peerId: string };
+    expect(made.publicKey).toMatch(/^0x[0-9a-f]{96}$/);
+    expect(made.peerId).toMatch(/^12D3KooW/);
+
+    const keys = checker(["-d", join(d, "a"), "keys"]);
+    expect(keys.code).toBe(0);
+    expect(JSON.parse(keys.stdout)).toEqual({ publicKey: made.publicKey, peerId: made.peerId });
+
+    const wrong = checker(["-d", join(d, "a"), "keys", "--check-password"], { CHECKER_PASSWORD: "guess" });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toBe("error: wrong password for the keystore\n");
+
+    const imported = checker(["-d", join(d, "b"), "keys", "import", join(d, "a", "keystore.json")], {
+      CHECKER_PASSWORD: "s3cret",
+    });
+    expect(imported.code).toBe(0);
+    expect(JSON.parse(imported.stdout).publicKey).toBe(made.publicKey);
+
+    const again = checker(["-d", join(d, "a"), "init", "--password-file", pw]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^error: keys already exist/);
+
+    const noPw = checker(["-d", join(d, "c"), "init"]);
+    expect(noPw.code).toBe(1);
+    expect(noPw.stderr).toMatch(/no password given/);
+
+    const badConfig = checker(["-d", join(d, "a"), "keys"], { CHECKER_LOG_LEVEL: "loud" });
+    expect(badConfig.code).toBe(1);
+    expect(badConfig.stderr).toMatch(/invalid config value for "logLevel" \(from env CHECKER_LOG_LEVEL\)/);
+  });
+});
