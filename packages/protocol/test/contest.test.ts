@@ -73,7 +73,11 @@ describe("resolveContest", () => {
       ContestOutcome.PENDING,
     );
     const late = resolveContest({ ...base, recheck: undefined, currentEpoch: deadline + 1n });
-    expect(late).toMatchObject({ outcome: ContestOutcome.DEFAULT_OVERTURNED, bondRefund: bond, slashExecuted: 0n });
+    expect(late).toMatchObject({
+      outcome: ContestOutcome.DEFAULT_OVERTURNED,
+      bondRefund: bond,
+      slashExecuted: 0n,
+    });
     // A re-check that lands after the deadline is ignored.
     expect(
       resolveContest({
@@ -96,12 +100,16 @@ describe("resolveContest", () => {
       return undefined;
     };
     expect(
-      codeOf(() => resolveContest({ ...base, original: { ...original, verdict: Verdict.PASS }, recheck: undefined })),
+      codeOf(() =>
+        resolveContest({ ...base, original: { ...original, verdict: Verdict.PASS }, recheck: undefined }),
+      ),
     ).toBe(ContestErrorCode.NOT_SLASHABLE);
     const closed = base.reportEpoch + BigInt(params.contestWindowEpochs) + 1n;
-    expect(codeOf(() => resolveContest({ ...base, contestEpoch: closed, currentEpoch: closed, recheck: undefined }))).toBe(
-      ContestErrorCode.WINDOW_CLOSED,
-    );
+    expect(
+      codeOf(() =>
+        resolveContest({ ...base, contestEpoch: closed, currentEpoch: closed, recheck: undefined }),
+      ),
+    ).toBe(ContestErrorCode.WINDOW_CLOSED);
     expect(codeOf(() => resolveContest({ ...base, contestEpoch: 9n, recheck: undefined }))).toBe(
       ContestErrorCode.WINDOW_CLOSED,
     );

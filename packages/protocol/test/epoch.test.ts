@@ -2,7 +2,15 @@ import fc from "fast-check";
 import { encodeAbiParameters, type Hex, keccak256, toBytes } from "viem";
 import { describe, expect, it } from "vitest";
 import { DomainTag } from "../src/encoding/domain.ts";
-import { EpochError, EpochErrorCode, EpochPhase, epochAt, epochBounds, epochPhase, nextEpochSeed } from "../src/epoch.ts";
+import {
+  EpochError,
+  EpochErrorCode,
+  EpochPhase,
+  epochAt,
+  epochBounds,
+  epochPhase,
+  nextEpochSeed,
+} from "../src/epoch.ts";
 import { DEFAULT_PARAMS } from "../src/params.ts";
 
 const genesis = 1_700_000_000_000;

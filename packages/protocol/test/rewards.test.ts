@@ -40,7 +40,12 @@ describe("splitEpochRewards", () => {
   it("floors every share; dust is paid to no one", () => {
     const leaves = splitEpochRewards(
       {
-        providers: [1, 2, 3].map((i) => ({ provider: addr(i), verdict: Verdict.PASS, scoreBps: 10_000, stake: 1n })),
+        providers: [1, 2, 3].map((i) => ({
+          provider: addr(i),
+          verdict: Verdict.PASS,
+          scoreBps: 10_000,
+          stake: 1n,
+        })),
         licenses: [1n, 2n, 3n].map((licenseId) => ({ licenseId, countedAttestations: 1 })),
       },
       withParams({ epochRewardPool: 100n, providerShareBps: 5_000 }),
@@ -57,7 +62,11 @@ describe("splitEpochRewards", () => {
       DEFAULT_PARAMS,
     );
     expect(leaves).toEqual([
-      { beneficiary: Beneficiary.LICENSE, id: 1n, amount: DEFAULT_PARAMS.epochRewardPool * 3_000n / 10_000n },
+      {
+        beneficiary: Beneficiary.LICENSE,
+        id: 1n,
+        amount: (DEFAULT_PARAMS.epochRewardPool * 3_000n) / 10_000n,
+      },
     ]);
     expect(splitEpochRewards({ providers: [], licenses: [] }, DEFAULT_PARAMS)).toEqual([]);
   });
@@ -86,7 +95,9 @@ describe("splitEpochRewards", () => {
           const total = leaves.reduce((s, l) => s + l.amount, 0n);
           expect(total).toBeLessThanOrEqual(pool);
           for (const l of leaves) expect(l.amount).toBeGreaterThan(0n);
-          const paysProviders = providers.some((p) => p.verdict === Verdict.PASS && p.scoreBps > 0 && p.stake > 0n);
+          const paysProviders = providers.some(
+            (p) => p.verdict === Verdict.PASS && p.scoreBps > 0 && p.stake > 0n,
+          );
           const paysLicenses = counts.some((c) => c > 0);
           if (paysProviders && paysLicenses) {
             // Floors lose under one unit per weighted entry.
@@ -131,18 +142,25 @@ describe("splitEpochRewards", () => {
         ),
       ),
     ).toBe(RewardErrorCode.DUPLICATE_LICENSE);
-    expect(codeOf(() => splitEpochRewards({ providers: [{ ...p, stake: -1n }], licenses: [] }, DEFAULT_PARAMS))).toBe(
-      RewardErrorCode.INVALID_INPUT,
-    );
     expect(
-      codeOf(() => splitEpochRewards({ providers: [{ ...p, scoreBps: 10_001 }], licenses: [] }, DEFAULT_PARAMS)),
+      codeOf(() => splitEpochRewards({ providers: [{ ...p, stake: -1n }], licenses: [] }, DEFAULT_PARAMS)),
     ).toBe(RewardErrorCode.INVALID_INPUT);
     expect(
-      codeOf(() => splitEpochRewards({ providers: [], licenses: [] }, withParams({ providerShareBps: 10_001 }))),
+      codeOf(() =>
+        splitEpochRewards({ providers: [{ ...p, scoreBps: 10_001 }], licenses: [] }, DEFAULT_PARAMS),
+      ),
+    ).toBe(RewardErrorCode.INVALID_INPUT);
+    expect(
+      codeOf(() =>
+        splitEpochRewards({ providers: [], licenses: [] }, withParams({ providerShareBps: 10_001 })),
+      ),
     ).toBe(RewardErrorCode.INVALID_PARAMS);
     expect(
       codeOf(() =>
-        splitEpochRewards({ providers: [], licenses: [{ licenseId: -1n, countedAttestations: 1 }] }, DEFAULT_PARAMS),
+        splitEpochRewards(
+          { providers: [], licenses: [{ licenseId: -1n, countedAttestations: 1 }] },
+          DEFAULT_PARAMS,
+        ),
       ),
     ).toBe(RewardErrorCode.INVALID_INPUT);
   });
@@ -155,11 +173,15 @@ describe("slashAmount", () => {
     expect(slashAmount(19n, withParams({ slashBps: 1_000 }))).toBe(1n);
     expect(slashAmount(7n, withParams({ slashBps: 10_000 }))).toBe(7n);
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: 10n ** 40n }), fc.integer({ min: 0, max: 10_000 }), (stake, bps) => {
-        const s = slashAmount(stake, withParams({ slashBps: bps }));
-        expect(s).toBeLessThanOrEqual(stake);
-        expect(s).toBe((stake * BigInt(bps)) / 10_000n);
-      }),
+      fc.property(
+        fc.bigInt({ min: 0n, max: 10n ** 40n }),
+        fc.integer({ min: 0, max: 10_000 }),
+        (stake, bps) => {
+          const s = slashAmount(stake, withParams({ slashBps: bps }));
+          expect(s).toBeLessThanOrEqual(stake);
+          expect(s).toBe((stake * BigInt(bps)) / 10_000n);
+        },
+      ),
       { numRuns: 100 },
     );
     expect(() => slashAmount(-1n, DEFAULT_PARAMS)).toThrow(RewardError);

@@ -83,7 +83,8 @@ class IndexedStandardTree<T extends unknown[]> extends StandardMerkleTree<T> {
       tree[treeIndex] = hash;
       indexed[valueIndex]!.treeIndex = treeIndex;
     });
-    for (let i = tree.length - 1 - hashed.length; i >= 0; i--) tree[i] = nodeHash(tree[2 * i + 1]!, tree[2 * i + 2]!);
+    for (let i = tree.length - 1 - hashed.length; i >= 0; i--)
+      tree[i] = nodeHash(tree[2 * i + 1]!, tree[2 * i + 2]!);
     return new IndexedStandardTree(tree, indexed, leafEncoding, leafHash, keyOf);
   }
 
@@ -284,7 +285,9 @@ function rewardKey(values: RewardLeafValues): string {
 
 function findResult(tree: ResultsTree, provider: Address): number {
   if (typeof provider !== "string" || !isAddress(provider, { strict: false })) {
-    throw new MerkleError(MerkleErrorCode.INVALID_LEAF, "provider is not an address", { provider: String(provider) });
+    throw new MerkleError(MerkleErrorCode.INVALID_LEAF, "provider is not an address", {
+      provider: String(provider),
+    });
   }
   const key = provider.toLowerCase();
   let index = tree instanceof IndexedStandardTree ? tree.indexOf(key) : undefined;

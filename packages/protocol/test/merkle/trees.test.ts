@@ -90,7 +90,9 @@ describe("results tree", () => {
         for (const leaf of leaves) {
           const proof = resultProof(tree, leaf.provider);
           expect(verifyResultProof(root, leaf, proof)).toBe(true);
-          expect(StandardMerkleTree.verify(root, [...RESULT_LEAF_TYPES], resultLeafValues(leaf), proof)).toBe(true);
+          expect(StandardMerkleTree.verify(root, [...RESULT_LEAF_TYPES], resultLeafValues(leaf), proof)).toBe(
+            true,
+          );
           for (const m of mutations(leaf)) expect(verifyResultProof(root, m, proof)).toBe(false);
           if (proof.length > 0) {
             const bad = [...proof];
@@ -117,7 +119,9 @@ describe("results tree", () => {
   it("finds proofs in trees loaded from a dump", () => {
     const leaves = fc.sample(resultLeavesArb, { numRuns: 1, seed: 7 })[0]!;
     const tree = buildResultsTree(leaves);
-    const loaded = StandardMerkleTree.load(JSON.parse(JSON.stringify(tree.dump(), bigintJson))) as ResultsTree;
+    const loaded = StandardMerkleTree.load(
+      JSON.parse(JSON.stringify(tree.dump(), bigintJson)),
+    ) as ResultsTree;
     const leaf = leaves[leaves.length - 1]!;
     expect(resultProof(loaded, leaf.provider)).toEqual(resultProof(tree, leaf.provider));
   });
@@ -125,9 +129,9 @@ describe("results tree", () => {
   it("refuses empty trees, duplicate providers, unknown providers and garbage proofs", () => {
     expect(() => buildResultsTree([])).toThrow(expect.objectContaining({ code: MerkleErrorCode.EMPTY_TREE }));
     const leaf = fc.sample(resultLeafArb, { numRuns: 1, seed: 1 })[0]!;
-    expect(() => buildResultsTree([leaf, { ...leaf, provider: leaf.provider.toLowerCase() as Address }])).toThrow(
-      expect.objectContaining({ code: MerkleErrorCode.DUPLICATE_LEAF }),
-    );
+    expect(() =>
+      buildResultsTree([leaf, { ...leaf, provider: leaf.provider.toLowerCase() as Address }]),
+    ).toThrow(expect.objectContaining({ code: MerkleErrorCode.DUPLICATE_LEAF }));
     const tree = buildResultsTree([leaf]);
     expect(resultProof(tree, leaf.provider)).toEqual([]);
     expect(() => resultProof(tree, getAddress(toHex(1n, { size: 20 })))).toThrow(MerkleError);

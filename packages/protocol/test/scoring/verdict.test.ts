@@ -1,7 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_PARAMS, withParams } from "../../src/params.ts";
-import { computeVerdict, VerdictError, VerdictErrorCode, type WeightedAttestation } from "../../src/scoring/verdict.ts";
+import {
+  computeVerdict,
+  VerdictError,
+  VerdictErrorCode,
+  type WeightedAttestation,
+} from "../../src/scoring/verdict.ts";
 import { CheckResult, Verdict } from "../../src/types.ts";
 import { address, attestation } from "./fixtures.ts";
 
@@ -113,7 +118,11 @@ describe("computeVerdict rules", () => {
     // passBps 7500 × 0.9
     expect(computeVerdict(mixed, withParams({ minAttestations: 1 })).scoreBps).toBe(6_750);
     const allFail = weighted([1, 2, 3].map(() => ({ result: CheckResult.FAIL, seats: 1 })));
-    expect(computeVerdict(allFail, params)).toMatchObject({ verdict: Verdict.FAIL, scoreBps: 0, medianLatencyUs: 0 });
+    expect(computeVerdict(allFail, params)).toMatchObject({
+      verdict: Verdict.FAIL,
+      scoreBps: 0,
+      medianLatencyUs: 0,
+    });
   });
 
   it("refuses duplicates, mixed epochs or providers and bad seats with typed errors", () => {
@@ -140,7 +149,9 @@ describe("computeVerdict rules", () => {
       seats: 1,
     };
     expect(codeOf([a, dupe])).toBe(VerdictErrorCode.DUPLICATE_CHECKER);
-    expect(codeOf([a, { ...b, attestation: { ...b.attestation, epoch: 11n } }])).toBe(VerdictErrorCode.MIXED_EPOCH);
+    expect(codeOf([a, { ...b, attestation: { ...b.attestation, epoch: 11n } }])).toBe(
+      VerdictErrorCode.MIXED_EPOCH,
+    );
     expect(codeOf([a, { ...b, attestation: { ...b.attestation, provider: address("other") } }])).toBe(
       VerdictErrorCode.MIXED_PROVIDER,
     );
@@ -178,9 +189,15 @@ describe("computeVerdict robustness (fewer than 1/3 lying weight)", () => {
   it("liars cannot slash an honest provider, nor drag its median latency outside the honest range", () => {
     fc.assert(
       fc.property(split, failing, fc.boolean(), ({ honest, liars }, lie, lowBall) => {
-        const honestAtts = weighted(honest.map((h) => ({ result: CheckResult.PASS, seats: h.seats, p50: h.p50 })));
+        const honestAtts = weighted(
+          honest.map((h) => ({ result: CheckResult.PASS, seats: h.seats, p50: h.p50 })),
+        );
         const liarAtts = weighted(
-          liars.map((l) => ({ result: lowBall ? CheckResult.PASS : lie, seats: l.seats, p50: lowBall ? 1 : l.p50 })),
+          liars.map((l) => ({
+            result: lowBall ? CheckResult.PASS : lie,
+            seats: l.seats,
+            p50: lowBall ? 1 : l.p50,
+          })),
           1_000,
         );
         const clean = computeVerdict(honestAtts, params);
