@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.30;
+
+/**
+ * @dev GPU providers: a libp2p peer id, a claimed GPU class and region, and a
+ * stake in the reward token. Unstaking goes through an unbonding period during
+ * which the tokens stay slashable; withdrawal is blocked while a slash is pending.
+ */
+interface IProviderRegistry {
+    /// @dev What the registry knows about one provider.
+    struct ProviderInfo {
+        bool registered;
+        uint64 registeredEpoch;
+        /// Claimed GPU memory in MiB.
+        uint32 vramMiB;
+        /// First epoch in which the unbonding amount can be withdrawn.
+        uint64 unbondingEndEpoch;
+        uint256 stake;
+        uint256 unbonding;
+        bytes peerId;
+        /// Claimed GPU model, e.g. "H100-SXM".
+        string gpuModel;
+        /// Claimed region, e.g. "eu-west".
+        string region;
+    }
+
+    /// @notice `provider` registered (or updated) its peer id and claimed GPU class.
+    event ProviderRegistered(address indexed provider, bytes peerId, string gpuModel, uint32 vramMiB, string region);
+
+    /// @notice `provider` replaced its peer id and claimed GPU class.
+    event ProviderUpdated(address indexed provider, bytes peerId, string gpuModel, uint32 vramMiB, string region);
+
+    /// @notice `provider` staked `amount`; its stake is now `stake`.
+    event Staked(address indexed provider, uint256 amount, uint256 stake);
+
+    /// @notice `provider` moved `amount` to unbonding; `unbonding` in total is withdrawable from `unbondingEndEpoch`.
+    event UnstakeRequested(address indexed provider, uint256 amount, uint256 unbonding, uint64 unbondingEndEpoch);
+
+    /// @notice `provider` withdrew `amount`.
+    event Withdrawn(address indexed provider, uint256 amount);
+
+    /// @notice `amount` of `provider`'s stake and unbonding tokens was burned; `stake` and `unbonding` remain.
+    event ProviderSlashed(address indexed provider, uint256 amount, uint256 stake, uint256 unbonding);
+
+    /// @dev `account` may not call this function.
+    error ProviderRegistryUnauthorized(address account);
+
+    /// @dev `provider` is already registered.
+    error ProviderRegistryAlreadyRegistered(address provider);
+
+    /// @dev `provider` is not registered.
+    error ProviderRegistryNotRegistered(address provider);
+
+    /// @dev A registration field is empty or too long.
+    error ProviderRegistryInvalidField(string field, uint256 length);
+
+    /// @dev An amount of zero.
+    error ProviderRegistryZeroAmount();
+
+    /// @dev `requested` exceeds the stake `stake`.
+    error ProviderRegistryInsufficientStake(uint256 stake, uint256 requested);
+
+    /// @dev Nothing is unbonding.
+    error ProviderRegistryNothingUnbonding();
+
+    /// @dev The unbonding period ends at `unbondingEndEpoch`.
+    error ProviderRegistryUnbonding(uint64 currentEpoch, uint64 unbondingEndEpoch);
+
+    /// @dev `provider` has `count` pending slashes; it cannot withdraw until they are executed or cancelled.
+    error ProviderRegistrySlashPending(address provider, uint256 count);
+
+    /// @notice Registers the caller as a provider with its libp2p peer id and claimed GPU class.
+    function register(bytes calldata peerId, string calldata gpuModel, uint32 vramMiB, string calldata region)
+        external;
+
+    /// @notice Replaces the caller's peer id and claimed GPU class.
+    function update(bytes calldata peerId, string calldata gpuModel, uint32 vramMiB, string calldata region) external;
+
+    /// @notice Stakes `amount` of the reward token (approved beforehand) for the caller.
+    function stake(uint256 amount) external;
+
+    /**
+     * @notice Moves `amount` of the caller's stake to unbonding; all unbonding
+     * tokens become withdrawable `unbondingEpochs` epochs from now (the timer
+     * restarts with each request) and stay slashable until then.
+     */
+    function requestUnstake(uint256 amount) external;
+
+    /// @notice Withdraws the caller's unbonding tokens after the unbonding period, unless a slash is pending.
+    function withdraw() external;
+
+    /**
+     * @notice Burns up to `amount` from `provider`'s stake, then from its
+     * unbonding tokens, and returns what was burned (never more than it holds).
+     * Only the slashing contract.
+     */
+    function slash(address provider, uint256 amount) external returns (uint256 slashed);
+
+    /// @notice Everything known about `provider`.
+    function providerInfo(address provider) external view returns (ProviderInfo memory);
+
+    /// @notice Active stake of `provider`.
+    function stakeOf(address provider) external view returns (uint256);
+
+    /// @notice Stake plus unbonding tokens: the most a slash can take.
+    function slashableOf(address provider) external view returns (uint256);
+
+    /// @notice Registered with at least `minStake` staked: eligible for challenges and rewards.
+    function isActive(address provider) external view returns (bool);
+
+    /// @notice Number of providers ever registered.
+    function providerCount() external view returns (uint256);
+
+    /// @notice The `index`-th registered provider.
+    function providerAt(uint256 index) external view returns (address);
+
+    /// @notice Stake a provider needs to be active.
+    function minStake() external view returns (uint256);
+
+    /// @notice Epochs between `requestUnstake` and `withdraw`.
+    function unbondingEpochs() external view returns (uint64);
+}

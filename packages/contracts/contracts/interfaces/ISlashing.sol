@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.30;
+
+import {Leaves} from "../libraries/Leaves.sol";
+
+/**
+ * @dev Slashing with contests. A FAIL result leaf of epoch e, proven against
+ * e's results root, opens a pending slash. Until epoch e + contestWindowEpochs
+ * the provider may contest it with a bond (also before anyone opened it: the
+ * contest then proves the leaf itself), which requests a re-check by a larger
+ * committee in the next epoch; the re-check report (its own header type and
+ * signing tag, co-signed by the re-check committee) resolves the contest.
+ * Uncontested slashes are executed after the window; contests left unresolved
+ * past their deadline are overturned without penalty.
+ *
+ *   openSlash --> Pending --executeSlash (after e + window)--> Executed
+ *                    |
+ *                 contest (bond, until e + window)
+ *                    v
+ *                Contested --submitRecheck FAIL--> Executed (bond burned)
+ *                    |------submitRecheck PASS--> Cancelled (bond refunded, accusers jailed)
+ *                    |------submitRecheck INCONCLUSIVE, or expireContest after the deadline
+ *                    |                          --> Cancelled (bond refunded, nobody penalized)
+ */
+interface ISlashing {
+    /// @dev Life cycle of a slash.
+    enum SlashStatus {
+        None,
+        Pending,
+        Contested,
+        Executed,
+        Cancelled
+    }
+
+    /// @dev One slash.
+    struct SlashRecord {
+        address provider;
+        /// The epoch whose report gave the FAIL verdict.
+        uint64 epoch;
+        /// Epoch in which the slash was recorded (by `openSlash` or a first `contest`).
+        uint64 openedEpoch;
+        /// Last epoch in which the provider may contest: epoch + contestWindowEpochs.
+        uint64 contestDeadline;
+        /// Epoch in which the re-check committee re-runs the challenges: the contest epoch + 1.
+        uint64 recheckEpoch;
+        /// Last epoch in which a re-check report is accepted: the contest epoch + recheckDeadlineEpochs.
+        uint64 resolveDeadline;
+        SlashStatus status;
+        /// Proposed amount (the leaf's slashAmount); what is burned is capped by the provider's tokens.
+        uint256 amount;
+        uint256 bond;
+        bytes32 leafHash;
+    }
+
+    /**
+     * @dev The header a re-check committee signs: its verdict on `provider`
+     * for the contested slash. `evidenceRoot` commits to the re-check
+     * attestations kept off-chain. Signing root:
+     * keccak256(abi.encode(RECHECK_TAG, domainSeparator, header)).
+     */
+    struct RecheckHeader {
+        uint256 slashId;
+        address provider;
+        uint64 accusedEpoch;
+        uint64 recheckEpoch;
+        uint8 verdict;
+        uint16 attestations;
+        uint16 failures;
+        bytes32 evidenceRoot;
+    }
+
+    /// @notice A slash of `amount` was opened against `provider` for `epoch`; it can be contested until `contestDeadline`.
+    event SlashOpened(
+        uint256 indexed slashId,
+        address indexed provider,
+        uint64 epoch,
+        uint256 amount,
+        uint64 contestDeadline
+    );
+
+    /// @notice `provider` contested `slashId` with `bond`.
+    event SlashContested(uint256 indexed slashId, address indexed provider, uint256 bond);
+
+    /**
+     * @notice A re-check of `provider` by a committee of `committeeSize` seats
+     * must run in `recheckEpoch` and its report land by `resolveDeadline`.
+     */
+    event RecheckRequested(
+        uint256 indexed slashId,
+        address indexed provider,
+        uint64 accusedEpoch,
+        uint64 recheckEpoch,
+        uint64 resolveDeadline,
+        uint256 committeeSize
+    );
+
+    /// @notice `amount` of `provider`'s tokens was burned for `slashId`.
+    event SlashExecuted(uint256 indexed slashId, address indexed provider, uint256 amount);
+
+    /// @notice The re-check confirmed the failure; the bond `bondBurned` was burned.
+    event SlashUpheld(uint256 indexed slashId, uint256 bondBurned);
+
+    /// @notice The re-check found the provider honest: slash cancelled, bond refunded, accusers penalized.
+    event SlashOverturned(uint256 indexed slashId, uint256 bondRefunded);
+
+    /// @notice No conclusive re-check arrived (INCONCLUSIVE verdict or deadline passed): slash cancelled, bond refunded.
+    event ContestExpired(uint256 indexed slashId, uint256 bondRefunded);
+
+    /// @notice The checkers that signed the overturned failure were jailed for epochs `fromEpoch`..`untilEpoch`.
+    event AccusersPenalized(uint256 indexed slashId, address[] accusers, uint64 fromEpoch, uint64 untilEpoch);
+
+    /// @dev `epoch` has no accepted report.
+    error SlashingUnknownEpoch(uint64 epoch);
+
+    /// @dev The result leaf is not in `epoch`'s results tree.
+    error SlashingInvalidProof(uint64 epoch);
+
+    /// @dev The leaf's verdict is not FAIL, or its slash amount is zero.
+    error SlashingNotSlashable(uint8 verdict, uint256 slashAmount);
+
+    /// @dev A slash for (`epoch`, `provider`) exists already.
+    error SlashingAlreadyOpened(uint64 epoch, address provider, uint256 slashId);
+
+    /// @dev Failures of `epoch` could be opened until `lastEpoch`.
+    error SlashingOpenWindowClosed(uint64 epoch, uint64 currentEpoch, uint64 lastEpoch);
+
+    /// @dev No slash has id `slashId`.
+    error SlashingUnknownSlash(uint256 slashId);
+
+    /// @dev `slashId` is in `status`, which does not allow this action.
+    error SlashingInvalidStatus(uint256 slashId, SlashStatus status);
+
+    /// @dev `account` is not the slashed `provider`.
+    error SlashingUnauthorizedContester(address account, address provider);
+
+    /// @dev The contest window of `slashId` closed at `deadline`.
+    error SlashingContestWindowClosed(uint256 slashId, uint64 currentEpoch, uint64 deadline);
+
+    /// @dev The contest window of `slashId` is open until `deadline`.
+    error SlashingContestWindowOpen(uint256 slashId, uint64 currentEpoch, uint64 deadline);
+
+    /// @dev The leaf given is not the leaf the slash was opened with.
+    error SlashingLeafMismatch(uint256 slashId);
+
+    /// @dev The leaf lists `count` accusers; at most `max` are accepted.
+    error SlashingTooManyAccusers(uint256 count, uint256 max);
+
+    /// @dev The re-check header does not match the contested slash.
+    error SlashingRecheckMismatch(uint256 slashId);
+
+    /// @dev The re-check of `slashId` runs in `recheckEpoch`, which has not started.
+    error SlashingRecheckNotStarted(uint256 slashId, uint64 currentEpoch, uint64 recheckEpoch);
+
+    /// @dev The re-check report deadline of `slashId` was `deadline`.
+    error SlashingRecheckDeadlinePassed(uint256 slashId, uint64 currentEpoch, uint64 deadline);
+
+    /// @dev The re-check report deadline of `slashId` is `deadline`; the contest cannot expire yet.
+    error SlashingRecheckDeadlineNotPassed(uint256 slashId, uint64 currentEpoch, uint64 deadline);
+
+    /// @dev A verdict outside PASS, FAIL, INCONCLUSIVE.
+    error SlashingInvalidVerdict(uint8 verdict);
+
+    /// @dev A constructor parameter is out of range.
+    error SlashingInvalidParameter(string name);
+
+    /**
+     * @notice Opens a pending slash from a FAIL result leaf of `epoch`, proven
+     * by `proof` against the epoch's results root. Anyone may call it, until
+     * epoch `epoch + contestWindowEpochs`. The provider's withdrawals are
+     * blocked until the slash is executed or cancelled.
+     */
+    function openSlash(uint64 epoch, Leaves.ResultLeaf calldata leaf, bytes32[] calldata proof)
+        external
+        returns (uint256 slashId);
+
+    /**
+     * @notice The provider of a FAIL leaf of `epoch` contests it by posting
+     * `contestBond` (approved beforehand) with the leaf and its proof, until
+     * epoch `epoch + contestWindowEpochs`. If nobody opened the slash yet, this
+     * opens it. The leaf's accusers are recorded, and a re-check is requested
+     * for the next epoch, to land by the current epoch + `recheckDeadlineEpochs`.
+     */
+    function contest(uint64 epoch, Leaves.ResultLeaf calldata leaf, bytes32[] calldata proof)
+        external
+        returns (uint256 slashId);
+
+    /**
+     * @notice Resolves a contested slash with a re-check report co-signed by the
+     * slash's re-check committee ({recheckCommittee}, quorum as for reports).
+     * FAIL upholds the slash (tokens and bond burned); PASS overturns it (bond
+     * refunded, accusers jailed for `accuserJailEpochs`); INCONCLUSIVE cancels
+     * it without penalty. Accepted from `recheckEpoch` through `resolveDeadline`.
+     */
+    function submitRecheck(RecheckHeader calldata header, uint256 signerBitfield, bytes calldata aggregateSignature)
+        external;
+
+    /// @notice Executes an uncontested slash once its contest window has passed. Anyone may call it.
+    function executeSlash(uint256 slashId) external returns (uint256 slashed);
+
+    /// @notice Applies the default rule to a contest with no re-check by its deadline: overturned without penalty.
+    function expireContest(uint256 slashId) external;
+
+    /// @notice The slash `slashId`.
+    function slashOf(uint256 slashId) external view returns (SlashRecord memory);
+
+    /// @notice The accusers recorded when `slashId` was contested.
+    function accusersOf(uint256 slashId) external view returns (address[] memory);
+
+    /// @notice The slash opened for (`epoch`, `provider`), 0 if none.
+    function slashIdOf(uint64 epoch, address provider) external view returns (uint256);
+
+    /// @notice Slashes of `provider` that are pending or contested.
+    function pendingSlashCount(address provider) external view returns (uint256);
+
+    /// @notice Number of slashes opened; ids run from 1 to this.
+    function slashCount() external view returns (uint256);
+
+    /// @notice The operators holding the seats of `slashId`'s re-check committee (empty before the contest).
+    function recheckCommittee(uint256 slashId) external view returns (address[] memory operators);
+
+    /// @notice keccak256(abi.encode(RECHECK_TAG, domainSeparator, header)).
+    function recheckSigningRoot(RecheckHeader calldata header) external view returns (bytes32);
+
+    /// @notice Epochs after a report during which its failures can be opened and contested.
+    function contestWindowEpochs() external view returns (uint64);
+
+    /// @notice Bond posted by a contesting provider.
+    function contestBond() external view returns (uint256);
+
+    /// @notice Epochs after a contest within which its re-check report must land (at least 1).
+    function recheckDeadlineEpochs() external view returns (uint64);
+
+    /// @notice Seats of a re-check committee.
+    function recheckCommitteeSize() external view returns (uint256);
+
+    /// @notice Epochs an accuser stays jailed after the resolution epoch.
+    function accuserJailEpochs() external view returns (uint64);
+}

@@ -1,0 +1,301 @@
+import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
+import {
+  type Abi,
+  type Account,
+  type Address,
+  type Chain,
+  getContractAddress,
+  type Hex,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+  zeroHash,
+} from "viem";
+import {
+  checkerLicenseAbi,
+  checkerLicenseBytecode,
+  checkerRegistryAbi,
+  checkerRegistryBytecode,
+  epochReportsAbi,
+  epochReportsBytecode,
+  providerRegistryAbi,
+  providerRegistryBytecode,
+  rewardsAbi,
+  rewardsBytecode,
+  rewardTokenAbi,
+  rewardTokenBytecode,
+  slashingAbi,
+  slashingBytecode,
+} from "./generated/index.ts";
+
+/**
+ * Contract parameters that packages/protocol/src/params.ts does not hold,
+ * each with where its default comes from.
+ */
+export const CONTRACT_DEFAULTS = {
+  /** One epoch: a license never counts for two operators in the same epoch. */
+  delegationCooldownEpochs: 1n,
+  /** As long as a contest window, so an operator cannot leave while its failures can still be contested. */
+  exitDelayEpochs: BigInt(DEFAULT_PARAMS.contestWindowEpochs),
+  /**
+   * Twice the contest window: longer than the window during which a reported failure can be
+   * opened, so a provider cannot withdraw ahead of a slash for a failure already reported.
+   */
+  unbondingEpochs: BigInt(2 * DEFAULT_PARAMS.contestWindowEpochs),
+  /** Ten contest bonds: a provider must have something to lose before it is sampled. */
+  minProviderStake: 10n * DEFAULT_PARAMS.contestBond,
+  /** Four contest windows (16 epochs, 4 hours at 15-minute epochs) of forfeited license rewards per false accusation. */
+  accuserJailEpochs: BigInt(4 * DEFAULT_PARAMS.contestWindowEpochs),
+  /** Devnet faucet: 1 billion tokens to the deployer. */
+  initialSupply: 1_000_000_000n * 10n ** 18n,
+} as const;
+
+export interface DeployOptions {
+  /** Timestamp at which epoch 1 starts. Default: the latest block's timestamp. */
+  genesisTime?: bigint;
+  /** Seconds per epoch. Default: params.epochSeconds (900); devnets use a few seconds. */
+  epochSeconds?: bigint;
+  /** Seats of the report committee (1..256). Default: params.reportCommitteeSize (16). */
+  reportCommitteeSize?: number;
+  /** Quorum in basis points of seats. Default: params.reportQuorumBps (6667). */
+  reportQuorumBps?: number;
+  /** The most a report may pay out. Default: params.epochRewardPool. */
+  epochRewardBudget?: bigint;
+  /** Seed of epoch 0. Default: zero, which makes the contract derive one from prevrandao. */
+  genesisSeed?: Hex;
+  /** Default: params.contestWindowEpochs (4). */
+  contestWindowEpochs?: bigint;
+  /** Default: params.contestBond (100 tokens). */
+  contestBond?: bigint;
+  /** Default: params.recheckDeadlineEpochs (4). */
+  recheckDeadlineEpochs?: bigint;
+  /** Default: reportCommitteeSize × params.recheckCommitteeMultiplier, at most 256. */
+  recheckCommitteeSize?: number;
+  accuserJailEpochs?: bigint;
+  delegationCooldownEpochs?: bigint;
+  exitDelayEpochs?: bigint;
+  unbondingEpochs?: bigint;
+  minProviderStake?: bigint;
+  /** Tokens minted to `initialHolder` at deployment. */
+  initialSupply?: bigint;
+  /** Receives the initial supply. Default: the deployer. */
+  initialHolder?: Address;
+  /** May mint licenses (and nothing else). Default: the deployer. */
+  licenseOwner?: Address;
+}
+
+export interface ContractAddresses {
+  epochReports: Address;
+  rewardToken: Address;
+  checkerRegistry: Address;
+  checkerLicense: Address;
+  providerRegistry: Address;
+  slashing: Address;
+  rewards: Address;
+}
+
+/** What the devnet and the nodes need to find and use a deployment. */
+export interface Deployment {
+  chainId: number;
+  deployer: Address;
+  /** Block of the first deployment transaction: nodes scan events from here. */
+  startBlock: bigint;
+  genesisTime: bigint;
+  epochSeconds: bigint;
+  contracts: ContractAddresses;
+}
+
+export type DeployErrorCode =
+  | "DEPLOY_ERROR_NO_ACCOUNT"
+  | "DEPLOY_ERROR_ADDRESS_MISMATCH"
+  | "DEPLOY_ERROR_REVERTED";
+
+export class DeployError extends Error {
+  override name = "DeployError";
+  readonly code: DeployErrorCode;
+  readonly details: Record<string, unknown>;
+  constructor(code: DeployErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/**
+ * The contracts refer to each other through immutables (the license and the
+ * registry notify each other, the token's minter is the rewards contract), so
+ * every address is computed from the deployer's nonce first and passed to the
+ * constructors. EpochReports comes first: it is the domain's verifying
+ * contract, and the first contract of the default Hardhat account has the
+ * address the protocol's golden vectors were signed for.
+ */
+const DEPLOY_ORDER = [
+  "epochReports",
+  "rewardToken",
+  "checkerRegistry",
+  "checkerLicense",
+  "providerRegistry",
+  "slashing",
+  "rewards",
+] as const satisfies readonly (keyof ContractAddresses)[];
+
+/**
+ * Deploys the whole contract set from `walletClient`'s account and returns
+ * the addresses. Sends seven transactions in order and waits for each.
+ *
+ * @example
+ * const deployment = await deployAll(walletClient, publicClient, { epochSeconds: 10n });
+ * await walletClient.writeContract({ address: deployment.contracts.checkerLicense, abi: checkerLicenseAbi,
+ *   functionName: "mint", args: [owner] });
+ */
+export async function deployAll(
+  walletClient: WalletClient<Transport, Chain | undefined, Account | undefined>,
+  publicClient: PublicClient,
+  options: DeployOptions = {},
+): Promise<Deployment> {
+  const account = walletClient.account;
+  if (account === undefined) {
+    throw new DeployError("DEPLOY_ERROR_NO_ACCOUNT", "the wallet client has no account to deploy from");
+  }
+  const deployer = account.address;
+  const chainId = await publicClient.getChainId();
+  const latest = await publicClient.getBlock();
+  const genesisTime = options.genesisTime ?? latest.timestamp;
+  const epochSeconds = options.epochSeconds ?? BigInt(DEFAULT_PARAMS.epochSeconds);
+  const reportCommitteeSize = options.reportCommitteeSize ?? DEFAULT_PARAMS.reportCommitteeSize;
+  const recheckCommitteeSize =
+    options.recheckCommitteeSize ??
+    Math.min(256, reportCommitteeSize * DEFAULT_PARAMS.recheckCommitteeMultiplier);
+
+  const nonce = await publicClient.getTransactionCount({ address: deployer, blockTag: "pending" });
+  const addresses = Object.fromEntries(
+    DEPLOY_ORDER.map((name, i) => [name, getContractAddress({ from: deployer, nonce: BigInt(nonce + i) })]),
+  ) as unknown as ContractAddresses;
+
+  const constructors: Record<keyof ContractAddresses, { abi: Abi; bytecode: Hex; args: readonly unknown[] }> =
+    {
+      epochReports: {
+        abi: epochReportsAbi,
+        bytecode: epochReportsBytecode,
+        args: [
+          genesisTime,
+          epochSeconds,
+          addresses.checkerRegistry,
+          BigInt(reportCommitteeSize),
+          BigInt(options.reportQuorumBps ?? DEFAULT_PARAMS.reportQuorumBps),
+          options.epochRewardBudget ?? DEFAULT_PARAMS.epochRewardPool,
+          options.genesisSeed ?? zeroHash,
+        ],
+      },
+      rewardToken: {
+        abi: rewardTokenAbi,
+        bytecode: rewardTokenBytecode,
+        args: [
+          addresses.rewards,
+          options.initialHolder ?? deployer,
+          options.initialSupply ?? CONTRACT_DEFAULTS.initialSupply,
+        ],
+      },
+      checkerRegistry: {
+        abi: checkerRegistryAbi,
+        bytecode: checkerRegistryBytecode,
+        args: [
+          genesisTime,
+          epochSeconds,
+          addresses.checkerLicense,
+          addresses.slashing,
+          addresses.epochReports,
+          options.exitDelayEpochs ?? CONTRACT_DEFAULTS.exitDelayEpochs,
+        ],
+      },
+      checkerLicense: {
+        abi: checkerLicenseAbi,
+        bytecode: checkerLicenseBytecode,
+        args: [
+          genesisTime,
+          epochSeconds,
+          options.licenseOwner ?? deployer,
+          addresses.checkerRegistry,
+          options.delegationCooldownEpochs ?? CONTRACT_DEFAULTS.delegationCooldownEpochs,
+        ],
+      },
+      providerRegistry: {
+        abi: providerRegistryAbi,
+        bytecode: providerRegistryBytecode,
+        args: [
+          genesisTime,
+          epochSeconds,
+          addresses.rewardToken,
+          addresses.slashing,
+          options.minProviderStake ?? CONTRACT_DEFAULTS.minProviderStake,
+          options.unbondingEpochs ?? CONTRACT_DEFAULTS.unbondingEpochs,
+        ],
+      },
+      slashing: {
+        abi: slashingAbi,
+        bytecode: slashingBytecode,
+        args: [
+          genesisTime,
+          epochSeconds,
+          {
+            reports: addresses.epochReports,
+            providers: addresses.providerRegistry,
+            registry: addresses.checkerRegistry,
+            token: addresses.rewardToken,
+          },
+          {
+            contestWindowEpochs: options.contestWindowEpochs ?? BigInt(DEFAULT_PARAMS.contestWindowEpochs),
+            contestBond: options.contestBond ?? DEFAULT_PARAMS.contestBond,
+            recheckDeadlineEpochs:
+              options.recheckDeadlineEpochs ?? BigInt(DEFAULT_PARAMS.recheckDeadlineEpochs),
+            recheckCommitteeSize: BigInt(recheckCommitteeSize),
+            accuserJailEpochs: options.accuserJailEpochs ?? CONTRACT_DEFAULTS.accuserJailEpochs,
+          },
+        ],
+      },
+      rewards: {
+        abi: rewardsAbi,
+        bytecode: rewardsBytecode,
+        args: [
+          addresses.epochReports,
+          addresses.rewardToken,
+          addresses.checkerLicense,
+          addresses.checkerRegistry,
+        ],
+      },
+    };
+
+  let startBlock: bigint | undefined;
+  for (const [i, name] of DEPLOY_ORDER.entries()) {
+    const { abi, bytecode, args } = constructors[name];
+    const hash = await walletClient.deployContract({
+      abi,
+      bytecode,
+      args,
+      account,
+      chain: walletClient.chain,
+      nonce: nonce + i,
+    });
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") {
+      throw new DeployError("DEPLOY_ERROR_REVERTED", `deployment of ${name} reverted`, { hash });
+    }
+    if (receipt.contractAddress?.toLowerCase() !== addresses[name].toLowerCase()) {
+      throw new DeployError(
+        "DEPLOY_ERROR_ADDRESS_MISMATCH",
+        `${name} landed at ${receipt.contractAddress}, not at the predicted ${addresses[name]}: another transaction from the deployer interleaved`,
+        { expected: addresses[name], actual: receipt.contractAddress },
+      );
+    }
+    startBlock ??= receipt.blockNumber;
+  }
+
+  return {
+    chainId,
+    deployer,
+    startBlock: startBlock ?? latest.number,
+    genesisTime,
+    epochSeconds,
+    contracts: addresses,
+  };
+}

@@ -1,0 +1,220 @@
+import { CURVE_ORDER } from "@checkernet/protocol/bls/constants";
+import { type BlsBackend, g1ToEip2537, g2ToEip2537, loadBlsBackend } from "@checkernet/protocol/bls/index";
+import { proveKeyPossession } from "@checkernet/protocol/bls/pop";
+import { reportSigningRoot } from "@checkernet/protocol/encoding/report";
+import type { NetworkDomain, ReportHeader } from "@checkernet/protocol/types";
+import {
+  type Address,
+  bytesToHex,
+  getContract,
+  type Hex,
+  hexToBigInt,
+  keccak256,
+  numberToBytes,
+  toHex,
+} from "viem";
+import { type Deployment, type DeployOptions, deployAll } from "../../src/deploy.ts";
+import {
+  checkerLicenseAbi,
+  checkerRegistryAbi,
+  epochReportsAbi,
+  providerRegistryAbi,
+  rewardsAbi,
+  rewardTokenAbi,
+  slashingAbi,
+} from "../../src/generated/index.ts";
+import { mined, setTime, type TestChain, type Wallet } from "./chain.ts";
+
+/** One BLS backend for all tests: blst when it loads (about 25× faster), noble otherwise. */
+let backend: Promise<BlsBackend> | undefined;
+export function bls(): Promise<BlsBackend> {
+  backend ??= loadBlsBackend("auto");
+  return backend;
+}
+
+export interface CheckerKey {
+  secretKey: Uint8Array;
+  publicKey: Uint8Array;
+  /** 128-byte EIP-2537 form, as registered. */
+  publicKeyEip2537: Hex;
+}
+
+/** A deterministic BLS key per label. */
+export async function checkerKey(label: string): Promise<CheckerKey> {
+  const scalar = (hexToBigInt(keccak256(toHex(`bls:${label}`))) % (CURVE_ORDER - 1n)) + 1n;
+  const secretKey = numberToBytes(scalar, { size: 32 });
+  const publicKey = (await bls()).publicKey(secretKey);
+  return { secretKey, publicKey, publicKeyEip2537: bytesToHex(g1ToEip2537(publicKey)) };
+}
+
+export function contractsFor(chain: TestChain, deployment: Deployment, wallet: Wallet) {
+  const client = { public: chain.publicClient, wallet };
+  const c = deployment.contracts;
+  return {
+    reports: getContract({ address: c.epochReports, abi: epochReportsAbi, client }),
+    token: getContract({ address: c.rewardToken, abi: rewardTokenAbi, client }),
+    registry: getContract({ address: c.checkerRegistry, abi: checkerRegistryAbi, client }),
+    license: getContract({ address: c.checkerLicense, abi: checkerLicenseAbi, client }),
+    providers: getContract({ address: c.providerRegistry, abi: providerRegistryAbi, client }),
+    slashing: getContract({ address: c.slashing, abi: slashingAbi, client }),
+    rewards: getContract({ address: c.rewards, abi: rewardsAbi, client }),
+  };
+}
+
+export type Contracts = ReturnType<typeof contractsFor>;
+
+export interface Checker {
+  wallet: Wallet;
+  address: Address;
+  key: CheckerKey;
+  licenses: bigint[];
+}
+
+export interface Fixture {
+  chain: TestChain;
+  deployment: Deployment;
+  domain: NetworkDomain;
+  /** Contracts as the deployer (owner of the licenses and of the initial supply). */
+  c: Contracts;
+  as(wallet: Wallet): Contracts;
+  /** Key of each registered operator, by lowercase address. */
+  keys: Map<string, CheckerKey>;
+}
+
+export const TEST_EPOCH_SECONDS = 100n;
+
+/** Deploys everything with genesis a little in the past, so epoch 1 is running. */
+export async function deployFixture(chain: TestChain, options: DeployOptions = {}): Promise<Fixture> {
+  const deployer = chain.wallets[0]!;
+  const now = (await chain.publicClient.getBlock()).timestamp;
+  const deployment = await deployAll(deployer, chain.publicClient, {
+    epochSeconds: TEST_EPOCH_SECONDS,
+    genesisTime: now,
+    ...options,
+  });
+  return {
+    chain,
+    deployment,
+    domain: { chainId: BigInt(deployment.chainId), verifyingContract: deployment.contracts.epochReports },
+    c: contractsFor(chain, deployment, deployer),
+    as: (wallet) => contractsFor(chain, deployment, wallet),
+    keys: new Map(),
+  };
+}
+
+/** A libp2p-like peer id (identity multihash prefix + 32 bytes), deterministic per label. */
+export function peerIdOf(label: string): Hex {
+  return `0x00240801122${keccak256(toHex(`peer:${label}`)).slice(3)}` as Hex;
+}
+
+/** Registers `wallet` as an operator with a real key and proof of possession. */
+export async function registerChecker(fx: Fixture, wallet: Wallet, label: string): Promise<Checker> {
+  const key = await checkerKey(label);
+  const address = wallet.account.address;
+  const pop = proveKeyPossession(await bls(), key.secretKey, fx.domain, address);
+  await mined(
+    fx.chain,
+    fx
+      .as(wallet)
+      .registry.write.register([key.publicKeyEip2537, bytesToHex(g2ToEip2537(pop)), peerIdOf(label)]),
+  );
+  fx.keys.set(address.toLowerCase(), key);
+  return { wallet, address, key, licenses: [] };
+}
+
+/** Mints `count` licenses to the checker itself and delegates them to it. */
+export async function giveLicenses(fx: Fixture, checker: Checker, count: number): Promise<void> {
+  const first = (await fx.c.license.read.totalSupply()) + 1n;
+  await mined(fx.chain, fx.c.license.write.mintBatch([checker.address, BigInt(count)]));
+  const own = fx.as(checker.wallet).license;
+  for (let i = 0n; i < BigInt(count); i++) {
+    await mined(fx.chain, own.write.delegate([first + i, checker.address]));
+    checker.licenses.push(first + i);
+  }
+}
+
+/** `count` registered checkers from Hardhat's accounts (index 1 upward, or impersonated beyond 19), each with `licenses` licenses. */
+export async function setupCheckers(fx: Fixture, count: number, licenses = 1): Promise<Checker[]> {
+  const checkers: Checker[] = [];
+  for (let i = 0; i < count; i++) {
+    const wallet =
+      i + 1 < fx.chain.wallets.length ? fx.chain.wallets[i + 1]! : await fx.chain.impersonate(`checker-${i}`);
+    const checker = await registerChecker(fx, wallet, `checker-${i}`);
+    if (licenses > 0) await giveLicenses(fx, checker, licenses);
+    checkers.push(checker);
+  }
+  return checkers;
+}
+
+/** Moves the chain into `epoch` (its first second + `offset`). */
+export async function goToEpoch(fx: Fixture, epoch: bigint, offset = 1n): Promise<void> {
+  await setTime(fx.chain, fx.deployment.genesisTime + (epoch - 1n) * fx.deployment.epochSeconds + offset);
+}
+
+export async function currentEpoch(fx: Fixture): Promise<bigint> {
+  return fx.c.reports.read.currentEpoch();
+}
+
+/**
+ * The aggregate signature of the seats in `seats` over `message`, each seat
+ * signed by its operator's key (an operator holding two seats signs twice),
+ * as the 256-byte EIP-2537 point the contracts take.
+ */
+export async function signSeats(
+  fx: Fixture,
+  seatOperators: readonly Address[],
+  seats: readonly number[],
+  message: Uint8Array,
+): Promise<{ bitfield: bigint; signature: Hex }> {
+  const backend = await bls();
+  const byOperator = new Map<string, Uint8Array>();
+  const signatures: Uint8Array[] = [];
+  let bitfield = 0n;
+  for (const seat of seats) {
+    const operator = seatOperators[seat]!.toLowerCase();
+    const key = fx.keys.get(operator);
+    if (key === undefined) throw new Error(`no key for seat ${seat} (${operator})`);
+    let signature = byOperator.get(operator);
+    if (signature === undefined) {
+      signature = backend.sign(key.secretKey, message);
+      byOperator.set(operator, signature);
+    }
+    signatures.push(signature);
+    bitfield |= 1n << BigInt(seat);
+  }
+  return { bitfield, signature: bytesToHex(g2ToEip2537(backend.aggregateSignatures(signatures))) };
+}
+
+export function allSeats(size: number): number[] {
+  return Array.from({ length: size }, (_, i) => i);
+}
+
+/** A header for `epoch` with the epoch's seed from the contract. */
+export async function headerFor(
+  fx: Fixture,
+  epoch: bigint,
+  fields: Partial<ReportHeader> = {},
+): Promise<ReportHeader> {
+  return {
+    epoch,
+    seed: await fx.c.reports.read.seedOf([epoch]),
+    resultsRoot: keccak256(toHex(`results:${epoch}`)),
+    rewardsRoot: keccak256(toHex(`rewards:${epoch}`)),
+    totalRewards: 0n,
+    providerCount: 10,
+    attestationCount: 80,
+    ...fields,
+  };
+}
+
+/** Signs `header` with `seats` of its epoch's report committee (all seats by default). */
+export async function signReport(fx: Fixture, header: ReportHeader, seats?: readonly number[]) {
+  const operators = await fx.c.reports.read.reportCommittee([header.epoch]);
+  return signSeats(fx, operators, seats ?? allSeats(operators.length), reportSigningRoot(header, fx.domain));
+}
+
+/** Signs and submits the report of `header`, returning the receipt. */
+export async function submitReport(fx: Fixture, header: ReportHeader, seats?: readonly number[]) {
+  const { bitfield, signature } = await signReport(fx, header, seats);
+  return mined(fx.chain, fx.c.reports.write.submitReport([header, bitfield, signature]));
+}
