@@ -93,9 +93,10 @@ export interface ProtocolParams {
    */
   vramBlockSize: number;
   /**
-   * Sequential steps of a VRAM walk (each step hashes one block chosen by the previous digest). 128: the walk
-   * takes a non-storing provider 5.25× the honest time, a margin above the deadline of ~270 ms at a GPU class's
-   * host rate (docs/protocol/challenges.md, "VRAM deadline").
+   * Sequential steps of a VRAM walk (each step hashes one block chosen by the previous digest). 256: 64 MiB
+   * hashed, ~170 ms at a GPU class's host rate; a non-storing provider needs 5.25× that (~880 ms) against a
+   * deadline of 2× plus the network allowance, so it misses even at 1.5× the assumed host speed and 100 ms RTT
+   * (docs/protocol/challenges.md, "VRAM deadline"). The checker's cost does not grow with it.
    */
   vramWalkSteps: number;
   /** Fraction (bps) of the claimed VRAM a provider fills with blocks. 90%: leaves room for the CUDA context and matmul buffers. */
@@ -133,7 +134,7 @@ export const DEFAULT_PARAMS: Readonly<ProtocolParams> = Object.freeze({
   matmulMaxSize: 8_192,
   matmulMaxSampledRows: 64,
   vramBlockSize: 262_144,
-  vramWalkSteps: 128,
+  vramWalkSteps: 256,
   vramFillBps: 9_000,
   matmulShareBps: 5_000,
 });

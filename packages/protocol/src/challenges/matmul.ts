@@ -527,10 +527,10 @@ export function matmulRowsCodec(n: number, count: number): Codec<MatmulRows> {
       fromAbi: ([f]) => {
         checkRange("MatmulRows", "rows.length", f.rows.length, count, count);
         checkRange("MatmulRows", "proofs.length", f.proofs.length, count, count);
-        f.rows.forEach((row, k) => checkLength("MatmulRows", `rows[${k}]`, row, 4 * n));
-        f.proofs.forEach((proof, k) =>
-          checkRange("MatmulRows", `proofs[${k}].length`, proof.length, 0, depth),
-        );
+        for (const [k, row] of f.rows.entries()) checkLength("MatmulRows", `rows[${k}]`, row, 4 * n);
+        for (const [k, proof] of f.proofs.entries()) {
+          checkRange("MatmulRows", `proofs[${k}].length`, proof.length, 0, depth);
+        }
         return {
           rows: f.rows.map((row) => rowFromBytes(hexToBytes(row))),
           proofs: f.proofs.map((proof) => [...proof]),

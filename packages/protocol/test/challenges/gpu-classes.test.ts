@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { ChallengeError } from "../../src/challenges/common.ts";
+import {
+  FIXED_ALLOWANCE_MS,
+  GPU_CLASSES,
+  gpuClass,
+  MATMUL_COMPUTE_SLACK,
+  matmulDeadlineMs,
+  VRAM_GENERATION_COST_RATIO,
+  VRAM_HASH_SLACK,
+  vramDeadlineMs,
+  vramRegenerationMs,
+} from "../../src/challenges/gpu-classes.ts";
+import { DEFAULT_PARAMS } from "../../src/params.ts";
+
+describe("GPU class table", () => {
+  it("has unique ids and codes, positive rates and a cited source", () => {
+    expect(new Set(GPU_CLASSES.map((c) => c.id)).size).toBe(GPU_CLASSES.length);
+    expect(new Set(GPU_CLASSES.map((c) => c.code)).size).toBe(GPU_CLASSES.length);
+    for (const c of GPU_CLASSES) {
+      expect(c.int8OpsPerSecond).toBeGreaterThan(0);
+      expect(c.hostBytesPerSecond).toBeGreaterThan(0);
+      expect(c.vramBytes).toBeGreaterThan(0);
+      expect(c.source.length).toBeGreaterThan(10);
+      expect(gpuClass(c.id)).toBe(c);
+      expect(gpuClass(c.code)).toBe(c);
+    }
+    expect(gpuClass("h100-sxm").int8OpsPerSecond).toBe(1979e12);
+    expect(gpuClass("a100-80gb").int8OpsPerSecond).toBe(624e12);
+    expect(gpuClass("cpu-reference").code).toBe(1);
+  });
+
+  it("refuses unknown classes with a typed error", () => {
+    expect(() => gpuClass("tpu-v5")).toThrow(ChallengeError);
+    expect(() => gpuClass(999)).toThrow(ChallengeError);
+  });
+});
+
+describe("matmulDeadlineMs", () => {
+  it("is compute · slack + host work · slack + 2·RTT + fixed allowance", () => {
+    const n = 128;
+    const cls = gpuClass("cpu-reference");
+    const expected =
+      ((2 * n ** 3) / cls.int8OpsPerSecond) * MATMUL_COMPUTE_SLACK * 1000 +
+      ((6 * n * n) / cls.hostBytesPerSecond) * 2 * 1000 +
+      2 * 30 +
+      FIXED_ALLOWANCE_MS;
+    expect(matmulDeadlineMs("cpu-reference", n, 30, DEFAULT_PARAMS)).toBeCloseTo(expected, 9);
+  });
+
+  it("grows with n and the RTT and shrinks with a faster class", () => {
+    const p = DEFAULT_PARAMS;
+    expect(matmulDeadlineMs("t4", 2048, 10, p)).toBeLessThan(matmulDeadlineMs("t4", 4096, 10, p));
+    expect(matmulDeadlineMs("t4", 2048, 10, p)).toBeLessThan(matmulDeadlineMs("t4", 2048, 50, p));
+    expect(matmulDeadlineMs("h100-sxm", 8192, 10, p)).toBeLessThan(matmulDeadlineMs("t4", 8192, 10, p));
+    expect(matmulDeadlineMs("cpu-reference", 1024, 0, p)).toBeGreaterThan(10_000);
+  });
+
+  it("refuses n above matmulMaxSize", () => {
+    expect(() => matmulDeadlineMs("t4", DEFAULT_PARAMS.matmulMaxSize + 1, 10, DEFAULT_PARAMS)).toThrow(
+      ChallengeError,
+    );
+    expect(() => matmulDeadlineMs("t4", 0, 10, DEFAULT_PARAMS)).toThrow(ChallengeError);
+    expect(() => matmulDeadlineMs("t4", 64, -1, DEFAULT_PARAMS)).toThrow(ChallengeError);
+  });
+});
+
+describe("VRAM deadline", () => {
+  const { vramBlockSize: size, vramWalkSteps: steps } = DEFAULT_PARAMS;
+
+  it("a non-storing provider needs 1 + 4.25 walk times, the deadline allows 2", () => {
+    expect(VRAM_GENERATION_COST_RATIO).toBe(4.25);
+    expect(VRAM_HASH_SLACK).toBeLessThan(1 + VRAM_GENERATION_COST_RATIO);
+    const honest = vramDeadlineMs("h100-sxm", size, steps, 0) - FIXED_ALLOWANCE_MS;
+    expect(vramRegenerationMs("h100-sxm", size, steps) / honest).toBeCloseTo(5.25 / 2, 9);
+  });
+
+  it("with default parameters, regeneration misses the deadline for every class at RTTs up to 100 ms", () => {
+    for (const c of GPU_CLASSES) {
+      expect(vramRegenerationMs(c.id, size, steps)).toBeGreaterThan(vramDeadlineMs(c.id, size, steps, 100));
+      // ...even on a host 1.5× faster than the class assumes.
+      expect(vramRegenerationMs(c.id, size, steps) / 1.5).toBeGreaterThan(
+        vramDeadlineMs(c.id, size, steps, 100),
+      );
+    }
+  });
+});

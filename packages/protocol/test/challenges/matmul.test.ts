@@ -1,0 +1,326 @@
+import { SimpleMerkleTree } from "@openzeppelin/merkle-tree";
+import fc from "fast-check";
+import { bytesToHex, type Hex } from "viem";
+import { describe, expect, it } from "vitest";
+import { ChallengeError, ReasonCode } from "../../src/challenges/common.ts";
+import { gpuClass, matmulDeadlineMs } from "../../src/challenges/gpu-classes.ts";
+import {
+  commitRows,
+  generateMatmul,
+  generateMatmulB,
+  MATMUL_ABSOLUTE_MAX_SIZE,
+  type MatmulRows,
+  macsPerSecond,
+  matmulCommitCodec,
+  matmulOpenCodec,
+  matmulRequestCodec,
+  matmulRowA,
+  matmulRowsCodec,
+  openRows,
+  recomputeRow,
+  rowLeaf,
+  sampleRows,
+  solveMatmul,
+  type VerifyMatmulInput,
+  verifyMatmul,
+} from "../../src/challenges/matmul.ts";
+import { buildRowTree, maxProofLength, rowTreeProof } from "../../src/challenges/row-tree.ts";
+import { DecodeError } from "../../src/errors.ts";
+import { DEFAULT_PARAMS, withParams } from "../../src/params.ts";
+import { CheckResult } from "../../src/types.ts";
+import { expectMutationRejected } from "./helpers.ts";
+
+const SEED = `0x${"07".repeat(32)}` as const;
+const RANDOMNESS = `0x${"99".repeat(32)}` as const;
+const params = withParams({ matmulSampledRows: 4 });
+const seedArb = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => bytesToHex(b));
+
+/** The textbook i-j-k product, written independently of the solver under test. */
+function naiveProduct(a: Int8Array, b: Int8Array, n: number): Int32Array {
+  const c = new Int32Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let k = 0; k < n; k++) sum += (a[i * n + k] as number) * (b[k * n + j] as number);
+      c[i * n + j] = sum;
+    }
+  return c;
+}
+
+/** One honest provider answer for (seed, n): commitment, asked rows and openings. */
+function honestRun(seed: Hex, n: number, count = params.matmulSampledRows) {
+  const { a, b } = generateMatmul(seed, n);
+  const c = solveMatmul(a, b, n);
+  const { root, tree } = commitRows(c, n);
+  const requestedRows = sampleRows(RANDOMNESS, root, n, Math.min(count, n));
+  const openings = openRows(tree, c, requestedRows);
+  const input: VerifyMatmulInput = {
+    seed,
+    n,
+    classId: "cpu-reference",
+    commitment: { root, elapsedMs: 3 },
+    requestedRows,
+    openings,
+    measuredMs: 20,
+    networkRttMs: 1,
+    params,
+  };
+  return { a, b, c, root, tree, requestedRows, openings, input };
+}
+
+function codes(out: { reasons: { code: string }[] }): string[] {
+  return out.reasons.map((r) => r.code);
+}
+
+describe("generation and the reference solver", () => {
+  it("regenerates row i of A and B alone exactly as the full generation", () => {
+    const n = 48;
+    const { a, b } = generateMatmul(SEED, n);
+    expect(generateMatmulB(SEED, n)).toEqual(b);
+    for (const i of [0, 17, 47]) expect(matmulRowA(SEED, n, i)).toEqual(a.subarray(i * n, (i + 1) * n));
+    expect(a).not.toEqual(b);
+  });
+
+  it("computes exactly the textbook product, including sizes that are not multiples of 4", () => {
+    for (const n of [1, 2, 3, 5, 16, 33, 64]) {
+      const { a, b } = generateMatmul(SEED, n);
+      expect(solveMatmul(a, b, n)).toEqual(naiveProduct(a, b, n));
+    }
+  });
+
+  it("is exact at the int8 extremes (no float rounding, no overflow)", () => {
+    const n = 64;
+    const a = new Int8Array(n * n).fill(-128);
+    const b = new Int8Array(n * n).fill(-128);
+    expect(solveMatmul(a, b, n).every((x) => x === n * 16384)).toBe(true);
+    b.fill(127);
+    expect(solveMatmul(a, b, n).every((x) => x === n * -16256)).toBe(true);
+  });
+
+  it("recomputes any single row from B and that row of A", () => {
+    const n = 40;
+    const { a, b } = generateMatmul(SEED, n);
+    const c = solveMatmul(a, b, n);
+    for (const i of [0, 9, 39]) {
+      expect(recomputeRow(matmulRowA(SEED, n, i), b, n, i)).toEqual(c.subarray(i * n, (i + 1) * n));
+      expect(recomputeRow(a, b, n, i)).toEqual(c.subarray(i * n, (i + 1) * n));
+    }
+    expect(() => recomputeRow(new Int8Array(3), b, n, 0)).toThrow(ChallengeError);
+  });
+});
+
+describe("row commitments", () => {
+  it("builds the same tree as OpenZeppelin's SimpleMerkleTree, and its proofs verify there", () => {
+    for (const n of [1, 2, 3, 7, 32, 33]) {
+      const { c } = honestRun(SEED, n);
+      const leaves = Array.from({ length: n }, (_, i) => bytesToHex(rowLeaf(c.subarray(i * n, (i + 1) * n))));
+      const oz = SimpleMerkleTree.of(leaves, { sortLeaves: false });
+      const { root, tree } = commitRows(c, n);
+      expect(root).toBe(oz.root);
+      for (let i = 0; i < n; i++) {
+        const proof = rowTreeProof(tree, i);
+        expect(proof).toEqual(oz.getProof(i));
+        expect(proof.length).toBeLessThanOrEqual(maxProofLength(n));
+        expect(SimpleMerkleTree.verify(root, leaves[i] as Hex, proof)).toBe(true);
+      }
+    }
+  });
+
+  it("samples rows that depend on the root and the checker's randomness", () => {
+    const { root } = honestRun(SEED, 64);
+    const rows = sampleRows(RANDOMNESS, root, 64, 4);
+    expect(rows).toHaveLength(4);
+    expect(sampleRows(RANDOMNESS, root, 64, 4)).toEqual(rows);
+    const others = [`0x${"01".repeat(32)}`, `0x${"02".repeat(32)}`, `0x${"03".repeat(32)}`] as const;
+    expect(others.some((r) => sampleRows(RANDOMNESS, r, 64, 4).join() !== rows.join())).toBe(true);
+    expect(others.some((r) => sampleRows(r, root, 64, 4).join() !== rows.join())).toBe(true);
+  });
+
+  it("refuses an empty tree", () => {
+    expect(() => buildRowTree([])).toThrow(ChallengeError);
+  });
+});
+
+describe("verifyMatmul", () => {
+  it("passes every honest provider", () => {
+    fc.assert(
+      fc.property(seedArb, fc.integer({ min: 1, max: 40 }), (seed, n) => {
+        const out = verifyMatmul(honestRun(seed, n).input);
+        expect(codes(out)).toEqual([]);
+        expect(out.result).toBe(CheckResult.PASS);
+        expect(out.throughput).toBe(macsPerSecond(n, 19));
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it("fails any single wrong int32 in an opened row", () => {
+    const run = honestRun(SEED, 32);
+    fc.assert(
+      fc.property(
+        fc.nat({ max: run.requestedRows.length - 1 }),
+        fc.nat({ max: 31 }),
+        fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).filter((d) => d !== 0),
+        (k, column, delta) => {
+          const rows = run.openings.rows.map((r) => r.slice());
+          const row = rows[k] as Int32Array;
+          row[column] = (row[column] as number) + delta;
+          const out = verifyMatmul({ ...run.input, openings: { rows, proofs: run.openings.proofs } });
+          expect(out.result).toBe(CheckResult.FAIL);
+          expect(codes(out)).toEqual([ReasonCode.WRONG_ROW]);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("fails a wrong product committed consistently (the root commits to a wrong C)", () => {
+    const run = honestRun(SEED, 32);
+    const c = run.c.slice();
+    for (let i = 0; i < 32; i++) c[i * 32 + 5] = (c[i * 32 + 5] as number) + 1; // one wrong column in every row
+    const { root, tree } = commitRows(c, 32);
+    const requestedRows = sampleRows(RANDOMNESS, root, 32, 4);
+    const out = verifyMatmul({
+      ...run.input,
+      commitment: { root, elapsedMs: 3 },
+      requestedRows,
+      openings: openRows(tree, c, requestedRows),
+    });
+    expect(out.result).toBe(CheckResult.FAIL);
+    expect(codes(out)).toEqual(Array(4).fill(ReasonCode.WRONG_ROW));
+  });
+
+  it("fails proofs that belong to other rows, other trees, or are padded", () => {
+    const run = honestRun(SEED, 32);
+    const swapped: MatmulRows = { rows: run.openings.rows, proofs: [...run.openings.proofs].reverse() };
+    expect(codes(verifyMatmul({ ...run.input, openings: swapped }))).toContain(ReasonCode.BAD_PROOF);
+    const other = honestRun(`0x${"08".repeat(32)}`, 32);
+    const foreign = verifyMatmul({ ...run.input, commitment: { root: other.root, elapsedMs: 3 } });
+    expect(codes(foreign)).toEqual(Array(4).fill(ReasonCode.BAD_PROOF));
+    const padded = run.openings.proofs.map((p) => [...p, p[0] as Hex]);
+    expect(
+      codes(verifyMatmul({ ...run.input, openings: { rows: run.openings.rows, proofs: padded } })),
+    ).toEqual(Array(4).fill(ReasonCode.BAD_PROOF));
+  });
+
+  it("fails missing, extra or malformed rows", () => {
+    const run = honestRun(SEED, 32);
+    const fewer = { rows: run.openings.rows.slice(1), proofs: run.openings.proofs.slice(1) };
+    expect(codes(verifyMatmul({ ...run.input, openings: fewer }))).toEqual([ReasonCode.WRONG_ROW_COUNT]);
+    const short = {
+      rows: run.openings.rows.map((r, k) => (k === 0 ? r.slice(1) : r)),
+      proofs: run.openings.proofs,
+    };
+    expect(codes(verifyMatmul({ ...run.input, openings: short }))).toEqual([ReasonCode.MALFORMED_ROW]);
+  });
+
+  it("times out without a commitment or openings", () => {
+    const run = honestRun(SEED, 16);
+    const noCommit = verifyMatmul({ ...run.input, commitment: null, openings: null });
+    expect([noCommit.result, codes(noCommit), noCommit.throughput]).toEqual([
+      CheckResult.TIMEOUT,
+      [ReasonCode.NO_COMMITMENT],
+      0n,
+    ]);
+    const noOpen = verifyMatmul({ ...run.input, openings: null });
+    expect([noOpen.result, codes(noOpen)]).toEqual([CheckResult.TIMEOUT, [ReasonCode.NO_OPENINGS]]);
+  });
+
+  it("fails a commitment later than the claimed class's deadline", () => {
+    const run = honestRun(SEED, 64);
+    const deadline = matmulDeadlineMs("cpu-reference", 64, 1, params);
+    expect(verifyMatmul({ ...run.input, measuredMs: deadline }).result).toBe(CheckResult.PASS);
+    const late = verifyMatmul({ ...run.input, measuredMs: deadline + 0.5 });
+    expect([late.result, codes(late)]).toEqual([CheckResult.FAIL, [ReasonCode.DEADLINE_EXCEEDED]]);
+    // The same wall time is fine for the slow class and far too slow for an H100.
+    const claimedH100 = verifyMatmul({ ...run.input, classId: "h100-sxm", measuredMs: deadline });
+    expect(codes(claimedH100)).toEqual([ReasonCode.DEADLINE_EXCEEDED]);
+    expect(late.deadlineMs).toBe(deadline);
+  });
+
+  it("fails a provider claiming more work time than the checker waited", () => {
+    const run = honestRun(SEED, 16);
+    const out = verifyMatmul({ ...run.input, commitment: { root: run.root, elapsedMs: 40 }, measuredMs: 20 });
+    expect(codes(out)).toEqual([ReasonCode.ELAPSED_EXCEEDS_MEASURED]);
+  });
+
+  it("credits n³ over the compute time, never more than the RTT-corrected wait allows", () => {
+    expect(macsPerSecond(1000, 1000)).toBe(1_000_000_000n);
+    const run = honestRun(SEED, 16);
+    const out = verifyMatmul({ ...run.input, measuredMs: 101, networkRttMs: 1 });
+    expect(out.computeMs).toBe(100);
+    expect(out.throughput).toBe(40_960n);
+  });
+
+  it("refuses caller mistakes with typed errors", () => {
+    const run = honestRun(SEED, 16);
+    expect(() => verifyMatmul({ ...run.input, n: DEFAULT_PARAMS.matmulMaxSize + 1 })).toThrow(ChallengeError);
+    expect(() => verifyMatmul({ ...run.input, requestedRows: [1, 1] })).toThrow(ChallengeError);
+    expect(() => verifyMatmul({ ...run.input, requestedRows: [16] })).toThrow(ChallengeError);
+    expect(() => verifyMatmul({ ...run.input, classId: "abacus" })).toThrow(ChallengeError);
+    expect(() => verifyMatmul({ ...run.input, measuredMs: Number.POSITIVE_INFINITY })).toThrow(
+      ChallengeError,
+    );
+  });
+});
+
+describe("matmul wire codecs", () => {
+  it("round-trip and reject mutations", () => {
+    const run = honestRun(SEED, 32);
+    const request = { seed: SEED, n: 32, classId: gpuClass("cpu-reference").code };
+    expect(matmulRequestCodec.decode(matmulRequestCodec.encode(request))).toEqual(request);
+    expectMutationRejected(matmulRequestCodec, request);
+    const commit = { root: run.root, elapsedMs: 1234 };
+    expect(matmulCommitCodec.decode(matmulCommitCodec.encode(commit))).toEqual(commit);
+    expectMutationRejected(matmulCommitCodec, commit);
+    const openCodec = matmulOpenCodec(32, 4);
+    const open = { rows: run.requestedRows };
+    expect(openCodec.decode(openCodec.encode(open))).toEqual(open);
+    expectMutationRejected(openCodec, open);
+    const rowsCodec = matmulRowsCodec(32, run.requestedRows.length);
+    expect(rowsCodec.decode(rowsCodec.encode(run.openings))).toEqual(run.openings);
+    expectMutationRejected(rowsCodec, run.openings, 60);
+  });
+
+  it("bounds sizes by n and the row count exactly", () => {
+    for (const n of [5, 32, 100]) {
+      const count = Math.min(4, n);
+      const codec = matmulRowsCodec(n, count);
+      const depth = maxProofLength(n);
+      const full: MatmulRows = {
+        rows: Array.from({ length: count }, () => new Int32Array(n)),
+        proofs: Array.from({ length: count }, () =>
+          Array.from({ length: depth }, () => `0x${"ab".repeat(32)}` as Hex),
+        ),
+      };
+      expect(codec.encode(full).length).toBe(codec.maxBytes);
+      const open = matmulOpenCodec(n, count);
+      expect(open.encode({ rows: Array.from({ length: count }, (_, k) => k) }).length).toBe(open.maxBytes);
+    }
+  });
+
+  it("rejects out-of-range fields", () => {
+    const bad = (value: object, codec: { encode(v: never): Uint8Array; decode(b: Uint8Array): unknown }) =>
+      expect(() => codec.decode(codec.encode(value as never))).toThrow(DecodeError);
+    bad({ seed: SEED, n: 0, classId: 1 }, matmulRequestCodec);
+    bad({ seed: SEED, n: MATMUL_ABSOLUTE_MAX_SIZE + 1, classId: 1 }, matmulRequestCodec);
+    bad({ seed: SEED, n: 32, classId: 999 }, matmulRequestCodec);
+    bad({ rows: [3, 1] }, matmulOpenCodec(32, 4));
+    bad({ rows: [1, 1] }, matmulOpenCodec(32, 4));
+    bad({ rows: [32] }, matmulOpenCodec(32, 4));
+    bad({ rows: [] }, matmulOpenCodec(32, 4));
+    const run = honestRun(SEED, 32);
+    const rows32 = matmulRowsCodec(32, 4);
+    // A row of another size, or a proof deeper than the tree, is refused before any hashing.
+    const wide = matmulRowsCodec(33, 4).encode({
+      rows: run.openings.rows.map(() => new Int32Array(33)),
+      proofs: run.openings.proofs,
+    });
+    expect(() => rows32.decode(wide)).toThrow(DecodeError);
+    const deep = {
+      rows: run.openings.rows,
+      proofs: run.openings.proofs.map((p) => [...p, p[0] as Hex, p[0] as Hex]),
+    };
+    expect(() => rows32.decode(matmulRowsCodec(1024, 4).encode(deep))).toThrow(DecodeError);
+  });
+});

@@ -1,0 +1,247 @@
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import fc from "fast-check";
+import { type Address, bytesToHex, type Hex } from "viem";
+import { describe, expect, it } from "vitest";
+import { ChallengeError, ChallengeErrorCode, ReasonCode } from "../../src/challenges/common.ts";
+import { gpuClass } from "../../src/challenges/gpu-classes.ts";
+import { answerPing, pingCodec, pingSchedule, pongCodec } from "../../src/challenges/latency.ts";
+import {
+  commitRows,
+  generateMatmul,
+  matmulCommitCodec,
+  matmulOpenCodec,
+  matmulRequestCodec,
+  matmulRowsCodec,
+  openRows,
+  sampleRows,
+  solveMatmul,
+} from "../../src/challenges/matmul.ts";
+import { regionById } from "../../src/challenges/regions.ts";
+import {
+  type ChallengeTranscript,
+  challengeKindForEpoch,
+  evaluateTranscript,
+  runSeeds,
+  TranscriptMessageType as T,
+  type TranscriptMessage,
+  transcriptCodec,
+  transcriptHash,
+} from "../../src/challenges/transcript.ts";
+import {
+  answerVram,
+  generateVramBlock,
+  vramDatasetSeed,
+  vramRequestCodec,
+  vramResponseCodec,
+} from "../../src/challenges/vram.ts";
+import { DecodeError } from "../../src/errors.ts";
+import { withParams } from "../../src/params.ts";
+import { ChallengeKind, CheckResult } from "../../src/types.ts";
+import { expectMutationRejected } from "./helpers.ts";
+
+const PROVIDER: Address = "0x1111111111111111111111111111111111111111";
+const CHECKER: Address = "0x2222222222222222222222222222222222222222";
+const RUN_SEED = `0x${"5e".repeat(32)}` as const;
+const params = withParams({ pingCount: 6, matmulSampledRows: 3, vramSampledBlocks: 4 });
+const hex = (b: Uint8Array): Hex => bytesToHex(b);
+
+interface Behaviour {
+  rttUs?: number;
+  /** Added to one value of C before committing (a wrong product). */
+  corrupt?: boolean;
+  /** Provider compute time, µs. */
+  computeUs?: number;
+  noCommit?: boolean;
+  garbageRows?: boolean;
+}
+
+/** What a checker runner records against a provider behaving as told (the provider side is the reference code). */
+function record(kind: ChallengeKind, behaviour: Behaviour = {}, seed: Hex = RUN_SEED): ChallengeTranscript {
+  const rtt = behaviour.rttUs ?? 2_000;
+  const seeds = runSeeds(seed);
+  const messages: TranscriptMessage[] = [];
+  let now = 0;
+  for (const ping of pingSchedule(seeds.latency, params)) {
+    now = Math.max(now, ping.sendAtMs * 1000);
+    messages.push({ type: T.PING, atUs: now, payload: hex(pingCodec.encode(ping)) });
+    now += rtt;
+    messages.push({ type: T.PONG, atUs: now, payload: hex(pongCodec.encode(answerPing(ping))) });
+  }
+  const classId = gpuClass("cpu-reference").code;
+  if (kind === ChallengeKind.MATMUL) {
+    const n = 24;
+    const request = { seed: seeds.matmul, n, classId };
+    messages.push({ type: T.MATMUL_REQUEST, atUs: now, payload: hex(matmulRequestCodec.encode(request)) });
+    const { a, b } = generateMatmul(request.seed, n);
+    const c = solveMatmul(a, b, n);
+    if (behaviour.corrupt) for (let i = 0; i < n; i++) c[i * n + 3] = (c[i * n + 3] as number) ^ 1;
+    const { root, tree } = commitRows(c, n);
+    if (!behaviour.noCommit) {
+      const compute = behaviour.computeUs ?? 1_000;
+      now += rtt + compute;
+      const commit = { root, elapsedMs: Math.floor(compute / 1000) };
+      messages.push({ type: T.MATMUL_COMMIT, atUs: now, payload: hex(matmulCommitCodec.encode(commit)) });
+      const rows = sampleRows(seeds.sample, root, n, params.matmulSampledRows);
+      messages.push({ type: T.MATMUL_OPEN, atUs: now, payload: hex(matmulOpenCodec(n, 3).encode({ rows })) });
+      now += rtt;
+      const payload = behaviour.garbageRows
+        ? hex(new Uint8Array(40).fill(7))
+        : hex(matmulRowsCodec(n, 3).encode(openRows(tree, c, rows)));
+      messages.push({ type: T.MATMUL_ROWS, atUs: now, payload });
+    }
+  } else if (kind === ChallengeKind.VRAM) {
+    const dataset = vramDatasetSeed(PROVIDER, `0x${"aa".repeat(32)}`);
+    const request = { seed: dataset, blockSize: 512, blockCount: 16, nonce: seeds.vramNonce, steps: 12 };
+    messages.push({ type: T.VRAM_REQUEST, atUs: now, payload: hex(vramRequestCodec.encode(request)) });
+    const blocks = Array.from({ length: 16 }, (_, i) => generateVramBlock(dataset, i, 512));
+    const response = answerVram(request, (i) => blocks[i]!);
+    now += rtt + (behaviour.computeUs ?? 500);
+    messages.push({ type: T.VRAM_RESPONSE, atUs: now, payload: hex(vramResponseCodec.encode(response)) });
+  }
+  return {
+    version: 1,
+    epoch: 7n,
+    provider: PROVIDER,
+    checker: CHECKER,
+    kind,
+    checkerRegion: regionById("local").code,
+    claimedRegion: regionById("local").code,
+    classId,
+    seed,
+    messages,
+  };
+}
+
+function codes(out: { reasons: { code: string }[] }): string[] {
+  return out.reasons.map((r) => r.code);
+}
+
+describe("evaluateTranscript", () => {
+  it("passes honest MATMUL, VRAM and latency-only runs", () => {
+    for (const kind of [ChallengeKind.MATMUL, ChallengeKind.VRAM, ChallengeKind.LATENCY]) {
+      const out = evaluateTranscript(record(kind), params);
+      expect(codes(out)).toEqual([]);
+      expect(out.result).toBe(CheckResult.PASS);
+      expect(out.kind).toBe(kind);
+      expect([out.p50Us, out.p95Us]).toEqual([2_000, 2_000]);
+      expect(out.throughput > 0n).toBe(kind === ChallengeKind.MATMUL);
+    }
+  });
+
+  it("passes honest runs whatever the run seed", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (seed) => {
+        expect(evaluateTranscript(record(ChallengeKind.MATMUL, {}, hex(seed)), params).result).toBe(
+          CheckResult.PASS,
+        );
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  it("fails a wrong product, a slow provider and undecodable answers; times out a silent one", () => {
+    expect(codes(evaluateTranscript(record(ChallengeKind.MATMUL, { corrupt: true }), params))).toEqual(
+      Array(3).fill(ReasonCode.WRONG_ROW),
+    );
+    const slow = evaluateTranscript(record(ChallengeKind.MATMUL, { computeUs: 60_000_000 }), params);
+    expect([slow.result, codes(slow)]).toEqual([CheckResult.FAIL, [ReasonCode.DEADLINE_EXCEEDED]]);
+    const silent = evaluateTranscript(record(ChallengeKind.MATMUL, { noCommit: true }), params);
+    expect([silent.result, codes(silent)]).toEqual([CheckResult.TIMEOUT, [ReasonCode.NO_COMMITMENT]]);
+    const garbage = evaluateTranscript(record(ChallengeKind.MATMUL, { garbageRows: true }), params);
+    expect([garbage.result, codes(garbage)]).toEqual([CheckResult.FAIL, [ReasonCode.MALFORMED_MESSAGE]]);
+    const slowVram = evaluateTranscript(record(ChallengeKind.VRAM, { computeUs: 60_000_000 }), params);
+    expect(codes(slowVram)).toEqual([ReasonCode.DEADLINE_EXCEEDED]);
+  });
+
+  it("applies the physical bound to the recorded ping times", () => {
+    const t = record(ChallengeKind.VRAM, { rttUs: 5_000 });
+    t.checkerRegion = regionById("us-east").code;
+    t.claimedRegion = regionById("ap-southeast").code;
+    const out = evaluateTranscript(t, params);
+    expect([out.result, codes(out)]).toEqual([CheckResult.FAIL, [ReasonCode.RTT_BELOW_PHYSICAL_BOUND]]);
+  });
+
+  it("counts pongs later than pingTimeoutMs as lost", () => {
+    const out = evaluateTranscript(record(ChallengeKind.LATENCY, { rttUs: 2_500_000 }), params);
+    expect([out.result, codes(out)]).toEqual([CheckResult.TIMEOUT, [ReasonCode.TOO_MANY_LOST]]);
+  });
+
+  it("refuses transcripts whose checker messages do not follow from the run seed", () => {
+    const t = record(ChallengeKind.MATMUL);
+    const forged = { ...t, seed: `0x${"5f".repeat(32)}` as Hex };
+    expect(() => evaluateTranscript(forged, params)).toThrow(ChallengeError);
+    try {
+      evaluateTranscript(forged, params);
+    } catch (e) {
+      expect((e as ChallengeError).code).toBe(ChallengeErrorCode.INVALID_TRANSCRIPT);
+    }
+    const noRequest = { ...t, messages: t.messages.filter((m) => m.type !== T.MATMUL_REQUEST) };
+    expect(() => evaluateTranscript(noRequest, params)).toThrow(ChallengeError);
+    const reordered = { ...t, messages: t.messages.filter((m) => m.type !== T.MATMUL_OPEN) };
+    expect(() => evaluateTranscript(reordered, params)).toThrow(ChallengeError);
+  });
+});
+
+describe("transcript encoding and hash", () => {
+  it("round-trips, and the hash is keccak256 of the canonical encoding", () => {
+    const t = record(ChallengeKind.MATMUL);
+    const bytes = transcriptCodec.encode(t);
+    expect(transcriptCodec.decode(bytes)).toEqual(t);
+    expect(transcriptHash(t)).toBe(hex(keccak_256(bytes)));
+    expectMutationRejected(transcriptCodec, record(ChallengeKind.LATENCY), 40);
+  });
+
+  it("changes with any message, time or header field", () => {
+    const t = record(ChallengeKind.VRAM);
+    const h = transcriptHash(t);
+    const messages = t.messages.map((m, k) => (k === 3 ? { ...m, atUs: m.atUs + 1 } : m));
+    expect(transcriptHash({ ...t, messages })).not.toBe(h);
+    expect(transcriptHash({ ...t, epoch: 8n })).not.toBe(h);
+    expect(transcriptHash({ ...t, messages: t.messages.slice(0, -1) })).not.toBe(h);
+  });
+
+  it("refuses unknown codes and times that run backwards", () => {
+    const t = record(ChallengeKind.LATENCY);
+    for (const bad of [
+      { version: 2 },
+      { kind: 3 },
+      { claimedRegion: 99 },
+      { classId: 999 },
+      { messages: [t.messages[1]!, t.messages[0]!] },
+      { messages: [{ ...t.messages[0]!, type: 9 }] },
+    ]) {
+      expect(() =>
+        transcriptCodec.decode(transcriptCodec.encode({ ...t, ...bad } as ChallengeTranscript)),
+      ).toThrow(DecodeError);
+    }
+  });
+});
+
+describe("challengeKindForEpoch", () => {
+  const epochSeed = `0x${"ee".repeat(32)}` as const;
+
+  it("is deterministic, picks MATMUL or VRAM, and splits about evenly", () => {
+    let matmul = 0;
+    for (let e = 0n; e < 400n; e++) {
+      const kind = challengeKindForEpoch(epochSeed, PROVIDER, e);
+      expect(challengeKindForEpoch(epochSeed, PROVIDER, e)).toBe(kind);
+      expect([ChallengeKind.MATMUL, ChallengeKind.VRAM]).toContain(kind);
+      if (kind === ChallengeKind.MATMUL) matmul++;
+    }
+    expect(matmul).toBeGreaterThan(150);
+    expect(matmul).toBeLessThan(250);
+  });
+
+  it("follows matmulShareBps at its extremes", () => {
+    for (let e = 0n; e < 20n; e++) {
+      expect(challengeKindForEpoch(epochSeed, PROVIDER, e, { matmulShareBps: 10_000 })).toBe(
+        ChallengeKind.MATMUL,
+      );
+      expect(challengeKindForEpoch(epochSeed, PROVIDER, e, { matmulShareBps: 0 })).toBe(ChallengeKind.VRAM);
+    }
+  });
+
+  it("refuses a malformed provider", () => {
+    expect(() => challengeKindForEpoch(epochSeed, "0x1234" as Address, 1n)).toThrow(ChallengeError);
+  });
+});
