@@ -15,6 +15,12 @@ export interface ProviderHostOptions {
   announce?: string[];
   /** Refuses connections: the offline and selective fault modes use it to look unreachable. */
   connectionGater?: ConnectionGater;
+  /**
+   * New inbound connections per second accepted from one IP address. libp2p's
+   * default is 5, which a devnet or simulator mesh with every checker on
+   * 127.0.0.1 exceeds at each epoch start; 50 still bounds a flood from one host.
+   */
+  inboundConnectionThreshold?: number;
 }
 
 /**
@@ -35,6 +41,7 @@ export async function createProviderHost(
       ...(options.announce === undefined ? {} : { announce: options.announce }),
     },
     ...(options.connectionGater === undefined ? {} : { connectionGater: options.connectionGater }),
+    connectionManager: { inboundConnectionThreshold: options.inboundConnectionThreshold ?? 50 },
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
