@@ -1,4 +1,4 @@
-import { type Address, getAddress, isAddress } from "viem";
+import { type Address, isAddress } from "viem";
 import { ProtocolError } from "./errors.ts";
 import { Beneficiary, type RewardLeaf } from "./merkle/leaves.ts";
 import type { ProtocolParams } from "./params.ts";
@@ -85,11 +85,12 @@ export function splitEpochRewards(
         provider: String(p.provider),
       });
     }
-    const provider = getAddress(p.provider);
-    if (seenProviders.has(provider)) {
+    const provider = p.provider;
+    const key = provider.toLowerCase();
+    if (seenProviders.has(key)) {
       throw new RewardError(RewardErrorCode.DUPLICATE_PROVIDER, "provider listed twice", { provider });
     }
-    seenProviders.add(provider);
+    seenProviders.add(key);
     if (typeof p.stake !== "bigint" || p.stake < 0n || p.stake > UINT256_MAX) {
       throw new RewardError(RewardErrorCode.INVALID_INPUT, "stake must be a uint256", {
         provider,

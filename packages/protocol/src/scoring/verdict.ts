@@ -1,4 +1,4 @@
-import { type Address, getAddress } from "viem";
+import { type Address, getAddress, isAddress } from "viem";
 import { ProtocolError } from "../errors.ts";
 import type { ProtocolParams } from "../params.ts";
 import { type Attestation, CheckResult, Verdict } from "../types.ts";
@@ -122,7 +122,13 @@ export function computeVerdict(
         checker: a.checker,
       });
     }
-    const checker = getAddress(a.checker);
+    if (typeof a.checker !== "string" || !isAddress(a.checker, { strict: false })) {
+      throw new VerdictError(VerdictErrorCode.INVALID_ATTESTATION, "checker is not an address", {
+        checker: String(a.checker),
+      });
+    }
+    // Checksumming costs a keccak; only accusers need it, for the leaf's canonical form.
+    const checker = a.checker;
     const key = checker.toLowerCase();
     if (seen.has(key)) {
       throw new VerdictError(VerdictErrorCode.DUPLICATE_CHECKER, "checker attested twice for this provider", {
@@ -145,7 +151,7 @@ export function computeVerdict(
       passing.push({ p50: a.latencyP50Us, seats });
     } else if (a.result === CheckResult.FAIL || a.result === CheckResult.TIMEOUT) {
       failureWeight += seats;
-      accusers.push(checker);
+      accusers.push(getAddress(checker));
     } else {
       throw new VerdictError(VerdictErrorCode.INVALID_ATTESTATION, "unknown check result", {
         checker,
