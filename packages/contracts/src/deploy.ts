@@ -4,6 +4,7 @@ import {
   type Account,
   type Address,
   type Chain,
+  getAddress,
   getContractAddress,
   type Hex,
   type PublicClient,
@@ -157,7 +158,7 @@ export async function deployAll(
   if (account === undefined) {
     throw new DeployError("DEPLOY_ERROR_NO_ACCOUNT", "the wallet client has no account to deploy from");
   }
-  const deployer = account.address;
+  const deployer = getAddress(account.address);
   const chainId = await publicClient.getChainId();
   const latest = await publicClient.getBlock();
   const genesisTime = options.genesisTime ?? latest.timestamp;

@@ -6,6 +6,7 @@ import type { NetworkDomain, ReportHeader } from "@checkernet/protocol/types";
 import {
   type Address,
   bytesToHex,
+  getAddress,
   getContract,
   type Hex,
   hexToBigInt,
@@ -110,7 +111,7 @@ export function peerIdOf(label: string): Hex {
 /** Registers `wallet` as an operator with a real key and proof of possession. */
 export async function registerChecker(fx: Fixture, wallet: Wallet, label: string): Promise<Checker> {
   const key = await checkerKey(label);
-  const address = wallet.account.address;
+  const address = getAddress(wallet.account.address);
   const pop = proveKeyPossession(await bls(), key.secretKey, fx.domain, address);
   await mined(
     fx.chain,

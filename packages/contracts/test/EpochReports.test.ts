@@ -1,0 +1,412 @@
+import { DomainTag } from "@checkernet/protocol/encoding/domain";
+import { reportSigningRoot } from "@checkernet/protocol/encoding/report";
+import { nextEpochSeed } from "@checkernet/protocol/epoch";
+import { reportCommittee as protocolCommittee } from "@checkernet/protocol/sortition";
+import type { ReportHeader } from "@checkernet/protocol/types";
+import { bytesToHex, encodeAbiParameters, type Hex, keccak256, parseEventLogs, toHex } from "viem";
+import { beforeAll, describe, expect, it } from "vitest";
+import { epochReportsAbi } from "../src/generated/index.ts";
+import { connectChain, expectRevert, isolateTests, mined, type TestChain } from "./helpers/chain.ts";
+import {
+  allSeats,
+  bls,
+  type Checker,
+  checkerKey,
+  deployFixture,
+  type Fixture,
+  giveLicenses,
+  goToEpoch,
+  headerFor,
+  setupCheckers,
+  signReport,
+  signSeats,
+  submitReport,
+} from "./helpers/fixture.ts";
+import { readVectors } from "./helpers/vectors.ts";
+
+interface ReportVector {
+  header: Omit<ReportHeader, "epoch" | "totalRewards"> & { epoch: number; totalRewards: string };
+  signingRoot: Hex;
+}
+interface CommitteeVector {
+  reportCommittees: {
+    seed: Hex;
+    epoch: string;
+    size: number;
+    activeLicenseCount: number;
+    committee: number[];
+  }[];
+}
+
+describe("EpochReports", () => {
+  let chain: TestChain;
+  let fx: Fixture;
+  let checkers: Checker[];
+
+  beforeAll(async () => {
+    chain = await connectChain();
+    fx = await deployFixture(chain);
+    checkers = await setupCheckers(fx, 5, 2);
+  });
+  isolateTests(() => chain);
+
+  describe("submitReport", () => {
+    it("accepts a report signed by the whole committee and stores its roots", async () => {
+      const header = await headerFor(fx, 1n, { totalRewards: 10n ** 18n });
+      const receipt = await submitReport(fx, header);
+      const [event] = parseEventLogs({
+        abi: epochReportsAbi,
+        logs: receipt.logs,
+        eventName: "ReportSubmitted",
+      });
+      expect(event?.args).toMatchObject({
+        epoch: 1n,
+        resultsRoot: header.resultsRoot,
+        rewardsRoot: header.rewardsRoot,
+        totalRewards: 10n ** 18n,
+        signerBitfield: 0xffffn,
+      });
+      expect(await fx.c.reports.read.lastReportedEpoch()).toBe(1n);
+      expect(await fx.c.reports.read.resultsRootOf([1n])).toBe(header.resultsRoot);
+      expect(await fx.c.reports.read.rewardsOf([1n])).toEqual([header.rewardsRoot, 10n ** 18n]);
+    });
+
+    it("accepts exactly the quorum (11 of 16 seats) and refuses one seat less", async () => {
+      expect(await fx.c.reports.read.quorumFor([16n])).toBe(11n);
+      const header = await headerFor(fx, 1n);
+      const short = await signReport(fx, header, allSeats(10));
+      await expectRevert(
+        fx.c.reports.write.submitReport([header, short.bitfield, short.signature]),
+        "EpochReportsQuorumNotReached",
+        [11n, 10n],
+      );
+      await submitReport(fx, header, [0, 2, 3, 5, 7, 8, 9, 11, 12, 14, 15]);
+    });
+
+    it("refuses a signature over another header", async () => {
+      const header = await headerFor(fx, 1n);
+      const other = await signReport(fx, { ...header, rewardsRoot: keccak256(toHex("other")) });
+      await expectRevert(
+        fx.c.reports.write.submitReport([header, other.bitfield, other.signature]),
+        "EpochReportsInvalidSignature",
+      );
+    });
+
+    it("refuses a bitfield naming a seat whose operator did not sign", async () => {
+      const header = await headerFor(fx, 1n);
+      const signed = await signReport(fx, header, allSeats(12));
+      // Seat 12 claimed but its signature is not in the aggregate.
+      await expectRevert(
+        fx.c.reports.write.submitReport([header, signed.bitfield | (1n << 12n), signed.signature]),
+        "EpochReportsInvalidSignature",
+      );
+    });
+
+    it("refuses a signature by keys outside the committee", async () => {
+      const header = await headerFor(fx, 1n);
+      const outsider = await checkerKey("outsider");
+      const backend = await bls();
+      const message = reportSigningRoot(header, fx.domain);
+      const { g2ToEip2537 } = await import("@checkernet/protocol/bls/eip2537");
+      const forged = bytesToHex(g2ToEip2537(backend.sign(outsider.secretKey, message)));
+      await expectRevert(
+        fx.c.reports.write.submitReport([header, 0xffffn, forged]),
+        "EpochReportsInvalidSignature",
+      );
+    });
+
+    it("refuses malformed signatures without burning the caller's gas on a revert it cannot read", async () => {
+      const header = await headerFor(fx, 1n);
+      await expectRevert(
+        fx.c.reports.write.submitReport([header, 0xffffn, "0x1234"]),
+        "EpochReportsInvalidSignature",
+      );
+      const garbage = bytesToHex(new Uint8Array(256).fill(1));
+      await expectRevert(
+        fx.c.reports.write.submitReport([header, 0xffffn, garbage]),
+        "EpochReportsInvalidSignature",
+      );
+    });
+
+    it("refuses bits beyond the committee's seats", async () => {
+      const header = await headerFor(fx, 1n);
+      const signed = await signReport(fx, header);
+      await expectRevert(
+        fx.c.reports.write.submitReport([header, signed.bitfield | (1n << 16n), signed.signature]),
+        "EpochReportsInvalidBitfield",
+        [signed.bitfield | (1n << 16n), 16n],
+      );
+    });
+
+    it("refuses epoch 0 and epochs that have not started", async () => {
+      const future = await headerFor(fx, 2n);
+      const signed = await signReport(fx, future);
+      await expectRevert(
+        fx.c.reports.write.submitReport([future, signed.bitfield, signed.signature]),
+        "EpochReportsEpochNotStarted",
+        [2n, 1n],
+      );
+      const zero = await headerFor(fx, 0n);
+      await expectRevert(
+        fx.c.reports.write.submitReport([zero, signed.bitfield, signed.signature]),
+        "EpochReportsEpochNotStarted",
+        [0n, 1n],
+      );
+    });
+
+    it("refuses a replay of an accepted report", async () => {
+      const header = await headerFor(fx, 1n);
+      const signed = await signReport(fx, header);
+      await mined(chain, fx.c.reports.write.submitReport([header, signed.bitfield, signed.signature]));
+      await expectRevert(
+        fx.c.reports.write.submitReport([header, signed.bitfield, signed.signature]),
+        "EpochReportsAlreadyReported",
+        [1n],
+      );
+    });
+
+    it("keeps epochs in order: an older epoch cannot land after a newer one", async () => {
+      await goToEpoch(fx, 3n);
+      const second = await headerFor(fx, 2n);
+      const signedSecond = await signReport(fx, second);
+      await submitReport(fx, await headerFor(fx, 3n));
+      await expectRevert(
+        fx.c.reports.write.submitReport([second, signedSecond.bitfield, signedSecond.signature]),
+        "EpochReportsEpochOutOfOrder",
+        [2n, 3n],
+      );
+    });
+
+    it("refuses a header whose seed is not the epoch's seed", async () => {
+      const header = await headerFor(fx, 1n, { seed: keccak256(toHex("chosen by the aggregator")) });
+      const signed = await signReport(fx, header);
+      await expectRevert(
+        fx.c.reports.write.submitReport([header, signed.bitfield, signed.signature]),
+        "EpochReportsSeedMismatch",
+        [await fx.c.reports.read.seedOf([1n]), header.seed],
+      );
+    });
+
+    it("refuses a report paying out more than the epoch budget", async () => {
+      const budget = await fx.c.reports.read.epochRewardBudget();
+      const header = await headerFor(fx, 1n, { totalRewards: budget + 1n });
+      const signed = await signReport(fx, header);
+      await expectRevert(
+        fx.c.reports.write.submitReport([header, signed.bitfield, signed.signature]),
+        "EpochReportsOverBudget",
+        [budget, budget + 1n],
+      );
+    });
+
+    it("refuses any report while no license is active", async () => {
+      const empty = await deployFixture(chain);
+      const header = await headerFor(empty, 1n);
+      const anySignature = (await signReport(fx, await headerFor(fx, 1n))).signature;
+      await expectRevert(
+        empty.c.reports.write.submitReport([header, 0xffffn, anySignature]),
+        "EpochReportsEmptyCommittee",
+      );
+      expect(await empty.c.reports.read.reportCommittee([1n])).toEqual([]);
+    });
+
+    it("costs the same gas for 10 or 10,000 providers", async () => {
+      // Same epoch, same committee, same state: only the header's counters differ.
+      const id = await chain.testClient.snapshot();
+      const small = await submitReport(
+        fx,
+        await headerFor(fx, 1n, { providerCount: 10, attestationCount: 80 }),
+      );
+      await chain.testClient.revert({ id });
+      const large = await submitReport(
+        fx,
+        await headerFor(fx, 1n, { providerCount: 10_000, attestationCount: 80_000 }),
+      );
+      // Only the calldata bytes of the two counters differ (16 gas per non-zero byte).
+      const diff =
+        large.gasUsed > small.gasUsed ? large.gasUsed - small.gasUsed : small.gasUsed - large.gasUsed;
+      expect(diff).toBeLessThan(100n);
+    });
+  });
+
+  describe("signing root and committee", () => {
+    it("computes the protocol's signing root, including the golden report vector", async () => {
+      const header = await headerFor(fx, 1n);
+      expect(await fx.c.reports.read.reportSigningRoot([header])).toBe(
+        bytesToHex(reportSigningRoot(header, fx.domain)),
+      );
+      const vector = readVectors<ReportVector>("report.json");
+      const vectorHeader = {
+        ...vector.header,
+        epoch: BigInt(vector.header.epoch),
+        totalRewards: BigInt(vector.header.totalRewards),
+      };
+      // The fixture's reports contract is the first contract of Hardhat's first account, as in the vector's domain.
+      expect(await fx.c.reports.read.reportSigningRoot([vectorHeader])).toBe(vector.signingRoot);
+    });
+
+    it("draws seats with the protocol's formula from the active licenses", async () => {
+      const seed = await fx.c.reports.read.seedOf([1n]);
+      const count = Number(await fx.c.registry.read.activeLicenseCount());
+      const indices = protocolCommittee(seed, 1n, 16, count);
+      const expected = await Promise.all(
+        indices.map(async (i) => (await fx.c.registry.read.activeLicenseAt([BigInt(i)]))[1]),
+      );
+      expect(await fx.c.reports.read.reportCommittee([1n])).toEqual(expected);
+    });
+
+    it("matches the golden committee vectors", async () => {
+      // 40 active licenses in delegation order: index i holds license i + 1.
+      await giveLicenses(fx, checkers[0]!, 30);
+      expect(await fx.c.registry.read.activeLicenseCount()).toBe(40n);
+      const vectors = readVectors<CommitteeVector>("committee.json");
+      const vector = vectors.reportCommittees.find((v) => v.activeLicenseCount === 40)!;
+      const [, licenseIds] = await fx.c.registry.read.committee([
+        DomainTag.REPORT_COMMITTEE,
+        vector.seed,
+        BigInt(vector.epoch),
+        BigInt(vector.size),
+      ]);
+      expect(licenseIds.map((id) => Number(id) - 1)).toEqual(vector.committee);
+    });
+
+    it("checks committee signatures for other callers (re-checks) with the same rules", async () => {
+      const seed = keccak256(toHex("seed"));
+      const root = keccak256(toHex("message"));
+      const [operators] = await fx.c.registry.read.committee([DomainTag.REPORT_COMMITTEE, seed, 7n, 4n]);
+      const signed = await signSeats(
+        fx,
+        operators,
+        [0, 1, 2],
+        Uint8Array.from(Buffer.from(root.slice(2), "hex")),
+      );
+      expect(
+        await fx.c.reports.read.verifyCommitteeSignature([
+          DomainTag.REPORT_COMMITTEE,
+          seed,
+          7n,
+          4n,
+          root,
+          signed.bitfield,
+          signed.signature,
+        ]),
+      ).toBe(3n);
+      await expectRevert(
+        fx.c.reports.read.verifyCommitteeSignature([
+          DomainTag.REPORT_COMMITTEE,
+          seed,
+          8n,
+          4n,
+          root,
+          signed.bitfield,
+          signed.signature,
+        ]),
+        "EpochReportsInvalidSignature",
+      );
+      await expectRevert(
+        fx.c.reports.read.verifyCommitteeSignature([
+          DomainTag.REPORT_COMMITTEE,
+          seed,
+          7n,
+          0n,
+          root,
+          0n,
+          signed.signature,
+        ]),
+        "EpochReportsInvalidParameter",
+      );
+      await expectRevert(
+        fx.c.reports.read.verifyCommitteeSignature([
+          DomainTag.REPORT_COMMITTEE,
+          seed,
+          7n,
+          257n,
+          root,
+          0n,
+          signed.signature,
+        ]),
+        "EpochReportsInvalidParameter",
+      );
+    });
+  });
+
+  describe("epoch seeds", () => {
+    it("derives the next seed from the previous seed, the aggregate signature and prevrandao", async () => {
+      const header = await headerFor(fx, 1n);
+      const signed = await signReport(fx, header);
+      const receipt = await mined(
+        chain,
+        fx.c.reports.write.submitReport([header, signed.bitfield, signed.signature]),
+      );
+      const block = await chain.publicClient.getBlock({ blockNumber: receipt.blockNumber });
+      const expected = nextEpochSeed(header.seed, keccak256(signed.signature), BigInt(block.mixHash));
+      expect(await fx.c.reports.read.seedOf([2n])).toBe(expected);
+      const seeded = parseEventLogs({ abi: epochReportsAbi, logs: receipt.logs, eventName: "EpochSeeded" });
+      // The first report also freezes the seed of the running epoch, which was still a fallback.
+      expect(seeded.map((e) => e.args)).toEqual([
+        { epoch: 1n, seed: header.seed },
+        { epoch: 2n, seed: expected },
+      ]);
+    });
+
+    it("falls back to keccak256(EPOCH_SEED_TAG, last stored seed, epoch) for epochs without a landed report", async () => {
+      const genesis = await fx.c.reports.read.seedOf([0n]);
+      const fallback = (seed: Hex, epoch: bigint) =>
+        keccak256(
+          encodeAbiParameters(
+            [{ type: "bytes32" }, { type: "bytes32" }, { type: "uint256" }],
+            [DomainTag.EPOCH_SEED, seed, epoch],
+          ),
+        );
+      expect(await fx.c.reports.read.seedOf([1n])).toBe(fallback(genesis, 1n));
+      expect(await fx.c.reports.read.seedOf([9n])).toBe(fallback(genesis, 9n));
+
+      await submitReport(fx, await headerFor(fx, 1n));
+      const seed2 = await fx.c.reports.read.seedOf([2n]);
+      await goToEpoch(fx, 6n);
+      expect(await fx.c.reports.read.seedOf([5n])).toBe(fallback(seed2, 5n));
+      await submitReport(fx, await headerFor(fx, 5n));
+      // Epochs 3 and 4 stay derived from epoch 2's seed; epoch 6 was frozen at its fallback; 7 is new.
+      expect(await fx.c.reports.read.seedOf([3n])).toBe(fallback(seed2, 3n));
+      expect(await fx.c.reports.read.seedOf([4n])).toBe(fallback(seed2, 4n));
+      expect(await fx.c.reports.read.seedOf([6n])).toBe(fallback(seed2, 6n));
+      expect(await fx.c.reports.read.seedOf([7n])).not.toBe(fallback(seed2, 7n));
+    });
+
+    it("never changes the seed of an epoch that has started", async () => {
+      await goToEpoch(fx, 3n);
+      const before = await fx.c.reports.read.seedOf([3n]);
+      const nextBefore = await fx.c.reports.read.seedOf([4n]);
+      // A late report for epoch 2 lands in epoch 3: it seeds epoch 4, not epoch 3.
+      await submitReport(fx, await headerFor(fx, 2n));
+      expect(await fx.c.reports.read.seedOf([3n])).toBe(before);
+      expect(await fx.c.reports.read.seedOf([4n])).not.toBe(nextBefore);
+      // And the report of epoch 3 still uses the seed nodes read at the start of epoch 3.
+      await submitReport(fx, await headerFor(fx, 3n));
+    });
+  });
+
+  describe("construction", () => {
+    it("refuses committees of 0 or more than 256 seats and a zero quorum", async () => {
+      await expect(deployFixture(chain, { reportCommitteeSize: 0 })).rejects.toThrow(
+        /EpochReportsInvalidParameter|revert/,
+      );
+      await expect(
+        deployFixture(chain, { reportCommitteeSize: 257, recheckCommitteeSize: 8 }),
+      ).rejects.toThrow(/EpochReportsInvalidParameter|revert/);
+      await expect(deployFixture(chain, { reportQuorumBps: 0 })).rejects.toThrow(
+        /EpochReportsInvalidParameter|revert/,
+      );
+    });
+
+    it("works with a 64-seat committee", async () => {
+      const big = await deployFixture(chain, { reportCommitteeSize: 64 });
+      big.keys = fx.keys;
+      // Re-register the same wallets in the new deployment with fresh keys.
+      const { registerChecker } = await import("./helpers/fixture.ts");
+      const c = await registerChecker(big, chain.wallets[15]!, "big-0");
+      await giveLicenses(big, c, 3);
+      const receipt = await submitReport(big, await headerFor(big, 1n));
+      expect(receipt.status).toBe("success");
+    });
+  });
+});
