@@ -1,4 +1,5 @@
 import { Command, Option } from "commander";
+import { fetchStatus } from "./api/server.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { PasswordError, resolvePassword } from "./keys/password.ts";
 import {
@@ -71,6 +72,51 @@ export function buildCli(): Command {
       const password = await resolvePassword({ passwordFile });
       const info = await importKeystore({ dataDir, file, password, force: o.force === true });
       print({ publicKey: info.publicKey, peerId: info.peerId, keystore: info.keystorePath });
+    });
+
+  program
+    .command("start")
+    .description("run the checker node until SIGINT/SIGTERM")
+    .option("--password-file <file>", "keystore password file (or CHECKER_PASSWORD, or a prompt)")
+    .option("--no-operator-key", "run without unlocking the operator key (relay and observe only)")
+    .action(async (o: { passwordFile?: string; operatorKey: boolean }) => {
+      const cfg = config();
+      // The node pulls in the whole libp2p stack: load it only for `start`.
+      const [{ CheckerNode }, { createLogger }] = await Promise.all([
+        import("./node.ts"),
+        import("./logger.ts"),
+      ]);
+      const logger = createLogger({ level: cfg.logLevel });
+      const operatorSecretKey = o.operatorKey
+        ? await unlockOperatorKey(cfg.dataDir, await resolvePassword({ passwordFile: o.passwordFile }))
+        : undefined;
+      const node = await CheckerNode.create({
+        config: cfg,
+        logger,
+        ...(operatorSecretKey === undefined ? {} : { operatorSecretKey }),
+      });
+      await node.start();
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          logger.info({ signal }, "shutting down");
+          resolve();
+        };
+        process.once("SIGINT", () => stop("SIGINT"));
+        process.once("SIGTERM", () => stop("SIGTERM"));
+      });
+      await node.stop();
+    });
+
+  program
+    .command("status")
+    .description("show the running node's status (reads its local HTTP API)")
+    .option("--url <url>", "status API base URL (default http://<apiHost>:<apiPort> from the config)")
+    .action(async (o: { url?: string }) => {
+      const cfg = config();
+      if (o.url === undefined && cfg.apiPort === 0)
+        throw new Error("the status API is off (apiPort = 0); pass --url");
+      const status = await fetchStatus(o.url ?? `http://${cfg.apiHost}:${cfg.apiPort}`);
+      print(status as unknown as Record<string, unknown>);
     });
 
   return program;

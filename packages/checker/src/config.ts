@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
 
 /**
  * The node's configuration: one typed table of fields, each with its default,
@@ -34,6 +35,10 @@ export interface CheckerConfig {
   chainId: bigint;
   /** The epoch-report contract: the verifying contract of the signing domain. */
   verifyingContract: `0x${string}`;
+  /** Unix ms of epoch 1's start (the chain client will read it from the contracts). */
+  genesisMs: number;
+  /** Epoch length, seconds (ProtocolParams.epochSeconds; devnets use seconds). */
+  epochSeconds: number;
 }
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -86,6 +91,13 @@ const uint: Parser<bigint> = (raw, field, source) => {
     return BigInt(raw);
   }
   throw new ConfigError(field, source, `expected a non-negative integer, got ${JSON.stringify(raw)}`);
+};
+const posInt: Parser<number> = (raw, field, source) => {
+  const n = typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : raw;
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
+    throw new ConfigError(field, source, `expected a non-negative integer, got ${JSON.stringify(raw)}`);
+  }
+  return n;
 };
 const address: Parser<`0x${string}`> = (raw, field, source) => {
   if (typeof raw !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(raw)) {
@@ -160,6 +172,22 @@ export const CONFIG_SCHEMA: { [K in keyof CheckerConfig]: FieldSpec<K> } = {
     parse: address,
     default: () => "0x0000000000000000000000000000000000000000",
     help: "epoch-report contract address",
+  },
+  genesisMs: {
+    env: "CHECKER_GENESIS_MS",
+    parse: posInt,
+    default: () => 0,
+    help: "unix ms of epoch 1's start",
+  },
+  epochSeconds: {
+    env: "CHECKER_EPOCH_SECONDS",
+    parse: (raw, field, source) => {
+      const n = posInt(raw, field, source);
+      if (n === 0) throw new ConfigError(field, source, "must be at least 1");
+      return n;
+    },
+    default: () => DEFAULT_PARAMS.epochSeconds,
+    help: "epoch length in seconds",
   },
 };
 

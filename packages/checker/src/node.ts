@@ -1,0 +1,219 @@
+import { loadBlsBackend } from "@checkernet/protocol/bls/index";
+import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
+import type { NetworkDomain } from "@checkernet/protocol/types";
+import type { PrivateKey } from "@libp2p/interface";
+import { bytesToHex } from "viem";
+import { type NodeStatus, StatusApi } from "./api/server.ts";
+import { BlsBatchVerifier } from "./chain/bls/batchVerifier.ts";
+import { EpochClock } from "./chain/clock.ts";
+import type { KeyDirectory } from "./chain/keyDirectory.ts";
+import { StaticKeyDirectory } from "./chain/keyDirectory.ts";
+import { SeenAttestations } from "./chain/seenCache.ts";
+import { type EpochContext, StaticEpochSeeds } from "./chain/sortition.ts";
+import type { CheckerConfig } from "./config.ts";
+import { CheckerDb } from "./db/checkerDb.ts";
+import { loadOrCreatePeerKey } from "./keys/store.ts";
+import type { Logger } from "./logger.ts";
+import { createMetrics, type Metrics } from "./metrics/index.ts";
+import { AttestationGossip } from "./network/gossip/attestations.ts";
+import { type CheckerHost, createHost } from "./network/host.ts";
+
+export const NODE_VERSION = "0.1.0";
+
+export interface CheckerNodeOptions {
+  config: CheckerConfig;
+  logger: Logger;
+  /** The unlocked BLS operator key; the node runs read-only without it. */
+  operatorSecretKey?: Uint8Array;
+  /** Registered checkers and providers (the chain client feeds it; a static map until then). */
+  keys?: KeyDirectory;
+  /** Epoch seeds (the chain client feeds it). */
+  epochs?: EpochContext;
+  peerKey?: PrivateKey;
+  /** Allows loopback/LAN addresses in the DHT (devnets and tests). */
+  allowPrivateAddresses?: boolean;
+  heartbeatIntervalMs?: number;
+}
+
+/**
+ * One checker node: the services of this package assembled over shared
+ * components, started in dependency order and stopped in reverse. The chain
+ * client, the epoch loop (challenges -> attestations) and the aggregator plug
+ * in here as they land.
+ */
+export class CheckerNode {
+  readonly config: CheckerConfig;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly host: CheckerHost;
+  readonly db: CheckerDb;
+  readonly gossip: AttestationGossip;
+  readonly api: StatusApi | undefined;
+  readonly clock: EpochClock;
+  readonly domain: NetworkDomain;
+  private readonly verifier: BlsBatchVerifier;
+  private readonly seen: SeenAttestations;
+  private readonly operatorPublicKey: string | null;
+  private readonly startedAt = Date.now();
+  private started = false;
+
+  private constructor(fields: {
+    options: CheckerNodeOptions;
+    metrics: Metrics;
+    host: CheckerHost;
+    db: CheckerDb;
+    verifier: BlsBatchVerifier;
+    operatorPublicKey: string | null;
+  }) {
+    const { options } = fields;
+    this.config = options.config;
+    this.logger = options.logger;
+    this.metrics = fields.metrics;
+    this.host = fields.host;
+    this.db = fields.db;
+    this.verifier = fields.verifier;
+    this.operatorPublicKey = fields.operatorPublicKey;
+    this.domain = { chainId: this.config.chainId, verifyingContract: this.config.verifyingContract };
+    this.clock = new EpochClock({ genesisMs: this.config.genesisMs, epochSeconds: this.config.epochSeconds });
+    this.seen = new SeenAttestations();
+    this.gossip = new AttestationGossip(
+      {
+        host: this.host,
+        logger: this.logger.child({ service: "gossip" }),
+        metrics: this.metrics,
+        validation: {
+          domain: this.domain,
+          clock: this.clock,
+          keys: options.keys ?? new StaticKeyDirectory(),
+          seen: this.seen,
+          verifier: this.verifier,
+          committeeSize: DEFAULT_PARAMS.committeeSize,
+          epochs: options.epochs ?? new StaticEpochSeeds(),
+          verifiedVrf: new Set(),
+        },
+      },
+      {
+        onAttestation: (att) => {
+          this.db.putAttestation(att.signed).catch((e: unknown) => {
+            this.logger.error({ err: e }, "failed to store a gossip attestation");
+          });
+        },
+      },
+    );
+    // apiPort 0 turns the API off (config.ts).
+    this.api =
+      this.config.apiPort === 0
+        ? undefined
+        : new StatusApi(
+            {
+              logger: this.logger.child({ service: "api" }),
+              metrics: this.metrics,
+              getStatus: () => this.status(),
+            },
+            { host: this.config.apiHost, port: this.config.apiPort },
+          );
+  }
+
+  /** Opens the database and builds the host (not started). */
+  static async create(options: CheckerNodeOptions): Promise<CheckerNode> {
+    const { config } = options;
+    const metrics = createMetrics({ defaultMetrics: true });
+    const bls = await loadBlsBackend("auto");
+    const peerKey = options.peerKey ?? (await loadOrCreatePeerKey(config.dataDir));
+    const db = await CheckerDb.open({ dataDir: config.dataDir, metrics });
+    try {
+      const host = await createHost({
+        privateKey: peerKey,
+        listen: config.listen,
+        bootstrap: config.bootstrap,
+        mdns: config.mdns,
+        dht: config.dht,
+        nat: config.nat,
+        relayServer: config.relayServer,
+        ...(options.allowPrivateAddresses === undefined
+          ? {}
+          : { allowPrivateAddresses: options.allowPrivateAddresses }),
+        ...(options.heartbeatIntervalMs === undefined
+          ? {}
+          : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
+        start: false,
+      });
+      const operatorPublicKey =
+        options.operatorSecretKey === undefined ? null : bytesToHex(bls.publicKey(options.operatorSecretKey));
+      return new CheckerNode({
+        options,
+        metrics,
+        host,
+        db,
+        verifier: new BlsBatchVerifier({ backend: bls, metrics }),
+        operatorPublicKey,
+      });
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    await this.host.start();
+    const updatePeers = () => this.metrics.peers.set(this.host.getPeers().length);
+    this.host.addEventListener("connection:open", updatePeers);
+    this.host.addEventListener("connection:close", updatePeers);
+    this.gossip.start();
+    await this.api?.start();
+    this.started = true;
+    this.logger.info(
+      {
+        peerId: this.host.peerId.toString(),
+        listen: this.host.getMultiaddrs().map(String),
+        api: this.api?.url(),
+      },
+      "checker node started",
+    );
+  }
+
+  /** Graceful: stop taking work, flush signature batches, close the network, then the database. */
+  async stop(): Promise<void> {
+    if (!this.started) {
+      await this.db.close();
+      return;
+    }
+    this.started = false;
+    await this.api?.stop();
+    this.gossip.stop();
+    this.verifier.stop();
+    await this.host.stop();
+    await this.db.close();
+    this.logger.info("checker node stopped");
+  }
+
+  async status(): Promise<NodeStatus> {
+    const results = (await this.metrics.gossipValidationResult.get()).values;
+    const count = (r: string) =>
+      results.filter((v) => v.labels.result === r).reduce((a, v) => a + v.value, 0);
+    const peers = this.host.getPeers().map(String);
+    return {
+      version: NODE_VERSION,
+      peerId: this.host.peerId.toString(),
+      operatorPublicKey: this.operatorPublicKey,
+      listen: this.host.getMultiaddrs().map(String),
+      peers: { count: peers.length, ids: peers },
+      epoch: {
+        current: this.clock.currentEpoch().toString(),
+        genesisMs: this.clock.genesisMs,
+        epochSeconds: this.clock.epochSeconds,
+      },
+      gossip: {
+        topics: this.host.services.pubsub.getTopics(),
+        accepted: count("accept"),
+        rejected: count("reject"),
+        ignored: count("ignore"),
+      },
+      attestations: { seen: this.seen.size, lastOwn: [] },
+      pendingReports: 0,
+      chain: { rpcUrl: this.config.rpcUrl, connected: null, lastError: null },
+      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+    };
+  }
+}

@@ -1,0 +1,69 @@
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { freePort } from "../utils/freePort.ts";
+
+const BIN = join(import.meta.dirname, "../../bin/checker.js");
+
+function checker(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, CHECKER_PASSWORD: "", ...env },
+    timeout: 20_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("checker start / status (bin/checker.js)", () => {
+  it("start runs until SIGTERM and status reads it over the local API", async () => {
+    const d = mkdtempSync(join(tmpdir(), "checker-cli-"));
+    const pw = join(d, "pw");
+    writeFileSync(pw, "s3cret\n");
+    expect(checker(["-d", d, "init", "--password-file", pw, "--kdf-work", "1024"]).code).toBe(0);
+    const port = await freePort();
+    const env = {
+      ...process.env,
+      CHECKER_PASSWORD: "s3cret",
+      CHECKER_API_PORT: String(port),
+      CHECKER_LISTEN: "/ip4/127.0.0.1/tcp/0",
+      CHECKER_DHT: "false",
+      CHECKER_NAT: "false",
+      CHECKER_LOG_LEVEL: "warn",
+    };
+    const child = spawn(process.execPath, [BIN, "-d", d, "start"], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    try {
+      await expect
+        .poll(
+          async () =>
+            fetch(`http://127.0.0.1:${port}/status`)
+              .then((r) => r.status)
+              .catch(() => 0),
+          { timeout: 15_000, interval: 200 },
+        )
+        .toBe(200);
+      const status = checker(["-d", d, "status"], { CHECKER_API_PORT: String(port) });
+      expect(status.code).toBe(0);
+      const parsed = JSON.parse(status.stdout) as { peerId: string; operatorPublicKey: string };
+      const keys = JSON.parse(checker(["-d", d, "keys"]).stdout) as { peerId: string; publicKey: string };
+      expect(parsed.peerId).toBe(keys.peerId);
+      expect(parsed.operatorPublicKey).toBe(keys.publicKey);
+    } finally {
+      child.kill("SIGTERM");
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).toBe("");
+    const down = checker(["-d", d, "status"], { CHECKER_API_PORT: String(port) });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/cannot reach the node's status API/);
+  });
+});
