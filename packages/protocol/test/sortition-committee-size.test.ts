@@ -59,7 +59,7 @@ function parseNumber(cell: string): number {
 function rows(section: string, firstHeader: string): number[][] {
   const start = DOC.indexOf(section);
   const lines = DOC.slice(start).split("\n");
-  const headerAt = lines.findIndex((l) => l.startsWith(`| ${firstHeader} |`));
+  const headerAt = lines.findIndex((l) => new RegExp(`^\\|\\s*${firstHeader}\\s*\\|`).test(l));
   const out: number[][] = [];
   for (const line of lines.slice(headerAt + 2)) {
     if (!line.startsWith("|")) break;
