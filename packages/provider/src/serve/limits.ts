@@ -1,3 +1,5 @@
+import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
+
 /**
  * Bounds of the provider's challenge server. Each comes with where the number
  * comes from; they bound what one checker can make the provider hold or do.
@@ -13,13 +15,13 @@ export interface ServeLimits {
   streamTimeoutMs: number;
   /** Pings answered on one stream; DEFAULT_PARAMS.pingCount is 8, the margin allows re-tries. */
   maxPingsPerStream: number;
-  /** Largest matmul n served: n = 4096 is 16 Mi int8 per matrix, 64 MiB of int32 result. */
+  /** Largest matmul n served: the protocol's own cap (params.matmulMaxSize), so no in-protocol request is refused. */
   maxMatmulSize: number;
   /** Rows a checker may open per matmul; DEFAULT_PARAMS.matmulSampledRows is 4. */
   maxOpenRows: number;
   /** Longest VRAM walk served; DEFAULT_PARAMS.vramWalkSteps is 128, the codec allows 4096. */
   maxVramSteps: number;
-  /** Matmul jobs computing or waiting for their open at once, all checkers together (each holds an n×n int32 result). */
+  /** Matmul jobs computing or waiting for their open at once, all checkers together (each holds an n×n int32 result: 256 MiB at n = 8192). */
   maxConcurrentMatmul: number;
   /** Inbound challenge streams per connection (libp2p's own per-protocol limit). */
   maxInboundStreamsPerConnection: number;
@@ -31,7 +33,7 @@ export const DEFAULT_SERVE_LIMITS: Readonly<ServeLimits> = Object.freeze({
   nextFrameTimeoutMs: 10_000,
   streamTimeoutMs: 120_000,
   maxPingsPerStream: 64,
-  maxMatmulSize: 4096,
+  maxMatmulSize: DEFAULT_PARAMS.matmulMaxSize,
   maxOpenRows: 64,
   maxVramSteps: 1024,
   maxConcurrentMatmul: 4,

@@ -1,0 +1,160 @@
+import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
+import { vramBlockCount, vramDatasetSeed } from "@checkernet/protocol/challenges/vram";
+import { ProtocolError } from "@checkernet/protocol/errors";
+import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
+import { Command, InvalidArgumentError } from "commander";
+import { pino } from "pino";
+import { type Hex, isHex } from "viem";
+import { CpuBackend } from "./backend/cpu.ts";
+import { FAULT_MODE_SYNTAX, parseFaultMode } from "./faults/mode.ts";
+import { initProviderKeys, loadProviderKeys } from "./keys.ts";
+import { runProvider } from "./serve/run.ts";
+
+/** Where `provider` keeps its keys unless told otherwise. */
+export const DEFAULT_DATA_DIR = join(homedir(), ".checkernet-provider");
+
+/** Reads the key-file password: --password-file first line, else the PROVIDER_PASSWORD environment variable, else none. */
+export async function resolvePassword(passwordFile: string | undefined): Promise<string | undefined> {
+  if (passwordFile !== undefined) return (await readFile(passwordFile, "utf8")).split(/\r?\n/)[0];
+  const env = process.env.PROVIDER_PASSWORD;
+  return env === undefined || env === "" ? undefined : env;
+}
+
+const int = (name: string) => (value: string) => {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+  return Number(value);
+};
+
+const hex32 = (name: string) => (value: string) => {
+  if (!isHex(value, { strict: true }) || value.length !== 66)
+    throw new InvalidArgumentError(`${name} must be 32 bytes of 0x-hex`);
+  return value as Hex;
+};
+
+interface ServeFlags {
+  dataDir: string;
+  passwordFile?: string;
+  listen: string[];
+  announce?: string[];
+  fault: string;
+  gpuClass: string;
+  workers?: number;
+  vramSalt?: Hex;
+  epochSeconds?: number;
+  genesis?: number;
+  logLevel: string;
+}
+
+/**
+ * `provider` command line. Every failure prints one `error: ...` line on
+ * stderr and exits with code 1; no stack traces for the user.
+ */
+export function buildCli(): Command {
+  const program = new Command("provider")
+    .description("checkernet provider agent: serves challenges, registers and stakes")
+    .showHelpAfterError();
+
+  program
+    .command("init")
+    .description("create the provider's EVM key and libp2p peer key in the data directory")
+    .option("-d, --data-dir <dir>", "data directory", DEFAULT_DATA_DIR)
+    .option(
+      "--password-file <file>",
+      "encrypt the key file with the first line of this file (or PROVIDER_PASSWORD)",
+    )
+    .action(async (o: { dataDir: string; passwordFile?: string }) => {
+      const keys = await initProviderKeys(o.dataDir, { password: await resolvePassword(o.passwordFile) });
+      print({ address: keys.address, peerId: keys.peerId.toString(), dataDir: o.dataDir });
+    });
+
+  program
+    .command("serve")
+    .description("answer the challenge protocol on a libp2p host")
+    .option("-d, --data-dir <dir>", "data directory", DEFAULT_DATA_DIR)
+    .option("--password-file <file>", "key-file password file (or PROVIDER_PASSWORD)")
+    .option("--listen <multiaddr...>", "addresses to listen on", ["/ip4/0.0.0.0/tcp/4010"])
+    .option("--announce <multiaddr...>", "addresses to announce instead")
+    .option("--fault <mode>", `behaviour for tests and demos: ${FAULT_MODE_SYNTAX}`, "honest")
+    .option("--gpu-class <id>", "the GPU class registered (sets the VRAM dataset size)", "cpu-reference")
+    .option("--workers <n>", "CPU backend worker threads (default: cores - 1)", int("--workers"))
+    .option(
+      "--vram-salt <hex32>",
+      "epoch seed the VRAM dataset is derived from (fills memory before serving)",
+      hex32("--vram-salt"),
+    )
+    .option("--epoch-seconds <s>", "epoch length, for offline-epochs", int("--epoch-seconds"))
+    .option("--genesis <unix-seconds>", "start of epoch 0, for offline-epochs", int("--genesis"))
+    .option("--log-level <level>", "pino log level", "info")
+    .action(async (o: ServeFlags) => {
+      const fault = parseFaultMode(o.fault);
+      const keys = await loadProviderKeys(o.dataDir, { password: await resolvePassword(o.passwordFile) });
+      const cls = gpuClass(o.gpuClass);
+      if (fault.kind === "offline-epochs" && (o.epochSeconds === undefined || o.genesis === undefined)) {
+        throw new InvalidArgumentError("--fault offline-epochs needs --epoch-seconds and --genesis");
+      }
+      const epochSeconds = BigInt(o.epochSeconds ?? DEFAULT_PARAMS.epochSeconds);
+      const genesis = BigInt(o.genesis ?? 0);
+      const epochClock = (): bigint => {
+        const now = BigInt(Math.floor(Date.now() / 1000));
+        return now < genesis ? 0n : (now - genesis) / epochSeconds;
+      };
+      const blockSize = DEFAULT_PARAMS.vramBlockSize;
+      const blockCount = vramBlockCount(cls.vramBytes, blockSize, DEFAULT_PARAMS);
+      const log = pino({ level: o.logLevel, base: { service: "provider" } });
+      const backend = new CpuBackend({
+        ...(o.workers === undefined ? {} : { workers: o.workers }),
+        maxVramBytes: blockCount * blockSize,
+      });
+      const running = await runProvider({
+        privateKey: keys.peerKey,
+        listen: o.listen,
+        ...(o.announce === undefined ? {} : { announce: o.announce }),
+        backend,
+        fault,
+        faultOptions: { epochClock },
+        ...(o.vramSalt === undefined
+          ? {}
+          : { vram: { seed: vramDatasetSeed(keys.address, o.vramSalt), blockCount, blockSize } }),
+        log,
+      });
+      // One machine-readable line for scripts and tests, whatever the log level.
+      print({
+        peerId: running.host.peerId.toString(),
+        address: keys.address,
+        addrs: running.host.getMultiaddrs().map(String),
+      });
+      const shutdown = async (signal: string): Promise<void> => {
+        log.info({ signal }, "stopping");
+        await running.stop();
+        process.exit(0);
+      };
+      process.once("SIGINT", () => void shutdown("SIGINT"));
+      process.once("SIGTERM", () => void shutdown("SIGTERM"));
+    });
+
+  return program;
+}
+
+function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    const message =
+      err instanceof ProtocolError || err instanceof InvalidArgumentError
+        ? err.message
+        : String((err as Error).message ?? err);
+    process.stderr.write(`error: ${message}\n`);
+    process.exit(1);
+  }
+}
+
+// Run when executed (bin/provider.js imports this module), not when a test imports buildCli.
+if (process.argv[1] !== undefined && /(provider(\.js)?|cli\.ts)$/.test(process.argv[1]))
+  await main(process.argv);

@@ -1,0 +1,105 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Libp2p } from "@libp2p/interface";
+import { multiaddr } from "@multiformats/multiaddr";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { clientHost, hex32, TestChallenge } from "./helpers.ts";
+
+const BIN = new URL("../bin/provider.js", import.meta.url).pathname;
+
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** Starts `provider serve` and resolves with the machine-readable line it prints once it serves. */
+function serve(args: string[]): Promise<{ child: ChildProcess; line: { peerId: string; addrs: string[] } }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, "serve", ...args]);
+    let out = "";
+    let err = "";
+    child.stderr.on("data", (d) => (err += d));
+    child.stdout.on("data", (d) => {
+      out += d;
+      for (const line of out.split("\n")) {
+        if (line.startsWith('{"peerId"')) resolve({ child, line: JSON.parse(line) });
+      }
+    });
+    child.on("close", (code) => reject(new Error(`provider serve exited ${code}: ${err}`)));
+  });
+}
+
+describe("provider CLI", () => {
+  let dir: string;
+  let checker: Libp2p;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "provider-cli-"));
+    checker = await clientHost();
+  });
+  afterAll(async () => {
+    await checker?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("init creates an encrypted key file once, then refuses to overwrite it", async () => {
+    const first = await run(["init", "-d", join(dir, "enc")], { PROVIDER_PASSWORD: "pw" });
+    expect(first.code).toBe(0);
+    const info = JSON.parse(first.stdout) as { address: string; peerId: string };
+    expect(info.address).toMatch(/^0x[0-9a-fA-F]{40}$/);
+    expect(info.peerId).toMatch(/^12D3KooW/);
+    const again = await run(["init", "-d", join(dir, "enc")]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^error: .*KEY_FILE_ERROR_EXISTS/);
+    const wrong = await run(["serve", "-d", join(dir, "enc"), "--listen", "/ip4/127.0.0.1/tcp/0"], {
+      PROVIDER_PASSWORD: "nope",
+    });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain("KEY_FILE_ERROR_WRONG_PASSWORD");
+  });
+
+  it("serve refuses a bad --fault with the accepted syntax", async () => {
+    const bad = await run(["serve", "-d", join(dir, "enc"), "--fault", "lazy"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("expected honest |");
+  });
+
+  it("serve answers pings on the peer id that init created, and stops on SIGTERM", async () => {
+    const init = await run(["init", "-d", join(dir, "plain")]);
+    const { peerId } = JSON.parse(init.stdout) as { peerId: string };
+    const { child, line } = await serve([
+      "-d",
+      join(dir, "plain"),
+      "--listen",
+      "/ip4/127.0.0.1/tcp/0",
+      "--workers",
+      "1",
+      "--log-level",
+      "warn",
+    ]);
+    try {
+      expect(line.peerId).toBe(peerId);
+      const challenge = await TestChallenge.open(
+        checker,
+        line.addrs.map((a) => multiaddr(a)),
+      );
+      const { pong } = await challenge.ping({ seq: 1, nonce: hex32(0x0f) });
+      expect(pong).toEqual({ seq: 1, nonce: hex32(0x0f) });
+      await challenge.close();
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    }
+  });
+});
