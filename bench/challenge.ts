@@ -1,0 +1,384 @@
+/**
+ * Checker-vs-provider work per challenge, with the JavaScript reference code
+ * on both sides.
+ *
+ * MATMUL, for n = 1024, 2048, 4096: the provider's work (generate A and B,
+ * n³ int8 multiply-accumulates, hash n rows and build the row tree, open r
+ * rows) against the checker's (generate B and r rows of A, r·n² MACs, r leaf
+ * hashes and proof checks, i.e. one `verifyMatmul` call). When the full
+ * product would take longer than PROVIDER_BUDGET_MS here, the provider's
+ * product is timed on a number of rows and extrapolated linearly (every row
+ * costs the same n² MACs), and the row says so.
+ *
+ * VRAM: block generation rate against hashing rate (the constant behind the
+ * VRAM deadline), one honest walk against the checker's spot checks.
+ *
+ * Also: the PRNG (16 Mi int8) and our row tree against OpenZeppelin's
+ * SimpleMerkleTree on 4096 leaves. Prints tables and writes
+ * bench/results/challenge.json.
+ *
+ *   npm run bench:challenge
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import { SimpleMerkleTree } from "@openzeppelin/merkle-tree";
+import { bytesToHex } from "viem";
+import { VRAM_GENERATION_COST_RATIO } from "../packages/protocol/src/challenges/gpu-classes.ts";
+import {
+  commitRows,
+  generateMatmul,
+  generateMatmulB,
+  matmulRowA,
+  openRows,
+  recomputeRow,
+  rowLeaf,
+  sampleRows,
+  solveMatmulRows,
+  verifyMatmul,
+} from "../packages/protocol/src/challenges/matmul.ts";
+import { deriveKey, Xoshiro128 } from "../packages/protocol/src/challenges/prng.ts";
+import { buildRowTree } from "../packages/protocol/src/challenges/row-tree.ts";
+import {
+  answerVram,
+  generateVramBlock,
+  verifyVram,
+  vramStepDigest,
+} from "../packages/protocol/src/challenges/vram.ts";
+import { DEFAULT_PARAMS, withParams } from "../packages/protocol/src/params.ts";
+import { CheckResult } from "../packages/protocol/src/types.ts";
+
+const SIZES = [1024, 2048, 4096];
+/**
+ * Above this estimated time the provider's product is extrapolated from part of its rows. 60 s rather than
+ * 90 s: the estimate comes from a short probe, and on a shared machine the full run can take half as long again.
+ */
+const PROVIDER_BUDGET_MS = 60_000;
+/** Rows timed to estimate the full product. */
+const PROBE_ROWS = 32;
+/** Rows timed when extrapolating: enough for ~10 s of work at n = 4096. */
+const EXTRAPOLATION_ROWS = 256;
+const SEED = bytesToHex(keccak_256(new TextEncoder().encode("bench challenge seed")));
+const RANDOMNESS = bytesToHex(keccak_256(new TextEncoder().encode("bench challenge randomness")));
+const params = DEFAULT_PARAMS;
+const r = params.matmulSampledRows;
+
+function time<T>(fn: () => T): { value: T; ms: number } {
+  const t0 = performance.now();
+  const value = fn();
+  return { value, ms: performance.now() - t0 };
+}
+
+interface MatmulRow {
+  n: number;
+  sampledRows: number;
+  providerMacs: number;
+  providerGenerateMs: number;
+  providerProductMs: number;
+  providerProductBasis: string;
+  providerCommitMs: number;
+  providerOpenMs: number;
+  providerTotalMs: number;
+  providerMacsPerSecond: number;
+  checkerMacs: number;
+  checkerGenerateMs: number;
+  checkerRecomputeMs: number;
+  checkerProofMs: number;
+  checkerVerifyCallMs: number;
+  checkerResult: string;
+  macRatio: number;
+  wallRatio: number;
+}
+
+function benchMatmul(n: number): MatmulRow {
+  console.error(`matmul n=${n}:`);
+  const gen = time(() => generateMatmul(SEED, n));
+  const { a, b } = gen.value;
+
+  // Probe a few rows to decide between a full product and an extrapolation.
+  const probe = time(() => solveMatmulRows(a, b, n, 0, PROBE_ROWS));
+  const estimate = (probe.ms / PROBE_ROWS) * n;
+  const c = new Int32Array(n * n);
+  let productMs: number;
+  let basis: string;
+  let computed: number;
+  if (estimate <= PROVIDER_BUDGET_MS) {
+    const full = time(() => solveMatmulRows(a, b, n, 0, n));
+    c.set(full.value);
+    productMs = full.ms;
+    basis = "measured (full product)";
+    computed = n;
+  } else {
+    const part = time(() => solveMatmulRows(a, b, n, 0, EXTRAPOLATION_ROWS));
+    c.set(part.value);
+    productMs = (part.ms / EXTRAPOLATION_ROWS) * n;
+    basis = `extrapolated from ${EXTRAPOLATION_ROWS} rows (${part.ms.toFixed(0)} ms measured)`;
+    computed = EXTRAPOLATION_ROWS;
+  }
+  console.error(`  product ${productMs.toFixed(0)} ms, ${basis}`);
+  // Hashing cost does not depend on the values, so a partly computed C costs the same to commit.
+  const commit = time(() => commitRows(c, n));
+  const { root, tree } = commit.value;
+  // When extrapolating, the checker samples among the computed rows so the run verifies end to end;
+  // its work (r rows of n² MACs each) is the same whichever rows they are.
+  const requestedRows =
+    computed === n ? sampleRows(RANDOMNESS, root, n, r) : sampleRows(RANDOMNESS, root, computed, r);
+  const open = time(() => openRows(tree, c, requestedRows));
+  const providerTotalMs = gen.ms + productMs + commit.ms + open.ms;
+
+  // Checker, step by step...
+  const checkerGen = time(() => {
+    const bb = generateMatmulB(SEED, n);
+    return { b: bb, rows: requestedRows.map((i) => matmulRowA(SEED, n, i)) };
+  });
+  const recompute = time(() =>
+    requestedRows.map((i, k) =>
+      recomputeRow(checkerGen.value.rows[k] as Int8Array, checkerGen.value.b, n, i),
+    ),
+  );
+  const proofs = time(() =>
+    requestedRows.map((_row, k) =>
+      SimpleMerkleTree.verify(
+        root,
+        bytesToHex(rowLeaf(recompute.value[k] as Int32Array)),
+        open.value.proofs[k] as `0x${string}`[],
+      ),
+    ),
+  );
+  if (!proofs.value.every(Boolean)) throw new Error("bench: a proof did not verify");
+  // ...and as the one call the checker makes (best of three: it is short, and this machine is shared).
+  const verifies = Array.from({ length: 3 }, () =>
+    time(() =>
+      verifyMatmul({
+        seed: SEED,
+        n,
+        classId: "cpu-reference",
+        commitment: { root, elapsedMs: 0 },
+        requestedRows,
+        openings: open.value,
+        measuredMs: 0,
+        networkRttMs: 0,
+        params,
+      }),
+    ),
+  );
+  const verify = verifies.reduce((best, v) => (v.ms < best.ms ? v : best));
+  if (verify.value.result !== CheckResult.PASS) {
+    throw new Error(`bench: verifyMatmul did not pass: ${JSON.stringify(verify.value.reasons)}`);
+  }
+  const providerMacs = n ** 3;
+  const checkerMacs = r * n * n;
+  const row: MatmulRow = {
+    n,
+    sampledRows: r,
+    providerMacs,
+    providerGenerateMs: gen.ms,
+    providerProductMs: productMs,
+    providerProductBasis: basis,
+    providerCommitMs: commit.ms,
+    providerOpenMs: open.ms,
+    providerTotalMs,
+    providerMacsPerSecond: providerMacs / (productMs / 1000),
+    checkerMacs,
+    checkerGenerateMs: checkerGen.ms,
+    checkerRecomputeMs: recompute.ms,
+    checkerProofMs: proofs.ms,
+    checkerVerifyCallMs: verify.ms,
+    checkerResult: "PASS",
+    macRatio: providerMacs / checkerMacs,
+    wallRatio: providerTotalMs / verify.ms,
+  };
+  console.error(
+    `  provider ${providerTotalMs.toFixed(0)} ms, checker ${verify.ms.toFixed(0)} ms, ratio ${row.wallRatio.toFixed(0)}x`,
+  );
+  return row;
+}
+
+function benchVram() {
+  console.error("vram:");
+  const blockSize = params.vramBlockSize;
+  const gens = Array.from({ length: 3 }, (_, i) => time(() => generateVramBlock(SEED, i, blockSize)));
+  const genMs = Math.min(...gens.map((g) => g.ms));
+  const block = gens[0]!.value;
+  const nonce = new Uint8Array(32);
+  const hashes = Array.from({ length: 5 }, () => time(() => vramStepDigest(nonce, block)));
+  const hashMs = Math.min(...hashes.map((h) => h.ms));
+  // A small dataset is enough to time a walk of the default length: every step hashes one block.
+  const blockCount = 16;
+  const blocks = [
+    block,
+    ...Array.from({ length: blockCount - 1 }, (_, i) => generateVramBlock(SEED, i + 1, blockSize)),
+  ];
+  const request = {
+    seed: SEED,
+    blockSize,
+    blockCount,
+    nonce: RANDOMNESS,
+    steps: params.vramWalkSteps,
+  };
+  const walk = time(() => answerVram(request, (i) => blocks[i] as Uint8Array));
+  const verify = time(() =>
+    verifyVram({
+      request,
+      response: walk.value,
+      randomness: SEED,
+      classId: "cpu-reference",
+      measuredMs: 0,
+      networkRttMs: 0,
+      params,
+    }),
+  );
+  if (verify.value.result !== CheckResult.PASS) throw new Error("bench: verifyVram did not pass");
+  const result = {
+    blockSize,
+    walkSteps: params.vramWalkSteps,
+    sampledSteps: params.vramSampledBlocks,
+    generateBlockMs: genMs,
+    hashBlockMs: hashMs,
+    generateBytesPerSecond: blockSize / (genMs / 1000),
+    hashBytesPerSecond: blockSize / (hashMs / 1000),
+    measuredGenerationCostRatio: genMs / hashMs,
+    theoreticalGenerationCostRatio: VRAM_GENERATION_COST_RATIO,
+    providerWalkMs: walk.ms,
+    nonStoringWalkEstimateMs: params.vramWalkSteps * (genMs + hashMs),
+    checkerVerifyMs: verify.ms,
+  };
+  console.error(
+    `  generate ${genMs.toFixed(1)} ms, hash ${hashMs.toFixed(1)} ms per ${blockSize / 1024} KiB block (ratio ${result.measuredGenerationCostRatio.toFixed(2)})`,
+  );
+  return result;
+}
+
+function benchPrng() {
+  const out = new Int8Array(16 * 2 ** 20);
+  const runs = Array.from({ length: 3 }, () =>
+    time(() => {
+      for (let row = 0; row < 4096; row++) {
+        new Xoshiro128(deriveKey(SEED, "bench", row)).fill(out.subarray(row * 4096, (row + 1) * 4096));
+      }
+    }),
+  );
+  const buf = new Uint8Array(1 << 20);
+  keccak_256(buf); // warm-up
+  const keccakOnly = Array.from({ length: 3 }, () => time(() => keccak_256(buf))).reduce((a, b) =>
+    a.ms < b.ms ? a : b,
+  );
+  return {
+    int8Values: out.length,
+    xoshiroMs: Math.min(...runs.map((x) => x.ms)),
+    keccakCounterModeEstimateMs: keccakOnly.ms * 16,
+  };
+}
+
+function benchTree() {
+  const leaves = Array.from({ length: 4096 }, (_, i) => keccak_256(new Uint8Array([i & 0xff, i >> 8])));
+  const ours = time(() => buildRowTree(leaves));
+  const hexLeaves = leaves.map((l) => bytesToHex(l));
+  const oz = time(() => SimpleMerkleTree.of(hexLeaves, { sortLeaves: false }));
+  if (oz.value.root !== ours.value.root) throw new Error("bench: row tree root differs from OpenZeppelin's");
+  return { leaves: 4096, rowTreeMs: ours.ms, openZeppelinSimpleMerkleTreeMs: oz.ms };
+}
+
+/** Runs every code path once at a small size so the JIT has compiled them before anything is timed. */
+function warmUp(): void {
+  const n = 128;
+  const { a, b } = generateMatmul(SEED, n);
+  const c = solveMatmulRows(a, b, n, 0, n);
+  const { root, tree } = commitRows(c, n);
+  const rows = sampleRows(RANDOMNESS, root, n, r);
+  verifyMatmul({
+    seed: SEED,
+    n,
+    classId: "cpu-reference",
+    commitment: { root, elapsedMs: 0 },
+    requestedRows: rows,
+    openings: openRows(tree, c, rows),
+    measuredMs: 0,
+    networkRttMs: 0,
+    params,
+  });
+  generateVramBlock(SEED, 0, 4096);
+}
+
+function main(): void {
+  warmUp();
+  const prng = benchPrng();
+  console.error(`prng: 16 Mi int8 in ${prng.xoshiroMs.toFixed(1)} ms`);
+  const tree = benchTree();
+  console.error(
+    `row tree: ${tree.rowTreeMs.toFixed(0)} ms vs OpenZeppelin ${tree.openZeppelinSimpleMerkleTreeMs.toFixed(0)} ms`,
+  );
+  const matmul = SIZES.map(benchMatmul);
+  const vram = benchVram();
+
+  console.log(
+    `\nMATMUL: provider (n³ MACs + commitment) vs checker (r = ${r} rows), JavaScript reference code`,
+  );
+  console.table(
+    matmul.map((m) => ({
+      n: m.n,
+      "provider MACs": m.providerMacs.toExponential(2),
+      "provider product ms": Math.round(m.providerProductMs),
+      "provider total ms": Math.round(m.providerTotalMs),
+      basis: m.providerProductBasis,
+      "checker MACs": m.checkerMacs.toExponential(2),
+      "checker ms": Number(m.checkerVerifyCallMs.toFixed(1)),
+      "MAC ratio": m.macRatio,
+      "wall ratio": Math.round(m.wallRatio),
+    })),
+  );
+  console.log("checker breakdown (ms): generate B + r rows of A / recompute r rows / r proofs");
+  console.table(
+    matmul.map((m) => ({
+      n: m.n,
+      generate: Number(m.checkerGenerateMs.toFixed(1)),
+      recompute: Number(m.checkerRecomputeMs.toFixed(1)),
+      proofs: Number(m.checkerProofMs.toFixed(2)),
+      "provider generate": Math.round(m.providerGenerateMs),
+      "provider commit": Math.round(m.providerCommitMs),
+      "provider MAC/s": m.providerMacsPerSecond.toExponential(2),
+    })),
+  );
+  console.log(
+    `\nVRAM (${vram.blockSize / 1024} KiB blocks, walk ${vram.walkSteps} steps, checker samples ${vram.sampledSteps})`,
+  );
+  console.table({
+    "generate one block ms": Number(vram.generateBlockMs.toFixed(1)),
+    "hash one block ms": Number(vram.hashBlockMs.toFixed(1)),
+    "generation / hashing (measured)": Number(vram.measuredGenerationCostRatio.toFixed(2)),
+    "generation / hashing (permutations)": vram.theoreticalGenerationCostRatio,
+    "honest walk ms": Math.round(vram.providerWalkMs),
+    "non-storing walk ms (estimate)": Math.round(vram.nonStoringWalkEstimateMs),
+    "checker verify ms": Math.round(vram.checkerVerifyMs),
+  });
+  console.log(
+    `\nPRNG: ${prng.int8Values} int8 in ${prng.xoshiroMs.toFixed(1)} ms (keccak counter mode would take ~${prng.keccakCounterModeEstimateMs.toFixed(0)} ms)`,
+  );
+  console.log(
+    `row tree, 4096 leaves: ${tree.rowTreeMs.toFixed(1)} ms (OpenZeppelin SimpleMerkleTree: ${tree.openZeppelinSimpleMerkleTreeMs.toFixed(1)} ms, same root)`,
+  );
+
+  const results = {
+    bench: "challenge",
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    cpus: os.cpus().length,
+    loadAverage: os.loadavg(),
+    params: withParams({}),
+    providerBudgetMs: PROVIDER_BUDGET_MS,
+    matmul,
+    vram,
+    prng,
+    tree,
+  };
+  mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+  writeFileSync(
+    new URL("./results/challenge.json", import.meta.url),
+    `${JSON.stringify(results, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`,
+  );
+  console.log("wrote bench/results/challenge.json");
+}
+
+main();
