@@ -1,32 +1,33 @@
-import { type Bytes32Like, type ChallengeOutcome, hex32 } from "@checkernet/protocol/challenges/common";
-import { matmulDeadlineMs, networkAllowanceMs } from "@checkernet/protocol/challenges/gpu-classes";
+import { hex32 } from "@checkernet/protocol/challenges/common";
 import {
-  type LatencyOutcome,
-  type Ping,
-  pingCodec,
-  pingSchedule,
-  pongCodec,
-  type ReceivedPong,
-  verifyLatency,
-} from "@checkernet/protocol/challenges/latency";
+  matmulDeadlineMs,
+  networkAllowanceMs,
+  vramDeadlineMs,
+} from "@checkernet/protocol/challenges/gpu-classes";
+import { percentile, pingCodec, pingSchedule, pongCodec } from "@checkernet/protocol/challenges/latency";
 import {
-  type MatmulCommit,
-  type MatmulOutcome,
-  type MatmulRows,
   matmulCommitCodec,
   matmulOpenCodec,
   matmulRequestCodec,
   matmulRowsCodec,
   sampleRows,
-  verifyMatmul,
 } from "@checkernet/protocol/challenges/matmul";
-import type { Region, RegionId } from "@checkernet/protocol/challenges/regions";
-import { DecodeError } from "@checkernet/protocol/errors";
+import {
+  type ChallengeTranscript,
+  evaluateTranscript,
+  type RunOutcome,
+  runSeeds,
+  TRANSCRIPT_VERSION,
+  TranscriptMessageType,
+  transcriptCodec,
+  transcriptHash,
+} from "@checkernet/protocol/challenges/transcript";
+import { vramRequestCodec, vramResponseCodec } from "@checkernet/protocol/challenges/vram";
 import type { ProtocolParams } from "@checkernet/protocol/params";
-import { ChallengeKind, CheckResult } from "@checkernet/protocol/types";
+import { type Address, ChallengeKind, CheckResult } from "@checkernet/protocol/types";
 import type { PeerId, Stream } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
-import type { Hex } from "viem";
+import { bytesToHex, type Hex } from "viem";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics/index.ts";
 import {
@@ -37,46 +38,52 @@ import {
   FrameType,
   writeFrame,
 } from "./framing.ts";
-import { Direction, type Transcript, TranscriptRecorder } from "./transcript.ts";
 
 /** Client-side limits; each says where its number comes from. */
 export const CHALLENGE_CLIENT_LIMITS = {
   /** Opening a stream (dial + multistream-select) to a provider: libp2p's own dial timeout is 5 s. */
   openStreamMs: 5_000,
   /**
-   * A commitment later than the class deadline FAILs (DEADLINE_EXCEEDED); the
+   * An answer later than its class deadline FAILs (DEADLINE_EXCEEDED); the
    * checker keeps listening this many times the deadline so that "slow" is
    * told apart from "silent" (TIMEOUT).
    */
-  commitWaitFactor: 2,
-  /** Floor for the wait on MatmulRows: a row set is small, this covers scheduling pauses. */
+  answerWaitFactor: 2,
+  /** Floor for the wait on MatmulRows: a row set is small; this covers scheduling pauses. */
   minOpenWaitMs: 1_000,
 } as const;
 
-/**
- * Why a run broke off on the wire, when the provider is to blame for it being
- * malformed (not merely slow). Not a protocol ReasonCode: the verifiers never
- * see these frames. Any of them makes the run FAIL.
- */
-export const WireReasonCode = {
-  PROTOCOL_VIOLATION: "PROTOCOL_VIOLATION",
-} as const;
-export type WireReasonCode = (typeof WireReasonCode)[keyof typeof WireReasonCode];
-
-export interface WireReason {
-  code: WireReasonCode;
-  message: string;
+/** What the checker runs against one provider in one epoch (the epoch loop fills it from the chain). */
+export interface ChallengeTask {
+  epoch: bigint;
+  provider: Address;
+  checker: Address;
+  /** The epoch's workload (challengeKindForEpoch); LATENCY for a pings-only run. */
+  kind: ChallengeKind;
+  /** The checker's secret run seed (32 bytes); revealed only in the transcript. */
+  seed: Hex;
+  /** Claimed GPU class code and region code of the provider (registry). */
+  classId: number;
+  claimedRegion: number;
+  /** Matrix size for MATMUL runs (ProtocolParams.matmulSize unless a re-check says otherwise). */
+  matmulN?: number;
+  /** The provider's VRAM dataset for VRAM runs (vramDatasetSeed, vramBlockCount). */
+  vram?: { datasetSeed: Hex; blockSize: number; blockCount: number; steps: number };
 }
 
-export interface ChallengeRun<O extends ChallengeOutcome> {
-  outcome: O;
-  /** Wire-level faults (malformed frames) on top of the verifier's reasons. */
-  wireReasons: WireReason[];
-  /** Final result: the verifier's, downgraded to FAIL on a protocol violation. */
-  result: CheckResult;
-  transcript: Transcript;
+export interface ChallengeTarget {
+  /** The provider's registered peer id (or an address with /p2p/<id>): Noise authenticates it. */
+  peer: PeerId | Multiaddr;
+}
+
+export interface ChallengeRun {
+  /** `evaluateTranscript(transcript)`: what the attestation says, and what anyone re-checking the transcript gets. */
+  outcome: RunOutcome;
+  transcript: ChallengeTranscript;
   encodedTranscript: Uint8Array;
   transcriptHash: Hex;
+  /** Wire-level faults seen (FrameErrorCode or DecodeError codes), for logs and metrics; empty when clean. */
+  wireErrors: string[];
 }
 
 export interface ChallengeClientComponents {
@@ -94,30 +101,20 @@ export interface ChallengeClientComponents {
 
 export interface ChallengeClientInit {
   params: ProtocolParams;
-  /** Where this checker runs (its configuration): the origin of the speed-of-light bound. */
-  checkerRegion: RegionId | Region;
-}
-
-export interface LatencyTarget {
-  peer: PeerId | Multiaddr;
-  /** Raw bytes of the provider's peer id, for the transcript. */
-  peerBytes: Uint8Array;
-  claimedRegion: RegionId | Region;
-}
-
-export interface MatmulTarget {
-  peer: PeerId | Multiaddr;
-  peerBytes: Uint8Array;
-  /** Claimed GPU class code. */
-  classId: number;
+  /** Region code where this checker runs (its configuration): the origin of the speed-of-light bound. */
+  checkerRegion: number;
 }
 
 /**
- * The checker's side of `/checkernet/challenge/1.0.0` (PROTOCOL.md). Each run
- * opens one stream, follows the message order of its challenge kind, reads
- * with bounded frames and deadlines, and hands what arrived to the protocol's
- * verifier. A provider that misbehaves never makes a run throw: it gets
- * FAIL or TIMEOUT, and the transcript keeps what happened.
+ * The checker's side of `/checkernet/challenge/1.0.0` (PROTOCOL.md). A run is
+ * the latency pings plus the epoch's workload, each on its own stream, all
+ * derived from one secret seed (`runSeeds`). Every message is recorded in the
+ * protocol's ChallengeTranscript, and the result is `evaluateTranscript` of
+ * it, so the attestation, the evidence and any later re-check agree. Reads are
+ * bounded in size and time: a provider that hangs, trickles, or sends garbage
+ * or oversized frames never makes a run throw; what it failed to send is
+ * missing from the transcript (TIMEOUT), what it sent malformed is recorded
+ * (FAIL, MALFORMED_MESSAGE).
  */
 export class ChallengeClient {
   private readonly components: ChallengeClientComponents;
@@ -128,147 +125,211 @@ export class ChallengeClient {
     this.init = init;
   }
 
-  /** Nonced pings at the schedule derived from `seed`; RTTs on the checker's clock. */
-  async runLatency(target: LatencyTarget, seed: Bytes32Like): Promise<ChallengeRun<LatencyOutcome>> {
+  async run(target: ChallengeTarget, task: ChallengeTask): Promise<ChallengeRun> {
+    const kindLabel =
+      task.kind === ChallengeKind.MATMUL ? "matmul" : task.kind === ChallengeKind.VRAM ? "vram" : "latency";
+    const timer = this.components.metrics?.challengeSeconds.startTimer({ kind: kindLabel });
+    const rec = new Recorder({
+      version: TRANSCRIPT_VERSION,
+      epoch: task.epoch,
+      provider: task.provider,
+      checker: task.checker,
+      kind: task.kind,
+      checkerRegion: this.init.checkerRegion,
+      claimedRegion: task.claimedRegion,
+      classId: task.classId,
+      seed: hex32(task.seed, "seed"),
+      messages: [],
+    });
+    const seeds = runSeeds(task.seed);
+    const wireErrors: string[] = [];
+    const rtts = await this.latency(target, seeds.latency, rec, wireErrors);
+    const networkRttMs = percentile(rtts, 50) / 1000;
+    if (task.kind === ChallengeKind.MATMUL) {
+      await this.matmul(target, task, seeds, networkRttMs, rec, wireErrors);
+    } else if (task.kind === ChallengeKind.VRAM) {
+      if (task.vram === undefined) throw new TypeError("a VRAM task needs its dataset (task.vram)");
+      await this.vram(target, task, seeds.vramNonce, networkRttMs, rec, wireErrors);
+    }
+    const transcript = rec.transcript;
+    // The checker's own messages always follow from the seed, so this never
+    // throws INVALID_TRANSCRIPT unless this client has a bug.
+    const outcome = evaluateTranscript(transcript, this.init.params);
+    timer?.();
+    const label =
+      outcome.result === CheckResult.PASS ? "pass" : outcome.result === CheckResult.FAIL ? "fail" : "timeout";
+    this.components.metrics?.challengeRuns.inc({ kind: kindLabel, result: label });
+    if (wireErrors.length > 0) {
+      this.components.logger.debug(
+        { provider: task.provider, wireErrors, result: label },
+        "challenge wire faults",
+      );
+    }
+    return {
+      outcome,
+      transcript,
+      encodedTranscript: transcriptCodec.encode(transcript),
+      transcriptHash: transcriptHash(transcript),
+      wireErrors,
+    };
+  }
+
+  /** Nonced pings at the seed's schedule; returns the RTTs (µs) of pongs that answered a sent ping. */
+  private async latency(
+    target: ChallengeTarget,
+    seed: Hex,
+    rec: Recorder,
+    wireErrors: string[],
+  ): Promise<number[]> {
     const { params } = this.init;
     const schedule = pingSchedule(seed, params);
-    const rec = new TranscriptRecorder(ChallengeKind.LATENCY, target.peerBytes);
     const sentAtUs = new Map<number, number>();
-    const pongs: ReceivedPong[] = [];
-    const wireReasons: WireReason[] = [];
-    let wireError = "";
-    const timer = this.components.metrics?.challengeSeconds.startTimer({ kind: "latency" });
-    const stream = await this.open(target.peer).catch((e: unknown) => {
-      wireError = e instanceof FrameError ? e.code : FrameErrorCode.CLOSED;
-      return undefined;
-    });
-    if (stream !== undefined) {
-      const start = Date.now();
-      const lastSend = start + (schedule.at(-1)?.sendAtMs ?? 0);
-      const readDeadline = lastSend + params.pingTimeoutMs;
-      const reader = new FrameReader(stream);
-      const writer = (async () => {
+    const rtts: number[] = [];
+    const stream = await this.open(target, wireErrors);
+    if (stream === undefined) {
+      // No stream: the run still records its pings as sent-and-lost, so the transcript is complete.
+      for (const ping of schedule) {
+        rec.record(TranscriptMessageType.PING, pingCodec.encode({ seq: ping.seq, nonce: ping.nonce }));
+      }
+      return rtts;
+    }
+    const start = Date.now();
+    const readDeadline = start + (schedule.at(-1)?.sendAtMs ?? 0) + params.pingTimeoutMs;
+    const reader = new FrameReader(stream);
+    let writing = true;
+    const writer = (async () => {
+      try {
         for (const ping of schedule) {
           const wait = start + ping.sendAtMs - Date.now();
           if (wait > 0) await sleep(wait);
           const body = pingCodec.encode({ seq: ping.seq, nonce: ping.nonce });
-          sentAtUs.set(ping.seq, rec.record(Direction.SENT, FrameType.PING, body));
-          await writeFrame(stream, FrameType.PING, body, readDeadline);
+          sentAtUs.set(ping.seq, rec.record(TranscriptMessageType.PING, body));
+          // A broken stream must not stop the schedule: unsent pings still count as lost.
+          if (stream.status === "open")
+            await writeFrame(stream, FrameType.PING, body, readDeadline).catch(() => undefined);
         }
-      })();
-      writer.catch(() => undefined);
-      try {
-        while (pongs.length < schedule.length) {
-          const frame = await reader.read({ [FrameType.PONG]: pongCodec.maxBytes }, readDeadline);
-          const atUs = rec.record(Direction.RECEIVED, frame.type, frame.body);
-          const pong = pongCodec.decode(frame.body);
-          const sent = sentAtUs.get(pong.seq);
-          // A pong for a ping not sent yet is unsolicited: its RTT would be negative.
-          const rttUs = sent === undefined ? 0 : atUs - sent;
-          if (sent !== undefined && rttUs > params.pingTimeoutMs * 1000) continue;
-          pongs.push({ ...pong, rttUs });
-        }
-        await writer;
-      } catch (e) {
-        wireError = this.wireFault(e, wireReasons);
       } finally {
-        await this.close(stream);
+        writing = false;
       }
+    })();
+    let answered = 0;
+    try {
+      while (answered < schedule.length) {
+        const frame = await reader.read({ [FrameType.PONG]: pongCodec.maxBytes }, readDeadline);
+        let seq: number | undefined;
+        try {
+          seq = pongCodec.decode(frame.body).seq;
+        } catch (e) {
+          // Recorded as received: evaluateTranscript FAILs it (MALFORMED_MESSAGE).
+          rec.record(TranscriptMessageType.PONG, frame.body);
+          wireErrors.push((e as { code?: string }).code ?? "DECODE_ERROR");
+          break;
+        }
+        const sent = sentAtUs.get(seq);
+        if (sent === undefined) {
+          // A pong for a ping not sent yet cannot be honest (nonces are secret
+          // until sent). Recording it before its ping would make the transcript
+          // look forged by us, so it is dropped and logged.
+          wireErrors.push("PONG_BEFORE_PING");
+          continue;
+        }
+        const atUs = rec.record(TranscriptMessageType.PONG, frame.body);
+        answered++;
+        if (atUs - sent <= params.pingTimeoutMs * 1000) rtts.push(atUs - sent);
+      }
+    } catch (e) {
+      wireErrors.push(this.wireCode(e));
+    } finally {
+      // Let the schedule finish (bounded by readDeadline), then close.
+      if (writing) await writer;
+      await this.close(stream);
     }
-    // Pings never sent (the stream broke first) count as sent and lost.
-    const pings: Ping[] = schedule.map(({ seq, nonce }) => ({ seq, nonce }));
-    const outcome = verifyLatency({
-      pings,
-      pongs,
-      claimedRegion: target.claimedRegion,
-      checkerRegion: this.init.checkerRegion,
-      params,
-    });
-    timer?.();
-    return this.finish("latency", outcome, wireReasons, rec, wireError);
+    return rtts;
   }
 
-  /**
-   * Commit-then-open matmul: send the request, time the commitment against
-   * the class deadline, then ask for rows sampled from the commitment and the
-   * checker's secret randomness, and check only those rows.
-   */
-  async runMatmul(
-    target: MatmulTarget,
-    task: { seed: Bytes32Like; randomness: Bytes32Like; n: number; networkRttMs: number },
-  ): Promise<ChallengeRun<MatmulOutcome>> {
+  private async matmul(
+    target: ChallengeTarget,
+    task: ChallengeTask,
+    seeds: ReturnType<typeof runSeeds>,
+    networkRttMs: number,
+    rec: Recorder,
+    wireErrors: string[],
+  ): Promise<void> {
     const { params } = this.init;
-    const { n } = task;
+    const n = task.matmulN ?? params.matmulSize;
     const count = Math.min(params.matmulSampledRows, n);
-    const deadlineMs = matmulDeadlineMs(target.classId, n, task.networkRttMs, params);
-    const rec = new TranscriptRecorder(ChallengeKind.MATMUL, target.peerBytes);
-    const wireReasons: WireReason[] = [];
-    let wireError = "";
-    let commitment: MatmulCommit | null = null;
-    let openings: MatmulRows | null = null;
-    let requestedRows: number[] = [];
-    let measuredMs = 0;
-    const timer = this.components.metrics?.challengeSeconds.startTimer({ kind: "matmul" });
-    const stream = await this.open(target.peer).catch((e: unknown) => {
-      wireError = e instanceof FrameError ? e.code : FrameErrorCode.CLOSED;
-      return undefined;
-    });
-    if (stream !== undefined) {
-      const reader = new FrameReader(stream);
-      try {
-        const request = matmulRequestCodec.encode({
-          seed: hex32(task.seed, "seed"),
-          n,
-          classId: target.classId,
-        });
-        const t0 = performance.now();
-        rec.record(Direction.SENT, FrameType.MATMUL_REQUEST, request);
-        const commitDeadline = Date.now() + deadlineMs * CHALLENGE_CLIENT_LIMITS.commitWaitFactor;
-        await writeFrame(stream, FrameType.MATMUL_REQUEST, request, commitDeadline);
-        const c = await reader.read(
-          { [FrameType.MATMUL_COMMIT]: matmulCommitCodec.maxBytes },
-          commitDeadline,
-        );
-        measuredMs = performance.now() - t0;
-        rec.record(Direction.RECEIVED, c.type, c.body);
-        commitment = matmulCommitCodec.decode(c.body);
-
-        requestedRows = sampleRows(task.randomness, commitment.root, n, count);
-        const open = matmulOpenCodec(n, count).encode({ rows: requestedRows });
-        const rowsCodec = matmulRowsCodec(n, count);
-        const openDeadline =
-          Date.now() +
-          Math.max(CHALLENGE_CLIENT_LIMITS.minOpenWaitMs, 4 * networkAllowanceMs(task.networkRttMs));
-        rec.record(Direction.SENT, FrameType.MATMUL_OPEN, open);
-        await writeFrame(stream, FrameType.MATMUL_OPEN, open, openDeadline);
-        const r = await reader.read({ [FrameType.MATMUL_ROWS]: rowsCodec.maxBytes }, openDeadline);
-        rec.record(Direction.RECEIVED, r.type, r.body);
-        openings = rowsCodec.decode(r.body);
-      } catch (e) {
-        wireError = this.wireFault(e, wireReasons);
-      } finally {
-        await this.close(stream);
-      }
+    const request = matmulRequestCodec.encode({ seed: seeds.matmul, n, classId: task.classId });
+    const deadlineMs = matmulDeadlineMs(task.classId, n, networkRttMs, params);
+    const stream = await this.open(target, wireErrors);
+    rec.record(TranscriptMessageType.MATMUL_REQUEST, request);
+    if (stream === undefined) return;
+    const reader = new FrameReader(stream);
+    try {
+      const commitDeadline = Date.now() + deadlineMs * CHALLENGE_CLIENT_LIMITS.answerWaitFactor;
+      await writeFrame(stream, FrameType.MATMUL_REQUEST, request, commitDeadline);
+      const c = await reader.read({ [FrameType.MATMUL_COMMIT]: matmulCommitCodec.maxBytes }, commitDeadline);
+      rec.record(TranscriptMessageType.MATMUL_COMMIT, c.body);
+      const commitment = matmulCommitCodec.decode(c.body);
+      const rows = sampleRows(seeds.sample, commitment.root, n, count);
+      const open = matmulOpenCodec(n, count).encode({ rows });
+      const rowsCodec = matmulRowsCodec(n, count);
+      const openDeadline =
+        Date.now() + Math.max(CHALLENGE_CLIENT_LIMITS.minOpenWaitMs, 4 * networkAllowanceMs(networkRttMs));
+      rec.record(TranscriptMessageType.MATMUL_OPEN, open);
+      await writeFrame(stream, FrameType.MATMUL_OPEN, open, openDeadline);
+      const r = await reader.read({ [FrameType.MATMUL_ROWS]: rowsCodec.maxBytes }, openDeadline);
+      rec.record(TranscriptMessageType.MATMUL_ROWS, r.body);
+    } catch (e) {
+      wireErrors.push(this.wireCode(e));
+    } finally {
+      await this.close(stream);
     }
-    const outcome = verifyMatmul({
-      seed: task.seed,
-      n,
-      classId: target.classId,
-      commitment,
-      requestedRows: commitment === null ? [] : requestedRows,
-      openings,
-      measuredMs,
-      networkRttMs: task.networkRttMs,
-      params,
-    });
-    timer?.();
-    return this.finish("matmul", outcome, wireReasons, rec, wireError);
   }
 
-  private async open(peer: PeerId | Multiaddr): Promise<Stream> {
-    return this.components.host.dialProtocol(peer, CHALLENGE_PROTOCOL, {
-      signal: AbortSignal.timeout(CHALLENGE_CLIENT_LIMITS.openStreamMs),
+  private async vram(
+    target: ChallengeTarget,
+    task: ChallengeTask,
+    nonce: Hex,
+    networkRttMs: number,
+    rec: Recorder,
+    wireErrors: string[],
+  ): Promise<void> {
+    const v = task.vram!;
+    const request = vramRequestCodec.encode({
+      seed: v.datasetSeed,
+      blockSize: v.blockSize,
+      blockCount: v.blockCount,
+      nonce,
+      steps: v.steps,
     });
+    const deadlineMs = vramDeadlineMs(task.classId, v.blockSize, v.steps, networkRttMs);
+    const stream = await this.open(target, wireErrors);
+    rec.record(TranscriptMessageType.VRAM_REQUEST, request);
+    if (stream === undefined) return;
+    const reader = new FrameReader(stream);
+    try {
+      const deadline = Date.now() + deadlineMs * CHALLENGE_CLIENT_LIMITS.answerWaitFactor;
+      await writeFrame(stream, FrameType.VRAM_QUERY, request, deadline);
+      // The exact bound for `steps` digests: 96 bytes of head and length, 32 per digest.
+      const r = await reader.read({ [FrameType.VRAM_ANSWER]: 96 + 32 * v.steps }, deadline);
+      rec.record(TranscriptMessageType.VRAM_RESPONSE, r.body);
+      vramResponseCodec.decode(r.body);
+    } catch (e) {
+      wireErrors.push(this.wireCode(e));
+    } finally {
+      await this.close(stream);
+    }
+  }
+
+  private async open(target: ChallengeTarget, wireErrors: string[]): Promise<Stream | undefined> {
+    try {
+      return await this.components.host.dialProtocol(target.peer, CHALLENGE_PROTOCOL, {
+        signal: AbortSignal.timeout(CHALLENGE_CLIENT_LIMITS.openStreamMs),
+      });
+    } catch (e) {
+      wireErrors.push(`OPEN_FAILED: ${(e as Error).name}`);
+      return undefined;
+    }
   }
 
   private async close(stream: Stream): Promise<void> {
@@ -279,38 +340,29 @@ export class ChallengeClient {
     }
   }
 
-  /**
-   * Sorts a wire failure: timeouts and closed streams leave the verifier to
-   * count what is missing (TIMEOUT); malformed, oversized, unexpected or
-   * undecodable frames are the provider's fault (FAIL).
-   */
-  private wireFault(e: unknown, wireReasons: WireReason[]): string {
-    if (e instanceof FrameError) {
-      if (e.code !== FrameErrorCode.TIMEOUT && e.code !== FrameErrorCode.CLOSED) {
-        wireReasons.push({ code: WireReasonCode.PROTOCOL_VIOLATION, message: e.message });
-      }
-      return e.code;
-    }
-    if (e instanceof DecodeError) {
-      wireReasons.push({ code: WireReasonCode.PROTOCOL_VIOLATION, message: e.message });
-      return e.code;
-    }
+  private wireCode(e: unknown): string {
+    if (e instanceof FrameError) return e.code;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") return code;
     this.components.logger.warn({ err: e }, "challenge run failed unexpectedly");
     return FrameErrorCode.CLOSED;
   }
+}
 
-  private finish<O extends ChallengeOutcome>(
-    kind: string,
-    outcome: O,
-    wireReasons: WireReason[],
-    rec: TranscriptRecorder,
-    wireError: string,
-  ): ChallengeRun<O> {
-    const result = wireReasons.length > 0 ? CheckResult.FAIL : outcome.result;
-    const { transcript, encoded, hash } = rec.finish(wireError);
-    const label = result === CheckResult.PASS ? "pass" : result === CheckResult.FAIL ? "fail" : "timeout";
-    this.components.metrics?.challengeRuns.inc({ kind, result: label });
-    return { outcome, wireReasons, result, transcript, encodedTranscript: encoded, transcriptHash: hash };
+/** Appends messages with non-decreasing µs timestamps from the run's start. */
+class Recorder {
+  private readonly t0 = performance.now();
+  readonly transcript: ChallengeTranscript;
+
+  constructor(transcript: ChallengeTranscript) {
+    this.transcript = transcript;
+  }
+
+  record(type: TranscriptMessageType, payload: Uint8Array): number {
+    const last = this.transcript.messages.at(-1)?.atUs ?? 0;
+    const atUs = Math.max(last, Math.round((performance.now() - this.t0) * 1000));
+    this.transcript.messages.push({ type, atUs, payload: bytesToHex(payload) });
+    return atUs;
   }
 }
 

@@ -9,6 +9,12 @@ import {
   openRows,
   solveMatmul,
 } from "@checkernet/protocol/challenges/matmul";
+import {
+  answerVram,
+  generateVramBlock,
+  vramRequestCodec,
+  vramResponseCodec,
+} from "@checkernet/protocol/challenges/vram";
 import type { Stream } from "@libp2p/interface";
 import {
   CHALLENGE_PROTOCOL,
@@ -28,7 +34,7 @@ import type { CheckerHost } from "../../src/network/host.ts";
  * - oversized: declares a 64 MiB frame and starts streaming it;
  * - hang: reads and never answers;
  * - trickle: answers correctly, one byte every 50 ms;
- * - wrong-row: matmul with one opened row corrupted (proofs still from the real tree).
+ * - wrong-row: matmul with one opened row corrupted (proofs still from the real tree), VRAM with wrong digests.
  */
 export type ServerBehaviour =
   | "honest"
@@ -43,6 +49,7 @@ const ANY = {
   [FrameType.PING]: pingCodec.maxBytes,
   [FrameType.MATMUL_REQUEST]: matmulRequestCodec.maxBytes,
   [FrameType.MATMUL_OPEN]: 96 + 32 * 64,
+  [FrameType.VRAM_QUERY]: vramRequestCodec.maxBytes,
 };
 
 export async function startChallengeServer(host: CheckerHost, behaviour: ServerBehaviour): Promise<void> {
@@ -101,6 +108,17 @@ async function serve(stream: Stream, behaviour: ServerBehaviour): Promise<void> 
       matmul = { n: req.n, c, tree };
       const elapsedMs = Math.floor(performance.now() - t0);
       await send(stream, behaviour, FrameType.MATMUL_COMMIT, matmulCommitCodec.encode({ root, elapsedMs }));
+    } else if (frame.type === FrameType.VRAM_QUERY) {
+      const req = vramRequestCodec.decode(frame.body);
+      const answer = answerVram(req, (i) => generateVramBlock(req.seed, i, req.blockSize));
+      if (behaviour === "wrong-row")
+        answer.digests = answer.digests.map(() => `0x${"00".repeat(32)}` as const);
+      await send(
+        stream,
+        behaviour === "wrong-row" ? "honest" : behaviour,
+        FrameType.VRAM_ANSWER,
+        vramResponseCodec.encode(answer),
+      );
     } else if (frame.type === FrameType.MATMUL_OPEN && matmul !== undefined) {
       const open = matmulOpenCodec(matmul.n, Math.min(64, matmul.n)).decode(frame.body);
       const rows = openRows(matmul.tree, matmul.c, open.rows);

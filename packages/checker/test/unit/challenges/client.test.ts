@@ -1,21 +1,34 @@
 import { randomBytes } from "node:crypto";
 import { ReasonCode } from "@checkernet/protocol/challenges/common";
+import {
+  evaluateTranscript,
+  TranscriptMessageType,
+  transcriptCodec,
+} from "@checkernet/protocol/challenges/transcript";
+import { vramDatasetSeed } from "@checkernet/protocol/challenges/vram";
 import { withParams } from "@checkernet/protocol/params";
-import { CheckResult } from "@checkernet/protocol/types";
+import { ChallengeKind, CheckResult } from "@checkernet/protocol/types";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { bytesToHex, keccak256 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChallengeClient, WireReasonCode } from "../../../src/challenges/client.ts";
+import { ChallengeClient, type ChallengeTask } from "../../../src/challenges/client.ts";
 import { FrameErrorCode } from "../../../src/challenges/framing.ts";
-import { transcriptCodec } from "../../../src/challenges/transcript.ts";
 import { createLogger } from "../../../src/logger.ts";
 import { createMetrics } from "../../../src/metrics/index.ts";
 import { type CheckerHost, createHost } from "../../../src/network/host.ts";
 import { type ServerBehaviour, startChallengeServer } from "../../utils/challengeServer.ts";
+import { randomAddress } from "../../utils/fixtures.ts";
 
-const PARAMS = withParams({ pingCount: 4, pingIntervalMs: 20, pingTimeoutMs: 400, matmulSampledRows: 4 });
+// Small and fast: 4 pings 20 ms apart, n = 32 matmul, a 16-step walk over 64-byte blocks.
+const PARAMS = withParams({
+  pingCount: 4,
+  pingIntervalMs: 20,
+  pingTimeoutMs: 400,
+  matmulSampledRows: 4,
+  vramSampledBlocks: 4,
+});
 const CPU_CLASS = 1;
-const N = 32;
+const LOCAL_REGION = 0;
 
 const hosts: CheckerHost[] = [];
 const providers = new Map<ServerBehaviour, CheckerHost>();
@@ -33,22 +46,34 @@ async function newHost(): Promise<CheckerHost> {
 }
 
 function target(b: ServerBehaviour) {
-  const p = providers.get(b)!;
-  return {
-    peer: p.getMultiaddrs()[0]!,
-    peerBytes: p.peerId.toMultihash().bytes,
-    claimedRegion: "local",
-    classId: CPU_CLASS,
-  };
+  return { peer: providers.get(b)!.getMultiaddrs()[0]! };
 }
 
-const seed = () => bytesToHex(randomBytes(32));
+function task(kind: ChallengeKind): ChallengeTask {
+  const provider = randomAddress();
+  return {
+    epoch: 7n,
+    provider,
+    checker: randomAddress(),
+    kind,
+    seed: bytesToHex(randomBytes(32)),
+    classId: CPU_CLASS,
+    claimedRegion: LOCAL_REGION,
+    matmulN: 32,
+    vram: {
+      datasetSeed: vramDatasetSeed(provider, keccak256("0x01")),
+      blockSize: 64,
+      blockCount: 32,
+      steps: 16,
+    },
+  };
+}
 
 beforeAll(async () => {
   const checker = await newHost();
   client = new ChallengeClient(
     { host: checker, logger: createLogger({ level: "silent", pretty: false }), metrics: createMetrics() },
-    { params: PARAMS, checkerRegion: "local" },
+    { params: PARAMS, checkerRegion: LOCAL_REGION },
   );
   const behaviours: ServerBehaviour[] = [
     "honest",
@@ -70,94 +95,89 @@ afterAll(async () => {
   await Promise.all(hosts.map((h) => h.stop()));
 });
 
-describe("ChallengeClient latency", () => {
-  it("PASSes an honest provider, with RTTs and a transcript whose hash is its keccak", async () => {
-    const run = await client.runLatency(target("honest"), seed());
-    expect(run.result).toBe(CheckResult.PASS);
-    expect(run.outcome.lost).toBe(0);
+describe("ChallengeClient: latency", () => {
+  it("PASSes an honest provider; the transcript re-evaluates to the same outcome and hashes to transcriptHash", async () => {
+    const run = await client.run(target("honest"), task(ChallengeKind.LATENCY));
+    expect(run.outcome.reasons).toEqual([]);
+    expect(run.outcome.result).toBe(CheckResult.PASS);
     expect(run.outcome.p95Us).toBeGreaterThan(0);
-    expect(run.outcome.p95Us).toBeLessThan(PARAMS.pingTimeoutMs * 1000);
-    expect(run.transcript.frames.length).toBe(2 * PARAMS.pingCount);
+    expect(run.transcript.messages.length).toBe(2 * PARAMS.pingCount);
+    expect(run.wireErrors).toEqual([]);
     expect(run.transcriptHash).toBe(keccak256(run.encodedTranscript));
-    expect(transcriptCodec.decode(run.encodedTranscript)).toEqual(run.transcript);
+    const decoded = transcriptCodec.decode(run.encodedTranscript);
+    expect(evaluateTranscript(decoded, PARAMS)).toEqual(run.outcome);
   });
 
-  it("FAILs a provider answering with undecodable pongs", async () => {
-    const run = await client.runLatency(target("garbage"), seed());
-    expect(run.result).toBe(CheckResult.FAIL);
-    expect(run.wireReasons[0]?.code).toBe(WireReasonCode.PROTOCOL_VIOLATION);
+  it("FAILs undecodable pongs (recorded as evidence: MALFORMED_MESSAGE)", async () => {
+    const run = await client.run(target("garbage"), task(ChallengeKind.LATENCY));
+    expect(run.outcome.result).toBe(CheckResult.FAIL);
+    expect(run.outcome.reasons.map((r) => r.code)).toContain(ReasonCode.MALFORMED_MESSAGE);
   });
 
-  it("FAILs a provider sending bytes that are not frames", async () => {
-    const run = await client.runLatency(target("raw-garbage"), seed());
-    expect(run.result).toBe(CheckResult.FAIL);
-    expect(run.transcript.wireError).toBe(FrameErrorCode.MALFORMED);
-  });
-
-  it("FAILs an oversized frame on its length prefix, without buffering it", async () => {
-    const run = await client.runLatency(target("oversized"), seed());
-    expect(run.result).toBe(CheckResult.FAIL);
-    expect(run.transcript.wireError).toBe(FrameErrorCode.OVERSIZED);
-    // Only our own pings are in the transcript: none of the 1 MiB was kept.
-    expect(run.encodedTranscript.length).toBeLessThan(4096);
+  it("cuts off bytes that are not frames and an oversized frame on its length prefix, without buffering it", async () => {
+    const raw = await client.run(target("raw-garbage"), task(ChallengeKind.LATENCY));
+    expect(raw.wireErrors).toContain(FrameErrorCode.MALFORMED);
+    expect(raw.outcome.result).toBe(CheckResult.TIMEOUT);
+    const big = await client.run(target("oversized"), task(ChallengeKind.LATENCY));
+    expect(big.wireErrors).toContain(FrameErrorCode.OVERSIZED);
+    expect(big.outcome.result).toBe(CheckResult.TIMEOUT);
+    // Only our own pings are kept: none of the 1 MiB the provider pushed.
+    expect(big.encodedTranscript.length).toBeLessThan(4096);
+    expect(big.transcript.messages.every((m) => m.type === TranscriptMessageType.PING)).toBe(true);
   });
 
   it("TIMEOUTs a provider that hangs, within the ping deadline", async () => {
     const t0 = Date.now();
-    const run = await client.runLatency(target("hang"), seed());
-    expect(run.result).toBe(CheckResult.TIMEOUT);
+    const run = await client.run(target("hang"), task(ChallengeKind.LATENCY));
+    expect(run.outcome.result).toBe(CheckResult.TIMEOUT);
     expect(run.outcome.reasons.map((r) => r.code)).toContain(ReasonCode.TOO_MANY_LOST);
-    expect(run.transcript.wireError).toBe(FrameErrorCode.TIMEOUT);
+    expect(run.wireErrors).toEqual([FrameErrorCode.TIMEOUT]);
     expect(Date.now() - t0).toBeLessThan(
-      PARAMS.pingCount * PARAMS.pingIntervalMs * 2 + PARAMS.pingTimeoutMs + 1_000,
+      PARAMS.pingCount * PARAMS.pingIntervalMs * 2 + PARAMS.pingTimeoutMs + 1_500,
     );
   });
 
-  it("TIMEOUTs a provider that trickles its answer byte by byte", async () => {
-    const run = await client.runLatency(target("trickle"), seed());
-    expect(run.result).toBe(CheckResult.TIMEOUT);
-    expect(run.transcript.wireError).toBe(FrameErrorCode.TIMEOUT);
+  it("TIMEOUTs a provider that trickles its answers byte by byte", async () => {
+    const run = await client.run(target("trickle"), task(ChallengeKind.LATENCY));
+    expect(run.outcome.result).toBe(CheckResult.TIMEOUT);
+    expect(run.wireErrors).toEqual([FrameErrorCode.TIMEOUT]);
   });
 
-  it("TIMEOUTs a peer that does not speak the protocol", async () => {
+  it("TIMEOUTs a peer that does not speak the protocol (and the transcript still evaluates)", async () => {
     const plain = await newHost();
-    const run = await client.runLatency(
-      {
-        peer: plain.getMultiaddrs()[0]!,
-        peerBytes: plain.peerId.toMultihash().bytes,
-        claimedRegion: "local",
-      },
-      seed(),
-    );
-    expect(run.result).toBe(CheckResult.TIMEOUT);
+    const run = await client.run({ peer: plain.getMultiaddrs()[0]! }, task(ChallengeKind.MATMUL));
+    expect(run.outcome.result).toBe(CheckResult.TIMEOUT);
+    expect(run.wireErrors[0]).toMatch(/^OPEN_FAILED/);
   });
 });
 
-describe("ChallengeClient matmul", () => {
-  const task = () => ({ seed: seed(), randomness: seed(), n: N, networkRttMs: 1 });
-
-  it("PASSes an honest provider and credits a throughput", async () => {
-    const run = await client.runMatmul(target("honest"), task());
-    expect(run.outcome.reasons).toEqual([]);
-    expect(run.result).toBe(CheckResult.PASS);
-    expect(run.outcome.throughput).toBeGreaterThan(0n);
-    expect(run.transcript.frames.map((f) => f.type)).toEqual([0x10, 0x11, 0x12, 0x13]);
+describe("ChallengeClient: matmul and VRAM", () => {
+  it("PASSes an honest provider on both workloads and credits a matmul throughput", async () => {
+    const m = await client.run(target("honest"), task(ChallengeKind.MATMUL));
+    expect(m.outcome.reasons).toEqual([]);
+    expect(m.outcome.result).toBe(CheckResult.PASS);
+    expect(m.outcome.throughput).toBeGreaterThan(0n);
+    expect(m.transcript.messages.slice(-4).map((x) => x.type)).toEqual([3, 4, 5, 6]);
+    const v = await client.run(target("honest"), task(ChallengeKind.VRAM));
+    expect(v.outcome.reasons).toEqual([]);
+    expect(v.outcome.result).toBe(CheckResult.PASS);
+    expect(evaluateTranscript(transcriptCodec.decode(v.encodedTranscript), PARAMS)).toEqual(v.outcome);
   });
 
-  it("FAILs a provider that opens a wrong row", async () => {
-    const run = await client.runMatmul(target("wrong-row"), task());
-    expect(run.result).toBe(CheckResult.FAIL);
-    expect(run.outcome.reasons.map((r) => r.code)).toContain(ReasonCode.WRONG_ROW);
+  it("FAILs a wrong matmul row and a wrong VRAM digest", async () => {
+    const m = await client.run(target("wrong-row"), task(ChallengeKind.MATMUL));
+    expect(m.outcome.result).toBe(CheckResult.FAIL);
+    expect(m.outcome.reasons.map((r) => r.code)).toContain(ReasonCode.WRONG_ROW);
+    const v = await client.run(target("wrong-row"), task(ChallengeKind.VRAM));
+    expect(v.outcome.result).toBe(CheckResult.FAIL);
   });
 
-  it("TIMEOUTs a provider that never commits, and FAILs garbage commitments", async () => {
-    const hang = await client.runMatmul(target("hang"), task());
-    expect(hang.result).toBe(CheckResult.TIMEOUT);
+  it("TIMEOUTs silence and FAILs garbage answers", async () => {
+    const hang = await client.run(target("hang"), task(ChallengeKind.MATMUL));
+    expect(hang.outcome.result).toBe(CheckResult.TIMEOUT);
     expect(hang.outcome.reasons.map((r) => r.code)).toContain(ReasonCode.NO_COMMITMENT);
-    const garbage = await client.runMatmul(target("garbage"), task());
-    expect(garbage.result).toBe(CheckResult.FAIL);
-    const oversized = await client.runMatmul(target("oversized"), task());
-    expect(oversized.result).toBe(CheckResult.FAIL);
-    expect(oversized.transcript.wireError).toBe(FrameErrorCode.OVERSIZED);
+    const garbage = await client.run(target("garbage"), task(ChallengeKind.VRAM));
+    expect(garbage.outcome.result).toBe(CheckResult.FAIL);
+    expect(garbage.outcome.reasons.map((r) => r.code)).toContain(ReasonCode.MALFORMED_MESSAGE);
   });
 });
