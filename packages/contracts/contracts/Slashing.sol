@@ -261,7 +261,10 @@ contract Slashing is EpochClock, ISlashing {
         if (root == 0) revert SlashingUnknownEpoch(epoch);
         nowEpoch = currentEpoch();
         uint64 contestDeadline = epoch + _contestWindowEpochs;
-        if (nowEpoch > contestDeadline) revert SlashingOpenWindowClosed(epoch, nowEpoch, contestDeadline);
+        if (nowEpoch > contestDeadline) {
+            if (contesting) revert SlashingContestWindowClosed(epoch, nowEpoch, contestDeadline);
+            revert SlashingOpenWindowClosed(epoch, nowEpoch, contestDeadline);
+        }
         if (leaf.verdict != Leaves.VERDICT_FAIL || leaf.slashAmount == 0) {
             revert SlashingNotSlashable(leaf.verdict, leaf.slashAmount);
         }

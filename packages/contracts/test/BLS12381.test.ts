@@ -95,7 +95,7 @@ describe("BLS12381 library (EIP-2537)", () => {
     const v = vectors.single[0]!;
     const sig = hexToBytes(v.signatureEip2537);
     const offCurve = new Uint8Array(sig);
-    offCurve[255] ^= 1;
+    offCurve[255] = offCurve[255]! ^ 1;
     const badPadding = new Uint8Array(sig);
     badPadding[0] = 1;
     expect(await mock.read.verify([v.publicKeyEip2537, v.message, bytesToHex(offCurve)])).toBe(false);

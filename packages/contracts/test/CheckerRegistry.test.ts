@@ -151,7 +151,7 @@ describe("CheckerRegistry", () => {
       );
       // A point off the curve: the pairing precompile refuses it, so the proof fails.
       const offCurve = hexToBytes(key.publicKeyEip2537);
-      offCurve[127] ^= 1;
+      offCurve[127] = offCurve[127]! ^ 1;
       await expectRevert(
         registry.write.register([bytesToHex(offCurve), pop, peerIdOf("x")]),
         "CheckerRegistryInvalidProofOfPossession",

@@ -133,8 +133,8 @@ interface ISlashing {
     /// @dev `account` is not the slashed `provider`.
     error SlashingUnauthorizedContester(address account, address provider);
 
-    /// @dev The contest window of `slashId` closed at `deadline`.
-    error SlashingContestWindowClosed(uint256 slashId, uint64 currentEpoch, uint64 deadline);
+    /// @dev Failures of `epoch` could be contested until `deadline`.
+    error SlashingContestWindowClosed(uint64 epoch, uint64 currentEpoch, uint64 deadline);
 
     /// @dev The contest window of `slashId` is open until `deadline`.
     error SlashingContestWindowOpen(uint256 slashId, uint64 currentEpoch, uint64 deadline);

@@ -1102,9 +1102,9 @@ export const bls12381MockAbi = [
   {
     inputs: [
       {
-        internalType: "uint256",
-        name: "slashId",
-        type: "uint256",
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
       },
       {
         internalType: "uint64",

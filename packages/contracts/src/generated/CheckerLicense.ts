@@ -1679,9 +1679,9 @@ export const checkerLicenseAbi = [
   {
     inputs: [
       {
-        internalType: "uint256",
-        name: "slashId",
-        type: "uint256",
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
       },
       {
         internalType: "uint64",

@@ -1515,9 +1515,9 @@ export const epochReportsAbi = [
   {
     inputs: [
       {
-        internalType: "uint256",
-        name: "slashId",
-        type: "uint256",
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
       },
       {
         internalType: "uint64",

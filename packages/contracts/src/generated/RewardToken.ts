@@ -1398,9 +1398,9 @@ export const rewardTokenAbi = [
   {
     inputs: [
       {
-        internalType: "uint256",
-        name: "slashId",
-        type: "uint256",
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
       },
       {
         internalType: "uint64",

@@ -1162,9 +1162,9 @@ export const rewardsAbi = [
   {
     inputs: [
       {
-        internalType: "uint256",
-        name: "slashId",
-        type: "uint256",
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
       },
       {
         internalType: "uint64",

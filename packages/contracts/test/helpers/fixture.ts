@@ -2,6 +2,14 @@ import { CURVE_ORDER } from "@checkernet/protocol/bls/constants";
 import { type BlsBackend, g1ToEip2537, g2ToEip2537, loadBlsBackend } from "@checkernet/protocol/bls/index";
 import { proveKeyPossession } from "@checkernet/protocol/bls/pop";
 import { reportSigningRoot } from "@checkernet/protocol/encoding/report";
+import type { ResultLeaf, RewardLeaf } from "@checkernet/protocol/merkle/leaves";
+import {
+  buildResultsTree,
+  buildRewardsTree,
+  EMPTY_ROOT,
+  type ResultsTree,
+  type RewardsTree,
+} from "@checkernet/protocol/merkle/trees";
 import type { NetworkDomain, ReportHeader } from "@checkernet/protocol/types";
 import {
   type Address,
@@ -218,4 +226,79 @@ export async function signReport(fx: Fixture, header: ReportHeader, seats?: read
 export async function submitReport(fx: Fixture, header: ReportHeader, seats?: readonly number[]) {
   const { bitfield, signature } = await signReport(fx, header, seats);
   return mined(fx.chain, fx.c.reports.write.submitReport([header, bitfield, signature]));
+}
+
+export const TOKEN = 10n ** 18n;
+
+export interface Provider {
+  wallet: Wallet;
+  address: Address;
+}
+
+/** Registers `wallet` as a provider and stakes `stake` tokens sent by the deployer. */
+export async function setupProvider(fx: Fixture, wallet: Wallet, stake = 1_000n * TOKEN): Promise<Provider> {
+  const address = getAddress(wallet.account.address);
+  const own = fx.as(wallet);
+  await mined(fx.chain, own.providers.write.register([peerIdOf(address), "H100-SXM", 81_920, "eu-west"]));
+  if (stake > 0n) {
+    await mined(fx.chain, fx.c.token.write.transfer([address, stake]));
+    await mined(fx.chain, own.token.write.approve([fx.deployment.contracts.providerRegistry, stake]));
+    await mined(fx.chain, own.providers.write.stake([stake]));
+  }
+  return { wallet, address };
+}
+
+export interface PublishedEpoch {
+  header: ReportHeader;
+  results?: ResultsTree;
+  rewards?: RewardsTree;
+}
+
+/**
+ * Builds the epoch's trees with packages/protocol's Merkle code and lands a
+ * report carrying their roots, signed by the whole report committee.
+ */
+export async function publishEpoch(
+  fx: Fixture,
+  epoch: bigint,
+  leaves: { results?: ResultLeaf[]; rewards?: RewardLeaf[]; totalRewards?: bigint } = {},
+): Promise<PublishedEpoch> {
+  const results = leaves.results?.length ? buildResultsTree(leaves.results) : undefined;
+  const rewards = leaves.rewards?.length ? buildRewardsTree(leaves.rewards) : undefined;
+  const header = await headerFor(fx, epoch, {
+    resultsRoot: (results?.root as Hex | undefined) ?? EMPTY_ROOT,
+    rewardsRoot: (rewards?.root as Hex | undefined) ?? EMPTY_ROOT,
+    totalRewards: leaves.totalRewards ?? (leaves.rewards ?? []).reduce((sum, leaf) => sum + leaf.amount, 0n),
+    providerCount: leaves.results?.length ?? 0,
+  });
+  await submitReport(fx, header);
+  return { header, results, rewards };
+}
+
+/** A FAIL result leaf for `provider` accused by `accusers`. */
+export function failLeaf(
+  provider: Address,
+  accusers: readonly Address[],
+  slashAmount = 100n * TOKEN,
+): ResultLeaf {
+  return {
+    provider,
+    verdict: 1,
+    scoreBps: 0,
+    medianLatencyUs: 250_000,
+    attestations: accusers.length,
+    failures: accusers.length,
+    slashAmount,
+    accusers: [...accusers],
+  };
+}
+
+export function passLeaf(provider: Address, accusers: readonly Address[] = []): ResultLeaf {
+  return {
+    ...failLeaf(provider, accusers, 0n),
+    verdict: 0,
+    scoreBps: 9_500,
+    medianLatencyUs: 20_000,
+    failures: 0,
+  };
 }
