@@ -79,7 +79,6 @@ function task(kind: ChallengeKind, seedByte: number) {
 describe("interop with the checker's ChallengeClient", () => {
   it("an honest provider passes latency + matmul and latency + VRAM runs", async () => {
     const p = await provider("honest");
-    const target = target(p);
     const matmul = await client.run(target(p), task(ChallengeKind.MATMUL, 1));
     expect(matmul.wireErrors).toEqual([]);
     expect(matmul.outcome.reasons).toEqual([]);
