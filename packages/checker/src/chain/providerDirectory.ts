@@ -1,0 +1,32 @@
+import { type Address, getAddress, type Hex } from "viem";
+
+/** What the checker needs to know about one registered provider. */
+export interface ProviderRecord {
+  address: Address;
+  /** Registered libp2p peer id (base58btc); the challenge stream is authenticated against it. */
+  peerId: string;
+  /** Known addresses of the peer (multiaddr strings, with or without /p2p/); may be empty when the DHT finds it. */
+  multiaddrs: string[];
+  /** Claimed GPU class code (gpu-classes.ts) and region code (regions.ts). */
+  classId: number;
+  region: number;
+  /** Claimed VRAM, bytes (sets the VRAM walk's block count). */
+  vramBytes: number;
+  /** Salt of the provider's VRAM dataset (the epoch seed it filled its memory from). */
+  vramSalt: Hex;
+}
+
+/** Registered providers (fed by the chain client; a static list in tests and devnets until then). */
+export interface ProviderDirectory {
+  providers(): readonly ProviderRecord[];
+}
+
+export class StaticProviderDirectory implements ProviderDirectory {
+  private readonly list: ProviderRecord[];
+  constructor(list: readonly ProviderRecord[] = []) {
+    this.list = list.map((p) => ({ ...p, address: getAddress(p.address) }));
+  }
+  providers(): readonly ProviderRecord[] {
+    return this.list;
+  }
+}

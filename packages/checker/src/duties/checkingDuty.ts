@@ -1,0 +1,221 @@
+import type { BlsBackend } from "@checkernet/protocol/bls/backend";
+import { gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
+import { challengeKindForEpoch } from "@checkernet/protocol/challenges/transcript";
+import { vramBlockCount, vramDatasetSeed } from "@checkernet/protocol/challenges/vram";
+import { attestationSigningRoot } from "@checkernet/protocol/encoding/attestation";
+import { epochBounds } from "@checkernet/protocol/epoch";
+import type { ProtocolParams } from "@checkernet/protocol/params";
+import { committeeSeats, providerTicket, sortitionMessage, vrfOutput } from "@checkernet/protocol/sortition";
+import type { Attestation, NetworkDomain, SignedAttestation } from "@checkernet/protocol/types";
+import { peerIdFromString } from "@libp2p/peer-id";
+import { type Address, bytesToHex, type Hex } from "viem";
+import type { EpochClock } from "../chain/clock.ts";
+import type { KeyDirectory } from "../chain/keyDirectory.ts";
+import type { ProviderDirectory, ProviderRecord } from "../chain/providerDirectory.ts";
+import type { EpochContext } from "../chain/sortition.ts";
+import type { ChallengeClient } from "../challenges/client.ts";
+import type { CheckerDb } from "../db/checkerDb.ts";
+import { SlashingProtectionError } from "../db/errors.ts";
+import type { Logger } from "../logger.ts";
+
+export interface CheckingDutyComponents {
+  clock: EpochClock;
+  epochs: EpochContext;
+  keys: KeyDirectory;
+  providers: ProviderDirectory;
+  client: ChallengeClient;
+  db: CheckerDb;
+  bls: BlsBackend;
+  logger: Logger;
+  /** Publishes one signed attestation (the gossip service). */
+  publish(signed: SignedAttestation, signingRoot: Hex): Promise<unknown>;
+  /** Makes the provider's addresses known to libp2p before dialing (peerStore merge). */
+  addPeerAddresses?(peerId: string, multiaddrs: string[]): Promise<void>;
+}
+
+export interface CheckingDutyInit {
+  /** The operator's registry address (Attestation.checker). */
+  checker: Address;
+  secretKey: Uint8Array;
+  domain: NetworkDomain;
+  params: ProtocolParams;
+  /** Source of secret run seeds; crypto.getRandomValues by default. */
+  randomSeed?: () => Hex;
+}
+
+export interface EpochDutyResult {
+  epoch: bigint;
+  /** Providers whose committee this checker sits on. */
+  seats: { provider: Address; seats: number }[];
+  attestations: SignedAttestation[];
+  skipped: { provider: Address; reason: string }[];
+}
+
+/**
+ * One epoch of checking, as the design orders it: evaluate the VRF once,
+ * find the committees this checker sits on, run each provider's challenge,
+ * keep the transcript as evidence, sign through the slashing-protection
+ * record, and publish only in the publish phase (so revealing one seat does
+ * not warn the other providers). A restart inside an epoch re-publishes what
+ * was already signed instead of running (and signing) again.
+ */
+export class CheckingDuty {
+  private readonly components: CheckingDutyComponents;
+  private readonly init: CheckingDutyInit;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private lastEpoch = 0n;
+
+  constructor(components: CheckingDutyComponents, init: CheckingDutyInit) {
+    this.components = components;
+    this.init = init;
+  }
+
+  /** Runs every epoch from the current one on, until stop(). */
+  start(): void {
+    if (this.timer !== undefined) return;
+    const tick = () => {
+      const epoch = this.components.clock.currentEpoch();
+      if (epoch > this.lastEpoch && epoch >= 1n && this.running === undefined) {
+        this.lastEpoch = epoch;
+        this.running = this.runEpoch(epoch)
+          .catch((e: unknown) =>
+            this.components.logger.error({ err: e, epoch: String(epoch) }, "epoch duty failed"),
+          )
+          .finally(() => {
+            this.running = undefined;
+          });
+      }
+      this.timer = setTimeout(tick, 250);
+    };
+    tick();
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  async runEpoch(epoch: bigint, options: { waitForPublishPhase?: boolean } = {}): Promise<EpochDutyResult> {
+    const { epochs, keys, providers, bls, logger } = this.components;
+    const { params, domain, checker } = this.init;
+    const result: EpochDutyResult = { epoch, seats: [], attestations: [], skipped: [] };
+    const seed = epochs.seed(epoch);
+    const me = keys.getChecker(checker);
+    if (seed === undefined || me === undefined || me.licenses <= 0) {
+      logger.info(
+        { epoch: String(epoch), seedKnown: seed !== undefined, registered: me !== undefined },
+        "no duty this epoch",
+      );
+      return result;
+    }
+    const vrfProof = bls.sign(this.init.secretKey, sortitionMessage(epoch, seed, domain));
+    const vrfOut = vrfOutput(vrfProof);
+    const total = Math.max(keys.totalLicenses(), me.licenses);
+    const mine = providers
+      .providers()
+      .map((p) => ({
+        p,
+        seats: committeeSeats(providerTicket(vrfOut, p.address), me.licenses, total, params.committeeSize),
+      }))
+      .filter((x) => x.seats > 0);
+    result.seats = mine.map((x) => ({ provider: x.p.address, seats: x.seats }));
+    logger.info({ epoch: String(epoch), seats: mine.length }, "committee seats");
+
+    // Providers are challenged concurrently: each run mostly waits on the network.
+    const signed = await Promise.all(
+      mine.map(({ p }) =>
+        this.checkProvider(epoch, seed, p, bytesToHex(vrfProof)).catch((e: unknown) => {
+          result.skipped.push({ provider: p.address, reason: (e as Error).message });
+          logger.warn({ err: e, provider: p.address }, "provider check failed");
+          return undefined;
+        }),
+      ),
+    );
+    result.attestations = signed.filter((s): s is SignedAttestation => s !== undefined);
+
+    if (options.waitForPublishPhase ?? true) {
+      const { publishStartMs } = epochBounds(
+        epoch,
+        this.components.clock.genesisMs,
+        this.components.clock.epochSeconds,
+        params.checkingPhaseBps,
+      );
+      const wait = publishStartMs - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    }
+    for (const s of result.attestations) {
+      const root = bytesToHex(attestationSigningRoot(s.attestation, domain));
+      await this.components.publish(s, root).catch((e: unknown) => logger.warn({ err: e }, "publish failed"));
+    }
+    return result;
+  }
+
+  private async checkProvider(
+    epoch: bigint,
+    seed: Hex,
+    p: ProviderRecord,
+    vrfProof: Hex,
+  ): Promise<SignedAttestation> {
+    const { db, client, bls } = this.components;
+    const { params, domain, checker } = this.init;
+    // Already signed before a restart: publish that, never run and sign again.
+    if ((await db.getSlashingRecord(epoch, p.address)) !== undefined) {
+      const own = await db.getAttestation(epoch, p.address, checker);
+      if (own !== undefined) return own;
+    }
+    const kind = challengeKindForEpoch(seed, p.address, epoch, params);
+    const blockSize = params.vramBlockSize;
+    const run = await (async () => {
+      await this.components.addPeerAddresses?.(p.peerId, p.multiaddrs);
+      return client.run(
+        { peer: peerIdFromString(p.peerId) },
+        {
+          epoch,
+          provider: p.address,
+          checker,
+          kind,
+          seed: (this.init.randomSeed ?? randomSeed)(),
+          classId: p.classId,
+          claimedRegion: p.region,
+          matmulN: params.matmulSize,
+          vram: {
+            datasetSeed: vramDatasetSeed(p.address, p.vramSalt),
+            blockSize,
+            blockCount: vramBlockCount(p.vramBytes || gpuClass(p.classId).vramBytes, blockSize, params),
+            steps: params.vramWalkSteps,
+          },
+        },
+      );
+    })();
+    const att: Attestation = {
+      epoch,
+      provider: p.address,
+      checker,
+      kind,
+      result: run.outcome.result,
+      latencyP50Us: run.outcome.p50Us,
+      latencyP95Us: Math.max(run.outcome.p95Us, run.outcome.p50Us),
+      throughput: run.outcome.throughput,
+      transcriptHash: run.transcriptHash,
+    };
+    // Evidence first: nothing is ever signed without its transcript on disk.
+    await db.putTranscript(run.transcriptHash, run.encodedTranscript);
+    try {
+      return await db.signAttestationSafely(att, domain, vrfProof, (root) =>
+        bls.sign(this.init.secretKey, root),
+      );
+    } catch (e) {
+      if (e instanceof SlashingProtectionError) {
+        const own = await db.getAttestation(epoch, p.address, checker);
+        if (own !== undefined) return own;
+      }
+      throw e;
+    }
+  }
+}
+
+function randomSeed(): Hex {
+  return bytesToHex(crypto.getRandomValues(new Uint8Array(32)));
+}

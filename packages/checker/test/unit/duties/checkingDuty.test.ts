@@ -1,0 +1,195 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { evaluateTranscript, transcriptCodec } from "@checkernet/protocol/challenges/transcript";
+import { withParams } from "@checkernet/protocol/params";
+import { CheckResult } from "@checkernet/protocol/types";
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import { peerIdFromString } from "@libp2p/peer-id";
+import { multiaddr } from "@multiformats/multiaddr";
+import { keccak256 } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BlsBatchVerifier } from "../../../src/chain/bls/batchVerifier.ts";
+import { EpochClock } from "../../../src/chain/clock.ts";
+import { StaticKeyDirectory } from "../../../src/chain/keyDirectory.ts";
+import { type ProviderRecord, StaticProviderDirectory } from "../../../src/chain/providerDirectory.ts";
+import { SeenAttestations } from "../../../src/chain/seenCache.ts";
+import { StaticEpochSeeds } from "../../../src/chain/sortition.ts";
+import { ChallengeClient } from "../../../src/challenges/client.ts";
+import { CheckerDb } from "../../../src/db/checkerDb.ts";
+import { CheckingDuty } from "../../../src/duties/checkingDuty.ts";
+import { createLogger } from "../../../src/logger.ts";
+import { createMetrics } from "../../../src/metrics/index.ts";
+import { AttestationGossip } from "../../../src/network/gossip/attestations.ts";
+import { GossipTopic } from "../../../src/network/gossip/topics.ts";
+import { type CheckerHost, createHost } from "../../../src/network/host.ts";
+import { startChallengeServer } from "../../utils/challengeServer.ts";
+import { bls, DOMAIN, makeChecker, randomAddress, seedFor, type TestChecker } from "../../utils/fixtures.ts";
+import { waitFor } from "../../utils/waitFor.ts";
+
+const EPOCH = 4n;
+const EPOCH_SECONDS = 60;
+const PARAMS = withParams({
+  pingCount: 4,
+  pingIntervalMs: 10,
+  pingTimeoutMs: 400,
+  matmulSize: 32,
+  matmulSampledRows: 4,
+  vramBlockSize: 64,
+  vramWalkSteps: 16,
+  vramSampledBlocks: 4,
+});
+const silent = createLogger({ level: "silent", pretty: false });
+
+interface Checker {
+  who: TestChecker;
+  host: CheckerHost;
+  db: CheckerDb;
+  gossip: AttestationGossip;
+  duty: CheckingDuty;
+}
+
+const hosts: CheckerHost[] = [];
+const checkers: Checker[] = [];
+let honest: ProviderRecord;
+let faulty: ProviderRecord;
+const keys = new StaticKeyDirectory();
+const genesisMs = Date.now() - Number(EPOCH - 1n) * EPOCH_SECONDS * 1000 - 5_000;
+const clock = new EpochClock({ genesisMs, epochSeconds: EPOCH_SECONDS });
+const epochs = new StaticEpochSeeds([[EPOCH, seedFor(EPOCH)]]);
+
+async function newHost(): Promise<CheckerHost> {
+  const h = await createHost({
+    privateKey: await generateKeyPair("Ed25519"),
+    listen: ["/ip4/127.0.0.1/tcp/0"],
+    dht: false,
+    nat: false,
+    heartbeatIntervalMs: 100,
+  });
+  hosts.push(h);
+  return h;
+}
+
+async function provider(behaviour: "honest" | "wrong-row"): Promise<ProviderRecord> {
+  const h = await newHost();
+  await startChallengeServer(h, behaviour);
+  return {
+    address: randomAddress(),
+    peerId: h.peerId.toString(),
+    multiaddrs: h.getMultiaddrs().map(String),
+    classId: 1,
+    region: 0,
+    vramBytes: 4096,
+    vramSalt: keccak256("0x02"),
+  };
+}
+
+async function checker(who: TestChecker, providers: StaticProviderDirectory): Promise<Checker> {
+  const host = await newHost();
+  const metrics = createMetrics();
+  const backend = await bls();
+  const db = await CheckerDb.open({ dataDir: mkdtempSync(join(tmpdir(), "checker-duty-")) });
+  const gossip = new AttestationGossip(
+    {
+      host,
+      logger: silent,
+      metrics,
+      validation: {
+        domain: DOMAIN,
+        clock,
+        keys,
+        seen: new SeenAttestations(),
+        verifier: new BlsBatchVerifier({ backend, metrics }),
+        committeeSize: PARAMS.committeeSize,
+        epochs,
+        verifiedVrf: new Set(),
+      },
+    },
+    { onAttestation: (v) => void db.putAttestation(v.signed) },
+  );
+  gossip.start();
+  const client = new ChallengeClient({ host, logger: silent, metrics }, { params: PARAMS, checkerRegion: 0 });
+  const duty = new CheckingDuty(
+    {
+      clock,
+      epochs,
+      keys,
+      providers,
+      client,
+      db,
+      bls: backend,
+      logger: silent,
+      publish: (s, root) => gossip.publish(s, root),
+      addPeerAddresses: async (peerId, addrs) => {
+        await host.peerStore.merge(peerIdFromString(peerId), { multiaddrs: addrs.map((a) => multiaddr(a)) });
+      },
+    },
+    { checker: who.address, secretKey: who.secretKey, domain: DOMAIN, params: PARAMS },
+  );
+  return { who, host, db, gossip, duty };
+}
+
+beforeAll(async () => {
+  honest = await provider("honest");
+  faulty = await provider("wrong-row");
+  keys.addProvider(honest.address);
+  keys.addProvider(faulty.address);
+  const providers = new StaticProviderDirectory([honest, faulty]);
+  for (let i = 0; i < 2; i++) {
+    const who = await makeChecker(1);
+    keys.setChecker(who);
+    checkers.push(await checker(who, providers));
+  }
+  const [a, b] = checkers as [Checker, Checker];
+  await b.host.dial(a.host.getMultiaddrs()[0]!);
+  await waitFor(
+    () => a.host.services.pubsub.getSubscribers(GossipTopic.ATTESTATION).length === 1,
+    "gossip peers",
+  );
+});
+
+afterAll(async () => {
+  for (const c of checkers) c.gossip.stop();
+  await Promise.all(hosts.map((h) => h.stop()));
+  await Promise.all(checkers.map((c) => c.db.close()));
+});
+
+describe("CheckingDuty", () => {
+  it("challenges its committee's providers, signs safely, keeps evidence and gossips the attestations", async () => {
+    const [a, b] = checkers as [Checker, Checker];
+    // Two licenses in all and k = 8: both checkers sit on both committees.
+    const ra = await a.duty.runEpoch(EPOCH, { waitForPublishPhase: false });
+    expect(ra.seats.map((s) => s.provider).sort()).toEqual([honest.address, faulty.address].sort());
+    expect(ra.skipped).toEqual([]);
+    const byProvider = new Map(ra.attestations.map((s) => [s.attestation.provider, s]));
+    expect(byProvider.get(honest.address)?.attestation.result).toBe(CheckResult.PASS);
+    expect(byProvider.get(faulty.address)?.attestation.result).toBe(CheckResult.FAIL);
+
+    // The evidence is stored and re-evaluates to what was attested.
+    for (const s of ra.attestations) {
+      const raw = await a.db.getTranscript(s.attestation.transcriptHash);
+      expect(raw).toBeDefined();
+      expect(keccak256(raw!)).toBe(s.attestation.transcriptHash);
+      expect(evaluateTranscript(transcriptCodec.decode(raw!), PARAMS).result).toBe(s.attestation.result);
+    }
+
+    // B validated (BLS signature, VRF ticket) and stored A's attestations.
+    await waitFor(
+      async () => (await b.db.attestationsOfEpoch(EPOCH)).length === 2,
+      "b to store a's attestations",
+    );
+
+    // A second run of the same epoch (a restart) re-publishes, never signs anew.
+    const again = await a.duty.runEpoch(EPOCH, { waitForPublishPhase: false });
+    expect(again.attestations.map((s) => s.signature).sort()).toEqual(
+      ra.attestations.map((s) => s.signature).sort(),
+    );
+  });
+
+  it("has no duty without the epoch seed", async () => {
+    const [a] = checkers as [Checker];
+    const r = await a.duty.runEpoch(EPOCH + 1n, { waitForPublishPhase: false });
+    expect(r.seats).toEqual([]);
+    expect(r.attestations).toEqual([]);
+  });
+});
