@@ -63,10 +63,18 @@ const RANDOMNESS = bytesToHex(keccak_256(new TextEncoder().encode("bench challen
 const params = DEFAULT_PARAMS;
 const r = params.matmulSampledRows;
 
-function time<T>(fn: () => T): { value: T; ms: number } {
+/**
+ * Wall time and this process's CPU time (user + system). The machine the
+ * bench runs on is usually shared, so wall time swings with other jobs; CPU
+ * time is the steadier measure of the work itself, and the ratios use both.
+ */
+function time<T>(fn: () => T): { value: T; ms: number; cpuMs: number } {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const value = fn();
-  return { value, ms: performance.now() - t0 };
+  const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { value, ms, cpuMs: (c.user + c.system) / 1000 };
 }
 
 interface MatmulRow {
@@ -79,15 +87,18 @@ interface MatmulRow {
   providerCommitMs: number;
   providerOpenMs: number;
   providerTotalMs: number;
+  providerTotalCpuMs: number;
   providerMacsPerSecond: number;
   checkerMacs: number;
   checkerGenerateMs: number;
   checkerRecomputeMs: number;
   checkerProofMs: number;
   checkerVerifyCallMs: number;
+  checkerVerifyCallCpuMs: number;
   checkerResult: string;
   macRatio: number;
   wallRatio: number;
+  cpuRatio: number;
 }
 
 function benchMatmul(n: number): MatmulRow {
@@ -100,18 +111,21 @@ function benchMatmul(n: number): MatmulRow {
   const estimate = (probe.ms / PROBE_ROWS) * n;
   const c = new Int32Array(n * n);
   let productMs: number;
+  let productCpuMs: number;
   let basis: string;
   let computed: number;
   if (estimate <= PROVIDER_BUDGET_MS) {
     const full = time(() => solveMatmulRows(a, b, n, 0, n));
     c.set(full.value);
     productMs = full.ms;
+    productCpuMs = full.cpuMs;
     basis = "measured (full product)";
     computed = n;
   } else {
     const part = time(() => solveMatmulRows(a, b, n, 0, EXTRAPOLATION_ROWS));
     c.set(part.value);
     productMs = (part.ms / EXTRAPOLATION_ROWS) * n;
+    productCpuMs = (part.cpuMs / EXTRAPOLATION_ROWS) * n;
     basis = `extrapolated from ${EXTRAPOLATION_ROWS} rows (${part.ms.toFixed(0)} ms measured)`;
     computed = EXTRAPOLATION_ROWS;
   }
@@ -125,6 +139,7 @@ function benchMatmul(n: number): MatmulRow {
     computed === n ? sampleRows(RANDOMNESS, root, n, r) : sampleRows(RANDOMNESS, root, computed, r);
   const open = time(() => openRows(tree, c, requestedRows));
   const providerTotalMs = gen.ms + productMs + commit.ms + open.ms;
+  const providerTotalCpuMs = gen.cpuMs + productCpuMs + commit.cpuMs + open.cpuMs;
 
   // Checker, step by step...
   const checkerGen = time(() => {
@@ -178,18 +193,21 @@ function benchMatmul(n: number): MatmulRow {
     providerCommitMs: commit.ms,
     providerOpenMs: open.ms,
     providerTotalMs,
+    providerTotalCpuMs,
     providerMacsPerSecond: providerMacs / (productMs / 1000),
     checkerMacs,
     checkerGenerateMs: checkerGen.ms,
     checkerRecomputeMs: recompute.ms,
     checkerProofMs: proofs.ms,
     checkerVerifyCallMs: verify.ms,
+    checkerVerifyCallCpuMs: verify.cpuMs,
     checkerResult: "PASS",
     macRatio: providerMacs / checkerMacs,
     wallRatio: providerTotalMs / verify.ms,
+    cpuRatio: providerTotalCpuMs / verify.cpuMs,
   };
   console.error(
-    `  provider ${providerTotalMs.toFixed(0)} ms, checker ${verify.ms.toFixed(0)} ms, ratio ${row.wallRatio.toFixed(0)}x`,
+    `  provider ${providerTotalMs.toFixed(0)} ms (cpu ${providerTotalCpuMs.toFixed(0)}), checker ${verify.ms.toFixed(0)} ms (cpu ${verify.cpuMs.toFixed(0)}), ratio ${row.wallRatio.toFixed(0)}x wall, ${row.cpuRatio.toFixed(0)}x cpu`,
   );
   return row;
 }
@@ -320,11 +338,14 @@ function main(): void {
       "provider MACs": m.providerMacs.toExponential(2),
       "provider product ms": Math.round(m.providerProductMs),
       "provider total ms": Math.round(m.providerTotalMs),
+      "provider cpu ms": Math.round(m.providerTotalCpuMs),
       basis: m.providerProductBasis,
       "checker MACs": m.checkerMacs.toExponential(2),
       "checker ms": Number(m.checkerVerifyCallMs.toFixed(1)),
+      "checker cpu ms": Number(m.checkerVerifyCallCpuMs.toFixed(1)),
       "MAC ratio": m.macRatio,
       "wall ratio": Math.round(m.wallRatio),
+      "cpu ratio": Math.round(m.cpuRatio),
     })),
   );
   console.log("checker breakdown (ms): generate B + r rows of A / recompute r rows / r proofs");

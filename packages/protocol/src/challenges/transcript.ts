@@ -261,27 +261,33 @@ export function evaluateTranscript(transcript: ChallengeTranscript, params: Prot
 
   // --- latency (every run)
   const schedule = pingSchedule(seeds.latency, params);
-  const pingMessages = byType(TranscriptMessageType.PING);
-  const pings: Ping[] = [];
+  // Every scheduled ping belongs to the run: one the checker could not send (the stream was down) is lost,
+  // so a lenient checker cannot drop unanswered pings from the record.
+  const pings: Ping[] = schedule.map(({ seq, nonce }) => ({ seq, nonce }));
   const sentAt = new Map<number, number>();
-  for (const m of pingMessages) {
+  for (const m of byType(TranscriptMessageType.PING)) {
     const ping = decodeCheckerMessage(() => pingCodec.decode(hexToBytes(m.payload)), "Ping");
     const scheduled = schedule[ping.seq];
     if (!scheduled || scheduled.nonce !== ping.nonce.toLowerCase() || sentAt.has(ping.seq)) {
       invalid(`ping ${ping.seq} does not follow from the run seed or was recorded twice`);
     }
-    pings.push(ping);
     sentAt.set(ping.seq, m.atUs);
   }
-  if (pings.length === 0) invalid("a run has at least one ping");
   const pongs: ReceivedPong[] = [];
   for (const m of byType(TranscriptMessageType.PONG)) {
     const pong = decodeProviderMessage(() => pongCodec.decode(hexToBytes(m.payload)), "Pong", fails);
     if (!pong) continue;
     const at = sentAt.get(pong.seq);
-    if (at !== undefined && m.atUs < at) invalid(`pong ${pong.seq} recorded before its ping`);
-    const rttUs = at === undefined ? 0 : m.atUs - at;
-    if (at !== undefined && rttUs > params.pingTimeoutMs * 1000) continue;
+    if (at === undefined) {
+      // verifyLatency turns a pong for a seq outside the schedule into UNSOLICITED_PONG; one for a
+      // scheduled ping that was never sent cannot exist in an honest record.
+      if (schedule[pong.seq] !== undefined) invalid(`pong ${pong.seq} recorded for a ping never sent`);
+      pongs.push({ ...pong, rttUs: 0 });
+      continue;
+    }
+    if (m.atUs < at) invalid(`pong ${pong.seq} recorded before its ping`);
+    const rttUs = m.atUs - at;
+    if (rttUs > params.pingTimeoutMs * 1000) continue;
     pongs.push({ ...pong, rttUs });
   }
   const latency = verifyLatency({
@@ -298,8 +304,16 @@ export function evaluateTranscript(transcript: ChallengeTranscript, params: Prot
 
   // --- the epoch's workload
   if (transcript.kind === ChallengeKind.MATMUL) {
-    const [requestMsg, ...extra] = byType(TranscriptMessageType.MATMUL_REQUEST);
-    if (!requestMsg || extra.length > 0) invalid("a MATMUL run has exactly one MatmulRequest");
+    const requestMsg = onlyRequest(TranscriptMessageType.MATMUL_REQUEST, [
+      TranscriptMessageType.MATMUL_COMMIT,
+      TranscriptMessageType.MATMUL_OPEN,
+      TranscriptMessageType.MATMUL_ROWS,
+    ]);
+    if (!requestMsg) {
+      results.push(CheckResult.TIMEOUT);
+      reasons.push({ code: ReasonCode.NO_COMMITMENT, message: "the MatmulRequest could not be sent" });
+      return finish();
+    }
     const request = decodeCheckerMessage(
       () => matmulRequestCodec.decode(hexToBytes(requestMsg.payload)),
       "MatmulRequest",
@@ -359,8 +373,12 @@ export function evaluateTranscript(transcript: ChallengeTranscript, params: Prot
       throughput = outcome.throughput;
     }
   } else if (transcript.kind === ChallengeKind.VRAM) {
-    const [requestMsg, ...extra] = byType(TranscriptMessageType.VRAM_REQUEST);
-    if (!requestMsg || extra.length > 0) invalid("a VRAM run has exactly one VramRequest");
+    const requestMsg = onlyRequest(TranscriptMessageType.VRAM_REQUEST, [TranscriptMessageType.VRAM_RESPONSE]);
+    if (!requestMsg) {
+      results.push(CheckResult.TIMEOUT);
+      reasons.push({ code: ReasonCode.NO_RESPONSE, message: "the VramRequest could not be sent" });
+      return finish();
+    }
     const request = decodeCheckerMessage(
       () => vramRequestCodec.decode(hexToBytes(requestMsg.payload)),
       "VramRequest",
@@ -388,14 +406,37 @@ export function evaluateTranscript(transcript: ChallengeTranscript, params: Prot
       reasons.push(...outcome.reasons);
     }
   }
-  reasons.unshift(...fails);
-  if (fails.length > 0) results.push(CheckResult.FAIL);
-  const result = results.includes(CheckResult.FAIL)
-    ? CheckResult.FAIL
-    : results.includes(CheckResult.TIMEOUT)
-      ? CheckResult.TIMEOUT
-      : CheckResult.PASS;
-  return { result, reasons, kind: transcript.kind, p50Us: latency.p50Us, p95Us: latency.p95Us, throughput };
+  return finish();
+
+  function finish(): RunOutcome {
+    const all = [...fails, ...reasons];
+    if (fails.length > 0) results.push(CheckResult.FAIL);
+    const result = results.includes(CheckResult.FAIL)
+      ? CheckResult.FAIL
+      : results.includes(CheckResult.TIMEOUT)
+        ? CheckResult.TIMEOUT
+        : CheckResult.PASS;
+    return {
+      result,
+      reasons: all,
+      kind: transcript.kind,
+      p50Us: latency.p50Us,
+      p95Us: latency.p95Us,
+      throughput,
+    };
+  }
+
+  /** The run's one request of this type, or null when none was sent (then no answer may be recorded either). */
+  function onlyRequest(
+    type: TranscriptMessageType,
+    answers: TranscriptMessageType[],
+  ): TranscriptMessage | null {
+    const [first, ...extra] = byType(type);
+    if (extra.length > 0) invalid("a run sends its workload request once");
+    if (!first && answers.some((a) => byType(a).length > 0))
+      invalid("an answer is recorded without its request");
+    return first ?? null;
+  }
 }
 
 function invalid(why: string): never {

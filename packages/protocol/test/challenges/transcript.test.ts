@@ -161,6 +161,21 @@ describe("evaluateTranscript", () => {
     expect([out.result, codes(out)]).toEqual([CheckResult.FAIL, [ReasonCode.RTT_BELOW_PHYSICAL_BOUND]]);
   });
 
+  it("times out a provider that could not be reached at all, counting unsent pings as lost", () => {
+    for (const kind of [ChallengeKind.MATMUL, ChallengeKind.VRAM]) {
+      const out = evaluateTranscript({ ...record(kind), messages: [] }, params);
+      expect(out.result).toBe(CheckResult.TIMEOUT);
+      expect(codes(out)).toEqual([
+        ReasonCode.TOO_MANY_LOST,
+        kind === ChallengeKind.MATMUL ? ReasonCode.NO_COMMITMENT : ReasonCode.NO_RESPONSE,
+      ]);
+    }
+    // A checker cannot hide unanswered pings by leaving them out of the record.
+    const t = record(ChallengeKind.LATENCY);
+    const answeredOnly = { ...t, messages: t.messages.slice(0, 6) };
+    expect(evaluateTranscript(answeredOnly, params).result).toBe(CheckResult.TIMEOUT);
+  });
+
   it("counts pongs later than pingTimeoutMs as lost", () => {
     const out = evaluateTranscript(record(ChallengeKind.LATENCY, { rttUs: 2_500_000 }), params);
     expect([out.result, codes(out)]).toEqual([CheckResult.TIMEOUT, [ReasonCode.TOO_MANY_LOST]]);
@@ -175,8 +190,10 @@ describe("evaluateTranscript", () => {
     } catch (e) {
       expect((e as ChallengeError).code).toBe(ChallengeErrorCode.INVALID_TRANSCRIPT);
     }
-    const noRequest = { ...t, messages: t.messages.filter((m) => m.type !== T.MATMUL_REQUEST) };
-    expect(() => evaluateTranscript(noRequest, params)).toThrow(ChallengeError);
+    const answerWithoutRequest = { ...t, messages: t.messages.filter((m) => m.type !== T.MATMUL_REQUEST) };
+    expect(() => evaluateTranscript(answerWithoutRequest, params)).toThrow(ChallengeError);
+    const pongWithoutPing = { ...t, messages: t.messages.filter((m, k) => !(k === 0 && m.type === T.PING)) };
+    expect(() => evaluateTranscript(pongWithoutPing, params)).toThrow(ChallengeError);
     const reordered = { ...t, messages: t.messages.filter((m) => m.type !== T.MATMUL_OPEN) };
     expect(() => evaluateTranscript(reordered, params)).toThrow(ChallengeError);
   });
