@@ -24,6 +24,9 @@ export const FrameType = {
   MATMUL_ROWS: 0x13,
   VRAM_QUERY: 0x20,
   VRAM_ANSWER: 0x21,
+  /** `/checkernet/evidence/1.0.0` (network/reqresp/evidence.ts). */
+  EVIDENCE_REQUEST: 0x30,
+  EVIDENCE_RESPONSE: 0x31,
   /** Provider refuses (unsupported kind, busy): body is a UTF-8 reason of at most 256 bytes. */
   ERROR: 0x7f,
 } as const;

@@ -2,12 +2,13 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { evaluateTranscript, transcriptCodec } from "@checkernet/protocol/challenges/transcript";
+import { attestationSigningRoot } from "@checkernet/protocol/encoding/attestation";
 import { withParams } from "@checkernet/protocol/params";
 import { CheckResult } from "@checkernet/protocol/types";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
-import { keccak256 } from "viem";
+import { hexToBytes, keccak256 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BlsBatchVerifier } from "../../../src/chain/bls/batchVerifier.ts";
 import { EpochClock } from "../../../src/chain/clock.ts";
@@ -23,6 +24,7 @@ import { createMetrics } from "../../../src/metrics/index.ts";
 import { AttestationGossip } from "../../../src/network/gossip/attestations.ts";
 import { GossipTopic } from "../../../src/network/gossip/topics.ts";
 import { type CheckerHost, createHost } from "../../../src/network/host.ts";
+import { EvidenceError, fetchEvidence, handleEvidence } from "../../../src/network/reqresp/evidence.ts";
 import { startChallengeServer } from "../../utils/challengeServer.ts";
 import { bls, DOMAIN, makeChecker, randomAddress, seedFor, type TestChecker } from "../../utils/fixtures.ts";
 import { waitFor } from "../../utils/waitFor.ts";
@@ -184,6 +186,25 @@ describe("CheckingDuty", () => {
     expect(again.attestations.map((s) => s.signature).sort()).toEqual(
       ra.attestations.map((s) => s.signature).sort(),
     );
+  });
+
+  it("serves its evidence to anyone who asks, and says when it has none", async () => {
+    const [a, b] = checkers as [Checker, Checker];
+    await handleEvidence(a.host, { db: a.db, checker: a.who.address, logger: silent });
+    const ev = await fetchEvidence(b.host, a.host.peerId, { epoch: EPOCH, provider: faulty.address });
+    expect(ev.attestation.attestation.checker).toBe(a.who.address);
+    expect(ev.attestation.attestation.result).toBe(CheckResult.FAIL);
+    const backend = await bls();
+    const root = attestationSigningRoot(ev.attestation.attestation, DOMAIN);
+    expect(backend.verify(a.who.publicKey, root, hexToBytes(ev.attestation.signature))).toBe(true);
+    expect(evaluateTranscript(ev.transcript, PARAMS).result).toBe(CheckResult.FAIL);
+
+    const missing = await fetchEvidence(b.host, a.host.peerId, {
+      epoch: EPOCH,
+      provider: randomAddress(),
+    }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(EvidenceError);
+    expect((missing as EvidenceError).code).toBe("EVIDENCE_ERROR_NOT_FOUND");
   });
 
   it("has no duty without the epoch seed", async () => {

@@ -1,0 +1,206 @@
+import {
+  type ChallengeTranscript,
+  TRANSCRIPT_MAX_BYTES,
+  transcriptCodec,
+} from "@checkernet/protocol/challenges/transcript";
+import { signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
+import { defineCodec } from "@checkernet/protocol/encoding/codec";
+import type { SignedAttestation } from "@checkernet/protocol/types";
+import type { PeerId, Stream } from "@libp2p/interface";
+import type { Multiaddr } from "@multiformats/multiaddr";
+import { type Address, getAddress, type Hex, hexToBytes, keccak256 } from "viem";
+import { FrameError, FrameErrorCode, FrameReader, FrameType, writeFrame } from "../../challenges/framing.ts";
+import type { CheckerDb } from "../../db/checkerDb.ts";
+import type { Logger } from "../../logger.ts";
+import type { CheckerHost } from "../host.ts";
+
+/**
+ * `/checkernet/evidence/1.0.0`: anyone (in practice the provider preparing a
+ * contest, or a re-check committee) asks a checker for its own signed
+ * attestation about (epoch, provider) and the transcript behind it. Framing
+ * as the challenge protocol (PROTOCOL.md): one EVIDENCE_REQUEST frame, one
+ * EVIDENCE_RESPONSE or ERROR frame, stream closed.
+ */
+export const EVIDENCE_PROTOCOL = "/checkernet/evidence/1.0.0";
+
+export const EVIDENCE_LIMITS = {
+  /** Requests are tiny; a peer that takes longer than this to send 64 bytes is dropped. */
+  requestTimeoutMs: 5_000,
+  /** An 8 MiB transcript over a slow laptop uplink (~2 MB/s) fits with room to spare. */
+  responseTimeoutMs: 15_000,
+  /** Concurrent evidence streams per connection (libp2p default is 32; evidence reads hit the disk). */
+  maxInboundStreams: 4,
+} as const;
+
+export interface EvidenceRequest {
+  epoch: bigint;
+  provider: Address;
+}
+
+export interface Evidence {
+  attestation: SignedAttestation;
+  transcript: ChallengeTranscript;
+  /** The transcript's canonical bytes; keccak256 equals attestation.transcriptHash. */
+  encodedTranscript: Uint8Array;
+}
+
+export const evidenceRequestCodec = defineCodec({
+  name: "EvidenceRequest",
+  maxBytes: 64,
+  abi: [
+    {
+      type: "tuple",
+      components: [
+        { name: "epoch", type: "uint64" },
+        { name: "provider", type: "address" },
+      ],
+    },
+  ] as const,
+  toAbi: (r: EvidenceRequest) => [r] as const,
+  fromAbi: ([f]) => ({ epoch: f.epoch, provider: getAddress(f.provider) }),
+});
+
+export const evidenceResponseCodec = defineCodec({
+  name: "EvidenceResponse",
+  // head (2 offsets + 1) + two length words + both payloads, 32-byte padded.
+  maxBytes: 5 * 32 + signedAttestationCodec.maxBytes + TRANSCRIPT_MAX_BYTES + 32,
+  abi: [
+    {
+      type: "tuple",
+      components: [
+        { name: "attestation", type: "bytes" },
+        { name: "transcript", type: "bytes" },
+      ],
+    },
+  ] as const,
+  toAbi: (r: { attestation: Hex; transcript: Hex }) => [r] as const,
+  fromAbi: ([f]) => ({ attestation: f.attestation, transcript: f.transcript }),
+});
+
+/** Serves this node's own evidence from its database. */
+export async function handleEvidence(
+  host: CheckerHost,
+  components: { db: CheckerDb; checker: Address; logger: Logger },
+): Promise<void> {
+  await host.handle(
+    EVIDENCE_PROTOCOL,
+    (stream) => {
+      serveEvidence(stream, components).catch((e: unknown) => {
+        components.logger.debug({ err: e }, "evidence request failed");
+        stream.abort(e as Error);
+      });
+    },
+    { maxInboundStreams: EVIDENCE_LIMITS.maxInboundStreams },
+  );
+}
+
+async function serveEvidence(stream: Stream, c: { db: CheckerDb; checker: Address }): Promise<void> {
+  const reader = new FrameReader(stream);
+  const frame = await reader.read(
+    { [FrameType.EVIDENCE_REQUEST]: evidenceRequestCodec.maxBytes },
+    Date.now() + EVIDENCE_LIMITS.requestTimeoutMs,
+  );
+  const deadline = Date.now() + EVIDENCE_LIMITS.responseTimeoutMs;
+  let req: EvidenceRequest;
+  try {
+    req = evidenceRequestCodec.decode(frame.body);
+  } catch {
+    await writeFrame(stream, FrameType.ERROR, new TextEncoder().encode("malformed request"), deadline);
+    await stream.close();
+    return;
+  }
+  const att = await c.db.getAttestation(req.epoch, req.provider, c.checker);
+  const transcript = att === undefined ? undefined : await c.db.getTranscript(att.attestation.transcriptHash);
+  if (att === undefined || transcript === undefined) {
+    await writeFrame(
+      stream,
+      FrameType.ERROR,
+      new TextEncoder().encode("no evidence for this epoch and provider"),
+      deadline,
+    );
+  } else {
+    const body = evidenceResponseCodec.encode({
+      attestation: toHex(signedAttestationCodec.encode(att)),
+      transcript: toHex(transcript),
+    });
+    await writeFrame(stream, FrameType.EVIDENCE_RESPONSE, body, deadline);
+  }
+  await stream.close({ signal: AbortSignal.timeout(EVIDENCE_LIMITS.requestTimeoutMs) });
+}
+
+export const EvidenceErrorCode = {
+  NOT_FOUND: "EVIDENCE_ERROR_NOT_FOUND",
+  /** The answer does not decode, is not for what was asked, or its transcript does not hash to the attestation's. */
+  INVALID: "EVIDENCE_ERROR_INVALID",
+} as const;
+
+export class EvidenceError extends Error {
+  override name = "EvidenceError";
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(`${message} [${code}]`);
+    this.code = code;
+  }
+}
+
+/**
+ * Fetches a checker's evidence for (epoch, provider) and checks that it is
+ * self-consistent (right epoch and provider, transcript hash matches). The
+ * caller checks the attestation's BLS signature against the registry.
+ */
+export async function fetchEvidence(
+  host: {
+    dialProtocol(
+      peer: PeerId | Multiaddr,
+      protocol: string,
+      options?: { signal?: AbortSignal },
+    ): Promise<Stream>;
+  },
+  peer: PeerId | Multiaddr,
+  request: EvidenceRequest,
+): Promise<Evidence> {
+  const stream = await host.dialProtocol(peer, EVIDENCE_PROTOCOL, { signal: AbortSignal.timeout(5_000) });
+  const deadline = Date.now() + EVIDENCE_LIMITS.responseTimeoutMs;
+  try {
+    await writeFrame(stream, FrameType.EVIDENCE_REQUEST, evidenceRequestCodec.encode(request), deadline);
+    const reader = new FrameReader(stream);
+    let frame: Awaited<ReturnType<FrameReader["read"]>>;
+    try {
+      frame = await reader.read({ [FrameType.EVIDENCE_RESPONSE]: evidenceResponseCodec.maxBytes }, deadline);
+    } catch (e) {
+      if (e instanceof FrameError && e.code === FrameErrorCode.REMOTE_ERROR) {
+        throw new EvidenceError(EvidenceErrorCode.NOT_FOUND, String(e.details.reason));
+      }
+      throw e;
+    }
+    let evidence: Evidence;
+    try {
+      const r = evidenceResponseCodec.decode(frame.body);
+      const encodedTranscript = hexToBytes(r.transcript);
+      evidence = {
+        attestation: signedAttestationCodec.decode(hexToBytes(r.attestation)),
+        transcript: transcriptCodec.decode(encodedTranscript),
+        encodedTranscript,
+      };
+    } catch (e) {
+      throw new EvidenceError(EvidenceErrorCode.INVALID, `evidence does not decode: ${(e as Error).message}`);
+    }
+    const a = evidence.attestation.attestation;
+    if (a.epoch !== request.epoch || a.provider !== request.provider) {
+      throw new EvidenceError(EvidenceErrorCode.INVALID, "evidence is for another epoch or provider");
+    }
+    if (keccak256(evidence.encodedTranscript) !== a.transcriptHash) {
+      throw new EvidenceError(
+        EvidenceErrorCode.INVALID,
+        "transcript does not match the attestation's transcriptHash",
+      );
+    }
+    return evidence;
+  } finally {
+    await stream.close().catch(() => stream.abort(new Error("evidence fetch done")));
+  }
+}
+
+function toHex(bytes: Uint8Array): Hex {
+  return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
+}
