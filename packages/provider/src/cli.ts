@@ -7,8 +7,16 @@ import { ProtocolError } from "@checkernet/protocol/errors";
 import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
 import { Command, InvalidArgumentError } from "commander";
 import { pino } from "pino";
-import { type Hex, isHex } from "viem";
+import { formatUnits, type Hex, isHex, parseUnits } from "viem";
 import { CpuBackend } from "./backend/cpu.ts";
+import {
+  providerStatus,
+  registerProvider,
+  requestUnstake,
+  stakeTokens,
+  withdrawUnbonded,
+} from "./chain/actions.ts";
+import { connectProviderChain, type ProviderChain, readDeployment } from "./chain/client.ts";
 import { FAULT_MODE_SYNTAX, parseFaultMode } from "./faults/mode.ts";
 import { initProviderKeys, loadProviderKeys } from "./keys.ts";
 import { runProvider } from "./serve/run.ts";
@@ -135,7 +143,96 @@ export function buildCli(): Command {
       process.once("SIGTERM", () => void shutdown("SIGTERM"));
     });
 
+  const chainCommand = (name: string, description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .option("-d, --data-dir <dir>", "data directory", DEFAULT_DATA_DIR)
+      .option("--password-file <file>", "key-file password file (or PROVIDER_PASSWORD)")
+      .option(
+        "--rpc <url>",
+        "JSON-RPC endpoint (or PROVIDER_RPC_URL)",
+        process.env.PROVIDER_RPC_URL ?? "http://127.0.0.1:8545",
+      )
+      .option(
+        "--deployment <file>",
+        "deployment JSON with contracts.{providerRegistry,rewardToken,slashing} (or PROVIDER_DEPLOYMENT)",
+      );
+
+  const connect = async (o: ChainFlags): Promise<{ chain: ProviderChain; peerId: string }> => {
+    const file = o.deployment ?? process.env.PROVIDER_DEPLOYMENT;
+    if (file === undefined)
+      throw new InvalidArgumentError("--deployment <file> (or PROVIDER_DEPLOYMENT) is required");
+    const contracts = await readDeployment(file);
+    const keys = await loadProviderKeys(o.dataDir, { password: await resolvePassword(o.passwordFile) });
+    return {
+      chain: connectProviderChain(o.rpc, keys.evmPrivateKey, contracts),
+      peerId: keys.peerId.toString(),
+    };
+  };
+
+  chainCommand("register", "register the peer id, claimed GPU class and region on-chain")
+    .requiredOption("--gpu-class <id>", "GPU class id (packages/protocol gpu-classes.ts), e.g. h100-sxm")
+    .requiredOption("--region <id>", "region id (packages/protocol regions.ts), e.g. eu-west")
+    .option("--update", "replace an existing registration")
+    .action(async (o: ChainFlags & { gpuClass: string; region: string; update?: boolean }) => {
+      const { chain, peerId } = await connect(o);
+      const tx = await registerProvider(chain, {
+        peerId,
+        gpuClass: o.gpuClass,
+        region: o.region,
+        update: o.update === true,
+      });
+      print({ tx, address: chain.account.address, peerId, gpuClass: o.gpuClass, region: o.region });
+    });
+
+  chainCommand("stake", "approve and stake reward tokens")
+    .argument("<amount>", "tokens (18 decimals), e.g. 1000 or 0.5", tokens)
+    .action(async (amount: bigint, o: ChainFlags) => {
+      const { chain } = await connect(o);
+      print({ ...(await stakeTokens(chain, amount)), staked: formatUnits(amount, 18) });
+    });
+
+  chainCommand("unstake", "move stake into unbonding, or --withdraw what has finished unbonding")
+    .argument("[amount]", "tokens to unbond", tokens)
+    .option("--withdraw", "withdraw the unbonded tokens instead")
+    .action(async (amount: bigint | undefined, o: ChainFlags & { withdraw?: boolean }) => {
+      const { chain } = await connect(o);
+      if (o.withdraw === true) return print({ tx: await withdrawUnbonded(chain) });
+      if (amount === undefined) throw new InvalidArgumentError("give an amount to unstake, or --withdraw");
+      print({ tx: await requestUnstake(chain, amount), unbonding: formatUnits(amount, 18) });
+    });
+
+  chainCommand("status", "show the registration, stake, unbonding and pending slashes").action(
+    async (o: ChainFlags) => {
+      const { chain } = await connect(o);
+      const s = await providerStatus(chain);
+      print({
+        ...s,
+        stake: formatUnits(s.stake, 18),
+        unbonding: formatUnits(s.unbonding, 18),
+        unbondingEndEpoch: s.unbondingEndEpoch.toString(),
+        pendingSlashes: s.pendingSlashes.toString(),
+        tokenBalance: formatUnits(s.tokenBalance, 18),
+        minStake: formatUnits(s.minStake, 18),
+      });
+    },
+  );
+
   return program;
+}
+
+interface ChainFlags {
+  dataDir: string;
+  passwordFile?: string;
+  rpc: string;
+  deployment?: string;
+}
+
+function tokens(value: string): bigint {
+  if (!/^\d+(\.\d{1,18})?$/.test(value))
+    throw new InvalidArgumentError("amount must be a decimal number of tokens");
+  return parseUnits(value, 18);
 }
 
 function print(value: unknown): void {

@@ -1,0 +1,58 @@
+import { ProtocolError } from "@checkernet/protocol/errors";
+import { BaseError, ContractFunctionRevertedError, HttpRequestError, InsufficientFundsError } from "viem";
+
+export const ChainErrorCode = {
+  /** The JSON-RPC endpoint did not answer. */
+  RPC_DOWN: "CHAIN_ERROR_RPC_DOWN",
+  /** A contract reverted; `details.revert` holds the custom error's name (e.g. ProviderRegistryNotRegistered). */
+  REVERTED: "CHAIN_ERROR_REVERTED",
+  /** The provider's account cannot pay for gas. */
+  NO_GAS: "CHAIN_ERROR_NO_GAS",
+  /** The deployment file is missing or malformed. */
+  BAD_DEPLOYMENT: "CHAIN_ERROR_BAD_DEPLOYMENT",
+  /** An argument that no transaction could accept (unknown class or region, bad amount). */
+  BAD_ARGUMENT: "CHAIN_ERROR_BAD_ARGUMENT",
+} as const;
+export type ChainErrorCode = (typeof ChainErrorCode)[keyof typeof ChainErrorCode];
+
+export class ChainError extends ProtocolError<ChainErrorCode> {
+  override name = "ChainError";
+}
+
+/**
+ * Turns what viem throws into one ChainError whose message names the cause:
+ * the contract's custom error with its arguments, an unreachable RPC, or no gas.
+ */
+export function toChainError(err: unknown, action: string): ChainError {
+  if (err instanceof ChainError) return err;
+  if (err instanceof BaseError) {
+    const reverted = err.walk((e) => e instanceof ContractFunctionRevertedError);
+    if (reverted instanceof ContractFunctionRevertedError) {
+      const name = reverted.data?.errorName ?? "unknown";
+      const args = (reverted.data?.args ?? []).map((a) => String(a)).join(", ");
+      return new ChainError(ChainErrorCode.REVERTED, `${action} reverted: ${name}(${args})`, {
+        revert: name,
+        args,
+      });
+    }
+    if (
+      err.walk((e) => e instanceof HttpRequestError) !== null ||
+      /fetch failed|ECONNREFUSED/i.test(err.message)
+    ) {
+      return new ChainError(ChainErrorCode.RPC_DOWN, `${action}: the RPC endpoint did not answer`, {
+        reason: err.shortMessage,
+      });
+    }
+    if (err.walk((e) => e instanceof InsufficientFundsError) !== null) {
+      return new ChainError(ChainErrorCode.NO_GAS, `${action}: the provider account cannot pay for gas`, {});
+    }
+    return new ChainError(ChainErrorCode.REVERTED, `${action} failed: ${err.shortMessage}`, {
+      reason: err.shortMessage,
+    });
+  }
+  return new ChainError(
+    ChainErrorCode.RPC_DOWN,
+    `${action} failed: ${(err as Error).message ?? String(err)}`,
+    {},
+  );
+}

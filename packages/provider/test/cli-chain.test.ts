@@ -1,0 +1,150 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { deployAll } from "@checkernet/contracts/deploy";
+import { rewardTokenAbi } from "@checkernet/contracts/generated/index";
+import { network } from "hardhat";
+import {
+  type Account,
+  type Chain,
+  type PublicClient,
+  parseUnits,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const BIN = new URL("../bin/provider.js", import.meta.url).pathname;
+
+function provider(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args]);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/**
+ * The CLI's chain commands as a provider runs them: separate processes
+ * talking JSON-RPC over HTTP. The chain is Hardhat's in-process EDR, served
+ * over HTTP by a few lines below (what `hardhat node` does, without its start-up).
+ */
+describe("provider CLI chain commands over JSON-RPC", () => {
+  let dir: string;
+  let rpc: Server;
+  let rpcUrl: string;
+  let deploymentFile: string;
+
+  beforeAll(async () => {
+    const connection = await network.connect();
+    const publicClient = (await connection.viem.getPublicClient()) as PublicClient;
+    const [deployer] = (await connection.viem.getWalletClients()) as WalletClient<
+      Transport,
+      Chain,
+      Account
+    >[];
+    if (deployer === undefined) throw new Error("no hardhat account");
+    const deployment = await deployAll(deployer, publicClient, { epochSeconds: 10n });
+    rpc = createServer((req, res) => {
+      let body = "";
+      req.on("data", (d) => (body += d));
+      req.on("end", async () => {
+        const call = JSON.parse(body) as { id: number; method: string; params?: unknown[] };
+        try {
+          const result = await connection.provider.request({
+            method: call.method,
+            params: call.params ?? [],
+          });
+          res.end(JSON.stringify({ jsonrpc: "2.0", id: call.id, result }));
+        } catch (err) {
+          const e = err as { code?: number; message: string; data?: unknown };
+          res.end(
+            JSON.stringify({
+              jsonrpc: "2.0",
+              id: call.id,
+              error: { code: e.code ?? -32000, message: e.message, data: e.data },
+            }),
+          );
+        }
+      });
+    });
+    await new Promise<void>((resolve) => rpc.listen(0, "127.0.0.1", resolve));
+    rpcUrl = `http://127.0.0.1:${(rpc.address() as AddressInfo).port}`;
+    dir = await mkdtemp(join(tmpdir(), "provider-chain-cli-"));
+    deploymentFile = join(dir, "deployment.json");
+    await writeFile(
+      deploymentFile,
+      JSON.stringify(deployment, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
+    );
+
+    const init = await provider(["init", "-d", join(dir, "p")]);
+    const { address } = JSON.parse(init.stdout) as { address: `0x${string}` };
+    const testClient = await connection.viem.getTestClient();
+    await testClient.setBalance({ address, value: 10n ** 20n });
+    const hash = await deployer.writeContract({
+      address: deployment.contracts.rewardToken,
+      abi: rewardTokenAbi,
+      functionName: "transfer",
+      args: [address, parseUnits("5000", 18)],
+    });
+    await publicClient.waitForTransactionReceipt({ hash });
+  });
+
+  afterAll(async () => {
+    rpc?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const common = () => ["-d", join(dir, "p"), "--rpc", rpcUrl, "--deployment", deploymentFile];
+
+  it("register, stake, unstake and status", async () => {
+    const reg = await provider(["register", ...common(), "--gpu-class", "l4", "--region", "us-east"]);
+    expect(reg.stderr).toBe("");
+    expect(reg.code).toBe(0);
+    const stake = await provider(["stake", "2000", ...common()]);
+    expect(stake.code).toBe(0);
+    const unstake = await provider(["unstake", "500", ...common()]);
+    expect(unstake.code).toBe(0);
+    const status = await provider(["status", ...common()]);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      registered: true,
+      gpuModel: "l4",
+      vramMiB: 24 * 1024,
+      region: "us-east",
+      stake: "1500",
+      unbonding: "500",
+      tokenBalance: "3000",
+      active: true,
+      pendingSlashes: "0",
+    });
+  });
+
+  it("prints one clear error line: reverted, RPC down, no deployment", async () => {
+    const again = await provider(["register", ...common(), "--gpu-class", "l4", "--region", "us-east"]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(
+      /^error: register reverted: ProviderRegistryAlreadyRegistered\(0x[0-9a-fA-F]{40}\)/,
+    );
+    const down = await provider([
+      "status",
+      "-d",
+      join(dir, "p"),
+      "--rpc",
+      "http://127.0.0.1:9",
+      "--deployment",
+      deploymentFile,
+    ]);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain("CHAIN_ERROR_RPC_DOWN");
+    const none = await provider(["status", "-d", join(dir, "p"), "--rpc", rpcUrl]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain("--deployment");
+  });
+});
