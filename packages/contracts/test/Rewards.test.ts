@@ -185,7 +185,8 @@ describe("Rewards", () => {
     const total = leaves.reduce((s, l) => s + l.amount, 0n);
     await reportRoot(1n, vector.root, total);
     // License leaves pay the owner of that token id: make sure those ids exist.
-    const maxLicense = leaves.filter((l) => l.beneficiary === 1).reduce((m, l) => (l.id > m ? l.id : m), 0n);
+    const licenseIds = leaves.filter((l) => l.beneficiary === 1).map((l) => l.id);
+    const maxLicense = licenseIds.sort((a, b) => (a < b ? -1 : 1)).at(-1) ?? 0n;
     const supply = await fx.c.license.read.totalSupply();
     if (maxLicense > supply)
       await mined(chain, fx.c.license.write.mintBatch([fx.deployment.deployer, maxLicense - supply]));
