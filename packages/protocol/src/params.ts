@@ -89,7 +89,7 @@ export interface ProtocolParams {
   matmulMaxSampledRows: number;
   /**
    * Bytes per VRAM block. 256 KiB: regenerating one takes 8192 sequential keccak permutations, 4.25× the 1928
-   * needed to hash it, and a checker regenerates `vramSampledBlocks` of them (~1.5 s in JavaScript).
+   * needed to hash it, and a checker regenerates `vramSampledBlocks` of them (1–3 s in JavaScript).
    */
   vramBlockSize: number;
   /**
