@@ -39,6 +39,10 @@ export interface CheckerConfig {
   genesisMs: number;
   /** Epoch length, seconds (ProtocolParams.epochSeconds; devnets use seconds). */
   epochSeconds: number;
+  /** The operator's registry address (Attestation.checker); the zero address runs no checking duty. */
+  operatorAddress: `0x${string}`;
+  /** Region code where this node runs (regions.ts; 0 = "local" for devnets): the origin of the latency bound. */
+  region: number;
 }
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -188,6 +192,18 @@ export const CONFIG_SCHEMA: { [K in keyof CheckerConfig]: FieldSpec<K> } = {
     },
     default: () => DEFAULT_PARAMS.epochSeconds,
     help: "epoch length in seconds",
+  },
+  operatorAddress: {
+    env: "CHECKER_OPERATOR_ADDRESS",
+    parse: address,
+    default: () => "0x0000000000000000000000000000000000000000",
+    help: "operator registry address (attestation signer identity)",
+  },
+  region: {
+    env: "CHECKER_REGION",
+    parse: posInt,
+    default: () => 0,
+    help: "region code of this node (0 = local)",
   },
 };
 

@@ -1,22 +1,28 @@
-import { loadBlsBackend } from "@checkernet/protocol/bls/index";
-import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
+import { type BlsBackend, loadBlsBackend } from "@checkernet/protocol/bls/index";
+import { DEFAULT_PARAMS, type ProtocolParams } from "@checkernet/protocol/params";
 import type { NetworkDomain } from "@checkernet/protocol/types";
 import type { PrivateKey } from "@libp2p/interface";
+import { peerIdFromString } from "@libp2p/peer-id";
+import { multiaddr } from "@multiformats/multiaddr";
 import { bytesToHex } from "viem";
 import { type NodeStatus, StatusApi } from "./api/server.ts";
 import { BlsBatchVerifier } from "./chain/bls/batchVerifier.ts";
 import { EpochClock } from "./chain/clock.ts";
 import type { KeyDirectory } from "./chain/keyDirectory.ts";
 import { StaticKeyDirectory } from "./chain/keyDirectory.ts";
+import { type ProviderDirectory, StaticProviderDirectory } from "./chain/providerDirectory.ts";
 import { SeenAttestations } from "./chain/seenCache.ts";
 import { type EpochContext, StaticEpochSeeds } from "./chain/sortition.ts";
+import { ChallengeClient } from "./challenges/client.ts";
 import type { CheckerConfig } from "./config.ts";
 import { CheckerDb } from "./db/checkerDb.ts";
+import { CheckingDuty } from "./duties/checkingDuty.ts";
 import { loadOrCreatePeerKey } from "./keys/store.ts";
 import type { Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics/index.ts";
 import { AttestationGossip } from "./network/gossip/attestations.ts";
 import { type CheckerHost, createHost } from "./network/host.ts";
+import { handleEvidence } from "./network/reqresp/evidence.ts";
 
 export const NODE_VERSION = "0.1.0";
 
@@ -29,6 +35,10 @@ export interface CheckerNodeOptions {
   keys?: KeyDirectory;
   /** Epoch seeds (the chain client feeds it). */
   epochs?: EpochContext;
+  /** Registered providers (the chain client feeds it). */
+  providers?: ProviderDirectory;
+  /** Protocol parameters (the chain's; defaults otherwise). */
+  params?: ProtocolParams;
   peerKey?: PrivateKey;
   /** Allows loopback/LAN addresses in the DHT (devnets and tests). */
   allowPrivateAddresses?: boolean;
@@ -51,6 +61,8 @@ export class CheckerNode {
   readonly api: StatusApi | undefined;
   readonly clock: EpochClock;
   readonly domain: NetworkDomain;
+  /** The epoch checking duty; present when an operator key and address are configured. */
+  readonly duty: CheckingDuty | undefined;
   private readonly verifier: BlsBatchVerifier;
   private readonly seen: SeenAttestations;
   private readonly operatorPublicKey: string | null;
@@ -63,6 +75,7 @@ export class CheckerNode {
     host: CheckerHost;
     db: CheckerDb;
     verifier: BlsBatchVerifier;
+    bls: BlsBackend;
     operatorPublicKey: string | null;
   }) {
     const { options } = fields;
@@ -76,6 +89,10 @@ export class CheckerNode {
     this.domain = { chainId: this.config.chainId, verifyingContract: this.config.verifyingContract };
     this.clock = new EpochClock({ genesisMs: this.config.genesisMs, epochSeconds: this.config.epochSeconds });
     this.seen = new SeenAttestations();
+    // One directory and one seed source shared by gossip validation and the duty.
+    const params = options.params ?? DEFAULT_PARAMS;
+    const keys = options.keys ?? new StaticKeyDirectory();
+    const epochs = options.epochs ?? new StaticEpochSeeds();
     this.gossip = new AttestationGossip(
       {
         host: this.host,
@@ -84,11 +101,11 @@ export class CheckerNode {
         validation: {
           domain: this.domain,
           clock: this.clock,
-          keys: options.keys ?? new StaticKeyDirectory(),
+          keys,
           seen: this.seen,
           verifier: this.verifier,
-          committeeSize: DEFAULT_PARAMS.committeeSize,
-          epochs: options.epochs ?? new StaticEpochSeeds(),
+          committeeSize: params.committeeSize,
+          epochs,
           verifiedVrf: new Set(),
         },
       },
@@ -100,6 +117,46 @@ export class CheckerNode {
         },
       },
     );
+    this.duty =
+      options.operatorSecretKey === undefined || /^0x0{40}$/.test(this.config.operatorAddress)
+        ? undefined
+        : new CheckingDuty(
+            {
+              clock: this.clock,
+              epochs,
+              keys,
+              providers: options.providers ?? new StaticProviderDirectory(),
+              client: new ChallengeClient(
+                {
+                  host: this.host,
+                  logger: this.logger.child({ service: "challenges" }),
+                  metrics: this.metrics,
+                },
+                { params, checkerRegion: this.config.region },
+              ),
+              db: this.db,
+              bls: fields.bls,
+              logger: this.logger.child({ service: "duty" }),
+              publish: (s, root) => this.gossip.publish(s, root),
+              addPeerAddresses: async (peerId, addrs) => {
+                const parsed = addrs.flatMap((a) => {
+                  try {
+                    return [multiaddr(a)];
+                  } catch {
+                    return [];
+                  }
+                });
+                if (parsed.length > 0)
+                  await this.host.peerStore.merge(peerIdFromString(peerId), { multiaddrs: parsed });
+              },
+            },
+            {
+              checker: this.config.operatorAddress,
+              secretKey: options.operatorSecretKey,
+              domain: this.domain,
+              params,
+            },
+          );
     // apiPort 0 turns the API off (config.ts).
     this.api =
       this.config.apiPort === 0
@@ -146,6 +203,7 @@ export class CheckerNode {
         host,
         db,
         verifier: new BlsBatchVerifier({ backend: bls, metrics }),
+        bls,
         operatorPublicKey,
       });
     } catch (e) {
@@ -161,6 +219,14 @@ export class CheckerNode {
     this.host.addEventListener("connection:open", updatePeers);
     this.host.addEventListener("connection:close", updatePeers);
     this.gossip.start();
+    if (this.duty !== undefined) {
+      await handleEvidence(this.host, {
+        db: this.db,
+        checker: this.config.operatorAddress,
+        logger: this.logger,
+      });
+      this.duty.start();
+    }
     await this.api?.start();
     this.started = true;
     this.logger.info(
@@ -181,6 +247,7 @@ export class CheckerNode {
     }
     this.started = false;
     await this.api?.stop();
+    await this.duty?.stop();
     this.gossip.stop();
     this.verifier.stop();
     await this.host.stop();
@@ -210,7 +277,14 @@ export class CheckerNode {
         rejected: count("reject"),
         ignored: count("ignore"),
       },
-      attestations: { seen: this.seen.size, lastOwn: [] },
+      attestations: {
+        seen: this.seen.size,
+        lastOwn: (this.duty?.lastResult?.attestations ?? []).map((s) => ({
+          epoch: s.attestation.epoch.toString(),
+          provider: s.attestation.provider,
+          result: s.attestation.result,
+        })),
+      },
       pendingReports: 0,
       chain: { rpcUrl: this.config.rpcUrl, connected: null, lastError: null },
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),

@@ -65,6 +65,8 @@ export class CheckingDuty {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private lastEpoch = 0n;
+  /** The last completed epoch's duty, for `checker status`. */
+  lastResult: EpochDutyResult | undefined;
 
   constructor(components: CheckingDutyComponents, init: CheckingDutyInit) {
     this.components = components;
@@ -149,6 +151,7 @@ export class CheckingDuty {
       const root = bytesToHex(attestationSigningRoot(s.attestation, domain));
       await this.components.publish(s, root).catch((e: unknown) => logger.warn({ err: e }, "publish failed"));
     }
+    this.lastResult = result;
     return result;
   }
 

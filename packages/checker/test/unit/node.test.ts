@@ -1,12 +1,20 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { withParams } from "@checkernet/protocol/params";
+import { CheckResult } from "@checkernet/protocol/types";
+import { generateKeyPair } from "@libp2p/crypto/keys";
 import { describe, expect, it } from "vitest";
 import type { NodeStatus } from "../../src/api/server.ts";
+import { StaticKeyDirectory } from "../../src/chain/keyDirectory.ts";
+import { StaticProviderDirectory } from "../../src/chain/providerDirectory.ts";
+import { StaticEpochSeeds } from "../../src/chain/sortition.ts";
 import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/logger.ts";
+import { createHost } from "../../src/network/host.ts";
 import { CheckerNode } from "../../src/node.ts";
-import { makeChecker } from "../utils/fixtures.ts";
+import { startChallengeServer } from "../utils/challengeServer.ts";
+import { DOMAIN, makeChecker, randomAddress, seedFor } from "../utils/fixtures.ts";
 import { freePort } from "../utils/freePort.ts";
 
 async function node(extra: Record<string, unknown> = {}) {
@@ -83,5 +91,98 @@ describe("CheckerNode + status API", () => {
     expect(await again.db.getMeta("k")).toBe("v");
     expect(again.host.peerId.toString()).toBe(n.host.peerId.toString());
     await again.stop();
+  });
+
+  it("runs its checking duty on its own: challenges a provider and gossips the attestation in the publish phase", async () => {
+    const params = withParams({
+      pingCount: 3,
+      pingIntervalMs: 10,
+      pingTimeoutMs: 300,
+      matmulSize: 16,
+      vramBlockSize: 64,
+      vramWalkSteps: 8,
+      vramSampledBlocks: 2,
+    });
+    const providerHost = await createHost({
+      privateKey: await generateKeyPair("Ed25519"),
+      listen: ["/ip4/127.0.0.1/tcp/0"],
+      dht: false,
+      nat: false,
+    });
+    await startChallengeServer(providerHost, "honest");
+    const providerAddr = randomAddress();
+    const me = await makeChecker(1);
+    const keys = new StaticKeyDirectory([me], [providerAddr]);
+    const seeds = new StaticEpochSeeds(
+      Array.from({ length: 20 }, (_, i) => [BigInt(i + 1), seedFor(BigInt(i + 1))]),
+    );
+    const providers = new StaticProviderDirectory([
+      {
+        address: providerAddr,
+        peerId: providerHost.peerId.toString(),
+        multiaddrs: providerHost.getMultiaddrs().map(String),
+        classId: 1,
+        region: 0,
+        vramBytes: 4096,
+        vramSalt: seedFor(0n),
+      },
+    ]);
+    const dataDir = mkdtempSync(join(tmpdir(), "checker-node-"));
+    // 3-second epochs, starting 0.2 s ago: the publish phase opens 1.8 s in.
+    const flags = {
+      dataDir,
+      listen: ["/ip4/127.0.0.1/tcp/0"],
+      apiPort: 0,
+      dht: false,
+      nat: false,
+      genesisMs: Date.now() - 200,
+      epochSeconds: 3,
+      operatorAddress: me.address,
+      chainId: "31337",
+      verifyingContract: DOMAIN.verifyingContract,
+    };
+    const a = await CheckerNode.create({
+      config: loadConfig({ env: {}, flags }),
+      logger: createLogger({ level: "silent", pretty: false }),
+      operatorSecretKey: me.secretKey,
+      keys,
+      epochs: seeds,
+      providers,
+      params,
+    });
+    const b = await CheckerNode.create({
+      config: loadConfig({
+        env: {},
+        flags: {
+          ...flags,
+          dataDir: mkdtempSync(join(tmpdir(), "checker-node-")),
+          operatorAddress: undefined,
+        },
+      }),
+      logger: createLogger({ level: "silent", pretty: false }),
+      keys,
+      epochs: seeds,
+      params,
+      heartbeatIntervalMs: 100,
+    });
+    expect(a.duty).toBeDefined();
+    expect(b.duty).toBeUndefined();
+    await b.start();
+    await a.start();
+    try {
+      await a.host.dial(b.host.getMultiaddrs()[0]!);
+      await expect
+        .poll(async () => (await b.db.attestationsOfEpoch(1n)).map((s) => s.attestation.checker), {
+          timeout: 10_000,
+        })
+        .toContain(me.address);
+      const got = (await b.db.attestationsOfEpoch(1n))[0]!;
+      expect(got.attestation.result).toBe(CheckResult.PASS);
+      expect(await a.db.getTranscript(got.attestation.transcriptHash)).toBeDefined();
+    } finally {
+      await a.stop();
+      await b.stop();
+      await providerHost.stop();
+    }
   });
 });
