@@ -1,0 +1,64 @@
+/**
+ * The provider agent: serves the challenge protocol, registers and stakes.
+ * The simulator's real-mesh runs and the end-to-end tests start providers
+ * through `runProvider`, with a fault mode from `parseFaultMode`.
+ */
+export type { ComputeBackend, MatmulJob, VramDataset } from "./backend/backend.ts";
+export { BackendError, BackendErrorCode, CpuBackend, type CpuBackendOptions } from "./backend/cpu.ts";
+export { defaultPoolSize, WorkerPool, WorkerPoolError, WorkerPoolErrorCode } from "./backend/pool.ts";
+export {
+  type ProviderStatus,
+  providerStatus,
+  type RegisterParameters,
+  registerProvider,
+  requestUnstake,
+  stakeTokens,
+  withdrawUnbonded,
+} from "./chain/actions.ts";
+export {
+  connectProviderChain,
+  type ProviderChain,
+  type ProviderContracts,
+  readDeployment,
+} from "./chain/client.ts";
+export { ChainError, ChainErrorCode } from "./chain/errors.ts";
+export {
+  applyFault,
+  type FaultOptions,
+  type FaultRuntime,
+  SlowBackend,
+  selects,
+  WrongResultsBackend,
+} from "./faults/faults.ts";
+export {
+  type EpochSchedule,
+  FAULT_MODE_SYNTAX,
+  type FaultMode,
+  FaultModeError,
+  FaultModeErrorCode,
+  formatFaultMode,
+  isOfflineEpoch,
+  parseFaultMode,
+} from "./faults/mode.ts";
+export { createProviderHost, type ProviderHostOptions } from "./host.ts";
+export {
+  initProviderKeys,
+  KEY_FILE,
+  KeyFileError,
+  KeyFileErrorCode,
+  loadProviderKeys,
+  type ProviderKeys,
+} from "./keys.ts";
+export { FrameError, FrameErrorCode, FrameStream } from "./serve/frames.ts";
+export { DEFAULT_SERVE_LIMITS, type ServeLimits } from "./serve/limits.ts";
+export { type RunningProvider, type RunProviderOptions, runProvider } from "./serve/run.ts";
+export {
+  ChallengeServer,
+  type ChallengeServerOptions,
+  honestBehaviour,
+  honestSession,
+  type ServeBehaviour,
+  type ServeSession,
+  type ServeStats,
+} from "./serve/server.ts";
+export { CHALLENGE_PROTOCOL, ServeError, ServeErrorCode, WireType } from "./serve/wire.ts";
