@@ -126,6 +126,21 @@ export class NetworkModel {
     return { minUs: xs[0] as number, p50Us: Math.round(p50), p95Us: Math.round(p95), lost };
   }
 
+  /** Per-ping RTTs (µs) of one run, null for a lost ping: the raw input of the real verifyLatency. */
+  pingRtts(rng: Prng, baseUs: number): (number | null)[] {
+    const jitterUs = this.net.jitterMs * 1000;
+    const procUs = this.net.processingMs * 1000;
+    const out: (number | null)[] = [];
+    for (let i = 0; i < this.params.pingCount; i++) {
+      out.push(
+        rng.chance(this.net.challengeLoss / 2)
+          ? null
+          : Math.round(baseUs + procUs - jitterUs * Math.log(1 - rng.next())),
+      );
+    }
+    return out;
+  }
+
   /** Milliseconds an honest device of class `actual` takes for the matmul challenge (request to commitment). */
   matmulElapsedMs(rng: Prng, actual: string, rttMs: number): number {
     const cls = gpuClass(actual);

@@ -32,7 +32,13 @@ export {
   type WeightedAttestation,
 } from "@checkernet/protocol/scoring/verdict";
 export { committeeSeats, reportCommittee } from "@checkernet/protocol/sortition";
-export { type Attestation, ChallengeKind, CheckResult, Verdict } from "@checkernet/protocol/types";
+export {
+  type Attestation,
+  ChallengeKind,
+  CheckResult,
+  type NetworkDomain,
+  Verdict,
+} from "@checkernet/protocol/types";
 
 /**
  * Region and GPU-class names a scenario may use: the protocol's tables

@@ -157,6 +157,9 @@ export const OVERRIDABLE_PARAMS: Record<string, "int" | "bps" | "tokens"> = {
   scoreLatencyTargetUs: "int",
   scoreLatencyWeightBps: "bps",
   vramWalkSteps: "int",
+  vramBlockSize: "int",
+  vramSampledBlocks: "int",
+  matmulSampledRows: "int",
 };
 
 type Json = unknown;

@@ -1,0 +1,175 @@
+import { readdirSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { equilibriumText, runEquilibrium, writeEquilibriumOutputs } from "./equilibrium.ts";
+import { progressBar } from "./progress.ts";
+import { summaryText, writeRunOutputs } from "./report.ts";
+import { runScenario } from "./run.ts";
+import { loadScenario, parseSetValue, resolveScenarioPath } from "./scenario/load.ts";
+import { ScenarioError } from "./scenario/schema.ts";
+import { parseAxis, runSweep, sweepText, writeSweepOutputs } from "./sweep.ts";
+
+const SHIPPED = join(import.meta.dirname, "..", "scenarios");
+
+function collectSet(value: string, previous: Record<string, unknown>): Record<string, unknown> {
+  const eq = value.indexOf("=");
+  if (eq <= 0) throw new InvalidArgumentError(`--set takes path=value, got "${value}"`);
+  return { ...previous, [value.slice(0, eq)]: parseSetValue(value.slice(eq + 1)) };
+}
+
+function intArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError(`expected a whole number, got "${value}"`);
+  return n;
+}
+
+function overridesFrom(opts: {
+  set?: Record<string, unknown>;
+  seed?: string;
+  epochs?: number;
+}): Record<string, unknown> {
+  const o: Record<string, unknown> = { ...(opts.set ?? {}) };
+  if (opts.seed !== undefined) o.seed = opts.seed;
+  if (opts.epochs !== undefined) o.epochs = opts.epochs;
+  return o;
+}
+
+function defaultOut(kind: string, name: string): string {
+  return resolve("sim-results", `${kind}-${basename(name).replace(/\.(ya?ml|json)$/, "")}`);
+}
+
+const program = new Command()
+  .name("sim")
+  .description(
+    "The checker network's research simulator: scenarios, adversaries, sweeps and charts on the protocol code",
+  );
+
+program
+  .command("run")
+  .description("run a scenario; print a summary table and write JSON, CSV, SVG charts and an HTML page")
+  .argument("<scenario>", "a YAML/JSON file, or the name of a shipped scenario")
+  .option("-o, --out <dir>", "output directory (default: sim-results/run-<name>)")
+  .option("--seed <seed>", "override the scenario's seed")
+  .option("--epochs <n>", "override the number of epochs", intArg)
+  .option(
+    "--set <path=value>",
+    "override any scenario field, e.g. --set params.committeeSize=12",
+    collectSet,
+    {},
+  )
+  .option("--workers <n>", "worker threads for verdicts (results do not depend on it)", intArg, 0)
+  .option("--no-files", "print the summary only")
+  .action(async (file: string, opts) => {
+    const scenario = loadScenario(file, overridesFrom(opts));
+    const bar = progressBar(scenario.name);
+    const t0 = performance.now();
+    const { sim, result } = await runScenario(scenario, { onProgress: bar.update, workers: opts.workers });
+    bar.stop();
+    const seconds = (performance.now() - t0) / 1000;
+    console.log(summaryText(result));
+    const cpe = scenario.checkers.count * scenario.providers.count * scenario.epochs;
+    console.log(`\n${seconds.toFixed(2)} s, ${(cpe / seconds).toExponential(3)} checker-provider-epochs/s`);
+    if (opts.files !== false) {
+      const dir = opts.out ? resolve(opts.out) : defaultOut("run", scenario.name);
+      const paths = await writeRunOutputs(sim, result, dir);
+      console.log(`wrote ${paths.length} files to ${dir} (open index.html)`);
+    }
+    if (result.expectations.some((x) => !x.ok)) process.exitCode = 2;
+  });
+
+program
+  .command("sweep")
+  .description("run a scenario over a grid of one or two parameters; write a table and heatmaps")
+  .argument("<scenario>", "a YAML/JSON file, or the name of a shipped scenario")
+  .requiredOption(
+    "-x, --x <axis>",
+    "x axis: name=v1,v2,… or name=from:to:step; names: committeeSize, failureQuorumBps, samplingRate, slashBps, contestBond, or any scenario path",
+  )
+  .option("-y, --y <axis>", "optional y axis, same form")
+  .option("-m, --metric <path...>", "summary paths to tabulate", [
+    "totals.detectionRate",
+    "totals.falseSlashRate",
+  ])
+  .option("-o, --out <dir>", "output directory (default: sim-results/sweep-<name>)")
+  .option("--set <path=value>", "override any scenario field for every cell", collectSet, {})
+  .option("--seed <seed>", "override the scenario's seed")
+  .option("--epochs <n>", "override the number of epochs", intArg)
+  .action(async (file: string, opts) => {
+    const x = parseAxis(opts.x);
+    const y = opts.y ? parseAxis(opts.y) : undefined;
+    const bar = progressBar("sweep");
+    const r = await runSweep({
+      scenario: file,
+      x,
+      ...(y ? { y } : {}),
+      metrics: opts.metric,
+      overrides: overridesFrom(opts),
+      onProgress: bar.update,
+    });
+    bar.stop();
+    console.log(sweepText(r));
+    const dir = opts.out ? resolve(opts.out) : defaultOut("sweep", r.scenario);
+    const paths = await writeSweepOutputs(r, dir);
+    console.log(`\nwrote ${paths.length} files to ${dir} (open index.html)`);
+  });
+
+program
+  .command("equilibrium")
+  .description("Proof-of-Sampling honesty condition: simulated crossover next to the analytic one")
+  .argument("[scenario]", "base scenario (a provider group with cheatRate: 1)", "equilibrium")
+  .option("--rates <list>", "sampling rates to simulate, comma-separated")
+  .option("-o, --out <dir>", "output directory (default: sim-results/equilibrium)")
+  .option("--set <path=value>", "override any scenario field", collectSet, {})
+  .action(async (file: string, opts) => {
+    const bar = progressBar("equilibrium");
+    const r = await runEquilibrium({
+      scenario: file,
+      ...(opts.rates ? { rates: String(opts.rates).split(",").map(Number) } : {}),
+      overrides: opts.set,
+      onProgress: bar.update,
+    });
+    bar.stop();
+    console.log(equilibriumText(r));
+    const dir = opts.out ? resolve(opts.out) : resolve("sim-results", "equilibrium");
+    const paths = await writeEquilibriumOutputs(r, dir);
+    console.log(`\nwrote ${paths.length} files to ${dir}`);
+  });
+
+program
+  .command("validate")
+  .description("check scenario files and report the first error of each")
+  .argument("<files...>")
+  .action((files: string[]) => {
+    for (const f of files) {
+      try {
+        const s = loadScenario(f);
+        console.log(`ok   ${resolveScenarioPath(f)} (${s.name})`);
+      } catch (err) {
+        console.log(`bad  ${(err as Error).message}`);
+        process.exitCode = 1;
+      }
+    }
+  });
+
+program
+  .command("list")
+  .description("list the shipped scenarios")
+  .action(() => {
+    for (const f of readdirSync(SHIPPED).sort()) {
+      if (!/\.(ya?ml|json)$/.test(f)) continue;
+      const s = loadScenario(join(SHIPPED, f));
+      console.log(`${f.padEnd(28)} ${s.description.split(". ")[0]}`);
+    }
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof ScenarioError) {
+    console.error(`sim: ${err.message}`);
+    process.exitCode = 1;
+  } else {
+    throw err;
+  }
+}

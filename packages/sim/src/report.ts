@@ -1,0 +1,275 @@
+import type { TopLevelSpec } from "vega-lite";
+import type { Simulation } from "./engine.ts";
+import { barChart, lineChart, renderSvg, shareScatter } from "./output/charts.ts";
+import { stableJson, textTable, toCsv, writeFiles } from "./output/files.ts";
+import { type HtmlSection, htmlPage } from "./output/html.ts";
+import { type ProtocolParams, weiToTokens } from "./protocol.ts";
+import type { Scenario } from "./scenario/schema.ts";
+import { checkExpectations, type ExpectationResult, type Summary, summarize } from "./summary.ts";
+
+/** Everything a run produces, in the shape written to result.json. */
+export interface RunResult {
+  scenario: Scenario;
+  /** The ProtocolParams the run used (defaults plus the scenario's overrides). */
+  params: Record<string, string | number>;
+  summary: Summary;
+  expectations: ExpectationResult[];
+  epochs: Record<string, number>[];
+}
+
+function paramsRecord(params: ProtocolParams): Record<string, string | number> {
+  const out: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(params))
+    out[k] = typeof v === "bigint" ? `${weiToTokens(v)} tokens` : v;
+  return out;
+}
+
+/** Members of each actor (for per-member profit curves). */
+function actorMembers(sim: Simulation): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const g of sim.scenario.checkerGroups)
+    m.set(`checkers:${g.actor}`, (m.get(`checkers:${g.actor}`) ?? 0) + g.count);
+  for (const g of sim.scenario.providerGroups) {
+    m.set(`providers:${g.actor}`, (m.get(`providers:${g.actor}`) ?? 0) + g.count);
+  }
+  return m;
+}
+
+export function resultOf(sim: Simulation): RunResult {
+  const summary = summarize(sim);
+  return {
+    scenario: sim.scenario,
+    params: paramsRecord(sim.params),
+    summary,
+    expectations: checkExpectations(summary, sim.scenario.expect),
+    epochs: sim.epochs.map((r) => ({ ...r })),
+  };
+}
+
+/** The four charts of a run, as Vega-Lite specs. */
+export function runCharts(sim: Simulation, result: RunResult): Record<string, TopLevelSpec> {
+  const rows = result.epochs;
+  let cumDetected = 0;
+  let cumFaulty = 0;
+  const detection = rows.flatMap((r) => {
+    cumDetected += r.detected ?? 0;
+    cumFaulty += r.faultyProviderEpochs ?? 0;
+    const out = [
+      { epoch: r.epoch as number, series: "cumulative", rate: cumFaulty > 0 ? cumDetected / cumFaulty : 0 },
+    ];
+    if ((r.faultyProviderEpochs ?? 0) > 0)
+      out.push({ epoch: r.epoch as number, series: "per epoch", rate: r.detectionRate as number });
+    return out;
+  });
+  let cumFalse = 0;
+  let cumExec = 0;
+  let cumHonest = 0;
+  const falseSlash = rows.flatMap((r) => {
+    cumFalse += r.falseFailVerdicts ?? 0;
+    cumExec += r.falseSlashesExecuted ?? 0;
+    cumHonest += r.honestProviderEpochs ?? 0;
+    const d = cumHonest > 0 ? cumHonest : 1;
+    return [
+      {
+        epoch: r.epoch as number,
+        series: "FAIL verdicts on honest providers (proposed)",
+        rate: cumFalse / d,
+      },
+      { epoch: r.epoch as number, series: "false slashes executed", rate: cumExec / d },
+    ];
+  });
+  const share = [
+    ...Object.entries(result.summary.providers).map(([group, g]) => ({
+      group: `providers:${group}`,
+      kind: "provider",
+      stakeShare: g.stakeShare as number,
+      rewardShare: g.rewardShare as number,
+    })),
+    ...Object.entries(result.summary.checkers).map(([group, g]) => ({
+      group: `checkers:${group}`,
+      kind: "checker",
+      stakeShare: g.licenseShare as number,
+      rewardShare: g.rewardShare as number,
+    })),
+  ].filter((r) => r.stakeShare > 0);
+  const members = actorMembers(sim);
+  const profit = rows.flatMap((r) =>
+    sim.actors.map((a) => ({
+      epoch: r.epoch as number,
+      series: a,
+      profit: (r[`profit:${a}`] ?? 0) / Math.max(1, members.get(a) ?? 1),
+    })),
+  );
+  return {
+    detection: lineChart({
+      title: "Detection: faulty provider-epochs that got a FAIL verdict",
+      rows: detection,
+      x: "epoch",
+      y: "rate",
+      series: "series",
+      yTitle: "detection rate",
+      yDomain: [0, 1],
+    }),
+    "false-slash": lineChart({
+      title: "False-slash rate (cumulative, per honest provider-epoch)",
+      rows: falseSlash,
+      x: "epoch",
+      y: "rate",
+      series: "series",
+      yTitle: "rate",
+    }),
+    "reward-share": shareScatter(share),
+    profit: lineChart({
+      title: "Cumulative profit per member, by actor (tokens)",
+      rows: profit,
+      x: "epoch",
+      y: "profit",
+      series: "series",
+      yTitle: "tokens per member",
+    }),
+    "profit-total": barChart({
+      title: "Total profit by actor (tokens)",
+      rows: sim.actors.map((a) => ({ actor: a, profit: result.summary.actors[a]?.profit ?? 0 })),
+      x: "actor",
+      y: "profit",
+      yTitle: "tokens",
+    }),
+  };
+}
+
+/** Group rows for CSV and the terminal table. */
+export function groupRows(summary: Summary): Record<string, string | number>[] {
+  return [
+    ...Object.entries(summary.checkers).map(([group, g]) => ({ kind: "checkers", group, ...g })),
+    ...Object.entries(summary.providers).map(([group, g]) => ({ kind: "providers", group, ...g })),
+  ];
+}
+
+/** The summary table printed by `sim run`. */
+export function summaryText(result: RunResult): string {
+  const t = result.summary.totals;
+  const lines = [
+    `${result.scenario.name}: ${t.checkers} checkers (${t.licenses} licenses), ${t.providers} providers, ${t.epochs} epochs, seed ${result.scenario.seed}, ${result.scenario.mode} mode`,
+    "",
+    textTable(
+      ["metric", "value"],
+      [
+        ["detection rate (faulty provider-epochs failed)", t.detectionRate as number],
+        ["faulty provider-epochs", t.faultyProviderEpochs as number],
+        ["FAIL verdicts on honest providers", t.falseFailVerdicts as number],
+        ["false slashes executed", t.falseSlashesExecuted as number],
+        ["slashes executed", t.slashesExecuted as number],
+        [
+          "contests filed / overturned / upheld",
+          `${t.contestsFiled} / ${t.contestsOverturned} / ${t.contestsUpheld}`,
+        ],
+        [
+          "aggregator failovers / reports missed / censored",
+          `${t.aggregatorFailovers} / ${t.reportsMissed} / ${t.reportsCensored}`,
+        ],
+        ["mean committee seats", t.meanCommitteeSeats as number],
+      ],
+    ),
+    "",
+    textTable(
+      [
+        "checker group",
+        "nodes",
+        "license share",
+        "seat share",
+        "reward share",
+        "reward/license",
+        "profit/license",
+      ],
+      Object.entries(result.summary.checkers).map(([name, g]) => [
+        name,
+        g.members as number,
+        g.licenseShare as number,
+        g.seatShare as number,
+        g.rewardShare as number,
+        g.rewardPerLicense as number,
+        g.profitPerLicense as number,
+      ]),
+    ),
+    "",
+    textTable(
+      [
+        "provider group",
+        "n",
+        "stake share",
+        "reward share",
+        "detection",
+        "false slashes",
+        "slashed",
+        "profit/member",
+      ],
+      Object.entries(result.summary.providers).map(([name, g]) => [
+        name,
+        g.members as number,
+        g.stakeShare as number,
+        g.rewardShare as number,
+        g.detectionRate as number,
+        g.falseSlashes as number,
+        g.slashed as number,
+        g.profitPerMember as number,
+      ]),
+    ),
+  ];
+  if (result.expectations.length > 0) {
+    lines.push("", "expectations:");
+    for (const x of result.expectations) {
+      const than = typeof x.than === "number" ? String(x.than) : `${x.than} (${x.expected})`;
+      lines.push(
+        `  ${x.ok ? "ok  " : "FAIL"} ${x.that} (${x.actual}) ${x.is} ${than}${x.because ? ` — ${x.because}` : ""}`,
+      );
+    }
+  }
+  return lines.join("\n");
+}
+
+/** Writes result.json, epochs.csv, groups.csv, one SVG per chart and index.html; returns the paths. */
+export async function writeRunOutputs(sim: Simulation, result: RunResult, dir: string): Promise<string[]> {
+  const charts = runCharts(sim, result);
+  const svgs: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(charts)) svgs[name] = await renderSvg(spec);
+  const sections: HtmlSection[] = [
+    { heading: "Summary", text: summaryText(result).split("\n")[0] },
+    ...Object.entries(svgs).map(([name, svg]) => ({ heading: name, svg })),
+    {
+      heading: "Groups",
+      table: {
+        headers: ["kind", "group", "members", "share", "reward share", "profit"],
+        rows: groupRows(result.summary).map((g) => [
+          g.kind as string,
+          g.group as string,
+          g.members as number,
+          (g.licenseShare ?? g.stakeShare) as number,
+          g.rewardShare as number,
+          g.profit as number,
+        ]),
+      },
+    },
+    {
+      heading: "Expectations",
+      table: {
+        headers: ["ok", "that", "is", "than", "actual", "because"],
+        rows: result.expectations.map((x) => [
+          x.ok ? "ok" : "FAIL",
+          x.that,
+          x.is,
+          String(x.than),
+          x.actual,
+          x.because,
+        ]),
+      },
+    },
+  ];
+  const files: Record<string, string> = {
+    "result.json": stableJson(result),
+    "epochs.csv": toCsv(result.epochs),
+    "groups.csv": toCsv(groupRows(result.summary)),
+    "index.html": htmlPage(`Simulation: ${result.scenario.name}`, result.scenario.description, sections),
+  };
+  for (const [name, svg] of Object.entries(svgs)) files[`${name}.svg`] = svg;
+  return writeFiles(dir, files);
+}

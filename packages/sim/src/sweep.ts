@@ -1,0 +1,143 @@
+import { heatmap, renderSvg } from "./output/charts.ts";
+import { stableJson, textTable, toCsv, writeFiles } from "./output/files.ts";
+import { htmlPage } from "./output/html.ts";
+import { runScenario } from "./run.ts";
+import { loadScenario } from "./scenario/load.ts";
+import { ScenarioError } from "./scenario/schema.ts";
+import { readPath } from "./summary.ts";
+
+/** Short names for the knobs researchers sweep most; any dotted scenario path works too. */
+export const SWEEP_ALIASES: Record<string, string> = {
+  committeeSize: "params.committeeSize",
+  failureQuorumBps: "params.failureQuorumBps",
+  samplingRate: "sampling.rate",
+  slashBps: "params.slashBps",
+  contestBond: "params.contestBond",
+  minAttestations: "params.minAttestations",
+  recheckCommitteeMultiplier: "params.recheckCommitteeMultiplier",
+};
+
+export interface SweepAxis {
+  name: string;
+  path: string;
+  values: number[];
+}
+
+/** Parses `name=v1,v2,v3` (or `name=from:to:step`) into an axis. */
+export function parseAxis(spec: string): SweepAxis {
+  const eq = spec.indexOf("=");
+  if (eq <= 0)
+    throw new ScenarioError(
+      "",
+      `sweep axis "${spec}" must look like committeeSize=4,8,16 or slashBps=500:2000:500`,
+    );
+  const name = spec.slice(0, eq);
+  const list = spec.slice(eq + 1);
+  let values: number[];
+  const range = /^(-?[\d.]+):(-?[\d.]+):([\d.]+)$/.exec(list);
+  if (range) {
+    const [from, to, step] = [Number(range[1]), Number(range[2]), Number(range[3])];
+    if (!(step > 0) || to < from)
+      throw new ScenarioError("", `sweep axis "${spec}": range must be from:to:step with step > 0`);
+    values = [];
+    for (let v = from; v <= to + step * 1e-9; v += step) values.push(Number(v.toPrecision(12)));
+  } else {
+    values = list.split(",").map((v) => Number(v));
+  }
+  if (values.length === 0 || values.some((v) => !Number.isFinite(v))) {
+    throw new ScenarioError("", `sweep axis "${spec}": values must be numbers`);
+  }
+  return { name, path: SWEEP_ALIASES[name] ?? name, values };
+}
+
+export interface SweepResult {
+  scenario: string;
+  x: SweepAxis;
+  y: SweepAxis | undefined;
+  metrics: string[];
+  rows: Record<string, number>[];
+}
+
+/**
+ * Runs the scenario once per cell of the x (× y) grid with the same seed in
+ * every cell (common random numbers), so differences between cells come from
+ * the parameters, not from the draw.
+ */
+export async function runSweep(opts: {
+  scenario: string;
+  x: SweepAxis;
+  y?: SweepAxis;
+  metrics: string[];
+  overrides?: Record<string, unknown>;
+  onProgress?: (done: number, total: number) => void;
+}): Promise<SweepResult> {
+  const ys = opts.y?.values ?? [Number.NaN];
+  const total = opts.x.values.length * ys.length;
+  const rows: Record<string, number>[] = [];
+  let done = 0;
+  let name = opts.scenario;
+  for (const yv of ys) {
+    for (const xv of opts.x.values) {
+      const overrides: Record<string, unknown> = { ...(opts.overrides ?? {}), [opts.x.path]: xv };
+      if (opts.y) overrides[opts.y.path] = yv;
+      const scenario = loadScenario(opts.scenario, overrides);
+      name = scenario.name;
+      const { result } = await runScenario(scenario);
+      const row: Record<string, number> = { [opts.x.name]: xv };
+      if (opts.y) row[opts.y.name] = yv;
+      for (const m of opts.metrics) row[m] = readPath(result.summary, m);
+      rows.push(row);
+      opts.onProgress?.(++done, total);
+    }
+  }
+  return { scenario: name, x: opts.x, y: opts.y, metrics: opts.metrics, rows };
+}
+
+export function sweepText(r: SweepResult): string {
+  const headers = [r.x.name, ...(r.y ? [r.y.name] : []), ...r.metrics];
+  return textTable(
+    headers,
+    r.rows.map((row) => headers.map((h) => row[h] as number)),
+  );
+}
+
+export async function writeSweepOutputs(r: SweepResult, dir: string): Promise<string[]> {
+  const files: Record<string, string> = { "sweep.json": stableJson(r), "sweep.csv": toCsv(r.rows) };
+  const sections = [];
+  for (const m of r.metrics) {
+    const safe = m.replace(/[^A-Za-z0-9_.-]/g, "_");
+    const spec = heatmap({
+      title: `${r.scenario}: ${m}`,
+      rows: r.rows.map((row) => ({
+        x: row[r.x.name] as number,
+        y: r.y ? (row[r.y.name] as number) : 0,
+        value: row[m] as number,
+      })),
+      x: "x",
+      y: "y",
+      value: "value",
+      valueTitle: m,
+    });
+    const labelled = {
+      ...spec,
+      encoding: {
+        x: { field: "x", type: "ordinal" as const, sort: null, title: r.x.name },
+        y: { field: "y", type: "ordinal" as const, sort: "descending" as const, title: r.y?.name ?? "" },
+      },
+    };
+    const svg = await renderSvg(labelled);
+    files[`heatmap-${safe}.svg`] = svg;
+    sections.push({ heading: m, svg });
+  }
+  const headers = [r.x.name, ...(r.y ? [r.y.name] : []), ...r.metrics];
+  sections.push({
+    heading: "Table",
+    table: { headers, rows: r.rows.map((row) => headers.map((h) => row[h] as number)) },
+  });
+  files["index.html"] = htmlPage(
+    `Sweep: ${r.scenario}`,
+    `x = ${r.x.path}${r.y ? `, y = ${r.y.path}` : ""}`,
+    sections,
+  );
+  return writeFiles(dir, files);
+}
