@@ -1,0 +1,109 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { network } from "hardhat";
+import { createWalletClient, custom, getAddress } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { deployToNode } from "../src/cli/deploy.ts";
+import { CONTRACT_DEFAULTS, DeployError, deployAll } from "../src/deploy.ts";
+import { DeploymentFileError, parseDeploymentFile, readDeploymentFile } from "../src/deploymentFile.ts";
+import { connectChain, isolateTests, type TestChain } from "./helpers/chain.ts";
+import { contractsFor } from "./helpers/fixture.ts";
+
+describe("deployAll", () => {
+  let chain: TestChain;
+  let dir: string;
+
+  beforeAll(async () => {
+    chain = await connectChain();
+    dir = await mkdtemp(path.join(tmpdir(), "checkernet-deploy-"));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  isolateTests(() => chain);
+
+  it("deploys every contract, wired to each other, with the protocol's defaults", async () => {
+    const deployment = await deployAll(chain.wallets[0]!, chain.publicClient, { epochSeconds: 10n });
+    const c = contractsFor(chain, deployment, chain.wallets[0]!);
+    expect(deployment.chainId).toBe(31337);
+    expect(deployment.deployer).toBe(getAddress(chain.wallets[0]!.account.address));
+    for (const address of Object.values(deployment.contracts)) {
+      expect(await chain.publicClient.getCode({ address })).not.toBe(undefined);
+    }
+    expect(await c.license.read.registry()).toBe(deployment.contracts.checkerRegistry);
+    expect(await c.token.read.minter()).toBe(deployment.contracts.rewards);
+    expect(await c.registry.read.domainSeparator()).toBe(await c.reports.read.domainSeparator());
+    for (const clock of [c.reports, c.registry, c.license, c.providers, c.slashing]) {
+      expect(await clock.read.genesisTime()).toBe(deployment.genesisTime);
+      expect(await clock.read.epochSeconds()).toBe(10n);
+    }
+    expect(await c.reports.read.reportCommitteeSize()).toBe(16n);
+    expect(await c.reports.read.reportQuorumBps()).toBe(6_667n);
+    expect(await c.slashing.read.recheckCommitteeSize()).toBe(32n);
+    expect(await c.providers.read.unbondingEpochs()).toBe(CONTRACT_DEFAULTS.unbondingEpochs);
+    expect(await c.token.read.balanceOf([deployment.deployer])).toBe(CONTRACT_DEFAULTS.initialSupply);
+    // Unbonding outlasts the window in which a reported failure can be opened.
+    expect(CONTRACT_DEFAULTS.unbondingEpochs).toBeGreaterThan(await c.slashing.read.contestWindowEpochs());
+  });
+
+  it("deploys a second set from the same account", async () => {
+    const first = await deployAll(chain.wallets[0]!, chain.publicClient);
+    const second = await deployAll(chain.wallets[0]!, chain.publicClient);
+    expect(second.contracts.epochReports).not.toBe(first.contracts.epochReports);
+  });
+
+  it("refuses a wallet without an account", async () => {
+    const connection = await network.connect();
+    const bare = createWalletClient({ transport: custom(connection.provider) });
+    await expect(deployAll(bare, chain.publicClient)).rejects.toBeInstanceOf(DeployError);
+  });
+
+  it("deploys to a node through a transport and writes the file the nodes read", async () => {
+    const connection = await network.connect();
+    const file = path.join(dir, "nested", "deployment.json");
+    const deployment = await deployToNode(custom(connection.provider), file, {
+      epochSeconds: 5n,
+      genesisDelaySeconds: 30n,
+    });
+    const read = await readDeploymentFile(file);
+    expect(read).toEqual(deployment);
+    expect(JSON.parse(await readFile(file, "utf8")).epochSeconds).toBe("5");
+    // Epoch 1 starts 30 s after the node's clock.
+    expect(deployment.genesisTime).toBeGreaterThan(0n);
+  });
+
+  it("names the field of a malformed deployment file", () => {
+    const good = {
+      chainId: 1,
+      deployer: "0x0000000000000000000000000000000000000001",
+      startBlock: "1",
+      genesisTime: "2",
+      epochSeconds: "3",
+      contracts: Object.fromEntries(
+        [
+          "epochReports",
+          "rewardToken",
+          "checkerRegistry",
+          "checkerLicense",
+          "providerRegistry",
+          "slashing",
+          "rewards",
+        ].map((k) => [k, "0x0000000000000000000000000000000000000002"]),
+      ),
+    };
+    expect(parseDeploymentFile(JSON.stringify(good)).epochSeconds).toBe(3n);
+    const bad = (patch: object, field: string) => {
+      expect(() => parseDeploymentFile(JSON.stringify({ ...good, ...patch }))).toThrow(DeploymentFileError);
+      try {
+        parseDeploymentFile(JSON.stringify({ ...good, ...patch }));
+      } catch (error) {
+        expect((error as DeploymentFileError).field).toBe(field);
+      }
+    };
+    bad({ chainId: "1" }, "chainId");
+    bad({ epochSeconds: 3 }, "epochSeconds");
+    bad({ contracts: { ...good.contracts, slashing: "0x12" } }, "contracts.slashing");
+    expect(() => parseDeploymentFile("{")).toThrow(/not JSON/);
+  });
+});
