@@ -1,0 +1,107 @@
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import { bytesToHex, getAddress } from "viem";
+import { beforeAll, describe, expect, it } from "vitest";
+import { connectChain, mined, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
+import {
+  deployFixture,
+  type Fixture,
+  setupCheckers,
+  TOKEN,
+} from "../../../../contracts/test/helpers/fixture.ts";
+import { ChainDirectory, gpuClassOf, peerIdFromBytes } from "../../../src/chain/chainDirectory.ts";
+import { createLogger } from "../../../src/logger.ts";
+
+let chain: TestChain;
+let fx: Fixture;
+const silent = createLogger({ level: "silent", pretty: false });
+
+beforeAll(async () => {
+  chain = await connectChain();
+  fx = await deployFixture(chain);
+});
+
+function directory(): ChainDirectory {
+  const c = fx.deployment.contracts;
+  return new ChainDirectory(
+    { publicClient: chain.publicClient, logger: silent },
+    {
+      addresses: {
+        checkerRegistry: c.checkerRegistry,
+        providerRegistry: c.providerRegistry,
+        epochReports: c.epochReports,
+      },
+    },
+  );
+}
+
+describe("ChainDirectory (contracts on Hardhat's in-process EDR)", () => {
+  it("reads operators with their BLS keys and license weights, providers and epoch seeds", async () => {
+    const checkers = await setupCheckers(fx, 2, 2);
+    const wallet = chain.wallets[10]!;
+    const address = getAddress(wallet.account.address);
+    const peerId = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
+    const own = fx.as(wallet);
+    await mined(
+      chain,
+      own.providers.write.register([bytesToHex(peerId.toMultihash().bytes), "cpu-reference", 16, "local"]),
+    );
+    const stake = await fx.c.providers.read.minStake();
+    await mined(chain, fx.c.token.write.transfer([address, stake + TOKEN]));
+    await mined(chain, own.token.write.approve([fx.deployment.contracts.providerRegistry, stake]));
+    await mined(chain, own.providers.write.stake([stake]));
+
+    const dir = directory();
+    await dir.refresh();
+    expect(dir.totalLicenses()).toBe(4);
+    for (const c of checkers) {
+      const rec = dir.getChecker(c.address);
+      expect(rec?.licenses).toBe(2);
+      expect(bytesToHex(rec!.publicKey)).toBe(bytesToHex(c.key.publicKey));
+    }
+    expect(dir.hasProvider(address)).toBe(true);
+    const p = dir.providers().find((x) => x.address === address)!;
+    expect(p.peerId).toBe(peerId.toString());
+    expect(p.classId).toBe(1);
+    expect(p.region).toBe(0);
+    expect(p.vramBytes).toBe(16 * 2 ** 20);
+    const epoch = await fx.c.reports.read.currentEpoch();
+    expect(dir.seed(epoch)).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(dir.status()).toMatchObject({ connected: true, lastError: null, checkers: 2, providers: 1 });
+  });
+
+  it("keeps its last snapshot and reports the error when the RPC goes away", async () => {
+    const dir = directory();
+    await dir.refresh();
+    const before = dir.totalLicenses();
+    const broken = new ChainDirectory(
+      {
+        publicClient: {
+          ...chain.publicClient,
+          readContract: () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:8545")),
+        } as never,
+        logger: silent,
+      },
+      {
+        addresses: {
+          checkerRegistry: fx.deployment.contracts.checkerRegistry,
+          providerRegistry: fx.deployment.contracts.providerRegistry,
+          epochReports: fx.deployment.contracts.epochReports,
+        },
+      },
+    );
+    await expect(broken.refresh()).rejects.toThrow(/ECONNREFUSED/);
+    expect(broken.status()).toMatchObject({
+      connected: false,
+      lastError: "connect ECONNREFUSED 127.0.0.1:8545",
+    });
+    expect(dir.totalLicenses()).toBe(before);
+  });
+
+  it("maps registry strings and peer ids, refusing what it cannot use", () => {
+    expect(gpuClassOf("cpu-reference")).toBe(1);
+    expect(gpuClassOf("H100-PCIe")).toBeDefined();
+    expect(gpuClassOf("Voodoo 2")).toBeUndefined();
+    expect(() => peerIdFromBytes(new Uint8Array([0x12, 0x20, 1, 2]))).toThrow(/multihash/);
+  });
+});
