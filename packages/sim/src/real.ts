@@ -81,7 +81,7 @@ export class RealSimulation extends Simulation {
   private vramBlocks = new Map<string, Uint8Array>();
 
   static async create(scenario: Scenario): Promise<RealSimulation> {
-    const sim = new RealSimulation(scenario);
+    const sim = new this(scenario);
     sim.bls = await loadBlsBackend("auto");
     const rng = Prng.derive(scenario.seed, "keys");
     for (let c = 0; c < sim.world.checkers.count; c++) {
@@ -269,6 +269,11 @@ export class RealSimulation extends Simulation {
     return out.result;
   }
 
+  /** The key checker c signs attestations with (a test swaps it to forge signatures). */
+  protected attestationKey(c: number): Uint8Array {
+    return this.secretKeys[c] as Uint8Array;
+  }
+
   /**
    * Signs every attestation with its checker's key, then validates as the
    * aggregator does: one batch verification of all signatures, each VRF
@@ -294,11 +299,11 @@ export class RealSimulation extends Simulation {
             latencyP95Us: Math.max(p50, batch.attP95[i] as number),
             throughput: 0n,
             transcriptHash: keccak256(
-              new Uint8Array([...Prng.derive(this.scenario.seed, "transcript", batch.epoch, i).bytes(32)]),
+              Prng.derive(this.scenario.seed, "transcript", batch.epoch, i).bytes(32),
             ),
           };
           const signature = this.bls.sign(
-            this.secretKeys[c] as Uint8Array,
+            this.attestationKey(c),
             attestationSigningRoot(attestation, SIM_DOMAIN),
           );
           atts.push({ i, attestation, signature });
