@@ -41,6 +41,9 @@ export interface CheckerConfig {
   epochSeconds: number;
   /** The operator's registry address (Attestation.checker); the zero address runs no checking duty. */
   operatorAddress: `0x${string}`;
+  /** CheckerRegistry and ProviderRegistry addresses; zero addresses run without a chain (static directories). */
+  checkerRegistry: `0x${string}`;
+  providerRegistry: `0x${string}`;
   /** Region code where this node runs (regions.ts; 0 = "local" for devnets): the origin of the latency bound. */
   region: number;
 }
@@ -198,6 +201,18 @@ export const CONFIG_SCHEMA: { [K in keyof CheckerConfig]: FieldSpec<K> } = {
     parse: address,
     default: () => "0x0000000000000000000000000000000000000000",
     help: "operator registry address (attestation signer identity)",
+  },
+  checkerRegistry: {
+    env: "CHECKER_CHECKER_REGISTRY",
+    parse: address,
+    default: () => "0x0000000000000000000000000000000000000000",
+    help: "CheckerRegistry contract address",
+  },
+  providerRegistry: {
+    env: "CHECKER_PROVIDER_REGISTRY",
+    parse: address,
+    default: () => "0x0000000000000000000000000000000000000000",
+    help: "ProviderRegistry contract address",
   },
   region: {
     env: "CHECKER_REGION",

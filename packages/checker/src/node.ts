@@ -1,12 +1,14 @@
+import { epochReportsAbi } from "@checkernet/contracts/generated/index";
 import { type BlsBackend, loadBlsBackend } from "@checkernet/protocol/bls/index";
 import { DEFAULT_PARAMS, type ProtocolParams } from "@checkernet/protocol/params";
 import type { NetworkDomain } from "@checkernet/protocol/types";
 import type { PrivateKey } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
-import { bytesToHex } from "viem";
+import { bytesToHex, createPublicClient, http, type PublicClient } from "viem";
 import { type NodeStatus, StatusApi } from "./api/server.ts";
 import { BlsBatchVerifier } from "./chain/bls/batchVerifier.ts";
+import { ChainDirectory } from "./chain/chainDirectory.ts";
 import { EpochClock } from "./chain/clock.ts";
 import type { KeyDirectory } from "./chain/keyDirectory.ts";
 import { StaticKeyDirectory } from "./chain/keyDirectory.ts";
@@ -40,6 +42,11 @@ export interface CheckerNodeOptions {
   /** Protocol parameters (the chain's; defaults otherwise). */
   params?: ProtocolParams;
   peerKey?: PrivateKey;
+  /**
+   * A viem public client for the chain; built from config.rpcUrl when the
+   * registry addresses are configured and none is given (tests pass Hardhat's).
+   */
+  publicClient?: PublicClient;
   /** Allows loopback/LAN addresses in the DHT (devnets and tests). */
   allowPrivateAddresses?: boolean;
   heartbeatIntervalMs?: number;
@@ -61,6 +68,8 @@ export class CheckerNode {
   readonly api: StatusApi | undefined;
   readonly clock: EpochClock;
   readonly domain: NetworkDomain;
+  /** The chain client; present when the contract addresses are configured. */
+  readonly chain: ChainDirectory | undefined;
   /** The epoch checking duty; present when an operator key and address are configured. */
   readonly duty: CheckingDuty | undefined;
   private readonly verifier: BlsBatchVerifier;
@@ -76,6 +85,8 @@ export class CheckerNode {
     db: CheckerDb;
     verifier: BlsBatchVerifier;
     bls: BlsBackend;
+    chain: ChainDirectory | undefined;
+    genesis: { genesisMs: number; epochSeconds: number } | undefined;
     operatorPublicKey: string | null;
   }) {
     const { options } = fields;
@@ -86,13 +97,17 @@ export class CheckerNode {
     this.db = fields.db;
     this.verifier = fields.verifier;
     this.operatorPublicKey = fields.operatorPublicKey;
+    this.chain = fields.chain;
     this.domain = { chainId: this.config.chainId, verifyingContract: this.config.verifyingContract };
-    this.clock = new EpochClock({ genesisMs: this.config.genesisMs, epochSeconds: this.config.epochSeconds });
+    this.clock = new EpochClock({
+      genesisMs: fields.genesis?.genesisMs ?? this.config.genesisMs,
+      epochSeconds: fields.genesis?.epochSeconds ?? this.config.epochSeconds,
+    });
     this.seen = new SeenAttestations();
     // One directory and one seed source shared by gossip validation and the duty.
     const params = options.params ?? DEFAULT_PARAMS;
-    const keys = options.keys ?? new StaticKeyDirectory();
-    const epochs = options.epochs ?? new StaticEpochSeeds();
+    const keys = options.keys ?? this.chain ?? new StaticKeyDirectory();
+    const epochs = options.epochs ?? this.chain ?? new StaticEpochSeeds();
     this.gossip = new AttestationGossip(
       {
         host: this.host,
@@ -125,7 +140,7 @@ export class CheckerNode {
               clock: this.clock,
               epochs,
               keys,
-              providers: options.providers ?? new StaticProviderDirectory(),
+              providers: options.providers ?? this.chain ?? new StaticProviderDirectory(),
               client: new ChallengeClient(
                 {
                   host: this.host,
@@ -197,6 +212,37 @@ export class CheckerNode {
       });
       const operatorPublicKey =
         options.operatorSecretKey === undefined ? null : bytesToHex(bls.publicKey(options.operatorSecretKey));
+      const zero = /^0x0{40}$/;
+      let chain: ChainDirectory | undefined;
+      let genesis: { genesisMs: number; epochSeconds: number } | undefined;
+      if (!zero.test(config.checkerRegistry) && !zero.test(config.providerRegistry)) {
+        const publicClient =
+          options.publicClient ?? (createPublicClient({ transport: http(config.rpcUrl) }) as PublicClient);
+        chain = new ChainDirectory(
+          { publicClient, logger: options.logger.child({ service: "chain" }) },
+          {
+            addresses: {
+              checkerRegistry: config.checkerRegistry,
+              providerRegistry: config.providerRegistry,
+              epochReports: config.verifyingContract,
+            },
+          },
+        );
+        // The contracts' clock wins over the config; an unreachable RPC at start keeps the config's.
+        try {
+          const reports = { address: config.verifyingContract, abi: epochReportsAbi } as const;
+          const [g, len] = await Promise.all([
+            publicClient.readContract({ ...reports, functionName: "genesisTime" }),
+            publicClient.readContract({ ...reports, functionName: "epochSeconds" }),
+          ]);
+          genesis = { genesisMs: Number(g) * 1000, epochSeconds: Number(len) };
+        } catch (e) {
+          options.logger.warn(
+            { err: (e as Error).message },
+            "cannot read the epoch clock from the chain; using the config's",
+          );
+        }
+      }
       return new CheckerNode({
         options,
         metrics,
@@ -204,6 +250,8 @@ export class CheckerNode {
         db,
         verifier: new BlsBatchVerifier({ backend: bls, metrics }),
         bls,
+        chain,
+        genesis,
         operatorPublicKey,
       });
     } catch (e) {
@@ -215,6 +263,11 @@ export class CheckerNode {
   async start(): Promise<void> {
     if (this.started) return;
     await this.host.start();
+    if (this.chain !== undefined) {
+      // The first snapshot before any validation; failures are retried by the loop and shown in status.
+      await this.chain.refresh().catch(() => undefined);
+      this.chain.start();
+    }
     const updatePeers = () => this.metrics.peers.set(this.host.getPeers().length);
     this.host.addEventListener("connection:open", updatePeers);
     this.host.addEventListener("connection:close", updatePeers);
@@ -248,6 +301,7 @@ export class CheckerNode {
     this.started = false;
     await this.api?.stop();
     await this.duty?.stop();
+    this.chain?.stop();
     this.gossip.stop();
     this.verifier.stop();
     await this.host.stop();
@@ -286,7 +340,11 @@ export class CheckerNode {
         })),
       },
       pendingReports: 0,
-      chain: { rpcUrl: this.config.rpcUrl, connected: null, lastError: null },
+      chain: {
+        rpcUrl: this.config.rpcUrl,
+        connected: this.chain?.status().connected ?? null,
+        lastError: this.chain?.status().lastError ?? null,
+      },
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
     };
   }

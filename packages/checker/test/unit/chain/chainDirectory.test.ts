@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { bytesToHex, getAddress } from "viem";
@@ -10,7 +13,9 @@ import {
   TOKEN,
 } from "../../../../contracts/test/helpers/fixture.ts";
 import { ChainDirectory, gpuClassOf, peerIdFromBytes } from "../../../src/chain/chainDirectory.ts";
+import { loadConfig } from "../../../src/config.ts";
 import { createLogger } from "../../../src/logger.ts";
+import { CheckerNode } from "../../../src/node.ts";
 
 let chain: TestChain;
 let fx: Fixture;
@@ -103,5 +108,36 @@ describe("ChainDirectory (contracts on Hardhat's in-process EDR)", () => {
     expect(gpuClassOf("H100-PCIe")).toBeDefined();
     expect(gpuClassOf("Voodoo 2")).toBeUndefined();
     expect(() => peerIdFromBytes(new Uint8Array([0x12, 0x20, 1, 2]))).toThrow(/multihash/);
+  });
+
+  it("CheckerNode uses it for the epoch clock, gossip validation and the duty, and reports it in /status", async () => {
+    const c = fx.deployment.contracts;
+    const config = loadConfig({
+      env: {},
+      flags: {
+        dataDir: mkdtempSync(join(tmpdir(), "checker-chain-node-")),
+        listen: ["/ip4/127.0.0.1/tcp/0"],
+        apiPort: 0,
+        dht: false,
+        nat: false,
+        chainId: String(fx.deployment.chainId),
+        verifyingContract: c.epochReports,
+        checkerRegistry: c.checkerRegistry,
+        providerRegistry: c.providerRegistry,
+      },
+    });
+    const node = await CheckerNode.create({ config, logger: silent, publicClient: chain.publicClient });
+    await node.start();
+    try {
+      expect(node.chain).toBeDefined();
+      expect(node.clock.epochSeconds).toBe(Number(fx.deployment.epochSeconds));
+      expect(node.clock.genesisMs).toBe(Number(fx.deployment.genesisTime) * 1000);
+      const status = await node.status();
+      expect(status.chain.connected).toBe(true);
+      expect(status.chain.lastError).toBeNull();
+      expect(node.chain!.totalLicenses()).toBeGreaterThan(0);
+    } finally {
+      await node.stop();
+    }
   });
 });
