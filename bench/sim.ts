@@ -1,0 +1,86 @@
+/**
+ * Simulator throughput: 10,000 checkers × 10,000 providers × 100 epochs in
+ * the modelled mode, with a mix of adversaries so every code path runs.
+ * Prints checker-provider-epochs per second (the size of the question a run
+ * answers, per second) and writes bench/results/sim.json.
+ *
+ *   npm run bench:sim                       # the full run
+ *   npm run bench:sim -- --epochs 10        # quicker
+ *   npm run bench:sim -- --workers 1        # verdicts on a worker thread
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { runScenario } from "../packages/sim/src/run.ts";
+import { scenarioFromObject } from "../packages/sim/src/scenario/load.ts";
+
+const { values } = parseArgs({
+  options: {
+    checkers: { type: "string", default: "10000" },
+    providers: { type: "string", default: "10000" },
+    epochs: { type: "string", default: "100" },
+    workers: { type: "string", default: "0" },
+  },
+});
+const checkers = Number(values.checkers);
+const providers = Number(values.providers);
+const epochs = Number(values.epochs);
+const workers = Number(values.workers);
+
+const scenario = scenarioFromObject({
+  name: "bench",
+  description: "throughput benchmark: honest majority with lazy checkers, a lying minority, cheaters and flaky providers",
+  seed: "bench",
+  epochs,
+  checkers: { count: checkers, licenses: { min: 1, max: 3 } },
+  providers: { count: providers, stakeTokens: 10_000 },
+  checkerGroups: [
+    { name: "lazy", fraction: 0.05, strategy: { lazy: "pass" } },
+    { name: "liars", fraction: 0.05, strategy: { lie: { say: "fail", targets: ["honest"] } } },
+  ],
+  providerGroups: [
+    { name: "cheater", fraction: 0.05, strategy: { cheatRate: 0.5 } },
+    { name: "flaky", fraction: 0.05, strategy: { uptime: 0.9 } },
+  ],
+});
+
+const t0 = performance.now();
+let last = t0;
+const { result } = await runScenario(scenario, {
+  workers,
+  onProgress: (done, total) => {
+    const now = performance.now();
+    if (now - last > 10_000 || done === total) {
+      process.stderr.write(`  epoch ${done}/${total}, ${((now - t0) / 1000).toFixed(1)} s\n`);
+      last = now;
+    }
+  },
+});
+const seconds = (performance.now() - t0) / 1000;
+const cpe = checkers * providers * epochs;
+const t = result.summary.totals;
+const out = {
+  benchmark: "sim",
+  checkers,
+  providers,
+  epochs,
+  workers,
+  seconds: Number(seconds.toFixed(2)),
+  checkerProviderEpochsPerSecond: Math.round(cpe / seconds),
+  providerEpochsPerSecond: Math.round((providers * epochs) / seconds),
+  attestationsPerSecond: Math.round((t.attestations as number) / seconds),
+  attestations: t.attestations,
+  detectionRate: t.detectionRate,
+  falseSlashesExecuted: t.falseSlashesExecuted,
+  node: process.version,
+  cpu: cpus()[0]?.model ?? "unknown",
+  cores: availableParallelism(),
+  date: new Date().toISOString(),
+};
+console.log(
+  `sim: ${checkers} checkers × ${providers} providers × ${epochs} epochs in ${seconds.toFixed(1)} s = ${out.checkerProviderEpochsPerSecond.toExponential(3)} checker-provider-epochs/s (${out.providerEpochsPerSecond} provider-epochs/s, ${out.attestationsPerSecond} attestations/s, ${workers} verdict workers)`,
+);
+const dir = join(import.meta.dirname, "results");
+mkdirSync(dir, { recursive: true });
+writeFileSync(join(dir, "sim.json"), `${JSON.stringify(out, null, 2)}\n`);
