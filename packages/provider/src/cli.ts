@@ -17,6 +17,8 @@ import {
   withdrawUnbonded,
 } from "./chain/actions.ts";
 import { connectProviderChain, type ProviderChain, readDeployment } from "./chain/client.ts";
+import { contestSlash, followContest } from "./chain/contest.ts";
+import { readLeafFile } from "./chain/leafFile.ts";
 import { FAULT_MODE_SYNTAX, parseFaultMode } from "./faults/mode.ts";
 import { initProviderKeys, loadProviderKeys } from "./keys.ts";
 import { runProvider } from "./serve/run.ts";
@@ -218,6 +220,35 @@ export function buildCli(): Command {
       });
     },
   );
+
+  chainCommand(
+    "contest",
+    "post the bond and the disputed result leaf with its proof, then follow the re-check",
+  )
+    .argument("<epoch>", "the epoch whose report failed this provider", int("<epoch>"))
+    .requiredOption(
+      "--leaf-file <file>",
+      "JSON {leaf, proof}: this provider's result leaf of that report and its Merkle proof",
+    )
+    .option("--no-follow", "return once the contest is posted")
+    .option("--poll-seconds <s>", "how often to look for the outcome", int("--poll-seconds"), 5)
+    .action(
+      async (epoch: number, o: ChainFlags & { leafFile: string; follow: boolean; pollSeconds: number }) => {
+        const { leaf, proof } = await readLeafFile(o.leafFile);
+        const { chain } = await connect(o);
+        const receipt = await contestSlash(chain, { epoch: BigInt(epoch), leaf, proof });
+        print({
+          contested: receipt.slashId.toString(),
+          bond: formatUnits(receipt.bond, 18),
+          tx: receipt.contest,
+          recheckEpoch: receipt.recheckEpoch.toString(),
+          resolveDeadline: receipt.resolveDeadline.toString(),
+        });
+        if (!o.follow) return;
+        const outcome = await followContest(chain, receipt.slashId, { pollMs: o.pollSeconds * 1000 });
+        print(JSON.parse(JSON.stringify(outcome, (_k, v) => (typeof v === "bigint" ? v.toString() : v))));
+      },
+    );
 
   return program;
 }

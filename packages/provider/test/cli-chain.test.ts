@@ -40,6 +40,7 @@ describe("provider CLI chain commands over JSON-RPC", () => {
   let rpc: Server;
   let rpcUrl: string;
   let deploymentFile: string;
+  let address: `0x${string}`;
 
   beforeAll(async () => {
     const connection = await network.connect();
@@ -84,7 +85,7 @@ describe("provider CLI chain commands over JSON-RPC", () => {
     );
 
     const init = await provider(["init", "-d", join(dir, "p")]);
-    const { address } = JSON.parse(init.stdout) as { address: `0x${string}` };
+    ({ address } = JSON.parse(init.stdout) as { address: `0x${string}` });
     const testClient = await connection.viem.getTestClient();
     await testClient.setBalance({ address, value: 10n ** 20n });
     const hash = await deployer.writeContract({
@@ -126,7 +127,7 @@ describe("provider CLI chain commands over JSON-RPC", () => {
     });
   });
 
-  it("prints one clear error line: reverted, RPC down, no deployment", async () => {
+  it("prints one clear error line: reverted, contest without a report, RPC down, no deployment", async () => {
     const again = await provider(["register", ...common(), "--gpu-class", "l4", "--region", "us-east"]);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(
@@ -143,6 +144,27 @@ describe("provider CLI chain commands over JSON-RPC", () => {
     ]);
     expect(down.code).toBe(1);
     expect(down.stderr).toContain("CHAIN_ERROR_RPC_DOWN");
+    // A well-formed FAIL leaf for an epoch without any report: the contract's own reason comes back.
+    const leafFile = join(dir, "leaf.json");
+    await writeFile(
+      leafFile,
+      JSON.stringify({
+        leaf: {
+          provider: address,
+          verdict: 1,
+          scoreBps: 0,
+          medianLatencyUs: 250000,
+          attestations: 3,
+          failures: 3,
+          slashAmount: "100000000000000000000",
+          accusers: [],
+        },
+        proof: [],
+      }),
+    );
+    const noReport = await provider(["contest", "1", "--leaf-file", leafFile, "--no-follow", ...common()]);
+    expect(noReport.code).toBe(1);
+    expect(noReport.stderr).toMatch(/^error: contest reverted: SlashingUnknownEpoch\(1\)/);
     const none = await provider(["status", "-d", join(dir, "p"), "--rpc", rpcUrl]);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain("--deployment");

@@ -10,6 +10,12 @@ export const ChainErrorCode = {
   NO_GAS: "CHAIN_ERROR_NO_GAS",
   /** The deployment file is missing or malformed. */
   BAD_DEPLOYMENT: "CHAIN_ERROR_BAD_DEPLOYMENT",
+  /** Nothing to contest: no FAIL leaf for this provider, or its slash is no longer pending. */
+  NO_PENDING_SLASH: "CHAIN_ERROR_NO_PENDING_SLASH",
+  /** The contest window of the epoch has closed. */
+  WINDOW_CLOSED: "CHAIN_ERROR_WINDOW_CLOSED",
+  /** The provider holds fewer reward tokens than the contest bond. */
+  INSUFFICIENT_BOND: "CHAIN_ERROR_INSUFFICIENT_BOND",
   /** An argument that no transaction could accept (unknown class or region, bad amount). */
   BAD_ARGUMENT: "CHAIN_ERROR_BAD_ARGUMENT",
 } as const;
@@ -18,6 +24,14 @@ export type ChainErrorCode = (typeof ChainErrorCode)[keyof typeof ChainErrorCode
 export class ChainError extends ProtocolError<ChainErrorCode> {
   override name = "ChainError";
 }
+
+/** Contract errors that have a code of their own, so callers need not parse revert names. */
+const REVERT_CODES: Record<string, ChainErrorCode> = {
+  SlashingContestWindowClosed: ChainErrorCode.WINDOW_CLOSED,
+  SlashingInvalidStatus: ChainErrorCode.NO_PENDING_SLASH,
+  SlashingNotSlashable: ChainErrorCode.NO_PENDING_SLASH,
+  ERC20InsufficientBalance: ChainErrorCode.INSUFFICIENT_BOND,
+};
 
 /**
  * Turns what viem throws into one ChainError whose message names the cause:
@@ -30,10 +44,14 @@ export function toChainError(err: unknown, action: string): ChainError {
     if (reverted instanceof ContractFunctionRevertedError) {
       const name = reverted.data?.errorName ?? "unknown";
       const args = (reverted.data?.args ?? []).map((a) => String(a)).join(", ");
-      return new ChainError(ChainErrorCode.REVERTED, `${action} reverted: ${name}(${args})`, {
-        revert: name,
-        args,
-      });
+      return new ChainError(
+        REVERT_CODES[name] ?? ChainErrorCode.REVERTED,
+        `${action} reverted: ${name}(${args})`,
+        {
+          revert: name,
+          args,
+        },
+      );
     }
     if (
       err.walk((e) => e instanceof HttpRequestError) !== null ||
