@@ -21,7 +21,17 @@ export {
   type ProviderContracts,
   readDeployment,
 } from "./chain/client.ts";
+export {
+  type ContestOutcome,
+  type ContestParameters,
+  type ContestReceipt,
+  contestOutcome,
+  contestSlash,
+  followContest,
+  SlashStatus,
+} from "./chain/contest.ts";
 export { ChainError, ChainErrorCode } from "./chain/errors.ts";
+export { readLeafFile } from "./chain/leafFile.ts";
 export {
   applyFault,
   type FaultOptions,
