@@ -47,13 +47,17 @@ contract CheckerLicense is ERC721, Ownable, EpochClock, ICheckerLicense {
     }
 
     /// @inheritdoc ICheckerLicense
-    function mint(address to) external onlyOwner returns (uint256 tokenId) {
+    function mint(address to) external returns (uint256 tokenId) {
+        // Checked inline rather than with the onlyOwner modifier: EDR reports reverts raised inside
+        // modifiers in a form viem cannot decode, and wallets should see OwnableUnauthorizedAccount.
+        _checkOwner();
         tokenId = ++_totalSupply;
         _mint(to, tokenId);
     }
 
     /// @inheritdoc ICheckerLicense
-    function mintBatch(address to, uint256 count) external onlyOwner returns (uint256 firstTokenId) {
+    function mintBatch(address to, uint256 count) external returns (uint256 firstTokenId) {
+        _checkOwner();
         firstTokenId = _totalSupply + 1;
         for (uint256 i = 0; i < count; ++i) {
             _mint(to, firstTokenId + i);

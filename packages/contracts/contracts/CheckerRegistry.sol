@@ -51,11 +51,6 @@ contract CheckerRegistry is EpochClock, ICheckerRegistry {
     mapping(uint256 licenseId => uint256 indexPlusOne) private _seatIndex;
     mapping(uint256 licenseId => address operator) private _licenseOperators;
 
-    modifier onlyFrom(address caller) {
-        if (msg.sender != caller) revert CheckerRegistryUnauthorized(msg.sender);
-        _;
-    }
-
     /**
      * @param reports_ the epoch reports contract: the verifying contract of the network domain.
      * @param exitDelayEpochs_ epochs between `requestExit` and `completeExit`.
@@ -130,7 +125,8 @@ contract CheckerRegistry is EpochClock, ICheckerRegistry {
     }
 
     /// @inheritdoc ICheckerRegistry
-    function onLicenseDelegated(uint256 licenseId, address operator) external onlyFrom(_license) {
+    function onLicenseDelegated(uint256 licenseId, address operator) external {
+        if (msg.sender != _license) revert CheckerRegistryUnauthorized(msg.sender);
         if (!canReceiveDelegation(operator)) revert CheckerRegistryOperatorUnavailable(operator);
         Operator storage record = _operators[operator];
         record.weight += 1;
@@ -141,7 +137,8 @@ contract CheckerRegistry is EpochClock, ICheckerRegistry {
     }
 
     /// @inheritdoc ICheckerRegistry
-    function onLicenseUndelegated(uint256 licenseId, address operator) external onlyFrom(_license) {
+    function onLicenseUndelegated(uint256 licenseId, address operator) external {
+        if (msg.sender != _license) revert CheckerRegistryUnauthorized(msg.sender);
         uint256 indexPlusOne = _seatIndex[licenseId];
         // The license contract only reports licenses it activated here.
         uint256 last = _seats.length - 1;
@@ -158,7 +155,8 @@ contract CheckerRegistry is EpochClock, ICheckerRegistry {
     }
 
     /// @inheritdoc ICheckerRegistry
-    function jail(address[] calldata operators, uint64 fromEpoch, uint64 untilEpoch) external onlyFrom(_slashing) {
+    function jail(address[] calldata operators, uint64 fromEpoch, uint64 untilEpoch) external {
+        if (msg.sender != _slashing) revert CheckerRegistryUnauthorized(msg.sender);
         for (uint256 i = 0; i < operators.length; ++i) {
             Jail storage record = _jails[operators[i]];
             // Intervals merge: a second offence extends the jail instead of replacing it.
