@@ -86,6 +86,7 @@ export class CommitteeSampler {
   private readonly seatTable = new SeatTable();
   private readonly picked: number[] = [];
   private readonly mark: Uint32Array;
+  private readonly licenseMark: Uint32Array;
   private stamp = 0;
 
   constructor(licensesPerChecker: Int32Array) {
@@ -100,6 +101,7 @@ export class CommitteeSampler {
       at += n;
     });
     this.mark = new Uint32Array(licensesPerChecker.length);
+    this.licenseMark = new Uint32Array(total);
   }
 
   /** Owner of license index i (the report committee's seats are license indices). */
@@ -122,17 +124,18 @@ export class CommitteeSampler {
     this.stamp = (this.stamp + 1) >>> 0;
     if (this.stamp === 0) {
       this.mark.fill(0);
+      this.licenseMark.fill(0);
       this.stamp = 1;
     }
     const picked = this.picked;
     picked.length = 0;
     // S distinct licenses by rejection: S is tiny next to L.
     let drawn = 0;
-    const used = new Set<number>();
+    const licStamp = this.licenseMark;
     while (drawn < s) {
       const lic = rng.int(total);
-      if (used.has(lic)) continue;
-      used.add(lic);
+      if (licStamp[lic] === this.stamp) continue;
+      licStamp[lic] = this.stamp;
       drawn++;
       const owner = this.owner[lic] as number;
       if (this.mark[owner] !== this.stamp) {

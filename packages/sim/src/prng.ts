@@ -26,6 +26,26 @@ function hash32(text: string, salt: number): number {
 
 const TWO_POW_32 = 4294967296;
 
+/**
+ * (1 - p)^n for the binomial draws, memoized for the few (n, p) pairs a run
+ * uses over and over (committee draws, lost pings): an exp and a log1p per
+ * draw were a tenth of a large run.
+ */
+const pmf0Cache = new Map<number, Map<number, number>>();
+function binomialPmf0(n: number, p: number): number {
+  let byP = pmf0Cache.get(n);
+  if (!byP) {
+    byP = new Map();
+    pmf0Cache.set(n, byP);
+  }
+  let v = byP.get(p);
+  if (v === undefined) {
+    v = Math.exp(n * Math.log1p(-p));
+    if (byP.size < 64) byP.set(p, v);
+  }
+  return v;
+}
+
 export class Prng {
   private a: number;
   private b: number;
@@ -123,8 +143,7 @@ export class Prng {
   binomial(n: number, p: number): number {
     if (n <= 0 || p <= 0) return 0;
     if (p >= 1) return n;
-    const logQ = Math.log1p(-p);
-    const pmf0 = Math.exp(n * logQ);
+    const pmf0 = binomialPmf0(n, p);
     if (pmf0 < 1e-300) {
       const mean = n * p;
       const sd = Math.sqrt(mean * (1 - p));

@@ -1,0 +1,11 @@
+export { CommitteeSampler, SeatTable } from "./committee.ts";
+export { type EpochBatch, type EpochRow, Simulation } from "./engine.ts";
+export { type EquilibriumResult, runEquilibrium } from "./equilibrium.ts";
+export { Prng } from "./prng.ts";
+export { RealSimulation } from "./real.ts";
+export { type RunResult, resultOf, summaryText, writeRunOutputs } from "./report.ts";
+export { createSimulation, runScenario } from "./run.ts";
+export { loadScenario, scenarioFromObject } from "./scenario/load.ts";
+export { type Scenario, ScenarioError } from "./scenario/schema.ts";
+export { readPath, type Summary, summarize } from "./summary.ts";
+export { parseAxis, runSweep, type SweepResult, writeSweepOutputs } from "./sweep.ts";
