@@ -202,9 +202,9 @@ export class CheckerNode {
         dht: config.dht,
         nat: config.nat,
         relayServer: config.relayServer,
-        ...(options.allowPrivateAddresses === undefined
-          ? {}
-          : { allowPrivateAddresses: options.allowPrivateAddresses }),
+        ...(options.allowPrivateAddresses === true
+          ? { allowPrivateAddresses: true, allow: ["/ip4/127.0.0.0/ipcidr/8"] }
+          : {}),
         ...(options.heartbeatIntervalMs === undefined
           ? {}
           : { heartbeatIntervalMs: options.heartbeatIntervalMs }),

@@ -66,6 +66,12 @@ export interface HostOptions {
   relayServer?: boolean;
   /** Allows private (loopback, LAN) addresses in the DHT: needed for devnets and tests. */
   allowPrivateAddresses?: boolean;
+  /**
+   * Networks exempt from the inbound connection rate limit (libp2p: 5 per
+   * second per host) and the connection cap, e.g. "/ip4/127.0.0.0/ipcidr/8"
+   * for a loopback devnet where every peer shares one IP.
+   */
+  allow?: string[];
   heartbeatIntervalMs?: number;
   gossip?: Partial<GossipsubOpts>;
   /** Starts the node at once (default true). */
@@ -141,7 +147,7 @@ export async function createHost(options: HostOptions): Promise<CheckerHost> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
-    connectionManager: { maxConnections: HOST_LIMITS.maxConnections },
+    connectionManager: { maxConnections: HOST_LIMITS.maxConnections, allow: options.allow ?? [] },
     services,
     start: options.start ?? true,
   });
