@@ -32,6 +32,13 @@ contract Slashing is EpochClock, ISlashing {
     /// @dev Accusers are the failing members of one provider's committee (default size 8); 64 bounds the contest's gas.
     uint256 public constant MAX_ACCUSERS = 64;
 
+    /**
+     * @dev The re-check committee is drawn from the seed of the contest epoch + 2. That seed comes from a
+     * report landing in the epoch after the contest, so the provider cannot know its re-check committee
+     * when it chooses to contest (the seed of the next epoch may already be public by then).
+     */
+    uint64 public constant RECHECK_DELAY_EPOCHS = 2;
+
     IEpochReports private immutable _reports;
     IProviderRegistry private immutable _providers;
     ICheckerRegistry private immutable _registry;
@@ -69,8 +76,10 @@ contract Slashing is EpochClock, ISlashing {
         EpochClock(genesisTime_, epochSeconds_)
     {
         if (config.contestWindowEpochs == 0) revert SlashingInvalidParameter("contestWindowEpochs");
-        // The re-check runs in the epoch after the contest, so its report needs at least that epoch.
-        if (config.recheckDeadlineEpochs == 0) revert SlashingInvalidParameter("recheckDeadlineEpochs");
+        // The re-check runs RECHECK_DELAY_EPOCHS after the contest; its report needs that epoch at least.
+        if (config.recheckDeadlineEpochs < RECHECK_DELAY_EPOCHS) {
+            revert SlashingInvalidParameter("recheckDeadlineEpochs");
+        }
         if (config.recheckCommitteeSize == 0 || config.recheckCommitteeSize > 256) {
             revert SlashingInvalidParameter("recheckCommitteeSize");
         }
@@ -104,7 +113,7 @@ contract Slashing is EpochClock, ISlashing {
         SlashRecord storage slash = _requireStatus(slashId, SlashStatus.Pending);
         if (leaf.accusers.length > MAX_ACCUSERS) revert SlashingTooManyAccusers(leaf.accusers.length, MAX_ACCUSERS);
 
-        uint64 recheckEpoch = nowEpoch + 1;
+        uint64 recheckEpoch = nowEpoch + RECHECK_DELAY_EPOCHS;
         uint64 resolveDeadline = nowEpoch + _recheckDeadlineEpochs;
         slash.status = SlashStatus.Contested;
         slash.bond = _contestBond;

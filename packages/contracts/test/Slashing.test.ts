@@ -218,7 +218,7 @@ describe("Slashing", () => {
       expect(record).toMatchObject({
         status: Status.Contested,
         bond: BOND,
-        recheckEpoch: 2n,
+        recheckEpoch: 3n,
         resolveDeadline: 5n,
       });
       expect(await fx.c.token.read.balanceOf([provider.address])).toBe(before - BOND);
@@ -227,7 +227,7 @@ describe("Slashing", () => {
         slashId: id,
         provider: provider.address,
         accusedEpoch: 1n,
-        recheckEpoch: 2n,
+        recheckEpoch: 3n,
         resolveDeadline: 5n,
         committeeSize: 32n,
       });
@@ -237,7 +237,7 @@ describe("Slashing", () => {
 
     it("draws the re-check committee with the documented formula", async () => {
       const { id } = await contested();
-      const seed = await fx.c.reports.read.seedOf([2n]);
+      const seed = await fx.c.reports.read.seedOf([3n]);
       const count = Number(await fx.c.registry.read.activeLicenseCount());
       const expected = [];
       for (let j = 0; j < 32; j++)
@@ -288,7 +288,7 @@ describe("Slashing", () => {
   describe("re-check resolution", () => {
     it("upholds on a FAIL re-check: slash executed and bond burned", async () => {
       const { id } = await contested();
-      await goToEpoch(fx, 2n);
+      await goToEpoch(fx, 3n);
       const { header, bitfield, signature } = await recheck(id, 1);
       expect(await fx.c.slashing.read.recheckSigningRoot([header])).toBe(
         bytesToHex(recheckSigningRoot(header, await fx.c.reports.read.domainSeparator())),
@@ -351,7 +351,7 @@ describe("Slashing", () => {
 
     it("cancels without penalty on an INCONCLUSIVE re-check", async () => {
       const { id } = await contested();
-      await goToEpoch(fx, 2n);
+      await goToEpoch(fx, 3n);
       const { header, bitfield, signature } = await recheck(id, 2);
       const receipt = await mined(chain, fx.c.slashing.write.submitRecheck([header, bitfield, signature]));
       expect(parseEventLogs({ abi: slashingAbi, logs: receipt.logs }).map((e) => e.eventName)).toEqual([
@@ -392,13 +392,13 @@ describe("Slashing", () => {
       await expectRevert(
         fx.c.slashing.write.submitRecheck([early.header, early.bitfield, early.signature]),
         "SlashingRecheckNotStarted",
-        [id, 1n, 2n],
+        [id, 1n, 3n],
       );
-      await goToEpoch(fx, 2n);
+      await goToEpoch(fx, 3n);
       for (const fields of [
         { provider: honest.address },
         { accusedEpoch: 2n },
-        { recheckEpoch: 3n },
+        { recheckEpoch: 4n },
       ] as Partial<RecheckHeader>[]) {
         const bad = await recheck(id, 0, fields);
         await expectRevert(

@@ -8,7 +8,7 @@ import {Leaves} from "../libraries/Leaves.sol";
  * e's results root, opens a pending slash. Until epoch e + contestWindowEpochs
  * the provider may contest it with a bond (also before anyone opened it: the
  * contest then proves the leaf itself), which requests a re-check by a larger
- * committee in the next epoch; the re-check report (its own header type and
+ * committee two epochs later; the re-check report (its own header type and
  * signing tag, co-signed by the re-check committee) resolves the contest.
  * Uncontested slashes are executed after the window; contests left unresolved
  * past their deadline are overturned without penalty.
@@ -41,7 +41,7 @@ interface ISlashing {
         uint64 openedEpoch;
         /// Last epoch in which the provider may contest: epoch + contestWindowEpochs.
         uint64 contestDeadline;
-        /// Epoch in which the re-check committee re-runs the challenges: the contest epoch + 1.
+        /// Epoch in which the re-check committee re-runs the challenges: the contest epoch + 2.
         uint64 recheckEpoch;
         /// Last epoch in which a re-check report is accepted: the contest epoch + recheckDeadlineEpochs.
         uint64 resolveDeadline;
@@ -178,7 +178,8 @@ interface ISlashing {
      * `contestBond` (approved beforehand) with the leaf and its proof, until
      * epoch `epoch + contestWindowEpochs`. If nobody opened the slash yet, this
      * opens it. The leaf's accusers are recorded, and a re-check is requested
-     * for the next epoch, to land by the current epoch + `recheckDeadlineEpochs`.
+     * for epoch current + 2 (whose seed nobody knows yet), to land by the
+     * current epoch + `recheckDeadlineEpochs`.
      */
     function contest(uint64 epoch, Leaves.ResultLeaf calldata leaf, bytes32[] calldata proof)
         external
@@ -227,7 +228,7 @@ interface ISlashing {
     /// @notice Bond posted by a contesting provider.
     function contestBond() external view returns (uint256);
 
-    /// @notice Epochs after a contest within which its re-check report must land (at least 1).
+    /// @notice Epochs after a contest within which its re-check report must land (at least 2).
     function recheckDeadlineEpochs() external view returns (uint64);
 
     /// @notice Seats of a re-check committee.
