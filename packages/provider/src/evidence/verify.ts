@@ -1,0 +1,177 @@
+import { fetchEvidence } from "@checkernet/checker/network/reqresp/evidence";
+import type { BlsBackend } from "@checkernet/protocol/bls/backend";
+import {
+  type ChallengeTranscript,
+  evaluateTranscript,
+  type RunOutcome,
+} from "@checkernet/protocol/challenges/transcript";
+import { attestationSigningRoot } from "@checkernet/protocol/encoding/attestation";
+import type { ProtocolParams } from "@checkernet/protocol/params";
+import type { Address, NetworkDomain, SignedAttestation } from "@checkernet/protocol/types";
+import type { PeerId, Stream } from "@libp2p/interface";
+import type { Multiaddr } from "@multiformats/multiaddr";
+import { getAddress, type Hex, hexToBytes } from "viem";
+
+/**
+ * What one checker's evidence says, once checked. Only `holds` and
+ * `false-claim` come from evidence that is authentic (a valid signature of the
+ * registered key over an attestation whose transcript hashes to what it
+ * says); everything else is reported and never trusted.
+ */
+export type EvidenceFinding =
+  /** The signed claim is what the transcript gives when re-evaluated. */
+  | { status: "holds"; checker: Address; claimed: SignedAttestation; recomputed: RunOutcome }
+  /** Signed, but the transcript says otherwise: the material of a contest. */
+  | {
+      status: "false-claim";
+      checker: Address;
+      claimed: SignedAttestation;
+      recomputed: RunOutcome;
+      mismatches: string[];
+    }
+  /** The signature does not verify under the checker's registered key. */
+  | { status: "bad-signature"; checker: Address; reason: string }
+  /** Malformed, truncated, for another epoch/provider/checker, or a transcript that is not the one signed. */
+  | { status: "invalid"; checker: Address; reason: string }
+  /** The checker says it has no evidence for this epoch and provider. */
+  | { status: "not-found"; checker: Address; reason: string }
+  /** No answer (dial failure, timeout, reset). */
+  | { status: "unreachable"; checker: Address; reason: string };
+
+export interface EvidenceContext {
+  domain: NetworkDomain;
+  params: ProtocolParams;
+  bls: BlsBackend;
+}
+
+/** A checker to ask: its registry address, its registered BLS public key, and where to reach it. */
+export interface EvidenceSource {
+  checker: Address;
+  /** Compressed G1 public key (48 bytes), as registered. */
+  publicKey: Uint8Array;
+  peer: PeerId | Multiaddr;
+}
+
+/**
+ * Checks a signed attestation and its transcript: the attestation names this
+ * (epoch, provider, checker), the transcript is the one signed (the fetch
+ * checks its hash) and names the same run, the BLS signature verifies under
+ * the registered key, and re-evaluating the transcript with the protocol's
+ * rules gives the signed result and numbers.
+ */
+export function verifyEvidence(
+  source: Pick<EvidenceSource, "checker" | "publicKey">,
+  request: { epoch: bigint; provider: Address },
+  evidence: { attestation: SignedAttestation; transcript: ChallengeTranscript },
+  ctx: EvidenceContext,
+): EvidenceFinding {
+  const checker = getAddress(source.checker);
+  const att = evidence.attestation.attestation;
+  const t = evidence.transcript;
+  const invalid = (reason: string): EvidenceFinding => ({ status: "invalid", checker, reason });
+  if (getAddress(att.checker) !== checker)
+    return invalid(`the attestation is signed as checker ${att.checker}`);
+  if (att.epoch !== request.epoch || getAddress(att.provider) !== getAddress(request.provider)) {
+    return invalid(`the attestation is for epoch ${att.epoch} and provider ${att.provider}`);
+  }
+  if (
+    t.epoch !== att.epoch ||
+    getAddress(t.provider) !== getAddress(att.provider) ||
+    getAddress(t.checker) !== checker ||
+    t.kind !== att.kind
+  ) {
+    return invalid("the transcript describes another run than the attestation");
+  }
+  let signatureOk = false;
+  try {
+    signatureOk = ctx.bls.verify(
+      source.publicKey,
+      attestationSigningRoot(att, ctx.domain),
+      hexToBytes(evidence.attestation.signature as Hex),
+    );
+  } catch (err) {
+    return {
+      status: "bad-signature",
+      checker,
+      reason: `signature does not parse: ${(err as Error).message}`,
+    };
+  }
+  if (!signatureOk)
+    return {
+      status: "bad-signature",
+      checker,
+      reason: "the BLS signature does not verify under the registered key",
+    };
+  let recomputed: RunOutcome;
+  try {
+    recomputed = evaluateTranscript(t, ctx.params);
+  } catch (err) {
+    // A transcript no honest checker could record (pings off the seed, pongs before pings): signed, and false.
+    return invalid(`the signed transcript is not a valid run: ${(err as Error).message}`);
+  }
+  const mismatches: string[] = [];
+  if (recomputed.result !== att.result)
+    mismatches.push(`result: signed ${att.result}, transcript gives ${recomputed.result}`);
+  if (recomputed.p50Us !== att.latencyP50Us)
+    mismatches.push(`p50: signed ${att.latencyP50Us} µs, transcript gives ${recomputed.p50Us} µs`);
+  if (recomputed.p95Us !== att.latencyP95Us)
+    mismatches.push(`p95: signed ${att.latencyP95Us} µs, transcript gives ${recomputed.p95Us} µs`);
+  if (recomputed.throughput !== att.throughput)
+    mismatches.push(`throughput: signed ${att.throughput}, transcript gives ${recomputed.throughput}`);
+  if (mismatches.length > 0)
+    return { status: "false-claim", checker, claimed: evidence.attestation, recomputed, mismatches };
+  return { status: "holds", checker, claimed: evidence.attestation, recomputed };
+}
+
+type DialHost = {
+  dialProtocol(
+    peer: PeerId | Multiaddr,
+    protocol: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<Stream>;
+};
+
+/**
+ * Asks every source for its evidence about (epoch, provider), in parallel, and
+ * checks each answer. Never throws for a checker's sake: whatever a checker
+ * sends, or fails to send, becomes a finding.
+ */
+export async function collectEvidence(
+  host: DialHost,
+  sources: readonly EvidenceSource[],
+  request: { epoch: bigint; provider: Address },
+  ctx: EvidenceContext,
+): Promise<EvidenceFinding[]> {
+  return Promise.all(
+    sources.map(async (source): Promise<EvidenceFinding> => {
+      const checker = getAddress(source.checker);
+      let evidence: Awaited<ReturnType<typeof fetchEvidence>>;
+      try {
+        evidence = await fetchEvidence(host, source.peer, {
+          epoch: request.epoch,
+          provider: getAddress(request.provider),
+        });
+      } catch (err) {
+        const e = err as Error & { code?: string };
+        const reason = e.message ?? String(err);
+        if (e.code === "EVIDENCE_ERROR_NOT_FOUND") return { status: "not-found", checker, reason };
+        if (e.code === "EVIDENCE_ERROR_INVALID" || (e.code?.startsWith("DECODE_ERROR") ?? false)) {
+          return { status: "invalid", checker, reason };
+        }
+        if (e.code === "FRAME_ERROR_OVERSIZED" || e.code === "FRAME_ERROR_MALFORMED")
+          return { status: "invalid", checker, reason };
+        const buffered = (e as { details?: { buffered?: number } }).details?.buffered ?? 0;
+        if (e.code === "FRAME_ERROR_CLOSED" || (e.code === "FRAME_ERROR_TIMEOUT" && buffered > 0)) {
+          // The stream ended, or went quiet, inside the answer: a truncated response.
+          return { status: "invalid", checker, reason: `truncated answer: ${reason}` };
+        }
+        return { status: "unreachable", checker, reason };
+      }
+      try {
+        return verifyEvidence(source, request, evidence, ctx);
+      } catch (err) {
+        return { status: "invalid", checker, reason: (err as Error).message };
+      }
+    }),
+  );
+}
