@@ -116,7 +116,7 @@ export async function writeSweepOutputs(r: SweepResult, dir: string): Promise<st
       x: "x",
       y: "y",
       value: "value",
-      valueTitle: m,
+      valueTitle: m.split(".").pop() ?? m,
     });
     const labelled = {
       ...spec,

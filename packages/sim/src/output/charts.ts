@@ -49,10 +49,13 @@ export function lineChart(opts: {
         title: opts.yTitle ?? opts.y,
         ...(opts.yDomain ? { scale: { domain: opts.yDomain } } : {}),
       },
-      color: { field: opts.series, type: "nominal", title: null },
+      color: { field: opts.series, type: "nominal", title: null, legend: LEGEND },
     },
   };
 }
+
+/** Legends under the plot, wide enough for descriptive series names. */
+const LEGEND = { orient: "bottom" as const, direction: "vertical" as const, labelLimit: 500 };
 
 /** Reward share against stake (or license) share, one point per group, with the y = x line of fairness. */
 export function shareScatter(
@@ -142,6 +145,11 @@ export function heatmap(opts: {
   valueTitle?: string;
   scheme?: string;
 }): TopLevelSpec {
+  // Dark text on the bright end of viridis, white on the dark end.
+  const values = opts.rows.map((r) => Number(r[opts.value])).filter(Number.isFinite);
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const bright = lo + 0.6 * (hi - lo);
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: opts.title,
@@ -168,7 +176,10 @@ export function heatmap(opts: {
         mark: { type: "text", fontSize: 10 },
         encoding: {
           text: { field: opts.value, type: "quantitative", format: ".3~g" },
-          color: { value: "white" },
+          color:
+            hi > lo
+              ? { condition: { test: `datum['${opts.value}'] > ${bright}`, value: "black" }, value: "white" }
+              : { value: "white" },
         },
       },
     ],
@@ -201,7 +212,7 @@ export function equilibriumChart(opts: {
         encoding: {
           x: { field: "x", type: "quantitative", title: opts.xTitle },
           y: { field: "gain", type: "quantitative", title: "profit(cheat) − profit(honest), tokens/epoch" },
-          color: { field: "series", type: "nominal", title: null },
+          color: { field: "series", type: "nominal", title: null, legend: LEGEND },
         },
       },
       {
@@ -214,7 +225,7 @@ export function equilibriumChart(opts: {
         mark: { type: "rule", strokeDash: [5, 3] },
         encoding: {
           x: { field: "x", type: "quantitative" },
-          color: { field: "label", type: "nominal", title: null },
+          color: { field: "label", type: "nominal", title: null, legend: LEGEND },
         },
       },
     ],
