@@ -47,7 +47,12 @@ import {
   epochReportsAbi,
   naiveAttestationsAbi,
   naiveAttestationsBytecode,
+  providerRegistryAbi,
+  rewardsAbi,
+  rewardTokenAbi,
+  slashingAbi,
 } from "../packages/contracts/src/generated/index.ts";
+import { recheckSigningRoot } from "../packages/contracts/src/recheck.ts";
 import { CURVE_ORDER } from "../packages/protocol/src/bls/constants.ts";
 import { g1ToEip2537, g2ToEip2537 } from "../packages/protocol/src/bls/eip2537.ts";
 import { loadBlsBackend } from "../packages/protocol/src/bls/index.ts";
@@ -55,7 +60,12 @@ import { proveKeyPossession } from "../packages/protocol/src/bls/pop.ts";
 import { attestationSigningRoot } from "../packages/protocol/src/encoding/attestation.ts";
 import { reportSigningRoot } from "../packages/protocol/src/encoding/report.ts";
 import { Beneficiary, type ResultLeaf, type RewardLeaf } from "../packages/protocol/src/merkle/leaves.ts";
-import { buildResultsTree, buildRewardsTree } from "../packages/protocol/src/merkle/trees.ts";
+import {
+  buildResultsTree,
+  buildRewardsTree,
+  resultProof,
+  rewardProof,
+} from "../packages/protocol/src/merkle/trees.ts";
 import { DEFAULT_PARAMS } from "../packages/protocol/src/params.ts";
 import type { Attestation, NetworkDomain, ReportHeader } from "../packages/protocol/src/types.ts";
 
@@ -103,9 +113,15 @@ function randomAddress(i: number): Address {
 }
 
 /** One epoch's trees for `providers` providers and `licenses` licenses, as the aggregator would build them. */
-function epochTrees(providers: number, licenses: number, epoch: bigint) {
-  const results: ResultLeaf[] = [];
-  const rewards: RewardLeaf[] = [];
+function epochTrees(
+  providers: number,
+  licenses: number,
+  epoch: bigint,
+  extraResults: ResultLeaf[] = [],
+  extraRewards: RewardLeaf[] = [],
+) {
+  const results: ResultLeaf[] = [...extraResults];
+  const rewards: RewardLeaf[] = [...extraRewards];
   for (let i = 0; i < providers; i++) {
     const provider = randomAddress(i + Number(epoch) * 1_000_000);
     const fail = i % 10 === 0;
@@ -135,7 +151,7 @@ interface ReportRow {
 }
 
 /** submitReport gas for every provider count with a committee of `signers` seats, all signing. */
-async function measureReports(signers: number): Promise<{ rows: ReportRow[]; reports: Address }> {
+async function measureReports(signers: number) {
   const now = (await publicClient.getBlock()).timestamp;
   const deployment = await deployAll(deployer, publicClient, {
     genesisTime: now,
@@ -157,6 +173,7 @@ async function measureReports(signers: number): Promise<{ rows: ReportRow[]; rep
 
   // One operator per seat, each with one license: the committee's seats are drawn from `signers` licenses.
   const keys = new Map<string, Uint8Array>();
+  const setupGas = { register: 0n, delegate: 0n };
   await mined(license.write.mintBatch([deployer.account.address, BigInt(signers)]));
   for (let i = 0; i < signers; i++) {
     const operator = await wallet(i);
@@ -169,10 +186,12 @@ async function measureReports(signers: number): Promise<{ rows: ReportRow[]; rep
       abi: checkerRegistryAbi,
       client: { public: publicClient, wallet: operator },
     });
-    await mined(
+    const registered = await mined(
       registry.write.register([bytesToHex(g1ToEip2537(pk)), bytesToHex(g2ToEip2537(pop)), "0x00240801"]),
     );
-    await mined(license.write.delegate([BigInt(i + 1), address]));
+    const delegated = await mined(license.write.delegate([BigInt(i + 1), address]));
+    setupGas.register = registered.gasUsed;
+    setupGas.delegate = delegated.gasUsed;
     keys.set(address.toLowerCase(), sk);
   }
 
@@ -217,7 +236,147 @@ async function measureReports(signers: number): Promise<{ rows: ReportRow[]; rep
     rows.push({ providers, signers, gas: receipt.gasUsed });
     await testClient.revert({ id: snapshot });
   }
-  return { rows, reports: deployment.contracts.epochReports };
+  return { rows, deployment, domain, keys, setupGas, epoch: first + 1n, submit, headerOf };
+}
+
+type ReportContext = Awaited<ReturnType<typeof measureReports>>;
+
+/**
+ * Gas of the other operations, on the deployment of `ctx` (its epoch has not
+ * been reported yet): provider registration and staking, claims and slashes
+ * against a 10,000-provider epoch, a contest and its re-check.
+ */
+async function measureOperations(ctx: ReportContext) {
+  const { deployment, keys } = ctx;
+  const c = deployment.contracts;
+  const as = (w: Wallet) => {
+    const client = { public: publicClient, wallet: w };
+    return {
+      providers: getContract({ address: c.providerRegistry, abi: providerRegistryAbi, client }),
+      token: getContract({ address: c.rewardToken, abi: rewardTokenAbi, client }),
+      slashing: getContract({ address: c.slashing, abi: slashingAbi, client }),
+      rewards: getContract({ address: c.rewards, abi: rewardsAbi, client }),
+    };
+  };
+  const [honest, faulty, lazy] = [wallets[17]!, wallets[18]!, wallets[19]!];
+  const gas: Record<string, bigint> = { "CheckerRegistry.register (with PoP check)": ctx.setupGas.register };
+  gas["CheckerLicense.delegate"] = ctx.setupGas.delegate;
+  for (const [i, w] of [honest, faulty, lazy].entries()) {
+    const register = await mined(
+      as(w).providers.write.register(["0x00240801", "H100-SXM", 81_920, "eu-west"]),
+    );
+    await mined(as(deployer).token.write.transfer([w.account.address, 2_000n * 10n ** 18n]));
+    await mined(as(w).token.write.approve([c.providerRegistry, 2n ** 255n]));
+    await mined(as(w).token.write.approve([c.slashing, 2n ** 255n]));
+    const stake = await mined(as(w).providers.write.stake([1_000n * 10n ** 18n]));
+    if (i === 0) {
+      gas["ProviderRegistry.register"] = register.gasUsed;
+      gas["ProviderRegistry.stake"] = stake.gasUsed;
+    }
+  }
+  const accusers = [...keys.keys()].slice(0, 3).map((a) => getAddress(a));
+  const fail = (provider: Address): ResultLeaf => ({
+    provider,
+    verdict: 1,
+    scoreBps: 0,
+    medianLatencyUs: 300_000,
+    attestations: 8,
+    failures: 8,
+    slashAmount: 100n * 10n ** 18n,
+    accusers,
+  });
+  const extra: ResultLeaf[] = [
+    {
+      ...fail(getAddress(honest.account.address)),
+      verdict: 0,
+      scoreBps: 9_800,
+      failures: 0,
+      slashAmount: 0n,
+      accusers: [],
+    },
+    fail(getAddress(faulty.account.address)),
+    fail(getAddress(lazy.account.address)),
+  ];
+  const honestReward: RewardLeaf = {
+    beneficiary: Beneficiary.PROVIDER,
+    id: hexToBigInt(honest.account.address),
+    amount: 10n ** 18n,
+  };
+  const trees = epochTrees(10_000, keys.size, ctx.epoch, extra, [honestReward]);
+  const header: ReportHeader = {
+    epoch: ctx.epoch,
+    seed: await getContract({
+      address: c.epochReports,
+      abi: epochReportsAbi,
+      client: publicClient,
+    }).read.seedOf([ctx.epoch]),
+    resultsRoot: trees.results.root as Hex,
+    rewardsRoot: trees.rewards.root as Hex,
+    totalRewards: trees.total,
+    providerCount: 10_003,
+    attestationCount: 80_024,
+  };
+  await ctx.submit(header);
+  const claim = await mined(
+    as(honest).rewards.write.claim([
+      ctx.epoch,
+      honestReward,
+      rewardProof(trees.rewards, honestReward.beneficiary, honestReward.id),
+    ]),
+  );
+  gas["Rewards.claim (10,000-provider tree)"] = claim.gasUsed;
+  const lazyLeaf = extra[2]!;
+  const open = await mined(
+    as(deployer).slashing.write.openSlash([
+      ctx.epoch,
+      lazyLeaf,
+      resultProof(trees.results, lazyLeaf.provider),
+    ]),
+  );
+  gas["Slashing.openSlash (10,000-provider tree)"] = open.gasUsed;
+  const faultyLeaf = extra[1]!;
+  const contest = await mined(
+    as(faulty).slashing.write.contest([
+      ctx.epoch,
+      faultyLeaf,
+      resultProof(trees.results, faultyLeaf.provider),
+    ]),
+  );
+  gas["Slashing.contest (opens, bond, 3 accusers)"] = contest.gasUsed;
+  const slashId = await as(faulty).slashing.read.slashIdOf([ctx.epoch, faultyLeaf.provider]);
+  const record = await as(faulty).slashing.read.slashOf([slashId]);
+  await setTime(deployment.genesisTime + (record.recheckEpoch - 1n) * EPOCH_SECONDS + 1n);
+  const recheck = {
+    slashId,
+    provider: faultyLeaf.provider,
+    accusedEpoch: ctx.epoch,
+    recheckEpoch: record.recheckEpoch,
+    verdict: 0,
+    attestations: 16,
+    failures: 0,
+    evidenceRoot: keccak256(toHex("evidence")),
+  };
+  const seats = await as(faulty).slashing.read.recheckCommittee([slashId]);
+  const message = recheckSigningRoot(
+    recheck,
+    await getContract({
+      address: c.epochReports,
+      abi: epochReportsAbi,
+      client: publicClient,
+    }).read.domainSeparator(),
+  );
+  const signature = bytesToHex(
+    g2ToEip2537(bls.aggregateSignatures(seats.map((op) => bls.sign(keys.get(op.toLowerCase())!, message)))),
+  );
+  const resolved = await mined(
+    as(deployer).slashing.write.submitRecheck([recheck, (1n << BigInt(seats.length)) - 1n, signature]),
+  );
+  gas[`Slashing.submitRecheck (${seats.length} seats, PASS: refund + 3 jailed)`] = resolved.gasUsed;
+  await setTime(deployment.genesisTime + (ctx.epoch + 4n) * EPOCH_SECONDS + 1n);
+  const lazyId = await as(deployer).slashing.read.slashIdOf([ctx.epoch, lazyLeaf.provider]);
+  const execute = await mined(as(deployer).slashing.write.executeSlash([lazyId]));
+  gas["Slashing.executeSlash"] = execute.gasUsed;
+  return gas;
 }
 
 /** Gas per attestation of the naive design, from one epoch of 10 providers actually submitted. */
@@ -286,10 +445,12 @@ const block = await publicClient.getBlock();
 const started = performance.now();
 const reportRows: ReportRow[] = [];
 let verifyingContract: Address | undefined;
+let operations: Record<string, bigint> = {};
 for (const signers of SIGNER_COUNTS) {
-  const { rows, reports } = await measureReports(signers);
-  reportRows.push(...rows);
-  verifyingContract ??= reports;
+  const ctx = await measureReports(signers);
+  reportRows.push(...ctx.rows);
+  verifyingContract ??= ctx.deployment.contracts.epochReports;
+  if (signers === DEFAULT_PARAMS.reportCommitteeSize) operations = await measureOperations(ctx);
 }
 const naive = await measureNaive(verifyingContract!);
 
@@ -326,6 +487,13 @@ console.log("");
 console.log(
   `naive: ${naive.attestations} attestations of ${naive.providers} providers measured in ${naive.transactions} transactions: ${fmt(naive.gas)} gas, ${fmt(naive.perAttestation)} per attestation; larger epochs exceed the ${fmt(block.gasLimit)} block gas limit and are extrapolated linearly`,
 );
+console.log("");
+console.log(`other operations (report committee of ${DEFAULT_PARAMS.reportCommitteeSize} seats):`);
+console.log("");
+console.log("| operation | gas |");
+console.log("|:---|---:|");
+for (const [name, value] of Object.entries(operations)) console.log(`| ${name} | ${fmt(value)} |`);
+console.log("");
 const perSeat = (s: number) => reportRows.find((r) => r.signers === s && r.providers === 10)!.gas;
 console.log(
   `report gas per extra co-signing seat: ${fmt((perSeat(64) - perSeat(16)) / 48n)} (16 → 64 seats); provider count changes only calldata`,
@@ -350,6 +518,7 @@ const out = {
     extrapolation:
       "linear in attestations beyond the measured epoch (those epochs exceed the block gas limit)",
   },
+  operations: Object.fromEntries(Object.entries(operations).map(([k, v]) => [k, v.toString()])),
   rows: table.map((r) => ({
     ...r,
     submitReportGas: r.submitReportGas.toString(),
