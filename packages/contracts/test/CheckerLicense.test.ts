@@ -109,6 +109,7 @@ describe("CheckerLicense", () => {
         eventName: "LicenseUndelegated",
       });
       expect(event?.args).toMatchObject({ tokenId: a, operator: alice.address, redelegableEpoch: 2n });
+      expect(await fx.c.license.read.redelegableEpoch([a])).toBe(2n);
       await mined(chain, fx.as(alice.wallet).license.write.undelegate([b]));
       expect(await fx.c.registry.read.weightOf([alice.address])).toBe(0n);
       expect(await fx.c.registry.read.activeLicenseCount()).toBe(0n);

@@ -67,6 +67,13 @@ describe("EpochReports", () => {
         signerBitfield: 0xffffn,
       });
       expect(await fx.c.reports.read.lastReportedEpoch()).toBe(1n);
+      const block = await chain.publicClient.getBlock({ blockNumber: receipt.blockNumber });
+      expect(await fx.c.reports.read.reportOf([1n])).toEqual({
+        resultsRoot: header.resultsRoot,
+        rewardsRoot: header.rewardsRoot,
+        totalRewards: 10n ** 18n,
+        submittedAt: block.timestamp,
+      });
       expect(await fx.c.reports.read.resultsRootOf([1n])).toBe(header.resultsRoot);
       expect(await fx.c.reports.read.rewardsOf([1n])).toEqual([header.rewardsRoot, 10n ** 18n]);
     });

@@ -73,6 +73,38 @@ describe("deployAll", () => {
     expect(deployment.genesisTime).toBeGreaterThan(0n);
   });
 
+  it("refuses out-of-range parameters at construction", async () => {
+    const deployer = chain.wallets[0]!;
+    for (const options of [
+      { epochSeconds: 0n },
+      { contestWindowEpochs: 0n },
+      { recheckDeadlineEpochs: 1n },
+      { recheckCommitteeSize: 0 },
+      { recheckCommitteeSize: 257 },
+      { reportQuorumBps: 10_001 },
+      { epochRewardBudget: 1n << 128n },
+    ]) {
+      await expect(
+        deployAll(deployer, chain.publicClient, options),
+        JSON.stringify(options, (_, v) => (typeof v === "bigint" ? `${v}` : v)),
+      ).rejects.toThrow();
+    }
+  });
+
+  it("numbers epochs from 1 at genesis, 0 before", async () => {
+    const deployment = await deployAll(chain.wallets[0]!, chain.publicClient, {
+      genesisTime: 1_000n,
+      epochSeconds: 10n,
+    });
+    const reports = contractsFor(chain, deployment, chain.wallets[0]!).reports;
+    expect(await reports.read.epochAt([999n])).toBe(0n);
+    expect(await reports.read.epochAt([1_000n])).toBe(1n);
+    expect(await reports.read.epochAt([1_009n])).toBe(1n);
+    expect(await reports.read.epochAt([1_010n])).toBe(2n);
+    expect(await reports.read.epochStartTime([0n])).toBe(0n);
+    expect(await reports.read.epochStartTime([3n])).toBe(1_020n);
+  });
+
   it("names the field of a malformed deployment file", () => {
     const good = {
       chainId: 1,
