@@ -30,7 +30,8 @@ const workers = Number(values.workers);
 
 const scenario = scenarioFromObject({
   name: "bench",
-  description: "throughput benchmark: honest majority with lazy checkers, a lying minority, cheaters and flaky providers",
+  description:
+    "throughput benchmark: honest majority with lazy checkers, a lying minority, cheaters and flaky providers",
   seed: "bench",
   epochs,
   checkers: { count: checkers, licenses: { min: 1, max: 3 } },
@@ -46,6 +47,7 @@ const scenario = scenarioFromObject({
 });
 
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 let last = t0;
 const { result } = await runScenario(scenario, {
   workers,
@@ -58,6 +60,9 @@ const { result } = await runScenario(scenario, {
   },
 });
 const seconds = (performance.now() - t0) / 1000;
+// CPU time of this process (all threads): on a shared machine the wall time also counts other jobs.
+const cpu = process.cpuUsage(cpu0);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const cpe = checkers * providers * epochs;
 const t = result.summary.totals;
 const out = {
@@ -67,6 +72,7 @@ const out = {
   epochs,
   workers,
   seconds: Number(seconds.toFixed(2)),
+  cpuSeconds: Number(cpuSeconds.toFixed(2)),
   checkerProviderEpochsPerSecond: Math.round(cpe / seconds),
   providerEpochsPerSecond: Math.round((providers * epochs) / seconds),
   attestationsPerSecond: Math.round((t.attestations as number) / seconds),
@@ -79,7 +85,7 @@ const out = {
   date: new Date().toISOString(),
 };
 console.log(
-  `sim: ${checkers} checkers × ${providers} providers × ${epochs} epochs in ${seconds.toFixed(1)} s = ${out.checkerProviderEpochsPerSecond.toExponential(3)} checker-provider-epochs/s (${out.providerEpochsPerSecond} provider-epochs/s, ${out.attestationsPerSecond} attestations/s, ${workers} verdict workers)`,
+  `sim: ${checkers} checkers × ${providers} providers × ${epochs} epochs in ${seconds.toFixed(1)} s (${cpuSeconds.toFixed(1)} s of CPU) = ${out.checkerProviderEpochsPerSecond.toExponential(3)} checker-provider-epochs/s (${out.providerEpochsPerSecond} provider-epochs/s, ${out.attestationsPerSecond} attestations/s, ${workers} verdict workers)`,
 );
 const dir = join(import.meta.dirname, "results");
 mkdirSync(dir, { recursive: true });

@@ -153,18 +153,27 @@ export function workerVerdicts(
   let nextId = 0;
   const waiting = new Map<number, (cols: VerdictColumns) => void>();
   const failures: ((err: Error) => void)[] = [];
+  // A worker that fails to start or dies fails every pending and every later request (never a hang).
+  let broken: Error | undefined;
+  const fail = (err: Error) => {
+    broken ??= err;
+    for (const f of failures) f(err);
+    failures.length = 0;
+  };
   for (const w of pool) {
     w.on("message", (msg: { id: number; cols: VerdictColumns }) => {
       const done = waiting.get(msg.id);
       waiting.delete(msg.id);
       done?.(msg.cols);
     });
-    w.on("error", (err) => {
-      for (const f of failures) f(err);
+    w.on("error", fail);
+    w.on("exit", (code) => {
+      if (code !== 0) fail(new Error(`verdict worker exited with code ${code}`));
     });
   }
   return {
     async verdicts(seg) {
+      if (broken) throw broken;
       const n = seg.offsets.length - 1;
       const per = Math.ceil(n / pool.length);
       const parts = await Promise.all(
@@ -200,6 +209,7 @@ export function workerVerdicts(
       return out;
     },
     async close() {
+      broken ??= new Error("verdict workers closed");
       await Promise.all(pool.map((w) => w.terminate()));
     },
   };
