@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { loadBlsBackend } from "@checkernet/protocol/bls/index";
 import { gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
 import { vramBlockCount, vramDatasetSeed } from "@checkernet/protocol/challenges/vram";
 import { ProtocolError } from "@checkernet/protocol/errors";
@@ -19,7 +20,10 @@ import {
 import { connectProviderChain, type ProviderChain, readDeployment } from "./chain/client.ts";
 import { contestSlash, followContest } from "./chain/contest.ts";
 import { readLeafFile } from "./chain/leafFile.ts";
+import { evidenceSources, parseCheckerTarget } from "./evidence/sources.ts";
+import { collectEvidence } from "./evidence/verify.ts";
 import { FAULT_MODE_SYNTAX, parseFaultMode } from "./faults/mode.ts";
+import { createProviderHost } from "./host.ts";
 import { initProviderKeys, loadProviderKeys } from "./keys.ts";
 import { runProvider } from "./serve/run.ts";
 
@@ -161,16 +165,17 @@ export function buildCli(): Command {
         "deployment JSON with contracts.{providerRegistry,rewardToken,slashing} (or PROVIDER_DEPLOYMENT)",
       );
 
-  const connect = async (o: ChainFlags): Promise<{ chain: ProviderChain; peerId: string }> => {
+  const connectWithKeys = async (o: ChainFlags) => {
     const file = o.deployment ?? process.env.PROVIDER_DEPLOYMENT;
     if (file === undefined)
       throw new InvalidArgumentError("--deployment <file> (or PROVIDER_DEPLOYMENT) is required");
     const contracts = await readDeployment(file);
     const keys = await loadProviderKeys(o.dataDir, { password: await resolvePassword(o.passwordFile) });
-    return {
-      chain: connectProviderChain(o.rpc, keys.evmPrivateKey, contracts),
-      peerId: keys.peerId.toString(),
-    };
+    return { chain: connectProviderChain(o.rpc, keys.evmPrivateKey, contracts), keys };
+  };
+  const connect = async (o: ChainFlags): Promise<{ chain: ProviderChain; peerId: string }> => {
+    const { chain, keys } = await connectWithKeys(o);
+    return { chain, peerId: keys.peerId.toString() };
   };
 
   chainCommand("register", "register the peer id, claimed GPU class and region on-chain")
@@ -220,6 +225,57 @@ export function buildCli(): Command {
       });
     },
   );
+
+  chainCommand(
+    "evidence",
+    "fetch the checkers' signed attestations and transcripts for an epoch and check every claim",
+  )
+    .argument("<epoch>", "the epoch", int("<epoch>"))
+    .requiredOption(
+      "--checker <address@multiaddr...>",
+      "a checker to ask: <address>@<multiaddr>/p2p/<registered peer id>",
+    )
+    .action(async (epoch: number, o: ChainFlags & { checker: string[] }) => {
+      const targets = o.checker.map(parseCheckerTarget);
+      const { chain, keys } = await connectWithKeys(o);
+      const { checkerRegistry, epochReports } = chain.contracts;
+      if (checkerRegistry === undefined || epochReports === undefined) {
+        throw new InvalidArgumentError(
+          "the deployment file needs contracts.checkerRegistry and contracts.epochReports for evidence",
+        );
+      }
+      const sources = await evidenceSources(chain, checkerRegistry, targets);
+      const chainId = BigInt(await chain.publicClient.getChainId());
+      // Asks as the provider's own peer id, listening nowhere: evidence is public.
+      const host = await createProviderHost({ privateKey: keys.peerKey, listen: [] });
+      try {
+        const findings = await collectEvidence(
+          host,
+          sources,
+          { epoch: BigInt(epoch), provider: chain.account.address },
+          {
+            domain: { chainId, verifyingContract: epochReports },
+            params: DEFAULT_PARAMS,
+            bls: await loadBlsBackend("auto"),
+          },
+        );
+        const summary = findings.map((f) => ({
+          checker: f.checker,
+          status: f.status,
+          ...("reason" in f ? { reason: f.reason } : {}),
+          ...("claimed" in f
+            ? {
+                claimed: f.claimed.attestation,
+                recomputed: { result: f.recomputed.result, reasons: f.recomputed.reasons },
+              }
+            : {}),
+          ...("mismatches" in f ? { mismatches: f.mismatches } : {}),
+        }));
+        print(JSON.parse(JSON.stringify(summary, (_k, v) => (typeof v === "bigint" ? v.toString() : v))));
+      } finally {
+        await host.stop();
+      }
+    });
 
   chainCommand(
     "contest",

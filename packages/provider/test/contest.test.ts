@@ -2,7 +2,15 @@ import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resultProof } from "@checkernet/protocol/merkle/trees";
-import { createPublicClient, createWalletClient, custom, type PublicClient } from "viem";
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import {
+  createPublicClient,
+  createWalletClient,
+  custom,
+  type PublicClient,
+  bytesToHex as toHexBytes,
+} from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { beforeAll, describe, expect, it } from "vitest";
 import { connectChain, mined, type TestChain } from "../../contracts/test/helpers/chain.ts";
@@ -22,6 +30,7 @@ import type { ProviderChain } from "../src/chain/client.ts";
 import { contestOutcome, contestSlash, followContest } from "../src/chain/contest.ts";
 import { ChainErrorCode } from "../src/chain/errors.ts";
 import { readLeafFile } from "../src/chain/leafFile.ts";
+import { evidenceSources, parseCheckerTarget } from "../src/evidence/sources.ts";
 
 /**
  * The provider's side of a slash against the real contracts (Hardhat EDR):
@@ -150,5 +159,32 @@ describe("provider contest against the deployed Slashing contract", () => {
     }
     await writeFile(file, "{");
     await expect(readLeafFile(file)).rejects.toMatchObject({ code: ChainErrorCode.BAD_ARGUMENT });
+  });
+
+  it("builds evidence sources from the checker registry: registered key, and only the registered peer id", async () => {
+    const peer = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
+    const checker = checkers[0]!;
+    await mined(
+      chain,
+      fx.as(checker.wallet).registry.write.updatePeerId([toHexBytes(peer.toMultihash().bytes)]),
+    );
+    const target = parseCheckerTarget(`${checker.address}@/ip4/127.0.0.1/tcp/4011/p2p/${peer.toString()}`);
+    const [source] = await evidenceSources(me, fx.deployment.contracts.checkerRegistry, [target]);
+    expect(source?.publicKey).toEqual(checker.key.publicKey);
+    expect(source?.peer.toString()).toBe(target.addr.toString());
+
+    const other = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
+    const impostor = parseCheckerTarget(`${checker.address}@/ip4/127.0.0.1/tcp/4011/p2p/${other.toString()}`);
+    await expect(evidenceSources(me, fx.deployment.contracts.checkerRegistry, [impostor])).rejects.toThrow(
+      "registered peer",
+    );
+    const unknown = parseCheckerTarget(
+      `${me.account.address}@/ip4/127.0.0.1/tcp/4011/p2p/${peer.toString()}`,
+    );
+    await expect(evidenceSources(me, fx.deployment.contracts.checkerRegistry, [unknown])).rejects.toThrow(
+      "not registered",
+    );
+    expect(() => parseCheckerTarget("/ip4/127.0.0.1/tcp/1")).toThrow("expected <address>@");
+    expect(() => parseCheckerTarget(`${checker.address}@/ip4/127.0.0.1/tcp/1`)).toThrow("/p2p/");
   });
 });

@@ -21,6 +21,10 @@ export interface ProviderContracts {
   providerRegistry: Address;
   rewardToken: Address;
   slashing: Address;
+  /** Needed by `evidence` only: the checkers' registered keys and peer ids. */
+  checkerRegistry?: Address;
+  /** Needed by `evidence` only: the verifying contract of the signing domain. */
+  epochReports?: Address;
 }
 
 /** A connected provider: read through `publicClient`, send as `account` through `walletClient`. */
@@ -58,10 +62,14 @@ export async function readDeployment(path: string): Promise<ProviderContracts> {
     }
     return getAddress(value);
   };
+  const optional = (name: "checkerRegistry" | "epochReports") =>
+    parsed?.contracts?.[name] === undefined ? {} : { [name]: pick(name) };
   return {
     providerRegistry: pick("providerRegistry"),
     rewardToken: pick("rewardToken"),
     slashing: pick("slashing"),
+    ...optional("checkerRegistry"),
+    ...optional("epochReports"),
   };
 }
 
