@@ -1,0 +1,53 @@
+import { BaseError, ContractFunctionRevertedError } from "viem";
+
+/** Why a chain action failed. String values go into logs, status and metric labels. */
+export const ChainActionErrorCode = {
+  /** The RPC could not be reached or answered with a transport error: retry later. */
+  RPC: "CHAIN_ACTION_ERROR_RPC",
+  /** The contract reverted; `details.revert` names the custom error. */
+  REVERTED: "CHAIN_ACTION_ERROR_REVERTED",
+  /** The transaction was mined but failed. */
+  FAILED: "CHAIN_ACTION_ERROR_FAILED",
+  /** Nothing to do (nothing to claim, no leaf for the license). */
+  NOTHING_TO_DO: "CHAIN_ACTION_ERROR_NOTHING_TO_DO",
+  /** The account is not allowed to act (not the license owner). */
+  NOT_OWNER: "CHAIN_ACTION_ERROR_NOT_OWNER",
+} as const;
+export type ChainActionErrorCode = (typeof ChainActionErrorCode)[keyof typeof ChainActionErrorCode];
+
+export class ChainActionError extends Error {
+  override name = "ChainActionError";
+  readonly code: ChainActionErrorCode;
+  readonly details: Record<string, unknown>;
+  constructor(code: ChainActionErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(`${message} [${code}]`);
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** The custom error name a contract call reverted with, if it did. */
+export function revertNameOf(error: unknown): string | undefined {
+  if (!(error instanceof BaseError)) return undefined;
+  const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
+  if (!(reverted instanceof ContractFunctionRevertedError)) return undefined;
+  return reverted.data?.errorName ?? reverted.reason ?? "unknown revert";
+}
+
+/**
+ * Maps a viem error to a ChainActionError: a revert carries the custom
+ * error's name (not retryable), anything else is an RPC fault (retryable).
+ */
+export function toChainActionError(error: unknown, action: string): ChainActionError {
+  if (error instanceof ChainActionError) return error;
+  const revert = revertNameOf(error);
+  const message = (error as { shortMessage?: string }).shortMessage ?? (error as Error).message;
+  if (revert !== undefined) {
+    return new ChainActionError(ChainActionErrorCode.REVERTED, `${action} reverted: ${revert}`, {
+      revert,
+    });
+  }
+  return new ChainActionError(ChainActionErrorCode.RPC, `${action}: RPC error: ${message}`, {
+    cause: message,
+  });
+}

@@ -1,0 +1,63 @@
+import { checkerRegistryAbi, providerRegistryAbi } from "@checkernet/contracts/generated/index";
+import { type Address, getAddress, type PublicClient } from "viem";
+import { type ChainActionError, toChainActionError } from "./errors.ts";
+
+export interface GetEpochInputsParameters {
+  checkerRegistry: Address;
+  providerRegistry: Address;
+  /** Providers whose stake is needed (the report's providers). */
+  providers: readonly Address[];
+}
+
+export interface GetEpochInputsReturnType {
+  /** Operator → delegated license ids (from the registry's active-license list). */
+  licensesByChecker: Map<Address, bigint[]>;
+  /** Provider → stake. */
+  stakes: Map<Address, bigint>;
+}
+
+export type GetEpochInputsErrorType = ChainActionError;
+
+/**
+ * What buildReport needs from the chain besides attestations: the license
+ * ids delegated to each operator and every reported provider's stake. The
+ * aggregator and each co-signer read the same state, so they build the same
+ * report.
+ *
+ * @example
+ * const { licensesByChecker, stakes } = await getEpochInputs(publicClient, { checkerRegistry, providerRegistry, providers });
+ */
+export async function getEpochInputs(
+  client: PublicClient,
+  params: GetEpochInputsParameters,
+): Promise<GetEpochInputsReturnType> {
+  try {
+    const registry = { address: params.checkerRegistry, abi: checkerRegistryAbi } as const;
+    const count = await client.readContract({ ...registry, functionName: "activeLicenseCount" });
+    const licensesByChecker = new Map<Address, bigint[]>();
+    for (let i = 0n; i < count; i++) {
+      const [licenseId, operator] = await client.readContract({
+        ...registry,
+        functionName: "activeLicenseAt",
+        args: [i],
+      });
+      const a = getAddress(operator);
+      const list = licensesByChecker.get(a) ?? [];
+      list.push(licenseId);
+      licensesByChecker.set(a, list);
+    }
+    const stakes = new Map<Address, bigint>();
+    for (const p of params.providers) {
+      const stake = await client.readContract({
+        address: params.providerRegistry,
+        abi: providerRegistryAbi,
+        functionName: "stakeOf",
+        args: [p],
+      });
+      stakes.set(getAddress(p), stake);
+    }
+    return { licensesByChecker, stakes };
+  } catch (e) {
+    throw toChainActionError(e, "epoch inputs");
+  }
+}

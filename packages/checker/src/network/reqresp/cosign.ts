@@ -1,0 +1,209 @@
+import { signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
+import { checkRange, defineCodec } from "@checkernet/protocol/encoding/codec";
+import { REPORT_HEADER_ABI } from "@checkernet/protocol/encoding/report";
+import type { ReportHeader, SignedAttestation } from "@checkernet/protocol/types";
+import type { PeerId, Stream } from "@libp2p/interface";
+import type { Multiaddr } from "@multiformats/multiaddr";
+import { bytesToHex, type Hex, hexToBytes } from "viem";
+import {
+  FrameError,
+  FrameErrorCode,
+  FrameReader,
+  type FrameType,
+  writeFrame,
+} from "../../challenges/framing.ts";
+import type { Logger } from "../../logger.ts";
+import type { CheckerHost } from "../host.ts";
+
+/**
+ * `/checkernet/cosign/1.0.0`: the epoch's aggregator asks a member of the
+ * report committee to co-sign a report. The request carries the header and
+ * every attestation the report was built from; the member rebuilds the report
+ * from its own view plus those attestations (each re-verified) and answers
+ * with its BLS signature over reportSigningRoot(header, domain), or an ERROR
+ * frame naming why it refuses. Framing as the challenge protocol
+ * (challenges/PROTOCOL.md): one COSIGN_REQUEST frame, one COSIGN_RESPONSE or
+ * ERROR frame, stream closed. docs/protocol/cosign.md has the wire format.
+ */
+export const COSIGN_PROTOCOL = "/checkernet/cosign/1.0.0";
+
+/** Frame type bytes of this protocol (0x40 block; framing.ts lists 0x01–0x31 and 0x7f). */
+export const CosignFrameType = {
+  COSIGN_REQUEST: 0x40 as FrameType,
+  COSIGN_RESPONSE: 0x41 as FrameType,
+} as const;
+
+export const COSIGN_LIMITS = {
+  /**
+   * Attestations in one request: committee size k = 8 seats per provider, so
+   * 4096 covers 512 providers at full committees; a larger network would
+   * split reports, which the contract does not support yet.
+   */
+  maxAttestations: 4_096,
+  /** Re-verifying a few thousand BLS signatures takes a laptop a few seconds. */
+  responseTimeoutMs: 20_000,
+  /** A request of up to ~3 MB over a slow uplink. */
+  requestTimeoutMs: 15_000,
+  /** Concurrent co-sign streams per connection: only the aggregator and its backups ask. */
+  maxInboundStreams: 4,
+} as const;
+
+export interface CosignRequest {
+  header: ReportHeader;
+  attestations: SignedAttestation[];
+}
+
+const ATTESTATION_SLOT = 64 + Math.ceil(signedAttestationCodec.maxBytes / 32) * 32;
+
+export const cosignRequestCodec = defineCodec({
+  name: "CosignRequest",
+  // tuple head (header inline + offset) + array length + one slot per attestation.
+  maxBytes: 9 * 32 + 32 + COSIGN_LIMITS.maxAttestations * ATTESTATION_SLOT,
+  abi: [
+    {
+      type: "tuple",
+      components: [
+        { name: "header", ...REPORT_HEADER_ABI[0] },
+        { name: "attestations", type: "bytes[]" },
+      ],
+    },
+  ] as const,
+  toAbi: (r: CosignRequest) =>
+    [
+      {
+        header: r.header,
+        attestations: r.attestations.map((a) => bytesToHex(signedAttestationCodec.encode(a))),
+      },
+    ] as const,
+  fromAbi: ([f]) => {
+    checkRange("CosignRequest", "attestations", f.attestations.length, 0, COSIGN_LIMITS.maxAttestations);
+    checkRange("CosignRequest", "epoch", f.header.epoch, 1n, (1n << 64n) - 1n);
+    return {
+      header: { ...f.header },
+      attestations: f.attestations.map((a: Hex) => signedAttestationCodec.decode(hexToBytes(a))),
+    };
+  },
+});
+
+/** Why a co-signature was not obtained. */
+export const CosignErrorCode = {
+  /** The member answered with an ERROR frame (report mismatch, not on the committee, ...). */
+  REFUSED: "COSIGN_ERROR_REFUSED",
+  /** No answer in time, or the stream failed. */
+  UNREACHABLE: "COSIGN_ERROR_UNREACHABLE",
+  /** The answer is not a 96-byte signature. */
+  INVALID: "COSIGN_ERROR_INVALID",
+} as const;
+export type CosignErrorCode = (typeof CosignErrorCode)[keyof typeof CosignErrorCode];
+
+export class CosignError extends Error {
+  override name = "CosignError";
+  readonly code: CosignErrorCode;
+  constructor(code: CosignErrorCode, message: string) {
+    super(`${message} [${code}]`);
+    this.code = code;
+  }
+}
+
+/** Decides on one request: returns the 96-byte signature, or throws with the reason sent back. */
+export type CosignHandler = (request: CosignRequest, from: PeerId) => Promise<Uint8Array>;
+
+/** Serves co-sign requests with `onRequest`. */
+export async function handleCosign(
+  host: CheckerHost,
+  components: { logger: Logger; onRequest: CosignHandler },
+): Promise<void> {
+  await host.handle(
+    COSIGN_PROTOCOL,
+    (stream, connection) => {
+      serveCosign(stream, connection.remotePeer, components).catch((e: unknown) => {
+        components.logger.debug({ err: e }, "co-sign request failed");
+        stream.abort(e as Error);
+      });
+    },
+    { maxInboundStreams: COSIGN_LIMITS.maxInboundStreams },
+  );
+}
+
+async function serveCosign(
+  stream: Stream,
+  from: PeerId,
+  c: { logger: Logger; onRequest: CosignHandler },
+): Promise<void> {
+  const reader = new FrameReader(stream);
+  const frame = await reader.read(
+    { [CosignFrameType.COSIGN_REQUEST]: cosignRequestCodec.maxBytes },
+    Date.now() + COSIGN_LIMITS.requestTimeoutMs,
+  );
+  const deadline = Date.now() + COSIGN_LIMITS.responseTimeoutMs;
+  const refuse = async (reason: string) => {
+    const bytes = new TextEncoder().encode(reason).subarray(0, 256);
+    await writeFrame(stream, 0x7f as FrameType, bytes, deadline);
+  };
+  let request: CosignRequest | undefined;
+  try {
+    request = cosignRequestCodec.decode(frame.body);
+  } catch (e) {
+    await refuse(`malformed request: ${(e as Error).message}`);
+  }
+  if (request !== undefined) {
+    try {
+      const signature = await c.onRequest(request, from);
+      await writeFrame(stream, CosignFrameType.COSIGN_RESPONSE, signature, deadline);
+    } catch (e) {
+      c.logger.info({ epoch: String(request.header.epoch), err: (e as Error).message }, "co-sign refused");
+      await refuse((e as Error).message);
+    }
+  }
+  await stream.close({ signal: AbortSignal.timeout(COSIGN_LIMITS.requestTimeoutMs) });
+}
+
+/**
+ * Asks `peer` to co-sign; resolves with its 96-byte signature (the caller
+ * verifies it against the member's registered key).
+ *
+ * @throws CosignError REFUSED (with the member's reason), UNREACHABLE, INVALID
+ */
+export async function requestCosign(
+  host: {
+    dialProtocol(
+      peer: PeerId | Multiaddr,
+      protocol: string,
+      options?: { signal?: AbortSignal },
+    ): Promise<Stream>;
+  },
+  peer: PeerId | Multiaddr,
+  request: CosignRequest,
+  options: { timeoutMs?: number } = {},
+): Promise<Uint8Array> {
+  const deadline = Date.now() + (options.timeoutMs ?? COSIGN_LIMITS.responseTimeoutMs);
+  let stream: Stream;
+  try {
+    stream = await host.dialProtocol(peer, COSIGN_PROTOCOL, {
+      signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+    });
+  } catch (e) {
+    throw new CosignError(
+      CosignErrorCode.UNREACHABLE,
+      `cannot open a co-sign stream: ${(e as Error).message}`,
+    );
+  }
+  try {
+    await writeFrame(stream, CosignFrameType.COSIGN_REQUEST, cosignRequestCodec.encode(request), deadline);
+    let body: Uint8Array;
+    try {
+      body = (await new FrameReader(stream).read({ [CosignFrameType.COSIGN_RESPONSE]: 96 }, deadline)).body;
+    } catch (e) {
+      if (e instanceof FrameError && e.code === FrameErrorCode.REMOTE_ERROR) {
+        throw new CosignError(CosignErrorCode.REFUSED, String(e.details.reason));
+      }
+      throw new CosignError(CosignErrorCode.UNREACHABLE, (e as Error).message);
+    }
+    if (body.length !== 96) {
+      throw new CosignError(CosignErrorCode.INVALID, `signature has ${body.length} bytes, expected 96`);
+    }
+    return body;
+  } finally {
+    await stream.close().catch(() => stream.abort(new Error("co-sign done")));
+  }
+}

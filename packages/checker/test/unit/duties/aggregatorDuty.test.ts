@@ -1,0 +1,348 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadBlsBackend } from "@checkernet/protocol/bls/index";
+import { rewardProof } from "@checkernet/protocol/merkle/trees";
+import { withParams } from "@checkernet/protocol/params";
+import { CheckResult, type SignedAttestation } from "@checkernet/protocol/types";
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import { type Address, bytesToHex, getAddress } from "viem";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  connectChain,
+  isolateTests,
+  mined,
+  type TestChain,
+} from "../../../../contracts/test/helpers/chain.ts";
+import {
+  type Checker,
+  deployFixture,
+  type Fixture,
+  setupCheckers,
+  TOKEN,
+} from "../../../../contracts/test/helpers/fixture.ts";
+import { claimRewards } from "../../../src/chain/actions/claimRewards.ts";
+import { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
+import { EpochClock } from "../../../src/chain/clock.ts";
+import { CheckerDb } from "../../../src/db/checkerDb.ts";
+import { AggregatorDuty } from "../../../src/duties/aggregatorDuty.ts";
+import { ReportStatus, readReportRecord } from "../../../src/duties/aggregatorRecords.ts";
+import { createLogger } from "../../../src/logger.ts";
+import { type CheckerHost, createHost } from "../../../src/network/host.ts";
+import {
+  CosignError,
+  CosignErrorCode,
+  handleCosign,
+  requestCosign,
+} from "../../../src/network/reqresp/cosign.ts";
+import { makeAttestation, signAttestation } from "../../utils/fixtures.ts";
+
+const silent = createLogger({ level: "silent", pretty: false });
+const params = withParams({ committeeSize: 8, aggregatorBackups: 3 });
+
+let chain: TestChain;
+let fx: Fixture;
+let checkers: Checker[];
+let providers: Address[];
+let directory: ChainDirectory;
+const hosts: CheckerHost[] = [];
+
+/** Registers a provider with a real libp2p peer id and the minimum stake. */
+async function registerProvider(index: number): Promise<Address> {
+  const wallet = chain.wallets[10 + index]!;
+  const address = getAddress(wallet.account.address);
+  const peerId = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
+  const own = fx.as(wallet);
+  await mined(
+    chain,
+    own.providers.write.register([bytesToHex(peerId.toMultihash().bytes), "cpu-reference", 16, "local"]),
+  );
+  const stake = (await fx.c.providers.read.minStake()) + BigInt(index) * TOKEN;
+  await mined(chain, fx.c.token.write.transfer([address, stake]));
+  await mined(chain, own.token.write.approve([fx.deployment.contracts.providerRegistry, stake]));
+  await mined(chain, own.providers.write.stake([stake]));
+  return address;
+}
+
+beforeAll(async () => {
+  chain = await connectChain();
+  fx = await deployFixture(chain, {
+    reportCommitteeSize: 16,
+    // Half the seats: the backup test runs with the leader (and its seats) offline.
+    reportQuorumBps: 5_000,
+    genesisSeed: `0x${"ab".repeat(32)}`,
+  });
+  checkers = await setupCheckers(fx, 4, 1);
+  providers = [await registerProvider(0), await registerProvider(1)];
+  // Each operator registers its node's real peer id, as `checker start` would.
+  for (const c of checkers) {
+    const key = await generateKeyPair("Ed25519");
+    const peer = peerIdFromPrivateKey(key);
+    await mined(chain, fx.as(c.wallet).registry.write.updatePeerId([bytesToHex(peer.toMultihash().bytes)]));
+    const host = await createHost({
+      privateKey: key,
+      listen: ["/ip4/127.0.0.1/tcp/0"],
+      allowPrivateAddresses: true,
+      dht: false,
+      nat: false,
+      start: true,
+    });
+    hosts.push(host);
+  }
+  for (const a of hosts)
+    for (const b of hosts) if (a !== b) await a.peerStore.merge(b.peerId, { multiaddrs: b.getMultiaddrs() });
+  directory = new ChainDirectory(
+    { publicClient: chain.publicClient, logger: silent },
+    {
+      addresses: {
+        checkerRegistry: fx.deployment.contracts.checkerRegistry,
+        providerRegistry: fx.deployment.contracts.providerRegistry,
+        epochReports: fx.deployment.contracts.epochReports,
+      },
+    },
+  );
+  await directory.refresh();
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(hosts.map((h) => h.stop()));
+});
+
+isolateTests(() => chain);
+
+interface Node {
+  checker: Checker;
+  host: CheckerHost;
+  db: CheckerDb;
+  duty: AggregatorDuty;
+}
+const open: CheckerDb[] = [];
+afterEach(async () => {
+  for (const h of hosts) await h.unhandle("/checkernet/cosign/1.0.0").catch(() => undefined);
+  await Promise.all(open.splice(0).map((d) => d.close()));
+});
+
+/** Four nodes over fresh databases, each serving co-sign requests with its duty. */
+async function nodes(options: { offline?: number[] } = {}): Promise<Node[]> {
+  const bls = await loadBlsBackend("auto");
+  const clock = new EpochClock({
+    genesisMs: Number(fx.deployment.genesisTime) * 1000,
+    epochSeconds: Number(fx.deployment.epochSeconds),
+  });
+  const out: Node[] = [];
+  for (const [i, checker] of checkers.entries()) {
+    const host = hosts[i]!;
+    const db = await CheckerDb.open({ dataDir: mkdtempSync(join(tmpdir(), "checker-agg-")) });
+    open.push(db);
+    const duty = new AggregatorDuty(
+      {
+        clock,
+        epochs: directory,
+        keys: directory,
+        providers: directory,
+        db,
+        bls,
+        logger: silent.child({ node: i }),
+        publicClient: chain.publicClient,
+        walletClient: checker.wallet,
+        requestCosign: (peer, request) => requestCosign(host, peer, request, { timeoutMs: 5_000 }),
+      },
+      {
+        operator: checker.address,
+        secretKey: checker.key.secretKey,
+        domain: fx.domain,
+        params,
+        addresses: {
+          epochReports: fx.deployment.contracts.epochReports,
+          checkerRegistry: fx.deployment.contracts.checkerRegistry,
+          providerRegistry: fx.deployment.contracts.providerRegistry,
+        },
+        backupTimeoutMs: 300,
+        retryBaseMs: 50,
+      },
+    );
+    if (!(options.offline ?? []).includes(i)) {
+      await handleCosign(host, { logger: silent, onRequest: (req) => duty.cosign(req) });
+    }
+    out.push({ checker, host, db, duty });
+  }
+  return out;
+}
+
+/** Every checker attests every provider (k = 8 ≥ 4 licenses: everyone sits on every committee). */
+async function attestations(
+  epoch: bigint,
+  failing: Address | undefined = undefined,
+): Promise<SignedAttestation[]> {
+  const seed = await fx.c.reports.read.seedOf([epoch]);
+  const out: SignedAttestation[] = [];
+  for (const c of checkers)
+    for (const p of providers) {
+      const att = makeAttestation(c.address, p, epoch, {
+        result: p === failing ? CheckResult.FAIL : CheckResult.PASS,
+      });
+      out.push(await signAttestation({ ...c.key, address: c.address, licenses: 1 }, att, seed, fx.domain));
+    }
+  return out;
+}
+
+/** As after gossip: every node stored every attestation. */
+async function gossip(all: Node[], atts: SignedAttestation[]) {
+  for (const n of all) await n.db.putAttestations(atts);
+}
+
+function ranked(all: Node[], epoch: bigint, atts: SignedAttestation[]): Node[] {
+  return [...all].sort(
+    (a, b) => (a.duty.rank(epoch, atts).rank ?? 99) - (b.duty.rank(epoch, atts).rank ?? 99),
+  );
+}
+
+describe("AggregatorDuty (4 checkers over libp2p on 127.0.0.1, contracts on Hardhat's EDR)", () => {
+  it("the leader builds, gathers co-signatures, and the report lands on-chain; rewards are claimable", async () => {
+    const all = await nodes();
+    const epoch = await fx.c.reports.read.currentEpoch();
+    const atts = await attestations(epoch, providers[1]);
+    await gossip(all, atts);
+    const roles = all.map((n) => n.duty.rank(epoch, atts));
+    expect(roles.map((r) => r.rank).sort()).toEqual([0, 1, 2, 3]);
+    expect(new Set(roles.map((r) => r.leader)).size).toBe(1);
+    const [leader] = ranked(all, epoch, atts);
+
+    const outcome = await leader!.duty.runEpoch(epoch, { waitForTurn: false });
+    expect(outcome.record?.status).toBe(ReportStatus.SUBMITTED);
+    expect(outcome.record?.gasUsed).toBeGreaterThan(0n);
+    const onChain = await fx.c.reports.read.reportOf([epoch]);
+    expect(onChain.submittedAt).toBeGreaterThan(0n);
+    expect(onChain.rewardsRoot).toBe(outcome.record!.header.rewardsRoot);
+    expect(onChain.resultsRoot).toBe(outcome.record!.header.resultsRoot);
+    expect(outcome.record!.header.providerCount).toBe(2);
+    expect(outcome.record!.header.attestationCount).toBe(8);
+    expect(outcome.record!.results.find((r) => r.provider === providers[1])?.verdict).toBe(1);
+    // Co-signers kept the leaves they rebuilt.
+    const others = all.filter((n) => n !== leader);
+    const cosigned = await Promise.all(others.map((n) => readReportRecord(n.db, epoch)));
+    expect(cosigned.filter((r) => r?.status === ReportStatus.COSIGNED).length).toBeGreaterThan(0);
+
+    // A license's reward leaf, proven from the stored leaves, claims on-chain.
+    const rec = outcome.record!;
+    const leaf = rec.rewards.find((l) => l.beneficiary === 1 && checkers[0]!.licenses.includes(l.id))!;
+    expect(leaf.amount).toBeGreaterThan(0n);
+    const { buildRewardsTree } = await import("@checkernet/protocol/merkle/trees");
+    const proof = rewardProof(buildRewardsTree(rec.rewards), 1, leaf.id);
+    const before = await fx.c.token.read.balanceOf([checkers[0]!.address]);
+    await claimRewards(chain.publicClient, checkers[0]!.wallet, {
+      rewards: fx.deployment.contracts.rewards,
+      checkerLicense: fx.deployment.contracts.checkerLicense,
+      claims: [{ epoch, leaf, proof }],
+    });
+    expect((await fx.c.token.read.balanceOf([checkers[0]!.address])) - before).toBe(leaf.amount);
+  }, 60_000);
+
+  it("never submits twice: a repeat run and a late backup send nothing", async () => {
+    const all = await nodes();
+    const epoch = await fx.c.reports.read.currentEpoch();
+    const atts = await attestations(epoch);
+    await gossip(all, atts);
+    const [leader, backup] = ranked(all, epoch, atts);
+    expect((await leader!.duty.runEpoch(epoch, { waitForTurn: false })).record?.status).toBe(
+      ReportStatus.SUBMITTED,
+    );
+    const nonce = (n: Node) => chain.publicClient.getTransactionCount({ address: n.checker.address });
+    const [leaderNonce, backupNonce] = [await nonce(leader!), await nonce(backup!)];
+    expect((await leader!.duty.runEpoch(epoch, { waitForTurn: false })).record?.status).toBe(
+      ReportStatus.SUBMITTED,
+    );
+    const late = await backup!.duty.runEpoch(epoch, { waitForTurn: false });
+    expect(late.record?.status).toBe(ReportStatus.REPORTED_BY_OTHER);
+    expect(await nonce(leader!)).toBe(leaderNonce);
+    expect(await nonce(backup!)).toBe(backupNonce);
+  }, 60_000);
+
+  it("a backup takes over when the leader is offline", async () => {
+    const probe = await nodes();
+    const epoch = await fx.c.reports.read.currentEpoch();
+    const atts = await attestations(epoch);
+    const leaderIndex = probe.findIndex((n) => n.duty.rank(epoch, atts).rank === 0);
+    const backupIndex = probe.findIndex((n) => n.duty.rank(epoch, atts).rank === 1);
+    for (const h of hosts) await h.unhandle("/checkernet/cosign/1.0.0");
+    await Promise.all(open.splice(0).map((d) => d.close()));
+
+    // The leader published its attestations, then went away: it neither submits nor co-signs.
+    const all = await nodes({ offline: [leaderIndex] });
+    await gossip(all, atts);
+    const backup = all[backupIndex]!;
+    const started = Date.now();
+    const outcome = await backup.duty.runEpoch(epoch, { waitForTurn: true });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(outcome.role.rank).toBe(1);
+    expect(outcome.record?.status).toBe(ReportStatus.SUBMITTED);
+    expect(outcome.record?.role).toBe("backup");
+    expect((await fx.c.reports.read.reportOf([epoch])).submittedAt).toBeGreaterThan(0n);
+  }, 60_000);
+
+  it("a co-signer refuses a report that differs from what it saw", async () => {
+    const all = await nodes();
+    const epoch = await fx.c.reports.read.currentEpoch();
+    const atts = await attestations(epoch);
+    const [leader] = ranked(all, epoch, atts);
+    const committee = await fx.c.reports.read.reportCommittee([epoch]);
+    const member = all.find((n) => n !== leader && committee.includes(n.checker.address))!;
+    // The member missed the last checker's gossip: the request's copies are verified and accepted.
+    const late = checkers.find(
+      (c) => c.address !== member.checker.address && c.address !== leader!.checker.address,
+    )!;
+    for (const n of all) {
+      await n.db.putAttestations(
+        n === member ? atts.filter((a) => a.attestation.checker !== late.address) : atts,
+      );
+    }
+    const report = await leader!.duty.buildFromView(epoch, atts);
+    const ask = (header: typeof report.header, attestations: SignedAttestation[]) =>
+      requestCosign(leader!.host, member.host.peerId, { header, attestations }).catch(
+        (e: unknown) => e as Error,
+      );
+
+    const seed = await fx.c.reports.read.seedOf([epoch]);
+    const signer = (c: Checker) => ({ ...c.key, address: c.address, licenses: 1 });
+    const first = checkers.find((c) => c !== late)!;
+    // An attestation the member has not seen, signed by the wrong key, is refused (and not stored).
+    const wrongKey = await signAttestation(
+      { ...signer(first), address: late.address },
+      makeAttestation(late.address, providers[1]!, epoch, { latencyP50Us: 1_234 }),
+      seed,
+      fx.domain,
+    );
+    const withBad = atts.map((a) =>
+      a.attestation.checker === late.address && a.attestation.provider === providers[1] ? wrongKey : a,
+    );
+    const invalid = await ask((await leader!.duty.buildFromView(epoch, withBad)).header, withBad);
+    expect((invalid as Error).message).toMatch(/invalid attestation/);
+
+    const sig = await ask(report.header, atts);
+    expect(sig).toBeInstanceOf(Uint8Array);
+    expect((sig as Uint8Array).length).toBe(96);
+
+    // A header that does not match the member's rebuild is refused, naming the field.
+    const tampered = await ask(
+      { ...report.header, attestationCount: report.header.attestationCount + 1 },
+      atts,
+    );
+    expect(tampered).toBeInstanceOf(CosignError);
+    expect((tampered as CosignError).code).toBe(CosignErrorCode.REFUSED);
+    expect((tampered as Error).message).toMatch(/differs in attestationCount/);
+
+    // An attestation that conflicts with the one the member holds is refused.
+    const forged = await signAttestation(
+      signer(first),
+      makeAttestation(first.address, providers[0]!, epoch, { result: CheckResult.FAIL }),
+      seed,
+      fx.domain,
+    );
+    const swapped = atts.map((a) =>
+      a.attestation.checker === first.address && a.attestation.provider === providers[0] ? forged : a,
+    );
+    const conflict = await ask((await leader!.duty.buildFromView(epoch, swapped)).header, swapped);
+    expect((conflict as Error).message).toMatch(/differs from the one this node holds/);
+  }, 60_000);
+});
