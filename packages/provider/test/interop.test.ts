@@ -66,7 +66,7 @@ function task(kind: ChallengeKind, seedByte: number) {
     seed: hex32(seedByte),
     classId: CPU,
     claimedRegion: 0,
-    matmulN: 128,
+    matmulN: 64,
     vram: {
       datasetSeed: dataset.seed,
       blockSize: dataset.blockSize,
