@@ -6,7 +6,7 @@ import {
 import { g1FromEip2537 } from "@checkernet/protocol/bls/index";
 import { GPU_CLASSES, gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
 import { regionById } from "@checkernet/protocol/challenges/regions";
-import { peerIdFromMultihash } from "@libp2p/peer-id";
+import { peerIdFromMultihash, peerIdFromString } from "@libp2p/peer-id";
 import { type Address, getAddress, type Hex, hexToBytes, type PublicClient, zeroHash } from "viem";
 import type { Logger } from "../logger.ts";
 import type { CheckerRecord, KeyDirectory } from "./keyDirectory.ts";
@@ -255,6 +255,11 @@ export function gpuClassOf(model: string): number | undefined {
 
 /** A libp2p peer id from its multihash bytes (identity or sha2-256; single-byte code and length). */
 export function peerIdFromBytes(bytes: Uint8Array): string {
+  // The provider agent registers the UTF-8 text of the base58btc peer id (docs/provider.md);
+  // operators register the binary multihash. Both name the same peer.
+  if (bytes.length > 0 && bytes.every((b) => BASE58_BYTES.has(b))) {
+    return peerIdFromString(new TextDecoder().decode(bytes)).toString();
+  }
   if (bytes.length < 2) throw new Error("multihash too short");
   const code = bytes[0]!;
   const size = bytes[1]!;
@@ -263,3 +268,7 @@ export function peerIdFromBytes(bytes: Uint8Array): string {
   const digest = bytes.subarray(2);
   return peerIdFromMultihash({ code, size, digest, bytes } as never).toString();
 }
+
+const BASE58_BYTES = new Set(
+  [..."123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"].map((c) => c.charCodeAt(0)),
+);

@@ -108,6 +108,9 @@ describe("ChainDirectory (contracts on Hardhat's in-process EDR)", () => {
     expect(gpuClassOf("H100-PCIe")).toBeDefined();
     expect(gpuClassOf("Voodoo 2")).toBeUndefined();
     expect(() => peerIdFromBytes(new Uint8Array([0x12, 0x20, 1, 2]))).toThrow(/multihash/);
+    // The provider agent registers the base58btc text; operators the binary multihash.
+    const text = "12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN";
+    expect(peerIdFromBytes(new TextEncoder().encode(text))).toBe(text);
   });
 
   it("CheckerNode uses it for the epoch clock, gossip validation and the duty, and reports it in /status", async () => {
