@@ -1,0 +1,122 @@
+/**
+ * `npm start`: a whole checkernet on this machine, offline and on 127.0.0.1
+ * only. A Hardhat node, the contracts, licenses minted to owners and
+ * delegated to operators, checker nodes and providers (one faulty) as real
+ * processes, and a live view of the network. See docs/devnet.md.
+ *
+ *   npm start -- [--checkers 6] [--providers 3] [--epoch-seconds 20] [--epochs N] [--summary FILE] [--data-dir .devnet]
+ */
+import { join } from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { DEFAULT_OPTIONS, type DevnetHandle, type Snapshot, startDevnet } from "./devnet/index.ts";
+import { renderSnapshot } from "./devnet/table.ts";
+
+function positiveInt(name: string, min = 1) {
+  return (raw: string): number => {
+    if (!/^\d+$/.test(raw) || Number(raw) < min)
+      throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return Number(raw);
+  };
+}
+
+const program = new Command("devnet")
+  .description("run a local checkernet: chain, contracts, checkers and providers, with a live view")
+  .option("--checkers <n>", "checker nodes", positiveInt("--checkers"), DEFAULT_OPTIONS.checkers)
+  .option(
+    "--providers <n>",
+    "providers (the last one is faulty)",
+    positiveInt("--providers"),
+    DEFAULT_OPTIONS.providers,
+  )
+  .option(
+    "--epoch-seconds <s>",
+    "epoch length in seconds",
+    positiveInt("--epoch-seconds", 5),
+    DEFAULT_OPTIONS.epochSeconds,
+  )
+  .option(
+    "--epochs <n>",
+    "run N epochs after every node is up, then stop and exit 0",
+    positiveInt("--epochs"),
+  )
+  .option("--summary <file>", "write a JSON summary here when the devnet stops")
+  .option(
+    "--data-dir <dir>",
+    "deployment, node data and logs (wiped at start)",
+    join(process.cwd(), ".devnet"),
+  )
+  .option("--no-live", "print one line per refresh instead of redrawing the table")
+  .showHelpAfterError();
+
+async function main(): Promise<void> {
+  program.parse();
+  const o = program.opts<{
+    checkers: number;
+    providers: number;
+    epochSeconds: number;
+    epochs?: number;
+    summary?: string;
+    dataDir: string;
+    live: boolean;
+  }>();
+  const tty = process.stdout.isTTY === true && o.live;
+  const startedAt = Date.now();
+  let handle: DevnetHandle | undefined;
+  let stopping = false;
+  const onSignal = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping every process...\n`);
+    if (handle === undefined) {
+      // Still starting: startDevnet's own cleanup runs when its step fails; the exit hook kills the rest.
+      process.exit(130);
+    }
+    void handle.stop("signal");
+  };
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+
+  const draw = (s: Snapshot) => {
+    const text = renderSnapshot(s, { dataDir: o.dataDir, startedAt });
+    if (tty) process.stdout.write(`\x1b[2J\x1b[H${text}\n`);
+    else {
+      const up = s.checkers.filter((c) => c.up).length;
+      const peers = s.checkers.map((c) => c.peers).join(",");
+      const slashes = s.providers.map((p) => `${p.name}:${p.pendingSlashes}`).join(",");
+      process.stdout.write(
+        `[epoch ${s.chainEpoch}] checkers up ${up}/${s.checkers.length} peers ${peers} reports ${s.reports.length} attestations ${s.attestationsReported} pending slashes ${slashes} rewards claimable ${s.rewardsClaimable}\n`,
+      );
+    }
+  };
+
+  handle = await startDevnet({
+    checkers: o.checkers,
+    providers: o.providers,
+    epochSeconds: o.epochSeconds,
+    ...(o.epochs === undefined ? {} : { epochs: o.epochs }),
+    ...(o.summary === undefined ? {} : { summary: o.summary }),
+    dataDir: o.dataDir,
+    live: tty,
+    onSnapshot: draw,
+    log: (line) => process.stdout.write(`devnet: ${line}\n`),
+  });
+  const outcome = await handle.finished;
+  const summary = await handle.stop(outcome.reason);
+  if (tty) {
+    const last = handle.last();
+    if (last !== undefined) draw(last);
+  }
+  if (summary.error !== null) {
+    process.stderr.write(`devnet failed: ${summary.error}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  process.stdout.write(
+    `devnet stopped (${summary.stoppedBy}) at epoch ${summary.endEpoch}: ${summary.reports.length} reports landed, ${summary.attestations.reported} attestations reported${o.summary === undefined ? "" : `; summary in ${o.summary}`}\n`,
+  );
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`devnet: ${(e as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,208 @@
+import { join } from "node:path";
+import {
+  checkerLicenseAbi,
+  checkerRegistryAbi,
+  type Deployment,
+  deployAll,
+  rewardTokenAbi,
+  writeDeploymentFile,
+} from "@checkernet/contracts";
+import { g1ToEip2537, g2ToEip2537 } from "@checkernet/protocol/bls/eip2537";
+import { loadBlsBackend } from "@checkernet/protocol/bls/index";
+import { proveKeyPossession } from "@checkernet/protocol/bls/pop";
+import { peerIdFromString } from "@libp2p/peer-id";
+import {
+  type Account,
+  type Address,
+  bytesToHex,
+  type Chain,
+  createPublicClient,
+  createWalletClient,
+  type Hash,
+  http,
+  type PublicClient,
+  parseEther,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import { DEVNET } from "./params.ts";
+import { type Child, spawnChild, waitUntil } from "./proc.ts";
+
+export type Wallet = WalletClient<Transport, Chain, Account>;
+
+export interface DevnetChain {
+  rpcUrl: string;
+  node: Child;
+  chain: Chain;
+  publicClient: PublicClient;
+  wallet(index: number): Wallet;
+}
+
+const HARDHAT_BIN = join(import.meta.dirname, "../../node_modules/hardhat/dist/src/cli.js");
+
+/** Starts `hardhat node` on 127.0.0.1:port and waits until it answers JSON-RPC. */
+export async function startChain(dataDir: string, port: number): Promise<DevnetChain> {
+  const rpcUrl = `http://127.0.0.1:${port}`;
+  const node = spawnChild({
+    name: "hardhat node",
+    command: process.execPath,
+    args: [HARDHAT_BIN, "node", "--hostname", "127.0.0.1", "--port", String(port)],
+    logFile: join(dataDir, "chain.log"),
+    cwd: join(import.meta.dirname, "../.."),
+  });
+  const probe = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 2_000 }) });
+  const chainId = await waitUntil("the chain's JSON-RPC", () => probe.getChainId(), {
+    timeoutMs: 120_000,
+    child: node,
+  });
+  // A block every second, as a real chain makes: contract views that read the clock
+  // (currentEpoch, the seeds ahead) move on even when no transaction is sent.
+  await probe.request({ method: "evm_setIntervalMining", params: [DEVNET.blockIntervalMs] } as never);
+  const chain: Chain = {
+    id: chainId,
+    name: "devnet",
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [rpcUrl] } },
+  };
+  // Hardhat mines each transaction at once: poll receipts often.
+  const transport = http(rpcUrl);
+  const publicClient = createPublicClient({ chain, transport, pollingInterval: 200 }) as PublicClient;
+  const wallets = new Map<number, Wallet>();
+  return {
+    rpcUrl,
+    node,
+    chain,
+    publicClient,
+    wallet(index) {
+      let w = wallets.get(index);
+      if (w === undefined) {
+        w = createWalletClient({
+          account: mnemonicToAccount(DEVNET.mnemonic, { addressIndex: index }),
+          chain,
+          transport,
+          pollingInterval: 200,
+        });
+        wallets.set(index, w);
+      }
+      return w;
+    },
+  };
+}
+
+async function mined(c: DevnetChain, what: string, send: Promise<Hash>): Promise<void> {
+  const receipt = await c.publicClient.waitForTransactionReceipt({ hash: await send, pollingInterval: 100 });
+  if (receipt.status !== "success")
+    throw new Error(`${what}: transaction ${receipt.transactionHash} reverted`);
+}
+
+export async function deploy(c: DevnetChain, dataDir: string, epochSeconds: number): Promise<Deployment> {
+  const latest = await c.publicClient.getBlock();
+  const deployment = await deployAll(c.wallet(0), c.publicClient, {
+    genesisTime: latest.timestamp + BigInt(DEVNET.genesisDelaySeconds),
+    epochSeconds: BigInt(epochSeconds),
+    reportCommitteeSize: DEVNET.reportCommitteeSize,
+  });
+  await writeDeploymentFile(join(dataDir, "deployment.json"), deployment);
+  return deployment;
+}
+
+/** ETH for gas (from the deployer) to every address below `DEVNET.gasFunding / 2`. */
+export async function fundGas(c: DevnetChain, addresses: readonly Address[]): Promise<void> {
+  const deployer = c.wallet(0);
+  for (const to of addresses) {
+    const balance = await c.publicClient.getBalance({ address: to });
+    if (balance >= DEVNET.gasFunding / 2n) continue;
+    await mined(c, `fund ${to}`, deployer.sendTransaction({ to, value: DEVNET.gasFunding }));
+  }
+}
+
+export async function transferTokens(
+  c: DevnetChain,
+  deployment: Deployment,
+  to: Address,
+  tokens: bigint,
+): Promise<void> {
+  await mined(
+    c,
+    `tokens to ${to}`,
+    c.wallet(0).writeContract({
+      address: deployment.contracts.rewardToken,
+      abi: rewardTokenAbi,
+      functionName: "transfer",
+      args: [to, parseEther(tokens.toString())],
+    }),
+  );
+}
+
+export interface OperatorKeys {
+  index: number;
+  address: Address;
+  secretKey: Uint8Array;
+  peerId: string;
+}
+
+/** Registers the operator's BLS key with its proof of possession and its libp2p peer id. */
+export async function registerOperator(
+  c: DevnetChain,
+  deployment: Deployment,
+  op: OperatorKeys,
+): Promise<void> {
+  const bls = await loadBlsBackend("auto");
+  const domain = {
+    chainId: BigInt(deployment.chainId),
+    verifyingContract: deployment.contracts.epochReports,
+  };
+  const pop = proveKeyPossession(bls, op.secretKey, domain, op.address);
+  await mined(
+    c,
+    `register operator ${op.address}`,
+    c.wallet(op.index).writeContract({
+      address: deployment.contracts.checkerRegistry,
+      abi: checkerRegistryAbi,
+      functionName: "register",
+      args: [
+        bytesToHex(g1ToEip2537(bls.publicKey(op.secretKey))),
+        bytesToHex(g2ToEip2537(pop)),
+        bytesToHex(peerIdFromString(op.peerId).toMultihash().bytes),
+      ],
+    }),
+  );
+}
+
+/**
+ * Mints `perOperator` licenses for each operator to the license owners
+ * (round-robin) and has each owner delegate them: owners are not operators,
+ * as in the network the design describes.
+ */
+export async function mintAndDelegate(
+  c: DevnetChain,
+  deployment: Deployment,
+  operators: readonly Address[],
+  perOperator: number,
+  ownerIndices: readonly number[],
+): Promise<{ licenseId: bigint; owner: Address; operator: Address }[]> {
+  const license = { address: deployment.contracts.checkerLicense, abi: checkerLicenseAbi } as const;
+  const out: { licenseId: bigint; owner: Address; operator: Address }[] = [];
+  let next = (await c.publicClient.readContract({ ...license, functionName: "totalSupply" })) + 1n;
+  let k = 0;
+  for (const operator of operators) {
+    for (let i = 0; i < perOperator; i++, k++) {
+      const ownerIndex = ownerIndices[k % ownerIndices.length] as number;
+      const owner = c.wallet(ownerIndex);
+      await mined(
+        c,
+        "mint license",
+        c.wallet(0).writeContract({ ...license, functionName: "mint", args: [owner.account.address] }),
+      );
+      const licenseId = next++;
+      await mined(
+        c,
+        `delegate license ${licenseId}`,
+        owner.writeContract({ ...license, functionName: "delegate", args: [licenseId, operator] }),
+      );
+      out.push({ licenseId, owner: owner.account.address, operator });
+    }
+  }
+  return out;
+}

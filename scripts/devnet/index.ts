@@ -1,0 +1,361 @@
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { unlockOperatorKey } from "@checkernet/checker/keys/store";
+import type { Deployment } from "@checkernet/contracts";
+import type { Address, Hex } from "viem";
+import { bytesToHex } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import {
+  type DevnetChain,
+  deploy,
+  fundGas,
+  mintAndDelegate,
+  registerOperator,
+  startChain,
+  transferTokens,
+} from "./chain.ts";
+import { Monitor, type Snapshot } from "./monitor.ts";
+import {
+  type CheckerPlan,
+  initChecker,
+  initProvider,
+  type ProviderPlan,
+  registerAndStakeProvider,
+  startChecker,
+  startProvider,
+  writeCheckerConfig,
+} from "./nodes.ts";
+import { DEFAULT_OPTIONS, DEVNET, type DevnetOptions, freePorts } from "./params.ts";
+import { type Child, stopChild, tailLog } from "./proc.ts";
+
+export type { Snapshot } from "./monitor.ts";
+export { DEFAULT_OPTIONS, DEVNET, type DevnetOptions } from "./params.ts";
+
+export interface DevnetSummary {
+  ok: boolean;
+  /** Why the devnet stopped: "epochs" (--epochs reached), "signal", "stop" (programmatic) or "failure". */
+  stoppedBy: string;
+  error: string | null;
+  options: { checkers: number; providers: number; epochSeconds: number; epochs: number | null };
+  rpcUrl: string;
+  deployment: Record<string, unknown>;
+  /** Chain epoch when every node was up, and when the devnet stopped. */
+  startEpoch: string;
+  endEpoch: string;
+  reports: Snapshot["reports"];
+  attestations: {
+    reported: number;
+    gossipAcceptedPerChecker: Record<string, number>;
+    ownLastEpochPerChecker: Record<string, number>;
+  };
+  slashesPending: {
+    provider: string;
+    address: Address;
+    fault: string;
+    pendingSlashes: number;
+    slashes: Snapshot["providers"][number]["slashes"];
+  }[];
+  rewardsClaimable: string;
+  rewardsClaimed: string;
+  licenses: { licenseId: string; owner: Address; operator: Address }[];
+  peers: Record<string, number>;
+}
+
+export interface DevnetHandle {
+  dataDir: string;
+  rpcUrl: string;
+  deployment: Deployment;
+  chain: DevnetChain;
+  checkers: (CheckerPlan & { child: Child })[];
+  providers: (ProviderPlan & { child: Child })[];
+  licenses: { licenseId: bigint; owner: Address; operator: Address; ownerIndex: number }[];
+  /** Chain epoch at which every node was up. */
+  startEpoch: bigint;
+  /** A fresh snapshot (also taken every refresh). */
+  snapshot(): Promise<Snapshot>;
+  last(): Snapshot | undefined;
+  /** Resolves when --epochs is reached or a child fails; never rejects. */
+  finished: Promise<{ reason: string; error: string | null }>;
+  /** Stops every child (checkers, providers, chain) and returns the summary; idempotent. */
+  stop(reason?: string): Promise<DevnetSummary>;
+}
+
+/** A hex private key of the mnemonic's account `index` (operators sign their transactions with it). */
+export function accountKey(index: number): Hex {
+  const key = mnemonicToAccount(DEVNET.mnemonic, { addressIndex: index }).getHdKey().privateKey;
+  if (key === null) throw new Error(`no private key for account ${index}`);
+  return bytesToHex(key);
+}
+
+async function inBatches<T, R>(
+  items: readonly T[],
+  size: number,
+  f: (x: T, i: number) => Promise<R>,
+): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size) {
+    out.push(...(await Promise.all(items.slice(i, i + size).map((x, j) => f(x, i + j)))));
+  }
+  return out;
+}
+
+/**
+ * Starts the whole devnet: chain, contracts, licenses, checker and provider
+ * processes. Everything is on 127.0.0.1; `stop()` takes it all down.
+ */
+export async function startDevnet(
+  input: Partial<DevnetOptions> & { dataDir: string },
+): Promise<DevnetHandle> {
+  const options: DevnetOptions = {
+    ...DEFAULT_OPTIONS,
+    live: false,
+    ...input,
+    dataDir: resolve(input.dataDir),
+  };
+  const log = options.log ?? (() => undefined);
+  if (!Number.isInteger(options.checkers) || options.checkers < 1)
+    throw new Error("--checkers must be at least 1");
+  if (!Number.isInteger(options.providers) || options.providers < 1)
+    throw new Error("--providers must be at least 1");
+  if (!Number.isInteger(options.epochSeconds) || options.epochSeconds < 5)
+    throw new Error("--epoch-seconds must be at least 5 (a CPU challenge and the publish phase must fit)");
+  const dataDir = options.dataDir;
+  await rm(dataDir, { recursive: true, force: true });
+  await mkdir(dataDir, { recursive: true });
+
+  const ports = await freePorts(1 + 2 * options.checkers + options.providers);
+  const [rpcPort, ...rest] = ports as [number, ...number[]];
+  log(`starting hardhat node on 127.0.0.1:${rpcPort}`);
+  const chain = await startChain(dataDir, rpcPort);
+  const started: Child[] = [chain.node];
+  const stopAll = async () => {
+    // Checkers first (they submit), then providers, the chain last.
+    const order = [...started].reverse();
+    await Promise.all(order.filter((c) => c !== chain.node).map((c) => stopChild(c)));
+    await stopChild(chain.node);
+  };
+  try {
+    log(`deploying the contracts (epochs of ${options.epochSeconds} s)`);
+    const deployment = await deploy(chain, dataDir, options.epochSeconds);
+    const deploymentFile = join(dataDir, "deployment.json");
+
+    log(`creating ${options.checkers} checker and ${options.providers} provider data dirs`);
+    const checkerInits = await inBatches(Array.from({ length: options.checkers }), 3, async (_, i) => {
+      const name = `checker-${i + 1}`;
+      const dir = join(dataDir, name);
+      const info = await initChecker(dir, name, dataDir);
+      const accountIndex = DEVNET.operatorAccountBase + i;
+      const plan: CheckerPlan = {
+        name,
+        dataDir: dir,
+        accountIndex,
+        operator: chain.wallet(accountIndex).account.address,
+        p2pPort: rest[2 * i] as number,
+        apiPort: rest[2 * i + 1] as number,
+        peerId: info.peerId,
+        publicKey: info.publicKey,
+      };
+      return plan;
+    });
+    const providerPlans = await inBatches(Array.from({ length: options.providers }), 3, async (_, i) => {
+      const name = `provider-${i + 1}`;
+      const dir = join(dataDir, name);
+      const info = await initProvider(dir, name, dataDir);
+      const plan: ProviderPlan = {
+        name,
+        dataDir: dir,
+        address: info.address,
+        peerId: info.peerId,
+        port: rest[2 * options.checkers + i] as number,
+        // The last provider is the faulty one.
+        fault: i === options.providers - 1 ? DEVNET.faultyProviderFault : "honest",
+      };
+      return plan;
+    });
+
+    const ownerIndices = Array.from({ length: DEVNET.licenseOwners }, (_, i) => DEVNET.ownerAccountBase + i);
+    log(
+      "funding accounts, registering operators (BLS key + proof of possession), minting and delegating licenses",
+    );
+    await fundGas(chain, [
+      ...checkerInits.map((c) => c.operator),
+      ...ownerIndices.map((i) => chain.wallet(i).account.address),
+      ...providerPlans.map((p) => p.address),
+    ]);
+    for (const p of providerPlans) await transferTokens(chain, deployment, p.address, DEVNET.providerTokens);
+    for (const c of checkerInits) {
+      const secretKey = await unlockOperatorKey(c.dataDir, DEVNET.keystorePassword);
+      await registerOperator(chain, deployment, {
+        index: c.accountIndex,
+        address: c.operator,
+        secretKey,
+        peerId: c.peerId,
+      });
+    }
+    const minted = await mintAndDelegate(
+      chain,
+      deployment,
+      checkerInits.map((c) => c.operator),
+      DEVNET.licensesPerOperator,
+      ownerIndices,
+    );
+    const licenses = minted.map((l) => ({
+      ...l,
+      ownerIndex: ownerIndices.find((i) => chain.wallet(i).account.address === l.owner) as number,
+    }));
+
+    log("registering and staking providers (provider register / provider stake)");
+    await inBatches(providerPlans, 3, (p) =>
+      registerAndStakeProvider(p, chain.rpcUrl, deploymentFile, dataDir),
+    );
+
+    log("starting providers (provider serve)");
+    const providers = await inBatches(providerPlans, 3, async (p) => {
+      const child = await startProvider(p, deployment, dataDir);
+      started.push(child);
+      return { ...p, child };
+    });
+
+    log("starting checkers (checker start)");
+    const checkers = await inBatches(checkerInits, 2, async (c) => {
+      const configFile = await writeCheckerConfig(
+        c,
+        checkerInits.filter((o) => o !== c),
+        providerPlans,
+        chain.rpcUrl,
+        deployment,
+      );
+      // Through the environment: a node that predates these fields ignores them (a config file would be refused).
+      const child = await startChecker(c, configFile, dataDir, {
+        // The operator's EVM key pays for the aggregator's transactions (submitReport, claims).
+        CHECKER_TX_KEY: accountKey(c.accountIndex),
+        CHECKER_REWARDS: deployment.contracts.rewards,
+        CHECKER_LICENSE: deployment.contracts.checkerLicense,
+      });
+      started.push(child);
+      return { ...c, child };
+    });
+
+    const monitor = new Monitor({
+      publicClient: chain.publicClient,
+      deployment,
+      checkers: checkers.map((c) => ({ name: c.name, operator: c.operator, apiPort: c.apiPort })),
+      providers: providers.map((p) => ({ name: p.name, address: p.address, fault: p.fault })),
+    });
+    const first = await monitor.snapshot();
+    const startEpoch = BigInt(first.chainEpoch);
+    let last: Snapshot | undefined = first;
+    log(`all nodes up in chain epoch ${startEpoch}; logs in ${dataDir}/<name>.log`);
+
+    let finish: (v: { reason: string; error: string | null }) => void = () => undefined;
+    const finished = new Promise<{ reason: string; error: string | null }>((r) => {
+      finish = r;
+    });
+    let done = false;
+    const end = (reason: string, error: string | null) => {
+      if (done) return;
+      done = true;
+      finish({ reason, error });
+    };
+    for (const child of started) {
+      void child.exited.then((code) => {
+        if (child.stopping) return;
+        end(
+          "failure",
+          `${child.name} exited unexpectedly (${code}); last lines of ${child.logFile}:\n${tailLog(child.logFile)}`,
+        );
+      });
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const tick = async () => {
+      if (done) return;
+      try {
+        last = await monitor.snapshot();
+        options.onSnapshot?.(last);
+        if (
+          options.epochs !== undefined &&
+          BigInt(last.chainEpoch) >= startEpoch + BigInt(options.epochs) + 2n
+        ) {
+          end("epochs", null);
+          return;
+        }
+      } catch (e) {
+        if (!done) log(`monitor: ${(e as Error).message}`);
+      }
+      if (!done) timer = setTimeout(tick, DEVNET.refreshMs);
+    };
+    timer = setTimeout(tick, 0);
+
+    let summary: Promise<DevnetSummary> | undefined;
+    const handle: DevnetHandle = {
+      dataDir,
+      rpcUrl: chain.rpcUrl,
+      deployment,
+      chain,
+      checkers,
+      providers,
+      licenses,
+      startEpoch,
+      snapshot: () => monitor.snapshot(),
+      last: () => last,
+      finished,
+      stop(reason = "stop") {
+        summary ??= (async () => {
+          end(reason, null);
+          clearTimeout(timer);
+          const outcome = await finished;
+          const final = await monitor.snapshot().catch(() => last);
+          await stopAll();
+          const s = final ?? first;
+          const result: DevnetSummary = {
+            ok: outcome.error === null,
+            stoppedBy: outcome.reason,
+            error: outcome.error,
+            options: {
+              checkers: options.checkers,
+              providers: options.providers,
+              epochSeconds: options.epochSeconds,
+              epochs: options.epochs ?? null,
+            },
+            rpcUrl: chain.rpcUrl,
+            deployment: JSON.parse(
+              JSON.stringify(deployment, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
+            ),
+            startEpoch: startEpoch.toString(),
+            endEpoch: s.chainEpoch,
+            reports: s.reports,
+            attestations: {
+              reported: s.attestationsReported,
+              gossipAcceptedPerChecker: Object.fromEntries(s.checkers.map((c) => [c.name, c.gossipAccepted])),
+              ownLastEpochPerChecker: Object.fromEntries(s.checkers.map((c) => [c.name, c.ownAttestations])),
+            },
+            slashesPending: s.providers.map((p) => ({
+              provider: p.name,
+              address: p.address,
+              fault: p.fault,
+              pendingSlashes: p.pendingSlashes,
+              slashes: p.slashes,
+            })),
+            rewardsClaimable: s.rewardsClaimable,
+            rewardsClaimed: s.rewardsClaimed,
+            licenses: licenses.map((l) => ({
+              licenseId: l.licenseId.toString(),
+              owner: l.owner,
+              operator: l.operator,
+            })),
+            peers: Object.fromEntries(s.checkers.map((c) => [c.name, c.peers])),
+          };
+          if (options.summary !== undefined) {
+            await writeFile(options.summary, `${JSON.stringify(result, null, 2)}\n`);
+          }
+          return result;
+        })();
+        return summary;
+      },
+    };
+    return handle;
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}

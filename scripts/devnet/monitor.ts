@@ -1,0 +1,203 @@
+import { type Deployment, epochReportsAbi, rewardsAbi, slashingAbi } from "@checkernet/contracts";
+import type { Address, PublicClient } from "viem";
+
+/** One checker's row, from its /status. */
+export interface CheckerRow {
+  name: string;
+  operator: Address;
+  up: boolean;
+  epoch: string | null;
+  peers: number;
+  /** Providers this node attested in its last epoch (its committee seats). */
+  ownAttestations: number;
+  /** Attestations received over gossip and accepted. */
+  gossipAccepted: number;
+  gossipRejected: number;
+  pendingReports: number;
+  chainConnected: boolean | null;
+  error: string | null;
+}
+
+export interface ReportRow {
+  epoch: string;
+  providerCount: number;
+  attestationCount: number;
+  totalRewards: string;
+  gasUsed: string;
+  tx: string;
+  block: string;
+}
+
+export interface ProviderRow {
+  name: string;
+  address: Address;
+  fault: string;
+  pendingSlashes: number;
+  slashes: { slashId: string; epoch: string; amount: string; contestDeadline: string }[];
+}
+
+export interface Snapshot {
+  at: string;
+  chainEpoch: string;
+  checkers: CheckerRow[];
+  reports: ReportRow[];
+  providers: ProviderRow[];
+  /** Sum over reported epochs of totalRewards minus what was claimed. */
+  rewardsClaimable: string;
+  rewardsClaimed: string;
+  /** Attestations counted in landed reports. */
+  attestationsReported: number;
+}
+
+export interface MonitorTargets {
+  publicClient: PublicClient;
+  deployment: Deployment;
+  checkers: { name: string; operator: Address; apiPort: number }[];
+  providers: { name: string; address: Address; fault: string }[];
+}
+
+async function checkerRow(c: MonitorTargets["checkers"][number]): Promise<CheckerRow> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${c.apiPort}/status`, { signal: AbortSignal.timeout(2_000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    const s = (await res.json()) as {
+      epoch: { current: string };
+      peers: { count: number };
+      gossip: { accepted: number; rejected: number };
+      attestations: { lastOwn: unknown[] };
+      pendingReports: number | unknown[];
+      chain: { connected: boolean | null };
+    };
+    return {
+      name: c.name,
+      operator: c.operator,
+      up: true,
+      epoch: s.epoch.current,
+      peers: s.peers.count,
+      ownAttestations: s.attestations.lastOwn.length,
+      gossipAccepted: s.gossip.accepted,
+      gossipRejected: s.gossip.rejected,
+      pendingReports: Array.isArray(s.pendingReports) ? s.pendingReports.length : Number(s.pendingReports),
+      chainConnected: s.chain.connected,
+      error: null,
+    };
+  } catch (e) {
+    return {
+      name: c.name,
+      operator: c.operator,
+      up: false,
+      epoch: null,
+      peers: 0,
+      ownAttestations: 0,
+      gossipAccepted: 0,
+      gossipRejected: 0,
+      pendingReports: 0,
+      chainConnected: null,
+      error: (e as Error).message,
+    };
+  }
+}
+
+/**
+ * Reads the network's state: every checker's /status, and from the chain the
+ * reports landed (with the gas of the transaction that landed each), slashes
+ * and rewards. Reports and their receipts are cached: they never change.
+ */
+export class Monitor {
+  private readonly targets: MonitorTargets;
+  private readonly reports = new Map<string, ReportRow>();
+  private scannedTo: bigint;
+
+  constructor(targets: MonitorTargets) {
+    this.targets = targets;
+    this.scannedTo = targets.deployment.startBlock - 1n;
+  }
+
+  async snapshot(): Promise<Snapshot> {
+    const { publicClient: client, deployment } = this.targets;
+    const c = deployment.contracts;
+    const [checkers, latest, chainEpoch] = await Promise.all([
+      Promise.all(this.targets.checkers.map(checkerRow)),
+      client.getBlockNumber(),
+      client.readContract({ address: c.epochReports, abi: epochReportsAbi, functionName: "currentEpoch" }),
+    ]);
+    if (latest > this.scannedTo) {
+      const logs = await client.getContractEvents({
+        address: c.epochReports,
+        abi: epochReportsAbi,
+        eventName: "ReportSubmitted",
+        fromBlock: this.scannedTo + 1n,
+        toBlock: latest,
+      });
+      for (const log of logs) {
+        const receipt = await client.getTransactionReceipt({ hash: log.transactionHash });
+        const a = log.args;
+        this.reports.set(String(a.epoch), {
+          epoch: String(a.epoch),
+          providerCount: Number(a.providerCount),
+          attestationCount: Number(a.attestationCount),
+          totalRewards: String(a.totalRewards),
+          gasUsed: receipt.gasUsed.toString(),
+          tx: log.transactionHash,
+          block: String(log.blockNumber),
+        });
+      }
+      this.scannedTo = latest;
+    }
+    const reports = [...this.reports.values()].sort((x, y) => Number(BigInt(x.epoch) - BigInt(y.epoch)));
+
+    const slashLogs = await client.getContractEvents({
+      address: c.slashing,
+      abi: slashingAbi,
+      eventName: "SlashOpened",
+      fromBlock: deployment.startBlock,
+      toBlock: latest,
+    });
+    const providers = await Promise.all(
+      this.targets.providers.map(async (p): Promise<ProviderRow> => {
+        const pending = await client.readContract({
+          address: c.slashing,
+          abi: slashingAbi,
+          functionName: "pendingSlashCount",
+          args: [p.address],
+        });
+        return {
+          name: p.name,
+          address: p.address,
+          fault: p.fault,
+          pendingSlashes: Number(pending),
+          slashes: slashLogs
+            .filter((l) => l.args.provider?.toLowerCase() === p.address.toLowerCase())
+            .map((l) => ({
+              slashId: String(l.args.slashId),
+              epoch: String(l.args.epoch),
+              amount: String(l.args.amount),
+              contestDeadline: String(l.args.contestDeadline),
+            })),
+        };
+      }),
+    );
+
+    let total = 0n;
+    let claimed = 0n;
+    for (const r of reports) {
+      total += BigInt(r.totalRewards);
+      claimed += await client.readContract({
+        address: c.rewards,
+        abi: rewardsAbi,
+        functionName: "claimedOf",
+        args: [BigInt(r.epoch)],
+      });
+    }
+    return {
+      at: new Date().toISOString(),
+      chainEpoch: String(chainEpoch),
+      checkers,
+      reports,
+      providers,
+      rewardsClaimable: (total - claimed).toString(),
+      rewardsClaimed: claimed.toString(),
+      attestationsReported: reports.reduce((a, r) => a + r.attestationCount, 0),
+    };
+  }
+}

@@ -1,0 +1,239 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Deployment } from "@checkernet/contracts";
+import type { Address } from "viem";
+import { DEVNET } from "./params.ts";
+import { type Child, runToEnd, spawnChild, waitUntil } from "./proc.ts";
+
+const ROOT = join(import.meta.dirname, "../..");
+const CHECKER_BIN = join(ROOT, "packages/checker/bin/checker.js");
+const PROVIDER_BIN = join(ROOT, "packages/provider/bin/provider.js");
+
+export interface CheckerPlan {
+  name: string;
+  dataDir: string;
+  /** Hardhat account index of the operator. */
+  accountIndex: number;
+  operator: Address;
+  p2pPort: number;
+  apiPort: number;
+  peerId: string;
+  publicKey: string;
+}
+
+export interface ProviderPlan {
+  name: string;
+  dataDir: string;
+  address: Address;
+  peerId: string;
+  port: number;
+  fault: string;
+}
+
+/** `checker init` with a password file, non-interactively; returns the peer id and public key. */
+export async function initChecker(
+  dataDir: string,
+  name: string,
+  logDir: string,
+): Promise<{ peerId: string; publicKey: string; passwordFile: string }> {
+  await mkdir(dataDir, { recursive: true });
+  const passwordFile = join(dataDir, "password.txt");
+  await writeFile(passwordFile, `${DEVNET.keystorePassword}\n`, { mode: 0o600 });
+  const out = await runToEnd({
+    name: `${name} init`,
+    command: process.execPath,
+    args: [
+      CHECKER_BIN,
+      "-d",
+      dataDir,
+      "init",
+      "--password-file",
+      passwordFile,
+      "--kdf-work",
+      String(DEVNET.keystoreKdfWork),
+    ],
+    logFile: join(logDir, `${name}.log`),
+  });
+  const info = JSON.parse(out) as { peerId: string; publicKey: string };
+  return { peerId: info.peerId, publicKey: info.publicKey, passwordFile };
+}
+
+export function checkerMultiaddr(plan: CheckerPlan): string {
+  return `/ip4/127.0.0.1/tcp/${plan.p2pPort}/p2p/${plan.peerId}`;
+}
+
+export function providerMultiaddr(plan: ProviderPlan): string {
+  return `/ip4/127.0.0.1/tcp/${plan.port}/p2p/${plan.peerId}`;
+}
+
+/**
+ * The node's JSON config file: loopback only (no mDNS, no NAT traversal, no
+ * DHT, which would drop loopback addresses anyway), the chain's addresses,
+ * and as bootstrap list the other checkers plus the providers. Dialling the
+ * providers at start is how a checker learns their addresses on a devnet: the
+ * registry holds only peer ids and no DHT runs on loopback.
+ */
+export async function writeCheckerConfig(
+  plan: CheckerPlan,
+  others: readonly CheckerPlan[],
+  providers: readonly ProviderPlan[],
+  rpcUrl: string,
+  deployment: Deployment,
+  extra: Record<string, unknown> = {},
+): Promise<string> {
+  const file = join(plan.dataDir, "config.json");
+  const config = {
+    dataDir: plan.dataDir,
+    listen: [`/ip4/127.0.0.1/tcp/${plan.p2pPort}`],
+    bootstrap: [...others.map(checkerMultiaddr), ...providers.map(providerMultiaddr)],
+    mdns: false,
+    dht: false,
+    nat: false,
+    apiHost: "127.0.0.1",
+    apiPort: plan.apiPort,
+    logLevel: "info",
+    rpcUrl,
+    chainId: String(deployment.chainId),
+    verifyingContract: deployment.contracts.epochReports,
+    genesisMs: Number(deployment.genesisTime) * 1000,
+    epochSeconds: Number(deployment.epochSeconds),
+    operatorAddress: plan.operator,
+    checkerRegistry: deployment.contracts.checkerRegistry,
+    providerRegistry: deployment.contracts.providerRegistry,
+    region: 0,
+    ...extra,
+  };
+  await writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
+  return file;
+}
+
+/** `checker start` as a child; resolves once its status API answers. */
+export async function startChecker(
+  plan: CheckerPlan,
+  configFile: string,
+  logDir: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Child> {
+  const child = spawnChild({
+    name: plan.name,
+    command: process.execPath,
+    args: [CHECKER_BIN, "-c", configFile, "start", "--password-file", join(plan.dataDir, "password.txt")],
+    logFile: join(logDir, `${plan.name}.log`),
+    // Clear the env config so the file decides (a developer's CHECKER_* must not leak into the devnet).
+    env: { ...scrubbed("CHECKER_"), ...env },
+  });
+  await waitUntil(
+    `${plan.name}'s status API`,
+    async () => {
+      const res = await fetch(`http://127.0.0.1:${plan.apiPort}/status`, {
+        signal: AbortSignal.timeout(2_000),
+      });
+      return res.ok ? true : undefined;
+    },
+    { timeoutMs: 90_000, child, intervalMs: 500 },
+  );
+  return child;
+}
+
+function scrubbed(prefix: string): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.keys(process.env)
+      .filter((k) => k.startsWith(prefix))
+      .map((k) => [k, undefined]),
+  );
+}
+
+function providerArgs(dataDir: string, ...rest: string[]): string[] {
+  return [PROVIDER_BIN, ...rest.slice(0, 1), "-d", dataDir, ...rest.slice(1)];
+}
+
+/** `provider init` without a password (keys in the clear: a devnet). */
+export async function initProvider(
+  dataDir: string,
+  name: string,
+  logDir: string,
+): Promise<{ address: Address; peerId: string }> {
+  await mkdir(dataDir, { recursive: true });
+  const out = await runToEnd({
+    name: `${name} init`,
+    command: process.execPath,
+    args: providerArgs(dataDir, "init"),
+    logFile: join(logDir, `${name}.log`),
+    env: { ...scrubbed("PROVIDER_") },
+  });
+  const info = JSON.parse(out) as { address: Address; peerId: string };
+  return { address: info.address, peerId: info.peerId };
+}
+
+/** `provider register` then `provider stake`, through the provider's own CLI. */
+export async function registerAndStakeProvider(
+  plan: ProviderPlan,
+  rpcUrl: string,
+  deploymentFile: string,
+  logDir: string,
+): Promise<void> {
+  const common = ["--rpc", rpcUrl, "--deployment", deploymentFile];
+  const logFile = join(logDir, `${plan.name}.log`);
+  const env = { ...scrubbed("PROVIDER_") };
+  await runToEnd({
+    name: `${plan.name} register`,
+    command: process.execPath,
+    args: providerArgs(
+      plan.dataDir,
+      "register",
+      "--gpu-class",
+      DEVNET.gpuClass,
+      "--region",
+      DEVNET.region,
+      ...common,
+    ),
+    logFile,
+    env,
+  });
+  await runToEnd({
+    name: `${plan.name} stake`,
+    command: process.execPath,
+    args: providerArgs(plan.dataDir, "stake", DEVNET.providerStake.toString(), ...common),
+    logFile,
+    env,
+  });
+}
+
+/** `provider serve` as a child; resolves once it printed its listening line. */
+export async function startProvider(
+  plan: ProviderPlan,
+  deployment: Deployment,
+  logDir: string,
+): Promise<Child> {
+  const child = spawnChild({
+    name: plan.name,
+    command: process.execPath,
+    args: providerArgs(
+      plan.dataDir,
+      "serve",
+      "--listen",
+      `/ip4/127.0.0.1/tcp/${plan.port}`,
+      "--gpu-class",
+      DEVNET.gpuClass,
+      "--vram-salt",
+      DEVNET.vramSalt,
+      "--workers",
+      String(DEVNET.providerWorkers),
+      "--fault",
+      plan.fault,
+      "--epoch-seconds",
+      deployment.epochSeconds.toString(),
+      // The provider's clock counts from epoch 0; the contracts' epoch 1 starts at genesisTime.
+      "--genesis",
+      (deployment.genesisTime - deployment.epochSeconds).toString(),
+    ),
+    logFile: join(logDir, `${plan.name}.log`),
+    env: { ...scrubbed("PROVIDER_") },
+  });
+  await waitUntil(
+    `${plan.name} to listen`,
+    async () => (child.stdout().includes('{"peerId"') ? true : undefined),
+    { timeoutMs: 90_000, child, intervalMs: 250 },
+  );
+  return child;
+}
