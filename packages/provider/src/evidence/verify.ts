@@ -165,6 +165,10 @@ export async function collectEvidence(
           // The stream ended, or went quiet, inside the answer: a truncated response.
           return { status: "invalid", checker, reason: `truncated answer: ${reason}` };
         }
+        if (/^Stream(Reset|State|Aborted)Error$/.test(e.name)) {
+          // The dial worked and the checker then reset the stream: whatever it sent was not a complete answer.
+          return { status: "invalid", checker, reason: `stream reset before a complete answer: ${reason}` };
+        }
         return { status: "unreachable", checker, reason };
       }
       try {
