@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import { fetchStatus } from "./api/server.ts";
-import { ConfigError, loadConfig } from "./config.ts";
+import { type CheckerConfig, ConfigError, loadConfig, txKeyOf } from "./config.ts";
 import { PasswordError, resolvePassword } from "./keys/password.ts";
 import {
   importKeystore,
@@ -108,6 +108,80 @@ export function buildCli(): Command {
     });
 
   program
+    .command("rewards")
+    .description("license rewards from the reports this node stored: claimable and claimed, per license")
+    .option(
+      "--owner <address>",
+      "license owner (default: the txPrivateKey account; else the operator's licenses)",
+    )
+    .option("--url <url>", "a running node's API, used when its database is locked")
+    .action(async (o: { owner?: string; url?: string }) => {
+      const cfg = config();
+      const { client, contracts, stored } = await rewardsContext(cfg, o.url);
+      const { licenseRewards, summarizeRewards } = await import("./cli/rewards.ts");
+      const txKey = txKeyOf(cfg);
+      const owner =
+        o.owner !== undefined
+          ? parseAddress(o.owner, "--owner")
+          : txKey === undefined
+            ? undefined
+            : (await import("viem/accounts")).privateKeyToAccount(txKey).address;
+      const rewards = await licenseRewards(client, contracts, stored, {
+        ...(owner === undefined ? { operator: cfg.operatorAddress } : { owner }),
+      });
+      const licenses = summarizeRewards(rewards);
+      print({
+        owner: owner ?? null,
+        operator: cfg.operatorAddress,
+        licenses: licenses.map((l) => ({ ...l, claimable: String(l.claimable), claimed: String(l.claimed) })),
+        claimable: String(licenses.reduce((s, l) => s + l.claimable, 0n)),
+      });
+    });
+
+  program
+    .command("claim")
+    .description(
+      "claim every unclaimed license reward the txPrivateKey account owns (Merkle proofs, one transaction)",
+    )
+    .option("--license <id>", "only this license")
+    .option("--url <url>", "a running node's API, used when its database is locked")
+    .action(async (o: { license?: string; url?: string }) => {
+      const cfg = config();
+      const txKey = txKeyOf(cfg);
+      if (txKey === undefined) throw new Error("no EVM key to claim with: set CHECKER_TX_KEY or txKeyFile");
+      const { client, contracts, stored } = await rewardsContext(cfg, o.url);
+      const [{ claimAll }, { createWalletClient, http }, { privateKeyToAccount }] = await Promise.all([
+        import("./cli/rewards.ts"),
+        import("viem"),
+        import("viem/accounts"),
+      ]);
+      const chainId = await client.getChainId().catch((e: unknown) => {
+        throw new Error(`cannot reach the RPC at ${cfg.rpcUrl}: ${(e as Error).message}`);
+      });
+      const wallet = createWalletClient({
+        account: privateKeyToAccount(txKey),
+        chain: {
+          id: chainId,
+          name: "checkernet",
+          nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+          rpcUrls: { default: { http: [cfg.rpcUrl] } },
+        },
+        transport: http(cfg.rpcUrl),
+      });
+      if (o.license !== undefined && !/^\d+$/.test(o.license))
+        throw new Error("--license must be a license id");
+      const result = await claimAll(client, wallet, contracts, stored, {
+        ...(o.license === undefined ? {} : { licenseId: BigInt(o.license) }),
+      });
+      print({
+        tx: result.hash,
+        claims: result.claims,
+        amount: String(result.amount),
+        gasUsed: String(result.gasUsed),
+      });
+    });
+
+  program
     .command("status")
     .description("show the running node's status (reads its local HTTP API)")
     .option("--url <url>", "status API base URL (default http://<apiHost>:<apiPort> from the config)")
@@ -120,6 +194,66 @@ export function buildCli(): Command {
     });
 
   return program;
+}
+
+const ZERO = /^0x0{40}$/;
+
+function parseAddress(raw: string, what: string): `0x${string}` {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(raw)) throw new Error(`${what} must be a 20-byte hex address`);
+  return raw as `0x${string}`;
+}
+
+/** The chain client, the reward contracts and the stored leaves (database, or the running node's API). */
+async function rewardsContext(cfg: CheckerConfig, url: string | undefined) {
+  for (const [field, value] of [
+    ["verifyingContract", cfg.verifyingContract],
+    ["rewardsContract", cfg.rewardsContract],
+    ["checkerLicense", cfg.checkerLicense],
+  ] as const) {
+    if (ZERO.test(value)) throw new Error(`${field} is not configured`);
+  }
+  const [{ createPublicClient, http }, rewards, { CheckerDb }] = await Promise.all([
+    import("viem"),
+    import("./cli/rewards.ts"),
+    import("./db/checkerDb.ts"),
+  ]);
+  const client = createPublicClient({ transport: http(cfg.rpcUrl, { retryCount: 1 }) });
+  let lastEpoch: bigint;
+  try {
+    const { epochReportsAbi } = await import("@checkernet/contracts/generated/index");
+    lastEpoch = await client.readContract({
+      address: cfg.verifyingContract,
+      abi: epochReportsAbi,
+      functionName: "currentEpoch",
+    });
+  } catch (e) {
+    throw new Error(
+      `cannot read the chain at ${cfg.rpcUrl}: ${(e as { shortMessage?: string }).shortMessage ?? (e as Error).message}`,
+    );
+  }
+  let stored: Awaited<ReturnType<typeof rewards.storedRewardsFromDb>>;
+  try {
+    const db = await CheckerDb.open({ dataDir: cfg.dataDir });
+    try {
+      stored = await rewards.storedRewardsFromDb(db, lastEpoch);
+    } finally {
+      await db.close();
+    }
+  } catch (e) {
+    // A running node holds the database lock: ask it instead.
+    if (!/lock/i.test(String((e as Error).message) + String((e as { cause?: Error }).cause?.message)))
+      throw e;
+    stored = await rewards.storedRewardsFromApi(url ?? `http://${cfg.apiHost}:${cfg.apiPort}`);
+  }
+  return {
+    client: client as unknown as import("viem").PublicClient,
+    contracts: {
+      epochReports: cfg.verifyingContract,
+      rewards: cfg.rewardsContract,
+      checkerLicense: cfg.checkerLicense,
+    },
+    stored,
+  };
 }
 
 function print(value: Record<string, unknown>): void {

@@ -46,6 +46,17 @@ export interface CheckerConfig {
   providerRegistry: `0x${string}`;
   /** Region code where this node runs (regions.ts; 0 = "local" for devnets): the origin of the latency bound. */
   region: number;
+  /**
+   * The operator's EVM account key (32-byte hex) that pays for report
+   * submissions and reward claims; "" runs no aggregator (the node still co-signs).
+   * Prefer the environment (CHECKER_TX_KEY) or txKeyFile over a config file.
+   */
+  txPrivateKey: string;
+  /** A file whose first line is the EVM account key (used when txPrivateKey is ""). */
+  txKeyFile: string;
+  /** Rewards and CheckerLicense contract addresses (checker rewards / claim). */
+  rewardsContract: `0x${string}`;
+  checkerLicense: `0x${string}`;
 }
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -111,6 +122,15 @@ const address: Parser<`0x${string}`> = (raw, field, source) => {
     throw new ConfigError(field, source, `expected a 20-byte hex address, got ${JSON.stringify(raw)}`);
   }
   return raw as `0x${string}`;
+};
+const optionalKey: Parser<string> = (raw, field, source) => {
+  if (raw === "" || (typeof raw === "string" && /^0x[0-9a-fA-F]{64}$/.test(raw))) return raw;
+  // Never echo the value: it is a secret.
+  throw new ConfigError(field, source, "expected a 32-byte hex private key (0x + 64 hex digits)");
+};
+const optionalPath: Parser<string> = (raw, field, source) => {
+  if (typeof raw !== "string") throw new ConfigError(field, source, "expected a file path");
+  return raw;
 };
 const logLevel: Parser<CheckerConfig["logLevel"]> = (raw, field, source) => {
   if (typeof raw !== "string" || !(LOG_LEVELS as readonly string[]).includes(raw)) {
@@ -220,7 +240,45 @@ export const CONFIG_SCHEMA: { [K in keyof CheckerConfig]: FieldSpec<K> } = {
     default: () => 0,
     help: "region code of this node (0 = local)",
   },
+  txPrivateKey: {
+    env: "CHECKER_TX_KEY",
+    parse: optionalKey,
+    default: () => "",
+    help: "EVM private key paying for report submissions and claims",
+  },
+  txKeyFile: {
+    env: "CHECKER_TX_KEY_FILE",
+    parse: optionalPath,
+    default: () => "",
+    help: "file holding the EVM private key",
+  },
+  rewardsContract: {
+    env: "CHECKER_REWARDS",
+    parse: address,
+    default: () => "0x0000000000000000000000000000000000000000",
+    help: "Rewards contract address",
+  },
+  checkerLicense: {
+    env: "CHECKER_LICENSE",
+    parse: address,
+    default: () => "0x0000000000000000000000000000000000000000",
+    help: "CheckerLicense contract address",
+  },
 };
+
+/** The EVM account key from txPrivateKey or txKeyFile, or undefined when neither is set. */
+export function txKeyOf(config: CheckerConfig): `0x${string}` | undefined {
+  if (config.txPrivateKey !== "") return config.txPrivateKey as `0x${string}`;
+  if (config.txKeyFile === "") return undefined;
+  let line: string;
+  try {
+    line = (readFileSync(config.txKeyFile, "utf8").split(/\r?\n/)[0] ?? "").trim();
+  } catch (e) {
+    throw new ConfigError("txKeyFile", config.txKeyFile, `cannot read: ${(e as Error).message}`);
+  }
+  if (line === "") throw new ConfigError("txKeyFile", config.txKeyFile, "the file is empty");
+  return optionalKey(line, "txKeyFile", config.txKeyFile) as `0x${string}`;
+}
 
 export interface LoadConfigOptions {
   /** Path of a JSON config file; a missing file given explicitly is an error. */

@@ -5,7 +5,17 @@ import type { NetworkDomain } from "@checkernet/protocol/types";
 import type { PrivateKey } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
-import { bytesToHex, createPublicClient, http, type PublicClient } from "viem";
+import {
+  type Address,
+  bytesToHex,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  getAddress,
+  http,
+  type PublicClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import { type NodeStatus, StatusApi } from "./api/server.ts";
 import { BlsBatchVerifier } from "./chain/bls/batchVerifier.ts";
 import { ChainDirectory } from "./chain/chainDirectory.ts";
@@ -16,14 +26,18 @@ import { type ProviderDirectory, StaticProviderDirectory } from "./chain/provide
 import { SeenAttestations } from "./chain/seenCache.ts";
 import { type EpochContext, StaticEpochSeeds } from "./chain/sortition.ts";
 import { ChallengeClient } from "./challenges/client.ts";
-import type { CheckerConfig } from "./config.ts";
+import { storedRewardsFromDb } from "./cli/rewards.ts";
+import { type CheckerConfig, txKeyOf } from "./config.ts";
 import { CheckerDb } from "./db/checkerDb.ts";
+import { AggregatorDuty, type SubmitterWallet } from "./duties/aggregatorDuty.ts";
+import { ReportStatus, readReportRecord, summarize } from "./duties/aggregatorRecords.ts";
 import { CheckingDuty } from "./duties/checkingDuty.ts";
 import { loadOrCreatePeerKey } from "./keys/store.ts";
 import type { Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics/index.ts";
 import { AttestationGossip } from "./network/gossip/attestations.ts";
 import { type CheckerHost, createHost } from "./network/host.ts";
+import { handleCosign, requestCosign } from "./network/reqresp/cosign.ts";
 import { handleEvidence } from "./network/reqresp/evidence.ts";
 
 export const NODE_VERSION = "0.1.0";
@@ -47,6 +61,13 @@ export interface CheckerNodeOptions {
    * registry addresses are configured and none is given (tests pass Hardhat's).
    */
   publicClient?: PublicClient;
+  /**
+   * Pays for report submissions; built from config.txPrivateKey / txKeyFile
+   * when none is given (tests pass Hardhat's wallet clients).
+   */
+  walletClient?: SubmitterWallet;
+  /** Aggregation timing overrides (defaults: fractions of the publish phase). */
+  aggregator?: { collectDelayMs?: number; backupTimeoutMs?: number };
   /** Allows loopback/LAN addresses in the DHT (devnets and tests). */
   allowPrivateAddresses?: boolean;
   heartbeatIntervalMs?: number;
@@ -72,6 +93,12 @@ export class CheckerNode {
   readonly chain: ChainDirectory | undefined;
   /** The epoch checking duty; present when an operator key and address are configured. */
   readonly duty: CheckingDuty | undefined;
+  /**
+   * Aggregation and co-signing; present when the chain, an operator key and
+   * address are configured. It submits only with a wallet (txPrivateKey).
+   */
+  readonly aggregator: AggregatorDuty | undefined;
+  private readonly submitter: Address | null;
   private readonly verifier: BlsBatchVerifier;
   private readonly seen: SeenAttestations;
   private readonly operatorPublicKey: string | null;
@@ -88,6 +115,8 @@ export class CheckerNode {
     chain: ChainDirectory | undefined;
     genesis: { genesisMs: number; epochSeconds: number } | undefined;
     operatorPublicKey: string | null;
+    publicClient: PublicClient | undefined;
+    walletClient: SubmitterWallet | undefined;
   }) {
     const { options } = fields;
     this.config = options.config;
@@ -172,6 +201,40 @@ export class CheckerNode {
               params,
             },
           );
+    this.submitter =
+      fields.walletClient === undefined ? null : getAddress(fields.walletClient.account.address);
+    this.aggregator =
+      this.duty === undefined ||
+      this.chain === undefined ||
+      fields.publicClient === undefined ||
+      options.operatorSecretKey === undefined
+        ? undefined
+        : new AggregatorDuty(
+            {
+              clock: this.clock,
+              epochs,
+              keys,
+              providers: options.providers ?? this.chain,
+              db: this.db,
+              bls: fields.bls,
+              logger: this.logger.child({ service: "aggregator" }),
+              publicClient: fields.publicClient,
+              ...(fields.walletClient === undefined ? {} : { walletClient: fields.walletClient }),
+              requestCosign: (peer, request) => requestCosign(this.host, peer, request),
+            },
+            {
+              operator: this.config.operatorAddress,
+              secretKey: options.operatorSecretKey,
+              domain: this.domain,
+              params,
+              addresses: {
+                epochReports: this.config.verifyingContract,
+                checkerRegistry: this.config.checkerRegistry,
+                providerRegistry: this.config.providerRegistry,
+              },
+              ...options.aggregator,
+            },
+          );
     // apiPort 0 turns the API off (config.ts).
     this.api =
       this.config.apiPort === 0
@@ -181,6 +244,7 @@ export class CheckerNode {
               logger: this.logger.child({ service: "api" }),
               metrics: this.metrics,
               getStatus: () => this.status(),
+              getRewards: () => storedRewardsFromDb(this.db, this.clock.currentEpoch()),
             },
             { host: this.config.apiHost, port: this.config.apiPort },
           );
@@ -215,9 +279,24 @@ export class CheckerNode {
       const zero = /^0x0{40}$/;
       let chain: ChainDirectory | undefined;
       let genesis: { genesisMs: number; epochSeconds: number } | undefined;
+      let publicClient: PublicClient | undefined;
+      let walletClient: SubmitterWallet | undefined = options.walletClient;
       if (!zero.test(config.checkerRegistry) && !zero.test(config.providerRegistry)) {
-        const publicClient =
+        publicClient =
           options.publicClient ?? (createPublicClient({ transport: http(config.rpcUrl) }) as PublicClient);
+        const txKey = walletClient === undefined ? txKeyOf(config) : undefined;
+        if (txKey !== undefined) {
+          walletClient = createWalletClient({
+            account: privateKeyToAccount(txKey),
+            chain: defineChain({
+              id: Number(config.chainId),
+              name: "checkernet",
+              nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+              rpcUrls: { default: { http: [config.rpcUrl] } },
+            }),
+            transport: http(config.rpcUrl),
+          });
+        }
         chain = new ChainDirectory(
           { publicClient, logger: options.logger.child({ service: "chain" }) },
           {
@@ -253,6 +332,8 @@ export class CheckerNode {
         chain,
         genesis,
         operatorPublicKey,
+        publicClient,
+        walletClient,
       });
     } catch (e) {
       await db.close();
@@ -280,6 +361,14 @@ export class CheckerNode {
       });
       this.duty.start();
     }
+    if (this.aggregator !== undefined) {
+      const aggregator = this.aggregator;
+      await handleCosign(this.host, {
+        logger: this.logger.child({ service: "cosign" }),
+        onRequest: (request) => aggregator.cosign(request),
+      });
+      aggregator.start();
+    }
     await this.api?.start();
     this.started = true;
     this.logger.info(
@@ -300,6 +389,7 @@ export class CheckerNode {
     }
     this.started = false;
     await this.api?.stop();
+    await this.aggregator?.stop();
     await this.duty?.stop();
     this.chain?.stop();
     this.gossip.stop();
@@ -309,11 +399,23 @@ export class CheckerNode {
     this.logger.info("checker node stopped");
   }
 
+  /** Report records of the last few epochs, newest first (a corrupt one is skipped, not fatal to status). */
+  private async recentReports() {
+    const out = [];
+    const current = this.clock.currentEpoch();
+    for (let e = current; e >= 1n && e + 8n > current; e--) {
+      const r = await readReportRecord(this.db, e).catch(() => undefined);
+      if (r !== undefined) out.push(r);
+    }
+    return out;
+  }
+
   async status(): Promise<NodeStatus> {
     const results = (await this.metrics.gossipValidationResult.get()).values;
     const count = (r: string) =>
       results.filter((v) => v.labels.result === r).reduce((a, v) => a + v.value, 0);
     const peers = this.host.getPeers().map(String);
+    const reports = await this.recentReports();
     return {
       version: NODE_VERSION,
       peerId: this.host.peerId.toString(),
@@ -339,7 +441,15 @@ export class CheckerNode {
           result: s.attestation.result,
         })),
       },
-      pendingReports: 0,
+      pendingReports: reports.filter(
+        (r) => r.status === ReportStatus.PENDING || r.status === ReportStatus.SUBMITTING,
+      ).length,
+      reports: {
+        aggregator: this.aggregator !== undefined,
+        submitter: this.submitter,
+        role: this.aggregator?.lastRole ?? null,
+        recent: reports.map(summarize),
+      },
       chain: {
         rpcUrl: this.config.rpcUrl,
         connected: this.chain?.status().connected ?? null,

@@ -14,8 +14,24 @@ export interface NodeStatus {
   epoch: { current: string; genesisMs: number; epochSeconds: number };
   gossip: { topics: string[]; accepted: number; rejected: number; ignored: number };
   attestations: { seen: number; lastOwn: { epoch: string; provider: string; result: number }[] };
-  /** Reports waiting for co-signatures or submission (the aggregator lands later). */
+  /** Reports of recent epochs still gathering co-signatures or being submitted. */
   pendingReports: number;
+  /** The aggregation half: whether it runs, who pays, this node's last ranking, recent report records. */
+  reports: {
+    aggregator: boolean;
+    /** EVM account that submits (null: co-signs only). */
+    submitter: string | null;
+    role: { epoch: string; rank: number | null; leader: string | null; candidates: number } | null;
+    recent: {
+      epoch: string;
+      role: string;
+      status: string;
+      txHash: string | null;
+      gasUsed: string | null;
+      signers: number | null;
+      error: string | null;
+    }[];
+  };
   /** Chain connectivity as last observed (the chain client lands later). */
   chain: { rpcUrl: string; connected: boolean | null; lastError: string | null };
   uptimeSeconds: number;
@@ -25,6 +41,8 @@ export interface StatusApiComponents {
   logger: Logger;
   metrics: Metrics;
   getStatus(): Promise<NodeStatus> | NodeStatus;
+  /** Stored reward leaves per epoch (`GET /rewards`, read by `checker rewards` / `claim` while the node holds the database). */
+  getRewards?(): Promise<unknown>;
 }
 
 export interface StatusApiInit {
@@ -100,6 +118,16 @@ export class StatusApi {
         200,
         "application/json",
         JSON.stringify(status, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
+      );
+      return;
+    }
+    if (path === "/rewards" && this.components.getRewards !== undefined) {
+      const rewards = await this.components.getRewards();
+      send(
+        res,
+        200,
+        "application/json",
+        JSON.stringify(rewards, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
       );
       return;
     }

@@ -195,15 +195,16 @@ export class AggregatorDuty {
     if (this.timer !== undefined) return;
     this.abort = new AbortController();
     const { clock } = this.components;
+    let last = 0n;
     const schedule = () => {
       const now = Date.now();
+      // Each epoch once; an epoch whose aggregation start passed more than a second ago is skipped.
       let epoch = clock.currentEpoch();
+      if (epoch <= last) epoch = last + 1n;
       if (epoch < 1n) epoch = 1n;
-      let at = this.aggregationStartMs(epoch);
-      if (at < now - 1_000) {
-        epoch += 1n;
-        at = this.aggregationStartMs(epoch);
-      }
+      if (this.aggregationStartMs(epoch) < now - 1_000) epoch += 1n;
+      const at = this.aggregationStartMs(epoch);
+      last = epoch;
       this.timer = setTimeout(
         () => {
           const run = this.runEpoch(epoch, { signal: this.abort.signal }).catch((e: unknown) =>

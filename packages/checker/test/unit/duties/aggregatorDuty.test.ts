@@ -2,12 +2,12 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadBlsBackend } from "@checkernet/protocol/bls/index";
-import { rewardProof } from "@checkernet/protocol/merkle/trees";
 import { withParams } from "@checkernet/protocol/params";
 import { CheckResult, type SignedAttestation } from "@checkernet/protocol/types";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { type Address, bytesToHex, getAddress } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   connectChain,
@@ -22,9 +22,12 @@ import {
   setupCheckers,
   TOKEN,
 } from "../../../../contracts/test/helpers/fixture.ts";
-import { claimRewards } from "../../../src/chain/actions/claimRewards.ts";
+import { ChainActionError, ChainActionErrorCode } from "../../../src/chain/actions/errors.ts";
 import { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
 import { EpochClock } from "../../../src/chain/clock.ts";
+import { StaticKeyDirectory } from "../../../src/chain/keyDirectory.ts";
+import { claimAll, licenseRewards, storedRewardsFromDb, summarizeRewards } from "../../../src/cli/rewards.ts";
+import { loadConfig } from "../../../src/config.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
 import { AggregatorDuty } from "../../../src/duties/aggregatorDuty.ts";
 import { ReportStatus, readReportRecord } from "../../../src/duties/aggregatorRecords.ts";
@@ -36,6 +39,7 @@ import {
   handleCosign,
   requestCosign,
 } from "../../../src/network/reqresp/cosign.ts";
+import { CheckerNode } from "../../../src/node.ts";
 import { makeAttestation, signAttestation } from "../../utils/fixtures.ts";
 
 const silent = createLogger({ level: "silent", pretty: false });
@@ -224,19 +228,50 @@ describe("AggregatorDuty (4 checkers over libp2p on 127.0.0.1, contracts on Hard
     const cosigned = await Promise.all(others.map((n) => readReportRecord(n.db, epoch)));
     expect(cosigned.filter((r) => r?.status === ReportStatus.COSIGNED).length).toBeGreaterThan(0);
 
-    // A license's reward leaf, proven from the stored leaves, claims on-chain.
-    const rec = outcome.record!;
-    const leaf = rec.rewards.find((l) => l.beneficiary === 1 && checkers[0]!.licenses.includes(l.id))!;
-    expect(leaf.amount).toBeGreaterThan(0n);
-    const { buildRewardsTree } = await import("@checkernet/protocol/merkle/trees");
-    const proof = rewardProof(buildRewardsTree(rec.rewards), 1, leaf.id);
-    const before = await fx.c.token.read.balanceOf([checkers[0]!.address]);
-    await claimRewards(chain.publicClient, checkers[0]!.wallet, {
+    // License rewards, proven from the stored leaves, are listed and claimed by their owner.
+    const contracts = {
+      epochReports: fx.deployment.contracts.epochReports,
       rewards: fx.deployment.contracts.rewards,
       checkerLicense: fx.deployment.contracts.checkerLicense,
-      claims: [{ epoch, leaf, proof }],
+    };
+    const owner = checkers[0]!;
+    const stored = await storedRewardsFromDb(leader!.db, epoch);
+    const mine = await licenseRewards(chain.publicClient, contracts, stored, { owner: owner.address });
+    expect(mine.map((r) => r.licenseId)).toEqual(owner.licenses);
+    expect(mine[0]!.amount).toBeGreaterThan(0n);
+    expect(mine[0]!.claimed).toBe(false);
+    const byOperator = await licenseRewards(chain.publicClient, contracts, stored, {
+      operator: owner.address,
     });
-    expect((await fx.c.token.read.balanceOf([checkers[0]!.address])) - before).toBe(leaf.amount);
+    expect(byOperator.map((r) => r.licenseId)).toEqual(owner.licenses);
+
+    // Not the owner of that license.
+    const notOwner = await claimAll(chain.publicClient, checkers[1]!.wallet, contracts, stored, {
+      licenseId: owner.licenses[0]!,
+    }).catch((e: unknown) => e as ChainActionError);
+    expect(notOwner).toBeInstanceOf(ChainActionError);
+    expect((notOwner as ChainActionError).code).toBe(ChainActionErrorCode.NOT_OWNER);
+
+    const before = await fx.c.token.read.balanceOf([owner.address]);
+    const claimed = await claimAll(chain.publicClient, owner.wallet, contracts, stored);
+    expect(claimed.amount).toBe(mine[0]!.amount);
+    expect((await fx.c.token.read.balanceOf([owner.address])) - before).toBe(mine[0]!.amount);
+    expect(
+      summarizeRewards(await licenseRewards(chain.publicClient, contracts, stored, { owner: owner.address })),
+    ).toEqual([
+      {
+        licenseId: String(owner.licenses[0]),
+        owner: owner.address,
+        claimable: 0n,
+        claimed: mine[0]!.amount,
+        epochs: [],
+      },
+    ]);
+    // A second claim has nothing left.
+    const again = await claimAll(chain.publicClient, owner.wallet, contracts, stored).catch(
+      (e: unknown) => e,
+    );
+    expect((again as ChainActionError).code).toBe(ChainActionErrorCode.NOTHING_TO_DO);
   }, 60_000);
 
   it("never submits twice: a repeat run and a late backup send nothing", async () => {
@@ -344,5 +379,50 @@ describe("AggregatorDuty (4 checkers over libp2p on 127.0.0.1, contracts on Hard
     );
     const conflict = await ask((await leader!.duty.buildFromView(epoch, swapped)).header, swapped);
     expect((conflict as Error).message).toMatch(/differs from the one this node holds/);
+  }, 60_000);
+
+  it("CheckerNode runs the aggregator and co-sign protocol when chain addresses, operator key and tx key are configured", async () => {
+    const txKey = generatePrivateKey();
+    const c = fx.deployment.contracts;
+    const node = await CheckerNode.create({
+      config: loadConfig({
+        env: {},
+        flags: {
+          dataDir: mkdtempSync(join(tmpdir(), "checker-agg-node-")),
+          listen: ["/ip4/127.0.0.1/tcp/0"],
+          apiPort: 0,
+          dht: false,
+          nat: false,
+          chainId: 31_337,
+          verifyingContract: c.epochReports,
+          checkerRegistry: c.checkerRegistry,
+          providerRegistry: c.providerRegistry,
+          rewardsContract: c.rewards,
+          checkerLicense: c.checkerLicense,
+          operatorAddress: checkers[0]!.address,
+          txPrivateKey: txKey,
+        },
+      }),
+      logger: silent,
+      operatorSecretKey: checkers[0]!.key.secretKey,
+      publicClient: chain.publicClient,
+      // No checking work this epoch: the checking duty's wait for the publish phase would hold up stop().
+      keys: new StaticKeyDirectory(),
+      allowPrivateAddresses: true,
+    });
+    await node.start();
+    try {
+      expect(node.aggregator).toBeDefined();
+      expect(node.host.getProtocols()).toContain("/checkernet/cosign/1.0.0");
+      const status = await node.status();
+      expect(status.reports).toMatchObject({
+        aggregator: true,
+        submitter: privateKeyToAccount(txKey).address,
+        recent: [],
+      });
+      expect(status.pendingReports).toBe(0);
+    } finally {
+      await node.stop();
+    }
   }, 60_000);
 });

@@ -1,0 +1,204 @@
+import { checkerLicenseAbi, epochReportsAbi } from "@checkernet/contracts/generated/index";
+import { Beneficiary, type RewardLeaf } from "@checkernet/protocol/merkle/leaves";
+import { buildRewardsTree, rewardProof } from "@checkernet/protocol/merkle/trees";
+import {
+  type Account,
+  type Address,
+  type Chain,
+  getAddress,
+  type Hex,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import {
+  type ClaimRewardsReturnType,
+  claimRewards,
+  type RewardClaim,
+} from "../chain/actions/claimRewards.ts";
+import { ChainActionError, ChainActionErrorCode, toChainActionError } from "../chain/actions/errors.ts";
+import { getClaimStatus } from "../chain/actions/getClaimStatus.ts";
+import type { CheckerDb } from "../db/checkerDb.ts";
+import { readReportRecords } from "../duties/aggregatorRecords.ts";
+
+/** The reward leaves this node stored for one epoch (as aggregator or co-signer). */
+export interface StoredRewards {
+  epoch: bigint;
+  rewardsRoot: Hex;
+  rewards: RewardLeaf[];
+}
+
+export interface RewardContracts {
+  epochReports: Address;
+  rewards: Address;
+  checkerLicense: Address;
+}
+
+export interface LicenseReward {
+  epoch: bigint;
+  licenseId: bigint;
+  amount: bigint;
+  claimed: boolean;
+  /** The license owner now (who a claim pays). */
+  owner: Address;
+  proof: Hex[];
+  leaf: RewardLeaf;
+}
+
+/** Reward leaves of every stored report up to `lastEpoch`. */
+export async function storedRewardsFromDb(db: CheckerDb, lastEpoch: bigint): Promise<StoredRewards[]> {
+  return (await readReportRecords(db, lastEpoch))
+    .filter((r) => r.rewards.length > 0)
+    .map((r) => ({ epoch: r.epoch, rewardsRoot: r.header.rewardsRoot, rewards: r.rewards }));
+}
+
+/** The same from a running node's status API (`GET /rewards`), when its database is locked by it. */
+export async function storedRewardsFromApi(baseUrl: string): Promise<StoredRewards[]> {
+  let res: Response;
+  try {
+    res = await fetch(`${baseUrl}/rewards`, { signal: AbortSignal.timeout(5_000) });
+  } catch (e) {
+    throw new Error(`cannot reach the node's API at ${baseUrl}: ${(e as Error).message}`);
+  }
+  if (!res.ok) throw new Error(`the node's API at ${baseUrl} answered HTTP ${res.status}`);
+  const body = (await res.json()) as {
+    epoch: string;
+    rewardsRoot: Hex;
+    rewards: { beneficiary: number; id: string; amount: string }[];
+  }[];
+  return body.map((r) => ({
+    epoch: BigInt(r.epoch),
+    rewardsRoot: r.rewardsRoot,
+    rewards: r.rewards.map((l) => ({
+      beneficiary: l.beneficiary as Beneficiary,
+      id: BigInt(l.id),
+      amount: BigInt(l.amount),
+    })),
+  }));
+}
+
+/**
+ * License rewards from the stored leaves whose report landed on-chain with
+ * the same rewards root, with claimed state and current owner. `owner`
+ * keeps the licenses that address owns; `operator` (when no owner is given)
+ * those delegated to that operator in the epoch.
+ *
+ * @throws ChainActionError RPC when the chain cannot be read
+ */
+export async function licenseRewards(
+  client: PublicClient,
+  contracts: RewardContracts,
+  stored: readonly StoredRewards[],
+  filter: { owner?: Address; operator?: Address },
+): Promise<LicenseReward[]> {
+  const out: LicenseReward[] = [];
+  for (const s of stored) {
+    let root: Hex;
+    try {
+      [root] = await client.readContract({
+        address: contracts.epochReports,
+        abi: epochReportsAbi,
+        functionName: "rewardsOf",
+        args: [s.epoch],
+      });
+    } catch (e) {
+      throw toChainActionError(e, "rewardsOf");
+    }
+    // Leaves of a report that never landed (or lost to another) prove nothing.
+    if (root.toLowerCase() !== s.rewardsRoot.toLowerCase()) continue;
+    const tree = buildRewardsTree(s.rewards);
+    for (const leaf of s.rewards) {
+      if (leaf.beneficiary !== Beneficiary.LICENSE) continue;
+      const status = await getClaimStatus(client, {
+        ...contracts,
+        rewards: contracts.rewards,
+        epoch: s.epoch,
+        leaf,
+      });
+      if (filter.owner !== undefined) {
+        if (status.recipient !== getAddress(filter.owner)) continue;
+      } else if (filter.operator !== undefined) {
+        let op: Address;
+        try {
+          op = await client.readContract({
+            address: contracts.checkerLicense,
+            abi: checkerLicenseAbi,
+            functionName: "operatorAt",
+            args: [leaf.id, s.epoch],
+          });
+        } catch (e) {
+          throw toChainActionError(e, "operatorAt");
+        }
+        if (getAddress(op) !== getAddress(filter.operator)) continue;
+      }
+      out.push({
+        epoch: s.epoch,
+        licenseId: leaf.id,
+        amount: leaf.amount,
+        claimed: status.claimed,
+        owner: status.recipient,
+        proof: rewardProof(tree, Beneficiary.LICENSE, leaf.id),
+        leaf,
+      });
+    }
+  }
+  return out;
+}
+
+/** Per license: claimable (unclaimed) and already claimed totals. */
+export function summarizeRewards(rewards: readonly LicenseReward[]) {
+  const by = new Map<
+    string,
+    { licenseId: string; owner: Address; claimable: bigint; claimed: bigint; epochs: string[] }
+  >();
+  for (const r of rewards) {
+    const k = String(r.licenseId);
+    const e = by.get(k) ?? { licenseId: k, owner: r.owner, claimable: 0n, claimed: 0n, epochs: [] };
+    if (r.claimed) e.claimed += r.amount;
+    else {
+      e.claimable += r.amount;
+      e.epochs.push(String(r.epoch));
+    }
+    by.set(k, e);
+  }
+  return [...by.values()];
+}
+
+/**
+ * Claims every unclaimed license reward the sender owns (optionally only
+ * `licenseId`) in one transaction.
+ *
+ * @throws ChainActionError NOTHING_TO_DO, NOT_OWNER (licenseId owned by someone else), RPC, REVERTED
+ */
+export async function claimAll(
+  client: PublicClient,
+  wallet: WalletClient<Transport, Chain | undefined, Account>,
+  contracts: RewardContracts,
+  stored: readonly StoredRewards[],
+  options: { licenseId?: bigint } = {},
+): Promise<ClaimRewardsReturnType & { claims: number }> {
+  const sender = getAddress(wallet.account.address);
+  const all = await licenseRewards(client, contracts, stored, {});
+  const selected = all.filter((r) => options.licenseId === undefined || r.licenseId === options.licenseId);
+  if (options.licenseId !== undefined) {
+    const foreign = selected.find((r) => r.owner !== sender);
+    if (foreign !== undefined) {
+      throw new ChainActionError(
+        ChainActionErrorCode.NOT_OWNER,
+        `license ${foreign.licenseId} is owned by ${foreign.owner}, not by ${sender}`,
+      );
+    }
+  }
+  const claims: RewardClaim[] = selected
+    .filter((r) => !r.claimed && r.owner === sender && r.amount > 0n)
+    .map((r) => ({ epoch: r.epoch, leaf: r.leaf, proof: r.proof }));
+  if (claims.length === 0) {
+    throw new ChainActionError(ChainActionErrorCode.NOTHING_TO_DO, `nothing to claim for ${sender}`);
+  }
+  const result = await claimRewards(client, wallet, {
+    rewards: contracts.rewards,
+    checkerLicense: contracts.checkerLicense,
+    claims,
+  });
+  return { ...result, claims: claims.length };
+}
