@@ -245,7 +245,12 @@ export function verifyVram(input: VerifyVramInput): VramOutcome {
     });
   }
   const digests = response.digests.map((d) => bytes32(d, "digest"));
-  const checkedSteps = sampleSteps(input.randomness, response.digests, input.params.vramSampledBlocks);
+  // Step 0 is always checked: it is the only step that depends on this run's
+  // fresh nonce. Without it a provider could replay one walk computed from a
+  // nonce of its own choosing (its later steps chain consistently) to every
+  // checker, and be caught only when step 0 happened to be sampled.
+  const sampled = sampleSteps(input.randomness, response.digests, input.params.vramSampledBlocks);
+  const checkedSteps = [0, ...sampled.filter((t) => t !== 0)];
   const cache = new Map<number, Uint8Array>();
   const nonce0 = bytes32(request.nonce, "nonce");
   for (const t of checkedSteps) {

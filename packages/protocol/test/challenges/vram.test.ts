@@ -130,9 +130,10 @@ describe("verifyVram", () => {
           response: { digests },
           params: withParams({ vramSampledBlocks: 4 }),
         });
-        const sampled = sampleSteps(RANDOMNESS, digests, 4);
-        // A changed digest also changes the next step's nonce, so step t + 1 fails too when it is sampled.
-        const expectFail = sampled.includes(t) || sampled.includes(t + 1);
+        // Step 0 is always checked, on top of the sampled steps.
+        const checked = [0, ...sampleSteps(RANDOMNESS, digests, 4)];
+        // A changed digest also changes the next step's nonce, so step t + 1 fails too when it is checked.
+        const expectFail = checked.includes(t) || checked.includes(t + 1);
         expect(out.result).toBe(expectFail ? CheckResult.FAIL : CheckResult.PASS);
       }),
       { numRuns: 32 },
@@ -195,5 +196,27 @@ describe("VRAM wire codecs", () => {
     expect(vramResponseCodec.encode({ digests }).length).toBe(vramResponseCodec.maxBytes);
     expect(() => vramResponseCodec.encode({ digests: [...digests, digests[0]!] })).toThrow(DecodeError);
     expect(() => vramResponseCodec.decode(vramResponseCodec.encode({ digests: [] }))).toThrow(DecodeError);
+  });
+});
+
+describe("VRAM walk replay", () => {
+  it("always fails a walk replayed from another nonce, whatever the checker samples", () => {
+    fc.assert(
+      fc.property(seedArb, seedArb, seedArb, (ownNonce, freshNonce, randomness) => {
+        fc.pre(ownNonce !== freshNonce);
+        // The cheater computed one walk from a nonce of its choosing and answers every checker with it.
+        const replayed = answerVram(request(ownNonce), (i) => blocks[i] as Uint8Array);
+        const out = verifyVram({
+          ...input(request(freshNonce)),
+          response: replayed,
+          randomness,
+          params: withParams({ vramSampledBlocks: 2 }),
+        });
+        expect(out.checkedSteps[0]).toBe(0);
+        expect(out.result).toBe(CheckResult.FAIL);
+        expect(out.reasons.map((r) => r.code)).toContain(ReasonCode.WRONG_DIGEST);
+      }),
+      { numRuns: 25 },
+    );
   });
 });
