@@ -98,7 +98,8 @@ async function main(): Promise<void> {
     dataDir: o.dataDir,
     live: tty,
     onSnapshot: draw,
-    log: (line) => process.stdout.write(`devnet: ${line}\n`),
+    log: (line) =>
+      process.stdout.write(`devnet [${((Date.now() - startedAt) / 1000).toFixed(1)}s]: ${line}\n`),
   });
   const outcome = await handle.finished;
   const summary = await handle.stop(outcome.reason);

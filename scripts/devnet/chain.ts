@@ -40,6 +40,8 @@ export interface DevnetChain {
 }
 
 const HARDHAT_BIN = join(import.meta.dirname, "../../node_modules/hardhat/dist/src/cli.js");
+/** The repository's config plus the devnet's node network (block time, timestamps). */
+const HARDHAT_CONFIG = join(import.meta.dirname, "hardhat.config.ts");
 
 /** Starts `hardhat node` on 127.0.0.1:port and waits until it answers JSON-RPC. */
 export async function startChain(dataDir: string, port: number): Promise<DevnetChain> {
@@ -47,7 +49,16 @@ export async function startChain(dataDir: string, port: number): Promise<DevnetC
   const node = spawnChild({
     name: "hardhat node",
     command: process.execPath,
-    args: [HARDHAT_BIN, "node", "--hostname", "127.0.0.1", "--port", String(port)],
+    args: [
+      HARDHAT_BIN,
+      "--config",
+      HARDHAT_CONFIG,
+      "node",
+      "--hostname",
+      "127.0.0.1",
+      "--port",
+      String(port),
+    ],
     logFile: join(dataDir, "chain.log"),
     cwd: join(import.meta.dirname, "../.."),
   });
@@ -56,9 +67,6 @@ export async function startChain(dataDir: string, port: number): Promise<DevnetC
     timeoutMs: 120_000,
     child: node,
   });
-  // A block every second, as a real chain makes: contract views that read the clock
-  // (currentEpoch, the seeds ahead) move on even when no transaction is sent.
-  await probe.request({ method: "evm_setIntervalMining", params: [DEVNET.blockIntervalMs] } as never);
   const chain: Chain = {
     id: chainId,
     name: "devnet",

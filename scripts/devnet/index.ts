@@ -137,10 +137,9 @@ export async function startDevnet(
   try {
     log(`deploying the contracts (epochs of ${options.epochSeconds} s)`);
     const deployment = await deploy(chain, dataDir, options.epochSeconds);
-    const deploymentFile = join(dataDir, "deployment.json");
 
     log(`creating ${options.checkers} checker and ${options.providers} provider data dirs`);
-    const checkerInits = await inBatches(Array.from({ length: options.checkers }), 3, async (_, i) => {
+    const checkerInits = await inBatches(Array.from({ length: options.checkers }), 6, async (_, i) => {
       const name = `checker-${i + 1}`;
       const dir = join(dataDir, name);
       const info = await initChecker(dir, name, dataDir);
@@ -160,7 +159,7 @@ export async function startDevnet(
     const providerPlans = await inBatches(Array.from({ length: options.providers }), 3, async (_, i) => {
       const name = `provider-${i + 1}`;
       const dir = join(dataDir, name);
-      const info = await initProvider(dir, name, dataDir);
+      const info = await initProvider(dir);
       const plan: ProviderPlan = {
         name,
         dataDir: dir,
@@ -204,10 +203,8 @@ export async function startDevnet(
       ownerIndex: ownerIndices.find((i) => chain.wallet(i).account.address === l.owner) as number,
     }));
 
-    log("registering and staking providers (provider register / provider stake)");
-    await inBatches(providerPlans, 3, (p) =>
-      registerAndStakeProvider(p, chain.rpcUrl, deploymentFile, dataDir),
-    );
+    log("registering and staking providers");
+    await inBatches(providerPlans, 3, (p) => registerAndStakeProvider(p, chain.rpcUrl, deployment));
 
     log("starting providers (provider serve)");
     const providers = await inBatches(providerPlans, 3, async (p) => {
@@ -217,7 +214,7 @@ export async function startDevnet(
     });
 
     log("starting checkers (checker start)");
-    const checkers = await inBatches(checkerInits, 2, async (c) => {
+    const checkers = await inBatches(checkerInits, 3, async (c) => {
       const configFile = await writeCheckerConfig(
         c,
         checkerInits.filter((o) => o !== c),

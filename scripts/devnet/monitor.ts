@@ -58,7 +58,7 @@ export interface MonitorTargets {
 
 async function checkerRow(c: MonitorTargets["checkers"][number]): Promise<CheckerRow> {
   try {
-    const res = await fetch(`http://127.0.0.1:${c.apiPort}/status`, { signal: AbortSignal.timeout(2_000) });
+    const res = await fetch(`http://127.0.0.1:${c.apiPort}/status`, { signal: AbortSignal.timeout(5_000) });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const s = (await res.json()) as {
       epoch: { current: string };

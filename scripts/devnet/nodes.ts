@@ -1,7 +1,10 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Deployment } from "@checkernet/contracts";
-import type { Address } from "viem";
+import { registerProvider, stakeTokens } from "@checkernet/provider/chain/actions";
+import { connectProviderChain } from "@checkernet/provider/chain/client";
+import { initProviderKeys, loadProviderKeys } from "@checkernet/provider/keys";
+import { type Address, parseEther } from "viem";
 import { DEVNET } from "./params.ts";
 import { type Child, runToEnd, spawnChild, waitUntil } from "./proc.ts";
 
@@ -147,56 +150,26 @@ function providerArgs(dataDir: string, ...rest: string[]): string[] {
   return [PROVIDER_BIN, ...rest.slice(0, 1), "-d", dataDir, ...rest.slice(1)];
 }
 
-/** `provider init` without a password (keys in the clear: a devnet). */
-export async function initProvider(
-  dataDir: string,
-  name: string,
-  logDir: string,
-): Promise<{ address: Address; peerId: string }> {
-  await mkdir(dataDir, { recursive: true });
-  const out = await runToEnd({
-    name: `${name} init`,
-    command: process.execPath,
-    args: providerArgs(dataDir, "init"),
-    logFile: join(logDir, `${name}.log`),
-    env: { ...scrubbed("PROVIDER_") },
-  });
-  const info = JSON.parse(out) as { address: Address; peerId: string };
-  return { address: info.address, peerId: info.peerId };
+/**
+ * The provider's keys (no password: a devnet), created with the provider
+ * package's own code in-process: a process launch per step would cost a
+ * laptop seconds each. The serving process is the real `provider serve`.
+ */
+export async function initProvider(dataDir: string): Promise<{ address: Address; peerId: string }> {
+  const keys = await initProviderKeys(dataDir);
+  return { address: keys.address, peerId: keys.peerId.toString() };
 }
 
-/** `provider register` then `provider stake`, through the provider's own CLI. */
+/** Registers the claimed class and region, then approves and stakes (what `provider register` and `provider stake` do). */
 export async function registerAndStakeProvider(
   plan: ProviderPlan,
   rpcUrl: string,
-  deploymentFile: string,
-  logDir: string,
+  deployment: Deployment,
 ): Promise<void> {
-  const common = ["--rpc", rpcUrl, "--deployment", deploymentFile];
-  const logFile = join(logDir, `${plan.name}.log`);
-  const env = { ...scrubbed("PROVIDER_") };
-  await runToEnd({
-    name: `${plan.name} register`,
-    command: process.execPath,
-    args: providerArgs(
-      plan.dataDir,
-      "register",
-      "--gpu-class",
-      DEVNET.gpuClass,
-      "--region",
-      DEVNET.region,
-      ...common,
-    ),
-    logFile,
-    env,
-  });
-  await runToEnd({
-    name: `${plan.name} stake`,
-    command: process.execPath,
-    args: providerArgs(plan.dataDir, "stake", DEVNET.providerStake.toString(), ...common),
-    logFile,
-    env,
-  });
+  const keys = await loadProviderKeys(plan.dataDir);
+  const chain = connectProviderChain(rpcUrl, keys.evmPrivateKey, deployment.contracts);
+  await registerProvider(chain, { peerId: plan.peerId, gpuClass: DEVNET.gpuClass, region: DEVNET.region });
+  await stakeTokens(chain, parseEther(DEVNET.providerStake.toString()));
 }
 
 /** `provider serve` as a child; resolves once it printed its listening line. */

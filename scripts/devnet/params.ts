@@ -40,8 +40,6 @@ export const DEVNET = {
   keystorePassword: "devnet-password",
   /** scrypt N of the devnet keystores: lower than the EIP-2335 default so that 6 nodes unlock in seconds. */
   keystoreKdfWork: 16_384,
-  /** Block time of the devnet chain (Hardhat interval mining on top of automine). */
-  blockIntervalMs: 1_000,
   /** How often the live table refreshes. */
   refreshMs: 3_000,
 } as const;
