@@ -220,7 +220,8 @@ export class CheckerNode {
               logger: this.logger.child({ service: "aggregator" }),
               publicClient: fields.publicClient,
               ...(fields.walletClient === undefined ? {} : { walletClient: fields.walletClient }),
-              requestCosign: (peer, request) => requestCosign(this.host, peer, request),
+              requestCosign: (peer, request, timeoutMs) =>
+                requestCosign(this.host, peer, request, { timeoutMs }),
             },
             {
               operator: this.config.operatorAddress,

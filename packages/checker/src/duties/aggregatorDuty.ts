@@ -77,8 +77,12 @@ export interface AggregatorComponents {
   publicClient: PublicClient;
   /** Pays for submitReport; without it the node co-signs but never aggregates. */
   walletClient?: SubmitterWallet;
-  /** Asks a committee member for its co-signature (the cosign protocol's client). */
-  requestCosign(peer: PeerId, request: CosignRequest): Promise<Uint8Array>;
+  /**
+   * Asks a committee member for its co-signature (the cosign protocol's
+   * client); `timeoutMs` is the backup step, so one silent member cannot
+   * hold the leader past the moment its first backup steps in.
+   */
+  requestCosign(peer: PeerId, request: CosignRequest, timeoutMs: number): Promise<Uint8Array>;
 }
 
 export interface AggregatorInit {
@@ -433,7 +437,11 @@ export class AggregatorDuty {
             operator,
           });
           if (peerId === null) throw new Error("no usable peer id registered");
-          const signature = await this.components.requestCosign(peerIdFromString(peerId), request);
+          const signature = await this.components.requestCosign(
+            peerIdFromString(peerId),
+            request,
+            Math.max(2_000, this.backupTimeoutMs()),
+          );
           const pk = keys.getChecker(operator)?.publicKey;
           if (pk === undefined || !bls.verify(pk, root, signature)) {
             throw new Error("co-signature does not verify against the registered key");

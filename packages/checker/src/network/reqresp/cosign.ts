@@ -202,7 +202,8 @@ export async function requestCosign(
     if (body.length !== 96) {
       throw new CosignError(CosignErrorCode.INVALID, `signature has ${body.length} bytes, expected 96`);
     }
-    return body;
+    // A plain copy: the frame body may be a view into the muxer's buffer.
+    return Uint8Array.from(body);
   } finally {
     await stream.close().catch(() => stream.abort(new Error("co-sign done")));
   }

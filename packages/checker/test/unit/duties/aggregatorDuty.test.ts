@@ -150,7 +150,7 @@ async function nodes(options: { offline?: number[] } = {}): Promise<Node[]> {
         logger: silent.child({ node: i }),
         publicClient: chain.publicClient,
         walletClient: checker.wallet,
-        requestCosign: (peer, request) => requestCosign(host, peer, request, { timeoutMs: 5_000 }),
+        requestCosign: (peer, request, timeoutMs) => requestCosign(host, peer, request, { timeoutMs }),
       },
       {
         operator: checker.address,
