@@ -6,7 +6,7 @@ import { withParams } from "@checkernet/protocol/params";
 import { CheckResult, type SignedAttestation } from "@checkernet/protocol/types";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
-import { type Address, bytesToHex, getAddress } from "viem";
+import { type Address, bytesToHex, createWalletClient, custom, getAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -29,7 +29,7 @@ import { StaticKeyDirectory } from "../../../src/chain/keyDirectory.ts";
 import { claimAll, licenseRewards, storedRewardsFromDb, summarizeRewards } from "../../../src/cli/rewards.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
-import { AggregatorDuty } from "../../../src/duties/aggregatorDuty.ts";
+import { AggregatorDuty, type SubmitterWallet } from "../../../src/duties/aggregatorDuty.ts";
 import { ReportStatus, readReportRecord } from "../../../src/duties/aggregatorRecords.ts";
 import { createLogger } from "../../../src/logger.ts";
 import { type CheckerHost, createHost } from "../../../src/network/host.ts";
@@ -128,7 +128,9 @@ afterEach(async () => {
 });
 
 /** Four nodes over fresh databases, each serving co-sign requests with its duty. */
-async function nodes(options: { offline?: number[] } = {}): Promise<Node[]> {
+async function nodes(
+  options: { offline?: number[]; wallet?: (c: Checker) => SubmitterWallet } = {},
+): Promise<Node[]> {
   const bls = await loadBlsBackend("auto");
   const clock = new EpochClock({
     genesisMs: Number(fx.deployment.genesisTime) * 1000,
@@ -149,7 +151,7 @@ async function nodes(options: { offline?: number[] } = {}): Promise<Node[]> {
         bls,
         logger: silent.child({ node: i }),
         publicClient: chain.publicClient,
-        walletClient: checker.wallet,
+        walletClient: options.wallet?.(checker) ?? checker.wallet,
         requestCosign: (peer, request, timeoutMs) => requestCosign(host, peer, request, { timeoutMs }),
       },
       {
@@ -292,6 +294,40 @@ describe("AggregatorDuty (4 checkers over libp2p on 127.0.0.1, contracts on Hard
     expect(late.record?.status).toBe(ReportStatus.REPORTED_BY_OTHER);
     expect(await nonce(leader!)).toBe(leaderNonce);
     expect(await nonce(backup!)).toBe(backupNonce);
+  }, 60_000);
+
+  it("retries RPC failures with backoff and the same nonce: one transaction lands", async () => {
+    let failures = 2;
+    let sends = 0;
+    // The RPC is down for the first two sends (as when the node restarts), then back.
+    const flaky = (c: Checker): SubmitterWallet =>
+      createWalletClient({
+        account: c.wallet.account,
+        chain: c.wallet.chain,
+        transport: custom({
+          request: async (args: { method: string; params?: unknown }) => {
+            if (args.method === "eth_sendTransaction") {
+              sends++;
+              if (failures-- > 0) throw new Error("connect ECONNREFUSED 127.0.0.1:8545");
+            }
+            return c.wallet.request(args as never);
+          },
+        }),
+      });
+    const all = await nodes({ wallet: flaky });
+    const epoch = await fx.c.reports.read.currentEpoch();
+    const atts = await attestations(epoch);
+    await gossip(all, atts);
+    const [leader] = ranked(all, epoch, atts);
+    const nonceBefore = await chain.publicClient.getTransactionCount({ address: leader!.checker.address });
+    const outcome = await leader!.duty.runEpoch(epoch, { waitForTurn: false });
+    expect(outcome.record?.status).toBe(ReportStatus.SUBMITTED);
+    expect(sends).toBe(3);
+    expect(outcome.record?.nonce).toBe(nonceBefore);
+    expect(await chain.publicClient.getTransactionCount({ address: leader!.checker.address })).toBe(
+      nonceBefore + 1,
+    );
+    expect((await readReportRecord(leader!.db, epoch))?.txHash).toBe(outcome.record?.txHash);
   }, 60_000);
 
   it("a backup takes over when the leader is offline", async () => {
