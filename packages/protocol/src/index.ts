@@ -4,6 +4,8 @@
  * native BLS backend and the challenge solvers out of code that needs neither.
  */
 export * from "./bls/index.ts";
+/** Challenge workloads live in their own namespace: their Merkle row tree has its own `processProof`. */
+export * as challenges from "./challenges/index.ts";
 export * from "./contest.ts";
 export * from "./encoding/attestation.ts";
 export * from "./encoding/codec.ts";
@@ -20,5 +22,3 @@ export * from "./scoring/report.ts";
 export * from "./scoring/verdict.ts";
 export * from "./sortition.ts";
 export * from "./types.ts";
-/** Challenge workloads live in their own namespace: their Merkle row tree has its own `processProof`. */
-export * as challenges from "./challenges/index.ts";
