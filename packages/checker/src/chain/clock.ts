@@ -17,6 +17,11 @@ export class EpochClock {
     this.now = options.now ?? Date.now;
   }
 
+  /** The clock's time in ms: schedules must read this, not Date.now, so an injected clock drives them too. */
+  nowMs(): number {
+    return this.now();
+  }
+
   /** The epoch at `now + offsetMs`. */
   currentEpoch(offsetMs = 0): bigint {
     return epochAt(this.now() + offsetMs, this.genesisMs, this.epochSeconds);

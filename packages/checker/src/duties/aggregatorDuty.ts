@@ -201,7 +201,7 @@ export class AggregatorDuty {
     const { clock } = this.components;
     let last = 0n;
     const schedule = () => {
-      const now = Date.now();
+      const now = clock.nowMs();
       // Each epoch once; an epoch whose aggregation start passed more than a second ago is skipped.
       let epoch = clock.currentEpoch();
       if (epoch <= last) epoch = last + 1n;

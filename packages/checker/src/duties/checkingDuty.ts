@@ -144,7 +144,7 @@ export class CheckingDuty {
         this.components.clock.epochSeconds,
         params.checkingPhaseBps,
       );
-      const wait = publishStartMs - Date.now();
+      const wait = publishStartMs - this.components.clock.nowMs();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
     for (const s of result.attestations) {

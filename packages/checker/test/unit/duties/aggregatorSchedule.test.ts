@@ -1,0 +1,159 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadBlsBackend } from "@checkernet/protocol/bls/index";
+import { withParams } from "@checkernet/protocol/params";
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import { bytesToHex, getAddress } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectChain, mined, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
+import { deployFixture, type Fixture, setupCheckers } from "../../../../contracts/test/helpers/fixture.ts";
+import { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
+import { EpochClock } from "../../../src/chain/clock.ts";
+import { CheckerDb } from "../../../src/db/checkerDb.ts";
+import { AggregatorDuty } from "../../../src/duties/aggregatorDuty.ts";
+import { ReportStatus, readReportRecord } from "../../../src/duties/aggregatorRecords.ts";
+import { createLogger } from "../../../src/logger.ts";
+import { type CheckerHost, createHost } from "../../../src/network/host.ts";
+import { handleCosign, requestCosign } from "../../../src/network/reqresp/cosign.ts";
+import { makeAttestation, signAttestation } from "../../utils/fixtures.ts";
+
+const silent = createLogger({
+  level: (process.env.TEST_LOG as "info" | undefined) ?? "silent",
+  pretty: false,
+});
+const EPOCH_SECONDS = 4;
+
+let chain: TestChain;
+let fx: Fixture;
+const hosts: CheckerHost[] = [];
+const dbs: CheckerDb[] = [];
+const duties: AggregatorDuty[] = [];
+
+beforeAll(async () => {
+  chain = await connectChain();
+  fx = await deployFixture(chain, { epochSeconds: BigInt(EPOCH_SECONDS), reportCommitteeSize: 8 });
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all(duties.map((d) => d.stop()));
+  await Promise.all(hosts.map((h) => h.stop()));
+  await Promise.all(dbs.map((d) => d.close()));
+});
+
+describe("AggregatorDuty.start (the epoch loop CheckerNode runs)", () => {
+  it("aggregates each epoch by itself after the publish phase opens, exactly once", async () => {
+    const checkers = await setupCheckers(fx, 3, 1);
+    const wallet = chain.wallets[10]!;
+    const provider = getAddress(wallet.account.address);
+    const own = fx.as(wallet);
+    const peer = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
+    await mined(
+      chain,
+      own.providers.write.register([bytesToHex(peer.toMultihash().bytes), "cpu-reference", 16, "local"]),
+    );
+    const c = fx.deployment.contracts;
+    const directory = new ChainDirectory(
+      { publicClient: chain.publicClient, logger: silent },
+      {
+        addresses: {
+          checkerRegistry: c.checkerRegistry,
+          providerRegistry: c.providerRegistry,
+          epochReports: c.epochReports,
+        },
+      },
+    );
+    // Hardhat stamps blocks at least a second apart, so its clock runs ahead of the wall's: follow the chain's.
+    const offsetMs = Number((await chain.publicClient.getBlock()).timestamp) * 1000 - Date.now();
+    const now = () => Date.now() + offsetMs;
+    const clock = new EpochClock({
+      genesisMs: Number(fx.deployment.genesisTime) * 1000,
+      epochSeconds: EPOCH_SECONDS,
+      now,
+    });
+    const bls = await loadBlsBackend("auto");
+    for (const k of checkers) {
+      const key = await generateKeyPair("Ed25519");
+      await mined(
+        chain,
+        fx
+          .as(k.wallet)
+          .registry.write.updatePeerId([bytesToHex(peerIdFromPrivateKey(key).toMultihash().bytes)]),
+      );
+      const host = await createHost({
+        privateKey: key,
+        listen: ["/ip4/127.0.0.1/tcp/0"],
+        allowPrivateAddresses: true,
+        dht: false,
+        nat: false,
+      });
+      hosts.push(host);
+      const db = await CheckerDb.open({ dataDir: mkdtempSync(join(tmpdir(), "checker-sched-")) });
+      dbs.push(db);
+      const duty = new AggregatorDuty(
+        {
+          clock,
+          epochs: directory,
+          keys: directory,
+          providers: directory,
+          db,
+          bls,
+          logger: silent,
+          publicClient: chain.publicClient,
+          walletClient: k.wallet,
+          requestCosign: (p, req, timeoutMs) => requestCosign(host, p, req, { timeoutMs }),
+        },
+        {
+          operator: k.address,
+          secretKey: k.key.secretKey,
+          domain: fx.domain,
+          params: withParams({ committeeSize: 8, epochSeconds: EPOCH_SECONDS }),
+          addresses: {
+            epochReports: c.epochReports,
+            checkerRegistry: c.checkerRegistry,
+            providerRegistry: c.providerRegistry,
+          },
+        },
+      );
+      await handleCosign(host, { logger: silent, onRequest: (r) => duty.cosign(r) });
+      duties.push(duty);
+    }
+    for (const x of hosts)
+      for (const y of hosts)
+        if (x !== y) await x.peerStore.merge(y.peerId, { multiaddrs: y.getMultiaddrs() });
+    // Sign for the next epoch once it starts (its seed is final then).
+    const epoch = clock.currentEpoch() + 1n;
+    const startMs = Number(fx.deployment.genesisTime) * 1000 + Number(epoch - 1n) * EPOCH_SECONDS * 1000;
+    await new Promise((r) => setTimeout(r, Math.max(0, startMs - now() + 100)));
+    const seed = await fx.c.reports.read.seedOf([epoch]);
+    const atts = await Promise.all(
+      checkers.map((k) =>
+        signAttestation(
+          { ...k.key, address: k.address, licenses: 1 },
+          makeAttestation(k.address, provider, epoch),
+          seed,
+          fx.domain,
+        ),
+      ),
+    );
+    await directory.refresh();
+    for (const db of dbs) await db.putAttestations(atts);
+    for (const d of duties) d.start();
+
+    await expect
+      .poll(async () => (await fx.c.reports.read.reportOf([epoch])).submittedAt, {
+        timeout: 15_000,
+        interval: 200,
+      })
+      .toBeGreaterThan(0n);
+    // Let the backups' turns pass: they find the report and stand down.
+    await new Promise((r) => setTimeout(r, EPOCH_SECONDS * 400));
+    const records = await Promise.all(dbs.map((db) => readReportRecord(db, epoch)));
+    const statuses = records.map((r) => r?.status);
+    expect(statuses.filter((s) => s === ReportStatus.SUBMITTED)).toHaveLength(1);
+    expect(statuses.every((s) => s !== ReportStatus.FAILED)).toBe(true);
+    const roles = duties.map((d) => d.lastRole);
+    expect(roles.every((r) => r !== undefined)).toBe(true);
+  }, 60_000);
+});
