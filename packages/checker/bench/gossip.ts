@@ -33,7 +33,10 @@ const { values } = parseArgs({
     nodes: { type: "string", default: "20" },
     messages: { type: "string", default: "20" },
     degree: { type: "string", default: "4" },
-    out: { type: "string", default: join(import.meta.dirname, "results", "gossip.json") },
+    out: {
+      type: "string",
+      default: join(import.meta.dirname, "..", "..", "..", "bench", "results", "gossip.json"),
+    },
   },
 });
 const N = Number(values.nodes);
