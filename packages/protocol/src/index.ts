@@ -13,6 +13,7 @@ export * from "./encoding/domain.ts";
 export * from "./encoding/report.ts";
 export * from "./epoch.ts";
 export * from "./errors.ts";
+export * from "./explain.ts";
 export * from "./keystore.ts";
 export * from "./merkle/leaves.ts";
 export * from "./merkle/trees.ts";
