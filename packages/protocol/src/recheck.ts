@@ -1,0 +1,273 @@
+import {
+  type Address,
+  encodeAbiParameters,
+  getAddress,
+  type Hex,
+  hexToBytes,
+  keccak256,
+  toBytes,
+} from "viem";
+import { checkLength, checkRange, defineCodec } from "./encoding/codec.ts";
+import { domainSeparator } from "./encoding/domain.ts";
+import { ProtocolError } from "./errors.ts";
+import { type ChallengeKind, CheckResult, type NetworkDomain, Verdict } from "./types.ts";
+
+/**
+ * Re-checks (docs/protocol/recheck.md). When a provider contests a slash, the
+ * contract draws a re-check committee for the slash; each member re-runs the
+ * provider's challenge in the re-check epoch and signs a RecheckResult. The
+ * results are signed under their own domain tag, not as attestations, so a
+ * member that also sits on the provider's regular committee in that epoch
+ * never signs two attestations for one (epoch, provider). The committee's
+ * verdict (`recheckVerdict`) becomes the header the contract resolves with.
+ */
+
+/** keccak256("checkernet.v1.recheck-result"): the signing tag of one member's re-check result. */
+export const RECHECK_RESULT_TAG: Hex = keccak256(toBytes("checkernet.v1.recheck-result"));
+
+/**
+ * Verdict rules of a re-check, apart from the epoch rules (ProtocolParams) on purpose: the re-check is the
+ * appeal, the burden of proof lies with the accusers, and a network may tune how easily its regular
+ * committees propose a slash without lowering the bar a re-check must clear to confirm one.
+ */
+export interface RecheckRules {
+  /** Distinct members that must report before any verdict other than INCONCLUSIVE. */
+  minResults: number;
+  /** The re-check upholds the failure when failing seats · 10000 > this · counted seats. */
+  failureQuorumBps: number;
+}
+
+/** Defaults: the epoch's own numbers (3 distinct members; more than two thirds of the seats failing). */
+export const DEFAULT_RECHECK_RULES: Readonly<RecheckRules> = Object.freeze({
+  minResults: 3,
+  failureQuorumBps: 6_666,
+});
+
+/** One member's finding on the contested provider. */
+export interface RecheckResult {
+  slashId: bigint;
+  provider: Address;
+  /** The epoch the re-check ran in (the slash's recheckEpoch). */
+  recheckEpoch: bigint;
+  checker: Address;
+  kind: ChallengeKind;
+  result: CheckResult;
+  latencyP50Us: number;
+  /** Hash of the challenge transcript the member keeps as evidence. */
+  transcriptHash: Hex;
+}
+
+export interface SignedRecheckResult {
+  result: RecheckResult;
+  /** BLS signature (96-byte G2, compressed) over recheckResultSigningRoot. */
+  signature: Hex;
+}
+
+const UINT64_MAX = (1n << 64n) - 1n;
+
+const RECHECK_RESULT_ABI = [
+  {
+    type: "tuple",
+    components: [
+      { name: "slashId", type: "uint256" },
+      { name: "provider", type: "address" },
+      { name: "recheckEpoch", type: "uint64" },
+      { name: "checker", type: "address" },
+      { name: "kind", type: "uint8" },
+      { name: "result", type: "uint8" },
+      { name: "latencyP50Us", type: "uint32" },
+      { name: "transcriptHash", type: "bytes32" },
+    ],
+  },
+] as const;
+
+/** The wire form of a signed re-check result (the recheck req/resp protocol). */
+export const signedRecheckResultCodec = defineCodec({
+  name: "SignedRecheckResult",
+  // tuple offset + 8 static words + signature offset + length word + 96 bytes
+  maxBytes: 10 * 32 + 32 + 96,
+  abi: [
+    {
+      type: "tuple",
+      components: [
+        ...RECHECK_RESULT_ABI[0].components.map((c) => ({ ...c })),
+        { name: "signature", type: "bytes" },
+      ],
+    },
+  ] as const,
+  toAbi: (s: SignedRecheckResult) => [{ ...s.result, signature: s.signature }] as const,
+  fromAbi: ([f]) => {
+    checkRange("SignedRecheckResult", "kind", f.kind, 0, 2);
+    checkRange("SignedRecheckResult", "result", f.result, 0, 2);
+    checkRange("SignedRecheckResult", "recheckEpoch", f.recheckEpoch, 1n, UINT64_MAX);
+    checkLength("SignedRecheckResult", "signature", f.signature, 96);
+    return {
+      result: {
+        slashId: f.slashId,
+        provider: getAddress(f.provider),
+        recheckEpoch: f.recheckEpoch,
+        checker: getAddress(f.checker),
+        kind: f.kind as ChallengeKind,
+        result: f.result as CheckResult,
+        latencyP50Us: f.latencyP50Us,
+        transcriptHash: f.transcriptHash,
+      },
+      signature: f.signature,
+    };
+  },
+});
+
+/** keccak256(abi.encode(RECHECK_RESULT_TAG, domainSeparator(domain), result)): what a member signs. */
+export function recheckResultSigningRoot(result: RecheckResult, domain: NetworkDomain): Uint8Array {
+  return hexToBytes(
+    keccak256(
+      encodeAbiParameters(
+        [{ type: "bytes32" }, { type: "bytes32" }, ...RECHECK_RESULT_ABI],
+        [RECHECK_RESULT_TAG, domainSeparator(domain), result],
+      ),
+    ),
+  );
+}
+
+export const RecheckErrorCode = {
+  MIXED_SLASH: "RECHECK_ERROR_MIXED_SLASH",
+  DUPLICATE_CHECKER: "RECHECK_ERROR_DUPLICATE_CHECKER",
+  NOT_ON_COMMITTEE: "RECHECK_ERROR_NOT_ON_COMMITTEE",
+  INVALID_RULES: "RECHECK_ERROR_INVALID_RULES",
+} as const;
+export type RecheckErrorCode = (typeof RecheckErrorCode)[keyof typeof RecheckErrorCode];
+
+export class RecheckError extends ProtocolError<RecheckErrorCode> {
+  override name = "RecheckError";
+}
+
+export interface RecheckVerdict {
+  verdict: Verdict;
+  /** Distinct members counted. */
+  attestations: number;
+  /** Members whose result was FAIL or TIMEOUT. */
+  failures: number;
+  /** Seats counted, and seats of failing members. */
+  weight: number;
+  failureWeight: number;
+  /** Merkle root of the counted results (recheckEvidenceRoot). */
+  evidenceRoot: Hex;
+}
+
+/**
+ * The re-check committee's verdict on the contested provider.
+ *
+ * Each member's result weighs the seats it holds in the committee
+ * (`committee` lists the operator of every seat, as
+ * `Slashing.recheckCommittee` returns it), so an operator counts as often as
+ * the contract's seat draw picked its licenses.
+ *
+ * - INCONCLUSIVE when fewer than rules.minResults distinct members reported
+ *   (the contract then cancels the slash without penalty).
+ * - FAIL (the slash is upheld) when failing seats · 10000 > rules.failureQuorumBps · counted seats;
+ *   FAIL and TIMEOUT both fail.
+ * - PASS (the slash is overturned, the accusers penalized) otherwise.
+ *
+ * @throws RecheckError MIXED_SLASH when results are about different slashes,
+ *   providers or epochs; DUPLICATE_CHECKER; NOT_ON_COMMITTEE when a result's
+ *   checker holds no seat.
+ */
+export function recheckVerdict(
+  results: readonly SignedRecheckResult[],
+  committee: readonly Address[],
+  rules: RecheckRules = DEFAULT_RECHECK_RULES,
+): RecheckVerdict {
+  if (
+    !Number.isSafeInteger(rules.minResults) ||
+    rules.minResults < 1 ||
+    !Number.isSafeInteger(rules.failureQuorumBps) ||
+    rules.failureQuorumBps < 0 ||
+    rules.failureQuorumBps >= 10_000
+  ) {
+    throw new RecheckError(
+      RecheckErrorCode.INVALID_RULES,
+      "minResults ≥ 1 and failureQuorumBps in [0, 10000)",
+      {
+        minResults: rules.minResults,
+        failureQuorumBps: rules.failureQuorumBps,
+      },
+    );
+  }
+  const seats = new Map<string, number>();
+  for (const operator of committee) {
+    const k = operator.toLowerCase();
+    seats.set(k, (seats.get(k) ?? 0) + 1);
+  }
+  const first = results[0]?.result;
+  const seen = new Set<string>();
+  let weight = 0;
+  let failureWeight = 0;
+  let failures = 0;
+  for (const { result: r } of results) {
+    if (
+      first === undefined ||
+      r.slashId !== first.slashId ||
+      r.recheckEpoch !== first.recheckEpoch ||
+      r.provider.toLowerCase() !== first.provider.toLowerCase()
+    ) {
+      throw new RecheckError(RecheckErrorCode.MIXED_SLASH, "results are about different re-checks", {
+        checker: r.checker,
+        slashId: String(r.slashId),
+      });
+    }
+    const k = r.checker.toLowerCase();
+    if (seen.has(k)) {
+      throw new RecheckError(RecheckErrorCode.DUPLICATE_CHECKER, "a member reported twice", {
+        checker: r.checker,
+      });
+    }
+    seen.add(k);
+    const w = seats.get(k);
+    if (w === undefined) {
+      throw new RecheckError(RecheckErrorCode.NOT_ON_COMMITTEE, "a result from outside the committee", {
+        checker: r.checker,
+      });
+    }
+    weight += w;
+    if (r.result !== CheckResult.PASS) {
+      failureWeight += w;
+      failures += 1;
+    }
+  }
+  let verdict: Verdict;
+  if (results.length < rules.minResults) verdict = Verdict.INCONCLUSIVE;
+  else if (failureWeight * 10_000 > rules.failureQuorumBps * weight) verdict = Verdict.FAIL;
+  else verdict = Verdict.PASS;
+  return {
+    verdict,
+    attestations: results.length,
+    failures,
+    weight,
+    failureWeight,
+    evidenceRoot: recheckEvidenceRoot(results),
+  };
+}
+
+/**
+ * Commitment to the results a re-check header was built from: the keccak256
+ * of the sorted (by checker) hashes of each encoded signed result, chained as
+ * a binary Merkle tree with sorted pairs (OpenZeppelin's commutative hashing),
+ * the zero hash when there is none. Anyone holding the results recomputes it.
+ */
+export function recheckEvidenceRoot(results: readonly SignedRecheckResult[]): Hex {
+  let level = [...results]
+    .sort((a, b) => (a.result.checker.toLowerCase() < b.result.checker.toLowerCase() ? -1 : 1))
+    .map((s) => keccak256(signedRecheckResultCodec.encode(s)));
+  if (level.length === 0) return `0x${"00".repeat(32)}`;
+  while (level.length > 1) {
+    const next: Hex[] = [];
+    for (let i = 0; i < level.length; i += 2) {
+      const a = level[i] as Hex;
+      const b = level[i + 1];
+      if (b === undefined) next.push(a);
+      else next.push(keccak256(a < b ? `${a}${b.slice(2)}` : `${b}${a.slice(2)}`));
+    }
+    level = next;
+  }
+  return level[0] as Hex;
+}

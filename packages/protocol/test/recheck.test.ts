@@ -1,0 +1,151 @@
+import { type Address, getAddress, type Hex, keccak256, toHex } from "viem";
+import { describe, expect, it } from "vitest";
+import { DecodeError } from "../src/errors.ts";
+import {
+  DEFAULT_RECHECK_RULES,
+  RecheckError,
+  RecheckErrorCode,
+  type RecheckResult,
+  recheckEvidenceRoot,
+  recheckResultSigningRoot,
+  recheckVerdict,
+  type SignedRecheckResult,
+  signedRecheckResultCodec,
+} from "../src/recheck.ts";
+import { ChallengeKind, CheckResult, Verdict } from "../src/types.ts";
+
+const addr = (label: string): Address => getAddress(`0x${keccak256(toHex(label)).slice(26)}`);
+const provider = addr("provider");
+const members = ["a", "b", "c", "d", "e"].map(addr);
+const signature = `0x${"11".repeat(96)}` as Hex;
+
+function result(checker: Address, r: CheckResult, over: Partial<RecheckResult> = {}): SignedRecheckResult {
+  return {
+    result: {
+      slashId: 7n,
+      provider,
+      recheckEpoch: 12n,
+      checker,
+      kind: ChallengeKind.MATMUL,
+      result: r,
+      latencyP50Us: 1_000,
+      transcriptHash: keccak256(toHex(`t:${checker}`)),
+      ...over,
+    },
+    signature,
+  };
+}
+
+describe("recheckVerdict", () => {
+  it("passes the provider when the failing seats do not exceed the quorum", () => {
+    const [a, b, c, d, e] = members as [Address, Address, Address, Address, Address];
+    // Two liars with one seat each against three honest members with two each: 2/8 failing.
+    const committee = [a, a, b, b, c, c, d, e];
+    const v = recheckVerdict(
+      [
+        result(a, CheckResult.PASS),
+        result(b, CheckResult.PASS),
+        result(c, CheckResult.PASS),
+        result(d, CheckResult.FAIL),
+        result(e, CheckResult.FAIL),
+      ],
+      committee,
+    );
+    expect(v).toMatchObject({
+      verdict: Verdict.PASS,
+      attestations: 5,
+      failures: 2,
+      weight: 8,
+      failureWeight: 2,
+    });
+  });
+
+  it("upholds the failure when more than two thirds of the seats fail (TIMEOUT counts as failing)", () => {
+    const [a, b, c] = members as [Address, Address, Address];
+    const v = recheckVerdict(
+      [result(a, CheckResult.FAIL), result(b, CheckResult.TIMEOUT), result(c, CheckResult.PASS)],
+      [a, a, b, b, c],
+    );
+    expect(v).toMatchObject({ verdict: Verdict.FAIL, failures: 2, weight: 5, failureWeight: 4 });
+  });
+
+  it("is exactly at the boundary: two thirds failing is not enough", () => {
+    const [a, b, c] = members as [Address, Address, Address];
+    const v = recheckVerdict(
+      [result(a, CheckResult.FAIL), result(b, CheckResult.FAIL), result(c, CheckResult.PASS)],
+      [a, b, c],
+    );
+    // 2 · 10000 = 20000 > 6666 · 3 = 19998: FAIL. One more seat for c (2/4) flips it.
+    expect(v.verdict).toBe(Verdict.FAIL);
+    const w = recheckVerdict(
+      [result(a, CheckResult.FAIL), result(b, CheckResult.FAIL), result(c, CheckResult.PASS)],
+      [a, b, c, c],
+    );
+    expect(w.verdict).toBe(Verdict.PASS);
+  });
+
+  it("is INCONCLUSIVE below the minimum number of distinct members, however many seats they hold", () => {
+    const [a, b] = members as [Address, Address];
+    const v = recheckVerdict([result(a, CheckResult.FAIL), result(b, CheckResult.FAIL)], [a, a, a, b]);
+    expect(v.verdict).toBe(Verdict.INCONCLUSIVE);
+    expect(recheckVerdict([], [a]).verdict).toBe(Verdict.INCONCLUSIVE);
+    expect(
+      recheckVerdict([result(a, CheckResult.FAIL)], [a], { ...DEFAULT_RECHECK_RULES, minResults: 1 }).verdict,
+    ).toBe(Verdict.FAIL);
+  });
+
+  it("refuses outsiders, duplicates, mixed re-checks and nonsense rules", () => {
+    const [a, b] = members as [Address, Address];
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        expect(e).toBeInstanceOf(RecheckError);
+        return (e as RecheckError).code;
+      }
+      return undefined;
+    };
+    expect(code(() => recheckVerdict([result(a, CheckResult.PASS)], [b]))).toBe(
+      RecheckErrorCode.NOT_ON_COMMITTEE,
+    );
+    expect(code(() => recheckVerdict([result(a, CheckResult.PASS), result(a, CheckResult.FAIL)], [a]))).toBe(
+      RecheckErrorCode.DUPLICATE_CHECKER,
+    );
+    expect(
+      code(() =>
+        recheckVerdict([result(a, CheckResult.PASS), result(b, CheckResult.PASS, { slashId: 8n })], [a, b]),
+      ),
+    ).toBe(RecheckErrorCode.MIXED_SLASH);
+    expect(
+      code(() =>
+        recheckVerdict([result(a, CheckResult.PASS)], [a], { minResults: 0, failureQuorumBps: 6_666 }),
+      ),
+    ).toBe(RecheckErrorCode.INVALID_RULES);
+  });
+});
+
+describe("signed re-check results", () => {
+  it("round-trip through the codec and refuse garbage", () => {
+    const s = result(members[0] as Address, CheckResult.TIMEOUT);
+    expect(signedRecheckResultCodec.decode(signedRecheckResultCodec.encode(s))).toEqual(s);
+    expect(() => signedRecheckResultCodec.decode(new Uint8Array(10))).toThrow(DecodeError);
+    const bad = signedRecheckResultCodec.encode(s);
+    bad[6 * 32 + 31] = 9; // the result word (after the tuple offset and five fields) = 9
+    expect(() => signedRecheckResultCodec.decode(bad)).toThrow(DecodeError);
+  });
+
+  it("sign under their own domain: the root changes with every field and the domain", () => {
+    const s = result(members[0] as Address, CheckResult.PASS).result;
+    const domain = { chainId: 31337n, verifyingContract: addr("reports") };
+    const root = toHex(recheckResultSigningRoot(s, domain));
+    expect(toHex(recheckResultSigningRoot({ ...s, result: CheckResult.FAIL }, domain))).not.toBe(root);
+    expect(toHex(recheckResultSigningRoot(s, { ...domain, chainId: 1n }))).not.toBe(root);
+  });
+
+  it("commit to their evidence root whatever the order", () => {
+    const rs = members.map((m, i) => result(m, i % 2 === 0 ? CheckResult.PASS : CheckResult.FAIL));
+    expect(recheckEvidenceRoot(rs)).toBe(recheckEvidenceRoot([...rs].reverse()));
+    expect(recheckEvidenceRoot(rs.slice(1))).not.toBe(recheckEvidenceRoot(rs));
+    expect(recheckEvidenceRoot([])).toBe(`0x${"00".repeat(32)}`);
+  });
+});
