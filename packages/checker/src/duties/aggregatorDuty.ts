@@ -4,6 +4,7 @@ import { g2ToEip2537 } from "@checkernet/protocol/bls/index";
 import { attestationSigningRoot, signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
 import { reportSigningRoot } from "@checkernet/protocol/encoding/report";
 import { epochBounds } from "@checkernet/protocol/epoch";
+import { type ReportInputs, reportInputsOf } from "@checkernet/protocol/explain";
 import type { ProtocolParams } from "@checkernet/protocol/params";
 import {
   buildReport,
@@ -305,6 +306,7 @@ export class AggregatorDuty {
       header: report.header,
       results: report.results,
       rewards: report.rewards,
+      inputs: report.inputs,
       updatedMs: Date.now(),
     };
     if (record.status !== ReportStatus.SUBMITTING) {
@@ -315,6 +317,7 @@ export class AggregatorDuty {
         header: report.header,
         results: report.results,
         rewards: report.rewards,
+        inputs: report.inputs,
       };
       await writeReportRecord(db, record);
       const signed = await this.gatherSignatures(epoch, report.header, attestations);
@@ -358,7 +361,10 @@ export class AggregatorDuty {
    * attested), stakes and license ids from the chain. Aggregator and
    * co-signers run this same function.
    */
-  async buildFromView(epoch: bigint, attestations: readonly SignedAttestation[]): Promise<EpochReport> {
+  async buildFromView(
+    epoch: bigint,
+    attestations: readonly SignedAttestation[],
+  ): Promise<EpochReport & { inputs: ReportInputs }> {
     const { keys, epochs, providers, publicClient } = this.components;
     const { params } = this.init;
     const seed = epochs.seed(epoch) ?? (await this.readSeed(epoch));
@@ -388,13 +394,15 @@ export class AggregatorDuty {
       providers: [...perProvider.keys()],
     });
     for (const [p, entry] of perProvider) entry.stake = inputs.stakes.get(p) ?? 0n;
-    return buildReport({
+    const report = buildReport({
       epoch,
       seed,
       perProvider,
       licenseParticipation: licenseParticipation(perProvider, inputs.licensesByChecker),
       params,
     });
+    // Published with the leaves so anyone can recompute every number (protocol/src/explain.ts).
+    return { ...report, inputs: reportInputsOf(perProvider, inputs.licensesByChecker, params) };
   }
 
   private async readSeed(epoch: bigint): Promise<Hex> {
@@ -627,6 +635,7 @@ export class AggregatorDuty {
         header: local.header,
         results: local.results,
         rewards: local.rewards,
+        inputs: local.inputs,
         updatedMs: Date.now(),
       });
     }

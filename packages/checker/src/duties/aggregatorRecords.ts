@@ -1,3 +1,4 @@
+import type { ReportInputs } from "@checkernet/protocol/explain";
 import type { ResultLeaf, RewardLeaf } from "@checkernet/protocol/merkle/leaves";
 import type { ReportHeader } from "@checkernet/protocol/types";
 import type { Address, Hash, Hex } from "viem";
@@ -12,6 +13,8 @@ export const ReportRole = {
   BACKUP: "backup",
   /** Co-signed someone else's report (and rebuilt its leaves). */
   COSIGNER: "cosigner",
+  /** Fetched from a peer (`/checkernet/reports/1.0.0`) and verified against the on-chain roots. */
+  FETCHED: "fetched",
 } as const;
 export type ReportRole = (typeof ReportRole)[keyof typeof ReportRole];
 
@@ -44,6 +47,8 @@ export interface ReportRecord {
   header: ReportHeader;
   results: ResultLeaf[];
   rewards: RewardLeaf[];
+  /** What the leaves were computed from (stakes, seats, licenses, parameters): lets anyone recompute every number. */
+  inputs?: ReportInputs;
   signerBitfield?: bigint;
   /** The 256-byte EIP-2537 aggregate signature, kept so a restart resends the same transaction. */
   aggregateSignature?: Hex;
