@@ -103,6 +103,9 @@ export async function writeCheckerConfig(
     operatorAddress: plan.operator,
     checkerRegistry: deployment.contracts.checkerRegistry,
     providerRegistry: deployment.contracts.providerRegistry,
+    slashingContract: deployment.contracts.slashing,
+    rewardsContract: deployment.contracts.rewards,
+    checkerLicense: deployment.contracts.checkerLicense,
     region: 0,
     ...extra,
   };

@@ -1,5 +1,6 @@
 import { epochReportsAbi } from "@checkernet/contracts/generated/index";
 import { type BlsBackend, loadBlsBackend } from "@checkernet/protocol/bls/index";
+import { epochBounds, epochPhase } from "@checkernet/protocol/epoch";
 import { DEFAULT_PARAMS, type ProtocolParams } from "@checkernet/protocol/params";
 import type { NetworkDomain } from "@checkernet/protocol/types";
 import type { PrivateKey } from "@libp2p/interface";
@@ -16,12 +17,18 @@ import {
   type PublicClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { computeAlerts } from "./api/alerts.ts";
+import { dashboardRoutes } from "./api/dashboard.ts";
+import { eventsRoutes } from "./api/events.ts";
+import { HistoryReader, historyRoutes } from "./api/history.ts";
+import { challengeCounts, natStatus } from "./api/nodeHealth.ts";
 import { type NodeStatus, StatusApi } from "./api/server.ts";
 import { BlsBatchVerifier } from "./chain/bls/batchVerifier.ts";
 import { ChainDirectory } from "./chain/chainDirectory.ts";
 import { EpochClock } from "./chain/clock.ts";
 import type { KeyDirectory } from "./chain/keyDirectory.ts";
 import { StaticKeyDirectory } from "./chain/keyDirectory.ts";
+import { OperatorStandingWatch } from "./chain/operatorStanding.ts";
 import { type ProviderDirectory, StaticProviderDirectory } from "./chain/providerDirectory.ts";
 import { SeenAttestations } from "./chain/seenCache.ts";
 import { type EpochContext, StaticEpochSeeds } from "./chain/sortition.ts";
@@ -99,6 +106,9 @@ export class CheckerNode {
    */
   readonly aggregator: AggregatorDuty | undefined;
   private readonly submitter: Address | null;
+  private readonly params: ProtocolParams;
+  /** Registration and delegated licenses of the operator (alerts, rewards); present with a chain and an operator. */
+  private readonly standing: OperatorStandingWatch | undefined;
   private readonly verifier: BlsBatchVerifier;
   private readonly seen: SeenAttestations;
   private readonly operatorPublicKey: string | null;
@@ -135,6 +145,7 @@ export class CheckerNode {
     this.seen = new SeenAttestations();
     // One directory and one seed source shared by gossip validation and the duty.
     const params = options.params ?? DEFAULT_PARAMS;
+    this.params = params;
     const keys = options.keys ?? this.chain ?? new StaticKeyDirectory();
     const epochs = options.epochs ?? this.chain ?? new StaticEpochSeeds();
     this.gossip = new AttestationGossip(
@@ -232,10 +243,23 @@ export class CheckerNode {
                 epochReports: this.config.verifyingContract,
                 checkerRegistry: this.config.checkerRegistry,
                 providerRegistry: this.config.providerRegistry,
+                slashing: this.config.slashingContract,
               },
               ...options.aggregator,
             },
           );
+    this.standing =
+      fields.publicClient === undefined || /^0x0{40}$/.test(this.config.operatorAddress)
+        ? undefined
+        : new OperatorStandingWatch(
+            { publicClient: fields.publicClient, logger: this.logger.child({ service: "standing" }) },
+            {
+              checkerRegistry: this.config.checkerRegistry,
+              operator: this.config.operatorAddress,
+              ownPublicKey: fields.operatorPublicKey,
+            },
+          );
+    const getStatus = () => this.status();
     // apiPort 0 turns the API off (config.ts).
     this.api =
       this.config.apiPort === 0
@@ -244,8 +268,27 @@ export class CheckerNode {
             {
               logger: this.logger.child({ service: "api" }),
               metrics: this.metrics,
-              getStatus: () => this.status(),
+              getStatus,
               getRewards: () => storedRewardsFromDb(this.db, this.clock.currentEpoch()),
+              routes: [
+                ...dashboardRoutes(),
+                ...eventsRoutes({ getStatus }),
+                ...historyRoutes(
+                  fields.publicClient === undefined || this.standing === undefined
+                    ? undefined
+                    : new HistoryReader(
+                        { publicClient: fields.publicClient, db: this.db, clock: this.clock },
+                        {
+                          operator: this.config.operatorAddress,
+                          contracts: {
+                            epochReports: this.config.verifyingContract,
+                            rewards: this.config.rewardsContract,
+                            checkerLicense: this.config.checkerLicense,
+                          },
+                        },
+                      ),
+                ),
+              ],
             },
             { host: this.config.apiHost, port: this.config.apiPort },
           );
@@ -417,31 +460,75 @@ export class CheckerNode {
       results.filter((v) => v.labels.result === r).reduce((a, v) => a + v.value, 0);
     const peers = this.host.getPeers().map(String);
     const reports = await this.recentReports();
+    const recent = reports.map(summarize);
+    const nowMs = this.clock.nowMs();
+    const { epoch, phase } = epochPhase(
+      nowMs,
+      this.clock.genesisMs,
+      this.clock.epochSeconds,
+      this.params.checkingPhaseBps,
+    );
+    let nextPhaseInMs: number | null = null;
+    if (epoch > 0n) {
+      const b = epochBounds(
+        epoch,
+        this.clock.genesisMs,
+        this.clock.epochSeconds,
+        this.params.checkingPhaseBps,
+      );
+      nextPhaseInMs = (nowMs < b.publishStartMs ? b.publishStartMs : b.endMs) - nowMs;
+    }
+    const topics = this.host.services.pubsub.getTopics();
+    const meshPeers = new Set(topics.flatMap((t) => this.host.services.pubsub.getMeshPeers(t))).size;
+    const standing = this.standing?.get() ?? {
+      registered: null,
+      keyMatches: null,
+      licenses: null,
+      licenseIds: [],
+    };
+    const chain = {
+      rpcUrl: this.config.rpcUrl,
+      connected: this.chain?.status().connected ?? null,
+      lastError: this.chain?.status().lastError ?? null,
+    };
+    const lastDuty = this.duty?.lastResult;
+    const uptimeSeconds = Math.round((Date.now() - this.startedAt) / 1000);
     return {
       version: NODE_VERSION,
       peerId: this.host.peerId.toString(),
       operatorPublicKey: this.operatorPublicKey,
       listen: this.host.getMultiaddrs().map(String),
       peers: { count: peers.length, ids: peers },
+      nat: natStatus(this.config.nat, this.host.getMultiaddrs().map(String)),
       epoch: {
-        current: this.clock.currentEpoch().toString(),
+        current: epoch.toString(),
         genesisMs: this.clock.genesisMs,
         epochSeconds: this.clock.epochSeconds,
+        phase,
+        nextPhaseInMs,
       },
       gossip: {
-        topics: this.host.services.pubsub.getTopics(),
+        topics,
         accepted: count("accept"),
         rejected: count("reject"),
         ignored: count("ignore"),
+        meshPeers,
+      },
+      seats: {
+        epoch: lastDuty?.epoch.toString() ?? null,
+        total: (lastDuty?.seats ?? []).reduce((a, s) => a + s.seats, 0),
+        providers: (lastDuty?.seats ?? []).map((s) => ({ provider: s.provider, seats: s.seats })),
       },
       attestations: {
         seen: this.seen.size,
-        lastOwn: (this.duty?.lastResult?.attestations ?? []).map((s) => ({
+        lastOwn: (lastDuty?.attestations ?? []).map((s) => ({
           epoch: s.attestation.epoch.toString(),
           provider: s.attestation.provider,
           result: s.attestation.result,
         })),
+        skipped: (lastDuty?.skipped ?? []).map((s) => ({ provider: s.provider, reason: s.reason })),
       },
+      challenges: await challengeCounts(this.metrics),
       pendingReports: reports.filter(
         (r) => r.status === ReportStatus.PENDING || r.status === ReportStatus.SUBMITTING,
       ).length,
@@ -449,14 +536,32 @@ export class CheckerNode {
         aggregator: this.aggregator !== undefined,
         submitter: this.submitter,
         role: this.aggregator?.lastRole ?? null,
-        recent: reports.map(summarize),
+        recent,
       },
-      chain: {
-        rpcUrl: this.config.rpcUrl,
-        connected: this.chain?.status().connected ?? null,
-        lastError: this.chain?.status().lastError ?? null,
+      operator: {
+        address: this.config.operatorAddress,
+        registered: standing.registered,
+        keyMatches: standing.keyMatches,
+        licenses: standing.licenses,
+        licenseIds: standing.licenseIds.map(String),
       },
-      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+      chain,
+      alerts: computeAlerts({
+        chain: { ...chain, configured: this.chain !== undefined },
+        peers: peers.length,
+        meshPeers,
+        // The mesh forms within a few heartbeats of the first connections.
+        warmedUp: uptimeSeconds >= 30,
+        operator: {
+          address: this.config.operatorAddress,
+          hasKey: this.operatorPublicKey !== null,
+          registered: standing.registered,
+          keyMatches: standing.keyMatches,
+          licenses: standing.licenses,
+        },
+        reports: recent.slice(0, 3),
+      }),
+      uptimeSeconds,
     };
   }
 }

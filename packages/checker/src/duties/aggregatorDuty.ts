@@ -5,6 +5,7 @@ import { attestationSigningRoot, signedAttestationCodec } from "@checkernet/prot
 import { reportSigningRoot } from "@checkernet/protocol/encoding/report";
 import { epochBounds } from "@checkernet/protocol/epoch";
 import { type ReportInputs, reportInputsOf } from "@checkernet/protocol/explain";
+import { buildResultsTree, resultProof } from "@checkernet/protocol/merkle/trees";
 import type { ProtocolParams } from "@checkernet/protocol/params";
 import {
   buildReport,
@@ -23,7 +24,12 @@ import {
   verifySortitionProof,
   vrfOutput,
 } from "@checkernet/protocol/sortition";
-import type { NetworkDomain, ReportHeader, SignedAttestation } from "@checkernet/protocol/types";
+import {
+  type NetworkDomain,
+  type ReportHeader,
+  type SignedAttestation,
+  Verdict,
+} from "@checkernet/protocol/types";
 import type { PeerId } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import {
@@ -43,6 +49,7 @@ import { getEpochInputs } from "../chain/actions/getEpochInputs.ts";
 import { getOperatorPeerId } from "../chain/actions/getOperatorPeerId.ts";
 import { getReport } from "../chain/actions/getReport.ts";
 import { getReportCommittee } from "../chain/actions/getReportCommittee.ts";
+import { openSlash } from "../chain/actions/openSlash.ts";
 import { submitReport } from "../chain/actions/submitReport.ts";
 import type { EpochClock } from "../chain/clock.ts";
 import type { KeyDirectory } from "../chain/keyDirectory.ts";
@@ -65,6 +72,8 @@ export interface AggregatorAddresses {
   epochReports: Address;
   checkerRegistry: Address;
   providerRegistry: Address;
+  /** When set, the submitter opens the pending slashes of its report's FAIL leaves (Slashing.openSlash). */
+  slashing?: Address;
 }
 
 export interface AggregatorComponents {
@@ -537,6 +546,7 @@ export class AggregatorDuty {
           { epoch: String(r.epoch), tx: result.hash, gasUsed: String(result.gasUsed), signers: r.signers },
           "report submitted",
         );
+        await this.openSlashes(r);
         return r;
       } catch (e) {
         const err = e as Error;
@@ -560,6 +570,46 @@ export class AggregatorDuty {
     }
     await writeReportRecord(db, r);
     return r;
+  }
+
+  /**
+   * A FAIL verdict becomes a pending slash only through Slashing.openSlash,
+   * which anyone may call: the submitter does it at once for every slashable
+   * leaf of its landed report, so the contest window starts with the report.
+   * A failure is logged, never thrown: the report itself has landed.
+   */
+  private async openSlashes(record: ReportRecord): Promise<void> {
+    const { logger, publicClient, walletClient } = this.components;
+    const slashing = this.init.addresses.slashing;
+    if (slashing === undefined || /^0x0{40}$/i.test(slashing) || walletClient === undefined) return;
+    const slashable = record.results.filter((l) => l.verdict === Verdict.FAIL && l.slashAmount > 0n);
+    if (slashable.length === 0) return;
+    const tree = buildResultsTree(record.results);
+    for (const leaf of slashable) {
+      try {
+        const opened = await openSlash(publicClient, walletClient, {
+          slashing,
+          epoch: record.epoch,
+          leaf,
+          proof: resultProof(tree, leaf.provider),
+        });
+        logger.info(
+          {
+            epoch: String(record.epoch),
+            provider: leaf.provider,
+            slashId: opened.slashId === null ? null : String(opened.slashId),
+            amount: String(leaf.slashAmount),
+            gasUsed: String(opened.gasUsed),
+          },
+          opened.slashId === null ? "slash already open" : "pending slash opened",
+        );
+      } catch (e) {
+        logger.warn(
+          { epoch: String(record.epoch), provider: leaf.provider, err: (e as Error).message },
+          "could not open the slash",
+        );
+      }
+    }
   }
 
   /**

@@ -39,10 +39,9 @@ export function getGossipValidatorFn<T>(
           e.action === GossipAction.REJECT ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore;
         metrics.gossipValidationResult.inc({ topic, result });
         metrics.gossipValidationError.inc({ topic, code: e.type.code });
-        logger.debug(
-          { topic, from: from.toString(), action: e.action, ...e.getMetadata() },
-          "gossip message refused",
-        );
+        // A REJECT means a peer sent something invalid: rare, and what an operator must see.
+        const log = e.action === GossipAction.REJECT ? logger.warn.bind(logger) : logger.debug.bind(logger);
+        log({ topic, from: from.toString(), action: e.action, ...e.getMetadata() }, "gossip message refused");
         return result;
       }
       metrics.gossipValidationResult.inc({ topic, result: "ignore" });
