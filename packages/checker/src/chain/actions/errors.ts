@@ -1,4 +1,5 @@
 import { BaseError, ContractFunctionRevertedError } from "viem";
+import { describeRevert } from "./revertMessages.ts";
 
 /** Why a chain action failed. String values go into logs, status and metric labels. */
 export const ChainActionErrorCode = {
@@ -12,6 +13,22 @@ export const ChainActionErrorCode = {
   NOTHING_TO_DO: "CHAIN_ACTION_ERROR_NOTHING_TO_DO",
   /** The account is not allowed to act (not the license owner). */
   NOT_OWNER: "CHAIN_ACTION_ERROR_NOT_OWNER",
+  /** No such license token. */
+  UNKNOWN_LICENSE: "CHAIN_ACTION_ERROR_UNKNOWN_LICENSE",
+  /** The license was undelegated recently and cannot be delegated yet. */
+  COOLING_DOWN: "CHAIN_ACTION_ERROR_COOLING_DOWN",
+  /** The license is delegated already (undelegate first). */
+  ALREADY_DELEGATED: "CHAIN_ACTION_ERROR_ALREADY_DELEGATED",
+  /** The license is not delegated (nothing to undelegate). */
+  NOT_DELEGATED: "CHAIN_ACTION_ERROR_NOT_DELEGATED",
+  /** The operator cannot take delegations (not registered, exiting or jailed). */
+  OPERATOR_UNAVAILABLE: "CHAIN_ACTION_ERROR_OPERATOR_UNAVAILABLE",
+  /** The reward was claimed already. */
+  ALREADY_CLAIMED: "CHAIN_ACTION_ERROR_ALREADY_CLAIMED",
+  /** The reward is forfeited: the license's operator was jailed in that epoch. */
+  FORFEITED: "CHAIN_ACTION_ERROR_FORFEITED",
+  /** The proof does not verify against the on-chain root. */
+  INVALID_PROOF: "CHAIN_ACTION_ERROR_INVALID_PROOF",
 } as const;
 export type ChainActionErrorCode = (typeof ChainActionErrorCode)[keyof typeof ChainActionErrorCode];
 
@@ -34,6 +51,14 @@ export function revertNameOf(error: unknown): string | undefined {
   return reverted.data?.errorName ?? reverted.reason ?? "unknown revert";
 }
 
+/** The decoded arguments of the custom error a call reverted with. */
+export function revertArgsOf(error: unknown): readonly unknown[] {
+  if (!(error instanceof BaseError)) return [];
+  const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
+  if (!(reverted instanceof ContractFunctionRevertedError)) return [];
+  return reverted.data?.args ?? [];
+}
+
 /**
  * Maps a viem error to a ChainActionError: a revert carries the custom
  * error's name (not retryable), anything else is an RPC fault (retryable).
@@ -43,6 +68,8 @@ export function toChainActionError(error: unknown, action: string): ChainActionE
   const revert = revertNameOf(error);
   const message = (error as { shortMessage?: string }).shortMessage ?? (error as Error).message;
   if (revert !== undefined) {
+    const known = describeRevert(revert, revertArgsOf(error));
+    if (known !== undefined) return new ChainActionError(known.code, known.message, { revert });
     return new ChainActionError(ChainActionErrorCode.REVERTED, `${action} reverted: ${revert}`, {
       revert,
     });

@@ -1,0 +1,178 @@
+import { verifyPublishedReport } from "@checkernet/protocol/explain";
+import type { Address, PublicClient } from "viem";
+import { getReport } from "../chain/actions/getReport.ts";
+import type { CheckerDb } from "../db/checkerDb.ts";
+import type { Logger } from "../logger.ts";
+import type { PublishedReportWithTx } from "../reports/publishedReport.ts";
+import {
+  type ReportRecord,
+  ReportRole,
+  ReportStatus,
+  readReportRecord,
+  writeReportRecord,
+} from "./aggregatorRecords.ts";
+
+/**
+ * Keeps a verified copy of every landed epoch report, so every node can
+ * serve and explain every epoch: for each reported epoch this node holds no
+ * leaves of (it was not on the committee, or was offline), ask peers over
+ * `/checkernet/reports/1.0.0`, check the answer against
+ * `EpochReports.reportOf(epoch)` and store it. The on-chain roots are the
+ * only trust anchor; a peer's answer that does not match is dropped and the
+ * next peer is asked.
+ */
+export interface ReportSyncComponents {
+  db: CheckerDb;
+  publicClient: PublicClient;
+  logger: Logger;
+  /** Peers to ask, best first (connected checkers). */
+  peers(): readonly string[];
+  fetchReport(peer: string, epoch: bigint): Promise<PublishedReportWithTx>;
+  currentEpoch(): bigint;
+}
+
+export interface ReportSyncInit {
+  epochReports: Address;
+  /** How often the background pass runs. */
+  intervalMs: number;
+  /** Epochs before the current one the background pass checks; older ones are fetched on demand. */
+  lookbackEpochs: number;
+}
+
+export const ReportSyncOutcome = {
+  /** The node already held leaves matching the chain. */
+  HELD: "held",
+  FETCHED: "fetched",
+  /** No report landed for the epoch. */
+  NOT_REPORTED: "not-reported",
+  /** Every peer was asked; none had leaves that match the chain. */
+  UNAVAILABLE: "unavailable",
+} as const;
+export type ReportSyncOutcome = (typeof ReportSyncOutcome)[keyof typeof ReportSyncOutcome];
+
+/** Statuses in which the aggregator still owns the record; sync never overwrites those. */
+const IN_FLIGHT: readonly string[] = [ReportStatus.PENDING, ReportStatus.SUBMITTING];
+
+export class ReportSync {
+  private readonly components: ReportSyncComponents;
+  private readonly init: ReportSyncInit;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running: Promise<void> | undefined;
+  private readonly inFlight = new Map<
+    bigint,
+    Promise<{ outcome: ReportSyncOutcome; record?: ReportRecord }>
+  >();
+  /** Peer answers refused for not matching the chain (a lying or buggy peer), for /status and tests. */
+  rejected = 0;
+
+  constructor(components: ReportSyncComponents, init: ReportSyncInit) {
+    this.components = components;
+    this.init = init;
+  }
+
+  start(): void {
+    if (this.timer !== undefined) return;
+    const tick = () => {
+      this.running = this.syncRecent()
+        .catch((e: unknown) => this.components.logger.debug({ err: e }, "report sync pass failed"))
+        .finally(() => {
+          if (this.timer !== undefined) this.timer = setTimeout(tick, this.init.intervalMs);
+        });
+    };
+    this.timer = setTimeout(tick, this.init.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One background pass over the recent epochs. */
+  async syncRecent(): Promise<void> {
+    const current = this.components.currentEpoch();
+    const from = current > BigInt(this.init.lookbackEpochs) ? current - BigInt(this.init.lookbackEpochs) : 1n;
+    for (let e = from; e < current; e++) await this.ensure(e);
+  }
+
+  /**
+   * Makes sure the node holds `epoch`'s leaves matching the chain, fetching
+   * them from peers when it does not. Concurrent calls for one epoch share
+   * one fetch.
+   *
+   * @throws ChainActionError RPC when the chain cannot be read
+   */
+  ensure(epoch: bigint): Promise<{ outcome: ReportSyncOutcome; record?: ReportRecord }> {
+    const running = this.inFlight.get(epoch);
+    if (running !== undefined) return running;
+    const p = this.ensureOnce(epoch).finally(() => this.inFlight.delete(epoch));
+    this.inFlight.set(epoch, p);
+    return p;
+  }
+
+  private async ensureOnce(epoch: bigint): Promise<{ outcome: ReportSyncOutcome; record?: ReportRecord }> {
+    const { db, logger } = this.components;
+    const onChain = await getReport(this.components.publicClient, {
+      epochReports: this.init.epochReports,
+      epoch,
+    });
+    if (onChain === null) return { outcome: ReportSyncOutcome.NOT_REPORTED };
+    const existing = await readReportRecord(db, epoch).catch(() => undefined);
+    if (existing !== undefined && matches(existing, onChain)) {
+      return { outcome: ReportSyncOutcome.HELD, record: existing };
+    }
+    if (existing !== undefined && IN_FLIGHT.includes(existing.status)) {
+      return { outcome: ReportSyncOutcome.UNAVAILABLE };
+    }
+    for (const peer of this.components.peers()) {
+      let report: PublishedReportWithTx;
+      try {
+        report = await this.components.fetchReport(peer, epoch);
+      } catch (e) {
+        logger.debug({ epoch: String(epoch), peer, err: (e as Error).message }, "peer has no usable report");
+        continue;
+      }
+      try {
+        verifyPublishedReport(report, onChain);
+      } catch (e) {
+        this.rejected++;
+        logger.warn(
+          { epoch: String(epoch), peer, err: (e as Error).message },
+          "peer's report does not match the chain",
+        );
+        continue;
+      }
+      const record: ReportRecord = {
+        epoch,
+        role: ReportRole.FETCHED,
+        status: ReportStatus.REPORTED_BY_OTHER,
+        header: report.header,
+        results: report.results,
+        rewards: report.rewards,
+        ...(report.inputs === undefined ? {} : { inputs: report.inputs }),
+        ...(report.txHash === null ? {} : { txHash: report.txHash }),
+        ...(report.gasUsed === null ? {} : { gasUsed: report.gasUsed }),
+        updatedMs: Date.now(),
+      };
+      // Re-read: the aggregator may have written meanwhile; its record wins.
+      const now = await readReportRecord(db, epoch).catch(() => undefined);
+      if (now !== undefined && (matches(now, onChain) || IN_FLIGHT.includes(now.status))) {
+        return { outcome: ReportSyncOutcome.HELD, record: now };
+      }
+      await writeReportRecord(db, record);
+      logger.info({ epoch: String(epoch), peer }, "report fetched and verified against the chain");
+      return { outcome: ReportSyncOutcome.FETCHED, record };
+    }
+    return { outcome: ReportSyncOutcome.UNAVAILABLE };
+  }
+}
+
+function matches(r: ReportRecord, onChain: { resultsRoot: string; rewardsRoot: string }): boolean {
+  return (
+    typeof r.header.resultsRoot === "string" &&
+    typeof r.header.rewardsRoot === "string" &&
+    r.header.resultsRoot.toLowerCase() === onChain.resultsRoot.toLowerCase() &&
+    r.header.rewardsRoot.toLowerCase() === onChain.rewardsRoot.toLowerCase() &&
+    (r.results.length > 0 || r.header.providerCount === 0)
+  );
+}

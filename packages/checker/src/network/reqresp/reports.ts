@@ -1,0 +1,202 @@
+import type { PeerId, Stream } from "@libp2p/interface";
+import type { Multiaddr } from "@multiformats/multiaddr";
+import {
+  FrameError,
+  FrameErrorCode,
+  FrameReader,
+  type FrameType,
+  writeFrame,
+} from "../../challenges/framing.ts";
+import type { CheckerDb } from "../../db/checkerDb.ts";
+import { readReportRecord } from "../../duties/aggregatorRecords.ts";
+import type { Logger } from "../../logger.ts";
+import {
+  type PublishedReportWithTx,
+  parsePublishedReport,
+  publishedReportOf,
+  publishedReportToJson,
+} from "../../reports/publishedReport.ts";
+import type { CheckerHost } from "../host.ts";
+
+/**
+ * `/checkernet/reports/1.0.0`: anyone asks a checker for the full report of
+ * an epoch it holds (header, every result and reward leaf, the inputs they
+ * were computed from). Framing as the challenge protocol
+ * (challenges/PROTOCOL.md): one REPORTS_REQUEST frame whose body is the
+ * epoch as 8 bytes big-endian, one REPORTS_RESPONSE frame with the report's
+ * JSON (publishedReport.ts) or an ERROR frame, stream closed. The answer is
+ * untrusted: the caller checks it against the on-chain roots
+ * (`verifyPublishedReport`) before storing or serving it.
+ */
+export const REPORTS_PROTOCOL = "/checkernet/reports/1.0.0";
+
+/** Frame type bytes (0x50 block; framing.ts lists 0x01–0x31, cosign.ts 0x40–0x41). */
+export const ReportsFrameType = {
+  REPORTS_REQUEST: 0x50 as FrameType,
+  REPORTS_RESPONSE: 0x51 as FrameType,
+} as const;
+
+export const REPORTS_LIMITS = {
+  /** The request is the 8-byte epoch. */
+  requestBytes: 8,
+  /**
+   * 16 MiB: a report of 512 providers with full committees is ~1 MB of JSON, so this leaves a 16× margin
+   * while capping what a lying peer can make us buffer.
+   */
+  maxResponseBytes: 16 * 1024 * 1024,
+  requestTimeoutMs: 5_000,
+  /** 16 MiB over a slow laptop uplink (~2 MB/s). */
+  responseTimeoutMs: 15_000,
+  /** Reports are read from disk and serialized: a few at a time per connection. */
+  maxInboundStreams: 4,
+} as const;
+
+export const ReportsFetchErrorCode = {
+  /** The peer has no report for the epoch (ERROR frame). */
+  NOT_FOUND: "REPORTS_ERROR_NOT_FOUND",
+  /** No answer in time, or the stream failed. */
+  UNREACHABLE: "REPORTS_ERROR_UNREACHABLE",
+  /** The answer is not a well-formed report of the asked epoch. */
+  INVALID: "REPORTS_ERROR_INVALID",
+} as const;
+export type ReportsFetchErrorCode = (typeof ReportsFetchErrorCode)[keyof typeof ReportsFetchErrorCode];
+
+export class ReportsFetchError extends Error {
+  override name = "ReportsFetchError";
+  readonly code: ReportsFetchErrorCode;
+  constructor(code: ReportsFetchErrorCode, message: string) {
+    super(`${message} [${code}]`);
+    this.code = code;
+  }
+}
+
+export function encodeEpochRequest(epoch: bigint): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, epoch);
+  return out;
+}
+
+export function decodeEpochRequest(body: Uint8Array): bigint {
+  if (body.length !== 8) throw new Error(`request has ${body.length} bytes, expected 8`);
+  const epoch = new DataView(body.buffer, body.byteOffset, 8).getBigUint64(0);
+  if (epoch === 0n) throw new Error("epoch 0 has no report");
+  return epoch;
+}
+
+/** Serves every report record this node holds (built, co-signed or fetched and verified). */
+export async function handleReports(
+  host: CheckerHost,
+  components: { db: CheckerDb; logger: Logger },
+): Promise<void> {
+  await host.handle(
+    REPORTS_PROTOCOL,
+    (stream) => {
+      serveReport(stream, components).catch((e: unknown) => {
+        components.logger.debug({ err: e }, "reports request failed");
+        stream.abort(e as Error);
+      });
+    },
+    { maxInboundStreams: REPORTS_LIMITS.maxInboundStreams },
+  );
+}
+
+async function serveReport(stream: Stream, c: { db: CheckerDb }): Promise<void> {
+  const frame = await new FrameReader(stream).read(
+    { [ReportsFrameType.REPORTS_REQUEST]: REPORTS_LIMITS.requestBytes },
+    Date.now() + REPORTS_LIMITS.requestTimeoutMs,
+  );
+  const deadline = Date.now() + REPORTS_LIMITS.responseTimeoutMs;
+  const refuse = (reason: string) =>
+    writeFrame(stream, 0x7f as FrameType, new TextEncoder().encode(reason).subarray(0, 256), deadline);
+  let epoch: bigint | undefined;
+  try {
+    epoch = decodeEpochRequest(frame.body);
+  } catch (e) {
+    await refuse(`malformed request: ${(e as Error).message}`);
+  }
+  if (epoch !== undefined) {
+    const record = await readReportRecord(c.db, epoch).catch(() => undefined);
+    // A record without leaves (reported by another before we built anything) has nothing to serve.
+    if (record === undefined || record.header.resultsRoot === undefined) {
+      await refuse(`no report for epoch ${epoch}`);
+    } else {
+      const body = new TextEncoder().encode(JSON.stringify(publishedReportToJson(publishedReportOf(record))));
+      if (body.length > REPORTS_LIMITS.maxResponseBytes) await refuse("report too large to serve");
+      else await writeFrame(stream, ReportsFrameType.REPORTS_RESPONSE, body, deadline);
+    }
+  }
+  await stream.close({ signal: AbortSignal.timeout(REPORTS_LIMITS.requestTimeoutMs) });
+}
+
+/**
+ * Fetches `peer`'s report of `epoch`, parsed strictly. The caller verifies it
+ * against the chain before trusting any number in it.
+ *
+ * @throws ReportsFetchError NOT_FOUND, UNREACHABLE, INVALID
+ */
+export async function fetchReport(
+  host: {
+    dialProtocol(
+      peer: PeerId | Multiaddr,
+      protocol: string,
+      options?: { signal?: AbortSignal },
+    ): Promise<Stream>;
+  },
+  peer: PeerId | Multiaddr,
+  epoch: bigint,
+  options: { timeoutMs?: number } = {},
+): Promise<PublishedReportWithTx> {
+  const deadline = Date.now() + (options.timeoutMs ?? REPORTS_LIMITS.responseTimeoutMs);
+  let stream: Stream;
+  try {
+    stream = await host.dialProtocol(peer, REPORTS_PROTOCOL, {
+      signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+    });
+  } catch (e) {
+    throw new ReportsFetchError(
+      ReportsFetchErrorCode.UNREACHABLE,
+      `cannot open a reports stream: ${(e as Error).message}`,
+    );
+  }
+  try {
+    await writeFrame(stream, ReportsFrameType.REPORTS_REQUEST, encodeEpochRequest(epoch), deadline);
+    let body: Uint8Array;
+    try {
+      body = (
+        await new FrameReader(stream).read(
+          { [ReportsFrameType.REPORTS_RESPONSE]: REPORTS_LIMITS.maxResponseBytes },
+          deadline,
+        )
+      ).body;
+    } catch (e) {
+      if (e instanceof FrameError && e.code === FrameErrorCode.REMOTE_ERROR) {
+        throw new ReportsFetchError(ReportsFetchErrorCode.NOT_FOUND, String(e.details.reason));
+      }
+      if (
+        e instanceof FrameError &&
+        (e.code === FrameErrorCode.OVERSIZED || e.code === FrameErrorCode.MALFORMED)
+      ) {
+        throw new ReportsFetchError(ReportsFetchErrorCode.INVALID, e.message);
+      }
+      throw new ReportsFetchError(ReportsFetchErrorCode.UNREACHABLE, (e as Error).message);
+    }
+    let report: PublishedReportWithTx;
+    try {
+      report = parsePublishedReport(JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body)));
+    } catch (e) {
+      throw new ReportsFetchError(
+        ReportsFetchErrorCode.INVALID,
+        `report does not parse: ${(e as Error).message}`,
+      );
+    }
+    if (report.header.epoch !== epoch) {
+      throw new ReportsFetchError(
+        ReportsFetchErrorCode.INVALID,
+        `asked for epoch ${epoch}, got epoch ${report.header.epoch}`,
+      );
+    }
+    return report;
+  } finally {
+    await stream.close().catch(() => stream.abort(new Error("reports fetch done")));
+  }
+}
