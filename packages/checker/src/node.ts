@@ -21,7 +21,7 @@ import { computeAlerts } from "./api/alerts.ts";
 import { dashboardRoutes } from "./api/dashboard.ts";
 import { eventsRoutes } from "./api/events.ts";
 import { HistoryReader, historyRoutes } from "./api/history.ts";
-import { challengeCounts, natStatus } from "./api/nodeHealth.ts";
+import { challengeCounts, meshPeerCount, natStatus } from "./api/nodeHealth.ts";
 import { type NodeStatus, StatusApi } from "./api/server.ts";
 import { BlsBatchVerifier } from "./chain/bls/batchVerifier.ts";
 import { ChainDirectory } from "./chain/chainDirectory.ts";
@@ -274,7 +274,10 @@ export class CheckerNode {
                 ...dashboardRoutes(),
                 ...eventsRoutes({ getStatus }),
                 ...historyRoutes(
-                  fields.publicClient === undefined || this.standing === undefined
+                  fields.publicClient === undefined ||
+                    this.standing === undefined ||
+                    /^0x0{40}$/.test(this.config.rewardsContract) ||
+                    /^0x0{40}$/.test(this.config.checkerLicense)
                     ? undefined
                     : new HistoryReader(
                         { publicClient: fields.publicClient, db: this.db, clock: this.clock },
@@ -479,7 +482,7 @@ export class CheckerNode {
       nextPhaseInMs = (nowMs < b.publishStartMs ? b.publishStartMs : b.endMs) - nowMs;
     }
     const topics = this.host.services.pubsub.getTopics();
-    const meshPeers = new Set(topics.flatMap((t) => this.host.services.pubsub.getMeshPeers(t))).size;
+    const meshPeers = meshPeerCount(this.host.services.pubsub, topics);
     const standing = this.standing?.get() ?? {
       registered: null,
       keyMatches: null,

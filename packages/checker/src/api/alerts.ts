@@ -1,0 +1,99 @@
+/** Something the operator should fix; `code` is stable (the dashboard and scripts key on it). */
+export interface Alert {
+  code: AlertCode;
+  severity: "critical" | "warning";
+  message: string;
+}
+
+export const AlertCode = {
+  RPC_DOWN: "RPC_DOWN",
+  NOT_IN_MESH: "NOT_IN_MESH",
+  NO_PEERS: "NO_PEERS",
+  KEY_NOT_REGISTERED: "KEY_NOT_REGISTERED",
+  KEY_MISMATCH: "KEY_MISMATCH",
+  LICENSE_NOT_DELEGATED: "LICENSE_NOT_DELEGATED",
+  NO_OPERATOR_KEY: "NO_OPERATOR_KEY",
+  REPORT_FAILED: "REPORT_FAILED",
+} as const;
+export type AlertCode = (typeof AlertCode)[keyof typeof AlertCode];
+
+/** What the alerts are computed from: a slice of the node's status. */
+export interface AlertInputs {
+  chain: { configured: boolean; connected: boolean | null; lastError: string | null; rpcUrl: string };
+  peers: number;
+  meshPeers: number;
+  /** Whether the node has been up long enough for the mesh to form (a fresh node is not alarming). */
+  warmedUp: boolean;
+  operator: {
+    address: string;
+    hasKey: boolean;
+    registered: boolean | null;
+    keyMatches: boolean | null;
+    licenses: number | null;
+  };
+  reports: { epoch: string; status: string; error: string | null }[];
+}
+
+/**
+ * The alerts a license holder sees, most urgent first. Unknowns (null: the
+ * chain was not read yet) raise nothing: an alert must be true.
+ */
+export function computeAlerts(i: AlertInputs): Alert[] {
+  const out: Alert[] = [];
+  if (i.chain.configured && i.chain.connected === false) {
+    out.push({
+      code: AlertCode.RPC_DOWN,
+      severity: "critical",
+      message: `the chain RPC ${i.chain.rpcUrl} does not answer (${i.chain.lastError ?? "unknown error"}): no reports, no registry updates`,
+    });
+  }
+  if (!i.operator.hasKey) {
+    out.push({
+      code: AlertCode.NO_OPERATOR_KEY,
+      severity: "warning",
+      message: "no operator key unlocked: the node relays gossip but checks nothing and earns nothing",
+    });
+  }
+  if (i.operator.registered === false) {
+    out.push({
+      code: AlertCode.KEY_NOT_REGISTERED,
+      severity: "critical",
+      message: `operator ${i.operator.address} is not registered in the CheckerRegistry (register the BLS key with its proof of possession)`,
+    });
+  } else if (i.operator.keyMatches === false) {
+    out.push({
+      code: AlertCode.KEY_MISMATCH,
+      severity: "critical",
+      message: `the BLS key registered for ${i.operator.address} is not this node's key: its attestations are refused`,
+    });
+  }
+  if (i.operator.registered === true && i.operator.licenses === 0) {
+    out.push({
+      code: AlertCode.LICENSE_NOT_DELEGATED,
+      severity: "critical",
+      message: `no license is delegated to ${i.operator.address}: it has no seats and earns nothing (checker license delegate <id> ${i.operator.address})`,
+    });
+  }
+  if (i.warmedUp && i.peers === 0) {
+    out.push({
+      code: AlertCode.NO_PEERS,
+      severity: "critical",
+      message: "no libp2p peers: check the bootstrap list and that the listen port is reachable",
+    });
+  } else if (i.warmedUp && i.meshPeers === 0) {
+    out.push({
+      code: AlertCode.NOT_IN_MESH,
+      severity: "warning",
+      message: "not in the gossip mesh of the attestation topic: attestations may not propagate",
+    });
+  }
+  const failed = i.reports.find((r) => r.status === "failed");
+  if (failed !== undefined) {
+    out.push({
+      code: AlertCode.REPORT_FAILED,
+      severity: "warning",
+      message: `the report of epoch ${failed.epoch} failed: ${failed.error ?? "no reason recorded"}`,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,74 @@
+import { type Address, bytesToHex, type PublicClient } from "viem";
+import type { Logger } from "../logger.ts";
+import { getOperatorStanding } from "./actions/getOperatorStanding.ts";
+
+export interface OperatorStanding {
+  registered: boolean | null;
+  keyMatches: boolean | null;
+  licenses: number | null;
+  licenseIds: bigint[];
+}
+
+const UNKNOWN: OperatorStanding = { registered: null, keyMatches: null, licenses: null, licenseIds: [] };
+
+/**
+ * The operator's registration and delegated licenses, read from the chain at
+ * most every `maxAgeMs` and only when asked (status is polled each second by
+ * the dashboard; the registry changes at epoch boundaries). Reads never block
+ * the caller: it gets the last value while a refresh runs.
+ */
+export class OperatorStandingWatch {
+  private readonly client: PublicClient;
+  private readonly logger: Logger;
+  private readonly checkerRegistry: Address;
+  private readonly operator: Address;
+  private readonly ownKey: string | null;
+  private readonly maxAgeMs: number;
+  private value: OperatorStanding = UNKNOWN;
+  private readAtMs = 0;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(
+    components: { publicClient: PublicClient; logger: Logger },
+    init: { checkerRegistry: Address; operator: Address; ownPublicKey: string | null; maxAgeMs?: number },
+  ) {
+    this.client = components.publicClient;
+    this.logger = components.logger;
+    this.checkerRegistry = init.checkerRegistry;
+    this.operator = init.operator;
+    this.ownKey = init.ownPublicKey?.toLowerCase() ?? null;
+    this.maxAgeMs = init.maxAgeMs ?? 5_000;
+  }
+
+  /** The last known standing; starts a refresh when it is older than maxAgeMs. */
+  get(nowMs = Date.now()): OperatorStanding {
+    if (this.inFlight === undefined && nowMs - this.readAtMs >= this.maxAgeMs) {
+      this.inFlight = this.refresh().finally(() => {
+        this.inFlight = undefined;
+      });
+    }
+    return this.value;
+  }
+
+  /** Reads now; a failure keeps the last value (the chain alert says why). */
+  async refresh(): Promise<void> {
+    try {
+      const s = await getOperatorStanding(this.client, {
+        checkerRegistry: this.checkerRegistry,
+        operator: this.operator,
+      });
+      this.value = {
+        registered: s.registered,
+        keyMatches:
+          !s.registered || this.ownKey === null
+            ? null
+            : s.publicKey !== null && bytesToHex(s.publicKey).toLowerCase() === this.ownKey,
+        licenses: s.weight,
+        licenseIds: s.licenseIds,
+      };
+      this.readAtMs = Date.now();
+    } catch (e) {
+      this.logger.debug({ err: (e as Error).message }, "operator standing not read");
+    }
+  }
+}
