@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import { fetchStatus } from "./api/server.ts";
+import { addOwnerCommands } from "./cli/ownerCommands.ts";
 import { type CheckerConfig, ConfigError, loadConfig, txKeyOf } from "./config.ts";
 import { PasswordError, resolvePassword } from "./keys/password.ts";
 import {
@@ -192,6 +193,8 @@ export function buildCli(): Command {
       const status = await fetchStatus(o.url ?? `http://${cfg.apiHost}:${cfg.apiPort}`);
       print(status as unknown as Record<string, unknown>);
     });
+
+  addOwnerCommands(program, () => config(), print);
 
   return program;
 }
