@@ -1,6 +1,6 @@
 import { checkerLicenseAbi, epochReportsAbi } from "@checkernet/contracts/generated/index";
 import { Beneficiary, type RewardLeaf } from "@checkernet/protocol/merkle/leaves";
-import { buildRewardsTree, rewardProof } from "@checkernet/protocol/merkle/trees";
+import { buildRewardsTree, rewardProof, verifyRewardProof } from "@checkernet/protocol/merkle/trees";
 import {
   type Account,
   type Address,
@@ -131,13 +131,21 @@ export async function licenseRewards(
         }
         if (getAddress(op) !== getAddress(filter.operator)) continue;
       }
+      const proof = rewardProof(tree, Beneficiary.LICENSE, leaf.id);
+      // Checked here, before anything is sent: a proof that does not reach the on-chain root would only revert.
+      if (!verifyRewardProof(root, leaf, proof)) {
+        throw new ChainActionError(
+          ChainActionErrorCode.INVALID_PROOF,
+          `the proof of license ${leaf.id} for epoch ${s.epoch} does not verify against the on-chain rewards root`,
+        );
+      }
       out.push({
         epoch: s.epoch,
         licenseId: leaf.id,
         amount: leaf.amount,
         claimed: status.claimed,
         owner: status.recipient,
-        proof: rewardProof(tree, Beneficiary.LICENSE, leaf.id),
+        proof,
         leaf,
       });
     }
