@@ -23,11 +23,11 @@ export function buildCli(): Command {
     .option("-d, --data-dir <dir>", "data directory (or CHECKER_DATA_DIR; default ~/.checkernet)")
     .showHelpAfterError();
 
-  const config = () => {
+  const config = (flags: { faults?: string[] } = {}) => {
     const o = program.opts<{ config?: string; dataDir?: string }>();
     return loadConfig({
       ...(o.config === undefined ? {} : { file: o.config }),
-      flags: { dataDir: o.dataDir },
+      flags: { dataDir: o.dataDir, faults: flags.faults },
     });
   };
 
@@ -80,8 +80,14 @@ export function buildCli(): Command {
     .description("run the checker node until SIGINT/SIGTERM")
     .option("--password-file <file>", "keystore password file (or CHECKER_PASSWORD, or a prompt)")
     .option("--no-operator-key", "run without unlocking the operator key (relay and observe only)")
-    .action(async (o: { passwordFile?: string; operatorKey: boolean }) => {
-      const cfg = config();
+    .option(
+      "--fault <spec>",
+      "adversarial test mode, repeatable: lie-fail:<providerAddress> attests FAIL for it whatever was measured",
+      (spec: string, all: string[]) => [...all, spec],
+      [] as string[],
+    )
+    .action(async (o: { passwordFile?: string; operatorKey: boolean; fault: string[] }) => {
+      const cfg = config(o.fault.length > 0 ? { faults: o.fault } : {});
       // The node pulls in the whole libp2p stack: load it only for `start`.
       const [{ CheckerNode }, { createLogger }] = await Promise.all([
         import("./node.ts"),

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
+import { parseCheckerFaults } from "./faults/faults.ts";
 
 /**
  * The node's configuration: one typed table of fields, each with its default,
@@ -57,6 +58,13 @@ export interface CheckerConfig {
   /** Rewards and CheckerLicense contract addresses (checker rewards / claim). */
   rewardsContract: `0x${string}`;
   checkerLicense: `0x${string}`;
+  /** Slashing contract address: the node re-checks contested slashes (RecheckDuty) when it is set. */
+  slashingContract: `0x${string}`;
+  /**
+   * Adversarial behaviour for tests and demos (faults/faults.ts), e.g.
+   * "lie-fail:<providerAddress>" to attest FAIL for that provider whatever was measured. Empty: honest.
+   */
+  faults: string[];
 }
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -263,6 +271,26 @@ export const CONFIG_SCHEMA: { [K in keyof CheckerConfig]: FieldSpec<K> } = {
     parse: address,
     default: () => "0x0000000000000000000000000000000000000000",
     help: "CheckerLicense contract address",
+  },
+  slashingContract: {
+    env: "CHECKER_SLASHING",
+    parse: address,
+    default: () => "0x0000000000000000000000000000000000000000",
+    help: "Slashing contract address (re-checks of contested slashes)",
+  },
+  faults: {
+    env: "CHECKER_FAULTS",
+    parse: (raw, field, source) => {
+      const list = strList(raw, field, source);
+      try {
+        parseCheckerFaults(list);
+      } catch (e) {
+        throw new ConfigError(field, source, (e as Error).message);
+      }
+      return list;
+    },
+    default: () => [],
+    help: "adversarial test modes, e.g. lie-fail:<providerAddress> (tests and demos only)",
   },
 };
 

@@ -6,7 +6,12 @@ import { attestationSigningRoot } from "@checkernet/protocol/encoding/attestatio
 import { epochBounds } from "@checkernet/protocol/epoch";
 import type { ProtocolParams } from "@checkernet/protocol/params";
 import { committeeSeats, providerTicket, sortitionMessage, vrfOutput } from "@checkernet/protocol/sortition";
-import type { Attestation, NetworkDomain, SignedAttestation } from "@checkernet/protocol/types";
+import {
+  type Attestation,
+  CheckResult,
+  type NetworkDomain,
+  type SignedAttestation,
+} from "@checkernet/protocol/types";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { type Address, bytesToHex, type Hex } from "viem";
 import type { EpochClock } from "../chain/clock.ts";
@@ -16,6 +21,7 @@ import type { EpochContext } from "../chain/sortition.ts";
 import type { ChallengeClient } from "../challenges/client.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
 import { SlashingProtectionError } from "../db/errors.ts";
+import { type CheckerFaults, liesAbout, NO_FAULTS } from "../faults/faults.ts";
 import type { Logger } from "../logger.ts";
 
 export interface CheckingDutyComponents {
@@ -41,6 +47,8 @@ export interface CheckingDutyInit {
   params: ProtocolParams;
   /** Source of secret run seeds; crypto.getRandomValues by default. */
   randomSeed?: () => Hex;
+  /** Adversarial test modes (faults/faults.ts); honest when absent. */
+  faults?: CheckerFaults;
 }
 
 export interface EpochDutyResult {
@@ -192,12 +200,19 @@ export class CheckingDuty {
         },
       );
     })();
+    const lie = liesAbout(this.init.faults ?? NO_FAULTS, p.address);
+    if (lie) {
+      this.components.logger.warn(
+        { epoch: String(epoch), provider: p.address, measured: run.outcome.result },
+        "FAULT MODE lie-fail: attesting FAIL whatever was measured",
+      );
+    }
     const att: Attestation = {
       epoch,
       provider: p.address,
       checker,
       kind,
-      result: run.outcome.result,
+      result: lie ? CheckResult.FAIL : run.outcome.result,
       latencyP50Us: run.outcome.p50Us,
       latencyP95Us: Math.max(run.outcome.p95Us, run.outcome.p50Us),
       throughput: run.outcome.throughput,

@@ -1,0 +1,80 @@
+import { epochReportsAbi, slashingAbi } from "@checkernet/contracts/generated/index";
+import { type Address, getAddress, type Hex, type PublicClient } from "viem";
+import { type ChainActionError, toChainActionError } from "./errors.ts";
+
+/** ISlashing.SlashStatus, in the contract's order. */
+export const SlashStatus = { None: 0, Pending: 1, Contested: 2, Executed: 3, Cancelled: 4 } as const;
+export type SlashStatus = (typeof SlashStatus)[keyof typeof SlashStatus];
+
+export interface GetRecheckStateParameters {
+  slashing: Address;
+  epochReports: Address;
+  slashId: bigint;
+}
+
+export interface RecheckState {
+  slashId: bigint;
+  provider: Address;
+  accusedEpoch: bigint;
+  recheckEpoch: bigint;
+  resolveDeadline: bigint;
+  status: SlashStatus;
+  /** The operator of each seat of the re-check committee (seat i = bit i of the signer bitfield). */
+  committee: Address[];
+  /** Seats that must sign (`EpochReports.quorumFor(committee.length)`). */
+  quorum: number;
+  /** The contract's clock (`Slashing.currentEpoch`). */
+  currentEpoch: bigint;
+  /** `EpochReports.domainSeparator`, mixed into the header's signing root. */
+  domainSeparator: Hex;
+}
+
+export type GetRecheckStateErrorType = ChainActionError;
+
+/**
+ * Where a contested slash stands and who re-checks it. The committee is read
+ * from `Slashing.recheckCommittee`, which draws it from the seed of the
+ * re-check epoch: it is final only once that epoch has begun (currentEpoch ≥
+ * recheckEpoch), because until then a report landing could still fix that seed.
+ *
+ * @example
+ * const s = await getRecheckState(publicClient, { slashing, epochReports, slashId: 1n });
+ * if (s.status === SlashStatus.Contested && s.currentEpoch >= s.recheckEpoch) ...
+ */
+export async function getRecheckState(
+  client: PublicClient,
+  params: GetRecheckStateParameters,
+): Promise<RecheckState> {
+  const slashing = { address: params.slashing, abi: slashingAbi } as const;
+  const reports = { address: params.epochReports, abi: epochReportsAbi } as const;
+  try {
+    const [record, committee, currentEpoch, domainSeparator] = await Promise.all([
+      client.readContract({ ...slashing, functionName: "slashOf", args: [params.slashId] }),
+      client.readContract({ ...slashing, functionName: "recheckCommittee", args: [params.slashId] }),
+      client.readContract({ ...slashing, functionName: "currentEpoch" }),
+      client.readContract({ ...reports, functionName: "domainSeparator" }),
+    ]);
+    const quorum =
+      committee.length === 0
+        ? 0
+        : await client.readContract({
+            ...reports,
+            functionName: "quorumFor",
+            args: [BigInt(committee.length)],
+          });
+    return {
+      slashId: params.slashId,
+      provider: getAddress(record.provider),
+      accusedEpoch: BigInt(record.epoch),
+      recheckEpoch: BigInt(record.recheckEpoch),
+      resolveDeadline: BigInt(record.resolveDeadline),
+      status: record.status as SlashStatus,
+      committee: committee.map((a) => getAddress(a)),
+      quorum: Number(quorum),
+      currentEpoch: BigInt(currentEpoch),
+      domainSeparator,
+    };
+  } catch (e) {
+    throw toChainActionError(e, "slashOf/recheckCommittee");
+  }
+}

@@ -1,0 +1,689 @@
+import { epochReportsAbi } from "@checkernet/contracts/generated/index";
+import { type RecheckHeader, recheckSigningRoot } from "@checkernet/contracts/recheck";
+import type { BlsBackend } from "@checkernet/protocol/bls/backend";
+import { g2ToEip2537 } from "@checkernet/protocol/bls/index";
+import { gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
+import { challengeKindForEpoch } from "@checkernet/protocol/challenges/transcript";
+import { vramBlockCount, vramDatasetSeed } from "@checkernet/protocol/challenges/vram";
+import { epochBounds } from "@checkernet/protocol/epoch";
+import type { ProtocolParams } from "@checkernet/protocol/params";
+import {
+  DEFAULT_RECHECK_RULES,
+  type RecheckResult,
+  type RecheckRules,
+  recheckResultSigningRoot,
+  recheckVerdict,
+  type SignedRecheckResult,
+  signedRecheckResultCodec,
+} from "@checkernet/protocol/recheck";
+import { CheckResult, type NetworkDomain } from "@checkernet/protocol/types";
+import type { PeerId } from "@libp2p/interface";
+import { peerIdFromString } from "@libp2p/peer-id";
+import {
+  type Address,
+  bytesToHex,
+  getAddress,
+  type Hash,
+  type Hex,
+  hexToBytes,
+  type PublicClient,
+} from "viem";
+import { ChainActionError, ChainActionErrorCode } from "../chain/actions/errors.ts";
+import { getOperatorPeerId } from "../chain/actions/getOperatorPeerId.ts";
+import { getRecheckRequests, type RecheckRequest } from "../chain/actions/getRecheckRequests.ts";
+import { getRecheckState, type RecheckState, SlashStatus } from "../chain/actions/getRecheckState.ts";
+import { submitRecheck } from "../chain/actions/submitRecheck.ts";
+import type { EpochClock } from "../chain/clock.ts";
+import type { KeyDirectory } from "../chain/keyDirectory.ts";
+import type { ProviderDirectory } from "../chain/providerDirectory.ts";
+import type { ChallengeClient } from "../challenges/client.ts";
+import type { CheckerDb } from "../db/checkerDb.ts";
+import { type CheckerFaults, liesAbout, NO_FAULTS } from "../faults/faults.ts";
+import type { Logger } from "../logger.ts";
+import type { RecheckCosignRequest } from "../network/reqresp/recheck.ts";
+import type { SubmitterWallet } from "./aggregatorDuty.ts";
+
+export interface RecheckComponents {
+  clock: EpochClock;
+  keys: KeyDirectory;
+  providers: ProviderDirectory;
+  client: ChallengeClient;
+  db: CheckerDb;
+  bls: BlsBackend;
+  logger: Logger;
+  publicClient: PublicClient;
+  /** Pays for submitRecheck; without it the node re-checks and co-signs but never leads. */
+  walletClient?: SubmitterWallet;
+  requestResult(peer: PeerId, slashId: bigint, timeoutMs: number): Promise<SignedRecheckResult>;
+  requestCosign(peer: PeerId, request: RecheckCosignRequest, timeoutMs: number): Promise<Uint8Array>;
+  /** Makes the provider's addresses known to libp2p before dialing. */
+  addPeerAddresses?(peerId: string, multiaddrs: string[]): Promise<void>;
+}
+
+export interface RecheckInit {
+  operator: Address;
+  secretKey: Uint8Array;
+  domain: NetworkDomain;
+  params: ProtocolParams;
+  addresses: { slashing: Address; epochReports: Address; checkerRegistry: Address };
+  rules?: RecheckRules;
+  faults?: CheckerFaults;
+  /** How often RecheckRequested logs and open re-checks are polled (default 2 s). */
+  pollMs?: number;
+  /**
+   * Wait after the re-check epoch starts before the leader collects results:
+   * the members' challenge runs. Default: the epoch's checking phase.
+   */
+  collectDelayMs?: number;
+  /** Each backup leader steps in this much after the one before it. Default: a fifth of the publish phase. */
+  backupTimeoutMs?: number;
+  /** Submission attempts on RPC errors (default 5), backing off from retryBaseMs (default 500 ms) doubling. */
+  submitAttempts?: number;
+  retryBaseMs?: number;
+  /** Blocks per log query (default 5000), so a long-idle node never asks an RPC for an unbounded range. */
+  logChunkBlocks?: bigint;
+}
+
+/** What this node did about one contested slash (db meta `recheck:<slashId>`). */
+export interface RecheckRecord {
+  slashId: string;
+  /** This member's signed result, encoded (signedRecheckResultCodec). Once set it never changes. */
+  result?: Hex;
+  status: "member" | "submitting" | "submitted" | "resolved-by-other" | "failed";
+  verdict?: number;
+  nonce?: number;
+  txHash?: Hash;
+  gasUsed?: string;
+  error?: string;
+}
+
+export const RecheckDutyErrorCode = {
+  NOT_ON_COMMITTEE: "RECHECK_DUTY_ERROR_NOT_ON_COMMITTEE",
+  NOT_CONTESTED: "RECHECK_DUTY_ERROR_NOT_CONTESTED",
+  HEADER_MISMATCH: "RECHECK_DUTY_ERROR_HEADER_MISMATCH",
+  INVALID_RESULT: "RECHECK_DUTY_ERROR_INVALID_RESULT",
+  NO_OWN_RESULT: "RECHECK_DUTY_ERROR_NO_OWN_RESULT",
+  OWN_RESULT_MISSING: "RECHECK_DUTY_ERROR_OWN_RESULT_MISSING",
+} as const;
+export type RecheckDutyErrorCode = (typeof RecheckDutyErrorCode)[keyof typeof RecheckDutyErrorCode];
+
+export class RecheckDutyError extends Error {
+  override name = "RecheckDutyError";
+  readonly code: RecheckDutyErrorCode;
+  constructor(code: RecheckDutyErrorCode, message: string) {
+    super(`${message} [${code}]`);
+    this.code = code;
+  }
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (ms <= 0 || signal?.aborted === true) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+
+const META_SCANNED = "recheck:scannedBlock";
+const metaKey = (slashId: bigint) => `recheck:${slashId}`;
+
+/**
+ * The checker's part in resolving a contested slash (docs/protocol/recheck.md):
+ *
+ * 1. Poll `RecheckRequested` logs (a block cursor kept in the db; an RPC error
+ *    only delays the next poll).
+ * 2. Once the re-check epoch has begun (its seed, hence the committee, is
+ *    final) and this operator holds a seat of `recheckCommittee(slashId)`:
+ *    re-run the workload of the accused epoch against the provider with the
+ *    ChallengeClient, keep the transcript, sign a RecheckResult — once per
+ *    slash, kept in the db, so a restart never signs a second one.
+ * 3. Leader: the operators ranked by their first seat; rank r steps in
+ *    collectDelayMs + r × backupTimeoutMs into the re-check epoch if the slash
+ *    is still contested. It collects the members' signed results, builds the
+ *    header with `recheckVerdict`, gathers co-signatures (members check the
+ *    header against their own result and the rules) and submits
+ *    `submitRecheck` once: chain state read before every attempt, one nonce
+ *    for every resend.
+ */
+export class RecheckDuty {
+  private readonly components: RecheckComponents;
+  private readonly init: RecheckInit;
+  private readonly open = new Map<bigint, RecheckRequest>();
+  private readonly ownResults = new Map<bigint, Promise<SignedRecheckResult>>();
+  private readonly lastLeadMs = new Map<bigint, number>();
+  private readonly busy = new Set<bigint>();
+  private timer: NodeJS.Timeout | undefined;
+  private abort = new AbortController();
+  private running: Promise<unknown> = Promise.resolve();
+  private scanned: bigint | undefined;
+
+  constructor(components: RecheckComponents, init: RecheckInit) {
+    this.components = components;
+    this.init = init;
+    if ((init.faults ?? NO_FAULTS).lieFail.size > 0) {
+      components.logger.warn(
+        { lieFail: [...(init.faults?.lieFail ?? [])] },
+        "FAULT MODE lie-fail: this checker will report FAIL on these providers in re-checks",
+      );
+    }
+  }
+
+  private rules(): RecheckRules {
+    return this.init.rules ?? DEFAULT_RECHECK_RULES;
+  }
+  private bounds(epoch: bigint) {
+    const { clock } = this.components;
+    return epochBounds(epoch, clock.genesisMs, clock.epochSeconds, this.init.params.checkingPhaseBps);
+  }
+  private collectDelayMs(): number {
+    const b = this.bounds(1n);
+    return this.init.collectDelayMs ?? b.publishStartMs - b.startMs;
+  }
+  private backupTimeoutMs(): number {
+    const b = this.bounds(1n);
+    return this.init.backupTimeoutMs ?? Math.max(1_000, Math.floor((b.endMs - b.publishStartMs) / 5));
+  }
+
+  start(): void {
+    if (this.timer !== undefined) return;
+    this.abort = new AbortController();
+    const tick = () => {
+      const run = this.poll().catch((e: unknown) =>
+        this.components.logger.warn({ err: (e as Error).message }, "re-check poll failed"),
+      );
+      this.running = run;
+      run.finally(() => {
+        if (this.timer !== undefined) this.timer = setTimeout(tick, this.init.pollMs ?? 2_000);
+      });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.abort.abort();
+    await this.running;
+    await Promise.allSettled([...this.ownResults.values()]);
+  }
+
+  /** One round: new requests from the logs, then every open re-check advanced as far as it can go now. */
+  async poll(): Promise<void> {
+    await this.scanLogs();
+    await Promise.all(
+      [...this.open.values()].map(async (req) => {
+        if (this.busy.has(req.slashId)) return;
+        this.busy.add(req.slashId);
+        try {
+          if (await this.advance(req)) this.open.delete(req.slashId);
+        } catch (e) {
+          this.components.logger.warn(
+            { slashId: String(req.slashId), err: (e as Error).message },
+            "re-check step failed; retrying",
+          );
+        } finally {
+          this.busy.delete(req.slashId);
+        }
+      }),
+    );
+  }
+
+  private async scanLogs(): Promise<void> {
+    const { publicClient, db } = this.components;
+    if (this.scanned === undefined) {
+      const stored = await db.getMeta(META_SCANNED);
+      this.scanned = stored === undefined ? -1n : BigInt(stored);
+    }
+    const latest = await publicClient.getBlockNumber();
+    const chunk = this.init.logChunkBlocks ?? 5_000n;
+    let scanned: bigint = this.scanned;
+    while (scanned < latest) {
+      const fromBlock: bigint = scanned + 1n;
+      const toBlock: bigint = fromBlock + chunk - 1n < latest ? fromBlock + chunk - 1n : latest;
+      const requests = await getRecheckRequests(publicClient, {
+        slashing: this.init.addresses.slashing,
+        fromBlock,
+        toBlock,
+      });
+      for (const r of requests) {
+        this.components.logger.info(
+          { slashId: String(r.slashId), provider: r.provider, recheckEpoch: String(r.recheckEpoch) },
+          "re-check requested",
+        );
+        this.open.set(r.slashId, r);
+      }
+      scanned = toBlock;
+      this.scanned = toBlock;
+      await db.putMeta(META_SCANNED, String(toBlock));
+    }
+  }
+
+  /** Advances one re-check; true when there is nothing more for this node to do. */
+  private async advance(req: RecheckRequest): Promise<boolean> {
+    const { clock, logger } = this.components;
+    const chainEpoch = clock.currentEpoch();
+    if (chainEpoch < req.recheckEpoch) return false;
+    const state = await this.state(req.slashId);
+    if (state.status !== SlashStatus.Contested) {
+      logger.info({ slashId: String(req.slashId), status: state.status }, "re-check resolved");
+      await this.markResolved(req.slashId);
+      return true;
+    }
+    if (state.currentEpoch < state.recheckEpoch) return false;
+    if (state.currentEpoch > state.resolveDeadline) return true;
+    const me = getAddress(this.init.operator);
+    const ranked = [...new Set(state.committee)];
+    const rank = ranked.indexOf(me);
+    if (rank < 0) {
+      logger.debug({ slashId: String(req.slashId) }, "not on the re-check committee");
+      return true;
+    }
+    await this.ownResult(state);
+    if (this.components.walletClient === undefined) return false;
+    const leadAt =
+      this.bounds(state.recheckEpoch).startMs + this.collectDelayMs() + rank * this.backupTimeoutMs();
+    const now = clock.nowMs();
+    // A failed round (quorum short) is tried again after every other rank had its turn.
+    const again = (this.lastLeadMs.get(req.slashId) ?? -Infinity) + ranked.length * this.backupTimeoutMs();
+    if (now < leadAt || now < again) return false;
+    this.lastLeadMs.set(req.slashId, now);
+    logger.info({ slashId: String(req.slashId), rank }, "leading the re-check");
+    const done = await this.lead(state);
+    return done;
+  }
+
+  private state(slashId: bigint): Promise<RecheckState> {
+    return getRecheckState(this.components.publicClient, {
+      slashing: this.init.addresses.slashing,
+      epochReports: this.init.addresses.epochReports,
+      slashId,
+    });
+  }
+
+  private async readRecord(slashId: bigint): Promise<RecheckRecord | undefined> {
+    const raw = await this.components.db.getMeta(metaKey(slashId));
+    return raw === undefined ? undefined : (JSON.parse(raw) as RecheckRecord);
+  }
+  private async writeRecord(record: RecheckRecord): Promise<void> {
+    await this.components.db.putMeta(metaKey(BigInt(record.slashId)), JSON.stringify(record));
+  }
+  private async markResolved(slashId: bigint): Promise<void> {
+    const r = await this.readRecord(slashId);
+    if (r !== undefined && r.status !== "submitted")
+      await this.writeRecord({ ...r, status: "resolved-by-other" });
+  }
+
+  /** The node's stored record of a re-check, for status and tests. */
+  record(slashId: bigint): Promise<RecheckRecord | undefined> {
+    return this.readRecord(slashId);
+  }
+
+  /** This member's signed result: from the db, else one challenge run (shared by concurrent callers). */
+  ownResult(state: RecheckState): Promise<SignedRecheckResult> {
+    let p = this.ownResults.get(state.slashId);
+    if (p === undefined) {
+      p = this.runOwn(state);
+      this.ownResults.set(state.slashId, p);
+      // A failed run (e.g. the provider directory not refreshed yet) is tried again on the next poll.
+      p.catch(() => this.ownResults.delete(state.slashId));
+    }
+    return p;
+  }
+
+  private async storedResult(slashId: bigint): Promise<SignedRecheckResult | undefined> {
+    const r = await this.readRecord(slashId);
+    return r?.result === undefined ? undefined : signedRecheckResultCodec.decode(hexToBytes(r.result));
+  }
+
+  private async runOwn(state: RecheckState): Promise<SignedRecheckResult> {
+    const stored = await this.storedResult(state.slashId);
+    if (stored !== undefined) return stored;
+    const { providers, client, db, bls, logger, publicClient } = this.components;
+    const { params, operator } = this.init;
+    const p = providers.providers().find((x) => getAddress(x.address) === state.provider);
+    if (p === undefined) throw new Error(`provider ${state.provider} is not in the registry view`);
+    // The workload of the accused epoch: the provider is re-tested on what it was accused of failing.
+    const accusedSeed = await publicClient.readContract({
+      address: this.init.addresses.epochReports,
+      abi: epochReportsAbi,
+      functionName: "seedOf",
+      args: [state.accusedEpoch],
+    });
+    const kind = challengeKindForEpoch(accusedSeed, p.address, state.accusedEpoch, params);
+    await this.components.addPeerAddresses?.(p.peerId, p.multiaddrs);
+    const run = await client.run(
+      { peer: peerIdFromString(p.peerId) },
+      {
+        epoch: state.recheckEpoch,
+        provider: p.address,
+        checker: operator,
+        kind,
+        seed: bytesToHex(crypto.getRandomValues(new Uint8Array(32))),
+        classId: p.classId,
+        claimedRegion: p.region,
+        matmulN: params.matmulSize,
+        vram: {
+          datasetSeed: vramDatasetSeed(p.address, p.vramSalt),
+          blockSize: params.vramBlockSize,
+          blockCount: vramBlockCount(
+            p.vramBytes || gpuClass(p.classId).vramBytes,
+            params.vramBlockSize,
+            params,
+          ),
+          steps: params.vramWalkSteps,
+        },
+      },
+    );
+    const lie = liesAbout(this.init.faults ?? NO_FAULTS, p.address);
+    if (lie) {
+      logger.warn(
+        { slashId: String(state.slashId), provider: p.address, measured: run.outcome.result },
+        "FAULT MODE lie-fail: reporting FAIL in the re-check whatever was measured",
+      );
+    }
+    const result: RecheckResult = {
+      slashId: state.slashId,
+      provider: p.address,
+      recheckEpoch: state.recheckEpoch,
+      checker: getAddress(operator),
+      kind,
+      result: lie ? CheckResult.FAIL : run.outcome.result,
+      latencyP50Us: run.outcome.p50Us,
+      transcriptHash: run.transcriptHash,
+    };
+    // Evidence first: nothing is signed without its transcript on disk.
+    await db.putTranscript(run.transcriptHash, run.encodedTranscript);
+    const signed: SignedRecheckResult = {
+      result,
+      signature: bytesToHex(
+        bls.sign(this.init.secretKey, recheckResultSigningRoot(result, this.init.domain)),
+      ),
+    };
+    // One result per slash: a concurrent or earlier one wins (the record is read again under no lock,
+    // but runOwn is shared per slash inside this process, and a restart finds the stored one first).
+    const again = await this.storedResult(state.slashId);
+    if (again !== undefined) return again;
+    await this.writeRecord({
+      slashId: String(state.slashId),
+      status: "member",
+      result: bytesToHex(signedRecheckResultCodec.encode(signed)),
+    });
+    logger.info(
+      { slashId: String(state.slashId), provider: p.address, result: result.result, kind },
+      "re-check result signed",
+    );
+    return signed;
+  }
+
+  /** Serves a leader's RESULT_REQUEST: this member's result, waiting for a run in progress. */
+  async resultFor(slashId: bigint): Promise<SignedRecheckResult> {
+    const running = this.ownResults.get(slashId);
+    if (running !== undefined) return running;
+    const stored = await this.storedResult(slashId);
+    if (stored !== undefined) return stored;
+    throw new RecheckDutyError(
+      RecheckDutyErrorCode.NO_OWN_RESULT,
+      `no re-check result for slash ${slashId} here`,
+    );
+  }
+
+  /** Checks a result: a committee member's valid signature over this slash's re-check. */
+  private verifyResult(state: RecheckState, s: SignedRecheckResult): void {
+    const r = s.result;
+    const pk = this.components.keys.getChecker(r.checker)?.publicKey;
+    const ok =
+      r.slashId === state.slashId &&
+      getAddress(r.provider) === state.provider &&
+      r.recheckEpoch === state.recheckEpoch &&
+      state.committee.includes(getAddress(r.checker)) &&
+      pk !== undefined &&
+      this.components.bls.verify(pk, recheckResultSigningRoot(r, this.init.domain), hexToBytes(s.signature));
+    if (!ok) {
+      throw new RecheckDutyError(
+        RecheckDutyErrorCode.INVALID_RESULT,
+        `invalid re-check result from ${r.checker} for slash ${state.slashId}`,
+      );
+    }
+  }
+
+  private headerOf(state: RecheckState, results: readonly SignedRecheckResult[]): RecheckHeader {
+    const v = recheckVerdict(results, state.committee, this.rules());
+    return {
+      slashId: state.slashId,
+      provider: state.provider,
+      accusedEpoch: state.accusedEpoch,
+      recheckEpoch: state.recheckEpoch,
+      verdict: v.verdict,
+      attestations: v.attestations,
+      failures: v.failures,
+      evidenceRoot: v.evidenceRoot,
+    };
+  }
+
+  /**
+   * The member's side of co-signing: refuse unless the slash is contested, this
+   * operator sits on its committee, every result is a member's valid signed
+   * result, this member's own result is among them unchanged, and the header
+   * is what the rules give for those results.
+   */
+  async cosign(request: RecheckCosignRequest): Promise<Uint8Array> {
+    const { header, results } = request;
+    const state = await this.state(header.slashId);
+    if (state.status !== SlashStatus.Contested) {
+      throw new RecheckDutyError(
+        RecheckDutyErrorCode.NOT_CONTESTED,
+        `slash ${header.slashId} is not contested`,
+      );
+    }
+    const me = getAddress(this.init.operator);
+    if (!state.committee.includes(me)) {
+      throw new RecheckDutyError(
+        RecheckDutyErrorCode.NOT_ON_COMMITTEE,
+        `not on the re-check committee of slash ${header.slashId}`,
+      );
+    }
+    const own = await this.resultFor(header.slashId);
+    const ownBytes = bytesToHex(signedRecheckResultCodec.encode(own));
+    const theirs = results.find((s) => getAddress(s.result.checker) === me);
+    if (theirs === undefined || bytesToHex(signedRecheckResultCodec.encode(theirs)) !== ownBytes) {
+      throw new RecheckDutyError(
+        RecheckDutyErrorCode.OWN_RESULT_MISSING,
+        "the request leaves out or alters this member's own result",
+      );
+    }
+    for (const s of results) this.verifyResult(state, s);
+    const expected = this.headerOf(state, results);
+    const same =
+      header.provider.toLowerCase() === expected.provider.toLowerCase() &&
+      header.accusedEpoch === expected.accusedEpoch &&
+      header.recheckEpoch === expected.recheckEpoch &&
+      header.verdict === expected.verdict &&
+      header.attestations === expected.attestations &&
+      header.failures === expected.failures &&
+      header.evidenceRoot === expected.evidenceRoot;
+    if (!same) {
+      throw new RecheckDutyError(
+        RecheckDutyErrorCode.HEADER_MISMATCH,
+        `header (verdict ${header.verdict}, ${header.failures}/${header.attestations} failing) differs from the rules' (verdict ${expected.verdict}, ${expected.failures}/${expected.attestations})`,
+      );
+    }
+    return this.components.bls.sign(this.init.secretKey, recheckSigningRoot(header, state.domainSeparator));
+  }
+
+  private async peerOf(operator: Address): Promise<PeerId> {
+    const peerId = await getOperatorPeerId(this.components.publicClient, {
+      checkerRegistry: this.init.addresses.checkerRegistry,
+      operator,
+    });
+    if (peerId === null) throw new Error("no usable peer id registered");
+    return peerIdFromString(peerId);
+  }
+
+  /** One leader round; true once the slash is resolved (by us or anyone). */
+  private async lead(state: RecheckState): Promise<boolean> {
+    const { bls, logger } = this.components;
+    const me = getAddress(this.init.operator);
+    const slash = String(state.slashId);
+    const operators = [...new Set(state.committee)];
+    const timeoutMs = Math.max(3_000, this.backupTimeoutMs());
+    const collected = await Promise.all(
+      operators.map(async (operator): Promise<SignedRecheckResult | undefined> => {
+        try {
+          const s =
+            operator === me
+              ? await this.ownResult(state)
+              : await this.components.requestResult(await this.peerOf(operator), state.slashId, timeoutMs);
+          this.verifyResult(state, s);
+          if (getAddress(s.result.checker) !== operator)
+            throw new Error("answered with another member's result");
+          return s;
+        } catch (e) {
+          logger.warn({ slashId: slash, operator, err: (e as Error).message }, "no re-check result");
+          return undefined;
+        }
+      }),
+    );
+    const results = collected.filter((s): s is SignedRecheckResult => s !== undefined);
+    const header = this.headerOf(state, results);
+    const root = recheckSigningRoot(header, state.domainSeparator);
+    const request: RecheckCosignRequest = { header, results };
+    const resultOf = new Set(results.map((s) => getAddress(s.result.checker)));
+    const signatures = new Map<Address, Uint8Array>();
+    await Promise.all(
+      operators
+        .filter((o) => resultOf.has(o))
+        .map(async (operator) => {
+          try {
+            const sig =
+              operator === me
+                ? bls.sign(this.init.secretKey, root)
+                : await this.components.requestCosign(await this.peerOf(operator), request, timeoutMs);
+            const pk = this.components.keys.getChecker(operator)?.publicKey;
+            if (pk === undefined || !bls.verify(pk, root, sig)) {
+              throw new Error("co-signature does not verify against the registered key");
+            }
+            signatures.set(operator, sig);
+          } catch (e) {
+            logger.warn({ slashId: slash, operator, err: (e as Error).message }, "no re-check co-signature");
+          }
+        }),
+    );
+    let bitfield = 0n;
+    const sigs: Uint8Array[] = [];
+    state.committee.forEach((operator, seat) => {
+      const s = signatures.get(operator);
+      if (s === undefined) return;
+      sigs.push(s);
+      bitfield |= 1n << BigInt(seat);
+    });
+    logger.info(
+      {
+        slashId: slash,
+        verdict: header.verdict,
+        results: results.length,
+        failures: header.failures,
+        signed: sigs.length,
+        seats: state.committee.length,
+        quorum: state.quorum,
+      },
+      "re-check co-signatures",
+    );
+    if (sigs.length === 0 || sigs.length < state.quorum) return false;
+    const aggregate = bytesToHex(g2ToEip2537(bls.aggregateSignatures(sigs)));
+    return this.submit(state, header, bitfield, aggregate);
+  }
+
+  /** Sends submitRecheck, never twice: the chain read before every attempt, one nonce for all of them. */
+  private async submit(
+    state: RecheckState,
+    header: RecheckHeader,
+    bitfield: bigint,
+    signature: Hex,
+  ): Promise<boolean> {
+    const { publicClient, logger } = this.components;
+    const wallet = this.components.walletClient;
+    if (wallet === undefined) return false;
+    const base = (await this.readRecord(state.slashId)) ?? {
+      slashId: String(state.slashId),
+      status: "member",
+    };
+    let record: RecheckRecord = { ...base, status: "submitting", verdict: header.verdict };
+    await this.writeRecord(record);
+    let delay = this.init.retryBaseMs ?? 500;
+    const attempts = this.init.submitAttempts ?? 5;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        const now = await this.state(state.slashId);
+        if (now.status !== SlashStatus.Contested) {
+          const ours =
+            record.txHash !== undefined &&
+            (await publicClient.getTransactionReceipt({ hash: record.txHash }).catch(() => undefined))
+              ?.status === "success";
+          record = { ...record, status: ours ? "submitted" : "resolved-by-other" };
+          await this.writeRecord(record);
+          return true;
+        }
+        if (record.nonce === undefined) {
+          record = {
+            ...record,
+            nonce: await publicClient.getTransactionCount({
+              address: wallet.account.address,
+              blockTag: "pending",
+            }),
+          };
+          await this.writeRecord(record);
+        }
+        const sent = await submitRecheck(publicClient, wallet, {
+          slashing: this.init.addresses.slashing,
+          header,
+          signerBitfield: bitfield,
+          aggregateSignature: signature,
+          nonce: record.nonce,
+          onSent: async (hash) => {
+            record = { ...record, txHash: hash };
+            await this.writeRecord(record);
+          },
+        });
+        record = { ...record, status: "submitted", txHash: sent.hash, gasUsed: String(sent.gasUsed) };
+        await this.writeRecord(record);
+        logger.info(
+          {
+            slashId: String(state.slashId),
+            verdict: header.verdict,
+            tx: sent.hash,
+            gasUsed: String(sent.gasUsed),
+          },
+          "re-check submitted",
+        );
+        return true;
+      } catch (e) {
+        const err = e as Error;
+        if (e instanceof ChainActionError && e.code === ChainActionErrorCode.REVERTED) {
+          // Resolved by another leader between our read and our send, or refused for good.
+          const other = e.details.revert === "SlashingInvalidStatus";
+          record = { ...record, status: other ? "resolved-by-other" : "failed", error: err.message };
+          await this.writeRecord(record);
+          logger.warn(
+            { slashId: String(state.slashId), err: err.message },
+            "re-check refused by the contract",
+          );
+          return true;
+        }
+        logger.warn(
+          { slashId: String(state.slashId), attempt, err: err.message },
+          "submitRecheck failed; retrying",
+        );
+        record = { ...record, error: err.message };
+        await this.writeRecord(record);
+        if (attempt < attempts) await sleep(delay, this.abort.signal);
+        delay *= 2;
+        if (this.abort.signal.aborted) break;
+      }
+    }
+    return false;
+  }
+}

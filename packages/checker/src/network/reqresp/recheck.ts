@@ -1,0 +1,272 @@
+import { RECHECK_HEADER_ABI, type RecheckHeader } from "@checkernet/contracts/recheck";
+import { checkRange, defineCodec } from "@checkernet/protocol/encoding/codec";
+import { type SignedRecheckResult, signedRecheckResultCodec } from "@checkernet/protocol/recheck";
+import type { PeerId, Stream } from "@libp2p/interface";
+import type { Multiaddr } from "@multiformats/multiaddr";
+import { bytesToHex, encodeAbiParameters, type Hex, hexToBytes } from "viem";
+import {
+  FrameError,
+  FrameErrorCode,
+  FrameReader,
+  type FrameType,
+  writeFrame,
+} from "../../challenges/framing.ts";
+import type { Logger } from "../../logger.ts";
+import type { CheckerHost } from "../host.ts";
+
+/**
+ * `/checkernet/recheck/1.0.0`: the re-check committee of a contested slash
+ * resolves it (docs/protocol/recheck.md). Two exchanges, each one request
+ * frame, one answer (or ERROR) frame, stream closed, framed as the challenge
+ * protocol (challenges/PROTOCOL.md):
+ *
+ * - RESULT_REQUEST(slashId) → RESULT_RESPONSE(SignedRecheckResult): the
+ *   leader collects each member's signed result;
+ * - COSIGN_REQUEST(header, results) → COSIGN_RESPONSE(96-byte signature):
+ *   the leader asks a member to co-sign the header it built from those
+ *   results; the member checks them and the header against its own result.
+ */
+export const RECHECK_PROTOCOL = "/checkernet/recheck/1.0.0";
+
+/** Frame type bytes of this protocol (0x50 block; cosign holds 0x40–0x41). */
+export const RecheckFrameType = {
+  RESULT_REQUEST: 0x50 as FrameType,
+  RESULT_RESPONSE: 0x51 as FrameType,
+  COSIGN_REQUEST: 0x52 as FrameType,
+  COSIGN_RESPONSE: 0x53 as FrameType,
+} as const;
+
+export const RECHECK_LIMITS = {
+  /** Results in a co-sign request: the contract's re-check committee has at most 256 seats. */
+  maxResults: 256,
+  /**
+   * A member asked for its result while its challenge still runs waits for it: a matmul run on a
+   * CPU provider takes seconds, and the leader's backup step is the real bound.
+   */
+  responseTimeoutMs: 30_000,
+  requestTimeoutMs: 10_000,
+  /** Only the leader and its backups ask. */
+  maxInboundStreams: 8,
+} as const;
+
+export interface RecheckCosignRequest {
+  header: RecheckHeader;
+  results: SignedRecheckResult[];
+}
+
+const RESULT_SLOT = 64 + Math.ceil(signedRecheckResultCodec.maxBytes / 32) * 32;
+
+export const recheckCosignRequestCodec = defineCodec({
+  name: "RecheckCosignRequest",
+  maxBytes: 10 * 32 + 32 + RECHECK_LIMITS.maxResults * RESULT_SLOT,
+  abi: [
+    {
+      type: "tuple",
+      components: [
+        { name: "header", ...RECHECK_HEADER_ABI[0] },
+        { name: "results", type: "bytes[]" },
+      ],
+    },
+  ] as const,
+  toAbi: (r: RecheckCosignRequest) =>
+    [
+      {
+        header: r.header,
+        results: r.results.map((s) => bytesToHex(signedRecheckResultCodec.encode(s))),
+      },
+    ] as const,
+  fromAbi: ([f]) => {
+    checkRange("RecheckCosignRequest", "results", f.results.length, 0, RECHECK_LIMITS.maxResults);
+    checkRange("RecheckCosignRequest", "verdict", f.header.verdict, 0, 2);
+    return {
+      header: { ...f.header },
+      results: f.results.map((s: Hex) => signedRecheckResultCodec.decode(hexToBytes(s))),
+    };
+  },
+});
+
+/** Why a re-check exchange failed. */
+export const RecheckWireErrorCode = {
+  /** The member answered with an ERROR frame (not ready, not on the committee, mismatch, ...). */
+  REFUSED: "RECHECK_WIRE_ERROR_REFUSED",
+  /** No answer in time, or the stream failed. */
+  UNREACHABLE: "RECHECK_WIRE_ERROR_UNREACHABLE",
+  /** The answer does not decode. */
+  INVALID: "RECHECK_WIRE_ERROR_INVALID",
+} as const;
+export type RecheckWireErrorCode = (typeof RecheckWireErrorCode)[keyof typeof RecheckWireErrorCode];
+
+export class RecheckWireError extends Error {
+  override name = "RecheckWireError";
+  readonly code: RecheckWireErrorCode;
+  constructor(code: RecheckWireErrorCode, message: string) {
+    super(`${message} [${code}]`);
+    this.code = code;
+  }
+}
+
+export interface RecheckHandlers {
+  /** This member's signed result for `slashId`; throws (the reason goes back) when it has none. */
+  onResult(slashId: bigint, from: PeerId): Promise<SignedRecheckResult>;
+  /** Co-signs the header, or throws with the reason. */
+  onCosign(request: RecheckCosignRequest, from: PeerId): Promise<Uint8Array>;
+}
+
+const slashIdBytes = (slashId: bigint) => hexToBytes(encodeAbiParameters([{ type: "uint256" }], [slashId]));
+
+/** Serves the re-check protocol. */
+export async function handleRecheck(
+  host: CheckerHost,
+  components: { logger: Logger } & RecheckHandlers,
+): Promise<void> {
+  await host.handle(
+    RECHECK_PROTOCOL,
+    (stream, connection) => {
+      serve(stream, connection.remotePeer, components).catch((e: unknown) => {
+        components.logger.debug({ err: e }, "re-check request failed");
+        stream.abort(e as Error);
+      });
+    },
+    { maxInboundStreams: RECHECK_LIMITS.maxInboundStreams },
+  );
+}
+
+async function serve(stream: Stream, from: PeerId, c: { logger: Logger } & RecheckHandlers): Promise<void> {
+  const frame = await new FrameReader(stream).read(
+    {
+      [RecheckFrameType.RESULT_REQUEST]: 32,
+      [RecheckFrameType.COSIGN_REQUEST]: recheckCosignRequestCodec.maxBytes,
+    },
+    Date.now() + RECHECK_LIMITS.requestTimeoutMs,
+  );
+  const deadline = Date.now() + RECHECK_LIMITS.responseTimeoutMs;
+  const refuse = async (reason: string) => {
+    const bytes = new TextEncoder().encode(reason).subarray(0, 256);
+    await writeFrame(stream, 0x7f as FrameType, bytes, deadline);
+  };
+  try {
+    if (frame.type === RecheckFrameType.RESULT_REQUEST) {
+      if (frame.body.length !== 32) throw new Error("malformed request: a slash id is 32 bytes");
+      const slashId = BigInt(bytesToHex(frame.body));
+      const result = await c.onResult(slashId, from);
+      await writeFrame(
+        stream,
+        RecheckFrameType.RESULT_RESPONSE,
+        signedRecheckResultCodec.encode(result),
+        deadline,
+      );
+    } else {
+      let request: RecheckCosignRequest;
+      try {
+        request = recheckCosignRequestCodec.decode(frame.body);
+      } catch (e) {
+        throw new Error(`malformed request: ${(e as Error).message}`);
+      }
+      const signature = await c.onCosign(request, from);
+      await writeFrame(stream, RecheckFrameType.COSIGN_RESPONSE, signature, deadline);
+    }
+  } catch (e) {
+    c.logger.info({ err: (e as Error).message }, "re-check request refused");
+    await refuse((e as Error).message);
+  }
+  await stream.close({ signal: AbortSignal.timeout(RECHECK_LIMITS.requestTimeoutMs) });
+}
+
+type Dialer = {
+  dialProtocol(
+    peer: PeerId | Multiaddr,
+    protocol: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<Stream>;
+};
+
+async function exchange(
+  host: Dialer,
+  peer: PeerId | Multiaddr,
+  request: { type: FrameType; body: Uint8Array },
+  answer: { type: FrameType; maxBytes: number },
+  timeoutMs: number,
+): Promise<Uint8Array> {
+  const deadline = Date.now() + timeoutMs;
+  let stream: Stream;
+  try {
+    stream = await host.dialProtocol(peer, RECHECK_PROTOCOL, {
+      signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+    });
+  } catch (e) {
+    throw new RecheckWireError(
+      RecheckWireErrorCode.UNREACHABLE,
+      `cannot open a re-check stream: ${(e as Error).message}`,
+    );
+  }
+  try {
+    await writeFrame(stream, request.type, request.body, deadline);
+    try {
+      const frame = await new FrameReader(stream).read({ [answer.type]: answer.maxBytes }, deadline);
+      // A plain copy: the frame body may be a view into the muxer's buffer.
+      return Uint8Array.from(frame.body);
+    } catch (e) {
+      if (e instanceof FrameError && e.code === FrameErrorCode.REMOTE_ERROR) {
+        throw new RecheckWireError(RecheckWireErrorCode.REFUSED, String(e.details.reason));
+      }
+      throw new RecheckWireError(RecheckWireErrorCode.UNREACHABLE, (e as Error).message);
+    }
+  } finally {
+    await stream.close().catch(() => stream.abort(new Error("re-check exchange done")));
+  }
+}
+
+/**
+ * Asks a member for its signed result (the caller verifies the signature and the fields).
+ *
+ * @throws RecheckWireError REFUSED (with the member's reason), UNREACHABLE, INVALID
+ */
+export async function requestRecheckResult(
+  host: Dialer,
+  peer: PeerId | Multiaddr,
+  slashId: bigint,
+  options: { timeoutMs?: number } = {},
+): Promise<SignedRecheckResult> {
+  const body = await exchange(
+    host,
+    peer,
+    { type: RecheckFrameType.RESULT_REQUEST, body: slashIdBytes(slashId) },
+    { type: RecheckFrameType.RESULT_RESPONSE, maxBytes: signedRecheckResultCodec.maxBytes },
+    options.timeoutMs ?? RECHECK_LIMITS.responseTimeoutMs,
+  );
+  try {
+    return signedRecheckResultCodec.decode(body);
+  } catch (e) {
+    throw new RecheckWireError(
+      RecheckWireErrorCode.INVALID,
+      `result does not decode: ${(e as Error).message}`,
+    );
+  }
+}
+
+/**
+ * Asks a member to co-sign; resolves with its 96-byte signature (the caller verifies it).
+ *
+ * @throws RecheckWireError REFUSED (with the member's reason), UNREACHABLE, INVALID
+ */
+export async function requestRecheckCosign(
+  host: Dialer,
+  peer: PeerId | Multiaddr,
+  request: RecheckCosignRequest,
+  options: { timeoutMs?: number } = {},
+): Promise<Uint8Array> {
+  const body = await exchange(
+    host,
+    peer,
+    { type: RecheckFrameType.COSIGN_REQUEST, body: recheckCosignRequestCodec.encode(request) },
+    { type: RecheckFrameType.COSIGN_RESPONSE, maxBytes: 96 },
+    options.timeoutMs ?? RECHECK_LIMITS.responseTimeoutMs,
+  );
+  if (body.length !== 96) {
+    throw new RecheckWireError(
+      RecheckWireErrorCode.INVALID,
+      `signature has ${body.length} bytes, expected 96`,
+    );
+  }
+  return body;
+}
