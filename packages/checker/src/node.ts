@@ -20,8 +20,10 @@ import { privateKeyToAccount } from "viem/accounts";
 import { computeAlerts } from "./api/alerts.ts";
 import { dashboardRoutes } from "./api/dashboard.ts";
 import { eventsRoutes } from "./api/events.ts";
+import { explainRoutes } from "./api/explain.ts";
 import { HistoryReader, historyRoutes } from "./api/history.ts";
 import { challengeCounts, meshPeerCount, natStatus } from "./api/nodeHealth.ts";
+import { reportsRoutes } from "./api/reports.ts";
 import { type NodeStatus, StatusApi } from "./api/server.ts";
 import { BlsBatchVerifier } from "./chain/bls/batchVerifier.ts";
 import { ChainDirectory } from "./chain/chainDirectory.ts";
@@ -39,6 +41,9 @@ import { CheckerDb } from "./db/checkerDb.ts";
 import { AggregatorDuty, type SubmitterWallet } from "./duties/aggregatorDuty.ts";
 import { ReportStatus, readReportRecord, summarize } from "./duties/aggregatorRecords.ts";
 import { CheckingDuty } from "./duties/checkingDuty.ts";
+import { RecheckDuty, type RecheckInit } from "./duties/recheckDuty.ts";
+import { ReportSync } from "./duties/reportSync.ts";
+import { parseCheckerFaults } from "./faults/faults.ts";
 import { loadOrCreatePeerKey } from "./keys/store.ts";
 import type { Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics/index.ts";
@@ -46,6 +51,8 @@ import { AttestationGossip } from "./network/gossip/attestations.ts";
 import { type CheckerHost, createHost } from "./network/host.ts";
 import { handleCosign, requestCosign } from "./network/reqresp/cosign.ts";
 import { handleEvidence } from "./network/reqresp/evidence.ts";
+import { handleRecheck, requestRecheckCosign, requestRecheckResult } from "./network/reqresp/recheck.ts";
+import { fetchReport, handleReports } from "./network/reqresp/reports.ts";
 
 export const NODE_VERSION = "0.1.0";
 
@@ -75,6 +82,8 @@ export interface CheckerNodeOptions {
   walletClient?: SubmitterWallet;
   /** Aggregation timing overrides (defaults: fractions of the publish phase). */
   aggregator?: { collectDelayMs?: number; backupTimeoutMs?: number };
+  /** Re-check timing and rule overrides (duties/recheckDuty.ts; defaults from the epoch's phases). */
+  recheck?: Pick<RecheckInit, "collectDelayMs" | "backupTimeoutMs" | "pollMs" | "rules">;
   /** Allows loopback/LAN addresses in the DHT (devnets and tests). */
   allowPrivateAddresses?: boolean;
   heartbeatIntervalMs?: number;
@@ -94,6 +103,8 @@ export class CheckerNode {
   readonly db: CheckerDb;
   readonly gossip: AttestationGossip;
   readonly api: StatusApi | undefined;
+  /** Fetches and verifies the reports of epochs this node holds no leaves of; present with a chain. */
+  readonly reportSync: ReportSync | undefined;
   readonly clock: EpochClock;
   readonly domain: NetworkDomain;
   /** The chain client; present when the contract addresses are configured. */
@@ -105,6 +116,12 @@ export class CheckerNode {
    * address are configured. It submits only with a wallet (txPrivateKey).
    */
   readonly aggregator: AggregatorDuty | undefined;
+  /**
+   * Re-checks of contested slashes; present when the chain (with the Slashing
+   * address), an operator key and address are configured. It leads and
+   * submits only with a wallet.
+   */
+  readonly recheck: RecheckDuty | undefined;
   private readonly submitter: Address | null;
   private readonly params: ProtocolParams;
   /** Registration and delegated licenses of the operator (alerts, rewards); present with a chain and an operator. */
@@ -172,6 +189,13 @@ export class CheckerNode {
         },
       },
     );
+    const faults = parseCheckerFaults(this.config.faults);
+    if (faults.lieFail.size > 0) {
+      this.logger.warn(
+        { lieFail: [...faults.lieFail] },
+        "FAULT MODE lie-fail: this checker attests FAIL for these providers whatever it measures (tests and demos only)",
+      );
+    }
     this.duty =
       options.operatorSecretKey === undefined || /^0x0{40}$/.test(this.config.operatorAddress)
         ? undefined
@@ -210,6 +234,7 @@ export class CheckerNode {
               secretKey: options.operatorSecretKey,
               domain: this.domain,
               params,
+              faults,
             },
           );
     this.submitter =
@@ -248,6 +273,57 @@ export class CheckerNode {
               ...options.aggregator,
             },
           );
+    this.recheck =
+      this.duty === undefined ||
+      this.chain === undefined ||
+      fields.publicClient === undefined ||
+      options.operatorSecretKey === undefined ||
+      /^0x0{40}$/.test(this.config.slashingContract)
+        ? undefined
+        : new RecheckDuty(
+            {
+              clock: this.clock,
+              keys,
+              providers: options.providers ?? this.chain,
+              client: new ChallengeClient(
+                { host: this.host, logger: this.logger.child({ service: "recheck" }), metrics: this.metrics },
+                { params, checkerRegion: this.config.region },
+              ),
+              db: this.db,
+              bls: fields.bls,
+              logger: this.logger.child({ service: "recheck" }),
+              publicClient: fields.publicClient,
+              ...(fields.walletClient === undefined ? {} : { walletClient: fields.walletClient }),
+              requestResult: (peer, slashId, timeoutMs) =>
+                requestRecheckResult(this.host, peer, slashId, { timeoutMs }),
+              requestCosign: (peer, request, timeoutMs) =>
+                requestRecheckCosign(this.host, peer, request, { timeoutMs }),
+              addPeerAddresses: async (peerId, addrs) => {
+                const parsed = addrs.flatMap((a) => {
+                  try {
+                    return [multiaddr(a)];
+                  } catch {
+                    return [];
+                  }
+                });
+                if (parsed.length > 0)
+                  await this.host.peerStore.merge(peerIdFromString(peerId), { multiaddrs: parsed });
+              },
+            },
+            {
+              operator: this.config.operatorAddress,
+              secretKey: options.operatorSecretKey,
+              domain: this.domain,
+              params,
+              addresses: {
+                slashing: this.config.slashingContract,
+                epochReports: this.config.verifyingContract,
+                checkerRegistry: this.config.checkerRegistry,
+              },
+              faults,
+              ...options.recheck,
+            },
+          );
     this.standing =
       fields.publicClient === undefined || /^0x0{40}$/.test(this.config.operatorAddress)
         ? undefined
@@ -259,6 +335,29 @@ export class CheckerNode {
               ownPublicKey: fields.operatorPublicKey,
             },
           );
+    this.reportSync =
+      fields.publicClient === undefined
+        ? undefined
+        : new ReportSync(
+            {
+              db: this.db,
+              publicClient: fields.publicClient,
+              logger: this.logger.child({ service: "reports" }),
+              peers: () => this.host.getPeers().map(String),
+              fetchReport: (peer, epoch) => fetchReport(this.host, peerIdFromString(peer), epoch),
+              currentEpoch: () => this.clock.currentEpoch(),
+            },
+            {
+              epochReports: this.config.verifyingContract,
+              // Twice per epoch: a landed report is mirrored well before the next one.
+              intervalMs: Math.max(1_000, (this.clock.epochSeconds * 1_000) / 2),
+              lookbackEpochs: 16,
+            },
+          );
+    const recordOf = (epoch: bigint) =>
+      this.reportSync === undefined
+        ? readReportRecord(this.db, epoch)
+        : this.reportSync.ensure(epoch).then((r) => r.record);
     const getStatus = () => this.status();
     // apiPort 0 turns the API off (config.ts).
     this.api =
@@ -273,6 +372,17 @@ export class CheckerNode {
               routes: [
                 ...dashboardRoutes(),
                 ...eventsRoutes({ getStatus }),
+                ...reportsRoutes({ db: this.db, currentEpoch: () => this.clock.currentEpoch(), recordOf }),
+                ...(fields.publicClient === undefined || /^0x0{40}$/.test(this.config.rewardsContract)
+                  ? []
+                  : explainRoutes({
+                      publicClient: fields.publicClient,
+                      contracts: {
+                        epochReports: this.config.verifyingContract,
+                        rewards: this.config.rewardsContract,
+                      },
+                      recordOf,
+                    })),
                 ...historyRoutes(
                   fields.publicClient === undefined ||
                     this.standing === undefined ||
@@ -416,6 +526,17 @@ export class CheckerNode {
       });
       aggregator.start();
     }
+    if (this.recheck !== undefined) {
+      const recheck = this.recheck;
+      await handleRecheck(this.host, {
+        logger: this.logger.child({ service: "recheck" }),
+        onResult: (slashId) => recheck.resultFor(slashId),
+        onCosign: (request) => recheck.cosign(request),
+      });
+      recheck.start();
+    }
+    await handleReports(this.host, { db: this.db, logger: this.logger.child({ service: "reports" }) });
+    this.reportSync?.start();
     await this.api?.start();
     this.started = true;
     this.logger.info(
@@ -436,7 +557,9 @@ export class CheckerNode {
     }
     this.started = false;
     await this.api?.stop();
+    await this.reportSync?.stop();
     await this.aggregator?.stop();
+    await this.recheck?.stop();
     await this.duty?.stop();
     this.chain?.stop();
     this.gossip.stop();

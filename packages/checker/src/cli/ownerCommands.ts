@@ -100,7 +100,7 @@ export function addOwnerCommands(
           import("../reports/explainService.ts"),
           import("./license.ts"),
         ]);
-        let db: InstanceType<typeof CheckerDb>;
+        let db: Awaited<ReturnType<typeof CheckerDb.open>>;
         try {
           db = await CheckerDb.open({ dataDir: cfg.dataDir });
         } catch (e) {
