@@ -1,0 +1,351 @@
+/**
+ * Contests end to end (issue 5, tests 1 and 2): a `hardhat node` on
+ * 127.0.0.1, the contracts, two `provider serve` processes and five checker
+ * nodes over real libp2p/TCP on loopback, real BLS and real transactions.
+ *
+ * The committee is set up so that a colluding minority can reach a pending
+ * slash: three honest operators with two licenses each and two liars
+ * (`lie-fail:<honest provider>`) with one each, and a regular failure quorum
+ * lowered to 20% of the seats (standing for a committee the minority happened
+ * to dominate). The re-check keeps the default rules (more than two thirds of
+ * the seats failing), so the liars' 25% cannot uphold it.
+ *
+ * - The faulty provider (wrong results) fails every epoch: its contest of one
+ *   slash is upheld by the re-check and the bond burned; another slash, left
+ *   uncontested, is executed after the window.
+ * - The honest provider contests with `provider contest`'s code path; the
+ *   re-check committee overturns it, the bond comes back, the liars (and only
+ *   they) are penalized.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "@checkernet/checker/config";
+import { readReportRecord } from "@checkernet/checker/duties/aggregatorRecords";
+import { createLogger } from "@checkernet/checker/logger";
+import { CheckerNode } from "@checkernet/checker/node";
+import { type Deployment, deployAll, rewardTokenAbi, slashingAbi } from "@checkernet/contracts";
+import { generateSecretKey } from "@checkernet/protocol/bls/keygen";
+import { buildResultsTree, resultLeafOf, resultProof } from "@checkernet/protocol/merkle/trees";
+import { withParams } from "@checkernet/protocol/params";
+import { Verdict } from "@checkernet/protocol/types";
+import { connectProviderChain } from "@checkernet/provider/chain/client";
+import { contestSlash, followContest } from "@checkernet/provider/chain/contest";
+import { loadProviderKeys } from "@checkernet/provider/keys";
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import { type Address, getAddress } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type DevnetChain,
+  fundGas,
+  mintAndDelegate,
+  registerOperator,
+  startChain,
+  transferTokens,
+} from "../scripts/devnet/chain.ts";
+import {
+  initProvider,
+  type ProviderPlan,
+  providerMultiaddr,
+  registerAndStakeProvider,
+  startProvider,
+} from "../scripts/devnet/nodes.ts";
+import { DEVNET, freePorts } from "../scripts/devnet/params.ts";
+import { type Child, stopChild } from "../scripts/devnet/proc.ts";
+
+const EPOCH_SECONDS = 20;
+/** Regular verdicts: FAIL above 20% of the seats, so two one-license liars (2 of 8 seats) reach a slash. */
+const PARAMS = withParams({ failureQuorumBps: 2_000, epochSeconds: EPOCH_SECONDS });
+const HONEST = 3;
+const LIARS = 2;
+const OWNER_INDEX = 100;
+/** Upper bound on waiting for one contest to resolve (it resolves in the contest epoch + 2). */
+const RESOLVE_WAIT_MS = 150_000;
+
+const dataDir = mkdtempSync(join(tmpdir(), "checkernet-contest-"));
+const logger = createLogger({
+  level: process.env.CONTEST_TEST_LOG === "1" ? "info" : "silent",
+  pretty: false,
+});
+
+let chain: DevnetChain;
+let deployment: Deployment;
+const children: Child[] = [];
+const nodes: CheckerNode[] = [];
+let honest: ProviderPlan;
+let faulty: ProviderPlan;
+let liars: Address[] = [];
+let honestOperators: Address[] = [];
+
+const slashing = () => ({ address: deployment.contracts.slashing, abi: slashingAbi }) as const;
+
+async function poll<T>(what: string, timeoutMs: number, f: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await f();
+      if (v !== undefined) return v;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
+async function chainEpoch(): Promise<bigint> {
+  return BigInt(await chain.publicClient.readContract({ ...slashing(), functionName: "currentEpoch" }));
+}
+
+/** The provider's FAIL leaf of `epoch` and its proof, from a checker's stored report (what `provider evidence` finds). */
+async function leafAndProof(epoch: bigint, provider: Address) {
+  for (const node of nodes) {
+    const record = await readReportRecord(node.db, epoch);
+    if (record === undefined || record.results.length === 0) continue;
+    const tree = buildResultsTree(record.results);
+    return { leaf: resultLeafOf(tree, provider), proof: resultProof(tree, provider) };
+  }
+  return undefined;
+}
+
+/**
+ * The latest reported epoch ≥ `from` whose leaf for `provider` is a FAIL and
+ * that can still be contested (the current epoch or the one before: the
+ * window is one epoch).
+ */
+async function failedEpoch(provider: Address, from: bigint): Promise<bigint> {
+  return poll(`a FAIL leaf for ${provider}`, 120_000, async () => {
+    const now = await chainEpoch();
+    for (let e = now; e >= from && e + 1n >= now && e >= 1n; e--) {
+      const lp = await leafAndProof(e, provider).catch(() => undefined);
+      if (lp?.leaf.verdict === Verdict.FAIL) return e;
+    }
+    return undefined;
+  });
+}
+
+async function providerChainOf(plan: ProviderPlan) {
+  const keys = await loadProviderKeys(plan.dataDir);
+  return connectProviderChain(chain.rpcUrl, keys.evmPrivateKey, deployment.contracts);
+}
+
+async function balanceOf(address: Address): Promise<bigint> {
+  return chain.publicClient.readContract({
+    address: deployment.contracts.rewardToken,
+    abi: rewardTokenAbi,
+    functionName: "balanceOf",
+    args: [address],
+  });
+}
+
+beforeAll(async () => {
+  const ports = await freePorts(1 + HONEST + LIARS + 2);
+  const [rpcPort, ...rest] = ports as [number, ...number[]];
+  chain = await startChain(dataDir, rpcPort);
+  children.push(chain.node);
+  const latest = await chain.publicClient.getBlock();
+  deployment = await deployAll(chain.wallet(0), chain.publicClient, {
+    genesisTime: latest.timestamp,
+    epochSeconds: BigInt(EPOCH_SECONDS),
+    reportCommitteeSize: 8,
+    // Contests: one epoch to contest, the re-check two epochs later with one epoch of slack.
+    contestWindowEpochs: 1n,
+    recheckDeadlineEpochs: 3n,
+    recheckCommitteeSize: 16,
+    accuserJailEpochs: 2n,
+  });
+
+  // Providers: keys, tokens (stake + a bond), registration, `provider serve` processes.
+  const plans: ProviderPlan[] = [];
+  for (const [i, fault] of ["honest", DEVNET.faultyProviderFault].entries()) {
+    const dir = join(dataDir, `provider-${i + 1}`);
+    const info = await initProvider(dir);
+    plans.push({
+      name: `provider-${i + 1}`,
+      dataDir: dir,
+      ...info,
+      port: rest[HONEST + LIARS + i] as number,
+      fault,
+    });
+  }
+  [honest, faulty] = plans as [ProviderPlan, ProviderPlan];
+
+  const operators: {
+    index: number;
+    address: Address;
+    secretKey: Uint8Array;
+    peerKey: Awaited<ReturnType<typeof generateKeyPair>>;
+    peerId: string;
+    port: number;
+  }[] = [];
+  for (let i = 0; i < HONEST + LIARS; i++) {
+    const peerKey = await generateKeyPair("Ed25519");
+    operators.push({
+      index: DEVNET.operatorAccountBase + i,
+      address: getAddress(chain.wallet(DEVNET.operatorAccountBase + i).account.address),
+      secretKey: generateSecretKey(crypto.getRandomValues(new Uint8Array(32))),
+      peerKey,
+      peerId: peerIdFromPrivateKey(peerKey).toString(),
+      port: rest[i] as number,
+    });
+  }
+  honestOperators = operators.slice(0, HONEST).map((o) => o.address);
+  liars = operators.slice(HONEST).map((o) => o.address);
+
+  await fundGas(chain, [
+    ...operators.map((o) => o.address),
+    chain.wallet(OWNER_INDEX).account.address,
+    ...plans.map((p) => p.address),
+  ]);
+  for (const p of plans) await transferTokens(chain, deployment, p.address, DEVNET.providerTokens);
+  for (const op of operators) {
+    await registerOperator(chain, deployment, {
+      index: op.index,
+      address: op.address,
+      secretKey: op.secretKey,
+      peerId: op.peerId,
+    });
+  }
+  await mintAndDelegate(chain, deployment, honestOperators, 2, [OWNER_INDEX]);
+  await mintAndDelegate(chain, deployment, liars, 1, [OWNER_INDEX]);
+  for (const p of plans) await registerAndStakeProvider(p, chain.rpcUrl, deployment);
+  for (const p of plans) children.push(await startProvider(p, deployment, dataDir));
+
+  const addrOf = (o: (typeof operators)[number]) => `/ip4/127.0.0.1/tcp/${o.port}/p2p/${o.peerId}`;
+  for (const op of operators) {
+    const config = loadConfig({
+      env: {},
+      flags: {
+        dataDir: join(dataDir, `checker-${op.index}`),
+        listen: [`/ip4/127.0.0.1/tcp/${op.port}`],
+        bootstrap: [...operators.filter((o) => o !== op).map(addrOf), ...plans.map(providerMultiaddr)],
+        mdns: false,
+        dht: false,
+        nat: false,
+        apiPort: 0,
+        rpcUrl: chain.rpcUrl,
+        chainId: String(deployment.chainId),
+        verifyingContract: deployment.contracts.epochReports,
+        genesisMs: Number(deployment.genesisTime) * 1000,
+        epochSeconds: EPOCH_SECONDS,
+        operatorAddress: op.address,
+        checkerRegistry: deployment.contracts.checkerRegistry,
+        providerRegistry: deployment.contracts.providerRegistry,
+        slashingContract: deployment.contracts.slashing,
+        rewardsContract: deployment.contracts.rewards,
+        checkerLicense: deployment.contracts.checkerLicense,
+        faults: liars.includes(op.address) ? [`lie-fail:${honest.address}`] : [],
+      },
+    });
+    const node = await CheckerNode.create({
+      config,
+      logger: logger.child({ node: op.index }),
+      operatorSecretKey: op.secretKey,
+      peerKey: op.peerKey,
+      params: PARAMS,
+      publicClient: chain.publicClient,
+      walletClient: chain.wallet(op.index),
+      allowPrivateAddresses: true,
+    });
+    nodes.push(node);
+  }
+  await Promise.all(nodes.map((n) => n.start()));
+}, 240_000);
+
+afterAll(async () => {
+  await Promise.allSettled(nodes.map((n) => n.stop()));
+  for (const c of [...children].reverse()) await stopChild(c).catch(() => undefined);
+  rmSync(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+describe("contests resolved by the checkers' re-check", () => {
+  it("(2) overturns a false failure by a colluding minority: bond back, liars penalized", async () => {
+    const start = await chainEpoch();
+    const epoch = await failedEpoch(honest.address, start);
+    const lp = await leafAndProof(epoch, honest.address);
+    expect(lp?.leaf.verdict).toBe(Verdict.FAIL);
+    // The liars accused the honest provider (an honest checker starved of CPU may have timed out too).
+    const accusers = [...(lp?.leaf.accusers ?? [])].map(getAddress);
+    for (const l of liars) expect(accusers).toContain(l);
+
+    const pc = await providerChainOf(honest);
+    const before = await balanceOf(honest.address);
+    if (lp === undefined) throw new Error(`no leaf for epoch ${epoch}`);
+    const receipt = await contestSlash(pc, { epoch, leaf: lp.leaf, proof: lp.proof });
+    expect(await balanceOf(honest.address)).toBe(before - receipt.bond);
+    const outcome = await followContest(pc, receipt.slashId, {
+      pollMs: 1_000,
+      signal: AbortSignal.timeout(RESOLVE_WAIT_MS),
+    });
+    expect(outcome.state).toBe("overturned");
+    expect(await balanceOf(honest.address)).toBe(before);
+
+    const penalized = await chain.publicClient.getContractEvents({
+      ...slashing(),
+      eventName: "AccusersPenalized",
+      args: { slashId: receipt.slashId },
+      fromBlock: 0n,
+    });
+    expect(penalized).toHaveLength(1);
+    // The leaf's accusers, and nobody else, are penalized: the liars among them.
+    expect([...(penalized[0]?.args.accusers ?? [])].map(getAddress).sort()).toEqual([...accusers].sort());
+    const honestAccusers = honestOperators.filter((h) => accusers.includes(h));
+    expect(accusers.length - honestAccusers.length).toBe(LIARS);
+
+    // Exactly one re-check landed, submitted by a committee member that recorded it.
+    const submitted = await Promise.all(nodes.map((n) => n.recheck?.record(receipt.slashId)));
+    expect(submitted.filter((r) => r?.status === "submitted")).toHaveLength(1);
+  });
+
+  it("(1) upholds a real failure's contest (bond burned) and executes an uncontested slash after the window", async () => {
+    const start = await chainEpoch();
+    const contested = await failedEpoch(faulty.address, start > 1n ? start - 1n : 1n);
+    const lp = await leafAndProof(contested, faulty.address);
+    const pc = await providerChainOf(faulty);
+    const before = await balanceOf(faulty.address);
+    if (lp === undefined) throw new Error(`no leaf for epoch ${contested}`);
+    const receipt = await contestSlash(pc, { epoch: contested, leaf: lp.leaf, proof: lp.proof });
+    // The next failure stays uncontested.
+    const uncontested = await failedEpoch(faulty.address, contested + 1n);
+
+    const outcome = await followContest(pc, receipt.slashId, {
+      pollMs: 1_000,
+      signal: AbortSignal.timeout(RESOLVE_WAIT_MS),
+    });
+    expect(outcome.state).toBe("upheld");
+    expect(outcome.state === "upheld" ? outcome.bondBurned : 0n).toBe(receipt.bond);
+    expect(await balanceOf(faulty.address)).toBe(before - receipt.bond);
+
+    // The aggregator opened the uncontested slash; anyone executes it once the window has passed.
+    const slashId = await poll("the uncontested slash to be opened", 60_000, async () => {
+      const id = await chain.publicClient.readContract({
+        ...slashing(),
+        functionName: "slashIdOf",
+        args: [uncontested, faulty.address],
+      });
+      return id === 0n ? undefined : id;
+    });
+    const window = await chain.publicClient.readContract({
+      ...slashing(),
+      functionName: "contestWindowEpochs",
+    });
+    await poll("the contest window to pass", 90_000, async () =>
+      (await chainEpoch()) > uncontested + BigInt(window) ? true : undefined,
+    );
+    const hash = await chain
+      .wallet(0)
+      .writeContract({ ...slashing(), functionName: "executeSlash", args: [slashId] });
+    const mined = await chain.publicClient.waitForTransactionReceipt({ hash });
+    expect(mined.status).toBe("success");
+    const record = await chain.publicClient.readContract({
+      ...slashing(),
+      functionName: "slashOf",
+      args: [slashId],
+    });
+    expect(record.status).toBe(3); // Executed
+  });
+});
