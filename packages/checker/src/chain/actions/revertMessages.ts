@@ -43,7 +43,8 @@ const MESSAGES: Record<
   },
   CheckerRegistryOperatorUnavailable: {
     code: "CHAIN_ACTION_ERROR_OPERATOR_UNAVAILABLE",
-    message: ([operator]) => `operator ${String(operator)} cannot take delegations (exiting or jailed)`,
+    message: ([operator]) =>
+      `${String(operator)} cannot take delegations: not a registered checker operator, exiting, or jailed`,
   },
   CheckerRegistryExitRequested: {
     code: "CHAIN_ACTION_ERROR_OPERATOR_UNAVAILABLE",
