@@ -1,5 +1,5 @@
 import type { BlsBackend } from "@checkernet/protocol/bls/backend";
-import { gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
+import { challengeSizesFor, gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
 import { challengeKindForEpoch } from "@checkernet/protocol/challenges/transcript";
 import { vramBlockCount, vramDatasetSeed } from "@checkernet/protocol/challenges/vram";
 import { attestationSigningRoot } from "@checkernet/protocol/encoding/attestation";
@@ -178,6 +178,8 @@ export class CheckingDuty {
     }
     const kind = challengeKindForEpoch(seed, p.address, epoch, params);
     const blockSize = params.vramBlockSize;
+    // Sized to the claimed class: a GPU gets the protocol's sizes, the CPU reference a budgeted fraction.
+    const sizes = challengeSizesFor(p.classId, params);
     const run = await (async () => {
       await this.components.addPeerAddresses?.(p.peerId, p.multiaddrs);
       return client.run(
@@ -190,12 +192,12 @@ export class CheckingDuty {
           seed: (this.init.randomSeed ?? randomSeed)(),
           classId: p.classId,
           claimedRegion: p.region,
-          matmulN: params.matmulSize,
+          matmulN: sizes.matmulN,
           vram: {
             datasetSeed: vramDatasetSeed(p.address, p.vramSalt),
             blockSize,
             blockCount: vramBlockCount(p.vramBytes || gpuClass(p.classId).vramBytes, blockSize, params),
-            steps: params.vramWalkSteps,
+            steps: sizes.vramWalkSteps,
           },
         },
       );

@@ -272,6 +272,55 @@ export function vramRegenerationMs(classId: GpuClassId, blockSize: number, steps
   return hashS * (1 + VRAM_GENERATION_COST_RATIO) * 1000;
 }
 
+/**
+ * Honest work a challenge asks of a provider, in seconds at its class's rate.
+ * The protocol's sizes (ProtocolParams.matmulSize, vramWalkSteps) are set for
+ * GPUs, where they cost milliseconds; a slow class (the CPU reference of
+ * devnets and tests) gets the largest smaller workload within these budgets,
+ * so that a committee's concurrent challenges fit the checking phase of a
+ * seconds-long epoch. Deadlines follow the chosen size, so a slower device is
+ * still caught by the same margins.
+ */
+export const CHALLENGE_WORK_TARGET_SECONDS = { matmul: 0.25, vram: 0.5 } as const;
+
+/** Smallest sizes worth a challenge: below them the fixed network allowance dominates every deadline. */
+export const MIN_MATMUL_N = 64;
+export const MIN_VRAM_WALK_STEPS = 8;
+
+export interface ChallengeSizes {
+  matmulN: number;
+  vramWalkSteps: number;
+}
+
+/**
+ * The matmul dimension and VRAM walk length a checker asks of a provider of
+ * `classId`: the protocol's sizes, shrunk (n halved, steps cut) until the
+ * class's honest work fits CHALLENGE_WORK_TARGET_SECONDS. Every GPU class of
+ * the table keeps the protocol's sizes.
+ *
+ * @example
+ * challengeSizesFor("cpu-reference", DEFAULT_PARAMS) // { matmulN: 256, vramWalkSteps: 19 }
+ * challengeSizesFor("h100-sxm", DEFAULT_PARAMS)      // { matmulN: 1024, vramWalkSteps: 256 }
+ */
+export function challengeSizesFor(
+  classId: GpuClassId,
+  params: Pick<ProtocolParams, "matmulSize" | "vramWalkSteps" | "vramBlockSize">,
+): ChallengeSizes {
+  const cls = gpuClass(classId);
+  let matmulN = params.matmulSize;
+  while (
+    matmulN > MIN_MATMUL_N &&
+    (2 * matmulN ** 3) / cls.int8OpsPerSecond > CHALLENGE_WORK_TARGET_SECONDS.matmul
+  ) {
+    matmulN = Math.max(MIN_MATMUL_N, Math.floor(matmulN / 2));
+  }
+  const affordableSteps = Math.floor(
+    (CHALLENGE_WORK_TARGET_SECONDS.vram * cls.hostBytesPerSecond) / (32 + params.vramBlockSize),
+  );
+  const vramWalkSteps = Math.min(params.vramWalkSteps, Math.max(MIN_VRAM_WALK_STEPS, affordableSteps));
+  return { matmulN, vramWalkSteps };
+}
+
 export function checkMatmulSize(n: number, params: Pick<ProtocolParams, "matmulMaxSize">): void {
   if (!Number.isSafeInteger(n) || n < 1 || n > params.matmulMaxSize) {
     throw new ChallengeError(

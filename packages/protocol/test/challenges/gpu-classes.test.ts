@@ -1,10 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { ChallengeError } from "../../src/challenges/common.ts";
 import {
+  CHALLENGE_WORK_TARGET_SECONDS,
+  challengeSizesFor,
   FIXED_ALLOWANCE_MS,
   GPU_CLASSES,
   gpuClass,
   MATMUL_COMPUTE_SLACK,
+  MIN_MATMUL_N,
+  MIN_VRAM_WALK_STEPS,
   matmulDeadlineMs,
   VRAM_GENERATION_COST_RATIO,
   VRAM_HASH_SLACK,
@@ -83,5 +87,50 @@ describe("VRAM deadline", () => {
         vramDeadlineMs(c.id, size, steps, 100),
       );
     }
+  });
+});
+
+describe("challengeSizesFor", () => {
+  it("keeps the protocol's sizes for every GPU class", () => {
+    for (const c of GPU_CLASSES.filter((x) => x.id !== "cpu-reference")) {
+      expect(challengeSizesFor(c.id, DEFAULT_PARAMS), c.id).toEqual({
+        matmulN: DEFAULT_PARAMS.matmulSize,
+        vramWalkSteps: DEFAULT_PARAMS.vramWalkSteps,
+      });
+    }
+  });
+
+  it("shrinks the CPU reference's workload into the work budget, keeping the VRAM walk's catch margin", () => {
+    const { matmulN, vramWalkSteps } = challengeSizesFor("cpu-reference", DEFAULT_PARAMS);
+    const cls = gpuClass("cpu-reference");
+    expect(matmulN).toBe(256);
+    expect((2 * matmulN ** 3) / cls.int8OpsPerSecond).toBeLessThanOrEqual(
+      CHALLENGE_WORK_TARGET_SECONDS.matmul,
+    );
+    // The next size up would not have fit: the largest workload within the budget.
+    expect((2 * (2 * matmulN) ** 3) / cls.int8OpsPerSecond).toBeGreaterThan(
+      CHALLENGE_WORK_TARGET_SECONDS.matmul,
+    );
+    expect(vramWalkSteps).toBeLessThan(DEFAULT_PARAMS.vramWalkSteps);
+    expect(vramWalkSteps).toBeGreaterThanOrEqual(MIN_VRAM_WALK_STEPS);
+    const block = DEFAULT_PARAMS.vramBlockSize;
+    expect((vramWalkSteps * (32 + block)) / cls.hostBytesPerSecond).toBeLessThanOrEqual(
+      CHALLENGE_WORK_TARGET_SECONDS.vram,
+    );
+    // A provider that regenerates blocks instead of storing them still misses the deadline.
+    expect(vramRegenerationMs("cpu-reference", block, vramWalkSteps)).toBeGreaterThan(
+      vramDeadlineMs("cpu-reference", block, vramWalkSteps, 1),
+    );
+  });
+
+  it("never goes below the minimum sizes, nor above the protocol's", () => {
+    const tiny = { matmulSize: 32, vramWalkSteps: 4, vramBlockSize: DEFAULT_PARAMS.vramBlockSize };
+    expect(challengeSizesFor("cpu-reference", tiny)).toEqual({ matmulN: 32, vramWalkSteps: 4 });
+    const huge = { matmulSize: 1 << 14, vramWalkSteps: 256, vramBlockSize: 1 << 26 };
+    const sizes = challengeSizesFor("cpu-reference", huge);
+    // From any protocol size down to the same fitting power of two.
+    expect(sizes.matmulN).toBe(256);
+    expect(sizes.matmulN).toBeGreaterThanOrEqual(MIN_MATMUL_N);
+    expect(sizes.vramWalkSteps).toBe(MIN_VRAM_WALK_STEPS);
   });
 });
