@@ -2,7 +2,7 @@ import { epochReportsAbi } from "@checkernet/contracts/generated/index";
 import { type RecheckHeader, recheckSigningRoot } from "@checkernet/contracts/recheck";
 import type { BlsBackend } from "@checkernet/protocol/bls/backend";
 import { g2ToEip2537 } from "@checkernet/protocol/bls/index";
-import { gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
+import { challengeSizesFor, gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
 import { challengeKindForEpoch } from "@checkernet/protocol/challenges/transcript";
 import { vramBlockCount, vramDatasetSeed } from "@checkernet/protocol/challenges/vram";
 import { epochBounds } from "@checkernet/protocol/epoch";
@@ -355,6 +355,8 @@ export class RecheckDuty {
     });
     const kind = challengeKindForEpoch(accusedSeed, p.address, state.accusedEpoch, params);
     await this.components.addPeerAddresses?.(p.peerId, p.multiaddrs);
+    // The same class-sized workload as the checking duty (challengeSizesFor).
+    const sizes = challengeSizesFor(p.classId, params);
     const run = await client.run(
       { peer: peerIdFromString(p.peerId) },
       {
@@ -365,7 +367,7 @@ export class RecheckDuty {
         seed: bytesToHex(crypto.getRandomValues(new Uint8Array(32))),
         classId: p.classId,
         claimedRegion: p.region,
-        matmulN: params.matmulSize,
+        matmulN: sizes.matmulN,
         vram: {
           datasetSeed: vramDatasetSeed(p.address, p.vramSalt),
           blockSize: params.vramBlockSize,
@@ -374,7 +376,7 @@ export class RecheckDuty {
             params.vramBlockSize,
             params,
           ),
-          steps: params.vramWalkSteps,
+          steps: sizes.vramWalkSteps,
         },
       },
     );
