@@ -49,7 +49,7 @@ beforeAll(async () => {
     impersonate: () => Promise.reject(new Error("not used")),
   };
   fx = await deployFixture(chain, { delegationCooldownEpochs: 2n });
-  [{ address: operator }] = await setupCheckers(fx, 1, 0);
+  operator = (await setupCheckers(fx, 1, 0))[0]!.address;
   await chain.testClient.setBalance({ address: owner, value: 10n ** 21n });
   await mined(chain, fx.c.license.write.mintBatch([owner, 2n]));
   rpc = createServer((req, res) => {
