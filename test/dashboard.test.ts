@@ -177,6 +177,33 @@ describe(`dashboard: ${CHECKERS} checkers, ${PROVIDERS} providers (one faulty), 
     expect(await page.locator('[data-testid="rewards-chart"] rect.bar').count()).toBe(n);
   });
 
+  it("explains the rewards of a license term by term, matching the on-chain claimable amount", async () => {
+    const rows = page.locator('[data-testid="rewards"] tbody tr[data-epoch]');
+    const epochs = (await rows.evaluateAll((trs) => trs.map((t) => t.getAttribute("data-epoch")))).map(
+      Number,
+    );
+    await page.locator("#explain-from").fill(String(Math.min(...epochs)));
+    await page.locator("#explain-to").fill(String(Math.max(...epochs)));
+    const license = await page.locator("#explain-license").inputValue();
+    expect(license).not.toBe("");
+    await page.getByRole("button", { name: "Explain" }).click();
+    const summary = page.getByTestId("explain-summary");
+    await summary.waitFor({ timeout: 60_000 });
+    expect(await summary.getAttribute("data-matches")).toBe("true");
+    const explained = BigInt(
+      (await summary.locator('[data-field="explained"]').getAttribute("data-value")) ?? "-1",
+    );
+    // The chain's side: the license's leaves in the anchored trees of those epochs.
+    const anchored = await collectRewards(handle);
+    const expected = anchored
+      .filter((e) => e.epoch >= BigInt(Math.min(...epochs)) && e.epoch <= BigInt(Math.max(...epochs)))
+      .flatMap((e) => e.leaves)
+      .filter((l) => l.beneficiary === Beneficiary.LICENSE && l.id === BigInt(license))
+      .reduce((a, l) => a + l.amount, 0n);
+    expect(explained).toBe(expected);
+    expect(explained).toBeGreaterThan(0n);
+  });
+
   it("raises no critical alert for a healthy node, and leaves a screenshot", async () => {
     await page.locator('[data-testid="alerts"] .alert').first().waitFor({ timeout: 30_000 });
     const critical = await page.locator('[data-testid="alerts"] .alert.critical').allTextContents();

@@ -296,6 +296,93 @@ function renderValue(v) {
   return t;
 }
 
+/** The license explanation (GET /explain?license=…): a verdict line, then one row of terms per epoch. */
+function renderExplanation(x) {
+  const mark = (ok) =>
+    el("span", { class: ok ? "ok" : "bad" }, ok ? "✓ matches the chain" : "✗ differs from the chain");
+  const head = el(
+    "p",
+    { "data-testid": "explain-summary", "data-matches": String(x.matchesChain) },
+    `License #${x.licenseId}, epochs ${x.from}–${x.to}: explained `,
+    el("strong", { "data-field": "explained", "data-value": x.explained }, tokens(x.explained)),
+    " = claimable on-chain ",
+    el("strong", { "data-field": "claimable", "data-value": x.claimable }, tokens(x.claimable)),
+    " + claimed ",
+    el("strong", { "data-field": "claimed", "data-value": x.claimed }, tokens(x.claimed)),
+    " ",
+    mark(x.matchesChain),
+  );
+  const table = el(
+    "table",
+    {},
+    el(
+      "thead",
+      {},
+      el(
+        "tr",
+        {},
+        ...[
+          "Epoch",
+          "Seats counted (W)",
+          "Licenses (m)",
+          "c for this license",
+          "Σ c",
+          "License pool",
+          "Amount",
+          "Payable",
+          "On-chain",
+          "Match",
+        ].map((h) => el("th", {}, h)),
+      ),
+    ),
+  );
+  const body = el("tbody", {});
+  for (const e of x.epochs) {
+    const t = e.explanation;
+    const chain = e.onChain.claimed
+      ? "claimed"
+      : e.onChain.forfeited
+        ? "forfeited"
+        : tokens(e.onChain.claimable);
+    body.append(
+      t === null
+        ? el(
+            "tr",
+            { "data-epoch": e.epoch },
+            el("td", {}, e.epoch),
+            el(
+              "td",
+              { colspan: 7, class: "muted" },
+              e.missing === "not-reported" ? "no report landed" : "no verified leaves",
+            ),
+            el("td", {}, chain),
+            el("td", {}, mark(e.matchesChain)),
+          )
+        : el(
+            "tr",
+            { "data-epoch": e.epoch, title: t.formula },
+            el("td", {}, e.epoch),
+            el("td", {}, t.operatorSeats),
+            el("td", {}, t.operatorLicenses),
+            el("td", {}, t.countedAttestations),
+            el("td", {}, t.totalCountedAttestations),
+            el("td", {}, tokens(t.licensePool)),
+            el("td", {}, tokens(t.amount)),
+            el(
+              "td",
+              { "data-field": "payable", "data-value": t.payable },
+              tokens(t.payable) + (t.forfeited ? " (forfeited: operator jailed)" : ""),
+            ),
+            el("td", {}, chain),
+            el("td", {}, mark(e.matchesChain)),
+          ),
+    );
+  }
+  table.append(body);
+  const formula = x.epochs.find((e) => e.explanation !== null)?.explanation.formula;
+  return [head, table, ...(formula === undefined ? [] : [el("p", { class: "muted" }, `How: ${formula}`)])];
+}
+
 async function explain(ev) {
   ev?.preventDefault();
   const box = $("explain");
@@ -318,7 +405,7 @@ async function explain(ev) {
     }
     if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`);
     box.className = "";
-    box.replaceChildren(renderValue(body));
+    box.replaceChildren(...(Array.isArray(body.epochs) ? renderExplanation(body) : [renderValue(body)]));
   } catch (e) {
     box.className = "warn";
     box.textContent = `cannot explain: ${e.message}`;
