@@ -19,9 +19,12 @@ export const CHAIN_LIMITS = {
   refreshMs: 5_000,
   /** Backoff after a failed refresh doubles up to this (the RPC going away must not be hammered). */
   maxBackoffMs: 60_000,
-  /** Seeds cached around the current epoch: the gossip window looks 2 epochs back, the duty 1 ahead. */
+  /**
+   * Seeds cached before the current epoch: the gossip window looks 2 epochs back. None ahead: a
+   * seed is final only once its epoch has started (a report landing late in epoch e rewrites
+   * seedOf(e + 1)), so a seed read ahead could differ from everyone else's (ensureSeed reads it then).
+   */
   seedsBack: 3n,
-  seedsAhead: 1n,
 } as const;
 
 export interface ChainAddresses {
@@ -53,6 +56,8 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   private providerList: ProviderRecord[] = [];
   private providerSet = new Set<Address>();
   private seeds = new Map<bigint, Hex>();
+  /** In-flight ensureSeed reads, one per epoch however many callers wait. */
+  private readonly seedReads = new Map<bigint, Promise<Hex | undefined>>();
   private total = 0;
   private timer: NodeJS.Timeout | undefined;
   private backoffMs: number = CHAIN_LIMITS.refreshMs;
@@ -105,6 +110,9 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
       this.total = total;
       this.providerList = providers;
       this.providerSet = new Set(providers.map((p) => p.address));
+      // Keep seeds ensureSeed read while this snapshot was taken (epochs it had not reached yet).
+      const newest = [...seeds.keys()].reduce((a, b) => (b > a ? b : a), 0n);
+      for (const [e, seed] of this.seeds) if (e > newest) seeds.set(e, seed);
       this.seeds = seeds;
       Object.assign(this.state, {
         connected: true,
@@ -197,12 +205,40 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
     return out;
   }
 
+  async ensureSeed(epoch: bigint): Promise<Hex | undefined> {
+    const known = this.seeds.get(epoch);
+    if (known !== undefined) return known;
+    let pending = this.seedReads.get(epoch);
+    if (pending === undefined) {
+      pending = this.readStartedSeed(epoch).finally(() => this.seedReads.delete(epoch));
+      this.seedReads.set(epoch, pending);
+    }
+    return pending;
+  }
+
+  /** seedOf(epoch) once the chain's clock has reached `epoch`; undefined before, or when the RPC fails. */
+  private async readStartedSeed(epoch: bigint): Promise<Hex | undefined> {
+    const reports = { address: this.addresses.epochReports, abi: epochReportsAbi } as const;
+    try {
+      const current = await this.client.readContract({ ...reports, functionName: "currentEpoch" });
+      if (current < epoch) return undefined;
+      const seed = await this.client.readContract({ ...reports, functionName: "seedOf", args: [epoch] });
+      if (seed === zeroHash) return undefined;
+      // A refresh may have replaced the map meanwhile; both hold the same final value.
+      this.seeds.set(epoch, seed);
+      return seed;
+    } catch (e) {
+      this.logger.debug({ epoch: String(epoch), err: (e as Error).message }, "seed read failed");
+      return undefined;
+    }
+  }
+
   private async readSeeds(): Promise<Map<bigint, Hex>> {
     const reports = { address: this.addresses.epochReports, abi: epochReportsAbi } as const;
     const current = await this.client.readContract({ ...reports, functionName: "currentEpoch" });
     const out = new Map<bigint, Hex>();
     const from = current > CHAIN_LIMITS.seedsBack ? current - CHAIN_LIMITS.seedsBack : 1n;
-    for (let e = from; e <= current + CHAIN_LIMITS.seedsAhead; e++) {
+    for (let e = from; e <= current; e++) {
       const seed = await this.client.readContract({ ...reports, functionName: "seedOf", args: [e] });
       if (seed !== zeroHash) out.set(e, seed);
     }

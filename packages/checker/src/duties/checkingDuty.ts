@@ -108,10 +108,10 @@ export class CheckingDuty {
   }
 
   async runEpoch(epoch: bigint, options: { waitForPublishPhase?: boolean } = {}): Promise<EpochDutyResult> {
-    const { epochs, keys, providers, bls, logger } = this.components;
+    const { keys, providers, bls, logger } = this.components;
     const { params, domain, checker } = this.init;
     const result: EpochDutyResult = { epoch, seats: [], attestations: [], skipped: [] };
-    const seed = epochs.seed(epoch);
+    const seed = await this.awaitSeed(epoch);
     const me = keys.getChecker(checker);
     if (seed === undefined || me === undefined || me.licenses <= 0) {
       logger.info(
@@ -161,6 +161,29 @@ export class CheckingDuty {
     }
     this.lastResult = result;
     return result;
+  }
+
+  /**
+   * The epoch's seed, waiting for the chain to produce it when the epoch has
+   * just begun (the chain's clock and the periodic refresh lag the wall
+   * clock by a block or a refresh): up to a quarter of the checking phase,
+   * after which the epoch is skipped rather than checked too late.
+   */
+  private async awaitSeed(epoch: bigint): Promise<Hex | undefined> {
+    const { epochs, clock } = this.components;
+    const { checkingPhaseBps } = this.init.params;
+    const { startMs, publishStartMs } = epochBounds(
+      epoch,
+      clock.genesisMs,
+      clock.epochSeconds,
+      checkingPhaseBps,
+    );
+    const giveUpMs = startMs + (publishStartMs - startMs) / 4;
+    for (;;) {
+      const seed = epochs.seed(epoch) ?? (await epochs.ensureSeed?.(epoch));
+      if (seed !== undefined || epochs.ensureSeed === undefined || clock.nowMs() >= giveUpMs) return seed;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 
   private async checkProvider(

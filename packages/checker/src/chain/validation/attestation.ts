@@ -120,7 +120,7 @@ export async function validateGossipAttestation(
     });
   }
   // [IGNORE] The epoch's seed is known (the chain may lag the wall clock).
-  const seed = ctx.epochs.seed(att.epoch);
+  const seed = ctx.epochs.seed(att.epoch) ?? (await ctx.epochs.ensureSeed?.(att.epoch));
   if (seed === undefined) {
     throw new AttestationError(GossipAction.IGNORE, {
       code: AttestationErrorCode.UNKNOWN_EPOCH_SEED,
