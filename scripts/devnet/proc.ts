@@ -48,7 +48,16 @@ export function spawnChild(options: SpawnOptions): Child {
       log.write(`devnet: cannot start ${options.command}: ${e.message}\n`);
       resolve("spawn-error");
     });
-    proc.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown"));
+    // 'exit' can come before the last stdout chunk is read: wait for the pipes
+    // to drain (a grandchild holding them open gets 2 s), or `init`'s JSON is cut.
+    proc.once("exit", (code, signal) => {
+      const drained = [proc.stdout, proc.stderr].map(
+        (s) => new Promise<void>((r) => (s === null || s.closed ? r() : s.once("close", () => r()))),
+      );
+      void Promise.race([Promise.all(drained), new Promise((r) => setTimeout(r, 2_000))]).then(() =>
+        resolve(code ?? signal ?? "unknown"),
+      );
+    });
   });
   void exited.then(() => log.end());
   live.add(proc);
