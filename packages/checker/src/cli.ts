@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { fetchStatus } from "./api/server.ts";
 import { addOwnerCommands } from "./cli/ownerCommands.ts";
+import { fetchRewardTotals, formatRewardTotals, formatStatus } from "./cli/statusView.ts";
 import { type CheckerConfig, ConfigError, loadConfig, txKeyOf } from "./config.ts";
 import { PasswordError, resolvePassword } from "./keys/password.ts";
 import {
@@ -192,12 +193,16 @@ export function buildCli(): Command {
     .command("status")
     .description("show the running node's status (reads its local HTTP API)")
     .option("--url <url>", "status API base URL (default http://<apiHost>:<apiPort> from the config)")
-    .action(async (o: { url?: string }) => {
+    .option("--json", "print the status API's JSON instead of the summary")
+    .action(async (o: { url?: string; json?: boolean }) => {
       const cfg = config();
       if (o.url === undefined && cfg.apiPort === 0)
         throw new Error("the status API is off (apiPort = 0); pass --url");
-      const status = await fetchStatus(o.url ?? `http://${cfg.apiHost}:${cfg.apiPort}`);
-      print(status as unknown as Record<string, unknown>);
+      const base = o.url ?? `http://${cfg.apiHost}:${cfg.apiPort}`;
+      const status = await fetchStatus(base);
+      if (o.json === true) return print(status as unknown as Record<string, unknown>);
+      process.stdout.write(formatStatus(status));
+      process.stdout.write(formatRewardTotals(await fetchRewardTotals(base)));
     });
 
   addOwnerCommands(program, () => config(), print);

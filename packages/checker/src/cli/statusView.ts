@@ -1,0 +1,141 @@
+import type { NodeStatus } from "../api/status.ts";
+
+/** Attestation results as the protocol numbers them (types.ts CheckResult). */
+const RESULT_NAMES = ["pass", "fail", "timeout"] as const;
+
+function short(id: string, keep = 10): string {
+  return id.length <= keep * 2 + 1 ? id : `${id.slice(0, keep)}…${id.slice(-6)}`;
+}
+
+function duration(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`;
+  const m = Math.floor(seconds / 60);
+  if (m < 60) return `${m}m ${seconds % 60}s`;
+  return `${Math.floor(m / 60)}h ${m % 60}m`;
+}
+
+function yesNo(value: boolean | null, unknown = "unknown"): string {
+  return value === null ? unknown : value ? "yes" : "no";
+}
+
+/**
+ * `checker status` for a person: what the node is doing now, in the order a
+ * license holder asks (is it healthy? is it working? is it being paid?), with
+ * the alerts first. `checker status --json` prints the API's JSON instead.
+ */
+export function formatStatus(s: NodeStatus): string {
+  const lines: string[] = [];
+  const add = (label: string, value: string) => lines.push(`${`${label}:`.padEnd(14)}${value}`);
+
+  if (s.alerts.length === 0) lines.push("OK: no alerts");
+  for (const a of s.alerts)
+    lines.push(`${a.severity === "critical" ? "ALERT" : "warning"} ${a.code}: ${a.message}`);
+  lines.push("");
+
+  add("node", `${short(s.peerId)} v${s.version}, up ${duration(s.uptimeSeconds)}`);
+  const chain = s.chain.connected === null ? "not configured" : s.chain.connected ? "connected" : "DOWN";
+  add("chain", `${chain} (${s.chain.rpcUrl})${s.chain.lastError === null ? "" : `: ${s.chain.lastError}`}`);
+  const op = s.operator;
+  add(
+    "operator",
+    `${op.address}, registered ${yesNo(op.registered)}, key matches ${yesNo(op.keyMatches)}, ` +
+      `licenses ${op.licenses ?? "unknown"}${op.licenseIds.length > 0 ? ` (#${op.licenseIds.join(", #")})` : ""}`,
+  );
+  add(
+    "peers",
+    `${s.peers.count} connected, ${s.gossip.meshPeers} in the gossip mesh, NAT ${s.nat.reachability}`,
+  );
+  const next =
+    s.epoch.nextPhaseInMs === null ? "" : `, next phase in ${Math.ceil(s.epoch.nextPhaseInMs / 1000)}s`;
+  add(
+    "epoch",
+    `${s.epoch.current} (${s.epoch.phase.toLowerCase()} phase${next}; ${s.epoch.epochSeconds}s epochs)`,
+  );
+  add(
+    "seats",
+    s.seats.epoch === null
+      ? "none yet"
+      : `epoch ${s.seats.epoch}: ${s.seats.total} on ${s.seats.providers.length} provider(s)` +
+          (s.seats.providers.length > 0
+            ? ` (${s.seats.providers.map((p) => `${short(p.provider, 6)}×${p.seats}`).join(", ")})`
+            : ""),
+  );
+  add(
+    "gossip",
+    `${s.gossip.accepted} accepted, ${s.gossip.rejected} rejected, ${s.gossip.ignored} ignored; ${s.attestations.seen} attestations seen`,
+  );
+  if (s.attestations.lastOwn.length === 0) add("attested", "nothing yet");
+  for (const [i, a] of s.attestations.lastOwn.entries()) {
+    add(
+      i === 0 ? "attested" : "",
+      `epoch ${a.epoch} ${a.provider}: ${RESULT_NAMES[a.result] ?? `result ${a.result}`}`,
+    );
+  }
+  for (const k of s.attestations.skipped) add("skipped", `${k.provider}: ${k.reason}`);
+  const role = s.reports.role;
+  add(
+    "aggregator",
+    `${s.reports.aggregator ? "on" : "off"}${s.reports.submitter === null ? " (co-signs only)" : ` (pays from ${s.reports.submitter})`}` +
+      (role === null
+        ? ""
+        : `; epoch ${role.epoch}: ${role.rank === null ? "not ranked" : role.rank === 0 ? "leader" : `backup #${role.rank}`}`),
+  );
+  add("pending", `${s.pendingReports} report(s) gathering signatures or being sent`);
+  for (const [i, r] of s.reports.recent.slice(-5).entries()) {
+    const gas = r.gasUsed === null ? "" : `, gas ${r.gasUsed}`;
+    const tx = r.txHash === null ? "" : `, tx ${short(r.txHash)}`;
+    const err = r.error === null ? "" : `: ${r.error}`;
+    add(i === 0 ? "reports" : "", `epoch ${r.epoch} ${r.role} ${r.status}${gas}${tx}${err}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** The operator's reward totals from `GET /history` (token base units as decimal strings). */
+export interface RewardTotals {
+  earned: string;
+  claimed: string;
+  unclaimed: string;
+  epochs: number;
+}
+
+/**
+ * Reads the totals of `GET /history`; undefined when the node serves no
+ * history (no reward contracts configured) or cannot read the chain now, so
+ * that `checker status` still prints everything else.
+ */
+export async function fetchRewardTotals(
+  baseUrl: string,
+  timeoutMs = 5_000,
+): Promise<RewardTotals | undefined> {
+  try {
+    const res = await fetch(`${baseUrl}/history`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) return undefined;
+    const body = (await res.json()) as { totals?: Partial<RewardTotals>; rewards?: unknown[] };
+    const t = body.totals;
+    if (t?.earned === undefined || t.claimed === undefined || t.unclaimed === undefined) return undefined;
+    return {
+      earned: t.earned,
+      claimed: t.claimed,
+      unclaimed: t.unclaimed,
+      epochs: body.rewards?.length ?? 0,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Token amounts with 18 decimals, trimmed to 4 places: 1234.5 rather than 1234500000000000000000. */
+export function formatTokens(baseUnits: string): string {
+  const v = BigInt(baseUnits);
+  const whole = v / 10n ** 18n;
+  const frac = (v % 10n ** 18n).toString().padStart(18, "0").slice(0, 4).replace(/0+$/, "");
+  return frac === "" ? `${whole}` : `${whole}.${frac}`;
+}
+
+export function formatRewardTotals(t: RewardTotals | undefined): string {
+  if (t === undefined) return `${"rewards:".padEnd(14)}unavailable (no reward history from this node)\n`;
+  return (
+    `${"rewards:".padEnd(14)}earned ${formatTokens(t.earned)} over ${t.epochs} epoch(s), claimed ${formatTokens(t.claimed)}, ` +
+    `unclaimed ${formatTokens(t.unclaimed)} (\`checker rewards\`, \`checker claim\`)\n`
+  );
+}

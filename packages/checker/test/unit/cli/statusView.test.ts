@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import type { NodeStatus } from "../../../src/api/status.ts";
+import { formatRewardTotals, formatStatus, formatTokens } from "../../../src/cli/statusView.ts";
+
+function status(overrides: Partial<NodeStatus> = {}): NodeStatus {
+  return {
+    version: "0.1.0",
+    peerId: "12D3KooWNJT83cfxaQNxrxkxwstYQuvMmuKyQ1vvoyKy6knET4HA",
+    operatorPublicKey: "0xb3",
+    listen: ["/ip4/127.0.0.1/tcp/9000"],
+    peers: { count: 5, ids: [] },
+    nat: { enabled: false, reachability: "disabled", publicAddresses: [] },
+    epoch: { current: "12", genesisMs: 0, epochSeconds: 20, phase: "PUBLISH", nextPhaseInMs: 4_200 },
+    gossip: { topics: [], accepted: 40, rejected: 1, ignored: 2, meshPeers: 4 },
+    seats: {
+      epoch: "12",
+      total: 3,
+      providers: [{ provider: "0x545CBcF10198B376146E46deAe741EF9C694aBDA", seats: 2 }],
+    },
+    attestations: {
+      seen: 44,
+      lastOwn: [
+        { epoch: "12", provider: "0x545CBcF10198B376146E46deAe741EF9C694aBDA", result: 0 },
+        { epoch: "12", provider: "0x736F4EBab6F6AE08c4511fb88a71b667348b753f", result: 1 },
+      ],
+      skipped: [{ provider: "0x4e9DcE1EAF001694D7C8C105f3431575D5408055", reason: "dial timed out" }],
+    },
+    challenges: [],
+    pendingReports: 0,
+    reports: {
+      aggregator: true,
+      submitter: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+      role: { epoch: "12", rank: 1, leader: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", candidates: 6 },
+      recent: [
+        {
+          epoch: "11",
+          role: "aggregator",
+          status: "submitted",
+          txHash: `0x${"ab".repeat(32)}`,
+          gasUsed: "341923",
+          signers: 7,
+          error: null,
+        },
+      ],
+    },
+    operator: {
+      address: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+      registered: true,
+      keyMatches: true,
+      licenses: 2,
+      licenseIds: ["1", "4"],
+    },
+    chain: { rpcUrl: "http://127.0.0.1:8545", connected: true, lastError: null },
+    alerts: [],
+    uptimeSeconds: 3_725,
+    ...overrides,
+  };
+}
+
+describe("checker status summary", () => {
+  it("says what the node is doing: health, epoch, seats, attestations by name, reports with gas", () => {
+    const text = formatStatus(status());
+    expect(text.split("\n")[0]).toBe("OK: no alerts");
+    expect(text).toContain("up 1h 2m");
+    expect(text).toMatch(/chain:\s+connected \(http:\/\/127\.0\.0\.1:8545\)/);
+    expect(text).toMatch(/licenses 2 \(#1, #4\)/);
+    expect(text).toMatch(/peers:\s+5 connected, 4 in the gossip mesh/);
+    expect(text).toMatch(/epoch:\s+12 \(publish phase, next phase in 5s; 20s epochs\)/);
+    expect(text).toMatch(/seats:\s+epoch 12: 3 on 1 provider/);
+    expect(text).toContain("0x545CBcF10198B376146E46deAe741EF9C694aBDA: pass");
+    expect(text).toContain("0x736F4EBab6F6AE08c4511fb88a71b667348b753f: fail");
+    expect(text).toMatch(/skipped:\s+0x4e9DcE1EAF001694D7C8C105f3431575D5408055: dial timed out/);
+    expect(text).toMatch(/aggregator:\s+on \(pays from 0x7099.*\); epoch 12: backup #1/);
+    expect(text).toMatch(/epoch 11 aggregator submitted, gas 341923, tx 0xabababab/);
+  });
+
+  it("puts alerts first and says when the chain is down", () => {
+    const text = formatStatus(
+      status({
+        alerts: [
+          {
+            code: "RPC_DOWN",
+            severity: "critical",
+            message: "cannot reach the chain",
+          } as NodeStatus["alerts"][number],
+        ],
+        chain: { rpcUrl: "http://127.0.0.1:1", connected: false, lastError: "fetch failed" },
+      }),
+    );
+    expect(text.split("\n")[0]).toBe("ALERT RPC_DOWN: cannot reach the chain");
+    expect(text).toMatch(/chain:\s+DOWN \(http:\/\/127\.0\.0\.1:1\): fetch failed/);
+  });
+
+  it("prints token amounts in whole tokens and says when no reward history is served", () => {
+    expect(formatTokens("1999999999999999999989")).toBe("1999.9999");
+    expect(formatTokens("300000000000000000000")).toBe("300");
+    expect(formatTokens("0")).toBe("0");
+    expect(
+      formatRewardTotals({
+        earned: "2500000000000000000",
+        claimed: "0",
+        unclaimed: "2500000000000000000",
+        epochs: 3,
+      }),
+    ).toMatch(/rewards:\s+earned 2\.5 over 3 epoch\(s\), claimed 0, unclaimed 2\.5/);
+    expect(formatRewardTotals(undefined)).toMatch(/rewards:\s+unavailable/);
+  });
+});
