@@ -77,6 +77,48 @@ export function buildCli(): Command {
     });
 
   program
+    .command("register")
+    .description(
+      "register this node's operator on-chain: BLS key with its proof of possession and the peer id, paid by txPrivateKey's account (the operator address)",
+    )
+    .option("--password-file <file>", "keystore password file (or CHECKER_PASSWORD, or a prompt)")
+    .action(async (o: { passwordFile?: string }) => {
+      const cfg = config();
+      if (/^0x0{40}$/i.test(cfg.checkerRegistry) || /^0x0{40}$/i.test(cfg.verifyingContract))
+        throw new Error("set checkerRegistry and verifyingContract (the deployment's addresses) to register");
+      const secretKey = await unlockOperatorKey(
+        cfg.dataDir,
+        await resolvePassword({ passwordFile: o.passwordFile }),
+      );
+      const { peerId } = await showKeys(cfg.dataDir);
+      const [{ createPublicClient, http }, { ownerWallet }, { registerOperator }, { loadBlsBackend }] =
+        await Promise.all([
+          import("viem"),
+          import("./cli/wallet.ts"),
+          import("./chain/actions/registerOperator.ts"),
+          import("@checkernet/protocol/bls/index"),
+        ]);
+      const client = createPublicClient({ transport: http(cfg.rpcUrl) });
+      const wallet = await ownerWallet(cfg, client, "register");
+      const result = await registerOperator(client, wallet, await loadBlsBackend("auto"), {
+        checkerRegistry: cfg.checkerRegistry,
+        domain: { chainId: cfg.chainId, verifyingContract: cfg.verifyingContract },
+        secretKey,
+        peerId,
+      });
+      print({
+        operator: result.operator,
+        peerId,
+        tx: result.hash,
+        gasUsed: String(result.gasUsed),
+        next:
+          cfg.operatorAddress.toLowerCase() === result.operator.toLowerCase()
+            ? "ask license owners to `checker license delegate <id> <operator>`, then `checker start`"
+            : `set operatorAddress to ${result.operator} in the config, then start`,
+      });
+    });
+
+  program
     .command("start")
     .description("run the checker node until SIGINT/SIGTERM")
     .option("--password-file <file>", "keystore password file (or CHECKER_PASSWORD, or a prompt)")

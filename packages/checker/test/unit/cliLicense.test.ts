@@ -156,3 +156,47 @@ describe("checker license (CLI over JSON-RPC)", () => {
     expect(nothing.stderr).toMatch(/give --license ID or --provider ADDR --epoch E/);
   }, 180_000);
 });
+
+describe("checker register (CLI over JSON-RPC)", () => {
+  it("registers a fresh operator's key with its proof of possession; then licenses can be delegated to it", async () => {
+    const { writeFileSync } = await import("node:fs");
+    const dataDir = mkdtempSync(join(tmpdir(), "checker-register-cli-"));
+    const passwordFile = join(dataDir, "..", `${dataDir.split("/").pop()}-password.txt`);
+    writeFileSync(passwordFile, "operator password\n", { mode: 0o600 });
+    const operatorKey = generatePrivateKey();
+    const newOperator = privateKeyToAccount(operatorKey).address;
+    await chain.testClient.setBalance({ address: newOperator, value: 10n ** 21n });
+    const as = { CHECKER_DATA_DIR: dataDir, CHECKER_TX_KEY: operatorKey };
+
+    const init = await checker(["init", "--password-file", passwordFile, "--kdf-work", "1024"], as);
+    expect(init.stderr).toBe("");
+    const keys = JSON.parse(init.stdout) as { publicKey: string; peerId: string };
+
+    const wrong = await checker(["register", "--password-file", join(dataDir, "keystore.json")], as);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr.trim()).toBe("error: wrong password for the keystore");
+
+    const registered = await checker(["register", "--password-file", passwordFile], as);
+    expect(registered.stderr).toBe("");
+    const out = JSON.parse(registered.stdout) as { operator: string; peerId: string; gasUsed: string };
+    expect(getAddress(out.operator)).toBe(newOperator);
+    expect(out.peerId).toBe(keys.peerId);
+    expect(BigInt(out.gasUsed)).toBeGreaterThan(0n);
+    // The chain holds this node's key and peer id.
+    const record = await fx.c.registry.read.operatorInfo([newOperator]);
+    expect(record.registered).toBe(true);
+    expect(record.publicKey.length).toBe(2 + 2 * 128);
+
+    const again = await checker(["register", "--password-file", passwordFile], as);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr.trim()).toMatch(/^error: .*already a registered operator/);
+    expect(again.stderr.trim().split("\n")).toHaveLength(1);
+
+    // The owner can now delegate a fresh license to it.
+    const id = (await fx.c.license.read.totalSupply()) + 1n;
+    await mined(chain, fx.c.license.write.mintBatch([owner, 1n]));
+    const delegated = await checker(["license", "delegate", String(id), newOperator]);
+    expect(delegated.stderr).toBe("");
+    expect((await fx.c.registry.read.operatorInfo([newOperator])).weight).toBe(1);
+  });
+});

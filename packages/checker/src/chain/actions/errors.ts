@@ -29,6 +29,8 @@ export const ChainActionErrorCode = {
   FORFEITED: "CHAIN_ACTION_ERROR_FORFEITED",
   /** The proof does not verify against the on-chain root. */
   INVALID_PROOF: "CHAIN_ACTION_ERROR_INVALID_PROOF",
+  /** The operator (or its BLS key) is registered already. */
+  ALREADY_REGISTERED: "CHAIN_ACTION_ERROR_ALREADY_REGISTERED",
 } as const;
 export type ChainActionErrorCode = (typeof ChainActionErrorCode)[keyof typeof ChainActionErrorCode];
 

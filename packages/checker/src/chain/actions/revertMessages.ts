@@ -37,6 +37,28 @@ const MESSAGES: Record<
     code: "CHAIN_ACTION_ERROR_OPERATOR_UNAVAILABLE",
     message: () => "cannot delegate to the zero address",
   },
+  CheckerRegistryAlreadyRegistered: {
+    code: "CHAIN_ACTION_ERROR_ALREADY_REGISTERED",
+    message: ([operator]) =>
+      `${String(operator)} is already a registered operator (\`checker keys\` shows this node's key)`,
+  },
+  CheckerRegistryPublicKeyTaken: {
+    code: "CHAIN_ACTION_ERROR_ALREADY_REGISTERED",
+    message: ([owner]) => `this BLS key is already registered by ${String(owner)}`,
+  },
+  CheckerRegistryInvalidProofOfPossession: {
+    code: "CHAIN_ACTION_ERROR_INVALID_PROOF",
+    message: () =>
+      "the contract refused the proof of possession: the key was proven for another account, chain or deployment",
+  },
+  CheckerRegistryInvalidPublicKey: {
+    code: "CHAIN_ACTION_ERROR_INVALID_PROOF",
+    message: () => "the contract refused the BLS public key (not a valid G1 point)",
+  },
+  CheckerRegistryInvalidPeerId: {
+    code: "CHAIN_ACTION_ERROR_INVALID_PROOF",
+    message: ([length]) => `the contract refused the peer id (${String(length)} bytes)`,
+  },
   CheckerRegistryNotRegistered: {
     code: "CHAIN_ACTION_ERROR_OPERATOR_UNAVAILABLE",
     message: ([operator]) => `${String(operator)} is not a registered checker operator`,
