@@ -134,6 +134,7 @@ export class ReportSync {
       }
       try {
         verifyPublishedReport(report, onChain);
+        checkHeaderTotals(report, onChain);
       } catch (e) {
         this.rejected++;
         logger.warn(
@@ -164,6 +165,26 @@ export class ReportSync {
       return { outcome: ReportSyncOutcome.FETCHED, record };
     }
     return { outcome: ReportSyncOutcome.UNAVAILABLE };
+  }
+}
+
+/**
+ * The roots commit to the leaves only: the header's total and counts are
+ * checked against the chain and the leaves here, so a peer cannot pass off
+ * a header that lies about them (verifyPublishedReport checks them only when
+ * the report carries its inputs).
+ */
+function checkHeaderTotals(report: PublishedReportWithTx, onChain: { totalRewards: bigint }): void {
+  const h = report.header;
+  const attestations = report.results.reduce((s, r) => s + r.attestations, 0);
+  for (const [field, published, expected] of [
+    ["totalRewards", h.totalRewards, onChain.totalRewards],
+    ["providerCount", h.providerCount, report.results.length],
+    ["attestationCount", h.attestationCount, attestations],
+  ] as const) {
+    if (published !== expected) {
+      throw new Error(`published header.${field} is ${published}, expected ${expected}`);
+    }
   }
 }
 

@@ -91,7 +91,7 @@ export const RecheckWireErrorCode = {
   REFUSED: "RECHECK_WIRE_ERROR_REFUSED",
   /** No answer in time, or the stream failed. */
   UNREACHABLE: "RECHECK_WIRE_ERROR_UNREACHABLE",
-  /** The answer does not decode. */
+  /** The answer breaks the framing (oversized, unexpected type) or does not decode. */
   INVALID: "RECHECK_WIRE_ERROR_INVALID",
 } as const;
 export type RecheckWireErrorCode = (typeof RecheckWireErrorCode)[keyof typeof RecheckWireErrorCode];
@@ -139,6 +139,8 @@ async function serve(stream: Stream, from: PeerId, c: { logger: Logger } & Reche
     },
     Date.now() + RECHECK_LIMITS.requestTimeoutMs,
   );
+  // One request per stream: whatever else the peer sends is dropped, not buffered until it closes.
+  await stream.closeRead();
   const deadline = Date.now() + RECHECK_LIMITS.responseTimeoutMs;
   const refuse = async (reason: string) => {
     const bytes = new TextEncoder().encode(reason).subarray(0, 256);
@@ -209,10 +211,20 @@ async function exchange(
       if (e instanceof FrameError && e.code === FrameErrorCode.REMOTE_ERROR) {
         throw new RecheckWireError(RecheckWireErrorCode.REFUSED, String(e.details.reason));
       }
+      // The member answered, with a frame that breaks the protocol: not an unreachable peer.
+      if (
+        e instanceof FrameError &&
+        (e.code === FrameErrorCode.OVERSIZED || e.code === FrameErrorCode.MALFORMED)
+      ) {
+        throw new RecheckWireError(RecheckWireErrorCode.INVALID, e.message);
+      }
       throw new RecheckWireError(RecheckWireErrorCode.UNREACHABLE, (e as Error).message);
     }
   } finally {
+    // Both ends: a peer that keeps its side open must not keep a stream (and what it sends) here.
+    await stream.closeRead().catch(() => undefined);
     await stream.close().catch(() => stream.abort(new Error("re-check exchange done")));
+    if (stream.status === "open") stream.abort(new Error("peer kept its side of the stream open"));
   }
 }
 

@@ -105,6 +105,8 @@ async function serveReport(stream: Stream, c: { db: CheckerDb }): Promise<void> 
     { [ReportsFrameType.REPORTS_REQUEST]: REPORTS_LIMITS.requestBytes },
     Date.now() + REPORTS_LIMITS.requestTimeoutMs,
   );
+  // One request per stream: whatever else the peer sends is dropped, not buffered until it closes.
+  await stream.closeRead();
   const deadline = Date.now() + REPORTS_LIMITS.responseTimeoutMs;
   const refuse = (reason: string) =>
     writeFrame(stream, 0x7f as FrameType, new TextEncoder().encode(reason).subarray(0, 256), deadline);
@@ -197,6 +199,9 @@ export async function fetchReport(
     }
     return report;
   } finally {
+    // Both ends: a peer that keeps its side open must not keep a stream (and what it sends) here.
+    await stream.closeRead().catch(() => undefined);
     await stream.close().catch(() => stream.abort(new Error("reports fetch done")));
+    if (stream.status === "open") stream.abort(new Error("peer kept its side of the stream open"));
   }
 }
