@@ -24,7 +24,13 @@ import { loadConfig } from "@checkernet/checker/config";
 import { readReportRecord } from "@checkernet/checker/duties/aggregatorRecords";
 import { createLogger } from "@checkernet/checker/logger";
 import { CheckerNode } from "@checkernet/checker/node";
-import { type Deployment, deployAll, rewardTokenAbi, slashingAbi } from "@checkernet/contracts";
+import {
+  type Deployment,
+  deployAll,
+  epochReportsAbi,
+  rewardTokenAbi,
+  slashingAbi,
+} from "@checkernet/contracts";
 import { generateSecretKey } from "@checkernet/protocol/bls/keygen";
 import { buildResultsTree, resultLeafOf, resultProof } from "@checkernet/protocol/merkle/trees";
 import { withParams } from "@checkernet/protocol/params";
@@ -103,10 +109,18 @@ async function chainEpoch(): Promise<bigint> {
 
 /** The provider's FAIL leaf of `epoch` and its proof, from a checker's stored report (what `provider evidence` finds). */
 async function leafAndProof(epoch: bigint, provider: Address) {
+  // Only the leaves of the report that landed: a node may also hold a build that never did.
+  const landed = await chain.publicClient.readContract({
+    address: deployment.contracts.epochReports,
+    abi: epochReportsAbi,
+    functionName: "resultsRootOf",
+    args: [epoch],
+  });
   for (const node of nodes) {
     const record = await readReportRecord(node.db, epoch);
     if (record === undefined || record.results.length === 0) continue;
     const tree = buildResultsTree(record.results);
+    if (tree.root !== landed) continue;
     return { leaf: resultLeafOf(tree, provider), proof: resultProof(tree, provider) };
   }
   return undefined;
@@ -117,12 +131,17 @@ async function leafAndProof(epoch: bigint, provider: Address) {
  * that can still be contested (the current epoch or the one before: the
  * window is one epoch).
  */
-async function failedEpoch(provider: Address, from: bigint): Promise<bigint> {
-  return poll(`a FAIL leaf for ${provider}`, 120_000, async () => {
+async function failedEpoch(
+  provider: Address,
+  from: bigint,
+  accusedBy: readonly Address[] = [],
+): Promise<bigint> {
+  return poll(`a FAIL leaf for ${provider}`, 180_000, async () => {
     const now = await chainEpoch();
     for (let e = now; e >= from && e + 1n >= now && e >= 1n; e--) {
       const lp = await leafAndProof(e, provider).catch(() => undefined);
-      if (lp?.leaf.verdict === Verdict.FAIL) return e;
+      const accusers = (lp?.leaf.accusers ?? []).map((a) => getAddress(a));
+      if (lp?.leaf.verdict === Verdict.FAIL && accusedBy.every((a) => accusers.includes(a))) return e;
     }
     return undefined;
   });
@@ -266,11 +285,12 @@ describe("contests resolved by the checkers' re-check", () => {
   it("(2) overturns a false failure by a colluding minority: bond back, liars penalized", async () => {
     // The epoch the nodes start in is partial (the devnet skips it too): look from the next one.
     const start = (await chainEpoch()) + 1n;
-    const epoch = await failedEpoch(honest.address, start);
+    // Liars lie only where sortition gives them a seat: wait for an epoch where both sat and accused.
+    const epoch = await failedEpoch(honest.address, start, liars);
     const lp = await leafAndProof(epoch, honest.address);
     expect(lp?.leaf.verdict).toBe(Verdict.FAIL);
     // The liars accused the honest provider (an honest checker starved of CPU may have timed out too).
-    const accusers = [...(lp?.leaf.accusers ?? [])].map(getAddress);
+    const accusers = [...(lp?.leaf.accusers ?? [])].map((a) => getAddress(a));
     for (const l of liars) expect(accusers).toContain(l);
 
     const pc = await providerChainOf(honest);
@@ -293,7 +313,9 @@ describe("contests resolved by the checkers' re-check", () => {
     });
     expect(penalized).toHaveLength(1);
     // The leaf's accusers, and nobody else, are penalized: the liars among them.
-    expect([...(penalized[0]?.args.accusers ?? [])].map(getAddress).sort()).toEqual([...accusers].sort());
+    expect([...(penalized[0]?.args.accusers ?? [])].map((a) => getAddress(a)).sort()).toEqual(
+      [...accusers].sort(),
+    );
     const honestAccusers = honestOperators.filter((h) => accusers.includes(h));
     expect(accusers.length - honestAccusers.length).toBe(LIARS);
 

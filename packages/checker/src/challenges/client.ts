@@ -165,6 +165,18 @@ export class ChallengeClient {
         "challenge wire faults",
       );
     }
+    // One line per run: what an operator reads to see why a provider failed.
+    this.components.logger.info(
+      {
+        epoch: String(task.epoch),
+        provider: task.provider,
+        kind: kindLabel,
+        result: label,
+        reasons: outcome.reasons.map((r) => r.message),
+        p50Us: outcome.p50Us,
+      },
+      "challenge run",
+    );
     return {
       outcome,
       transcript,

@@ -60,6 +60,16 @@ export interface EpochDutyResult {
 }
 
 /**
+ * Share of the remaining checking phase over which a checker spreads the
+ * start of its runs. Half: the latest start still leaves the other half for
+ * the run itself (a CPU-reference walk or product takes under a second, a
+ * GPU's milliseconds) before the publish phase.
+ */
+export const CHECK_SPREAD_FRACTION = 0.5;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
  * One epoch of checking, as the design orders it: evaluate the VRF once,
  * find the committees this checker sits on, run each provider's challenge,
  * keep the transcript as evidence, sign through the slashing-protection
@@ -133,14 +143,20 @@ export class CheckingDuty {
     result.seats = mine.map((x) => ({ provider: x.p.address, seats: x.seats }));
     logger.info({ epoch: String(epoch), seats: mine.length }, "committee seats");
 
-    // Providers are challenged concurrently: each run mostly waits on the network.
+    // Providers are challenged concurrently: each run mostly waits on the network. Each run starts
+    // at a random point of the first part of the checking phase, so a committee's challenges do not
+    // all reach a provider at once (it serves them one after another on one device, and a queued
+    // run would miss a deadline sized for one) and a provider cannot tell when its checks come.
+    const spreadMs = (options.waitForPublishPhase ?? true) ? this.spreadWindowMs(epoch) : 0;
     const signed = await Promise.all(
       mine.map(({ p }) =>
-        this.checkProvider(epoch, seed, p, bytesToHex(vrfProof)).catch((e: unknown) => {
-          result.skipped.push({ provider: p.address, reason: (e as Error).message });
-          logger.warn({ err: e, provider: p.address }, "provider check failed");
-          return undefined;
-        }),
+        sleep(Math.floor(Math.random() * spreadMs))
+          .then(() => this.checkProvider(epoch, seed, p, bytesToHex(vrfProof)))
+          .catch((e: unknown) => {
+            result.skipped.push({ provider: p.address, reason: (e as Error).message });
+            logger.warn({ err: e, provider: p.address }, "provider check failed");
+            return undefined;
+          }),
       ),
     );
     result.attestations = signed.filter((s): s is SignedAttestation => s !== undefined);
@@ -161,6 +177,18 @@ export class CheckingDuty {
     }
     this.lastResult = result;
     return result;
+  }
+
+  /** Milliseconds from now over which this epoch's runs may start: CHECK_SPREAD_FRACTION of what is left of the checking phase. */
+  private spreadWindowMs(epoch: bigint): number {
+    const { clock } = this.components;
+    const { publishStartMs } = epochBounds(
+      epoch,
+      clock.genesisMs,
+      clock.epochSeconds,
+      this.init.params.checkingPhaseBps,
+    );
+    return Math.max(0, (publishStartMs - clock.nowMs()) * CHECK_SPREAD_FRACTION);
   }
 
   /**

@@ -42,6 +42,7 @@ import { type CheckerFaults, liesAbout, NO_FAULTS } from "../faults/faults.ts";
 import type { Logger } from "../logger.ts";
 import type { RecheckCosignRequest } from "../network/reqresp/recheck.ts";
 import type { SubmitterWallet } from "./aggregatorDuty.ts";
+import { CHECK_SPREAD_FRACTION } from "./checkingDuty.ts";
 
 export interface RecheckComponents {
   clock: EpochClock;
@@ -355,8 +356,16 @@ export class RecheckDuty {
     });
     const kind = challengeKindForEpoch(accusedSeed, p.address, state.accusedEpoch, params);
     await this.components.addPeerAddresses?.(p.peerId, p.multiaddrs);
-    // The same class-sized workload as the checking duty (challengeSizesFor).
+    // The same class-sized workload as the checking duty (challengeSizesFor), started at a random
+    // point of the first half of what is left of the checking phase, as the checking duty does: a
+    // committee twice the usual size must not queue its runs on the provider's one device.
     const sizes = challengeSizesFor(p.classId, params);
+    const spreadMs = Math.max(
+      0,
+      (this.bounds(state.recheckEpoch).publishStartMs - this.components.clock.nowMs()) *
+        CHECK_SPREAD_FRACTION,
+    );
+    await sleep(Math.floor(Math.random() * spreadMs), this.abort.signal);
     const run = await client.run(
       { peer: peerIdFromString(p.peerId) },
       {

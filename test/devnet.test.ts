@@ -1,0 +1,207 @@
+/**
+ * The whole network end to end, as `npm start` runs it: a Hardhat node, the
+ * contracts, 6 checker processes and 3 provider processes (the last one
+ * answering every challenge wrongly) over TCP on 127.0.0.1, for several
+ * epochs. Nothing is mocked: real libp2p, real BLS, real EVM transactions.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type DevnetHandle,
+  type DevnetSummary,
+  type Snapshot,
+  startDevnet,
+} from "../scripts/devnet/index.ts";
+import { Beneficiary, claimReward, collectRewards, tokenBalance } from "../scripts/devnet/rewards.ts";
+
+const run = promisify(execFile);
+const CHECKERS = 6;
+const PROVIDERS = 3;
+const EPOCH_SECONDS = 20;
+/** Reports to wait for after every node is up; the first epoch may be partial. */
+const REPORTS_WANTED = 3;
+/** Upper bound of the wait once every node is up (the test's budget is ~5 minutes). */
+const WAIT_MS = 150_000;
+
+let handle: DevnetHandle;
+let summary: DevnetSummary;
+const snapshots: Snapshot[] = [];
+const dataDir = mkdtempSync(join(tmpdir(), "checkernet-devnet-"));
+const summaryFile = join(dataDir, "..", `${dataDir.split("/").pop()}-summary.json`);
+
+function isAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(async () => {
+  handle = await startDevnet({
+    checkers: CHECKERS,
+    providers: PROVIDERS,
+    epochSeconds: EPOCH_SECONDS,
+    dataDir,
+    summary: summaryFile,
+    onSnapshot: (s) => snapshots.push(s),
+  });
+  const faulty = handle.providers.find((p) => p.fault !== "honest");
+  const deadline = Date.now() + WAIT_MS;
+  // Wait for the reports and the slash, or a failure, or the budget.
+  for (;;) {
+    const s = handle.last();
+    const slashed = s?.providers.find((p) => p.address === faulty?.address)?.pendingSlashes ?? 0;
+    if (s !== undefined && s.reports.length >= REPORTS_WANTED && slashed > 0) break;
+    if (Date.now() > deadline) break;
+    const failed = await Promise.race([
+      handle.finished,
+      new Promise((r) => setTimeout(() => r(undefined), 2_000)),
+    ]);
+    if (failed !== undefined) break;
+  }
+});
+
+afterAll(async () => {
+  // Stopped by the last test; a failed beforeAll still must not leave processes behind.
+  await handle?.stop();
+});
+
+describe(`devnet: ${CHECKERS} checkers, ${PROVIDERS} providers (one faulty), ${EPOCH_SECONDS}-second epochs`, () => {
+  it("keeps every process up", async () => {
+    const outcome = await Promise.race([handle.finished, Promise.resolve(undefined)]);
+    expect(outcome?.error ?? null).toBeNull();
+    const s = await handle.snapshot();
+    expect(s.checkers.filter((c) => !c.up).map((c) => c.name)).toEqual([]);
+  });
+
+  it("checkers find each other over libp2p on loopback", async () => {
+    const peerIds = new Set(handle.checkers.map((c) => c.peerId));
+    for (const c of handle.checkers) {
+      const res = await fetch(`http://127.0.0.1:${c.apiPort}/status`);
+      const status = (await res.json()) as { peers: { ids: string[] } };
+      const checkerPeers = status.peers.ids.filter((id) => peerIds.has(id));
+      // Bootstrapped to every other checker; gossipsub needs a few to form its mesh.
+      expect(checkerPeers.length, `${c.name} sees ${checkerPeers.length} checkers`).toBeGreaterThanOrEqual(3);
+    }
+  });
+
+  it("attestations flow: every checker signs its own and accepts others' over gossip", () => {
+    const last = snapshots.at(-1);
+    expect(last).toBeDefined();
+    for (const c of last?.checkers ?? []) {
+      expect(c.gossipAccepted, `${c.name} accepted no gossip attestation`).toBeGreaterThan(0);
+      expect(c.gossipRejected, `${c.name} rejected honest gossip`).toBe(0);
+      const signed = snapshots.some(
+        (s) => (s.checkers.find((x) => x.name === c.name)?.ownAttestations ?? 0) > 0,
+      );
+      expect(signed, `${c.name} never signed an attestation`).toBe(true);
+    }
+  });
+
+  it("reports land on-chain every epoch, with their gas", () => {
+    const s = handle.last();
+    expect(s?.reports.length ?? 0).toBeGreaterThanOrEqual(REPORTS_WANTED);
+    for (const r of s?.reports ?? []) {
+      expect(BigInt(r.gasUsed)).toBeGreaterThan(0n);
+      expect(r.providerCount).toBe(PROVIDERS);
+      expect(r.attestationCount).toBeGreaterThan(0);
+    }
+  });
+
+  it("the faulty provider gets a pending slash, the honest ones none", () => {
+    const s = handle.last();
+    for (const p of s?.providers ?? []) {
+      if (p.fault === "honest") expect(p.pendingSlashes, `${p.name} (honest)`).toBe(0);
+      else
+        expect(
+          p.pendingSlashes,
+          `${p.name} (${p.fault}) has no pending slash: no FAIL verdict was reported or nobody called Slashing.openSlash`,
+        ).toBeGreaterThan(0);
+    }
+  });
+
+  it("honest providers and license owners earn rewards, and an owner claims them for real", async () => {
+    const epochs = await collectRewards(handle);
+    expect(
+      epochs.length,
+      "no checker serves reward leaves matching an on-chain root (GET /rewards)",
+    ).toBeGreaterThan(0);
+    const faulty = handle.providers.find((p) => p.fault !== "honest");
+    const honest = handle.providers.filter((p) => p.fault === "honest");
+    const providerLeaves = epochs.flatMap((e) =>
+      e.leaves.filter((l) => l.beneficiary === Beneficiary.PROVIDER),
+    );
+    for (const p of honest) {
+      const earned = providerLeaves
+        .filter((l) => l.id === BigInt(p.address))
+        .reduce((a, l) => a + l.amount, 0n);
+      expect(earned, `${p.name} earned nothing`).toBeGreaterThan(0n);
+    }
+    const faultyEarned = providerLeaves
+      .filter((l) => l.id === BigInt(faulty?.address ?? "0x0"))
+      .reduce((a, l) => a + l.amount, 0n);
+    expect(faultyEarned).toBe(0n);
+
+    // A license owner claims one epoch's reward of one of its licenses with a proof built from the leaves.
+    const licenseLeaf = epochs
+      .flatMap((e) =>
+        e.leaves.filter((l) => l.beneficiary === Beneficiary.LICENSE && l.amount > 0n).map((l) => ({ e, l })),
+      )
+      .at(0);
+    expect(licenseLeaf, "no license earned a reward").toBeDefined();
+    if (licenseLeaf === undefined) return;
+    const license = handle.licenses.find((x) => x.licenseId === licenseLeaf.l.id);
+    expect(license).toBeDefined();
+    if (license === undefined) return;
+    const owner = handle.chain.wallet(license.ownerIndex);
+    const before = await tokenBalance(handle, license.owner);
+    const gas = await claimReward(handle, owner, licenseLeaf.e, licenseLeaf.l);
+    expect(gas).toBeGreaterThan(0n);
+    expect(await tokenBalance(handle, license.owner)).toBe(before + licenseLeaf.l.amount);
+    // And a second claim of the same leaf is refused.
+    await expect(claimReward(handle, owner, licenseLeaf.e, licenseLeaf.l)).rejects.toThrow(
+      /AlreadyClaimed|reverted/,
+    );
+  });
+
+  it("`checker status` shows a license holder what the node does: no alerts, epoch, seats, reports with gas", async () => {
+    const c = handle.checkers[0];
+    expect(c).toBeDefined();
+    if (c === undefined) return;
+    const { stdout } = await run(process.execPath, [
+      "packages/checker/bin/checker.js",
+      "status",
+      "--url",
+      `http://127.0.0.1:${c.apiPort}`,
+    ]);
+    expect(stdout.split("\n")[0]).toBe("OK: no alerts");
+    expect(stdout).toMatch(/chain:\s+connected/);
+    expect(stdout).toMatch(/registered yes, key matches yes, licenses [1-9]/);
+    expect(stdout).toMatch(/seats:\s+epoch \d+: \d+ on \d+ provider/);
+    expect(stdout).toMatch(/epoch \d+ \w+ (submitted|reported-by-other|cosigned)/i);
+    expect(stdout).toMatch(/rewards:\s+earned \d/);
+  });
+
+  it("stops every process cleanly and writes the summary", async () => {
+    const pids = [...handle.checkers, ...handle.providers].map((c) => c.child.process.pid);
+    pids.push(handle.chain.node.process.pid);
+    summary = await handle.stop();
+    expect(summary.error).toBeNull();
+    expect(pids.filter(isAlive)).toEqual([]);
+    for (const c of [...handle.checkers, ...handle.providers]) {
+      // Graceful: a signal's exit code 0, not SIGKILL.
+      expect(await c.child.exited, `${c.name} exit`).toBe(0);
+    }
+    const written = JSON.parse(readFileSync(summaryFile, "utf8")) as DevnetSummary;
+    expect(written.reports.length).toBe(summary.reports.length);
+    expect(written.reports.every((r) => BigInt(r.gasUsed) > 0n)).toBe(true);
+    expect(written.slashesPending).toHaveLength(PROVIDERS);
+  });
+});
