@@ -12,10 +12,21 @@ TOOLCHAIN_NODE=".toolchain/node_modules/node/bin/node"
 
 major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 
+# Inside an npm script, `node` may already be our own link to the toolchain's
+# Node (node_modules/.bin/node, from an earlier run): that is the toolchain
+# case too, or a reinstall below would delete the link and never remake it.
+current=$(command -v node 2>/dev/null || true)
+own_link=0
+if [ -n "$current" ] && [ -x "$TOOLCHAIN_NODE" ] &&
+  [ "$(readlink -f "$current")" = "$(readlink -f "$TOOLCHAIN_NODE")" ]; then
+  own_link=1
+fi
 system_major=$(major node)
-if [ "$system_major" -ge "$MIN_MAJOR" ]; then
+if [ "$own_link" -eq 0 ] && [ "$system_major" -ge "$MIN_MAJOR" ]; then
   NODE_BIN=$(command -v node)
+  use_toolchain=0
 else
+  use_toolchain=1
   if [ ! -x "$TOOLCHAIN_NODE" ]; then
     echo "toolchain: system Node is $(node --version 2>/dev/null || echo missing); installing Node 24 into .toolchain/ (npm package node@24)" >&2
     mkdir -p .toolchain
@@ -42,6 +53,6 @@ fi
 
 # npm puts node_modules/.bin first on PATH for every script it runs, so a node
 # link there makes all later scripts (and nested npm runs) use the chosen Node.
-if [ "$system_major" -lt "$MIN_MAJOR" ]; then
+if [ "$use_toolchain" -eq 1 ]; then
   ln -sf "$NODE_BIN" node_modules/.bin/node
 fi
