@@ -5,6 +5,8 @@ import type { Address, PublicClient } from "viem";
 export interface CheckerRow {
   name: string;
   operator: Address;
+  /** The node's dashboard and status API: http://127.0.0.1:<apiPort>/ */
+  apiPort: number;
   up: boolean;
   epoch: string | null;
   peers: number;
@@ -71,6 +73,7 @@ async function checkerRow(c: MonitorTargets["checkers"][number]): Promise<Checke
     return {
       name: c.name,
       operator: c.operator,
+      apiPort: c.apiPort,
       up: true,
       epoch: s.epoch.current,
       peers: s.peers.count,
@@ -85,6 +88,7 @@ async function checkerRow(c: MonitorTargets["checkers"][number]): Promise<Checke
     return {
       name: c.name,
       operator: c.operator,
+      apiPort: c.apiPort,
       up: false,
       epoch: null,
       peers: 0,

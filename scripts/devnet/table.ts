@@ -26,7 +26,17 @@ export function renderSnapshot(s: Snapshot, extra: { dataDir: string; startedAt:
   lines.push("");
   lines.push(
     ...pad([
-      ["checker", "operator", "epoch", "peers", "seats(last)", "gossip ok/bad", "pending rpts", "chain"],
+      [
+        "checker",
+        "operator",
+        "epoch",
+        "peers",
+        "seats(last)",
+        "gossip ok/bad",
+        "pending rpts",
+        "chain",
+        "dashboard",
+      ],
       ...s.checkers.map((c) =>
         c.up
           ? [
@@ -38,8 +48,9 @@ export function renderSnapshot(s: Snapshot, extra: { dataDir: string; startedAt:
               `${c.gossipAccepted}/${c.gossipRejected}`,
               String(c.pendingReports),
               c.chainConnected === true ? "ok" : c.chainConnected === false ? "DOWN" : "-",
+              `http://127.0.0.1:${c.apiPort}/`,
             ]
-          : [c.name, `${c.operator.slice(0, 10)}…`, "DOWN", "", "", "", "", c.error ?? ""],
+          : [c.name, `${c.operator.slice(0, 10)}…`, "DOWN", "", "", "", "", c.error ?? "", ""],
       ),
     ]),
   );
