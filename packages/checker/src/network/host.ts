@@ -102,7 +102,9 @@ export async function createHost(options: HostOptions): Promise<CheckerHost> {
 
   const services: ServiceFactoryMap = {
     identify: identify(),
-    ping: ping(),
+    // libp2p's connection monitor pings every connection on the same protocol; one
+    // stream each way (the default) makes an explicit ping fail while a monitor ping runs.
+    ping: ping({ maxOutboundStreams: 4, maxInboundStreams: 4 }),
     pubsub: gossipsub({
       // Messages carry their own BLS signatures; libp2p envelopes would only
       // add bytes and let the message id depend on the sender.

@@ -51,9 +51,15 @@ describe("checker start / status (bin/checker.js)", () => {
           { timeout: 15_000, interval: 200 },
         )
         .toBe(200);
-      const status = checker(["-d", d, "status"], { CHECKER_API_PORT: String(port) });
+      const summary = checker(["-d", d, "status"], { CHECKER_API_PORT: String(port) });
+      expect(summary.code).toBe(0);
+      // No chain configured: the summary says so, and the alerts come first.
+      expect(summary.stdout).toMatch(/chain:\s+not configured/);
+      expect(summary.stdout).toMatch(/rewards:\s+unavailable/);
+      const status = checker(["-d", d, "status", "--json"], { CHECKER_API_PORT: String(port) });
       expect(status.code).toBe(0);
       const parsed = JSON.parse(status.stdout) as { peerId: string; operatorPublicKey: string };
+      expect(summary.stdout).toContain(parsed.peerId.slice(0, 10));
       const keys = JSON.parse(checker(["-d", d, "keys"]).stdout) as { peerId: string; publicKey: string };
       expect(parsed.peerId).toBe(keys.peerId);
       expect(parsed.operatorPublicKey).toBe(keys.publicKey);
