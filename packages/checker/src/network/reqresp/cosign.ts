@@ -135,6 +135,8 @@ async function serveCosign(
     { [CosignFrameType.COSIGN_REQUEST]: cosignRequestCodec.maxBytes },
     Date.now() + COSIGN_LIMITS.requestTimeoutMs,
   );
+  // One request per stream: whatever else the peer sends is dropped, not buffered until it closes.
+  await stream.closeRead();
   const deadline = Date.now() + COSIGN_LIMITS.responseTimeoutMs;
   const refuse = async (reason: string) => {
     const bytes = new TextEncoder().encode(reason).subarray(0, 256);
@@ -205,6 +207,9 @@ export async function requestCosign(
     // A plain copy: the frame body may be a view into the muxer's buffer.
     return Uint8Array.from(body);
   } finally {
+    // Both ends: a peer that keeps its side open must not keep a stream (and what it sends) here.
+    await stream.closeRead().catch(() => undefined);
     await stream.close().catch(() => stream.abort(new Error("co-sign done")));
+    if (stream.status === "open") stream.abort(new Error("peer kept its side of the stream open"));
   }
 }

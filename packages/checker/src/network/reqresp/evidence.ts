@@ -100,6 +100,8 @@ async function serveEvidence(stream: Stream, c: { db: CheckerDb; checker: Addres
     { [FrameType.EVIDENCE_REQUEST]: evidenceRequestCodec.maxBytes },
     Date.now() + EVIDENCE_LIMITS.requestTimeoutMs,
   );
+  // One request per stream: whatever else the peer sends is dropped, not buffered until it closes.
+  await stream.closeRead();
   const deadline = Date.now() + EVIDENCE_LIMITS.responseTimeoutMs;
   let req: EvidenceRequest;
   try {
@@ -197,7 +199,10 @@ export async function fetchEvidence(
     }
     return evidence;
   } finally {
+    // Both ends: a peer that keeps its side open must not keep a stream (and what it sends) here.
+    await stream.closeRead().catch(() => undefined);
     await stream.close().catch(() => stream.abort(new Error("evidence fetch done")));
+    if (stream.status === "open") stream.abort(new Error("peer kept its side of the stream open"));
   }
 }
 
