@@ -78,6 +78,12 @@ export interface DevnetHandle {
   finished: Promise<{ reason: string; error: string | null }>;
   /** Stops every child (checkers, providers, chain) and returns the summary; idempotent. */
   stop(reason?: string): Promise<DevnetSummary>;
+  /**
+   * Crash drill: SIGKILLs checker `name` (no shutdown, no flush) and starts it
+   * again on the same data directory and config; resolves once its status API
+   * answers. `checkers` then holds the new child.
+   */
+  killAndRestartChecker(name: string): Promise<void>;
 }
 
 /** A hex private key of the mnemonic's account `index` (operators sign their transactions with it). */
@@ -214,6 +220,14 @@ export async function startDevnet(
     });
 
     log("starting checkers (checker start)");
+    const configFiles = new Map<string, string>();
+    // Through the environment: a node that predates these fields ignores them (a config file would be refused).
+    const checkerEnv = (c: (typeof checkerInits)[number]) => ({
+      // The operator's EVM key pays for the aggregator's transactions (submitReport, claims).
+      CHECKER_TX_KEY: accountKey(c.accountIndex),
+      CHECKER_REWARDS: deployment.contracts.rewards,
+      CHECKER_LICENSE: deployment.contracts.checkerLicense,
+    });
     const checkers = await inBatches(checkerInits, 3, async (c) => {
       const configFile = await writeCheckerConfig(
         c,
@@ -222,13 +236,8 @@ export async function startDevnet(
         chain.rpcUrl,
         deployment,
       );
-      // Through the environment: a node that predates these fields ignores them (a config file would be refused).
-      const child = await startChecker(c, configFile, dataDir, {
-        // The operator's EVM key pays for the aggregator's transactions (submitReport, claims).
-        CHECKER_TX_KEY: accountKey(c.accountIndex),
-        CHECKER_REWARDS: deployment.contracts.rewards,
-        CHECKER_LICENSE: deployment.contracts.checkerLicense,
-      });
+      configFiles.set(c.name, configFile);
+      const child = await startChecker(c, configFile, dataDir, checkerEnv(c));
       started.push(child);
       return { ...c, child };
     });
@@ -254,7 +263,7 @@ export async function startDevnet(
       done = true;
       finish({ reason, error });
     };
-    for (const child of started) {
+    const watch = (child: Child) =>
       void child.exited.then((code) => {
         if (child.stopping) return;
         end(
@@ -262,7 +271,7 @@ export async function startDevnet(
           `${child.name} exited unexpectedly (${code}); last lines of ${child.logFile}:\n${tailLog(child.logFile)}`,
         );
       });
-    }
+    for (const child of started) watch(child);
     let timer: NodeJS.Timeout | undefined;
     const tick = async () => {
       if (done) return;
@@ -296,6 +305,19 @@ export async function startDevnet(
       snapshot: () => monitor.snapshot(),
       last: () => last,
       finished,
+      async killAndRestartChecker(name) {
+        const i = checkers.findIndex((c) => c.name === name);
+        const c = checkers[i];
+        const configFile = configFiles.get(name);
+        if (c === undefined || configFile === undefined) throw new Error(`no checker named ${name}`);
+        c.child.stopping = true;
+        c.child.process.kill("SIGKILL");
+        await c.child.exited;
+        const child = await startChecker(c, configFile, dataDir, checkerEnv(c));
+        started[started.indexOf(c.child)] = child;
+        checkers[i] = { ...c, child };
+        watch(child);
+      },
       stop(reason = "stop") {
         summary ??= (async () => {
           end(reason, null);
