@@ -506,6 +506,7 @@ export class CheckerNode {
       await this.chain.refresh().catch(() => undefined);
       this.chain.start();
     }
+    this.metrics.alertSource.read = async () => (await this.status()).alerts;
     const updatePeers = () => this.metrics.peers.set(this.host.getPeers().length);
     this.host.addEventListener("connection:open", updatePeers);
     this.host.addEventListener("connection:close", updatePeers);

@@ -18,6 +18,10 @@ export interface Metrics {
   peers: Gauge;
   dbWrites: Counter<"kind">;
   slashingProtectionRefusals: Counter;
+  /** Active alerts (value 1 each), computed at scrape time from `alertSource`. */
+  alerts: Gauge<"code" | "severity">;
+  /** Where `alerts` reads them: the node sets it to its /status alerts. */
+  alertSource: { read?: () => Promise<readonly { code: string; severity: string }[]> };
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -25,6 +29,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   if (options.defaultMetrics === true)
     collectDefaultMetrics({ register: registry, prefix: "checker_process_" });
   const registers = [registry];
+  const alertSource: Metrics["alertSource"] = {};
   return {
     registry,
     gossipValidationResult: new Counter({
@@ -77,6 +82,22 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       registers,
     }),
     peers: new Gauge({ name: "checker_peers", help: "Connected libp2p peers", registers }),
+    alerts: new Gauge({
+      name: "checker_alerts",
+      help: "Active alerts (1 per alert), by code and severity, as /status reports them (computed at scrape time)",
+      labelNames: ["code", "severity"],
+      registers,
+      async collect() {
+        const read = alertSource.read;
+        if (read === undefined) return;
+        // A failed read keeps the last values rather than reporting "no alerts".
+        const list = await read().catch(() => undefined);
+        if (list === undefined) return;
+        this.reset();
+        for (const a of list) this.set({ code: a.code, severity: a.severity }, 1);
+      },
+    }),
+    alertSource,
     dbWrites: new Counter({
       name: "checker_db_writes_total",
       help: "Atomic batches written to the node database, by record kind",

@@ -73,6 +73,11 @@ describe("CheckerNode + status API", () => {
       expect(names.size).toBeGreaterThan(10);
       expect([...names].filter((n) => !helped.has(n))).toEqual([]);
       expect(text).toContain("checker_peers 1");
+      // The alerts of /status, one series each, for operators watching many nodes in Grafana.
+      const alerts = [...text.matchAll(/^checker_alerts\{code="(\w+)",severity="(\w+)"\} 1$/gm)].map(
+        (m) => m[1],
+      );
+      expect(alerts.sort()).toEqual(status.alerts.map((x) => x.code).sort());
 
       expect((await fetch(`${a.api!.url()}/nope`)).status).toBe(404);
       expect((await fetch(`${a.api!.url()}/status`, { method: "POST" })).status).toBe(405);
