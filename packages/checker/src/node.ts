@@ -217,17 +217,7 @@ export class CheckerNode {
               bls: fields.bls,
               logger: this.logger.child({ service: "duty" }),
               publish: (s, root) => this.gossip.publish(s, root),
-              addPeerAddresses: async (peerId, addrs) => {
-                const parsed = addrs.flatMap((a) => {
-                  try {
-                    return [multiaddr(a)];
-                  } catch {
-                    return [];
-                  }
-                });
-                if (parsed.length > 0)
-                  await this.host.peerStore.merge(peerIdFromString(peerId), { multiaddrs: parsed });
-              },
+              addPeerAddresses: (peerId, addrs) => this.addPeerAddresses(peerId, addrs),
             },
             {
               checker: this.config.operatorAddress,
@@ -298,17 +288,7 @@ export class CheckerNode {
                 requestRecheckResult(this.host, peer, slashId, { timeoutMs }),
               requestCosign: (peer, request, timeoutMs) =>
                 requestRecheckCosign(this.host, peer, request, { timeoutMs }),
-              addPeerAddresses: async (peerId, addrs) => {
-                const parsed = addrs.flatMap((a) => {
-                  try {
-                    return [multiaddr(a)];
-                  } catch {
-                    return [];
-                  }
-                });
-                if (parsed.length > 0)
-                  await this.host.peerStore.merge(peerIdFromString(peerId), { multiaddrs: parsed });
-              },
+              addPeerAddresses: (peerId, addrs) => this.addPeerAddresses(peerId, addrs),
             },
             {
               operator: this.config.operatorAddress,
@@ -405,6 +385,18 @@ export class CheckerNode {
             },
             { host: this.config.apiHost, port: this.config.apiPort },
           );
+  }
+
+  /** Adds a registered peer's addresses (from the chain) to the peer store; unparsable ones are skipped. */
+  private async addPeerAddresses(peerId: string, addrs: readonly string[]): Promise<void> {
+    const parsed = addrs.flatMap((a) => {
+      try {
+        return [multiaddr(a)];
+      } catch {
+        return [];
+      }
+    });
+    if (parsed.length > 0) await this.host.peerStore.merge(peerIdFromString(peerId), { multiaddrs: parsed });
   }
 
   /** Opens the database and builds the host (not started). */

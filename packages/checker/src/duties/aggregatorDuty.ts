@@ -58,6 +58,7 @@ import type { EpochContext } from "../chain/sortition.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
 import type { Logger } from "../logger.ts";
 import type { CosignRequest } from "../network/reqresp/cosign.ts";
+import { sleep } from "../utils/sleep.ts";
 import {
   type ReportRecord,
   ReportRole,
@@ -147,18 +148,6 @@ export class AggregatorError extends Error {
     this.code = code;
   }
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (ms <= 0 || signal?.aborted === true) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 
 const key = (a: SignedAttestation["attestation"]) => `${a.provider.toLowerCase()}:${a.checker.toLowerCase()}`;
 

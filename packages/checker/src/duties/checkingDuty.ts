@@ -23,6 +23,7 @@ import type { CheckerDb } from "../db/checkerDb.ts";
 import { SlashingProtectionError } from "../db/errors.ts";
 import { type CheckerFaults, liesAbout, NO_FAULTS } from "../faults/faults.ts";
 import type { Logger } from "../logger.ts";
+import { sleep } from "../utils/sleep.ts";
 
 export interface CheckingDutyComponents {
   clock: EpochClock;
@@ -66,8 +67,6 @@ export interface EpochDutyResult {
  * GPU's milliseconds) before the publish phase.
  */
 export const CHECK_SPREAD_FRACTION = 0.5;
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * One epoch of checking, as the design orders it: evaluate the VRF once,

@@ -41,6 +41,7 @@ import type { CheckerDb } from "../db/checkerDb.ts";
 import { type CheckerFaults, liesAbout, NO_FAULTS } from "../faults/faults.ts";
 import type { Logger } from "../logger.ts";
 import type { RecheckCosignRequest } from "../network/reqresp/recheck.ts";
+import { sleep } from "../utils/sleep.ts";
 import type { SubmitterWallet } from "./aggregatorDuty.ts";
 import { CHECK_SPREAD_FRACTION } from "./checkingDuty.ts";
 
@@ -116,18 +117,6 @@ export class RecheckDutyError extends Error {
     this.code = code;
   }
 }
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (ms <= 0 || signal?.aborted === true) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 
 const META_SCANNED = "recheck:scannedBlock";
 const metaKey = (slashId: bigint) => `recheck:${slashId}`;
