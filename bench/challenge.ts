@@ -43,6 +43,7 @@ import {
   answerVram,
   generateVramBlock,
   verifyVram,
+  vramSampleCount,
   vramStepDigest,
 } from "../packages/protocol/src/challenges/vram.ts";
 import { DEFAULT_PARAMS, withParams } from "../packages/protocol/src/params.ts";
@@ -250,7 +251,7 @@ function benchVram() {
   const result = {
     blockSize,
     walkSteps: params.vramWalkSteps,
-    sampledSteps: params.vramSampledBlocks,
+    sampledSteps: vramSampleCount(params.vramWalkSteps, params.vramSampledBlocks),
     generateBlockMs: genMs,
     hashBlockMs: hashMs,
     generateBytesPerSecond: blockSize / (genMs / 1000),

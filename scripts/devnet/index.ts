@@ -135,9 +135,11 @@ export async function startDevnet(
   const chain = await startChain(dataDir, rpcPort);
   const started: Child[] = [chain.node];
   const stopAll = async () => {
-    // Checkers first (they submit), then providers, the chain last.
-    const order = [...started].reverse();
-    await Promise.all(order.filter((c) => c !== chain.node).map((c) => stopChild(c)));
+    // Checkers first (they submit, and a provider gone under a running check would read as a
+    // failure), then providers, the chain last.
+    const isChecker = (c: Child) => c.name.startsWith("checker-");
+    await Promise.all(started.filter(isChecker).map((c) => stopChild(c)));
+    await Promise.all(started.filter((c) => !isChecker(c) && c !== chain.node).map((c) => stopChild(c)));
     await stopChild(chain.node);
   };
   try {

@@ -35,6 +35,7 @@ import { type ProviderDirectory, StaticProviderDirectory } from "./chain/provide
 import { SeenAttestations } from "./chain/seenCache.ts";
 import { type EpochContext, StaticEpochSeeds } from "./chain/sortition.ts";
 import { ChallengeClient } from "./challenges/client.ts";
+import { WorkerTranscriptEvaluator } from "./challenges/evaluator.ts";
 import { storedRewardsFromDb } from "./cli/rewards.ts";
 import { type CheckerConfig, txKeyOf } from "./config.ts";
 import { CheckerDb } from "./db/checkerDb.ts";
@@ -127,6 +128,8 @@ export class CheckerNode {
   /** Registration and delegated licenses of the operator (alerts, rewards); present with a chain and an operator. */
   private readonly standing: OperatorStandingWatch | undefined;
   private readonly verifier: BlsBatchVerifier;
+  /** Challenge transcripts are evaluated on a worker thread (evaluator.ts says why). */
+  private readonly evaluator: WorkerTranscriptEvaluator;
   private readonly seen: SeenAttestations;
   private readonly operatorPublicKey: string | null;
   private readonly startedAt = Date.now();
@@ -189,6 +192,7 @@ export class CheckerNode {
         },
       },
     );
+    this.evaluator = new WorkerTranscriptEvaluator(params, this.logger.child({ service: "challenges" }));
     const faults = parseCheckerFaults(this.config.faults);
     if (faults.lieFail.size > 0) {
       this.logger.warn(
@@ -210,6 +214,7 @@ export class CheckerNode {
                   host: this.host,
                   logger: this.logger.child({ service: "challenges" }),
                   metrics: this.metrics,
+                  evaluator: this.evaluator,
                 },
                 { params, checkerRegion: this.config.region },
               ),
@@ -276,7 +281,12 @@ export class CheckerNode {
               keys,
               providers: options.providers ?? this.chain,
               client: new ChallengeClient(
-                { host: this.host, logger: this.logger.child({ service: "recheck" }), metrics: this.metrics },
+                {
+                  host: this.host,
+                  logger: this.logger.child({ service: "recheck" }),
+                  metrics: this.metrics,
+                  evaluator: this.evaluator,
+                },
                 { params, checkerRegion: this.config.region },
               ),
               db: this.db,
@@ -554,6 +564,7 @@ export class CheckerNode {
     await this.aggregator?.stop();
     await this.recheck?.stop();
     await this.duty?.stop();
+    await this.evaluator.close();
     this.chain?.stop();
     this.gossip.stop();
     this.verifier.stop();

@@ -14,7 +14,6 @@ import {
 } from "@checkernet/protocol/challenges/matmul";
 import {
   type ChallengeTranscript,
-  evaluateTranscript,
   type RunOutcome,
   runSeeds,
   TRANSCRIPT_VERSION,
@@ -30,6 +29,7 @@ import type { Multiaddr } from "@multiformats/multiaddr";
 import { bytesToHex, type Hex } from "viem";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics/index.ts";
+import { inlineEvaluator, type TranscriptEvaluator } from "./evaluator.ts";
 import {
   CHALLENGE_PROTOCOL,
   FrameError,
@@ -97,6 +97,8 @@ export interface ChallengeClientComponents {
   };
   logger: Logger;
   metrics?: Metrics;
+  /** Where transcripts are evaluated; the node passes a worker thread (evaluator.ts). Default: inline. */
+  evaluator?: TranscriptEvaluator;
 }
 
 export interface ChallengeClientInit {
@@ -119,10 +121,12 @@ export interface ChallengeClientInit {
 export class ChallengeClient {
   private readonly components: ChallengeClientComponents;
   private readonly init: ChallengeClientInit;
+  private readonly evaluator: TranscriptEvaluator;
 
   constructor(components: ChallengeClientComponents, init: ChallengeClientInit) {
     this.components = components;
     this.init = init;
+    this.evaluator = components.evaluator ?? inlineEvaluator(init.params);
   }
 
   async run(target: ChallengeTarget, task: ChallengeTask): Promise<ChallengeRun> {
@@ -153,8 +157,9 @@ export class ChallengeClient {
     }
     const transcript = rec.transcript;
     // The checker's own messages always follow from the seed, so this never
-    // throws INVALID_TRANSCRIPT unless this client has a bug.
-    const outcome = evaluateTranscript(transcript, this.init.params);
+    // throws INVALID_TRANSCRIPT unless this client has a bug. Off the event
+    // loop in the node, so that other runs in flight keep their timing.
+    const outcome = await this.evaluator.evaluate(transcript);
     timer?.();
     const label =
       outcome.result === CheckResult.PASS ? "pass" : outcome.result === CheckResult.FAIL ? "fail" : "timeout";

@@ -10,12 +10,14 @@ import {
   sampleSteps,
   type VerifyVramInput,
   VRAM_MAX_STEPS,
+  VRAM_MIN_SAMPLED_STEPS,
   type VramRequest,
   verifyVram,
   vramBlockCount,
   vramDatasetSeed,
   vramRequestCodec,
   vramResponseCodec,
+  vramSampleCount,
   vramStepDigest,
   vramStepIndex,
 } from "../../src/challenges/vram.ts";
@@ -90,10 +92,32 @@ describe("verifyVram", () => {
         const out = verifyVram(input(request(nonce, steps)));
         expect(out.reasons).toEqual([]);
         expect(out.result).toBe(CheckResult.PASS);
-        expect(out.checkedSteps).toHaveLength(steps);
+        // Step 0, then the sampled steps (step 0 may be among them).
+        const count = vramSampleCount(steps, steps);
+        expect(out.checkedSteps[0]).toBe(0);
+        expect(new Set(out.checkedSteps).size).toBe(out.checkedSteps.length);
+        expect(out.checkedSteps.length).toBeGreaterThanOrEqual(count);
+        expect(out.checkedSteps.length).toBeLessThanOrEqual(count + 1);
       }),
       { numRuns: 20 },
     );
+  });
+
+  it("samples at most a quarter of a walk (at least 4 steps), so checking stays cheaper than answering", () => {
+    expect(vramSampleCount(256, 16)).toBe(16);
+    expect(vramSampleCount(19, 16)).toBe(5);
+    expect(vramSampleCount(8, 16)).toBe(4);
+    expect(vramSampleCount(3, 16)).toBe(3);
+    expect(vramSampleCount(40, 2)).toBe(2);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4096 }), fc.integer({ min: 0, max: 4096 }), (steps, k) => {
+        const count = vramSampleCount(steps, k);
+        expect(count).toBeLessThanOrEqual(Math.min(steps, k));
+        expect(count).toBeGreaterThanOrEqual(Math.min(steps, k, VRAM_MIN_SAMPLED_STEPS));
+        expect(count).toBeLessThanOrEqual(Math.max(VRAM_MIN_SAMPLED_STEPS, Math.ceil(steps / 4)));
+      }),
+    );
+    expect(() => vramSampleCount(0, 16)).toThrow(ChallengeError);
   });
 
   it("chains each step's block to the previous digest", () => {

@@ -167,6 +167,7 @@ export class ChallengeServer {
         return;
       }
       const request = decodeRequest(frame);
+      const startedMs = performance.now();
       switch (request.type) {
         case WireType.PING:
           await handleLatency(ctx, request.ping);
@@ -179,6 +180,16 @@ export class ChallengeServer {
           break;
       }
       this.stats.completed++;
+      if (request.type !== WireType.PING) {
+        // What a provider reads when a checker says it was late: how long the answer took here.
+        log.info(
+          {
+            kind: request.type === WireType.MATMUL_REQUEST ? "matmul" : "vram",
+            exchangeMs: Math.round(performance.now() - startedMs),
+          },
+          "challenge served",
+        );
+      }
       await stream.close({ signal });
     } catch (err) {
       await this.#fail(stream, frames, err as Error, log);
