@@ -43,6 +43,25 @@ function isAlive(pid: number | undefined): boolean {
   }
 }
 
+/** The checkers' non-passing "challenge run" log lines for a provider, to tell why it was failed. */
+function failedRuns(provider: string): string {
+  const lines: string[] = [];
+  for (const c of handle.checkers) {
+    const log = readFileSync(join(dataDir, `${c.name}.log`), "utf8");
+    for (const line of log.split("\n")) {
+      if (!line.includes('"challenge run"') || !line.includes(provider)) continue;
+      try {
+        const j = JSON.parse(line) as { epoch: string; kind: string; result: string; reasons: string[] };
+        if (j.result !== "pass")
+          lines.push(`${c.name} epoch ${j.epoch} ${j.kind} ${j.result}: ${j.reasons.join("; ")}`);
+      } catch {
+        // a partial last line
+      }
+    }
+  }
+  return lines.join("\n") || "(none logged)";
+}
+
 beforeAll(async () => {
   handle = await startDevnet({
     checkers: CHECKERS,
@@ -118,7 +137,8 @@ describe(`devnet: ${CHECKERS} checkers, ${PROVIDERS} providers (one faulty), ${E
   it("the faulty provider gets a pending slash, the honest ones none", () => {
     const s = handle.last();
     for (const p of s?.providers ?? []) {
-      if (p.fault === "honest") expect(p.pendingSlashes, `${p.name} (honest)`).toBe(0);
+      if (p.fault === "honest")
+        expect(p.pendingSlashes, `${p.name} (honest); its failed runs:\n${failedRuns(p.address)}`).toBe(0);
       else
         expect(
           p.pendingSlashes,
