@@ -37,9 +37,12 @@ import { withParams } from "@checkernet/protocol/params";
 import { Verdict } from "@checkernet/protocol/types";
 import { connectProviderChain } from "@checkernet/provider/chain/client";
 import { contestSlash, followContest } from "@checkernet/provider/chain/contest";
+import { fetchResultLeaf, readReportRoots } from "@checkernet/provider/evidence/reportLeaf";
+import { createProviderHost } from "@checkernet/provider/host";
 import { loadProviderKeys } from "@checkernet/provider/keys";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import { multiaddr } from "@multiformats/multiaddr";
 import { type Address, getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -155,6 +158,28 @@ async function failedEpoch(
 async function providerChainOf(plan: ProviderPlan) {
   const keys = await loadProviderKeys(plan.dataDir);
   return connectProviderChain(chain.rpcUrl, keys.evmPrivateKey, deployment.contracts);
+}
+
+/** The provider's leaf as `provider contest --from-checker` fetches it: from the nodes over libp2p, checked against the chain. */
+async function leafOverLibp2p(pc: Awaited<ReturnType<typeof providerChainOf>>, epoch: bigint) {
+  const host = await createProviderHost({ privateKey: await generateKeyPair("Ed25519"), listen: [] });
+  try {
+    const checkers = (await Promise.all(nodes.map(async (n) => (await n.status()).listen))).map((addrs) =>
+      multiaddr(addrs.find((a) => a.startsWith("/ip4/127.0.0.1/")) ?? (addrs[0] as string)),
+    );
+    const { leaf, proof } = await fetchResultLeaf(
+      {
+        host,
+        checkers,
+        roots: (e) => readReportRoots(pc, deployment.contracts.epochReports, e),
+      },
+      epoch,
+      pc.account.address,
+    );
+    return { leaf, proof };
+  } finally {
+    await host.stop();
+  }
 }
 
 async function balanceOf(address: Address): Promise<bigint> {
@@ -337,10 +362,12 @@ describe("contests resolved by the checkers' re-check", () => {
   it("(1) upholds a real failure's contest (bond burned) and executes an uncontested slash after the window", async () => {
     const start = await chainEpoch();
     const contested = await failedEpoch(faulty.address, start > 1n ? start - 1n : 1n);
-    const lp = await leafAndProof(contested, faulty.address);
     const pc = await providerChainOf(faulty);
+    // What `provider contest --from-checker` does: the leaf and proof from the checkers' published
+    // reports over libp2p, trusted once they rebuild the on-chain roots. Equal to the stored leaf.
+    const lp = await leafOverLibp2p(pc, contested);
+    expect(lp).toEqual(await leafAndProof(contested, faulty.address));
     const before = await balanceOf(faulty.address);
-    if (lp === undefined) throw new Error(`no leaf for epoch ${contested}`);
     const receipt = await contestSlash(pc, { epoch: contested, leaf: lp.leaf, proof: lp.proof });
     // The next failure stays uncontested.
     const uncontested = await failedEpoch(faulty.address, contested + 1n);

@@ -17,6 +17,7 @@ import {
 import { Monitor, type Snapshot } from "./monitor.ts";
 import {
   type CheckerPlan,
+  checkerMultiaddr,
   initChecker,
   initProvider,
   type ProviderPlan,
@@ -254,6 +255,12 @@ export async function startDevnet(
     const startEpoch = BigInt(first.chainEpoch);
     let last: Snapshot | undefined = first;
     log(`all nodes up in chain epoch ${startEpoch}; logs in ${dataDir}/<name>.log`);
+    // What the CLIs need (docs/devnet.md, "Using the CLIs on the devnet").
+    log(
+      `for the CLIs: --rpc ${chain.rpcUrl} --deployment ${join(dataDir, "deployment.json")}; ` +
+        `checker-1 at ${checkerMultiaddr(checkers[0] as CheckerPlan)}; ` +
+        `provider keys in ${dataDir}/provider-<i>`,
+    );
 
     let finish: (v: { reason: string; error: string | null }) => void = () => undefined;
     const finished = new Promise<{ reason: string; error: string | null }>((r) => {

@@ -5,6 +5,7 @@ import { loadBlsBackend } from "@checkernet/protocol/bls/index";
 import { gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
 import { vramBlockCount, vramDatasetSeed } from "@checkernet/protocol/challenges/vram";
 import { ProtocolError } from "@checkernet/protocol/errors";
+import type { ResultLeaf } from "@checkernet/protocol/merkle/leaves";
 import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
 import { Command, InvalidArgumentError } from "commander";
 import { pino } from "pino";
@@ -20,6 +21,7 @@ import {
 import { connectProviderChain, type ProviderChain, readDeployment } from "./chain/client.ts";
 import { contestSlash, followContest } from "./chain/contest.ts";
 import { readLeafFile } from "./chain/leafFile.ts";
+import { fetchResultLeaf, parseCheckerAddress, readReportRoots } from "./evidence/reportLeaf.ts";
 import { evidenceSources, parseCheckerTarget } from "./evidence/sources.ts";
 import { collectEvidence } from "./evidence/verify.ts";
 import { FAULT_MODE_SYNTAX, parseFaultMode } from "./faults/mode.ts";
@@ -282,16 +284,54 @@ export function buildCli(): Command {
     "post the bond and the disputed result leaf with its proof, then follow the re-check",
   )
     .argument("<epoch>", "the epoch whose report failed this provider", int("<epoch>"))
-    .requiredOption(
+    .option(
+      "--from-checker <multiaddr...>",
+      "fetch the leaf and its proof from these checkers' published reports (checked against the chain)",
+    )
+    .option(
       "--leaf-file <file>",
-      "JSON {leaf, proof}: this provider's result leaf of that report and its Merkle proof",
+      "or: JSON {leaf, proof}: this provider's result leaf of that report and its Merkle proof",
     )
     .option("--no-follow", "return once the contest is posted")
     .option("--poll-seconds <s>", "how often to look for the outcome", int("--poll-seconds"), 5)
     .action(
-      async (epoch: number, o: ChainFlags & { leafFile: string; follow: boolean; pollSeconds: number }) => {
-        const { leaf, proof } = await readLeafFile(o.leafFile);
-        const { chain } = await connect(o);
+      async (
+        epoch: number,
+        o: ChainFlags & { leafFile?: string; fromChecker?: string[]; follow: boolean; pollSeconds: number },
+      ) => {
+        if ((o.leafFile === undefined) === (o.fromChecker === undefined)) {
+          throw new InvalidArgumentError("give either --from-checker <multiaddr...> or --leaf-file <file>");
+        }
+        const { chain, keys } = await connectWithKeys(o);
+        let leafAndProof: { leaf: ResultLeaf; proof: Hex[] };
+        if (o.fromChecker !== undefined) {
+          const checkers = o.fromChecker.map(parseCheckerAddress);
+          const epochReports = chain.contracts.epochReports;
+          if (epochReports === undefined) {
+            throw new InvalidArgumentError(
+              "the deployment file needs contracts.epochReports for --from-checker",
+            );
+          }
+          const host = await createProviderHost({ privateKey: keys.peerKey, listen: [] });
+          try {
+            const fetched = await fetchResultLeaf(
+              {
+                host,
+                checkers,
+                roots: (e) => readReportRoots(chain, epochReports, e),
+              },
+              BigInt(epoch),
+              chain.account.address,
+            );
+            print({ leafFrom: fetched.from, verdict: fetched.leaf.verdict, accusers: fetched.leaf.accusers });
+            leafAndProof = fetched;
+          } finally {
+            await host.stop();
+          }
+        } else {
+          leafAndProof = await readLeafFile(o.leafFile as string);
+        }
+        const { leaf, proof } = leafAndProof;
         const receipt = await contestSlash(chain, { epoch: BigInt(epoch), leaf, proof });
         print({
           contested: receipt.slashId.toString(),

@@ -547,7 +547,9 @@ export class AggregatorDuty {
             error: err.message,
           };
           await writeReportRecord(db, r);
-          logger.warn({ epoch: String(r.epoch), err: err.message }, "report refused by the contract");
+          // A backup racing the aggregator (or the other way round) is the protocol working, not a fault.
+          if (already) logger.info({ epoch: String(r.epoch) }, "another aggregator's report landed first");
+          else logger.warn({ epoch: String(r.epoch), err: err.message }, "report refused by the contract");
           return r;
         }
         logger.warn({ epoch: String(r.epoch), attempt, err: err.message }, "submitReport failed; retrying");

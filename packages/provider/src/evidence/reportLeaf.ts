@@ -1,0 +1,135 @@
+import { fetchReport } from "@checkernet/checker/network/reqresp/reports";
+import type { PublishedReportWithTx } from "@checkernet/checker/reports/publishedReport";
+import { epochReportsAbi } from "@checkernet/contracts/generated/index";
+import { type OnChainRoots, verifyPublishedReport } from "@checkernet/protocol/explain";
+import type { ResultLeaf } from "@checkernet/protocol/merkle/leaves";
+import { buildResultsTree, resultProof, verifyResultProof } from "@checkernet/protocol/merkle/trees";
+import type { PeerId, Stream } from "@libp2p/interface";
+import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
+import { type Address, getAddress, type Hex } from "viem";
+import type { ProviderChain } from "../chain/client.ts";
+import { ChainError, ChainErrorCode, toChainError } from "../chain/errors.ts";
+
+/**
+ * The provider's result leaf of an epoch's report, and its Merkle proof,
+ * fetched from checkers over `/checkernet/reports/1.0.0` (every checker keeps
+ * and serves the reports it built, co-signed or synced). A checker's answer
+ * is trusted only once its leaves rebuild the results and rewards roots the
+ * chain holds for that epoch (`verifyPublishedReport`), so a lying or broken
+ * checker is skipped and the next one asked; the proof is then built here
+ * from the verified leaves. This is what `provider contest --from-checker`
+ * posts, without a leaf file.
+ */
+export interface ReportLeafSources {
+  host: {
+    dialProtocol(
+      peer: PeerId | Multiaddr,
+      protocol: string,
+      options?: { signal?: AbortSignal },
+    ): Promise<Stream>;
+  };
+  /** Checkers to ask, in order: multiaddrs ending in /p2p/<peer id>. */
+  checkers: readonly Multiaddr[];
+  /** The chain's roots of `epoch`'s report; null when no report landed. */
+  roots(epoch: bigint): Promise<OnChainRoots | null>;
+  /** Per checker, ms (default: the reports protocol's own limit). */
+  timeoutMs?: number;
+}
+
+export interface FetchedLeaf {
+  leaf: ResultLeaf;
+  proof: Hex[];
+  /** The checker whose report gave it. */
+  from: string;
+}
+
+/** `/ip4/…/tcp/…/p2p/<id>`, as `--from-checker` takes it. */
+export function parseCheckerAddress(text: string): Multiaddr {
+  const bad = (why: string): never => {
+    throw new ChainError(
+      ChainErrorCode.BAD_ARGUMENT,
+      `--from-checker "${text}": ${why}; expected a multiaddr ending in /p2p/<peer id>`,
+      {},
+    );
+  };
+  let addr: Multiaddr;
+  try {
+    addr = multiaddr(text);
+  } catch (err) {
+    return bad((err as Error).message);
+  }
+  if (addr.getComponents().find((c) => c.name === "p2p") === undefined) bad("it has no /p2p/<peer id>");
+  return addr;
+}
+
+/**
+ * @throws ChainError NO_PENDING_SLASH when no report landed for the epoch or it
+ *   holds no leaf for this provider; BAD_ARGUMENT when no checker served a
+ *   report matching the chain (each checker's reason in the message).
+ */
+export async function fetchResultLeaf(
+  sources: ReportLeafSources,
+  epoch: bigint,
+  provider: Address,
+): Promise<FetchedLeaf> {
+  const onChain = await sources.roots(epoch);
+  if (onChain === null) {
+    throw new ChainError(ChainErrorCode.NO_PENDING_SLASH, `no report landed for epoch ${epoch}`, {
+      epoch,
+    });
+  }
+  const me = getAddress(provider);
+  const failures: string[] = [];
+  for (const checker of sources.checkers) {
+    const from = checker.toString();
+    let report: PublishedReportWithTx;
+    try {
+      report = await fetchReport(sources.host, checker, epoch, {
+        ...(sources.timeoutMs === undefined ? {} : { timeoutMs: sources.timeoutMs }),
+      });
+      verifyPublishedReport(report, onChain);
+    } catch (e) {
+      failures.push(`${from}: ${(e as Error).message}`);
+      continue;
+    }
+    const leaf = report.results.find((l) => getAddress(l.provider) === me);
+    if (leaf === undefined) {
+      throw new ChainError(
+        ChainErrorCode.NO_PENDING_SLASH,
+        `the report of epoch ${epoch} has no leaf for ${me}: it was not judged that epoch`,
+        { epoch },
+      );
+    }
+    const proof = resultProof(buildResultsTree(report.results), me);
+    // The roots matched, so this cannot fail unless the tree code is broken: checked anyway, it is cheap.
+    if (!verifyResultProof(onChain.resultsRoot, leaf, proof)) {
+      failures.push(`${from}: the leaf's proof does not reach the on-chain results root`);
+      continue;
+    }
+    return { leaf, proof, from };
+  }
+  throw new ChainError(
+    ChainErrorCode.BAD_ARGUMENT,
+    `no checker served a report of epoch ${epoch} matching the chain:\n  ${failures.join("\n  ")}`,
+    { epoch, failures },
+  );
+}
+
+/** `EpochReports.reportOf(epoch)`'s roots, null when no report landed. */
+export async function readReportRoots(
+  chain: ProviderChain,
+  epochReports: Address,
+  epoch: bigint,
+): Promise<OnChainRoots | null> {
+  try {
+    const r = await chain.publicClient.readContract({
+      address: epochReports,
+      abi: epochReportsAbi,
+      functionName: "reportOf",
+      args: [epoch],
+    });
+    return r.submittedAt === 0n ? null : { resultsRoot: r.resultsRoot, rewardsRoot: r.rewardsRoot };
+  } catch (err) {
+    throw toChainError(err, "reportOf");
+  }
+}

@@ -1,0 +1,180 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CheckerDb } from "@checkernet/checker/db/checkerDb";
+import {
+  type ReportRecord,
+  ReportRole,
+  ReportStatus,
+  writeReportRecord,
+} from "@checkernet/checker/duties/aggregatorRecords";
+import { createLogger } from "@checkernet/checker/logger";
+import { type CheckerHost, createHost } from "@checkernet/checker/network/host";
+import { handleReports } from "@checkernet/checker/network/reqresp/reports";
+import type { ResultLeaf, RewardLeaf } from "@checkernet/protocol/merkle/leaves";
+import { buildResultsTree, buildRewardsTree, verifyResultProof } from "@checkernet/protocol/merkle/trees";
+import { type ReportHeader, Verdict } from "@checkernet/protocol/types";
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import type { Multiaddr } from "@multiformats/multiaddr";
+import { type Address, getAddress, type Hex, keccak256, toHex } from "viem";
+import { privateKeyToAddress } from "viem/accounts";
+import { afterEach, describe, expect, it } from "vitest";
+import { ChainError, ChainErrorCode } from "../src/chain/errors.ts";
+import { fetchResultLeaf, parseCheckerAddress } from "../src/evidence/reportLeaf.ts";
+
+const silent = createLogger({ level: "silent", pretty: false });
+const hosts: CheckerHost[] = [];
+const dbs: CheckerDb[] = [];
+afterEach(async () => {
+  await Promise.all(hosts.splice(0).map((h) => h.stop()));
+  await Promise.all(dbs.splice(0).map((d) => d.close()));
+});
+
+const address = (i: number): Address => privateKeyToAddress(keccak256(toHex(`account-${i}`)));
+const ME = address(1);
+const EPOCH = 9n;
+
+/** A report of EPOCH failing ME (accused by two checkers) and passing another provider. */
+function report(scoreOfOther = 9_000): ReportRecord {
+  const results: ResultLeaf[] = [
+    {
+      provider: ME,
+      verdict: Verdict.FAIL,
+      scoreBps: 0,
+      medianLatencyUs: 0,
+      attestations: 3,
+      failures: 3,
+      slashAmount: 10n ** 20n,
+      accusers: [address(7), address(8)],
+    },
+    {
+      provider: address(2),
+      verdict: Verdict.PASS,
+      scoreBps: scoreOfOther,
+      medianLatencyUs: 1_500,
+      attestations: 3,
+      failures: 0,
+      slashAmount: 0n,
+      accusers: [],
+    },
+  ] as ResultLeaf[];
+  const rewards = [{ beneficiary: 0, id: 1n, amount: 10n }] as RewardLeaf[];
+  const header: ReportHeader = {
+    epoch: EPOCH,
+    seed: keccak256(toHex("seed")),
+    resultsRoot: buildResultsTree(results).root as Hex,
+    rewardsRoot: buildRewardsTree(rewards).root as Hex,
+    totalRewards: 10n,
+    providerCount: 2,
+    attestationCount: 6,
+  };
+  return {
+    epoch: EPOCH,
+    role: ReportRole.AGGREGATOR,
+    status: ReportStatus.SUBMITTED,
+    header,
+    results,
+    rewards,
+    updatedMs: 0,
+  };
+}
+
+/** A checker host serving its level database's reports over /checkernet/reports/1.0.0, as a node does. */
+async function checker(held?: ReportRecord): Promise<Multiaddr> {
+  const h = await createHost({
+    privateKey: await generateKeyPair("Ed25519"),
+    listen: ["/ip4/127.0.0.1/tcp/0"],
+    allowPrivateAddresses: true,
+    dht: false,
+    nat: false,
+    start: true,
+  });
+  hosts.push(h);
+  const db = await CheckerDb.open({ dataDir: mkdtempSync(join(tmpdir(), "provider-leaf-")) });
+  dbs.push(db);
+  if (held !== undefined) await writeReportRecord(db, held);
+  await handleReports(h, { db, logger: silent });
+  return h.getMultiaddrs()[0] as Multiaddr;
+}
+
+async function asker(): Promise<CheckerHost> {
+  const h = await createHost({
+    privateKey: await generateKeyPair("Ed25519"),
+    listen: [],
+    allowPrivateAddresses: true,
+    dht: false,
+    nat: false,
+    start: true,
+  });
+  hosts.push(h);
+  return h;
+}
+
+const landed = report();
+const onChain = async (e: bigint) =>
+  e === EPOCH ? { resultsRoot: landed.header.resultsRoot, rewardsRoot: landed.header.rewardsRoot } : null;
+
+describe("fetchResultLeaf (provider contest --from-checker)", () => {
+  it("skips checkers without the report or with one the chain does not anchor, and proves the leaf", async () => {
+    const none = await checker();
+    const forged = await checker(report(1)); // another report of the epoch: its roots are not the chain's
+    const honest = await checker(landed);
+    const got = await fetchResultLeaf(
+      { host: await asker(), checkers: [none, forged, honest], roots: onChain },
+      EPOCH,
+      ME,
+    );
+    expect(got.from).toBe(honest.toString());
+    expect(getAddress(got.leaf.provider)).toBe(ME);
+    expect(got.leaf.verdict).toBe(Verdict.FAIL);
+    expect(got.leaf.accusers).toEqual([address(7), address(8)]);
+    expect(verifyResultProof(landed.header.resultsRoot, got.leaf, got.proof)).toBe(true);
+  });
+
+  it("names every checker's reason when none serves the landed report", async () => {
+    const none = await checker();
+    const forged = await checker(report(1));
+    const err = (await fetchResultLeaf(
+      { host: await asker(), checkers: [none, forged], roots: onChain },
+      EPOCH,
+      ME,
+    ).catch((e: unknown) => e)) as ChainError;
+    expect(err).toBeInstanceOf(ChainError);
+    expect(err.code).toBe(ChainErrorCode.BAD_ARGUMENT);
+    expect(err.message).toContain(none.toString());
+    expect(err.message).toContain("REPORTS_ERROR_NOT_FOUND");
+    expect(err.message).toContain(forged.toString());
+    expect(err.message).toContain("differs from the chain's");
+  });
+
+  it("says when there is nothing to contest: no report landed, or no leaf for this provider", async () => {
+    const honest = await checker(landed);
+    const host = await asker();
+    const noReport = (await fetchResultLeaf({ host, checkers: [honest], roots: onChain }, 10n, ME).catch(
+      (e: unknown) => e,
+    )) as ChainError;
+    expect([noReport.code, noReport.message]).toEqual([
+      ChainErrorCode.NO_PENDING_SLASH,
+      expect.stringContaining("no report landed for epoch 10"),
+    ]);
+    const stranger = (await fetchResultLeaf(
+      { host, checkers: [honest], roots: onChain },
+      EPOCH,
+      address(3),
+    ).catch((e: unknown) => e)) as ChainError;
+    expect([stranger.code, stranger.message]).toEqual([
+      ChainErrorCode.NO_PENDING_SLASH,
+      expect.stringContaining("has no leaf for"),
+    ]);
+  });
+
+  it("refuses a --from-checker that is not a multiaddr with a peer id", () => {
+    expect(() => parseCheckerAddress("127.0.0.1:4001")).toThrow(/expected a multiaddr/);
+    expect(() => parseCheckerAddress("/ip4/127.0.0.1/tcp/4001")).toThrow(/no \/p2p\/<peer id>/);
+    expect(
+      parseCheckerAddress(
+        "/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3pq",
+      ).toString(),
+    ).toContain("/p2p/");
+  });
+});
