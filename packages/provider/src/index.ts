@@ -3,9 +3,15 @@
  * The simulator's real-mesh runs and the end-to-end tests start providers
  * through `runProvider`, with a fault mode from `parseFaultMode`.
  */
+
+export {
+  defaultPoolSize,
+  WorkerPool,
+  WorkerPoolError,
+  WorkerPoolErrorCode,
+} from "@checkernet/checker/utils/workerPool";
 export type { ComputeBackend, MatmulJob, VramDataset } from "./backend/backend.ts";
 export { BackendError, BackendErrorCode, CpuBackend, type CpuBackendOptions } from "./backend/cpu.ts";
-export { defaultPoolSize, WorkerPool, WorkerPoolError, WorkerPoolErrorCode } from "./backend/pool.ts";
 export {
   type ProviderStatus,
   providerStatus,

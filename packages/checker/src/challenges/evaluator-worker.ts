@@ -1,37 +1,28 @@
 /**
  * Worker thread of the transcript evaluator: runs `evaluateTranscript` off the
- * node's event loop. Loaded by Node directly (type stripping), so it imports
- * only erasable TypeScript.
+ * node's event loop, one WorkerPool task per transcript. Loaded by Node
+ * directly (type stripping), so it imports only erasable TypeScript.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { evaluateTranscript } from "@checkernet/protocol/challenges/transcript";
-import type { EvaluateReply, EvaluateRequest, EvaluatorWorkerData } from "./evaluator.ts";
+import { type ChallengeTranscript, evaluateTranscript } from "@checkernet/protocol/challenges/transcript";
+import type { TaskReply, TaskRequest } from "../utils/workerPool.ts";
+import type { EvaluatorWorkerData } from "./evaluator.ts";
 
 const { params } = workerData as EvaluatorWorkerData;
+const port = parentPort;
+if (port === null) throw new Error("evaluator-worker.ts must run in a worker thread");
 
-parentPort?.on("message", (request: EvaluateRequest) => {
-  let reply: EvaluateReply;
+port.on("message", (task: TaskRequest) => {
+  let reply: TaskReply;
   try {
-    reply = { id: request.id, ok: true, outcome: evaluateTranscript(request.transcript, params) };
-  } catch (e) {
-    const err = e as { name?: string; message?: string; code?: unknown; details?: unknown };
+    reply = { id: task.id, ok: true, value: evaluateTranscript(task.args as ChallengeTranscript, params) };
+  } catch (err) {
+    const e = err as Error & { code?: unknown };
     reply = {
-      id: request.id,
+      id: task.id,
       ok: false,
-      error: {
-        name: String(err.name ?? "Error"),
-        message: String(err.message ?? e),
-        ...(typeof err.code === "string" ? { code: err.code } : {}),
-        ...(typeof err.details === "object" && err.details !== null
-          ? { details: err.details as Record<string, unknown> }
-          : {}),
-      },
+      error: { name: e.name, message: e.message, ...(typeof e.code === "string" ? { code: e.code } : {}) },
     };
   }
-  try {
-    parentPort?.postMessage(reply);
-  } catch {
-    // Details that cannot be cloned must not leave the caller waiting.
-    if (!reply.ok) parentPort?.postMessage({ ...reply, error: { ...reply.error, details: {} } });
-  }
+  port.postMessage(reply);
 });

@@ -1,4 +1,3 @@
-import { Worker } from "node:worker_threads";
 import {
   type ChallengeTranscript,
   evaluateTranscript,
@@ -6,6 +5,7 @@ import {
 } from "@checkernet/protocol/challenges/transcript";
 import type { ProtocolParams } from "@checkernet/protocol/params";
 import type { Logger } from "../logger.ts";
+import { WorkerPool, WorkerPoolError, WorkerPoolErrorCode } from "../utils/workerPool.ts";
 
 /**
  * Turns a finished run's transcript into its outcome (`evaluateTranscript`).
@@ -31,57 +31,37 @@ export function inlineEvaluator(params: ProtocolParams): TranscriptEvaluator {
   };
 }
 
-/** Messages between WorkerTranscriptEvaluator and evaluator-worker.ts. */
+/** What each evaluator worker starts with (evaluator-worker.ts). */
 export interface EvaluatorWorkerData {
   params: ProtocolParams;
 }
-export interface EvaluateRequest {
-  id: number;
-  transcript: ChallengeTranscript;
-}
-export type EvaluateReply =
-  | { id: number; ok: true; outcome: RunOutcome }
-  | {
-      id: number;
-      ok: false;
-      error: { name: string; message: string; code?: string; details?: Record<string, unknown> };
-    };
 
-/** An error `evaluateTranscript` threw in the worker, with its name, code and details kept. */
+/** An error `evaluateTranscript` threw in the worker, with its name and code kept. */
 export class EvaluationError extends Error {
   readonly code: string | undefined;
-  readonly details: Record<string, unknown>;
 
-  constructor(error: { name: string; message: string; code?: string; details?: Record<string, unknown> }) {
+  constructor(error: { name: string; message: string; code?: string }) {
     super(error.message);
     this.name = error.name;
     this.code = error.code;
-    this.details = error.details ?? {};
   }
 }
 
-interface Pending {
-  transcript: ChallengeTranscript;
-  resolve(outcome: RunOutcome): void;
-  reject(err: Error): void;
-}
-
-/** Worker failures in a row after which the evaluator stays on the event loop for good. */
+/** Worker deaths in a row after which the evaluator stays on the event loop for good. */
 const MAX_WORKER_FAILURES = 3;
 
 /**
- * One worker thread, started on first use. A worker that dies (or cannot
- * start, as on a Node without type stripping) does not lose a run: its
- * pending transcripts are evaluated inline, and after MAX_WORKER_FAILURES
- * failures in a row the evaluator stops trying and evaluates inline.
+ * One worker thread (a WorkerPool of one), started on first use. A run is
+ * never lost to the worker: when it dies, cannot start (a Node without type
+ * stripping), is busy beyond the pool's queue or is closed, the transcript is
+ * evaluated inline; after MAX_WORKER_FAILURES deaths in a row the evaluator
+ * stops trying and evaluates inline.
  */
 export class WorkerTranscriptEvaluator implements TranscriptEvaluator {
   readonly #params: ProtocolParams;
   readonly #logger: Logger | undefined;
   readonly #inline: TranscriptEvaluator;
-  readonly #pending = new Map<number, Pending>();
-  #worker: Worker | undefined;
-  #nextId = 1;
+  #pool: WorkerPool | undefined;
   #failures = 0;
   #closed = false;
 
@@ -96,65 +76,42 @@ export class WorkerTranscriptEvaluator implements TranscriptEvaluator {
     return this.#failures < MAX_WORKER_FAILURES;
   }
 
-  evaluate(transcript: ChallengeTranscript): Promise<RunOutcome> {
+  async evaluate(transcript: ChallengeTranscript): Promise<RunOutcome> {
     if (this.#closed || !this.offThread) return this.#inline.evaluate(transcript);
-    const worker = this.#ensureWorker();
-    const id = this.#nextId++;
-    return new Promise<RunOutcome>((resolve, reject) => {
-      this.#pending.set(id, { transcript, resolve, reject });
-      // A busy worker keeps the process alive until its answer is in.
-      worker.ref();
-      worker.postMessage({ id, transcript } satisfies EvaluateRequest);
+    this.#pool ??= new WorkerPool(new URL("./evaluator-worker.ts", import.meta.url), {
+      size: 1,
+      workerData: { params: this.#params } satisfies EvaluatorWorkerData,
     });
+    try {
+      const outcome = await this.#pool.run<RunOutcome>("evaluate", transcript);
+      this.#failures = 0;
+      return outcome;
+    } catch (e) {
+      if (!(e instanceof WorkerPoolError)) throw e;
+      if (e.code === WorkerPoolErrorCode.TASK_FAILED) {
+        // evaluateTranscript itself refused the transcript: the same answer inline.
+        throw new EvaluationError(e.details.cause as { name: string; message: string; code?: string });
+      }
+      if (e.code === WorkerPoolErrorCode.WORKER_DIED) {
+        this.#failures++;
+        this.#logger?.warn(
+          { why: e.message, failures: this.#failures, inlineFromNowOn: !this.offThread },
+          "transcript evaluator worker died; evaluating the run on the event loop",
+        );
+        if (!this.offThread) await this.#closePool();
+      }
+      return this.#inline.evaluate(transcript);
+    }
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    const worker = this.#worker;
-    this.#worker = undefined;
-    // Runs still being evaluated finish on this thread rather than fail.
-    this.#drainInline("the evaluator closed");
-    await worker?.terminate();
+    await this.#closePool();
   }
 
-  #ensureWorker(): Worker {
-    if (this.#worker !== undefined) return this.#worker;
-    const worker = new Worker(new URL("./evaluator-worker.ts", import.meta.url), {
-      workerData: { params: this.#params } satisfies EvaluatorWorkerData,
-    });
-    worker.unref();
-    worker.on("message", (reply: EvaluateReply) => {
-      const pending = this.#pending.get(reply.id);
-      if (pending === undefined) return;
-      this.#pending.delete(reply.id);
-      this.#failures = 0;
-      if (this.#pending.size === 0) worker.unref();
-      if (reply.ok) pending.resolve(reply.outcome);
-      else pending.reject(new EvaluationError(reply.error));
-    });
-    const onDeath = (why: string): void => {
-      if (this.#worker !== worker) return;
-      this.#worker = undefined;
-      this.#failures++;
-      this.#logger?.warn(
-        { why, failures: this.#failures, inlineFromNowOn: !this.offThread },
-        "transcript evaluator worker stopped; evaluating its runs on the event loop",
-      );
-      this.#drainInline(why);
-    };
-    worker.on("error", (err) => onDeath(err.message));
-    worker.on("exit", (code) => onDeath(`exit code ${code}`));
-    this.#worker = worker;
-    return worker;
-  }
-
-  #drainInline(why: string): void {
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const p of pending) {
-      this.#inline.evaluate(p.transcript).then(p.resolve, (e: unknown) => {
-        p.reject(e instanceof Error ? e : new Error(`${String(e)} (${why})`));
-      });
-    }
+  async #closePool(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = undefined;
+    await pool?.close();
   }
 }

@@ -1,10 +1,10 @@
+import { defaultPoolSize, WorkerPool } from "@checkernet/checker/utils/workerPool";
 import { type MatmulRows, openRows } from "@checkernet/protocol/challenges/matmul";
 import type { VramRequest, VramResponse } from "@checkernet/protocol/challenges/vram";
 import { ProtocolError } from "@checkernet/protocol/errors";
 import type { Hex } from "viem";
 import type { ComputeBackend, MatmulJob, VramDataset } from "./backend.ts";
 import type { MatmulTaskArgs, MatmulTaskResult, VramFillArgs, VramWalkArgs } from "./cpu-worker.ts";
-import { defaultPoolSize, WorkerPool } from "./pool.ts";
 
 export const BackendErrorCode = {
   RELEASED: "BACKEND_ERROR_RELEASED",

@@ -47,7 +47,9 @@ export function defaultPoolSize(): number {
 /**
  * A fixed pool of worker threads running one module, FIFO queue, one task per
  * worker at a time. A worker that dies fails its task and is replaced, so one
- * bad input cannot take the provider's compute down.
+ * bad input cannot take the compute down. The provider's CPU backend and the
+ * checker's transcript evaluator both run on it; the worker module answers
+ * each TaskRequest with one TaskReply.
  */
 export class WorkerPool {
   readonly size: number;
@@ -55,11 +57,13 @@ export class WorkerPool {
   readonly #slots: Slot[] = [];
   readonly #queue: Pending[] = [];
   readonly #maxQueue: number;
+  readonly #workerData: unknown;
   #nextId = 1;
   #closed = false;
 
-  constructor(url: URL, options: { size?: number; maxQueue?: number } = {}) {
+  constructor(url: URL, options: { size?: number; maxQueue?: number; workerData?: unknown } = {}) {
     this.#url = url;
+    this.#workerData = options.workerData;
     this.size = Math.max(1, Math.floor(options.size ?? defaultPoolSize()));
     // Beyond this the provider is overloaded anyway; refusing fast beats timing out late.
     this.#maxQueue = options.maxQueue ?? 64;
@@ -108,7 +112,7 @@ export class WorkerPool {
   }
 
   #spawn(): Slot {
-    const worker = new Worker(this.#url);
+    const worker = new Worker(this.#url, { workerData: this.#workerData });
     const slot: Slot = { worker, busy: undefined };
     // Idle workers must not keep the process alive.
     worker.unref();
