@@ -5,15 +5,10 @@ import type { ReportHeader, SignedAttestation } from "@checkernet/protocol/types
 import type { PeerId, Stream } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { bytesToHex, type Hex, hexToBytes } from "viem";
-import {
-  FrameError,
-  FrameErrorCode,
-  FrameReader,
-  type FrameType,
-  writeFrame,
-} from "../../challenges/framing.ts";
+import { FrameReader, type FrameType, writeFrame } from "../../challenges/framing.ts";
 import type { Logger } from "../../logger.ts";
 import type { CheckerHost } from "../host.ts";
+import { type Dialer, type RequestFailure, requestOnce } from "./requestOnce.ts";
 
 /**
  * `/checkernet/cosign/1.0.0`: the epoch's aggregator asks a member of the
@@ -167,49 +162,31 @@ async function serveCosign(
  * @throws CosignError REFUSED (with the member's reason), UNREACHABLE, INVALID
  */
 export async function requestCosign(
-  host: {
-    dialProtocol(
-      peer: PeerId | Multiaddr,
-      protocol: string,
-      options?: { signal?: AbortSignal },
-    ): Promise<Stream>;
-  },
+  host: Dialer,
   peer: PeerId | Multiaddr,
   request: CosignRequest,
   options: { timeoutMs?: number } = {},
 ): Promise<Uint8Array> {
-  const deadline = Date.now() + (options.timeoutMs ?? COSIGN_LIMITS.responseTimeoutMs);
-  let stream: Stream;
-  try {
-    stream = await host.dialProtocol(peer, COSIGN_PROTOCOL, {
-      signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
-    });
-  } catch (e) {
-    throw new CosignError(
-      CosignErrorCode.UNREACHABLE,
-      `cannot open a co-sign stream: ${(e as Error).message}`,
-    );
+  const body = await requestOnce(
+    host,
+    peer,
+    {
+      protocol: COSIGN_PROTOCOL,
+      what: "co-sign",
+      request: { type: CosignFrameType.COSIGN_REQUEST, body: cosignRequestCodec.encode(request) },
+      answer: { type: CosignFrameType.COSIGN_RESPONSE, maxBytes: 96 },
+      timeoutMs: options.timeoutMs ?? COSIGN_LIMITS.responseTimeoutMs,
+    },
+    (failure, message) => new CosignError(COSIGN_FAILURE_CODES[failure], message),
+  );
+  if (body.length !== 96) {
+    throw new CosignError(CosignErrorCode.INVALID, `signature has ${body.length} bytes, expected 96`);
   }
-  try {
-    await writeFrame(stream, CosignFrameType.COSIGN_REQUEST, cosignRequestCodec.encode(request), deadline);
-    let body: Uint8Array;
-    try {
-      body = (await new FrameReader(stream).read({ [CosignFrameType.COSIGN_RESPONSE]: 96 }, deadline)).body;
-    } catch (e) {
-      if (e instanceof FrameError && e.code === FrameErrorCode.REMOTE_ERROR) {
-        throw new CosignError(CosignErrorCode.REFUSED, String(e.details.reason));
-      }
-      throw new CosignError(CosignErrorCode.UNREACHABLE, (e as Error).message);
-    }
-    if (body.length !== 96) {
-      throw new CosignError(CosignErrorCode.INVALID, `signature has ${body.length} bytes, expected 96`);
-    }
-    // A plain copy: the frame body may be a view into the muxer's buffer.
-    return Uint8Array.from(body);
-  } finally {
-    // Both ends: a peer that keeps its side open must not keep a stream (and what it sends) here.
-    await stream.closeRead().catch(() => undefined);
-    await stream.close().catch(() => stream.abort(new Error("co-sign done")));
-    if (stream.status === "open") stream.abort(new Error("peer kept its side of the stream open"));
-  }
+  return body;
 }
+
+const COSIGN_FAILURE_CODES: Record<RequestFailure, CosignErrorCode> = {
+  unreachable: CosignErrorCode.UNREACHABLE,
+  refused: CosignErrorCode.REFUSED,
+  invalid: CosignErrorCode.INVALID,
+};

@@ -4,15 +4,10 @@ import { type SignedRecheckResult, signedRecheckResultCodec } from "@checkernet/
 import type { PeerId, Stream } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { bytesToHex, encodeAbiParameters, type Hex, hexToBytes } from "viem";
-import {
-  FrameError,
-  FrameErrorCode,
-  FrameReader,
-  type FrameType,
-  writeFrame,
-} from "../../challenges/framing.ts";
+import { FrameReader, type FrameType, writeFrame } from "../../challenges/framing.ts";
 import type { Logger } from "../../logger.ts";
 import type { CheckerHost } from "../host.ts";
+import { type Dialer, type RequestFailure, requestOnce } from "./requestOnce.ts";
 
 /**
  * `/checkernet/recheck/1.0.0`: the re-check committee of a contested slash
@@ -174,59 +169,26 @@ async function serve(stream: Stream, from: PeerId, c: { logger: Logger } & Reche
   await stream.close({ signal: AbortSignal.timeout(RECHECK_LIMITS.requestTimeoutMs) });
 }
 
-type Dialer = {
-  dialProtocol(
-    peer: PeerId | Multiaddr,
-    protocol: string,
-    options?: { signal?: AbortSignal },
-  ): Promise<Stream>;
-};
-
-async function exchange(
+function exchange(
   host: Dialer,
   peer: PeerId | Multiaddr,
   request: { type: FrameType; body: Uint8Array },
   answer: { type: FrameType; maxBytes: number },
   timeoutMs: number,
 ): Promise<Uint8Array> {
-  const deadline = Date.now() + timeoutMs;
-  let stream: Stream;
-  try {
-    stream = await host.dialProtocol(peer, RECHECK_PROTOCOL, {
-      signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
-    });
-  } catch (e) {
-    throw new RecheckWireError(
-      RecheckWireErrorCode.UNREACHABLE,
-      `cannot open a re-check stream: ${(e as Error).message}`,
-    );
-  }
-  try {
-    await writeFrame(stream, request.type, request.body, deadline);
-    try {
-      const frame = await new FrameReader(stream).read({ [answer.type]: answer.maxBytes }, deadline);
-      // A plain copy: the frame body may be a view into the muxer's buffer.
-      return Uint8Array.from(frame.body);
-    } catch (e) {
-      if (e instanceof FrameError && e.code === FrameErrorCode.REMOTE_ERROR) {
-        throw new RecheckWireError(RecheckWireErrorCode.REFUSED, String(e.details.reason));
-      }
-      // The member answered, with a frame that breaks the protocol: not an unreachable peer.
-      if (
-        e instanceof FrameError &&
-        (e.code === FrameErrorCode.OVERSIZED || e.code === FrameErrorCode.MALFORMED)
-      ) {
-        throw new RecheckWireError(RecheckWireErrorCode.INVALID, e.message);
-      }
-      throw new RecheckWireError(RecheckWireErrorCode.UNREACHABLE, (e as Error).message);
-    }
-  } finally {
-    // Both ends: a peer that keeps its side open must not keep a stream (and what it sends) here.
-    await stream.closeRead().catch(() => undefined);
-    await stream.close().catch(() => stream.abort(new Error("re-check exchange done")));
-    if (stream.status === "open") stream.abort(new Error("peer kept its side of the stream open"));
-  }
+  return requestOnce(
+    host,
+    peer,
+    { protocol: RECHECK_PROTOCOL, what: "re-check", request, answer, timeoutMs },
+    (failure, message) => new RecheckWireError(RECHECK_FAILURE_CODES[failure], message),
+  );
 }
+
+const RECHECK_FAILURE_CODES: Record<RequestFailure, RecheckWireErrorCode> = {
+  unreachable: RecheckWireErrorCode.UNREACHABLE,
+  refused: RecheckWireErrorCode.REFUSED,
+  invalid: RecheckWireErrorCode.INVALID,
+};
 
 /**
  * Asks a member for its signed result (the caller verifies the signature and the fields).

@@ -1,12 +1,6 @@
 import type { PeerId, Stream } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
-import {
-  FrameError,
-  FrameErrorCode,
-  FrameReader,
-  type FrameType,
-  writeFrame,
-} from "../../challenges/framing.ts";
+import { FrameReader, type FrameType, writeFrame } from "../../challenges/framing.ts";
 import type { CheckerDb } from "../../db/checkerDb.ts";
 import { readReportRecord } from "../../duties/aggregatorRecords.ts";
 import type { Logger } from "../../logger.ts";
@@ -17,6 +11,7 @@ import {
   publishedReportToJson,
 } from "../../reports/publishedReport.ts";
 import type { CheckerHost } from "../host.ts";
+import { type Dialer, type RequestFailure, requestOnce } from "./requestOnce.ts";
 
 /**
  * `/checkernet/reports/1.0.0`: anyone asks a checker for the full report of
@@ -137,71 +132,44 @@ async function serveReport(stream: Stream, c: { db: CheckerDb }): Promise<void> 
  * @throws ReportsFetchError NOT_FOUND, UNREACHABLE, INVALID
  */
 export async function fetchReport(
-  host: {
-    dialProtocol(
-      peer: PeerId | Multiaddr,
-      protocol: string,
-      options?: { signal?: AbortSignal },
-    ): Promise<Stream>;
-  },
+  host: Dialer,
   peer: PeerId | Multiaddr,
   epoch: bigint,
   options: { timeoutMs?: number } = {},
 ): Promise<PublishedReportWithTx> {
-  const deadline = Date.now() + (options.timeoutMs ?? REPORTS_LIMITS.responseTimeoutMs);
-  let stream: Stream;
+  const body = await requestOnce(
+    host,
+    peer,
+    {
+      protocol: REPORTS_PROTOCOL,
+      what: "reports",
+      request: { type: ReportsFrameType.REPORTS_REQUEST, body: encodeEpochRequest(epoch) },
+      answer: { type: ReportsFrameType.REPORTS_RESPONSE, maxBytes: REPORTS_LIMITS.maxResponseBytes },
+      timeoutMs: options.timeoutMs ?? REPORTS_LIMITS.responseTimeoutMs,
+    },
+    (failure, message) => new ReportsFetchError(REPORTS_FAILURE_CODES[failure], message),
+  );
+  let report: PublishedReportWithTx;
   try {
-    stream = await host.dialProtocol(peer, REPORTS_PROTOCOL, {
-      signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
-    });
+    report = parsePublishedReport(JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body)));
   } catch (e) {
     throw new ReportsFetchError(
-      ReportsFetchErrorCode.UNREACHABLE,
-      `cannot open a reports stream: ${(e as Error).message}`,
+      ReportsFetchErrorCode.INVALID,
+      `report does not parse: ${(e as Error).message}`,
     );
   }
-  try {
-    await writeFrame(stream, ReportsFrameType.REPORTS_REQUEST, encodeEpochRequest(epoch), deadline);
-    let body: Uint8Array;
-    try {
-      body = (
-        await new FrameReader(stream).read(
-          { [ReportsFrameType.REPORTS_RESPONSE]: REPORTS_LIMITS.maxResponseBytes },
-          deadline,
-        )
-      ).body;
-    } catch (e) {
-      if (e instanceof FrameError && e.code === FrameErrorCode.REMOTE_ERROR) {
-        throw new ReportsFetchError(ReportsFetchErrorCode.NOT_FOUND, String(e.details.reason));
-      }
-      if (
-        e instanceof FrameError &&
-        (e.code === FrameErrorCode.OVERSIZED || e.code === FrameErrorCode.MALFORMED)
-      ) {
-        throw new ReportsFetchError(ReportsFetchErrorCode.INVALID, e.message);
-      }
-      throw new ReportsFetchError(ReportsFetchErrorCode.UNREACHABLE, (e as Error).message);
-    }
-    let report: PublishedReportWithTx;
-    try {
-      report = parsePublishedReport(JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body)));
-    } catch (e) {
-      throw new ReportsFetchError(
-        ReportsFetchErrorCode.INVALID,
-        `report does not parse: ${(e as Error).message}`,
-      );
-    }
-    if (report.header.epoch !== epoch) {
-      throw new ReportsFetchError(
-        ReportsFetchErrorCode.INVALID,
-        `asked for epoch ${epoch}, got epoch ${report.header.epoch}`,
-      );
-    }
-    return report;
-  } finally {
-    // Both ends: a peer that keeps its side open must not keep a stream (and what it sends) here.
-    await stream.closeRead().catch(() => undefined);
-    await stream.close().catch(() => stream.abort(new Error("reports fetch done")));
-    if (stream.status === "open") stream.abort(new Error("peer kept its side of the stream open"));
+  if (report.header.epoch !== epoch) {
+    throw new ReportsFetchError(
+      ReportsFetchErrorCode.INVALID,
+      `asked for epoch ${epoch}, got epoch ${report.header.epoch}`,
+    );
   }
+  return report;
 }
+
+/** An ERROR frame means the peer holds no report of the epoch. */
+const REPORTS_FAILURE_CODES: Record<RequestFailure, ReportsFetchErrorCode> = {
+  unreachable: ReportsFetchErrorCode.UNREACHABLE,
+  refused: ReportsFetchErrorCode.NOT_FOUND,
+  invalid: ReportsFetchErrorCode.INVALID,
+};
