@@ -13,7 +13,9 @@ import {ICheckerRegistry} from "./interfaces/ICheckerRegistry.sol";
  * of this contract can mint licenses and nothing else (it cannot move, burn or
  * undelegate anyone's license). A delegation history per license, in epochs,
  * tells the rewards contract which operator a license worked for in a past
- * epoch, so an operator's penalty reaches the licenses it ran at the time.
+ * epoch, so an operator's penalty reaches the licenses it ran at the time. Like
+ * the registry's snapshots, the history is keyed by the epoch a change takes
+ * effect (the registry's activation delay after it lands).
  */
 contract CheckerLicense is ERC721, Ownable, EpochClock, ICheckerLicense {
     using Checkpoints for Checkpoints.Trace208;
@@ -78,11 +80,10 @@ contract CheckerLicense is ERC721, Ownable, EpochClock, ICheckerLicense {
         }
 
         delegation.operator = operator;
-        _history[tokenId].push(uint48(epoch), uint208(uint160(operator)));
-        emit LicenseDelegated(tokenId, operator, epoch);
-
         // The registry refuses operators that are unregistered, exiting or jailed.
-        _registry.onLicenseDelegated(tokenId, operator);
+        uint64 effectiveEpoch = _registry.onLicenseDelegated(tokenId, operator);
+        _history[tokenId].push(uint48(effectiveEpoch), uint208(uint160(operator)));
+        emit LicenseDelegated(tokenId, operator, effectiveEpoch);
     }
 
     /// @inheritdoc ICheckerLicense
@@ -99,10 +100,9 @@ contract CheckerLicense is ERC721, Ownable, EpochClock, ICheckerLicense {
 
         delegation.operator = address(0);
         delegation.redelegableEpoch = redelegable;
-        _history[tokenId].push(uint48(epoch), 0);
+        uint64 effectiveEpoch = _registry.onLicenseUndelegated(tokenId, operator);
+        _history[tokenId].push(uint48(effectiveEpoch), 0);
         emit LicenseUndelegated(tokenId, operator, msg.sender, redelegable);
-
-        _registry.onLicenseUndelegated(tokenId, operator);
     }
 
     /// @inheritdoc ICheckerLicense

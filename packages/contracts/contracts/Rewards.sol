@@ -5,9 +5,11 @@ import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {ICheckerLicense} from "./interfaces/ICheckerLicense.sol";
 import {ICheckerRegistry} from "./interfaces/ICheckerRegistry.sol";
+import {IEpochClock} from "./interfaces/IEpochClock.sol";
 import {IEpochReports} from "./interfaces/IEpochReports.sol";
 import {IRewards} from "./interfaces/IRewards.sol";
 import {IRewardToken} from "./interfaces/IRewardToken.sol";
+import {ISlashing} from "./interfaces/ISlashing.sol";
 import {Leaves} from "./libraries/Leaves.sol";
 
 /**
@@ -15,19 +17,24 @@ import {Leaves} from "./libraries/Leaves.sol";
  * fixes each epoch's rewards root and total (within the budget the reports
  * contract enforces); this contract adds that no epoch ever pays out more than
  * its total, whatever the tree holds, and that each (beneficiary, id) claims
- * once per epoch. A license whose operator was jailed in the epoch (it signed a
- * failure that a re-check overturned) forfeits that epoch's reward.
+ * once per epoch. A license whose operator signed a failure of the epoch that a
+ * re-check overturned forfeits that epoch's reward; so that no accuser can claim
+ * before that is decided, license rewards of an epoch stay locked until the
+ * contest window and re-check deadline that follow its report have passed
+ * (`Slashing.penaltiesFinalEpoch`). Provider rewards are not locked.
  */
 contract Rewards is IRewards {
     IEpochReports private immutable _reports;
     IRewardToken private immutable _token;
     ICheckerLicense private immutable _license;
     ICheckerRegistry private immutable _registry;
+    ISlashing private immutable _slashing;
 
     mapping(bytes32 claimKey => bool) private _claimed;
     mapping(uint64 epoch => uint256) private _claimedOf;
 
-    constructor(address reports_, address token_, address license_, address registry_) {
+    constructor(address reports_, address token_, address license_, address registry_, address slashing_) {
+        _slashing = ISlashing(slashing_);
         _reports = IEpochReports(reports_);
         _token = IRewardToken(token_);
         _license = ICheckerLicense(license_);
@@ -84,9 +91,12 @@ contract Rewards is IRewards {
             return address(uint160(leaf.id));
         }
         if (leaf.beneficiary == Leaves.BENEFICIARY_LICENSE) {
+            uint64 unlockEpoch = _slashing.penaltiesFinalEpoch(epoch) + 1;
+            uint64 nowEpoch = IEpochClock(address(_reports)).currentEpoch();
+            if (nowEpoch < unlockEpoch) revert RewardsLocked(epoch, leaf.id, unlockEpoch);
             address owner = IERC721(address(_license)).ownerOf(leaf.id);
             address operator = _license.operatorAt(leaf.id, epoch);
-            if (operator != address(0) && _registry.isJailed(operator, epoch)) {
+            if (operator != address(0) && _slashing.isPenalized(operator, epoch)) {
                 revert RewardsForfeited(epoch, leaf.id, operator);
             }
             return owner;

@@ -15,22 +15,29 @@ import {Tags} from "./libraries/Tags.sol";
 /**
  * @dev Pending slashes, contests and re-checks (state machine in {ISlashing}).
  *
- * Default rules: an uncontested slash is executed by anyone once the contest
- * window has passed; a contest whose re-check report does not land by its
- * deadline is overturned without penalty (the burden of proof is on the
- * accusers, and the provider cannot make a re-check committee stall).
+ * Windows count from the block where the report landed: a FAIL leaf of epoch e
+ * can be opened and contested until `landedEpochOf(e) + contestWindowEpochs`.
+ * An uncontested slash is executed by anyone after that. A contest posts a bond
+ * and asks a re-check committee (drawn from the snapshot and seed of the re-check
+ * epoch, which the provider cannot know when it contests): PASS overturns the
+ * slash and refunds the bond; FAIL upholds the slash and burns the bond;
+ * INCONCLUSIVE, or no re-check report by the deadline, cancels the slash and
+ * burns the bond, so contesting is never free.
  *
- * Accuser penalty: when a re-check overturns a failure, every checker listed
- * in the leaf's `accusers` is jailed from the accused epoch through
- * `accuserJailEpochs` epochs after the resolution. A jailed operator receives
- * no new delegations and the licenses delegated to it in those epochs forfeit
- * their unclaimed rewards for them (enforced by the rewards contract).
+ * Accuser penalty: when a re-check overturns a failure, every checker listed in
+ * the leaf's `accusers` forfeits its licenses' rewards of the accused epoch
+ * (license rewards stay locked until the contest window and re-check deadline of
+ * their epoch have passed, see {Rewards}) and is jailed (no seats, no new
+ * delegations) from the registry's next effective epoch through
+ * `accuserJailEpochs` epochs after the resolution. Accuser lists of up to
+ * MAX_INLINE_ACCUSERS are penalized with the re-check; longer ones, which no cap
+ * refuses, are penalized in pages by anyone through `penalizeAccusers`.
  */
 contract Slashing is EpochClock, ISlashing {
     using SafeERC20 for IRewardToken;
 
-    /// @dev Accusers are the failing members of one provider's committee (default size 8); 64 bounds the contest's gas.
-    uint256 public constant MAX_ACCUSERS = 64;
+    /// @dev Accuser lists up to this length are stored at the contest and penalized with the re-check.
+    uint256 public constant MAX_INLINE_ACCUSERS = 64;
 
     /**
      * @dev The re-check committee is drawn from the seed of the contest epoch + 2. That seed comes from a
@@ -52,6 +59,12 @@ contract Slashing is EpochClock, ISlashing {
     uint256 private _slashCount;
     mapping(uint256 slashId => SlashRecord) private _slashes;
     mapping(uint256 slashId => address[]) private _accusers;
+    /// @dev keccak256(abi.encode(accusers)) of a contested leaf; the accusers of a long list are checked against it.
+    mapping(uint256 slashId => bytes32) private _accusersHashes;
+    /// @dev Set when a re-check overturned the slash: its accusers are to be penalized.
+    mapping(uint256 slashId => bool) private _overturned;
+    /// @dev Operators that forfeit their licenses' rewards of an epoch (a failure they signed was overturned).
+    mapping(address operator => mapping(uint64 epoch => bool)) private _penalized;
     mapping(bytes32 epochAndProvider => uint256 slashId) private _slashIds;
     mapping(address provider => uint256) private _pendingCounts;
 
@@ -80,8 +93,16 @@ contract Slashing is EpochClock, ISlashing {
         if (config.recheckDeadlineEpochs < RECHECK_DELAY_EPOCHS) {
             revert SlashingInvalidParameter("recheckDeadlineEpochs");
         }
-        if (config.recheckCommitteeSize == 0 || config.recheckCommitteeSize > 256) {
+        if (config.recheckCommitteeSize == 0 || config.recheckCommitteeSize > 190) {
             revert SlashingInvalidParameter("recheckCommitteeSize");
+        }
+        // Stake must stay slashable until every failure reported before the unstake request can be opened:
+        // a report lands up to reportLatenessEpochs late and its slash can be opened for the contest window.
+        uint256 lastOpenable = uint256(IEpochReports(deps.reports).reportLatenessEpochs()) +
+            config.contestWindowEpochs +
+            config.recheckDeadlineEpochs;
+        if (IProviderRegistry(deps.providers).unbondingEpochs() <= lastOpenable) {
+            revert SlashingInvalidParameter("unbondingEpochs");
         }
         _reports = IEpochReports(deps.reports);
         _providers = IProviderRegistry(deps.providers);
@@ -111,7 +132,6 @@ contract Slashing is EpochClock, ISlashing {
         uint64 nowEpoch;
         (slashId, nowEpoch) = _openOrFind(epoch, leaf, proof, true);
         SlashRecord storage slash = _requireStatus(slashId, SlashStatus.Pending);
-        if (leaf.accusers.length > MAX_ACCUSERS) revert SlashingTooManyAccusers(leaf.accusers.length, MAX_ACCUSERS);
 
         uint64 recheckEpoch = nowEpoch + RECHECK_DELAY_EPOCHS;
         uint64 resolveDeadline = nowEpoch + _recheckDeadlineEpochs;
@@ -119,7 +139,9 @@ contract Slashing is EpochClock, ISlashing {
         slash.bond = _contestBond;
         slash.recheckEpoch = recheckEpoch;
         slash.resolveDeadline = resolveDeadline;
-        _accusers[slashId] = leaf.accusers;
+        // No cap: a long list is only hashed here and penalized in pages if the slash is overturned.
+        _accusersHashes[slashId] = keccak256(abi.encode(leaf.accusers));
+        if (leaf.accusers.length <= MAX_INLINE_ACCUSERS) _accusers[slashId] = leaf.accusers;
         emit SlashContested(slashId, msg.sender, _contestBond);
         emit RecheckRequested(slashId, msg.sender, epoch, recheckEpoch, resolveDeadline, _recheckCommitteeSize);
 
@@ -145,6 +167,7 @@ contract Slashing is EpochClock, ISlashing {
         }
 
         _reports.verifyCommitteeSignature(
+            slash.recheckEpoch,
             Tags.RECHECK_COMMITTEE,
             _reports.seedOf(slash.recheckEpoch),
             slashId,
@@ -159,8 +182,16 @@ contract Slashing is EpochClock, ISlashing {
         } else if (header.verdict == Leaves.VERDICT_PASS) {
             _overturn(slashId, slash, nowEpoch);
         } else {
-            _cancelWithoutPenalty(slashId, slash);
+            _cancelForfeitingBond(slashId, slash);
         }
+    }
+
+    /// @inheritdoc ISlashing
+    function penalizeAccusers(uint256 slashId, address[] calldata accusers, uint256 from, uint256 to) external {
+        if (!_overturned[slashId]) revert SlashingNotOverturned(slashId);
+        if (keccak256(abi.encode(accusers)) != _accusersHashes[slashId]) revert SlashingLeafMismatch(slashId);
+        if (from > to || to > accusers.length) revert SlashingInvalidParameter("range");
+        _penalize(slashId, accusers[from:to]);
     }
 
     /// @inheritdoc ISlashing
@@ -183,7 +214,7 @@ contract Slashing is EpochClock, ISlashing {
         if (nowEpoch <= slash.resolveDeadline) {
             revert SlashingRecheckDeadlineNotPassed(slashId, nowEpoch, slash.resolveDeadline);
         }
-        _cancelWithoutPenalty(slashId, slash);
+        _cancelForfeitingBond(slashId, slash);
     }
 
     /// @inheritdoc ISlashing
@@ -215,17 +246,43 @@ contract Slashing is EpochClock, ISlashing {
     function recheckCommittee(uint256 slashId) external view returns (address[] memory operators) {
         SlashRecord storage slash = _slashes[slashId];
         if (slash.recheckEpoch == 0) return operators;
-        (operators, ) = _registry.committee(
-            Tags.RECHECK_COMMITTEE,
-            _reports.seedOf(slash.recheckEpoch),
-            slashId,
-            _recheckCommitteeSize
-        );
+        return
+            _registry.committeeAt(
+                slash.recheckEpoch,
+                Tags.RECHECK_COMMITTEE,
+                _reports.seedOf(slash.recheckEpoch),
+                slashId,
+                _recheckCommitteeSize
+            );
+    }
+
+    /// @inheritdoc ISlashing
+    function isPenalized(address operator, uint64 epoch) external view returns (bool) {
+        return _penalized[operator][epoch];
+    }
+
+    /// @inheritdoc ISlashing
+    function accusersHashOf(uint256 slashId) external view returns (bytes32) {
+        return _accusersHashes[slashId];
+    }
+
+    /// @inheritdoc ISlashing
+    function isOverturned(uint256 slashId) external view returns (bool) {
+        return _overturned[slashId];
+    }
+
+    /// @inheritdoc ISlashing
+    function penaltiesFinalEpoch(uint64 epoch) external view returns (uint64) {
+        uint64 landed = _reports.landedEpochOf(epoch);
+        if (landed == 0) return type(uint64).max;
+        // A contest opened at the last epoch of the window resolves by its re-check deadline.
+        return landed + _contestWindowEpochs + _recheckDeadlineEpochs;
     }
 
     /// @inheritdoc ISlashing
     function recheckSigningRoot(RecheckHeader calldata header) public view returns (bytes32) {
-        return keccak256(abi.encode(Tags.RECHECK, _reports.domainSeparator(), header));
+        // Names this contract, so a re-check signature cannot be replayed on another Slashing of the same network.
+        return keccak256(abi.encode(Tags.RECHECK, _reports.domainSeparator(), address(this), header));
     }
 
     /// @inheritdoc ISlashing
@@ -269,7 +326,8 @@ contract Slashing is EpochClock, ISlashing {
         bytes32 root = _reports.resultsRootOf(epoch);
         if (root == 0) revert SlashingUnknownEpoch(epoch);
         nowEpoch = currentEpoch();
-        uint64 contestDeadline = epoch + _contestWindowEpochs;
+        // Counted from the report's landing, so a late report still leaves the whole window.
+        uint64 contestDeadline = _reports.landedEpochOf(epoch) + _contestWindowEpochs;
         if (nowEpoch > contestDeadline) {
             if (contesting) revert SlashingContestWindowClosed(epoch, nowEpoch, contestDeadline);
             revert SlashingOpenWindowClosed(epoch, nowEpoch, contestDeadline);
@@ -325,18 +383,32 @@ contract Slashing is EpochClock, ISlashing {
     function _overturn(uint256 slashId, SlashRecord storage slash, uint64 nowEpoch) private {
         slash.status = SlashStatus.Cancelled;
         --_pendingCounts[slash.provider];
-        uint64 untilEpoch = nowEpoch + _accuserJailEpochs;
-        address[] memory accusers = _accusers[slashId];
+        _overturned[slashId] = true;
+        slash.resolveDeadline = nowEpoch;
         emit SlashOverturned(slashId, slash.bond);
-        emit AccusersPenalized(slashId, accusers, slash.epoch, untilEpoch);
-        _registry.jail(accusers, slash.epoch, untilEpoch);
+        // Short lists were stored at the contest; long ones wait for penalizeAccusers.
+        address[] storage accusers = _accusers[slashId];
+        if (accusers.length != 0) _penalize(slashId, accusers);
         if (slash.bond != 0) _token.safeTransfer(slash.provider, slash.bond);
     }
 
-    function _cancelWithoutPenalty(uint256 slashId, SlashRecord storage slash) private {
+    function _penalize(uint256 slashId, address[] memory accusers) private {
+        SlashRecord storage slash = _slashes[slashId];
+        uint64 untilEpoch = slash.resolveDeadline + _accuserJailEpochs;
+        for (uint256 i = 0; i < accusers.length; ++i) {
+            _penalized[accusers[i]][slash.epoch] = true;
+        }
+        emit AccusersPenalized(slashId, accusers, slash.epoch, untilEpoch);
+        _registry.jail(accusers, untilEpoch);
+    }
+
+    /// @dev INCONCLUSIVE or no re-check in time: the slash is dropped and the bond is forfeited (burned).
+    function _cancelForfeitingBond(uint256 slashId, SlashRecord storage slash) private {
         slash.status = SlashStatus.Cancelled;
         --_pendingCounts[slash.provider];
-        emit ContestExpired(slashId, slash.bond);
-        if (slash.bond != 0) _token.safeTransfer(slash.provider, slash.bond);
+        uint256 bond = slash.bond;
+        emit ContestExpired(slashId, 0);
+        emit BondForfeited(slashId, bond);
+        if (bond != 0) _token.burn(bond);
     }
 }

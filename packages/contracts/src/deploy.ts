@@ -36,13 +36,22 @@ import {
 export const CONTRACT_DEFAULTS = {
   /** One epoch: a license never counts for two operators in the same epoch. */
   delegationCooldownEpochs: 1n,
-  /** As long as a contest window, so an operator cannot leave while its failures can still be contested. */
-  exitDelayEpochs: BigInt(DEFAULT_PARAMS.contestWindowEpochs),
   /**
-   * Twice the contest window: longer than the window during which a reported failure can be
-   * opened, so a provider cannot withdraw ahead of a slash for a failure already reported.
+   * The activation delay plus a contest window and re-check deadline: an operator cannot leave while its last
+   * snapshot's failures can still be contested (the registry requires at least the activation delay).
    */
-  unbondingEpochs: BigInt(2 * DEFAULT_PARAMS.contestWindowEpochs),
+  exitDelayEpochs: BigInt(
+    DEFAULT_PARAMS.activationDelayEpochs + DEFAULT_PARAMS.contestWindowEpochs + DEFAULT_PARAMS.recheckDeadlineEpochs,
+  ),
+  /**
+   * Twice (report lateness + contest window + re-check deadline): longer than the time during which a reported
+   * failure can still be opened and decided, so a provider cannot withdraw ahead of a slash for a failure
+   * already committed (the Slashing constructor refuses anything not longer than that sum).
+   */
+  unbondingEpochs: BigInt(
+    2 *
+      (DEFAULT_PARAMS.reportLatenessEpochs + DEFAULT_PARAMS.contestWindowEpochs + DEFAULT_PARAMS.recheckDeadlineEpochs),
+  ),
   /** Ten contest bonds: a provider must have something to lose before it is sampled. */
   minProviderStake: 10n * DEFAULT_PARAMS.contestBond,
   /** Four contest windows (16 epochs, 4 hours at 15-minute epochs) of forfeited license rewards per false accusation. */
@@ -56,10 +65,18 @@ export interface DeployOptions {
   genesisTime?: bigint;
   /** Seconds per epoch. Default: params.epochSeconds (900); devnets use a few seconds. */
   epochSeconds?: bigint;
-  /** Seats of the report committee (1..256). Default: params.reportCommitteeSize (16). */
+  /** Seats of the report committee (1..190). Default: params.reportCommitteeSize (129). */
   reportCommitteeSize?: number;
-  /** Quorum in basis points of seats. Default: params.reportQuorumBps (6667). */
+  /** Quorum in basis points of seats. Default: params.reportQuorumBps (6046). */
   reportQuorumBps?: number;
+  /** Epochs per committee period (the report committee is sealed once per period). Default: params.committeePeriodEpochs. */
+  committeePeriodEpochs?: bigint;
+  /** Epochs between a membership change and the first snapshot holding it (≥ 2). Default: params.activationDelayEpochs. */
+  activationDelayEpochs?: bigint;
+  /** Seconds into an epoch before its report is accepted. Default: the checking phase (epochSeconds · checkingPhaseBps). */
+  reportDelaySeconds?: bigint;
+  /** Epochs after its own during which a report is accepted. Default: params.reportLatenessEpochs. */
+  reportLatenessEpochs?: bigint;
   /** The most a report may pay out. Default: params.epochRewardPool. */
   epochRewardBudget?: bigint;
   /** Seed of epoch 0. Default: zero, which makes the contract derive one from prevrandao. */
@@ -70,7 +87,7 @@ export interface DeployOptions {
   contestBond?: bigint;
   /** Default: params.recheckDeadlineEpochs (4). */
   recheckDeadlineEpochs?: bigint;
-  /** Default: reportCommitteeSize × params.recheckCommitteeMultiplier, at most 256. */
+  /** Default: reportCommitteeSize (a re-check committee decides a slash: the same capture target). */
   recheckCommitteeSize?: number;
   accuserJailEpochs?: bigint;
   delegationCooldownEpochs?: bigint;
@@ -164,9 +181,8 @@ export async function deployAll(
   const genesisTime = options.genesisTime ?? latest.timestamp;
   const epochSeconds = options.epochSeconds ?? BigInt(DEFAULT_PARAMS.epochSeconds);
   const reportCommitteeSize = options.reportCommitteeSize ?? DEFAULT_PARAMS.reportCommitteeSize;
-  const recheckCommitteeSize =
-    options.recheckCommitteeSize ??
-    Math.min(256, reportCommitteeSize * DEFAULT_PARAMS.recheckCommitteeMultiplier);
+  const recheckCommitteeSize = options.recheckCommitteeSize ?? reportCommitteeSize;
+  const activationDelayEpochs = options.activationDelayEpochs ?? BigInt(DEFAULT_PARAMS.activationDelayEpochs);
 
   const nonce = await publicClient.getTransactionCount({ address: deployer, blockTag: "pending" });
   const addresses = Object.fromEntries(
@@ -182,10 +198,16 @@ export async function deployAll(
           genesisTime,
           epochSeconds,
           addresses.checkerRegistry,
-          BigInt(reportCommitteeSize),
-          BigInt(options.reportQuorumBps ?? DEFAULT_PARAMS.reportQuorumBps),
-          options.epochRewardBudget ?? DEFAULT_PARAMS.epochRewardPool,
-          options.genesisSeed ?? zeroHash,
+          {
+            committeeSize: BigInt(reportCommitteeSize),
+            quorumBps: BigInt(options.reportQuorumBps ?? DEFAULT_PARAMS.reportQuorumBps),
+            committeePeriodEpochs: options.committeePeriodEpochs ?? BigInt(DEFAULT_PARAMS.committeePeriodEpochs),
+            reportDelaySeconds:
+              options.reportDelaySeconds ?? (epochSeconds * BigInt(DEFAULT_PARAMS.checkingPhaseBps)) / 10_000n,
+            reportLatenessEpochs: options.reportLatenessEpochs ?? BigInt(DEFAULT_PARAMS.reportLatenessEpochs),
+            rewardBudget: options.epochRewardBudget ?? DEFAULT_PARAMS.epochRewardPool,
+            genesisSeed: options.genesisSeed ?? zeroHash,
+          },
         ],
       },
       rewardToken: {
@@ -206,7 +228,8 @@ export async function deployAll(
           addresses.checkerLicense,
           addresses.slashing,
           addresses.epochReports,
-          options.exitDelayEpochs ?? CONTRACT_DEFAULTS.exitDelayEpochs,
+          options.exitDelayEpochs ?? maxBigInt(CONTRACT_DEFAULTS.exitDelayEpochs, activationDelayEpochs),
+          activationDelayEpochs,
         ],
       },
       checkerLicense: {
@@ -262,6 +285,7 @@ export async function deployAll(
           addresses.rewardToken,
           addresses.checkerLicense,
           addresses.checkerRegistry,
+          addresses.slashing,
         ],
       },
     };
@@ -299,4 +323,8 @@ export async function deployAll(
     epochSeconds,
     contracts: addresses,
   };
+}
+
+function maxBigInt(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
 }

@@ -8,10 +8,32 @@ export interface ProtocolParams {
   epochSeconds: number;
   /** Expected committee size k per provider (license-weighted sortition). Eight keeps a 1/3 minority below quorum with high probability (docs/PARAMETERS.md). */
   committeeSize: number;
-  /** Fixed size of the per-epoch report committee that co-signs the report on-chain; bounds gas in the number of checkers. */
+  /**
+   * Seats of the report committee that co-signs reports on-chain (also the size of a re-check committee). 129: the
+   * smallest size at which some quorum keeps both a 1/3 coalition's capture (after the seed proposer's one-bit
+   * bias, ×3) ≤ 1e-9 and a withholding 1/4 coalition's blocking ≤ 1e-4 (`npm run params`, docs/PARAMETERS.md).
+   */
   reportCommitteeSize: number;
-  /** Fraction (basis points) of report-committee seats that must co-sign. Two thirds, as in BFT quorums. */
+  /** Fraction (basis points) of committee seats that must co-sign: 6046 → 78 of 129 seats (`npm run params`). */
   reportQuorumBps: number;
+  /**
+   * Epochs per committee period: the report committee is drawn from the seed and snapshot of a period's first
+   * epoch and sealed on-chain once (its keys written as contract code), so each report reads all keys with one
+   * EXTCODECOPY. 96: one day at 15-minute epochs; the sealing (~5M gas) costs ~55k gas per epoch amortized.
+   */
+  committeePeriodEpochs: number;
+  /**
+   * A: membership changes (delegation, undelegation, jail) landing in epoch c count from epoch c + A, so the
+   * snapshot of an epoch is fixed before any adversary can know its seed: 51 makes the chance that a 1/3
+   * coalition holds every seed proposer of the A − 1 epochs before (with its reveal/withhold choice) ≤ 1e-9
+   * (`npm run params`). 12.75 hours at 15-minute epochs.
+   */
+  activationDelayEpochs: number;
+  /**
+   * Epochs after its own during which a report is still accepted. 2: room for backups and an RPC outage; windows
+   * that follow a report count from its landing, and unbonding must outlast this plus the contest window.
+   */
+  reportLatenessEpochs: number;
   /** Attestations needed before any verdict other than INCONCLUSIVE. */
   minAttestations: number;
   /**
@@ -108,8 +130,11 @@ export interface ProtocolParams {
 export const DEFAULT_PARAMS: Readonly<ProtocolParams> = Object.freeze({
   epochSeconds: 900,
   committeeSize: 8,
-  reportCommitteeSize: 16,
-  reportQuorumBps: 6_667,
+  reportCommitteeSize: 129,
+  reportQuorumBps: 6_046,
+  committeePeriodEpochs: 96,
+  activationDelayEpochs: 51,
+  reportLatenessEpochs: 2,
   minAttestations: 3,
   failureQuorumBps: 6_666,
   aggregatorBackups: 3,

@@ -4,8 +4,9 @@ pragma solidity ^0.8.30;
 /**
  * @dev Checker operators: a BLS12-381 public key (registered with a proof of
  * possession checked on-chain), a libp2p peer id and a weight equal to the
- * licenses delegated to them. The registry also keeps the set of active
- * (delegated) licenses from which report and re-check committees are drawn.
+ * licenses delegated to them. The registry also keeps the per-epoch snapshots
+ * of the active (delegated) licenses from which report and re-check committees
+ * are drawn: a change landing in epoch c counts from epoch c + activationDelayEpochs.
  */
 interface ICheckerRegistry {
     /// @dev What the registry knows about one operator.
@@ -34,14 +35,24 @@ interface ICheckerRegistry {
     /// @notice `operator`'s registration was deleted.
     event OperatorExited(address indexed operator);
 
-    /// @notice `operator` is jailed for epochs `fromEpoch` through `untilEpoch` (inclusive).
+    /// @notice `operator` is jailed for epochs `fromEpoch` through `untilEpoch` (inclusive): it holds no seats then.
     event OperatorJailed(address indexed operator, uint64 fromEpoch, uint64 untilEpoch);
 
-    /// @notice License `licenseId` joined the active set, counting for `operator`.
-    event LicenseActivated(uint256 indexed licenseId, address indexed operator, uint256 activeLicenseCount);
+    /// @notice License `licenseId` joins the active set from `effectiveEpoch`, counting for `operator`.
+    event LicenseActivated(
+        uint256 indexed licenseId,
+        address indexed operator,
+        uint256 activeLicenseCount,
+        uint64 effectiveEpoch
+    );
 
-    /// @notice License `licenseId` left the active set.
-    event LicenseDeactivated(uint256 indexed licenseId, address indexed operator, uint256 activeLicenseCount);
+    /// @notice License `licenseId` leaves the active set from `effectiveEpoch`.
+    event LicenseDeactivated(
+        uint256 indexed licenseId,
+        address indexed operator,
+        uint256 activeLicenseCount,
+        uint64 effectiveEpoch
+    );
 
     /// @dev `account` may not call this function.
     error CheckerRegistryUnauthorized(address account);
@@ -82,6 +93,12 @@ interface ICheckerRegistry {
     /// @dev A committee of `seats` seats was asked for; at most 256 are supported.
     error CheckerRegistryInvalidCommitteeSize(uint256 seats);
 
+    /// @dev A snapshot has `count` licenses; index `index` was asked for.
+    error CheckerRegistryIndexOutOfRange(uint256 index, uint256 count);
+
+    /// @dev A constructor parameter is out of range.
+    error CheckerRegistryInvalidParameter(string name);
+
     /**
      * @notice Registers the caller as a checker operator. `publicKey` is the
      * 128-byte EIP-2537 form of its BLS G1 key; `proofOfPossession` is the
@@ -105,13 +122,13 @@ interface ICheckerRegistry {
     function completeExit() external;
 
     /// @notice Adds `licenseId` to the active set for `operator`. Only the license contract.
-    function onLicenseDelegated(uint256 licenseId, address operator) external;
+    function onLicenseDelegated(uint256 licenseId, address operator) external returns (uint64 effectiveEpoch);
 
     /// @notice Removes `licenseId` from the active set. Only the license contract.
-    function onLicenseUndelegated(uint256 licenseId, address operator) external;
+    function onLicenseUndelegated(uint256 licenseId, address operator) external returns (uint64 effectiveEpoch);
 
-    /// @notice Jails `operators` for epochs `fromEpoch` through `untilEpoch`. Only the slashing contract.
-    function jail(address[] calldata operators, uint64 fromEpoch, uint64 untilEpoch) external;
+    /// @notice Jails `operators` from the next effective epoch (`effectiveEpochOfChange`) through `untilEpoch`. Only the slashing contract.
+    function jail(address[] calldata operators, uint64 untilEpoch) external;
 
     /// @notice Everything known about `operator`.
     function operatorInfo(address operator) external view returns (OperatorInfo memory);
@@ -125,45 +142,64 @@ interface ICheckerRegistry {
     /// @notice Whether `operator` is jailed in `epoch`.
     function isJailed(address operator, uint64 epoch) external view returns (bool);
 
-    /// @notice The (merged) jail interval of `operator`, inclusive; (0, 0) if never jailed.
+    /// @notice The latest jail of `operator` (merged with one still running when it began), inclusive; (0, 0) if never jailed.
     function jailOf(address operator) external view returns (uint64 fromEpoch, uint64 untilEpoch);
 
     /// @notice Whether `operator` may receive a delegation now.
     function canReceiveDelegation(address operator) external view returns (bool);
 
-    /// @notice Size of the active license set.
+    /// @notice The first epoch in which a membership change landing now takes effect (1 before genesis).
+    function effectiveEpochOfChange() external view returns (uint64);
+
+    /// @notice `operator`'s weight in the snapshot of `epoch`.
+    function weightAt(address operator, uint64 epoch) external view returns (uint256);
+
+    /// @notice Number of active licenses in the current epoch's snapshot.
     function activeLicenseCount() external view returns (uint256);
 
-    /// @notice The `index`-th active license and the operator it counts for.
+    /// @notice Active license `index` of the current epoch's snapshot and the operator it counts for.
     function activeLicenseAt(uint256 index) external view returns (uint256 licenseId, address operator);
 
-    /**
-     * @notice The committee of `seats` seats drawn with `tag`, `seed` and `nonce`:
-     * seat j is the license at index
-     * uint256(keccak256(abi.encode(tag, seed, nonce, j))) % activeLicenseCount,
-     * and its signer is that license's operator. Empty if no license is active.
-     */
-    function committee(bytes32 tag, bytes32 seed, uint256 nonce, uint256 seats)
-        external
-        view
-        returns (address[] memory operators, uint256[] memory licenseIds);
+    /// @notice Number of active licenses in the snapshot of `epoch`.
+    function licenseCountAt(uint64 epoch) external view returns (uint256);
+
+    /// @notice Active license `index` of the snapshot of `epoch` and the operator it counts for.
+    function licenseAt(uint64 epoch, uint256 index) external view returns (uint256 licenseId, address operator);
 
     /**
-     * @notice Sum of the public keys of the seats whose bit is set in `bitfield`
-     * (bit j = seat j), in EIP-2537 form, and the number of those seats. An
-     * operator holding two set seats counts twice.
+     * @notice The operators of a committee of `seats` seats of `epoch`, drawn from that epoch's snapshot:
+     * seat j is the first of uint256(keccak256(abi.encode(tag, seed, nonce, j, draw))) % licenseCountAt(epoch),
+     * draw = 0 .. MAX_SEAT_DRAWS - 1, whose operator is not jailed in `epoch`; zero for a seat left empty.
      */
-    function aggregateCommitteeKey(bytes32 tag, bytes32 seed, uint256 nonce, uint256 seats, uint256 bitfield)
+    function committeeAt(uint64 epoch, bytes32 tag, bytes32 seed, uint256 nonce, uint256 seats)
         external
         view
-        returns (bytes memory aggregateKey, uint256 signers);
+        returns (address[] memory operators);
 
-    /// @notice keccak256(abi.encode(PROOF_OF_POSSESSION_TAG, domainSeparator, operator, publicKey)).
+    /**
+     * @notice The 128-byte EIP-2537 public keys of the same committee, seat after seat (all zero for an
+     * empty seat), and a bitfield of the empty seats.
+     */
+    function committeeKeysAt(uint64 epoch, bytes32 tag, bytes32 seed, uint256 nonce, uint256 seats)
+        external
+        view
+        returns (bytes memory keys, uint256 emptySeats);
+
+    /// @notice One seat of the same committee: its operator and key (zero and empty when the seat is empty).
+    function seatAt(uint64 epoch, bytes32 tag, bytes32 seed, uint256 nonce, uint256 seat)
+        external
+        view
+        returns (address operator, bytes memory publicKey);
+
+    /// @notice keccak256(abi.encode(PROOF_OF_POSSESSION_TAG, domainSeparator(), operator, publicKey)).
     function proofOfPossessionMessage(address operator, bytes calldata publicKey) external view returns (bytes32);
 
-    /// @notice The network domain separator (verifying contract: the epoch reports contract).
+    /// @notice The network domain separator, from the chain id at call time.
     function domainSeparator() external view returns (bytes32);
 
     /// @notice Epochs between `requestExit` and `completeExit`.
     function exitDelayEpochs() external view returns (uint64);
+
+    /// @notice A: epochs between a membership change landing and the first snapshot it is in.
+    function activationDelayEpochs() external view returns (uint64);
 }

@@ -2,11 +2,19 @@
 pragma solidity ^0.8.30;
 
 /**
- * @dev Per-epoch reports: one header per epoch, co-signed by the epoch's report
- * committee with one aggregate BLS signature and verified with the EIP-2537
- * precompiles. Gas does not depend on the number of providers (the header is
- * fixed-size; results and rewards are Merkle roots) nor on the number of
- * checkers (the committee has a fixed number of seats).
+ * @dev Per-epoch reports and epoch randomness.
+ *
+ * Reports: one header per epoch, co-signed by the report committee with one aggregate BLS signature
+ * verified with the EIP-2537 precompiles. The committee is drawn once per committee period from the
+ * snapshot and seed of the period's first epoch and sealed: its keys are written once as contract
+ * code, so a report reads them all with one EXTCODECOPY. Gas depends neither on the number of
+ * providers (results and rewards are Merkle roots) nor on the number of checkers.
+ *
+ * Seeds: the seed of epoch e + 1 is the hash of the unique BLS signature of epoch e's seed proposer
+ * over (domain, e + 1, seedOf(e)), revealed during epoch e; without a reveal it is the fallback
+ * keccak256(abi.encode(EPOCH_SEED_TAG, last revealed seed, e + 1)). No report, signer subset or header
+ * field enters a seed, so a submitter cannot grind it; the only choice is the proposer's reveal or
+ * withhold (one bit, docs/protocol/threat-model.md).
  */
 interface IEpochReports {
     /// @dev The report header, equal to `ReportHeader` of packages/protocol/src/encoding/report.ts.
@@ -25,6 +33,7 @@ interface IEpochReports {
         bytes32 resultsRoot;
         bytes32 rewardsRoot;
         uint128 totalRewards;
+        /// Timestamp of the block the report landed in; windows that follow a report count from its epoch.
         uint64 submittedAt;
     }
 
@@ -39,58 +48,57 @@ interface IEpochReports {
         uint256 signerBitfield
     );
 
-    /// @notice The randomness of `epoch` is now `seed` (set by a report landing in epoch `epoch - 1`, or frozen at first use).
+    /// @notice The seed of `epoch` was revealed by its predecessor's seed proposer (or is the genesis seed).
     event EpochSeeded(uint64 indexed epoch, bytes32 seed);
 
-    /// @dev `epoch` already has a report.
+    /// @notice The report committee of committee period `period` was sealed at `keys` (contract code).
+    event CommitteeSealed(uint64 indexed period, uint64 firstEpoch, address keys, uint256 emptySeats);
+
     error EpochReportsAlreadyReported(uint64 epoch);
-
-    /// @dev `epoch` is not after the last reported epoch.
     error EpochReportsEpochOutOfOrder(uint64 epoch, uint64 lastReportedEpoch);
-
-    /// @dev `epoch` is 0 or has not started yet.
-    error EpochReportsEpochNotStarted(uint64 epoch, uint64 currentEpoch);
-
-    /// @dev The header's seed is not the epoch's seed.
+    /// @dev A report of `epoch` is accepted from `acceptedFrom` (the end of its checking phase), not at `timestamp`.
+    error EpochReportsTooEarly(uint64 epoch, uint256 timestamp, uint256 acceptedFrom);
+    /// @dev A report of `epoch` is accepted up to epoch `lastEpoch`; it is `currentEpoch`.
+    error EpochReportsTooLate(uint64 epoch, uint64 currentEpoch, uint64 lastEpoch);
     error EpochReportsSeedMismatch(bytes32 expected, bytes32 actual);
-
-    /// @dev The header pays out more than the per-epoch budget.
     error EpochReportsOverBudget(uint256 budget, uint256 totalRewards);
-
-    /// @dev No license is active, so there is no committee.
     error EpochReportsEmptyCommittee();
-
-    /// @dev The bitfield has a bit set at or above `seats`.
     error EpochReportsInvalidBitfield(uint256 bitfield, uint256 seats);
-
-    /// @dev Only `signers` seats signed; `required` are needed.
     error EpochReportsQuorumNotReached(uint256 required, uint256 signers);
-
-    /// @dev The aggregate signature does not verify for the signing seats' keys.
     error EpochReportsInvalidSignature();
-
-    /// @dev A constructor parameter is out of range.
     error EpochReportsInvalidParameter(string name);
+    /// @dev The committee of a period can be sealed once its first epoch has begun; `epoch` is before it.
+    error EpochReportsCommitteeNotReady(uint64 period, uint64 firstEpoch, uint64 currentEpoch);
+    error EpochReportsCommitteeAlreadySealed(uint64 period);
+    /// @dev A seed can be revealed only during the epoch before it (`epoch` - 1), and once.
+    error EpochReportsRevealWindow(uint64 epoch, uint64 currentEpoch);
+    error EpochReportsSeedAlreadyRevealed(uint64 epoch);
+    /// @dev The reveal does not verify against the seed proposer's key (or the epoch has no proposer).
+    error EpochReportsInvalidReveal(uint64 epoch, address proposer);
 
     /**
-     * @notice Accepts the report of `header.epoch`. Requires: the epoch has
-     * started, is after the last reported epoch and has no report; `header.seed`
-     * is {seedOf}(epoch); `totalRewards` is within the per-epoch budget; the seats
-     * set in `signerBitfield` reach the quorum of the epoch's report committee;
-     * and `aggregateSignature` (256-byte EIP-2537 G2) is the sum of their BLS
-     * signatures over {reportSigningRoot}(header). Then stores the roots and
-     * seeds the next epoch.
+     * @notice Accepts the report of `header.epoch`: from the end of that epoch's checking phase until the
+     * end of epoch `header.epoch + reportLatenessEpochs`, after the last reported epoch, signed by a quorum of
+     * the period's report committee (sealed here first if nobody has sealed it yet).
      */
     function submitReport(ReportHeader calldata header, uint256 signerBitfield, bytes calldata aggregateSignature)
         external;
 
+    /// @notice Seals the report committee of the committee period holding `epoch` (anyone; once per period).
+    function sealCommittee(uint64 epoch) external returns (address keys);
+
     /**
-     * @notice Reverts unless the seats set in `bitfield` of the committee (`tag`,
-     * `seed`, `nonce`, `seats`) reach quorum and `aggregateSignature` is their
-     * aggregate signature over `signingRoot`; returns the number of signing seats.
-     * Used by the slashing contract for re-check reports.
+     * @notice Reveals the seed of `epoch`: `signature` is the BLS signature (EIP-2537 G2) of the seed proposer
+     * of `epoch - 1` over `seedRevealMessage(epoch)`. Anyone may send it, during epoch `epoch - 1` only.
+     */
+    function revealSeed(uint64 epoch, bytes calldata signature) external;
+
+    /**
+     * @notice Verifies that a quorum of the committee of `seats` seats drawn from `epoch`'s snapshot with `tag`,
+     * `seed` and `nonce` signed `signingRoot` (used for re-check committees). Returns the signing seats.
      */
     function verifyCommitteeSignature(
+        uint64 epoch,
         bytes32 tag,
         bytes32 seed,
         uint256 nonce,
@@ -100,44 +108,36 @@ interface IEpochReports {
         bytes calldata aggregateSignature
     ) external view returns (uint256 signers);
 
-    /// @notice The accepted report of `epoch` (all zero if none).
     function reportOf(uint64 epoch) external view returns (Report memory);
-
-    /// @notice The results root of `epoch` (zero if none).
     function resultsRootOf(uint64 epoch) external view returns (bytes32);
-
-    /// @notice The rewards root and total of `epoch` (zero if none).
     function rewardsOf(uint64 epoch) external view returns (bytes32 root, uint256 totalRewards);
-
-    /// @notice The last epoch with an accepted report (0 before the first).
+    /// @notice The epoch in which the report of `epoch` landed; 0 if it has not.
+    function landedEpochOf(uint64 epoch) external view returns (uint64);
     function lastReportedEpoch() external view returns (uint64);
 
-    /**
-     * @notice The randomness of `epoch`. Stored seeds are returned as stored; an
-     * epoch without a stored seed gets keccak256(abi.encode(EPOCH_SEED_TAG,
-     * s, epoch)) where s is the seed stored for the closest earlier epoch. The
-     * seed of an epoch never changes once the epoch has started.
-     */
+    /// @notice The seed of `epoch` (final once `epoch` has begun); O(1) for epochs after the last reveal.
     function seedOf(uint64 epoch) external view returns (bytes32);
+    /// @notice Whether the seed of `epoch` was revealed (false: genesis or fallback).
+    function isSeedRevealed(uint64 epoch) external view returns (bool);
+    /// @notice The operator who may reveal the seed of `epoch + 1`, and its key (zero / empty if none).
+    function seedProposer(uint64 epoch) external view returns (address operator, bytes memory publicKey);
+    /// @notice keccak256(abi.encode(SEED_REVEAL_TAG, domainSeparator(), epoch, seedOf(epoch - 1))).
+    function seedRevealMessage(uint64 epoch) external view returns (bytes32);
 
-    /// @notice The operators holding the seats of `epoch`'s report committee (an operator may hold several).
+    /// @notice The operator of each seat of the report committee that signs `epoch`'s report (zero: empty seat).
     function reportCommittee(uint64 epoch) external view returns (address[] memory operators);
-
-    /// @notice keccak256(abi.encode(REPORT_TAG, domainSeparator, header)): the message the committee signs.
+    /// @notice The committee period of `epoch` and its first epoch.
+    function committeePeriodOf(uint64 epoch) external view returns (uint64 period, uint64 firstEpoch);
+    /// @notice Where the sealed committee of `period` is stored; zero while unsealed.
+    function sealedCommitteeOf(uint64 period) external view returns (address keys);
     function reportSigningRoot(ReportHeader calldata header) external view returns (bytes32);
-
-    /// @notice Seats needed out of `seats` for `reportQuorumBps`: ceil(seats * bps / 10000).
     function quorumFor(uint256 seats) external view returns (uint256);
-
-    /// @notice Seats of each report committee.
     function reportCommitteeSize() external view returns (uint256);
-
-    /// @notice Fraction of seats (basis points) that must co-sign.
     function reportQuorumBps() external view returns (uint256);
-
-    /// @notice The most a report may pay out per epoch.
+    function committeePeriodEpochs() external view returns (uint64);
+    function reportDelaySeconds() external view returns (uint64);
+    function reportLatenessEpochs() external view returns (uint64);
     function epochRewardBudget() external view returns (uint256);
-
-    /// @notice keccak256(abi.encode(NETWORK_TAG, chainId, address(this))).
+    /// @notice The network domain separator, computed from the chain id at call time.
     function domainSeparator() external view returns (bytes32);
 }

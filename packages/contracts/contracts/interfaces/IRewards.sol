@@ -43,6 +43,9 @@ interface IRewards {
     /// @dev License `licenseId` was delegated to `operator`, jailed in `epoch`: its reward is forfeited.
     error RewardsForfeited(uint64 epoch, uint256 licenseId, address operator);
 
+    /// @dev License rewards of `epoch` are claimable from `unlockEpoch`, once no contest can take them back.
+    error RewardsLocked(uint64 epoch, uint256 licenseId, uint64 unlockEpoch);
+
     /**
      * @notice Pays `leaf.amount` of `epoch`'s rewards, proven by `proof` against
      * the epoch's rewards root, to the provider (`beneficiary` 0, `id` =

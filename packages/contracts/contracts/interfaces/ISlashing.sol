@@ -106,6 +106,9 @@ interface ISlashing {
     /// @notice No conclusive re-check arrived (INCONCLUSIVE verdict or deadline passed): slash cancelled, bond refunded.
     event ContestExpired(uint256 indexed slashId, uint256 bondRefunded);
 
+    /// @notice A contest ended without PASS (INCONCLUSIVE, or no re-check in time): the bond was burned.
+    event BondForfeited(uint256 indexed slashId, uint256 bond);
+
     /// @notice The checkers that signed the overturned failure were jailed for epochs `fromEpoch`..`untilEpoch`.
     event AccusersPenalized(uint256 indexed slashId, address[] accusers, uint64 fromEpoch, uint64 untilEpoch);
 
@@ -143,7 +146,8 @@ interface ISlashing {
     error SlashingLeafMismatch(uint256 slashId);
 
     /// @dev The leaf lists `count` accusers; at most `max` are accepted.
-    error SlashingTooManyAccusers(uint256 count, uint256 max);
+    /// @dev The slash was not overturned, so its accusers are not penalized.
+    error SlashingNotOverturned(uint256 slashId);
 
     /// @dev The re-check header does not match the contested slash.
     error SlashingRecheckMismatch(uint256 slashId);
@@ -197,6 +201,24 @@ interface ISlashing {
 
     /// @notice Executes an uncontested slash once its contest window has passed. Anyone may call it.
     function executeSlash(uint256 slashId) external returns (uint256 slashed);
+
+    /**
+     * @notice Penalizes accusers `from` .. `to - 1` of an overturned slash whose accuser list was too long to be
+     * penalized with the re-check; `accusers` is the contested leaf's whole list. Anyone; idempotent.
+     */
+    function penalizeAccusers(uint256 slashId, address[] calldata accusers, uint256 from, uint256 to) external;
+
+    /// @notice Whether `operator` forfeits its licenses' rewards of `epoch` (an overturned failure it signed).
+    function isPenalized(address operator, uint64 epoch) external view returns (bool);
+
+    /// @notice keccak256(abi.encode(accusers)) of the contested leaf.
+    function accusersHashOf(uint256 slashId) external view returns (bytes32);
+
+    /// @notice Whether a re-check overturned the slash.
+    function isOverturned(uint256 slashId) external view returns (bool);
+
+    /// @notice The last epoch in which a penalty for a failure reported in `epoch` can still be decided.
+    function penaltiesFinalEpoch(uint64 epoch) external view returns (uint64);
 
     /// @notice Applies the default rule to a contest with no re-check by its deadline: overturned without penalty.
     function expireContest(uint256 slashId) external;

@@ -6,7 +6,8 @@ pragma solidity ^0.8.30;
  * contracts (the SSTORE2 pattern). Reading a key back with EXTCODECOPY costs
  * about 2,700 gas cold, against 8,400 for four cold storage slots, and the
  * report committee reads one key per signing seat, so this is what keeps
- * `submitReport` cheap as the committee grows.
+ * `submitReport` cheap as the committee grows. `write` stores any data
+ * (a sealed committee's keys too), up to the 24,575 bytes of EIP-170.
  */
 library PublicKeyStore {
     /// @dev CREATE of the data contract failed (out of gas).
@@ -32,6 +33,14 @@ library PublicKeyStore {
         key = new bytes(KEY_LENGTH);
         assembly ("memory-safe") {
             extcodecopy(pointer, add(key, 0x20), 1, KEY_LENGTH)
+        }
+    }
+
+    /// @dev All `length` bytes of data stored at `pointer` by `write` (any length up to the code size limit).
+    function readAll(address pointer, uint256 length) internal view returns (bytes memory data) {
+        data = new bytes(length);
+        assembly ("memory-safe") {
+            extcodecopy(pointer, add(data, 0x20), 1, length)
         }
     }
 

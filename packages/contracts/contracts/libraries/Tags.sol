@@ -23,7 +23,16 @@ library Tags {
     /// @dev keccak256("checkernet.v1.recheck-committee"): seat derivation of a re-check committee.
     bytes32 internal constant RECHECK_COMMITTEE = keccak256("checkernet.v1.recheck-committee");
 
-    /// @dev keccak256(abi.encode(NETWORK, chainId, verifyingContract)), as in the protocol's `domainSeparator`.
+    /// @dev keccak256("checkernet.v1.seed-proposer"): seat derivation of an epoch's seed proposer.
+    bytes32 internal constant SEED_PROPOSER = keccak256("checkernet.v1.seed-proposer");
+    /// @dev keccak256("checkernet.v1.seed-reveal"): the message a seed proposer signs (its VRF input).
+    bytes32 internal constant SEED_REVEAL = keccak256("checkernet.v1.seed-reveal");
+
+    /**
+     * @dev keccak256(abi.encode(NETWORK, chainId, verifyingContract)), as in the protocol's `domainSeparator`.
+     * Callers pass `block.chainid` at call time, never a value cached at deployment, so that after a
+     * chain split a signature made for one chain does not verify on the other.
+     */
     function domainSeparator(uint256 chainId, address verifyingContract) internal pure returns (bytes32) {
         return keccak256(abi.encode(NETWORK, chainId, verifyingContract));
     }

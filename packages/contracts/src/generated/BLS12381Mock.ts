@@ -309,11 +309,38 @@ export const bls12381MockAbi = [
     inputs: [
       {
         internalType: "uint256",
+        name: "index",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "count",
+        type: "uint256",
+      },
+    ],
+    name: "CheckerRegistryIndexOutOfRange",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
         name: "seats",
         type: "uint256",
       },
     ],
     name: "CheckerRegistryInvalidCommitteeSize",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "string",
+        name: "name",
+        type: "string",
+      },
+    ],
+    name: "CheckerRegistryInvalidParameter",
     type: "error",
   },
   {
@@ -430,15 +457,26 @@ export const bls12381MockAbi = [
     type: "error",
   },
   {
-    inputs: [],
-    name: "EpochReportsEmptyCommittee",
+    inputs: [
+      {
+        internalType: "uint64",
+        name: "period",
+        type: "uint64",
+      },
+    ],
+    name: "EpochReportsCommitteeAlreadySealed",
     type: "error",
   },
   {
     inputs: [
       {
         internalType: "uint64",
-        name: "epoch",
+        name: "period",
+        type: "uint64",
+      },
+      {
+        internalType: "uint64",
+        name: "firstEpoch",
         type: "uint64",
       },
       {
@@ -447,7 +485,12 @@ export const bls12381MockAbi = [
         type: "uint64",
       },
     ],
-    name: "EpochReportsEpochNotStarted",
+    name: "EpochReportsCommitteeNotReady",
+    type: "error",
+  },
+  {
+    inputs: [],
+    name: "EpochReportsEmptyCommittee",
     type: "error",
   },
   {
@@ -494,6 +537,22 @@ export const bls12381MockAbi = [
     type: "error",
   },
   {
+    inputs: [
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+      {
+        internalType: "address",
+        name: "proposer",
+        type: "address",
+      },
+    ],
+    name: "EpochReportsInvalidReveal",
+    type: "error",
+  },
+  {
     inputs: [],
     name: "EpochReportsInvalidSignature",
     type: "error",
@@ -533,6 +592,33 @@ export const bls12381MockAbi = [
   {
     inputs: [
       {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+      {
+        internalType: "uint64",
+        name: "currentEpoch",
+        type: "uint64",
+      },
+    ],
+    name: "EpochReportsRevealWindow",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+    ],
+    name: "EpochReportsSeedAlreadyRevealed",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
         internalType: "bytes32",
         name: "expected",
         type: "bytes32",
@@ -544,6 +630,48 @@ export const bls12381MockAbi = [
       },
     ],
     name: "EpochReportsSeedMismatch",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+      {
+        internalType: "uint256",
+        name: "timestamp",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "acceptedFrom",
+        type: "uint256",
+      },
+    ],
+    name: "EpochReportsTooEarly",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+      {
+        internalType: "uint64",
+        name: "currentEpoch",
+        type: "uint64",
+      },
+      {
+        internalType: "uint64",
+        name: "lastEpoch",
+        type: "uint64",
+      },
+    ],
+    name: "EpochReportsTooLate",
     type: "error",
   },
   {
@@ -1036,6 +1164,27 @@ export const bls12381MockAbi = [
         name: "epoch",
         type: "uint64",
       },
+      {
+        internalType: "uint256",
+        name: "licenseId",
+        type: "uint256",
+      },
+      {
+        internalType: "uint64",
+        name: "unlockEpoch",
+        type: "uint64",
+      },
+    ],
+    name: "RewardsLocked",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
     ],
     name: "RewardsUnknownEpoch",
     type: "error",
@@ -1204,6 +1353,17 @@ export const bls12381MockAbi = [
   {
     inputs: [
       {
+        internalType: "uint256",
+        name: "slashId",
+        type: "uint256",
+      },
+    ],
+    name: "SlashingNotOverturned",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
         internalType: "uint8",
         name: "verdict",
         type: "uint8",
@@ -1310,22 +1470,6 @@ export const bls12381MockAbi = [
       },
     ],
     name: "SlashingRecheckNotStarted",
-    type: "error",
-  },
-  {
-    inputs: [
-      {
-        internalType: "uint256",
-        name: "count",
-        type: "uint256",
-      },
-      {
-        internalType: "uint256",
-        name: "max",
-        type: "uint256",
-      },
-    ],
-    name: "SlashingTooManyAccusers",
     type: "error",
   },
   {

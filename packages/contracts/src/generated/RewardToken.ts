@@ -777,11 +777,38 @@ export const rewardTokenAbi = [
     inputs: [
       {
         internalType: "uint256",
+        name: "index",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "count",
+        type: "uint256",
+      },
+    ],
+    name: "CheckerRegistryIndexOutOfRange",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
         name: "seats",
         type: "uint256",
       },
     ],
     name: "CheckerRegistryInvalidCommitteeSize",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "string",
+        name: "name",
+        type: "string",
+      },
+    ],
+    name: "CheckerRegistryInvalidParameter",
     type: "error",
   },
   {
@@ -871,15 +898,26 @@ export const rewardTokenAbi = [
     type: "error",
   },
   {
-    inputs: [],
-    name: "EpochReportsEmptyCommittee",
+    inputs: [
+      {
+        internalType: "uint64",
+        name: "period",
+        type: "uint64",
+      },
+    ],
+    name: "EpochReportsCommitteeAlreadySealed",
     type: "error",
   },
   {
     inputs: [
       {
         internalType: "uint64",
-        name: "epoch",
+        name: "period",
+        type: "uint64",
+      },
+      {
+        internalType: "uint64",
+        name: "firstEpoch",
         type: "uint64",
       },
       {
@@ -888,7 +926,12 @@ export const rewardTokenAbi = [
         type: "uint64",
       },
     ],
-    name: "EpochReportsEpochNotStarted",
+    name: "EpochReportsCommitteeNotReady",
+    type: "error",
+  },
+  {
+    inputs: [],
+    name: "EpochReportsEmptyCommittee",
     type: "error",
   },
   {
@@ -935,6 +978,22 @@ export const rewardTokenAbi = [
     type: "error",
   },
   {
+    inputs: [
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+      {
+        internalType: "address",
+        name: "proposer",
+        type: "address",
+      },
+    ],
+    name: "EpochReportsInvalidReveal",
+    type: "error",
+  },
+  {
     inputs: [],
     name: "EpochReportsInvalidSignature",
     type: "error",
@@ -974,6 +1033,33 @@ export const rewardTokenAbi = [
   {
     inputs: [
       {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+      {
+        internalType: "uint64",
+        name: "currentEpoch",
+        type: "uint64",
+      },
+    ],
+    name: "EpochReportsRevealWindow",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+    ],
+    name: "EpochReportsSeedAlreadyRevealed",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
         internalType: "bytes32",
         name: "expected",
         type: "bytes32",
@@ -985,6 +1071,48 @@ export const rewardTokenAbi = [
       },
     ],
     name: "EpochReportsSeedMismatch",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+      {
+        internalType: "uint256",
+        name: "timestamp",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "acceptedFrom",
+        type: "uint256",
+      },
+    ],
+    name: "EpochReportsTooEarly",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+      {
+        internalType: "uint64",
+        name: "currentEpoch",
+        type: "uint64",
+      },
+      {
+        internalType: "uint64",
+        name: "lastEpoch",
+        type: "uint64",
+      },
+    ],
+    name: "EpochReportsTooLate",
     type: "error",
   },
   {
@@ -1343,6 +1471,27 @@ export const rewardTokenAbi = [
         name: "epoch",
         type: "uint64",
       },
+      {
+        internalType: "uint256",
+        name: "licenseId",
+        type: "uint256",
+      },
+      {
+        internalType: "uint64",
+        name: "unlockEpoch",
+        type: "uint64",
+      },
+    ],
+    name: "RewardsLocked",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
     ],
     name: "RewardsUnknownEpoch",
     type: "error",
@@ -1500,6 +1649,17 @@ export const rewardTokenAbi = [
   {
     inputs: [
       {
+        internalType: "uint256",
+        name: "slashId",
+        type: "uint256",
+      },
+    ],
+    name: "SlashingNotOverturned",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
         internalType: "uint8",
         name: "verdict",
         type: "uint8",
@@ -1606,22 +1766,6 @@ export const rewardTokenAbi = [
       },
     ],
     name: "SlashingRecheckNotStarted",
-    type: "error",
-  },
-  {
-    inputs: [
-      {
-        internalType: "uint256",
-        name: "count",
-        type: "uint256",
-      },
-      {
-        internalType: "uint256",
-        name: "max",
-        type: "uint256",
-      },
-    ],
-    name: "SlashingTooManyAccusers",
     type: "error",
   },
   {

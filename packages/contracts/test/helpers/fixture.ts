@@ -92,13 +92,31 @@ export interface Fixture {
 
 export const TEST_EPOCH_SECONDS = 100n;
 
-/** Deploys everything with genesis a little in the past, so epoch 1 is running. */
+/**
+ * Test defaults: genesis `GENESIS_EPOCHS_AHEAD` epochs ahead, so that a test's setup (registrations,
+ * delegations) lands in epoch 0 and forms the launch set of epoch 1; a small committee (16 seats, two
+ * thirds), one epoch per committee period, the smallest activation delay (2) and reports accepted from an
+ * epoch's first second. Tests of those rules pass their own values.
+ */
+export const TEST_DEPLOY_DEFAULTS = {
+  reportCommitteeSize: 16,
+  reportQuorumBps: 6_667,
+  committeePeriodEpochs: 1n,
+  activationDelayEpochs: 2n,
+  reportDelaySeconds: 0n,
+} as const satisfies DeployOptions;
+
+export const GENESIS_EPOCHS_AHEAD = 10n;
+
+/** Deploys everything with genesis ahead (see TEST_DEPLOY_DEFAULTS); epoch 0 is running. */
 export async function deployFixture(chain: TestChain, options: DeployOptions = {}): Promise<Fixture> {
   const deployer = chain.wallets[0]!;
   const now = (await chain.publicClient.getBlock()).timestamp;
+  const epochSeconds = options.epochSeconds ?? TEST_EPOCH_SECONDS;
   const deployment = await deployAll(deployer, chain.publicClient, {
-    epochSeconds: TEST_EPOCH_SECONDS,
-    genesisTime: now,
+    ...TEST_DEPLOY_DEFAULTS,
+    epochSeconds,
+    genesisTime: now + GENESIS_EPOCHS_AHEAD * epochSeconds,
     ...options,
   });
   return {
