@@ -1,4 +1,4 @@
-import { encodeAbiParameters, type Hex, hexToBytes, keccak256, toBytes } from "viem";
+import { type Address, encodeAbiParameters, type Hex, hexToBytes, keccak256, toBytes } from "viem";
 
 /**
  * Re-check reports: the header a re-check committee co-signs to resolve a
@@ -43,39 +43,42 @@ export interface RecheckHeader {
 }
 
 /**
- * keccak256(abi.encode(RECHECK_TAG, domainSeparator, header)): the 32 bytes
- * the re-check committee signs, equal to `Slashing.recheckSigningRoot`.
+ * keccak256(abi.encode(RECHECK_TAG, domainSeparator, slashing, header)): the 32 bytes
+ * the re-check committee signs, equal to `Slashing.recheckSigningRoot`. It names
+ * the Slashing contract that checks it, so it cannot be replayed on another one.
  *
  * @example
- * const root = recheckSigningRoot(header, await reports.read.domainSeparator());
+ * const root = recheckSigningRoot(header, await reports.read.domainSeparator(), deployment.contracts.slashing);
  */
-export function recheckSigningRoot(header: RecheckHeader, domainSeparator: Hex): Uint8Array {
+export function recheckSigningRoot(header: RecheckHeader, domainSeparator: Hex, slashing: Address): Uint8Array {
   return hexToBytes(
     keccak256(
       encodeAbiParameters(
-        [{ type: "bytes32" }, { type: "bytes32" }, ...RECHECK_HEADER_ABI],
-        [RecheckTag.RECHECK, domainSeparator, header],
+        [{ type: "bytes32" }, { type: "bytes32" }, { type: "address" }, ...RECHECK_HEADER_ABI],
+        [RecheckTag.RECHECK, domainSeparator, slashing, header],
       ),
     ),
   );
 }
 
 /**
- * Seat j of a re-check committee is active license
- * uint256(keccak256(abi.encode(RECHECK_COMMITTEE_TAG, seedOf(recheckEpoch), slashId, j))) % activeLicenseCount;
- * `Slashing.recheckCommittee(slashId)` returns the operators.
+ * Candidate `draw` for seat j of a re-check committee: license index
+ * uint256(keccak256(abi.encode(RECHECK_COMMITTEE_TAG, seedOf(recheckEpoch), slashId, j, draw))) % licenseCountAt(recheckEpoch)
+ * of the re-check epoch's snapshot; the first candidate whose operator is not jailed takes the seat
+ * (`CheckerRegistry.committeeAt`, `Slashing.recheckCommittee(slashId)`).
  */
 export function recheckSeatIndex(
   seed: Hex,
   slashId: bigint,
   seat: number,
-  activeLicenseCount: number,
+  licenseCount: number,
+  draw = 0,
 ): number {
   const h = keccak256(
     encodeAbiParameters(
-      [{ type: "bytes32" }, { type: "bytes32" }, { type: "uint256" }, { type: "uint256" }],
-      [RecheckTag.RECHECK_COMMITTEE, seed, slashId, BigInt(seat)],
+      [{ type: "bytes32" }, { type: "bytes32" }, { type: "uint256" }, { type: "uint256" }, { type: "uint256" }],
+      [RecheckTag.RECHECK_COMMITTEE, seed, slashId, BigInt(seat), BigInt(draw)],
     ),
   );
-  return Number(BigInt(h) % BigInt(activeLicenseCount));
+  return Number(BigInt(h) % BigInt(licenseCount));
 }

@@ -1,9 +1,10 @@
 import { DomainTag } from "@checkernet/protocol/encoding/domain";
 import { reportSigningRoot } from "@checkernet/protocol/encoding/report";
-import { nextEpochSeed } from "@checkernet/protocol/epoch";
+import { g2ToEip2537 } from "@checkernet/protocol/bls/index";
+import { fallbackSeed, revealedSeed, seedRevealMessage } from "@checkernet/protocol/epoch";
 import { reportCommittee as protocolCommittee } from "@checkernet/protocol/sortition";
 import type { ReportHeader } from "@checkernet/protocol/types";
-import { bytesToHex, encodeAbiParameters, type Hex, keccak256, parseEventLogs, toHex } from "viem";
+import { bytesToHex, type Hex, hexToBytes, keccak256, parseEventLogs, toHex } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { epochReportsAbi } from "../src/generated/index.ts";
 import { connectChain, expectRevert, isolateTests, mined, type TestChain } from "./helpers/chain.ts";
@@ -17,6 +18,7 @@ import {
   giveLicenses,
   goToEpoch,
   headerFor,
+  revealSeed,
   setupCheckers,
   signReport,
   signSeats,
@@ -47,6 +49,8 @@ describe("EpochReports", () => {
     chain = await connectChain();
     fx = await deployFixture(chain);
     checkers = await setupCheckers(fx, 5, 2);
+    // Setup landed in epoch 0 (the launch set); the tests run from epoch 1.
+    await goToEpoch(fx, 1n);
   });
   isolateTests(() => chain);
 
@@ -150,14 +154,12 @@ describe("EpochReports", () => {
       const signed = await signReport(fx, future);
       await expectRevert(
         fx.c.reports.write.submitReport([future, signed.bitfield, signed.signature]),
-        "EpochReportsEpochNotStarted",
-        [2n, 1n],
+        "EpochReportsTooEarly",
       );
       const zero = await headerFor(fx, 0n);
       await expectRevert(
         fx.c.reports.write.submitReport([zero, signed.bitfield, signed.signature]),
-        "EpochReportsEpochNotStarted",
-        [0n, 1n],
+        "EpochReportsTooEarly",
       );
     });
 
@@ -205,15 +207,19 @@ describe("EpochReports", () => {
       );
     });
 
-    it("refuses any report while no license is active", async () => {
-      const empty = await deployFixture(chain);
-      const header = await headerFor(empty, 1n);
+    it("refuses any report while no license is active: every seat is empty", async () => {
       const anySignature = (await signReport(fx, await headerFor(fx, 1n))).signature;
+      const empty = await deployFixture(chain);
+      await goToEpoch(empty, 1n);
+      const header = await headerFor(empty, 1n);
       await expectRevert(
         empty.c.reports.write.submitReport([header, 0xffffn, anySignature]),
-        "EpochReportsEmptyCommittee",
+        "EpochReportsInvalidBitfield",
       );
-      expect(await empty.c.reports.read.reportCommittee([1n])).toEqual([]);
+      await expectRevert(empty.c.reports.write.submitReport([header, 0n, anySignature]), "EpochReportsEmptyCommittee");
+      expect(new Set(await empty.c.reports.read.reportCommittee([1n]))).toEqual(
+        new Set(["0x0000000000000000000000000000000000000000"]),
+      );
     });
 
     it("costs the same gas for 10 or 10,000 providers", async () => {
@@ -251,35 +257,40 @@ describe("EpochReports", () => {
       expect(await fx.c.reports.read.reportSigningRoot([vectorHeader])).toBe(vector.signingRoot);
     });
 
-    it("draws seats with the protocol's formula from the active licenses", async () => {
+    it("draws seats with the protocol's formula from the epoch's snapshot", async () => {
       const seed = await fx.c.reports.read.seedOf([1n]);
-      const count = Number(await fx.c.registry.read.activeLicenseCount());
+      const count = Number(await fx.c.registry.read.licenseCountAt([1n]));
       const indices = protocolCommittee(seed, 1n, 16, count);
       const expected = await Promise.all(
-        indices.map(async (i) => (await fx.c.registry.read.activeLicenseAt([BigInt(i)]))[1]),
+        indices.map(async (i) => (await fx.c.registry.read.licenseAt([1n, BigInt(i)]))[1]),
       );
       expect(await fx.c.reports.read.reportCommittee([1n])).toEqual(expected);
     });
 
     it("matches the golden committee vectors", async () => {
-      // 40 active licenses in delegation order: index i holds license i + 1.
+      // 40 active licenses in delegation order from epoch 3 on (delegated in epoch 1, activation delay 2).
       await giveLicenses(fx, checkers[0]!, 30);
-      expect(await fx.c.registry.read.activeLicenseCount()).toBe(40n);
+      expect(await fx.c.registry.read.activeLicenseCount()).toBe(10n);
+      expect(await fx.c.registry.read.licenseCountAt([3n])).toBe(40n);
       const vectors = readVectors<CommitteeVector>("committee.json");
       const vector = vectors.reportCommittees.find((v) => v.activeLicenseCount === 40)!;
-      const [, licenseIds] = await fx.c.registry.read.committee([
+      const operators = await fx.c.registry.read.committeeAt([
+        3n,
         DomainTag.REPORT_COMMITTEE,
         vector.seed,
         BigInt(vector.epoch),
         BigInt(vector.size),
       ]);
-      expect(licenseIds.map((id) => Number(id) - 1)).toEqual(vector.committee);
+      const expected = await Promise.all(
+        vector.committee.map(async (i) => (await fx.c.registry.read.licenseAt([3n, BigInt(i)]))[1]),
+      );
+      expect(operators).toEqual(expected);
     });
 
     it("checks committee signatures for other callers (re-checks) with the same rules", async () => {
       const seed = keccak256(toHex("seed"));
       const root = keccak256(toHex("message"));
-      const [operators] = await fx.c.registry.read.committee([DomainTag.REPORT_COMMITTEE, seed, 7n, 4n]);
+      const operators = await fx.c.registry.read.committeeAt([1n, DomainTag.REPORT_COMMITTEE, seed, 7n, 4n]);
       const signed = await signSeats(
         fx,
         operators,
@@ -288,6 +299,7 @@ describe("EpochReports", () => {
       );
       expect(
         await fx.c.reports.read.verifyCommitteeSignature([
+          1n,
           DomainTag.REPORT_COMMITTEE,
           seed,
           7n,
@@ -297,11 +309,19 @@ describe("EpochReports", () => {
           signed.signature,
         ]),
       ).toBe(3n);
+      // Another nonce whose first three seats are not the same operators draws another committee.
+      let otherNonce = 8n;
+      const sameSigners = (ops: readonly string[]) => ops.slice(0, 3).join() === operators.slice(0, 3).join();
+      while (
+        sameSigners(await fx.c.registry.read.committeeAt([1n, DomainTag.REPORT_COMMITTEE, seed, otherNonce, 4n]))
+      )
+        otherNonce++;
       await expectRevert(
         fx.c.reports.read.verifyCommitteeSignature([
+          1n,
           DomainTag.REPORT_COMMITTEE,
           seed,
-          8n,
+          otherNonce,
           4n,
           root,
           signed.bitfield,
@@ -311,6 +331,7 @@ describe("EpochReports", () => {
       );
       await expectRevert(
         fx.c.reports.read.verifyCommitteeSignature([
+          1n,
           DomainTag.REPORT_COMMITTEE,
           seed,
           7n,
@@ -323,6 +344,7 @@ describe("EpochReports", () => {
       );
       await expectRevert(
         fx.c.reports.read.verifyCommitteeSignature([
+          1n,
           DomainTag.REPORT_COMMITTEE,
           seed,
           7n,
@@ -337,68 +359,74 @@ describe("EpochReports", () => {
   });
 
   describe("epoch seeds", () => {
-    it("derives the next seed from the previous seed, the aggregate signature and prevrandao", async () => {
-      const header = await headerFor(fx, 1n);
-      const signed = await signReport(fx, header);
-      const receipt = await mined(
-        chain,
-        fx.c.reports.write.submitReport([header, signed.bitfield, signed.signature]),
+    const fallback = (seed: Hex, epoch: bigint) => fallbackSeed(seed, epoch);
+
+    it("takes the next seed from the seed proposer's unique signature, revealed during the epoch before", async () => {
+      const [proposer, key] = await fx.c.reports.read.seedProposer([1n]);
+      expect(fx.keys.get(proposer.toLowerCase())?.publicKeyEip2537).toBe(key);
+      const message = await fx.c.reports.read.seedRevealMessage([2n]);
+      expect(message).toBe(
+        seedRevealMessage(await fx.c.reports.read.domainSeparator(), 2n, await fx.c.reports.read.seedOf([1n])),
       );
-      const block = await chain.publicClient.getBlock({ blockNumber: receipt.blockNumber });
-      const expected = nextEpochSeed(header.seed, keccak256(signed.signature), BigInt(block.mixHash));
+      const { receipt, signature } = await revealSeed(fx, 2n);
+      const expected = revealedSeed(2n, signature);
       expect(await fx.c.reports.read.seedOf([2n])).toBe(expected);
+      expect(await fx.c.reports.read.isSeedRevealed([2n])).toBe(true);
       const seeded = parseEventLogs({ abi: epochReportsAbi, logs: receipt.logs, eventName: "EpochSeeded" });
-      // The first report also freezes the seed of the running epoch, which was still a fallback.
-      expect(seeded.map((e) => e.args)).toEqual([
-        { epoch: 1n, seed: header.seed },
-        { epoch: 2n, seed: expected },
-      ]);
+      expect(seeded.map((e) => e.args)).toEqual([{ epoch: 2n, seed: expected }]);
+      await expectRevert(fx.c.reports.write.revealSeed([2n, signature]), "EpochReportsSeedAlreadyRevealed", [2n]);
     });
 
-    it("falls back to keccak256(EPOCH_SEED_TAG, last stored seed, epoch) for epochs without a landed report", async () => {
+    it("accepts a reveal only from the proposer, only during the epoch before", async () => {
+      const [proposer] = await fx.c.reports.read.seedProposer([1n]);
+      const other = checkers.find((c) => c.address.toLowerCase() !== proposer.toLowerCase())!;
+      const message = hexToBytes(await fx.c.reports.read.seedRevealMessage([2n]));
+      const forged = bytesToHex(g2ToEip2537((await bls()).sign(other.key.secretKey, message)));
+      await expectRevert(fx.c.reports.write.revealSeed([2n, forged]), "EpochReportsInvalidReveal", [2n, proposer]);
+      await expectRevert(fx.c.reports.write.revealSeed([3n, forged]), "EpochReportsRevealWindow", [3n, 1n]);
+      await expectRevert(fx.c.reports.write.revealSeed([1n, forged]), "EpochReportsRevealWindow", [1n, 1n]);
+      await goToEpoch(fx, 2n);
+      const { signature } = await revealSeed(fx, 3n);
+      // Too late for epoch 2's own seed: it started with the fallback, which stays.
+      await expectRevert(fx.c.reports.write.revealSeed([2n, signature]), "EpochReportsRevealWindow", [2n, 2n]);
+    });
+
+    it("falls back to keccak256(EPOCH_SEED_TAG, last revealed seed, epoch) for epochs without a reveal", async () => {
       const genesis = await fx.c.reports.read.seedOf([0n]);
-      const fallback = (seed: Hex, epoch: bigint) =>
-        keccak256(
-          encodeAbiParameters(
-            [{ type: "bytes32" }, { type: "bytes32" }, { type: "uint256" }],
-            [DomainTag.EPOCH_SEED, seed, epoch],
-          ),
-        );
       expect(await fx.c.reports.read.seedOf([1n])).toBe(fallback(genesis, 1n));
       expect(await fx.c.reports.read.seedOf([9n])).toBe(fallback(genesis, 9n));
 
-      await submitReport(fx, await headerFor(fx, 1n));
-      const seed2 = await fx.c.reports.read.seedOf([2n]);
-      await goToEpoch(fx, 6n);
-      expect(await fx.c.reports.read.seedOf([5n])).toBe(fallback(seed2, 5n));
-      await submitReport(fx, await headerFor(fx, 5n));
-      // Epochs 3 and 4 stay derived from epoch 2's seed; epoch 6 was frozen at its fallback; 7 is new.
+      const { signature } = await revealSeed(fx, 2n);
+      const seed2 = revealedSeed(2n, signature);
+      await goToEpoch(fx, 5n);
+      const { signature: sig6 } = await revealSeed(fx, 6n);
+      // Epochs 3 to 5 stay derived from epoch 2's seed, 1 from genesis; 7 on from epoch 6's.
+      expect(await fx.c.reports.read.seedOf([1n])).toBe(fallback(genesis, 1n));
       expect(await fx.c.reports.read.seedOf([3n])).toBe(fallback(seed2, 3n));
-      expect(await fx.c.reports.read.seedOf([4n])).toBe(fallback(seed2, 4n));
-      expect(await fx.c.reports.read.seedOf([6n])).toBe(fallback(seed2, 6n));
-      expect(await fx.c.reports.read.seedOf([7n])).not.toBe(fallback(seed2, 7n));
+      expect(await fx.c.reports.read.seedOf([5n])).toBe(fallback(seed2, 5n));
+      expect(await fx.c.reports.read.seedOf([6n])).toBe(revealedSeed(6n, sig6));
+      expect(await fx.c.reports.read.seedOf([7n])).toBe(fallback(revealedSeed(6n, sig6), 7n));
     });
 
-    it("never changes the seed of an epoch that has started", async () => {
+    it("never changes the seed of an epoch that has started, whatever reports land", async () => {
       await goToEpoch(fx, 3n);
       const before = await fx.c.reports.read.seedOf([3n]);
       const nextBefore = await fx.c.reports.read.seedOf([4n]);
-      // A late report for epoch 2 lands in epoch 3: it seeds epoch 4, not epoch 3.
+      // Reports no longer touch seeds: a late report of epoch 2 and the report of epoch 3 change neither.
       await submitReport(fx, await headerFor(fx, 2n));
-      expect(await fx.c.reports.read.seedOf([3n])).toBe(before);
-      expect(await fx.c.reports.read.seedOf([4n])).not.toBe(nextBefore);
-      // And the report of epoch 3 still uses the seed nodes read at the start of epoch 3.
       await submitReport(fx, await headerFor(fx, 3n));
+      expect(await fx.c.reports.read.seedOf([3n])).toBe(before);
+      expect(await fx.c.reports.read.seedOf([4n])).toBe(nextBefore);
     });
   });
 
   describe("construction", () => {
-    it("refuses committees of 0 or more than 256 seats and a zero quorum", async () => {
+    it("refuses committees of 0 or more than 190 seats (one contract's code) and a zero quorum", async () => {
       await expect(deployFixture(chain, { reportCommitteeSize: 0 })).rejects.toThrow(
         /EpochReportsInvalidParameter|revert/,
       );
       await expect(
-        deployFixture(chain, { reportCommitteeSize: 257, recheckCommitteeSize: 8 }),
+        deployFixture(chain, { reportCommitteeSize: 191, recheckCommitteeSize: 8 }),
       ).rejects.toThrow(/EpochReportsInvalidParameter|revert/);
       await expect(deployFixture(chain, { reportQuorumBps: 0 })).rejects.toThrow(
         /EpochReportsInvalidParameter|revert/,

@@ -11,6 +11,8 @@ describe("ProviderRegistry", () => {
   beforeAll(async () => {
     chain = await connectChain();
     fx = await deployFixture(chain);
+    // Setup landed in epoch 0 (the launch set); the tests run from epoch 1.
+    await goToEpoch(fx, 1n);
   });
   isolateTests(() => chain);
 

@@ -34,6 +34,8 @@ describe("Rewards", () => {
     chain = await connectChain();
     fx = await deployFixture(chain);
     checkers = await setupCheckers(fx, 4, 2);
+    // Setup landed in epoch 0 (the launch set); the tests run from epoch 1.
+    await goToEpoch(fx, 1n);
   });
   isolateTests(() => chain);
 

@@ -46,6 +46,8 @@ describe("Slashing", () => {
       chain,
       fx.as(provider.wallet).token.write.approve([fx.deployment.contracts.slashing, BOND * 3n]),
     );
+    // Setup landed in epoch 0 (the launch set); the tests run from epoch 1.
+    await goToEpoch(fx, 1n);
   });
   isolateTests(() => chain);
 

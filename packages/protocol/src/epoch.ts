@@ -138,35 +138,62 @@ export function epochPhase(
 }
 
 /**
- * The next epoch's randomness, as the contract derives it when it accepts a
- * report: keccak256(abi.encode(EPOCH_SEED_TAG, bytes32 prevSeed,
- * bytes32 aggregateSignatureHash, uint256 prevrandao)), where
- * aggregateSignatureHash = keccak256(the report's 96-byte aggregate signature)
- * and prevrandao is the block's. The signature is unique for the signer set
- * and report, and prevrandao is fixed by the beacon chain, so neither the
- * aggregator nor the proposer alone chooses the seed.
+ * The message the seed proposer of epoch e - 1 signs to reveal the seed of
+ * epoch e, equal to `EpochReports.seedRevealMessage(e)`:
+ * keccak256(abi.encode(SEED_REVEAL_TAG, domainSeparator, uint64 e, bytes32 seedOf(e - 1))).
+ * Its BLS signature is unique (a VRF output), so the proposer's only choice is
+ * to reveal it or to withhold it.
  */
-export function nextEpochSeed(prevSeed: Hex, aggregateSignatureHash: Hex, prevrandao: bigint): Hex {
-  for (const [field, v] of [
-    ["prevSeed", prevSeed],
-    ["aggregateSignatureHash", aggregateSignatureHash],
-  ] as const) {
-    if (!isHex(v, { strict: true }) || v.length !== 66) {
-      throw new EpochError(EpochErrorCode.INVALID_SEED_INPUT, `${field} must be 32 bytes of hex`, {
-        field,
-        value: String(v),
-      });
-    }
-  }
-  if (typeof prevrandao !== "bigint" || prevrandao < 0n || prevrandao >= 1n << 256n) {
-    throw new EpochError(EpochErrorCode.INVALID_SEED_INPUT, "prevrandao must be a uint256", {
-      prevrandao: String(prevrandao),
+export function seedRevealMessage(domainSeparatorHex: Hex, epoch: bigint, previousSeed: Hex): Hex {
+  checkSeedInput("domainSeparator", domainSeparatorHex);
+  checkSeedInput("previousSeed", previousSeed);
+  if (typeof epoch !== "bigint" || epoch < 1n || epoch >= 1n << 64n) {
+    throw new EpochError(EpochErrorCode.INVALID_SEED_INPUT, "epoch must be a uint64 of at least 1", {
+      epoch: String(epoch),
     });
   }
   return keccak256(
     encodeAbiParameters(
-      [{ type: "bytes32" }, { type: "bytes32" }, { type: "bytes32" }, { type: "uint256" }],
-      [DomainTag.EPOCH_SEED, prevSeed, aggregateSignatureHash, prevrandao],
+      [{ type: "bytes32" }, { type: "bytes32" }, { type: "uint64" }, { type: "bytes32" }],
+      [DomainTag.SEED_REVEAL, domainSeparatorHex, epoch, previousSeed],
     ),
   );
+}
+
+/**
+ * The seed of epoch e once its reveal landed, as `EpochReports.revealSeed`
+ * stores it: keccak256(abi.encode(EPOCH_SEED_TAG, uint64 e, keccak256(signature))),
+ * where `signature` is the 256-byte EIP-2537 G2 encoding of the reveal.
+ */
+export function revealedSeed(epoch: bigint, signatureEip2537: Hex): Hex {
+  return keccak256(
+    encodeAbiParameters(
+      [{ type: "bytes32" }, { type: "uint64" }, { type: "bytes32" }],
+      [DomainTag.EPOCH_SEED, epoch, keccak256(signatureEip2537)],
+    ),
+  );
+}
+
+/**
+ * The seed of an epoch whose reveal did not land: keccak256(abi.encode(EPOCH_SEED_TAG,
+ * bytes32 anchorSeed, uint64 e)), where anchorSeed is the last revealed seed
+ * before e (or the genesis seed), as `EpochReports.seedOf` derives it.
+ */
+export function fallbackSeed(anchorSeed: Hex, epoch: bigint): Hex {
+  checkSeedInput("anchorSeed", anchorSeed);
+  return keccak256(
+    encodeAbiParameters(
+      [{ type: "bytes32" }, { type: "bytes32" }, { type: "uint64" }],
+      [DomainTag.EPOCH_SEED, anchorSeed, epoch],
+    ),
+  );
+}
+
+function checkSeedInput(field: string, v: Hex): void {
+  if (!isHex(v, { strict: true }) || v.length !== 66) {
+    throw new EpochError(EpochErrorCode.INVALID_SEED_INPUT, `${field} must be 32 bytes of hex`, {
+      field,
+      value: String(v),
+    });
+  }
 }

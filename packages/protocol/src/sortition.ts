@@ -336,17 +336,21 @@ export function verifySortitionProof(
 }
 
 /**
- * One seat of the public per-epoch report committee, computed identically by
- * the contract: uint256(keccak256(abi.encode(REPORT_COMMITTEE_TAG, bytes32 seed,
- * uint256 epoch, uint256 seat))) % activeLicenseCount — an index into the
- * contract's array of active delegated licenses. Seats are drawn with
- * replacement: a license may hold several seats, and quorum counts seats.
+ * Candidate `draw` for one seat of a report committee, computed identically by
+ * the contract (`CheckerRegistry.committeeAt`): uint256(keccak256(abi.encode(
+ * REPORT_COMMITTEE_TAG, bytes32 seed, uint256 nonce, uint256 seat, uint256 draw))) % licenseCount
+ * — an index into the snapshot's license array. The report committee of a
+ * committee period is drawn with the seed and snapshot of the period's first
+ * epoch, with nonce = that epoch; the first candidate whose operator is not
+ * jailed takes the seat. Seats are drawn with replacement: a license may hold
+ * several seats, and quorum counts seats.
  */
 export function reportCommitteeSeat(
   seed: Hex,
   epoch: bigint,
   seat: number,
   activeLicenseCount: number,
+  draw = 0,
 ): number {
   checkBytes32("seed", seed);
   checkEpoch(epoch);
@@ -355,8 +359,8 @@ export function reportCommitteeSeat(
   const h = hexToBigInt(
     keccak256(
       encodeAbiParameters(
-        [{ type: "bytes32" }, { type: "bytes32" }, { type: "uint256" }, { type: "uint256" }],
-        [DomainTag.REPORT_COMMITTEE, seed, epoch, BigInt(seat)],
+        [{ type: "bytes32" }, { type: "bytes32" }, { type: "uint256" }, { type: "uint256" }, { type: "uint256" }],
+        [DomainTag.REPORT_COMMITTEE, seed, epoch, BigInt(seat), BigInt(draw)],
       ),
     ),
   );

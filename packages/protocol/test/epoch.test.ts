@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { encodeAbiParameters, type Hex, keccak256, toBytes } from "viem";
+import { encodeAbiParameters, type Hex, keccak256, toBytes, toHex } from "viem";
 import { describe, expect, it } from "vitest";
 import { DomainTag } from "../src/encoding/domain.ts";
 import {
@@ -9,7 +9,9 @@ import {
   epochAt,
   epochBounds,
   epochPhase,
-  nextEpochSeed,
+  fallbackSeed,
+  revealedSeed,
+  seedRevealMessage,
 } from "../src/epoch.ts";
 import { DEFAULT_PARAMS } from "../src/params.ts";
 
@@ -82,25 +84,25 @@ describe("epoch clock", () => {
   });
 });
 
-describe("nextEpochSeed", () => {
-  const prev = keccak256(toBytes("prev"));
-  const sig = keccak256(toBytes("aggregate signature"));
-
-  it("is keccak256(abi.encode(EPOCH_SEED_TAG, prevSeed, aggregateSignatureHash, prevrandao))", () => {
-    const expected = keccak256(
-      encodeAbiParameters(
-        [{ type: "bytes32" }, { type: "bytes32" }, { type: "bytes32" }, { type: "uint256" }],
-        [DomainTag.EPOCH_SEED, prev, sig, 12345n],
-      ),
-    );
-    expect(nextEpochSeed(prev, sig, 12345n)).toBe(expected);
-    expect(nextEpochSeed(prev, sig, 12346n)).not.toBe(expected);
-    expect(nextEpochSeed(sig, prev, 12345n)).not.toBe(expected);
+describe("epoch seeds", () => {
+  const prev = keccak256(toBytes("previous seed"));
+  const domain = keccak256(toBytes("domain"));
+  it("binds the reveal message to the domain, the epoch and the previous seed", () => {
+    const m = seedRevealMessage(domain, 5n, prev);
+    expect(seedRevealMessage(domain, 6n, prev)).not.toBe(m);
+    expect(seedRevealMessage(prev, 5n, prev)).not.toBe(m);
+    expect(seedRevealMessage(domain, 5n, domain)).not.toBe(m);
   });
-
-  it("refuses malformed inputs", () => {
-    expect(() => nextEpochSeed("0x12" as Hex, sig, 1n)).toThrow(EpochError);
-    expect(() => nextEpochSeed(prev, sig, -1n)).toThrow(EpochError);
-    expect(() => nextEpochSeed(prev, sig, 1n << 256n)).toThrow(EpochError);
+  it("derives revealed and fallback seeds that differ by epoch", () => {
+    const sig = toHex(new Uint8Array(256).fill(7));
+    expect(revealedSeed(3n, sig)).not.toBe(revealedSeed(4n, sig));
+    expect(fallbackSeed(prev, 3n)).not.toBe(fallbackSeed(prev, 4n));
+    expect(fallbackSeed(prev, 3n)).not.toBe(revealedSeed(3n, sig));
+  });
+  it("refuses malformed inputs with an EpochError", () => {
+    expect(() => seedRevealMessage("0x12" as Hex, 1n, prev)).toThrow(EpochError);
+    expect(() => seedRevealMessage(domain, 0n, prev)).toThrow(EpochError);
+    expect(() => seedRevealMessage(domain, 1n << 64n, prev)).toThrow(EpochError);
+    expect(() => fallbackSeed("0x" as Hex, 1n)).toThrow(EpochError);
   });
 });

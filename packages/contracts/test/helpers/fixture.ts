@@ -18,6 +18,7 @@ import {
   getContract,
   type Hex,
   hexToBigInt,
+  hexToBytes,
   keccak256,
   numberToBytes,
   toHex,
@@ -216,6 +217,21 @@ export function allSeats(size: number): number[] {
   return Array.from({ length: size }, (_, i) => i);
 }
 
+/**
+ * Reveals the seed of `epoch` as its seed proposer (the proposer of `epoch - 1`) would: signs
+ * `seedRevealMessage(epoch)` with the proposer's key and sends `revealSeed`. The chain must be in `epoch - 1`.
+ * Returns the receipt and the signature.
+ */
+export async function revealSeed(fx: Fixture, epoch: bigint) {
+  const [proposer] = await fx.c.reports.read.seedProposer([epoch - 1n]);
+  const key = fx.keys.get(proposer.toLowerCase());
+  if (key === undefined) throw new Error(`no key for the seed proposer ${proposer} of epoch ${epoch - 1n}`);
+  const message = await fx.c.reports.read.seedRevealMessage([epoch]);
+  const signature = bytesToHex(g2ToEip2537((await bls()).sign(key.secretKey, hexToBytes(message))));
+  const receipt = await mined(fx.chain, fx.c.reports.write.revealSeed([epoch, signature]));
+  return { receipt, signature, proposer };
+}
+
 /** A header for `epoch` with the epoch's seed from the contract. */
 export async function headerFor(
   fx: Fixture,
@@ -240,8 +256,20 @@ export async function signReport(fx: Fixture, header: ReportHeader, seats?: read
   return signSeats(fx, operators, seats ?? allSeats(operators.length), reportSigningRoot(header, fx.domain));
 }
 
-/** Signs and submits the report of `header`, returning the receipt. */
+/**
+ * Moves the chain to the first second at which a report of `epoch` is accepted (its start plus
+ * `reportDelaySeconds`) unless it is already past it.
+ */
+export async function reachReportTime(fx: Fixture, epoch: bigint): Promise<void> {
+  const delay = await fx.c.reports.read.reportDelaySeconds();
+  const acceptedFrom = (await fx.c.reports.read.epochStartTime([epoch])) + delay;
+  const now = (await fx.chain.publicClient.getBlock()).timestamp;
+  if (now < acceptedFrom) await setTime(fx.chain, acceptedFrom);
+}
+
+/** Signs and submits the report of `header` (moving the chain to its report time first), returning the receipt. */
 export async function submitReport(fx: Fixture, header: ReportHeader, seats?: readonly number[]) {
+  await reachReportTime(fx, header.epoch);
   const { bitfield, signature } = await signReport(fx, header, seats);
   return mined(fx.chain, fx.c.reports.write.submitReport([header, bitfield, signature]));
 }

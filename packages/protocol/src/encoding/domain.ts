@@ -15,6 +15,8 @@ export const DomainTag = {
   PEER_BINDING: keccak256(toBytes("checkernet.v1.peer-binding")),
   REPORT_COMMITTEE: keccak256(toBytes("checkernet.v1.report-committee")),
   EPOCH_SEED: keccak256(toBytes("checkernet.v1.epoch-seed")),
+  SEED_PROPOSER: keccak256(toBytes("checkernet.v1.seed-proposer")),
+  SEED_REVEAL: keccak256(toBytes("checkernet.v1.seed-reveal")),
 } as const;
 
 /** keccak256(abi.encode(NETWORK_TAG, chainId, verifyingContract)): mixed into every signing root. */
