@@ -22,6 +22,7 @@ describe("CheckerLicense", () => {
     fx = await deployFixture(chain);
     alice = await registerChecker(fx, chain.wallets[1]!, "alice");
     bob = await registerChecker(fx, chain.wallets[2]!, "bob");
+    await goToEpoch(fx, 1n);
   });
   isolateTests(() => chain);
 
@@ -61,10 +62,13 @@ describe("CheckerLicense", () => {
         logs: receipt.logs,
         eventName: "LicenseDelegated",
       });
-      expect(event?.args).toEqual({ tokenId: id, operator: alice.address, epoch: 1n });
+      // Delegated in epoch 1, it counts from epoch 3 (activation delay 2), in the history as in the snapshots.
+      expect(event?.args).toEqual({ tokenId: id, operator: alice.address, epoch: 3n });
       expect(await fx.c.license.read.operatorOf([id])).toBe(alice.address);
       expect(await fx.c.registry.read.weightOf([alice.address])).toBe(1n);
-      expect(await fx.c.registry.read.activeLicenseAt([0n])).toEqual([id, alice.address]);
+      expect(await fx.c.registry.read.weightAt([alice.address, 2n])).toBe(0n);
+      expect(await fx.c.registry.read.activeLicenseCount()).toBe(0n);
+      expect(await fx.c.registry.read.licenseAt([3n, 0n])).toEqual([id, alice.address]);
     });
 
     it("lets an approved account delegate, and nobody else", async () => {
@@ -112,7 +116,7 @@ describe("CheckerLicense", () => {
       expect(await fx.c.license.read.redelegableEpoch([a])).toBe(2n);
       await mined(chain, fx.as(alice.wallet).license.write.undelegate([b]));
       expect(await fx.c.registry.read.weightOf([alice.address])).toBe(0n);
-      expect(await fx.c.registry.read.activeLicenseCount()).toBe(0n);
+      expect(await fx.c.registry.read.licenseCountAt([3n])).toBe(0n);
       // Same epoch: the license cannot count for bob too.
       await expectRevert(license.write.delegate([a, bob.address]), "CheckerLicenseCoolingDown", [a, 1n, 2n]);
       await goToEpoch(fx, 2n);
@@ -136,16 +140,18 @@ describe("CheckerLicense", () => {
     it("remembers which operator a license worked for in each epoch", async () => {
       const id = await mintTo();
       const license = fx.as(holder()).license;
+      // Each change counts from two epochs after it lands (activation delay 2).
       await mined(chain, license.write.delegate([id, alice.address]));
       await goToEpoch(fx, 3n);
       await mined(chain, license.write.undelegate([id]));
       await goToEpoch(fx, 5n);
       await mined(chain, license.write.delegate([id, bob.address]));
-      expect(await fx.c.license.read.operatorAt([id, 1n])).toBe(alice.address);
-      expect(await fx.c.license.read.operatorAt([id, 2n])).toBe(alice.address);
-      expect(await fx.c.license.read.operatorAt([id, 3n])).toBe(zeroAddress);
-      expect(await fx.c.license.read.operatorAt([id, 4n])).toBe(zeroAddress);
-      expect(await fx.c.license.read.operatorAt([id, 5n])).toBe(bob.address);
+      expect(await fx.c.license.read.operatorAt([id, 2n])).toBe(zeroAddress);
+      expect(await fx.c.license.read.operatorAt([id, 3n])).toBe(alice.address);
+      expect(await fx.c.license.read.operatorAt([id, 4n])).toBe(alice.address);
+      expect(await fx.c.license.read.operatorAt([id, 5n])).toBe(zeroAddress);
+      expect(await fx.c.license.read.operatorAt([id, 6n])).toBe(zeroAddress);
+      expect(await fx.c.license.read.operatorAt([id, 7n])).toBe(bob.address);
       expect(await fx.c.license.read.operatorAt([id, 0n])).toBe(zeroAddress);
     });
 

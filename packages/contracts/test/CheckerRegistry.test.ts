@@ -172,6 +172,7 @@ describe("CheckerRegistry", () => {
 
     it("exits after the delay, once every license was released, and keeps the key reserved", async () => {
       const [checker] = await setupCheckers(fx, 1, 2);
+      await goToEpoch(fx, 1n);
       const registry = fx.as(checker!.wallet).registry;
       await expectRevert(registry.write.requestExit(), "CheckerRegistryHasDelegations", [
         checker!.address,
@@ -222,77 +223,100 @@ describe("CheckerRegistry", () => {
       const me = chain.wallets[7]!.account.address;
       await expectRevert(stranger.write.onLicenseDelegated([1n, me]), "CheckerRegistryUnauthorized", [me]);
       await expectRevert(stranger.write.onLicenseUndelegated([1n, me]), "CheckerRegistryUnauthorized", [me]);
-      await expectRevert(stranger.write.jail([[me], 1n, 10n]), "CheckerRegistryUnauthorized", [me]);
+      await expectRevert(stranger.write.jail([[me], 10n]), "CheckerRegistryUnauthorized", [me]);
     });
   });
 
   describe("committees", () => {
-    it("aggregates exactly the keys of the set seats, counting repeated seats", async () => {
+    it("returns each seat's registered key, counting repeated seats", async () => {
       const checkers = await setupCheckers(fx, 3, 1);
       const seed = keccak256(toHex("committee"));
-      const [operators] = await fx.c.registry.read.committee([DomainTag.REPORT_COMMITTEE, seed, 3n, 8n]);
-      const bitfield = 0b10110101n;
-      const [key, signers] = await fx.c.registry.read.aggregateCommitteeKey([
+      const operators = await fx.c.registry.read.committeeAt([1n, DomainTag.REPORT_COMMITTEE, seed, 3n, 8n]);
+      const [keys, empty] = await fx.c.registry.read.committeeKeysAt([
+        1n,
         DomainTag.REPORT_COMMITTEE,
         seed,
         3n,
         8n,
-        bitfield,
       ]);
-      const seatKeys = operators
-        .filter((_, j) => (bitfield >> BigInt(j)) & 1n)
-        .map((op) => checkers.find((c) => c.address === op)!.key.publicKey);
-      expect(signers).toBe(5n);
-      expect(key).toBe(bytesToHex(g1ToEip2537((await bls()).aggregatePublicKeys(seatKeys))));
-      expect(operators.every((op) => checkers.some((c) => c.address === op))).toBe(true);
+      expect(empty).toBe(0n);
+      const expected = operators.map((op) =>
+        checkers.find((c) => c.address === op)!.key.publicKeyEip2537.slice(2),
+      );
+      expect(keys).toBe(`0x${expected.join("")}`);
+      for (const [j, op] of operators.entries()) {
+        const [seatOperator, seatKey] = await fx.c.registry.read.seatAt([
+          1n,
+          DomainTag.REPORT_COMMITTEE,
+          seed,
+          3n,
+          BigInt(j),
+        ]);
+        expect(seatOperator).toBe(op);
+        expect(seatKey).toBe(checkers.find((c) => c.address === op)!.key.publicKeyEip2537);
+      }
     });
 
-    it("keeps the active set consistent through swap-and-pop removals", async () => {
+    it("keeps every epoch's snapshot through swap-and-pop removals", async () => {
       const [a, b] = await setupCheckers(fx, 2, 3);
+      // Undelegations in epoch 0 overwrite the launch set of epoch 1.
       await mined(chain, fx.as(a!.wallet).license.write.undelegate([a!.licenses[1]!]));
       await mined(chain, fx.as(b!.wallet).license.write.undelegate([b!.licenses[0]!]));
-      const count = await fx.c.registry.read.activeLicenseCount();
-      expect(count).toBe(4n);
-      const active = new Map<bigint, string>();
-      for (let i = 0n; i < count; i++) {
-        const [id, op] = await fx.c.registry.read.activeLicenseAt([i]);
-        active.set(id, op);
-      }
-      expect(active).toEqual(
-        new Map([
-          [a!.licenses[0]!, a!.address],
-          [a!.licenses[2]!, a!.address],
-          [b!.licenses[1]!, b!.address],
-          [b!.licenses[2]!, b!.address],
-        ]),
-      );
-      expect(await fx.c.registry.read.weightOf([a!.address])).toBe(2n);
-      expect(await fx.c.registry.read.weightOf([b!.address])).toBe(2n);
+      const activeAt = async (epoch: bigint) => {
+        const count = await fx.c.registry.read.licenseCountAt([epoch]);
+        const active = new Map<bigint, string>();
+        for (let i = 0n; i < count; i++) {
+          const [id, op] = await fx.c.registry.read.licenseAt([epoch, i]);
+          active.set(id, op);
+        }
+        return active;
+      };
+      const launch = new Map([
+        [a!.licenses[0]!, a!.address],
+        [a!.licenses[2]!, a!.address],
+        [b!.licenses[1]!, b!.address],
+        [b!.licenses[2]!, b!.address],
+      ]);
+      expect(await activeAt(1n)).toEqual(launch);
+      expect(await fx.c.registry.read.weightAt([a!.address, 1n])).toBe(2n);
+      // In epoch 1 a release counts from epoch 3 (activation delay 2): epochs 1 and 2 keep the launch set.
+      await goToEpoch(fx, 1n);
+      expect(await fx.c.registry.read.activeLicenseCount()).toBe(4n);
+      await mined(chain, fx.as(a!.wallet).license.write.undelegate([a!.licenses[0]!]));
+      expect(await activeAt(1n)).toEqual(launch);
+      expect(await activeAt(2n)).toEqual(launch);
+      const later = new Map(launch);
+      later.delete(a!.licenses[0]!);
+      expect(await activeAt(3n)).toEqual(later);
+      expect(await fx.c.registry.read.weightAt([a!.address, 2n])).toBe(2n);
+      expect(await fx.c.registry.read.weightAt([a!.address, 3n])).toBe(1n);
+      expect(await fx.c.registry.read.weightOf([a!.address])).toBe(1n);
+      await expectRevert(fx.c.registry.read.licenseAt([3n, 3n]), "CheckerRegistryIndexOutOfRange", [3n, 3n]);
     });
 
-    it("returns an empty committee without active licenses and refuses more than 256 seats", async () => {
-      const [operators, ids] = await fx.c.registry.read.committee([
+    it("leaves every seat empty without active licenses and refuses more than 256 seats", async () => {
+      const operators = await fx.c.registry.read.committeeAt([
+        1n,
         DomainTag.REPORT_COMMITTEE,
         keccak256("0x"),
         1n,
         16n,
       ]);
-      expect(operators).toEqual([]);
-      expect(ids).toEqual([]);
+      expect(new Set(operators)).toEqual(new Set(["0x0000000000000000000000000000000000000000"]));
+      const [keys, empty] = await fx.c.registry.read.committeeKeysAt([
+        1n,
+        DomainTag.REPORT_COMMITTEE,
+        keccak256("0x"),
+        1n,
+        16n,
+      ]);
+      expect(empty).toBe(0xffffn);
+      expect(keys).toBe(bytesToHex(new Uint8Array(16 * 128)));
       await expectRevert(
-        fx.c.registry.read.committee([DomainTag.REPORT_COMMITTEE, keccak256("0x"), 1n, 257n]),
+        fx.c.registry.read.committeeAt([1n, DomainTag.REPORT_COMMITTEE, keccak256("0x"), 1n, 257n]),
         "CheckerRegistryInvalidCommitteeSize",
         [257n],
       );
-      const [key, signers] = await fx.c.registry.read.aggregateCommitteeKey([
-        DomainTag.REPORT_COMMITTEE,
-        keccak256("0x"),
-        1n,
-        16n,
-        1n,
-      ]);
-      expect(signers).toBe(0n);
-      expect(key).toBe(bytesToHex(new Uint8Array(128)));
     });
   });
 
