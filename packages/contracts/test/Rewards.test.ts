@@ -15,6 +15,7 @@ import {
   setupCheckers,
   submitReport,
   TOKEN,
+  unlockLicenseRewards,
 } from "./helpers/fixture.ts";
 import { readVectors } from "./helpers/vectors.ts";
 
@@ -73,6 +74,14 @@ describe("Rewards", () => {
       amount: 700n * TOKEN,
     });
     expect(await fx.c.token.read.balanceOf([provider])).toBe(700n * TOKEN);
+    // License rewards wait until no contest can take them back (the provider's did not).
+    const unlock = (await fx.c.slashing.read.penaltiesFinalEpoch([1n])) + 1n;
+    await expectRevert(
+      fx.as(chain.wallets[11]!).rewards.write.claim([1n, leaves[1]!, tree.getProof(1) as Hex[]]),
+      "RewardsLocked",
+      [1n, checkers[0]!.licenses[0]!, unlock],
+    );
+    await unlockLicenseRewards(fx, 1n);
     // Anyone may submit a claim; the license's owner is paid.
     await mined(
       chain,
@@ -88,6 +97,7 @@ describe("Rewards", () => {
     const id = checkers[2]!.licenses[0]!;
     const leaves: RewardLeaf[] = [{ beneficiary: Beneficiary.LICENSE, id, amount: 5n * TOKEN }];
     const { rewards } = await publishEpoch(fx, 1n, { rewards: leaves });
+    await unlockLicenseRewards(fx, 1n);
     const buyer = getAddress(chain.wallets[12]!.account.address);
     await mined(
       chain,
@@ -129,6 +139,7 @@ describe("Rewards", () => {
     // A (faulty) committee signed a total below the leaves' sum.
     const { rewards } = await publishEpoch(fx, 1n, { rewards: leaves, totalRewards: 100n * TOKEN });
     await mined(chain, fx.c.rewards.write.claim([1n, leaves[0]!, rewardProof(rewards!, 0, providerId())]));
+    await unlockLicenseRewards(fx, 1n);
     await expectRevert(
       fx.c.rewards.write.claim([1n, leaves[1]!, rewardProof(rewards!, 1, 1n)]),
       "RewardsEpochTotalExceeded",
@@ -186,6 +197,7 @@ describe("Rewards", () => {
     }));
     const total = leaves.reduce((s, l) => s + l.amount, 0n);
     await reportRoot(1n, vector.root, total);
+    await unlockLicenseRewards(fx, 1n);
     // License leaves pay the owner of that token id: make sure those ids exist.
     const licenseIds = leaves.filter((l) => l.beneficiary === 1).map((l) => l.id);
     const maxLicense = licenseIds.sort((a, b) => (a < b ? -1 : 1)).at(-1) ?? 0n;

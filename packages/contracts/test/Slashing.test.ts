@@ -21,6 +21,7 @@ import {
   setupProvider,
   signSeats,
   TOKEN,
+  unlockLicenseRewards,
 } from "./helpers/fixture.ts";
 import { readVectors } from "./helpers/vectors.ts";
 
@@ -89,7 +90,11 @@ describe("Slashing", () => {
       ...fields,
     };
     const operators = await fx.c.slashing.read.recheckCommittee([id]);
-    const root = recheckSigningRoot(header, await fx.c.reports.read.domainSeparator());
+    const root = recheckSigningRoot(
+      header,
+      await fx.c.reports.read.domainSeparator(),
+      fx.deployment.contracts.slashing,
+    );
     const signed = await signSeats(fx, operators, seats ?? allSeats(operators.length), root);
     return { header, ...signed };
   }
@@ -240,11 +245,12 @@ describe("Slashing", () => {
     it("draws the re-check committee with the documented formula", async () => {
       const { id } = await contested();
       const seed = await fx.c.reports.read.seedOf([3n]);
-      const count = Number(await fx.c.registry.read.activeLicenseCount());
+      // Drawn from the snapshot of the re-check epoch (nobody is jailed: every first draw takes its seat).
+      const count = Number(await fx.c.registry.read.licenseCountAt([3n]));
       const expected = [];
       for (let j = 0; j < 32; j++)
         expected.push(
-          (await fx.c.registry.read.activeLicenseAt([BigInt(recheckSeatIndex(seed, id, j, count))]))[1],
+          (await fx.c.registry.read.licenseAt([3n, BigInt(recheckSeatIndex(seed, id, j, count))]))[1],
         );
       expect(await fx.c.slashing.read.recheckCommittee([id])).toEqual(expected);
       expect(RecheckTag.RECHECK_COMMITTEE).toMatch(/^0x[0-9a-f]{64}$/);
@@ -293,7 +299,13 @@ describe("Slashing", () => {
       await goToEpoch(fx, 3n);
       const { header, bitfield, signature } = await recheck(id, 1);
       expect(await fx.c.slashing.read.recheckSigningRoot([header])).toBe(
-        bytesToHex(recheckSigningRoot(header, await fx.c.reports.read.domainSeparator())),
+        bytesToHex(
+          recheckSigningRoot(
+            header,
+            await fx.c.reports.read.domainSeparator(),
+            fx.deployment.contracts.slashing,
+          ),
+        ),
       );
       const supply = await fx.c.token.read.totalSupply();
       const receipt = await mined(chain, fx.c.slashing.write.submitRecheck([header, bitfield, signature]));
@@ -304,7 +316,7 @@ describe("Slashing", () => {
       expect(await fx.c.slashing.read.pendingSlashCount([provider.address])).toBe(0n);
     });
 
-    it("overturns on a PASS re-check: bond back, accusers jailed, their licenses' rewards forfeited", async () => {
+    it("overturns on a PASS re-check: bond back, accusers jailed from the next snapshot, their rewards of the epoch forfeited", async () => {
       const { id, published } = await contested();
       await goToEpoch(fx, 3n);
       const before = await fx.c.token.read.balanceOf([provider.address]);
@@ -325,12 +337,16 @@ describe("Slashing", () => {
       expect(await fx.c.token.read.balanceOf([provider.address])).toBe(before + BOND);
       expect(await fx.c.providers.read.stakeOf([provider.address])).toBe(1_000n * TOKEN);
       expect((await fx.c.slashing.read.slashOf([id])).status).toBe(Status.Cancelled);
+      // Resolved in epoch 3: jailed from epoch 5 (activation delay 2), so no snapshot already fixed changes.
       for (const accuser of accusers()) {
-        expect(await fx.c.registry.read.jailOf([accuser])).toEqual([1n, jailUntil]);
-        expect(await fx.c.registry.read.isJailed([accuser, 1n])).toBe(true);
+        expect(await fx.c.registry.read.jailOf([accuser])).toEqual([5n, jailUntil]);
+        expect(await fx.c.registry.read.isJailed([accuser, 4n])).toBe(false);
+        expect(await fx.c.registry.read.isJailed([accuser, 5n])).toBe(true);
+        expect(await fx.c.slashing.read.isPenalized([accuser, 1n])).toBe(true);
       }
-      expect(await fx.c.registry.read.isJailed([checkers[3]!.address, 1n])).toBe(false);
+      expect(await fx.c.slashing.read.isPenalized([checkers[3]!.address, 1n])).toBe(false);
       // The accusers' licenses forfeit epoch 1's reward; nobody else's.
+      await unlockLicenseRewards(fx, 1n);
       const accuser = checkers[0]!;
       const leaf = { beneficiary: Beneficiary.LICENSE, id: accuser.licenses[0]!, amount: TOKEN };
       await expectRevert(
@@ -351,19 +367,25 @@ describe("Slashing", () => {
       await mined(chain, fx.c.license.write.delegate([fresh, accuser.address]));
     });
 
-    it("cancels without penalty on an INCONCLUSIVE re-check", async () => {
+    it("cancels the slash without penalty on an INCONCLUSIVE re-check, but burns the bond", async () => {
       const { id } = await contested();
       await goToEpoch(fx, 3n);
+      const before = await fx.c.token.read.balanceOf([provider.address]);
+      const supply = await fx.c.token.read.totalSupply();
       const { header, bitfield, signature } = await recheck(id, 2);
       const receipt = await mined(chain, fx.c.slashing.write.submitRecheck([header, bitfield, signature]));
       expect(parseEventLogs({ abi: slashingAbi, logs: receipt.logs }).map((e) => e.eventName)).toEqual([
         "ContestExpired",
+        "BondForfeited",
       ]);
-      expect(await fx.c.registry.read.isJailed([accusers()[0]!, 1n])).toBe(false);
+      expect(await fx.c.slashing.read.isPenalized([accusers()[0]!, 1n])).toBe(false);
       expect(await fx.c.token.read.balanceOf([fx.deployment.contracts.slashing])).toBe(0n);
+      expect(await fx.c.token.read.balanceOf([provider.address])).toBe(before);
+      expect(await fx.c.token.read.totalSupply()).toBe(supply - BOND);
+      expect(await fx.c.providers.read.stakeOf([provider.address])).toBe(1_000n * TOKEN);
     });
 
-    it("applies the default rule after the deadline: overturned without penalty", async () => {
+    it("applies the default rule after the deadline: slash cancelled without penalty, bond burned", async () => {
       const { id } = await contested();
       await expectRevert(fx.c.slashing.write.expireContest([id]), "SlashingRecheckDeadlineNotPassed", [
         id,
@@ -379,9 +401,10 @@ describe("Slashing", () => {
       );
       const before = await fx.c.token.read.balanceOf([provider.address]);
       await mined(chain, fx.c.slashing.write.expireContest([id]));
-      expect(await fx.c.token.read.balanceOf([provider.address])).toBe(before + BOND);
+      expect(await fx.c.token.read.balanceOf([provider.address])).toBe(before);
+      expect(await fx.c.token.read.balanceOf([fx.deployment.contracts.slashing])).toBe(0n);
       expect(await fx.c.providers.read.stakeOf([provider.address])).toBe(1_000n * TOKEN);
-      expect(await fx.c.registry.read.isJailed([accusers()[0]!, 1n])).toBe(false);
+      expect(await fx.c.slashing.read.isPenalized([accusers()[0]!, 1n])).toBe(false);
       await expectRevert(fx.c.slashing.write.expireContest([id]), "SlashingInvalidStatus", [
         id,
         Status.Cancelled,

@@ -96,12 +96,13 @@ export const TEST_EPOCH_SECONDS = 100n;
 /**
  * Test defaults: genesis `GENESIS_EPOCHS_AHEAD` epochs ahead, so that a test's setup (registrations,
  * delegations) lands in epoch 0 and forms the launch set of epoch 1; a small committee (16 seats, two
- * thirds), one epoch per committee period, the smallest activation delay (2) and reports accepted from an
+ * thirds; re-checks 32), one epoch per committee period, the smallest activation delay (2) and reports accepted from an
  * epoch's first second. Tests of those rules pass their own values.
  */
 export const TEST_DEPLOY_DEFAULTS = {
   reportCommitteeSize: 16,
   reportQuorumBps: 6_667,
+  recheckCommitteeSize: 32,
   committeePeriodEpochs: 1n,
   activationDelayEpochs: 2n,
   reportDelaySeconds: 0n,
@@ -230,6 +231,15 @@ export async function revealSeed(fx: Fixture, epoch: bigint) {
   const signature = bytesToHex(g2ToEip2537((await bls()).sign(key.secretKey, hexToBytes(message))));
   const receipt = await mined(fx.chain, fx.c.reports.write.revealSeed([epoch, signature]));
   return { receipt, signature, proposer };
+}
+
+/**
+ * Moves the chain to the first epoch in which license rewards of `epoch` can be claimed: after the contest
+ * window and re-check deadline that follow its report (`Slashing.penaltiesFinalEpoch(epoch) + 1`).
+ */
+export async function unlockLicenseRewards(fx: Fixture, epoch: bigint): Promise<void> {
+  const unlock = (await fx.c.slashing.read.penaltiesFinalEpoch([epoch])) + 1n;
+  if ((await fx.c.reports.read.currentEpoch()) < unlock) await goToEpoch(fx, unlock);
 }
 
 /** A header for `epoch` with the epoch's seed from the contract. */
