@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
 import { network } from "hardhat";
 import { createWalletClient, custom, getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -38,13 +39,23 @@ describe("deployAll", () => {
       expect(await clock.read.genesisTime()).toBe(deployment.genesisTime);
       expect(await clock.read.epochSeconds()).toBe(10n);
     }
-    expect(await c.reports.read.reportCommitteeSize()).toBe(16n);
-    expect(await c.reports.read.reportQuorumBps()).toBe(6_667n);
-    expect(await c.slashing.read.recheckCommitteeSize()).toBe(32n);
+    expect(await c.reports.read.reportCommitteeSize()).toBe(BigInt(DEFAULT_PARAMS.reportCommitteeSize));
+    expect(await c.reports.read.reportQuorumBps()).toBe(BigInt(DEFAULT_PARAMS.reportQuorumBps));
+    expect(await c.reports.read.quorumFor([129n])).toBe(78n);
+    expect(await c.reports.read.committeePeriodEpochs()).toBe(BigInt(DEFAULT_PARAMS.committeePeriodEpochs));
+    expect(await c.reports.read.reportLatenessEpochs()).toBe(BigInt(DEFAULT_PARAMS.reportLatenessEpochs));
+    // The report of an epoch is accepted from the end of its checking phase (60% of 10 s).
+    expect(await c.reports.read.reportDelaySeconds()).toBe(6n);
+    expect(await c.registry.read.activationDelayEpochs()).toBe(BigInt(DEFAULT_PARAMS.activationDelayEpochs));
+    expect(await c.slashing.read.recheckCommitteeSize()).toBe(BigInt(DEFAULT_PARAMS.reportCommitteeSize));
     expect(await c.providers.read.unbondingEpochs()).toBe(CONTRACT_DEFAULTS.unbondingEpochs);
     expect(await c.token.read.balanceOf([deployment.deployer])).toBe(CONTRACT_DEFAULTS.initialSupply);
-    // Unbonding outlasts the window in which a reported failure can be opened.
-    expect(CONTRACT_DEFAULTS.unbondingEpochs).toBeGreaterThan(await c.slashing.read.contestWindowEpochs());
+    // Unbonding outlasts the time in which a reported failure can still be opened and decided.
+    expect(CONTRACT_DEFAULTS.unbondingEpochs).toBeGreaterThan(
+      (await c.reports.read.reportLatenessEpochs()) +
+        (await c.slashing.read.contestWindowEpochs()) +
+        (await c.slashing.read.recheckDeadlineEpochs()),
+    );
   });
 
   it("deploys a second set from the same account", async () => {
@@ -80,8 +91,15 @@ describe("deployAll", () => {
       { contestWindowEpochs: 0n },
       { recheckDeadlineEpochs: 1n },
       { recheckCommitteeSize: 0 },
-      { recheckCommitteeSize: 257 },
+      { recheckCommitteeSize: 191 },
+      { reportCommitteeSize: 191 },
       { reportQuorumBps: 10_001 },
+      { committeePeriodEpochs: 0n },
+      { activationDelayEpochs: 1n },
+      { exitDelayEpochs: 1n, activationDelayEpochs: 2n },
+      { reportDelaySeconds: 901n },
+      // Unbonding must outlast report lateness + contest window + re-check deadline (2 + 4 + 4).
+      { unbondingEpochs: 10n },
       { epochRewardBudget: 1n << 128n },
     ]) {
       await expect(
