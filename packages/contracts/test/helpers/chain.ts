@@ -27,10 +27,13 @@ export interface TestChain {
   /** Hardhat's 20 funded accounts; [0] deploys. */
   wallets: Wallet[];
   impersonate(label: string): Promise<Wallet>;
+  /** A wallet that sends as `address` (a contract, say), funded for gas. */
+  impersonateAddress(address: Address): Promise<Wallet>;
 }
 
-export async function connectChain(): Promise<TestChain> {
-  const connection = await network.connect();
+/** @param chainId another chain id than Hardhat's 31337 (a second chain, as after a fork). */
+export async function connectChain(chainId?: number): Promise<TestChain> {
+  const connection = await network.connect(chainId === undefined ? undefined : { override: { chainId } });
   const publicClient = (await connection.viem.getPublicClient()) as PublicClient;
   const testClient = (await connection.viem.getTestClient()) as unknown as TestClient;
   const wallets = (await connection.viem.getWalletClients()) as Wallet[];
@@ -41,6 +44,11 @@ export async function connectChain(): Promise<TestChain> {
     async impersonate(label: string) {
       // A deterministic extra account: Hardhat only has 20, the benchmark needs more operators.
       const address = `0x${keccak256(toHex(label)).slice(26)}` as Address;
+      await testClient.impersonateAccount({ address });
+      await testClient.setBalance({ address, value: 10n ** 24n });
+      return (await connection.viem.getWalletClient(address)) as Wallet;
+    },
+    async impersonateAddress(address: Address) {
       await testClient.impersonateAccount({ address });
       await testClient.setBalance({ address, value: 10n ** 24n });
       return (await connection.viem.getWalletClient(address)) as Wallet;

@@ -99,14 +99,16 @@ export const TEST_EPOCH_SECONDS = 100n;
  * thirds; re-checks 32), one epoch per committee period, the smallest activation delay (2) and reports accepted from an
  * epoch's first second. Tests of those rules pass their own values.
  */
-export const TEST_DEPLOY_DEFAULTS = {
+export const TEST_DEPLOY_DEFAULTS: DeployOptions = {
   reportCommitteeSize: 16,
   reportQuorumBps: 6_667,
   recheckCommitteeSize: 32,
   committeePeriodEpochs: 1n,
   activationDelayEpochs: 2n,
   reportDelaySeconds: 0n,
-} as const satisfies DeployOptions;
+  // A fixed genesis seed: every committee a test draws is the same on every run.
+  genesisSeed: keccak256(toHex("checkernet test genesis")),
+};
 
 export const GENESIS_EPOCHS_AHEAD = 10n;
 
