@@ -1,0 +1,223 @@
+import { Beneficiary } from "@checkernet/protocol/merkle/leaves";
+import { resultProof, rewardProof } from "@checkernet/protocol/merkle/trees";
+import { type Address, keccak256, parseEventLogs, toHex, zeroHash } from "viem";
+import { beforeAll, describe, expect, it } from "vitest";
+import { slashingAbi } from "../../src/generated/index.ts";
+import { type RecheckHeader, recheckSigningRoot } from "../../src/recheck.ts";
+import {
+  connectChain,
+  expectRevert,
+  isolateTests,
+  mined,
+  setTime,
+  type TestChain,
+} from "../helpers/chain.ts";
+import {
+  allSeats,
+  type Checker,
+  deployFixture,
+  type Fixture,
+  failLeaf,
+  goToEpoch,
+  headerFor,
+  type Provider,
+  publishEpoch,
+  setupCheckers,
+  setupProvider,
+  signReport,
+  signSeats,
+  submitReport,
+  TOKEN,
+  unlockLicenseRewards,
+} from "../helpers/fixture.ts";
+
+const BOND = 100n * TOKEN;
+
+/**
+ * Attacks on the windows that follow a report (security review: windows counted from the accused
+ * epoch, reports landing inside their own epoch, an accuser cap that made contests impossible, accuser
+ * rewards claimable before a contest could take them back, contests that cost nothing).
+ */
+describe("attacks on report, contest and reward windows", () => {
+  let chain: TestChain;
+  let fx: Fixture;
+  let checkers: Checker[];
+  let provider: Provider;
+
+  beforeAll(async () => {
+    chain = await connectChain();
+    // Reports of an epoch are accepted from 60 s into it (the end of a 60% checking phase of 100 s).
+    fx = await deployFixture(chain, { reportDelaySeconds: 60n });
+    checkers = await setupCheckers(fx, 6, 2);
+    provider = await setupProvider(fx, chain.wallets[10]!);
+    await mined(chain, fx.c.token.write.transfer([provider.address, 3n * BOND]));
+    await mined(
+      chain,
+      fx.as(provider.wallet).token.write.approve([fx.deployment.contracts.slashing, 3n * BOND]),
+    );
+    await goToEpoch(fx, 1n);
+  });
+  isolateTests(() => chain);
+
+  const accusers = () => checkers.slice(0, 3).map((c) => c.address);
+
+  async function recheck(id: bigint, verdict: number) {
+    const record = await fx.c.slashing.read.slashOf([id]);
+    const header: RecheckHeader = {
+      slashId: id,
+      provider: record.provider,
+      accusedEpoch: record.epoch,
+      recheckEpoch: record.recheckEpoch,
+      verdict,
+      attestations: 32,
+      failures: verdict === 1 ? 32 : 0,
+      evidenceRoot: zeroHash,
+    };
+    const operators = await fx.c.slashing.read.recheckCommittee([id]);
+    const root = recheckSigningRoot(
+      header,
+      await fx.c.reports.read.domainSeparator(),
+      fx.deployment.contracts.slashing,
+    );
+    const signed = await signSeats(fx, operators, allSeats(operators.length), root);
+    return mined(chain, fx.c.slashing.write.submitRecheck([header, signed.bitfield, signed.signature]));
+  }
+
+  it("a report is refused before its epoch's checking phase has ended, and after its lateness window", async () => {
+    const header = await headerFor(fx, 1n);
+    const signed = await signReport(fx, header);
+    const start = await fx.c.reports.read.epochStartTime([1n]);
+    await setTime(chain, start + 30n);
+    await expectRevert(
+      fx.c.reports.write.submitReport([header, signed.bitfield, signed.signature]),
+      "EpochReportsTooEarly",
+      [1n, start + 31n, start + 60n],
+    );
+    // Epoch 1 + reportLatenessEpochs (2) is the last epoch that takes it.
+    await goToEpoch(fx, 4n);
+    await expectRevert(
+      fx.c.reports.write.submitReport([header, signed.bitfield, signed.signature]),
+      "EpochReportsTooLate",
+      [1n, 4n, 3n],
+    );
+  });
+
+  it("a late report still leaves the whole contest window, counted from its landing", async () => {
+    const leaf = failLeaf(provider.address, accusers());
+    // The report of epoch 1 lands in epoch 3, as late as allowed.
+    await goToEpoch(fx, 3n);
+    const published = await publishEpoch(fx, 1n, { results: [leaf] });
+    expect(await fx.c.reports.read.landedEpochOf([1n])).toBe(3n);
+    const proof = resultProof(published.results!, provider.address);
+    const window = await fx.c.slashing.read.contestWindowEpochs();
+    // Counted from epoch 1 the window would have closed at epoch 5; from the landing it runs to 7.
+    await goToEpoch(fx, 3n + window);
+    const id = await chain.testClient.snapshot();
+    await mined(chain, fx.as(provider.wallet).slashing.write.contest([1n, leaf, proof]));
+    await chain.testClient.revert({ id });
+    await mined(chain, fx.c.slashing.write.openSlash([1n, leaf, proof]));
+    await goToEpoch(fx, 4n + window);
+    await expectRevert(
+      fx.as(provider.wallet).slashing.write.contest([1n, leaf, proof]),
+      "SlashingContestWindowClosed",
+      [1n, 4n + window, 3n + window],
+    );
+  });
+
+  it("a FAIL leaf with more accusers than fit one transaction's penalties can still be contested, and all are penalized", async () => {
+    const many: Address[] = Array.from(
+      { length: 70 },
+      (_, i) => `0x${keccak256(toHex(`accuser-${i}`)).slice(26)}` as Address,
+    );
+    const leaf = failLeaf(provider.address, many);
+    const published = await publishEpoch(fx, 1n, { results: [leaf] });
+    await mined(
+      chain,
+      fx
+        .as(provider.wallet)
+        .slashing.write.contest([1n, leaf, resultProof(published.results!, provider.address)]),
+    );
+    const id = await fx.c.slashing.read.slashIdOf([1n, provider.address]);
+    await expectRevert(fx.c.slashing.write.penalizeAccusers([id, many, 0n, 70n]), "SlashingNotOverturned", [
+      id,
+    ]);
+    await goToEpoch(fx, (await fx.c.slashing.read.slashOf([id])).recheckEpoch);
+    await recheck(id, 0);
+    expect(await fx.c.slashing.read.isOverturned([id])).toBe(true);
+    // Too long to penalize with the re-check: anyone pages through the list the leaf committed to.
+    expect(await fx.c.slashing.read.isPenalized([many[0]!, 1n])).toBe(false);
+    await expectRevert(
+      fx.c.slashing.write.penalizeAccusers([id, many.slice(1), 0n, 10n]),
+      "SlashingLeafMismatch",
+      [id],
+    );
+    const first = await mined(chain, fx.c.slashing.write.penalizeAccusers([id, many, 0n, 40n]));
+    await mined(chain, fx.c.slashing.write.penalizeAccusers([id, many, 40n, 70n]));
+    const [event] = parseEventLogs({ abi: slashingAbi, logs: first.logs, eventName: "AccusersPenalized" });
+    expect(event?.args.accusers).toHaveLength(40);
+    for (const accuser of many) expect(await fx.c.slashing.read.isPenalized([accuser, 1n])).toBe(true);
+  });
+
+  it("an accuser cannot claim its license rewards before a contest can take them back", async () => {
+    const accuser = checkers[0]!;
+    const honest = checkers[5]!;
+    const rewards = [accuser, honest].map((c) => ({
+      beneficiary: Beneficiary.LICENSE,
+      id: c.licenses[0]!,
+      amount: TOKEN,
+    }));
+    const leaf = failLeaf(provider.address, accusers());
+    const published = await publishEpoch(fx, 1n, { results: [leaf], rewards });
+    const proofOf = (id: bigint) => rewardProof(published.rewards!, Beneficiary.LICENSE, id);
+    // Right after the report, while the failure can still be contested, the accuser's reward is locked.
+    await expectRevert(
+      fx.c.rewards.write.claim([1n, rewards[0]!, proofOf(accuser.licenses[0]!)]),
+      "RewardsLocked",
+    );
+    await mined(
+      chain,
+      fx
+        .as(provider.wallet)
+        .slashing.write.contest([1n, leaf, resultProof(published.results!, provider.address)]),
+    );
+    const id = await fx.c.slashing.read.slashIdOf([1n, provider.address]);
+    await goToEpoch(fx, (await fx.c.slashing.read.slashOf([id])).recheckEpoch);
+    await recheck(id, 0);
+    await unlockLicenseRewards(fx, 1n);
+    await expectRevert(
+      fx.c.rewards.write.claim([1n, rewards[0]!, proofOf(accuser.licenses[0]!)]),
+      "RewardsForfeited",
+      [1n, accuser.licenses[0]!, accuser.address],
+    );
+    await mined(chain, fx.c.rewards.write.claim([1n, rewards[1]!, proofOf(honest.licenses[0]!)]));
+  });
+
+  it("a contest that does not end in PASS costs the bond", async () => {
+    const leaf = failLeaf(provider.address, accusers());
+    const published = await publishEpoch(fx, 1n, { results: [leaf] });
+    const before = await fx.c.token.read.balanceOf([provider.address]);
+    await mined(
+      chain,
+      fx
+        .as(provider.wallet)
+        .slashing.write.contest([1n, leaf, resultProof(published.results!, provider.address)]),
+    );
+    const id = await fx.c.slashing.read.slashIdOf([1n, provider.address]);
+    // The provider makes its own re-check stall (say it goes offline): the deadline passes.
+    await goToEpoch(fx, (await fx.c.slashing.read.slashOf([id])).resolveDeadline + 1n);
+    await mined(chain, fx.c.slashing.write.expireContest([id]));
+    expect(await fx.c.token.read.balanceOf([provider.address])).toBe(before - BOND);
+  });
+
+  it("a deployment whose unbonding does not outlast the slashable window is refused", async () => {
+    await expect(deployFixture(chain, { unbondingEpochs: 10n })).rejects.toThrow();
+    const ok = await deployFixture(chain, { unbondingEpochs: 11n });
+    expect(await ok.c.providers.read.unbondingEpochs()).toBe(11n);
+  });
+
+  it("reports land from the end of the checking phase on (sanity of the fixture's delay)", async () => {
+    const receipt = await submitReport(fx, await headerFor(fx, 1n));
+    const block = await chain.publicClient.getBlock({ blockNumber: receipt.blockNumber });
+    expect(block.timestamp).toBeGreaterThanOrEqual((await fx.c.reports.read.epochStartTime([1n])) + 60n);
+  });
+});
