@@ -21,5 +21,6 @@ export * from "./params.ts";
 export * from "./rewards.ts";
 export * from "./scoring/report.ts";
 export * from "./scoring/verdict.ts";
+export * from "./security.ts";
 export * from "./sortition.ts";
 export * from "./types.ts";
