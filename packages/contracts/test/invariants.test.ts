@@ -28,7 +28,8 @@ import {
  *   - the slashing contract holds exactly the bonds of contested slashes;
  *   - supply = initial + claimed − burned, and every token sits with a known holder;
  *   - no epoch pays out more than its report's total;
- *   - a slash burns min(proposed amount, stake + unbonding): never more than the provider holds.
+ *   - a slash burns min(proposed amount, stake + unbonding): never more than the provider holds;
+ *   - a slash is never both executed and cancelled (its bond refunded or forfeited).
  */
 
 type Action =
@@ -43,7 +44,8 @@ type Action =
   | { kind: "advance"; epochs: number };
 
 const PROVIDERS = 3;
-const UNBONDING_EPOCHS = 2n;
+/** The shortest unbonding the Slashing constructor accepts: report lateness 2 + contest window 4 + re-check deadline 4, plus 1. */
+const UNBONDING_EPOCHS = 11n;
 const WINDOW_EPOCHS = 4n;
 const amount = fc.bigInt({ min: 1n, max: 2_000n }).map((n) => n * TOKEN);
 const tokens = (max: bigint) => fc.bigInt({ min: 1n, max }).map((n) => n * TOKEN);
@@ -128,9 +130,9 @@ describe("invariants (fast-check against the contracts)", () => {
       await fx.as(p.wallet).token.write.approve([fx.deployment.contracts.providerRegistry, 2n ** 255n]);
       await fx.as(p.wallet).token.write.approve([fx.deployment.contracts.slashing, 2n ** 255n]);
     }
-    base = await chain.testClient.snapshot();
     // Setup landed in epoch 0 (the launch set); the tests run from epoch 1.
     await goToEpoch(fx, 1n);
+    base = await chain.testClient.snapshot();
   });
 
   it("holds across random sequences of stake, slash, contest and claim", async () => {
@@ -173,6 +175,8 @@ describe("invariants (fast-check against the contracts)", () => {
     const published: { epoch: bigint; data: PublishedEpoch; rewards: RewardLeaf[]; results: ResultLeaf[] }[] =
       [];
     const slashIds: bigint[] = [];
+    /** How each slash ended: executed, or cancelled (bond refunded or forfeited); each at most once. */
+    const outcomes = new Map<bigint, "executed" | "cancelled">();
 
     const send = async (kind: string, call: () => Promise<Hex>): Promise<TransactionReceipt | undefined> => {
       try {
@@ -187,6 +191,26 @@ describe("invariants (fast-check against the contracts)", () => {
         }
         for (const e of parseEventLogs({ abi: slashingAbi, logs: receipt.logs, eventName: "SlashUpheld" })) {
           burned += e.args.bondBurned;
+        }
+        for (const e of parseEventLogs({
+          abi: slashingAbi,
+          logs: receipt.logs,
+          eventName: "BondForfeited",
+        })) {
+          burned += e.args.bond;
+        }
+        for (const e of parseEventLogs({ abi: slashingAbi, logs: receipt.logs })) {
+          const outcome =
+            e.eventName === "SlashExecuted"
+              ? "executed"
+              : e.eventName === "SlashOverturned" || e.eventName === "ContestExpired"
+                ? "cancelled"
+                : undefined;
+          if (outcome === undefined) continue;
+          const id = (e.args as { slashId: bigint }).slashId;
+          const before = outcomes.get(id);
+          expect(before, `slash ${id} ${outcome} after it was ${before}`).toBeUndefined();
+          outcomes.set(id, outcome);
         }
         return receipt;
       } catch (error) {
