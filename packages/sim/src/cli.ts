@@ -7,6 +7,7 @@ import { summaryText, writeRunOutputs } from "./report.ts";
 import { runScenario } from "./run.ts";
 import { loadScenario, parseSetValue, resolveScenarioPath } from "./scenario/load.ts";
 import { ScenarioError } from "./scenario/schema.ts";
+import { DEFAULT_SEED_BIAS, measureSeedBias, seedBiasText, writeSeedBias } from "./seedBias.ts";
 import { parseAxis, runSweep, sweepText, writeSweepOutputs } from "./sweep.ts";
 
 const SHIPPED = join(import.meta.dirname, "..", "scenarios");
@@ -134,6 +135,44 @@ program
     const dir = opts.out ? resolve(opts.out) : resolve("sim-results", "equilibrium");
     const paths = await writeEquilibriumOutputs(r, dir);
     console.log(`\nwrote ${paths.length} files to ${dir}`);
+  });
+
+program
+  .command("seed-bias")
+  .description(
+    "measure how much a coalition gains by grinding the seed proposers it holds (reveal or withhold), against the 1/(1-2f) bound",
+  )
+  .option("--fractions <list>", "adversarial license fractions, comma-separated", "0.1,0.2,0.25,0.3333,0.4")
+  .option("--trials <n>", "trials per fraction", intArg, DEFAULT_SEED_BIAS.trials)
+  .option("--horizon <n>", "epochs of grinding before the target epoch", intArg, DEFAULT_SEED_BIAS.horizon)
+  .option(
+    "--p <probability>",
+    "probability of the target event on one seed",
+    String(DEFAULT_SEED_BIAS.eventProbability),
+  )
+  .option("--seed <n>", "PRNG seed", intArg, DEFAULT_SEED_BIAS.seed)
+  .option("-o, --out <dir>", "output directory (default: sim-results/seed-bias)")
+  .action(async (opts) => {
+    const fractions = String(opts.fractions).split(",").map(Number);
+    const p = Number(opts.p);
+    if (fractions.some((f) => !(f > 0 && f < 0.5)))
+      throw new InvalidArgumentError(`--fractions must lie in (0, 0.5), got "${opts.fractions}"`);
+    if (!(p > 0 && p < 1)) throw new InvalidArgumentError(`--p must lie in (0, 1), got "${opts.p}"`);
+    const options = {
+      fractions,
+      eventProbability: p,
+      horizon: opts.horizon,
+      trials: opts.trials,
+      seed: opts.seed,
+    };
+    const rows = measureSeedBias(options);
+    console.log(seedBiasText(rows, options));
+    const file = await writeSeedBias(
+      rows,
+      options,
+      opts.out ? resolve(opts.out) : resolve("sim-results", "seed-bias"),
+    );
+    console.log(`\nwrote ${file}`);
   });
 
 program
