@@ -184,10 +184,15 @@ contract CheckerRegistry is EpochClock, ICheckerRegistry {
     }
 
     /// @inheritdoc ICheckerRegistry
-    function jail(address[] calldata operators, uint64 untilEpoch) external {
+    function jail(address[] calldata operators, uint64 durationEpochs)
+        external
+        returns (uint64 fromEpoch, uint64 untilEpoch)
+    {
         if (msg.sender != _slashing) revert CheckerRegistryUnauthorized(msg.sender);
-        uint64 fromEpoch = effectiveEpochOfChange();
-        if (untilEpoch < fromEpoch) return;
+        // Counted from the first snapshot the jail can still reach, so it always lasts durationEpochs epochs.
+        fromEpoch = effectiveEpochOfChange();
+        if (durationEpochs == 0) return (fromEpoch, fromEpoch - 1);
+        untilEpoch = fromEpoch + durationEpochs - 1;
         for (uint256 i = 0; i < operators.length; ++i) {
             Checkpoints.Trace208 storage record = _jails[operators[i]];
             // Keys only grow, so a jail merges only with one still running at its start; separate jails stay

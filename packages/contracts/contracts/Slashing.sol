@@ -28,8 +28,8 @@ import {Tags} from "./libraries/Tags.sol";
  * the leaf's `accusers` forfeits its licenses' rewards of the accused epoch
  * (license rewards stay locked until the contest window and re-check deadline of
  * their epoch have passed, see {Rewards}) and is jailed (no seats, no new
- * delegations) from the registry's next effective epoch through
- * `accuserJailEpochs` epochs after the resolution. Accuser lists of up to
+ * delegations) for `accuserJailEpochs` epochs from the registry's next
+ * effective epoch (the first snapshot the jail can still reach). Accuser lists of up to
  * MAX_INLINE_ACCUSERS are penalized with the re-check; longer ones, which no cap
  * refuses, are penalized in pages by anyone through `penalizeAccusers`.
  */
@@ -180,7 +180,7 @@ contract Slashing is EpochClock, ISlashing {
         if (header.verdict == Leaves.VERDICT_FAIL) {
             _uphold(slashId, slash);
         } else if (header.verdict == Leaves.VERDICT_PASS) {
-            _overturn(slashId, slash, nowEpoch);
+            _overturn(slashId, slash);
         } else {
             _cancelForfeitingBond(slashId, slash);
         }
@@ -380,11 +380,10 @@ contract Slashing is EpochClock, ISlashing {
         if (bond != 0) _token.burn(bond);
     }
 
-    function _overturn(uint256 slashId, SlashRecord storage slash, uint64 nowEpoch) private {
+    function _overturn(uint256 slashId, SlashRecord storage slash) private {
         slash.status = SlashStatus.Cancelled;
         --_pendingCounts[slash.provider];
         _overturned[slashId] = true;
-        slash.resolveDeadline = nowEpoch;
         emit SlashOverturned(slashId, slash.bond);
         // Short lists were stored at the contest; long ones wait for penalizeAccusers.
         address[] storage accusers = _accusers[slashId];
@@ -393,13 +392,12 @@ contract Slashing is EpochClock, ISlashing {
     }
 
     function _penalize(uint256 slashId, address[] memory accusers) private {
-        SlashRecord storage slash = _slashes[slashId];
-        uint64 untilEpoch = slash.resolveDeadline + _accuserJailEpochs;
+        uint64 accusedEpoch = _slashes[slashId].epoch;
         for (uint256 i = 0; i < accusers.length; ++i) {
-            _penalized[accusers[i]][slash.epoch] = true;
+            _penalized[accusers[i]][accusedEpoch] = true;
         }
-        emit AccusersPenalized(slashId, accusers, slash.epoch, untilEpoch);
-        _registry.jail(accusers, untilEpoch);
+        (uint64 fromEpoch, uint64 untilEpoch) = _registry.jail(accusers, _accuserJailEpochs);
+        emit AccusersPenalized(slashId, accusers, fromEpoch, untilEpoch);
     }
 
     /// @dev INCONCLUSIVE or no re-check in time: the slash is dropped and the bond is forfeited (burned).

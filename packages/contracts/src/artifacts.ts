@@ -16,6 +16,7 @@ export const EXPORTED_CONTRACTS = [
   { name: "Rewards", source: "Rewards.sol" },
   { name: "BLS12381Mock", source: "mocks/BLS12381Mock.sol" },
   { name: "NaiveAttestations", source: "bench/NaiveAttestations.sol" },
+  { name: "EcdsaReports", source: "bench/EcdsaReports.sol" },
 ] as const;
 
 export type ExportedContractName = (typeof EXPORTED_CONTRACTS)[number]["name"];

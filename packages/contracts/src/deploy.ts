@@ -41,7 +41,9 @@ export const CONTRACT_DEFAULTS = {
    * snapshot's failures can still be contested (the registry requires at least the activation delay).
    */
   exitDelayEpochs: BigInt(
-    DEFAULT_PARAMS.activationDelayEpochs + DEFAULT_PARAMS.contestWindowEpochs + DEFAULT_PARAMS.recheckDeadlineEpochs,
+    DEFAULT_PARAMS.activationDelayEpochs +
+      DEFAULT_PARAMS.contestWindowEpochs +
+      DEFAULT_PARAMS.recheckDeadlineEpochs,
   ),
   /**
    * Twice (report lateness + contest window + re-check deadline): longer than the time during which a reported
@@ -50,7 +52,9 @@ export const CONTRACT_DEFAULTS = {
    */
   unbondingEpochs: BigInt(
     2 *
-      (DEFAULT_PARAMS.reportLatenessEpochs + DEFAULT_PARAMS.contestWindowEpochs + DEFAULT_PARAMS.recheckDeadlineEpochs),
+      (DEFAULT_PARAMS.reportLatenessEpochs +
+        DEFAULT_PARAMS.contestWindowEpochs +
+        DEFAULT_PARAMS.recheckDeadlineEpochs),
   ),
   /** Ten contest bonds: a provider must have something to lose before it is sampled. */
   minProviderStake: 10n * DEFAULT_PARAMS.contestBond,
@@ -201,9 +205,11 @@ export async function deployAll(
           {
             committeeSize: BigInt(reportCommitteeSize),
             quorumBps: BigInt(options.reportQuorumBps ?? DEFAULT_PARAMS.reportQuorumBps),
-            committeePeriodEpochs: options.committeePeriodEpochs ?? BigInt(DEFAULT_PARAMS.committeePeriodEpochs),
+            committeePeriodEpochs:
+              options.committeePeriodEpochs ?? BigInt(DEFAULT_PARAMS.committeePeriodEpochs),
             reportDelaySeconds:
-              options.reportDelaySeconds ?? (epochSeconds * BigInt(DEFAULT_PARAMS.checkingPhaseBps)) / 10_000n,
+              options.reportDelaySeconds ??
+              (epochSeconds * BigInt(DEFAULT_PARAMS.checkingPhaseBps)) / 10_000n,
             reportLatenessEpochs: options.reportLatenessEpochs ?? BigInt(DEFAULT_PARAMS.reportLatenessEpochs),
             rewardBudget: options.epochRewardBudget ?? DEFAULT_PARAMS.epochRewardPool,
             genesisSeed: options.genesisSeed ?? zeroHash,

@@ -50,7 +50,11 @@ export interface RecheckHeader {
  * @example
  * const root = recheckSigningRoot(header, await reports.read.domainSeparator(), deployment.contracts.slashing);
  */
-export function recheckSigningRoot(header: RecheckHeader, domainSeparator: Hex, slashing: Address): Uint8Array {
+export function recheckSigningRoot(
+  header: RecheckHeader,
+  domainSeparator: Hex,
+  slashing: Address,
+): Uint8Array {
   return hexToBytes(
     keccak256(
       encodeAbiParameters(
@@ -76,7 +80,13 @@ export function recheckSeatIndex(
 ): number {
   const h = keccak256(
     encodeAbiParameters(
-      [{ type: "bytes32" }, { type: "bytes32" }, { type: "uint256" }, { type: "uint256" }, { type: "uint256" }],
+      [
+        { type: "bytes32" },
+        { type: "bytes32" },
+        { type: "uint256" },
+        { type: "uint256" },
+        { type: "uint256" },
+      ],
       [RecheckTag.RECHECK_COMMITTEE, seed, slashId, BigInt(seat), BigInt(draw)],
     ),
   );

@@ -327,11 +327,12 @@ describe("Slashing", () => {
         logs: receipt.logs,
         eventName: "AccusersPenalized",
       });
-      const jailUntil = 3n + (await fx.c.slashing.read.accuserJailEpochs());
+      // Resolved in epoch 3: jailed from epoch 5 (activation delay 2) for accuserJailEpochs epochs.
+      const jailUntil = 5n + (await fx.c.slashing.read.accuserJailEpochs()) - 1n;
       expect(penalized?.args).toEqual({
         slashId: id,
         accusers: accusers(),
-        fromEpoch: 1n,
+        fromEpoch: 5n,
         untilEpoch: jailUntil,
       });
       expect(await fx.c.token.read.balanceOf([provider.address])).toBe(before + BOND);

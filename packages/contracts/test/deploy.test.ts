@@ -41,7 +41,7 @@ describe("deployAll", () => {
     }
     expect(await c.reports.read.reportCommitteeSize()).toBe(BigInt(DEFAULT_PARAMS.reportCommitteeSize));
     expect(await c.reports.read.reportQuorumBps()).toBe(BigInt(DEFAULT_PARAMS.reportQuorumBps));
-    expect(await c.reports.read.quorumFor([129n])).toBe(78n);
+    expect(await c.reports.read.quorumFor([135n])).toBe(81n);
     expect(await c.reports.read.committeePeriodEpochs()).toBe(BigInt(DEFAULT_PARAMS.committeePeriodEpochs));
     expect(await c.reports.read.reportLatenessEpochs()).toBe(BigInt(DEFAULT_PARAMS.reportLatenessEpochs));
     // The report of an epoch is accepted from the end of its checking phase (60% of 10 s).

@@ -127,8 +127,13 @@ interface ICheckerRegistry {
     /// @notice Removes `licenseId` from the active set. Only the license contract.
     function onLicenseUndelegated(uint256 licenseId, address operator) external returns (uint64 effectiveEpoch);
 
-    /// @notice Jails `operators` from the next effective epoch (`effectiveEpochOfChange`) through `untilEpoch`. Only the slashing contract.
-    function jail(address[] calldata operators, uint64 untilEpoch) external;
+    /**
+     * @notice Jails `operators` for `durationEpochs` epochs from the next effective epoch
+     * (`effectiveEpochOfChange`): no seats and no new delegations then. Only the slashing contract.
+     */
+    function jail(address[] calldata operators, uint64 durationEpochs)
+        external
+        returns (uint64 fromEpoch, uint64 untilEpoch);
 
     /// @notice Everything known about `operator`.
     function operatorInfo(address operator) external view returns (OperatorInfo memory);

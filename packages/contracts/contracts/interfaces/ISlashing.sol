@@ -103,13 +103,16 @@ interface ISlashing {
     /// @notice The re-check found the provider honest: slash cancelled, bond refunded, accusers penalized.
     event SlashOverturned(uint256 indexed slashId, uint256 bondRefunded);
 
-    /// @notice No conclusive re-check arrived (INCONCLUSIVE verdict or deadline passed): slash cancelled, bond refunded.
+    /// @notice No conclusive re-check arrived (INCONCLUSIVE verdict or deadline passed): slash cancelled (the bond is forfeited, see BondForfeited).
     event ContestExpired(uint256 indexed slashId, uint256 bondRefunded);
 
     /// @notice A contest ended without PASS (INCONCLUSIVE, or no re-check in time): the bond was burned.
     event BondForfeited(uint256 indexed slashId, uint256 bond);
 
-    /// @notice The checkers that signed the overturned failure were jailed for epochs `fromEpoch`..`untilEpoch`.
+    /**
+     * @notice The checkers that signed the overturned failure forfeit their licenses' rewards of the accused epoch
+     * and are jailed (no seats, no delegations) for epochs `fromEpoch`..`untilEpoch`.
+     */
     event AccusersPenalized(uint256 indexed slashId, address[] accusers, uint64 fromEpoch, uint64 untilEpoch);
 
     /// @dev `epoch` has no accepted report.

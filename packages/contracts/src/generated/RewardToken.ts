@@ -882,6 +882,119 @@ export const rewardTokenAbi = [
     type: "error",
   },
   {
+    inputs: [
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+    ],
+    name: "EcdsaReportsAlreadyReported",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+      {
+        internalType: "uint64",
+        name: "lastReportedEpoch",
+        type: "uint64",
+      },
+    ],
+    name: "EcdsaReportsEpochOutOfOrder",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "bitfield",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "seats",
+        type: "uint256",
+      },
+    ],
+    name: "EcdsaReportsInvalidBitfield",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "string",
+        name: "name",
+        type: "string",
+      },
+    ],
+    name: "EcdsaReportsInvalidParameter",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "totalRewards",
+        type: "uint256",
+      },
+    ],
+    name: "EcdsaReportsOverBudget",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "required",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "signers",
+        type: "uint256",
+      },
+    ],
+    name: "EcdsaReportsQuorumNotReached",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "expected",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "length",
+        type: "uint256",
+      },
+    ],
+    name: "EcdsaReportsSignatureCount",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "seat",
+        type: "uint256",
+      },
+      {
+        internalType: "address",
+        name: "signer",
+        type: "address",
+      },
+    ],
+    name: "EcdsaReportsWrongSigner",
+    type: "error",
+  },
+  {
     inputs: [],
     name: "EpochClockZeroLength",
     type: "error",

@@ -3,6 +3,7 @@
 export { bls12381MockAbi, bls12381MockBytecode } from "./BLS12381Mock.ts";
 export { checkerLicenseAbi, checkerLicenseBytecode } from "./CheckerLicense.ts";
 export { checkerRegistryAbi, checkerRegistryBytecode } from "./CheckerRegistry.ts";
+export { ecdsaReportsAbi, ecdsaReportsBytecode } from "./EcdsaReports.ts";
 export { epochReportsAbi, epochReportsBytecode } from "./EpochReports.ts";
 export { naiveAttestationsAbi, naiveAttestationsBytecode } from "./NaiveAttestations.ts";
 export { providerRegistryAbi, providerRegistryBytecode } from "./ProviderRegistry.ts";

@@ -117,9 +117,7 @@ describe("snapshot immutability (fast-check against the contracts)", () => {
             } else if (s.kind === "undelegate") {
               await fx.as(owner).license.write.undelegate([licenses[s.license]!]);
             } else if (s.kind === "jail") {
-              await fx
-                .as(slashing)
-                .registry.write.jail([[checkers[s.operator]!.address], epoch + BigInt(s.epochs)]);
+              await fx.as(slashing).registry.write.jail([[checkers[s.operator]!.address], BigInt(s.epochs)]);
             } else {
               epoch += BigInt(s.epochs);
               await goToEpoch(fx, epoch);
