@@ -1,6 +1,6 @@
 import { g2ToEip2537 } from "@checkernet/protocol/bls/index";
 import { fallbackSeed, revealedSeed } from "@checkernet/protocol/epoch";
-import { bytesToHex, type Hex, hexToBytes, keccak256, toHex } from "viem";
+import { bytesToHex, encodeFunctionData, type Hex, hexToBytes, keccak256, toHex } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { connectChain, expectRevert, isolateTests, mined, type TestChain } from "../helpers/chain.ts";
 import {
@@ -100,12 +100,11 @@ describe("attacks on epoch seeds", () => {
 
   it("seedOf stays O(1) after 5,000 epochs without a reveal", async () => {
     const { signature } = await revealSeed(fx, 2n);
+    // Gas of a call to seedOf (a view), as a transaction would pay it.
     const gasOf = async (epoch: bigint) =>
-      chain.publicClient.estimateContractGas({
-        address: fx.deployment.contracts.epochReports,
-        abi: fx.c.reports.abi,
-        functionName: "seedOf",
-        args: [epoch],
+      chain.publicClient.estimateGas({
+        to: fx.deployment.contracts.epochReports,
+        data: encodeFunctionData({ abi: fx.c.reports.abi, functionName: "seedOf", args: [epoch] }),
       });
     await goToEpoch(fx, 5_003n);
     const near = await gasOf(3n);
