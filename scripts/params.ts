@@ -17,9 +17,11 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { DEFAULT_PARAMS } from "../packages/protocol/src/params.ts";
 import {
+  compareFractions,
   type Fraction,
   fraction,
   fractionToNumber,
+  LOOKAHEAD_BIAS,
   lookaheadProbability,
   minimalActivationDelay,
   minimalCommittee,
@@ -61,17 +63,21 @@ export const GRINDING_SIMULATION = Object.freeze({
   seed: 1,
 });
 
-const SWEEP_SEATS = [32, 64, 96, 112, 128, 129, 130, 135, 137, 160, 192, 256];
-const DELAY_ROWS = [41, 46, 50, 51, 52, 53, 54, 61];
+const SWEEP_SEATS = [32, 64, 96, 112, 128, 129, 131, 133, 134, 135, 136, 137, 160, 192, 256];
+const DELAY_ROWS = [41, 46, 50, 51, 52, 53, 54, 55, 61];
 const SECONDS_PER_YEAR = 365.25 * 86_400;
 
 const third = fraction(1n, 3n);
 const quarter = fraction(1n, 4n);
 
-function nextSize(m: number) {
+function nextSize(m: number, blockingBias: Fraction) {
   const q = smallestSafeQuorum(m + 1, REPORT_COMMITTEE_TARGETS);
   if (q === undefined) throw new Error(`no safe quorum for ${m + 1} seats`);
-  return { m: m + 1, q, block4: reportCommitteeBlocking(m + 1, q, quarter) };
+  return {
+    m: m + 1,
+    q,
+    block4Biased: multiplyFractions(blockingBias, reportCommitteeBlocking(m + 1, q, quarter)),
+  };
 }
 
 /** Everything the section states, computed once. */
@@ -81,15 +87,22 @@ export function computeParams() {
   const minimal = minimalCommittee(REPORT_COMMITTEE_TARGETS);
   const biasThird = seedBiasFactor(third);
   const biasQuarter = seedBiasFactor(quarter);
-  const bothBiased = minimalCommittee({ ...REPORT_COMMITTEE_TARGETS, blockingBias: biasQuarter });
+  /** What the blocking target alone would allow if the withholders did not grind (they do). */
+  const withoutBlockingBias = minimalCommittee({ ...REPORT_COMMITTEE_TARGETS, blockingBias: fraction(1n) });
   const capture3 = reportCommitteeCapture(m, q, third);
   const capture3Biased = multiplyFractions(biasThird, capture3);
-  const delay = minimalActivationDelay(THREAT_MODEL.adversary, THREAT_MODEL.lookahead);
-  const delayGround = minimalActivationDelay(THREAT_MODEL.adversary, THREAT_MODEL.lookahead, biasThird);
-  const lookahead = lookaheadProbability(third, DESIGN.activationDelayEpochs);
+  const delay = minimalActivationDelay(THREAT_MODEL.adversary, THREAT_MODEL.lookahead, LOOKAHEAD_BIAS);
+  /** What the lookahead target would allow if the window's starting seed were not ground (it is). */
+  const delayDealt = minimalActivationDelay(THREAT_MODEL.adversary, THREAT_MODEL.lookahead);
+  const a = DESIGN.activationDelayEpochs;
+  const lookahead = lookaheadProbability(third, a, LOOKAHEAD_BIAS);
   const epochSeconds = DEFAULT_PARAMS.epochSeconds;
   const period = DESIGN.committeePeriodEpochs;
   const epochsBetweenCaptures = period / fractionToNumber(capture3Biased);
+  const budgetSum = fraction(
+    capture3Biased.num * lookahead.den + lookahead.num * capture3Biased.den,
+    capture3Biased.den * lookahead.den,
+  );
   const windows = {
     reportLatenessEpochs: DESIGN.reportLatenessEpochs,
     contestWindowEpochs: DEFAULT_PARAMS.contestWindowEpochs,
@@ -100,7 +113,7 @@ export function computeParams() {
     m,
     q,
     minimal,
-    bothBiased,
+    withoutBlockingBias,
     biasThird,
     biasQuarter,
     capture3,
@@ -113,6 +126,10 @@ export function computeParams() {
     epochsBetweenCaptures,
     yearsBetweenCaptures: (epochsBetweenCaptures * epochSeconds) / SECONDS_PER_YEAR,
     recheckCapture: multiplyFractions(fraction(DEFAULT_PARAMS.contestWindowEpochs), capture3Biased),
+    budgetSum,
+    budgetExceeded: compareFractions(budgetSum, THREAT_MODEL.capture) > 0,
+    /** Expected lookahead takeovers per year at the per-epoch bound (a union bound over the year's epochs). */
+    takeoverPerYear: (fractionToNumber(lookahead) * SECONDS_PER_YEAR) / epochSeconds,
     sweep: SWEEP_SEATS.map((seats) => {
       const quorum = smallestSafeQuorum(seats, REPORT_COMMITTEE_TARGETS);
       if (quorum === undefined) throw new Error(`no safe quorum for ${seats} seats`);
@@ -123,19 +140,21 @@ export function computeParams() {
         capture3Biased: multiplyFractions(biasThird, reportCommitteeCapture(seats, quorum, third)),
         capture4: reportCommitteeCapture(seats, quorum, quarter),
         block4: reportCommitteeBlocking(seats, quorum, quarter),
+        block4Biased: multiplyFractions(biasQuarter, reportCommitteeBlocking(seats, quorum, quarter)),
         block3: reportCommitteeBlocking(seats, quorum, third),
       };
     }),
     /** The size after the minimal one, which shows that blocking is not monotone in m. */
-    next: nextSize(minimal.m),
+    next: nextSize(minimal.m, biasQuarter),
     delay,
-    delayGround,
+    delayDealt,
     lookahead,
-    lookaheadGround: multiplyFractions(biasThird, lookahead),
-    delays: DELAY_ROWS.map((a) => ({
-      a,
-      p: lookaheadProbability(third, a),
-      ground: lookaheadProbability(third, a, biasThird),
+    lookaheadDealt: lookaheadProbability(third, a),
+    lookaheadBefore: lookaheadProbability(third, a - 1, LOOKAHEAD_BIAS),
+    delays: DELAY_ROWS.map((row) => ({
+      a: row,
+      p: lookaheadProbability(third, row),
+      ground: lookaheadProbability(third, row, LOOKAHEAD_BIAS),
     })),
     epochSeconds,
     period,
@@ -191,6 +210,11 @@ export function renderParamsSection(c: ComputedParams = computeParams()): string
   const g = c.grinding;
   const mins = duration(1, c.epochSeconds);
   const w = c.windows;
+  const a = DESIGN.activationDelayEpochs;
+  const quorums =
+    c.minimal.qMax === c.minimal.q
+      ? `${c.minimal.q} is the only quorum that does at ${c.minimal.m} seats`
+      : `the quorums ${c.minimal.q} to ${c.minimal.qMax} do at ${c.minimal.m} seats`;
   return `<!-- Generated by \`npm run params\` (scripts/params.ts) from packages/protocol/src/security.ts: edit those, not this section. \`npm run params -- --check\` fails when it is stale. -->
 
 ## Report committee
@@ -198,7 +222,8 @@ export function renderParamsSection(c: ComputedParams = computeParams()): string
 Threat model ([protocol/threat-model.md](protocol/threat-model.md)): the adversary holds
 f = 1/3 of the license weight and may capture a report committee with
 probability at most 10^-9 per epoch, seed bias included; a coalition
-withholding g = 1/4 of the weight may block reports in at most 10^-4 of epochs.
+withholding g = 1/4 of the weight may block reports in at most 10^-4 of epochs,
+its own seed bias included. Both grind whatever they can vary.
 The numbers below are exact (binomial tails summed as BigInt rationals, no
 sampling) except the Monte Carlo check of the seed bias.
 
@@ -210,21 +235,31 @@ period's first epoch e0 with seed(e0). Its quorum is \`q\` seats,
 contested slash, have the same \`m\` and \`q\`. The adversary's seats are exactly
 \`Bin(m, f)\`: it captures (signs any report alone) with probability
 \`P[Bin(m, f) ≥ q]\`, and a withholding coalition blocks with probability
-\`P[Bin(m, g) ≥ m − q + 1]\`. Seed grinding multiplies the capture probability
-by at most \`1/(1 − 2f)\` = ${sci(c.biasThird)} ([Seed bias](#seed-bias)).
+\`P[Bin(m, g) ≥ m − q + 1]\`. Seed grinding multiplies each by at most
+\`1/(1 − 2x)\` for the grinding coalition's share x ([Seed bias](#seed-bias)):
+${sci(c.biasThird)} for the capture at f = 1/3, ${sci(c.biasQuarter)} for the blocking at g = 1/4.
 
 **m = ${c.m} seats, q = ${c.q} (\`reportQuorumBps\` = ${DESIGN.reportQuorumBps}; every value from ${c.minimal.quorumBps.min} to ${c.minimal.quorumBps.max} gives ${c.q}).**
 ${c.minimal.m} is the smallest committee for which some quorum meets both targets, and
-${c.minimal.q} is the only quorum that does at ${c.minimal.m} seats (\`minimalCommittee\`).
+${quorums} (\`minimalCommittee\`). Without the withholders' bias
+the blocking target alone would allow m = ${c.withoutBlockingBias.m}, q = ${c.withoutBlockingBias.q}.
 
 ${table(
   [`Quantity (m = ${c.m}, q = ${c.q})`, "Value", "Target"],
   [
     ["capture per committee, f = 1/3", sci(c.capture3), ""],
     [`capture with seed bias (× ${sci(c.biasThird)}), f = 1/3`, sci(c.capture3Biased), "≤ 10^-9"],
-    ["capture, f = 1/4 (without, with bias × 2)", `${sci(c.capture4)}, ${sci(c.capture4Biased)}`, ""],
-    ["blocking, g = 1/4", sci(c.block4), "≤ 10^-4"],
-    ["blocking, g = 1/4, if the withholders also grind the seed (× 2)", sci(c.block4Biased), "see caveats"],
+    [
+      `capture, f = 1/4 (without, with bias × ${sci(c.biasQuarter)})`,
+      `${sci(c.capture4)}, ${sci(c.capture4Biased)}`,
+      "",
+    ],
+    ["blocking per committee, g = 1/4", sci(c.block4), ""],
+    [
+      `blocking with the withholders' seed bias (× ${sci(c.biasQuarter)}), g = 1/4`,
+      sci(c.block4Biased),
+      "≤ 10^-4",
+    ],
     ["blocking, g = 1/3", sci(c.block3), ""],
     [
       "epochs between captures, f = 1/3 with bias (K / capture)",
@@ -234,7 +269,7 @@ ${table(
     [
       `re-check capture per contested slash, if the contester can pick among the ${w.contestWindowEpochs} seeds of the contest window (× ${w.contestWindowEpochs})`,
       sci(c.recheckCapture),
-      "",
+      "see caveats",
     ],
   ],
 )}
@@ -245,17 +280,19 @@ epochs affected.
 
 Smallest quorum meeting the capture target (with the seed bias) for each
 committee size, and what it leaves for liveness; ${c.minimal.m} is the first size
-whose blocking at g = 1/4 is at most 10^-4 (the quorum moves in whole seats, so
-larger sizes are not all better: ${c.next.m} needs q = ${c.next.q} and blocks in ${sci(c.next.block4)}):
+whose blocking at g = 1/4, times the withholders' seed bias ${sci(c.biasQuarter)}, is at most
+10^-4 (the quorum moves in whole seats, so larger sizes are not all better:
+${c.next.m} needs q = ${c.next.q} and blocks in ${sci(c.next.block4Biased)} with the bias):
 
 ${table(
   [
     "m",
     "q",
     "capture, f = 1/3",
-    "capture × 3, f = 1/3",
+    `capture × ${sci(c.biasThird)}, f = 1/3`,
     "capture, f = 1/4",
     "block, g = 1/4",
+    `block × ${sci(c.biasQuarter)}, g = 1/4`,
     "block, g = 1/3",
   ],
   c.sweep.map((r) => [
@@ -265,6 +302,7 @@ ${table(
     sci(r.capture3Biased),
     sci(r.capture4),
     sci(r.block4),
+    sci(r.block4Biased),
     sci(r.block3),
   ]),
 )}
@@ -283,7 +321,9 @@ branching process in which an adversarial proposer (probability f) has two
 children and an honest one ends the tree; its expected size is \`Σ (2f)^d = 1/(1 − 2f)\`,
 and a union bound over those candidates gives \`P(event on seed(e0)) ≤ p / (1 − 2f)\`
 for any event of probability p, whatever the strategy (derivation in
-[protocol/threat-model.md](protocol/threat-model.md#seed-grinding)).
+[protocol/threat-model.md](protocol/threat-model.md#seed-grinding)). The same
+bound with g in place of f applies to a withholding coalition that grinds the
+seed towards a committee it can block.
 
 ${table(
   [`Check (f = 1/3, toy event p = ${GRINDING_SIMULATION.eventProbability})`, "Value", "Bound"],
@@ -303,8 +343,8 @@ ${table(
 Monte Carlo: ${GRINDING_SIMULATION.trials.toLocaleString("en-US")} runs of ${GRINDING_SIMULATION.horizon} epochs each
 (PRNG seed ${GRINDING_SIMULATION.seed}, \`simulateSeedGrinding\`), the adversary playing the
 optimal strategy (it evaluates both candidates of each of its proposals down
-to e0 and keeps the better). The bound 3 is what the committee sizing uses;
-the best strategy reaches ${c.limitMultiplier.toFixed(2)}.
+to e0 and keeps the better). The bound 3 is what the committee sizing and the
+activation delay use; the best strategy reaches ${c.limitMultiplier.toFixed(2)}.
 
 ### Activation delay
 
@@ -314,13 +354,16 @@ of epoch e − A + 1. By then seed(e − A + 1) may be known, and seed(e) depend
 on the d = A − 1 proposers of epochs e − A + 1 … e − 1: the adversary can
 compute seed(e) while it can still change snapshot(e) only along a branch of
 the grinding tree on which it holds all of them. The expected number of such
-branches is \`f · (2f)^(d−1)\` (\`lookaheadProbability\`).
+branches is \`f · (2f)^(d−1)\` when seed(e − A + 1) is dealt; the adversary also
+grinds the seeds before it, which multiplies the bound by at most
+\`1/(1 − 2f)\` = ${sci(c.biasThird)} (\`lookaheadProbability\` with \`LOOKAHEAD_BIAS\`).
 
-**A = ${DESIGN.activationDelayEpochs} epochs (${duration(DESIGN.activationDelayEpochs, c.epochSeconds)} at ${mins} epochs)**, the smallest A
-with \`f · (2f)^(A−2) ≤ 10^-9\` at f = 1/3: ${sci(c.lookahead)}.
+**A = ${a} epochs (${duration(a, c.epochSeconds)} at ${mins} epochs)**, the smallest A
+with \`3 · f · (2f)^(A−2) ≤ 10^-9\` at f = 1/3: ${sci(c.lookahead)} (A = ${a - 1}: ${sci(c.lookaheadBefore)}).
+Without the grinding of the starting seed, A = ${c.delayDealt} would meet 10^-9.
 
 ${table(
-  ["A", "wall clock", "f · (2f)^(A−2)", "× 3 (start seed ground)"],
+  ["A", "wall clock", "f · (2f)^(A−2), start seed dealt", `× ${sci(c.biasThird)} (start seed ground)`],
   c.delays.map((r) => [r.a, duration(r.a, c.epochSeconds), sci(r.p), sci(r.ground)]),
 )}
 
@@ -329,7 +372,7 @@ ${table(
 | Field | Value | Origin |
 | --- | --- | --- |
 | \`committeePeriodEpochs\` (K) | ${c.period} (${duration(c.period, c.epochSeconds)}) | one committee sealing per day amortizes its gas |
-| \`activationDelayEpochs\` (A) | ${DESIGN.activationDelayEpochs} (${duration(DESIGN.activationDelayEpochs, c.epochSeconds)}) | [Activation delay](#activation-delay) |
+| \`activationDelayEpochs\` (A) | ${a} (${duration(a, c.epochSeconds)}) | [Activation delay](#activation-delay) |
 | \`reportLatenessEpochs\` | ${w.reportLatenessEpochs} | a report is accepted after its epoch's checking phase and at most this many epochs late |
 | \`contestWindowEpochs\` | ${w.contestWindowEpochs} | counted from the block where the report landed |
 | \`recheckDeadlineEpochs\` | ${w.recheckDeadlineEpochs} | counted from the block where the contest landed |
@@ -337,18 +380,33 @@ ${table(
 
 ### Caveats
 
+Covered by the numbers above: the adversary's grinding of the committee's seed
+(capture × ${sci(c.biasThird)}), the withholding quarter's grinding of it (blocking × ${sci(c.biasQuarter)}: m = ${c.m},
+q = ${c.q} instead of ${c.withoutBlockingBias.m}, ${c.withoutBlockingBias.q}), and grinding of the seeds before the
+lookahead window (× ${sci(c.biasThird)}: A = ${a} instead of ${c.delayDealt}). Not covered:
+
 - The committee and the lookahead are sized against separate budgets: a
-  period whose seed is ground (${sci(c.capture3Biased)}) and a period whose seed was
-  seen before its snapshot closed (${sci(c.lookahead)}) together exceed 10^-9.
-- The blocking target is met without seed bias. If the withholding quarter
-  also grinds its own proposals, blocking rises to ${sci(c.block4Biased)}; meeting
-  10^-4 then takes m = ${c.bothBiased.m}, q = ${c.bothBiased.q}.
-- The lookahead bound counts branches from seed(e − A + 1) as dealt. An
-  adversary that also grinds the seeds before it multiplies the bound by
-  1/(1 − 2f) = 3 (${sci(c.lookaheadGround)} at A = ${DESIGN.activationDelayEpochs}); A = ${c.delayGround} meets 10^-9 then.
+  period whose seed is ground (${sci(c.capture3Biased)}) and an epoch whose seed was
+  seen before its snapshot closed (${sci(c.lookahead)}) together ${c.budgetExceeded ? "exceed" : "stay within"} 10^-9
+  (${sci(c.budgetSum)}).
 - A lookahead is self-sustaining: seeing seed(e) while snapshot(e) is open,
   the adversary can arrange to hold proposer(e) and so see seed(e + 1) in time
-  as well. The per-epoch bound is the rate of that takeover.
+  as well. The per-epoch bound is the rate of a permanent takeover, not the
+  share of epochs affected: over a year of ${mins} epochs it sums to ${sci(c.takeoverPerYear)}.
+- Re-check committees are drawn per contested slash from the seed of the
+  contest epoch + 2, with the same m and q. A contester that can evaluate
+  those seeds for each of the ${w.contestWindowEpochs} epochs of the contest window (it can when it
+  holds the seed proposers in between) and contests in the best one captures
+  its re-check committee with probability up to ${sci(c.recheckCapture)} per contested slash,
+  above 10^-9: m = ${c.m} does not cover it.
+- The seed bounds count a seed revealed by an honest proposer as
+  unpredictable. During an outage in which honest reveals do not land (honest
+  nodes down, or their transactions not included within the one-epoch reveal
+  window), seeds are fallbacks or the adversary's choices, all computable in
+  advance: an outage the adversary can expect to last A − 1 = ${a - 1} epochs
+  (${duration(a - 1, c.epochSeconds)}) gives it the lookahead, and shorter ones raise the lookahead
+  bound; the seed of a committee drawn during or right after one is ground
+  over more candidates than \`1/(1 − 2f)\`.
 `;
 }
 
@@ -389,16 +447,16 @@ function summary(c: ComputedParams): string {
     ["capture f=1/4 / with bias x2", `${sci(c.capture4)} / ${sci(c.capture4Biased)}`],
     ["blocking g=1/4 / g=1/3", `${sci(c.block4)} / ${sci(c.block3)}`],
     ["blocking g=1/4 with bias x2", sci(c.block4Biased)],
-    ["minimal (m, q) with bias on blocking too", `${c.bothBiased.m}, ${c.bothBiased.q}`],
+    ["minimal (m, q) without bias on blocking", `${c.withoutBlockingBias.m}, ${c.withoutBlockingBias.q}`],
     [
       `epochs between captures (K=${c.period})`,
       `${sci(c.epochsBetweenCaptures)} (${sci(c.yearsBetweenCaptures)} years)`,
     ],
     [
-      "activation delay A",
-      `${c.delay} (${duration(c.delay, c.epochSeconds)}), lookahead ${sci(c.lookahead)}`,
+      "activation delay A (start seed ground, x3)",
+      `${c.delay} (${duration(c.delay, c.epochSeconds)}), lookahead ${sci(c.lookahead)}, at A-1 ${sci(c.lookaheadBefore)}`,
     ],
-    ["A if the start seed is ground (x3)", String(c.delayGround)],
+    ["A if the start seed were dealt", `${c.delayDealt}, lookahead at A ${sci(c.lookaheadDealt)}`],
     ["minimal unbondingEpochs", String(c.unbonding)],
     [
       "MC mean evaluable tree / candidates",

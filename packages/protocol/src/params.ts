@@ -9,12 +9,13 @@ export interface ProtocolParams {
   /** Expected committee size k per provider (license-weighted sortition). Eight keeps a 1/3 minority below quorum with high probability (docs/PARAMETERS.md). */
   committeeSize: number;
   /**
-   * Seats of the report committee that co-signs reports on-chain (also the size of a re-check committee). 129: the
+   * Seats of the report committee that co-signs reports on-chain (also the size of a re-check committee). 135: the
    * smallest size at which some quorum keeps both a 1/3 coalition's capture (after the seed proposer's one-bit
-   * bias, ×3) ≤ 1e-9 and a withholding 1/4 coalition's blocking ≤ 1e-4 (`npm run params`, docs/PARAMETERS.md).
+   * bias, ×3) ≤ 1e-9 and a withholding 1/4 coalition's blocking (after its own seed bias, ×2) ≤ 1e-4
+   * (`npm run params`, docs/PARAMETERS.md).
    */
   reportCommitteeSize: number;
-  /** Fraction (basis points) of committee seats that must co-sign: 6046 → 78 of 129 seats (`npm run params`). */
+  /** Fraction (basis points) of committee seats that must co-sign: 6000 → 81 of 135 seats (`npm run params`). */
   reportQuorumBps: number;
   /**
    * Epochs per committee period: the report committee is drawn from the seed and snapshot of a period's first
@@ -24,9 +25,10 @@ export interface ProtocolParams {
   committeePeriodEpochs: number;
   /**
    * A: membership changes (delegation, undelegation, jail) landing in epoch c count from epoch c + A, so the
-   * snapshot of an epoch is fixed before any adversary can know its seed: 51 makes the chance that a 1/3
-   * coalition holds every seed proposer of the A − 1 epochs before (with its reveal/withhold choice) ≤ 1e-9
-   * (`npm run params`). 12.75 hours at 15-minute epochs.
+   * snapshot of an epoch is fixed before any adversary can know its seed: 54 makes the chance that a 1/3
+   * coalition holds every seed proposer of the A − 1 epochs before (with its reveal/withhold choice), times the
+   * ×3 bias of grinding the seed the window starts from, ≤ 1e-9 (`npm run params`). 13.5 hours at 15-minute
+   * epochs.
    */
   activationDelayEpochs: number;
   /**
@@ -130,10 +132,10 @@ export interface ProtocolParams {
 export const DEFAULT_PARAMS: Readonly<ProtocolParams> = Object.freeze({
   epochSeconds: 900,
   committeeSize: 8,
-  reportCommitteeSize: 129,
-  reportQuorumBps: 6_046,
+  reportCommitteeSize: 135,
+  reportQuorumBps: 6_000,
   committeePeriodEpochs: 96,
-  activationDelayEpochs: 51,
+  activationDelayEpochs: 54,
   reportLatenessEpochs: 2,
   minAttestations: 3,
   failureQuorumBps: 6_666,

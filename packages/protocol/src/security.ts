@@ -168,6 +168,8 @@ export function reportCommitteeCapture(m: number, q: number, f: Fraction): Fract
 /**
  * Probability that a withholding coalition holding the fraction `g` of the
  * license weight leaves fewer than `q` seats to sign: `P[Bin(m, g) ≥ m − q + 1]`.
+ * No seed bias is included: a coalition that also grinds the seed multiplies it
+ * by at most `seedBiasFactor(g)`.
  */
 export function reportCommitteeBlocking(m: number, q: number, g: Fraction): Fraction {
   checkCount(m, "m", 1);
@@ -206,7 +208,7 @@ export function seedBiasFactor(f: Fraction): Fraction {
  * first proposer is adversarial with probability f, and each adversarial one
  * has two children, each adversarial with probability f). `A = 1` gives 1.
  * Capped at 1. Grinding the starting seed multiplies this by `seedBiasFactor(f)`
- * at most (pass `bias`).
+ * at most (pass `bias`; the threat model does: `LOOKAHEAD_BIAS`).
  */
 export function lookaheadProbability(
   f: Fraction,
@@ -261,7 +263,10 @@ export interface CommitteeTargets {
   blocking: Fraction;
   /** Multiplier on the capture probability; default `seedBiasFactor(adversary)`. */
   captureBias?: Fraction;
-  /** Multiplier on the blocking probability; default 1 (no grinding by the blockers). */
+  /**
+   * Multiplier on the blocking probability; default 1 (no grinding by the blockers).
+   * `REPORT_COMMITTEE_TARGETS` sets `seedBiasFactor(withholding)`: the blockers grind too.
+   */
   blockingBias?: Fraction;
   /** Largest committee tried; default 4096. */
   maxSeats?: number;
@@ -323,7 +328,7 @@ function smallestSafeQuorumOf(m: number, t: ResolvedTargets): number | undefined
  * quorum meeting the capture target is the one to check for blocking.
  *
  * @example
- * minimalCommittee(REPORT_COMMITTEE_TARGETS) // { m: 129, q: 78, qMax: 78, ... }
+ * minimalCommittee(REPORT_COMMITTEE_TARGETS) // { m: 135, q: 81, qMax: 81, ... }
  */
 export function minimalCommittee(targets: CommitteeTargets): CommitteeChoice {
   const t = resolveTargets(targets);
@@ -376,19 +381,37 @@ export const THREAT_MODEL = Object.freeze({
   capture: fraction(1n, 10n ** 9n),
   /** Withholding fraction the network must stay live against. */
   withholding: fraction(1n, 4n),
-  /** Blocked epochs per epoch at that withholding. */
+  /** Blocked epochs per epoch at that withholding, the withholders' seed bias included. */
   blocking: fraction(1n, 10n ** 4n),
-  /** Probability per epoch that the adversary evaluates a seed before its snapshot is fixed. */
+  /**
+   * Probability per epoch that the adversary evaluates a seed before its snapshot is fixed, grinding of
+   * the seed the lookahead window starts from included.
+   */
   lookahead: fraction(1n, 10n ** 9n),
 });
 
-/** `minimalCommittee` targets of the threat model: capture with the seed bias, blocking without. */
+/**
+ * `minimalCommittee` targets of the threat model. Both coalitions grind whatever they can vary
+ * (docs/protocol/threat-model.md), so each probability is multiplied by its own seed bias: capture by
+ * `seedBiasFactor(1/3)` = 3 (the default), blocking by `seedBiasFactor(1/4)` = 2.
+ */
 export const REPORT_COMMITTEE_TARGETS: CommitteeTargets = Object.freeze({
   adversary: THREAT_MODEL.adversary,
   capture: THREAT_MODEL.capture,
   withholding: THREAT_MODEL.withholding,
   blocking: THREAT_MODEL.blocking,
+  captureBias: seedBiasFactor(THREAT_MODEL.adversary),
+  blockingBias: seedBiasFactor(THREAT_MODEL.withholding),
 });
+
+/**
+ * The `bias` of `lookaheadProbability` and `minimalActivationDelay` under the threat model: the adversary
+ * also grinds the seed the lookahead window starts from, `seedBiasFactor(1/3)` = 3.
+ *
+ * @example
+ * minimalActivationDelay(THREAT_MODEL.adversary, THREAT_MODEL.lookahead, LOOKAHEAD_BIAS) // 54
+ */
+export const LOOKAHEAD_BIAS: Fraction = seedBiasFactor(THREAT_MODEL.adversary);
 
 // ---------------------------------------------------------------------------
 // Seed grinding: exact optimum and a Monte Carlo check (floating point; these

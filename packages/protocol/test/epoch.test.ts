@@ -99,6 +99,33 @@ describe("epoch seeds", () => {
     expect(fallbackSeed(prev, 3n)).not.toBe(fallbackSeed(prev, 4n));
     expect(fallbackSeed(prev, 3n)).not.toBe(revealedSeed(3n, sig));
   });
+  it("pins the formulas EpochReports uses (revealSeed, seedOf, seedRevealMessage)", () => {
+    const sig = toHex(new Uint8Array(256).fill(9));
+    expect(seedRevealMessage(domain, 5n, prev)).toBe(
+      keccak256(
+        encodeAbiParameters(
+          [{ type: "bytes32" }, { type: "bytes32" }, { type: "uint64" }, { type: "bytes32" }],
+          [DomainTag.SEED_REVEAL, domain, 5n, prev],
+        ),
+      ),
+    );
+    expect(revealedSeed(5n, sig)).toBe(
+      keccak256(
+        encodeAbiParameters(
+          [{ type: "bytes32" }, { type: "uint64" }, { type: "bytes32" }],
+          [DomainTag.EPOCH_SEED, 5n, keccak256(sig)],
+        ),
+      ),
+    );
+    expect(fallbackSeed(prev, 5n)).toBe(
+      keccak256(
+        encodeAbiParameters(
+          [{ type: "bytes32" }, { type: "bytes32" }, { type: "uint64" }],
+          [DomainTag.EPOCH_SEED, prev, 5n],
+        ),
+      ),
+    );
+  });
   it("refuses malformed inputs with an EpochError", () => {
     expect(() => seedRevealMessage("0x12" as Hex, 1n, prev)).toThrow(EpochError);
     expect(() => seedRevealMessage(domain, 0n, prev)).toThrow(EpochError);

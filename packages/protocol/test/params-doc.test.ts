@@ -23,7 +23,7 @@ describe("docs/PARAMETERS.md generated section", () => {
     const dir = mkdtempSync(join(tmpdir(), "params-doc-"));
     try {
       const path = join(dir, "PARAMETERS.md");
-      writeFileSync(path, readFileSync(DOC_PATH, "utf8").replace("m = 129 seats", "m = 128 seats"));
+      writeFileSync(path, readFileSync(DOC_PATH, "utf8").replace("m = 135 seats", "m = 134 seats"));
       expect(checkParamsDoc(path, computed).upToDate).toBe(false);
     } finally {
       rmSync(dir, { recursive: true });

@@ -335,24 +335,33 @@ describe("aggregator tickets and ranking", () => {
 });
 
 describe("report committee", () => {
-  it("is uint256(keccak256(abi.encode(REPORT_COMMITTEE_TAG, seed, epoch, seat))) % activeLicenseCount", () => {
+  it("is uint256(keccak256(abi.encode(REPORT_COMMITTEE_TAG, seed, epoch, seat, draw))) % activeLicenseCount", () => {
     fc.assert(
       fc.property(
         fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => toHex(b)),
         fc.bigInt({ min: 1n, max: (1n << 64n) - 1n }),
         fc.nat({ max: 255 }),
         fc.integer({ min: 1, max: 1_000_000 }),
-        (s, epoch, seat, count) => {
+        fc.nat({ max: 7 }),
+        (s, epoch, seat, count, draw) => {
           const h = hexToBigInt(
             keccak256(
               encodeAbiParameters(
-                [{ type: "bytes32" }, { type: "bytes32" }, { type: "uint256" }, { type: "uint256" }],
-                [DomainTag.REPORT_COMMITTEE, s, epoch, BigInt(seat)],
+                [
+                  { type: "bytes32" },
+                  { type: "bytes32" },
+                  { type: "uint256" },
+                  { type: "uint256" },
+                  { type: "uint256" },
+                ],
+                [DomainTag.REPORT_COMMITTEE, s, epoch, BigInt(seat), BigInt(draw)],
               ),
             ),
           );
-          const index = reportCommitteeSeat(s, epoch, seat, count);
+          const index = reportCommitteeSeat(s, epoch, seat, count, draw);
           expect(index).toBe(Number(h % BigInt(count)));
+          // Draw 0 (the first candidate, which takes the seat unless its operator is jailed) is the default.
+          if (draw === 0) expect(reportCommitteeSeat(s, epoch, seat, count)).toBe(index);
           expect(index).toBeGreaterThanOrEqual(0);
           expect(index).toBeLessThan(count);
         },
