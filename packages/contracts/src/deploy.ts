@@ -69,9 +69,9 @@ export interface DeployOptions {
   genesisTime?: bigint;
   /** Seconds per epoch. Default: params.epochSeconds (900); devnets use a few seconds. */
   epochSeconds?: bigint;
-  /** Seats of the report committee (1..190). Default: params.reportCommitteeSize (129). */
+  /** Seats of the report committee (1..190). Default: params.reportCommitteeSize (135). */
   reportCommitteeSize?: number;
-  /** Quorum in basis points of seats. Default: params.reportQuorumBps (6046). */
+  /** Quorum in basis points of seats. Default: params.reportQuorumBps (6000: 81 of 135). */
   reportQuorumBps?: number;
   /** Epochs per committee period (the report committee is sealed once per period). Default: params.committeePeriodEpochs. */
   committeePeriodEpochs?: bigint;

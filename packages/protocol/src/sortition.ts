@@ -359,7 +359,13 @@ export function reportCommitteeSeat(
   const h = hexToBigInt(
     keccak256(
       encodeAbiParameters(
-        [{ type: "bytes32" }, { type: "bytes32" }, { type: "uint256" }, { type: "uint256" }, { type: "uint256" }],
+        [
+          { type: "bytes32" },
+          { type: "bytes32" },
+          { type: "uint256" },
+          { type: "uint256" },
+          { type: "uint256" },
+        ],
         [DomainTag.REPORT_COMMITTEE, seed, epoch, BigInt(seat), BigInt(draw)],
       ),
     ),
