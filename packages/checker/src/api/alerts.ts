@@ -30,6 +30,8 @@ export interface AlertInputs {
     registered: boolean | null;
     keyMatches: boolean | null;
     licenses: number | null;
+    /** Licenses delegated, some perhaps not counting yet (the activation delay); unknown when absent. */
+    delegated?: number | null;
   };
   reports: { epoch: string; status: string; error: string | null }[];
 }
@@ -67,7 +69,13 @@ export function computeAlerts(i: AlertInputs): Alert[] {
       message: `the BLS key registered for ${i.operator.address} is not this node's key: its attestations are refused`,
     });
   }
-  if (i.operator.registered === true && i.operator.licenses === 0) {
+  if (i.operator.registered === true && i.operator.licenses === 0 && (i.operator.delegated ?? 0) > 0) {
+    out.push({
+      code: AlertCode.LICENSE_NOT_DELEGATED,
+      severity: "warning",
+      message: `${i.operator.delegated} license(s) are delegated to ${i.operator.address} but none counts yet: a delegation counts from the activation delay after it landed (CheckerRegistry.activationDelayEpochs)`,
+    });
+  } else if (i.operator.registered === true && i.operator.licenses === 0) {
     out.push({
       code: AlertCode.LICENSE_NOT_DELEGATED,
       severity: "critical",

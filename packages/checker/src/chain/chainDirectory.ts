@@ -15,16 +15,25 @@ import type { EpochContext } from "./sortition.ts";
 
 /** Polling limits; each says where its number comes from. */
 export const CHAIN_LIMITS = {
-  /** Registry snapshots are refreshed this often: registrations take effect at epoch boundaries, so a few seconds is plenty. */
+  /**
+   * Providers and seeds are refreshed this often. License snapshots change only at epoch boundaries and are
+   * read once each (a snapshot of an epoch before `effectiveEpochOfChange` never changes again), so a
+   * refresh costs a handful of calls.
+   */
   refreshMs: 5_000,
   /** Backoff after a failed refresh doubles up to this (the RPC going away must not be hammered). */
   maxBackoffMs: 60_000,
   /**
-   * Seeds cached before the current epoch: the gossip window looks 2 epochs back. None ahead: a
-   * seed is final only once its epoch has started (a report landing late in epoch e rewrites
-   * seedOf(e + 1)), so a seed read ahead could differ from everyone else's (ensureSeed reads it then).
+   * Seeds cached before the current epoch: the gossip window looks 2 epochs back. None ahead: the seed of
+   * epoch e is final only once e has started (its proposer may reveal it until the end of e - 1), so a seed
+   * read ahead could differ from everyone else's (ensureSeed reads it then).
    */
   seedsBack: 3n,
+  /**
+   * License snapshots kept before the current epoch (gossip looks 2 back, a re-check committee or a late
+   * report a few more); older ones are read again on demand (ensureEpoch).
+   */
+  snapshotsBack: 8n,
 } as const;
 
 export interface ChainAddresses {
@@ -37,34 +46,52 @@ export interface ChainStatus {
   connected: boolean | null;
   lastError: string | null;
   lastRefreshMs: number | null;
+  /** The chain's epoch at the last refresh. */
+  epoch: string | null;
+  /** Operators with licenses in that epoch's snapshot. */
   checkers: number;
   providers: number;
 }
 
+/** One epoch's license snapshot as the checker uses it. */
+interface LicenseSnapshot {
+  checkers: Map<Address, CheckerRecord>;
+  total: number;
+  /** Read when the epoch was already before `effectiveEpochOfChange`: it never changes again. */
+  final: boolean;
+}
+
 /**
- * Registry and epoch state read from the contracts with viem: operators with
- * their BLS keys and license weight (CheckerRegistry), providers with their
+ * Registry and epoch state read from the contracts with viem: per-epoch
+ * license snapshots (CheckerRegistry.licenseCountAt / licenseAt: each
+ * operator's weight in that epoch, with its BLS key), providers with their
  * peer id, GPU class, VRAM and region (ProviderRegistry), and epoch seeds
- * (EpochReports). Snapshots are replaced whole after a successful refresh; a
- * failed one keeps the last snapshot, backs off, and shows in `status()`.
+ * (EpochReports). A refresh reads the snapshots of the current and the next
+ * epoch (the next one is already fixed on-chain, so the directory holds it
+ * before the boundary), providers and seeds; a failed one keeps what it had,
+ * backs off, and shows in `status()`.
  */
 export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochContext {
   private readonly client: PublicClient;
   private readonly addresses: ChainAddresses;
   private readonly logger: Logger;
-  private checkers = new Map<Address, CheckerRecord>();
+  private snapshots = new Map<bigint, LicenseSnapshot>();
+  /** In-flight ensureEpoch reads, one per epoch. */
+  private readonly snapshotReads = new Map<bigint, Promise<boolean>>();
+  /** The chain's epoch at the last refresh (0 before any). */
+  private current = 0n;
   private providerList: ProviderRecord[] = [];
   private providerSet = new Set<Address>();
   private seeds = new Map<bigint, Hex>();
   /** In-flight ensureSeed reads, one per epoch however many callers wait. */
   private readonly seedReads = new Map<bigint, Promise<Hex | undefined>>();
-  private total = 0;
   private timer: NodeJS.Timeout | undefined;
   private backoffMs: number = CHAIN_LIMITS.refreshMs;
   private readonly state: ChainStatus = {
     connected: null,
     lastError: null,
     lastRefreshMs: null,
+    epoch: null,
     checkers: 0,
     providers: 0,
   };
@@ -100,17 +127,35 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
     return { ...this.state };
   }
 
-  /** Reads a fresh snapshot. Throws (and records the error) when the RPC fails. */
+  /** Reads a fresh view. Throws (and records the error) when the RPC fails. */
   async refresh(): Promise<void> {
     try {
-      const [checkers, total] = await this.readCheckers();
+      const reports = { address: this.addresses.epochReports, abi: epochReportsAbi } as const;
+      const registry = { address: this.addresses.checkerRegistry, abi: checkerRegistryAbi } as const;
+      const [current, changesFrom] = await Promise.all([
+        this.client.readContract({ ...reports, functionName: "currentEpoch" }),
+        this.client.readContract({ ...registry, functionName: "effectiveEpochOfChange" }),
+      ]);
+      // The current epoch's snapshot and the next one (fixed already once epoch 1 has begun); before
+      // genesis, the launch set of epoch 1.
+      const keyCache = new Map<Address, Uint8Array | null>();
+      const snapshots = new Map<bigint, LicenseSnapshot>();
+      const first = current > 1n ? current : 1n;
+      for (let e = first; e <= current + 1n; e++) {
+        const held = this.snapshots.get(e);
+        snapshots.set(e, held?.final === true ? held : await this.readSnapshot(e, changesFrom, keyCache));
+      }
       const providers = await this.readProviders();
-      const seeds = await this.readSeeds();
-      this.checkers = checkers;
-      this.total = total;
+      const seeds = await this.readSeeds(current);
+      // Older snapshots stay for late attestations, reports and re-checks.
+      for (const [e, snap] of this.snapshots) {
+        if (!snapshots.has(e) && e + CHAIN_LIMITS.snapshotsBack >= current) snapshots.set(e, snap);
+      }
+      this.snapshots = snapshots;
+      this.current = current;
       this.providerList = providers;
       this.providerSet = new Set(providers.map((p) => p.address));
-      // Keep seeds ensureSeed read while this snapshot was taken (epochs it had not reached yet).
+      // Keep seeds ensureSeed read while this view was taken (epochs it had not reached yet).
       const newest = [...seeds.keys()].reduce((a, b) => (b > a ? b : a), 0n);
       for (const [e, seed] of this.seeds) if (e > newest) seeds.set(e, seed);
       this.seeds = seeds;
@@ -118,26 +163,57 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
         connected: true,
         lastError: null,
         lastRefreshMs: Date.now(),
-        checkers: checkers.size,
+        epoch: String(current),
+        checkers: this.snapshotOf(undefined)?.checkers.size ?? 0,
         providers: providers.length,
       });
     } catch (e) {
       const message = (e as { shortMessage?: string }).shortMessage ?? (e as Error).message;
       Object.assign(this.state, { connected: false, lastError: message });
-      this.logger.warn({ err: message }, "chain refresh failed; keeping the last snapshot");
+      this.logger.warn({ err: message }, "chain refresh failed; keeping the last view");
       throw e;
     }
   }
 
+  /** The snapshot of `epoch`; without one, of the chain's epoch at the last refresh (epoch 1 before genesis). */
+  private snapshotOf(epoch: bigint | undefined): LicenseSnapshot | undefined {
+    const e = epoch ?? (this.current > 1n ? this.current : 1n);
+    return this.snapshots.get(e);
+  }
+
   // --- KeyDirectory
-  getChecker(address: Address): CheckerRecord | undefined {
-    return this.checkers.get(getAddress(address));
+  getChecker(address: Address, epoch?: bigint): CheckerRecord | undefined {
+    return this.snapshotOf(epoch)?.checkers.get(getAddress(address));
   }
   hasProvider(address: Address): boolean {
     return this.providerSet.has(getAddress(address));
   }
-  totalLicenses(): number {
-    return this.total;
+  totalLicenses(epoch?: bigint): number {
+    return this.snapshotOf(epoch)?.total ?? 0;
+  }
+
+  async ensureEpoch(epoch: bigint): Promise<boolean> {
+    if (epoch < 1n) return false;
+    if (this.snapshots.get(epoch)?.final === true) return true;
+    let pending = this.snapshotReads.get(epoch);
+    if (pending === undefined) {
+      pending = (async () => {
+        try {
+          const changesFrom = await this.client.readContract({
+            address: this.addresses.checkerRegistry,
+            abi: checkerRegistryAbi,
+            functionName: "effectiveEpochOfChange",
+          });
+          this.snapshots.set(epoch, await this.readSnapshot(epoch, changesFrom, new Map()));
+          return true;
+        } catch (e) {
+          this.logger.debug({ epoch: String(epoch), err: (e as Error).message }, "snapshot read failed");
+          return this.snapshots.has(epoch);
+        }
+      })().finally(() => this.snapshotReads.delete(epoch));
+      this.snapshotReads.set(epoch, pending);
+    }
+    return pending;
   }
 
   // --- ProviderDirectory
@@ -150,36 +226,62 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
     return this.seeds.get(epoch);
   }
 
-  private async readCheckers(): Promise<[Map<Address, CheckerRecord>, number]> {
+  /**
+   * The license snapshot of `epoch`: licenseCountAt(epoch) seats, each licenseAt(epoch, i) counting one
+   * for its operator, and each operator's registered key. `changesFrom` is effectiveEpochOfChange() read
+   * before it: a snapshot of an earlier epoch is final.
+   */
+  private async readSnapshot(
+    epoch: bigint,
+    changesFrom: bigint,
+    keyCache: Map<Address, Uint8Array | null>,
+  ): Promise<LicenseSnapshot> {
     const registry = { address: this.addresses.checkerRegistry, abi: checkerRegistryAbi } as const;
-    const count = await this.client.readContract({ ...registry, functionName: "activeLicenseCount" });
+    const count = await this.client.readContract({
+      ...registry,
+      functionName: "licenseCountAt",
+      args: [epoch],
+    });
     const weights = new Map<Address, number>();
     for (let i = 0n; i < count; i++) {
       const [, operator] = await this.client.readContract({
         ...registry,
-        functionName: "activeLicenseAt",
-        args: [i],
+        functionName: "licenseAt",
+        args: [epoch, i],
       });
       const a = getAddress(operator);
       weights.set(a, (weights.get(a) ?? 0) + 1);
     }
-    const out = new Map<Address, CheckerRecord>();
+    const checkers = new Map<Address, CheckerRecord>();
     for (const [address, licenses] of weights) {
-      const raw = await this.client.readContract({
-        ...registry,
-        functionName: "publicKeyOf",
-        args: [address],
-      });
-      try {
-        out.set(address, { address, publicKey: g1FromEip2537(hexToBytes(raw)), licenses });
-      } catch (e) {
-        this.logger.warn(
-          { operator: address, err: (e as Error).message },
-          "registered key does not decode; ignored",
-        );
+      let key = keyCache.get(address);
+      if (key === undefined) {
+        key = await this.readKey(address);
+        keyCache.set(address, key);
       }
+      if (key !== null) checkers.set(address, { address, publicKey: key, licenses });
     }
-    return [out, Number(count)];
+    return { checkers, total: Number(count), final: epoch < changesFrom };
+  }
+
+  /** The operator's registered key, compressed; null when it has none (exited) or it does not decode. */
+  private async readKey(address: Address): Promise<Uint8Array | null> {
+    const raw = await this.client.readContract({
+      address: this.addresses.checkerRegistry,
+      abi: checkerRegistryAbi,
+      functionName: "publicKeyOf",
+      args: [address],
+    });
+    if (raw === "0x") return null;
+    try {
+      return g1FromEip2537(hexToBytes(raw));
+    } catch (e) {
+      this.logger.warn(
+        { operator: address, err: (e as Error).message },
+        "registered key does not decode; ignored",
+      );
+      return null;
+    }
   }
 
   private async readProviders(): Promise<ProviderRecord[]> {
@@ -233,12 +335,16 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
     }
   }
 
-  private async readSeeds(): Promise<Map<bigint, Hex>> {
+  private async readSeeds(current: bigint): Promise<Map<bigint, Hex>> {
     const reports = { address: this.addresses.epochReports, abi: epochReportsAbi } as const;
-    const current = await this.client.readContract({ ...reports, functionName: "currentEpoch" });
     const out = new Map<bigint, Hex>();
     const from = current > CHAIN_LIMITS.seedsBack ? current - CHAIN_LIMITS.seedsBack : 1n;
     for (let e = from; e <= current; e++) {
+      const known = this.seeds.get(e);
+      if (known !== undefined) {
+        out.set(e, known);
+        continue;
+      }
       const seed = await this.client.readContract({ ...reports, functionName: "seedOf", args: [e] });
       if (seed !== zeroHash) out.set(e, seed);
     }

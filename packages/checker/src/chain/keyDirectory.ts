@@ -11,14 +11,25 @@ export interface CheckerRecord {
 
 /**
  * Checker address -> BLS key and licenses. The chain client feeds it from the
- * registry contract; tests and devnets use a static map.
+ * registry contract's per-epoch snapshots; tests and devnets use a static map.
+ *
+ * Weights are per epoch: everything an epoch's sortition reads (each operator's
+ * licenses and their total) is the snapshot of that epoch, fixed on-chain an
+ * activation delay ahead (docs/protocol/contracts.md). Callers that know the
+ * epoch pass it, after `ensureEpoch(epoch)` when the directory reads a chain.
  */
 export interface KeyDirectory {
-  getChecker(address: Address): CheckerRecord | undefined;
+  /** The operator as the snapshot of `epoch` holds it (the latest snapshot without one). */
+  getChecker(address: Address, epoch?: bigint): CheckerRecord | undefined;
   /** Whether the provider is registered (unknown providers get no attestations). */
   hasProvider(address: Address): boolean;
-  /** All delegated licenses: the denominator of sortition. */
-  totalLicenses(): number;
+  /** All licenses of the snapshot of `epoch` (the latest without one): the denominator of sortition. */
+  totalLicenses(epoch?: bigint): number;
+  /**
+   * Loads the snapshot of `epoch` from the chain now if it is not held yet (the first moments of an
+   * epoch, or an older epoch); resolves false when it cannot be read. Absent for static directories.
+   */
+  ensureEpoch?(epoch: bigint): Promise<boolean>;
 }
 
 export class StaticKeyDirectory implements KeyDirectory {
@@ -38,7 +49,7 @@ export class StaticKeyDirectory implements KeyDirectory {
     this.providers.add(getAddress(address));
   }
 
-  getChecker(address: Address): CheckerRecord | undefined {
+  getChecker(address: Address, _epoch?: bigint): CheckerRecord | undefined {
     return this.checkers.get(getAddress(address));
   }
 
@@ -46,7 +57,7 @@ export class StaticKeyDirectory implements KeyDirectory {
     return this.providers.has(getAddress(address));
   }
 
-  totalLicenses(): number {
+  totalLicenses(_epoch?: bigint): number {
     let n = 0;
     for (const c of this.checkers.values()) n += c.licenses;
     return n;

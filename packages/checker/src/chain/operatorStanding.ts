@@ -5,11 +5,20 @@ import { getOperatorStanding } from "./actions/getOperatorStanding.ts";
 export interface OperatorStanding {
   registered: boolean | null;
   keyMatches: boolean | null;
+  /** Licenses counting for the operator in the current epoch's snapshot. */
   licenses: number | null;
   licenseIds: bigint[];
+  /** Licenses delegated to it, some perhaps counting only from a later epoch (the activation delay). */
+  delegated: number | null;
 }
 
-const UNKNOWN: OperatorStanding = { registered: null, keyMatches: null, licenses: null, licenseIds: [] };
+const UNKNOWN: OperatorStanding = {
+  registered: null,
+  keyMatches: null,
+  licenses: null,
+  licenseIds: [],
+  delegated: null,
+};
 
 /**
  * The operator's registration and delegated licenses, read from the chain at
@@ -65,6 +74,7 @@ export class OperatorStandingWatch {
             : s.publicKey !== null && bytesToHex(s.publicKey).toLowerCase() === this.ownKey,
         licenses: s.weight,
         licenseIds: s.licenseIds,
+        delegated: s.delegated,
       };
       this.readAtMs = Date.now();
     } catch (e) {

@@ -121,17 +121,19 @@ export class CheckingDuty {
     const { params, domain, checker } = this.init;
     const result: EpochDutyResult = { epoch, seats: [], attestations: [], skipped: [] };
     const seed = await this.awaitSeed(epoch);
-    const me = keys.getChecker(checker);
+    // The epoch's own license snapshot: weights fixed on-chain an activation delay ahead.
+    await keys.ensureEpoch?.(epoch);
+    const me = keys.getChecker(checker, epoch);
     if (seed === undefined || me === undefined || me.licenses <= 0) {
       logger.info(
-        { epoch: String(epoch), seedKnown: seed !== undefined, registered: me !== undefined },
+        { epoch: String(epoch), seedKnown: seed !== undefined, licensesInSnapshot: me?.licenses ?? 0 },
         "no duty this epoch",
       );
       return result;
     }
     const vrfProof = bls.sign(this.init.secretKey, sortitionMessage(epoch, seed, domain));
     const vrfOut = vrfOutput(vrfProof);
-    const total = Math.max(keys.totalLicenses(), me.licenses);
+    const total = Math.max(keys.totalLicenses(epoch), me.licenses);
     const mine = providers
       .providers()
       .map((p) => ({

@@ -47,6 +47,7 @@ beforeAll(async () => {
     testClient: (await connection.viem.getTestClient()) as unknown as TestChain["testClient"],
     wallets: (await connection.viem.getWalletClients()) as unknown as TestChain["wallets"],
     impersonate: () => Promise.reject(new Error("not used")),
+    impersonateAddress: () => Promise.reject(new Error("not used")),
   };
   fx = await deployFixture(chain, { delegationCooldownEpochs: 2n });
   operator = (await setupCheckers(fx, 1, 0))[0]!.address;

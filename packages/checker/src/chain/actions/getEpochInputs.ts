@@ -5,12 +5,14 @@ import { type ChainActionError, toChainActionError } from "./errors.ts";
 export interface GetEpochInputsParameters {
   checkerRegistry: Address;
   providerRegistry: Address;
+  /** The reported epoch: licenses are read from its snapshot. */
+  epoch: bigint;
   /** Providers whose stake is needed (the report's providers). */
   providers: readonly Address[];
 }
 
 export interface GetEpochInputsReturnType {
-  /** Operator → delegated license ids (from the registry's active-license list). */
+  /** Operator → license ids counting for it in the epoch's snapshot (`licenseAt(epoch, i)`). */
   licensesByChecker: Map<Address, bigint[]>;
   /** Provider → stake. */
   stakes: Map<Address, bigint>;
@@ -20,12 +22,13 @@ export type GetEpochInputsErrorType = ChainActionError;
 
 /**
  * What buildReport needs from the chain besides attestations: the license
- * ids delegated to each operator and every reported provider's stake. The
- * aggregator and each co-signer read the same state, so they build the same
- * report.
+ * ids counting for each operator in the epoch's snapshot and every reported
+ * provider's stake. The snapshot of an epoch never changes once the epoch has
+ * begun, so the aggregator and each co-signer read the same licenses whenever
+ * they build, and build the same report.
  *
  * @example
- * const { licensesByChecker, stakes } = await getEpochInputs(publicClient, { checkerRegistry, providerRegistry, providers });
+ * const { licensesByChecker, stakes } = await getEpochInputs(publicClient, { checkerRegistry, providerRegistry, epoch, providers });
  */
 export async function getEpochInputs(
   client: PublicClient,
@@ -33,13 +36,17 @@ export async function getEpochInputs(
 ): Promise<GetEpochInputsReturnType> {
   try {
     const registry = { address: params.checkerRegistry, abi: checkerRegistryAbi } as const;
-    const count = await client.readContract({ ...registry, functionName: "activeLicenseCount" });
+    const count = await client.readContract({
+      ...registry,
+      functionName: "licenseCountAt",
+      args: [params.epoch],
+    });
     const licensesByChecker = new Map<Address, bigint[]>();
     for (let i = 0n; i < count; i++) {
       const [licenseId, operator] = await client.readContract({
         ...registry,
-        functionName: "activeLicenseAt",
-        args: [i],
+        functionName: "licenseAt",
+        args: [params.epoch, i],
       });
       const a = getAddress(operator);
       const list = licensesByChecker.get(a) ?? [];

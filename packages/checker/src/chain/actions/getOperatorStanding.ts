@@ -12,17 +12,25 @@ export interface GetOperatorStandingReturnType {
   registered: boolean;
   /** The registered BLS key, compressed G1 (48 bytes); null when unregistered or undecodable. */
   publicKey: Uint8Array | null;
-  /** Licenses delegated to the operator now (its sortition weight). */
+  /** The epoch whose snapshot `weight` and `licenseIds` come from: the current one (1 before genesis). */
+  epoch: bigint;
+  /** Licenses counting for the operator in that epoch's snapshot (its sortition weight now). */
   weight: number;
   /** Their ids, ascending. */
   licenseIds: bigint[];
+  /**
+   * Licenses delegated to the operator, including those that count only from a later epoch (a delegation
+   * takes effect an activation delay after it lands) and without those whose undelegation is still pending.
+   */
+  delegated: number;
 }
 
 export type GetOperatorStandingErrorType = ChainActionError;
 
 /**
- * How the CheckerRegistry sees one operator: registered or not, its key, and
- * the licenses delegated to it (the dashboard's alerts and rewards chart).
+ * How the CheckerRegistry sees one operator: registered or not, its key, the
+ * licenses counting for it in the current epoch's snapshot, and those
+ * delegated to it (the dashboard's alerts and rewards chart).
  *
  * @example
  * const { registered, licenseIds } = await getOperatorStanding(publicClient, { checkerRegistry, operator });
@@ -43,21 +51,32 @@ export async function getOperatorStanding(
         publicKey = null;
       }
     }
-    const weight = Number(info.weight);
+    const current = await client.readContract({ ...registry, functionName: "currentEpoch" });
+    const epoch = current > 1n ? current : 1n;
+    const weight = Number(
+      await client.readContract({ ...registry, functionName: "weightAt", args: [operator, epoch] }),
+    );
     const licenseIds: bigint[] = [];
     if (weight > 0) {
-      const count = await client.readContract({ ...registry, functionName: "activeLicenseCount" });
+      const count = await client.readContract({ ...registry, functionName: "licenseCountAt", args: [epoch] });
       for (let i = 0n; i < count && licenseIds.length < weight; i++) {
         const [licenseId, holder] = await client.readContract({
           ...registry,
-          functionName: "activeLicenseAt",
-          args: [i],
+          functionName: "licenseAt",
+          args: [epoch, i],
         });
         if (getAddress(holder) === operator) licenseIds.push(licenseId);
       }
     }
     licenseIds.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return { registered: info.registered, publicKey, weight, licenseIds };
+    return {
+      registered: info.registered,
+      publicKey,
+      epoch,
+      weight,
+      licenseIds,
+      delegated: Number(info.weight),
+    };
   } catch (e) {
     throw toChainActionError(e, "operator standing");
   }

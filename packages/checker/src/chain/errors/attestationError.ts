@@ -21,6 +21,8 @@ export const AttestationErrorCode = {
   UNKNOWN_PROVIDER: "ATTESTATION_ERROR_UNKNOWN_PROVIDER",
   /** The epoch seed is not known yet (chain behind). */
   UNKNOWN_EPOCH_SEED: "ATTESTATION_ERROR_UNKNOWN_EPOCH_SEED",
+  /** The epoch's license snapshot could not be read (chain unreachable). */
+  UNKNOWN_EPOCH_SNAPSHOT: "ATTESTATION_ERROR_UNKNOWN_EPOCH_SNAPSHOT",
   /** The VRF proof does not verify under the checker's key. */
   INVALID_SORTITION_PROOF: "ATTESTATION_ERROR_INVALID_SORTITION_PROOF",
   /** The VRF ticket gives the checker no seat on this provider's committee. */
@@ -41,6 +43,7 @@ export type AttestationErrorType =
   | { code: typeof AttestationErrorCode.NO_LICENSES; checker: string }
   | { code: typeof AttestationErrorCode.UNKNOWN_PROVIDER; provider: string }
   | { code: typeof AttestationErrorCode.UNKNOWN_EPOCH_SEED; epoch: bigint }
+  | { code: typeof AttestationErrorCode.UNKNOWN_EPOCH_SNAPSHOT; epoch: bigint }
   | { code: typeof AttestationErrorCode.INVALID_SORTITION_PROOF; checker: string; epoch: bigint }
   | { code: typeof AttestationErrorCode.NOT_IN_COMMITTEE; checker: string; provider: string; epoch: bigint }
   | { code: typeof AttestationErrorCode.INVALID_SIGNATURE; checker: string };

@@ -97,8 +97,16 @@ export async function validateGossipAttestation(
     });
   }
 
-  // [REJECT] attestation.checker is a registered operator with a BLS key.
-  const checker = ctx.keys.getChecker(att.checker);
+  // [IGNORE] The epoch's license snapshot is known (read from the chain on first use).
+  if (ctx.keys.ensureEpoch !== undefined && !(await ctx.keys.ensureEpoch(att.epoch))) {
+    throw new AttestationError(GossipAction.IGNORE, {
+      code: AttestationErrorCode.UNKNOWN_EPOCH_SNAPSHOT,
+      epoch: att.epoch,
+    });
+  }
+
+  // [REJECT] attestation.checker holds licenses in the epoch's snapshot, with a registered BLS key.
+  const checker = ctx.keys.getChecker(att.checker, att.epoch);
   if (checker === undefined) {
     throw new AttestationError(GossipAction.REJECT, {
       code: AttestationErrorCode.UNKNOWN_CHECKER,
@@ -134,7 +142,7 @@ export async function validateGossipAttestation(
   const seats = committeeSeats(
     providerTicket(vrfOutput(vrfProof), att.provider),
     checker.licenses,
-    Math.max(ctx.keys.totalLicenses(), checker.licenses),
+    Math.max(ctx.keys.totalLicenses(att.epoch), checker.licenses),
     ctx.committeeSize,
   );
   if (seats <= 0) {

@@ -5,10 +5,17 @@ import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { bytesToHex, getAddress } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
-import { connectChain, mined, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
+import {
+  connectChain,
+  isolateTests,
+  mined,
+  type TestChain,
+} from "../../../../contracts/test/helpers/chain.ts";
 import {
   deployFixture,
   type Fixture,
+  giveLicenses,
+  goToEpoch,
   setupCheckers,
   TOKEN,
 } from "../../../../contracts/test/helpers/fixture.ts";
@@ -25,6 +32,8 @@ beforeAll(async () => {
   chain = await connectChain();
   fx = await deployFixture(chain);
 });
+
+isolateTests(() => chain);
 
 function directory(): ChainDirectory {
   const c = fx.deployment.contracts;
@@ -56,14 +65,18 @@ describe("ChainDirectory (contracts on Hardhat's in-process EDR)", () => {
     await mined(chain, own.token.write.approve([fx.deployment.contracts.providerRegistry, stake]));
     await mined(chain, own.providers.write.stake([stake]));
 
+    // Before genesis (epoch 0) the directory holds the launch set: epoch 1's snapshot.
     const dir = directory();
     await dir.refresh();
     expect(dir.totalLicenses()).toBe(4);
+    expect(dir.totalLicenses(1n)).toBe(4);
     for (const c of checkers) {
       const rec = dir.getChecker(c.address);
       expect(rec?.licenses).toBe(2);
       expect(bytesToHex(rec!.publicKey)).toBe(bytesToHex(c.key.publicKey));
     }
+    await goToEpoch(fx, 1n);
+    await dir.refresh();
     expect(dir.hasProvider(address)).toBe(true);
     const p = dir.providers().find((x) => x.address === address)!;
     expect(p.peerId).toBe(peerId.toString());
@@ -73,6 +86,32 @@ describe("ChainDirectory (contracts on Hardhat's in-process EDR)", () => {
     const epoch = await fx.c.reports.read.currentEpoch();
     expect(dir.seed(epoch)).toMatch(/^0x[0-9a-f]{64}$/);
     expect(dir.status()).toMatchObject({ connected: true, lastError: null, checkers: 2, providers: 1 });
+  });
+
+  it("weighs each epoch with its own snapshot: a delegation counts from the activation delay on", async () => {
+    const [a, b] = await setupCheckers(fx, 2, 1);
+    await goToEpoch(fx, 1n);
+    const dir = directory();
+    await dir.refresh();
+    // Epoch 1 holds the launch set; epoch 2 (fixed already) is read ahead, before its boundary.
+    expect(dir.totalLicenses(1n)).toBe(2);
+    expect(dir.status().epoch).toBe("1");
+    // A delegation landing in epoch 1 counts from epoch 1 + A = 3, and never changes epochs 1 and 2.
+    const delay = await fx.c.registry.read.activationDelayEpochs();
+    await giveLicenses(fx, a!, 2);
+    await dir.refresh();
+    expect(dir.getChecker(a!.address, 1n)?.licenses).toBe(1);
+    expect(dir.getChecker(a!.address, 2n)?.licenses).toBe(1);
+    expect(await dir.ensureEpoch(1n + delay)).toBe(true);
+    expect(dir.getChecker(a!.address, 1n + delay)?.licenses).toBe(3);
+    expect(dir.totalLicenses(1n + delay)).toBe(4);
+    // Once the chain reaches that epoch, it is the directory's current one.
+    await goToEpoch(fx, 1n + delay);
+    await dir.refresh();
+    expect(dir.getChecker(a!.address)?.licenses).toBe(3);
+    expect(dir.getChecker(b!.address)?.licenses).toBe(1);
+    expect(dir.totalLicenses()).toBe(4);
+    expect(dir.getChecker(a!.address, 1n)?.licenses).toBe(1);
   });
 
   it("keeps its last snapshot and reports the error when the RPC goes away", async () => {
@@ -114,6 +153,7 @@ describe("ChainDirectory (contracts on Hardhat's in-process EDR)", () => {
   });
 
   it("CheckerNode uses it for the epoch clock, gossip validation and the duty, and reports it in /status", async () => {
+    await setupCheckers(fx, 1, 1);
     const c = fx.deployment.contracts;
     const config = loadConfig({
       env: {},
