@@ -44,6 +44,7 @@ import { ReportStatus, readReportRecord, summarize } from "./duties/aggregatorRe
 import { CheckingDuty } from "./duties/checkingDuty.ts";
 import { RecheckDuty, type RecheckInit } from "./duties/recheckDuty.ts";
 import { ReportSync } from "./duties/reportSync.ts";
+import { SeedDuty } from "./duties/seedDuty.ts";
 import { parseCheckerFaults } from "./faults/faults.ts";
 import { loadOrCreatePeerKey } from "./keys/store.ts";
 import type { Logger } from "./logger.ts";
@@ -123,6 +124,12 @@ export class CheckerNode {
    * submits only with a wallet.
    */
   readonly recheck: RecheckDuty | undefined;
+  /**
+   * Reveals the next epoch's seed in the epochs this operator is the seed
+   * proposer of; present when the chain, an operator key and address are
+   * configured. It sends only with a wallet.
+   */
+  readonly seeds: SeedDuty | undefined;
   private readonly submitter: Address | null;
   private readonly params: ProtocolParams;
   /** Registration and delegated licenses of the operator (alerts, rewards); present with a chain and an operator. */
@@ -312,6 +319,28 @@ export class CheckerNode {
               },
               faults,
               ...options.recheck,
+            },
+          );
+    this.seeds =
+      this.duty === undefined ||
+      this.chain === undefined ||
+      fields.publicClient === undefined ||
+      options.operatorSecretKey === undefined
+        ? undefined
+        : new SeedDuty(
+            {
+              clock: this.clock,
+              bls: fields.bls,
+              logger: this.logger.child({ service: "seed" }),
+              publicClient: fields.publicClient,
+              metrics: this.metrics,
+              ...(fields.walletClient === undefined ? {} : { walletClient: fields.walletClient }),
+            },
+            {
+              operator: this.config.operatorAddress,
+              secretKey: options.operatorSecretKey,
+              domain: this.domain,
+              epochReports: this.config.verifyingContract,
             },
           );
     this.standing =
@@ -538,6 +567,7 @@ export class CheckerNode {
       });
       recheck.start();
     }
+    this.seeds?.start();
     await handleReports(this.host, { db: this.db, logger: this.logger.child({ service: "reports" }) });
     this.reportSync?.start();
     await this.api?.start();
@@ -563,6 +593,7 @@ export class CheckerNode {
     await this.reportSync?.stop();
     await this.aggregator?.stop();
     await this.recheck?.stop();
+    await this.seeds?.stop();
     await this.duty?.stop();
     await this.evaluator.close();
     this.chain?.stop();
@@ -615,6 +646,7 @@ export class CheckerNode {
       keyMatches: null,
       licenses: null,
       licenseIds: [],
+      delegated: null,
     };
     const chain = {
       rpcUrl: this.config.rpcUrl,
@@ -674,6 +706,18 @@ export class CheckerNode {
         keyMatches: standing.keyMatches,
         licenses: standing.licenses,
         licenseIds: standing.licenseIds.map(String),
+        delegated: standing.delegated,
+      },
+      seeds: {
+        revealed: this.seeds?.revealed ?? 0,
+        last:
+          this.seeds?.lastResult === undefined
+            ? null
+            : {
+                epoch: String(this.seeds.lastResult.epoch),
+                seedEpoch: String(this.seeds.lastResult.epoch + 1n),
+                outcome: this.seeds.lastResult.outcome,
+              },
       },
       chain,
       alerts: computeAlerts({
@@ -688,6 +732,7 @@ export class CheckerNode {
           registered: standing.registered,
           keyMatches: standing.keyMatches,
           licenses: standing.licenses,
+          delegated: standing.delegated,
         },
         reports: recent.slice(0, 3),
       }),

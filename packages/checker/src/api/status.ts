@@ -70,9 +70,18 @@ export interface NodeStatus {
     registered: boolean | null;
     /** Whether the registered BLS key is this node's key. */
     keyMatches: boolean | null;
-    /** Licenses delegated to the operator (its sortition weight), with their ids. */
+    /** Licenses counting for the operator in the current epoch's snapshot (its sortition weight), with their ids. */
     licenses: number | null;
     licenseIds: string[];
+    /** Licenses delegated to it now; more than `licenses` while a delegation waits out the activation delay. */
+    delegated: number | null;
+  };
+  /** The seed proposer duty (duties/seedDuty.ts): reveals sent by this node. */
+  seeds: {
+    /** Seeds this node revealed (or found revealed) as its epoch's seed proposer, since start. */
+    revealed: number;
+    /** The last epoch this node was the seed proposer of, and how that went. */
+    last: { epoch: string; seedEpoch: string; outcome: string } | null;
   };
   /** Chain connectivity as last observed. */
   chain: { rpcUrl: string; connected: boolean | null; lastError: string | null };

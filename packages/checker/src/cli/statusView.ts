@@ -39,7 +39,13 @@ export function formatStatus(s: NodeStatus): string {
   add(
     "operator",
     `${op.address}, registered ${yesNo(op.registered)}, key matches ${yesNo(op.keyMatches)}, ` +
-      `licenses ${op.licenses ?? "unknown"}${op.licenseIds.length > 0 ? ` (#${op.licenseIds.join(", #")})` : ""}`,
+      `licenses ${op.licenses ?? "unknown"}${op.licenseIds.length > 0 ? ` (#${op.licenseIds.join(", #")})` : ""}` +
+      (op.delegated !== null &&
+      op.delegated !== undefined &&
+      op.licenses !== null &&
+      op.delegated !== op.licenses
+        ? `, ${op.delegated} delegated (changes count after the activation delay)`
+        : ""),
   );
   add(
     "peers",
@@ -80,6 +86,15 @@ export function formatStatus(s: NodeStatus): string {
         ? ""
         : `; epoch ${role.epoch}: ${role.rank === null ? "not ranked" : role.rank === 0 ? "leader" : `backup #${role.rank}`}`),
   );
+  // Absent from nodes older than the seed proposer duty.
+  if (s.seeds !== undefined) {
+    const last = s.seeds.last;
+    add(
+      "seeds",
+      `${s.seeds.revealed} revealed as seed proposer` +
+        (last === null ? "" : `; last: epoch ${last.epoch} (seed of ${last.seedEpoch}) ${last.outcome}`),
+    );
+  }
   add("pending", `${s.pendingReports} report(s) gathering signatures or being sent`);
   for (const [i, r] of s.reports.recent.slice(-5).entries()) {
     const gas = r.gasUsed === null ? "" : `, gas ${r.gasUsed}`;

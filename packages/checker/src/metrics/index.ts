@@ -18,6 +18,8 @@ export interface Metrics {
   peers: Gauge;
   dbWrites: Counter<"kind">;
   slashingProtectionRefusals: Counter;
+  /** Epochs this node was the seed proposer of, by outcome (duties/seedDuty.ts). */
+  seedReveals: Counter<"result">;
   /** Active alerts (value 1 each), computed at scrape time from `alertSource`. */
   alerts: Gauge<"code" | "severity">;
   /** Where `alerts` reads them: the node sets it to its /status alerts. */
@@ -107,6 +109,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     slashingProtectionRefusals: new Counter({
       name: "checker_slashing_protection_refusals_total",
       help: "Requests to sign a second, different attestation for one (epoch, provider), refused",
+      registers,
+    }),
+    seedReveals: new Counter({
+      name: "checker_seed_reveals_total",
+      help: "Epochs this node was the seed proposer of, by outcome (revealed, already_revealed, missed, no_wallet, failed)",
+      labelNames: ["result"],
       registers,
     }),
   };

@@ -49,7 +49,9 @@ function status(overrides: Partial<NodeStatus> = {}): NodeStatus {
       keyMatches: true,
       licenses: 2,
       licenseIds: ["1", "4"],
+      delegated: 2,
     },
+    seeds: { revealed: 1, last: { epoch: "11", seedEpoch: "12", outcome: "revealed" } },
     chain: { rpcUrl: "http://127.0.0.1:8545", connected: true, lastError: null },
     alerts: [],
     uptimeSeconds: 3_725,
@@ -64,6 +66,7 @@ describe("checker status summary", () => {
     expect(text).toContain("up 1h 2m");
     expect(text).toMatch(/chain:\s+connected \(http:\/\/127\.0\.0\.1:8545\)/);
     expect(text).toMatch(/licenses 2 \(#1, #4\)/);
+    expect(text).toMatch(/seeds:\s+1 revealed as seed proposer; last: epoch 11 \(seed of 12\) revealed/);
     expect(text).toMatch(/peers:\s+5 connected, 4 in the gossip mesh/);
     expect(text).toMatch(/epoch:\s+12 \(publish phase, next phase in 5s; 20s epochs\)/);
     expect(text).toMatch(/seats:\s+epoch 12: 3 on 1 provider/);
