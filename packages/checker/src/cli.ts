@@ -159,7 +159,9 @@ export function buildCli(): Command {
 
   program
     .command("rewards")
-    .description("license rewards from the reports this node stored: claimable and claimed, per license")
+    .description(
+      "license rewards from the reports this node stored: claimable, locked (until the epoch's penalties are final) and claimed, per license",
+    )
     .option(
       "--owner <address>",
       "license owner (default: the txPrivateKey account; else the operator's licenses)",
@@ -183,8 +185,14 @@ export function buildCli(): Command {
       print({
         owner: owner ?? null,
         operator: cfg.operatorAddress,
-        licenses: licenses.map((l) => ({ ...l, claimable: String(l.claimable), claimed: String(l.claimed) })),
+        licenses: licenses.map((l) => ({
+          ...l,
+          claimable: String(l.claimable),
+          locked: String(l.locked),
+          claimed: String(l.claimed),
+        })),
         claimable: String(licenses.reduce((s, l) => s + l.claimable, 0n)),
+        locked: String(licenses.reduce((s, l) => s + l.locked, 0n)),
       });
     });
 

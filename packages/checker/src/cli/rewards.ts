@@ -18,6 +18,7 @@ import {
 } from "../chain/actions/claimRewards.ts";
 import { ChainActionError, ChainActionErrorCode, toChainActionError } from "../chain/actions/errors.ts";
 import { getClaimStatus } from "../chain/actions/getClaimStatus.ts";
+import { simulateClaim } from "../chain/actions/simulateClaim.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
 import { readReportRecords } from "../duties/aggregatorRecords.ts";
 
@@ -39,6 +40,13 @@ export interface LicenseReward {
   licenseId: bigint;
   amount: bigint;
   claimed: boolean;
+  /**
+   * Unclaimed but not claimable yet: the epoch's penalties are not final (Rewards.RewardsLocked); claimable
+   * from this epoch on, unless forfeited by then. Null when claimed or claimable.
+   */
+  unlockEpoch: bigint | null;
+  /** Forfeited: the license's operator signed a failure of the epoch that a re-check overturned. */
+  forfeited: boolean;
   /** The license owner now (who a claim pays). */
   owner: Address;
   proof: Hex[];
@@ -139,11 +147,23 @@ export async function licenseRewards(
           `the proof of license ${leaf.id} for epoch ${s.epoch} does not verify against the on-chain rewards root`,
         );
       }
+      // What the contract would do now: claims of a locked or forfeited reward only revert.
+      const sim = status.claimed
+        ? undefined
+        : await simulateClaim(client, {
+            rewards: contracts.rewards,
+            epoch: s.epoch,
+            leaf,
+            proof,
+            account: status.recipient,
+          });
       out.push({
         epoch: s.epoch,
         licenseId: leaf.id,
         amount: leaf.amount,
         claimed: status.claimed,
+        unlockEpoch: sim?.status === "locked" ? sim.unlockEpoch : null,
+        forfeited: sim?.status === "forfeited",
         owner: status.recipient,
         proof,
         leaf,
@@ -153,17 +173,41 @@ export async function licenseRewards(
   return out;
 }
 
-/** Per license: claimable (unclaimed) and already claimed totals. */
+/**
+ * Per license: claimable now, locked (claimable once the epoch's penalties are final) and already claimed
+ * totals; `epochs` are the claimable ones. Forfeited rewards count nowhere.
+ */
 export function summarizeRewards(rewards: readonly LicenseReward[]) {
   const by = new Map<
     string,
-    { licenseId: string; owner: Address; claimable: bigint; claimed: bigint; epochs: string[] }
+    {
+      licenseId: string;
+      owner: Address;
+      claimable: bigint;
+      locked: bigint;
+      claimed: bigint;
+      epochs: string[];
+      lockedEpochs: string[];
+    }
   >();
   for (const r of rewards) {
     const k = String(r.licenseId);
-    const e = by.get(k) ?? { licenseId: k, owner: r.owner, claimable: 0n, claimed: 0n, epochs: [] };
+    const e = by.get(k) ?? {
+      licenseId: k,
+      owner: r.owner,
+      claimable: 0n,
+      locked: 0n,
+      claimed: 0n,
+      epochs: [],
+      lockedEpochs: [],
+    };
     if (r.claimed) e.claimed += r.amount;
-    else {
+    else if (r.forfeited) {
+      // Nothing to claim, ever.
+    } else if (r.unlockEpoch !== null) {
+      e.locked += r.amount;
+      e.lockedEpochs.push(String(r.epoch));
+    } else {
       e.claimable += r.amount;
       e.epochs.push(String(r.epoch));
     }
@@ -197,11 +241,23 @@ export async function claimAll(
       );
     }
   }
-  const claims: RewardClaim[] = selected
-    .filter((r) => !r.claimed && r.owner === sender && r.amount > 0n)
+  const mine = selected.filter((r) => !r.claimed && !r.forfeited && r.owner === sender && r.amount > 0n);
+  // One locked leaf would revert the whole claimMany: those wait for their unlock epoch.
+  const claims: RewardClaim[] = mine
+    .filter((r) => r.unlockEpoch === null)
     .map((r) => ({ epoch: r.epoch, leaf: r.leaf, proof: r.proof }));
   if (claims.length === 0) {
-    throw new ChainActionError(ChainActionErrorCode.NOTHING_TO_DO, `nothing to claim for ${sender}`);
+    const locked = mine.filter((r) => r.unlockEpoch !== null);
+    const next = locked.reduce<bigint | null>(
+      (m, r) => (m === null || (r.unlockEpoch as bigint) < m ? (r.unlockEpoch as bigint) : m),
+      null,
+    );
+    throw new ChainActionError(
+      ChainActionErrorCode.NOTHING_TO_DO,
+      next === null
+        ? `nothing to claim for ${sender}`
+        : `nothing to claim for ${sender} yet: ${locked.length} reward(s) locked until their epoch's penalties are final (the first unlocks in epoch ${next})`,
+    );
   }
   const result = await claimRewards(client, wallet, {
     rewards: contracts.rewards,

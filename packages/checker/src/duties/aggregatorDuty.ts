@@ -1,6 +1,6 @@
-import { epochReportsAbi } from "@checkernet/contracts/generated/index";
+import { checkerRegistryAbi, epochReportsAbi } from "@checkernet/contracts/generated/index";
 import type { BlsBackend } from "@checkernet/protocol/bls/backend";
-import { g2ToEip2537 } from "@checkernet/protocol/bls/index";
+import { g1FromEip2537, g2ToEip2537 } from "@checkernet/protocol/bls/index";
 import { attestationSigningRoot, signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
 import { reportSigningRoot } from "@checkernet/protocol/encoding/report";
 import { epochBounds } from "@checkernet/protocol/epoch";
@@ -43,6 +43,7 @@ import {
   type PublicClient,
   type Transport,
   type WalletClient,
+  zeroAddress,
 } from "viem";
 import { ChainActionError, ChainActionErrorCode } from "../chain/actions/errors.ts";
 import { getEpochInputs } from "../chain/actions/getEpochInputs.ts";
@@ -113,6 +114,8 @@ export interface AggregatorInit {
   /** Submission attempts on RPC errors (default 5), backing off from retryBaseMs (default 500 ms) doubling. */
   submitAttempts?: number;
   retryBaseMs?: number;
+  /** Longest wait before resending a report the chain found too early (default: one epoch). */
+  earlyRetryMaxMs?: number;
 }
 
 /** This node's place in an epoch's aggregator ranking. */
@@ -149,6 +152,20 @@ export class AggregatorError extends Error {
   }
 }
 
+/** Resends of a report the contract found too early (EpochReportsTooEarly), beyond the RPC retries. */
+const MAX_EARLY_RETRIES = 10;
+
+/**
+ * How long to wait after EpochReportsTooEarly(epoch, timestamp, acceptedFrom): until the chain's time
+ * reaches acceptedFrom, plus a block's worth of margin, within [0.5 s, one epoch].
+ */
+export function tooEarlyWaitMs(args: unknown, epochSeconds: number): number {
+  const [, timestamp, acceptedFrom] = Array.isArray(args) ? args : [];
+  const gap =
+    typeof timestamp === "bigint" && typeof acceptedFrom === "bigint" ? Number(acceptedFrom - timestamp) : 0;
+  return Math.min(Math.max(500, gap * 1_000 + 1_000), epochSeconds * 1_000);
+}
+
 const key = (a: SignedAttestation["attestation"]) => `${a.provider.toLowerCase()}:${a.checker.toLowerCase()}`;
 
 /**
@@ -175,6 +192,8 @@ export class AggregatorDuty {
   private running: Promise<unknown> = Promise.resolve();
   /** The last epoch's ranking, for status. */
   lastRole: AggregatorRole | undefined;
+  /** EpochReports.reportDelaySeconds, read once. */
+  private reportDelaySeconds: bigint | undefined;
 
   constructor(components: AggregatorComponents, init: AggregatorInit) {
     this.components = components;
@@ -238,7 +257,10 @@ export class AggregatorDuty {
     return b.publishStartMs + this.collectDelayMs();
   }
 
-  /** Ranks the checkers whose VRF proofs for `epoch` appear in `attestations`. */
+  /**
+   * Ranks the checkers whose VRF proofs for `epoch` appear in `attestations`, by their weight in the epoch's
+   * snapshot (load it first with `keys.ensureEpoch`, as runEpoch does).
+   */
   rank(epoch: bigint, attestations: readonly SignedAttestation[]): AggregatorRole {
     const { keys, bls, epochs } = this.components;
     const seed = epochs.seed(epoch);
@@ -246,7 +268,7 @@ export class AggregatorDuty {
     for (const s of attestations) proofs.set(getAddress(s.attestation.checker), s.vrfProof);
     const candidates: { checker: Address; ticket: bigint }[] = [];
     for (const [checker, proof] of proofs) {
-      const rec = keys.getChecker(checker);
+      const rec = keys.getChecker(checker, epoch);
       if (rec === undefined || rec.licenses <= 0 || seed === undefined) continue;
       // Gossip validation checked these already; a stored one from elsewhere is checked again.
       if (!verifySortitionProof(bls, rec.publicKey, epoch, seed, this.init.domain, proof)) continue;
@@ -273,6 +295,7 @@ export class AggregatorDuty {
   ): Promise<AggregationOutcome> {
     const { db, logger, publicClient, walletClient } = this.components;
     const existing = await readReportRecord(db, epoch);
+    await this.components.keys.ensureEpoch?.(epoch);
     const role = this.rank(epoch, await db.attestationsOfEpoch(epoch));
     this.lastRole = role;
     if (
@@ -366,18 +389,20 @@ export class AggregatorDuty {
     const { keys, epochs, providers, publicClient } = this.components;
     const { params } = this.init;
     const seed = epochs.seed(epoch) ?? (await this.readSeed(epoch));
+    // Seats are weighed with the epoch's own snapshot, which never changes once the epoch has begun.
+    await keys.ensureEpoch?.(epoch);
     const perProvider = new Map<Address, ProviderEpochInput & { attestations: WeightedAttestation[] }>();
     for (const p of providers.providers()) {
       perProvider.set(getAddress(p.address), { attestations: [], stake: 0n });
     }
     for (const s of attestations) {
       const a = s.attestation;
-      const rec = keys.getChecker(a.checker);
+      const rec = keys.getChecker(a.checker, epoch);
       if (rec === undefined || rec.licenses <= 0) continue;
       const seats = committeeSeats(
         providerTicket(vrfOutput(s.vrfProof), a.provider),
         rec.licenses,
-        Math.max(keys.totalLicenses(), rec.licenses),
+        Math.max(keys.totalLicenses(epoch), rec.licenses),
         params.committeeSize,
       );
       if (seats <= 0) continue;
@@ -389,6 +414,7 @@ export class AggregatorDuty {
     const inputs = await getEpochInputs(publicClient, {
       checkerRegistry: this.init.addresses.checkerRegistry,
       providerRegistry: this.init.addresses.providerRegistry,
+      epoch,
       providers: [...perProvider.keys()],
     });
     for (const [p, entry] of perProvider) entry.stake = inputs.stakes.get(p) ?? 0n;
@@ -401,6 +427,27 @@ export class AggregatorDuty {
     });
     // Published with the leaves so anyone can recompute every number (protocol/src/explain.ts).
     return { ...report, inputs: reportInputsOf(perProvider, inputs.licensesByChecker, params) };
+  }
+
+  /**
+   * The registered key of a committee member: from the epoch's snapshot, else the latest one (a member of a
+   * period's committee may hold no license in a later epoch of the period), else the registry.
+   */
+  private async publicKeyOf(operator: Address, epoch: bigint): Promise<Uint8Array | undefined> {
+    const { keys, publicClient } = this.components;
+    const known = keys.getChecker(operator, epoch)?.publicKey ?? keys.getChecker(operator)?.publicKey;
+    if (known !== undefined) return known;
+    try {
+      const raw = await publicClient.readContract({
+        address: this.init.addresses.checkerRegistry,
+        abi: checkerRegistryAbi,
+        functionName: "publicKeyOf",
+        args: [operator],
+      });
+      return raw === "0x" ? undefined : g1FromEip2537(hexToBytes(raw));
+    } catch {
+      return undefined;
+    }
   }
 
   private async readSeed(epoch: bigint): Promise<Hex> {
@@ -425,7 +472,7 @@ export class AggregatorDuty {
     header: ReportHeader,
     attestations: readonly SignedAttestation[],
   ): Promise<{ bitfield: bigint; signature: Hex; signers: number } | undefined> {
-    const { bls, keys, logger, publicClient } = this.components;
+    const { bls, logger, publicClient } = this.components;
     const { seats, quorum } = await getReportCommittee(publicClient, {
       epochReports: this.init.addresses.epochReports,
       epoch,
@@ -433,7 +480,8 @@ export class AggregatorDuty {
     const root = reportSigningRoot(header, this.init.domain);
     const me = getAddress(this.init.operator);
     const request: CosignRequest = { header, attestations: [...attestations] };
-    const operators = [...new Set(seats)];
+    // A zero address is a seat left empty (its draws kept landing on jailed operators): nobody signs it.
+    const operators = [...new Set(seats)].filter((o) => o !== zeroAddress);
     const answers = await Promise.all(
       operators.map(async (operator): Promise<[Address, Uint8Array | undefined]> => {
         if (operator === me) return [operator, bls.sign(this.init.secretKey, root)];
@@ -448,7 +496,7 @@ export class AggregatorDuty {
             request,
             Math.max(2_000, this.backupTimeoutMs()),
           );
-          const pk = keys.getChecker(operator)?.publicKey;
+          const pk = await this.publicKeyOf(operator, epoch);
           if (pk === undefined || !bls.verify(pk, root, signature)) {
             throw new Error("co-signature does not verify against the registered key");
           }
@@ -463,7 +511,7 @@ export class AggregatorDuty {
     const signatures: Uint8Array[] = [];
     let bitfield = 0n;
     seats.forEach((operator, seat) => {
-      const s = byOperator.get(operator);
+      const s = operator === zeroAddress ? undefined : byOperator.get(operator);
       if (s === undefined) return;
       signatures.push(s);
       bitfield |= 1n << BigInt(seat);
@@ -489,6 +537,10 @@ export class AggregatorDuty {
     const signature = record.aggregateSignature;
     const bitfield = record.signerBitfield;
     if (signature === undefined || bitfield === undefined) return r;
+    await this.waitForReportTime(r.epoch, signal);
+    // EpochReportsTooEarly: the chain's clock trails ours. The committee and the signatures stay valid,
+    // so the same report is sent again once the chain has caught up (bounded: a clock far off is a fault).
+    let early = 0;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         const landed = await getReport(publicClient, { epochReports, epoch: r.epoch });
@@ -539,6 +591,26 @@ export class AggregatorDuty {
         return r;
       } catch (e) {
         const err = e as Error;
+        if (
+          e instanceof ChainActionError &&
+          e.details.revert === "EpochReportsTooEarly" &&
+          early < MAX_EARLY_RETRIES &&
+          signal?.aborted !== true
+        ) {
+          early++;
+          attempt--;
+          const waitMs = Math.min(
+            tooEarlyWaitMs(e.details.args, this.components.clock.epochSeconds),
+            this.init.earlyRetryMaxMs ?? Number.POSITIVE_INFINITY,
+          );
+          logger.info(
+            { epoch: String(r.epoch), waitMs, retry: early },
+            "report refused as too early by the chain's clock; sending it again",
+          );
+          r = { ...r, error: err.message };
+          await sleep(waitMs, signal);
+          continue;
+        }
         if (e instanceof ChainActionError && e.code === ChainActionErrorCode.REVERTED) {
           const already = e.details.revert === "EpochReportsAlreadyReported";
           r = {
@@ -561,6 +633,36 @@ export class AggregatorDuty {
     }
     await writeReportRecord(db, r);
     return r;
+  }
+
+  /**
+   * Waits until the report of `epoch` is accepted (its start + `reportDelaySeconds`, the end of the
+   * checking phase by default) by both this node's clock and the chain's latest block, whichever says so
+   * first: the contract checks the block's time, and a chain that is ahead (tests) need not be waited for.
+   * An RPC error skips the wait (an early report is refused, and that is retried).
+   */
+  private async waitForReportTime(epoch: bigint, signal?: AbortSignal): Promise<void> {
+    const { clock, publicClient } = this.components;
+    try {
+      this.reportDelaySeconds ??= await publicClient.readContract({
+        address: this.init.addresses.epochReports,
+        abi: epochReportsAbi,
+        functionName: "reportDelaySeconds",
+      });
+      const acceptedFromMs =
+        clock.genesisMs +
+        Number(epoch - 1n) * clock.epochSeconds * 1_000 +
+        Number(this.reportDelaySeconds) * 1_000;
+      const localWait = acceptedFromMs - clock.nowMs();
+      if (localWait <= 0) return;
+      const latest = await publicClient.getBlock();
+      // A block is mined about every second on a live chain: the next one carries a later time.
+      const chainWait = acceptedFromMs - Number(latest.timestamp) * 1_000 - 1_000;
+      const wait = Math.min(localWait, chainWait);
+      if (wait > 0) await sleep(wait, signal);
+    } catch {
+      // The send itself says whether it was early.
+    }
   }
 
   /**
@@ -624,6 +726,7 @@ export class AggregatorDuty {
       );
     }
     const seed = epochs.seed(epoch) ?? (await this.readSeed(epoch));
+    await keys.ensureEpoch?.(epoch);
     const own = await db.attestationsOfEpoch(epoch);
     const view = new Map<string, SignedAttestation>();
     for (const s of own) view.set(key(s.attestation), s);
@@ -640,7 +743,7 @@ export class AggregatorDuty {
           `the request's attestation by ${a.checker} on ${a.provider} differs from the one this node holds`,
         );
       }
-      const rec = keys.getChecker(a.checker);
+      const rec = keys.getChecker(a.checker, epoch);
       const valid =
         a.epoch === epoch &&
         rec !== undefined &&
@@ -649,7 +752,7 @@ export class AggregatorDuty {
         committeeSeats(
           providerTicket(vrfOutput(s.vrfProof), a.provider),
           rec.licenses,
-          Math.max(keys.totalLicenses(), rec.licenses),
+          Math.max(keys.totalLicenses(epoch), rec.licenses),
           this.init.params.committeeSize,
         ) > 0 &&
         verifySortitionProof(bls, rec.publicKey, epoch, seed, this.init.domain, s.vrfProof) &&

@@ -27,6 +27,7 @@ import {
   type Hex,
   hexToBytes,
   type PublicClient,
+  zeroAddress,
 } from "viem";
 import { ChainActionError, ChainActionErrorCode } from "../chain/actions/errors.ts";
 import { getOperatorPeerId } from "../chain/actions/getOperatorPeerId.ts";
@@ -119,6 +120,8 @@ export class RecheckDutyError extends Error {
 }
 
 const META_SCANNED = "recheck:scannedBlock";
+/** Resends of a re-check the contract found early (SlashingRecheckNotStarted), beyond the RPC retries. */
+const MAX_EARLY_RETRIES = 10;
 const metaKey = (slashId: bigint) => `recheck:${slashId}`;
 
 /**
@@ -266,7 +269,8 @@ export class RecheckDuty {
     if (state.currentEpoch < state.recheckEpoch) return false;
     if (state.currentEpoch > state.resolveDeadline) return true;
     const me = getAddress(this.init.operator);
-    const ranked = [...new Set(state.committee)];
+    // Zero: a seat left empty (its draws kept landing on jailed operators).
+    const ranked = [...new Set(state.committee)].filter((o) => o !== zeroAddress);
     const rank = ranked.indexOf(me);
     if (rank < 0) {
       logger.debug({ slashId: String(req.slashId) }, "not on the re-check committee");
@@ -431,10 +435,19 @@ export class RecheckDuty {
     );
   }
 
+  /**
+   * A committee member's registered key: from the re-check epoch's snapshot (the committee's), else the
+   * latest one. Load the snapshot first (`keys.ensureEpoch`).
+   */
+  private publicKeyOf(operator: Address, epoch: bigint): Uint8Array | undefined {
+    const { keys } = this.components;
+    return keys.getChecker(operator, epoch)?.publicKey ?? keys.getChecker(operator)?.publicKey;
+  }
+
   /** Checks a result: a committee member's valid signature over this slash's re-check. */
   private verifyResult(state: RecheckState, s: SignedRecheckResult): void {
     const r = s.result;
-    const pk = this.components.keys.getChecker(r.checker)?.publicKey;
+    const pk = this.publicKeyOf(getAddress(r.checker), state.recheckEpoch);
     const ok =
       r.slashId === state.slashId &&
       getAddress(r.provider) === state.provider &&
@@ -487,6 +500,7 @@ export class RecheckDuty {
       );
     }
     const own = await this.resultFor(header.slashId);
+    await this.components.keys.ensureEpoch?.(state.recheckEpoch);
     const ownBytes = bytesToHex(signedRecheckResultCodec.encode(own));
     const theirs = results.find((s) => getAddress(s.result.checker) === me);
     if (theirs === undefined || bytesToHex(signedRecheckResultCodec.encode(theirs)) !== ownBytes) {
@@ -511,7 +525,10 @@ export class RecheckDuty {
         `header (verdict ${header.verdict}, ${header.failures}/${header.attestations} failing) differs from the rules' (verdict ${expected.verdict}, ${expected.failures}/${expected.attestations})`,
       );
     }
-    return this.components.bls.sign(this.init.secretKey, recheckSigningRoot(header, state.domainSeparator));
+    return this.components.bls.sign(
+      this.init.secretKey,
+      recheckSigningRoot(header, state.domainSeparator, this.init.addresses.slashing),
+    );
   }
 
   private async peerOf(operator: Address): Promise<PeerId> {
@@ -528,7 +545,8 @@ export class RecheckDuty {
     const { bls, logger } = this.components;
     const me = getAddress(this.init.operator);
     const slash = String(state.slashId);
-    const operators = [...new Set(state.committee)];
+    const operators = [...new Set(state.committee)].filter((o) => o !== zeroAddress);
+    await this.components.keys.ensureEpoch?.(state.recheckEpoch);
     const timeoutMs = Math.max(3_000, this.backupTimeoutMs());
     const collected = await Promise.all(
       operators.map(async (operator): Promise<SignedRecheckResult | undefined> => {
@@ -549,7 +567,7 @@ export class RecheckDuty {
     );
     const results = collected.filter((s): s is SignedRecheckResult => s !== undefined);
     const header = this.headerOf(state, results);
-    const root = recheckSigningRoot(header, state.domainSeparator);
+    const root = recheckSigningRoot(header, state.domainSeparator, this.init.addresses.slashing);
     const request: RecheckCosignRequest = { header, results };
     const resultOf = new Set(results.map((s) => getAddress(s.result.checker)));
     const signatures = new Map<Address, Uint8Array>();
@@ -562,7 +580,7 @@ export class RecheckDuty {
               operator === me
                 ? bls.sign(this.init.secretKey, root)
                 : await this.components.requestCosign(await this.peerOf(operator), request, timeoutMs);
-            const pk = this.components.keys.getChecker(operator)?.publicKey;
+            const pk = this.publicKeyOf(operator, state.recheckEpoch);
             if (pk === undefined || !bls.verify(pk, root, sig)) {
               throw new Error("co-signature does not verify against the registered key");
             }
@@ -575,7 +593,7 @@ export class RecheckDuty {
     let bitfield = 0n;
     const sigs: Uint8Array[] = [];
     state.committee.forEach((operator, seat) => {
-      const s = signatures.get(operator);
+      const s = operator === zeroAddress ? undefined : signatures.get(operator);
       if (s === undefined) return;
       sigs.push(s);
       bitfield |= 1n << BigInt(seat);
@@ -615,6 +633,7 @@ export class RecheckDuty {
     await this.writeRecord(record);
     let delay = this.init.retryBaseMs ?? 500;
     const attempts = this.init.submitAttempts ?? 5;
+    let early = 0;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         const now = await this.state(state.slashId);
@@ -662,16 +681,36 @@ export class RecheckDuty {
         return true;
       } catch (e) {
         const err = e as Error;
+        const revert = e instanceof ChainActionError ? e.details.revert : undefined;
+        if (
+          revert === "SlashingRecheckNotStarted" &&
+          early < MAX_EARLY_RETRIES &&
+          !this.abort.signal.aborted
+        ) {
+          // The chain's clock trails ours: the committee and its signatures stay valid, send them again.
+          early++;
+          attempt--;
+          logger.info(
+            { slashId: String(state.slashId), retry: early },
+            "re-check refused as early by the chain's clock; sending it again",
+          );
+          await sleep(Math.max(1_000, this.backupTimeoutMs() / 2), this.abort.signal);
+          continue;
+        }
         if (e instanceof ChainActionError && e.code === ChainActionErrorCode.REVERTED) {
-          // Resolved by another leader between our read and our send, or refused for good.
-          const other = e.details.revert === "SlashingInvalidStatus";
+          // Resolved by another leader between our read and our send, or past the deadline: nothing left to
+          // do. Anything else (a signature or quorum the contract refused) fails this round only: the next
+          // round gathers the fixed committee's results and signatures again, until the deadline.
+          const other = revert === "SlashingInvalidStatus";
+          const final =
+            other || revert === "SlashingRecheckDeadlinePassed" || revert === "SlashingRecheckMismatch";
           record = { ...record, status: other ? "resolved-by-other" : "failed", error: err.message };
           await this.writeRecord(record);
           logger.warn(
-            { slashId: String(state.slashId), err: err.message },
+            { slashId: String(state.slashId), err: err.message, final },
             "re-check refused by the contract",
           );
-          return true;
+          return final;
         }
         logger.warn(
           { slashId: String(state.slashId), attempt, err: err.message },

@@ -50,10 +50,16 @@ export class ExplainServiceError extends Error {
 export interface OnChainLicenseState {
   reported: boolean;
   rewardsRoot: Hex | null;
-  /** The contract would pay this now (0 when claimed, forfeited or no leaf). */
+  /** The contract would pay this now (0 when claimed, forfeited, locked or no leaf). */
   claimable: bigint;
   claimed: boolean;
   forfeited: boolean;
+  /**
+   * The leaf's amount while the contract holds license rewards of the epoch back (its penalties are not final
+   * yet: Rewards.RewardsLocked); claimable from `unlockEpoch` unless forfeited by then. 0 otherwise.
+   */
+  locked: bigint;
+  unlockEpoch: bigint | null;
 }
 
 export interface LicenseEpochResult {
@@ -77,7 +83,9 @@ export interface LicenseExplainResult {
   claimable: bigint;
   /** Σ leaf amounts already claimed. */
   claimed: bigint;
-  /** explained = claimable + claimed, and every epoch matches. */
+  /** Σ leaf amounts still locked (claimable later). */
+  locked: bigint;
+  /** explained = claimable + claimed + locked, and every epoch matches. */
   matchesChain: boolean;
 }
 
@@ -141,6 +149,7 @@ export async function explainLicenseRange(
     (s, e) => s + (e.onChain.claimed ? (e.explanation?.leafAmount ?? 0n) : 0n),
     0n,
   );
+  const locked = epochs.reduce((s, e) => s + e.onChain.locked, 0n);
   return {
     licenseId,
     from,
@@ -149,7 +158,8 @@ export async function explainLicenseRange(
     explained,
     claimable,
     claimed,
-    matchesChain: epochs.every((e) => e.matchesChain) && explained === claimable + claimed,
+    locked,
+    matchesChain: epochs.every((e) => e.matchesChain) && explained === claimable + claimed + locked,
   };
 }
 
@@ -165,6 +175,8 @@ async function explainLicenseInEpoch(
     claimable: 0n,
     claimed: false,
     forfeited: false,
+    locked: 0n,
+    unlockEpoch: null,
   };
   if (onChain === null || record === undefined) {
     return {
@@ -201,6 +213,8 @@ async function explainLicenseInEpoch(
       claimable: sim.amount,
       claimed: sim.status === "claimed",
       forfeited: sim.status === "forfeited",
+      locked: sim.status === "locked" ? leaf.amount : 0n,
+      unlockEpoch: sim.status === "locked" ? sim.unlockEpoch : null,
     };
   }
   if (record.inputs === undefined) {
@@ -213,7 +227,7 @@ async function explainLicenseInEpoch(
     explanation.amount === explanation.leafAmount &&
     (state.claimed
       ? explanation.payable === explanation.leafAmount
-      : explanation.payable === state.claimable);
+      : explanation.payable === state.claimable + state.locked);
   return { epoch, missing: null, explanation, onChain: state, matchesChain };
 }
 

@@ -77,7 +77,9 @@ function renderStatus(s) {
   $("licenses").textContent =
     op.licenses === null
       ? "unknown"
-      : `${op.licenses} delegated${op.licenseIds.length > 0 ? ` (#${op.licenseIds.join(", #")})` : ""} · key ${yesNo(op.keyMatches, "registered", "NOT this node's")}`;
+      : `${op.licenses} active${op.licenseIds.length > 0 ? ` (#${op.licenseIds.join(", #")})` : ""}${
+          op.delegated != null && op.delegated !== op.licenses ? `, ${op.delegated} delegated` : ""
+        } · key ${yesNo(op.keyMatches, "registered", "NOT this node's")}`;
   const chain = $("chain");
   chain.textContent =
     s.chain.connected === null
@@ -309,6 +311,8 @@ function renderExplanation(x) {
     el("strong", { "data-field": "claimable", "data-value": x.claimable }, tokens(x.claimable)),
     " + claimed ",
     el("strong", { "data-field": "claimed", "data-value": x.claimed }, tokens(x.claimed)),
+    " + locked ",
+    el("strong", { "data-field": "locked", "data-value": x.locked ?? "0" }, tokens(x.locked ?? "0")),
     " ",
     mark(x.matchesChain),
   );
@@ -343,7 +347,9 @@ function renderExplanation(x) {
       ? "claimed"
       : e.onChain.forfeited
         ? "forfeited"
-        : tokens(e.onChain.claimable);
+        : e.onChain.unlockEpoch != null
+          ? `${tokens(e.onChain.locked)} locked until epoch ${e.onChain.unlockEpoch}`
+          : tokens(e.onChain.claimable);
     body.append(
       t === null
         ? el(

@@ -25,8 +25,10 @@ export const ChainActionErrorCode = {
   OPERATOR_UNAVAILABLE: "CHAIN_ACTION_ERROR_OPERATOR_UNAVAILABLE",
   /** The reward was claimed already. */
   ALREADY_CLAIMED: "CHAIN_ACTION_ERROR_ALREADY_CLAIMED",
-  /** The reward is forfeited: the license's operator was jailed in that epoch. */
+  /** The reward is forfeited: the license's operator signed a failure of that epoch that a re-check overturned. */
   FORFEITED: "CHAIN_ACTION_ERROR_FORFEITED",
+  /** The license reward is locked until the epoch's penalties are final (contest window + re-check deadline). */
+  LOCKED: "CHAIN_ACTION_ERROR_LOCKED",
   /** The proof does not verify against the on-chain root. */
   INVALID_PROOF: "CHAIN_ACTION_ERROR_INVALID_PROOF",
   /** The operator (or its BLS key) is registered already. */
@@ -70,10 +72,19 @@ export function toChainActionError(error: unknown, action: string): ChainActionE
   const revert = revertNameOf(error);
   const message = (error as { shortMessage?: string }).shortMessage ?? (error as Error).message;
   if (revert !== undefined) {
-    const known = describeRevert(revert, revertArgsOf(error));
-    if (known !== undefined) return new ChainActionError(known.code, known.message, { revert });
+    const args = revertArgsOf(error);
+    const known = describeRevert(revert, args);
+    if (known !== undefined) {
+      // A plain revert keeps the action and the error's name in front of the explanation.
+      const message =
+        known.code === ChainActionErrorCode.REVERTED
+          ? `${action} reverted: ${revert}: ${known.message}`
+          : known.message;
+      return new ChainActionError(known.code, message, { revert, args });
+    }
     return new ChainActionError(ChainActionErrorCode.REVERTED, `${action} reverted: ${revert}`, {
       revert,
+      args,
     });
   }
   return new ChainActionError(ChainActionErrorCode.RPC, `${action}: RPC error: ${message}`, {

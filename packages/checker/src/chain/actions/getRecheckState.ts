@@ -19,7 +19,7 @@ export interface RecheckState {
   recheckEpoch: bigint;
   resolveDeadline: bigint;
   status: SlashStatus;
-  /** The operator of each seat of the re-check committee (seat i = bit i of the signer bitfield). */
+  /** The operator of each seat of the re-check committee (seat i = bit i of the signer bitfield; zero: empty). */
   committee: Address[];
   /** Seats that must sign (`EpochReports.quorumFor(committee.length)`). */
   quorum: number;
@@ -33,9 +33,10 @@ export type GetRecheckStateErrorType = ChainActionError;
 
 /**
  * Where a contested slash stands and who re-checks it. The committee is read
- * from `Slashing.recheckCommittee`, which draws it from the seed of the
- * re-check epoch: it is final only once that epoch has begun (currentEpoch ≥
- * recheckEpoch), because until then a report landing could still fix that seed.
+ * from `Slashing.recheckCommittee`, which draws it from the snapshot and seed
+ * of the re-check epoch: it is final only once that epoch has begun
+ * (currentEpoch ≥ recheckEpoch), because until then the seed proposer of the
+ * epoch before may still reveal its seed. Empty seats are the zero address.
  *
  * @example
  * const s = await getRecheckState(publicClient, { slashing, epochReports, slashId: 1n });

@@ -15,9 +15,14 @@ export interface SimulateClaimParameters {
 /** What the Rewards contract would do with the claim now. */
 export type SimulateClaimReturnType =
   | { status: "claimable"; amount: bigint; recipient: Address }
-  | { status: "claimed" | "forfeited" | "invalid-proof" | "not-reported"; amount: 0n; recipient: null };
+  | { status: "claimed" | "forfeited" | "invalid-proof" | "not-reported"; amount: 0n; recipient: null }
+  /**
+   * A license reward before its epoch's penalties are final (Rewards.RewardsLocked): claimable from
+   * `unlockEpoch`, unless a re-check overturns a failure its operator signed by then (forfeited).
+   */
+  | { status: "locked"; amount: 0n; recipient: null; unlockEpoch: bigint };
 
-/** Thrown: ChainActionError RPC, or REVERTED for reverts other than the four states above. */
+/** Thrown: ChainActionError RPC, or REVERTED for reverts other than the states above. */
 export type SimulateClaimErrorType = ChainActionError;
 
 /**
@@ -48,6 +53,10 @@ export async function simulateClaim(
     return { status: "claimable", amount: params.leaf.amount, recipient: getAddress(result) };
   } catch (e) {
     const err = toChainActionError(e, "claim simulation");
+    if (err.code === ChainActionErrorCode.LOCKED) {
+      const args = (err.details.args ?? []) as readonly unknown[];
+      return { status: "locked", amount: 0n, recipient: null, unlockEpoch: BigInt(String(args[2] ?? 0)) };
+    }
     const status =
       err.code === ChainActionErrorCode.ALREADY_CLAIMED
         ? "claimed"

@@ -19,6 +19,7 @@ import {
   type Checker,
   deployFixture,
   type Fixture,
+  goToEpoch,
   setupCheckers,
   TOKEN,
 } from "../../../../contracts/test/helpers/fixture.ts";
@@ -96,6 +97,8 @@ beforeAll(async () => {
   }
   for (const a of hosts)
     for (const b of hosts) if (a !== b) await a.peerStore.merge(b.peerId, { multiaddrs: b.getMultiaddrs() });
+  // Setup landed in epoch 0 (the launch set); the tests report epoch 1.
+  await goToEpoch(fx, 1n);
   directory = new ChainDirectory(
     { publicClient: chain.publicClient, logger: silent },
     {
@@ -238,10 +241,21 @@ describe("AggregatorDuty (4 checkers over libp2p on 127.0.0.1, contracts on Hard
     };
     const owner = checkers[0]!;
     const stored = await storedRewardsFromDb(leader!.db, epoch);
+    const locked = await licenseRewards(chain.publicClient, contracts, stored, { owner: owner.address });
+    expect(locked.map((r) => r.licenseId)).toEqual(owner.licenses);
+    expect(locked[0]!.amount).toBeGreaterThan(0n);
+    expect(locked[0]!.claimed).toBe(false);
+    // License rewards stay locked until no contest of the epoch's failures can penalize their operator.
+    const unlock = (await fx.c.slashing.read.penaltiesFinalEpoch([epoch])) + 1n;
+    expect(locked[0]!.unlockEpoch).toBe(unlock);
+    const early = await claimAll(chain.publicClient, owner.wallet, contracts, stored).catch(
+      (e: unknown) => e as ChainActionError,
+    );
+    expect((early as ChainActionError).code).toBe(ChainActionErrorCode.NOTHING_TO_DO);
+    expect((early as Error).message).toMatch(new RegExp(`locked .* unlocks in epoch ${unlock}`));
+    await goToEpoch(fx, unlock);
     const mine = await licenseRewards(chain.publicClient, contracts, stored, { owner: owner.address });
-    expect(mine.map((r) => r.licenseId)).toEqual(owner.licenses);
-    expect(mine[0]!.amount).toBeGreaterThan(0n);
-    expect(mine[0]!.claimed).toBe(false);
+    expect(mine[0]!.unlockEpoch).toBeNull();
     const byOperator = await licenseRewards(chain.publicClient, contracts, stored, {
       operator: owner.address,
     });
@@ -265,8 +279,10 @@ describe("AggregatorDuty (4 checkers over libp2p on 127.0.0.1, contracts on Hard
         licenseId: String(owner.licenses[0]),
         owner: owner.address,
         claimable: 0n,
+        locked: 0n,
         claimed: mine[0]!.amount,
         epochs: [],
+        lockedEpochs: [],
       },
     ]);
     // A second claim has nothing left.

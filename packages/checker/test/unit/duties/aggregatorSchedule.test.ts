@@ -7,7 +7,7 @@ import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { bytesToHex, getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectChain, mined, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
+import { connectChain, mined, setTime, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
 import { deployFixture, type Fixture, setupCheckers } from "../../../../contracts/test/helpers/fixture.ts";
 import { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
 import { EpochClock } from "../../../src/chain/clock.ts";
@@ -126,6 +126,8 @@ describe("AggregatorDuty.start (the epoch loop CheckerNode runs)", () => {
     const epoch = clock.currentEpoch() + 1n;
     const startMs = Number(fx.deployment.genesisTime) * 1000 + Number(epoch - 1n) * EPOCH_SECONDS * 1000;
     await new Promise((r) => setTimeout(r, Math.max(0, startMs - now() + 100)));
+    // The in-process chain mines only on demand: a block now puts its clock (views read it) into the epoch.
+    await setTime(chain, BigInt(Math.floor(now() / 1000)));
     const seed = await fx.c.reports.read.seedOf([epoch]);
     const atts = await Promise.all(
       checkers.map((k) =>

@@ -155,6 +155,8 @@ async function runScenario(config: Config, extra?: (ctx: ScenarioContext) => Pro
       );
       checkers.push(c);
     }
+    // Registrations and delegations landed before genesis: the launch set of epoch 1, the first reported.
+    await goToEpoch(fx, 1n);
     const directory = new ChainDirectory(
       { publicClient: chain.publicClient, logger: silent },
       {
@@ -281,6 +283,15 @@ async function runScenario(config: Config, extra?: (ctx: ScenarioContext) => Pro
       rewards: fx.deployment.contracts.rewards,
       checkerLicense: fx.deployment.contracts.checkerLicense,
     };
+    // License rewards are locked until no contest of their epoch's failures can still penalize an operator:
+    // explained, they are what the contract holds back; from the unlock epoch on, what it pays.
+    for (const c of checkers) {
+      const held = await explainLicenseRange(components, c.licenses[0]!, { from: first, to: epoch });
+      expect(held.matchesChain).toBe(true);
+      expect(held.claimable).toBe(0n);
+      expect(held.explained).toBe(held.locked);
+    }
+    await goToEpoch(fx, (await fx.c.slashing.read.penaltiesFinalEpoch([epoch])) + 1n);
     if (extra !== undefined) await extra({ first, last: epoch, checkers, observerDb, components });
     const stored = await storedRewardsFromDb(observerDb, epoch);
     let total = 0n;
