@@ -77,7 +77,7 @@ describe("provider contest against the deployed Slashing contract", () => {
 
   const accusers = () => checkers.slice(0, 3).map((c) => c.address);
 
-  it("contests a FAIL leaf with its proof, and the default rule refunds the bond when no re-check lands", async () => {
+  it("contests a FAIL leaf with its proof, and the default rule forfeits the bond when no re-check lands", async () => {
     const leaf = failLeaf(me.account.address, accusers());
     const published = await publishEpoch(fx, 1n, {
       results: [leaf, failLeaf(poor.account.address, accusers()), passLeaf(checkers[3]!.address)],
@@ -95,16 +95,18 @@ describe("provider contest against the deployed Slashing contract", () => {
       code: ChainErrorCode.NO_PENDING_SLASH,
     });
 
-    // No re-check report arrives: past its deadline anyone may expire the contest, and the bond comes back.
+    // No re-check report arrives: past its deadline anyone may expire the contest; the slash is dropped
+    // and the bond burned (a contest is never free, or a failing provider would contest every slash).
     await goToEpoch(fx, receipt.resolveDeadline + 1n);
     const followed = followContest(me, receipt.slashId, { pollMs: 50 });
     await mined(chain, fx.c.slashing.write.expireContest([receipt.slashId]));
     expect(await followed).toEqual({
       state: "expired",
       slashId: receipt.slashId,
-      bondRefunded: 100n * TOKEN,
+      bondRefunded: 0n,
+      bondForfeited: 100n * TOKEN,
     });
-    expect((await providerStatus(me)).tokenBalance).toBe(before);
+    expect((await providerStatus(me)).tokenBalance).toBe(before - receipt.bond);
     expect((await providerStatus(me)).pendingSlashes).toBe(0n);
   });
 

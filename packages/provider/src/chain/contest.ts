@@ -1,4 +1,4 @@
-import { rewardTokenAbi, slashingAbi } from "@checkernet/contracts/generated/index";
+import { epochReportsAbi, rewardTokenAbi, slashingAbi } from "@checkernet/contracts/generated/index";
 import type { ResultLeaf } from "@checkernet/protocol/merkle/leaves";
 import { Verdict } from "@checkernet/protocol/types";
 import { formatUnits, getAddress, type Hash, type Hex, isHex } from "viem";
@@ -63,9 +63,19 @@ export async function contestSlash(chain: ProviderChain, p: ContestParameters): 
   const slashing = { address: chain.contracts.slashing, abi: slashingAbi } as const;
   let bond: bigint;
   try {
-    const [existing, window, currentEpoch, bondAmount, balance] = await Promise.all([
+    const [existing, window, landed, currentEpoch, bondAmount, balance] = await Promise.all([
       chain.publicClient.readContract({ ...slashing, functionName: "slashIdOf", args: [p.epoch, me] }),
       chain.publicClient.readContract({ ...slashing, functionName: "contestWindowEpochs" }),
+      // Without the reports address (an older deployment file), the reported epoch stands in for the landing
+      // epoch: the check is then at most early, and the contract has the last word.
+      chain.contracts.epochReports === undefined
+        ? Promise.resolve(p.epoch)
+        : chain.publicClient.readContract({
+            address: chain.contracts.epochReports,
+            abi: epochReportsAbi,
+            functionName: "landedEpochOf",
+            args: [p.epoch],
+          }),
       chain.publicClient.readContract({ ...slashing, functionName: "currentEpoch" }),
       chain.publicClient.readContract({ ...slashing, functionName: "contestBond" }),
       chain.publicClient.readContract({
@@ -90,11 +100,18 @@ export async function contestSlash(chain: ProviderChain, p: ContestParameters): 
         );
       }
     }
-    if (BigInt(currentEpoch) > p.epoch + BigInt(window)) {
+    if (landed === 0n) {
+      throw new ChainError(ChainErrorCode.NO_PENDING_SLASH, `epoch ${p.epoch} has no report on-chain`, {
+        epoch: p.epoch,
+      });
+    }
+    // The window counts from the epoch in which the report landed, not from the reported epoch.
+    const lastEpoch = BigInt(landed) + BigInt(window);
+    if (BigInt(currentEpoch) > lastEpoch) {
       throw new ChainError(
         ChainErrorCode.WINDOW_CLOSED,
-        `the contest window of epoch ${p.epoch} closed after epoch ${p.epoch + BigInt(window)}; it is now epoch ${currentEpoch}`,
-        { epoch: p.epoch, currentEpoch, lastEpoch: p.epoch + BigInt(window) },
+        `the contest window of epoch ${p.epoch} (its report landed in epoch ${landed}) closed after epoch ${lastEpoch}; it is now epoch ${currentEpoch}`,
+        { epoch: p.epoch, landedEpoch: landed, currentEpoch, lastEpoch },
       );
     }
     if (balance < bond) {
@@ -154,8 +171,11 @@ export type ContestOutcome =
   | { state: "upheld"; slashId: bigint; bondBurned: bigint }
   /** The re-check found the provider honest: slash cancelled, bond refunded, accusers penalized. */
   | { state: "overturned"; slashId: bigint; bondRefunded: bigint }
-  /** No conclusive re-check by the deadline: slash cancelled, bond refunded, nobody penalized. */
-  | { state: "expired"; slashId: bigint; bondRefunded: bigint }
+  /**
+   * No conclusive re-check (an INCONCLUSIVE verdict, or none by the deadline): slash cancelled, nobody
+   * penalized, and the bond forfeited (burned), so that contesting is never free.
+   */
+  | { state: "expired"; slashId: bigint; bondRefunded: bigint; bondForfeited: bigint }
   /** Executed without a contest. */
   | { state: "executed"; slashId: bigint };
 
@@ -183,15 +203,25 @@ export async function contestOutcome(chain: ProviderChain, slashId: bigint): Pro
       args: { slashId },
       fromBlock: 0n,
     });
+    let expired: { bondRefunded: bigint } | undefined;
+    let forfeited = 0n;
     for (const event of events) {
-      const args = event.args as { slashId?: bigint; bondBurned?: bigint; bondRefunded?: bigint };
+      const args = event.args as {
+        slashId?: bigint;
+        bondBurned?: bigint;
+        bondRefunded?: bigint;
+        bond?: bigint;
+      };
       if (args.slashId !== slashId) continue;
       if (event.eventName === "SlashUpheld")
         return { state: "upheld", slashId, bondBurned: args.bondBurned ?? 0n };
       if (event.eventName === "SlashOverturned")
         return { state: "overturned", slashId, bondRefunded: args.bondRefunded ?? 0n };
-      if (event.eventName === "ContestExpired")
-        return { state: "expired", slashId, bondRefunded: args.bondRefunded ?? 0n };
+      if (event.eventName === "ContestExpired") expired = { bondRefunded: args.bondRefunded ?? 0n };
+      if (event.eventName === "BondForfeited") forfeited = args.bond ?? 0n;
+    }
+    if (expired !== undefined) {
+      return { state: "expired", slashId, bondRefunded: expired.bondRefunded, bondForfeited: forfeited };
     }
     return { state: "executed", slashId };
   } catch (err) {
