@@ -81,6 +81,8 @@ export class CheckingDuty {
   private readonly init: CheckingDutyInit;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
+  /** Aborted by stop(): runs not started yet are skipped, the wait for the publish phase ends. */
+  private abort = new AbortController();
   private lastEpoch = 0n;
   /** The last completed epoch's duty, for `checker status`. */
   lastResult: EpochDutyResult | undefined;
@@ -93,6 +95,7 @@ export class CheckingDuty {
   /** Runs every epoch from the current one on, until stop(). */
   start(): void {
     if (this.timer !== undefined) return;
+    this.abort = new AbortController();
     const tick = () => {
       const epoch = this.components.clock.currentEpoch();
       if (epoch > this.lastEpoch && epoch >= 1n && this.running === undefined) {
@@ -110,9 +113,15 @@ export class CheckingDuty {
     tick();
   }
 
+  /**
+   * Stops the loop and waits for the epoch in progress: runs already started finish (within their deadlines)
+   * and what they signed stays in the database; runs not started and the publication are skipped (a restart
+   * in the same epoch publishes what was signed).
+   */
   async stop(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.abort.abort();
     await this.running;
   }
 
@@ -149,10 +158,14 @@ export class CheckingDuty {
     // all reach a provider at once (it serves them one after another on one device, and a queued
     // run would miss a deadline sized for one) and a provider cannot tell when its checks come.
     const spreadMs = (options.waitForPublishPhase ?? true) ? this.spreadWindowMs(epoch) : 0;
+    const signal = this.abort.signal;
     const signed = await Promise.all(
       mine.map(({ p }) =>
-        sleep(Math.floor(Math.random() * spreadMs))
-          .then(() => this.checkProvider(epoch, seed, p, bytesToHex(vrfProof)))
+        sleep(Math.floor(Math.random() * spreadMs), signal)
+          .then(() => {
+            if (signal.aborted) throw new Error("the node is stopping");
+            return this.checkProvider(epoch, seed, p, bytesToHex(vrfProof));
+          })
           .catch((e: unknown) => {
             result.skipped.push({ provider: p.address, reason: (e as Error).message });
             logger.warn({ err: e, provider: p.address }, "provider check failed");
@@ -169,8 +182,11 @@ export class CheckingDuty {
         this.components.clock.epochSeconds,
         params.checkingPhaseBps,
       );
-      const wait = publishStartMs - this.components.clock.nowMs();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      await sleep(publishStartMs - this.components.clock.nowMs(), signal);
+    }
+    if (signal.aborted) {
+      this.lastResult = result;
+      return result;
     }
     for (const s of result.attestations) {
       const root = bytesToHex(attestationSigningRoot(s.attestation, domain));
@@ -210,8 +226,14 @@ export class CheckingDuty {
     const giveUpMs = startMs + (publishStartMs - startMs) / 4;
     for (;;) {
       const seed = epochs.seed(epoch) ?? (await epochs.ensureSeed?.(epoch));
-      if (seed !== undefined || epochs.ensureSeed === undefined || clock.nowMs() >= giveUpMs) return seed;
-      await new Promise((r) => setTimeout(r, 250));
+      if (
+        seed !== undefined ||
+        epochs.ensureSeed === undefined ||
+        clock.nowMs() >= giveUpMs ||
+        this.abort.signal.aborted
+      )
+        return seed;
+      await sleep(250, this.abort.signal);
     }
   }
 

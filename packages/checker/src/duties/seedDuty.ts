@@ -64,8 +64,10 @@ export interface SeedEpochResult {
   error?: string;
 }
 
-/** A step that found nothing final yet: try again after the backoff. */
+/** The chain's latest block is still in the epoch before: look again shortly (no backoff). */
 const RETRY = Symbol("retry");
+/** How often a node ahead of the chain's clock looks again (the chain mines about a block a second). */
+const CHAIN_BEHIND_POLL_MS = 250;
 
 /**
  * The seed proposer's duty (docs/protocol/contracts.md, "Seeds"). In every
@@ -149,9 +151,11 @@ export class SeedDuty {
     let lastError: string | undefined;
     for (;;) {
       attempts++;
+      let behind = false;
       try {
         const step = await this.attempt(epoch, known);
         if (step !== RETRY) return this.finish({ epoch, attempts, ...step });
+        behind = true;
       } catch (e) {
         lastError = (e as Error).message;
         logger.warn(
@@ -176,6 +180,10 @@ export class SeedDuty {
           outcome: SeedOutcome.MISSED,
           ...(lastError === undefined ? {} : { error: lastError }),
         });
+      }
+      if (behind) {
+        await sleep(Math.min(CHAIN_BEHIND_POLL_MS, left), options.signal);
+        continue;
       }
       await sleep(Math.min(delay, left), options.signal);
       delay = Math.min(delay * 2, maxRetryMs);
