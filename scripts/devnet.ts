@@ -84,7 +84,7 @@ async function main(): Promise<void> {
       const peers = s.checkers.map((c) => c.peers).join(",");
       const slashes = s.providers.map((p) => `${p.name}:${p.pendingSlashes}`).join(",");
       process.stdout.write(
-        `[epoch ${s.chainEpoch}] checkers up ${up}/${s.checkers.length} peers ${peers} reports ${s.reports.length} attestations ${s.attestationsReported} pending slashes ${slashes} rewards claimable ${s.rewardsClaimable}\n`,
+        `[epoch ${s.chainEpoch}] checkers up ${up}/${s.checkers.length} peers ${peers} reports ${s.reports.length} seeds revealed ${s.seedsRevealed.length} attestations ${s.attestationsReported} pending slashes ${slashes} rewards claimable ${s.rewardsClaimable}\n`,
       );
     }
   };
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
     return;
   }
   process.stdout.write(
-    `devnet stopped (${summary.stoppedBy}) at epoch ${summary.endEpoch}: ${summary.reports.length} reports landed, ${summary.attestations.reported} attestations reported${o.summary === undefined ? "" : `; summary in ${o.summary}`}\n`,
+    `devnet stopped (${summary.stoppedBy}) at epoch ${summary.endEpoch}: ${summary.reports.length} reports landed, ${summary.seedsRevealed.length} seeds revealed, ${summary.attestations.reported} attestations reported${o.summary === undefined ? "" : `; summary in ${o.summary}`}\n`,
   );
 }
 

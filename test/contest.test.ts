@@ -25,6 +25,7 @@ import { readReportRecord } from "@checkernet/checker/duties/aggregatorRecords";
 import { createLogger } from "@checkernet/checker/logger";
 import { CheckerNode } from "@checkernet/checker/node";
 import {
+  checkerRegistryAbi,
   type Deployment,
   deployAll,
   epochReportsAbi,
@@ -64,6 +65,11 @@ import { DEVNET, freePorts } from "../scripts/devnet/params.ts";
 import { type Child, stopChild } from "../scripts/devnet/proc.ts";
 
 const EPOCH_SECONDS = 20;
+/**
+ * Deployment to genesis: registrations, delegations and provider setup take a few seconds (about 5 s on a
+ * busy 2-core machine); the nodes start meanwhile, so the first epoch is a full one.
+ */
+const GENESIS_DELAY_SECONDS = 30;
 /** Regular verdicts: FAIL above 20% of the seats, so two one-license liars (2 of 8 seats) reach a slash. */
 /**
  * VRAM checks open 4 blocks, not 16: the five checkers share this process's one event loop, and
@@ -136,8 +142,8 @@ async function leafAndProof(epoch: bigint, provider: Address) {
 
 /**
  * The latest reported epoch ≥ `from` whose leaf for `provider` is a FAIL and
- * that can still be contested (the current epoch or the one before: the
- * window is one epoch).
+ * that can still be contested (reports land in their own epoch, and the
+ * window is one epoch after the landing: the current epoch or the one before).
  */
 async function failedEpoch(
   provider: Address,
@@ -198,15 +204,21 @@ beforeAll(async () => {
   children.push(chain.node);
   const latest = await chain.publicClient.getBlock();
   deployment = await deployAll(chain.wallet(0), chain.publicClient, {
-    genesisTime: latest.timestamp,
+    // Genesis ahead: registrations and delegations land in epoch 0 and count from epoch 1.
+    genesisTime: latest.timestamp + BigInt(GENESIS_DELAY_SECONDS),
     epochSeconds: BigInt(EPOCH_SECONDS),
     reportCommitteeSize: 8,
-    // Contests: one epoch to contest, the re-check two epochs later with one epoch of slack.
+    reportQuorumBps: DEVNET.reportQuorumBps,
+    committeePeriodEpochs: DEVNET.committeePeriodEpochs,
+    activationDelayEpochs: DEVNET.activationDelayEpochs,
+    // Contests: one epoch after the report's landing to contest, the re-check two epochs later with one
+    // epoch of slack.
     contestWindowEpochs: 1n,
     recheckDeadlineEpochs: 3n,
     recheckCommitteeSize: 16,
     accuserJailEpochs: 2n,
   });
+  const setupStart = Date.now();
 
   // Providers: keys, tokens (stake + a bond), registration, `provider serve` processes.
   const plans: ProviderPlan[] = [];
@@ -303,6 +315,14 @@ beforeAll(async () => {
     nodes.push(node);
   }
   await Promise.all(nodes.map((n) => n.start()));
+  // Setup must have landed before genesis (its licenses are epoch 1's launch set).
+  const licensed = await chain.publicClient.readContract({
+    address: deployment.contracts.checkerRegistry,
+    abi: checkerRegistryAbi,
+    functionName: "licenseCountAt",
+    args: [1n],
+  });
+  expect(licensed, `setup took ${Date.now() - setupStart} ms, past genesis`).toBe(BigInt(2 * HONEST + LIARS));
 }, 240_000);
 
 afterAll(async () => {
@@ -318,8 +338,9 @@ describe("contests resolved by the checkers' re-check", () => {
   it("(2) overturns a false failure by a colluding minority: bond back, liars penalized", {
     retry: 2,
   }, async () => {
-    // The epoch the nodes start in is partial (the devnet skips it too): look from the next one.
-    const start = (await chainEpoch()) + 1n;
+    // Epoch 1 is the first (the nodes started before genesis); a later start epoch is partial: skip it.
+    const now = await chainEpoch();
+    const start = now < 1n ? 1n : now + 1n;
     // Liars lie only where sortition gives them a seat: wait for an epoch where both sat and accused.
     const epoch = await failedEpoch(honest.address, start, liars);
     const lp = await leafAndProof(epoch, honest.address);
@@ -389,12 +410,14 @@ describe("contests resolved by the checkers' re-check", () => {
       });
       return id === 0n ? undefined : id;
     });
-    const window = await chain.publicClient.readContract({
+    // The window closes contestWindowEpochs after the epoch the report landed in.
+    const { contestDeadline } = await chain.publicClient.readContract({
       ...slashing(),
-      functionName: "contestWindowEpochs",
+      functionName: "slashOf",
+      args: [slashId],
     });
     await poll("the contest window to pass", 90_000, async () =>
-      (await chainEpoch()) > uncontested + BigInt(window) ? true : undefined,
+      (await chainEpoch()) > contestDeadline ? true : undefined,
     );
     const hash = await chain
       .wallet(0)

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { slashingAbi } from "@checkernet/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type DevnetHandle,
@@ -124,7 +125,7 @@ describe(`devnet: ${CHECKERS} checkers, ${PROVIDERS} providers (one faulty), ${E
     }
   });
 
-  it("reports land on-chain every epoch, with their gas", () => {
+  it("reports land on-chain every epoch from the first full one, with their gas", () => {
     const s = handle.last();
     expect(s?.reports.length ?? 0).toBeGreaterThanOrEqual(REPORTS_WANTED);
     for (const r of s?.reports ?? []) {
@@ -132,6 +133,32 @@ describe(`devnet: ${CHECKERS} checkers, ${PROVIDERS} providers (one faulty), ${E
       expect(r.providerCount).toBe(PROVIDERS);
       expect(r.attestationCount).toBeGreaterThan(0);
     }
+    // No gap: every epoch from the first one all nodes ran from its start up to the last reported.
+    const reported = new Set((s?.reports ?? []).map((r) => BigInt(r.epoch)));
+    const lastReported = [...reported].reduce((a, b) => (b > a ? b : a), 0n);
+    for (let e = handle.firstFullEpoch; e <= lastReported; e++) {
+      expect(reported.has(e), `no report landed for epoch ${e}`).toBe(true);
+    }
+    // Setup landed before genesis: every license counts from epoch 1.
+    expect(handle.licensesFromEpoch).toBe(1n);
+  });
+
+  it("the seed proposer of every epoch reveals the next epoch's seed", async () => {
+    const s = await handle.snapshot();
+    const revealed = new Set(s.seedsRevealed.map(BigInt));
+    // The seed of e is revealed during e - 1, by a node that was up then.
+    for (let e = handle.firstFullEpoch + 1n; e <= BigInt(s.chainEpoch); e++) {
+      expect(revealed.has(e), `the seed of epoch ${e} was not revealed`).toBe(true);
+    }
+    // The nodes say so too: their reveals add up to what landed (a node finding its reveal landed counts it).
+    let counted = 0;
+    for (const c of handle.checkers) {
+      const status = (await (await fetch(`http://127.0.0.1:${c.apiPort}/status`)).json()) as {
+        seeds: { revealed: number };
+      };
+      counted += status.seeds.revealed;
+    }
+    expect(counted).toBeGreaterThanOrEqual(revealed.size - 1);
   });
 
   it("the faulty provider gets a pending slash, the honest ones none", () => {
@@ -145,50 +172,6 @@ describe(`devnet: ${CHECKERS} checkers, ${PROVIDERS} providers (one faulty), ${E
           `${p.name} (${p.fault}) has no pending slash: no FAIL verdict was reported or nobody called Slashing.openSlash`,
         ).toBeGreaterThan(0);
     }
-  });
-
-  it("honest providers and license owners earn rewards, and an owner claims them for real", async () => {
-    const epochs = await collectRewards(handle);
-    expect(
-      epochs.length,
-      "no checker serves reward leaves matching an on-chain root (GET /rewards)",
-    ).toBeGreaterThan(0);
-    const faulty = handle.providers.find((p) => p.fault !== "honest");
-    const honest = handle.providers.filter((p) => p.fault === "honest");
-    const providerLeaves = epochs.flatMap((e) =>
-      e.leaves.filter((l) => l.beneficiary === Beneficiary.PROVIDER),
-    );
-    for (const p of honest) {
-      const earned = providerLeaves
-        .filter((l) => l.id === BigInt(p.address))
-        .reduce((a, l) => a + l.amount, 0n);
-      expect(earned, `${p.name} earned nothing`).toBeGreaterThan(0n);
-    }
-    const faultyEarned = providerLeaves
-      .filter((l) => l.id === BigInt(faulty?.address ?? "0x0"))
-      .reduce((a, l) => a + l.amount, 0n);
-    expect(faultyEarned).toBe(0n);
-
-    // A license owner claims one epoch's reward of one of its licenses with a proof built from the leaves.
-    const licenseLeaf = epochs
-      .flatMap((e) =>
-        e.leaves.filter((l) => l.beneficiary === Beneficiary.LICENSE && l.amount > 0n).map((l) => ({ e, l })),
-      )
-      .at(0);
-    expect(licenseLeaf, "no license earned a reward").toBeDefined();
-    if (licenseLeaf === undefined) return;
-    const license = handle.licenses.find((x) => x.licenseId === licenseLeaf.l.id);
-    expect(license).toBeDefined();
-    if (license === undefined) return;
-    const owner = handle.chain.wallet(license.ownerIndex);
-    const before = await tokenBalance(handle, license.owner);
-    const gas = await claimReward(handle, owner, licenseLeaf.e, licenseLeaf.l);
-    expect(gas).toBeGreaterThan(0n);
-    expect(await tokenBalance(handle, license.owner)).toBe(before + licenseLeaf.l.amount);
-    // And a second claim of the same leaf is refused.
-    await expect(claimReward(handle, owner, licenseLeaf.e, licenseLeaf.l)).rejects.toThrow(
-      /AlreadyClaimed|reverted/,
-    );
   });
 
   it("`checker status` shows a license holder what the node does: no alerts, epoch, seats, reports with gas", async () => {
@@ -277,6 +260,68 @@ describe(`devnet: ${CHECKERS} checkers, ${PROVIDERS} providers (one faulty), ${E
     // (A restart re-runs the killed epoch: re-signing instead of re-publishing would show here.)
     expect(conflictsBefore).toBe(0);
     expect(await conflictsSeen()).toBe(0);
+  });
+
+  it("honest providers and license owners earn rewards, and an owner claims them once they unlock", async () => {
+    const epochs = await collectRewards(handle);
+    expect(
+      epochs.length,
+      "no checker serves reward leaves matching an on-chain root (GET /rewards)",
+    ).toBeGreaterThan(0);
+    const faulty = handle.providers.find((p) => p.fault !== "honest");
+    const honest = handle.providers.filter((p) => p.fault === "honest");
+    const providerLeaves = epochs.flatMap((e) =>
+      e.leaves.filter((l) => l.beneficiary === Beneficiary.PROVIDER),
+    );
+    for (const p of honest) {
+      const earned = providerLeaves
+        .filter((l) => l.id === BigInt(p.address))
+        .reduce((a, l) => a + l.amount, 0n);
+      expect(earned, `${p.name} earned nothing`).toBeGreaterThan(0n);
+    }
+    const faultyEarned = providerLeaves
+      .filter((l) => l.id === BigInt(faulty?.address ?? "0x0"))
+      .reduce((a, l) => a + l.amount, 0n);
+    expect(faultyEarned).toBe(0n);
+
+    // A license owner claims one epoch's reward of one of its licenses with a proof built from the leaves,
+    // once the epoch's penalties are final (Rewards refuses earlier: RewardsLocked).
+    const licenseLeaf = epochs
+      .flatMap((e) =>
+        e.leaves.filter((l) => l.beneficiary === Beneficiary.LICENSE && l.amount > 0n).map((l) => ({ e, l })),
+      )
+      .at(0);
+    expect(licenseLeaf, "no license earned a reward").toBeDefined();
+    if (licenseLeaf === undefined) return;
+    const license = handle.licenses.find((x) => x.licenseId === licenseLeaf.l.id);
+    expect(license).toBeDefined();
+    if (license === undefined) return;
+    const owner = handle.chain.wallet(license.ownerIndex);
+    const slashing = { address: handle.deployment.contracts.slashing, abi: slashingAbi } as const;
+    const unlock =
+      (await handle.chain.publicClient.readContract({
+        ...slashing,
+        functionName: "penaltiesFinalEpoch",
+        args: [licenseLeaf.e.epoch],
+      })) + 1n;
+    const chainEpoch = () =>
+      handle.chain.publicClient.readContract({ ...slashing, functionName: "currentEpoch" });
+    if ((await chainEpoch()) < unlock) {
+      await expect(claimReward(handle, owner, licenseLeaf.e, licenseLeaf.l)).rejects.toThrow(
+        /RewardsLocked|reverted/,
+      );
+    }
+    await expect
+      .poll(chainEpoch, { timeout: 8 * EPOCH_SECONDS * 1000, interval: 1_000 })
+      .toBeGreaterThanOrEqual(unlock);
+    const before = await tokenBalance(handle, license.owner);
+    const gas = await claimReward(handle, owner, licenseLeaf.e, licenseLeaf.l);
+    expect(gas).toBeGreaterThan(0n);
+    expect(await tokenBalance(handle, license.owner)).toBe(before + licenseLeaf.l.amount);
+    // And a second claim of the same leaf is refused.
+    await expect(claimReward(handle, owner, licenseLeaf.e, licenseLeaf.l)).rejects.toThrow(
+      /AlreadyClaimed|reverted/,
+    );
   });
 
   it("stops every process cleanly and writes the summary", async () => {

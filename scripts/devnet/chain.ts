@@ -104,15 +104,45 @@ async function mined(c: DevnetChain, what: string, send: Promise<Hash>): Promise
     throw new Error(`${what}: transaction ${receipt.transactionHash} reverted`);
 }
 
+/**
+ * Deploys the contracts with the devnet's parameters (`DEVNET`), genesis `genesisDelaySeconds` ahead of
+ * the chain's clock.
+ */
 export async function deploy(c: DevnetChain, dataDir: string, epochSeconds: number): Promise<Deployment> {
   const latest = await c.publicClient.getBlock();
   const deployment = await deployAll(c.wallet(0), c.publicClient, {
     genesisTime: latest.timestamp + BigInt(DEVNET.genesisDelaySeconds),
     epochSeconds: BigInt(epochSeconds),
     reportCommitteeSize: DEVNET.reportCommitteeSize,
+    reportQuorumBps: DEVNET.reportQuorumBps,
+    committeePeriodEpochs: DEVNET.committeePeriodEpochs,
+    activationDelayEpochs: DEVNET.activationDelayEpochs,
+    contestWindowEpochs: DEVNET.contestWindowEpochs,
+    recheckDeadlineEpochs: DEVNET.recheckDeadlineEpochs,
+    // Reports from the end of the checking phase (the deploy default); lateness, unbonding: the defaults.
   });
   await writeDeploymentFile(join(dataDir, "deployment.json"), deployment);
   return deployment;
+}
+
+/**
+ * The first epoch whose license snapshot holds all `count` delegated licenses: 1 when they were delegated
+ * before genesis (the launch set), else the epoch of the last delegation plus the activation delay.
+ */
+export async function firstEpochOfLicenses(
+  c: DevnetChain,
+  deployment: Deployment,
+  count: number,
+): Promise<bigint> {
+  const registry = { address: deployment.contracts.checkerRegistry, abi: checkerRegistryAbi } as const;
+  const next = await c.publicClient.readContract({ ...registry, functionName: "effectiveEpochOfChange" });
+  for (let e = 1n; e < next; e++) {
+    if (
+      (await c.publicClient.readContract({ ...registry, functionName: "licenseCountAt", args: [e] })) >= count
+    )
+      return e;
+  }
+  return next;
 }
 
 /** ETH for gas (from the deployer) to every address below `DEVNET.gasFunding / 2`. */

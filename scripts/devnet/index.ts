@@ -8,6 +8,7 @@ import { mnemonicToAccount } from "viem/accounts";
 import {
   type DevnetChain,
   deploy,
+  firstEpochOfLicenses,
   fundGas,
   mintAndDelegate,
   registerOperator,
@@ -40,8 +41,9 @@ export interface DevnetSummary {
   options: { checkers: number; providers: number; epochSeconds: number; epochs: number | null };
   rpcUrl: string;
   deployment: Record<string, unknown>;
-  /** Chain epoch when every node was up, and when the devnet stopped. */
+  /** Chain epoch when every node was up, the first epoch they all ran from its start, and when the devnet stopped. */
   startEpoch: string;
+  firstFullEpoch: string;
   endEpoch: string;
   reports: Snapshot["reports"];
   attestations: {
@@ -58,6 +60,10 @@ export interface DevnetSummary {
   }[];
   rewardsClaimable: string;
   rewardsClaimed: string;
+  /** Epochs whose seed its predecessor's seed proposer revealed (EpochSeeded); the others got the fallback. */
+  seedsRevealed: string[];
+  /** The first epoch in whose snapshot every delegated license counts (1: setup landed before genesis). */
+  licensesFromEpoch: string;
   licenses: { licenseId: string; owner: Address; operator: Address }[];
   peers: Record<string, number>;
 }
@@ -70,8 +76,12 @@ export interface DevnetHandle {
   checkers: (CheckerPlan & { child: Child })[];
   providers: (ProviderPlan & { child: Child })[];
   licenses: { licenseId: bigint; owner: Address; operator: Address; ownerIndex: number }[];
+  /** The first epoch in whose snapshot every license counts (1 when setup landed before genesis). */
+  licensesFromEpoch: bigint;
   /** Chain epoch at which every node was up. */
   startEpoch: bigint;
+  /** The first epoch every node ran from its start: startEpoch when they were up before it began, else the next. */
+  firstFullEpoch: bigint;
   /** A fresh snapshot (also taken every refresh). */
   snapshot(): Promise<Snapshot>;
   last(): Snapshot | undefined;
@@ -144,9 +154,8 @@ export async function startDevnet(
     await stopChild(chain.node);
   };
   try {
-    log(`deploying the contracts (epochs of ${options.epochSeconds} s)`);
-    const deployment = await deploy(chain, dataDir, options.epochSeconds);
-
+    // Everything that needs no contract comes first: the deployment fixes genesis, and what must land before
+    // it (registrations, delegations) should follow it closely.
     log(`creating ${options.checkers} checker and ${options.providers} provider data dirs`);
     const checkerInits = await inBatches(Array.from({ length: options.checkers }), 6, async (_, i) => {
       const name = `checker-${i + 1}`;
@@ -182,15 +191,20 @@ export async function startDevnet(
     });
 
     const ownerIndices = Array.from({ length: DEVNET.licenseOwners }, (_, i) => DEVNET.ownerAccountBase + i);
-    log(
-      "funding accounts, registering operators (BLS key + proof of possession), minting and delegating licenses",
-    );
+    log("funding accounts with ETH for gas");
     await fundGas(chain, [
       ...checkerInits.map((c) => c.operator),
       ...ownerIndices.map((i) => chain.wallet(i).account.address),
       ...providerPlans.map((p) => p.address),
     ]);
-    for (const p of providerPlans) await transferTokens(chain, deployment, p.address, DEVNET.providerTokens);
+
+    log(
+      `deploying the contracts (epochs of ${options.epochSeconds} s, genesis in ${DEVNET.genesisDelaySeconds} s)`,
+    );
+    const deployment = await deploy(chain, dataDir, options.epochSeconds);
+    log(
+      "registering operators (BLS key + proof of possession), minting and delegating licenses before genesis",
+    );
     for (const c of checkerInits) {
       const secretKey = await unlockOperatorKey(c.dataDir, DEVNET.keystorePassword);
       await registerOperator(chain, deployment, {
@@ -211,7 +225,16 @@ export async function startDevnet(
       ...l,
       ownerIndex: ownerIndices.find((i) => chain.wallet(i).account.address === l.owner) as number,
     }));
+    const licensesFrom = await firstEpochOfLicenses(chain, deployment, licenses.length);
+    const genesisIn =
+      Number(deployment.genesisTime) - Number((await chain.publicClient.getBlock()).timestamp);
+    log(
+      licensesFrom === 1n
+        ? `licenses delegated ${genesisIn} s before genesis: all ${licenses.length} count from epoch 1`
+        : `licenses delegated after genesis: they count from epoch ${licensesFrom} (raise DEVNET.genesisDelaySeconds)`,
+    );
 
+    for (const p of providerPlans) await transferTokens(chain, deployment, p.address, DEVNET.providerTokens);
     log("registering and staking providers");
     await inBatches(providerPlans, 3, (p) => registerAndStakeProvider(p, chain.rpcUrl, deployment));
 
@@ -251,8 +274,16 @@ export async function startDevnet(
       checkers: checkers.map((c) => ({ name: c.name, operator: c.operator, apiPort: c.apiPort })),
       providers: providers.map((p) => ({ name: p.name, address: p.address, fault: p.fault })),
     });
+    // Nodes up before genesis wait for it: the network's first epoch is 1 (its licenses are the launch set).
+    const untilGenesisMs = Number(deployment.genesisTime) * 1000 - Date.now();
+    const upBeforeGenesis = untilGenesisMs > 0;
+    if (upBeforeGenesis) {
+      log(`all nodes up before genesis; epoch 1 begins in ${Math.ceil(untilGenesisMs / 1000)} s`);
+      await new Promise((r) => setTimeout(r, untilGenesisMs + 1_500));
+    }
     const first = await monitor.snapshot();
     const startEpoch = BigInt(first.chainEpoch);
+    const firstFullEpoch = upBeforeGenesis && startEpoch <= 1n ? 1n : startEpoch + 1n;
     let last: Snapshot | undefined = first;
     log(`all nodes up in chain epoch ${startEpoch}; logs in ${dataDir}/<name>.log`);
     // What the CLIs need (docs/devnet.md, "Using the CLIs on the devnet").
@@ -310,7 +341,9 @@ export async function startDevnet(
       checkers,
       providers,
       licenses,
+      licensesFromEpoch: licensesFrom,
       startEpoch,
+      firstFullEpoch,
       snapshot: () => monitor.snapshot(),
       last: () => last,
       finished,
@@ -350,6 +383,7 @@ export async function startDevnet(
               JSON.stringify(deployment, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
             ),
             startEpoch: startEpoch.toString(),
+            firstFullEpoch: firstFullEpoch.toString(),
             endEpoch: s.chainEpoch,
             reports: s.reports,
             attestations: {
@@ -366,6 +400,8 @@ export async function startDevnet(
             })),
             rewardsClaimable: s.rewardsClaimable,
             rewardsClaimed: s.rewardsClaimed,
+            seedsRevealed: s.seedsRevealed,
+            licensesFromEpoch: licensesFrom.toString(),
             licenses: licenses.map((l) => ({
               licenseId: l.licenseId.toString(),
               owner: l.owner,

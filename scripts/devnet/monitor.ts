@@ -49,6 +49,8 @@ export interface Snapshot {
   rewardsClaimed: string;
   /** Attestations counted in landed reports. */
   attestationsReported: number;
+  /** Epochs whose seed was revealed by the seed proposer of the epoch before (EpochSeeded, epoch ≥ 1). */
+  seedsRevealed: string[];
 }
 
 export interface MonitorTargets {
@@ -110,6 +112,7 @@ async function checkerRow(c: MonitorTargets["checkers"][number]): Promise<Checke
 export class Monitor {
   private readonly targets: MonitorTargets;
   private readonly reports = new Map<string, ReportRow>();
+  private readonly seeds = new Set<bigint>();
   private scannedTo: bigint;
 
   constructor(targets: MonitorTargets) {
@@ -146,6 +149,16 @@ export class Monitor {
           block: String(log.blockNumber),
         });
       }
+      const seeded = await client.getContractEvents({
+        address: c.epochReports,
+        abi: epochReportsAbi,
+        eventName: "EpochSeeded",
+        fromBlock: this.scannedTo + 1n,
+        toBlock: latest,
+      });
+      // Epoch 0's event is the genesis seed, not a reveal.
+      for (const log of seeded)
+        if (log.args.epoch !== undefined && log.args.epoch > 0n) this.seeds.add(log.args.epoch);
       this.scannedTo = latest;
     }
     const reports = [...this.reports.values()].sort((x, y) => Number(BigInt(x.epoch) - BigInt(y.epoch)));
@@ -202,6 +215,7 @@ export class Monitor {
       rewardsClaimable: (total - claimed).toString(),
       rewardsClaimed: claimed.toString(),
       attestationsReported: reports.reduce((a, r) => a + r.attestationCount, 0),
+      seedsRevealed: [...this.seeds].sort((a, b) => (a < b ? -1 : 1)).map(String),
     };
   }
 }

@@ -8,10 +8,32 @@ import { parseEther } from "viem";
 export const DEVNET = {
   /** Seconds per epoch: long enough for a CPU matmul challenge and the publish phase on a laptop. */
   epochSeconds: 20,
-  /** Seconds between deployment and the start of epoch 1, so that every node is up when it begins. */
-  genesisDelaySeconds: 0,
-  /** Seats of the report committee (the contract's reportCommitteeSize). */
+  /**
+   * Seconds between deployment and the start of epoch 1. Registrations and delegations must land before it
+   * (epoch 0), so that they form the launch set and count from epoch 1; anything landing later counts only
+   * `activationDelayEpochs` after. The devnet deploys once the data dirs exist, so this covers funding,
+   * 6 registrations and 12 mints + delegations (about 10 s on a laptop; measured 8-15 s, ~25 s on a busy 2-core
+   * CI machine) with room to spare; the nodes start meanwhile or early in epoch 1.
+   */
+  genesisDelaySeconds: 45,
+  /** Seats of the report committee (the contract's reportCommitteeSize): small, so that 6 checkers fill it. */
   reportCommitteeSize: 8,
+  /**
+   * Quorum in basis points of the seats: the protocol's fraction (6046, 5 of 8 seats). The 6 checkers hold
+   * every seat, so they reach it with one of them down (the crash drill of test/devnet.test.ts).
+   */
+  reportQuorumBps: 6_046,
+  /** One epoch per committee period: each epoch's first report seals its committee (gas is free here). */
+  committeePeriodEpochs: 1n,
+  /** The smallest activation delay the registry accepts: a delegation after genesis counts 2 epochs later. */
+  activationDelayEpochs: 2n,
+  /**
+   * Epochs after a report's landing during which its failures can be opened and contested: two (40 s at
+   * 20 s epochs), enough for `provider contest` by hand right after the report lands.
+   */
+  contestWindowEpochs: 2n,
+  /** Epochs after a contest within which its re-check must land (the re-check runs in contest epoch + 2). */
+  recheckDeadlineEpochs: 3n,
   /** Licenses each checker operator gets delegated. */
   licensesPerOperator: 2,
   /** License owners: licenses are minted to them and they delegate to operators round-robin. */

@@ -21,7 +21,7 @@ export function renderSnapshot(s: Snapshot, extra: { dataDir: string; startedAt:
   const lines: string[] = [];
   const uptime = Math.round((Date.now() - extra.startedAt) / 1000);
   lines.push(
-    `checkernet devnet · chain epoch ${s.chainEpoch} · up ${uptime}s · reports ${s.reports.length} · attestations reported ${s.attestationsReported} · rewards claimable ${tokens(s.rewardsClaimable)} (claimed ${tokens(s.rewardsClaimed)})`,
+    `checkernet devnet · chain epoch ${s.chainEpoch} · up ${uptime}s · reports ${s.reports.length} · seeds revealed ${s.seedsRevealed.length} · attestations reported ${s.attestationsReported} · rewards claimable ${tokens(s.rewardsClaimable)} (claimed ${tokens(s.rewardsClaimed)})`,
   );
   lines.push("");
   lines.push(
