@@ -419,14 +419,15 @@ contract EpochReports is EpochClock, IEpochReports {
         return keccak256(abi.encode(Tags.REPORT, domainSeparator(), header));
     }
 
-    /// @dev Number of set bits; one iteration per set bit (x & (x - 1) clears the lowest).
+    /// @dev Number of set bits, in constant time (SWAR: pairs, nibbles, bytes, then one multiply sums the bytes).
     function _popCount(uint256 x) private pure returns (uint256 count) {
-        // x != 0 inside the loop, so x - 1 cannot underflow; count is at most 256.
+        if (x == type(uint256).max) return 256; // the byte sum below would wrap at 256
         unchecked {
-            while (x != 0) {
-                x &= x - 1;
-                ++count;
-            }
+            x -= (x >> 1) & 0x5555555555555555555555555555555555555555555555555555555555555555;
+            x = (x & 0x3333333333333333333333333333333333333333333333333333333333333333) +
+                ((x >> 2) & 0x3333333333333333333333333333333333333333333333333333333333333333);
+            x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f;
+            count = (x * 0x0101010101010101010101010101010101010101010101010101010101010101) >> 248;
         }
     }
 }

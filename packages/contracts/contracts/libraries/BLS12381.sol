@@ -28,12 +28,20 @@ library BLS12381 {
     address private constant _PAIRING_CHECK = address(0x0f);
     address private constant _MAP_FP2_TO_G2 = address(0x11);
 
-    /// @dev DST || I2OSP(len(DST), 1): the 43-byte signing DST followed by 0x2b.
-    bytes private constant _DST_PRIME = "BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_\x2b";
+    /**
+     * @dev The DST-bearing words of the two `expand_message_xmd` message layouts, for writing them with
+     * mstore instead of concatenating (DST = "BLS_SIG_BLS12381G2_XMD:SHA-256_SSWU_RO_POP_", DST' = DST || 0x2b):
+     * b0's message holds I2OSP(256, 2) || I2OSP(0, 1) || DST' from byte 96 (words A, B); b_i's holds
+     * I2OSP(i, 1) || DST' from byte 32 (words C with i in its top byte, D).
+     */
+    uint256 private constant _XMD_A = 0x010000424c535f5349475f424c53313233383147325f584d443a5348412d3235;
+    uint256 private constant _XMD_B = 0x365f535357555f524f5f504f505f2b0000000000000000000000000000000000;
+    uint256 private constant _XMD_C = 0x00424c535f5349475f424c53313233383147325f584d443a5348412d3235365f;
+    uint256 private constant _XMD_D = 0x535357555f524f5f504f505f2b00000000000000000000000000000000000000;
 
-    /// @dev The base-field modulus p, 48 bytes.
-    bytes private constant _P =
-        hex"1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab";
+    /// @dev The MODEXP input tail after the 64-byte base: exponent 0x01, then the 48-byte modulus p.
+    uint256 private constant _MODEXP_P_A = 0x011a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6;
+    uint256 private constant _MODEXP_P_B = 0x241eabfffeb153ffffb9feffffffffaaab000000000000000000000000000000;
 
     /// @dev The negated G1 generator in EIP-2537 form: e(pk, H(m)) * e(-G1, sig) == 1 iff sig is valid.
     bytes private constant _NEG_G1_GENERATOR =
@@ -43,21 +51,34 @@ library BLS12381 {
     /**
      * @dev `expand_message_xmd(message, DST, 256)` of RFC 9380 with SHA-256:
      * the 256 uniform bytes from which hash_to_field draws two Fp2 elements.
+     * Written in assembly (one scratch buffer, the SHA-256 precompile) because
+     * every report and re-check pays for it.
      */
-    function expandMessage(bytes32 message) internal pure returns (bytes memory uniform) {
-        // msg_prime = Z_pad (64 zero bytes) || msg || I2OSP(256, 2) || I2OSP(0, 1) || DST_prime
-        bytes32 b0 = sha256(abi.encodePacked(bytes32(0), bytes32(0), message, uint16(256), uint8(0), _DST_PRIME));
-        bytes32 bi = sha256(abi.encodePacked(b0, uint8(1), _DST_PRIME));
+    function expandMessage(bytes32 message) internal view returns (bytes memory uniform) {
         uniform = new bytes(256);
+        bool ok;
         assembly ("memory-safe") {
-            mstore(add(uniform, 0x20), bi)
-        }
-        for (uint256 i = 2; i <= 8; ++i) {
-            bi = sha256(abi.encodePacked(b0 ^ bi, uint8(i), _DST_PRIME));
-            assembly ("memory-safe") {
-                mstore(add(uniform, mul(i, 0x20)), bi)
+            let out := add(uniform, 0x20)
+            let buf := mload(0x40)
+            // msg_prime = Z_pad (64 zero bytes) || msg || I2OSP(256, 2) || I2OSP(0, 1) || DST': 143 bytes.
+            mstore(buf, 0)
+            mstore(add(buf, 0x20), 0)
+            mstore(add(buf, 0x40), message)
+            mstore(add(buf, 0x60), _XMD_A)
+            mstore(add(buf, 0x80), _XMD_B)
+            ok := staticcall(gas(), 0x02, buf, 143, buf, 0x20)
+            let b0 := mload(buf)
+            // b_1 = H(b0 || 1 || DST'); b_i = H((b0 ^ b_(i-1)) || i || DST'): 77 bytes each.
+            let prev := 0
+            for { let i := 1 } lt(i, 9) { i := add(i, 1) } {
+                mstore(buf, xor(b0, prev))
+                mstore(add(buf, 0x20), or(shl(248, i), _XMD_C))
+                mstore(add(buf, 0x40), _XMD_D)
+                ok := and(ok, staticcall(gas(), 0x02, buf, 77, add(out, mul(sub(i, 1), 0x20)), 0x20))
+                prev := mload(add(out, mul(sub(i, 1), 0x20)))
             }
         }
+        if (!ok) revert BLS12381PrecompileFailed(address(0x02));
     }
 
     /**
@@ -67,20 +88,22 @@ library BLS12381 {
     function hashToField(bytes32 message) internal view returns (bytes memory fields) {
         bytes memory uniform = expandMessage(message);
         fields = new bytes(256);
-        for (uint256 k = 0; k < 4; ++k) {
-            bytes memory chunk = new bytes(64);
-            assembly ("memory-safe") {
-                mcopy(add(chunk, 0x20), add(add(uniform, 0x20), mul(k, 64)), 64)
-            }
-            // MODEXP(base = chunk, exponent = 1, modulus = p) = chunk mod p, 48 bytes.
-            bytes memory input = abi.encodePacked(uint256(64), uint256(1), uint256(48), chunk, uint8(1), _P);
-            bool ok;
-            assembly ("memory-safe") {
+        bool ok = true;
+        assembly ("memory-safe") {
+            let buf := mload(0x40)
+            // MODEXP(base = 64 uniform bytes, exponent = 1, modulus = p) = base mod p, 48 bytes.
+            mstore(buf, 64)
+            mstore(add(buf, 0x20), 1)
+            mstore(add(buf, 0x40), 48)
+            mstore(add(buf, 0xa0), _MODEXP_P_A)
+            mstore(add(buf, 0xc0), _MODEXP_P_B)
+            for { let k := 0 } lt(k, 4) { k := add(k, 1) } {
+                mcopy(add(buf, 0x60), add(add(uniform, 0x20), mul(k, 64)), 64)
                 // Written right-aligned into the 64-byte slot: the top 16 bytes stay zero.
-                ok := staticcall(gas(), 0x05, add(input, 0x20), mload(input), add(add(fields, 0x30), mul(k, 64)), 48)
+                ok := and(ok, staticcall(gas(), 0x05, buf, 209, add(add(fields, 0x30), mul(k, 64)), 48))
             }
-            if (!ok) revert BLS12381PrecompileFailed(_MODEXP);
         }
+        if (!ok) revert BLS12381PrecompileFailed(_MODEXP);
     }
 
     /**
@@ -89,17 +112,25 @@ library BLS12381 {
      * clearing is linear, so this equals clear_cofactor(Q0 + Q1) of RFC 9380.
      */
     function hashToG2(bytes32 message) internal view returns (bytes memory point) {
-        bytes memory fields = hashToField(message);
-        bytes memory pair = new bytes(512);
         point = new bytes(256);
+        uint256 destination;
+        assembly ("memory-safe") {
+            destination := add(point, 0x20)
+        }
+        _hashToG2Into(message, destination);
+    }
+
+    /// @dev hashToG2, written to memory at `destination` (256 bytes).
+    function _hashToG2Into(bytes32 message, uint256 destination) private view {
+        bytes memory fields = hashToField(message);
         bool mapped;
         bool added;
         assembly ("memory-safe") {
             let f := add(fields, 0x20)
-            let q := add(pair, 0x20)
+            let q := mload(0x40)
             mapped := staticcall(gas(), 0x11, f, 128, q, 256)
             mapped := and(mapped, staticcall(gas(), 0x11, add(f, 128), 128, add(q, 256), 256))
-            added := staticcall(gas(), 0x0d, q, 512, add(point, 0x20), 256)
+            added := staticcall(gas(), 0x0d, q, 512, destination, 256)
         }
         if (!mapped) revert BLS12381PrecompileFailed(_MAP_FP2_TO_G2);
         if (!added) revert BLS12381PrecompileFailed(_G2_ADD);
@@ -138,11 +169,21 @@ library BLS12381 {
     function verify(bytes memory publicKey, bytes32 message, bytes memory signature) internal view returns (bool) {
         if (publicKey.length != G1_POINT_LENGTH || signature.length != G2_POINT_LENGTH) return false;
         if (isInfinity(publicKey)) return false;
-        bytes memory input = bytes.concat(publicKey, hashToG2(message), _NEG_G1_GENERATOR, signature);
+        // pk (128) || H(m) (256) || -G1 (128) || sig (256), assembled in place.
+        bytes memory input = new bytes(768);
+        uint256 base;
+        assembly ("memory-safe") {
+            base := add(input, 0x20)
+            mcopy(base, add(publicKey, 0x20), 128)
+            mcopy(add(base, 512), add(signature, 0x20), 256)
+        }
+        _hashToG2Into(message, base + 128);
+        bytes memory negG1 = _NEG_G1_GENERATOR;
         bool ok;
         uint256 result;
         assembly ("memory-safe") {
-            ok := staticcall(gas(), 0x0f, add(input, 0x20), mload(input), 0x00, 0x20)
+            mcopy(add(base, 384), add(negG1, 0x20), 128)
+            ok := staticcall(gas(), 0x0f, base, 768, 0x00, 0x20)
             result := mload(0x00)
         }
         return ok && result == 1;
