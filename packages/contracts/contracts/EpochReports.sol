@@ -63,8 +63,12 @@ contract EpochReports is EpochClock, IEpochReports {
     mapping(uint64 epoch => Report) private _reports;
     /// @dev Epoch 0's seed and every revealed seed.
     mapping(uint64 epoch => bytes32) private _seeds;
-    /// @dev Revealed epochs (key = value = epoch): the anchor of a fallback seed behind the last reveal.
-    Checkpoints.Trace208 private _reveals;
+    /**
+     * @dev Gaps between reveals, written only when a reveal follows unrevealed epochs: key = the gap's first
+     * epoch, value = the reveal before it (the fallback anchor of every epoch in the gap). Consecutive reveals,
+     * the normal case, write nothing here.
+     */
+    Checkpoints.Trace208 private _gaps;
     uint64 private _lastRevealedEpoch;
     uint64 private _lastReportedEpoch;
     mapping(uint64 period => address keys) private _sealed;
@@ -159,8 +163,9 @@ contract EpochReports is EpochClock, IEpochReports {
         // choice is to reveal this value or withhold it.
         bytes32 seed = keccak256(abi.encode(Tags.EPOCH_SEED, epoch, keccak256(signature)));
         _seeds[epoch] = seed;
+        uint64 previous = _lastRevealedEpoch;
+        if (previous + 1 != epoch) _gaps.push(uint48(previous + 1), previous);
         _lastRevealedEpoch = epoch;
-        _reveals.push(uint48(epoch), epoch);
         emit EpochSeeded(epoch, seed);
     }
 
@@ -217,10 +222,10 @@ contract EpochReports is EpochClock, IEpochReports {
         bytes32 stored = _seeds[epoch];
         if (stored != 0 || epoch == 0) return stored;
         // The closest earlier reveal: the last one in the usual case (one read, however many epochs went
-        // unrevealed), otherwise a binary search of the reveals behind it.
+        // unrevealed); an unrevealed epoch behind it lies in a closed gap, found by a search of the gaps.
         uint64 anchor = epoch > _lastRevealedEpoch
             ? _lastRevealedEpoch
-            : uint64(_reveals.upperLookupRecent(uint48(epoch - 1)));
+            : uint64(_gaps.upperLookupRecent(uint48(epoch)));
         return keccak256(abi.encode(Tags.EPOCH_SEED, _seeds[anchor], epoch));
     }
 
