@@ -416,6 +416,9 @@ export class CheckerNode {
                             epochReports: this.config.verifyingContract,
                             rewards: this.config.rewardsContract,
                             checkerLicense: this.config.checkerLicense,
+                            ...(/^0x0{40}$/.test(this.config.slashingContract)
+                              ? {}
+                              : { slashing: this.config.slashingContract }),
                           },
                         },
                       ),

@@ -1,4 +1,4 @@
-import { checkerLicenseAbi, rewardsAbi } from "@checkernet/contracts/generated/index";
+import { checkerLicenseAbi, rewardsAbi, slashingAbi } from "@checkernet/contracts/generated/index";
 import { Beneficiary } from "@checkernet/protocol/merkle/leaves";
 import { type Address, getAddress, type PublicClient } from "viem";
 import { toChainActionError } from "../chain/actions/errors.ts";
@@ -20,6 +20,8 @@ export interface HistoryContracts {
   epochReports: Address;
   rewards: Address;
   checkerLicense: Address;
+  /** When set, each epoch's unlock epoch (Slashing.penaltiesFinalEpoch + 1) is shown. */
+  slashing?: Address;
 }
 
 /** What `GET /history` returns (bigints as decimal strings). */
@@ -41,8 +43,14 @@ export interface History {
     epoch: bigint;
     amount: bigint;
     licenses: { licenseId: bigint; amount: bigint; claimed: boolean }[];
+    /**
+     * First epoch in which these license rewards can be claimed (the epoch's penalties are final then);
+     * null when unknown (no Slashing address).
+     */
+    unlockEpoch: bigint | null;
   }[];
-  totals: { earned: bigint; claimed: bigint; unclaimed: bigint };
+  /** `locked`: unclaimed amounts of epochs not unlocked yet (part of `unclaimed`). */
+  totals: { earned: bigint; claimed: bigint; unclaimed: bigint; locked: bigint };
 }
 
 /**
@@ -60,6 +68,8 @@ export class HistoryReader {
   /** Per landed epoch: our license leaves (operatorAt read once). */
   private readonly ours = new Map<bigint, { licenseId: bigint; amount: bigint }[]>();
   private readonly claimed = new Set<string>();
+  /** Per landed epoch: Slashing.penaltiesFinalEpoch + 1 (fixed once the report landed). */
+  private readonly unlocks = new Map<bigint, bigint>();
   private scannedTo: bigint | undefined;
   private cached: { atMs: number; value: Promise<History> } | undefined;
 
@@ -128,11 +138,36 @@ export class HistoryReader {
         }
         licenses.push({ ...l, claimed: this.claimed.has(key) });
       }
-      rewards.push({ epoch: s.epoch, amount: ours.reduce((a, l) => a + l.amount, 0n), licenses });
+      let unlockEpoch = this.unlocks.get(s.epoch) ?? null;
+      const slashing = this.contracts.slashing;
+      if (unlockEpoch === null && slashing !== undefined && ours.length > 0) {
+        unlockEpoch =
+          (await this.call("penaltiesFinalEpoch", () =>
+            this.client.readContract({
+              address: slashing,
+              abi: slashingAbi,
+              functionName: "penaltiesFinalEpoch",
+              args: [s.epoch],
+            }),
+          )) + 1n;
+        this.unlocks.set(s.epoch, unlockEpoch);
+      }
+      rewards.push({
+        epoch: s.epoch,
+        amount: ours.reduce((a, l) => a + l.amount, 0n),
+        licenses,
+        unlockEpoch,
+      });
     }
     const all = rewards.flatMap((r) => r.licenses);
     const earned = all.reduce((a, l) => a + l.amount, 0n);
     const claimed = all.filter((l) => l.claimed).reduce((a, l) => a + l.amount, 0n);
+    const now = this.clock.currentEpoch();
+    const locked = rewards
+      .filter((r) => r.unlockEpoch !== null && now < r.unlockEpoch)
+      .flatMap((r) => r.licenses)
+      .filter((l) => !l.claimed)
+      .reduce((a, l) => a + l.amount, 0n);
     const reports = [...this.landed.values()]
       .sort((a, b) => (a.epoch > b.epoch ? -1 : 1))
       .slice(0, MAX_REPORTS);
@@ -140,7 +175,7 @@ export class HistoryReader {
       operator: this.operator,
       reports,
       rewards,
-      totals: { earned, claimed, unclaimed: earned - claimed },
+      totals: { earned, claimed, unclaimed: earned - claimed, locked },
     };
   }
 

@@ -110,6 +110,8 @@ export interface RewardTotals {
   earned: string;
   claimed: string;
   unclaimed: string;
+  /** Part of `unclaimed` not claimable yet (its epochs' penalties are not final); absent from older nodes. */
+  locked?: string;
   epochs: number;
 }
 
@@ -132,6 +134,7 @@ export async function fetchRewardTotals(
       earned: t.earned,
       claimed: t.claimed,
       unclaimed: t.unclaimed,
+      ...(t.locked === undefined ? {} : { locked: t.locked }),
       epochs: body.rewards?.length ?? 0,
     };
   } catch {
@@ -151,6 +154,8 @@ export function formatRewardTotals(t: RewardTotals | undefined): string {
   if (t === undefined) return `${"rewards:".padEnd(14)}unavailable (no reward history from this node)\n`;
   return (
     `${"rewards:".padEnd(14)}earned ${formatTokens(t.earned)} over ${t.epochs} epoch(s), claimed ${formatTokens(t.claimed)}, ` +
-    `unclaimed ${formatTokens(t.unclaimed)} (\`checker rewards\`, \`checker claim\`)\n`
+    `unclaimed ${formatTokens(t.unclaimed)}` +
+    (t.locked !== undefined && BigInt(t.locked) > 0n ? ` of which ${formatTokens(t.locked)} locked` : "") +
+    ` (\`checker rewards\`, \`checker claim\`)\n`
   );
 }

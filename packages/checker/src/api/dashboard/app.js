@@ -214,7 +214,7 @@ function renderChart(rewards) {
       "data-value": r.amount,
     });
     bar.append(
-      svg("title", {}, `epoch ${r.epoch}: ${tokens(r.amount)}${unclaimed ? " (claimable)" : " (claimed)"}`),
+      svg("title", {}, `epoch ${r.epoch}: ${tokens(r.amount)}${unclaimed ? " (unclaimed)" : " (claimed)"}`),
     );
     root.append(bar);
     if (rewards.length <= 24 || i % Math.ceil(rewards.length / 24) === 0) {
@@ -231,6 +231,9 @@ function renderRewards(h) {
   $("rewards-claimed").dataset.value = h.totals.claimed;
   $("rewards-unclaimed").textContent = tokens(h.totals.unclaimed);
   $("rewards-unclaimed").dataset.value = h.totals.unclaimed;
+  const locked = BigInt(h.totals.locked ?? "0");
+  $("rewards-locked").textContent = locked > 0n ? `${tokens(locked)} locked` : "";
+  $("rewards-locked").dataset.value = locked.toString();
   renderChart(h.rewards);
   rows(
     $("reward-rows"),
@@ -246,7 +249,16 @@ function renderRewards(h) {
           el(
             "td",
             {},
-            r.licenses.every((l) => l.claimed) ? "yes" : r.licenses.some((l) => l.claimed) ? "partly" : "no",
+            (r.licenses.every((l) => l.claimed)
+              ? "yes"
+              : r.licenses.some((l) => l.claimed)
+                ? "partly"
+                : "no") +
+              (r.unlockEpoch != null &&
+              !r.licenses.every((l) => l.claimed) &&
+              BigInt(state.status?.epoch.current ?? "0") < BigInt(r.unlockEpoch)
+                ? ` (locked until epoch ${r.unlockEpoch})`
+                : ""),
           ),
         ),
       ),

@@ -106,6 +106,15 @@ describe("checker status summary", () => {
         epochs: 3,
       }),
     ).toMatch(/rewards:\s+earned 2\.5 over 3 epoch\(s\), claimed 0, unclaimed 2\.5/);
+    expect(
+      formatRewardTotals({
+        earned: "2500000000000000000",
+        claimed: "0",
+        unclaimed: "2500000000000000000",
+        locked: "1000000000000000000",
+        epochs: 3,
+      }),
+    ).toMatch(/unclaimed 2\.5 of which 1 locked/);
     expect(formatRewardTotals(undefined)).toMatch(/rewards:\s+unavailable/);
   });
 });
