@@ -100,14 +100,10 @@ export async function contestSlash(chain: ProviderChain, p: ContestParameters): 
         );
       }
     }
-    if (landed === 0n) {
-      throw new ChainError(ChainErrorCode.NO_PENDING_SLASH, `epoch ${p.epoch} has no report on-chain`, {
-        epoch: p.epoch,
-      });
-    }
-    // The window counts from the epoch in which the report landed, not from the reported epoch.
+    // The window counts from the epoch in which the report landed, not from the reported epoch. No report
+    // (landed 0): the contract says so itself (SlashingUnknownEpoch).
     const lastEpoch = BigInt(landed) + BigInt(window);
-    if (BigInt(currentEpoch) > lastEpoch) {
+    if (landed !== 0n && BigInt(currentEpoch) > lastEpoch) {
       throw new ChainError(
         ChainErrorCode.WINDOW_CLOSED,
         `the contest window of epoch ${p.epoch} (its report landed in epoch ${landed}) closed after epoch ${lastEpoch}; it is now epoch ${currentEpoch}`,
