@@ -55,6 +55,7 @@ contract Slashing is EpochClock, ISlashing {
     uint64 private immutable _recheckDeadlineEpochs;
     uint256 private immutable _recheckCommitteeSize;
     uint64 private immutable _accuserJailEpochs;
+    uint64 private immutable _recheckWindowEpochs;
 
     uint256 private _slashCount;
     mapping(uint256 slashId => SlashRecord) private _slashes;
@@ -83,14 +84,22 @@ contract Slashing is EpochClock, ISlashing {
         uint64 recheckDeadlineEpochs;
         uint256 recheckCommitteeSize;
         uint64 accuserJailEpochs;
+        /**
+         * Epochs over which the re-check committee tests the provider: each member runs its challenge in one
+         * of them, chosen by its own unique BLS signature (packages/protocol `recheckRunEpoch`), so the provider
+         * cannot tell when it is tested and must serve honestly for the whole window.
+         */
+        uint64 recheckWindowEpochs;
     }
 
     constructor(uint64 genesisTime_, uint64 epochSeconds_, Dependencies memory deps, Config memory config)
         EpochClock(genesisTime_, epochSeconds_)
     {
         if (config.contestWindowEpochs == 0) revert SlashingInvalidParameter("contestWindowEpochs");
-        // The re-check runs RECHECK_DELAY_EPOCHS after the contest; its report needs that epoch at least.
-        if (config.recheckDeadlineEpochs < RECHECK_DELAY_EPOCHS) {
+        if (config.recheckWindowEpochs == 0) revert SlashingInvalidParameter("recheckWindowEpochs");
+        // The re-check window opens RECHECK_DELAY_EPOCHS after the contest; its report lands in its last epoch
+        // at the earliest, so the deadline must reach that epoch.
+        if (config.recheckDeadlineEpochs < RECHECK_DELAY_EPOCHS + config.recheckWindowEpochs - 1) {
             revert SlashingInvalidParameter("recheckDeadlineEpochs");
         }
         if (config.recheckCommitteeSize == 0 || config.recheckCommitteeSize > 190) {
@@ -111,6 +120,7 @@ contract Slashing is EpochClock, ISlashing {
         _contestWindowEpochs = config.contestWindowEpochs;
         _contestBond = config.contestBond;
         _recheckDeadlineEpochs = config.recheckDeadlineEpochs;
+        _recheckWindowEpochs = config.recheckWindowEpochs;
         _recheckCommitteeSize = config.recheckCommitteeSize;
         _accuserJailEpochs = config.accuserJailEpochs;
     }
@@ -161,7 +171,9 @@ contract Slashing is EpochClock, ISlashing {
         ) revert SlashingRecheckMismatch(slashId);
         if (header.verdict > Leaves.VERDICT_INCONCLUSIVE) revert SlashingInvalidVerdict(header.verdict);
         uint64 nowEpoch = currentEpoch();
-        if (nowEpoch < slash.recheckEpoch) revert SlashingRecheckNotStarted(slashId, nowEpoch, slash.recheckEpoch);
+        // Accepted once the window's last epoch has begun: every member's private run epoch has come.
+        uint64 acceptedFrom = slash.recheckEpoch + _recheckWindowEpochs - 1;
+        if (nowEpoch < acceptedFrom) revert SlashingRecheckNotStarted(slashId, nowEpoch, acceptedFrom);
         if (nowEpoch > slash.resolveDeadline) {
             revert SlashingRecheckDeadlinePassed(slashId, nowEpoch, slash.resolveDeadline);
         }
@@ -308,6 +320,11 @@ contract Slashing is EpochClock, ISlashing {
     /// @inheritdoc ISlashing
     function accuserJailEpochs() external view returns (uint64) {
         return _accuserJailEpochs;
+    }
+
+    /// @inheritdoc ISlashing
+    function recheckWindowEpochs() external view returns (uint64) {
+        return _recheckWindowEpochs;
     }
 
     /**

@@ -94,6 +94,11 @@ export interface DeployOptions {
   /** Default: reportCommitteeSize (a re-check committee decides a slash: the same capture target). */
   recheckCommitteeSize?: number;
   accuserJailEpochs?: bigint;
+  /**
+   * Epochs over which re-check members test the provider at private moments. Default: params.recheckWindowEpochs,
+   * shortened to recheckDeadlineEpochs − 1 when the deadline given is shorter.
+   */
+  recheckWindowEpochs?: bigint;
   delegationCooldownEpochs?: bigint;
   exitDelayEpochs?: bigint;
   unbondingEpochs?: bigint;
@@ -186,6 +191,11 @@ export async function deployAll(
   const epochSeconds = options.epochSeconds ?? BigInt(DEFAULT_PARAMS.epochSeconds);
   const reportCommitteeSize = options.reportCommitteeSize ?? DEFAULT_PARAMS.reportCommitteeSize;
   const recheckCommitteeSize = options.recheckCommitteeSize ?? reportCommitteeSize;
+  const recheckDeadlineEpochs = options.recheckDeadlineEpochs ?? BigInt(DEFAULT_PARAMS.recheckDeadlineEpochs);
+  // The window must end by the deadline (deadline ≥ 2 + window − 1): a shorter deadline gets a shorter window.
+  const recheckWindowEpochs =
+    options.recheckWindowEpochs ??
+    BigInt(Math.max(1, Math.min(DEFAULT_PARAMS.recheckWindowEpochs, Number(recheckDeadlineEpochs) - 1)));
   const activationDelayEpochs = options.activationDelayEpochs ?? BigInt(DEFAULT_PARAMS.activationDelayEpochs);
 
   const nonce = await publicClient.getTransactionCount({ address: deployer, blockTag: "pending" });
@@ -276,10 +286,10 @@ export async function deployAll(
           {
             contestWindowEpochs: options.contestWindowEpochs ?? BigInt(DEFAULT_PARAMS.contestWindowEpochs),
             contestBond: options.contestBond ?? DEFAULT_PARAMS.contestBond,
-            recheckDeadlineEpochs:
-              options.recheckDeadlineEpochs ?? BigInt(DEFAULT_PARAMS.recheckDeadlineEpochs),
+            recheckDeadlineEpochs,
             recheckCommitteeSize: BigInt(recheckCommitteeSize),
             accuserJailEpochs: options.accuserJailEpochs ?? CONTRACT_DEFAULTS.accuserJailEpochs,
+            recheckWindowEpochs: recheckWindowEpochs,
           },
         ],
       },

@@ -61,6 +61,13 @@ export interface ProtocolParams {
   recheckCommitteeMultiplier: number;
   /** Epochs after a contest within which a re-check report must land; otherwise the default rule applies. */
   recheckDeadlineEpochs: number;
+  /**
+   * Epochs over which a re-check committee tests the contested provider, from the re-check epoch (contest + 2): each
+   * member runs its challenge in one of them, chosen by its own unique BLS signature (`recheckRunEpoch`), so the
+   * provider cannot tell when it is tested and has to serve honestly for the whole window instead of one known
+   * epoch. 3: 45 minutes; the report lands in the window's last epoch, so recheckDeadlineEpochs ≥ 2 + 3 − 1 = 4.
+   */
+  recheckWindowEpochs: number;
   /** Nonced pings per latency challenge. */
   pingCount: number;
   /** Rows a checker opens and recomputes per matmul challenge. */
@@ -147,6 +154,7 @@ export const DEFAULT_PARAMS: Readonly<ProtocolParams> = Object.freeze({
   contestBond: 100n * 10n ** 18n,
   recheckCommitteeMultiplier: 2,
   recheckDeadlineEpochs: 4,
+  recheckWindowEpochs: 3,
   pingCount: 8,
   matmulSampledRows: 4,
   matmulSize: 1024,

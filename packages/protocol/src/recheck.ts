@@ -25,6 +25,45 @@ import { type ChallengeKind, CheckResult, type NetworkDomain, Verdict } from "./
 /** keccak256("checkernet.v1.recheck-result"): the signing tag of one member's re-check result. */
 export const RECHECK_RESULT_TAG: Hex = keccak256(toBytes("checkernet.v1.recheck-result"));
 
+/** keccak256("checkernet.v1.recheck-time"): what a re-check member signs to draw the epoch it tests in. */
+export const RECHECK_TIME_TAG: Hex = keccak256(toBytes("checkernet.v1.recheck-time"));
+
+/**
+ * The message whose BLS signature draws a re-check member's private run epoch:
+ * keccak256(abi.encode(RECHECK_TIME_TAG, domainSeparator, slashing, uint256 slashId)).
+ */
+export function recheckTimeMessage(domainSeparatorHex: Hex, slashing: Address, slashId: bigint): Uint8Array {
+  return hexToBytes(
+    keccak256(
+      encodeAbiParameters(
+        [{ type: "bytes32" }, { type: "bytes32" }, { type: "address" }, { type: "uint256" }],
+        [RECHECK_TIME_TAG, domainSeparatorHex, getAddress(slashing), slashId],
+      ),
+    ),
+  );
+}
+
+/**
+ * The epoch in which a re-check member tests the provider:
+ * recheckEpoch + uint256(keccak256(signature)) % windowEpochs, where `signature` is the member's BLS signature
+ * over `recheckTimeMessage`. BLS signatures are unique and only the member can make its own, so the provider
+ * cannot learn when each member tests it (nor can the member pick its epoch); every epoch of the window sees
+ * about a window's share of the committee, and a provider that serves honestly in only some of them is caught
+ * in the others.
+ */
+export function recheckRunEpoch(signature: Uint8Array, recheckEpoch: bigint, windowEpochs: bigint): bigint {
+  if (windowEpochs < 1n) {
+    throw new RecheckError(
+      RecheckErrorCode.INVALID_WINDOW,
+      "the re-check window must be at least one epoch",
+      {
+        windowEpochs: String(windowEpochs),
+      },
+    );
+  }
+  return recheckEpoch + (BigInt(keccak256(signature)) % windowEpochs);
+}
+
 /**
  * Verdict rules of a re-check, apart from the epoch rules (ProtocolParams) on purpose: the re-check is the
  * appeal, the burden of proof lies with the accusers, and a network may tune how easily its regular
@@ -134,6 +173,7 @@ export const RecheckErrorCode = {
   DUPLICATE_CHECKER: "RECHECK_ERROR_DUPLICATE_CHECKER",
   NOT_ON_COMMITTEE: "RECHECK_ERROR_NOT_ON_COMMITTEE",
   INVALID_RULES: "RECHECK_ERROR_INVALID_RULES",
+  INVALID_WINDOW: "RECHECK_ERROR_INVALID_WINDOW",
 } as const;
 export type RecheckErrorCode = (typeof RecheckErrorCode)[keyof typeof RecheckErrorCode];
 

@@ -8,6 +8,8 @@ import {
   type RecheckResult,
   recheckEvidenceRoot,
   recheckResultSigningRoot,
+  recheckRunEpoch,
+  recheckTimeMessage,
   recheckVerdict,
   type SignedRecheckResult,
   signedRecheckResultCodec,
@@ -147,5 +149,35 @@ describe("signed re-check results", () => {
     expect(recheckEvidenceRoot(rs)).toBe(recheckEvidenceRoot([...rs].reverse()));
     expect(recheckEvidenceRoot(rs.slice(1))).not.toBe(recheckEvidenceRoot(rs));
     expect(recheckEvidenceRoot([])).toBe(`0x${"00".repeat(32)}`);
+  });
+});
+
+describe("re-check run epochs", () => {
+  const separator = keccak256(toHex("domain")) as Hex;
+  const slashing = getAddress("0x00000000000000000000000000000000000000aa");
+
+  it("binds the time message to the domain, the Slashing contract and the slash", () => {
+    const m = recheckTimeMessage(separator, slashing, 7n);
+    expect(m).toHaveLength(32);
+    expect(toHex(recheckTimeMessage(separator, slashing, 8n))).not.toBe(toHex(m));
+    expect(toHex(recheckTimeMessage(keccak256(toHex("other")), slashing, 7n))).not.toBe(toHex(m));
+    expect(toHex(recheckTimeMessage(separator, getAddress(`0x${"bb".repeat(20)}`), 7n))).not.toBe(toHex(m));
+  });
+
+  it("spreads members over the whole window, deterministically from their signatures", () => {
+    const counts = [0, 0, 0];
+    for (let i = 0; i < 3_000; i++) {
+      const signature = new Uint8Array(96);
+      new DataView(signature.buffer).setUint32(0, i);
+      const epoch = recheckRunEpoch(signature, 10n, 3n);
+      expect(epoch).toBe(recheckRunEpoch(signature, 10n, 3n));
+      expect(epoch >= 10n && epoch <= 12n).toBe(true);
+      counts[Number(epoch - 10n)]! += 1;
+    }
+    // Each epoch gets about a third of the members (±5 standard deviations of 3,000 Bernoulli(1/3) draws).
+    for (const c of counts)
+      expect(Math.abs(c - 1_000)).toBeLessThan(5 * Math.sqrt(3_000 * (1 / 3) * (2 / 3)));
+    expect(recheckRunEpoch(new Uint8Array(96), 10n, 1n)).toBe(10n);
+    expect(() => recheckRunEpoch(new Uint8Array(96), 10n, 0n)).toThrow(RecheckError);
   });
 });

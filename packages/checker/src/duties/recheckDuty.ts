@@ -12,6 +12,8 @@ import {
   type RecheckResult,
   type RecheckRules,
   recheckResultSigningRoot,
+  recheckRunEpoch,
+  recheckTimeMessage,
   recheckVerdict,
   type SignedRecheckResult,
   signedRecheckResultCodec,
@@ -130,12 +132,13 @@ const metaKey = (slashId: bigint) => `recheck:${slashId}`;
  * 1. Poll `RecheckRequested` logs (a block cursor kept in the db; an RPC error
  *    only delays the next poll).
  * 2. Once the re-check epoch has begun (its seed, hence the committee, is
- *    final) and this operator holds a seat of `recheckCommittee(slashId)`:
- *    re-run the workload of the accused epoch against the provider with the
+ *    final) and this operator holds a seat of `recheckCommittee(slashId)`: in
+ *    its own private epoch of the re-check window (`runEpochOf`), re-run the
+ *    workload of the accused epoch against the provider with the
  *    ChallengeClient, keep the transcript, sign a RecheckResult — once per
  *    slash, kept in the db, so a restart never signs a second one.
  * 3. Leader: the operators ranked by their first seat; rank r steps in
- *    collectDelayMs + r × backupTimeoutMs into the re-check epoch if the slash
+ *    collectDelayMs + r × backupTimeoutMs into the window's last epoch if the slash
  *    is still contested. It collects the members' signed results, builds the
  *    header with `recheckVerdict`, gathers co-signatures (members check the
  *    header against their own result and the rules) and submits
@@ -148,6 +151,7 @@ export class RecheckDuty {
   private readonly open = new Map<bigint, RecheckRequest>();
   private readonly ownResults = new Map<bigint, Promise<SignedRecheckResult>>();
   private readonly lastLeadMs = new Map<bigint, number>();
+  private readonly runEpochs = new Map<bigint, bigint>();
   private readonly busy = new Set<bigint>();
   private timer: NodeJS.Timeout | undefined;
   private abort = new AbortController();
@@ -276,10 +280,15 @@ export class RecheckDuty {
       logger.debug({ slashId: String(req.slashId) }, "not on the re-check committee");
       return true;
     }
+    // This member tests the provider in its own private epoch of the window, not before.
+    if (state.currentEpoch < this.runEpochOf(state)) return false;
     await this.ownResult(state);
     if (this.components.walletClient === undefined) return false;
+    // The leader collects once the window's last epoch is in its publish phase: every member has run by then.
     const leadAt =
-      this.bounds(state.recheckEpoch).startMs + this.collectDelayMs() + rank * this.backupTimeoutMs();
+      this.bounds(state.recheckEpoch + state.windowEpochs - 1n).startMs +
+      this.collectDelayMs() +
+      rank * this.backupTimeoutMs();
     const now = clock.nowMs();
     // A failed round (quorum short) is tried again after every other rank had its turn.
     const again = (this.lastLeadMs.get(req.slashId) ?? -Infinity) + ranked.length * this.backupTimeoutMs();
@@ -314,6 +323,21 @@ export class RecheckDuty {
   /** The node's stored record of a re-check, for status and tests. */
   record(slashId: bigint): Promise<RecheckRecord | undefined> {
     return this.readRecord(slashId);
+  }
+
+  /**
+   * The epoch of the window in which this member tests the provider: drawn from its own unique BLS signature
+   * over the slash (`recheckRunEpoch`), so the provider cannot know it and the member cannot choose it.
+   */
+  runEpochOf(state: RecheckState): bigint {
+    let epoch = this.runEpochs.get(state.slashId);
+    if (epoch === undefined) {
+      const message = recheckTimeMessage(state.domainSeparator, this.init.addresses.slashing, state.slashId);
+      const signature = this.components.bls.sign(this.init.secretKey, message);
+      epoch = recheckRunEpoch(signature, state.recheckEpoch, state.windowEpochs);
+      this.runEpochs.set(state.slashId, epoch);
+    }
+    return epoch;
   }
 
   /** This member's signed result: from the db, else one challenge run (shared by concurrent callers). */
@@ -353,16 +377,17 @@ export class RecheckDuty {
     // point of the first half of what is left of the checking phase, as the checking duty does: a
     // committee twice the usual size must not queue its runs on the provider's one device.
     const sizes = challengeSizesFor(p.classId, params);
+    const runEpoch = this.runEpochOf(state);
     const spreadMs = Math.max(
       0,
-      (this.bounds(state.recheckEpoch).publishStartMs - this.components.clock.nowMs()) *
-        CHECK_SPREAD_FRACTION,
+      (this.bounds(runEpoch).publishStartMs - this.components.clock.nowMs()) * CHECK_SPREAD_FRACTION,
     );
     await sleep(Math.floor(Math.random() * spreadMs), this.abort.signal);
     const run = await client.run(
       { peer: peerIdFromString(p.peerId) },
       {
-        epoch: state.recheckEpoch,
+        // The epoch the run happens in, as for any check: nothing tells the provider this one is a re-check.
+        epoch: runEpoch,
         provider: p.address,
         checker: operator,
         kind,

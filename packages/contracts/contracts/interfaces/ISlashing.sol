@@ -261,4 +261,10 @@ interface ISlashing {
 
     /// @notice Epochs an accuser stays jailed after the resolution epoch.
     function accuserJailEpochs() external view returns (uint64);
+
+    /**
+     * @notice Epochs from `recheckEpoch` over which the re-check committee tests the provider, each member in an
+     * epoch of its own choosing by its unique BLS signature; `submitRecheck` is accepted from the last of them.
+     */
+    function recheckWindowEpochs() external view returns (uint64);
 }

@@ -89,6 +89,7 @@ describe("replay attacks", () => {
           recheckDeadlineEpochs: 4n,
           recheckCommitteeSize: 32n,
           accuserJailEpochs: 16n,
+          recheckWindowEpochs: 1n,
         },
       ],
     });

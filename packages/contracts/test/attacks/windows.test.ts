@@ -1,5 +1,6 @@
 import { Beneficiary } from "@checkernet/protocol/merkle/leaves";
 import { resultProof, rewardProof } from "@checkernet/protocol/merkle/trees";
+import { recheckRunEpoch, recheckTimeMessage } from "@checkernet/protocol/recheck";
 import { type Address, keccak256, parseEventLogs, toHex, zeroHash } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { slashingAbi } from "../../src/generated/index.ts";
@@ -14,6 +15,7 @@ import {
 } from "../helpers/chain.ts";
 import {
   allSeats,
+  bls,
   type Checker,
   deployFixture,
   type Fixture,
@@ -207,6 +209,70 @@ describe("attacks on report, contest and reward windows", () => {
     await goToEpoch(fx, (await fx.c.slashing.read.slashOf([id])).resolveDeadline + 1n);
     await mined(chain, fx.c.slashing.write.expireContest([id]));
     expect(await fx.c.token.read.balanceOf([provider.address])).toBe(before - BOND);
+  });
+
+  it("the re-check tests the provider at times it cannot predict: members' epochs come from their own signatures", async () => {
+    // A deployment whose re-checks run over a window of 3 epochs.
+    const wide = await deployFixture(chain, { recheckWindowEpochs: 3n, reportDelaySeconds: 0n });
+    wide.keys = fx.keys;
+    const members = await setupCheckers(wide, 6, 2);
+    const accused = await setupProvider(wide, chain.wallets[11]!);
+    await mined(chain, wide.c.token.write.transfer([accused.address, BOND]));
+    await mined(
+      chain,
+      wide.as(accused.wallet).token.write.approve([wide.deployment.contracts.slashing, BOND]),
+    );
+    await goToEpoch(wide, 1n);
+    const leaf = failLeaf(
+      accused.address,
+      members.slice(0, 3).map((c) => c.address),
+    );
+    const published = await publishEpoch(wide, 1n, { results: [leaf] });
+    await mined(
+      chain,
+      wide
+        .as(accused.wallet)
+        .slashing.write.contest([1n, leaf, resultProof(published.results!, accused.address)]),
+    );
+    const id = await wide.c.slashing.read.slashIdOf([1n, accused.address]);
+    const record = await wide.c.slashing.read.slashOf([id]);
+    // Each member's epoch is drawn from its unique signature over the slash: only it knows it in advance.
+    const separator = await wide.c.reports.read.domainSeparator();
+    const message = recheckTimeMessage(separator, wide.deployment.contracts.slashing, id);
+    const runEpochs = await Promise.all(
+      members.map(async (m) =>
+        recheckRunEpoch((await bls()).sign(m.key.secretKey, message), record.recheckEpoch, 3n),
+      ),
+    );
+    expect(new Set(runEpochs).size).toBeGreaterThan(1);
+    for (const e of runEpochs) expect(e >= record.recheckEpoch && e <= record.recheckEpoch + 2n).toBe(true);
+    // The verdict is accepted only once the window's last epoch has begun, when every member has tested.
+    const header: RecheckHeader = {
+      slashId: id,
+      provider: accused.address,
+      accusedEpoch: 1n,
+      recheckEpoch: record.recheckEpoch,
+      verdict: 1,
+      attestations: 32,
+      failures: 32,
+      evidenceRoot: zeroHash,
+    };
+    const operators = await wide.c.slashing.read.recheckCommittee([id]);
+    const root = recheckSigningRoot(header, separator, wide.deployment.contracts.slashing);
+    const signed = await signSeats(wide, operators, allSeats(operators.length), root);
+    await goToEpoch(wide, record.recheckEpoch + 1n);
+    await expectRevert(
+      wide.c.slashing.write.submitRecheck([header, signed.bitfield, signed.signature]),
+      "SlashingRecheckNotStarted",
+      [id, record.recheckEpoch + 1n, record.recheckEpoch + 2n],
+    );
+    await goToEpoch(wide, record.recheckEpoch + 2n);
+    await mined(chain, wide.c.slashing.write.submitRecheck([header, signed.bitfield, signed.signature]));
+    expect(await wide.c.slashing.read.recheckWindowEpochs()).toBe(3n);
+    // A deadline too short for the window is refused at deployment.
+    await expect(
+      deployFixture(chain, { recheckWindowEpochs: 4n, recheckDeadlineEpochs: 4n }),
+    ).rejects.toThrow();
   });
 
   it("a deployment whose unbonding does not outlast the slashable window is refused", async () => {

@@ -103,6 +103,8 @@ export const TEST_DEPLOY_DEFAULTS: DeployOptions = {
   reportCommitteeSize: 16,
   reportQuorumBps: 6_667,
   recheckCommitteeSize: 32,
+  // Re-checks land in the re-check epoch itself; test/attacks/windows.test.ts covers longer windows.
+  recheckWindowEpochs: 1n,
   committeePeriodEpochs: 1n,
   activationDelayEpochs: 2n,
   reportDelaySeconds: 0n,

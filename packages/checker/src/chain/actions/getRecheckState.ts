@@ -17,6 +17,11 @@ export interface RecheckState {
   provider: Address;
   accusedEpoch: bigint;
   recheckEpoch: bigint;
+  /**
+   * Epochs from `recheckEpoch` over which the members test the provider, each in its own private epoch
+   * (`recheckRunEpoch`); the verdict is accepted from the last of them (`Slashing.recheckWindowEpochs`).
+   */
+  windowEpochs: bigint;
   resolveDeadline: bigint;
   status: SlashStatus;
   /** The operator of each seat of the re-check committee (seat i = bit i of the signer bitfield; zero: empty). */
@@ -49,11 +54,12 @@ export async function getRecheckState(
   const slashing = { address: params.slashing, abi: slashingAbi } as const;
   const reports = { address: params.epochReports, abi: epochReportsAbi } as const;
   try {
-    const [record, committee, currentEpoch, domainSeparator] = await Promise.all([
+    const [record, committee, currentEpoch, domainSeparator, windowEpochs] = await Promise.all([
       client.readContract({ ...slashing, functionName: "slashOf", args: [params.slashId] }),
       client.readContract({ ...slashing, functionName: "recheckCommittee", args: [params.slashId] }),
       client.readContract({ ...slashing, functionName: "currentEpoch" }),
       client.readContract({ ...reports, functionName: "domainSeparator" }),
+      client.readContract({ ...slashing, functionName: "recheckWindowEpochs" }),
     ]);
     const quorum =
       committee.length === 0
@@ -68,6 +74,7 @@ export async function getRecheckState(
       provider: getAddress(record.provider),
       accusedEpoch: BigInt(record.epoch),
       recheckEpoch: BigInt(record.recheckEpoch),
+      windowEpochs: BigInt(windowEpochs),
       resolveDeadline: BigInt(record.resolveDeadline),
       status: record.status as SlashStatus,
       committee: committee.map((a) => getAddress(a)),
