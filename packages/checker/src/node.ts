@@ -546,6 +546,8 @@ export class CheckerNode {
     this.host.addEventListener("connection:close", updatePeers);
     this.gossip.start();
     if (this.duty !== undefined) {
+      // The evaluator's worker starts (and loads its code) now rather than in the first epoch's runs.
+      this.evaluator.warm();
       await handleEvidence(this.host, {
         db: this.db,
         checker: this.config.operatorAddress,

@@ -76,12 +76,22 @@ export class WorkerTranscriptEvaluator implements TranscriptEvaluator {
     return this.#failures < MAX_WORKER_FAILURES;
   }
 
-  async evaluate(transcript: ChallengeTranscript): Promise<RunOutcome> {
-    if (this.#closed || !this.offThread) return this.#inline.evaluate(transcript);
+  /**
+   * Starts the worker thread now (it loads the protocol's challenge code when it starts), so that the
+   * node's first epoch does not pay for it while its challenges run; the node calls it at start.
+   */
+  warm(): void {
+    if (this.#closed || !this.offThread) return;
     this.#pool ??= new WorkerPool(new URL("./evaluator-worker.ts", import.meta.url), {
       size: 1,
       workerData: { params: this.#params } satisfies EvaluatorWorkerData,
     });
+  }
+
+  async evaluate(transcript: ChallengeTranscript): Promise<RunOutcome> {
+    if (this.#closed || !this.offThread) return this.#inline.evaluate(transcript);
+    this.warm();
+    if (this.#pool === undefined) return this.#inline.evaluate(transcript);
     try {
       const outcome = await this.#pool.run<RunOutcome>("evaluate", transcript);
       this.#failures = 0;
