@@ -76,6 +76,16 @@ export async function startChain(dataDir: string, port: number): Promise<DevnetC
   // Hardhat mines each transaction at once: poll receipts often.
   const transport = http(rpcUrl);
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 200 }) as PublicClient;
+  // The node stamps its genesis block when it starts loading and its interval blocks a second apart from
+  // there, so its clock trails the wall's by the few seconds it took to start (4 s measured on a busy 2-core
+  // machine). Contracts read that clock: seeds, reveals and reports would all come seconds late into an
+  // epoch. One block stamped with the wall's time (the next second) makes the node keep time from it: its
+  // latest block then reads within about half a second of the wall clock, either side.
+  await publicClient.request({
+    method: "evm_setNextBlockTimestamp",
+    params: [Math.ceil(Date.now() / 1000)],
+  } as never);
+  await publicClient.request({ method: "evm_mine", params: [] } as never);
   const wallets = new Map<number, Wallet>();
   return {
     rpcUrl,

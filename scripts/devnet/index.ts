@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { unlockOperatorKey } from "@checkernet/checker/keys/store";
-import type { Deployment } from "@checkernet/contracts";
+import { type Deployment, epochReportsAbi } from "@checkernet/contracts";
 import type { Address, Hex } from "viem";
 import { bytesToHex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
@@ -28,7 +28,7 @@ import {
   writeCheckerConfig,
 } from "./nodes.ts";
 import { DEFAULT_OPTIONS, DEVNET, type DevnetOptions, freePorts } from "./params.ts";
-import { type Child, stopChild, tailLog } from "./proc.ts";
+import { type Child, stopChild, tailLog, waitUntil } from "./proc.ts";
 
 export type { Snapshot } from "./monitor.ts";
 export { DEFAULT_OPTIONS, DEVNET, type DevnetOptions } from "./params.ts";
@@ -279,7 +279,20 @@ export async function startDevnet(
     const upBeforeGenesis = untilGenesisMs > 0;
     if (upBeforeGenesis) {
       log(`all nodes up before genesis; epoch 1 begins in ${Math.ceil(untilGenesisMs / 1000)} s`);
-      await new Promise((r) => setTimeout(r, untilGenesisMs + 1_500));
+      await new Promise((r) => setTimeout(r, untilGenesisMs));
+      // The chain's clock (its latest block) trails the wall's by a block or two.
+      await waitUntil(
+        "the chain to reach epoch 1",
+        async () =>
+          (await chain.publicClient.readContract({
+            address: deployment.contracts.epochReports,
+            abi: epochReportsAbi,
+            functionName: "currentEpoch",
+          })) >= 1n
+            ? true
+            : undefined,
+        { timeoutMs: 30_000, child: chain.node, intervalMs: 250 },
+      );
     }
     const first = await monitor.snapshot();
     const startEpoch = BigInt(first.chainEpoch);
