@@ -389,7 +389,7 @@ function renderExplanation(x) {
             el(
               "td",
               { "data-field": "payable", "data-value": t.payable },
-              tokens(t.payable) + (t.forfeited ? " (forfeited: operator jailed)" : ""),
+              tokens(t.payable) + (t.forfeited ? " (forfeited: its operator signed a failure a re-check overturned)" : ""),
             ),
             el("td", {}, chain),
             el("td", {}, mark(e.matchesChain)),
