@@ -1,4 +1,4 @@
-import { g1ToEip2537, g2ToEip2537 } from "@checkernet/protocol/bls/eip2537";
+import { g2ToEip2537 } from "@checkernet/protocol/bls/eip2537";
 import { proveKeyPossession } from "@checkernet/protocol/bls/pop";
 import { DomainTag } from "@checkernet/protocol/encoding/domain";
 import { bytesToHex, type Hex, hexToBytes, keccak256, parseEventLogs, toHex } from "viem";

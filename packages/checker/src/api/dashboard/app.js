@@ -389,7 +389,8 @@ function renderExplanation(x) {
             el(
               "td",
               { "data-field": "payable", "data-value": t.payable },
-              tokens(t.payable) + (t.forfeited ? " (forfeited: its operator signed a failure a re-check overturned)" : ""),
+              tokens(t.payable) +
+                (t.forfeited ? " (forfeited: its operator signed a failure a re-check overturned)" : ""),
             ),
             el("td", {}, chain),
             el("td", {}, mark(e.matchesChain)),
