@@ -417,7 +417,9 @@ describe("fetchReport against a bad peer", () => {
     expect(e.code).toBe(ReportsFetchErrorCode.UNREACHABLE);
     expect(e.message).toMatch(/no complete frame before the deadline/);
     expect(Date.now() - t).toBeGreaterThanOrEqual(700);
-    expect(Date.now() - t).toBeLessThan(2_500);
+    // The deadline fires (the test's own 60 s timeout would catch a hang); the bound leaves room for a
+    // busy machine, where CI once measured the 800 ms deadline firing after 9.2 s of a stalled event loop.
+    expect(Date.now() - t).toBeLessThan(800 + 15_000);
 
     // Closes mid-frame.
     answer = (s) => {
