@@ -41,7 +41,6 @@ contract CheckerRegistry is EpochClock, ICheckerRegistry {
         address keyPointer;
         uint64 registeredEpoch;
         uint64 exitEpoch;
-        uint32 weight;
         bytes peerId;
     }
 
@@ -127,7 +126,8 @@ contract CheckerRegistry is EpochClock, ICheckerRegistry {
     function requestExit() external {
         Operator storage operator = _requireRegistered(msg.sender);
         if (operator.exitEpoch != 0) revert CheckerRegistryExitRequested(msg.sender, operator.exitEpoch);
-        if (operator.weight != 0) revert CheckerRegistryHasDelegations(msg.sender, operator.weight);
+        uint256 weight = _weights[msg.sender].latest();
+        if (weight != 0) revert CheckerRegistryHasDelegations(msg.sender, weight);
         // The exit delay is at least A, so the last snapshot holding this operator's seats has passed by then.
         uint64 exitEpoch = currentEpoch() + _exitDelayEpochs;
         operator.exitEpoch = exitEpoch;
@@ -157,8 +157,9 @@ contract CheckerRegistry is EpochClock, ICheckerRegistry {
         _slots[count].push(uint48(effectiveEpoch), _seatValue(record.keyPointer, licenseId));
         _seatCount.push(uint48(effectiveEpoch), uint208(count + 1));
         _slotOfLicense[licenseId] = count + 1;
-        record.weight += 1;
-        _weights[operator].push(uint48(effectiveEpoch), record.weight);
+        // The latest checkpoint is the operator's weight once every pending change has taken effect.
+        Checkpoints.Trace208 storage weights = _weights[operator];
+        weights.push(uint48(effectiveEpoch), weights.latest() + 1);
         emit LicenseActivated(licenseId, operator, count + 1, effectiveEpoch);
     }
 
@@ -177,9 +178,8 @@ contract CheckerRegistry is EpochClock, ICheckerRegistry {
         }
         _seatCount.push(uint48(effectiveEpoch), uint208(last));
         delete _slotOfLicense[licenseId];
-        Operator storage record = _operators[operator];
-        record.weight -= 1;
-        _weights[operator].push(uint48(effectiveEpoch), record.weight);
+        Checkpoints.Trace208 storage weights = _weights[operator];
+        weights.push(uint48(effectiveEpoch), weights.latest() - 1);
         emit LicenseDeactivated(licenseId, operator, last, effectiveEpoch);
     }
 
@@ -213,7 +213,7 @@ contract CheckerRegistry is EpochClock, ICheckerRegistry {
             registered: true,
             registeredEpoch: record.registeredEpoch,
             exitEpoch: record.exitEpoch,
-            weight: record.weight,
+            weight: uint32(_weights[operator].latest()),
             publicKey: PublicKeyStore.read(record.keyPointer),
             peerId: record.peerId
         });
@@ -228,7 +228,7 @@ contract CheckerRegistry is EpochClock, ICheckerRegistry {
 
     /// @inheritdoc ICheckerRegistry
     function weightOf(address operator) external view returns (uint256) {
-        return _operators[operator].weight;
+        return _weights[operator].latest();
     }
 
     /// @inheritdoc ICheckerRegistry

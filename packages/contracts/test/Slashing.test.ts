@@ -19,7 +19,7 @@ import {
   publishEpoch,
   setupCheckers,
   setupProvider,
-  signSeats,
+  signRecheck,
   TOKEN,
   unlockLicenseRewards,
 } from "./helpers/fixture.ts";
@@ -77,26 +77,9 @@ describe("Slashing", () => {
   }
 
   async function recheck(id: bigint, verdict: number, fields: Partial<RecheckHeader> = {}, seats?: number[]) {
-    const record = await fx.c.slashing.read.slashOf([id]);
-    const header: RecheckHeader = {
-      slashId: id,
-      provider: record.provider,
-      accusedEpoch: record.epoch,
-      recheckEpoch: record.recheckEpoch,
-      verdict,
-      attestations: 16,
-      failures: verdict === 1 ? 16 : 0,
-      evidenceRoot: zeroHash,
-      ...fields,
-    };
-    const operators = await fx.c.slashing.read.recheckCommittee([id]);
-    const root = recheckSigningRoot(
-      header,
-      await fx.c.reports.read.domainSeparator(),
-      fx.deployment.contracts.slashing,
-    );
-    const signed = await signSeats(fx, operators, seats ?? allSeats(operators.length), root);
-    return { header, ...signed };
+    const fieldsOf16 = { attestations: 16, failures: verdict === 1 ? 16 : 0, ...fields };
+    const { header, bitfield, signature } = await signRecheck(fx, id, verdict, fieldsOf16, seats);
+    return { header, bitfield, signature };
   }
 
   describe("openSlash", () => {

@@ -1,11 +1,8 @@
 import { DomainTag } from "@checkernet/protocol/encoding/domain";
 import { resultProof } from "@checkernet/protocol/merkle/trees";
-import { zeroHash } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type RecheckHeader, recheckSigningRoot } from "../../src/recheck.ts";
 import { connectChain, isolateTests, mined, type TestChain, type Wallet } from "../helpers/chain.ts";
 import {
-  allSeats,
   type Checker,
   deployFixture,
   type Fixture,
@@ -19,8 +16,8 @@ import {
   revealSeed,
   setupCheckers,
   setupProvider,
+  signRecheck,
   signReport,
-  signSeats,
   TOKEN,
 } from "../helpers/fixture.ts";
 
@@ -92,23 +89,7 @@ describe("attacks on committee membership", () => {
     const id = await fx.c.slashing.read.slashIdOf([1n, provider.address]);
     const record = await fx.c.slashing.read.slashOf([id]);
     await goToEpoch(fx, record.recheckEpoch);
-    const header: RecheckHeader = {
-      slashId: id,
-      provider: provider.address,
-      accusedEpoch: 1n,
-      recheckEpoch: record.recheckEpoch,
-      verdict: 1,
-      attestations: 32,
-      failures: 32,
-      evidenceRoot: zeroHash,
-    };
-    const operators = await fx.c.slashing.read.recheckCommittee([id]);
-    const root = recheckSigningRoot(
-      header,
-      await fx.c.reports.read.domainSeparator(),
-      fx.deployment.contracts.slashing,
-    );
-    const signed = await signSeats(fx, operators, allSeats(operators.length), root);
+    const { header, operators, ...signed } = await signRecheck(fx, id, 1);
     // The provider owns a license and moves it right before the re-check lands.
     await delegateFresh(provider.wallet, checkers[5]!, 1);
     expect(await fx.c.slashing.read.recheckCommittee([id])).toEqual(operators);

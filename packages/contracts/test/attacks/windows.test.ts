@@ -1,10 +1,9 @@
 import { Beneficiary } from "@checkernet/protocol/merkle/leaves";
 import { resultProof, rewardProof } from "@checkernet/protocol/merkle/trees";
 import { recheckRunEpoch, recheckTimeMessage } from "@checkernet/protocol/recheck";
-import { type Address, keccak256, parseEventLogs, toHex, zeroHash } from "viem";
+import { type Address, keccak256, parseEventLogs, toHex } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { slashingAbi } from "../../src/generated/index.ts";
-import { type RecheckHeader, recheckSigningRoot } from "../../src/recheck.ts";
 import {
   connectChain,
   expectRevert,
@@ -14,7 +13,6 @@ import {
   type TestChain,
 } from "../helpers/chain.ts";
 import {
-  allSeats,
   bls,
   type Checker,
   deployFixture,
@@ -26,8 +24,8 @@ import {
   publishEpoch,
   setupCheckers,
   setupProvider,
+  signRecheck,
   signReport,
-  signSeats,
   submitReport,
   TOKEN,
   unlockLicenseRewards,
@@ -64,25 +62,8 @@ describe("attacks on report, contest and reward windows", () => {
   const accusers = () => checkers.slice(0, 3).map((c) => c.address);
 
   async function recheck(id: bigint, verdict: number) {
-    const record = await fx.c.slashing.read.slashOf([id]);
-    const header: RecheckHeader = {
-      slashId: id,
-      provider: record.provider,
-      accusedEpoch: record.epoch,
-      recheckEpoch: record.recheckEpoch,
-      verdict,
-      attestations: 32,
-      failures: verdict === 1 ? 32 : 0,
-      evidenceRoot: zeroHash,
-    };
-    const operators = await fx.c.slashing.read.recheckCommittee([id]);
-    const root = recheckSigningRoot(
-      header,
-      await fx.c.reports.read.domainSeparator(),
-      fx.deployment.contracts.slashing,
-    );
-    const signed = await signSeats(fx, operators, allSeats(operators.length), root);
-    return mined(chain, fx.c.slashing.write.submitRecheck([header, signed.bitfield, signed.signature]));
+    const { header, bitfield, signature } = await signRecheck(fx, id, verdict);
+    return mined(chain, fx.c.slashing.write.submitRecheck([header, bitfield, signature]));
   }
 
   it("a report is refused before its epoch's checking phase has ended, and after its lateness window", async () => {
@@ -247,19 +228,8 @@ describe("attacks on report, contest and reward windows", () => {
     expect(new Set(runEpochs).size).toBeGreaterThan(1);
     for (const e of runEpochs) expect(e >= record.recheckEpoch && e <= record.recheckEpoch + 2n).toBe(true);
     // The verdict is accepted only once the window's last epoch has begun, when every member has tested.
-    const header: RecheckHeader = {
-      slashId: id,
-      provider: accused.address,
-      accusedEpoch: 1n,
-      recheckEpoch: record.recheckEpoch,
-      verdict: 1,
-      attestations: 32,
-      failures: 32,
-      evidenceRoot: zeroHash,
-    };
-    const operators = await wide.c.slashing.read.recheckCommittee([id]);
-    const root = recheckSigningRoot(header, separator, wide.deployment.contracts.slashing);
-    const signed = await signSeats(wide, operators, allSeats(operators.length), root);
+    const signed = await signRecheck(wide, id, 1);
+    const header = signed.header;
     await goToEpoch(wide, record.recheckEpoch + 1n);
     await expectRevert(
       wide.c.slashing.write.submitRecheck([header, signed.bitfield, signed.signature]),

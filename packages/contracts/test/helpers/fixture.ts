@@ -22,6 +22,7 @@ import {
   keccak256,
   numberToBytes,
   toHex,
+  zeroHash,
 } from "viem";
 import { type Deployment, type DeployOptions, deployAll } from "../../src/deploy.ts";
 import {
@@ -33,6 +34,7 @@ import {
   rewardTokenAbi,
   slashingAbi,
 } from "../../src/generated/index.ts";
+import { type RecheckHeader, recheckSigningRoot } from "../../src/recheck.ts";
 import { mined, setTime, type TestChain, type Wallet } from "./chain.ts";
 
 /** One BLS backend for all tests: blst when it loads (about 25× faster), noble otherwise. */
@@ -286,6 +288,39 @@ export async function submitReport(fx: Fixture, header: ReportHeader, seats?: re
   await reachReportTime(fx, header.epoch);
   const { bitfield, signature } = await signReport(fx, header, seats);
   return mined(fx.chain, fx.c.reports.write.submitReport([header, bitfield, signature]));
+}
+
+/**
+ * A re-check header for slash `slashId` (fields from the slash record, `verdict`, and `fields` over them) signed
+ * by `seats` of its re-check committee (all by default) under the Slashing contract's signing root.
+ */
+export async function signRecheck(
+  fx: Fixture,
+  slashId: bigint,
+  verdict: number,
+  fields: Partial<RecheckHeader> = {},
+  seats?: readonly number[],
+) {
+  const record = await fx.c.slashing.read.slashOf([slashId]);
+  const header: RecheckHeader = {
+    slashId,
+    provider: record.provider,
+    accusedEpoch: record.epoch,
+    recheckEpoch: record.recheckEpoch,
+    verdict,
+    attestations: 32,
+    failures: verdict === 1 ? 32 : 0,
+    evidenceRoot: zeroHash,
+    ...fields,
+  };
+  const operators = await fx.c.slashing.read.recheckCommittee([slashId]);
+  const root = recheckSigningRoot(
+    header,
+    await fx.c.reports.read.domainSeparator(),
+    fx.deployment.contracts.slashing,
+  );
+  const signed = await signSeats(fx, operators, seats ?? allSeats(operators.length), root);
+  return { header, operators, ...signed };
 }
 
 export const TOKEN = 10n ** 18n;
