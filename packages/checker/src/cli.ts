@@ -134,7 +134,7 @@ export function buildCli(): Command {
       // The node pulls in the whole libp2p stack: load it only for `start`.
       const [{ CheckerNode }, { createLogger }] = await Promise.all([
         import("./node.ts"),
-        import("./logger.ts"),
+        import("@checkernet/runtime"),
       ]);
       const logger = createLogger({ level: cfg.logLevel });
       const operatorSecretKey = o.operatorKey
@@ -170,7 +170,7 @@ export function buildCli(): Command {
     .action(async (o: { owner?: string; url?: string }) => {
       const cfg = config();
       const { client, contracts, stored } = await rewardsContext(cfg, o.url);
-      const { licenseRewards, summarizeRewards } = await import("./cli/rewards.ts");
+      const { licenseRewards, summarizeRewards } = await import("./rewards/licenseRewards.ts");
       const txKey = txKeyOf(cfg);
       const owner =
         o.owner !== undefined
@@ -209,7 +209,7 @@ export function buildCli(): Command {
       if (txKey === undefined) throw new Error("no EVM key to claim with: set CHECKER_TX_KEY or txKeyFile");
       const { client, contracts, stored } = await rewardsContext(cfg, o.url);
       const [{ claimAll }, { createWalletClient, http }, { privateKeyToAccount }] = await Promise.all([
-        import("./cli/rewards.ts"),
+        import("./rewards/licenseRewards.ts"),
         import("viem"),
         import("viem/accounts"),
       ]);
@@ -278,7 +278,7 @@ async function rewardsContext(cfg: CheckerConfig, url: string | undefined) {
   }
   const [{ createPublicClient, http }, rewards, { CheckerDb }] = await Promise.all([
     import("viem"),
-    import("./cli/rewards.ts"),
+    import("./rewards/licenseRewards.ts"),
     import("./db/checkerDb.ts"),
   ]);
   const client = createPublicClient({ transport: http(cfg.rpcUrl, { retryCount: 1 }) });

@@ -1,6 +1,5 @@
 import { epochReportsAbi } from "@checkernet/contracts/generated/index";
 import { type BlsBackend, loadBlsBackend } from "@checkernet/protocol/bls/index";
-import { epochBounds, epochPhase } from "@checkernet/protocol/epoch";
 import { DEFAULT_PARAMS, type ProtocolParams } from "@checkernet/protocol/params";
 import type { NetworkDomain } from "@checkernet/protocol/types";
 import type { PrivateKey } from "@libp2p/interface";
@@ -25,18 +24,18 @@ import { HistoryReader, historyRoutes } from "./api/history.ts";
 import { challengeCounts, meshPeerCount, natStatus } from "./api/nodeHealth.ts";
 import { reportsRoutes } from "./api/reports.ts";
 import { type NodeStatus, StatusApi } from "./api/server.ts";
-import { BlsBatchVerifier } from "./chain/bls/batchVerifier.ts";
+import { BlsBatchVerifier } from "./validation/bls/batchVerifier.ts";
 import { ChainDirectory } from "./chain/chainDirectory.ts";
 import { EpochClock } from "./chain/clock.ts";
-import type { KeyDirectory } from "./chain/keyDirectory.ts";
-import { StaticKeyDirectory } from "./chain/keyDirectory.ts";
+import type { KeyDirectory } from "./validation/keyDirectory.ts";
+import { StaticKeyDirectory } from "./validation/keyDirectory.ts";
 import { OperatorStandingWatch } from "./chain/operatorStanding.ts";
-import { type ProviderDirectory, StaticProviderDirectory } from "./chain/providerDirectory.ts";
-import { SeenAttestations } from "./chain/seenCache.ts";
-import { type EpochContext, StaticEpochSeeds } from "./chain/sortition.ts";
+import { type ProviderDirectory, StaticProviderDirectory } from "./validation/providerDirectory.ts";
+import { SeenAttestations } from "./validation/seenCache.ts";
+import { type EpochContext, StaticEpochSeeds } from "./validation/sortition.ts";
 import { ChallengeClient } from "./challenges/client.ts";
 import { WorkerTranscriptEvaluator } from "./challenges/evaluator.ts";
-import { storedRewardsFromDb } from "./cli/rewards.ts";
+import { storedRewardsFromDb } from "./rewards/licenseRewards.ts";
 import { type CheckerConfig, txKeyOf } from "./config.ts";
 import { CheckerDb } from "./db/checkerDb.ts";
 import { AggregatorDuty, type SubmitterWallet } from "./duties/aggregatorDuty.ts";
@@ -47,7 +46,7 @@ import { ReportSync } from "./duties/reportSync.ts";
 import { SeedDuty } from "./duties/seedDuty.ts";
 import { parseCheckerFaults } from "./faults/faults.ts";
 import { loadOrCreatePeerKey } from "./keys/store.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "@checkernet/runtime";
 import { createMetrics, type Metrics } from "./metrics/index.ts";
 import { AttestationGossip } from "./network/gossip/attestations.ts";
 import { type CheckerHost, createHost } from "./network/host.ts";
@@ -168,6 +167,7 @@ export class CheckerNode {
     this.clock = new EpochClock({
       genesisMs: fields.genesis?.genesisMs ?? this.config.genesisMs,
       epochSeconds: fields.genesis?.epochSeconds ?? this.config.epochSeconds,
+      checkingPhaseBps: (options.params ?? DEFAULT_PARAMS).checkingPhaseBps,
     });
     this.seen = new SeenAttestations();
     // One directory and one seed source shared by gossip validation and the duty.
@@ -628,20 +628,10 @@ export class CheckerNode {
     const reports = await this.recentReports();
     const recent = reports.map(summarize);
     const nowMs = this.clock.nowMs();
-    const { epoch, phase } = epochPhase(
-      nowMs,
-      this.clock.genesisMs,
-      this.clock.epochSeconds,
-      this.params.checkingPhaseBps,
-    );
+    const { epoch, phase } = this.clock.phase(nowMs);
     let nextPhaseInMs: number | null = null;
     if (epoch > 0n) {
-      const b = epochBounds(
-        epoch,
-        this.clock.genesisMs,
-        this.clock.epochSeconds,
-        this.params.checkingPhaseBps,
-      );
+      const b = this.clock.bounds(epoch);
       nextPhaseInMs = (nowMs < b.publishStartMs ? b.publishStartMs : b.endMs) - nowMs;
     }
     const topics = this.host.services.pubsub.getTopics();

@@ -4,8 +4,8 @@ import { type Address, getAddress, type PublicClient } from "viem";
 import { toChainActionError } from "../chain/actions/errors.ts";
 import { getLandedReports, type LandedReport } from "../chain/actions/getLandedReports.ts";
 import type { EpochClock } from "../chain/clock.ts";
-import { storedRewardsFromDb } from "../cli/rewards.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
+import { storedRewardsFromDb } from "../rewards/licenseRewards.ts";
 import { HttpError, sendJson } from "./http.ts";
 import type { Route } from "./router.ts";
 

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { loadBlsBackend } from "@checkernet/protocol/bls/index";
 import { withParams } from "@checkernet/protocol/params";
 import { CheckResult, type SignedAttestation } from "@checkernet/protocol/types";
+import { createLogger } from "@checkernet/runtime";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { type Address, bytesToHex, createWalletClient, custom, getAddress } from "viem";
@@ -26,13 +27,11 @@ import {
 import { ChainActionError, ChainActionErrorCode } from "../../../src/chain/actions/errors.ts";
 import { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
 import { EpochClock } from "../../../src/chain/clock.ts";
-import { StaticKeyDirectory } from "../../../src/chain/keyDirectory.ts";
-import { claimAll, licenseRewards, storedRewardsFromDb, summarizeRewards } from "../../../src/cli/rewards.ts";
+import { StaticKeyDirectory } from "../../../src/validation/keyDirectory.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
 import { AggregatorDuty, type SubmitterWallet } from "../../../src/duties/aggregatorDuty.ts";
 import { ReportStatus, readReportRecord } from "../../../src/duties/aggregatorRecords.ts";
-import { createLogger } from "../../../src/logger.ts";
 import { type CheckerHost, createHost } from "../../../src/network/host.ts";
 import {
   CosignError,
@@ -41,6 +40,12 @@ import {
   requestCosign,
 } from "../../../src/network/reqresp/cosign.ts";
 import { CheckerNode } from "../../../src/node.ts";
+import {
+  claimAll,
+  licenseRewards,
+  storedRewardsFromDb,
+  summarizeRewards,
+} from "../../../src/rewards/licenseRewards.ts";
 import { makeAttestation, signAttestation } from "../../utils/fixtures.ts";
 
 const silent = createLogger({ level: "silent", pretty: false });

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { loadBlsBackend } from "@checkernet/protocol/bls/index";
 import { withParams } from "@checkernet/protocol/params";
 import { CheckResult, type SignedAttestation } from "@checkernet/protocol/types";
+import { createLogger } from "@checkernet/runtime";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import fc from "fast-check";
@@ -24,17 +25,16 @@ import { reportsRoutes } from "../../../src/api/reports.ts";
 import { StatusApi } from "../../../src/api/server.ts";
 import { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
 import { EpochClock } from "../../../src/chain/clock.ts";
-import { claimAll, storedRewardsFromDb } from "../../../src/cli/rewards.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
 import { AggregatorDuty } from "../../../src/duties/aggregatorDuty.ts";
 import { ReportRole, ReportStatus, readReportRecord } from "../../../src/duties/aggregatorRecords.ts";
 import { ReportSync, ReportSyncOutcome } from "../../../src/duties/reportSync.ts";
-import { createLogger } from "../../../src/logger.ts";
 import { createMetrics } from "../../../src/metrics/index.ts";
 import { type CheckerHost, createHost } from "../../../src/network/host.ts";
 import { handleCosign, requestCosign } from "../../../src/network/reqresp/cosign.ts";
 import { fetchReport, handleReports, REPORTS_PROTOCOL } from "../../../src/network/reqresp/reports.ts";
 import { explainLicenseRange, explainProviderEpoch } from "../../../src/reports/explainService.ts";
+import { claimAll, storedRewardsFromDb } from "../../../src/rewards/licenseRewards.ts";
 import { makeAttestation, signAttestation } from "../../utils/fixtures.ts";
 
 /**
