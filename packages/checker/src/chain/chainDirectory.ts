@@ -9,9 +9,9 @@ import { regionById } from "@checkernet/protocol/challenges/regions";
 import { peerIdFromMultihash, peerIdFromString } from "@libp2p/peer-id";
 import { type Address, getAddress, type Hex, hexToBytes, type PublicClient, zeroHash } from "viem";
 import type { Logger } from "../logger.ts";
-import type { CheckerRecord, KeyDirectory } from "./keyDirectory.ts";
-import type { ProviderDirectory, ProviderRecord } from "./providerDirectory.ts";
-import type { EpochContext } from "./sortition.ts";
+import type { CheckerRecord, KeyDirectory } from "../validation/keyDirectory.ts";
+import type { ProviderDirectory, ProviderRecord } from "../validation/providerDirectory.ts";
+import type { EpochContext } from "../validation/sortition.ts";
 
 /** Polling limits; each says where its number comes from. */
 export const CHAIN_LIMITS = {

@@ -15,9 +15,9 @@ import {
 import { peerIdFromString } from "@libp2p/peer-id";
 import { type Address, bytesToHex, type Hex } from "viem";
 import type { EpochClock } from "../chain/clock.ts";
-import type { KeyDirectory } from "../chain/keyDirectory.ts";
-import type { ProviderDirectory, ProviderRecord } from "../chain/providerDirectory.ts";
-import type { EpochContext } from "../chain/sortition.ts";
+import type { KeyDirectory } from "../validation/keyDirectory.ts";
+import type { ProviderDirectory, ProviderRecord } from "../validation/providerDirectory.ts";
+import type { EpochContext } from "../validation/sortition.ts";
 import type { ChallengeClient } from "../challenges/client.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
 import { SlashingProtectionError } from "../db/errors.ts";

@@ -37,8 +37,8 @@ import { getRecheckRequests, type RecheckRequest } from "../chain/actions/getRec
 import { getRecheckState, type RecheckState, SlashStatus } from "../chain/actions/getRecheckState.ts";
 import { submitRecheck } from "../chain/actions/submitRecheck.ts";
 import type { EpochClock } from "../chain/clock.ts";
-import type { KeyDirectory } from "../chain/keyDirectory.ts";
-import type { ProviderDirectory } from "../chain/providerDirectory.ts";
+import type { KeyDirectory } from "../validation/keyDirectory.ts";
+import type { ProviderDirectory } from "../validation/providerDirectory.ts";
 import type { ChallengeClient } from "../challenges/client.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
 import { type CheckerFaults, liesAbout, NO_FAULTS } from "../faults/faults.ts";

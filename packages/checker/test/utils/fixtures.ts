@@ -10,7 +10,7 @@ import {
   type SignedAttestation,
 } from "@checkernet/protocol/types";
 import { type Address, bytesToHex, getAddress, type Hex, keccak256 } from "viem";
-import type { CheckerRecord } from "../../src/chain/keyDirectory.ts";
+import type { CheckerRecord } from "../../src/validation/keyDirectory.ts";
 
 export const DOMAIN: NetworkDomain = {
   chainId: 31_337n,

@@ -5,7 +5,7 @@ import {
   type AttestationValidationContext,
   type ValidatedAttestation,
   validateGossipAttestation,
-} from "../../chain/validation/attestation.ts";
+} from "../../validation/attestation.ts";
 import type { Logger } from "../../logger.ts";
 import type { Metrics } from "../../metrics/index.ts";
 import type { CheckerHost } from "../host.ts";

@@ -1,6 +1,6 @@
 import { type Message, type TopicValidatorFn, TopicValidatorResult } from "@libp2p/gossipsub";
 import type { PeerId } from "@libp2p/interface";
-import { GossipAction, GossipActionError } from "../../chain/errors/gossipValidation.ts";
+import { GossipAction, GossipActionError } from "../../validation/errors/gossipValidation.ts";
 import type { Logger } from "../../logger.ts";
 import type { Metrics } from "../../metrics/index.ts";
 

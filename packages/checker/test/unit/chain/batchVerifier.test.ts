@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { SignatureSet } from "@checkernet/protocol/bls/backend";
 import { describe, expect, it } from "vitest";
-import { BlsBatchVerifier } from "../../../src/chain/bls/batchVerifier.ts";
+import { BlsBatchVerifier } from "../../../src/validation/bls/batchVerifier.ts";
 import { createMetrics } from "../../../src/metrics/index.ts";
 import { bls, makeChecker } from "../../utils/fixtures.ts";
 

@@ -3,12 +3,12 @@ import { CheckResult, type SignedAttestation } from "@checkernet/protocol/types"
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { type Address, bytesToHex, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BlsBatchVerifier } from "../../../src/chain/bls/batchVerifier.ts";
+import { BlsBatchVerifier } from "../../../src/validation/bls/batchVerifier.ts";
 import { EpochClock } from "../../../src/chain/clock.ts";
-import { StaticKeyDirectory } from "../../../src/chain/keyDirectory.ts";
-import { SeenAttestations } from "../../../src/chain/seenCache.ts";
-import { StaticEpochSeeds } from "../../../src/chain/sortition.ts";
-import type { ValidatedAttestation } from "../../../src/chain/validation/attestation.ts";
+import { StaticKeyDirectory } from "../../../src/validation/keyDirectory.ts";
+import { SeenAttestations } from "../../../src/validation/seenCache.ts";
+import { StaticEpochSeeds } from "../../../src/validation/sortition.ts";
+import type { ValidatedAttestation } from "../../../src/validation/attestation.ts";
 import { createLogger } from "../../../src/logger.ts";
 import { createMetrics, type Metrics } from "../../../src/metrics/index.ts";
 import { AttestationGossip } from "../../../src/network/gossip/attestations.ts";

@@ -3,13 +3,13 @@ import { DecodeError } from "@checkernet/protocol/errors";
 import { committeeSeats, providerTicket, sortitionMessage, vrfOutput } from "@checkernet/protocol/sortition";
 import type { NetworkDomain, SignedAttestation } from "@checkernet/protocol/types";
 import { bytesToHex, type Hex, hexToBytes } from "viem";
-import type { BlsBatchVerifier } from "../bls/batchVerifier.ts";
-import type { EpochClock } from "../clock.ts";
-import { AttestationError, AttestationErrorCode } from "../errors/attestationError.ts";
-import { GossipAction } from "../errors/gossipValidation.ts";
-import type { KeyDirectory } from "../keyDirectory.ts";
-import type { SeenAttestations } from "../seenCache.ts";
-import type { EpochContext } from "../sortition.ts";
+import type { EpochClock } from "../chain/clock.ts";
+import type { BlsBatchVerifier } from "./bls/batchVerifier.ts";
+import { AttestationError, AttestationErrorCode } from "./errors/attestationError.ts";
+import { GossipAction } from "./errors/gossipValidation.ts";
+import type { KeyDirectory } from "./keyDirectory.ts";
+import type { SeenAttestations } from "./seenCache.ts";
+import type { EpochContext } from "./sortition.ts";
 
 /** Acceptance window, in the manner of Lodestar's ATTESTATION_PROPAGATION_SLOT_RANGE. */
 export const ATTESTATION_LIMITS = {
