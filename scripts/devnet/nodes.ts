@@ -199,9 +199,8 @@ export async function startProvider(
       plan.fault,
       "--epoch-seconds",
       deployment.epochSeconds.toString(),
-      // The provider's clock counts from epoch 0; the contracts' epoch 1 starts at genesisTime.
       "--genesis",
-      (deployment.genesisTime - deployment.epochSeconds).toString(),
+      deployment.genesisTime.toString(),
     ),
     logFile: join(logDir, `${plan.name}.log`),
     env: { ...scrubbed("PROVIDER_") },

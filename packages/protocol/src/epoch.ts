@@ -48,6 +48,9 @@ export interface EpochBounds {
   endMs: number;
 }
 
+/** The first epoch of a network, the one that starts at genesis (on-chain too: `EpochClock.sol`). */
+export const FIRST_EPOCH = 1n;
+
 const UINT64_MAX = (1n << 64n) - 1n;
 
 function epochLengthMs(epochSeconds: number): number {
@@ -84,7 +87,7 @@ export function epochAt(nowMs: number, genesisMs: number, epochSeconds: number):
   checkTime("genesisMs", genesisMs);
   const len = epochLengthMs(epochSeconds);
   if (nowMs < genesisMs) return 0n;
-  return 1n + BigInt(Math.floor((nowMs - genesisMs) / len));
+  return FIRST_EPOCH + BigInt(Math.floor((nowMs - genesisMs) / len));
 }
 
 /**
@@ -99,7 +102,7 @@ export function epochBounds(
 ): EpochBounds {
   checkTime("genesisMs", genesisMs);
   const len = epochLengthMs(epochSeconds);
-  if (typeof epoch !== "bigint" || epoch < 1n || epoch > UINT64_MAX) {
+  if (typeof epoch !== "bigint" || epoch < FIRST_EPOCH || epoch > UINT64_MAX) {
     throw new EpochError(
       EpochErrorCode.INVALID_EPOCH,
       "epoch must be a uint64 ≥ 1 (epoch 0 is before genesis)",
@@ -113,7 +116,7 @@ export function epochBounds(
       checkingPhaseBps,
     });
   }
-  const startMs = genesisMs + Number(epoch - 1n) * len;
+  const startMs = genesisMs + Number(epoch - FIRST_EPOCH) * len;
   const endMs = startMs + len;
   if (!Number.isSafeInteger(endMs)) {
     throw new EpochError(EpochErrorCode.INVALID_EPOCH, "epoch lies beyond representable time", {

@@ -12,6 +12,7 @@ export * from "./encoding/codec.ts";
 export * from "./encoding/domain.ts";
 export * from "./encoding/report.ts";
 export * from "./epoch.ts";
+export * from "./epochClock.ts";
 export * from "./errors.ts";
 export * from "./explain.ts";
 export * from "./keystore.ts";

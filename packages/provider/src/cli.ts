@@ -24,6 +24,7 @@ import { readLeafFile } from "./chain/leafFile.ts";
 import { fetchResultLeaf, parseCheckerAddress, readReportRoots } from "./evidence/reportLeaf.ts";
 import { evidenceSources, parseCheckerTarget } from "./evidence/sources.ts";
 import { collectEvidence } from "./evidence/verify.ts";
+import { serveEpochClock } from "./faults/epochClock.ts";
 import { FAULT_MODE_SYNTAX, parseFaultMode } from "./faults/mode.ts";
 import { createProviderHost } from "./host.ts";
 import { initProviderKeys, loadProviderKeys } from "./keys.ts";
@@ -102,7 +103,11 @@ export function buildCli(): Command {
       hex32("--vram-salt"),
     )
     .option("--epoch-seconds <s>", "epoch length, for offline-epochs", int("--epoch-seconds"))
-    .option("--genesis <unix-seconds>", "start of epoch 0, for offline-epochs", int("--genesis"))
+    .option(
+      "--genesis <unix-seconds>",
+      "genesis time (start of epoch 1), for offline-epochs",
+      int("--genesis"),
+    )
     .option("--log-level <level>", "pino log level", "info")
     .action(async (o: ServeFlags) => {
       const fault = parseFaultMode(o.fault);
@@ -111,12 +116,8 @@ export function buildCli(): Command {
       if (fault.kind === "offline-epochs" && (o.epochSeconds === undefined || o.genesis === undefined)) {
         throw new InvalidArgumentError("--fault offline-epochs needs --epoch-seconds and --genesis");
       }
-      const epochSeconds = BigInt(o.epochSeconds ?? DEFAULT_PARAMS.epochSeconds);
-      const genesis = BigInt(o.genesis ?? 0);
-      const epochClock = (): bigint => {
-        const now = BigInt(Math.floor(Date.now() / 1000));
-        return now < genesis ? 0n : (now - genesis) / epochSeconds;
-      };
+      const clock = serveEpochClock(o);
+      const epochClock = (): bigint => clock.currentEpoch();
       const blockSize = DEFAULT_PARAMS.vramBlockSize;
       const blockCount = vramBlockCount(cls.vramBytes, blockSize, DEFAULT_PARAMS);
       const log = pino({ level: o.logLevel, base: { service: "provider" } });

@@ -24,6 +24,7 @@ export {
   REGIONS,
 } from "@checkernet/protocol/challenges/regions";
 export { ContestOutcome, resolveContest } from "@checkernet/protocol/contest";
+export { FIRST_EPOCH } from "@checkernet/protocol/epoch";
 export { DEFAULT_PARAMS, type ProtocolParams, withParams } from "@checkernet/protocol/params";
 export { slashAmount, splitEpochRewards } from "@checkernet/protocol/rewards";
 export {

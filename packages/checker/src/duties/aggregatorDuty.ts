@@ -3,7 +3,6 @@ import type { BlsBackend } from "@checkernet/protocol/bls/backend";
 import { g1FromEip2537, g2ToEip2537 } from "@checkernet/protocol/bls/index";
 import { attestationSigningRoot, signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
 import { reportSigningRoot } from "@checkernet/protocol/encoding/report";
-import { epochBounds } from "@checkernet/protocol/epoch";
 import { type ReportInputs, reportInputsOf } from "@checkernet/protocol/explain";
 import { buildResultsTree, resultProof } from "@checkernet/protocol/merkle/trees";
 import type { ProtocolParams } from "@checkernet/protocol/params";
@@ -201,8 +200,7 @@ export class AggregatorDuty {
   }
 
   private publishPhaseMs(): number {
-    const { clock } = this.components;
-    const b = epochBounds(1n, clock.genesisMs, clock.epochSeconds, this.init.params.checkingPhaseBps);
+    const b = this.components.clock.bounds(1n);
     return b.endMs - b.publishStartMs;
   }
   private collectDelayMs(): number {
@@ -252,8 +250,7 @@ export class AggregatorDuty {
   }
 
   private aggregationStartMs(epoch: bigint): number {
-    const { clock } = this.components;
-    const b = epochBounds(epoch, clock.genesisMs, clock.epochSeconds, this.init.params.checkingPhaseBps);
+    const b = this.components.clock.bounds(epoch);
     return b.publishStartMs + this.collectDelayMs();
   }
 

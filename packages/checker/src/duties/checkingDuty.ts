@@ -3,7 +3,6 @@ import { challengeSizesFor, gpuClass } from "@checkernet/protocol/challenges/gpu
 import { challengeKindForEpoch } from "@checkernet/protocol/challenges/transcript";
 import { vramBlockCount, vramDatasetSeed } from "@checkernet/protocol/challenges/vram";
 import { attestationSigningRoot } from "@checkernet/protocol/encoding/attestation";
-import { epochBounds } from "@checkernet/protocol/epoch";
 import type { ProtocolParams } from "@checkernet/protocol/params";
 import { committeeSeats, providerTicket, sortitionMessage, vrfOutput } from "@checkernet/protocol/sortition";
 import {
@@ -176,12 +175,7 @@ export class CheckingDuty {
     result.attestations = signed.filter((s): s is SignedAttestation => s !== undefined);
 
     if (options.waitForPublishPhase ?? true) {
-      const { publishStartMs } = epochBounds(
-        epoch,
-        this.components.clock.genesisMs,
-        this.components.clock.epochSeconds,
-        params.checkingPhaseBps,
-      );
+      const { publishStartMs } = this.components.clock.bounds(epoch);
       await sleep(publishStartMs - this.components.clock.nowMs(), signal);
     }
     if (signal.aborted) {
@@ -199,12 +193,7 @@ export class CheckingDuty {
   /** Milliseconds from now over which this epoch's runs may start: CHECK_SPREAD_FRACTION of what is left of the checking phase. */
   private spreadWindowMs(epoch: bigint): number {
     const { clock } = this.components;
-    const { publishStartMs } = epochBounds(
-      epoch,
-      clock.genesisMs,
-      clock.epochSeconds,
-      this.init.params.checkingPhaseBps,
-    );
+    const { publishStartMs } = clock.bounds(epoch);
     return Math.max(0, (publishStartMs - clock.nowMs()) * CHECK_SPREAD_FRACTION);
   }
 
@@ -216,13 +205,7 @@ export class CheckingDuty {
    */
   private async awaitSeed(epoch: bigint): Promise<Hex | undefined> {
     const { epochs, clock } = this.components;
-    const { checkingPhaseBps } = this.init.params;
-    const { startMs, publishStartMs } = epochBounds(
-      epoch,
-      clock.genesisMs,
-      clock.epochSeconds,
-      checkingPhaseBps,
-    );
+    const { startMs, publishStartMs } = clock.bounds(epoch);
     const giveUpMs = startMs + (publishStartMs - startMs) / 4;
     for (;;) {
       const seed = epochs.seed(epoch) ?? (await epochs.ensureSeed?.(epoch));

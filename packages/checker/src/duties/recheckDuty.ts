@@ -5,7 +5,6 @@ import { g2ToEip2537 } from "@checkernet/protocol/bls/index";
 import { challengeSizesFor, gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
 import { challengeKindForEpoch } from "@checkernet/protocol/challenges/transcript";
 import { vramBlockCount, vramDatasetSeed } from "@checkernet/protocol/challenges/vram";
-import { epochBounds } from "@checkernet/protocol/epoch";
 import type { ProtocolParams } from "@checkernet/protocol/params";
 import {
   DEFAULT_RECHECK_RULES,
@@ -173,8 +172,7 @@ export class RecheckDuty {
     return this.init.rules ?? DEFAULT_RECHECK_RULES;
   }
   private bounds(epoch: bigint) {
-    const { clock } = this.components;
-    return epochBounds(epoch, clock.genesisMs, clock.epochSeconds, this.init.params.checkingPhaseBps);
+    return this.components.clock.bounds(epoch);
   }
   private collectDelayMs(): number {
     const b = this.bounds(1n);

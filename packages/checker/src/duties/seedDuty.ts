@@ -2,7 +2,7 @@ import { epochReportsAbi } from "@checkernet/contracts/generated/index";
 import type { BlsBackend } from "@checkernet/protocol/bls/backend";
 import { g1ToEip2537, g2ToEip2537 } from "@checkernet/protocol/bls/index";
 import { domainSeparator } from "@checkernet/protocol/encoding/domain";
-import { epochBounds, seedRevealMessage } from "@checkernet/protocol/epoch";
+import { seedRevealMessage } from "@checkernet/protocol/epoch";
 import type { NetworkDomain } from "@checkernet/protocol/types";
 import { type Address, bytesToHex, getAddress, hexToBytes, type PublicClient, zeroAddress } from "viem";
 import { ChainActionError, toChainActionError } from "../chain/actions/errors.ts";
@@ -133,8 +133,7 @@ export class SeedDuty {
   }
 
   private epochEndMs(epoch: bigint): number {
-    const { clock } = this.components;
-    return epochBounds(epoch, clock.genesisMs, clock.epochSeconds).endMs;
+    return this.components.clock.bounds(epoch).endMs;
   }
 
   /**
