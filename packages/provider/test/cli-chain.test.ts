@@ -1,7 +1,5 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deployAll } from "@checkernet/contracts/deploy";
@@ -16,19 +14,10 @@ import {
   type WalletClient,
 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serveJsonRpc } from "../../contracts/test/utils/jsonRpcServer.ts";
+import { runProvider } from "./utils/cli.ts";
 
-const BIN = new URL("../bin/provider.js", import.meta.url).pathname;
-
-function provider(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args]);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const provider = (args: string[]) => runProvider(args);
 
 /**
  * The CLI's chain commands as a provider runs them: separate processes
@@ -52,31 +41,7 @@ describe("provider CLI chain commands over JSON-RPC", () => {
     >[];
     if (deployer === undefined) throw new Error("no hardhat account");
     const deployment = await deployAll(deployer, publicClient, { epochSeconds: 10n });
-    rpc = createServer((req, res) => {
-      let body = "";
-      req.on("data", (d) => (body += d));
-      req.on("end", async () => {
-        const call = JSON.parse(body) as { id: number; method: string; params?: unknown[] };
-        try {
-          const result = await connection.provider.request({
-            method: call.method,
-            params: call.params ?? [],
-          });
-          res.end(JSON.stringify({ jsonrpc: "2.0", id: call.id, result }));
-        } catch (err) {
-          const e = err as { code?: number; message: string; data?: unknown };
-          res.end(
-            JSON.stringify({
-              jsonrpc: "2.0",
-              id: call.id,
-              error: { code: e.code ?? -32000, message: e.message, data: e.data },
-            }),
-          );
-        }
-      });
-    });
-    await new Promise<void>((resolve) => rpc.listen(0, "127.0.0.1", resolve));
-    rpcUrl = `http://127.0.0.1:${(rpc.address() as AddressInfo).port}`;
+    ({ server: rpc, url: rpcUrl } = await serveJsonRpc(connection.provider));
     dir = await mkdtemp(join(tmpdir(), "provider-chain-cli-"));
     deploymentFile = join(dir, "deployment.json");
     await writeFile(

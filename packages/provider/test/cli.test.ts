@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,39 +5,10 @@ import type { Libp2p } from "@libp2p/interface";
 import { multiaddr } from "@multiformats/multiaddr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clientHost, hex32, TestChallenge } from "./helpers.ts";
+import { runProvider, serveProvider } from "./utils/cli.ts";
 
-const BIN = new URL("../bin/provider.js", import.meta.url).pathname;
-
-function run(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-/** Starts `provider serve` and resolves with the machine-readable line it prints once it serves. */
-function serve(args: string[]): Promise<{ child: ChildProcess; line: { peerId: string; addrs: string[] } }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "serve", ...args]);
-    let out = "";
-    let err = "";
-    child.stderr.on("data", (d) => (err += d));
-    child.stdout.on("data", (d) => {
-      out += d;
-      for (const line of out.split("\n")) {
-        if (line.startsWith('{"peerId"')) resolve({ child, line: JSON.parse(line) });
-      }
-    });
-    child.on("close", (code) => reject(new Error(`provider serve exited ${code}: ${err}`)));
-  });
-}
+const run = (args: string[], env: Record<string, string> = {}) => runProvider(args, env);
+const serve = (args: string[]) => serveProvider(args);
 
 describe("provider CLI", () => {
   let dir: string;

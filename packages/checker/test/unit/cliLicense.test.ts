@@ -1,7 +1,6 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { network } from "hardhat";
@@ -10,6 +9,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mined, type TestChain } from "../../../contracts/test/helpers/chain.ts";
 import { deployFixture, type Fixture, setupCheckers } from "../../../contracts/test/helpers/fixture.ts";
+import { serveJsonRpc } from "../../../contracts/test/utils/jsonRpcServer.ts";
 
 const BIN = join(import.meta.dirname, "../../bin/checker.js");
 
@@ -53,28 +53,10 @@ beforeAll(async () => {
   operator = (await setupCheckers(fx, 1, 0))[0]!.address;
   await chain.testClient.setBalance({ address: owner, value: 10n ** 21n });
   await mined(chain, fx.c.license.write.mintBatch([owner, 2n]));
-  rpc = createServer((req, res) => {
-    let body = "";
-    req.on("data", (d) => (body += d));
-    req.on("end", async () => {
-      const call = JSON.parse(body) as { id: number; method: string; params?: unknown[] };
-      try {
-        const result = await connection.provider.request({ method: call.method, params: call.params ?? [] });
-        res.end(JSON.stringify({ jsonrpc: "2.0", id: call.id, result }));
-      } catch (err) {
-        const e = err as { code?: number; message: string; data?: unknown; cause?: { data?: unknown } };
-        res.end(
-          JSON.stringify({
-            jsonrpc: "2.0",
-            id: call.id,
-            error: { code: e.code ?? 3, message: e.message, data: e.data ?? e.cause?.data },
-          }),
-        );
-      }
-    });
-  });
-  await new Promise<void>((resolve) => rpc.listen(0, "127.0.0.1", resolve));
-  rpcUrl = `http://127.0.0.1:${(rpc.address() as AddressInfo).port}`;
+  ({ server: rpc, url: rpcUrl } = await serveJsonRpc(connection.provider, {
+    fallbackCode: 3,
+    causeData: true,
+  }));
   const c = fx.deployment.contracts;
   env = {
     CHECKER_DATA_DIR: mkdtempSync(join(tmpdir(), "checker-license-cli-")),

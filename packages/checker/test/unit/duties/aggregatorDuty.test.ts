@@ -7,7 +7,7 @@ import { CheckResult, type SignedAttestation } from "@checkernet/protocol/types"
 import { createLogger } from "@checkernet/runtime";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
-import { type Address, bytesToHex, createWalletClient, custom, getAddress } from "viem";
+import { type Address, bytesToHex, createWalletClient, custom } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -22,17 +22,13 @@ import {
   type Fixture,
   goToEpoch,
   setupCheckers,
-  TOKEN,
 } from "../../../../contracts/test/helpers/fixture.ts";
 import { ChainActionError, ChainActionErrorCode } from "../../../src/chain/actions/errors.ts";
-import { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
-import { EpochClock } from "../../../src/chain/clock.ts";
-import { StaticKeyDirectory } from "../../../src/validation/keyDirectory.ts";
+import type { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
 import { AggregatorDuty, type SubmitterWallet } from "../../../src/duties/aggregatorDuty.ts";
-import { ReportStatus, readReportRecord } from "../../../src/duties/aggregatorRecords.ts";
-import { type CheckerHost, createHost } from "../../../src/network/host.ts";
+import type { CheckerHost } from "../../../src/network/host.ts";
 import {
   CosignError,
   CosignErrorCode,
@@ -40,13 +36,22 @@ import {
   requestCosign,
 } from "../../../src/network/reqresp/cosign.ts";
 import { CheckerNode } from "../../../src/node.ts";
+import { ReportStatus, readReportRecord } from "../../../src/reports/aggregatorRecords.ts";
 import {
   claimAll,
   licenseRewards,
   storedRewardsFromDb,
   summarizeRewards,
 } from "../../../src/rewards/licenseRewards.ts";
+import { StaticKeyDirectory } from "../../../src/validation/keyDirectory.ts";
+import {
+  chainDirectory,
+  deploymentClock,
+  dutyAddresses,
+  registerProvider as registerTestProvider,
+} from "../../utils/chain.ts";
 import { makeAttestation, signAttestation } from "../../utils/fixtures.ts";
+import { introduceAll, loopbackHost, stopHosts } from "../../utils/hosts.ts";
 
 const silent = createLogger({ level: "silent", pretty: false });
 const params = withParams({ committeeSize: 8, aggregatorBackups: 3 });
@@ -58,22 +63,8 @@ let providers: Address[];
 let directory: ChainDirectory;
 const hosts: CheckerHost[] = [];
 
-/** Registers a provider with a real libp2p peer id and the minimum stake. */
-async function registerProvider(index: number): Promise<Address> {
-  const wallet = chain.wallets[10 + index]!;
-  const address = getAddress(wallet.account.address);
-  const peerId = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
-  const own = fx.as(wallet);
-  await mined(
-    chain,
-    own.providers.write.register([bytesToHex(peerId.toMultihash().bytes), "cpu-reference", 16, "local"]),
-  );
-  const stake = (await fx.c.providers.read.minStake()) + BigInt(index) * TOKEN;
-  await mined(chain, fx.c.token.write.transfer([address, stake]));
-  await mined(chain, own.token.write.approve([fx.deployment.contracts.providerRegistry, stake]));
-  await mined(chain, own.providers.write.stake([stake]));
-  return address;
-}
+/** Registers a provider with a real libp2p peer id and the minimum stake (plus `index` tokens). */
+const registerProvider = (index: number) => registerTestProvider(chain, fx, index, BigInt(index));
 
 beforeAll(async () => {
   chain = await connectChain();
@@ -90,35 +81,16 @@ beforeAll(async () => {
     const key = await generateKeyPair("Ed25519");
     const peer = peerIdFromPrivateKey(key);
     await mined(chain, fx.as(c.wallet).registry.write.updatePeerId([bytesToHex(peer.toMultihash().bytes)]));
-    const host = await createHost({
-      privateKey: key,
-      listen: ["/ip4/127.0.0.1/tcp/0"],
-      allowPrivateAddresses: true,
-      dht: false,
-      nat: false,
-      start: true,
-    });
-    hosts.push(host);
+    hosts.push(await loopbackHost({ privateKey: key }));
   }
-  for (const a of hosts)
-    for (const b of hosts) if (a !== b) await a.peerStore.merge(b.peerId, { multiaddrs: b.getMultiaddrs() });
+  await introduceAll(hosts);
   // Setup landed in epoch 0 (the launch set); the tests report epoch 1.
   await goToEpoch(fx, 1n);
-  directory = new ChainDirectory(
-    { publicClient: chain.publicClient, logger: silent },
-    {
-      addresses: {
-        checkerRegistry: fx.deployment.contracts.checkerRegistry,
-        providerRegistry: fx.deployment.contracts.providerRegistry,
-        epochReports: fx.deployment.contracts.epochReports,
-      },
-    },
-  );
-  await directory.refresh();
+  directory = await chainDirectory(chain, fx, silent);
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(hosts.map((h) => h.stop()));
+  await stopHosts(hosts);
 });
 
 isolateTests(() => chain);
@@ -140,10 +112,7 @@ async function nodes(
   options: { offline?: number[]; wallet?: (c: Checker) => SubmitterWallet } = {},
 ): Promise<Node[]> {
   const bls = await loadBlsBackend("auto");
-  const clock = new EpochClock({
-    genesisMs: Number(fx.deployment.genesisTime) * 1000,
-    epochSeconds: Number(fx.deployment.epochSeconds),
-  });
+  const clock = deploymentClock(fx);
   const out: Node[] = [];
   for (const [i, checker] of checkers.entries()) {
     const host = hosts[i]!;
@@ -167,11 +136,7 @@ async function nodes(
         secretKey: checker.key.secretKey,
         domain: fx.domain,
         params,
-        addresses: {
-          epochReports: fx.deployment.contracts.epochReports,
-          checkerRegistry: fx.deployment.contracts.checkerRegistry,
-          providerRegistry: fx.deployment.contracts.providerRegistry,
-        },
+        addresses: dutyAddresses(fx),
         backupTimeoutMs: 300,
         retryBaseMs: 50,
       },

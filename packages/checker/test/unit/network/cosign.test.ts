@@ -2,12 +2,11 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateKeyPair } from "@libp2p/crypto/keys";
+import { createLogger } from "@checkernet/runtime";
+import { encodeFrame, FrameReader, type FrameType } from "@checkernet/wire";
 import { keccak256, toHex } from "viem";
 import { afterEach, describe, expect, it } from "vitest";
-import { encodeFrame, FrameReader, type FrameType } from "../../../src/challenges/framing.ts";
-import { createLogger } from "../../../src/logger.ts";
-import { type CheckerHost, createHost } from "../../../src/network/host.ts";
+import type { CheckerHost } from "../../../src/network/host.ts";
 import {
   COSIGN_PROTOCOL,
   CosignError,
@@ -20,22 +19,16 @@ import {
 } from "../../../src/network/reqresp/cosign.ts";
 import { makeAttestation, makeChecker, randomAddress, signAttestation } from "../../utils/fixtures.ts";
 import { freePort } from "../../utils/freePort.ts";
+import { loopbackHost, stopHosts } from "../../utils/hosts.ts";
 
 const silent = createLogger({ level: "silent", pretty: false });
 const hosts: CheckerHost[] = [];
 afterEach(async () => {
-  await Promise.all(hosts.splice(0).map((h) => h.stop()));
+  await stopHosts(hosts);
 });
 
 async function host(): Promise<CheckerHost> {
-  const h = await createHost({
-    privateKey: await generateKeyPair("Ed25519"),
-    listen: ["/ip4/127.0.0.1/tcp/0"],
-    allowPrivateAddresses: true,
-    dht: false,
-    nat: false,
-    start: true,
-  });
+  const h = await loopbackHost();
   hosts.push(h);
   return h;
 }

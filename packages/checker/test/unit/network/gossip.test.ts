@@ -1,19 +1,18 @@
 import { attestationSigningRoot, signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
 import { CheckResult, type SignedAttestation } from "@checkernet/protocol/types";
-import { generateKeyPair } from "@libp2p/crypto/keys";
+import { createLogger } from "@checkernet/runtime";
 import { type Address, bytesToHex, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BlsBatchVerifier } from "../../../src/validation/bls/batchVerifier.ts";
 import { EpochClock } from "../../../src/chain/clock.ts";
-import { StaticKeyDirectory } from "../../../src/validation/keyDirectory.ts";
-import { SeenAttestations } from "../../../src/validation/seenCache.ts";
-import { StaticEpochSeeds } from "../../../src/validation/sortition.ts";
-import type { ValidatedAttestation } from "../../../src/validation/attestation.ts";
-import { createLogger } from "../../../src/logger.ts";
 import { createMetrics, type Metrics } from "../../../src/metrics/index.ts";
 import { AttestationGossip } from "../../../src/network/gossip/attestations.ts";
 import { GossipTopic } from "../../../src/network/gossip/topics.ts";
-import { type CheckerHost, createHost, peerScore } from "../../../src/network/host.ts";
+import { type CheckerHost, peerScore } from "../../../src/network/host.ts";
+import type { ValidatedAttestation } from "../../../src/validation/attestation.ts";
+import { BlsBatchVerifier } from "../../../src/validation/bls/batchVerifier.ts";
+import { StaticKeyDirectory } from "../../../src/validation/keyDirectory.ts";
+import { SeenAttestations } from "../../../src/validation/seenCache.ts";
+import { StaticEpochSeeds } from "../../../src/validation/sortition.ts";
 import {
   bls,
   DOMAIN,
@@ -24,6 +23,7 @@ import {
   signAttestation,
   type TestChecker,
 } from "../../utils/fixtures.ts";
+import { loopbackHost } from "../../utils/hosts.ts";
 import { waitFor } from "../../utils/waitFor.ts";
 
 const EPOCH = 5n;
@@ -44,13 +44,7 @@ let provider: Address;
 const keys = new StaticKeyDirectory();
 
 async function newHost(): Promise<CheckerHost> {
-  return createHost({
-    privateKey: await generateKeyPair("Ed25519"),
-    listen: ["/ip4/127.0.0.1/tcp/0"],
-    dht: false,
-    nat: false,
-    heartbeatIntervalMs: 100,
-  });
+  return loopbackHost({ heartbeatIntervalMs: 100 });
 }
 
 async function newNode(): Promise<TestNode> {

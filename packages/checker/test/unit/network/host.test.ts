@@ -1,20 +1,15 @@
-import { generateKeyPair } from "@libp2p/crypto/keys";
 import { afterEach, describe, expect, it } from "vitest";
-import { type CheckerHost, createHost } from "../../../src/network/host.ts";
+import type { CheckerHost } from "../../../src/network/host.ts";
+import { loopbackHost, stopHosts } from "../../utils/hosts.ts";
 
 const hosts: CheckerHost[] = [];
 afterEach(async () => {
-  await Promise.all(hosts.splice(0).map((h) => h.stop()));
+  await stopHosts(hosts);
 });
 
 async function host(bootstrap: string[] = []): Promise<CheckerHost> {
-  const h = await createHost({
-    privateKey: await generateKeyPair("Ed25519"),
-    listen: ["/ip4/127.0.0.1/tcp/0"],
-    bootstrap,
-    allowPrivateAddresses: true,
-    heartbeatIntervalMs: 100,
-  });
+  // Every service on, as a node runs by default.
+  const h = await loopbackHost({ bootstrap, dht: true, nat: true, heartbeatIntervalMs: 100 });
   hosts.push(h);
   return h;
 }

@@ -1,19 +1,12 @@
 import type { RecheckHeader } from "@checkernet/contracts/recheck";
 import { type SignedRecheckResult, signedRecheckResultCodec } from "@checkernet/protocol/recheck";
 import { ChallengeKind, CheckResult } from "@checkernet/protocol/types";
-import { generateKeyPair } from "@libp2p/crypto/keys";
+import { createLogger } from "@checkernet/runtime";
+import { encodeFrame, WireErrorCode as FrameErrorCode, FrameReader, type FrameType } from "@checkernet/wire";
 import type { PeerId, Stream } from "@libp2p/interface";
 import { bytesToHex, encodeAbiParameters, hexToBytes, keccak256, toHex } from "viem";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  encodeFrame,
-  type FrameError,
-  FrameErrorCode,
-  FrameReader,
-  type FrameType,
-} from "../../../src/challenges/framing.ts";
-import { createLogger } from "../../../src/logger.ts";
-import { type CheckerHost, createHost } from "../../../src/network/host.ts";
+import type { CheckerHost } from "../../../src/network/host.ts";
 import {
   handleRecheck,
   RECHECK_LIMITS,
@@ -27,30 +20,21 @@ import {
   requestRecheckResult,
 } from "../../../src/network/reqresp/recheck.ts";
 import { randomAddress } from "../../utils/fixtures.ts";
+import { countStreams, exchangeRaw, loopbackHost, stopHosts } from "../../utils/hosts.ts";
 import { waitFor } from "../../utils/waitFor.ts";
 
 const silent = createLogger({ level: "silent", pretty: false });
 const hosts: CheckerHost[] = [];
 afterEach(async () => {
-  await Promise.all(hosts.splice(0).map((h) => h.stop()));
+  await stopHosts(hosts);
 });
 
 /** Streams of the protocol that `h` holds towards `peer` (only those still reading, when asked). */
 const openStreams = (h: CheckerHost, peer: CheckerHost, reading = false) =>
-  h
-    .getConnections(peer.peerId)
-    .flatMap((c) => c.streams)
-    .filter((s) => s.protocol === RECHECK_PROTOCOL && (!reading || s.readStatus !== "closed")).length;
+  countStreams(h, peer, RECHECK_PROTOCOL, reading);
 
 async function host(): Promise<CheckerHost> {
-  const h = await createHost({
-    privateKey: await generateKeyPair("Ed25519"),
-    listen: ["/ip4/127.0.0.1/tcp/0"],
-    allowPrivateAddresses: true,
-    dht: false,
-    nat: false,
-    start: true,
-  });
+  const h = await loopbackHost();
   hosts.push(h);
   return h;
 }
@@ -90,28 +74,20 @@ function cosignRequest(slashId: bigint, n = 3): RecheckCosignRequest {
 const slashIdBytes = (id: bigint) => hexToBytes(encodeAbiParameters([{ type: "uint256" }], [id]));
 
 /** Sends raw bytes on a fresh re-check stream and reads one answer frame (or the error). */
-async function raw(
+const raw = (
   from: CheckerHost,
   to: CheckerHost,
   bytes: Uint8Array,
   opts: { closeWrite?: boolean; waitMs?: number } = {},
-): Promise<{ frame?: { type: number; body: Uint8Array }; err?: FrameError; ms: number }> {
-  const t0 = Date.now();
-  const stream = await from.dialProtocol(to.peerId, RECHECK_PROTOCOL);
-  if (bytes.length > 0) stream.send(bytes);
-  if (opts.closeWrite === true) await stream.close();
-  try {
-    const frame = await new FrameReader(stream).read(
-      { [RecheckFrameType.RESULT_RESPONSE]: 1_000, [RecheckFrameType.COSIGN_RESPONSE]: 96 },
-      Date.now() + (opts.waitMs ?? 3_000),
-    );
-    return { frame, ms: Date.now() - t0 };
-  } catch (e) {
-    return { err: e as FrameError, ms: Date.now() - t0 };
-  } finally {
-    stream.abort(new Error("test done"));
-  }
-}
+) =>
+  exchangeRaw(
+    from,
+    to,
+    RECHECK_PROTOCOL,
+    { [RecheckFrameType.RESULT_RESPONSE]: 1_000, [RecheckFrameType.COSIGN_RESPONSE]: 96 },
+    bytes,
+    opts,
+  );
 
 async function wireErr(p: Promise<unknown>): Promise<RecheckWireError> {
   const e = await p.then(

@@ -4,74 +4,59 @@ import { join } from "node:path";
 import type { ResultLeaf, RewardLeaf } from "@checkernet/protocol/merkle/leaves";
 import { buildResultsTree, buildRewardsTree } from "@checkernet/protocol/merkle/trees";
 import type { ReportHeader } from "@checkernet/protocol/types";
-import { generateKeyPair } from "@libp2p/crypto/keys";
+import { createLogger } from "@checkernet/runtime";
+import {
+  decodeEpochRequest,
+  encodeEpochRequest,
+  encodeFrame,
+  WireErrorCode as FrameErrorCode,
+  FrameReader,
+  type FrameType,
+  fetchReport,
+  PUBLISHED_REPORT_LIMITS,
+  PublishedReportError,
+  parsePublishedReport,
+  publishedReportToJson,
+  REPORTS_LIMITS,
+  REPORTS_PROTOCOL,
+  ReportsFetchError,
+  ReportsFetchErrorCode,
+  ReportsFrameType,
+} from "@checkernet/wire";
 import type { Stream } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { type Hex, keccak256, type PublicClient, toHex } from "viem";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  encodeFrame,
-  type FrameError,
-  FrameErrorCode,
-  FrameReader,
-  type FrameType,
-} from "../../../src/challenges/framing.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
+import { ReportSync, ReportSyncOutcome } from "../../../src/duties/reportSync.ts";
+import type { CheckerHost } from "../../../src/network/host.ts";
+import { handleReports } from "../../../src/network/reqresp/reports.ts";
 import {
   type ReportRecord,
   ReportRole,
   ReportStatus,
   readReportRecord,
   writeReportRecord,
-} from "../../../src/duties/aggregatorRecords.ts";
-import { ReportSync, ReportSyncOutcome } from "../../../src/duties/reportSync.ts";
-import { createLogger } from "../../../src/logger.ts";
-import { type CheckerHost, createHost } from "../../../src/network/host.ts";
-import {
-  decodeEpochRequest,
-  encodeEpochRequest,
-  fetchReport,
-  handleReports,
-  REPORTS_LIMITS,
-  REPORTS_PROTOCOL,
-  ReportsFetchError,
-  ReportsFetchErrorCode,
-  ReportsFrameType,
-} from "../../../src/network/reqresp/reports.ts";
-import {
-  PUBLISHED_REPORT_LIMITS,
-  PublishedReportError,
-  parsePublishedReport,
-  publishedReportOf,
-  publishedReportToJson,
-} from "../../../src/reports/publishedReport.ts";
+} from "../../../src/reports/aggregatorRecords.ts";
+import { publishedReportOf } from "../../../src/reports/publishedReport.ts";
 import { randomAddress } from "../../utils/fixtures.ts";
+import { countStreams, exchangeRaw, loopbackHost, stopHosts } from "../../utils/hosts.ts";
 import { waitFor } from "../../utils/waitFor.ts";
 
 const silent = createLogger({ level: "silent", pretty: false });
 const hosts: CheckerHost[] = [];
 const dbs: CheckerDb[] = [];
 afterEach(async () => {
-  await Promise.all(hosts.splice(0).map((h) => h.stop()));
+  await stopHosts(hosts);
   await Promise.all(dbs.splice(0).map((d) => d.close()));
 });
 
 /** Streams of the protocol that `h` holds towards `peer` (only those still reading, when asked). */
 const openStreams = (h: CheckerHost, peer: CheckerHost, reading = false) =>
-  h
-    .getConnections(peer.peerId)
-    .flatMap((c) => c.streams)
-    .filter((s) => s.protocol === REPORTS_PROTOCOL && (!reading || s.readStatus !== "closed")).length;
+  countStreams(h, peer, REPORTS_PROTOCOL, reading);
 
 async function host(): Promise<CheckerHost> {
-  const h = await createHost({
-    privateKey: await generateKeyPair("Ed25519"),
-    listen: ["/ip4/127.0.0.1/tcp/0"],
-    allowPrivateAddresses: true,
-    dht: false,
-    nat: false,
-    start: true,
-  });
+  const h = await loopbackHost();
   hosts.push(h);
   return h;
 }
@@ -138,28 +123,20 @@ async function serveWith(
 }
 
 /** Sends raw bytes on a fresh reports stream and reads one answer frame (or the error). */
-async function raw(
+const raw = (
   from: CheckerHost,
   to: CheckerHost,
   bytes: Uint8Array,
   opts: { closeWrite?: boolean; waitMs?: number } = {},
-): Promise<{ frame?: { type: number; body: Uint8Array }; err?: FrameError; ms: number }> {
-  const t0 = Date.now();
-  const stream = await from.dialProtocol(to.peerId, REPORTS_PROTOCOL);
-  if (bytes.length > 0) stream.send(bytes);
-  if (opts.closeWrite === true) await stream.close();
-  try {
-    const frame = await new FrameReader(stream).read(
-      { [ReportsFrameType.REPORTS_RESPONSE]: REPORTS_LIMITS.maxResponseBytes },
-      Date.now() + (opts.waitMs ?? 3_000),
-    );
-    return { frame, ms: Date.now() - t0 };
-  } catch (e) {
-    return { err: e as FrameError, ms: Date.now() - t0 };
-  } finally {
-    stream.abort(new Error("test done"));
-  }
-}
+) =>
+  exchangeRaw(
+    from,
+    to,
+    REPORTS_PROTOCOL,
+    { [ReportsFrameType.REPORTS_RESPONSE]: REPORTS_LIMITS.maxResponseBytes },
+    bytes,
+    opts,
+  );
 
 async function fetchErr(p: Promise<unknown>): Promise<ReportsFetchError> {
   const e = await p.then(

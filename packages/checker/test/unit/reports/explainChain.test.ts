@@ -5,10 +5,9 @@ import { loadBlsBackend } from "@checkernet/protocol/bls/index";
 import { withParams } from "@checkernet/protocol/params";
 import { CheckResult, type SignedAttestation } from "@checkernet/protocol/types";
 import { createLogger } from "@checkernet/runtime";
-import { generateKeyPair } from "@libp2p/crypto/keys";
-import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import { fetchReport, REPORTS_PROTOCOL } from "@checkernet/wire";
 import fc from "fast-check";
-import { type Address, bytesToHex, getAddress } from "viem";
+import { type Address, bytesToHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectChain, mined, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
 import {
@@ -18,24 +17,28 @@ import {
   giveLicenses,
   goToEpoch,
   registerChecker,
-  TOKEN,
 } from "../../../../contracts/test/helpers/fixture.ts";
 import { explainRoutes } from "../../../src/api/explain.ts";
 import { reportsRoutes } from "../../../src/api/reports.ts";
 import { StatusApi } from "../../../src/api/server.ts";
-import { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
-import { EpochClock } from "../../../src/chain/clock.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
 import { AggregatorDuty } from "../../../src/duties/aggregatorDuty.ts";
-import { ReportRole, ReportStatus, readReportRecord } from "../../../src/duties/aggregatorRecords.ts";
 import { ReportSync, ReportSyncOutcome } from "../../../src/duties/reportSync.ts";
 import { createMetrics } from "../../../src/metrics/index.ts";
-import { type CheckerHost, createHost } from "../../../src/network/host.ts";
+import type { CheckerHost } from "../../../src/network/host.ts";
 import { handleCosign, requestCosign } from "../../../src/network/reqresp/cosign.ts";
-import { fetchReport, handleReports, REPORTS_PROTOCOL } from "../../../src/network/reqresp/reports.ts";
+import { handleReports } from "../../../src/network/reqresp/reports.ts";
+import { ReportRole, ReportStatus, readReportRecord } from "../../../src/reports/aggregatorRecords.ts";
 import { explainLicenseRange, explainProviderEpoch } from "../../../src/reports/explainService.ts";
 import { claimAll, storedRewardsFromDb } from "../../../src/rewards/licenseRewards.ts";
+import {
+  chainDirectory,
+  deploymentClock,
+  dutyAddresses,
+  registerProvider as registerTestProvider,
+} from "../../utils/chain.ts";
 import { makeAttestation, signAttestation } from "../../utils/fixtures.ts";
+import { introduceAll, loopbackHost, stopHosts } from "../../utils/hosts.ts";
 
 /**
  * The issue's property: for random license, provider and fault
@@ -56,21 +59,7 @@ let providers: Address[];
 const hosts: CheckerHost[] = [];
 let observer: CheckerHost;
 
-async function registerProvider(index: number): Promise<Address> {
-  const wallet = chain.wallets[10 + index]!;
-  const address = getAddress(wallet.account.address);
-  const peerId = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
-  const own = fx.as(wallet);
-  await mined(
-    chain,
-    own.providers.write.register([bytesToHex(peerId.toMultihash().bytes), "cpu-reference", 16, "local"]),
-  );
-  const stake = (await fx.c.providers.read.minStake()) + BigInt(index * 37) * TOKEN;
-  await mined(chain, fx.c.token.write.transfer([address, stake]));
-  await mined(chain, own.token.write.approve([fx.deployment.contracts.providerRegistry, stake]));
-  await mined(chain, own.providers.write.stake([stake]));
-  return address;
-}
+const registerProvider = (index: number) => registerTestProvider(chain, fx, index, BigInt(index * 37));
 
 beforeAll(async () => {
   chain = await connectChain();
@@ -81,24 +70,14 @@ beforeAll(async () => {
   });
   providers = [await registerProvider(0), await registerProvider(1), await registerProvider(2)];
   for (let i = 0; i <= MAX_CHECKERS; i++) {
-    const host = await createHost({
-      privateKey: await generateKeyPair("Ed25519"),
-      listen: ["/ip4/127.0.0.1/tcp/0"],
-      allowPrivateAddresses: true,
-      dht: false,
-      nat: false,
-      start: true,
-    });
-    hosts.push(host);
+    hosts.push(await loopbackHost());
   }
+  await introduceAll(hosts);
   observer = hosts.pop()!;
-  for (const a of [...hosts, observer])
-    for (const b of [...hosts, observer])
-      if (a !== b) await a.peerStore.merge(b.peerId, { multiaddrs: b.getMultiaddrs() });
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all([...hosts, observer].map((h) => h.stop()));
+  await stopHosts([...hosts, observer]);
 });
 
 interface Config {
@@ -157,22 +136,9 @@ async function runScenario(config: Config, extra?: (ctx: ScenarioContext) => Pro
     }
     // Registrations and delegations landed before genesis: the launch set of epoch 1, the first reported.
     await goToEpoch(fx, 1n);
-    const directory = new ChainDirectory(
-      { publicClient: chain.publicClient, logger: silent },
-      {
-        addresses: {
-          checkerRegistry: fx.deployment.contracts.checkerRegistry,
-          providerRegistry: fx.deployment.contracts.providerRegistry,
-          epochReports: fx.deployment.contracts.epochReports,
-        },
-      },
-    );
-    await directory.refresh();
+    const directory = await chainDirectory(chain, fx, silent);
     const bls = await loadBlsBackend("auto");
-    const clock = new EpochClock({
-      genesisMs: Number(fx.deployment.genesisTime) * 1000,
-      epochSeconds: Number(fx.deployment.epochSeconds),
-    });
+    const clock = deploymentClock(fx);
     const nodes = [];
     for (const [i, checker] of checkers.entries()) {
       const db = await CheckerDb.open({ dataDir: mkdtempSync(join(tmpdir(), "checker-explain-")) });
@@ -196,11 +162,7 @@ async function runScenario(config: Config, extra?: (ctx: ScenarioContext) => Pro
           secretKey: checker.key.secretKey,
           domain: fx.domain,
           params,
-          addresses: {
-            epochReports: fx.deployment.contracts.epochReports,
-            checkerRegistry: fx.deployment.contracts.checkerRegistry,
-            providerRegistry: fx.deployment.contracts.providerRegistry,
-          },
+          addresses: dutyAddresses(fx),
           backupTimeoutMs: 300,
           retryBaseMs: 50,
         },

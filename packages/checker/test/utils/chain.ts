@@ -1,0 +1,67 @@
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import { type Address, bytesToHex, getAddress } from "viem";
+import { mined, type TestChain } from "../../../contracts/test/helpers/chain.ts";
+import { type Fixture, TOKEN } from "../../../contracts/test/helpers/fixture.ts";
+import { ChainDirectory } from "../../src/chain/chainDirectory.ts";
+import { EpochClock } from "../../src/chain/clock.ts";
+
+type Logger = ConstructorParameters<typeof ChainDirectory>[0]["logger"];
+
+/**
+ * Registers Hardhat account 10 + `index` as a provider with a real libp2p
+ * peer id and stakes the minimum plus `extraTokens` whole tokens.
+ */
+export async function registerProvider(
+  chain: TestChain,
+  fx: Fixture,
+  index: number,
+  extraTokens: bigint,
+): Promise<Address> {
+  const wallet = chain.wallets[10 + index]!;
+  const address = getAddress(wallet.account.address);
+  const peerId = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
+  const own = fx.as(wallet);
+  await mined(
+    chain,
+    own.providers.write.register([bytesToHex(peerId.toMultihash().bytes), "cpu-reference", 16, "local"]),
+  );
+  const stake = (await fx.c.providers.read.minStake()) + extraTokens * TOKEN;
+  await mined(chain, fx.c.token.write.transfer([address, stake]));
+  await mined(chain, own.token.write.approve([fx.deployment.contracts.providerRegistry, stake]));
+  await mined(chain, own.providers.write.stake([stake]));
+  return address;
+}
+
+/** The ChainDirectory a node builds over the fixture's deployment, refreshed once. */
+export async function chainDirectory(chain: TestChain, fx: Fixture, logger: Logger): Promise<ChainDirectory> {
+  const directory = new ChainDirectory(
+    { publicClient: chain.publicClient, logger },
+    {
+      addresses: {
+        checkerRegistry: fx.deployment.contracts.checkerRegistry,
+        providerRegistry: fx.deployment.contracts.providerRegistry,
+        epochReports: fx.deployment.contracts.epochReports,
+      },
+    },
+  );
+  await directory.refresh();
+  return directory;
+}
+
+/** The node's epoch clock for the fixture's deployment (genesis and epoch length read from it). */
+export function deploymentClock(fx: Fixture): EpochClock {
+  return new EpochClock({
+    genesisMs: Number(fx.deployment.genesisTime) * 1000,
+    epochSeconds: Number(fx.deployment.epochSeconds),
+  });
+}
+
+/** The contract addresses an AggregatorDuty needs, from the fixture's deployment. */
+export function dutyAddresses(fx: Fixture) {
+  return {
+    epochReports: fx.deployment.contracts.epochReports,
+    checkerRegistry: fx.deployment.contracts.checkerRegistry,
+    providerRegistry: fx.deployment.contracts.providerRegistry,
+  };
+}
