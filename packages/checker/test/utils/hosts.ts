@@ -4,7 +4,7 @@ import type { Stream } from "@libp2p/interface";
 import { type CheckerHost, createHost, type HostOptions } from "../../src/network/host.ts";
 
 /** The listen address of every test host: loopback, a port the OS picks. */
-export const LOOPBACK_LISTEN = "/ip4/127.0.0.1/tcp/0";
+const LOOPBACK_LISTEN = "/ip4/127.0.0.1/tcp/0";
 
 /**
  * A checker host on loopback with a fresh Ed25519 key, quiet by default: no
