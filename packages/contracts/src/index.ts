@@ -43,3 +43,5 @@ export {
   recheckSeatIndex,
   recheckSigningRoot,
 } from "./recheck.ts";
+export { type ContractRevert, contractRevertOf } from "./revert.ts";
+export { SlashStatus } from "./slashing.ts";

@@ -34,7 +34,6 @@ export {
   contestOutcome,
   contestSlash,
   followContest,
-  SlashStatus,
 } from "./chain/contest.ts";
 export { ChainError, ChainErrorCode } from "./chain/errors.ts";
 export { readLeafFile } from "./chain/leafFile.ts";

@@ -1,3 +1,4 @@
+import { SlashStatus } from "@checkernet/contracts";
 import { epochReportsAbi } from "@checkernet/contracts/generated/index";
 import { type RecheckHeader, recheckSigningRoot } from "@checkernet/contracts/recheck";
 import type { BlsBackend } from "@checkernet/protocol/bls/backend";
@@ -33,7 +34,7 @@ import {
 import { ChainActionError, ChainActionErrorCode } from "../chain/actions/errors.ts";
 import { getOperatorPeerId } from "../chain/actions/getOperatorPeerId.ts";
 import { getRecheckRequests, type RecheckRequest } from "../chain/actions/getRecheckRequests.ts";
-import { getRecheckState, type RecheckState, SlashStatus } from "../chain/actions/getRecheckState.ts";
+import { getRecheckState, type RecheckState } from "../chain/actions/getRecheckState.ts";
 import { submitRecheck } from "../chain/actions/submitRecheck.ts";
 import type { EpochClock } from "../chain/clock.ts";
 import type { KeyDirectory } from "../validation/keyDirectory.ts";

@@ -1,3 +1,4 @@
+import { SlashStatus } from "@checkernet/contracts";
 import { epochReportsAbi, rewardTokenAbi, slashingAbi } from "@checkernet/contracts/generated/index";
 import type { ResultLeaf } from "@checkernet/protocol/merkle/leaves";
 import { Verdict } from "@checkernet/protocol/types";
@@ -5,8 +6,6 @@ import { formatUnits, getAddress, type Hash, type Hex, isHex } from "viem";
 import type { ProviderChain } from "./client.ts";
 import { ChainError, ChainErrorCode, toChainError } from "./errors.ts";
 
-/** ISlashing.SlashStatus, in the contract's order. */
-export const SlashStatus = { None: 0, Pending: 1, Contested: 2, Executed: 3, Cancelled: 4 } as const;
 const STATUS_NAMES = ["none", "pending", "contested", "executed", "cancelled"] as const;
 
 export interface ContestParameters {

@@ -1,5 +1,6 @@
+import { contractRevertOf } from "@checkernet/contracts";
 import { ProtocolError } from "@checkernet/protocol/errors";
-import { BaseError, ContractFunctionRevertedError, HttpRequestError, InsufficientFundsError } from "viem";
+import { BaseError, HttpRequestError, InsufficientFundsError } from "viem";
 
 export const ChainErrorCode = {
   /** The JSON-RPC endpoint did not answer. */
@@ -40,10 +41,10 @@ const REVERT_CODES: Record<string, ChainErrorCode> = {
 export function toChainError(err: unknown, action: string): ChainError {
   if (err instanceof ChainError) return err;
   if (err instanceof BaseError) {
-    const reverted = err.walk((e) => e instanceof ContractFunctionRevertedError);
-    if (reverted instanceof ContractFunctionRevertedError) {
-      const name = reverted.data?.errorName ?? "unknown";
-      const args = (reverted.data?.args ?? []).map((a) => String(a)).join(", ");
+    const reverted = contractRevertOf(err);
+    if (reverted !== undefined) {
+      const name = reverted.errorName ?? "unknown";
+      const args = reverted.args.map((a) => String(a)).join(", ");
       return new ChainError(
         REVERT_CODES[name] ?? ChainErrorCode.REVERTED,
         `${action} reverted: ${name}(${args})`,

@@ -1,5 +1,4 @@
-import { BaseError, ContractFunctionRevertedError } from "viem";
-import { describeRevert } from "./revertMessages.ts";
+import { contractRevertOf } from "@checkernet/contracts";
 
 /** Why a chain action failed. String values go into logs, status and metric labels. */
 export const ChainActionErrorCode = {
@@ -47,21 +46,28 @@ export class ChainActionError extends Error {
   }
 }
 
-/** The custom error name a contract call reverted with, if it did. */
-export function revertNameOf(error: unknown): string | undefined {
-  if (!(error instanceof BaseError)) return undefined;
-  const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
-  if (!(reverted instanceof ContractFunctionRevertedError)) return undefined;
-  return reverted.data?.errorName ?? reverted.reason ?? "unknown revert";
-}
-
-/** The decoded arguments of the custom error a call reverted with. */
-export function revertArgsOf(error: unknown): readonly unknown[] {
-  if (!(error instanceof BaseError)) return [];
-  const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
-  if (!(reverted instanceof ContractFunctionRevertedError)) return [];
-  return reverted.data?.args ?? [];
-}
+/** Contract errors with a code of their own; every other revert is REVERTED. */
+const REVERT_CODES: Record<string, ChainActionErrorCode> = {
+  ERC721NonexistentToken: ChainActionErrorCode.UNKNOWN_LICENSE,
+  CheckerLicenseUnauthorized: ChainActionErrorCode.NOT_OWNER,
+  CheckerLicenseAlreadyDelegated: ChainActionErrorCode.ALREADY_DELEGATED,
+  CheckerLicenseNotDelegated: ChainActionErrorCode.NOT_DELEGATED,
+  CheckerLicenseCoolingDown: ChainActionErrorCode.COOLING_DOWN,
+  CheckerLicenseZeroOperator: ChainActionErrorCode.OPERATOR_UNAVAILABLE,
+  CheckerRegistryAlreadyRegistered: ChainActionErrorCode.ALREADY_REGISTERED,
+  CheckerRegistryPublicKeyTaken: ChainActionErrorCode.ALREADY_REGISTERED,
+  CheckerRegistryInvalidProofOfPossession: ChainActionErrorCode.INVALID_PROOF,
+  CheckerRegistryInvalidPublicKey: ChainActionErrorCode.INVALID_PROOF,
+  CheckerRegistryInvalidPeerId: ChainActionErrorCode.INVALID_PROOF,
+  CheckerRegistryNotRegistered: ChainActionErrorCode.OPERATOR_UNAVAILABLE,
+  CheckerRegistryOperatorUnavailable: ChainActionErrorCode.OPERATOR_UNAVAILABLE,
+  CheckerRegistryExitRequested: ChainActionErrorCode.OPERATOR_UNAVAILABLE,
+  RewardsAlreadyClaimed: ChainActionErrorCode.ALREADY_CLAIMED,
+  RewardsForfeited: ChainActionErrorCode.FORFEITED,
+  RewardsLocked: ChainActionErrorCode.LOCKED,
+  RewardsInvalidProof: ChainActionErrorCode.INVALID_PROOF,
+  RewardsUnknownEpoch: ChainActionErrorCode.NOTHING_TO_DO,
+};
 
 /**
  * Maps a viem error to a ChainActionError: a revert carries the custom
@@ -69,24 +75,25 @@ export function revertArgsOf(error: unknown): readonly unknown[] {
  */
 export function toChainActionError(error: unknown, action: string): ChainActionError {
   if (error instanceof ChainActionError) return error;
-  const revert = revertNameOf(error);
-  const message = (error as { shortMessage?: string }).shortMessage ?? (error as Error).message;
-  if (revert !== undefined) {
-    const args = revertArgsOf(error);
-    const known = describeRevert(revert, args);
-    if (known !== undefined) {
+  const reverted = contractRevertOf(error);
+  if (reverted !== undefined) {
+    const revert = reverted.errorName ?? reverted.reason ?? "unknown revert";
+    const { args } = reverted;
+    if (reverted.message !== undefined) {
+      const code = REVERT_CODES[revert] ?? ChainActionErrorCode.REVERTED;
       // A plain revert keeps the action and the error's name in front of the explanation.
       const message =
-        known.code === ChainActionErrorCode.REVERTED
-          ? `${action} reverted: ${revert}: ${known.message}`
-          : known.message;
-      return new ChainActionError(known.code, message, { revert, args });
+        code === ChainActionErrorCode.REVERTED
+          ? `${action} reverted: ${revert}: ${reverted.message}`
+          : reverted.message;
+      return new ChainActionError(code, message, { revert, args });
     }
     return new ChainActionError(ChainActionErrorCode.REVERTED, `${action} reverted: ${revert}`, {
       revert,
       args,
     });
   }
+  const message = (error as { shortMessage?: string }).shortMessage ?? (error as Error).message;
   return new ChainActionError(ChainActionErrorCode.RPC, `${action}: RPC error: ${message}`, {
     cause: message,
   });

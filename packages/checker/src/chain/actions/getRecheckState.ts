@@ -1,10 +1,7 @@
+import type { SlashStatus } from "@checkernet/contracts";
 import { epochReportsAbi, slashingAbi } from "@checkernet/contracts/generated/index";
 import { type Address, getAddress, type Hex, type PublicClient } from "viem";
 import { type ChainActionError, toChainActionError } from "./errors.ts";
-
-/** ISlashing.SlashStatus, in the contract's order. */
-export const SlashStatus = { None: 0, Pending: 1, Contested: 2, Executed: 3, Cancelled: 4 } as const;
-export type SlashStatus = (typeof SlashStatus)[keyof typeof SlashStatus];
 
 export interface GetRecheckStateParameters {
   slashing: Address;
