@@ -2,7 +2,15 @@ import { Command, Option } from "commander";
 import { fetchStatus } from "./api/server.ts";
 import { addOwnerCommands } from "./cli/ownerCommands.ts";
 import { fetchRewardTotals, formatRewardTotals, formatStatus } from "./cli/statusView.ts";
-import { type CheckerConfig, ConfigError, loadConfig, txKeyOf } from "./config.ts";
+import {
+  type CheckerConfig,
+  ConfigError,
+  loadConfig,
+  requireAddress,
+  signingDomain,
+  txKeyOf,
+  ZERO_ADDRESS,
+} from "./config.ts";
 import { PasswordError, resolvePassword } from "./keys/password.ts";
 import {
   importKeystore,
@@ -84,7 +92,8 @@ export function buildCli(): Command {
     .option("--password-file <file>", "keystore password file (or CHECKER_PASSWORD, or a prompt)")
     .action(async (o: { passwordFile?: string }) => {
       const cfg = config();
-      if (/^0x0{40}$/i.test(cfg.checkerRegistry) || /^0x0{40}$/i.test(cfg.verifyingContract))
+      const checkerRegistry = cfg.checkerRegistry;
+      if (checkerRegistry === undefined || cfg.verifyingContract === undefined)
         throw new Error("set checkerRegistry and verifyingContract (the deployment's addresses) to register");
       const secretKey = await unlockOperatorKey(
         cfg.dataDir,
@@ -101,8 +110,8 @@ export function buildCli(): Command {
       const client = createPublicClient({ transport: http(cfg.rpcUrl) });
       const wallet = await ownerWallet(cfg, client, "register");
       const result = await registerOperator(client, wallet, await loadBlsBackend("auto"), {
-        checkerRegistry: cfg.checkerRegistry,
-        domain: { chainId: cfg.chainId, verifyingContract: cfg.verifyingContract },
+        checkerRegistry,
+        domain: signingDomain(cfg),
         secretKey,
         peerId,
       });
@@ -112,7 +121,7 @@ export function buildCli(): Command {
         tx: result.hash,
         gasUsed: String(result.gasUsed),
         next:
-          cfg.operatorAddress.toLowerCase() === result.operator.toLowerCase()
+          cfg.operatorAddress?.toLowerCase() === result.operator.toLowerCase()
             ? "ask license owners to `checker license delegate <id> <operator>`, then `checker start`"
             : `set operatorAddress to ${result.operator} in the config, then start`,
       });
@@ -178,13 +187,14 @@ export function buildCli(): Command {
           : txKey === undefined
             ? undefined
             : (await import("viem/accounts")).privateKeyToAccount(txKey).address;
+      const operator = cfg.operatorAddress ?? ZERO_ADDRESS;
       const rewards = await licenseRewards(client, contracts, stored, {
-        ...(owner === undefined ? { operator: cfg.operatorAddress } : { owner }),
+        ...(owner === undefined ? { operator } : { owner }),
       });
       const licenses = summarizeRewards(rewards);
       print({
         owner: owner ?? null,
-        operator: cfg.operatorAddress,
+        operator,
         licenses: licenses.map((l) => ({
           ...l,
           claimable: String(l.claimable),
@@ -260,8 +270,6 @@ export function buildCli(): Command {
   return program;
 }
 
-const ZERO = /^0x0{40}$/;
-
 function parseAddress(raw: string, what: string): `0x${string}` {
   if (!/^0x[0-9a-fA-F]{40}$/.test(raw)) throw new Error(`${what} must be a 20-byte hex address`);
   return raw as `0x${string}`;
@@ -269,13 +277,11 @@ function parseAddress(raw: string, what: string): `0x${string}` {
 
 /** The chain client, the reward contracts and the stored leaves (database, or the running node's API). */
 async function rewardsContext(cfg: CheckerConfig, url: string | undefined) {
-  for (const [field, value] of [
-    ["verifyingContract", cfg.verifyingContract],
-    ["rewardsContract", cfg.rewardsContract],
-    ["checkerLicense", cfg.checkerLicense],
-  ] as const) {
-    if (ZERO.test(value)) throw new Error(`${field} is not configured`);
-  }
+  const contracts = {
+    epochReports: requireAddress(cfg, "verifyingContract"),
+    rewards: requireAddress(cfg, "rewardsContract"),
+    checkerLicense: requireAddress(cfg, "checkerLicense"),
+  };
   const [{ createPublicClient, http }, rewards, { CheckerDb }] = await Promise.all([
     import("viem"),
     import("./rewards/licenseRewards.ts"),
@@ -286,7 +292,7 @@ async function rewardsContext(cfg: CheckerConfig, url: string | undefined) {
   try {
     const { epochReportsAbi } = await import("@checkernet/contracts/generated/index");
     lastEpoch = await client.readContract({
-      address: cfg.verifyingContract,
+      address: contracts.epochReports,
       abi: epochReportsAbi,
       functionName: "currentEpoch",
     });
@@ -311,11 +317,7 @@ async function rewardsContext(cfg: CheckerConfig, url: string | undefined) {
   }
   return {
     client: client as unknown as import("viem").PublicClient,
-    contracts: {
-      epochReports: cfg.verifyingContract,
-      rewards: cfg.rewardsContract,
-      checkerLicense: cfg.checkerLicense,
-    },
+    contracts,
     stored,
   };
 }

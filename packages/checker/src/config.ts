@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
+import type { NetworkDomain } from "@checkernet/protocol/types";
 import { parseCheckerFaults } from "./faults/faults.ts";
 
 /**
@@ -34,17 +35,20 @@ export interface CheckerConfig {
   rpcUrl: string;
   /** Chain id of the deployment, part of every signing domain. */
   chainId: bigint;
-  /** The epoch-report contract: the verifying contract of the signing domain. */
-  verifyingContract: `0x${string}`;
+  /**
+   * The epoch-report contract: the verifying contract of the signing domain
+   * (signingDomain() signs with the zero address when it is unset).
+   */
+  verifyingContract?: `0x${string}` | undefined;
   /** Unix ms of epoch 1's start (the chain client will read it from the contracts). */
   genesisMs: number;
   /** Epoch length, seconds (ProtocolParams.epochSeconds; devnets use seconds). */
   epochSeconds: number;
-  /** The operator's registry address (Attestation.checker); the zero address runs no checking duty. */
-  operatorAddress: `0x${string}`;
-  /** CheckerRegistry and ProviderRegistry addresses; zero addresses run without a chain (static directories). */
-  checkerRegistry: `0x${string}`;
-  providerRegistry: `0x${string}`;
+  /** The operator's registry address (Attestation.checker); unset runs no checking duty. */
+  operatorAddress?: `0x${string}` | undefined;
+  /** CheckerRegistry and ProviderRegistry addresses; unset runs without a chain (static directories). */
+  checkerRegistry?: `0x${string}` | undefined;
+  providerRegistry?: `0x${string}` | undefined;
   /** Region code where this node runs (regions.ts; 0 = "local" for devnets): the origin of the latency bound. */
   region: number;
   /**
@@ -55,11 +59,11 @@ export interface CheckerConfig {
   txPrivateKey: string;
   /** A file whose first line is the EVM account key (used when txPrivateKey is ""). */
   txKeyFile: string;
-  /** Rewards and CheckerLicense contract addresses (checker rewards / claim). */
-  rewardsContract: `0x${string}`;
-  checkerLicense: `0x${string}`;
+  /** Rewards and CheckerLicense contract addresses (checker rewards / claim, explain, history). */
+  rewardsContract?: `0x${string}` | undefined;
+  checkerLicense?: `0x${string}` | undefined;
   /** Slashing contract address: the node re-checks contested slashes (RecheckDuty) when it is set. */
-  slashingContract: `0x${string}`;
+  slashingContract?: `0x${string}` | undefined;
   /**
    * Adversarial behaviour for tests and demos (faults/faults.ts), e.g.
    * "lie-fail:<providerAddress>" to attest FAIL for that provider whatever was measured. Empty: honest.
@@ -131,6 +135,15 @@ const address: Parser<`0x${string}`> = (raw, field, source) => {
   }
   return raw as `0x${string}`;
 };
+/**
+ * An address that switches a feature on. Unset is off; so is the zero
+ * address, which config files written before these fields were optional use
+ * to say "off" (and which a later source can use to turn off an earlier one).
+ */
+const optionalAddress: Parser<`0x${string}` | undefined> = (raw, field, source) => {
+  const parsed = address(raw, field, source);
+  return /^0x0{40}$/.test(parsed) ? undefined : parsed;
+};
 const optionalKey: Parser<string> = (raw, field, source) => {
   if (raw === "" || (typeof raw === "string" && /^0x[0-9a-fA-F]{64}$/.test(raw))) return raw;
   // Never echo the value: it is a secret.
@@ -159,7 +172,7 @@ interface FieldSpec<K extends keyof CheckerConfig> {
 }
 
 /** The schema: one entry per field. `help` feeds the CLI's option descriptions. */
-export const CONFIG_SCHEMA: { [K in keyof CheckerConfig]: FieldSpec<K> } = {
+export const CONFIG_SCHEMA: { [K in keyof CheckerConfig]-?: FieldSpec<K> } = {
   dataDir: {
     env: "CHECKER_DATA_DIR",
     parse: str,
@@ -204,8 +217,8 @@ export const CONFIG_SCHEMA: { [K in keyof CheckerConfig]: FieldSpec<K> } = {
   },
   verifyingContract: {
     env: "CHECKER_VERIFYING_CONTRACT",
-    parse: address,
-    default: () => "0x0000000000000000000000000000000000000000",
+    parse: optionalAddress,
+    default: () => undefined,
     help: "epoch-report contract address",
   },
   genesisMs: {
@@ -226,20 +239,20 @@ export const CONFIG_SCHEMA: { [K in keyof CheckerConfig]: FieldSpec<K> } = {
   },
   operatorAddress: {
     env: "CHECKER_OPERATOR_ADDRESS",
-    parse: address,
-    default: () => "0x0000000000000000000000000000000000000000",
+    parse: optionalAddress,
+    default: () => undefined,
     help: "operator registry address (attestation signer identity)",
   },
   checkerRegistry: {
     env: "CHECKER_CHECKER_REGISTRY",
-    parse: address,
-    default: () => "0x0000000000000000000000000000000000000000",
+    parse: optionalAddress,
+    default: () => undefined,
     help: "CheckerRegistry contract address",
   },
   providerRegistry: {
     env: "CHECKER_PROVIDER_REGISTRY",
-    parse: address,
-    default: () => "0x0000000000000000000000000000000000000000",
+    parse: optionalAddress,
+    default: () => undefined,
     help: "ProviderRegistry contract address",
   },
   region: {
@@ -262,20 +275,20 @@ export const CONFIG_SCHEMA: { [K in keyof CheckerConfig]: FieldSpec<K> } = {
   },
   rewardsContract: {
     env: "CHECKER_REWARDS",
-    parse: address,
-    default: () => "0x0000000000000000000000000000000000000000",
+    parse: optionalAddress,
+    default: () => undefined,
     help: "Rewards contract address",
   },
   checkerLicense: {
     env: "CHECKER_LICENSE",
-    parse: address,
-    default: () => "0x0000000000000000000000000000000000000000",
+    parse: optionalAddress,
+    default: () => undefined,
     help: "CheckerLicense contract address",
   },
   slashingContract: {
     env: "CHECKER_SLASHING",
-    parse: address,
-    default: () => "0x0000000000000000000000000000000000000000",
+    parse: optionalAddress,
+    default: () => undefined,
     help: "Slashing contract address (re-checks of contested slashes)",
   },
   faults: {
@@ -293,6 +306,34 @@ export const CONFIG_SCHEMA: { [K in keyof CheckerConfig]: FieldSpec<K> } = {
     help: "adversarial test modes, e.g. lie-fail:<providerAddress> (tests and demos only)",
   },
 };
+
+/**
+ * What the node shows and filters by where no operator is configured (status,
+ * `checker rewards`), as it did when the config held the zero address.
+ * Written out rather than imported from viem: the CLI loads this file on
+ * every command.
+ */
+export const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+
+/** The signing domain of every attestation and report: the chain id and the epoch-report contract. */
+export function signingDomain(config: CheckerConfig): NetworkDomain {
+  return { chainId: config.chainId, verifyingContract: config.verifyingContract ?? ZERO_ADDRESS };
+}
+
+type AddressField =
+  | "verifyingContract"
+  | "checkerRegistry"
+  | "providerRegistry"
+  | "rewardsContract"
+  | "checkerLicense"
+  | "slashingContract";
+
+/** A contract address a command cannot run without. @throws Error naming the field when it is unset */
+export function requireAddress(config: CheckerConfig, field: AddressField): `0x${string}` {
+  const value = config[field];
+  if (value === undefined) throw new Error(`${field} is not configured`);
+  return value;
+}
 
 /** The EVM account key from txPrivateKey or txKeyFile, or undefined when neither is set. */
 export function txKeyOf(config: CheckerConfig): `0x${string}` | undefined {

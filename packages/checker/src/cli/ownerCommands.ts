@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { Address, PublicClient } from "viem";
-import type { CheckerConfig } from "../config.ts";
+import { type CheckerConfig, requireAddress, txKeyOf } from "../config.ts";
 
 /**
  * The license holder's commands: `license list | delegate | undelegate` and
@@ -96,7 +96,7 @@ export function addOwnerCommands(
         const { client, contracts } = await chainContext(cfg);
         const [{ CheckerDb }, { readReportRecord }, service, { rpcDown }] = await Promise.all([
           import("../db/checkerDb.ts"),
-          import("../duties/aggregatorRecords.ts"),
+          import("../reports/aggregatorRecords.ts"),
           import("../reports/explainService.ts"),
           import("./license.ts"),
         ]);
@@ -193,32 +193,22 @@ function parseAddress(raw: string, what: string): Address {
 }
 
 async function defaultOwner(cfg: CheckerConfig): Promise<Address> {
-  const { txKeyOf } = await import("../config.ts");
   const key = txKeyOf(cfg);
   if (key === undefined)
     throw new Error("whose licenses? pass --owner, --all, or configure the owner's txPrivateKey");
   return (await import("viem/accounts")).privateKeyToAccount(key).address;
 }
 
-const ZERO = /^0x0{40}$/;
-
 async function chainContext(cfg: CheckerConfig) {
-  for (const [field, value] of [
-    ["checkerLicense", cfg.checkerLicense],
-    ["checkerRegistry", cfg.checkerRegistry],
-    ["verifyingContract", cfg.verifyingContract],
-    ["rewardsContract", cfg.rewardsContract],
-  ] as const) {
-    if (ZERO.test(value)) throw new Error(`${field} is not configured`);
-  }
+  const contracts = {
+    checkerLicense: requireAddress(cfg, "checkerLicense"),
+    checkerRegistry: requireAddress(cfg, "checkerRegistry"),
+    epochReports: requireAddress(cfg, "verifyingContract"),
+    rewards: requireAddress(cfg, "rewardsContract"),
+  };
   const { createPublicClient, http } = await import("viem");
   return {
     client: createPublicClient({ transport: http(cfg.rpcUrl, { retryCount: 1 }) }) as unknown as PublicClient,
-    contracts: {
-      checkerLicense: cfg.checkerLicense,
-      checkerRegistry: cfg.checkerRegistry,
-      epochReports: cfg.verifyingContract,
-      rewards: cfg.rewardsContract,
-    },
+    contracts,
   };
 }

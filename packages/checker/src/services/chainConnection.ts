@@ -1,0 +1,78 @@
+import { epochReportsAbi } from "@checkernet/contracts/generated/index";
+import type { NetworkDomain } from "@checkernet/protocol/types";
+import type { Logger } from "@checkernet/runtime";
+import { createPublicClient, createWalletClient, defineChain, http, type PublicClient } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { ChainDirectory } from "../chain/chainDirectory.ts";
+import { type CheckerConfig, txKeyOf } from "../config.ts";
+import type { SubmitterWallet } from "../duties/aggregatorDuty.ts";
+import type { ChainComponents } from "./components.ts";
+
+export interface ChainConnection {
+  chain: ChainComponents | undefined;
+  walletClient: SubmitterWallet | undefined;
+  /** The contracts' epoch clock; undefined without a chain or when the RPC is unreachable at start. */
+  genesis: { genesisMs: number; epochSeconds: number } | undefined;
+}
+
+/**
+ * Connects to the chain when the registry addresses are configured: the
+ * public client (the given one or config.rpcUrl's), the wallet that pays
+ * (the given one or txPrivateKey / txKeyFile's) and the chain directory.
+ */
+export async function connectChain(
+  config: CheckerConfig,
+  domain: NetworkDomain,
+  logger: Logger,
+  given: { publicClient?: PublicClient; walletClient?: SubmitterWallet },
+): Promise<ChainConnection> {
+  const { checkerRegistry, providerRegistry } = config;
+  if (checkerRegistry === undefined || providerRegistry === undefined) {
+    return { chain: undefined, walletClient: given.walletClient, genesis: undefined };
+  }
+  const publicClient =
+    given.publicClient ?? (createPublicClient({ transport: http(config.rpcUrl) }) as PublicClient);
+  const contracts = { checkerRegistry, providerRegistry, epochReports: domain.verifyingContract };
+  const directory = new ChainDirectory(
+    { publicClient, logger: logger.child({ service: "chain" }) },
+    { addresses: contracts },
+  );
+  return {
+    chain: { publicClient, directory, contracts },
+    walletClient: given.walletClient ?? walletOf(config),
+    genesis: await readGenesis(publicClient, contracts.epochReports, logger),
+  };
+}
+
+function walletOf(config: CheckerConfig): SubmitterWallet | undefined {
+  const txKey = txKeyOf(config);
+  if (txKey === undefined) return undefined;
+  return createWalletClient({
+    account: privateKeyToAccount(txKey),
+    chain: defineChain({
+      id: Number(config.chainId),
+      name: "checkernet",
+      nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+      rpcUrls: { default: { http: [config.rpcUrl] } },
+    }),
+    transport: http(config.rpcUrl),
+  });
+}
+
+/** The contracts' clock wins over the config; an unreachable RPC at start keeps the config's. */
+async function readGenesis(publicClient: PublicClient, address: `0x${string}`, logger: Logger) {
+  try {
+    const reports = { address, abi: epochReportsAbi } as const;
+    const [g, len] = await Promise.all([
+      publicClient.readContract({ ...reports, functionName: "genesisTime" }),
+      publicClient.readContract({ ...reports, functionName: "epochSeconds" }),
+    ]);
+    return { genesisMs: Number(g) * 1000, epochSeconds: Number(len) };
+  } catch (e) {
+    logger.warn(
+      { err: (e as Error).message },
+      "cannot read the epoch clock from the chain; using the config's",
+    );
+    return undefined;
+  }
+}
