@@ -1,5 +1,6 @@
 export { CommitteeSampler, SeatTable } from "./committee.ts";
-export { type EpochBatch, type EpochRow, Simulation } from "./engine.ts";
+export type { EpochBatch, EpochRow } from "./engine/batch.ts";
+export { Simulation } from "./engine.ts";
 export { type EquilibriumResult, runEquilibrium } from "./equilibrium.ts";
 export { Prng } from "./prng.ts";
 export { RealSimulation } from "./real.ts";

@@ -29,7 +29,8 @@ import {
 } from "@checkernet/protocol/sortition";
 import { bytesToHex, type Hex, keccak256 } from "viem";
 import type { Seat } from "./committee.ts";
-import { type EpochBatch, Simulation } from "./engine.ts";
+import type { EpochBatch } from "./engine/batch.ts";
+import { Simulation } from "./engine.ts";
 import { Prng } from "./prng.ts";
 import {
   type Attestation,

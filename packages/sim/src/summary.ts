@@ -1,4 +1,5 @@
-import type { EpochRow, Simulation } from "./engine.ts";
+import type { EpochRow } from "./engine/batch.ts";
+import type { Simulation } from "./engine.ts";
 import { weiToTokens } from "./protocol.ts";
 import type { Expectation } from "./scenario/schema.ts";
 
