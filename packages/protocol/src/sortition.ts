@@ -208,6 +208,40 @@ export function committeeSeats(
   return licenses;
 }
 
+/** A checker's weight in one epoch's snapshot, as the seat draw reads it. */
+export interface SeatWeight {
+  /** The checker's delegated licenses in the snapshot (0 ⇒ 0 seats). */
+  licenses: number;
+  /** All delegated licenses of the snapshot. */
+  totalLicenses: number;
+}
+
+/**
+ * The seats a checker holds on one provider's committee: the draw every
+ * attestation is weighed with, the checker's own duty computes, and gossip and
+ * co-signers check. The ticket is `providerTicket(vrfOut, provider)`; a total
+ * below the checker's own licenses (a snapshot read before the checker's
+ * licenses were counted) is raised to them, so the draw never refuses a weight
+ * the directory reported.
+ *
+ * @param vrfOut `vrfOutput(vrfProof)` of the checker's epoch proof
+ * @param expectedSize the committee size k (params.committeeSize)
+ * @returns seats won; 0 means not on the committee
+ */
+export function attestationSeats(
+  vrfOut: Hex,
+  provider: Address,
+  weight: SeatWeight,
+  expectedSize: number,
+): number {
+  return committeeSeats(
+    providerTicket(vrfOut, provider),
+    weight.licenses,
+    Math.max(weight.totalLicenses, weight.licenses),
+    expectedSize,
+  );
+}
+
 /** Bits of the fixed-point power kept beyond the CDF scale, dropped at the end. */
 const POWER_WORK_BITS = 64n;
 

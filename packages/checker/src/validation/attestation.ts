@@ -1,10 +1,10 @@
 import { attestationSigningRoot, signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
 import { DecodeError } from "@checkernet/protocol/errors";
-import { committeeSeats, providerTicket, sortitionMessage, vrfOutput } from "@checkernet/protocol/sortition";
+import { attestationSeats, sortitionMessage, vrfOutput } from "@checkernet/protocol/sortition";
 import type { NetworkDomain, SignedAttestation } from "@checkernet/protocol/types";
 import { bytesToHex, type Hex, hexToBytes } from "viem";
 import type { EpochClock } from "../chain/clock.ts";
-import type { BlsBatchVerifier } from "./bls/batchVerifier.ts";
+import type { SignatureVerifier } from "./bls/batchVerifier.ts";
 import { AttestationError, AttestationErrorCode } from "./errors/attestationError.ts";
 import { GossipAction } from "./errors/gossipValidation.ts";
 import type { KeyDirectory } from "./keyDirectory.ts";
@@ -19,17 +19,22 @@ export const ATTESTATION_LIMITS = {
   clockDisparityMs: 500,
 } as const;
 
-export interface AttestationValidationContext {
+/** What the attestation rules read: the epoch's snapshot and seed, and a signature verifier. */
+export interface AttestationRulesContext {
   domain: NetworkDomain;
-  clock: EpochClock;
   keys: KeyDirectory;
-  seen: SeenAttestations;
-  verifier: BlsBatchVerifier;
+  verifier: SignatureVerifier;
   /** Expected committee size k (ProtocolParams.committeeSize). */
   committeeSize: number;
   epochs: EpochContext;
   /** VRF proofs already verified, by `${epoch}:${checker}:${proof}`: one BLS check per checker per epoch. */
   verifiedVrf?: Set<string>;
+}
+
+/** Gossip adds the clock (the acceptance window) and the seen cache (duplicates, conflicts). */
+export interface AttestationValidationContext extends AttestationRulesContext {
+  clock: EpochClock;
+  seen: SeenAttestations;
 }
 
 export interface ValidatedAttestation {
@@ -97,6 +102,48 @@ export async function validateGossipAttestation(
     });
   }
 
+  const { seats } = await validateAttestation(ctx, signed, { signingRoot });
+
+  // [IGNORE] No other valid attestation by this checker for (epoch, provider) was
+  // accepted first (re-checked after the awaits: another message may have won).
+  // A conflicting pair is slashable evidence, kept by the caller, not forwarded.
+  const nowSeen = ctx.seen.get(att.epoch, att.provider, att.checker);
+  if (nowSeen !== undefined) {
+    throw new AttestationError(GossipAction.IGNORE, {
+      code: nowSeen === signingRoot ? AttestationErrorCode.ALREADY_KNOWN : AttestationErrorCode.CONFLICTING,
+      epoch: att.epoch,
+      provider: att.provider,
+      checker: att.checker,
+    });
+  }
+  ctx.seen.add(att.epoch, att.provider, att.checker, signingRoot);
+  return { signed, signingRoot, seats };
+}
+
+/**
+ * The rules every attestation must pass wherever it comes from — gossip, or a
+ * leader's co-sign request: the epoch's snapshot and seed are known, the
+ * checker holds licenses and a seat on the provider's committee, and both its
+ * VRF proof and its signature verify. Each failed rule throws its own
+ * AttestationError, so a refusal names the rule. `expectedEpoch` (co-signing a
+ * report of one epoch) refuses an attestation of any other epoch first.
+ */
+export async function validateAttestation(
+  ctx: AttestationRulesContext,
+  signed: SignedAttestation,
+  options: { signingRoot?: Hex; expectedEpoch?: bigint } = {},
+): Promise<{ signingRoot: Hex; seats: number }> {
+  const att = signed.attestation;
+  // [REJECT] The attestation is of the epoch being reported (co-signing only).
+  if (options.expectedEpoch !== undefined && att.epoch !== options.expectedEpoch) {
+    throw new AttestationError(GossipAction.REJECT, {
+      code: AttestationErrorCode.WRONG_EPOCH,
+      epoch: att.epoch,
+      expectedEpoch: options.expectedEpoch,
+    });
+  }
+  const signingRoot = options.signingRoot ?? bytesToHex(attestationSigningRoot(att, ctx.domain));
+
   // [IGNORE] The epoch's license snapshot is known (read from the chain on first use).
   if (ctx.keys.ensureEpoch !== undefined && !(await ctx.keys.ensureEpoch(att.epoch))) {
     throw new AttestationError(GossipAction.IGNORE, {
@@ -139,10 +186,10 @@ export async function validateGossipAttestation(
   const vrfProof = hexToBytes(signed.vrfProof);
   // [REJECT] The VRF ticket gives the checker a seat on the provider's committee
   // (checked before the signatures: a hash, no pairing).
-  const seats = committeeSeats(
-    providerTicket(vrfOutput(vrfProof), att.provider),
-    checker.licenses,
-    Math.max(ctx.keys.totalLicenses(att.epoch), checker.licenses),
+  const seats = attestationSeats(
+    vrfOutput(vrfProof),
+    att.provider,
+    { licenses: checker.licenses, totalLicenses: ctx.keys.totalLicenses(att.epoch) },
     ctx.committeeSize,
   );
   if (seats <= 0) {
@@ -187,18 +234,5 @@ export async function validateGossipAttestation(
     });
   }
 
-  // [IGNORE] No other valid attestation by this checker for (epoch, provider) was
-  // accepted first (re-checked after the awaits: another message may have won).
-  // A conflicting pair is slashable evidence, kept by the caller, not forwarded.
-  const nowSeen = ctx.seen.get(att.epoch, att.provider, att.checker);
-  if (nowSeen !== undefined) {
-    throw new AttestationError(GossipAction.IGNORE, {
-      code: nowSeen === signingRoot ? AttestationErrorCode.ALREADY_KNOWN : AttestationErrorCode.CONFLICTING,
-      epoch: att.epoch,
-      provider: att.provider,
-      checker: att.checker,
-    });
-  }
-  ctx.seen.add(att.epoch, att.provider, att.checker, signingRoot);
-  return { signed, signingRoot, seats };
+  return { signingRoot, seats };
 }

@@ -20,6 +20,24 @@ export interface BatchVerifierOptions {
   metrics?: Metrics;
 }
 
+/** Checks one signature set; resolves false for an invalid or malformed set, never rejects. */
+export interface SignatureVerifier {
+  verify(set: SignatureSet): Promise<boolean>;
+}
+
+/** A verifier that checks each set at once, for callers that validate one item after another. */
+export function directVerifier(backend: BlsBackend): SignatureVerifier {
+  return { verify: async (set) => verifySet(backend, set) };
+}
+
+function verifySet(backend: BlsBackend, set: SignatureSet): boolean {
+  try {
+    return backend.verify(set.publicKey, set.message, set.signature);
+  } catch {
+    return false;
+  }
+}
+
 interface Job {
   set: SignatureSet;
   resolve(valid: boolean): void;
@@ -30,7 +48,7 @@ interface Job {
  * random-linear-combination batch (`BlsBackend.verifyBatch`). A failed batch is
  * re-checked set by set, so one bad signature never fails its neighbours.
  */
-export class BlsBatchVerifier {
+export class BlsBatchVerifier implements SignatureVerifier {
   private readonly backend: BlsBackend;
   private readonly maxSets: number;
   private readonly maxWaitMs: number;
@@ -90,10 +108,6 @@ export class BlsBatchVerifier {
   }
 
   private verifyOne(set: SignatureSet): boolean {
-    try {
-      return this.backend.verify(set.publicKey, set.message, set.signature);
-    } catch {
-      return false;
-    }
+    return verifySet(this.backend, set);
   }
 }

@@ -1,0 +1,179 @@
+import { reportSigningRoot } from "@checkernet/protocol/encoding/report";
+import type { Hex } from "viem";
+import { getReport } from "../chain/actions/getReport.ts";
+import { getReportCommittee } from "../chain/actions/getReportCommittee.ts";
+import { submitReport } from "../chain/actions/submitReport.ts";
+import type { CosignRequest } from "../network/reqresp/cosign.ts";
+import { type ReportRecord, ReportStatus, writeReportRecord } from "../reports/aggregatorRecords.ts";
+import type { AggregatorDuty } from "./aggregatorDuty.ts";
+import type { LeaderPlugin, Proposal } from "./leader/engine.ts";
+import { committeeOperators, operatorPeer } from "./leader/members.ts";
+import { RevertClass, type SubmitterWallet } from "./leader/submitOnce.ts";
+
+/**
+ * How long to wait after EpochReportsTooEarly(epoch, timestamp, acceptedFrom): until the chain's time
+ * reaches acceptedFrom, plus a block's worth of margin, within [0.5 s, one epoch].
+ */
+export function tooEarlyWaitMs(args: unknown, epochSeconds: number): number {
+  const [, timestamp, acceptedFrom] = Array.isArray(args) ? args : [];
+  const gap =
+    typeof timestamp === "bigint" && typeof acceptedFrom === "bigint" ? Number(acceptedFrom - timestamp) : 0;
+  return Math.min(Math.max(500, gap * 1_000 + 1_000), epochSeconds * 1_000);
+}
+
+/**
+ * The aggregator's hooks over the leader engine: the report rebuilt from the
+ * latest view, the epoch's report committee, one db record per epoch
+ * (pending → submitting → submitted | reported-by-other | failed), and
+ * submitReport with the contract's reverts classified.
+ */
+export function aggregatorPlugin(
+  duty: AggregatorDuty,
+  round: {
+    epoch: bigint;
+    roleName: ReportRecord["role"];
+    state: { record: ReportRecord | undefined };
+    wallet: SubmitterWallet;
+    signal: AbortSignal | undefined;
+  },
+): LeaderPlugin<CosignRequest, ReportRecord> {
+  const { epoch, roleName, state, wallet, signal } = round;
+  const { db, logger, publicClient, clock } = duty.components;
+  const { epochReports, checkerRegistry } = duty.init.addresses;
+  const logFields = { epoch: String(epoch) };
+  const save = async (record: ReportRecord) => {
+    state.record = record;
+    await writeReportRecord(db, record);
+  };
+  return {
+    logFields,
+    missingCosignatureMessage: "no co-signature",
+    standDown: async () => {
+      if ((await getReport(publicClient, { epochReports, epoch })) === null) return false;
+      logger.info(logFields, "epoch already reported; standing down");
+      return true;
+    },
+    propose: async (): Promise<Proposal<CosignRequest>> => {
+      // Attestations may have arrived during the wait: build from the latest view.
+      const attestations = await db.attestationsOfEpoch(epoch);
+      const report = await duty.buildFromView(epoch, attestations);
+      const built = {
+        role: roleName,
+        header: report.header,
+        results: report.results,
+        rewards: report.rewards,
+        inputs: report.inputs,
+      };
+      const existing = state.record;
+      const request: CosignRequest = { header: report.header, attestations: [...attestations] };
+      if (existing?.status === ReportStatus.SUBMITTING) {
+        const signed = {
+          bitfield: existing.signerBitfield as bigint,
+          signature: existing.aggregateSignature as Hex,
+          signers: existing.signers ?? 0,
+        };
+        return { payload: request, signed };
+      }
+      await save({
+        ...(existing ?? { epoch, updatedMs: Date.now() }),
+        ...built,
+        status: ReportStatus.PENDING,
+      } as ReportRecord);
+      const { seats, quorum } = await getReportCommittee(publicClient, { epochReports, epoch });
+      const root = reportSigningRoot(report.header, duty.init.domain);
+      return { payload: request, round: { seats, members: committeeOperators(seats), root }, quorum };
+    },
+    askMember: async (operator, request) =>
+      duty.components.requestCosign(
+        await operatorPeer(publicClient, checkerRegistry, operator),
+        request,
+        Math.max(2_000, duty.backupTimeoutMs()),
+      ),
+    publicKeyOf: (operator) => duty.publicKeyOf(operator, epoch),
+    onCollected: (signed, { round, quorum }) => {
+      logger.info(
+        { ...logFields, signed: signed.signatures.length, seats: round.seats.length, quorum },
+        "co-signatures",
+      );
+    },
+    onNoQuorum: async () => {
+      await save({
+        ...(state.record as ReportRecord),
+        status: ReportStatus.FAILED,
+        error: "quorum not reached",
+      });
+    },
+    beforeSubmit: async (_proposal, signed) => {
+      let record = state.record as ReportRecord;
+      if (record.status !== ReportStatus.SUBMITTING) {
+        record = {
+          ...record,
+          status: ReportStatus.SUBMITTING,
+          signerBitfield: signed.bitfield,
+          signers: signed.signers,
+          aggregateSignature: signed.signature,
+        };
+        await save(record);
+      }
+      await duty.waitForReportTime(epoch, signal);
+      return record;
+    },
+    submitHooks: (_proposal, signed) => ({
+      logFields,
+      action: "submitReport",
+      write: save,
+      landed: async () => (await getReport(publicClient, { epochReports, epoch })) !== null,
+      send: (nonce, onSent) =>
+        submitReport(publicClient, wallet, {
+          epochReports,
+          header: (state.record as ReportRecord).header,
+          signerBitfield: signed.bitfield,
+          aggregateSignature: signed.signature,
+          nonce,
+          onSent,
+        }),
+      classify: (revert) =>
+        revert === "EpochReportsTooEarly"
+          ? RevertClass.TOO_EARLY
+          : revert === "EpochReportsAlreadyReported"
+            ? RevertClass.ALREADY_SUBMITTED
+            : RevertClass.REFUSED,
+      tooEarlyWaitMs: (e) =>
+        Math.min(
+          tooEarlyWaitMs(e.details.args, clock.epochSeconds),
+          duty.init.earlyRetryMaxMs ?? Number.POSITIVE_INFINITY,
+        ),
+      onLanded: (r, ownReceipt) => {
+        if (ownReceipt !== undefined)
+          return { ...r, status: ReportStatus.SUBMITTED, gasUsed: ownReceipt.gasUsed };
+        logger.info(logFields, "another aggregator's report landed first");
+        return { ...r, status: ReportStatus.REPORTED_BY_OTHER };
+      },
+      onSent: (r, sent) => {
+        logger.info(
+          { ...logFields, tx: sent.hash, gasUsed: String(sent.gasUsed), signers: r.signers },
+          "report submitted",
+        );
+        return { ...r, status: ReportStatus.SUBMITTED, txHash: sent.hash, gasUsed: sent.gasUsed };
+      },
+      onTooEarly: (r, err, retry, waitMs) => {
+        logger.info(
+          { ...logFields, waitMs, retry },
+          "report refused as too early by the chain's clock; sending it again",
+        );
+        return { ...r, error: err.message };
+      },
+      onRefused: (r, err, revert) => {
+        const already = revert === RevertClass.ALREADY_SUBMITTED;
+        // A backup racing the aggregator (or the other way round) is the protocol working, not a fault.
+        if (already) logger.info(logFields, "another aggregator's report landed first");
+        else logger.warn({ ...logFields, err: err.message }, "report refused by the contract");
+        return {
+          ...r,
+          status: already ? ReportStatus.REPORTED_BY_OTHER : ReportStatus.FAILED,
+          error: err.message,
+        };
+      },
+    }),
+  };
+}
