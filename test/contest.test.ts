@@ -20,10 +20,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadConfig } from "@checkernet/checker/config";
-import { readReportRecord } from "@checkernet/checker/duties/aggregatorRecords";
-import { createLogger } from "@checkernet/checker/logger";
-import { CheckerNode } from "@checkernet/checker/node";
+import { CheckerNode, loadConfig, readReportRecord } from "@checkernet/checker";
 import {
   checkerRegistryAbi,
   type Deployment,
@@ -36,11 +33,16 @@ import { generateSecretKey } from "@checkernet/protocol/bls/keygen";
 import { buildResultsTree, resultLeafOf, resultProof } from "@checkernet/protocol/merkle/trees";
 import { withParams } from "@checkernet/protocol/params";
 import { Verdict } from "@checkernet/protocol/types";
-import { connectProviderChain } from "@checkernet/provider/chain/client";
-import { contestSlash, followContest } from "@checkernet/provider/chain/contest";
-import { fetchResultLeaf, readReportRoots } from "@checkernet/provider/evidence/reportLeaf";
-import { createProviderHost } from "@checkernet/provider/host";
-import { loadProviderKeys } from "@checkernet/provider/keys";
+import {
+  connectProviderChain,
+  contestSlash,
+  createProviderHost,
+  fetchResultLeaf,
+  followContest,
+  loadProviderKeys,
+  readReportRoots,
+} from "@checkernet/provider";
+import { createLogger } from "@checkernet/runtime";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";

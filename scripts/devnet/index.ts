@@ -1,6 +1,6 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { unlockOperatorKey } from "@checkernet/checker/keys/store";
+import { unlockOperatorKey } from "@checkernet/checker";
 import { type Deployment, epochReportsAbi } from "@checkernet/contracts";
 import type { Address, Hex } from "viem";
 import { bytesToHex } from "viem";

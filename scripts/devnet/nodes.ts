@@ -1,9 +1,13 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Deployment } from "@checkernet/contracts";
-import { registerProvider, stakeTokens } from "@checkernet/provider/chain/actions";
-import { connectProviderChain } from "@checkernet/provider/chain/client";
-import { initProviderKeys, loadProviderKeys } from "@checkernet/provider/keys";
+import {
+  connectProviderChain,
+  initProviderKeys,
+  loadProviderKeys,
+  registerProvider,
+  stakeTokens,
+} from "@checkernet/provider";
 import { type Address, parseEther } from "viem";
 import { DEVNET } from "./params.ts";
 import { type Child, runToEnd, spawnChild, waitUntil } from "./proc.ts";

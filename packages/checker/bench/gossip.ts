@@ -15,18 +15,18 @@ import { generateSecretKey, loadBlsBackend } from "@checkernet/protocol/bls/inde
 import { attestationSigningRoot } from "@checkernet/protocol/encoding/attestation";
 import { sortitionMessage } from "@checkernet/protocol/sortition";
 import { ChallengeKind, CheckResult, type SignedAttestation } from "@checkernet/protocol/types";
+import { createLogger } from "@checkernet/runtime";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { bytesToHex, getAddress, keccak256, toHex } from "viem";
-import { BlsBatchVerifier } from "../src/validation/bls/batchVerifier.ts";
 import { EpochClock } from "../src/chain/clock.ts";
-import { type CheckerRecord, StaticKeyDirectory } from "../src/validation/keyDirectory.ts";
-import { SeenAttestations } from "../src/validation/seenCache.ts";
-import { StaticEpochSeeds } from "../src/validation/sortition.ts";
-import { createLogger } from "../src/logger.ts";
 import { createMetrics } from "../src/metrics/index.ts";
 import { AttestationGossip } from "../src/network/gossip/attestations.ts";
 import { GossipTopic } from "../src/network/gossip/topics.ts";
 import { type CheckerHost, createHost } from "../src/network/host.ts";
+import { BlsBatchVerifier } from "../src/validation/bls/batchVerifier.ts";
+import { type CheckerRecord, StaticKeyDirectory } from "../src/validation/keyDirectory.ts";
+import { SeenAttestations } from "../src/validation/seenCache.ts";
+import { StaticEpochSeeds } from "../src/validation/sortition.ts";
 
 const { values } = parseArgs({
   options: {

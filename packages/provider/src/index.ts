@@ -1,15 +1,11 @@
 /**
  * The provider agent: serves the challenge protocol, registers and stakes.
  * The simulator's real-mesh runs and the end-to-end tests start providers
- * through `runProvider`, with a fault mode from `parseFaultMode`.
+ * through `runProvider`, with a fault mode from `parseFaultMode`. Framing and
+ * the evidence and reports clients are @checkernet/wire's, the worker pool
+ * @checkernet/runtime's.
  */
 
-export {
-  defaultPoolSize,
-  WorkerPool,
-  WorkerPoolError,
-  WorkerPoolErrorCode,
-} from "@checkernet/checker/utils/workerPool";
 export type { ComputeBackend, MatmulJob, VramDataset } from "./backend/backend.ts";
 export { BackendError, BackendErrorCode, CpuBackend, type CpuBackendOptions } from "./backend/cpu.ts";
 export {
@@ -37,6 +33,7 @@ export {
 } from "./chain/contest.ts";
 export { ChainError, ChainErrorCode } from "./chain/errors.ts";
 export { readLeafFile } from "./chain/leafFile.ts";
+export { fetchResultLeaf, readReportRoots } from "./evidence/reportLeaf.ts";
 export {
   applyFault,
   type FaultOptions,
@@ -64,8 +61,8 @@ export {
   loadProviderKeys,
   type ProviderKeys,
 } from "./keys.ts";
-export { FrameError, FrameErrorCode, FrameStream } from "./serve/frames.ts";
 export { DEFAULT_SERVE_LIMITS, type ServeLimits } from "./serve/limits.ts";
+export { ServeError, ServeErrorCode } from "./serve/messages.ts";
 export { type RunningProvider, type RunProviderOptions, runProvider } from "./serve/run.ts";
 export {
   ChallengeServer,
@@ -76,4 +73,3 @@ export {
   type ServeSession,
   type ServeStats,
 } from "./serve/server.ts";
-export { CHALLENGE_PROTOCOL, ServeError, ServeErrorCode, WireType } from "./serve/wire.ts";

@@ -1,6 +1,4 @@
-import { ChallengeClient } from "@checkernet/checker/challenges/client";
-import { encodeFrame, FrameType } from "@checkernet/checker/challenges/framing";
-import { EVIDENCE_PROTOCOL, evidenceResponseCodec } from "@checkernet/checker/network/reqresp/evidence";
+import { ChallengeClient } from "@checkernet/checker";
 import { generateSecretKey } from "@checkernet/protocol/bls/keygen";
 import { nobleBackend } from "@checkernet/protocol/bls/noble";
 import { gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
@@ -12,6 +10,7 @@ import {
   CheckResult,
   type SignedAttestation,
 } from "@checkernet/protocol/types";
+import { EVIDENCE_PROTOCOL, encodeFrame, evidenceResponseCodec, FrameType } from "@checkernet/wire";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { Libp2p, Stream } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";

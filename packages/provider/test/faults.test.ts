@@ -3,6 +3,12 @@ import { pingCodec } from "@checkernet/protocol/challenges/latency";
 import { sampleRows, verifyMatmul } from "@checkernet/protocol/challenges/matmul";
 import { verifyVram } from "@checkernet/protocol/challenges/vram";
 import { CheckResult } from "@checkernet/protocol/types";
+import {
+  CHALLENGE_PROTOCOL,
+  typedPayload as encodeAnswer,
+  WireErrorCode as FrameErrorCode,
+  FrameType as WireType,
+} from "@checkernet/wire";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { Libp2p } from "@libp2p/interface";
 import { byteStream } from "@libp2p/utils";
@@ -11,9 +17,7 @@ import { CpuBackend } from "../src/backend/cpu.ts";
 import { applyFault, type FaultOptions, selects } from "../src/faults/faults.ts";
 import { parseFaultMode } from "../src/faults/mode.ts";
 import { createProviderHost } from "../src/host.ts";
-import { FrameErrorCode } from "../src/serve/frames.ts";
 import { ChallengeServer } from "../src/serve/server.ts";
-import { CHALLENGE_PROTOCOL, encodeAnswer, WireType } from "../src/serve/wire.ts";
 import { clientHost, hex32, silentLog, sleep, TestChallenge } from "./helpers.ts";
 
 const CPU = gpuClass("cpu-reference").code;

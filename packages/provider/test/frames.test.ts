@@ -1,8 +1,8 @@
+import { encodeVarint, WireErrorCode as FrameErrorCode, FrameStream } from "@checkernet/wire";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { Stream } from "@libp2p/interface";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProviderHost } from "../src/host.ts";
-import { encodeVarint, FrameErrorCode, FrameStream } from "../src/serve/frames.ts";
 
 const PROTO = "/checkernet/test-frames/1.0.0";
 

@@ -13,13 +13,17 @@ import {
   vramRequestCodec,
   vramResponseCodec,
 } from "@checkernet/protocol/challenges/vram";
+import {
+  CHALLENGE_PROTOCOL,
+  typedPayload as encodeAnswer,
+  FrameStream,
+  FrameType as WireType,
+} from "@checkernet/wire";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { Libp2p, Stream } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { pino } from "pino";
 import { createProviderHost } from "../src/host.ts";
-import { FrameStream } from "../src/serve/frames.ts";
-import { CHALLENGE_PROTOCOL, encodeAnswer, WireType } from "../src/serve/wire.ts";
 
 export const silentLog = pino({ level: "silent" });
 

@@ -1,4 +1,4 @@
-import { ChallengeClient } from "@checkernet/checker/challenges/client";
+import { ChallengeClient } from "@checkernet/checker";
 import { gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
 import { vramDatasetSeed } from "@checkernet/protocol/challenges/vram";
 import { withParams } from "@checkernet/protocol/params";

@@ -1,19 +1,20 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CheckerDb } from "@checkernet/checker/db/checkerDb";
 import {
+  CheckerDb,
+  type CheckerHost,
+  createHost,
+  handleReports,
   type ReportRecord,
   ReportRole,
   ReportStatus,
   writeReportRecord,
-} from "@checkernet/checker/duties/aggregatorRecords";
-import { createLogger } from "@checkernet/checker/logger";
-import { type CheckerHost, createHost } from "@checkernet/checker/network/host";
-import { handleReports } from "@checkernet/checker/network/reqresp/reports";
+} from "@checkernet/checker";
 import type { ResultLeaf, RewardLeaf } from "@checkernet/protocol/merkle/leaves";
 import { buildResultsTree, buildRewardsTree, verifyResultProof } from "@checkernet/protocol/merkle/trees";
 import { type ReportHeader, Verdict } from "@checkernet/protocol/types";
+import { createLogger } from "@checkernet/runtime";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { type Address, getAddress, type Hex, keccak256, toHex } from "viem";

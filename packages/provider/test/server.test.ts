@@ -3,14 +3,14 @@ import { pingCodec } from "@checkernet/protocol/challenges/latency";
 import { matmulRequestCodec, sampleRows, verifyMatmul } from "@checkernet/protocol/challenges/matmul";
 import { verifyVram } from "@checkernet/protocol/challenges/vram";
 import { CheckResult } from "@checkernet/protocol/types";
+import { encodeVarint, FrameType as WireType } from "@checkernet/wire";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { Libp2p } from "@libp2p/interface";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CpuBackend } from "../src/backend/cpu.ts";
 import { createProviderHost } from "../src/host.ts";
-import { encodeVarint } from "../src/serve/frames.ts";
+import { ServeErrorCode } from "../src/serve/messages.ts";
 import { ChallengeServer } from "../src/serve/server.ts";
-import { ServeErrorCode, WireType } from "../src/serve/wire.ts";
 import { clientHost, hex32, silentLog, sleep, TestChallenge } from "./helpers.ts";
 
 const CPU = gpuClass("cpu-reference").code;

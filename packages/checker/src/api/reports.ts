@@ -1,6 +1,7 @@
+import { publishedReportToJson } from "@checkernet/wire";
 import type { CheckerDb } from "../db/checkerDb.ts";
-import { type ReportRecord, readReportRecords } from "../duties/aggregatorRecords.ts";
-import { publishedReportOf, publishedReportToJson } from "../reports/publishedReport.ts";
+import { type ReportRecord, readReportRecords } from "../reports/aggregatorRecords.ts";
+import { publishedReportOf } from "../reports/publishedReport.ts";
 import { HttpError, sendJson } from "./http.ts";
 import type { Route } from "./router.ts";
 

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Logger } from "../logger.ts";
+import type { Logger } from "@checkernet/runtime";
 import type { Metrics } from "../metrics/index.ts";
 import { HttpError, sendJson } from "./http.ts";
 import { type Route, Router } from "./router.ts";

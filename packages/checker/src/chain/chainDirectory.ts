@@ -6,9 +6,9 @@ import {
 import { g1FromEip2537 } from "@checkernet/protocol/bls/index";
 import { GPU_CLASSES, gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
 import { regionById } from "@checkernet/protocol/challenges/regions";
+import type { Logger } from "@checkernet/runtime";
 import { peerIdFromMultihash, peerIdFromString } from "@libp2p/peer-id";
 import { type Address, getAddress, type Hex, hexToBytes, type PublicClient, zeroHash } from "viem";
-import type { Logger } from "../logger.ts";
 import type { CheckerRecord, KeyDirectory } from "../validation/keyDirectory.ts";
 import type { ProviderDirectory, ProviderRecord } from "../validation/providerDirectory.ts";
 import type { EpochContext } from "../validation/sortition.ts";

@@ -1,5 +1,5 @@
+import type { Logger } from "@checkernet/runtime";
 import { type Address, bytesToHex, type PublicClient } from "viem";
-import type { Logger } from "../logger.ts";
 import { getOperatorStanding } from "./actions/getOperatorStanding.ts";
 
 export interface OperatorStanding {

@@ -24,20 +24,20 @@ import {
 import { vramRequestCodec, vramResponseCodec } from "@checkernet/protocol/challenges/vram";
 import type { ProtocolParams } from "@checkernet/protocol/params";
 import { type Address, ChallengeKind, CheckResult } from "@checkernet/protocol/types";
+import type { Logger } from "@checkernet/runtime";
+import {
+  CHALLENGE_PROTOCOL,
+  FrameReader,
+  FrameType,
+  WireError,
+  WireErrorCode,
+  writeFrame,
+} from "@checkernet/wire";
 import type { PeerId, Stream } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { bytesToHex, type Hex } from "viem";
-import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics/index.ts";
 import { inlineEvaluator, type TranscriptEvaluator } from "./evaluator.ts";
-import {
-  CHALLENGE_PROTOCOL,
-  FrameError,
-  FrameErrorCode,
-  FrameReader,
-  FrameType,
-  writeFrame,
-} from "./framing.ts";
 
 /** Client-side limits; each says where its number comes from. */
 export const CHALLENGE_CLIENT_LIMITS = {
@@ -82,7 +82,7 @@ export interface ChallengeRun {
   transcript: ChallengeTranscript;
   encodedTranscript: Uint8Array;
   transcriptHash: Hex;
-  /** Wire-level faults seen (FrameErrorCode or DecodeError codes), for logs and metrics; empty when clean. */
+  /** Wire-level faults seen (WireErrorCode or DecodeError codes), for logs and metrics; empty when clean. */
   wireErrors: string[];
 }
 
@@ -358,11 +358,11 @@ export class ChallengeClient {
   }
 
   private wireCode(e: unknown): string {
-    if (e instanceof FrameError) return e.code;
+    if (e instanceof WireError) return e.code;
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string") return code;
     this.components.logger.warn({ err: e }, "challenge run failed unexpectedly");
-    return FrameErrorCode.CLOSED;
+    return WireErrorCode.CLOSED;
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { type ChallengeTranscript, evaluateTranscript } from "@checkernet/protocol/challenges/transcript";
-import type { TaskReply, TaskRequest } from "../utils/workerPool.ts";
+import type { TaskReply, TaskRequest } from "@checkernet/runtime";
 import type { EvaluatorWorkerData } from "./evaluator.ts";
 
 const { params } = workerData as EvaluatorWorkerData;

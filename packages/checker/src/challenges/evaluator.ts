@@ -4,8 +4,7 @@ import {
   type RunOutcome,
 } from "@checkernet/protocol/challenges/transcript";
 import type { ProtocolParams } from "@checkernet/protocol/params";
-import type { Logger } from "../logger.ts";
-import { WorkerPool, WorkerPoolError, WorkerPoolErrorCode } from "../utils/workerPool.ts";
+import { type Logger, WorkerPool, WorkerPoolError, WorkerPoolErrorCode } from "@checkernet/runtime";
 
 /**
  * Turns a finished run's transcript into its outcome (`evaluateTranscript`).

@@ -4,25 +4,24 @@ import { challengeKindForEpoch } from "@checkernet/protocol/challenges/transcrip
 import { vramBlockCount, vramDatasetSeed } from "@checkernet/protocol/challenges/vram";
 import { attestationSigningRoot } from "@checkernet/protocol/encoding/attestation";
 import type { ProtocolParams } from "@checkernet/protocol/params";
-import { attestationSeats, sortitionMessage, vrfOutput } from "@checkernet/protocol/sortition";
+import { committeeSeats, providerTicket, sortitionMessage, vrfOutput } from "@checkernet/protocol/sortition";
 import {
   type Attestation,
   CheckResult,
   type NetworkDomain,
   type SignedAttestation,
 } from "@checkernet/protocol/types";
+import { type Logger, sleep } from "@checkernet/runtime";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { type Address, bytesToHex, type Hex } from "viem";
 import type { EpochClock } from "../chain/clock.ts";
-import type { KeyDirectory } from "../validation/keyDirectory.ts";
-import type { ProviderDirectory, ProviderRecord } from "../validation/providerDirectory.ts";
-import type { EpochContext } from "../validation/sortition.ts";
 import type { ChallengeClient } from "../challenges/client.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
 import { SlashingProtectionError } from "../db/errors.ts";
 import { type CheckerFaults, liesAbout, NO_FAULTS } from "../faults/faults.ts";
-import type { Logger } from "../logger.ts";
-import { sleep } from "../utils/sleep.ts";
+import type { KeyDirectory } from "../validation/keyDirectory.ts";
+import type { ProviderDirectory, ProviderRecord } from "../validation/providerDirectory.ts";
+import type { EpochContext } from "../validation/sortition.ts";
 
 export interface CheckingDutyComponents {
   clock: EpochClock;
@@ -141,10 +140,13 @@ export class CheckingDuty {
     }
     const vrfProof = bls.sign(this.init.secretKey, sortitionMessage(epoch, seed, domain));
     const vrfOut = vrfOutput(vrfProof);
-    const weight = { licenses: me.licenses, totalLicenses: keys.totalLicenses(epoch) };
+    const total = Math.max(keys.totalLicenses(epoch), me.licenses);
     const mine = providers
       .providers()
-      .map((p) => ({ p, seats: attestationSeats(vrfOut, p.address, weight, params.committeeSize) }))
+      .map((p) => ({
+        p,
+        seats: committeeSeats(providerTicket(vrfOut, p.address), me.licenses, total, params.committeeSize),
+      }))
       .filter((x) => x.seats > 0);
     result.seats = mine.map((x) => ({ provider: x.p.address, seats: x.seats }));
     logger.info({ epoch: String(epoch), seats: mine.length }, "committee seats");

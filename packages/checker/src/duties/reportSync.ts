@@ -1,16 +1,16 @@
 import { verifyPublishedReport } from "@checkernet/protocol/explain";
+import type { Logger } from "@checkernet/runtime";
+import type { PublishedReportWithTx } from "@checkernet/wire";
 import type { Address, PublicClient } from "viem";
 import { getReport } from "../chain/actions/getReport.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
-import type { Logger } from "../logger.ts";
-import type { PublishedReportWithTx } from "../reports/publishedReport.ts";
 import {
   type ReportRecord,
   ReportRole,
   ReportStatus,
   readReportRecord,
   writeReportRecord,
-} from "./aggregatorRecords.ts";
+} from "../reports/aggregatorRecords.ts";
 
 /**
  * Keeps a verified copy of every landed epoch report, so every node can

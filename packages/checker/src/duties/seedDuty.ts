@@ -4,13 +4,12 @@ import { g1ToEip2537, g2ToEip2537 } from "@checkernet/protocol/bls/index";
 import { domainSeparator } from "@checkernet/protocol/encoding/domain";
 import { seedRevealMessage } from "@checkernet/protocol/epoch";
 import type { NetworkDomain } from "@checkernet/protocol/types";
+import { type Logger, sleep } from "@checkernet/runtime";
 import { type Address, bytesToHex, getAddress, hexToBytes, type PublicClient, zeroAddress } from "viem";
 import { ChainActionError, toChainActionError } from "../chain/actions/errors.ts";
 import { revealSeed } from "../chain/actions/revealSeed.ts";
 import type { EpochClock } from "../chain/clock.ts";
-import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics/index.ts";
-import { sleep } from "../utils/sleep.ts";
 import type { SubmitterWallet } from "./aggregatorDuty.ts";
 
 export interface SeedDutyComponents {

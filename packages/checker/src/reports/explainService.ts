@@ -12,7 +12,7 @@ import { type Address, getAddress, type Hex, type PublicClient, zeroAddress } fr
 import { toChainActionError } from "../chain/actions/errors.ts";
 import { type GetReportReturnType, getReport } from "../chain/actions/getReport.ts";
 import { simulateClaim } from "../chain/actions/simulateClaim.ts";
-import type { ReportRecord } from "../duties/aggregatorRecords.ts";
+import type { ReportRecord } from "./aggregatorRecords.ts";
 import { publishedReportOf } from "./publishedReport.ts";
 
 /**

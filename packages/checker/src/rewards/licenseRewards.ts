@@ -20,7 +20,7 @@ import { ChainActionError, ChainActionErrorCode, toChainActionError } from "../c
 import { getClaimStatus } from "../chain/actions/getClaimStatus.ts";
 import { simulateClaim } from "../chain/actions/simulateClaim.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
-import { readReportRecords } from "../duties/aggregatorRecords.ts";
+import { readReportRecords } from "../reports/aggregatorRecords.ts";
 
 /** The reward leaves this node stored for one epoch (as aggregator or co-signer). */
 export interface StoredRewards {

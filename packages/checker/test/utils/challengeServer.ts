@@ -15,14 +15,8 @@ import {
   vramRequestCodec,
   vramResponseCodec,
 } from "@checkernet/protocol/challenges/vram";
+import { CHALLENGE_PROTOCOL, encodeFrame, FrameReader, FrameType, writeFrame } from "@checkernet/wire";
 import type { Stream } from "@libp2p/interface";
-import {
-  CHALLENGE_PROTOCOL,
-  encodeFrame,
-  FrameReader,
-  FrameType,
-  writeFrame,
-} from "../../src/challenges/framing.ts";
 import type { CheckerHost } from "../../src/network/host.ts";
 
 /**

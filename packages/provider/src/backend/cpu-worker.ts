@@ -4,9 +4,9 @@
  * imports only erasable TypeScript.
  */
 import { parentPort } from "node:worker_threads";
-import type { TaskReply, TaskRequest } from "@checkernet/checker/utils/workerPool";
 import { commitRows, generateMatmul, solveMatmul } from "@checkernet/protocol/challenges/matmul";
 import { answerVram, generateVramBlock, type VramRequest } from "@checkernet/protocol/challenges/vram";
+import type { TaskReply, TaskRequest } from "@checkernet/runtime";
 
 export interface MatmulTaskArgs {
   seed: `0x${string}`;

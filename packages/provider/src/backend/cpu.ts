@@ -1,7 +1,7 @@
-import { defaultPoolSize, WorkerPool } from "@checkernet/checker/utils/workerPool";
 import { type MatmulRows, openRows } from "@checkernet/protocol/challenges/matmul";
 import type { VramRequest, VramResponse } from "@checkernet/protocol/challenges/vram";
 import { ProtocolError } from "@checkernet/protocol/errors";
+import { defaultPoolSize, WorkerPool } from "@checkernet/runtime";
 import type { Hex } from "viem";
 import type { ComputeBackend, MatmulJob, VramDataset } from "./backend.ts";
 import type { MatmulTaskArgs, MatmulTaskResult, VramFillArgs, VramWalkArgs } from "./cpu-worker.ts";

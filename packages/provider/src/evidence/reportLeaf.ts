@@ -1,9 +1,8 @@
-import { fetchReport } from "@checkernet/checker/network/reqresp/reports";
-import type { PublishedReportWithTx } from "@checkernet/checker/reports/publishedReport";
 import { epochReportsAbi } from "@checkernet/contracts/generated/index";
 import { type OnChainRoots, verifyPublishedReport } from "@checkernet/protocol/explain";
 import type { ResultLeaf } from "@checkernet/protocol/merkle/leaves";
 import { buildResultsTree, resultProof } from "@checkernet/protocol/merkle/trees";
+import { fetchReport, type PublishedReportWithTx } from "@checkernet/wire";
 import type { PeerId, Stream } from "@libp2p/interface";
 import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
 import { type Address, getAddress, type Hex } from "viem";

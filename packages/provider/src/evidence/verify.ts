@@ -1,4 +1,3 @@
-import { fetchEvidence } from "@checkernet/checker/network/reqresp/evidence";
 import type { BlsBackend } from "@checkernet/protocol/bls/backend";
 import {
   type ChallengeTranscript,
@@ -8,6 +7,7 @@ import {
 import { attestationSigningRoot } from "@checkernet/protocol/encoding/attestation";
 import type { ProtocolParams } from "@checkernet/protocol/params";
 import type { Address, NetworkDomain, SignedAttestation } from "@checkernet/protocol/types";
+import { fetchEvidence } from "@checkernet/wire";
 import type { PeerId, Stream } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { getAddress, type Hex, hexToBytes } from "viem";

@@ -1,9 +1,9 @@
 import type { MatmulRows } from "@checkernet/protocol/challenges/matmul";
 import type { VramRequest, VramResponse } from "@checkernet/protocol/challenges/vram";
+import { encodeVarint, type FrameStream } from "@checkernet/wire";
 import type { ConnectionGater, Libp2p } from "@libp2p/interface";
 import { bytesToHex, type Hex, hexToBytes, keccak256 } from "viem";
 import type { ComputeBackend, MatmulJob, VramDataset } from "../backend/backend.ts";
-import { encodeVarint, type FrameStream } from "../serve/frames.ts";
 import { honestSession, type ServeBehaviour, type ServeSession } from "../serve/server.ts";
 import { type FaultMode, isOfflineEpoch } from "./mode.ts";
 

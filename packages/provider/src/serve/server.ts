@@ -1,20 +1,13 @@
 import { answerPing, type Ping, type Pong } from "@checkernet/protocol/challenges/latency";
+import { CHALLENGE_PROTOCOL, FrameStream, FrameType, WireError } from "@checkernet/wire";
 import type { Connection, Libp2p, Stream } from "@libp2p/interface";
 import type { Logger } from "pino";
 import type { ComputeBackend } from "../backend/backend.ts";
-import { FrameError, FrameStream } from "./frames.ts";
 import { handleLatency } from "./handlers/latency.ts";
 import { handleMatmul } from "./handlers/matmul.ts";
 import { handleVram } from "./handlers/vram.ts";
 import { DEFAULT_SERVE_LIMITS, type ServeLimits } from "./limits.ts";
-import {
-  CHALLENGE_PROTOCOL,
-  decodeRequest,
-  encodeError,
-  ServeError,
-  ServeErrorCode,
-  WireType,
-} from "./wire.ts";
+import { decodeRequest, encodeError, ServeError, ServeErrorCode } from "./messages.ts";
 
 /**
  * The provider's conduct. The honest behaviour answers everyone, at once,
@@ -169,22 +162,22 @@ export class ChallengeServer {
       const request = decodeRequest(frame);
       const startedMs = performance.now();
       switch (request.type) {
-        case WireType.PING:
+        case FrameType.PING:
           await handleLatency(ctx, request.ping);
           break;
-        case WireType.MATMUL_REQUEST:
+        case FrameType.MATMUL_REQUEST:
           await handleMatmul(ctx, request.matmul);
           break;
-        case WireType.VRAM_QUERY:
+        case FrameType.VRAM_QUERY:
           await handleVram(ctx, request.vram);
           break;
       }
       this.stats.completed++;
-      if (request.type !== WireType.PING) {
+      if (request.type !== FrameType.PING) {
         // What a provider reads when a checker says it was late: how long the answer took here.
         log.info(
           {
-            kind: request.type === WireType.MATMUL_REQUEST ? "matmul" : "vram",
+            kind: request.type === FrameType.MATMUL_REQUEST ? "matmul" : "vram",
             exchangeMs: Math.round(performance.now() - startedMs),
           },
           "challenge served",
@@ -199,7 +192,7 @@ export class ChallengeServer {
   /** Tells the checker why (when the stream still takes writes), then resets the stream. */
   async #fail(stream: Stream, frames: FrameStream, err: Error, log: Logger): Promise<void> {
     const code =
-      err instanceof ServeError || err instanceof FrameError
+      err instanceof ServeError || err instanceof WireError
         ? err.code
         : ((err as Error & { code?: string }).code ?? ServeErrorCode.INTERNAL);
     this.stats.errors[code] = (this.stats.errors[code] ?? 0) + 1;
@@ -208,7 +201,7 @@ export class ChallengeServer {
       try {
         // The error frame is advisory: the checker scores a missing answer the same way.
         const message =
-          err instanceof ServeError || err instanceof FrameError ? err.message : "internal error";
+          err instanceof ServeError || err instanceof WireError ? err.message : "internal error";
         await frames.write(encodeError(code, message), { signal: AbortSignal.timeout(1_000) });
         await stream.close({ signal: AbortSignal.timeout(1_000) });
         return;

@@ -1,13 +1,13 @@
 import { signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
 import type { SignedAttestation } from "@checkernet/protocol/types";
+import type { Logger } from "@checkernet/runtime";
 import type { PeerId } from "@libp2p/interface";
+import type { Metrics } from "../../metrics/index.ts";
 import {
   type AttestationValidationContext,
   type ValidatedAttestation,
   validateGossipAttestation,
 } from "../../validation/attestation.ts";
-import type { Logger } from "../../logger.ts";
-import type { Metrics } from "../../metrics/index.ts";
 import type { CheckerHost } from "../host.ts";
 import { getGossipValidatorFn } from "../processor/gossipValidatorFn.ts";
 import { GossipTopic } from "./topics.ts";

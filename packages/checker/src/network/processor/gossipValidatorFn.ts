@@ -1,8 +1,8 @@
+import type { Logger } from "@checkernet/runtime";
 import { type Message, type TopicValidatorFn, TopicValidatorResult } from "@libp2p/gossipsub";
 import type { PeerId } from "@libp2p/interface";
-import { GossipAction, GossipActionError } from "../../validation/errors/gossipValidation.ts";
-import type { Logger } from "../../logger.ts";
 import type { Metrics } from "../../metrics/index.ts";
+import { GossipAction, GossipActionError } from "../../validation/errors/gossipValidation.ts";
 
 export interface GossipValidatorModules {
   logger: Logger;

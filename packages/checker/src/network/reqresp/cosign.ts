@@ -2,13 +2,19 @@ import { signedAttestationCodec } from "@checkernet/protocol/encoding/attestatio
 import { checkRange, defineCodec } from "@checkernet/protocol/encoding/codec";
 import { REPORT_HEADER_ABI } from "@checkernet/protocol/encoding/report";
 import type { ReportHeader, SignedAttestation } from "@checkernet/protocol/types";
+import type { Logger } from "@checkernet/runtime";
+import {
+  type Dialer,
+  FrameReader,
+  type FrameType,
+  type RequestFailure,
+  requestOnce,
+  writeFrame,
+} from "@checkernet/wire";
 import type { PeerId, Stream } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { bytesToHex, type Hex, hexToBytes } from "viem";
-import { FrameReader, type FrameType, writeFrame } from "../../challenges/framing.ts";
-import type { Logger } from "../../logger.ts";
 import type { CheckerHost } from "../host.ts";
-import { type Dialer, type RequestFailure, requestOnce } from "./requestOnce.ts";
 
 /**
  * `/checkernet/cosign/1.0.0`: the epoch's aggregator asks a member of the

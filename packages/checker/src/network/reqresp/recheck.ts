@@ -1,13 +1,19 @@
 import { RECHECK_HEADER_ABI, type RecheckHeader } from "@checkernet/contracts/recheck";
 import { checkRange, defineCodec } from "@checkernet/protocol/encoding/codec";
 import { type SignedRecheckResult, signedRecheckResultCodec } from "@checkernet/protocol/recheck";
+import type { Logger } from "@checkernet/runtime";
+import {
+  type Dialer,
+  FrameReader,
+  type FrameType,
+  type RequestFailure,
+  requestOnce,
+  writeFrame,
+} from "@checkernet/wire";
 import type { PeerId, Stream } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { bytesToHex, encodeAbiParameters, type Hex, hexToBytes } from "viem";
-import { FrameReader, type FrameType, writeFrame } from "../../challenges/framing.ts";
-import type { Logger } from "../../logger.ts";
 import type { CheckerHost } from "../host.ts";
-import { type Dialer, type RequestFailure, requestOnce } from "./requestOnce.ts";
 
 /**
  * `/checkernet/recheck/1.0.0`: the re-check committee of a contested slash

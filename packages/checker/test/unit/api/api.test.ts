@@ -1,3 +1,4 @@
+import { createLogger } from "@checkernet/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { AlertCode, type AlertInputs, computeAlerts } from "../../../src/api/alerts.ts";
 import { dashboardPage, dashboardRoutes } from "../../../src/api/dashboard.ts";
@@ -6,7 +7,6 @@ import { HttpError, sendJson } from "../../../src/api/http.ts";
 import { natStatus } from "../../../src/api/nodeHealth.ts";
 import { Router } from "../../../src/api/router.ts";
 import { type NodeStatus, StatusApi } from "../../../src/api/server.ts";
-import { createLogger } from "../../../src/logger.ts";
 import { createMetrics } from "../../../src/metrics/index.ts";
 
 const apis: StatusApi[] = [];

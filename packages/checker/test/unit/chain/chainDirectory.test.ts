@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createLogger } from "@checkernet/runtime";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { bytesToHex, getAddress } from "viem";
@@ -21,7 +22,6 @@ import {
 } from "../../../../contracts/test/helpers/fixture.ts";
 import { ChainDirectory, gpuClassOf, peerIdFromBytes } from "../../../src/chain/chainDirectory.ts";
 import { loadConfig } from "../../../src/config.ts";
-import { createLogger } from "../../../src/logger.ts";
 import { CheckerNode } from "../../../src/node.ts";
 
 let chain: TestChain;

@@ -8,12 +8,12 @@ import {
 import { vramDatasetSeed } from "@checkernet/protocol/challenges/vram";
 import { withParams } from "@checkernet/protocol/params";
 import { ChallengeKind, CheckResult } from "@checkernet/protocol/types";
+import { createLogger } from "@checkernet/runtime";
+import { WireErrorCode as FrameErrorCode } from "@checkernet/wire";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { bytesToHex, keccak256 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChallengeClient, type ChallengeTask } from "../../../src/challenges/client.ts";
-import { FrameErrorCode } from "../../../src/challenges/framing.ts";
-import { createLogger } from "../../../src/logger.ts";
 import { createMetrics } from "../../../src/metrics/index.ts";
 import { type CheckerHost, createHost } from "../../../src/network/host.ts";
 import { type ServerBehaviour, startChallengeServer } from "../../utils/challengeServer.ts";

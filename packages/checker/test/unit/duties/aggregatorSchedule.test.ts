@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadBlsBackend } from "@checkernet/protocol/bls/index";
 import { withParams } from "@checkernet/protocol/params";
+import { createLogger } from "@checkernet/runtime";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { bytesToHex, getAddress } from "viem";
@@ -13,10 +14,9 @@ import { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
 import { EpochClock } from "../../../src/chain/clock.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
 import { AggregatorDuty } from "../../../src/duties/aggregatorDuty.ts";
-import { ReportStatus, readReportRecord } from "../../../src/duties/aggregatorRecords.ts";
-import { createLogger } from "../../../src/logger.ts";
 import { type CheckerHost, createHost } from "../../../src/network/host.ts";
 import { handleCosign, requestCosign } from "../../../src/network/reqresp/cosign.ts";
+import { ReportStatus, readReportRecord } from "../../../src/reports/aggregatorRecords.ts";
 import { makeAttestation, signAttestation } from "../../utils/fixtures.ts";
 
 const silent = createLogger({

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadBlsBackend } from "@checkernet/protocol/bls/index";
 import { withParams } from "@checkernet/protocol/params";
+import { createLogger } from "@checkernet/runtime";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { bytesToHex, getAddress } from "viem";
@@ -19,8 +20,7 @@ import { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
 import { EpochClock } from "../../../src/chain/clock.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
 import { AggregatorDuty, tooEarlyWaitMs } from "../../../src/duties/aggregatorDuty.ts";
-import { ReportStatus } from "../../../src/duties/aggregatorRecords.ts";
-import { createLogger } from "../../../src/logger.ts";
+import { ReportStatus } from "../../../src/reports/aggregatorRecords.ts";
 import { makeAttestation, signAttestation } from "../../utils/fixtures.ts";
 
 const silent = createLogger({ level: "silent", pretty: false });

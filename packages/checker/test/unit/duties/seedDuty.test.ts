@@ -1,6 +1,7 @@
 import { epochReportsAbi } from "@checkernet/contracts/generated/index";
 import { loadBlsBackend } from "@checkernet/protocol/bls/index";
 import { revealedSeed } from "@checkernet/protocol/epoch";
+import { createLogger } from "@checkernet/runtime";
 import {
   type Address,
   createWalletClient,
@@ -23,7 +24,6 @@ import {
 import { EpochClock } from "../../../src/chain/clock.ts";
 import type { SubmitterWallet } from "../../../src/duties/aggregatorDuty.ts";
 import { SeedDuty, SeedOutcome } from "../../../src/duties/seedDuty.ts";
-import { createLogger } from "../../../src/logger.ts";
 import { createMetrics, type Metrics } from "../../../src/metrics/index.ts";
 
 const silent = createLogger({ level: "silent", pretty: false });

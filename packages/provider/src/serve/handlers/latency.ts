@@ -1,7 +1,8 @@
 import type { Ping } from "@checkernet/protocol/challenges/latency";
 import { pingCodec, pongCodec } from "@checkernet/protocol/challenges/latency";
+import { FrameType, typedPayload } from "@checkernet/wire";
+import { decodeBody, expectType, ServeError, ServeErrorCode } from "../messages.ts";
 import type { ExchangeContext } from "../server.ts";
-import { decodeBody, encodeAnswer, expectType, ServeError, ServeErrorCode, WireType } from "../wire.ts";
 
 /**
  * Latency exchange: answer every ping at once, on this stream, until the
@@ -21,11 +22,11 @@ export async function handleLatency(ctx: ExchangeContext, first: Ping): Promise<
         },
       );
     }
-    await ctx.answer(encodeAnswer(WireType.PONG, pongCodec.encode(ctx.session.pong(ping))));
+    await ctx.answer(typedPayload(FrameType.PONG, pongCodec.encode(ctx.session.pong(ping))));
     served++;
     const frame = await ctx.next();
     if (frame === null) break;
-    const body = expectType(frame, WireType.PING);
+    const body = expectType(frame, FrameType.PING);
     ping = decodeBody(() => pingCodec.decode(body));
   }
 }

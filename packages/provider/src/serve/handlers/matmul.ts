@@ -4,8 +4,9 @@ import {
   matmulOpenCodec,
   matmulRowsCodec,
 } from "@checkernet/protocol/challenges/matmul";
+import { FrameType, typedPayload } from "@checkernet/wire";
+import { decodeBody, expectType, ServeError, ServeErrorCode } from "../messages.ts";
 import type { ExchangeContext } from "../server.ts";
-import { decodeBody, encodeAnswer, expectType, ServeError, ServeErrorCode, WireType } from "../wire.ts";
 
 const UINT32_MAX = 0xffff_ffff;
 
@@ -40,15 +41,17 @@ export async function handleMatmul(ctx: ExchangeContext, request: MatmulRequest)
     try {
       const elapsedMs = Math.min(UINT32_MAX, Math.round(job.elapsedMs));
       await ctx.answer(
-        encodeAnswer(WireType.MATMUL_COMMIT, matmulCommitCodec.encode({ root: job.commitment, elapsedMs })),
+        typedPayload(FrameType.MATMUL_COMMIT, matmulCommitCodec.encode({ root: job.commitment, elapsedMs })),
       );
       const frame = await ctx.next();
       if (frame === null) return;
-      const body = expectType(frame, WireType.MATMUL_OPEN);
+      const body = expectType(frame, FrameType.MATMUL_OPEN);
       const maxRows = Math.min(ctx.limits.maxOpenRows, n);
       const open = decodeBody(() => matmulOpenCodec(n, maxRows).decode(body));
       const rows = await job.open(open.rows);
-      await ctx.answer(encodeAnswer(WireType.MATMUL_ROWS, matmulRowsCodec(n, open.rows.length).encode(rows)));
+      await ctx.answer(
+        typedPayload(FrameType.MATMUL_ROWS, matmulRowsCodec(n, open.rows.length).encode(rows)),
+      );
     } finally {
       job.release();
     }

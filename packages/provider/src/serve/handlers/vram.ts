@@ -1,6 +1,7 @@
 import { type VramRequest, vramResponseCodec } from "@checkernet/protocol/challenges/vram";
+import { FrameType, typedPayload } from "@checkernet/wire";
+import { ServeError, ServeErrorCode } from "../messages.ts";
 import type { ExchangeContext } from "../server.ts";
-import { encodeAnswer, ServeError, ServeErrorCode, WireType } from "../wire.ts";
 
 /**
  * VRAM exchange, one round trip: VRAM_QUERY {seed, blockSize, blockCount,
@@ -33,5 +34,5 @@ export async function handleVram(ctx: ExchangeContext, request: VramRequest): Pr
     });
   }
   const response = await ctx.backend.vramWalk(request, { signal: ctx.signal });
-  await ctx.answer(encodeAnswer(WireType.VRAM_ANSWER, vramResponseCodec.encode(response)));
+  await ctx.answer(typedPayload(FrameType.VRAM_ANSWER, vramResponseCodec.encode(response)));
 }

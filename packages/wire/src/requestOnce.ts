@@ -1,12 +1,8 @@
 import type { PeerId, Stream } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
-import {
-  FrameError,
-  FrameErrorCode,
-  FrameReader,
-  type FrameType,
-  writeFrame,
-} from "../../challenges/framing.ts";
+import { WireError, WireErrorCode } from "./errors.ts";
+import { FrameReader, writeFrame } from "./frameReader.ts";
+import type { FrameType } from "./framing.ts";
 
 /** The part of a libp2p host a one-shot request needs. */
 export interface Dialer {
@@ -33,7 +29,7 @@ export type RequestFailure = (typeof RequestFailure)[keyof typeof RequestFailure
  * re-check, reports): open a stream, write one request frame, read one
  * answer frame of the expected type within `timeoutMs` in all, and close both
  * ends whatever happens, so a peer that keeps its side open keeps nothing
- * here. Framing as the challenge protocol (challenges/PROTOCOL.md).
+ * here. Framing as the challenge protocol (framing.ts).
  *
  * @returns a copy of the answer's body (a frame body may be a view into the muxer's buffer)
  * @throws what `fail(failure, message)` returns; `what` names the stream in messages
@@ -75,13 +71,13 @@ export async function requestOnce(
       );
       return Uint8Array.from(frame.body);
     } catch (e) {
-      if (e instanceof FrameError && e.code === FrameErrorCode.REMOTE_ERROR) {
+      if (e instanceof WireError && e.code === WireErrorCode.REMOTE_ERROR) {
         throw fail(RequestFailure.REFUSED, String(e.details.reason));
       }
       // The peer answered, with a frame that breaks the protocol: not an unreachable peer.
       if (
-        e instanceof FrameError &&
-        (e.code === FrameErrorCode.OVERSIZED || e.code === FrameErrorCode.MALFORMED)
+        e instanceof WireError &&
+        (e.code === WireErrorCode.OVERSIZED || e.code === WireErrorCode.MALFORMED)
       ) {
         throw fail(RequestFailure.INVALID, e.message);
       }

@@ -1,89 +1,15 @@
 import type { Stream } from "@libp2p/interface";
 import { Uint8ArrayList } from "uint8arraylist";
+import { WireError, WireErrorCode } from "./errors.ts";
+import { encodeFrame, FRAMING_LIMITS, type Frame, FrameType } from "./framing.ts";
 
-/**
- * Framing of the challenge protocol (PROTOCOL.md beside this file):
- *
- *   frame = uvarint(length) ‖ type (1 byte) ‖ body (length − 1 bytes)
- *
- * The reader always knows which message types it expects next and their
- * largest encoding, so a frame's declared length is checked before a single
- * body byte is buffered, and every read has a deadline covering the whole
- * frame: a peer that hangs, trickles bytes or declares a huge frame is cut
- * off with bounded memory.
+/*
+ * The typed reader: every read names the frame types it accepts and their
+ * largest bodies, and has a deadline covering the whole frame, so a peer that
+ * hangs, trickles bytes or declares a huge frame is cut off with bounded
+ * memory. The checker reads every answer with it, and the evidence and
+ * reports servers read their one request with it.
  */
-export const CHALLENGE_PROTOCOL = "/checkernet/challenge/1.0.0";
-
-/** Message type bytes. */
-export const FrameType = {
-  PING: 0x01,
-  PONG: 0x02,
-  MATMUL_REQUEST: 0x10,
-  MATMUL_COMMIT: 0x11,
-  MATMUL_OPEN: 0x12,
-  MATMUL_ROWS: 0x13,
-  VRAM_QUERY: 0x20,
-  VRAM_ANSWER: 0x21,
-  /** `/checkernet/evidence/1.0.0` (network/reqresp/evidence.ts). */
-  EVIDENCE_REQUEST: 0x30,
-  EVIDENCE_RESPONSE: 0x31,
-  /** Provider refuses (unsupported kind, busy): body is a UTF-8 reason of at most 256 bytes. */
-  ERROR: 0x7f,
-} as const;
-export type FrameType = (typeof FrameType)[keyof typeof FrameType];
-
-export const FRAMING_LIMITS = {
-  /** A uvarint of 5 bytes encodes up to 2^35: more than any frame may declare. Longer prefixes are refused. */
-  maxLengthBytes: 5,
-  /** ERROR frame bodies. */
-  maxErrorBytes: 256,
-} as const;
-
-export const FrameErrorCode = {
-  /** No complete frame before the deadline (hang or trickle). */
-  TIMEOUT: "FRAME_ERROR_TIMEOUT",
-  /** The declared length is above what the expected message types allow. */
-  OVERSIZED: "FRAME_ERROR_OVERSIZED",
-  /** A length prefix longer than 5 bytes, a zero length, or an unexpected type byte. */
-  MALFORMED: "FRAME_ERROR_MALFORMED",
-  /** The stream ended (cleanly or not) before a complete frame. */
-  CLOSED: "FRAME_ERROR_CLOSED",
-  /** The peer answered with an ERROR frame. */
-  REMOTE_ERROR: "FRAME_ERROR_REMOTE_ERROR",
-} as const;
-export type FrameErrorCode = (typeof FrameErrorCode)[keyof typeof FrameErrorCode];
-
-export class FrameError extends Error {
-  override name = "FrameError";
-  readonly code: FrameErrorCode;
-  readonly details: Record<string, unknown>;
-  constructor(code: FrameErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(`${message} [${code}]`);
-    this.code = code;
-    this.details = details;
-  }
-}
-
-export interface Frame {
-  type: FrameType;
-  body: Uint8Array;
-}
-
-export function encodeFrame(type: FrameType, body: Uint8Array): Uint8Array {
-  const length = body.length + 1;
-  const prefix: number[] = [];
-  let v = length;
-  while (v >= 0x80) {
-    prefix.push((v & 0x7f) | 0x80);
-    v >>>= 7;
-  }
-  prefix.push(v);
-  const out = new Uint8Array(prefix.length + length);
-  out.set(prefix, 0);
-  out[prefix.length] = type;
-  out.set(body, prefix.length + 1);
-  return out;
-}
 
 /** Expected types for one read, each with its largest body. */
 export type Expect = Partial<Record<FrameType, number>>;
@@ -120,23 +46,23 @@ export class FrameReader {
         const { type, body } = parsed;
         if (type === FrameType.ERROR) {
           if (body.length > FRAMING_LIMITS.maxErrorBytes) {
-            throw new FrameError(FrameErrorCode.OVERSIZED, "ERROR frame body is too long", {
+            throw new WireError(WireErrorCode.OVERSIZED, "ERROR frame body is too long", {
               size: body.length,
             });
           }
-          throw new FrameError(FrameErrorCode.REMOTE_ERROR, "the provider answered with an error", {
+          throw new WireError(WireErrorCode.REMOTE_ERROR, "the provider answered with an error", {
             reason: new TextDecoder("utf-8", { fatal: false }).decode(body),
           });
         }
         const limit = expect[type as FrameType];
         if (limit === undefined) {
-          throw new FrameError(FrameErrorCode.MALFORMED, "unexpected frame type", {
+          throw new WireError(WireErrorCode.MALFORMED, "unexpected frame type", {
             type,
             expected: Object.keys(expect).map(Number),
           });
         }
         if (body.length > limit) {
-          throw new FrameError(FrameErrorCode.OVERSIZED, "frame body above its message limit", {
+          throw new WireError(WireErrorCode.OVERSIZED, "frame body above its message limit", {
             type,
             size: body.length,
             limit,
@@ -144,7 +70,7 @@ export class FrameReader {
         }
         return { type: type as FrameType, body };
       }
-      if (this.ended) throw new FrameError(FrameErrorCode.CLOSED, "stream ended before a complete frame");
+      if (this.ended) throw new WireError(WireErrorCode.CLOSED, "stream ended before a complete frame");
       await this.pull(deadline);
     }
   }
@@ -157,7 +83,7 @@ export class FrameReader {
     for (;;) {
       if (i >= this.buffer.byteLength) return undefined;
       if (i >= FRAMING_LIMITS.maxLengthBytes) {
-        throw new FrameError(FrameErrorCode.MALFORMED, "length prefix longer than 5 bytes");
+        throw new WireError(WireErrorCode.MALFORMED, "length prefix longer than 5 bytes");
       }
       const byte = this.buffer.get(i);
       length += (byte & 0x7f) * 2 ** shift;
@@ -165,9 +91,9 @@ export class FrameReader {
       i++;
       if ((byte & 0x80) === 0) break;
     }
-    if (length === 0) throw new FrameError(FrameErrorCode.MALFORMED, "zero-length frame");
+    if (length === 0) throw new WireError(WireErrorCode.MALFORMED, "zero-length frame");
     if (length > maxLength) {
-      throw new FrameError(FrameErrorCode.OVERSIZED, "declared frame length above the limit", {
+      throw new WireError(WireErrorCode.OVERSIZED, "declared frame length above the limit", {
         length,
         limit: maxLength,
       });
@@ -199,9 +125,9 @@ export class FrameReader {
       this.bytesRead += next.value.byteLength;
       this.buffer.append(next.value);
     } catch (e) {
-      if (e instanceof FrameError) throw e;
+      if (e instanceof WireError) throw e;
       this.ended = true;
-      throw new FrameError(FrameErrorCode.CLOSED, "stream failed", { reason: (e as Error).message });
+      throw new WireError(WireErrorCode.CLOSED, "stream failed", { reason: (e as Error).message });
     } finally {
       clearTimeout(timer);
     }
@@ -209,7 +135,7 @@ export class FrameReader {
 
   private timeout(): never {
     this.stream.abort(new Error("challenge read deadline passed"));
-    throw new FrameError(FrameErrorCode.TIMEOUT, "no complete frame before the deadline", {
+    throw new WireError(WireErrorCode.TIMEOUT, "no complete frame before the deadline", {
       buffered: this.buffer.byteLength,
     });
   }
@@ -229,7 +155,7 @@ export async function writeFrame(
       () => {
         cleanup();
         stream.abort(new Error("challenge write deadline passed"));
-        reject(new FrameError(FrameErrorCode.TIMEOUT, "peer did not drain the stream before the deadline"));
+        reject(new WireError(WireErrorCode.TIMEOUT, "peer did not drain the stream before the deadline"));
       },
       Math.max(0, remaining),
     );
@@ -239,7 +165,7 @@ export async function writeFrame(
     };
     const onClose = () => {
       cleanup();
-      reject(new FrameError(FrameErrorCode.CLOSED, "stream closed while writing"));
+      reject(new WireError(WireErrorCode.CLOSED, "stream closed while writing"));
     };
     const cleanup = () => {
       clearTimeout(timer);

@@ -1,32 +1,16 @@
 import { type Ping, pingCodec } from "@checkernet/protocol/challenges/latency";
 import { type MatmulRequest, matmulRequestCodec } from "@checkernet/protocol/challenges/matmul";
 import { type VramRequest, vramRequestCodec } from "@checkernet/protocol/challenges/vram";
-import { ProtocolError } from "@checkernet/protocol/errors";
+import type { ProtocolError } from "@checkernet/protocol/errors";
+import { errorBody, FrameType, typedPayload } from "@checkernet/wire";
+import { ProviderError } from "../errors.ts";
 
-/**
- * The challenge protocol as the provider serves it. Framing and type bytes
- * follow the checker's client (packages/checker/src/challenges/framing.ts and
- * PROTOCOL.md): `frame = uvarint(length) ‖ type (1 byte) ‖ body`, where the
- * body is the protocol package's ABI codec of the message.
+/*
+ * The challenge protocol's messages as the provider serves them. Frames and
+ * type bytes are @checkernet/wire's (the checker's client reads the same
+ * ones): each payload is a type byte, then the protocol package's ABI codec
+ * of the message.
  */
-export const CHALLENGE_PROTOCOL = "/checkernet/challenge/1.0.0";
-
-export const WireType = {
-  PING: 0x01,
-  PONG: 0x02,
-  MATMUL_REQUEST: 0x10,
-  MATMUL_COMMIT: 0x11,
-  MATMUL_OPEN: 0x12,
-  MATMUL_ROWS: 0x13,
-  VRAM_QUERY: 0x20,
-  VRAM_ANSWER: 0x21,
-  /** Refusal: body is a UTF-8 reason of at most 256 bytes. */
-  ERROR: 0x7f,
-} as const;
-export type WireType = (typeof WireType)[keyof typeof WireType];
-
-/** Longest ERROR body the checker accepts. */
-export const MAX_ERROR_BODY_BYTES = 256;
 
 /** Why the server ended an exchange. String values go into logs and metric labels. */
 export const ServeErrorCode = {
@@ -46,25 +30,25 @@ export const ServeErrorCode = {
 } as const;
 export type ServeErrorCode = (typeof ServeErrorCode)[keyof typeof ServeErrorCode];
 
-export class ServeError extends ProtocolError<ServeErrorCode> {
+export class ServeError extends ProviderError<ServeErrorCode> {
   override name = "ServeError";
 }
 
 /** The first frame of a stream decides the exchange. */
 export type Request =
-  | { type: typeof WireType.PING; ping: Ping }
-  | { type: typeof WireType.MATMUL_REQUEST; matmul: MatmulRequest }
-  | { type: typeof WireType.VRAM_QUERY; vram: VramRequest };
+  | { type: typeof FrameType.PING; ping: Ping }
+  | { type: typeof FrameType.MATMUL_REQUEST; matmul: MatmulRequest }
+  | { type: typeof FrameType.VRAM_QUERY; vram: VramRequest };
 
 export function decodeRequest(frame: Uint8Array): Request {
   const type = typeByte(frame);
   const body = frame.subarray(1);
   switch (type) {
-    case WireType.PING:
+    case FrameType.PING:
       return { type, ping: decodeBody(() => pingCodec.decode(body)) };
-    case WireType.MATMUL_REQUEST:
+    case FrameType.MATMUL_REQUEST:
       return { type, matmul: decodeBody(() => matmulRequestCodec.decode(body)) };
-    case WireType.VRAM_QUERY:
+    case FrameType.VRAM_QUERY:
       return { type, vram: decodeBody(() => vramRequestCodec.decode(body)) };
     default:
       throw new ServeError(
@@ -76,7 +60,7 @@ export function decodeRequest(frame: Uint8Array): Request {
 }
 
 /** Checks a follow-up frame has the one type the exchange expects and returns its body. */
-export function expectType(frame: Uint8Array, expected: WireType): Uint8Array {
+export function expectType(frame: Uint8Array, expected: FrameType): Uint8Array {
   const type = typeByte(frame);
   if (type !== expected) {
     throw new ServeError(
@@ -101,19 +85,9 @@ export function decodeBody<T>(decode: () => T): T {
   }
 }
 
-export function encodeAnswer(type: WireType, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(1 + body.length);
-  out[0] = type;
-  out.set(body, 1);
-  return out;
-}
-
 /** An ERROR frame payload: `code: message`, cut to the checker's limit on a character boundary. */
 export function encodeError(code: string, message: string): Uint8Array {
-  const utf8 = new TextEncoder();
-  let text = `${code}: ${message}`;
-  while (utf8.encode(text).length > MAX_ERROR_BODY_BYTES) text = text.slice(0, -1);
-  return encodeAnswer(WireType.ERROR, utf8.encode(text));
+  return typedPayload(FrameType.ERROR, errorBody(`${code}: ${message}`));
 }
 
 function typeByte(frame: Uint8Array): number {

@@ -1,29 +1,15 @@
-import { ProtocolError } from "@checkernet/protocol/errors";
 import type { AbortOptions, Stream } from "@libp2p/interface";
 import { type ByteStream, byteStream } from "@libp2p/utils";
-
-/** Why a frame could not be read. String values go into metric labels. */
-export const FrameErrorCode = {
-  /** The declared length exceeds the limit for the frame expected next. */
-  OVERSIZED: "FRAME_ERROR_OVERSIZED",
-  /** The length prefix is not a minimal unsigned varint, or is longer than any allowed length needs. */
-  BAD_LENGTH: "FRAME_ERROR_BAD_LENGTH",
-  /** The stream ended inside a frame. */
-  TRUNCATED: "FRAME_ERROR_TRUNCATED",
-  /** The frame did not arrive before its deadline. */
-  TIMEOUT: "FRAME_ERROR_TIMEOUT",
-} as const;
-export type FrameErrorCode = (typeof FrameErrorCode)[keyof typeof FrameErrorCode];
-
-export class FrameError extends ProtocolError<FrameErrorCode> {
-  override name = "FrameError";
-}
+import { WireError, WireErrorCode } from "./errors.ts";
+import { lengthPrefixed, varintLength } from "./framing.ts";
 
 /**
  * Length-prefixed frames (unsigned varint length, then the bytes: the
  * `it-length-prefixed` format) over a libp2p 3 stream, where every read names
  * its own size limit and its own deadline. The length is checked before any
  * payload byte is buffered, so a peer cannot make us hold more than the limit.
+ * The provider's challenge server reads with it: each payload is a type byte
+ * and a body (framing.ts), the type checked by the exchange that reads it.
  */
 export class FrameStream {
   readonly stream: Stream;
@@ -46,7 +32,7 @@ export class FrameStream {
     let shift = 0;
     for (let i = 0; ; i++) {
       if (i >= maxPrefix) {
-        throw new FrameError(FrameErrorCode.OVERSIZED, "frame length prefix is longer than the limit needs", {
+        throw new WireError(WireErrorCode.OVERSIZED, "frame length prefix is longer than the limit needs", {
           maxBytes,
         });
       }
@@ -57,13 +43,13 @@ export class FrameStream {
       shift += 7;
       if ((byte & 0x80) === 0) {
         if (byte === 0 && i > 0) {
-          throw new FrameError(FrameErrorCode.BAD_LENGTH, "frame length prefix is not minimal");
+          throw new WireError(WireErrorCode.BAD_LENGTH, "frame length prefix is not minimal");
         }
         break;
       }
     }
     if (length > maxBytes) {
-      throw new FrameError(FrameErrorCode.OVERSIZED, "frame is larger than allowed here", {
+      throw new WireError(WireErrorCode.OVERSIZED, "frame is larger than allowed here", {
         length,
         maxBytes,
       });
@@ -83,7 +69,7 @@ export class FrameStream {
       const name = (cause as Error).name;
       if (name === "UnexpectedEOFError") {
         if (eofAllowed) return null;
-        throw new FrameError(FrameErrorCode.TRUNCATED, "stream ended inside a frame", { wanted: n });
+        throw new WireError(WireErrorCode.TRUNCATED, "stream ended inside a frame", { wanted: n });
       }
       throw cause;
     }
@@ -91,11 +77,7 @@ export class FrameStream {
 
   /** Writes one frame. */
   async write(payload: Uint8Array, options?: AbortOptions): Promise<void> {
-    const prefix = encodeVarint(payload.length);
-    const frame = new Uint8Array(prefix.length + payload.length);
-    frame.set(prefix, 0);
-    frame.set(payload, prefix.length);
-    await this.#bytes.write(frame, options);
+    await this.#bytes.write(lengthPrefixed(payload), options);
   }
 
   /** Writes raw bytes, unframed: only the ghost fault mode uses this, to trickle a frame byte by byte. */
@@ -104,23 +86,8 @@ export class FrameStream {
   }
 }
 
-function timeoutError(signal: AbortSignal): FrameError {
-  return new FrameError(FrameErrorCode.TIMEOUT, "frame did not arrive before its deadline", {
+function timeoutError(signal: AbortSignal): WireError {
+  return new WireError(WireErrorCode.TIMEOUT, "frame did not arrive before its deadline", {
     reason: String((signal.reason as Error | undefined)?.message ?? signal.reason),
   });
-}
-
-export function encodeVarint(value: number): Uint8Array {
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return Uint8Array.from(out);
-}
-
-export function varintLength(value: number): number {
-  return encodeVarint(value).length;
 }

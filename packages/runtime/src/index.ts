@@ -1,0 +1,11 @@
+/** Process utilities shared by the checker node and the provider agent (README.md). */
+export { createLogger, type Logger, type LoggerOptions } from "./logger.ts";
+export { sleep } from "./sleep.ts";
+export {
+  defaultPoolSize,
+  type TaskReply,
+  type TaskRequest,
+  WorkerPool,
+  WorkerPoolError,
+  WorkerPoolErrorCode,
+} from "./workerPool.ts";

@@ -1,0 +1,153 @@
+import {
+  type ChallengeTranscript,
+  TRANSCRIPT_MAX_BYTES,
+  transcriptCodec,
+} from "@checkernet/protocol/challenges/transcript";
+import { signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
+import { defineCodec } from "@checkernet/protocol/encoding/codec";
+import type { SignedAttestation } from "@checkernet/protocol/types";
+import type { PeerId, Stream } from "@libp2p/interface";
+import type { Multiaddr } from "@multiformats/multiaddr";
+import { type Address, getAddress, type Hex, hexToBytes, keccak256 } from "viem";
+import { WireError, WireErrorCode } from "./errors.ts";
+import { FrameReader, writeFrame } from "./frameReader.ts";
+import { FrameType } from "./framing.ts";
+
+/**
+ * `/checkernet/evidence/1.0.0`: anyone (in practice the provider preparing a
+ * contest, or a re-check committee) asks a checker for its own signed
+ * attestation about (epoch, provider) and the transcript behind it. Framing
+ * as the challenge protocol (framing.ts): one EVIDENCE_REQUEST frame, one
+ * EVIDENCE_RESPONSE or ERROR frame, stream closed.
+ */
+export const EVIDENCE_PROTOCOL = "/checkernet/evidence/1.0.0";
+
+export const EVIDENCE_LIMITS = {
+  /** Requests are tiny; a peer that takes longer than this to send 64 bytes is dropped. */
+  requestTimeoutMs: 5_000,
+  /** An 8 MiB transcript over a slow laptop uplink (~2 MB/s) fits with room to spare. */
+  responseTimeoutMs: 15_000,
+  /** Concurrent evidence streams per connection (libp2p default is 32; evidence reads hit the disk). */
+  maxInboundStreams: 4,
+} as const;
+
+export interface EvidenceRequest {
+  epoch: bigint;
+  provider: Address;
+}
+
+export interface Evidence {
+  attestation: SignedAttestation;
+  transcript: ChallengeTranscript;
+  /** The transcript's canonical bytes; keccak256 equals attestation.transcriptHash. */
+  encodedTranscript: Uint8Array;
+}
+
+export const evidenceRequestCodec = defineCodec({
+  name: "EvidenceRequest",
+  maxBytes: 64,
+  abi: [
+    {
+      type: "tuple",
+      components: [
+        { name: "epoch", type: "uint64" },
+        { name: "provider", type: "address" },
+      ],
+    },
+  ] as const,
+  toAbi: (r: EvidenceRequest) => [r] as const,
+  fromAbi: ([f]) => ({ epoch: f.epoch, provider: getAddress(f.provider) }),
+});
+
+export const evidenceResponseCodec = defineCodec({
+  name: "EvidenceResponse",
+  // head (2 offsets + 1) + two length words + both payloads, 32-byte padded.
+  maxBytes: 5 * 32 + signedAttestationCodec.maxBytes + TRANSCRIPT_MAX_BYTES + 32,
+  abi: [
+    {
+      type: "tuple",
+      components: [
+        { name: "attestation", type: "bytes" },
+        { name: "transcript", type: "bytes" },
+      ],
+    },
+  ] as const,
+  toAbi: (r: { attestation: Hex; transcript: Hex }) => [r] as const,
+  fromAbi: ([f]) => ({ attestation: f.attestation, transcript: f.transcript }),
+});
+
+export const EvidenceErrorCode = {
+  NOT_FOUND: "EVIDENCE_ERROR_NOT_FOUND",
+  /** The answer does not decode, is not for what was asked, or its transcript does not hash to the attestation's. */
+  INVALID: "EVIDENCE_ERROR_INVALID",
+} as const;
+
+export class EvidenceError extends Error {
+  override name = "EvidenceError";
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(`${message} [${code}]`);
+    this.code = code;
+  }
+}
+
+/**
+ * Fetches a checker's evidence for (epoch, provider) and checks that it is
+ * self-consistent (right epoch and provider, transcript hash matches). The
+ * caller checks the attestation's BLS signature against the registry.
+ */
+export async function fetchEvidence(
+  host: {
+    dialProtocol(
+      peer: PeerId | Multiaddr,
+      protocol: string,
+      options?: { signal?: AbortSignal },
+    ): Promise<Stream>;
+  },
+  peer: PeerId | Multiaddr,
+  request: EvidenceRequest,
+): Promise<Evidence> {
+  const stream = await host.dialProtocol(peer, EVIDENCE_PROTOCOL, { signal: AbortSignal.timeout(5_000) });
+  const deadline = Date.now() + EVIDENCE_LIMITS.responseTimeoutMs;
+  try {
+    await writeFrame(stream, FrameType.EVIDENCE_REQUEST, evidenceRequestCodec.encode(request), deadline);
+    const reader = new FrameReader(stream);
+    let frame: Awaited<ReturnType<FrameReader["read"]>>;
+    try {
+      frame = await reader.read({ [FrameType.EVIDENCE_RESPONSE]: evidenceResponseCodec.maxBytes }, deadline);
+    } catch (e) {
+      if (e instanceof WireError && e.code === WireErrorCode.REMOTE_ERROR) {
+        throw new EvidenceError(EvidenceErrorCode.NOT_FOUND, String(e.details.reason));
+      }
+      throw e;
+    }
+    let evidence: Evidence;
+    try {
+      const r = evidenceResponseCodec.decode(frame.body);
+      const encodedTranscript = hexToBytes(r.transcript);
+      evidence = {
+        attestation: signedAttestationCodec.decode(hexToBytes(r.attestation)),
+        transcript: transcriptCodec.decode(encodedTranscript),
+        encodedTranscript,
+      };
+    } catch (e) {
+      throw new EvidenceError(EvidenceErrorCode.INVALID, `evidence does not decode: ${(e as Error).message}`);
+    }
+    const a = evidence.attestation.attestation;
+    if (a.epoch !== request.epoch || a.provider !== request.provider) {
+      throw new EvidenceError(EvidenceErrorCode.INVALID, "evidence is for another epoch or provider");
+    }
+    if (keccak256(evidence.encodedTranscript) !== a.transcriptHash) {
+      throw new EvidenceError(
+        EvidenceErrorCode.INVALID,
+        "transcript does not match the attestation's transcriptHash",
+      );
+    }
+    return evidence;
+  } finally {
+    // Both ends: a peer that keeps its side open must not keep a stream (and what it sends) here.
+    await stream.closeRead().catch(() => undefined);
+    await stream.close().catch(() => stream.abort(new Error("evidence fetch done")));
+    if (stream.status === "open") stream.abort(new Error("peer kept its side of the stream open"));
+  }
+}

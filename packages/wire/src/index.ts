@@ -1,0 +1,43 @@
+/** The stream protocols' shared wire layer (README.md): framing, one-shot requests, evidence and reports. */
+export { WireError, WireErrorCode } from "./errors.ts";
+export {
+  EVIDENCE_LIMITS,
+  EVIDENCE_PROTOCOL,
+  type Evidence,
+  EvidenceError,
+  EvidenceErrorCode,
+  type EvidenceRequest,
+  evidenceRequestCodec,
+  evidenceResponseCodec,
+  fetchEvidence,
+} from "./evidence.ts";
+export { type Expect, FrameReader, writeFrame } from "./frameReader.ts";
+export { FrameStream } from "./frameStream.ts";
+export {
+  CHALLENGE_PROTOCOL,
+  encodeFrame,
+  encodeVarint,
+  errorBody,
+  FRAMING_LIMITS,
+  type Frame,
+  FrameType,
+  typedPayload,
+} from "./framing.ts";
+export {
+  PUBLISHED_REPORT_LIMITS,
+  PublishedReportError,
+  type PublishedReportWithTx,
+  parsePublishedReport,
+  publishedReportToJson,
+} from "./publishedReport.ts";
+export {
+  decodeEpochRequest,
+  encodeEpochRequest,
+  fetchReport,
+  REPORTS_LIMITS,
+  REPORTS_PROTOCOL,
+  ReportsFetchError,
+  ReportsFetchErrorCode,
+  ReportsFrameType,
+} from "./reports.ts";
+export { type Dialer, RequestFailure, requestOnce } from "./requestOnce.ts";
