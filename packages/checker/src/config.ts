@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
 import type { NetworkDomain } from "@checkernet/protocol/types";
+import { CheckerError } from "./errors.ts";
 import { parseCheckerFaults } from "./faults/faults.ts";
 
 /**
@@ -73,7 +74,7 @@ export interface CheckerConfig {
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 
-export class ConfigError extends Error {
+export class ConfigError extends CheckerError {
   override name = "ConfigError";
   readonly field: string;
   readonly source: string;
@@ -395,5 +396,5 @@ export function loadConfig(options: LoadConfigOptions = {}): CheckerConfig {
 }
 
 function parseField<K extends keyof CheckerConfig>(key: K, raw: unknown, source: string): CheckerConfig[K] {
-  return CONFIG_SCHEMA[key].parse(raw, key, source);
+  return CONFIG_SCHEMA[key].parse(raw, key, source) as CheckerConfig[K];
 }

@@ -386,7 +386,3 @@ class Recorder {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-
-export function challengeClient(init: ChallengeClientInit) {
-  return (components: ChallengeClientComponents) => new ChallengeClient(components, init);
-}

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.ts";
+import { ConfigError, loadConfig, signingDomain } from "../../src/config.ts";
 
 function file(content: string): string {
   const p = join(mkdtempSync(join(tmpdir(), "checker-config-")), "config.json");
@@ -57,5 +57,24 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ file: file("{not json"), env: {} })).toThrow(/cannot read JSON config file/);
     expect(() => loadConfig({ file: file("[1,2]"), env: {} })).toThrow(/must hold a JSON object/);
     expect(() => loadConfig({ file: file('{"apiPrt": 1}'), env: {} })).toThrow(/"apiPrt".*unknown field/);
+  });
+
+  it("leaves optional features off when unset, and reads a zero address (older config files) as off", () => {
+    expect(loadConfig({ env: {} }).checkerRegistry).toBeUndefined();
+    const registry = "0x00000000000000000000000000000000000000aa";
+    const zero = "0x0000000000000000000000000000000000000000";
+    const f = file(
+      JSON.stringify({ checkerRegistry: registry, operatorAddress: zero, slashingContract: zero }),
+    );
+    const c = loadConfig({ file: f, env: { CHECKER_REWARDS: zero }, flags: {} });
+    expect(c.checkerRegistry).toBe(registry);
+    expect(c.operatorAddress).toBeUndefined();
+    expect(c.slashingContract).toBeUndefined();
+    expect(c.rewardsContract).toBeUndefined();
+    // A later source turns off what an earlier one set.
+    expect(
+      loadConfig({ file: f, env: {}, flags: { checkerRegistry: zero } }).checkerRegistry,
+    ).toBeUndefined();
+    expect(signingDomain(c).verifyingContract).toBe(zero);
   });
 });

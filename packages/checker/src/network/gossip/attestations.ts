@@ -81,7 +81,3 @@ export class AttestationGossip {
     return result.recipients.length;
   }
 }
-
-export function attestationGossip(init: AttestationGossipInit = {}) {
-  return (components: AttestationGossipComponents) => new AttestationGossip(components, init);
-}
