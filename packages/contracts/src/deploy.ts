@@ -12,6 +12,7 @@ import {
   type WalletClient,
   zeroHash,
 } from "viem";
+import { ContractsError } from "./errors.ts";
 import {
   checkerLicenseAbi,
   checkerLicenseBytecode,
@@ -137,7 +138,7 @@ export type DeployErrorCode =
   | "DEPLOY_ERROR_ADDRESS_MISMATCH"
   | "DEPLOY_ERROR_REVERTED";
 
-export class DeployError extends Error {
+export class DeployError extends ContractsError {
   override name = "DeployError";
   readonly code: DeployErrorCode;
   readonly details: Record<string, unknown>;

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { type Address, getAddress, isAddress } from "viem";
 import type { ContractAddresses, Deployment } from "./deploy.ts";
+import { ContractsError } from "./errors.ts";
 
 /**
  * The JSON file a deployment is written to and the nodes read: bigints as
@@ -32,7 +33,7 @@ const CONTRACT_KEYS = [
   "rewards",
 ] as const satisfies readonly (keyof ContractAddresses)[];
 
-export class DeploymentFileError extends Error {
+export class DeploymentFileError extends ContractsError {
   override name = "DeploymentFileError";
   readonly field: string;
   constructor(field: string, message: string) {

@@ -1,12 +1,12 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ProtocolError } from "@checkernet/protocol/errors";
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from "@libp2p/crypto/keys";
 import type { PeerId, PrivateKey } from "@libp2p/interface";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { type Address, bytesToHex, type Hex, hexToBytes, isHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { ProviderError } from "./errors.ts";
 
 /** File in the data directory that holds the provider's two keys. */
 export const KEY_FILE = "provider-keys.json";
@@ -20,7 +20,7 @@ export const KeyFileErrorCode = {
 } as const;
 export type KeyFileErrorCode = (typeof KeyFileErrorCode)[keyof typeof KeyFileErrorCode];
 
-export class KeyFileError extends ProtocolError<KeyFileErrorCode> {
+export class KeyFileError extends ProviderError<KeyFileErrorCode> {
   override name = "KeyFileError";
 }
 

@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { CheckerError } from "../errors.ts";
 
 /** JSON with bigints rendered as decimal strings (the API's one number convention). */
 export function jsonText(value: unknown): string {
@@ -21,7 +22,7 @@ export function sendJson(res: ServerResponse, code: number, value: unknown): voi
 }
 
 /** A refusal a route answers with: status code and a message for the caller (400 for bad query parameters). */
-export class HttpError extends Error {
+export class HttpError extends CheckerError {
   readonly status: number;
   constructor(status: number, message: string) {
     super(message);

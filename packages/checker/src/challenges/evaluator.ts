@@ -5,6 +5,7 @@ import {
 } from "@checkernet/protocol/challenges/transcript";
 import type { ProtocolParams } from "@checkernet/protocol/params";
 import { type Logger, WorkerPool, WorkerPoolError, WorkerPoolErrorCode } from "@checkernet/runtime";
+import { CheckerError } from "../errors.ts";
 
 /**
  * Turns a finished run's transcript into its outcome (`evaluateTranscript`).
@@ -36,7 +37,7 @@ export interface EvaluatorWorkerData {
 }
 
 /** An error `evaluateTranscript` threw in the worker, with its name and code kept. */
-export class EvaluationError extends Error {
+export class EvaluationError extends CheckerError {
   readonly code: string | undefined;
 
   constructor(error: { name: string; message: string; code?: string }) {

@@ -1,4 +1,5 @@
 import type { Address } from "viem";
+import { CheckerError } from "../errors.ts";
 
 export const SlashingProtectionErrorCode = {
   /** A different attestation was already signed for this (epoch, provider). */
@@ -8,7 +9,7 @@ export type SlashingProtectionErrorCode =
   (typeof SlashingProtectionErrorCode)[keyof typeof SlashingProtectionErrorCode];
 
 /** Refusal to sign: signing would make the operator slashable. */
-export class SlashingProtectionError extends Error {
+export class SlashingProtectionError extends CheckerError {
   override name = "SlashingProtectionError";
   readonly code: SlashingProtectionErrorCode;
   readonly details: { epoch: bigint; provider: Address; signedRoot: string; requestedRoot: string };
@@ -23,7 +24,7 @@ export class SlashingProtectionError extends Error {
 }
 
 /** A stored record that does not decode: the database was damaged or written by something else. */
-export class CorruptRecordError extends Error {
+export class CorruptRecordError extends CheckerError {
   override name = "CorruptRecordError";
   constructor(where: string, key: string, reason: string) {
     super(`corrupt ${where} record ${key}: ${reason}`);

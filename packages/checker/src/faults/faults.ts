@@ -1,4 +1,5 @@
 import { type Address, getAddress, isAddress } from "viem";
+import { CheckerError } from "../errors.ts";
 
 /**
  * Adversarial checker behaviour, for tests and demos only: how a colluding
@@ -14,7 +15,7 @@ export interface CheckerFaults {
 
 export const NO_FAULTS: CheckerFaults = Object.freeze({ lieFail: new Set<Address>() });
 
-export class CheckerFaultError extends Error {
+export class CheckerFaultError extends CheckerError {
   override name = "CheckerFaultError";
 }
 

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
+import { CheckerError } from "../errors.ts";
 
-export class PasswordError extends Error {
+export class PasswordError extends CheckerError {
   override name = "PasswordError";
 }
 

@@ -13,6 +13,7 @@ import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from "@
 import type { PrivateKey } from "@libp2p/interface";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { bytesToHex, type Hex } from "viem";
+import { CheckerError } from "../errors.ts";
 
 /** Files in the node's data directory. */
 export const KEY_FILES = {
@@ -29,7 +30,7 @@ export const KeysErrorCode = {
 } as const;
 export type KeysErrorCode = (typeof KeysErrorCode)[keyof typeof KeysErrorCode];
 
-export class KeysError extends Error {
+export class KeysError extends CheckerError {
   override name = "KeysError";
   readonly code: KeysErrorCode;
   constructor(code: KeysErrorCode, message: string) {

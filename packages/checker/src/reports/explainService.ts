@@ -12,6 +12,7 @@ import { type Address, getAddress, type Hex, type PublicClient, zeroAddress } fr
 import { toChainActionError } from "../chain/actions/errors.ts";
 import { type GetReportReturnType, getReport } from "../chain/actions/getReport.ts";
 import { simulateClaim } from "../chain/actions/simulateClaim.ts";
+import { CheckerError } from "../errors.ts";
 import type { ReportRecord } from "./aggregatorRecords.ts";
 import { publishedReportOf } from "./publishedReport.ts";
 
@@ -37,7 +38,7 @@ export const ExplainServiceErrorCode = {
   UNAVAILABLE: "EXPLAIN_SERVICE_ERROR_UNAVAILABLE",
 } as const;
 
-export class ExplainServiceError extends Error {
+export class ExplainServiceError extends CheckerError {
   override name = "ExplainServiceError";
   readonly code: string;
   constructor(code: string, message: string) {

@@ -1,8 +1,8 @@
 import { type MatmulRows, openRows } from "@checkernet/protocol/challenges/matmul";
 import type { VramRequest, VramResponse } from "@checkernet/protocol/challenges/vram";
-import { ProtocolError } from "@checkernet/protocol/errors";
 import { defaultPoolSize, WorkerPool } from "@checkernet/runtime";
 import type { Hex } from "viem";
+import { ProviderError } from "../errors.ts";
 import type { ComputeBackend, MatmulJob, VramDataset } from "./backend.ts";
 import type { MatmulTaskArgs, MatmulTaskResult, VramFillArgs, VramWalkArgs } from "./cpu-worker.ts";
 
@@ -13,7 +13,7 @@ export const BackendErrorCode = {
 } as const;
 export type BackendErrorCode = (typeof BackendErrorCode)[keyof typeof BackendErrorCode];
 
-export class BackendError extends ProtocolError<BackendErrorCode> {
+export class BackendError extends ProviderError<BackendErrorCode> {
   override name = "BackendError";
 }
 

@@ -1,6 +1,6 @@
 import { contractRevertOf } from "@checkernet/contracts";
-import { ProtocolError } from "@checkernet/protocol/errors";
 import { BaseError, HttpRequestError, InsufficientFundsError } from "viem";
+import { ProviderError } from "../errors.ts";
 
 export const ChainErrorCode = {
   /** The JSON-RPC endpoint did not answer. */
@@ -22,7 +22,7 @@ export const ChainErrorCode = {
 } as const;
 export type ChainErrorCode = (typeof ChainErrorCode)[keyof typeof ChainErrorCode];
 
-export class ChainError extends ProtocolError<ChainErrorCode> {
+export class ChainError extends ProviderError<ChainErrorCode> {
   override name = "ChainError";
 }
 

@@ -1,4 +1,4 @@
-import { ProtocolError } from "@checkernet/protocol/errors";
+import { ProviderError } from "../errors.ts";
 
 /**
  * The behaviours a provider can be told to show, for tests, demos and the
@@ -28,7 +28,7 @@ export const FaultModeErrorCode = {
 } as const;
 export type FaultModeErrorCode = (typeof FaultModeErrorCode)[keyof typeof FaultModeErrorCode];
 
-export class FaultModeError extends ProtocolError<FaultModeErrorCode> {
+export class FaultModeError extends ProviderError<FaultModeErrorCode> {
   override name = "FaultModeError";
 }
 

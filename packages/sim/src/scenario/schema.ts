@@ -1,3 +1,4 @@
+import { SimError } from "../errors.ts";
 /**
  * The scenario file format (YAML or JSON) and its validator. Every field has a
  * default so a scenario states only what it is about; every error names the
@@ -123,7 +124,7 @@ export interface Scenario {
   expect: Expectation[];
 }
 
-export class ScenarioError extends Error {
+export class ScenarioError extends SimError {
   override name = "ScenarioError";
   readonly path: string;
   readonly file: string | undefined;

@@ -1,4 +1,5 @@
 import { contractRevertOf } from "@checkernet/contracts";
+import { CheckerError } from "../../errors.ts";
 
 /** Why a chain action failed. String values go into logs, status and metric labels. */
 export const ChainActionErrorCode = {
@@ -35,7 +36,7 @@ export const ChainActionErrorCode = {
 } as const;
 export type ChainActionErrorCode = (typeof ChainActionErrorCode)[keyof typeof ChainActionErrorCode];
 
-export class ChainActionError extends Error {
+export class ChainActionError extends CheckerError {
   override name = "ChainActionError";
   readonly code: ChainActionErrorCode;
   readonly details: Record<string, unknown>;

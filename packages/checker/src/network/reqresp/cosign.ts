@@ -14,6 +14,7 @@ import {
 import type { PeerId, Stream } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { bytesToHex, type Hex, hexToBytes } from "viem";
+import { CheckerError } from "../../errors.ts";
 import type { CheckerHost } from "../host.ts";
 
 /**
@@ -97,7 +98,7 @@ export const CosignErrorCode = {
 } as const;
 export type CosignErrorCode = (typeof CosignErrorCode)[keyof typeof CosignErrorCode];
 
-export class CosignError extends Error {
+export class CosignError extends CheckerError {
   override name = "CosignError";
   readonly code: CosignErrorCode;
   constructor(code: CosignErrorCode, message: string) {

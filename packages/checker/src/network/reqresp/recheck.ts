@@ -13,6 +13,7 @@ import {
 import type { PeerId, Stream } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { bytesToHex, encodeAbiParameters, type Hex, hexToBytes } from "viem";
+import { CheckerError } from "../../errors.ts";
 import type { CheckerHost } from "../host.ts";
 
 /**
@@ -97,7 +98,7 @@ export const RecheckWireErrorCode = {
 } as const;
 export type RecheckWireErrorCode = (typeof RecheckWireErrorCode)[keyof typeof RecheckWireErrorCode];
 
-export class RecheckWireError extends Error {
+export class RecheckWireError extends CheckerError {
   override name = "RecheckWireError";
   readonly code: RecheckWireErrorCode;
   constructor(code: RecheckWireErrorCode, message: string) {

@@ -1,3 +1,4 @@
+import { CheckerError } from "../../errors.ts";
 /**
  * What gossipsub does with a message that failed validation, as in Lodestar's
  * `chain/errors/gossipValidation.ts`: IGNORE drops it without blame (late,
@@ -11,7 +12,7 @@ export const GossipAction = {
 export type GossipAction = (typeof GossipAction)[keyof typeof GossipAction];
 
 /** Base of every typed gossip validation error: an action plus a `type` object whose `code` labels metrics. */
-export class GossipActionError<T extends { code: string }> extends Error {
+export class GossipActionError<T extends { code: string }> extends CheckerError {
   override name = "GossipActionError";
   readonly action: GossipAction;
   readonly type: T;
