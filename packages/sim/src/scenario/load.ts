@@ -2,7 +2,8 @@ import { readFileSync, statSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { parse as parseYaml, YAMLParseError } from "yaml";
 import { VOCABULARY } from "../protocol.ts";
-import { parseScenario, type Scenario, ScenarioError } from "./schema.ts";
+import { parseScenario } from "./parse.ts";
+import { type Scenario, ScenarioError } from "./schema.ts";
 
 /**
  * Finds a scenario by path: the file itself, the path with .yaml/.yml/.json
