@@ -6,12 +6,13 @@ import {
 import { signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
 import { defineCodec } from "@checkernet/protocol/encoding/codec";
 import type { SignedAttestation } from "@checkernet/protocol/types";
-import type { PeerId, Stream } from "@libp2p/interface";
+import type { PeerId } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { type Address, getAddress, type Hex, hexToBytes, keccak256 } from "viem";
 import { WireError, WireErrorCode } from "./errors.ts";
 import { FrameReader, writeFrame } from "./frameReader.ts";
 import { FrameType } from "./framing.ts";
+import type { Dialer } from "./requestOnce.ts";
 
 /**
  * `/checkernet/evidence/1.0.0`: anyone (in practice the provider preparing a
@@ -97,13 +98,7 @@ export class EvidenceError extends Error {
  * caller checks the attestation's BLS signature against the registry.
  */
 export async function fetchEvidence(
-  host: {
-    dialProtocol(
-      peer: PeerId | Multiaddr,
-      protocol: string,
-      options?: { signal?: AbortSignal },
-    ): Promise<Stream>;
-  },
+  host: Dialer,
   peer: PeerId | Multiaddr,
   request: EvidenceRequest,
 ): Promise<Evidence> {

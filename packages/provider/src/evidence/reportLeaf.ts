@@ -2,8 +2,7 @@ import { epochReportsAbi } from "@checkernet/contracts/generated/index";
 import { type OnChainRoots, verifyPublishedReport } from "@checkernet/protocol/explain";
 import type { ResultLeaf } from "@checkernet/protocol/merkle/leaves";
 import { buildResultsTree, resultProof } from "@checkernet/protocol/merkle/trees";
-import { fetchReport, type PublishedReportWithTx } from "@checkernet/wire";
-import type { PeerId, Stream } from "@libp2p/interface";
+import { type Dialer, fetchReport, type PublishedReportWithTx } from "@checkernet/wire";
 import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
 import { type Address, getAddress, type Hex } from "viem";
 import type { ProviderChain } from "../chain/client.ts";
@@ -20,13 +19,7 @@ import { ChainError, ChainErrorCode, toChainError } from "../chain/errors.ts";
  * posts, without a leaf file.
  */
 export interface ReportLeafSources {
-  host: {
-    dialProtocol(
-      peer: PeerId | Multiaddr,
-      protocol: string,
-      options?: { signal?: AbortSignal },
-    ): Promise<Stream>;
-  };
+  host: Dialer;
   /** Checkers to ask, in order: multiaddrs ending in /p2p/<peer id>. */
   checkers: readonly Multiaddr[];
   /** The chain's roots of `epoch`'s report; null when no report landed. */

@@ -7,8 +7,8 @@ import {
 import { attestationSigningRoot } from "@checkernet/protocol/encoding/attestation";
 import type { ProtocolParams } from "@checkernet/protocol/params";
 import type { Address, NetworkDomain, SignedAttestation } from "@checkernet/protocol/types";
-import { fetchEvidence } from "@checkernet/wire";
-import type { PeerId, Stream } from "@libp2p/interface";
+import { type Dialer, fetchEvidence } from "@checkernet/wire";
+import type { PeerId } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { getAddress, type Hex, hexToBytes } from "viem";
 
@@ -123,21 +123,13 @@ export function verifyEvidence(
   return { status: "holds", checker, claimed: evidence.attestation, recomputed };
 }
 
-type DialHost = {
-  dialProtocol(
-    peer: PeerId | Multiaddr,
-    protocol: string,
-    options?: { signal?: AbortSignal },
-  ): Promise<Stream>;
-};
-
 /**
  * Asks every source for its evidence about (epoch, provider), in parallel, and
  * checks each answer. Never throws for a checker's sake: whatever a checker
  * sends, or fails to send, becomes a finding.
  */
 export async function collectEvidence(
-  host: DialHost,
+  host: Dialer,
   sources: readonly EvidenceSource[],
   request: { epoch: bigint; provider: Address },
   ctx: EvidenceContext,
