@@ -1,6 +1,12 @@
 import { AggregatorDuty } from "../duties/aggregatorDuty.ts";
 import { COSIGN_PROTOCOL, handleCosign, requestCosign } from "../network/reqresp/cosign.ts";
-import type { ChainComponents, NodeComponents, OperatorIdentity } from "./components.ts";
+import {
+  type ChainComponents,
+  chainDutyComponents,
+  type NodeComponents,
+  type OperatorIdentity,
+  operatorInit,
+} from "./components.ts";
 import type { CheckerNodeOptions } from "./nodeOptions.ts";
 import type { NodeService } from "./service.ts";
 
@@ -22,22 +28,12 @@ export class AggregationService implements NodeService {
     const c = components;
     this.aggregator = new AggregatorDuty(
       {
-        clock: c.clock,
+        ...chainDutyComponents(c, chain, "aggregator"),
         epochs: c.epochs,
-        keys: c.keys,
-        providers: c.providers,
-        db: c.db,
-        bls: c.bls,
-        logger: c.logger.child({ service: "aggregator" }),
-        publicClient: chain.publicClient,
-        ...(c.walletClient === undefined ? {} : { walletClient: c.walletClient }),
         requestCosign: (peer, request, timeoutMs) => requestCosign(c.host, peer, request, { timeoutMs }),
       },
       {
-        operator: operator.address,
-        secretKey: operator.secretKey,
-        domain: c.domain,
-        params: c.params,
+        ...operatorInit(c, operator),
         addresses: { ...chain.contracts, slashing: c.config.slashingContract },
         ...timing,
       },

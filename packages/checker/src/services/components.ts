@@ -68,3 +68,22 @@ export interface NodeComponents {
   /** Adds a registered peer's addresses (from the chain) to the peer store; unparsable ones are skipped. */
   addPeerAddresses(peerId: string, addrs: readonly string[]): Promise<void>;
 }
+
+/** What the duties that read the chain and sign for the operator share; `service` names their log lines. */
+export function chainDutyComponents(c: NodeComponents, chain: ChainComponents, service: string) {
+  return {
+    clock: c.clock,
+    keys: c.keys,
+    providers: c.providers,
+    db: c.db,
+    bls: c.bls,
+    logger: c.logger.child({ service }),
+    publicClient: chain.publicClient,
+    ...(c.walletClient === undefined ? {} : { walletClient: c.walletClient }),
+  };
+}
+
+/** Who the aggregator and re-check duties sign as, and under which domain and parameters. */
+export function operatorInit(c: NodeComponents, operator: OperatorIdentity) {
+  return { operator: operator.address, secretKey: operator.secretKey, domain: c.domain, params: c.params };
+}

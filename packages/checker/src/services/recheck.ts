@@ -6,7 +6,13 @@ import {
   requestRecheckCosign,
   requestRecheckResult,
 } from "../network/reqresp/recheck.ts";
-import type { ChainComponents, NodeComponents, OperatorIdentity } from "./components.ts";
+import {
+  type ChainComponents,
+  chainDutyComponents,
+  type NodeComponents,
+  type OperatorIdentity,
+  operatorInit,
+} from "./components.ts";
 import type { CheckerNodeOptions } from "./nodeOptions.ts";
 import type { NodeService } from "./service.ts";
 
@@ -30,15 +36,8 @@ export class RecheckService implements NodeService {
     const c = components;
     this.recheck = new RecheckDuty(
       {
-        clock: c.clock,
-        keys: c.keys,
-        providers: c.providers,
+        ...chainDutyComponents(c, chain, "recheck"),
         client: c.challenges,
-        db: c.db,
-        bls: c.bls,
-        logger: c.logger.child({ service: "recheck" }),
-        publicClient: chain.publicClient,
-        ...(c.walletClient === undefined ? {} : { walletClient: c.walletClient }),
         requestResult: (peer, slashId, timeoutMs) =>
           requestRecheckResult(c.host, peer, slashId, { timeoutMs }),
         requestCosign: (peer, request, timeoutMs) =>
@@ -46,10 +45,7 @@ export class RecheckService implements NodeService {
         addPeerAddresses: c.addPeerAddresses,
       },
       {
-        operator: operator.address,
-        secretKey: operator.secretKey,
-        domain: c.domain,
-        params: c.params,
+        ...operatorInit(c, operator),
         addresses: {
           slashing,
           epochReports: chain.contracts.epochReports,
