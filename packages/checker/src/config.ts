@@ -173,7 +173,7 @@ interface FieldSpec<K extends keyof CheckerConfig> {
 }
 
 /** The schema: one entry per field. `help` feeds the CLI's option descriptions. */
-export const CONFIG_SCHEMA: { [K in keyof CheckerConfig]-?: FieldSpec<K> } = {
+const CONFIG_SCHEMA: { [K in keyof CheckerConfig]-?: FieldSpec<K> } = {
   dataDir: {
     env: "CHECKER_DATA_DIR",
     parse: str,

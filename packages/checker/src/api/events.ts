@@ -3,9 +3,9 @@ import type { Route } from "./router.ts";
 import type { NodeStatus } from "./status.ts";
 
 /** How often a status snapshot is pushed. */
-export const EVENTS_INTERVAL_MS = 1_000;
+const EVENTS_INTERVAL_MS = 1_000;
 /** Streams served at once; more are refused (a runaway page must not pin the node). */
-export const MAX_EVENT_STREAMS = 16;
+const MAX_EVENT_STREAMS = 16;
 
 /**
  * `GET /events`: Server-Sent Events, one `status` event (the `/status` JSON)

@@ -6,7 +6,7 @@ import { HttpError, sendJson } from "./http.ts";
 import type { Route } from "./router.ts";
 
 /** One entry of `GET /reports` (README.md, "HTTP API"). Bigints are decimal strings. */
-export interface ReportListEntry {
+interface ReportListEntry {
   epoch: string;
   role: string;
   status: string;
@@ -30,7 +30,7 @@ export interface ReportsRouteComponents {
 }
 
 /** Most epochs `GET /reports` lists (newest first). */
-export const MAX_LISTED_REPORTS = 1_000;
+const MAX_LISTED_REPORTS = 1_000;
 
 function entry(r: ReportRecord): ReportListEntry {
   const h = r.header as Partial<ReportRecord["header"]>;

@@ -6,7 +6,7 @@ import { HttpError, sendJson } from "./http.ts";
 import { type Route, Router } from "./router.ts";
 import { type NodeStatus, statusRoutes } from "./status.ts";
 
-export type { Route, RouteContext, RouteHandler } from "./router.ts";
+export type { Route } from "./router.ts";
 export { fetchStatus, type NodeStatus } from "./status.ts";
 
 export interface StatusApiComponents {

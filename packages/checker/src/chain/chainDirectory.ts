@@ -14,7 +14,7 @@ import type { ProviderDirectory, ProviderRecord } from "../validation/providerDi
 import type { EpochContext } from "../validation/sortition.ts";
 
 /** Polling limits; each says where its number comes from. */
-export const CHAIN_LIMITS = {
+const CHAIN_LIMITS = {
   /**
    * Providers and seeds are refreshed this often. License snapshots change only at epoch boundaries and are
    * read once each (a snapshot of an epoch before `effectiveEpochOfChange` never changes again), so a
@@ -353,7 +353,7 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
 }
 
 /** A registry entry as the checker needs it, or why it cannot be used. */
-export function toProviderRecord(
+function toProviderRecord(
   address: Address,
   info: { peerId: Hex; gpuModel: string; vramMiB: number; region: string },
 ): ProviderRecord | string {

@@ -40,7 +40,7 @@ import type { Metrics } from "../metrics/index.ts";
 import { inlineEvaluator, type TranscriptEvaluator } from "./evaluator.ts";
 
 /** Client-side limits; each says where its number comes from. */
-export const CHALLENGE_CLIENT_LIMITS = {
+const CHALLENGE_CLIENT_LIMITS = {
   /** Opening a stream (dial + multistream-select) to a provider: libp2p's own dial timeout is 5 s. */
   openStreamMs: 5_000,
   /**

@@ -16,7 +16,7 @@ import { bytesToHex, type Hex } from "viem";
 import { CheckerError } from "../errors.ts";
 
 /** Files in the node's data directory. */
-export const KEY_FILES = {
+const KEY_FILES = {
   /** EIP-2335 keystore of the BLS operator key. */
   keystore: "keystore.json",
   /** libp2p private key, protobuf (as js-libp2p serializes it). */
