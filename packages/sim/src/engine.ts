@@ -3,7 +3,7 @@ import { type GroupPlans, planGroups } from "./adversaries/plan.ts";
 import type { SeatView } from "./adversaries/types.ts";
 import { CommitteeSampler, type Seat } from "./committee.ts";
 import { aggregate } from "./engine/aggregation.ts";
-import { attestCommittee, modelledHonestRun, pathBase } from "./engine/attestations.ts";
+import { attestCommittee, type HonestRun, modelledHonestRun, pathBase } from "./engine/attestations.ts";
 import { columnVerdict, type EpochBatch, newBatch, type PendingSlash, packSegments } from "./engine/batch.ts";
 import { Books } from "./engine/books.ts";
 import { openSlash, settleContests } from "./engine/contests.ts";
@@ -62,6 +62,7 @@ export class Simulation extends Books {
   private readonly seatScratch: Seat[] = [];
   private readonly seat: SeatView;
   private readonly rewards: EpochRewards;
+  private readonly modelledRun: HonestRun;
 
   constructor(scenario: Scenario) {
     const world = buildWorld(scenario);
@@ -86,6 +87,7 @@ export class Simulation extends Books {
       books: this,
     };
     this.rewards = new EpochRewards(this);
+    this.modelledRun = modelledHonestRun(this);
   }
 
   providerAddr(p: number): `0x${string}` {
@@ -114,7 +116,7 @@ export class Simulation extends Books {
 
   /** An honest checker's run of one challenge. */
   protected runHonest(batch: EpochBatch, i: number, rng: Prng, c: number, p: number, kind: number): void {
-    modelledHonestRun(this, batch, i, rng, c, p, kind);
+    this.modelledRun(batch, i, rng, c, p, kind);
   }
 
   /** After the attest phase of a batch (the real mode signs and verifies its attestations here). */

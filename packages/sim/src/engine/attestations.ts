@@ -103,55 +103,49 @@ export function pathBase(ctx: EngineContext, c: number, p: number): number {
  * An honest checker's run in the modelled mode: pings, then the epoch's
  * workload, judged by the protocol's rules and deadlines.
  */
-export function modelledHonestRun(
-  ctx: EngineContext,
-  batch: EpochBatch,
-  i: number,
-  rng: Prng,
-  c: number,
-  p: number,
-  kind: number,
-): void {
-  const w = ctx.world;
-  const params = ctx.params;
-  const net = ctx.net;
-  const state = ctx.providerState;
-  const noGpu = providerPlan(ctx, p).noGpu;
-  batch.attP50[i] = 0;
-  batch.attP95[i] = 0;
-  if (!state.online[p] || rng.chance(ctx.scenario.network.challengeLoss / 2)) {
-    batch.attResult[i] = CheckResult.TIMEOUT;
-    return;
-  }
-  const cRegion = w.checkers.region[c] as number;
-  const claimed = w.providers.claimedRegion[p] as number;
-  const run = net.latencyRun(rng, pathBase(ctx, c, p));
-  let fail = false;
-  let timeout = false;
-  const answered = run.lost < params.pingCount;
-  // latency.ts rules: any RTT below the light bound FAILs, too many lost pings TIME OUT, p95 above the liveness threshold FAILs.
-  if (answered && run.minUs < net.bound(cRegion, claimed)) fail = true;
-  if (run.lost * 10_000 > params.latencyMaxLostBps * params.pingCount) timeout = true;
-  if (answered && run.p95Us > params.latencyMaxP95Us) fail = true;
-  batch.attP50[i] = run.p50Us;
-  batch.attP95[i] = run.p95Us;
-  if (state.broken[p]) fail = true;
-  else if (!timeout) {
-    const rttMs = run.p50Us / 1000;
-    const claimedGpu = w.providers.claimedGpu[p] as string;
-    const actualGpu = w.providers.actualGpu[p] as string;
-    if (kind === ChallengeKind.MATMUL) {
-      if (noGpu)
-        timeout = true; // no GPU: no commitment arrives (NO_COMMITMENT)
-      else if (state.cheating[p])
-        fail = true; // GPU diverted: the opened rows are wrong (WRONG_ROW)
-      else if (net.matmulElapsedMs(rng, actualGpu, rttMs) > net.matmulDeadline(claimedGpu, rttMs)) {
-        fail = true; // DEADLINE_EXCEEDED
-      }
-    } else {
-      const elapsed = net.vramElapsedMs(actualGpu, claimedGpu, rttMs, noGpu || state.cheating[p] === 1);
-      if (elapsed > net.vramDeadline(claimedGpu, rttMs)) fail = true;
+export function modelledHonestRun(ctx: EngineContext): HonestRun {
+  return (batch, i, rng, c, p, kind) => {
+    const w = ctx.world;
+    const params = ctx.params;
+    const net = ctx.net;
+    const state = ctx.providerState;
+    const noGpu = providerPlan(ctx, p).noGpu;
+    batch.attP50[i] = 0;
+    batch.attP95[i] = 0;
+    if (!state.online[p] || rng.chance(ctx.scenario.network.challengeLoss / 2)) {
+      batch.attResult[i] = CheckResult.TIMEOUT;
+      return;
     }
-  }
-  batch.attResult[i] = fail ? CheckResult.FAIL : timeout ? CheckResult.TIMEOUT : CheckResult.PASS;
+    const cRegion = w.checkers.region[c] as number;
+    const claimed = w.providers.claimedRegion[p] as number;
+    const pings = net.latencyRun(rng, pathBase(ctx, c, p));
+    let fail = false;
+    let timeout = false;
+    const answered = pings.lost < params.pingCount;
+    // latency.ts rules: any RTT below the light bound FAILs, too many lost pings TIME OUT, p95 above the liveness threshold FAILs.
+    if (answered && pings.minUs < net.bound(cRegion, claimed)) fail = true;
+    if (pings.lost * 10_000 > params.latencyMaxLostBps * params.pingCount) timeout = true;
+    if (answered && pings.p95Us > params.latencyMaxP95Us) fail = true;
+    batch.attP50[i] = pings.p50Us;
+    batch.attP95[i] = pings.p95Us;
+    if (state.broken[p]) fail = true;
+    else if (!timeout) {
+      const rttMs = pings.p50Us / 1000;
+      const claimedGpu = w.providers.claimedGpu[p] as string;
+      const actualGpu = w.providers.actualGpu[p] as string;
+      if (kind === ChallengeKind.MATMUL) {
+        if (noGpu)
+          timeout = true; // no GPU: no commitment arrives (NO_COMMITMENT)
+        else if (state.cheating[p])
+          fail = true; // GPU diverted: the opened rows are wrong (WRONG_ROW)
+        else if (net.matmulElapsedMs(rng, actualGpu, rttMs) > net.matmulDeadline(claimedGpu, rttMs)) {
+          fail = true; // DEADLINE_EXCEEDED
+        }
+      } else {
+        const elapsed = net.vramElapsedMs(actualGpu, claimedGpu, rttMs, noGpu || state.cheating[p] === 1);
+        if (elapsed > net.vramDeadline(claimedGpu, rttMs)) fail = true;
+      }
+    }
+    batch.attResult[i] = fail ? CheckResult.FAIL : timeout ? CheckResult.TIMEOUT : CheckResult.PASS;
+  };
 }

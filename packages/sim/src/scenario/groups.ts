@@ -13,6 +13,47 @@ function groupCount(r: Reader, path: string, g: Record<string, Json>, total: num
   return r.number(`${path}.count`, g.count, undefined, { min: 0, max: total, int: true });
 }
 
+interface GroupKind<G> {
+  /** `checker` or `provider`: the list is `<kind>Groups`, the population `<kind>s.count`. */
+  kind: "checker" | "provider";
+  /** Fields a group may have besides name, count, fraction. */
+  fields: string[];
+  total: number;
+  /** The rest of group `name` at `path` once name and count are valid. */
+  read(path: string, g: Record<string, Json>, name: string, count: number): G;
+  /** The default group of the remaining members. */
+  honest(remaining: number): G;
+}
+
+/**
+ * The groups of one population: each with a unique name and a count that
+ * keeps the sum within the population, then the default group "honest" of
+ * the remaining members.
+ */
+function parseGroups<G extends { name: string }>(r: Reader, v: Json, spec: GroupKind<G>): G[] {
+  const { kind, total } = spec;
+  if (v !== undefined && v !== null && !Array.isArray(v))
+    r.fail(`${kind}Groups`, `must be a list, got ${describe(v)}`);
+  const list = (v ?? []) as Json[];
+  const groups: G[] = [];
+  let used = 0;
+  list.forEach((raw, i) => {
+    const path = `${kind}Groups[${i}]`;
+    const g = r.object(path, raw, ["name", "count", "fraction", ...spec.fields]);
+    const name = r.string(`${path}.name`, g.name, undefined);
+    if (name === "honest")
+      r.fail(`${path}.name`, `"honest" is the name of the default group (the remaining ${kind}s)`);
+    if (groups.some((x) => x.name === name)) r.fail(`${path}.name`, `duplicate group name "${name}"`);
+    const count = groupCount(r, path, g, total);
+    used += count;
+    if (used > total)
+      r.fail(`${path}.count`, `the ${kind} groups add up to ${used}, more than ${kind}s.count (${total})`);
+    groups.push(spec.read(path, g, name, count));
+  });
+  groups.push(spec.honest(total - used));
+  return groups;
+}
+
 export function parseCheckerGroups(
   r: Reader,
   v: Json,
@@ -20,58 +61,35 @@ export function parseCheckerGroups(
   vocabulary: Vocabulary,
   providerGroups: string[],
 ): CheckerGroup[] {
-  if (v !== undefined && v !== null && !Array.isArray(v))
-    r.fail("checkerGroups", `must be a list, got ${describe(v)}`);
-  const list = (v ?? []) as Json[];
-  const groups: CheckerGroup[] = [];
-  let used = 0;
-  list.forEach((raw, i) => {
-    const path = `checkerGroups[${i}]`;
-    const g = r.object(path, raw, [
-      "name",
-      "count",
-      "fraction",
-      "licenses",
-      "regions",
-      "subnet",
-      "actor",
-      "strategy",
-    ]);
-    const name = r.string(`${path}.name`, g.name, undefined);
-    if (name === "honest")
-      r.fail(`${path}.name`, `"honest" is the name of the default group (the remaining checkers)`);
-    if (groups.some((x) => x.name === name)) r.fail(`${path}.name`, `duplicate group name "${name}"`);
-    const count = groupCount(r, path, g, base.count);
-    used += count;
-    if (used > base.count)
-      r.fail(
-        `${path}.count`,
-        `the checker groups add up to ${used}, more than checkers.count (${base.count})`,
-      );
-    const subnet = g.subnet === undefined ? undefined : r.string(`${path}.subnet`, g.subnet, undefined);
-    if (subnet !== undefined && !/^\d{1,3}\.\d{1,3}\.\d{1,3}\.0\/24$/.test(subnet)) {
-      r.fail(`${path}.subnet`, `must be a /24 like "203.0.113.0/24", got "${subnet}"`);
-    }
-    groups.push({
-      name,
+  return parseGroups<CheckerGroup>(r, v, {
+    kind: "checker",
+    fields: ["licenses", "regions", "subnet", "actor", "strategy"],
+    total: base.count,
+    read(path, g, name, count) {
+      const subnet = g.subnet === undefined ? undefined : r.string(`${path}.subnet`, g.subnet, undefined);
+      if (subnet !== undefined && !/^\d{1,3}\.\d{1,3}\.\d{1,3}\.0\/24$/.test(subnet)) {
+        r.fail(`${path}.subnet`, `must be a /24 like "203.0.113.0/24", got "${subnet}"`);
+      }
+      return {
+        name,
+        count,
+        licenses: r.licenses(`${path}.licenses`, g.licenses, base.licenses),
+        regions: r.stringList(`${path}.regions`, g.regions, base.regions, vocabulary.regions),
+        subnet,
+        actor: r.string(`${path}.actor`, g.actor, name),
+        strategy: parseCheckerStrategy(r, `${path}.strategy`, g.strategy, providerGroups),
+      };
+    },
+    honest: (count) => ({
+      name: "honest",
       count,
-      licenses: r.licenses(`${path}.licenses`, g.licenses, base.licenses),
-      regions: r.stringList(`${path}.regions`, g.regions, base.regions, vocabulary.regions),
-      subnet,
-      actor: r.string(`${path}.actor`, g.actor, name),
-      strategy: parseCheckerStrategy(r, `${path}.strategy`, g.strategy, providerGroups),
-    });
+      licenses: base.licenses,
+      regions: base.regions,
+      subnet: undefined,
+      actor: "honest",
+      strategy: {},
+    }),
   });
-  groups.push({
-    name: "honest",
-    count: base.count - used,
-    licenses: base.licenses,
-    regions: base.regions,
-    subnet: undefined,
-    actor: "honest",
-    strategy: {},
-  });
-  return groups;
 }
 
 export function parseProviderGroups(
@@ -80,54 +98,31 @@ export function parseProviderGroups(
   base: Scenario["providers"],
   vocabulary: Vocabulary,
 ): ProviderGroup[] {
-  if (v !== undefined && v !== null && !Array.isArray(v))
-    r.fail("providerGroups", `must be a list, got ${describe(v)}`);
-  const list = (v ?? []) as Json[];
-  const groups: ProviderGroup[] = [];
-  let used = 0;
-  list.forEach((raw, i) => {
-    const path = `providerGroups[${i}]`;
-    const g = r.object(path, raw, [
-      "name",
-      "count",
-      "fraction",
-      "gpu",
-      "regions",
-      "stakeTokens",
-      "actor",
-      "strategy",
-    ]);
-    const name = r.string(`${path}.name`, g.name, undefined);
-    if (name === "honest")
-      r.fail(`${path}.name`, `"honest" is the name of the default group (the remaining providers)`);
-    if (groups.some((x) => x.name === name)) r.fail(`${path}.name`, `duplicate group name "${name}"`);
-    const count = groupCount(r, path, g, base.count);
-    used += count;
-    if (used > base.count)
-      r.fail(
-        `${path}.count`,
-        `the provider groups add up to ${used}, more than providers.count (${base.count})`,
-      );
-    const gpu = r.stringList(`${path}.gpu`, g.gpu, base.gpu, vocabulary.gpus);
-    const strategy = parseProviderStrategy(r, `${path}.strategy`, g.strategy, vocabulary);
-    groups.push({
-      name,
+  return parseGroups<ProviderGroup>(r, v, {
+    kind: "provider",
+    fields: ["gpu", "regions", "stakeTokens", "actor", "strategy"],
+    total: base.count,
+    read(path, g, name, count) {
+      const gpu = r.stringList(`${path}.gpu`, g.gpu, base.gpu, vocabulary.gpus);
+      const strategy = parseProviderStrategy(r, `${path}.strategy`, g.strategy, vocabulary);
+      return {
+        name,
+        count,
+        gpu,
+        regions: r.stringList(`${path}.regions`, g.regions, base.regions, vocabulary.regions),
+        stakeTokens: r.number(`${path}.stakeTokens`, g.stakeTokens, base.stakeTokens, { min: 0 }),
+        actor: r.string(`${path}.actor`, g.actor, name),
+        strategy,
+      };
+    },
+    honest: (count) => ({
+      name: "honest",
       count,
-      gpu,
-      regions: r.stringList(`${path}.regions`, g.regions, base.regions, vocabulary.regions),
-      stakeTokens: r.number(`${path}.stakeTokens`, g.stakeTokens, base.stakeTokens, { min: 0 }),
-      actor: r.string(`${path}.actor`, g.actor, name),
-      strategy,
-    });
+      gpu: base.gpu,
+      regions: base.regions,
+      stakeTokens: base.stakeTokens,
+      actor: "honest",
+      strategy: {},
+    }),
   });
-  groups.push({
-    name: "honest",
-    count: base.count - used,
-    gpu: base.gpu,
-    regions: base.regions,
-    stakeTokens: base.stakeTokens,
-    actor: "honest",
-    strategy: {},
-  });
-  return groups;
 }
