@@ -1,4 +1,4 @@
-import type { ProviderAdversary } from "../types.ts";
+import type { BribeOffer, ProviderAdversary } from "../types.ts";
 
 /**
  * `bribe: { fraction, tokensPerCheckerEpoch }`: buys "pass" attestations from
@@ -11,7 +11,10 @@ export const briber: ProviderAdversary = {
   create(strategy, setup) {
     const bribe = strategy.bribe;
     if (!bribe) return undefined;
-    const offer = { fraction: bribe.fraction, tokensPerCheckerEpoch: bribe.tokensPerCheckerEpoch };
+    const offer: BribeOffer = {
+      fraction: bribe.fraction,
+      tokensPerCheckerEpoch: bribe.tokensPerCheckerEpoch,
+    };
     if (setup.scenario.sampling.sortition !== "private") return { bribeOffer: offer };
     return {
       bribeOffer: offer,
