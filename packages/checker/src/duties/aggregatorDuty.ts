@@ -1,7 +1,7 @@
 import { checkerRegistryAbi, epochReportsAbi } from "@checkernet/contracts/generated/index";
 import type { BlsBackend } from "@checkernet/protocol/bls/backend";
-import { g1FromEip2537, g2ToEip2537 } from "@checkernet/protocol/bls/index";
-import { attestationSigningRoot, signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
+import { g1FromEip2537 } from "@checkernet/protocol/bls/index";
+import { signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
 import { reportSigningRoot } from "@checkernet/protocol/encoding/report";
 import { type ReportInputs, reportInputsOf } from "@checkernet/protocol/explain";
 import { buildResultsTree, resultProof } from "@checkernet/protocol/merkle/trees";
@@ -16,9 +16,8 @@ import {
 import type { WeightedAttestation } from "@checkernet/protocol/scoring/verdict";
 import {
   aggregatorTicket,
-  committeeSeats,
+  attestationSeats,
   MAX_AGGREGATOR_LICENSES,
-  providerTicket,
   rankAggregators,
   verifySortitionProof,
   vrfOutput,
@@ -31,27 +30,10 @@ import {
 } from "@checkernet/protocol/types";
 import { type Logger, sleep } from "@checkernet/runtime";
 import type { PeerId } from "@libp2p/interface";
-import { peerIdFromString } from "@libp2p/peer-id";
-import {
-  type Account,
-  type Address,
-  bytesToHex,
-  type Chain,
-  getAddress,
-  type Hex,
-  hexToBytes,
-  type PublicClient,
-  type Transport,
-  type WalletClient,
-  zeroAddress,
-} from "viem";
-import { ChainActionError, ChainActionErrorCode } from "../chain/actions/errors.ts";
+import { type Address, bytesToHex, getAddress, type Hex, hexToBytes, type PublicClient } from "viem";
 import { getEpochInputs } from "../chain/actions/getEpochInputs.ts";
-import { getOperatorPeerId } from "../chain/actions/getOperatorPeerId.ts";
-import { getReport } from "../chain/actions/getReport.ts";
 import { getReportCommittee } from "../chain/actions/getReportCommittee.ts";
 import { openSlash } from "../chain/actions/openSlash.ts";
-import { submitReport } from "../chain/actions/submitReport.ts";
 import type { EpochClock } from "../chain/clock.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
 import type { CosignRequest } from "../network/reqresp/cosign.ts";
@@ -62,11 +44,20 @@ import {
   readReportRecord,
   writeReportRecord,
 } from "../reports/aggregatorRecords.ts";
+import { validateAttestation } from "../validation/attestation.ts";
+import { directVerifier } from "../validation/bls/batchVerifier.ts";
+import { AttestationError } from "../validation/errors/attestationError.ts";
 import type { KeyDirectory } from "../validation/keyDirectory.ts";
 import type { ProviderDirectory } from "../validation/providerDirectory.ts";
 import type { EpochContext } from "../validation/sortition.ts";
+import { aggregatorPlugin } from "./aggregatorPlugin.ts";
+import { lead } from "./leader/engine.ts";
+import { DutyError } from "./leader/errors.ts";
+import { snapshotPublicKey } from "./leader/members.ts";
+import type { SubmitterWallet } from "./leader/submitOnce.ts";
+import { defaultBackupStepMs, turnDelayMs } from "./leader/timing.ts";
 
-export type SubmitterWallet = WalletClient<Transport, Chain | undefined, Account>;
+export type { SubmitterWallet } from "./leader/submitOnce.ts";
 
 export interface AggregatorAddresses {
   epochReports: Address;
@@ -141,28 +132,11 @@ export const AggregatorErrorCode = {
 } as const;
 export type AggregatorErrorCode = (typeof AggregatorErrorCode)[keyof typeof AggregatorErrorCode];
 
-export class AggregatorError extends Error {
+export class AggregatorError extends DutyError<AggregatorErrorCode> {
   override name = "AggregatorError";
-  readonly code: AggregatorErrorCode;
-  constructor(code: AggregatorErrorCode, message: string) {
-    super(`${message} [${code}]`);
-    this.code = code;
-  }
 }
 
-/** Resends of a report the contract found too early (EpochReportsTooEarly), beyond the RPC retries. */
-const MAX_EARLY_RETRIES = 10;
-
-/**
- * How long to wait after EpochReportsTooEarly(epoch, timestamp, acceptedFrom): until the chain's time
- * reaches acceptedFrom, plus a block's worth of margin, within [0.5 s, one epoch].
- */
-export function tooEarlyWaitMs(args: unknown, epochSeconds: number): number {
-  const [, timestamp, acceptedFrom] = Array.isArray(args) ? args : [];
-  const gap =
-    typeof timestamp === "bigint" && typeof acceptedFrom === "bigint" ? Number(acceptedFrom - timestamp) : 0;
-  return Math.min(Math.max(500, gap * 1_000 + 1_000), epochSeconds * 1_000);
-}
+export { tooEarlyWaitMs } from "./aggregatorPlugin.ts";
 
 const key = (a: SignedAttestation["attestation"]) => `${a.provider.toLowerCase()}:${a.checker.toLowerCase()}`;
 
@@ -183,8 +157,8 @@ const key = (a: SignedAttestation["attestation"]) => `${a.provider.toLowerCase()
  *    one nonce for every resend. Log the gas used.
  */
 export class AggregatorDuty {
-  private readonly components: AggregatorComponents;
-  private readonly init: AggregatorInit;
+  readonly components: AggregatorComponents;
+  readonly init: AggregatorInit;
   private timer: NodeJS.Timeout | undefined;
   private abort = new AbortController();
   private running: Promise<unknown> = Promise.resolve();
@@ -198,15 +172,11 @@ export class AggregatorDuty {
     this.init = init;
   }
 
-  private publishPhaseMs(): number {
-    const b = this.components.clock.bounds(1n);
-    return b.endMs - b.publishStartMs;
-  }
   private collectDelayMs(): number {
-    return this.init.collectDelayMs ?? Math.floor(this.publishPhaseMs() / 5);
+    return this.init.collectDelayMs ?? defaultBackupStepMs(this.components.clock);
   }
-  private backupTimeoutMs(): number {
-    return this.init.backupTimeoutMs ?? Math.floor(this.publishPhaseMs() / 5);
+  backupTimeoutMs(): number {
+    return this.init.backupTimeoutMs ?? defaultBackupStepMs(this.components.clock);
   }
 
   /** Runs `runEpoch(e)` for every epoch e, collectDelayMs after its publish phase opens. */
@@ -289,7 +259,7 @@ export class AggregatorDuty {
     epoch: bigint,
     options: { signal?: AbortSignal; waitForTurn?: boolean } = {},
   ): Promise<AggregationOutcome> {
-    const { db, logger, publicClient, walletClient } = this.components;
+    const { db, logger, walletClient } = this.components;
     const existing = await readReportRecord(db, epoch);
     await this.components.keys.ensureEpoch?.(epoch);
     const role = this.rank(epoch, await db.attestationsOfEpoch(epoch));
@@ -305,55 +275,28 @@ export class AggregatorDuty {
       return { epoch, role };
     }
     logger.info({ epoch: String(epoch), rank: role.rank, leader: role.leader }, "aggregator role");
-    if (options.waitForTurn ?? true) await sleep(role.rank * this.backupTimeoutMs(), options.signal);
+    if (options.waitForTurn ?? true)
+      await sleep(turnDelayMs(role.rank, this.backupTimeoutMs()), options.signal);
     if (options.signal?.aborted === true) return { epoch, role };
 
     const roleName = role.rank === 0 ? ReportRole.AGGREGATOR : ReportRole.BACKUP;
-    if ((await getReport(publicClient, { epochReports: this.init.addresses.epochReports, epoch })) !== null) {
-      logger.info({ epoch: String(epoch) }, "epoch already reported; standing down");
+    const state = { record: existing };
+    const led = await lead(
+      {
+        bls: this.components.bls,
+        logger,
+        publicClient: this.components.publicClient,
+        wallet: walletClient,
+        self: { operator: getAddress(this.init.operator), secretKey: this.init.secretKey },
+      },
+      aggregatorPlugin(this, { epoch, roleName, state, wallet: walletClient, signal: options.signal }),
+      { attempts: this.init.submitAttempts, retryBaseMs: this.init.retryBaseMs, signal: options.signal },
+    );
+    if (led.kind === "stood-down") {
       return { epoch, role, record: await this.markReportedByOther(epoch, roleName, existing) };
     }
-    // Attestations may have arrived during the wait: build from the latest view.
-    const attestations = await db.attestationsOfEpoch(epoch);
-    const report = await this.buildFromView(epoch, attestations);
-    let record: ReportRecord = existing ?? {
-      epoch,
-      role: roleName,
-      status: ReportStatus.PENDING,
-      header: report.header,
-      results: report.results,
-      rewards: report.rewards,
-      inputs: report.inputs,
-      updatedMs: Date.now(),
-    };
-    if (record.status !== ReportStatus.SUBMITTING) {
-      record = {
-        ...record,
-        role: roleName,
-        status: ReportStatus.PENDING,
-        header: report.header,
-        results: report.results,
-        rewards: report.rewards,
-        inputs: report.inputs,
-      };
-      await writeReportRecord(db, record);
-      const signed = await this.gatherSignatures(epoch, report.header, attestations);
-      if (signed === undefined) {
-        record = { ...record, status: ReportStatus.FAILED, error: "quorum not reached" };
-        await writeReportRecord(db, record);
-        return { epoch, role, record };
-      }
-      record = {
-        ...record,
-        status: ReportStatus.SUBMITTING,
-        signerBitfield: signed.bitfield,
-        signers: signed.signers,
-        aggregateSignature: signed.signature,
-      };
-      await writeReportRecord(db, record);
-    }
-    record = await this.submit(record, options.signal);
-    return { epoch, role, record };
+    if (led.kind === "submitted" && led.outcome.kind === "sent") await this.openSlashes(led.record);
+    return { epoch, role, record: led.kind === "submitted" ? led.record : state.record };
   }
 
   private async markReportedByOther(
@@ -395,10 +338,10 @@ export class AggregatorDuty {
       const a = s.attestation;
       const rec = keys.getChecker(a.checker, epoch);
       if (rec === undefined || rec.licenses <= 0) continue;
-      const seats = committeeSeats(
-        providerTicket(vrfOutput(s.vrfProof), a.provider),
-        rec.licenses,
-        Math.max(keys.totalLicenses(epoch), rec.licenses),
+      const seats = attestationSeats(
+        vrfOutput(s.vrfProof),
+        a.provider,
+        { licenses: rec.licenses, totalLicenses: keys.totalLicenses(epoch) },
         params.committeeSize,
       );
       if (seats <= 0) continue;
@@ -429,9 +372,9 @@ export class AggregatorDuty {
    * The registered key of a committee member: from the epoch's snapshot, else the latest one (a member of a
    * period's committee may hold no license in a later epoch of the period), else the registry.
    */
-  private async publicKeyOf(operator: Address, epoch: bigint): Promise<Uint8Array | undefined> {
+  async publicKeyOf(operator: Address, epoch: bigint): Promise<Uint8Array | undefined> {
     const { keys, publicClient } = this.components;
-    const known = keys.getChecker(operator, epoch)?.publicKey ?? keys.getChecker(operator)?.publicKey;
+    const known = snapshotPublicKey(keys, operator, epoch);
     if (known !== undefined) return known;
     try {
       const raw = await publicClient.readContract({
@@ -462,182 +405,13 @@ export class AggregatorDuty {
     }
   }
 
-  /** Co-signatures of the report committee; undefined below quorum. */
-  private async gatherSignatures(
-    epoch: bigint,
-    header: ReportHeader,
-    attestations: readonly SignedAttestation[],
-  ): Promise<{ bitfield: bigint; signature: Hex; signers: number } | undefined> {
-    const { bls, logger, publicClient } = this.components;
-    const { seats, quorum } = await getReportCommittee(publicClient, {
-      epochReports: this.init.addresses.epochReports,
-      epoch,
-    });
-    const root = reportSigningRoot(header, this.init.domain);
-    const me = getAddress(this.init.operator);
-    const request: CosignRequest = { header, attestations: [...attestations] };
-    // A zero address is a seat left empty (its draws kept landing on jailed operators): nobody signs it.
-    const operators = [...new Set(seats)].filter((o) => o !== zeroAddress);
-    const answers = await Promise.all(
-      operators.map(async (operator): Promise<[Address, Uint8Array | undefined]> => {
-        if (operator === me) return [operator, bls.sign(this.init.secretKey, root)];
-        try {
-          const peerId = await getOperatorPeerId(publicClient, {
-            checkerRegistry: this.init.addresses.checkerRegistry,
-            operator,
-          });
-          if (peerId === null) throw new Error("no usable peer id registered");
-          const signature = await this.components.requestCosign(
-            peerIdFromString(peerId),
-            request,
-            Math.max(2_000, this.backupTimeoutMs()),
-          );
-          const pk = await this.publicKeyOf(operator, epoch);
-          if (pk === undefined || !bls.verify(pk, root, signature)) {
-            throw new Error("co-signature does not verify against the registered key");
-          }
-          return [operator, signature];
-        } catch (e) {
-          logger.warn({ epoch: String(epoch), operator, err: (e as Error).message }, "no co-signature");
-          return [operator, undefined];
-        }
-      }),
-    );
-    const byOperator = new Map(answers);
-    const signatures: Uint8Array[] = [];
-    let bitfield = 0n;
-    seats.forEach((operator, seat) => {
-      const s = operator === zeroAddress ? undefined : byOperator.get(operator);
-      if (s === undefined) return;
-      signatures.push(s);
-      bitfield |= 1n << BigInt(seat);
-    });
-    logger.info(
-      { epoch: String(epoch), signed: signatures.length, seats: seats.length, quorum },
-      "co-signatures",
-    );
-    if (signatures.length < quorum || signatures.length === 0) return undefined;
-    const aggregate = g2ToEip2537(bls.aggregateSignatures(signatures));
-    return { bitfield, signature: bytesToHex(aggregate), signers: signatures.length };
-  }
-
-  /** Sends the report, never twice: reportOf before every attempt, one nonce for all of them. */
-  private async submit(record: ReportRecord, signal?: AbortSignal): Promise<ReportRecord> {
-    const { db, logger, publicClient } = this.components;
-    const wallet = this.components.walletClient;
-    if (wallet === undefined) return record;
-    const epochReports = this.init.addresses.epochReports;
-    const attempts = this.init.submitAttempts ?? 5;
-    let delay = this.init.retryBaseMs ?? 500;
-    let r = record;
-    const signature = record.aggregateSignature;
-    const bitfield = record.signerBitfield;
-    if (signature === undefined || bitfield === undefined) return r;
-    await this.waitForReportTime(r.epoch, signal);
-    // EpochReportsTooEarly: the chain's clock trails ours. The committee and the signatures stay valid,
-    // so the same report is sent again once the chain has caught up (bounded: a clock far off is a fault).
-    let early = 0;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      try {
-        const landed = await getReport(publicClient, { epochReports, epoch: r.epoch });
-        if (landed !== null) {
-          if (r.txHash !== undefined) {
-            const receipt = await publicClient
-              .getTransactionReceipt({ hash: r.txHash })
-              .catch(() => undefined);
-            if (receipt?.status === "success") {
-              r = { ...r, status: ReportStatus.SUBMITTED, gasUsed: receipt.gasUsed };
-              await writeReportRecord(db, r);
-              return r;
-            }
-          }
-          r = { ...r, status: ReportStatus.REPORTED_BY_OTHER };
-          await writeReportRecord(db, r);
-          logger.info({ epoch: String(r.epoch) }, "another aggregator's report landed first");
-          return r;
-        }
-        if (r.nonce === undefined) {
-          r = {
-            ...r,
-            nonce: await publicClient.getTransactionCount({
-              address: wallet.account.address,
-              blockTag: "pending",
-            }),
-          };
-          await writeReportRecord(db, r);
-        }
-        const result = await submitReport(publicClient, wallet, {
-          epochReports,
-          header: r.header,
-          signerBitfield: bitfield,
-          aggregateSignature: signature,
-          nonce: r.nonce,
-          onSent: async (hash) => {
-            r = { ...r, txHash: hash };
-            await writeReportRecord(db, r);
-          },
-        });
-        r = { ...r, status: ReportStatus.SUBMITTED, txHash: result.hash, gasUsed: result.gasUsed };
-        await writeReportRecord(db, r);
-        logger.info(
-          { epoch: String(r.epoch), tx: result.hash, gasUsed: String(result.gasUsed), signers: r.signers },
-          "report submitted",
-        );
-        await this.openSlashes(r);
-        return r;
-      } catch (e) {
-        const err = e as Error;
-        if (
-          e instanceof ChainActionError &&
-          e.details.revert === "EpochReportsTooEarly" &&
-          early < MAX_EARLY_RETRIES &&
-          signal?.aborted !== true
-        ) {
-          early++;
-          attempt--;
-          const waitMs = Math.min(
-            tooEarlyWaitMs(e.details.args, this.components.clock.epochSeconds),
-            this.init.earlyRetryMaxMs ?? Number.POSITIVE_INFINITY,
-          );
-          logger.info(
-            { epoch: String(r.epoch), waitMs, retry: early },
-            "report refused as too early by the chain's clock; sending it again",
-          );
-          r = { ...r, error: err.message };
-          await sleep(waitMs, signal);
-          continue;
-        }
-        if (e instanceof ChainActionError && e.code === ChainActionErrorCode.REVERTED) {
-          const already = e.details.revert === "EpochReportsAlreadyReported";
-          r = {
-            ...r,
-            status: already ? ReportStatus.REPORTED_BY_OTHER : ReportStatus.FAILED,
-            error: err.message,
-          };
-          await writeReportRecord(db, r);
-          // A backup racing the aggregator (or the other way round) is the protocol working, not a fault.
-          if (already) logger.info({ epoch: String(r.epoch) }, "another aggregator's report landed first");
-          else logger.warn({ epoch: String(r.epoch), err: err.message }, "report refused by the contract");
-          return r;
-        }
-        logger.warn({ epoch: String(r.epoch), attempt, err: err.message }, "submitReport failed; retrying");
-        r = { ...r, error: err.message };
-        if (attempt < attempts) await sleep(delay, signal);
-        delay *= 2;
-        if (signal?.aborted === true) break;
-      }
-    }
-    await writeReportRecord(db, r);
-    return r;
-  }
-
   /**
    * Waits until the report of `epoch` is accepted (its start + `reportDelaySeconds`, the end of the
    * checking phase by default) by both this node's clock and the chain's latest block, whichever says so
    * first: the contract checks the block's time, and a chain that is ahead (tests) need not be waited for.
    * An RPC error skips the wait (an early report is refused, and that is retried).
    */
-  private async waitForReportTime(epoch: bigint, signal?: AbortSignal): Promise<void> {
+  async waitForReportTime(epoch: bigint, signal?: AbortSignal): Promise<void> {
     const { clock, publicClient } = this.components;
     try {
       this.reportDelaySeconds ??= await publicClient.readContract({
@@ -670,7 +444,7 @@ export class AggregatorDuty {
   private async openSlashes(record: ReportRecord): Promise<void> {
     const { logger, publicClient, walletClient } = this.components;
     const slashing = this.init.addresses.slashing;
-    if (slashing === undefined || /^0x0{40}$/i.test(slashing) || walletClient === undefined) return;
+    if (slashing === undefined || walletClient === undefined) return;
     const slashable = record.results.filter((l) => l.verdict === Verdict.FAIL && l.slashAmount > 0n);
     if (slashable.length === 0) return;
     const tree = buildResultsTree(record.results);
@@ -726,37 +500,39 @@ export class AggregatorDuty {
     const own = await db.attestationsOfEpoch(epoch);
     const view = new Map<string, SignedAttestation>();
     for (const s of own) view.set(key(s.attestation), s);
+    // The gossip rules, with the seed this node holds for the epoch and no seen cache: what the
+    // request carries was never gossiped to us.
+    const rules = {
+      domain: this.init.domain,
+      keys,
+      verifier: directVerifier(bls),
+      committeeSize: this.init.params.committeeSize,
+      epochs: { seed: () => seed },
+    };
     const accepted: SignedAttestation[] = [];
     for (const s of request.attestations) {
       const a = s.attestation;
       const k = key(a);
       const mine = view.get(k);
-      const bytes = bytesToHex(signedAttestationCodec.encode(s));
       if (mine !== undefined) {
-        if (bytesToHex(signedAttestationCodec.encode(mine)) === bytes) continue;
+        if (
+          bytesToHex(signedAttestationCodec.encode(mine)) === bytesToHex(signedAttestationCodec.encode(s))
+        ) {
+          continue;
+        }
         throw new AggregatorError(
           AggregatorErrorCode.CONFLICTING_ATTESTATION,
           `the request's attestation by ${a.checker} on ${a.provider} differs from the one this node holds`,
         );
       }
-      const rec = keys.getChecker(a.checker, epoch);
-      const valid =
-        a.epoch === epoch &&
-        rec !== undefined &&
-        rec.licenses > 0 &&
-        keys.hasProvider(a.provider) &&
-        committeeSeats(
-          providerTicket(vrfOutput(s.vrfProof), a.provider),
-          rec.licenses,
-          Math.max(keys.totalLicenses(epoch), rec.licenses),
-          this.init.params.committeeSize,
-        ) > 0 &&
-        verifySortitionProof(bls, rec.publicKey, epoch, seed, this.init.domain, s.vrfProof) &&
-        bls.verify(rec.publicKey, attestationSigningRoot(a, this.init.domain), hexToBytes(s.signature));
-      if (!valid) {
+      try {
+        await validateAttestation(rules, s, { expectedEpoch: epoch });
+      } catch (e) {
+        if (!(e instanceof AttestationError)) throw e;
         throw new AggregatorError(
           AggregatorErrorCode.INVALID_ATTESTATION,
-          `the request holds an invalid attestation by ${a.checker} on ${a.provider}`,
+          `the request holds an invalid attestation by ${a.checker} on ${a.provider} (${e.type.code})`,
+          { cause: e },
         );
       }
       view.set(k, s);

@@ -4,7 +4,7 @@ import { challengeKindForEpoch } from "@checkernet/protocol/challenges/transcrip
 import { vramBlockCount, vramDatasetSeed } from "@checkernet/protocol/challenges/vram";
 import { attestationSigningRoot } from "@checkernet/protocol/encoding/attestation";
 import type { ProtocolParams } from "@checkernet/protocol/params";
-import { committeeSeats, providerTicket, sortitionMessage, vrfOutput } from "@checkernet/protocol/sortition";
+import { attestationSeats, sortitionMessage, vrfOutput } from "@checkernet/protocol/sortition";
 import {
   type Attestation,
   CheckResult,
@@ -140,13 +140,10 @@ export class CheckingDuty {
     }
     const vrfProof = bls.sign(this.init.secretKey, sortitionMessage(epoch, seed, domain));
     const vrfOut = vrfOutput(vrfProof);
-    const total = Math.max(keys.totalLicenses(epoch), me.licenses);
+    const weight = { licenses: me.licenses, totalLicenses: keys.totalLicenses(epoch) };
     const mine = providers
       .providers()
-      .map((p) => ({
-        p,
-        seats: committeeSeats(providerTicket(vrfOut, p.address), me.licenses, total, params.committeeSize),
-      }))
+      .map((p) => ({ p, seats: attestationSeats(vrfOut, p.address, weight, params.committeeSize) }))
       .filter((x) => x.seats > 0);
     result.seats = mine.map((x) => ({ provider: x.p.address, seats: x.seats }));
     logger.info({ epoch: String(epoch), seats: mine.length }, "committee seats");

@@ -2,7 +2,6 @@ import { SlashStatus } from "@checkernet/contracts";
 import { epochReportsAbi } from "@checkernet/contracts/generated/index";
 import { type RecheckHeader, recheckSigningRoot } from "@checkernet/contracts/recheck";
 import type { BlsBackend } from "@checkernet/protocol/bls/backend";
-import { g2ToEip2537 } from "@checkernet/protocol/bls/index";
 import { challengeSizesFor, gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
 import { challengeKindForEpoch } from "@checkernet/protocol/challenges/transcript";
 import { vramBlockCount, vramDatasetSeed } from "@checkernet/protocol/challenges/vram";
@@ -30,13 +29,9 @@ import {
   type Hex,
   hexToBytes,
   type PublicClient,
-  zeroAddress,
 } from "viem";
-import { ChainActionError, ChainActionErrorCode } from "../chain/actions/errors.ts";
-import { getOperatorPeerId } from "../chain/actions/getOperatorPeerId.ts";
 import { getRecheckRequests, type RecheckRequest } from "../chain/actions/getRecheckRequests.ts";
 import { getRecheckState, type RecheckState } from "../chain/actions/getRecheckState.ts";
-import { submitRecheck } from "../chain/actions/submitRecheck.ts";
 import type { EpochClock } from "../chain/clock.ts";
 import type { ChallengeClient } from "../challenges/client.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
@@ -44,8 +39,13 @@ import { type CheckerFaults, liesAbout, NO_FAULTS } from "../faults/faults.ts";
 import type { RecheckCosignRequest } from "../network/reqresp/recheck.ts";
 import type { KeyDirectory } from "../validation/keyDirectory.ts";
 import type { ProviderDirectory } from "../validation/providerDirectory.ts";
-import type { SubmitterWallet } from "./aggregatorDuty.ts";
 import { CHECK_SPREAD_FRACTION } from "./checkingDuty.ts";
+import { lead } from "./leader/engine.ts";
+import { DutyError } from "./leader/errors.ts";
+import { committeeOperators, snapshotPublicKey } from "./leader/members.ts";
+import { isFinalRevert, type SubmitterWallet } from "./leader/submitOnce.ts";
+import { defaultBackupStepMs, turnDelayMs } from "./leader/timing.ts";
+import { recheckPlugin } from "./recheckPlugin.ts";
 
 export interface RecheckComponents {
   clock: EpochClock;
@@ -111,18 +111,11 @@ export const RecheckDutyErrorCode = {
 } as const;
 export type RecheckDutyErrorCode = (typeof RecheckDutyErrorCode)[keyof typeof RecheckDutyErrorCode];
 
-export class RecheckDutyError extends Error {
+export class RecheckDutyError extends DutyError<RecheckDutyErrorCode> {
   override name = "RecheckDutyError";
-  readonly code: RecheckDutyErrorCode;
-  constructor(code: RecheckDutyErrorCode, message: string) {
-    super(`${message} [${code}]`);
-    this.code = code;
-  }
 }
 
 const META_SCANNED = "recheck:scannedBlock";
-/** Resends of a re-check the contract found early (SlashingRecheckNotStarted), beyond the RPC retries. */
-const MAX_EARLY_RETRIES = 10;
 const metaKey = (slashId: bigint) => `recheck:${slashId}`;
 
 /**
@@ -145,8 +138,8 @@ const metaKey = (slashId: bigint) => `recheck:${slashId}`;
  *    for every resend.
  */
 export class RecheckDuty {
-  private readonly components: RecheckComponents;
-  private readonly init: RecheckInit;
+  readonly components: RecheckComponents;
+  readonly init: RecheckInit;
   private readonly open = new Map<bigint, RecheckRequest>();
   private readonly ownResults = new Map<bigint, Promise<SignedRecheckResult>>();
   private readonly lastLeadMs = new Map<bigint, number>();
@@ -178,9 +171,8 @@ export class RecheckDuty {
     const b = this.bounds(1n);
     return this.init.collectDelayMs ?? b.publishStartMs - b.startMs;
   }
-  private backupTimeoutMs(): number {
-    const b = this.bounds(1n);
-    return this.init.backupTimeoutMs ?? Math.max(1_000, Math.floor((b.endMs - b.publishStartMs) / 5));
+  backupTimeoutMs(): number {
+    return this.init.backupTimeoutMs ?? Math.max(1_000, defaultBackupStepMs(this.components.clock));
   }
 
   start(): void {
@@ -270,10 +262,8 @@ export class RecheckDuty {
     }
     if (state.currentEpoch < state.recheckEpoch) return false;
     if (state.currentEpoch > state.resolveDeadline) return true;
-    const me = getAddress(this.init.operator);
-    // Zero: a seat left empty (its draws kept landing on jailed operators).
-    const ranked = [...new Set(state.committee)].filter((o) => o !== zeroAddress);
-    const rank = ranked.indexOf(me);
+    const ranked = committeeOperators(state.committee);
+    const rank = ranked.indexOf(getAddress(this.init.operator));
     if (rank < 0) {
       logger.debug({ slashId: String(req.slashId) }, "not on the re-check committee");
       return true;
@@ -286,7 +276,7 @@ export class RecheckDuty {
     const leadAt =
       this.bounds(state.recheckEpoch + state.windowEpochs - 1n).startMs +
       this.collectDelayMs() +
-      rank * this.backupTimeoutMs();
+      turnDelayMs(rank, this.backupTimeoutMs());
     const now = clock.nowMs();
     // A failed round (quorum short) is tried again after every other rank had its turn.
     const again = (this.lastLeadMs.get(req.slashId) ?? -Infinity) + ranked.length * this.backupTimeoutMs();
@@ -297,7 +287,7 @@ export class RecheckDuty {
     return done;
   }
 
-  private state(slashId: bigint): Promise<RecheckState> {
+  state(slashId: bigint): Promise<RecheckState> {
     return getRecheckState(this.components.publicClient, {
       slashing: this.init.addresses.slashing,
       epochReports: this.init.addresses.epochReports,
@@ -305,11 +295,11 @@ export class RecheckDuty {
     });
   }
 
-  private async readRecord(slashId: bigint): Promise<RecheckRecord | undefined> {
+  async readRecord(slashId: bigint): Promise<RecheckRecord | undefined> {
     const raw = await this.components.db.getMeta(metaKey(slashId));
     return raw === undefined ? undefined : (JSON.parse(raw) as RecheckRecord);
   }
-  private async writeRecord(record: RecheckRecord): Promise<void> {
+  async writeRecord(record: RecheckRecord): Promise<void> {
     await this.components.db.putMeta(metaKey(BigInt(record.slashId)), JSON.stringify(record));
   }
   private async markResolved(slashId: bigint): Promise<void> {
@@ -458,19 +448,10 @@ export class RecheckDuty {
     );
   }
 
-  /**
-   * A committee member's registered key: from the re-check epoch's snapshot (the committee's), else the
-   * latest one. Load the snapshot first (`keys.ensureEpoch`).
-   */
-  private publicKeyOf(operator: Address, epoch: bigint): Uint8Array | undefined {
-    const { keys } = this.components;
-    return keys.getChecker(operator, epoch)?.publicKey ?? keys.getChecker(operator)?.publicKey;
-  }
-
   /** Checks a result: a committee member's valid signature over this slash's re-check. */
-  private verifyResult(state: RecheckState, s: SignedRecheckResult): void {
+  verifyResult(state: RecheckState, s: SignedRecheckResult): void {
     const r = s.result;
-    const pk = this.publicKeyOf(getAddress(r.checker), state.recheckEpoch);
+    const pk = snapshotPublicKey(this.components.keys, getAddress(r.checker), state.recheckEpoch);
     const ok =
       r.slashId === state.slashId &&
       getAddress(r.provider) === state.provider &&
@@ -486,7 +467,7 @@ export class RecheckDuty {
     }
   }
 
-  private headerOf(state: RecheckState, results: readonly SignedRecheckResult[]): RecheckHeader {
+  headerOf(state: RecheckState, results: readonly SignedRecheckResult[]): RecheckHeader {
     const v = recheckVerdict(results, state.committee, this.rules());
     return {
       slashId: state.slashId,
@@ -554,198 +535,25 @@ export class RecheckDuty {
     );
   }
 
-  private async peerOf(operator: Address): Promise<PeerId> {
-    const peerId = await getOperatorPeerId(this.components.publicClient, {
-      checkerRegistry: this.init.addresses.checkerRegistry,
-      operator,
-    });
-    if (peerId === null) throw new Error("no usable peer id registered");
-    return peerIdFromString(peerId);
-  }
-
   /** One leader round; true once the slash is resolved (by us or anyone). */
   private async lead(state: RecheckState): Promise<boolean> {
-    const { bls, logger } = this.components;
-    const me = getAddress(this.init.operator);
-    const slash = String(state.slashId);
-    const operators = [...new Set(state.committee)].filter((o) => o !== zeroAddress);
-    await this.components.keys.ensureEpoch?.(state.recheckEpoch);
-    const timeoutMs = Math.max(3_000, this.backupTimeoutMs());
-    const collected = await Promise.all(
-      operators.map(async (operator): Promise<SignedRecheckResult | undefined> => {
-        try {
-          const s =
-            operator === me
-              ? await this.ownResult(state)
-              : await this.components.requestResult(await this.peerOf(operator), state.slashId, timeoutMs);
-          this.verifyResult(state, s);
-          if (getAddress(s.result.checker) !== operator)
-            throw new Error("answered with another member's result");
-          return s;
-        } catch (e) {
-          logger.warn({ slashId: slash, operator, err: (e as Error).message }, "no re-check result");
-          return undefined;
-        }
-      }),
-    );
-    const results = collected.filter((s): s is SignedRecheckResult => s !== undefined);
-    const header = this.headerOf(state, results);
-    const root = recheckSigningRoot(header, state.domainSeparator, this.init.addresses.slashing);
-    const request: RecheckCosignRequest = { header, results };
-    const resultOf = new Set(results.map((s) => getAddress(s.result.checker)));
-    const signatures = new Map<Address, Uint8Array>();
-    await Promise.all(
-      operators
-        .filter((o) => resultOf.has(o))
-        .map(async (operator) => {
-          try {
-            const sig =
-              operator === me
-                ? bls.sign(this.init.secretKey, root)
-                : await this.components.requestCosign(await this.peerOf(operator), request, timeoutMs);
-            const pk = this.publicKeyOf(operator, state.recheckEpoch);
-            if (pk === undefined || !bls.verify(pk, root, sig)) {
-              throw new Error("co-signature does not verify against the registered key");
-            }
-            signatures.set(operator, sig);
-          } catch (e) {
-            logger.warn({ slashId: slash, operator, err: (e as Error).message }, "no re-check co-signature");
-          }
-        }),
-    );
-    let bitfield = 0n;
-    const sigs: Uint8Array[] = [];
-    state.committee.forEach((operator, seat) => {
-      const s = operator === zeroAddress ? undefined : signatures.get(operator);
-      if (s === undefined) return;
-      sigs.push(s);
-      bitfield |= 1n << BigInt(seat);
-    });
-    logger.info(
-      {
-        slashId: slash,
-        verdict: header.verdict,
-        results: results.length,
-        failures: header.failures,
-        signed: sigs.length,
-        seats: state.committee.length,
-        quorum: state.quorum,
-      },
-      "re-check co-signatures",
-    );
-    if (sigs.length === 0 || sigs.length < state.quorum) return false;
-    const aggregate = bytesToHex(g2ToEip2537(bls.aggregateSignatures(sigs)));
-    return this.submit(state, header, bitfield, aggregate);
-  }
-
-  /** Sends submitRecheck, never twice: the chain read before every attempt, one nonce for all of them. */
-  private async submit(
-    state: RecheckState,
-    header: RecheckHeader,
-    bitfield: bigint,
-    signature: Hex,
-  ): Promise<boolean> {
-    const { publicClient, logger } = this.components;
     const wallet = this.components.walletClient;
     if (wallet === undefined) return false;
-    const base = (await this.readRecord(state.slashId)) ?? {
-      slashId: String(state.slashId),
-      status: "member",
-    };
-    let record: RecheckRecord = { ...base, status: "submitting", verdict: header.verdict };
-    await this.writeRecord(record);
-    let delay = this.init.retryBaseMs ?? 500;
-    const attempts = this.init.submitAttempts ?? 5;
-    let early = 0;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      try {
-        const now = await this.state(state.slashId);
-        if (now.status !== SlashStatus.Contested) {
-          const ours =
-            record.txHash !== undefined &&
-            (await publicClient.getTransactionReceipt({ hash: record.txHash }).catch(() => undefined))
-              ?.status === "success";
-          record = { ...record, status: ours ? "submitted" : "resolved-by-other" };
-          await this.writeRecord(record);
-          return true;
-        }
-        if (record.nonce === undefined) {
-          record = {
-            ...record,
-            nonce: await publicClient.getTransactionCount({
-              address: wallet.account.address,
-              blockTag: "pending",
-            }),
-          };
-          await this.writeRecord(record);
-        }
-        const sent = await submitRecheck(publicClient, wallet, {
-          slashing: this.init.addresses.slashing,
-          header,
-          signerBitfield: bitfield,
-          aggregateSignature: signature,
-          nonce: record.nonce,
-          onSent: async (hash) => {
-            record = { ...record, txHash: hash };
-            await this.writeRecord(record);
-          },
-        });
-        record = { ...record, status: "submitted", txHash: sent.hash, gasUsed: String(sent.gasUsed) };
-        await this.writeRecord(record);
-        logger.info(
-          {
-            slashId: String(state.slashId),
-            verdict: header.verdict,
-            tx: sent.hash,
-            gasUsed: String(sent.gasUsed),
-          },
-          "re-check submitted",
-        );
-        return true;
-      } catch (e) {
-        const err = e as Error;
-        const revert = e instanceof ChainActionError ? e.details.revert : undefined;
-        if (
-          revert === "SlashingRecheckNotStarted" &&
-          early < MAX_EARLY_RETRIES &&
-          !this.abort.signal.aborted
-        ) {
-          // The chain's clock trails ours: the committee and its signatures stay valid, send them again.
-          early++;
-          attempt--;
-          logger.info(
-            { slashId: String(state.slashId), retry: early },
-            "re-check refused as early by the chain's clock; sending it again",
-          );
-          await sleep(Math.max(1_000, this.backupTimeoutMs() / 2), this.abort.signal);
-          continue;
-        }
-        if (e instanceof ChainActionError && e.code === ChainActionErrorCode.REVERTED) {
-          // Resolved by another leader between our read and our send, or past the deadline: nothing left to
-          // do. Anything else (a signature or quorum the contract refused) fails this round only: the next
-          // round gathers the fixed committee's results and signatures again, until the deadline.
-          const other = revert === "SlashingInvalidStatus";
-          const final =
-            other || revert === "SlashingRecheckDeadlinePassed" || revert === "SlashingRecheckMismatch";
-          record = { ...record, status: other ? "resolved-by-other" : "failed", error: err.message };
-          await this.writeRecord(record);
-          logger.warn(
-            { slashId: String(state.slashId), err: err.message, final },
-            "re-check refused by the contract",
-          );
-          return final;
-        }
-        logger.warn(
-          { slashId: String(state.slashId), attempt, err: err.message },
-          "submitRecheck failed; retrying",
-        );
-        record = { ...record, error: err.message };
-        await this.writeRecord(record);
-        if (attempt < attempts) await sleep(delay, this.abort.signal);
-        delay *= 2;
-        if (this.abort.signal.aborted) break;
-      }
-    }
-    return false;
+    const { bls, logger, publicClient } = this.components;
+    const led = await lead(
+      {
+        bls,
+        logger,
+        publicClient,
+        wallet,
+        self: { operator: getAddress(this.init.operator), secretKey: this.init.secretKey },
+      },
+      recheckPlugin(this, state, wallet),
+      { attempts: this.init.submitAttempts, retryBaseMs: this.init.retryBaseMs, signal: this.abort.signal },
+    );
+    if (led.kind !== "submitted") return false;
+    const { outcome } = led;
+    if (outcome.kind === "refused") return isFinalRevert(outcome.revert);
+    return outcome.kind !== "gave-up";
   }
 }
