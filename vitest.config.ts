@@ -10,6 +10,9 @@ export default defineConfig({
           name: "unit",
           include: ["packages/*/test/**/*.test.ts"],
           testTimeout: 60_000,
+          // Setup deploys contracts and spawns CLIs; on a shared 2-core machine
+          // that has taken 30+ s, far past vitest's 10 s default.
+          hookTimeout: 120_000,
         },
       },
       {
