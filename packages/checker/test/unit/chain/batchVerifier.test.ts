@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { SignatureSet } from "@checkernet/protocol/bls/backend";
 import { describe, expect, it } from "vitest";
-import { BlsBatchVerifier } from "../../../src/validation/bls/batchVerifier.ts";
 import { createMetrics } from "../../../src/metrics/index.ts";
+import { BlsBatchVerifier } from "../../../src/validation/bls/batchVerifier.ts";
 import { bls, makeChecker } from "../../utils/fixtures.ts";
 
 async function sets(n: number): Promise<SignatureSet[]> {

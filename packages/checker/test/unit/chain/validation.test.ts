@@ -3,17 +3,17 @@ import { committeeSeats, providerTicket, vrfOutput } from "@checkernet/protocol/
 import { CheckResult } from "@checkernet/protocol/types";
 import { type Address, hexToBytes } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BlsBatchVerifier } from "../../../src/validation/bls/batchVerifier.ts";
 import { EpochClock } from "../../../src/chain/clock.ts";
+import {
+  type AttestationValidationContext,
+  validateGossipAttestation,
+} from "../../../src/validation/attestation.ts";
+import { BlsBatchVerifier } from "../../../src/validation/bls/batchVerifier.ts";
 import { AttestationError, AttestationErrorCode } from "../../../src/validation/errors/attestationError.ts";
 import { GossipAction } from "../../../src/validation/errors/gossipValidation.ts";
 import { StaticKeyDirectory } from "../../../src/validation/keyDirectory.ts";
 import { SeenAttestations } from "../../../src/validation/seenCache.ts";
 import { StaticEpochSeeds } from "../../../src/validation/sortition.ts";
-import {
-  type AttestationValidationContext,
-  validateGossipAttestation,
-} from "../../../src/validation/attestation.ts";
 import {
   bls,
   DOMAIN,
