@@ -41,3 +41,4 @@ export {
   ReportsFrameType,
 } from "./reports.ts";
 export { type Dialer, RequestFailure, requestOnce } from "./requestOnce.ts";
+export { decodeRequest, serveOnce } from "./serveOnce.ts";

@@ -5,13 +5,13 @@ import type { ReportHeader, SignedAttestation } from "@checkernet/protocol/types
 import type { Logger } from "@checkernet/runtime";
 import {
   type Dialer,
-  FrameReader,
+  decodeRequest,
   type FrameType,
   type RequestFailure,
   requestOnce,
-  writeFrame,
+  serveOnce,
 } from "@checkernet/wire";
-import type { PeerId, Stream } from "@libp2p/interface";
+import type { PeerId } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { bytesToHex, type Hex, hexToBytes } from "viem";
 import { CheckerError } from "../../errors.ts";
@@ -115,51 +115,28 @@ export async function handleCosign(
   host: CheckerHost,
   components: { logger: Logger; onRequest: CosignHandler },
 ): Promise<void> {
-  await host.handle(
-    COSIGN_PROTOCOL,
-    (stream, connection) => {
-      serveCosign(stream, connection.remotePeer, components).catch((e: unknown) => {
-        components.logger.debug({ err: e }, "co-sign request failed");
-        stream.abort(e as Error);
-      });
+  await serveOnce(
+    host,
+    {
+      protocol: COSIGN_PROTOCOL,
+      what: "co-sign",
+      request: { [CosignFrameType.COSIGN_REQUEST]: cosignRequestCodec.maxBytes },
+      limits: COSIGN_LIMITS,
     },
-    { maxInboundStreams: COSIGN_LIMITS.maxInboundStreams },
+    async (frame, from) => {
+      const request = decodeRequest(cosignRequestCodec.decode, frame.body);
+      try {
+        return { type: CosignFrameType.COSIGN_RESPONSE, body: await components.onRequest(request, from) };
+      } catch (e) {
+        components.logger.info(
+          { epoch: String(request.header.epoch), err: (e as Error).message },
+          "co-sign refused",
+        );
+        throw e;
+      }
+    },
+    components.logger,
   );
-}
-
-async function serveCosign(
-  stream: Stream,
-  from: PeerId,
-  c: { logger: Logger; onRequest: CosignHandler },
-): Promise<void> {
-  const reader = new FrameReader(stream);
-  const frame = await reader.read(
-    { [CosignFrameType.COSIGN_REQUEST]: cosignRequestCodec.maxBytes },
-    Date.now() + COSIGN_LIMITS.requestTimeoutMs,
-  );
-  // One request per stream: whatever else the peer sends is dropped, not buffered until it closes.
-  await stream.closeRead();
-  const deadline = Date.now() + COSIGN_LIMITS.responseTimeoutMs;
-  const refuse = async (reason: string) => {
-    const bytes = new TextEncoder().encode(reason).subarray(0, 256);
-    await writeFrame(stream, 0x7f as FrameType, bytes, deadline);
-  };
-  let request: CosignRequest | undefined;
-  try {
-    request = cosignRequestCodec.decode(frame.body);
-  } catch (e) {
-    await refuse(`malformed request: ${(e as Error).message}`);
-  }
-  if (request !== undefined) {
-    try {
-      const signature = await c.onRequest(request, from);
-      await writeFrame(stream, CosignFrameType.COSIGN_RESPONSE, signature, deadline);
-    } catch (e) {
-      c.logger.info({ epoch: String(request.header.epoch), err: (e as Error).message }, "co-sign refused");
-      await refuse((e as Error).message);
-    }
-  }
-  await stream.close({ signal: AbortSignal.timeout(COSIGN_LIMITS.requestTimeoutMs) });
 }
 
 /**

@@ -6,11 +6,10 @@ import {
   type EvidenceRequest,
   evidenceRequestCodec,
   evidenceResponseCodec,
-  FrameReader,
+  type Frame,
   FrameType,
-  writeFrame,
+  serveOnce,
 } from "@checkernet/wire";
-import type { Stream } from "@libp2p/interface";
 import type { Address, Hex } from "viem";
 import type { CheckerDb } from "../../db/checkerDb.ts";
 import type { CheckerHost } from "../host.ts";
@@ -26,52 +25,38 @@ export async function handleEvidence(
   host: CheckerHost,
   components: { db: CheckerDb; checker: Address; logger: Logger },
 ): Promise<void> {
-  await host.handle(
-    EVIDENCE_PROTOCOL,
-    (stream) => {
-      serveEvidence(stream, components).catch((e: unknown) => {
-        components.logger.debug({ err: e }, "evidence request failed");
-        stream.abort(e as Error);
-      });
+  await serveOnce(
+    host,
+    {
+      protocol: EVIDENCE_PROTOCOL,
+      what: "evidence",
+      request: { [FrameType.EVIDENCE_REQUEST]: evidenceRequestCodec.maxBytes },
+      limits: EVIDENCE_LIMITS,
     },
-    { maxInboundStreams: EVIDENCE_LIMITS.maxInboundStreams },
+    (frame) => answerEvidence(frame.body, components),
+    components.logger,
   );
 }
 
-async function serveEvidence(stream: Stream, c: { db: CheckerDb; checker: Address }): Promise<void> {
-  const reader = new FrameReader(stream);
-  const frame = await reader.read(
-    { [FrameType.EVIDENCE_REQUEST]: evidenceRequestCodec.maxBytes },
-    Date.now() + EVIDENCE_LIMITS.requestTimeoutMs,
-  );
-  // One request per stream: whatever else the peer sends is dropped, not buffered until it closes.
-  await stream.closeRead();
-  const deadline = Date.now() + EVIDENCE_LIMITS.responseTimeoutMs;
+async function answerEvidence(body: Uint8Array, c: { db: CheckerDb; checker: Address }): Promise<Frame> {
   let req: EvidenceRequest;
   try {
-    req = evidenceRequestCodec.decode(frame.body);
+    req = evidenceRequestCodec.decode(body);
   } catch {
-    await writeFrame(stream, FrameType.ERROR, new TextEncoder().encode("malformed request"), deadline);
-    await stream.close();
-    return;
+    throw new Error("malformed request");
   }
   const att = await c.db.getAttestation(req.epoch, req.provider, c.checker);
   const transcript = att === undefined ? undefined : await c.db.getTranscript(att.attestation.transcriptHash);
   if (att === undefined || transcript === undefined) {
-    await writeFrame(
-      stream,
-      FrameType.ERROR,
-      new TextEncoder().encode("no evidence for this epoch and provider"),
-      deadline,
-    );
-  } else {
-    const body = evidenceResponseCodec.encode({
+    throw new Error("no evidence for this epoch and provider");
+  }
+  return {
+    type: FrameType.EVIDENCE_RESPONSE,
+    body: evidenceResponseCodec.encode({
       attestation: toHex(signedAttestationCodec.encode(att)),
       transcript: toHex(transcript),
-    });
-    await writeFrame(stream, FrameType.EVIDENCE_RESPONSE, body, deadline);
-  }
-  await stream.close({ signal: AbortSignal.timeout(EVIDENCE_LIMITS.requestTimeoutMs) });
+    }),
+  };
 }
 
 function toHex(bytes: Uint8Array): Hex {

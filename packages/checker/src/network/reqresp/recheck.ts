@@ -4,13 +4,14 @@ import { type SignedRecheckResult, signedRecheckResultCodec } from "@checkernet/
 import type { Logger } from "@checkernet/runtime";
 import {
   type Dialer,
-  FrameReader,
+  decodeRequest,
+  type Frame,
   type FrameType,
   type RequestFailure,
   requestOnce,
-  writeFrame,
+  serveOnce,
 } from "@checkernet/wire";
-import type { PeerId, Stream } from "@libp2p/interface";
+import type { PeerId } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { bytesToHex, encodeAbiParameters, type Hex, hexToBytes } from "viem";
 import { CheckerError } from "../../errors.ts";
@@ -121,59 +122,37 @@ export async function handleRecheck(
   host: CheckerHost,
   components: { logger: Logger } & RecheckHandlers,
 ): Promise<void> {
-  await host.handle(
-    RECHECK_PROTOCOL,
-    (stream, connection) => {
-      serve(stream, connection.remotePeer, components).catch((e: unknown) => {
-        components.logger.debug({ err: e }, "re-check request failed");
-        stream.abort(e as Error);
-      });
+  await serveOnce(
+    host,
+    {
+      protocol: RECHECK_PROTOCOL,
+      what: "re-check",
+      request: {
+        [RecheckFrameType.RESULT_REQUEST]: 32,
+        [RecheckFrameType.COSIGN_REQUEST]: recheckCosignRequestCodec.maxBytes,
+      },
+      limits: RECHECK_LIMITS,
     },
-    { maxInboundStreams: RECHECK_LIMITS.maxInboundStreams },
+    async (frame, from) => {
+      try {
+        return await answerRecheck(frame, from, components);
+      } catch (e) {
+        components.logger.info({ err: (e as Error).message }, "re-check request refused");
+        throw e;
+      }
+    },
+    components.logger,
   );
 }
 
-async function serve(stream: Stream, from: PeerId, c: { logger: Logger } & RecheckHandlers): Promise<void> {
-  const frame = await new FrameReader(stream).read(
-    {
-      [RecheckFrameType.RESULT_REQUEST]: 32,
-      [RecheckFrameType.COSIGN_REQUEST]: recheckCosignRequestCodec.maxBytes,
-    },
-    Date.now() + RECHECK_LIMITS.requestTimeoutMs,
-  );
-  // One request per stream: whatever else the peer sends is dropped, not buffered until it closes.
-  await stream.closeRead();
-  const deadline = Date.now() + RECHECK_LIMITS.responseTimeoutMs;
-  const refuse = async (reason: string) => {
-    const bytes = new TextEncoder().encode(reason).subarray(0, 256);
-    await writeFrame(stream, 0x7f as FrameType, bytes, deadline);
-  };
-  try {
-    if (frame.type === RecheckFrameType.RESULT_REQUEST) {
-      if (frame.body.length !== 32) throw new Error("malformed request: a slash id is 32 bytes");
-      const slashId = BigInt(bytesToHex(frame.body));
-      const result = await c.onResult(slashId, from);
-      await writeFrame(
-        stream,
-        RecheckFrameType.RESULT_RESPONSE,
-        signedRecheckResultCodec.encode(result),
-        deadline,
-      );
-    } else {
-      let request: RecheckCosignRequest;
-      try {
-        request = recheckCosignRequestCodec.decode(frame.body);
-      } catch (e) {
-        throw new Error(`malformed request: ${(e as Error).message}`);
-      }
-      const signature = await c.onCosign(request, from);
-      await writeFrame(stream, RecheckFrameType.COSIGN_RESPONSE, signature, deadline);
-    }
-  } catch (e) {
-    c.logger.info({ err: (e as Error).message }, "re-check request refused");
-    await refuse((e as Error).message);
+async function answerRecheck(frame: Frame, from: PeerId, c: RecheckHandlers): Promise<Frame> {
+  if (frame.type === RecheckFrameType.RESULT_REQUEST) {
+    if (frame.body.length !== 32) throw new Error("malformed request: a slash id is 32 bytes");
+    const result = await c.onResult(BigInt(bytesToHex(frame.body)), from);
+    return { type: RecheckFrameType.RESULT_RESPONSE, body: signedRecheckResultCodec.encode(result) };
   }
-  await stream.close({ signal: AbortSignal.timeout(RECHECK_LIMITS.requestTimeoutMs) });
+  const request = decodeRequest(recheckCosignRequestCodec.decode, frame.body);
+  return { type: RecheckFrameType.COSIGN_RESPONSE, body: await c.onCosign(request, from) };
 }
 
 function exchange(

@@ -1,15 +1,14 @@
 import type { Logger } from "@checkernet/runtime";
 import {
   decodeEpochRequest,
-  FrameReader,
-  type FrameType,
+  decodeRequest,
+  type Frame,
   publishedReportToJson,
   REPORTS_LIMITS,
   REPORTS_PROTOCOL,
   ReportsFrameType,
-  writeFrame,
+  serveOnce,
 } from "@checkernet/wire";
-import type { Stream } from "@libp2p/interface";
 import type { CheckerDb } from "../../db/checkerDb.ts";
 import { readReportRecord } from "../../reports/aggregatorRecords.ts";
 import { publishedReportOf } from "../../reports/publishedReport.ts";
@@ -25,44 +24,27 @@ export async function handleReports(
   host: CheckerHost,
   components: { db: CheckerDb; logger: Logger },
 ): Promise<void> {
-  await host.handle(
-    REPORTS_PROTOCOL,
-    (stream) => {
-      serveReport(stream, components).catch((e: unknown) => {
-        components.logger.debug({ err: e }, "reports request failed");
-        stream.abort(e as Error);
-      });
+  await serveOnce(
+    host,
+    {
+      protocol: REPORTS_PROTOCOL,
+      what: "reports",
+      request: { [ReportsFrameType.REPORTS_REQUEST]: REPORTS_LIMITS.requestBytes },
+      limits: REPORTS_LIMITS,
     },
-    { maxInboundStreams: REPORTS_LIMITS.maxInboundStreams },
+    (frame) => answerReport(frame.body, components.db),
+    components.logger,
   );
 }
 
-async function serveReport(stream: Stream, c: { db: CheckerDb }): Promise<void> {
-  const frame = await new FrameReader(stream).read(
-    { [ReportsFrameType.REPORTS_REQUEST]: REPORTS_LIMITS.requestBytes },
-    Date.now() + REPORTS_LIMITS.requestTimeoutMs,
-  );
-  // One request per stream: whatever else the peer sends is dropped, not buffered until it closes.
-  await stream.closeRead();
-  const deadline = Date.now() + REPORTS_LIMITS.responseTimeoutMs;
-  const refuse = (reason: string) =>
-    writeFrame(stream, 0x7f as FrameType, new TextEncoder().encode(reason).subarray(0, 256), deadline);
-  let epoch: bigint | undefined;
-  try {
-    epoch = decodeEpochRequest(frame.body);
-  } catch (e) {
-    await refuse(`malformed request: ${(e as Error).message}`);
+async function answerReport(body: Uint8Array, db: CheckerDb): Promise<Frame> {
+  const epoch = decodeRequest(decodeEpochRequest, body);
+  const record = await readReportRecord(db, epoch).catch(() => undefined);
+  // A record without leaves (reported by another before we built anything) has nothing to serve.
+  if (record === undefined || record.header.resultsRoot === undefined) {
+    throw new Error(`no report for epoch ${epoch}`);
   }
-  if (epoch !== undefined) {
-    const record = await readReportRecord(c.db, epoch).catch(() => undefined);
-    // A record without leaves (reported by another before we built anything) has nothing to serve.
-    if (record === undefined || record.header.resultsRoot === undefined) {
-      await refuse(`no report for epoch ${epoch}`);
-    } else {
-      const body = new TextEncoder().encode(JSON.stringify(publishedReportToJson(publishedReportOf(record))));
-      if (body.length > REPORTS_LIMITS.maxResponseBytes) await refuse("report too large to serve");
-      else await writeFrame(stream, ReportsFrameType.REPORTS_RESPONSE, body, deadline);
-    }
-  }
-  await stream.close({ signal: AbortSignal.timeout(REPORTS_LIMITS.requestTimeoutMs) });
+  const json = new TextEncoder().encode(JSON.stringify(publishedReportToJson(publishedReportOf(record))));
+  if (json.length > REPORTS_LIMITS.maxResponseBytes) throw new Error("report too large to serve");
+  return { type: ReportsFrameType.REPORTS_RESPONSE, body: json };
 }
