@@ -64,12 +64,5 @@ export {
 export { DEFAULT_SERVE_LIMITS, type ServeLimits } from "./serve/limits.ts";
 export { ServeError, ServeErrorCode } from "./serve/messages.ts";
 export { type RunningProvider, type RunProviderOptions, runProvider } from "./serve/run.ts";
-export {
-  ChallengeServer,
-  type ChallengeServerOptions,
-  honestBehaviour,
-  honestSession,
-  type ServeBehaviour,
-  type ServeSession,
-  type ServeStats,
-} from "./serve/server.ts";
+export { ChallengeServer, type ChallengeServerOptions, type ServeStats } from "./serve/server.ts";
+export { honestBehaviour, honestSession, type ServeBehaviour, type ServeSession } from "./serve/session.ts";

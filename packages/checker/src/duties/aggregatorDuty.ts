@@ -1,11 +1,9 @@
 import { checkerRegistryAbi, epochReportsAbi } from "@checkernet/contracts/generated/index";
-import type { BlsBackend } from "@checkernet/protocol/bls/backend";
 import { g1FromEip2537 } from "@checkernet/protocol/bls/index";
 import { signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
 import { reportSigningRoot } from "@checkernet/protocol/encoding/report";
 import { type ReportInputs, reportInputsOf } from "@checkernet/protocol/explain";
 import { buildResultsTree, resultProof } from "@checkernet/protocol/merkle/trees";
-import type { ProtocolParams } from "@checkernet/protocol/params";
 import {
   buildReport,
   checkReport,
@@ -22,20 +20,12 @@ import {
   verifySortitionProof,
   vrfOutput,
 } from "@checkernet/protocol/sortition";
-import {
-  type NetworkDomain,
-  type ReportHeader,
-  type SignedAttestation,
-  Verdict,
-} from "@checkernet/protocol/types";
-import { type Logger, sleep } from "@checkernet/runtime";
-import type { PeerId } from "@libp2p/interface";
-import { type Address, bytesToHex, getAddress, type Hex, hexToBytes, type PublicClient } from "viem";
+import { type ReportHeader, type SignedAttestation, Verdict } from "@checkernet/protocol/types";
+import { sleep } from "@checkernet/runtime";
+import { type Address, bytesToHex, getAddress, type Hex, hexToBytes } from "viem";
 import { getEpochInputs } from "../chain/actions/getEpochInputs.ts";
 import { getReportCommittee } from "../chain/actions/getReportCommittee.ts";
 import { openSlash } from "../chain/actions/openSlash.ts";
-import type { EpochClock } from "../chain/clock.ts";
-import type { CheckerDb } from "../db/checkerDb.ts";
 import type { CosignRequest } from "../network/reqresp/cosign.ts";
 import {
   type ReportRecord,
@@ -47,65 +37,14 @@ import {
 import { validateAttestation } from "../validation/attestation.ts";
 import { directVerifier } from "../validation/bls/batchVerifier.ts";
 import { AttestationError } from "../validation/errors/attestationError.ts";
-import type { KeyDirectory } from "../validation/keyDirectory.ts";
-import type { ProviderDirectory } from "../validation/providerDirectory.ts";
-import type { EpochContext } from "../validation/sortition.ts";
 import { aggregatorPlugin } from "./aggregatorPlugin.ts";
+import type { AggregatorComponents, AggregatorInit } from "./aggregatorTypes.ts";
 import { lead } from "./leader/engine.ts";
 import { DutyError } from "./leader/errors.ts";
 import { snapshotPublicKey } from "./leader/members.ts";
-import type { SubmitterWallet } from "./leader/submitOnce.ts";
 import { defaultBackupStepMs, turnDelayMs } from "./leader/timing.ts";
 
 export type { SubmitterWallet } from "./leader/submitOnce.ts";
-
-export interface AggregatorAddresses {
-  epochReports: Address;
-  checkerRegistry: Address;
-  providerRegistry: Address;
-  /** When set, the submitter opens the pending slashes of its report's FAIL leaves (Slashing.openSlash). */
-  slashing?: Address;
-}
-
-export interface AggregatorComponents {
-  clock: EpochClock;
-  epochs: EpochContext;
-  keys: KeyDirectory;
-  providers: ProviderDirectory;
-  db: CheckerDb;
-  bls: BlsBackend;
-  logger: Logger;
-  publicClient: PublicClient;
-  /** Pays for submitReport; without it the node co-signs but never aggregates. */
-  walletClient?: SubmitterWallet;
-  /**
-   * Asks a committee member for its co-signature (the cosign protocol's
-   * client); `timeoutMs` is the backup step, so one silent member cannot
-   * hold the leader past the moment its first backup steps in.
-   */
-  requestCosign(peer: PeerId, request: CosignRequest, timeoutMs: number): Promise<Uint8Array>;
-}
-
-export interface AggregatorInit {
-  operator: Address;
-  secretKey: Uint8Array;
-  domain: NetworkDomain;
-  params: ProtocolParams;
-  addresses: AggregatorAddresses;
-  /**
-   * Gossip grace after the publish phase opens before the leader builds:
-   * attestations published at publishStart need a moment to reach everyone.
-   * Default: a fifth of the publish phase.
-   */
-  collectDelayMs?: number;
-  /** Each backup waits this much longer than the one before it. Default: a fifth of the publish phase. */
-  backupTimeoutMs?: number;
-  /** Submission attempts on RPC errors (default 5), backing off from retryBaseMs (default 500 ms) doubling. */
-  submitAttempts?: number;
-  retryBaseMs?: number;
-  /** Longest wait before resending a report the chain found too early (default: one epoch). */
-  earlyRetryMaxMs?: number;
-}
 
 /** This node's place in an epoch's aggregator ranking. */
 export interface AggregatorRole {

@@ -1,11 +1,14 @@
 import { reportSigningRoot } from "@checkernet/protocol/encoding/report";
-import type { Hex } from "viem";
+import type { ReportInputs } from "@checkernet/protocol/explain";
+import type { EpochReport } from "@checkernet/protocol/scoring/report";
+import type { SignedAttestation } from "@checkernet/protocol/types";
+import type { Address, Hex } from "viem";
 import { getReport } from "../chain/actions/getReport.ts";
 import { getReportCommittee } from "../chain/actions/getReportCommittee.ts";
 import { submitReport } from "../chain/actions/submitReport.ts";
 import type { CosignRequest } from "../network/reqresp/cosign.ts";
 import { type ReportRecord, ReportStatus, writeReportRecord } from "../reports/aggregatorRecords.ts";
-import type { AggregatorDuty } from "./aggregatorDuty.ts";
+import type { AggregatorComponents, AggregatorInit } from "./aggregatorTypes.ts";
 import type { LeaderPlugin, Proposal } from "./leader/engine.ts";
 import { committeeOperators, operatorPeer } from "./leader/members.ts";
 import { RevertClass, type SubmitterWallet } from "./leader/submitOnce.ts";
@@ -21,6 +24,19 @@ export function tooEarlyWaitMs(args: unknown, epochSeconds: number): number {
   return Math.min(Math.max(500, gap * 1_000 + 1_000), epochSeconds * 1_000);
 }
 
+/** What the plugin uses of the aggregator duty (AggregatorDuty), so that imports run from the duty to its plugin only. */
+export interface AggregatorPluginHost {
+  readonly components: AggregatorComponents;
+  readonly init: AggregatorInit;
+  backupTimeoutMs(): number;
+  buildFromView(
+    epoch: bigint,
+    attestations: readonly SignedAttestation[],
+  ): Promise<EpochReport & { inputs: ReportInputs }>;
+  publicKeyOf(operator: Address, epoch: bigint): Promise<Uint8Array | undefined>;
+  waitForReportTime(epoch: bigint, signal?: AbortSignal): Promise<void>;
+}
+
 /**
  * The aggregator's hooks over the leader engine: the report rebuilt from the
  * latest view, the epoch's report committee, one db record per epoch
@@ -28,7 +44,7 @@ export function tooEarlyWaitMs(args: unknown, epochSeconds: number): number {
  * submitReport with the contract's reverts classified.
  */
 export function aggregatorPlugin(
-  duty: AggregatorDuty,
+  duty: AggregatorPluginHost,
   round: {
     epoch: bigint;
     roleName: ReportRecord["role"];

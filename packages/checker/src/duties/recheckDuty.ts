@@ -1,11 +1,9 @@
 import { SlashStatus } from "@checkernet/contracts";
 import { epochReportsAbi } from "@checkernet/contracts/generated/index";
 import { type RecheckHeader, recheckSigningRoot } from "@checkernet/contracts/recheck";
-import type { BlsBackend } from "@checkernet/protocol/bls/backend";
 import { challengeSizesFor, gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
 import { challengeKindForEpoch } from "@checkernet/protocol/challenges/transcript";
 import { vramBlockCount, vramDatasetSeed } from "@checkernet/protocol/challenges/vram";
-import type { ProtocolParams } from "@checkernet/protocol/params";
 import {
   DEFAULT_RECHECK_RULES,
   type RecheckResult,
@@ -17,89 +15,24 @@ import {
   type SignedRecheckResult,
   signedRecheckResultCodec,
 } from "@checkernet/protocol/recheck";
-import { CheckResult, type NetworkDomain } from "@checkernet/protocol/types";
-import { type Logger, sleep } from "@checkernet/runtime";
-import type { PeerId } from "@libp2p/interface";
+import { CheckResult } from "@checkernet/protocol/types";
+import { sleep } from "@checkernet/runtime";
 import { peerIdFromString } from "@libp2p/peer-id";
-import {
-  type Address,
-  bytesToHex,
-  getAddress,
-  type Hash,
-  type Hex,
-  hexToBytes,
-  type PublicClient,
-} from "viem";
+import { bytesToHex, getAddress, hexToBytes } from "viem";
 import { getRecheckRequests, type RecheckRequest } from "../chain/actions/getRecheckRequests.ts";
 import { getRecheckState, type RecheckState } from "../chain/actions/getRecheckState.ts";
-import type { EpochClock } from "../chain/clock.ts";
-import type { ChallengeClient } from "../challenges/client.ts";
-import type { CheckerDb } from "../db/checkerDb.ts";
-import { type CheckerFaults, liesAbout, NO_FAULTS } from "../faults/faults.ts";
+import { liesAbout, NO_FAULTS } from "../faults/faults.ts";
 import type { RecheckCosignRequest } from "../network/reqresp/recheck.ts";
-import type { KeyDirectory } from "../validation/keyDirectory.ts";
-import type { ProviderDirectory } from "../validation/providerDirectory.ts";
 import { CHECK_SPREAD_FRACTION } from "./checkingDuty.ts";
 import { lead } from "./leader/engine.ts";
 import { DutyError } from "./leader/errors.ts";
 import { committeeOperators, snapshotPublicKey } from "./leader/members.ts";
-import { isFinalRevert, type SubmitterWallet } from "./leader/submitOnce.ts";
+import { isFinalRevert } from "./leader/submitOnce.ts";
 import { defaultBackupStepMs, turnDelayMs } from "./leader/timing.ts";
 import { recheckPlugin } from "./recheckPlugin.ts";
+import type { RecheckComponents, RecheckInit, RecheckRecord } from "./recheckTypes.ts";
 
-export interface RecheckComponents {
-  clock: EpochClock;
-  keys: KeyDirectory;
-  providers: ProviderDirectory;
-  client: ChallengeClient;
-  db: CheckerDb;
-  bls: BlsBackend;
-  logger: Logger;
-  publicClient: PublicClient;
-  /** Pays for submitRecheck; without it the node re-checks and co-signs but never leads. */
-  walletClient?: SubmitterWallet;
-  requestResult(peer: PeerId, slashId: bigint, timeoutMs: number): Promise<SignedRecheckResult>;
-  requestCosign(peer: PeerId, request: RecheckCosignRequest, timeoutMs: number): Promise<Uint8Array>;
-  /** Makes the provider's addresses known to libp2p before dialing. */
-  addPeerAddresses?(peerId: string, multiaddrs: string[]): Promise<void>;
-}
-
-export interface RecheckInit {
-  operator: Address;
-  secretKey: Uint8Array;
-  domain: NetworkDomain;
-  params: ProtocolParams;
-  addresses: { slashing: Address; epochReports: Address; checkerRegistry: Address };
-  rules?: RecheckRules;
-  faults?: CheckerFaults;
-  /** How often RecheckRequested logs and open re-checks are polled (default 2 s). */
-  pollMs?: number;
-  /**
-   * Wait after the re-check epoch starts before the leader collects results:
-   * the members' challenge runs. Default: the epoch's checking phase.
-   */
-  collectDelayMs?: number;
-  /** Each backup leader steps in this much after the one before it. Default: a fifth of the publish phase. */
-  backupTimeoutMs?: number;
-  /** Submission attempts on RPC errors (default 5), backing off from retryBaseMs (default 500 ms) doubling. */
-  submitAttempts?: number;
-  retryBaseMs?: number;
-  /** Blocks per log query (default 5000), so a long-idle node never asks an RPC for an unbounded range. */
-  logChunkBlocks?: bigint;
-}
-
-/** What this node did about one contested slash (db meta `recheck:<slashId>`). */
-export interface RecheckRecord {
-  slashId: string;
-  /** This member's signed result, encoded (signedRecheckResultCodec). Once set it never changes. */
-  result?: Hex;
-  status: "member" | "submitting" | "submitted" | "resolved-by-other" | "failed";
-  verdict?: number;
-  nonce?: number;
-  txHash?: Hash;
-  gasUsed?: string;
-  error?: string;
-}
+export type { RecheckInit } from "./recheckTypes.ts";
 
 export const RecheckDutyErrorCode = {
   NOT_ON_COMMITTEE: "RECHECK_DUTY_ERROR_NOT_ON_COMMITTEE",

@@ -1,5 +1,5 @@
 import { SlashStatus } from "@checkernet/contracts";
-import { recheckSigningRoot } from "@checkernet/contracts/recheck";
+import { type RecheckHeader, recheckSigningRoot } from "@checkernet/contracts/recheck";
 import type { SignedRecheckResult } from "@checkernet/protocol/recheck";
 import { type Address, getAddress } from "viem";
 import type { RecheckState } from "../chain/actions/getRecheckState.ts";
@@ -8,7 +8,20 @@ import type { RecheckCosignRequest } from "../network/reqresp/recheck.ts";
 import type { LeaderPlugin } from "./leader/engine.ts";
 import { committeeOperators, operatorPeer, snapshotPublicKey } from "./leader/members.ts";
 import { isFinalRevert, RevertClass, type SubmitterWallet } from "./leader/submitOnce.ts";
-import type { RecheckDuty, RecheckRecord } from "./recheckDuty.ts";
+import type { RecheckComponents, RecheckInit, RecheckRecord } from "./recheckTypes.ts";
+
+/** What the plugin uses of the re-check duty (RecheckDuty), so that imports run from the duty to its plugin only. */
+export interface RecheckPluginHost {
+  readonly components: RecheckComponents;
+  readonly init: RecheckInit;
+  backupTimeoutMs(): number;
+  state(slashId: bigint): Promise<RecheckState>;
+  readRecord(slashId: bigint): Promise<RecheckRecord | undefined>;
+  writeRecord(record: RecheckRecord): Promise<void>;
+  ownResult(state: RecheckState): Promise<SignedRecheckResult>;
+  verifyResult(state: RecheckState, s: SignedRecheckResult): void;
+  headerOf(state: RecheckState, results: readonly SignedRecheckResult[]): RecheckHeader;
+}
 
 /**
  * The re-check's hooks over the leader engine: the members' signed results
@@ -17,7 +30,7 @@ import type { RecheckDuty, RecheckRecord } from "./recheckDuty.ts";
  * reverts classified.
  */
 export function recheckPlugin(
-  duty: RecheckDuty,
+  duty: RecheckPluginHost,
   state: RecheckState,
   wallet: SubmitterWallet,
 ): LeaderPlugin<RecheckCosignRequest, RecheckRecord> {
@@ -141,7 +154,7 @@ export function recheckPlugin(
 
 /** The members' signed results, each checked; a member that does not answer is logged and left out. */
 async function collectResults(
-  duty: RecheckDuty,
+  duty: RecheckPluginHost,
   state: RecheckState,
   operators: readonly Address[],
   timeoutMs: number,

@@ -4,7 +4,7 @@ import { encodeVarint, type FrameStream } from "@checkernet/wire";
 import type { ConnectionGater, Libp2p } from "@libp2p/interface";
 import { bytesToHex, type Hex, hexToBytes, keccak256 } from "viem";
 import type { ComputeBackend, MatmulJob, VramDataset } from "../backend/backend.ts";
-import { honestSession, type ServeBehaviour, type ServeSession } from "../serve/server.ts";
+import { honestSession, type ServeBehaviour, type ServeSession } from "../serve/session.ts";
 import { type FaultMode, isOfflineEpoch } from "./mode.ts";
 
 export interface FaultOptions {

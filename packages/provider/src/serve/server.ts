@@ -1,4 +1,3 @@
-import { answerPing, type Ping, type Pong } from "@checkernet/protocol/challenges/latency";
 import { CHALLENGE_PROTOCOL, FrameStream, FrameType, WireError } from "@checkernet/wire";
 import type { Connection, Libp2p, Stream } from "@libp2p/interface";
 import type { Logger } from "pino";
@@ -8,51 +7,7 @@ import { handleMatmul } from "./handlers/matmul.ts";
 import { handleVram } from "./handlers/vram.ts";
 import { DEFAULT_SERVE_LIMITS, type ServeLimits } from "./limits.ts";
 import { decodeRequest, encodeError, ServeError, ServeErrorCode } from "./messages.ts";
-
-/**
- * The provider's conduct. The honest behaviour answers everyone, at once,
- * with the backend's results; the fault modes (src/faults/) replace parts of
- * it per stream.
- */
-export interface ServeBehaviour {
-  /** How to serve one challenge stream from this peer; undefined: do not answer at all (offline, selective). */
-  session(remotePeer: string): ServeSession | undefined;
-}
-
-export interface ServeSession {
-  backend: ComputeBackend;
-  /** The pong for a ping. */
-  pong(ping: Ping): Pong;
-  /** Sends one answer frame (the ghost fault trickles it instead). */
-  write(frames: FrameStream, payload: Uint8Array, signal: AbortSignal): Promise<void>;
-}
-
-export function honestSession(backend: ComputeBackend): ServeSession {
-  return { backend, pong: answerPing, write: (frames, payload, signal) => frames.write(payload, { signal }) };
-}
-
-export function honestBehaviour(backend: ComputeBackend): ServeBehaviour {
-  const session = honestSession(backend);
-  return { session: () => session };
-}
-
-/** Everything one exchange handler needs. */
-export interface ExchangeContext {
-  frames: FrameStream;
-  backend: ComputeBackend;
-  limits: ServeLimits;
-  session: ServeSession;
-  /** Aborts when the stream's total deadline passes or the server stops. */
-  signal: AbortSignal;
-  remotePeer: string;
-  log: Logger;
-  /** Reads the next request frame of this exchange (null on a clean end), bounded in size and time. */
-  next(): Promise<Uint8Array | null>;
-  /** Writes one answer frame through the writer. */
-  answer(payload: Uint8Array): Promise<void>;
-  /** Takes one of the `maxConcurrentMatmul` slots; the returned function gives it back. */
-  acquireMatmulSlot(): (() => void) | undefined;
-}
+import { type ExchangeContext, honestBehaviour, type ServeBehaviour } from "./session.ts";
 
 export interface ChallengeServerOptions {
   host: Libp2p;

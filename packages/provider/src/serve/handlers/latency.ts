@@ -2,7 +2,7 @@ import type { Ping } from "@checkernet/protocol/challenges/latency";
 import { pingCodec, pongCodec } from "@checkernet/protocol/challenges/latency";
 import { FrameType, typedPayload } from "@checkernet/wire";
 import { decodeBody, expectType, ServeError, ServeErrorCode } from "../messages.ts";
-import type { ExchangeContext } from "../server.ts";
+import type { ExchangeContext } from "../session.ts";
 
 /**
  * Latency exchange: answer every ping at once, on this stream, until the

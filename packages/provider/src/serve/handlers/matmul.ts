@@ -6,7 +6,7 @@ import {
 } from "@checkernet/protocol/challenges/matmul";
 import { FrameType, typedPayload } from "@checkernet/wire";
 import { decodeBody, expectType, ServeError, ServeErrorCode } from "../messages.ts";
-import type { ExchangeContext } from "../server.ts";
+import type { ExchangeContext } from "../session.ts";
 
 const UINT32_MAX = 0xffff_ffff;
 

@@ -1,7 +1,7 @@
 import { type VramRequest, vramResponseCodec } from "@checkernet/protocol/challenges/vram";
 import { FrameType, typedPayload } from "@checkernet/wire";
 import { ServeError, ServeErrorCode } from "../messages.ts";
-import type { ExchangeContext } from "../server.ts";
+import type { ExchangeContext } from "../session.ts";
 
 /**
  * VRAM exchange, one round trip: VRAM_QUERY {seed, blockSize, blockCount,

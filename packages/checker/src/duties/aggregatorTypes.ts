@@ -1,0 +1,63 @@
+import type { BlsBackend } from "@checkernet/protocol/bls/backend";
+import type { ProtocolParams } from "@checkernet/protocol/params";
+import type { NetworkDomain } from "@checkernet/protocol/types";
+import type { Logger } from "@checkernet/runtime";
+import type { PeerId } from "@libp2p/interface";
+import type { Address, PublicClient } from "viem";
+import type { EpochClock } from "../chain/clock.ts";
+import type { CheckerDb } from "../db/checkerDb.ts";
+import type { CosignRequest } from "../network/reqresp/cosign.ts";
+import type { KeyDirectory } from "../validation/keyDirectory.ts";
+import type { ProviderDirectory } from "../validation/providerDirectory.ts";
+import type { EpochContext } from "../validation/sortition.ts";
+import type { SubmitterWallet } from "./leader/submitOnce.ts";
+
+// The aggregator duty's inputs, apart from the duty so that its plugin can name them without importing the duty.
+
+interface AggregatorAddresses {
+  epochReports: Address;
+  checkerRegistry: Address;
+  providerRegistry: Address;
+  /** When set, the submitter opens the pending slashes of its report's FAIL leaves (Slashing.openSlash). */
+  slashing?: Address;
+}
+
+export interface AggregatorComponents {
+  clock: EpochClock;
+  epochs: EpochContext;
+  keys: KeyDirectory;
+  providers: ProviderDirectory;
+  db: CheckerDb;
+  bls: BlsBackend;
+  logger: Logger;
+  publicClient: PublicClient;
+  /** Pays for submitReport; without it the node co-signs but never aggregates. */
+  walletClient?: SubmitterWallet;
+  /**
+   * Asks a committee member for its co-signature (the cosign protocol's
+   * client); `timeoutMs` is the backup step, so one silent member cannot
+   * hold the leader past the moment its first backup steps in.
+   */
+  requestCosign(peer: PeerId, request: CosignRequest, timeoutMs: number): Promise<Uint8Array>;
+}
+
+export interface AggregatorInit {
+  operator: Address;
+  secretKey: Uint8Array;
+  domain: NetworkDomain;
+  params: ProtocolParams;
+  addresses: AggregatorAddresses;
+  /**
+   * Gossip grace after the publish phase opens before the leader builds:
+   * attestations published at publishStart need a moment to reach everyone.
+   * Default: a fifth of the publish phase.
+   */
+  collectDelayMs?: number;
+  /** Each backup waits this much longer than the one before it. Default: a fifth of the publish phase. */
+  backupTimeoutMs?: number;
+  /** Submission attempts on RPC errors (default 5), backing off from retryBaseMs (default 500 ms) doubling. */
+  submitAttempts?: number;
+  retryBaseMs?: number;
+  /** Longest wait before resending a report the chain found too early (default: one epoch). */
+  earlyRetryMaxMs?: number;
+}
