@@ -24,6 +24,14 @@ export const WireErrorCode = {
 } as const;
 export type WireErrorCode = (typeof WireErrorCode)[keyof typeof WireErrorCode];
 
-export class WireError extends ProtocolError<WireErrorCode> {
+/**
+ * The base of every error this package throws: a stable `code`, also at the
+ * end of the message, so callers branch on the code, not on the text.
+ */
+export class WirePackageError<Code extends string = string> extends ProtocolError<Code> {
+  override name = "WirePackageError";
+}
+
+export class WireError extends WirePackageError<WireErrorCode> {
   override name = "WireError";
 }

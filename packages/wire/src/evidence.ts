@@ -9,7 +9,7 @@ import type { SignedAttestation } from "@checkernet/protocol/types";
 import type { PeerId } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { type Address, getAddress, type Hex, hexToBytes, keccak256 } from "viem";
-import { WireError, WireErrorCode } from "./errors.ts";
+import { WireError, WireErrorCode, WirePackageError } from "./errors.ts";
 import { FrameReader, writeFrame } from "./frameReader.ts";
 import { FrameType } from "./framing.ts";
 import type { Dialer } from "./requestOnce.ts";
@@ -83,13 +83,8 @@ export const EvidenceErrorCode = {
   INVALID: "EVIDENCE_ERROR_INVALID",
 } as const;
 
-export class EvidenceError extends Error {
+export class EvidenceError extends WirePackageError {
   override name = "EvidenceError";
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(`${message} [${code}]`);
-    this.code = code;
-  }
 }
 
 /**

@@ -7,6 +7,7 @@ import type {
 import type { Beneficiary, ResultLeaf, RewardLeaf } from "@checkernet/protocol/merkle/leaves";
 import type { CheckResult, ReportHeader, Verdict } from "@checkernet/protocol/types";
 import { type Address, getAddress, type Hash, type Hex, isAddress, isHex } from "viem";
+import { WirePackageError } from "./errors.ts";
 
 /**
  * The wire and HTTP form of a published report: JSON with bigints as
@@ -38,11 +39,10 @@ export const PUBLISHED_REPORT_LIMITS = {
   maxAccusers: 256,
 } as const;
 
-export class PublishedReportError extends Error {
+export class PublishedReportError extends WirePackageError<"PUBLISHED_REPORT_ERROR_MALFORMED"> {
   override name = "PublishedReportError";
-  readonly code = "PUBLISHED_REPORT_ERROR_MALFORMED";
   constructor(message: string) {
-    super(`${message} [PUBLISHED_REPORT_ERROR_MALFORMED]`);
+    super("PUBLISHED_REPORT_ERROR_MALFORMED", message);
   }
 }
 

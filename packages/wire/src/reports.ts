@@ -1,5 +1,6 @@
 import type { PeerId } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
+import { WirePackageError } from "./errors.ts";
 import type { FrameType } from "./framing.ts";
 import { type PublishedReportWithTx, parsePublishedReport } from "./publishedReport.ts";
 import { type Dialer, type RequestFailure, requestOnce } from "./requestOnce.ts";
@@ -47,13 +48,8 @@ export const ReportsFetchErrorCode = {
 } as const;
 export type ReportsFetchErrorCode = (typeof ReportsFetchErrorCode)[keyof typeof ReportsFetchErrorCode];
 
-export class ReportsFetchError extends Error {
+export class ReportsFetchError extends WirePackageError<ReportsFetchErrorCode> {
   override name = "ReportsFetchError";
-  readonly code: ReportsFetchErrorCode;
-  constructor(code: ReportsFetchErrorCode, message: string) {
-    super(`${message} [${code}]`);
-    this.code = code;
-  }
 }
 
 export function encodeEpochRequest(epoch: bigint): Uint8Array {
