@@ -1,25 +1,20 @@
-import { encodeVarint, WireErrorCode as FrameErrorCode, FrameStream } from "@checkernet/wire";
-import { generateKeyPair } from "@libp2p/crypto/keys";
-import type { Stream } from "@libp2p/interface";
+import type { Libp2p, Stream } from "@libp2p/interface";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProviderHost } from "../src/host.ts";
+import { WireErrorCode as FrameErrorCode } from "../src/errors.ts";
+import { FrameStream } from "../src/frameStream.ts";
+import { encodeVarint } from "../src/framing.ts";
+import { loopbackHost } from "./utils/hosts.ts";
 
 const PROTO = "/checkernet/test-frames/1.0.0";
 
 describe("FrameStream over real libp2p (TCP + Noise + Yamux)", () => {
-  let a: Awaited<ReturnType<typeof createProviderHost>>;
-  let b: Awaited<ReturnType<typeof createProviderHost>>;
+  let a: Libp2p;
+  let b: Libp2p;
   const serverResults: Array<string> = [];
 
   beforeAll(async () => {
-    a = await createProviderHost({
-      privateKey: await generateKeyPair("Ed25519"),
-      listen: ["/ip4/127.0.0.1/tcp/0"],
-    });
-    b = await createProviderHost({
-      privateKey: await generateKeyPair("Ed25519"),
-      listen: ["/ip4/127.0.0.1/tcp/0"],
-    });
+    a = await loopbackHost();
+    b = await loopbackHost();
     await a.handle(PROTO, async (stream: Stream) => {
       const frames = new FrameStream(stream);
       try {
