@@ -8,49 +8,47 @@ import {
   operatorInit,
 } from "./components.ts";
 import type { CheckerNodeOptions } from "./nodeOptions.ts";
-import type { NodeService } from "./service.ts";
+import { DutyService } from "./service.ts";
 
 /**
  * Report aggregation and co-signing over the cosign protocol. Built with a
  * chain and an operator; it submits only with a wallet.
  */
-export class AggregationService implements NodeService {
-  readonly aggregator: AggregatorDuty;
-  private readonly components: NodeComponents;
-
+export class AggregationService extends DutyService<AggregatorDuty> {
   constructor(
     components: NodeComponents,
     chain: ChainComponents,
     operator: OperatorIdentity,
     timing: CheckerNodeOptions["aggregator"],
   ) {
-    this.components = components;
     const c = components;
-    this.aggregator = new AggregatorDuty(
-      {
-        ...chainDutyComponents(c, chain, "aggregator"),
-        epochs: c.epochs,
-        requestCosign: (peer, request, timeoutMs) => requestCosign(c.host, peer, request, { timeoutMs }),
-      },
-      {
-        ...operatorInit(c, operator),
-        addresses: { ...chain.contracts, slashing: c.config.slashingContract },
-        ...timing,
-      },
+    super(
+      components,
+      COSIGN_PROTOCOL,
+      new AggregatorDuty(
+        {
+          ...chainDutyComponents(c, chain, "aggregator"),
+          epochs: c.epochs,
+          requestCosign: (peer, request, timeoutMs) => requestCosign(c.host, peer, request, { timeoutMs }),
+        },
+        {
+          ...operatorInit(c, operator),
+          addresses: { ...chain.contracts, slashing: c.config.slashingContract },
+          ...timing,
+        },
+      ),
     );
   }
 
-  async start(): Promise<void> {
-    const aggregator = this.aggregator;
+  get aggregator(): AggregatorDuty {
+    return this.duty;
+  }
+
+  protected async serve(): Promise<void> {
+    const aggregator = this.duty;
     await handleCosign(this.components.host, {
       logger: this.components.logger.child({ service: "cosign" }),
       onRequest: (request) => aggregator.cosign(request),
     });
-    aggregator.start();
-  }
-
-  async stop(): Promise<void> {
-    await this.aggregator.stop();
-    await this.components.host.unhandle(COSIGN_PROTOCOL);
   }
 }
