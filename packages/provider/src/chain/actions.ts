@@ -4,6 +4,7 @@ import { regionById } from "@checkernet/protocol/challenges/regions";
 import { type Address, bytesToString, type Hash, hexToBytes, stringToBytes, toHex } from "viem";
 import type { ProviderChain } from "./client.ts";
 import { ChainError, ChainErrorCode, toChainError } from "./errors.ts";
+import { approveRewardToken, sendTransaction } from "./send.ts";
 
 /**
  * The provider's chain actions, one function each, every one waiting for its
@@ -12,18 +13,6 @@ import { ChainError, ChainErrorCode, toChainError } from "./errors.ts";
  * GPU class id of packages/protocol (e.g. "h100-sxm"), `vramMiB` that class's
  * memory in MiB, `region` the region id (e.g. "eu-west").
  */
-
-async function send(chain: ProviderChain, action: string, write: () => Promise<Hash>): Promise<Hash> {
-  try {
-    const hash = await write();
-    const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success")
-      throw new ChainError(ChainErrorCode.REVERTED, `${action} reverted`, { hash });
-    return hash;
-  } catch (err) {
-    throw toChainError(err, action);
-  }
-}
 
 export interface RegisterParameters {
   peerId: string;
@@ -57,7 +46,7 @@ export async function registerProvider(
     Math.floor(cls.vramBytes / 2 ** 20),
     regionId,
   ] as const;
-  return send(chain, p.update === true ? "update" : "register", () =>
+  return sendTransaction(chain, p.update === true ? "update" : "register", () =>
     chain.walletClient.writeContract({
       address: chain.contracts.providerRegistry,
       abi: providerRegistryAbi,
@@ -75,16 +64,8 @@ export async function stakeTokens(
 ): Promise<{ approve: Hash; stake: Hash }> {
   if (amount <= 0n)
     throw new ChainError(ChainErrorCode.BAD_ARGUMENT, "the amount to stake must be positive", {});
-  const approve = await send(chain, "approve", () =>
-    chain.walletClient.writeContract({
-      address: chain.contracts.rewardToken,
-      abi: rewardTokenAbi,
-      functionName: "approve",
-      args: [chain.contracts.providerRegistry, amount],
-      chain: null,
-    }),
-  );
-  const stake = await send(chain, "stake", () =>
+  const approve = await approveRewardToken(chain, "approve", chain.contracts.providerRegistry, amount);
+  const stake = await sendTransaction(chain, "stake", () =>
     chain.walletClient.writeContract({
       address: chain.contracts.providerRegistry,
       abi: providerRegistryAbi,
@@ -100,7 +81,7 @@ export async function stakeTokens(
 export async function requestUnstake(chain: ProviderChain, amount: bigint): Promise<Hash> {
   if (amount <= 0n)
     throw new ChainError(ChainErrorCode.BAD_ARGUMENT, "the amount to unstake must be positive", {});
-  return send(chain, "requestUnstake", () =>
+  return sendTransaction(chain, "requestUnstake", () =>
     chain.walletClient.writeContract({
       address: chain.contracts.providerRegistry,
       abi: providerRegistryAbi,
@@ -113,7 +94,7 @@ export async function requestUnstake(chain: ProviderChain, amount: bigint): Prom
 
 /** Withdraws everything whose unbonding period has ended (refused while a slash is pending). */
 export async function withdrawUnbonded(chain: ProviderChain): Promise<Hash> {
-  return send(chain, "withdraw", () =>
+  return sendTransaction(chain, "withdraw", () =>
     chain.walletClient.writeContract({
       address: chain.contracts.providerRegistry,
       abi: providerRegistryAbi,

@@ -5,6 +5,7 @@ import { Verdict } from "@checkernet/protocol/types";
 import { formatUnits, getAddress, type Hash, type Hex, isHex } from "viem";
 import type { ProviderChain } from "./client.ts";
 import { ChainError, ChainErrorCode, toChainError } from "./errors.ts";
+import { approveRewardToken, sendTransaction } from "./send.ts";
 
 const STATUS_NAMES = ["none", "pending", "contested", "executed", "cancelled"] as const;
 
@@ -119,16 +120,8 @@ export async function contestSlash(chain: ProviderChain, p: ContestParameters): 
   } catch (err) {
     throw toChainError(err, "contest");
   }
-  const approve = await sendTx(chain, "approve bond", () =>
-    chain.walletClient.writeContract({
-      address: chain.contracts.rewardToken,
-      abi: rewardTokenAbi,
-      functionName: "approve",
-      args: [chain.contracts.slashing, bond],
-      chain: null,
-    }),
-  );
-  const contest = await sendTx(chain, "contest", () =>
+  const approve = await approveRewardToken(chain, "approve bond", chain.contracts.slashing, bond);
+  const contest = await sendTransaction(chain, "contest", () =>
     chain.walletClient.writeContract({
       ...slashing,
       functionName: "contest",
@@ -236,17 +229,5 @@ export async function followContest(
     if (outcome.state !== "pending" && outcome.state !== "contested") return outcome;
     options.signal?.throwIfAborted();
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 2_000));
-  }
-}
-
-async function sendTx(chain: ProviderChain, action: string, write: () => Promise<Hash>): Promise<Hash> {
-  try {
-    const hash = await write();
-    const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success")
-      throw new ChainError(ChainErrorCode.REVERTED, `${action} reverted`, { hash });
-    return hash;
-  } catch (err) {
-    throw toChainError(err, action);
   }
 }
