@@ -31,7 +31,7 @@ import { DEFAULT_OPTIONS, DEVNET, type DevnetOptions, freePorts } from "./params
 import { type Child, stopChild, tailLog, waitUntil } from "./proc.ts";
 
 export type { Snapshot } from "./monitor.ts";
-export { DEFAULT_OPTIONS, DEVNET, type DevnetOptions } from "./params.ts";
+export { DEFAULT_OPTIONS, type DevnetOptions } from "./params.ts";
 
 export interface DevnetSummary {
   ok: boolean;
@@ -98,7 +98,7 @@ export interface DevnetHandle {
 }
 
 /** A hex private key of the mnemonic's account `index` (operators sign their transactions with it). */
-export function accountKey(index: number): Hex {
+function accountKey(index: number): Hex {
   const key = mnemonicToAccount(DEVNET.mnemonic, { addressIndex: index }).getHdKey().privateKey;
   if (key === null) throw new Error(`no private key for account ${index}`);
   return bytesToHex(key);

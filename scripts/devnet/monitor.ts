@@ -2,7 +2,7 @@ import { type Deployment, epochReportsAbi, rewardsAbi, slashingAbi } from "@chec
 import type { Address, PublicClient } from "viem";
 
 /** One checker's row, from its /status. */
-export interface CheckerRow {
+interface CheckerRow {
   name: string;
   operator: Address;
   /** The node's dashboard and status API: http://127.0.0.1:<apiPort>/ */
@@ -30,7 +30,7 @@ export interface ReportRow {
   block: string;
 }
 
-export interface ProviderRow {
+interface ProviderRow {
   name: string;
   address: Address;
   fault: string;

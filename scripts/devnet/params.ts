@@ -91,7 +91,7 @@ export const DEFAULT_OPTIONS: Omit<DevnetOptions, "dataDir" | "live"> = {
 };
 
 /** A free TCP port on 127.0.0.1 (asked from the kernel, then released). */
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

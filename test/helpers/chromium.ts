@@ -22,7 +22,7 @@ function executable(path: string): boolean {
   }
 }
 
-export function findChromium(): string | undefined {
+function findChromium(): string | undefined {
   return CANDIDATES.find(executable);
 }
 

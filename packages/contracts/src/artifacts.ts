@@ -19,8 +19,6 @@ export const EXPORTED_CONTRACTS = [
   { name: "EcdsaReports", source: "bench/EcdsaReports.sol" },
 ] as const;
 
-export type ExportedContractName = (typeof EXPORTED_CONTRACTS)[number]["name"];
-
 export interface CompiledContract {
   name: string;
   abi: Abi;
@@ -28,10 +26,10 @@ export interface CompiledContract {
 }
 
 /** packages/contracts/artifacts, where `hardhat compile` writes (hardhat.config.ts). */
-export const ARTIFACTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../artifacts");
+const ARTIFACTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../artifacts");
 
 /** Reads one contract's Hardhat artifact. Throws with a hint when `hardhat compile` has not run. */
-export async function readArtifact(name: string, source: string): Promise<CompiledContract> {
+async function readArtifact(name: string, source: string): Promise<CompiledContract> {
   const file = path.join(ARTIFACTS_DIR, "packages/contracts/contracts", source, `${name}.json`);
   let text: string;
   try {
@@ -52,7 +50,7 @@ function errorSignature(error: AbiError): string {
  * decodes an error that bubbles up from a called contract (Slashing calling
  * EpochReports, CheckerLicense calling CheckerRegistry) by its name.
  */
-export function withSharedErrors(contracts: readonly CompiledContract[]): CompiledContract[] {
+function withSharedErrors(contracts: readonly CompiledContract[]): CompiledContract[] {
   const shared = new Map<string, AbiError>();
   for (const contract of contracts) {
     for (const item of contract.abi) {

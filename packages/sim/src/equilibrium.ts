@@ -30,7 +30,7 @@ import { readPath } from "./summary.ts";
  * and interpolates where it crosses zero.
  */
 
-export interface EquilibriumRow {
+interface EquilibriumRow {
   rate: number;
   gainSimulated: number;
   gainAnalytic: number;
@@ -76,7 +76,7 @@ export function zeroCrossing(xs: readonly number[], ys: readonly number[]): numb
   return null;
 }
 
-export const DEFAULT_RATES = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4];
+const DEFAULT_RATES = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4];
 
 export async function runEquilibrium(
   opts: {
@@ -156,7 +156,7 @@ export function equilibriumText(r: EquilibriumResult): string {
   ].join("\n");
 }
 
-export function equilibriumSpec(r: EquilibriumResult) {
+function equilibriumSpec(r: EquilibriumResult) {
   return equilibriumChart({
     rows: r.rows.flatMap((x) => [
       { x: x.rate, series: "simulated", gain: x.gainSimulated },

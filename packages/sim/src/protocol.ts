@@ -9,8 +9,6 @@ import { DEFAULT_PARAMS, type ProtocolParams } from "@checkernet/protocol/params
 import type { Vocabulary } from "./scenario/schema.ts";
 
 export {
-  FIXED_ALLOWANCE_MS,
-  GPU_CLASSES,
   gpuClass,
   matmulDeadlineMs,
   VRAM_GENERATION_COST_RATIO,
@@ -25,14 +23,14 @@ export {
 } from "@checkernet/protocol/challenges/regions";
 export { ContestOutcome, resolveContest } from "@checkernet/protocol/contest";
 export { FIRST_EPOCH } from "@checkernet/protocol/epoch";
-export { DEFAULT_PARAMS, type ProtocolParams, withParams } from "@checkernet/protocol/params";
+export type { ProtocolParams } from "@checkernet/protocol/params";
 export { slashAmount, splitEpochRewards } from "@checkernet/protocol/rewards";
 export {
   computeVerdict,
   type ProviderVerdict,
   type WeightedAttestation,
 } from "@checkernet/protocol/scoring/verdict";
-export { committeeSeats, reportCommittee } from "@checkernet/protocol/sortition";
+export { reportCommittee } from "@checkernet/protocol/sortition";
 export {
   type Attestation,
   ChallengeKind,
@@ -51,7 +49,7 @@ export const VOCABULARY: Vocabulary = {
 };
 
 /** Token amounts in scenarios are whole tokens; the protocol counts in 18-decimal units. */
-export const WEI_PER_TOKEN = 10n ** 18n;
+const WEI_PER_TOKEN = 10n ** 18n;
 
 export function tokensToWei(tokens: number): bigint {
   // Through a fixed 9-decimal string so 0.1 tokens is exactly 10^17 units.

@@ -46,7 +46,7 @@ import type { VerdictColumns, VerdictEngine } from "./verdicts.ts";
 import { checkerAddress } from "./world.ts";
 
 /** The devnet's chain id and a fixed report-contract address: signatures are bound to this domain. */
-export const SIM_DOMAIN: NetworkDomain = {
+const SIM_DOMAIN: NetworkDomain = {
   chainId: 31_337n,
   verifyingContract: "0x5151515151515151515151515151515151515151",
 };

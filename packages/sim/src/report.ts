@@ -47,7 +47,7 @@ export function resultOf(sim: Simulation): RunResult {
 }
 
 /** The four charts of a run, as Vega-Lite specs. */
-export function runCharts(sim: Simulation, result: RunResult): Record<string, TopLevelSpec> {
+function runCharts(sim: Simulation, result: RunResult): Record<string, TopLevelSpec> {
   const rows = result.epochs;
   let cumDetected = 0;
   let cumFaulty = 0;
@@ -138,7 +138,7 @@ export function runCharts(sim: Simulation, result: RunResult): Record<string, To
 }
 
 /** Group rows for CSV and the terminal table. */
-export function groupRows(summary: Summary): Record<string, string | number>[] {
+function groupRows(summary: Summary): Record<string, string | number>[] {
   return [
     ...Object.entries(summary.checkers).map(([group, g]) => ({ kind: "checkers", group, ...g })),
     ...Object.entries(summary.providers).map(([group, g]) => ({ kind: "providers", group, ...g })),

@@ -7,7 +7,7 @@ import { ScenarioError } from "./scenario/schema.ts";
 import { readPath } from "./summary.ts";
 
 /** Short names for the knobs researchers sweep most; any dotted scenario path works too. */
-export const SWEEP_ALIASES: Record<string, string> = {
+const SWEEP_ALIASES: Record<string, string> = {
   committeeSize: "params.committeeSize",
   failureQuorumBps: "params.failureQuorumBps",
   samplingRate: "sampling.rate",

@@ -59,11 +59,11 @@ export function seatAddress(j: number): `0x${string}` {
   return SEAT_ADDRESSES[j] as `0x${string}`;
 }
 
-export const PSEUDO_PROVIDER = getAddress("0xa11ce00000000000000000000000000000000000");
+const PSEUDO_PROVIDER = getAddress("0xa11ce00000000000000000000000000000000000");
 const ZERO_HASH = `0x${"00".repeat(32)}` as Hex;
 
 /** computeVerdict on segment [from, to) of packed columns. */
-export function verdictOfRange(
+function verdictOfRange(
   epoch: bigint,
   seg: Omit<VerdictSegments, "epoch" | "offsets">,
   from: number,

@@ -62,16 +62,16 @@ export interface AggregationOutcome {
 }
 
 /** Why the duty or the co-signer refused. */
-export const AggregatorErrorCode = {
+const AggregatorErrorCode = {
   NOT_ON_COMMITTEE: "AGGREGATOR_ERROR_NOT_ON_COMMITTEE",
   INVALID_ATTESTATION: "AGGREGATOR_ERROR_INVALID_ATTESTATION",
   CONFLICTING_ATTESTATION: "AGGREGATOR_ERROR_CONFLICTING_ATTESTATION",
   UNKNOWN_SEED: "AGGREGATOR_ERROR_UNKNOWN_SEED",
   QUORUM_NOT_REACHED: "AGGREGATOR_ERROR_QUORUM_NOT_REACHED",
 } as const;
-export type AggregatorErrorCode = (typeof AggregatorErrorCode)[keyof typeof AggregatorErrorCode];
+type AggregatorErrorCode = (typeof AggregatorErrorCode)[keyof typeof AggregatorErrorCode];
 
-export class AggregatorError extends DutyError<AggregatorErrorCode> {
+class AggregatorError extends DutyError<AggregatorErrorCode> {
   override name = "AggregatorError";
 }
 

@@ -34,7 +34,7 @@ import type { RecheckComponents, RecheckInit, RecheckRecord } from "./recheckTyp
 
 export type { RecheckInit } from "./recheckTypes.ts";
 
-export const RecheckDutyErrorCode = {
+const RecheckDutyErrorCode = {
   NOT_ON_COMMITTEE: "RECHECK_DUTY_ERROR_NOT_ON_COMMITTEE",
   NOT_CONTESTED: "RECHECK_DUTY_ERROR_NOT_CONTESTED",
   HEADER_MISMATCH: "RECHECK_DUTY_ERROR_HEADER_MISMATCH",
@@ -42,9 +42,9 @@ export const RecheckDutyErrorCode = {
   NO_OWN_RESULT: "RECHECK_DUTY_ERROR_NO_OWN_RESULT",
   OWN_RESULT_MISSING: "RECHECK_DUTY_ERROR_OWN_RESULT_MISSING",
 } as const;
-export type RecheckDutyErrorCode = (typeof RecheckDutyErrorCode)[keyof typeof RecheckDutyErrorCode];
+type RecheckDutyErrorCode = (typeof RecheckDutyErrorCode)[keyof typeof RecheckDutyErrorCode];
 
-export class RecheckDutyError extends DutyError<RecheckDutyErrorCode> {
+class RecheckDutyError extends DutyError<RecheckDutyErrorCode> {
   override name = "RecheckDutyError";
 }
 

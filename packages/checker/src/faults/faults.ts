@@ -15,7 +15,7 @@ export interface CheckerFaults {
 
 export const NO_FAULTS: CheckerFaults = Object.freeze({ lieFail: new Set<Address>() });
 
-export class CheckerFaultError extends CheckerError {
+class CheckerFaultError extends CheckerError {
   override name = "CheckerFaultError";
 }
 

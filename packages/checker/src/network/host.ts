@@ -23,7 +23,7 @@ import { peerScoreParams, peerScoreThresholds } from "./gossip/scoring.ts";
 import { GossipTopic } from "./gossip/topics.ts";
 
 /** Network limits in one table; each says where its number comes from. */
-export const HOST_LIMITS = {
+const HOST_LIMITS = {
   /** Laptop-friendly connection cap; gossipsub needs D_hi (12) plus headroom for DHT and challenge streams. */
   maxConnections: 64,
   /** Gossipsub mesh degree from the gossipsub v1.1 spec defaults (D=6, Dlo=4, Dhi=12). */
@@ -43,7 +43,7 @@ export const HOST_LIMITS = {
   maxRpcBytes: 256 * 1024,
 } as const;
 
-export interface HostServices extends Record<string, unknown> {
+interface HostServices extends Record<string, unknown> {
   identify: unknown;
   ping: Ping;
   pubsub: GossipSub;
@@ -79,7 +79,7 @@ export interface HostOptions {
 }
 
 /** Gossip message id = sha256(data)[0..20], as Ethereum's consensus layer does for unsigned messages. */
-export function gossipMessageId(data: Uint8Array): Uint8Array {
+function gossipMessageId(data: Uint8Array): Uint8Array {
   return new Uint8Array(createHash("sha256").update(data).digest().subarray(0, 20));
 }
 

@@ -1,7 +1,7 @@
 import type { ReportInputs } from "@checkernet/protocol/explain";
 import type { ResultLeaf, RewardLeaf } from "@checkernet/protocol/merkle/leaves";
 import type { ReportHeader } from "@checkernet/protocol/types";
-import type { Address, Hash, Hex } from "viem";
+import type { Hash, Hex } from "viem";
 import type { CheckerDb } from "../db/checkerDb.ts";
 import { CorruptRecordError } from "../db/errors.ts";
 
@@ -69,11 +69,11 @@ function reviver(_key: string, value: unknown): unknown {
   return typeof value === "string" && value.startsWith(BIG) ? BigInt(value.slice(BIG.length)) : value;
 }
 
-export function encodeReportRecord(r: ReportRecord): Uint8Array {
+function encodeReportRecord(r: ReportRecord): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(r, replacer));
 }
 
-export function decodeReportRecord(epoch: bigint, raw: Uint8Array): ReportRecord {
+function decodeReportRecord(epoch: bigint, raw: Uint8Array): ReportRecord {
   try {
     const r = JSON.parse(new TextDecoder().decode(raw), reviver) as ReportRecord;
     if (r.epoch !== epoch || typeof r.status !== "string" || !Array.isArray(r.rewards)) {
@@ -126,5 +126,3 @@ export function summarize(r: ReportRecord): ReportSummary {
     error: r.error ?? null,
   };
 }
-
-export type { Address };

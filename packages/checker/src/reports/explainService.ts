@@ -30,7 +30,7 @@ export interface ExplainComponents {
 }
 
 /** Largest epoch range one request may explain: each epoch costs a few RPC reads. */
-export const MAX_EXPLAIN_EPOCHS = 1_000;
+const MAX_EXPLAIN_EPOCHS = 1_000;
 
 export const ExplainServiceErrorCode = {
   INVALID_RANGE: "EXPLAIN_SERVICE_ERROR_INVALID_RANGE",
@@ -48,7 +48,7 @@ export class ExplainServiceError extends CheckerError {
 }
 
 /** What the chain says about one license's leaf in one epoch. */
-export interface OnChainLicenseState {
+interface OnChainLicenseState {
   reported: boolean;
   rewardsRoot: Hex | null;
   /** The contract would pay this now (0 when claimed, forfeited, locked or no leaf). */
@@ -63,7 +63,7 @@ export interface OnChainLicenseState {
   unlockEpoch: bigint | null;
 }
 
-export interface LicenseEpochResult {
+interface LicenseEpochResult {
   epoch: bigint;
   /** Why there is no explanation: "not-reported" (no report landed) or "unavailable" (no verified leaves). */
   missing: "not-reported" | "unavailable" | null;

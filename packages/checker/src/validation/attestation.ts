@@ -12,7 +12,7 @@ import type { SeenAttestations } from "./seenCache.ts";
 import type { EpochContext } from "./sortition.ts";
 
 /** Acceptance window, in the manner of Lodestar's ATTESTATION_PROPAGATION_SLOT_RANGE. */
-export const ATTESTATION_LIMITS = {
+const ATTESTATION_LIMITS = {
   /** Attestations are published at the end of the checking phase and aggregated in the next epoch: two epochs back cover a slow aggregator. */
   pastEpochs: 2n,
   /** MAXIMUM_GOSSIP_CLOCK_DISPARITY of the Ethereum p2p spec (500 ms). */

@@ -7,7 +7,6 @@ import {
   type Hash,
   type Hex,
   keccak256,
-  numberToHex,
   type PublicClient,
   type TestClient,
   type Transport,
@@ -116,9 +115,3 @@ export async function setTime(chain: TestChain, timestamp: bigint): Promise<void
   await chain.testClient.setNextBlockTimestamp({ timestamp });
   await chain.testClient.mine({ blocks: 1 });
 }
-
-export async function latestTimestamp(chain: TestChain): Promise<bigint> {
-  return (await chain.publicClient.getBlock()).timestamp;
-}
-
-export const hex32 = (n: number | bigint): Hex => numberToHex(BigInt(n), { size: 32 });

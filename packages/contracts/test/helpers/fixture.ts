@@ -73,7 +73,7 @@ export function contractsFor(chain: TestChain, deployment: Deployment, wallet: W
   };
 }
 
-export type Contracts = ReturnType<typeof contractsFor>;
+type Contracts = ReturnType<typeof contractsFor>;
 
 export interface Checker {
   wallet: Wallet;
@@ -93,7 +93,7 @@ export interface Fixture {
   keys: Map<string, CheckerKey>;
 }
 
-export const TEST_EPOCH_SECONDS = 100n;
+const TEST_EPOCH_SECONDS = 100n;
 
 /**
  * Test defaults: genesis `GENESIS_EPOCHS_AHEAD` epochs ahead, so that a test's setup (registrations,
@@ -101,7 +101,7 @@ export const TEST_EPOCH_SECONDS = 100n;
  * thirds; re-checks 32), one epoch per committee period, the smallest activation delay (2) and reports accepted from an
  * epoch's first second. Tests of those rules pass their own values.
  */
-export const TEST_DEPLOY_DEFAULTS: DeployOptions = {
+const TEST_DEPLOY_DEFAULTS: DeployOptions = {
   reportCommitteeSize: 16,
   reportQuorumBps: 6_667,
   recheckCommitteeSize: 32,
@@ -114,7 +114,7 @@ export const TEST_DEPLOY_DEFAULTS: DeployOptions = {
   genesisSeed: keccak256(toHex("checkernet test genesis")),
 };
 
-export const GENESIS_EPOCHS_AHEAD = 10n;
+const GENESIS_EPOCHS_AHEAD = 10n;
 
 /** Deploys everything with genesis ahead (see TEST_DEPLOY_DEFAULTS); epoch 0 is running. */
 export async function deployFixture(chain: TestChain, options: DeployOptions = {}): Promise<Fixture> {

@@ -9,7 +9,7 @@ const VECTORS_DIR = path.resolve(
   "../../../protocol/test/vectors",
 );
 
-export interface SignedMessageVector {
+interface SignedMessageVector {
   name?: string;
   operator?: Address;
   secretKey: Hex;

@@ -34,7 +34,7 @@ function decodeSignature(bytes: Uint8Array): Signature {
  * library Lodestar runs. Importing this module fails where the native binary
  * is missing; `loadBlsBackend` then falls back to noble.
  */
-export function createBlstBackend(): BlsBackend {
+function createBlstBackend(): BlsBackend {
   return {
     name: "blst",
 

@@ -7,7 +7,7 @@ import { bytesToHex } from "@noble/hashes/utils.js";
  * deserialized pubkey cache for the same reason. Only keys that passed
  * KeyValidate are stored, so a hit is as good as a fresh check.
  */
-export const PUBLIC_KEY_CACHE_SIZE = 4096;
+const PUBLIC_KEY_CACHE_SIZE = 4096;
 
 /** A bounded map from encoded key to decoded point; the least recently used entry leaves first. */
 export function createDecodeCache<T>(decode: (bytes: Uint8Array) => T, maxEntries = PUBLIC_KEY_CACHE_SIZE) {

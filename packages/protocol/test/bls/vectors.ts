@@ -28,7 +28,7 @@ export const VECTOR_DOMAIN = {
   verifyingContract: getAddress("0x5FbDB2315678afecb367f032d93F642f64180aa3"),
 };
 /** Hardhat's default accounts #1 and #2. */
-export const VECTOR_OPERATORS: Address[] = [
+const VECTOR_OPERATORS: Address[] = [
   getAddress("0x70997970C51812dc3A010C7d01b50e0d17dc79C8"),
   getAddress("0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"),
 ];

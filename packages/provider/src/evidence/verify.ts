@@ -59,7 +59,7 @@ export interface EvidenceSource {
  * the registered key, and re-evaluating the transcript with the protocol's
  * rules gives the signed result and numbers.
  */
-export function verifyEvidence(
+function verifyEvidence(
   source: Pick<EvidenceSource, "checker" | "publicKey">,
   request: { epoch: bigint; provider: Address },
   evidence: { attestation: SignedAttestation; transcript: ChallengeTranscript },

@@ -10,7 +10,7 @@ export function stableJson(value: unknown): string {
   return `${JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? v.toString() : typeof v === "number" ? round(v) : v), 2)}\n`;
 }
 
-export function round(v: number): number {
+function round(v: number): number {
   if (!Number.isFinite(v) || Number.isInteger(v)) return v;
   return Number(v.toPrecision(12));
 }
@@ -48,7 +48,7 @@ export function textTable(headers: string[], rows: (string | number)[][]): strin
   return [line(headers), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map(line)].join("\n");
 }
 
-export function formatNumber(v: number): string {
+function formatNumber(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   if (Number.isInteger(v)) return String(v);
   const a = Math.abs(v);

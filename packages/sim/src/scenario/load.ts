@@ -27,7 +27,7 @@ export function resolveScenarioPath(pathOrName: string): string {
 }
 
 /** Parses YAML or JSON text; syntax errors become ScenarioErrors with a line number. */
-export function parseScenarioText(text: string, file: string): unknown {
+function parseScenarioText(text: string, file: string): unknown {
   const ext = extname(file).toLowerCase();
   try {
     if (ext === ".json") return JSON.parse(text);
@@ -46,7 +46,7 @@ export function parseScenarioText(text: string, file: string): unknown {
  * document, creating objects on the way: how the CLI's `--set` and the tests
  * shrink a scenario before validation.
  */
-export function setPath(doc: Record<string, unknown>, path: string, value: unknown): void {
+function setPath(doc: Record<string, unknown>, path: string, value: unknown): void {
   const keys = path.split(".");
   let node: Record<string, unknown> = doc;
   for (const key of keys.slice(0, -1)) {

@@ -24,9 +24,6 @@ export interface ClaimRewardsReturnType {
   amount: bigint;
 }
 
-/** Thrown: ChainActionError NOTHING_TO_DO, NOT_OWNER, REVERTED (e.g. RewardsAlreadyClaimed), RPC, FAILED. */
-export type ClaimRewardsErrorType = ChainActionError;
-
 /**
  * Claims reward leaves with their Merkle proofs: `claim` for one, `claimMany`
  * for several, in one transaction.

@@ -1,11 +1,6 @@
 import { checkerLicenseAbi } from "@checkernet/contracts/generated/index";
 import type { Account, Address, Chain, Hash, PublicClient, Transport, WalletClient } from "viem";
-import {
-  type ChainActionError,
-  ChainActionErrorCode,
-  ChainActionError as Err,
-  toChainActionError,
-} from "./errors.ts";
+import { ChainActionErrorCode, ChainActionError as Err, toChainActionError } from "./errors.ts";
 
 export interface DelegateLicenseParameters {
   checkerLicense: Address;
@@ -17,13 +12,6 @@ export interface DelegateLicenseReturnType {
   hash: Hash;
   gasUsed: bigint;
 }
-
-/**
- * Thrown: ChainActionError UNKNOWN_LICENSE, NOT_OWNER, ALREADY_DELEGATED,
- * COOLING_DOWN, OPERATOR_UNAVAILABLE (the contract's custom errors, decoded
- * from a simulation before anything is sent), RPC, FAILED.
- */
-export type DelegateLicenseErrorType = ChainActionError;
 
 /**
  * Delegates a license to an operator, paid by the license owner. The call is

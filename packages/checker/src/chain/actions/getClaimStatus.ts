@@ -1,7 +1,7 @@
 import { checkerLicenseAbi, rewardsAbi } from "@checkernet/contracts/generated/index";
 import type { RewardLeaf } from "@checkernet/protocol/merkle/leaves";
 import { type Address, getAddress, type PublicClient } from "viem";
-import { type ChainActionError, toChainActionError } from "./errors.ts";
+import { toChainActionError } from "./errors.ts";
 
 export interface GetClaimStatusParameters {
   rewards: Address;
@@ -15,8 +15,6 @@ export interface GetClaimStatusReturnType {
   /** Who the leaf pays now: the license owner, or the provider address. */
   recipient: Address;
 }
-
-export type GetClaimStatusErrorType = ChainActionError;
 
 /**
  * Whether a reward leaf was claimed, and who it pays (license rewards go to

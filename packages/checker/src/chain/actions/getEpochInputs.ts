@@ -1,6 +1,6 @@
 import { checkerRegistryAbi, providerRegistryAbi } from "@checkernet/contracts/generated/index";
 import { type Address, getAddress, type PublicClient } from "viem";
-import { type ChainActionError, toChainActionError } from "./errors.ts";
+import { toChainActionError } from "./errors.ts";
 
 export interface GetEpochInputsParameters {
   checkerRegistry: Address;
@@ -17,8 +17,6 @@ export interface GetEpochInputsReturnType {
   /** Provider → stake. */
   stakes: Map<Address, bigint>;
 }
-
-export type GetEpochInputsErrorType = ChainActionError;
 
 /**
  * What buildReport needs from the chain besides attestations: the license

@@ -1,6 +1,6 @@
 import { epochReportsAbi } from "@checkernet/contracts/generated/index";
 import type { Address, Hash, Hex, PublicClient } from "viem";
-import { type ChainActionError, toChainActionError } from "./errors.ts";
+import { toChainActionError } from "./errors.ts";
 
 export interface GetLandedReportsParameters {
   epochReports: Address;
@@ -20,8 +20,6 @@ export interface LandedReport {
   /** Gas of the whole submitReport transaction. */
   gasUsed: bigint;
 }
-
-export type GetLandedReportsErrorType = ChainActionError;
 
 /**
  * Reports that landed in a block range, with the gas their transactions used

@@ -1,6 +1,6 @@
 import { checkerLicenseAbi, checkerRegistryAbi } from "@checkernet/contracts/generated/index";
 import { type Address, getAddress, type PublicClient, zeroAddress } from "viem";
-import { type ChainActionError, toChainActionError } from "./errors.ts";
+import { toChainActionError } from "./errors.ts";
 
 export interface GetLicensesParameters {
   checkerLicense: Address;
@@ -9,7 +9,7 @@ export interface GetLicensesParameters {
   owner?: Address;
 }
 
-export interface LicenseInfo {
+interface LicenseInfo {
   licenseId: bigint;
   owner: Address;
   /** The operator it is delegated to now, or null. */
@@ -26,8 +26,6 @@ export interface GetLicensesReturnType {
   currentEpoch: bigint;
   licenses: LicenseInfo[];
 }
-
-export type GetLicensesErrorType = ChainActionError;
 
 /**
  * Lists licenses with their delegation and cool-down state. The license

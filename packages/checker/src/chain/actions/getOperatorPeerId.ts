@@ -1,7 +1,7 @@
 import { checkerRegistryAbi } from "@checkernet/contracts/generated/index";
 import { type Address, hexToBytes, type PublicClient } from "viem";
 import { peerIdFromBytes } from "../chainDirectory.ts";
-import { type ChainActionError, toChainActionError } from "./errors.ts";
+import { toChainActionError } from "./errors.ts";
 
 export interface GetOperatorPeerIdParameters {
   checkerRegistry: Address;
@@ -10,8 +10,6 @@ export interface GetOperatorPeerIdParameters {
 
 /** The operator's registered libp2p peer id, or null when it registered none that decodes. */
 export type GetOperatorPeerIdReturnType = string | null;
-
-export type GetOperatorPeerIdErrorType = ChainActionError;
 
 /**
  * Reads the libp2p peer id an operator registered (the aggregator dials it

@@ -1,7 +1,7 @@
 import { checkerRegistryAbi } from "@checkernet/contracts/generated/index";
 import { g1FromEip2537 } from "@checkernet/protocol/bls/index";
 import { type Address, getAddress, hexToBytes, type PublicClient } from "viem";
-import { type ChainActionError, toChainActionError } from "./errors.ts";
+import { toChainActionError } from "./errors.ts";
 
 export interface GetOperatorStandingParameters {
   checkerRegistry: Address;
@@ -24,8 +24,6 @@ export interface GetOperatorStandingReturnType {
    */
   delegated: number;
 }
-
-export type GetOperatorStandingErrorType = ChainActionError;
 
 /**
  * How the CheckerRegistry sees one operator: registered or not, its key, the

@@ -1,6 +1,6 @@
 import { slashingAbi } from "@checkernet/contracts/generated/index";
 import { type Address, getAddress, type PublicClient } from "viem";
-import { type ChainActionError, toChainActionError } from "./errors.ts";
+import { toChainActionError } from "./errors.ts";
 
 export interface GetRecheckRequestsParameters {
   slashing: Address;
@@ -18,8 +18,6 @@ export interface RecheckRequest {
   committeeSize: number;
   blockNumber: bigint;
 }
-
-export type GetRecheckRequestsErrorType = ChainActionError;
 
 /**
  * The re-checks requested (`Slashing.RecheckRequested`) in blocks

@@ -1,7 +1,7 @@
 import type { SlashStatus } from "@checkernet/contracts";
 import { epochReportsAbi, slashingAbi } from "@checkernet/contracts/generated/index";
 import { type Address, getAddress, type Hex, type PublicClient } from "viem";
-import { type ChainActionError, toChainActionError } from "./errors.ts";
+import { toChainActionError } from "./errors.ts";
 
 export interface GetRecheckStateParameters {
   slashing: Address;
@@ -30,8 +30,6 @@ export interface RecheckState {
   /** `EpochReports.domainSeparator`, mixed into the header's signing root. */
   domainSeparator: Hex;
 }
-
-export type GetRecheckStateErrorType = ChainActionError;
 
 /**
  * Where a contested slash stands and who re-checks it. The committee is read

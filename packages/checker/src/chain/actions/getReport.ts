@@ -16,9 +16,6 @@ export type GetReportReturnType = {
   submittedAt: bigint;
 } | null;
 
-/** Thrown: ChainActionError (RPC). */
-export type GetReportErrorType = import("./errors.ts").ChainActionError;
-
 /**
  * Reads `reportOf(epoch)`; a zero `submittedAt` means no report yet. Backups
  * call this before sending so that an epoch is never reported twice.

@@ -1,6 +1,6 @@
 import { epochReportsAbi } from "@checkernet/contracts/generated/index";
 import { type Address, getAddress, type PublicClient } from "viem";
-import { type ChainActionError, toChainActionError } from "./errors.ts";
+import { toChainActionError } from "./errors.ts";
 
 export interface GetReportCommitteeParameters {
   epochReports: Address;
@@ -13,8 +13,6 @@ export interface GetReportCommitteeReturnType {
   /** Seats that must sign: quorumFor(seats.length). */
   quorum: number;
 }
-
-export type GetReportCommitteeErrorType = ChainActionError;
 
 /**
  * The epoch's report committee as the contract draws it (`reportCommittee`)

@@ -20,9 +20,6 @@ export interface OpenSlashReturnType {
   gasUsed: bigint;
 }
 
-/** Thrown: ChainActionError REVERTED (SlashingInvalidProof, SlashingOpenWindowClosed, ...), RPC, or FAILED. */
-export type OpenSlashErrorType = ChainActionError;
-
 /**
  * Sends `Slashing.openSlash(epoch, leaf, proof)`: turns a FAIL verdict of a
  * landed report into a pending slash with its contest window. Anyone may call

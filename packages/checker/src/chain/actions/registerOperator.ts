@@ -33,12 +33,6 @@ export interface RegisterOperatorReturnType {
 }
 
 /**
- * Thrown: ChainActionError ALREADY_REGISTERED (the operator, or the key under
- * another operator), INVALID_PROOF (key, proof or peer id refused), RPC, FAILED.
- */
-export type RegisterOperatorErrorType = ChainActionError;
-
-/**
  * Registers the wallet's account as a checker operator:
  * `CheckerRegistry.register(publicKey, proofOfPossession, peerId)`, with the
  * proof of possession signed for this account and deployment (rogue-key

@@ -16,9 +16,6 @@ export interface RevealSeedReturnType {
   blockNumber: bigint;
 }
 
-/** Thrown: ChainActionError REVERTED (e.g. EpochReportsSeedAlreadyRevealed, EpochReportsRevealWindow), RPC, or FAILED. */
-export type RevealSeedErrorType = ChainActionError;
-
 /**
  * Sends `EpochReports.revealSeed(epoch, signature)` and waits for the receipt.
  * viem estimates gas first, so a reveal the contract would refuse fails here

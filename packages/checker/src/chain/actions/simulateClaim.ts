@@ -1,7 +1,7 @@
 import { rewardsAbi } from "@checkernet/contracts/generated/index";
 import type { RewardLeaf } from "@checkernet/protocol/merkle/leaves";
 import { type Address, getAddress, type Hex, type PublicClient } from "viem";
-import { ChainActionError, ChainActionErrorCode, toChainActionError } from "./errors.ts";
+import { ChainActionErrorCode, toChainActionError } from "./errors.ts";
 
 export interface SimulateClaimParameters {
   rewards: Address;
@@ -21,9 +21,6 @@ export type SimulateClaimReturnType =
    * `unlockEpoch`, unless a re-check overturns a failure its operator signed by then (forfeited).
    */
   | { status: "locked"; amount: 0n; recipient: null; unlockEpoch: bigint };
-
-/** Thrown: ChainActionError RPC, or REVERTED for reverts other than the states above. */
-export type SimulateClaimErrorType = ChainActionError;
 
 /**
  * Asks the contract itself whether a reward leaf is claimable, with an
@@ -71,5 +68,3 @@ export async function simulateClaim(
     return { status, amount: 0n, recipient: null };
   }
 }
-
-export { ChainActionError };

@@ -22,9 +22,6 @@ export interface SubmitRecheckReturnType {
   blockNumber: bigint;
 }
 
-/** Thrown: ChainActionError REVERTED (e.g. SlashingInvalidStatus once resolved), RPC, or FAILED. */
-export type SubmitRecheckErrorType = ChainActionError;
-
 /**
  * Sends `Slashing.submitRecheck(header, signerBitfield, aggregateSignature)`
  * and waits for the receipt. viem estimates gas first, so a header the

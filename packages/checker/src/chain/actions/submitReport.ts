@@ -25,9 +25,6 @@ export interface SubmitReportReturnType {
   blockNumber: bigint;
 }
 
-/** Thrown: ChainActionError REVERTED (e.g. EpochReportsAlreadyReported), RPC, or FAILED. */
-export type SubmitReportErrorType = ChainActionError;
-
 /**
  * Sends `EpochReports.submitReport(header, signerBitfield, aggregateSignature)`
  * and waits for the receipt. viem estimates gas first, so a report the

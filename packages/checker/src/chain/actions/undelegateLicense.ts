@@ -1,11 +1,6 @@
 import { checkerLicenseAbi } from "@checkernet/contracts/generated/index";
 import type { Account, Address, Chain, Hash, PublicClient, Transport, WalletClient } from "viem";
-import {
-  type ChainActionError,
-  ChainActionErrorCode,
-  ChainActionError as Err,
-  toChainActionError,
-} from "./errors.ts";
+import { ChainActionErrorCode, ChainActionError as Err, toChainActionError } from "./errors.ts";
 
 export interface UndelegateLicenseParameters {
   checkerLicense: Address;
@@ -18,12 +13,6 @@ export interface UndelegateLicenseReturnType {
   /** First epoch the license may be delegated again (the cool-down's end). */
   redelegableEpoch: bigint;
 }
-
-/**
- * Thrown: ChainActionError UNKNOWN_LICENSE, NOT_OWNER, NOT_DELEGATED (decoded
- * from a simulation before anything is sent), RPC, FAILED.
- */
-export type UndelegateLicenseErrorType = ChainActionError;
 
 /**
  * Ends a license's delegation, paid by its owner (or the operator). The

@@ -17,7 +17,7 @@ import {
 } from "./submitOnce.ts";
 
 /** A committee's aggregate over the signed seats, ready to submit. */
-export interface SignedSubmission {
+interface SignedSubmission {
   bitfield: bigint;
   signature: Hex;
   signers: number;
@@ -29,7 +29,7 @@ export interface SignedSubmission {
  * restart), whose collection is skipped.
  */
 export type Proposal<P> = FreshProposal<P> | { payload: P; signed: SignedSubmission };
-export type FreshProposal<P> = { payload: P; round: CosignRound; quorum: number; signed?: undefined };
+type FreshProposal<P> = { payload: P; round: CosignRound; quorum: number; signed?: undefined };
 
 /**
  * A duty's hooks over the leader engine, after Chainlink OCR3's reporting

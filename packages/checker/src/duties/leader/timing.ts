@@ -1,7 +1,7 @@
 import type { EpochClock } from "../../chain/clock.ts";
 
 /** Length of an epoch's publish phase: every epoch has the same, so epoch 1 stands for all. */
-export function publishPhaseMs(clock: EpochClock): number {
+function publishPhaseMs(clock: EpochClock): number {
   const b = clock.bounds(1n);
   return b.endMs - b.publishStartMs;
 }

@@ -5,7 +5,7 @@ import type { PeerScoreParams, PeerScoreThresholds, TopicScoreParams } from "@li
  * `network/gossip/scoringParameters.ts` (itself from the Ethereum consensus
  * specs' scoring guidance), scaled down: one topic, a few dozen peers.
  */
-export const SCORE_LIMITS = {
+const SCORE_LIMITS = {
   /** One invalid message costs -weight × 1² ; ten put a peer well below the graylist threshold. From Lodestar: invalid deliveries are weighted so a handful graylists a peer. */
   invalidMessageDeliveriesWeight: -100,
   /** Per decay interval (1 s); ~0.997^3600 ≈ 2e-5: an hour to forget. Lodestar decays invalid deliveries over ~50 epochs. */
@@ -19,7 +19,7 @@ export const SCORE_LIMITS = {
   opportunisticGraftThreshold: 5,
 } as const;
 
-export function attestationTopicScoreParams(): Partial<TopicScoreParams> {
+function attestationTopicScoreParams(): Partial<TopicScoreParams> {
   return {
     topicWeight: 1,
     // Time in mesh rewards stable neighbours slightly, as in Lodestar.

@@ -1,5 +1,3 @@
-import { signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
-
 /**
  * Gossip topic names, in the Ethereum consensus manner
  * (`/eth2/<fork>/<name>/ssz_snappy`): `/checkernet/<version>/<name>/<encoding>`.
@@ -9,8 +7,3 @@ export const GossipTopic = {
   ATTESTATION: "/checkernet/1/attestations/abi",
 } as const;
 export type GossipTopic = (typeof GossipTopic)[keyof typeof GossipTopic];
-
-/** Largest payload per topic, checked before any decoding (the codec checks again). */
-export const GOSSIP_MAX_BYTES = {
-  [GossipTopic.ATTESTATION]: signedAttestationCodec.maxBytes,
-} as const;

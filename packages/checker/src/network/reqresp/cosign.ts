@@ -35,7 +35,7 @@ export const CosignFrameType = {
   COSIGN_RESPONSE: 0x41 as FrameType,
 } as const;
 
-export const COSIGN_LIMITS = {
+const COSIGN_LIMITS = {
   /**
    * Attestations in one request: committee size k = 8 seats per provider, so
    * 4096 covers 512 providers at full committees; a larger network would

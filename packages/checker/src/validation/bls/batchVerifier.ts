@@ -6,7 +6,7 @@ import type { Metrics } from "../../metrics/index.ts";
  * 128 sets, waiting at most 100 ms). A laptop sees far fewer messages, so the
  * wait is shorter: latency matters more than peak throughput here.
  */
-export const BLS_BATCH_LIMITS = {
+const BLS_BATCH_LIMITS = {
   /** Flush when this many sets are waiting. */
   maxSets: 32,
   /** Flush when the oldest set has waited this long. */
