@@ -13,22 +13,7 @@ import {
   zeroHash,
 } from "viem";
 import { ContractsError } from "./errors.ts";
-import {
-  checkerLicenseAbi,
-  checkerLicenseBytecode,
-  checkerRegistryAbi,
-  checkerRegistryBytecode,
-  epochReportsAbi,
-  epochReportsBytecode,
-  providerRegistryAbi,
-  providerRegistryBytecode,
-  rewardsAbi,
-  rewardsBytecode,
-  rewardTokenAbi,
-  rewardTokenBytecode,
-  slashingAbi,
-  slashingBytecode,
-} from "./generated/index.ts";
+import * as generated from "./generated/index.ts";
 
 /**
  * Contract parameters that packages/protocol/src/params.ts does not hold,
@@ -157,7 +142,7 @@ export class DeployError extends ContractsError {
  * contract, and the first contract of the default Hardhat account has the
  * address the protocol's golden vectors were signed for.
  */
-const DEPLOY_ORDER = [
+export const DEPLOY_ORDER = [
   "epochReports",
   "rewardToken",
   "checkerRegistry",
@@ -207,8 +192,8 @@ export async function deployAll(
   const constructors: Record<keyof ContractAddresses, { abi: Abi; bytecode: Hex; args: readonly unknown[] }> =
     {
       epochReports: {
-        abi: epochReportsAbi,
-        bytecode: epochReportsBytecode,
+        abi: generated.epochReportsAbi,
+        bytecode: generated.epochReportsBytecode,
         args: [
           genesisTime,
           epochSeconds,
@@ -228,8 +213,8 @@ export async function deployAll(
         ],
       },
       rewardToken: {
-        abi: rewardTokenAbi,
-        bytecode: rewardTokenBytecode,
+        abi: generated.rewardTokenAbi,
+        bytecode: generated.rewardTokenBytecode,
         args: [
           addresses.rewards,
           options.initialHolder ?? deployer,
@@ -237,8 +222,8 @@ export async function deployAll(
         ],
       },
       checkerRegistry: {
-        abi: checkerRegistryAbi,
-        bytecode: checkerRegistryBytecode,
+        abi: generated.checkerRegistryAbi,
+        bytecode: generated.checkerRegistryBytecode,
         args: [
           genesisTime,
           epochSeconds,
@@ -250,8 +235,8 @@ export async function deployAll(
         ],
       },
       checkerLicense: {
-        abi: checkerLicenseAbi,
-        bytecode: checkerLicenseBytecode,
+        abi: generated.checkerLicenseAbi,
+        bytecode: generated.checkerLicenseBytecode,
         args: [
           genesisTime,
           epochSeconds,
@@ -261,8 +246,8 @@ export async function deployAll(
         ],
       },
       providerRegistry: {
-        abi: providerRegistryAbi,
-        bytecode: providerRegistryBytecode,
+        abi: generated.providerRegistryAbi,
+        bytecode: generated.providerRegistryBytecode,
         args: [
           genesisTime,
           epochSeconds,
@@ -273,8 +258,8 @@ export async function deployAll(
         ],
       },
       slashing: {
-        abi: slashingAbi,
-        bytecode: slashingBytecode,
+        abi: generated.slashingAbi,
+        bytecode: generated.slashingBytecode,
         args: [
           genesisTime,
           epochSeconds,
@@ -295,8 +280,8 @@ export async function deployAll(
         ],
       },
       rewards: {
-        abi: rewardsAbi,
-        bytecode: rewardsBytecode,
+        abi: generated.rewardsAbi,
+        bytecode: generated.rewardsBytecode,
         args: [
           addresses.epochReports,
           addresses.rewardToken,

@@ -1,6 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { type Address, getAddress, isAddress } from "viem";
-import type { ContractAddresses, Deployment } from "./deploy.ts";
+import { type ContractAddresses, DEPLOY_ORDER, type Deployment } from "./deploy.ts";
 import { ContractsError } from "./errors.ts";
 
 /**
@@ -22,16 +22,6 @@ export interface DeploymentFile {
   epochSeconds: string;
   contracts: ContractAddresses;
 }
-
-const CONTRACT_KEYS = [
-  "epochReports",
-  "rewardToken",
-  "checkerRegistry",
-  "checkerLicense",
-  "providerRegistry",
-  "slashing",
-  "rewards",
-] as const satisfies readonly (keyof ContractAddresses)[];
 
 export class DeploymentFileError extends ContractsError {
   override name = "DeploymentFileError";
@@ -86,7 +76,7 @@ export function parseDeploymentFile(text: string): Deployment {
     throw new DeploymentFileError("contracts", "must be an object");
   }
   const addresses = Object.fromEntries(
-    CONTRACT_KEYS.map((key) => [
+    DEPLOY_ORDER.map((key) => [
       key,
       addressField((contracts as Record<string, unknown>)[key], `contracts.${key}`),
     ]),

@@ -6,7 +6,7 @@ import { network } from "hardhat";
 import { createWalletClient, custom, getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deployToNode } from "../src/cli/deploy.ts";
-import { CONTRACT_DEFAULTS, DeployError, deployAll } from "../src/deploy.ts";
+import { CONTRACT_DEFAULTS, DEPLOY_ORDER, DeployError, deployAll } from "../src/deploy.ts";
 import { DeploymentFileError, parseDeploymentFile, readDeploymentFile } from "../src/deploymentFile.ts";
 import { connectChain, isolateTests, type TestChain } from "./helpers/chain.ts";
 import { contractsFor } from "./helpers/fixture.ts";
@@ -131,15 +131,7 @@ describe("deployAll", () => {
       genesisTime: "2",
       epochSeconds: "3",
       contracts: Object.fromEntries(
-        [
-          "epochReports",
-          "rewardToken",
-          "checkerRegistry",
-          "checkerLicense",
-          "providerRegistry",
-          "slashing",
-          "rewards",
-        ].map((k) => [k, "0x0000000000000000000000000000000000000002"]),
+        DEPLOY_ORDER.map((k) => [k, "0x0000000000000000000000000000000000000002"]),
       ),
     };
     expect(parseDeploymentFile(JSON.stringify(good)).epochSeconds).toBe(3n);
