@@ -6,22 +6,20 @@ import { DomainTag, domainSeparator } from "./domain.ts";
 const UINT32_MAX = 0xffff_ffff;
 const UINT64_MAX = (1n << 64n) - 1n;
 
-export const ATTESTATION_ABI = [
-  {
-    type: "tuple",
-    components: [
-      { name: "epoch", type: "uint64" },
-      { name: "provider", type: "address" },
-      { name: "checker", type: "address" },
-      { name: "kind", type: "uint8" },
-      { name: "result", type: "uint8" },
-      { name: "latencyP50Us", type: "uint32" },
-      { name: "latencyP95Us", type: "uint32" },
-      { name: "throughput", type: "uint64" },
-      { name: "transcriptHash", type: "bytes32" },
-    ],
-  },
+/** The attestation's fields in signing order; the signed form appends the signature and VRF proof. */
+const ATTESTATION_FIELDS = [
+  { name: "epoch", type: "uint64" },
+  { name: "provider", type: "address" },
+  { name: "checker", type: "address" },
+  { name: "kind", type: "uint8" },
+  { name: "result", type: "uint8" },
+  { name: "latencyP50Us", type: "uint32" },
+  { name: "latencyP95Us", type: "uint32" },
+  { name: "throughput", type: "uint64" },
+  { name: "transcriptHash", type: "bytes32" },
 ] as const;
+
+export const ATTESTATION_ABI = [{ type: "tuple", components: ATTESTATION_FIELDS }] as const;
 
 function attestationFromFields(
   codec: string,
@@ -61,17 +59,6 @@ export const attestationCodec = defineCodec({
   fromAbi: ([f]) => attestationFromFields("Attestation", f),
 });
 
-export const SIGNED_ATTESTATION_ABI = [
-  {
-    type: "tuple",
-    components: [
-      ...ATTESTATION_ABI[0].components.map((c) => ({ ...c })),
-      { name: "signature", type: "bytes" },
-      { name: "vrfProof", type: "bytes" },
-    ],
-  },
-] as const;
-
 /** The gossip payload of the attestation topic. */
 export const signedAttestationCodec = defineCodec({
   name: "SignedAttestation",
@@ -81,15 +68,7 @@ export const signedAttestationCodec = defineCodec({
     {
       type: "tuple",
       components: [
-        { name: "epoch", type: "uint64" },
-        { name: "provider", type: "address" },
-        { name: "checker", type: "address" },
-        { name: "kind", type: "uint8" },
-        { name: "result", type: "uint8" },
-        { name: "latencyP50Us", type: "uint32" },
-        { name: "latencyP95Us", type: "uint32" },
-        { name: "throughput", type: "uint64" },
-        { name: "transcriptHash", type: "bytes32" },
+        ...ATTESTATION_FIELDS,
         { name: "signature", type: "bytes" },
         { name: "vrfProof", type: "bytes" },
       ],
