@@ -215,27 +215,15 @@ export function buildCli(): Command {
     .option("--url <url>", "a running node's API, used when its database is locked")
     .action(async (o: { license?: string; url?: string }) => {
       const cfg = config();
-      const txKey = txKeyOf(cfg);
-      if (txKey === undefined) throw new Error("no EVM key to claim with: set CHECKER_TX_KEY or txKeyFile");
+      // Checked before the chain is read, so a missing key fails fast; ownerWallet checks it again.
+      if (txKeyOf(cfg) === undefined)
+        throw new Error("no EVM key to claim with: set CHECKER_TX_KEY or txKeyFile");
       const { client, contracts, stored } = await rewardsContext(cfg, o.url);
-      const [{ claimAll }, { createWalletClient, http }, { privateKeyToAccount }] = await Promise.all([
+      const [{ claimAll }, { ownerWallet }] = await Promise.all([
         import("./rewards/licenseRewards.ts"),
-        import("viem"),
-        import("viem/accounts"),
+        import("./cli/wallet.ts"),
       ]);
-      const chainId = await client.getChainId().catch((e: unknown) => {
-        throw new Error(`cannot reach the RPC at ${cfg.rpcUrl}: ${(e as Error).message}`);
-      });
-      const wallet = createWalletClient({
-        account: privateKeyToAccount(txKey),
-        chain: {
-          id: chainId,
-          name: "checkernet",
-          nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-          rpcUrls: { default: { http: [cfg.rpcUrl] } },
-        },
-        transport: http(cfg.rpcUrl),
-      });
+      const wallet = await ownerWallet(cfg, client, "claim");
       if (o.license !== undefined && !/^\d+$/.test(o.license))
         throw new Error("--license must be a license id");
       const result = await claimAll(client, wallet, contracts, stored, {

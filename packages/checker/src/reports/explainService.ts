@@ -11,7 +11,7 @@ import { buildRewardsTree, rewardProof, verifyRewardProof } from "@checkernet/pr
 import { type Address, getAddress, type Hex, type PublicClient, zeroAddress } from "viem";
 import { toChainActionError } from "../chain/actions/errors.ts";
 import { type GetReportReturnType, getReport } from "../chain/actions/getReport.ts";
-import { simulateClaim } from "../chain/actions/simulateClaim.ts";
+import { type SimulateClaimReturnType, simulateClaim } from "../chain/actions/simulateClaim.ts";
 import { CheckerError } from "../errors.ts";
 import type { ReportRecord } from "./aggregatorRecords.ts";
 import { publishedReportOf } from "./publishedReport.ts";
@@ -88,6 +88,22 @@ export interface LicenseExplainResult {
   locked: bigint;
   /** explained = claimable + claimed + locked, and every epoch matches. */
   matchesChain: boolean;
+}
+
+/** What claiming `leaf` would do now, simulated from the zero address: the amount and whether it was claimed. */
+function simulateLeafClaim(
+  c: ExplainComponents,
+  epoch: bigint,
+  leaf: RewardLeaf,
+  proof: readonly Hex[],
+): Promise<SimulateClaimReturnType> {
+  return simulateClaim(c.publicClient, {
+    rewards: c.contracts.rewards,
+    epoch,
+    leaf,
+    proof,
+    account: zeroAddress,
+  });
 }
 
 async function lastEpoch(c: ExplainComponents): Promise<bigint> {
@@ -202,13 +218,7 @@ async function explainLicenseInEpoch(
         `epoch ${epoch}: proof does not verify`,
       );
     }
-    const sim = await simulateClaim(c.publicClient, {
-      rewards: c.contracts.rewards,
-      epoch,
-      leaf,
-      proof,
-      account: zeroAddress,
-    });
+    const sim = await simulateLeafClaim(c, epoch, leaf, proof);
     state = {
       ...none,
       claimable: sim.amount,
@@ -271,13 +281,7 @@ export async function explainProviderEpoch(
   let rewardClaimed = false;
   if (leaf !== undefined) {
     const proof = rewardProof(buildRewardsTree(record.rewards), Beneficiary.PROVIDER, id);
-    const sim = await simulateClaim(c.publicClient, {
-      rewards: c.contracts.rewards,
-      epoch,
-      leaf,
-      proof,
-      account: zeroAddress,
-    });
+    const sim = await simulateLeafClaim(c, epoch, leaf, proof);
     rewardClaimable = sim.amount;
     rewardClaimed = sim.status === "claimed";
   }
