@@ -70,3 +70,13 @@ export async function exchangeRaw(
     stream.abort(new Error("test done"));
   }
 }
+
+/** {@link exchangeRaw} bound to one protocol and the answer frames it may read back. */
+export function rawExchange(protocol: string, expect: Expect) {
+  return (
+    from: CheckerHost,
+    to: CheckerHost,
+    bytes: Uint8Array,
+    opts: { closeWrite?: boolean; waitMs?: number } = {},
+  ): Promise<RawAnswer> => exchangeRaw(from, to, protocol, expect, bytes, opts);
+}

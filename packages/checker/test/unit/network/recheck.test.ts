@@ -20,7 +20,8 @@ import {
   requestRecheckResult,
 } from "../../../src/network/reqresp/recheck.ts";
 import { randomAddress } from "../../utils/fixtures.ts";
-import { countStreams, exchangeRaw, loopbackHost, stopHosts } from "../../utils/hosts.ts";
+import { countStreams, loopbackHost, rawExchange, stopHosts } from "../../utils/hosts.ts";
+import { rejectionOf } from "../../utils/rejection.ts";
 import { waitFor } from "../../utils/waitFor.ts";
 
 const silent = createLogger({ level: "silent", pretty: false });
@@ -74,29 +75,12 @@ function cosignRequest(slashId: bigint, n = 3): RecheckCosignRequest {
 const slashIdBytes = (id: bigint) => hexToBytes(encodeAbiParameters([{ type: "uint256" }], [id]));
 
 /** Sends raw bytes on a fresh re-check stream and reads one answer frame (or the error). */
-const raw = (
-  from: CheckerHost,
-  to: CheckerHost,
-  bytes: Uint8Array,
-  opts: { closeWrite?: boolean; waitMs?: number } = {},
-) =>
-  exchangeRaw(
-    from,
-    to,
-    RECHECK_PROTOCOL,
-    { [RecheckFrameType.RESULT_RESPONSE]: 1_000, [RecheckFrameType.COSIGN_RESPONSE]: 96 },
-    bytes,
-    opts,
-  );
+const raw = rawExchange(RECHECK_PROTOCOL, {
+  [RecheckFrameType.RESULT_RESPONSE]: 1_000,
+  [RecheckFrameType.COSIGN_RESPONSE]: 96,
+});
 
-async function wireErr(p: Promise<unknown>): Promise<RecheckWireError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(RecheckWireError);
-  return e as RecheckWireError;
-}
+const wireErr = (p: Promise<unknown>) => rejectionOf(p, RecheckWireError);
 
 describe("/checkernet/recheck/1.0.0 co-sign request codec", () => {
   it("round-trips and refuses trailing bytes, bad verdicts, too many results and bad signatures", () => {

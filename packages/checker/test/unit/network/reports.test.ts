@@ -40,7 +40,8 @@ import {
 } from "../../../src/reports/aggregatorRecords.ts";
 import { publishedReportOf } from "../../../src/reports/publishedReport.ts";
 import { randomAddress } from "../../utils/fixtures.ts";
-import { countStreams, exchangeRaw, loopbackHost, stopHosts } from "../../utils/hosts.ts";
+import { countStreams, loopbackHost, rawExchange, stopHosts } from "../../utils/hosts.ts";
+import { rejectionOf } from "../../utils/rejection.ts";
 import { waitFor } from "../../utils/waitFor.ts";
 
 const silent = createLogger({ level: "silent", pretty: false });
@@ -123,29 +124,11 @@ async function serveWith(
 }
 
 /** Sends raw bytes on a fresh reports stream and reads one answer frame (or the error). */
-const raw = (
-  from: CheckerHost,
-  to: CheckerHost,
-  bytes: Uint8Array,
-  opts: { closeWrite?: boolean; waitMs?: number } = {},
-) =>
-  exchangeRaw(
-    from,
-    to,
-    REPORTS_PROTOCOL,
-    { [ReportsFrameType.REPORTS_RESPONSE]: REPORTS_LIMITS.maxResponseBytes },
-    bytes,
-    opts,
-  );
+const raw = rawExchange(REPORTS_PROTOCOL, {
+  [ReportsFrameType.REPORTS_RESPONSE]: REPORTS_LIMITS.maxResponseBytes,
+});
 
-async function fetchErr(p: Promise<unknown>): Promise<ReportsFetchError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(ReportsFetchError);
-  return e as ReportsFetchError;
-}
+const fetchErr = (p: Promise<unknown>) => rejectionOf(p, ReportsFetchError);
 
 describe("/checkernet/reports/1.0.0 wire formats", () => {
   it("encodes the epoch request as 8 bytes and refuses other lengths and epoch 0", () => {
