@@ -1,19 +1,10 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { runChecker } from "../utils/cli.ts";
 
-const BIN = join(import.meta.dirname, "../../bin/checker.js");
-
-function checker(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, CHECKER_PASSWORD: "", ...env },
-    timeout: 20_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const checker = runChecker;
 
 describe("checker CLI (bin/checker.js through tsx)", () => {
   it("init, keys, wrong password and import: exit codes and messages", () => {

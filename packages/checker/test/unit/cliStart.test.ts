@@ -1,20 +1,12 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { CHECKER_BIN as BIN, runChecker } from "../utils/cli.ts";
 import { freePort } from "../utils/freePort.ts";
 
-const BIN = join(import.meta.dirname, "../../bin/checker.js");
-
-function checker(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, CHECKER_PASSWORD: "", ...env },
-    timeout: 20_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const checker = runChecker;
 
 describe("checker start / status (bin/checker.js)", () => {
   it("start runs until SIGTERM and status reads it over the local API", async () => {
