@@ -49,11 +49,15 @@ export async function chainDirectory(chain: TestChain, fx: Fixture, logger: Logg
   return directory;
 }
 
-/** The node's epoch clock for the fixture's deployment (genesis and epoch length read from it). */
-export function deploymentClock(fx: Fixture): EpochClock {
+/**
+ * The node's epoch clock for the fixture's deployment (genesis and epoch
+ * length read from it), on the wall clock unless `now` drives it.
+ */
+export function deploymentClock(fx: Fixture, now?: () => number): EpochClock {
   return new EpochClock({
     genesisMs: Number(fx.deployment.genesisTime) * 1000,
     epochSeconds: Number(fx.deployment.epochSeconds),
+    now,
   });
 }
 

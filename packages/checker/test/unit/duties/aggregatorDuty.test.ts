@@ -27,7 +27,7 @@ import { ChainActionError, ChainActionErrorCode } from "../../../src/chain/actio
 import type { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
-import { AggregatorDuty, type SubmitterWallet } from "../../../src/duties/aggregatorDuty.ts";
+import type { AggregatorDuty, SubmitterWallet } from "../../../src/duties/aggregatorDuty.ts";
 import type { CheckerHost } from "../../../src/network/host.ts";
 import {
   CosignError,
@@ -47,9 +47,9 @@ import { StaticKeyDirectory } from "../../../src/validation/keyDirectory.ts";
 import {
   chainDirectory,
   deploymentClock,
-  dutyAddresses,
   registerProvider as registerTestProvider,
 } from "../../utils/chain.ts";
+import { aggregatorDuty } from "../../utils/duties.ts";
 import { makeAttestation, signAttestation } from "../../utils/fixtures.ts";
 import { introduceAll, loopbackHost, stopHosts } from "../../utils/hosts.ts";
 
@@ -118,28 +118,20 @@ async function nodes(
     const host = hosts[i]!;
     const db = await CheckerDb.open({ dataDir: mkdtempSync(join(tmpdir(), "checker-agg-")) });
     open.push(db);
-    const duty = new AggregatorDuty(
+    const duty = aggregatorDuty(
       {
+        fx,
+        checker,
+        directory,
         clock,
-        epochs: directory,
-        keys: directory,
-        providers: directory,
         db,
         bls,
         logger: silent.child({ node: i }),
-        publicClient: chain.publicClient,
-        walletClient: options.wallet?.(checker) ?? checker.wallet,
-        requestCosign: (peer, request, timeoutMs) => requestCosign(host, peer, request, { timeoutMs }),
-      },
-      {
-        operator: checker.address,
-        secretKey: checker.key.secretKey,
-        domain: fx.domain,
         params,
-        addresses: dutyAddresses(fx),
-        backupTimeoutMs: 300,
-        retryBaseMs: 50,
+        host,
+        walletClient: options.wallet?.(checker),
       },
+      { backupTimeoutMs: 300, retryBaseMs: 50 },
     );
     if (!(options.offline ?? []).includes(i)) {
       await handleCosign(host, { logger: silent, onRequest: (req) => duty.cosign(req) });

@@ -11,13 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectChain, mined, setTime, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
 import { deployFixture, type Fixture, setupCheckers } from "../../../../contracts/test/helpers/fixture.ts";
 import { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
-import { EpochClock } from "../../../src/chain/clock.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
-import { AggregatorDuty } from "../../../src/duties/aggregatorDuty.ts";
-import { type CheckerHost, createHost } from "../../../src/network/host.ts";
-import { handleCosign, requestCosign } from "../../../src/network/reqresp/cosign.ts";
+import type { AggregatorDuty } from "../../../src/duties/aggregatorDuty.ts";
+import type { CheckerHost } from "../../../src/network/host.ts";
+import { handleCosign } from "../../../src/network/reqresp/cosign.ts";
 import { ReportStatus, readReportRecord } from "../../../src/reports/aggregatorRecords.ts";
+import { deploymentClock } from "../../utils/chain.ts";
+import { aggregatorDuty } from "../../utils/duties.ts";
 import { makeAttestation, signAttestation } from "../../utils/fixtures.ts";
+import { introduceAll, loopbackHost } from "../../utils/hosts.ts";
 
 const silent = createLogger({
   level: (process.env.TEST_LOG as "info" | undefined) ?? "silent",
@@ -67,11 +69,7 @@ describe("AggregatorDuty.start (the epoch loop CheckerNode runs)", () => {
     // Hardhat stamps blocks at least a second apart, so its clock runs ahead of the wall's: follow the chain's.
     const offsetMs = Number((await chain.publicClient.getBlock()).timestamp) * 1000 - Date.now();
     const now = () => Date.now() + offsetMs;
-    const clock = new EpochClock({
-      genesisMs: Number(fx.deployment.genesisTime) * 1000,
-      epochSeconds: EPOCH_SECONDS,
-      now,
-    });
+    const clock = deploymentClock(fx, now);
     const bls = await loadBlsBackend("auto");
     for (const k of checkers) {
       const key = await generateKeyPair("Ed25519");
@@ -81,47 +79,25 @@ describe("AggregatorDuty.start (the epoch loop CheckerNode runs)", () => {
           .as(k.wallet)
           .registry.write.updatePeerId([bytesToHex(peerIdFromPrivateKey(key).toMultihash().bytes)]),
       );
-      const host = await createHost({
-        privateKey: key,
-        listen: ["/ip4/127.0.0.1/tcp/0"],
-        allowPrivateAddresses: true,
-        dht: false,
-        nat: false,
-      });
+      const host = await loopbackHost({ privateKey: key });
       hosts.push(host);
       const db = await CheckerDb.open({ dataDir: mkdtempSync(join(tmpdir(), "checker-sched-")) });
       dbs.push(db);
-      const duty = new AggregatorDuty(
-        {
-          clock,
-          epochs: directory,
-          keys: directory,
-          providers: directory,
-          db,
-          bls,
-          logger: silent,
-          publicClient: chain.publicClient,
-          walletClient: k.wallet,
-          requestCosign: (p, req, timeoutMs) => requestCosign(host, p, req, { timeoutMs }),
-        },
-        {
-          operator: k.address,
-          secretKey: k.key.secretKey,
-          domain: fx.domain,
-          params: withParams({ committeeSize: 8, epochSeconds: EPOCH_SECONDS }),
-          addresses: {
-            epochReports: c.epochReports,
-            checkerRegistry: c.checkerRegistry,
-            providerRegistry: c.providerRegistry,
-          },
-        },
-      );
+      const duty = aggregatorDuty({
+        fx,
+        checker: k,
+        directory,
+        clock,
+        db,
+        bls,
+        logger: silent,
+        params: withParams({ committeeSize: 8, epochSeconds: EPOCH_SECONDS }),
+        host,
+      });
       await handleCosign(host, { logger: silent, onRequest: (r) => duty.cosign(r) });
       duties.push(duty);
     }
-    for (const x of hosts)
-      for (const y of hosts)
-        if (x !== y) await x.peerStore.merge(y.peerId, { multiaddrs: y.getMultiaddrs() });
+    await introduceAll(hosts);
     // Sign for the next epoch once it starts (its seed is final then).
     const epoch = clock.currentEpoch() + 1n;
     const startMs = Number(fx.deployment.genesisTime) * 1000 + Number(epoch - 1n) * EPOCH_SECONDS * 1000;

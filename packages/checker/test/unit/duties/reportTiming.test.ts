@@ -16,11 +16,11 @@ import {
   goToEpoch,
   setupCheckers,
 } from "../../../../contracts/test/helpers/fixture.ts";
-import { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
-import { EpochClock } from "../../../src/chain/clock.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
-import { AggregatorDuty, tooEarlyWaitMs } from "../../../src/duties/aggregatorDuty.ts";
+import { tooEarlyWaitMs } from "../../../src/duties/aggregatorDuty.ts";
 import { ReportStatus } from "../../../src/reports/aggregatorRecords.ts";
+import { chainDirectory, deploymentClock } from "../../utils/chain.ts";
+import { aggregatorDuty } from "../../utils/duties.ts";
 import { makeAttestation, signAttestation } from "../../utils/fixtures.ts";
 
 const silent = createLogger({ level: "silent", pretty: false });
@@ -58,22 +58,8 @@ describe("report timing: the chain accepts a report from the end of the epoch's 
     // clock is past that point already (it runs ahead of the chain's).
     await goToEpoch(fx, 1n, 2n);
     const acceptedFrom = fx.deployment.genesisTime + REPORT_DELAY;
-    const clock = new EpochClock({
-      genesisMs: Number(fx.deployment.genesisTime) * 1000,
-      epochSeconds: Number(fx.deployment.epochSeconds),
-      now: () => Number(acceptedFrom) * 1000 + 5_000,
-    });
-    const directory = new ChainDirectory(
-      { publicClient: chain.publicClient, logger: silent },
-      {
-        addresses: {
-          checkerRegistry: fx.deployment.contracts.checkerRegistry,
-          providerRegistry: fx.deployment.contracts.providerRegistry,
-          epochReports: fx.deployment.contracts.epochReports,
-        },
-      },
-    );
-    await directory.refresh();
+    const clock = deploymentClock(fx, () => Number(acceptedFrom) * 1000 + 5_000);
+    const directory = await chainDirectory(chain, fx, silent);
     const db = await CheckerDb.open({ dataDir: mkdtempSync(join(tmpdir(), "checker-timing-")) });
     dbs.push(db);
     const seed = await fx.c.reports.read.seedOf([1n]);
@@ -85,32 +71,18 @@ describe("report timing: the chain accepts a report from the end of the epoch's 
         fx.domain,
       ),
     ]);
-    const duty = new AggregatorDuty(
+    const duty = aggregatorDuty(
       {
+        fx,
+        checker,
+        directory,
         clock,
-        epochs: directory,
-        keys: directory,
-        providers: directory,
         db,
         bls: await loadBlsBackend("auto"),
         logger: silent,
-        publicClient: chain.publicClient,
-        walletClient: checker.wallet,
-        requestCosign: () => Promise.reject(new Error("no other member")),
-      },
-      {
-        operator: checker.address,
-        secretKey: checker.key.secretKey,
-        domain: fx.domain,
         params: withParams({ committeeSize: 8 }),
-        addresses: {
-          epochReports: fx.deployment.contracts.epochReports,
-          checkerRegistry: fx.deployment.contracts.checkerRegistry,
-          providerRegistry: fx.deployment.contracts.providerRegistry,
-        },
-        retryBaseMs: 50,
-        earlyRetryMaxMs: 300,
       },
+      { retryBaseMs: 50, earlyRetryMaxMs: 300 },
     );
     const run = duty.runEpoch(1n, { waitForTurn: false });
     // The chain catches up a moment later (its next blocks carry later times).

@@ -22,11 +22,10 @@ import { explainRoutes } from "../../../src/api/explain.ts";
 import { reportsRoutes } from "../../../src/api/reports.ts";
 import { StatusApi } from "../../../src/api/server.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
-import { AggregatorDuty } from "../../../src/duties/aggregatorDuty.ts";
 import { ReportSync, ReportSyncOutcome } from "../../../src/duties/reportSync.ts";
 import { createMetrics } from "../../../src/metrics/index.ts";
 import type { CheckerHost } from "../../../src/network/host.ts";
-import { handleCosign, requestCosign } from "../../../src/network/reqresp/cosign.ts";
+import { handleCosign } from "../../../src/network/reqresp/cosign.ts";
 import { handleReports } from "../../../src/network/reqresp/reports.ts";
 import { ReportRole, ReportStatus, readReportRecord } from "../../../src/reports/aggregatorRecords.ts";
 import { explainLicenseRange, explainProviderEpoch } from "../../../src/reports/explainService.ts";
@@ -34,9 +33,9 @@ import { claimAll, storedRewardsFromDb } from "../../../src/rewards/licenseRewar
 import {
   chainDirectory,
   deploymentClock,
-  dutyAddresses,
   registerProvider as registerTestProvider,
 } from "../../utils/chain.ts";
+import { aggregatorDuty } from "../../utils/duties.ts";
 import { makeAttestation, signAttestation } from "../../utils/fixtures.ts";
 import { introduceAll, loopbackHost, stopHosts } from "../../utils/hosts.ts";
 
@@ -144,28 +143,9 @@ async function runScenario(config: Config, extra?: (ctx: ScenarioContext) => Pro
       const db = await CheckerDb.open({ dataDir: mkdtempSync(join(tmpdir(), "checker-explain-")) });
       dbs.push(db);
       const host = hosts[i]!;
-      const duty = new AggregatorDuty(
-        {
-          clock,
-          epochs: directory,
-          keys: directory,
-          providers: directory,
-          db,
-          bls,
-          logger: silent,
-          publicClient: chain.publicClient,
-          walletClient: checker.wallet,
-          requestCosign: (peer, request, timeoutMs) => requestCosign(host, peer, request, { timeoutMs }),
-        },
-        {
-          operator: checker.address,
-          secretKey: checker.key.secretKey,
-          domain: fx.domain,
-          params,
-          addresses: dutyAddresses(fx),
-          backupTimeoutMs: 300,
-          retryBaseMs: 50,
-        },
+      const duty = aggregatorDuty(
+        { fx, checker, directory, clock, db, bls, logger: silent, params, host },
+        { backupTimeoutMs: 300, retryBaseMs: 50 },
       );
       await handleCosign(host, { logger: silent, onRequest: (req) => duty.cosign(req) });
       await handleReports(host, { db, logger: silent });
