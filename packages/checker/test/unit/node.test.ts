@@ -4,11 +4,9 @@ import { join } from "node:path";
 import { withParams } from "@checkernet/protocol/params";
 import { CheckResult } from "@checkernet/protocol/types";
 import { createLogger } from "@checkernet/runtime";
-import { generateKeyPair } from "@libp2p/crypto/keys";
 import { describe, expect, it } from "vitest";
 import type { NodeStatus } from "../../src/api/server.ts";
 import { loadConfig } from "../../src/config.ts";
-import { createHost } from "../../src/network/host.ts";
 import { CheckerNode } from "../../src/node.ts";
 import { StaticKeyDirectory } from "../../src/validation/keyDirectory.ts";
 import { StaticProviderDirectory } from "../../src/validation/providerDirectory.ts";
@@ -16,6 +14,7 @@ import { StaticEpochSeeds } from "../../src/validation/sortition.ts";
 import { startChallengeServer } from "../utils/challengeServer.ts";
 import { DOMAIN, makeChecker, randomAddress, seedFor } from "../utils/fixtures.ts";
 import { freePort } from "../utils/freePort.ts";
+import { loopbackHost } from "../utils/hosts.ts";
 
 async function node(extra: Record<string, unknown> = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "checker-node-"));
@@ -108,12 +107,7 @@ describe("CheckerNode + status API", () => {
       vramWalkSteps: 8,
       vramSampledBlocks: 2,
     });
-    const providerHost = await createHost({
-      privateKey: await generateKeyPair("Ed25519"),
-      listen: ["/ip4/127.0.0.1/tcp/0"],
-      dht: false,
-      nat: false,
-    });
+    const providerHost = await loopbackHost();
     await startChallengeServer(providerHost, "honest");
     const providerAddr = randomAddress();
     const me = await makeChecker(1);

@@ -10,14 +10,14 @@ import { withParams } from "@checkernet/protocol/params";
 import { ChallengeKind, CheckResult } from "@checkernet/protocol/types";
 import { createLogger } from "@checkernet/runtime";
 import { WireErrorCode as FrameErrorCode } from "@checkernet/wire";
-import { generateKeyPair } from "@libp2p/crypto/keys";
 import { bytesToHex, keccak256 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChallengeClient, type ChallengeTask } from "../../../src/challenges/client.ts";
 import { createMetrics } from "../../../src/metrics/index.ts";
-import { type CheckerHost, createHost } from "../../../src/network/host.ts";
+import type { CheckerHost } from "../../../src/network/host.ts";
 import { type ServerBehaviour, startChallengeServer } from "../../utils/challengeServer.ts";
 import { randomAddress } from "../../utils/fixtures.ts";
+import { loopbackHost } from "../../utils/hosts.ts";
 
 // Small and fast: 4 pings 20 ms apart, n = 32 matmul, a 16-step walk over 64-byte blocks.
 const PARAMS = withParams({
@@ -35,12 +35,7 @@ const providers = new Map<ServerBehaviour, CheckerHost>();
 let client: ChallengeClient;
 
 async function newHost(): Promise<CheckerHost> {
-  const h = await createHost({
-    privateKey: await generateKeyPair("Ed25519"),
-    listen: ["/ip4/127.0.0.1/tcp/0"],
-    dht: false,
-    nat: false,
-  });
+  const h = await loopbackHost();
   hosts.push(h);
   return h;
 }

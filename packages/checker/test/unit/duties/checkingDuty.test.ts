@@ -7,7 +7,6 @@ import { withParams } from "@checkernet/protocol/params";
 import { CheckResult } from "@checkernet/protocol/types";
 import { createLogger } from "@checkernet/runtime";
 import { EvidenceError, fetchEvidence } from "@checkernet/wire";
-import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
 import { hexToBytes, keccak256 } from "viem";
@@ -19,7 +18,7 @@ import { CheckingDuty } from "../../../src/duties/checkingDuty.ts";
 import { createMetrics } from "../../../src/metrics/index.ts";
 import { AttestationGossip } from "../../../src/network/gossip/attestations.ts";
 import { GossipTopic } from "../../../src/network/gossip/topics.ts";
-import { type CheckerHost, createHost } from "../../../src/network/host.ts";
+import type { CheckerHost } from "../../../src/network/host.ts";
 import { handleEvidence } from "../../../src/network/reqresp/evidence.ts";
 import { BlsBatchVerifier } from "../../../src/validation/bls/batchVerifier.ts";
 import { StaticKeyDirectory } from "../../../src/validation/keyDirectory.ts";
@@ -28,6 +27,7 @@ import { SeenAttestations } from "../../../src/validation/seenCache.ts";
 import { StaticEpochSeeds } from "../../../src/validation/sortition.ts";
 import { startChallengeServer } from "../../utils/challengeServer.ts";
 import { bls, DOMAIN, makeChecker, randomAddress, seedFor, type TestChecker } from "../../utils/fixtures.ts";
+import { loopbackHost } from "../../utils/hosts.ts";
 import { waitFor } from "../../utils/waitFor.ts";
 
 const EPOCH = 4n;
@@ -62,13 +62,7 @@ const clock = new EpochClock({ genesisMs, epochSeconds: EPOCH_SECONDS });
 const epochs = new StaticEpochSeeds([[EPOCH, seedFor(EPOCH)]]);
 
 async function newHost(): Promise<CheckerHost> {
-  const h = await createHost({
-    privateKey: await generateKeyPair("Ed25519"),
-    listen: ["/ip4/127.0.0.1/tcp/0"],
-    dht: false,
-    nat: false,
-    heartbeatIntervalMs: 100,
-  });
+  const h = await loopbackHost({ heartbeatIntervalMs: 100 });
   hosts.push(h);
   return h;
 }
