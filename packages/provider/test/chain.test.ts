@@ -1,16 +1,5 @@
-import { deployAll } from "@checkernet/contracts/deploy";
 import { rewardTokenAbi } from "@checkernet/contracts/generated/index";
-import { network } from "hardhat";
-import {
-  type Account,
-  type Chain,
-  createPublicClient,
-  createWalletClient,
-  custom,
-  type PublicClient,
-  type Transport,
-  type WalletClient,
-} from "viem";
+import { createPublicClient, createWalletClient, custom, type PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -22,6 +11,7 @@ import {
 } from "../src/chain/actions.ts";
 import { connectProviderChain, type ProviderChain } from "../src/chain/client.ts";
 import { ChainErrorCode } from "../src/chain/errors.ts";
+import { deployedNetwork } from "./utils/chain.ts";
 
 /** Hardhat 3's in-process EDR network, deployed with the contracts package's deployAll. */
 describe("provider chain actions against the deployed contracts (Hardhat EDR)", () => {
@@ -31,16 +21,8 @@ describe("provider chain actions against the deployed contracts (Hardhat EDR)", 
   const peerId = "12D3KooWQTo4fQQvwhKuFxsogxhvBEg49SEnabAD6ktXJnE38UeJ";
 
   beforeAll(async () => {
-    const connection = await network.connect();
-    const publicClient = (await connection.viem.getPublicClient()) as PublicClient;
+    const { connection, publicClient, deployer, deployment } = await deployedNetwork();
     const testClient = await connection.viem.getTestClient();
-    const [deployer] = (await connection.viem.getWalletClients()) as WalletClient<
-      Transport,
-      Chain,
-      Account
-    >[];
-    if (deployer === undefined) throw new Error("no hardhat account");
-    const deployment = await deployAll(deployer, publicClient, { epochSeconds: 10n });
     const contracts = deployment.contracts;
     const connect = async (): Promise<ProviderChain> => {
       const key = generatePrivateKey();

@@ -2,19 +2,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deployAll } from "@checkernet/contracts/deploy";
 import { rewardTokenAbi } from "@checkernet/contracts/generated/index";
-import { network } from "hardhat";
-import {
-  type Account,
-  type Chain,
-  type PublicClient,
-  parseUnits,
-  type Transport,
-  type WalletClient,
-} from "viem";
+import { parseUnits } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveJsonRpc } from "../../contracts/test/utils/jsonRpcServer.ts";
+import { deployedNetwork } from "./utils/chain.ts";
 import { runProvider } from "./utils/cli.ts";
 
 const provider = (args: string[]) => runProvider(args);
@@ -32,15 +24,7 @@ describe("provider CLI chain commands over JSON-RPC", () => {
   let address: `0x${string}`;
 
   beforeAll(async () => {
-    const connection = await network.connect();
-    const publicClient = (await connection.viem.getPublicClient()) as PublicClient;
-    const [deployer] = (await connection.viem.getWalletClients()) as WalletClient<
-      Transport,
-      Chain,
-      Account
-    >[];
-    if (deployer === undefined) throw new Error("no hardhat account");
-    const deployment = await deployAll(deployer, publicClient, { epochSeconds: 10n });
+    const { connection, publicClient, deployer, deployment } = await deployedNetwork();
     ({ server: rpc, url: rpcUrl } = await serveJsonRpc(connection.provider));
     dir = await mkdtemp(join(tmpdir(), "provider-chain-cli-"));
     deploymentFile = join(dir, "deployment.json");

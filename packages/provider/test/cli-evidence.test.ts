@@ -2,7 +2,6 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deployAll } from "@checkernet/contracts/deploy";
 import { checkerRegistryAbi } from "@checkernet/contracts/generated/index";
 import { g1ToEip2537, g2ToEip2537 } from "@checkernet/protocol/bls/eip2537";
 import { generateSecretKey } from "@checkernet/protocol/bls/keygen";
@@ -11,19 +10,11 @@ import { proveKeyPossession } from "@checkernet/protocol/bls/pop";
 import { EVIDENCE_PROTOCOL, encodeFrame, FrameType } from "@checkernet/wire";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { Libp2p } from "@libp2p/interface";
-import { network } from "hardhat";
-import {
-  type Account,
-  bytesToHex,
-  type Chain,
-  getAddress,
-  type PublicClient,
-  type Transport,
-  type WalletClient,
-} from "viem";
+import { bytesToHex, getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveJsonRpc } from "../../contracts/test/utils/jsonRpcServer.ts";
 import { createProviderHost } from "../src/host.ts";
+import { deployedNetwork } from "./utils/chain.ts";
 import { runProvider } from "./utils/cli.ts";
 
 const provider = (args: string[]) => runProvider(args);
@@ -43,15 +34,7 @@ describe("provider evidence CLI", () => {
   let checkerAddress: string;
 
   beforeAll(async () => {
-    const connection = await network.connect();
-    const publicClient = (await connection.viem.getPublicClient()) as PublicClient;
-    const [deployer, checkerWallet] = (await connection.viem.getWalletClients()) as WalletClient<
-      Transport,
-      Chain,
-      Account
-    >[];
-    if (deployer === undefined || checkerWallet === undefined) throw new Error("no hardhat accounts");
-    const deployment = await deployAll(deployer, publicClient, { epochSeconds: 10n });
+    const { connection, publicClient, checkerWallet, deployment } = await deployedNetwork();
 
     endpoint = await createProviderHost({
       privateKey: await generateKeyPair("Ed25519"),

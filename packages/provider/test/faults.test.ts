@@ -1,7 +1,6 @@
 import { gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
 import { pingCodec } from "@checkernet/protocol/challenges/latency";
 import { sampleRows, verifyMatmul } from "@checkernet/protocol/challenges/matmul";
-import { verifyVram } from "@checkernet/protocol/challenges/vram";
 import { CheckResult } from "@checkernet/protocol/types";
 import {
   CHALLENGE_PROTOCOL,
@@ -18,7 +17,7 @@ import { applyFault, type FaultOptions, selects } from "../src/faults/faults.ts"
 import { parseFaultMode } from "../src/faults/mode.ts";
 import { createProviderHost } from "../src/host.ts";
 import { ChallengeServer } from "../src/serve/server.ts";
-import { clientHost, hex32, silentLog, sleep, TestChallenge } from "./helpers.ts";
+import { clientHost, hex32, silentLog, sleep, TestChallenge, walkVram } from "./helpers.ts";
 
 const CPU = gpuClass("cpu-reference").code;
 const params = { matmulMaxSize: 4096 };
@@ -98,19 +97,12 @@ describe("fault modes, caught by the protocol's own verifiers over real libp2p",
     expect(pong.nonce).not.toBe(hex32(3));
     await run.close();
 
-    const dataset = { seed: hex32(0x44), blockCount: 8, blockSize: 1024 };
-    await backend.vramPrepare(dataset);
-    const request = { ...dataset, nonce: hex32(5), steps: 16 };
-    const walk = await TestChallenge.open(checkers[0] as Libp2p, provider.getMultiaddrs());
-    const { response } = await walk.vram(request);
-    const vram = verifyVram({
-      request,
-      response,
+    const { outcome: vram } = await walkVram(backend, checkers[0] as Libp2p, provider, {
+      dataset: { seed: hex32(0x44), blockCount: 8, blockSize: 1024 },
+      nonce: hex32(5),
+      steps: 16,
       randomness: hex32(6),
-      classId: CPU,
-      measuredMs: 1,
-      networkRttMs: 0,
-      params: { vramSampledBlocks: 4 },
+      sampledBlocks: 4,
     });
     expect(vram.result).toBe(CheckResult.FAIL);
     expect(vram.reasons[0]?.code).toBe("WRONG_DIGEST");

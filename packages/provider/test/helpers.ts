@@ -1,3 +1,4 @@
+import { gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
 import { type Ping, type Pong, pingCodec, pongCodec } from "@checkernet/protocol/challenges/latency";
 import {
   type MatmulCommit,
@@ -8,8 +9,10 @@ import {
   matmulRowsCodec,
 } from "@checkernet/protocol/challenges/matmul";
 import {
+  type VramOutcome,
   type VramRequest,
   type VramResponse,
+  verifyVram,
   vramRequestCodec,
   vramResponseCodec,
 } from "@checkernet/protocol/challenges/vram";
@@ -23,6 +26,7 @@ import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { Libp2p, Stream } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { pino } from "pino";
+import type { ComputeBackend, VramDataset } from "../src/backend/backend.ts";
 import { createProviderHost } from "../src/host.ts";
 
 export const silentLog = pino({ level: "silent" });
@@ -103,6 +107,42 @@ export class TestChallenge {
   async close(): Promise<void> {
     await this.stream.close().catch(() => {});
   }
+}
+
+/** One VRAM walk of a checker against `provider`, over `dataset` made resident on `backend` first. */
+export interface VramWalk {
+  dataset: VramDataset;
+  nonce: `0x${string}`;
+  steps: number;
+  /** The checker's randomness choosing the blocks it samples. */
+  randomness: `0x${string}`;
+  sampledBlocks: number;
+}
+
+/**
+ * Prepares the walk's dataset on `backend`, walks it once from `client` and
+ * verifies the answer as a checker of the CPU reference class would.
+ */
+export async function walkVram(
+  backend: ComputeBackend,
+  client: Libp2p,
+  provider: Libp2p,
+  walk: VramWalk,
+): Promise<{ request: VramRequest; outcome: VramOutcome }> {
+  await backend.vramPrepare(walk.dataset);
+  const request = { ...walk.dataset, nonce: walk.nonce, steps: walk.steps };
+  const run = await TestChallenge.open(client, provider.getMultiaddrs());
+  const { response } = await run.vram(request);
+  const outcome = verifyVram({
+    request,
+    response,
+    randomness: walk.randomness,
+    classId: gpuClass("cpu-reference").code,
+    measuredMs: 1,
+    networkRttMs: 0,
+    params: { vramSampledBlocks: walk.sampledBlocks },
+  });
+  return { request, outcome };
 }
 
 export function hex32(byte: number): `0x${string}` {

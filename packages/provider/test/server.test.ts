@@ -1,7 +1,6 @@
 import { gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
 import { pingCodec } from "@checkernet/protocol/challenges/latency";
 import { matmulRequestCodec, sampleRows, verifyMatmul } from "@checkernet/protocol/challenges/matmul";
-import { verifyVram } from "@checkernet/protocol/challenges/vram";
 import { CheckResult } from "@checkernet/protocol/types";
 import { encodeVarint, FrameType as WireType } from "@checkernet/wire";
 import { generateKeyPair } from "@libp2p/crypto/keys";
@@ -11,7 +10,7 @@ import { CpuBackend } from "../src/backend/cpu.ts";
 import { createProviderHost } from "../src/host.ts";
 import { ServeErrorCode } from "../src/serve/messages.ts";
 import { ChallengeServer } from "../src/serve/server.ts";
-import { clientHost, hex32, silentLog, sleep, TestChallenge } from "./helpers.ts";
+import { clientHost, hex32, silentLog, sleep, TestChallenge, walkVram } from "./helpers.ts";
 
 const CPU = gpuClass("cpu-reference").code;
 const params = { matmulMaxSize: 4096 };
@@ -108,19 +107,12 @@ describe("provider serve: the challenge protocol over real libp2p (TCP + Noise +
   });
 
   it("walks the resident VRAM dataset and refuses any other", async () => {
-    const dataset = { seed: hex32(0x5e), blockCount: 16, blockSize: 4096 };
-    await backend.vramPrepare(dataset);
-    const request = { ...dataset, nonce: hex32(0x01), steps: 32 };
-    const run = await TestChallenge.open(checker(1), provider.getMultiaddrs());
-    const { response } = await run.vram(request);
-    const outcome = verifyVram({
-      request,
-      response,
+    const { request, outcome } = await walkVram(backend, checker(1), provider, {
+      dataset: { seed: hex32(0x5e), blockCount: 16, blockSize: 4096 },
+      nonce: hex32(0x01),
+      steps: 32,
       randomness: hex32(0x99),
-      classId: CPU,
-      measuredMs: 1,
-      networkRttMs: 0,
-      params: { vramSampledBlocks: 8 },
+      sampledBlocks: 8,
     });
     expect(outcome.result).toBe(CheckResult.PASS);
 
