@@ -4,22 +4,20 @@ import { join } from "node:path";
 import {
   CheckerDb,
   type CheckerHost,
-  createHost,
   handleReports,
   type ReportRecord,
-  ReportRole,
-  ReportStatus,
   writeReportRecord,
 } from "@checkernet/checker";
 import type { ResultLeaf, RewardLeaf } from "@checkernet/protocol/merkle/leaves";
-import { buildResultsTree, buildRewardsTree, verifyResultProof } from "@checkernet/protocol/merkle/trees";
-import { type ReportHeader, Verdict } from "@checkernet/protocol/types";
+import { verifyResultProof } from "@checkernet/protocol/merkle/trees";
+import { Verdict } from "@checkernet/protocol/types";
 import { createLogger } from "@checkernet/runtime";
-import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { Multiaddr } from "@multiformats/multiaddr";
-import { type Address, getAddress, type Hex, keccak256, toHex } from "viem";
+import { type Address, getAddress, keccak256, toHex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { afterEach, describe, expect, it } from "vitest";
+import { loopbackHost } from "../../checker/test/utils/hosts.ts";
+import { submittedReport } from "../../checker/test/utils/reports.ts";
 import { ChainError, ChainErrorCode } from "../src/chain/errors.ts";
 import { fetchResultLeaf, parseCheckerAddress } from "../src/evidence/reportLeaf.ts";
 
@@ -60,36 +58,19 @@ function report(scoreOfOther = 9_000): ReportRecord {
     },
   ] as ResultLeaf[];
   const rewards = [{ beneficiary: 0, id: 1n, amount: 10n }] as RewardLeaf[];
-  const header: ReportHeader = {
+  return submittedReport({
     epoch: EPOCH,
     seed: keccak256(toHex("seed")),
-    resultsRoot: buildResultsTree(results).root as Hex,
-    rewardsRoot: buildRewardsTree(rewards).root as Hex,
-    totalRewards: 10n,
-    providerCount: 2,
-    attestationCount: 6,
-  };
-  return {
-    epoch: EPOCH,
-    role: ReportRole.AGGREGATOR,
-    status: ReportStatus.SUBMITTED,
-    header,
     results,
     rewards,
-    updatedMs: 0,
-  };
+    totalRewards: 10n,
+    attestationCount: 6,
+  });
 }
 
 /** A checker host serving its level database's reports over /checkernet/reports/1.0.0, as a node does. */
 async function checker(held?: ReportRecord): Promise<Multiaddr> {
-  const h = await createHost({
-    privateKey: await generateKeyPair("Ed25519"),
-    listen: ["/ip4/127.0.0.1/tcp/0"],
-    allowPrivateAddresses: true,
-    dht: false,
-    nat: false,
-    start: true,
-  });
+  const h = await loopbackHost({ start: true });
   hosts.push(h);
   const db = await CheckerDb.open({ dataDir: mkdtempSync(join(tmpdir(), "provider-leaf-")) });
   dbs.push(db);
@@ -99,14 +80,7 @@ async function checker(held?: ReportRecord): Promise<Multiaddr> {
 }
 
 async function asker(): Promise<CheckerHost> {
-  const h = await createHost({
-    privateKey: await generateKeyPair("Ed25519"),
-    listen: [],
-    allowPrivateAddresses: true,
-    dht: false,
-    nat: false,
-    start: true,
-  });
+  const h = await loopbackHost({ listen: [], start: true });
   hosts.push(h);
   return h;
 }

@@ -2,8 +2,6 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ResultLeaf, RewardLeaf } from "@checkernet/protocol/merkle/leaves";
-import { buildResultsTree, buildRewardsTree } from "@checkernet/protocol/merkle/trees";
-import type { ReportHeader } from "@checkernet/protocol/types";
 import { createLogger } from "@checkernet/runtime";
 import {
   decodeEpochRequest,
@@ -34,7 +32,6 @@ import { handleReports } from "../../../src/network/reqresp/reports.ts";
 import {
   type ReportRecord,
   ReportRole,
-  ReportStatus,
   readReportRecord,
   writeReportRecord,
 } from "../../../src/reports/aggregatorRecords.ts";
@@ -42,6 +39,7 @@ import { publishedReportOf } from "../../../src/reports/publishedReport.ts";
 import { randomAddress } from "../../utils/fixtures.ts";
 import { countStreams, loopbackHost, rawExchange, stopHosts } from "../../utils/hosts.ts";
 import { rejectionOf } from "../../utils/rejection.ts";
+import { submittedReport } from "../../utils/reports.ts";
 import { waitFor } from "../../utils/waitFor.ts";
 
 const silent = createLogger({ level: "silent", pretty: false });
@@ -84,24 +82,14 @@ function record(epoch: bigint): ReportRecord {
     { beneficiary: 0, id: 1n, amount: 600n },
     { beneficiary: 1, id: 7n, amount: 400n },
   ] as RewardLeaf[];
-  const header: ReportHeader = {
+  return submittedReport({
     epoch,
     seed: keccak256(toHex(`seed-${epoch}`)),
-    resultsRoot: buildResultsTree(results).root as Hex,
-    rewardsRoot: buildRewardsTree(rewards).root as Hex,
-    totalRewards: 1_000n,
-    providerCount: 2,
-    attestationCount: 16,
-  };
-  return {
-    epoch,
-    role: ReportRole.AGGREGATOR,
-    status: ReportStatus.SUBMITTED,
-    header,
     results,
     rewards,
-    updatedMs: 0,
-  };
+    totalRewards: 1_000n,
+    attestationCount: 16,
+  });
 }
 
 const jsonOf = (r: ReportRecord) => publishedReportToJson(publishedReportOf(r));
