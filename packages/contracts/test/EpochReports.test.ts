@@ -7,19 +7,19 @@ import type { ReportHeader } from "@checkernet/protocol/types";
 import { bytesToHex, type Hex, hexToBytes, keccak256, parseEventLogs, toHex } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { epochReportsAbi } from "../src/generated/index.ts";
-import { connectChain, expectRevert, isolateTests, mined, type TestChain } from "./helpers/chain.ts";
+import { expectRevert, isolateTests, mined, type TestChain } from "./helpers/chain.ts";
 import {
   allSeats,
   bls,
   type Checker,
   checkerKey,
   deployFixture,
+  deployWithCheckers,
   type Fixture,
   giveLicenses,
   goToEpoch,
   headerFor,
   revealSeed,
-  setupCheckers,
   signReport,
   signSeats,
   submitReport,
@@ -46,9 +46,7 @@ describe("EpochReports", () => {
   let checkers: Checker[];
 
   beforeAll(async () => {
-    chain = await connectChain();
-    fx = await deployFixture(chain);
-    checkers = await setupCheckers(fx, 5, 2);
+    ({ chain, fx, checkers } = await deployWithCheckers(5, 2));
     // Setup landed in epoch 0 (the launch set); the tests run from epoch 1.
     await goToEpoch(fx, 1n);
   });

@@ -4,15 +4,14 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { getAddress, type Hex, hexToBigInt, parseEventLogs } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { rewardsAbi } from "../src/generated/index.ts";
-import { connectChain, expectRevert, isolateTests, mined, type TestChain } from "./helpers/chain.ts";
+import { expectRevert, isolateTests, mined, type TestChain } from "./helpers/chain.ts";
 import {
   type Checker,
-  deployFixture,
+  deployWithCheckers,
   type Fixture,
   goToEpoch,
   headerFor,
   publishEpoch,
-  setupCheckers,
   submitReport,
   TOKEN,
   unlockLicenseRewards,
@@ -32,9 +31,7 @@ describe("Rewards", () => {
   let checkers: Checker[];
 
   beforeAll(async () => {
-    chain = await connectChain();
-    fx = await deployFixture(chain);
-    checkers = await setupCheckers(fx, 4, 2);
+    ({ chain, fx, checkers } = await deployWithCheckers(4, 2));
     // Setup landed in epoch 0 (the launch set); the tests run from epoch 1.
     await goToEpoch(fx, 1n);
   });

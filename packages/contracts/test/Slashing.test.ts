@@ -4,20 +4,20 @@ import { bytesToHex, type Hex, parseEventLogs, zeroHash } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { slashingAbi } from "../src/generated/index.ts";
 import { type RecheckHeader, RecheckTag, recheckSeatIndex, recheckSigningRoot } from "../src/recheck.ts";
-import { connectChain, expectRevert, isolateTests, mined, type TestChain } from "./helpers/chain.ts";
+import { expectRevert, isolateTests, mined, type TestChain } from "./helpers/chain.ts";
 import {
   allSeats,
   type Checker,
   currentEpoch,
-  deployFixture,
+  deployWithCheckers,
   type Fixture,
   failLeaf,
+  fundContestBonds,
   goToEpoch,
   type Provider,
   type PublishedEpoch,
   passLeaf,
   publishEpoch,
-  setupCheckers,
   setupProvider,
   signRecheck,
   TOKEN,
@@ -36,17 +36,11 @@ describe("Slashing", () => {
   let honest: Provider;
 
   beforeAll(async () => {
-    chain = await connectChain();
-    fx = await deployFixture(chain);
-    checkers = await setupCheckers(fx, 6, 2);
+    ({ chain, fx, checkers } = await deployWithCheckers(6, 2));
     provider = await setupProvider(fx, chain.wallets[10]!);
     honest = await setupProvider(fx, chain.wallets[11]!);
     // The bond, approved once.
-    await mined(chain, fx.c.token.write.transfer([provider.address, BOND * 3n]));
-    await mined(
-      chain,
-      fx.as(provider.wallet).token.write.approve([fx.deployment.contracts.slashing, BOND * 3n]),
-    );
+    await fundContestBonds(fx, provider, BOND * 3n);
     // Setup landed in epoch 0 (the launch set); the tests run from epoch 1.
     await goToEpoch(fx, 1n);
   });

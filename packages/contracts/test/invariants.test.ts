@@ -4,10 +4,10 @@ import fc from "fast-check";
 import { type Address, type Hex, hexToBigInt, parseEventLogs, type TransactionReceipt } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { providerRegistryAbi, slashingAbi } from "../src/generated/index.ts";
-import { connectChain, revertOf, type TestChain } from "./helpers/chain.ts";
+import { revertOf, type TestChain } from "./helpers/chain.ts";
 import {
   type Checker,
-  deployFixture,
+  deployWithCheckers,
   type Fixture,
   failLeaf,
   goToEpoch,
@@ -15,7 +15,6 @@ import {
   type PublishedEpoch,
   passLeaf,
   publishEpoch,
-  setupCheckers,
   setupProvider,
   TOKEN,
 } from "./helpers/fixture.ts";
@@ -118,10 +117,11 @@ describe("invariants (fast-check against the contracts)", () => {
   const refused = new Map<string, number>();
 
   beforeAll(async () => {
-    chain = await connectChain();
     // Short unbonding so that random sequences reach withdrawals too.
-    fx = await deployFixture(chain, { epochRewardBudget: 2_000n * TOKEN, unbondingEpochs: UNBONDING_EPOCHS });
-    checkers = await setupCheckers(fx, 3, 1);
+    ({ chain, fx, checkers } = await deployWithCheckers(3, 1, {
+      epochRewardBudget: 2_000n * TOKEN,
+      unbondingEpochs: UNBONDING_EPOCHS,
+    }));
     providers = [];
     for (let i = 0; i < PROVIDERS; i++)
       providers.push(await setupProvider(fx, chain.wallets[10 + i]!, 500n * TOKEN));

@@ -1,12 +1,13 @@
 import { DomainTag } from "@checkernet/protocol/encoding/domain";
 import { resultProof } from "@checkernet/protocol/merkle/trees";
 import { beforeAll, describe, expect, it } from "vitest";
-import { connectChain, isolateTests, mined, type TestChain, type Wallet } from "../helpers/chain.ts";
+import { isolateTests, mined, type TestChain, type Wallet } from "../helpers/chain.ts";
 import {
   type Checker,
-  deployFixture,
+  deployWithCheckers,
   type Fixture,
   failLeaf,
+  fundContestBonds,
   giveLicenses,
   goToEpoch,
   headerFor,
@@ -14,7 +15,6 @@ import {
   publishEpoch,
   registerChecker,
   revealSeed,
-  setupCheckers,
   setupProvider,
   signRecheck,
   signReport,
@@ -36,17 +36,11 @@ describe("attacks on committee membership", () => {
   let adversary: Checker;
 
   beforeAll(async () => {
-    chain = await connectChain();
-    fx = await deployFixture(chain);
-    checkers = await setupCheckers(fx, 6, 2);
+    ({ chain, fx, checkers } = await deployWithCheckers(6, 2));
     adversary = await registerChecker(fx, chain.wallets[12]!, "adversary");
     await giveLicenses(fx, adversary, 3);
     provider = await setupProvider(fx, chain.wallets[10]!);
-    await mined(chain, fx.c.token.write.transfer([provider.address, 1_000n * TOKEN]));
-    await mined(
-      chain,
-      fx.as(provider.wallet).token.write.approve([fx.deployment.contracts.slashing, 1_000n * TOKEN]),
-    );
+    await fundContestBonds(fx, provider, 1_000n * TOKEN);
     await goToEpoch(fx, 1n);
   });
   isolateTests(() => chain);

@@ -2,17 +2,16 @@ import { g2ToEip2537 } from "@checkernet/protocol/bls/index";
 import { fallbackSeed, revealedSeed } from "@checkernet/protocol/epoch";
 import { bytesToHex, encodeFunctionData, type Hex, hexToBytes, keccak256, toHex } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
-import { connectChain, expectRevert, isolateTests, mined, type TestChain } from "../helpers/chain.ts";
+import { expectRevert, isolateTests, mined, type TestChain } from "../helpers/chain.ts";
 import {
   allSeats,
   bls,
   type Checker,
-  deployFixture,
+  deployWithCheckers,
   type Fixture,
   goToEpoch,
   headerFor,
   revealSeed,
-  setupCheckers,
   signReport,
 } from "../helpers/fixture.ts";
 
@@ -27,9 +26,7 @@ describe("attacks on epoch seeds", () => {
   let checkers: Checker[];
 
   beforeAll(async () => {
-    chain = await connectChain();
-    fx = await deployFixture(chain);
-    checkers = await setupCheckers(fx, 6, 2);
+    ({ chain, fx, checkers } = await deployWithCheckers(6, 2));
     await goToEpoch(fx, 1n);
   });
   isolateTests(() => chain);

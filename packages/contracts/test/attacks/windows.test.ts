@@ -4,20 +4,15 @@ import { recheckRunEpoch, recheckTimeMessage } from "@checkernet/protocol/rechec
 import { type Address, keccak256, parseEventLogs, toHex } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { slashingAbi } from "../../src/generated/index.ts";
-import {
-  connectChain,
-  expectRevert,
-  isolateTests,
-  mined,
-  setTime,
-  type TestChain,
-} from "../helpers/chain.ts";
+import { expectRevert, isolateTests, mined, setTime, type TestChain } from "../helpers/chain.ts";
 import {
   bls,
   type Checker,
   deployFixture,
+  deployWithCheckers,
   type Fixture,
   failLeaf,
+  fundContestBonds,
   goToEpoch,
   headerFor,
   type Provider,
@@ -45,16 +40,10 @@ describe("attacks on report, contest and reward windows", () => {
   let provider: Provider;
 
   beforeAll(async () => {
-    chain = await connectChain();
     // Reports of an epoch are accepted from 60 s into it (the end of a 60% checking phase of 100 s).
-    fx = await deployFixture(chain, { reportDelaySeconds: 60n });
-    checkers = await setupCheckers(fx, 6, 2);
+    ({ chain, fx, checkers } = await deployWithCheckers(6, 2, { reportDelaySeconds: 60n }));
     provider = await setupProvider(fx, chain.wallets[10]!);
-    await mined(chain, fx.c.token.write.transfer([provider.address, 3n * BOND]));
-    await mined(
-      chain,
-      fx.as(provider.wallet).token.write.approve([fx.deployment.contracts.slashing, 3n * BOND]),
-    );
+    await fundContestBonds(fx, provider, 3n * BOND);
     await goToEpoch(fx, 1n);
   });
   isolateTests(() => chain);

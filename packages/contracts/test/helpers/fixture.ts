@@ -35,7 +35,7 @@ import {
   slashingAbi,
 } from "../../src/generated/index.ts";
 import { type RecheckHeader, recheckSigningRoot } from "../../src/recheck.ts";
-import { mined, setTime, type TestChain, type Wallet } from "./chain.ts";
+import { connectChain, mined, setTime, type TestChain, type Wallet } from "./chain.ts";
 
 /** One BLS backend for all tests: blst when it loads (about 25× faster), noble otherwise. */
 let backend: Promise<BlsBackend> | undefined;
@@ -179,6 +179,21 @@ export async function setupCheckers(fx: Fixture, count: number, licenses = 1): P
     checkers.push(checker);
   }
   return checkers;
+}
+
+/**
+ * A fresh in-process chain with the contracts deployed (with `options`) and
+ * `count` checkers of `licenses` licenses each: the launch set of epoch 1.
+ */
+export async function deployWithCheckers(
+  count: number,
+  licenses: number,
+  options: DeployOptions = {},
+): Promise<{ chain: TestChain; fx: Fixture; checkers: Checker[] }> {
+  const chain = await connectChain();
+  const fx = await deployFixture(chain, options);
+  const checkers = await setupCheckers(fx, count, licenses);
+  return { chain, fx, checkers };
 }
 
 /** Moves the chain into `epoch` (its first second + `offset`). */
@@ -341,6 +356,15 @@ export async function setupProvider(fx: Fixture, wallet: Wallet, stake = 1_000n 
     await mined(fx.chain, own.providers.write.stake([stake]));
   }
   return { wallet, address };
+}
+
+/** Sends `provider` `amount` tokens and has it approve the Slashing contract for them: its contest bonds. */
+export async function fundContestBonds(fx: Fixture, provider: Provider, amount: bigint): Promise<void> {
+  await mined(fx.chain, fx.c.token.write.transfer([provider.address, amount]));
+  await mined(
+    fx.chain,
+    fx.as(provider.wallet).token.write.approve([fx.deployment.contracts.slashing, amount]),
+  );
 }
 
 export interface PublishedEpoch {

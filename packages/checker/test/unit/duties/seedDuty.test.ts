@@ -12,14 +12,13 @@ import {
   zeroAddress,
 } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
-import { connectChain, isolateTests, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
+import { isolateTests, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
 import {
   type Checker,
-  deployFixture,
+  deployWithCheckers,
   type Fixture,
   giveLicenses,
   goToEpoch,
-  setupCheckers,
 } from "../../../../contracts/test/helpers/fixture.ts";
 import { EpochClock } from "../../../src/chain/clock.ts";
 import type { SubmitterWallet } from "../../../src/duties/aggregatorDuty.ts";
@@ -33,10 +32,8 @@ let fx: Fixture;
 let checkers: Checker[];
 
 beforeAll(async () => {
-  chain = await connectChain();
-  fx = await deployFixture(chain);
   // Four operators with 1..4 licenses, delegated before genesis: the launch set of epoch 1.
-  checkers = await setupCheckers(fx, 4, 1);
+  ({ chain, fx, checkers } = await deployWithCheckers(4, 1));
   for (const [i, c] of checkers.entries()) if (i > 0) await giveLicenses(fx, c, i);
 }, 60_000);
 
