@@ -10,8 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mined, type TestChain } from "../../../contracts/test/helpers/chain.ts";
 import { deployFixture, type Fixture, setupCheckers } from "../../../contracts/test/helpers/fixture.ts";
 import { serveJsonRpc } from "../../../contracts/test/utils/jsonRpcServer.ts";
-
-const BIN = join(import.meta.dirname, "../../bin/checker.js");
+import { CHECKER_BIN } from "../utils/cli.ts";
 
 /**
  * `checker license list | delegate | undelegate` and their refusals, as an
@@ -30,7 +29,9 @@ let operator: `0x${string}`;
 
 function checker(args: string[], extra: Record<string, string> = {}) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env, ...extra } });
+    const child = spawn(process.execPath, [CHECKER_BIN, ...args], {
+      env: { ...process.env, ...env, ...extra },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

@@ -17,6 +17,7 @@ import {
   handleCosign,
   requestCosign,
 } from "../../../src/network/reqresp/cosign.ts";
+import { CHECKER_BIN } from "../../utils/cli.ts";
 import { makeAttestation, makeChecker, randomAddress, signAttestation } from "../../utils/fixtures.ts";
 import { freePort } from "../../utils/freePort.ts";
 import { loopbackHost, stopHosts } from "../../utils/hosts.ts";
@@ -114,9 +115,8 @@ describe("/checkernet/cosign/1.0.0", () => {
 });
 
 describe("checker rewards / claim (CLI errors)", () => {
-  const BIN = join(import.meta.dirname, "../../../bin/checker.js");
   const run = (args: string[], env: Record<string, string>) =>
-    spawnSync(process.execPath, [BIN, ...args], {
+    spawnSync(process.execPath, [CHECKER_BIN, ...args], {
       encoding: "utf8",
       env: { ...process.env, ...env },
       timeout: 20_000,
