@@ -49,7 +49,7 @@ export interface RawAnswer {
 }
 
 /** Sends raw bytes on a fresh `protocol` stream from `from` to `to` and reads one answer frame (or the error). */
-export async function exchangeRaw(
+async function exchangeRaw(
   from: CheckerHost,
   to: CheckerHost,
   protocol: string,
