@@ -1,5 +1,6 @@
 /** Process utilities shared by the checker node and the provider agent (README.md). */
 export { createLogger, type Logger, type LoggerOptions } from "./logger.ts";
+export { LOOP_STALL_LIMITS, type LoopStall, LoopStallMonitor } from "./loopStalls.ts";
 export { sleep } from "./sleep.ts";
 export {
   defaultPoolSize,

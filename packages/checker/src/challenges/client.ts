@@ -13,6 +13,11 @@ import {
   sampleRows,
 } from "@checkernet/protocol/challenges/matmul";
 import {
+  failedOnTimeOnly,
+  ownStallsCouldExplain,
+  withoutOwnStalls,
+} from "@checkernet/protocol/challenges/ownStalls";
+import {
   type ChallengeTranscript,
   type RunOutcome,
   runSeeds,
@@ -24,7 +29,7 @@ import {
 import { vramRequestCodec, vramResponseCodec } from "@checkernet/protocol/challenges/vram";
 import type { ProtocolParams } from "@checkernet/protocol/params";
 import { type Address, ChallengeKind, CheckResult } from "@checkernet/protocol/types";
-import type { Logger } from "@checkernet/runtime";
+import { type Logger, LoopStallMonitor } from "@checkernet/runtime";
 import {
   CHALLENGE_PROTOCOL,
   FrameReader,
@@ -36,6 +41,7 @@ import {
 import type { PeerId, Stream } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { bytesToHex, type Hex } from "viem";
+import { CheckerError } from "../errors.ts";
 import type { Metrics } from "../metrics/index.ts";
 import { inlineEvaluator, type TranscriptEvaluator } from "./evaluator.ts";
 
@@ -51,7 +57,30 @@ const CHALLENGE_CLIENT_LIMITS = {
   answerWaitFactor: 2,
   /** Floor for the wait on MatmulRows: a row set is small; this covers scheduling pauses. */
   minOpenWaitMs: 1_000,
+  /**
+   * A wait whose timer ran this much past its deadline ended while this
+   * process's loop was stalled: an answer may have been waiting unread (timers
+   * run before socket reads when a stalled loop wakes). A healthy loop fires
+   * timers within a few ms.
+   */
+  lateWaitMs: 25,
 } as const;
+
+/**
+ * Thrown by a duty for a run it must not attest: the run failed on time alone
+ * and this checker's own stalls could have caused it (ChallengeRun.abstain).
+ */
+export class OwnLagAbstention extends CheckerError {
+  override name = "OwnLagAbstention";
+  readonly provider: Address;
+  readonly ownStallMs: number;
+
+  constructor(provider: Address, abstain: { reason: string; ownStallMs: number }) {
+    super(`abstained on ${provider}: ${abstain.reason}`);
+    this.provider = provider;
+    this.ownStallMs = abstain.ownStallMs;
+  }
+}
 
 /** What the checker runs against one provider in one epoch (the epoch loop fills it from the chain). */
 export interface ChallengeTask {
@@ -84,6 +113,11 @@ export interface ChallengeRun {
   transcriptHash: Hex;
   /** Wire-level faults seen (WireErrorCode or DecodeError codes), for logs and metrics; empty when clean. */
   wireErrors: string[];
+  /**
+   * Set when the run failed on time alone and this checker's own stalls could
+   * have caused it (ownStalls.ts): the checker must not attest it.
+   */
+  abstain?: { reason: string; ownStallMs: number };
 }
 
 export interface ChallengeClientComponents {
@@ -99,6 +133,8 @@ export interface ChallengeClientComponents {
   metrics?: Metrics;
   /** Where transcripts are evaluated; the node passes a worker thread (evaluator.ts). Default: inline. */
   evaluator?: TranscriptEvaluator;
+  /** Watches this process's event loop during runs. Default: one of the client's own. */
+  stalls?: LoopStallMonitor;
 }
 
 export interface ChallengeClientInit {
@@ -122,11 +158,13 @@ export class ChallengeClient {
   private readonly components: ChallengeClientComponents;
   private readonly init: ChallengeClientInit;
   private readonly evaluator: TranscriptEvaluator;
+  private readonly stalls: LoopStallMonitor;
 
   constructor(components: ChallengeClientComponents, init: ChallengeClientInit) {
     this.components = components;
     this.init = init;
     this.evaluator = components.evaluator ?? inlineEvaluator(init.params);
+    this.stalls = components.stalls ?? new LoopStallMonitor();
   }
 
   async run(target: ChallengeTarget, task: ChallengeTask): Promise<ChallengeRun> {
@@ -147,22 +185,33 @@ export class ChallengeClient {
     });
     const seeds = runSeeds(task.seed);
     const wireErrors: string[] = [];
-    const rtts = await this.latency(target, seeds.latency, rec, wireErrors);
-    const networkRttMs = percentile(rtts, 50) / 1000;
-    if (task.kind === ChallengeKind.MATMUL) {
-      await this.matmul(target, task, seeds, networkRttMs, rec, wireErrors);
-    } else if (task.kind === ChallengeKind.VRAM) {
-      if (task.vram === undefined) throw new TypeError("a VRAM task needs its dataset (task.vram)");
-      await this.vram(target, task, seeds.vramNonce, networkRttMs, rec, wireErrors);
+    this.stalls.acquire();
+    try {
+      const rtts = await this.latency(target, seeds.latency, rec, wireErrors);
+      const networkRttMs = percentile(rtts, 50) / 1000;
+      if (task.kind === ChallengeKind.MATMUL) {
+        await this.matmul(target, task, seeds, networkRttMs, rec, wireErrors);
+      } else if (task.kind === ChallengeKind.VRAM) {
+        if (task.vram === undefined) throw new TypeError("a VRAM task needs its dataset (task.vram)");
+        await this.vram(target, task, seeds.vramNonce, networkRttMs, rec, wireErrors);
+      }
+    } finally {
+      this.stalls.release();
     }
     const transcript = rec.transcript;
     // The checker's own messages always follow from the seed, so this never
     // throws INVALID_TRANSCRIPT unless this client has a bug. Off the event
     // loop in the node, so that other runs in flight keep their timing.
     const outcome = await this.evaluator.evaluate(transcript);
+    const abstain = await this.ownLagVerdict(rec, outcome);
     timer?.();
-    const label =
-      outcome.result === CheckResult.PASS ? "pass" : outcome.result === CheckResult.FAIL ? "fail" : "timeout";
+    const label = abstain
+      ? "abstained"
+      : outcome.result === CheckResult.PASS
+        ? "pass"
+        : outcome.result === CheckResult.FAIL
+          ? "fail"
+          : "timeout";
     this.components.metrics?.challengeRuns.inc({ kind: kindLabel, result: label });
     if (wireErrors.length > 0) {
       this.components.logger.debug(
@@ -179,6 +228,7 @@ export class ChallengeClient {
         result: label,
         reasons: outcome.reasons.map((r) => r.message),
         p50Us: outcome.p50Us,
+        ...(abstain ? { abstain: abstain.reason } : {}),
       },
       "challenge run",
     );
@@ -188,7 +238,30 @@ export class ChallengeClient {
       encodedTranscript: transcriptCodec.encode(transcript),
       transcriptHash: transcriptHash(transcript),
       wireErrors,
+      ...(abstain ? { abstain } : {}),
     };
+  }
+
+  /**
+   * Abstains from a run that failed on time alone when this process's own
+   * stalls during the run could have caused it: the same transcript with the
+   * stalls taken out passes, or a wait ran out while the loop was stalled.
+   */
+  private async ownLagVerdict(rec: Recorder, outcome: RunOutcome): Promise<ChallengeRun["abstain"]> {
+    if (outcome.result === CheckResult.PASS || !failedOnTimeOnly(outcome.reasons)) return undefined;
+    const stalls = this.stalls
+      .stallsWithin(rec.t0, performance.now())
+      .map((s) => ({ fromUs: (s.fromMs - rec.t0) * 1000, toUs: (s.toMs - rec.t0) * 1000 }));
+    if (stalls.length === 0 && !rec.lateWait) return undefined;
+    const corrected = rec.lateWait
+      ? outcome
+      : await this.evaluator.evaluate(withoutOwnStalls(rec.transcript, stalls));
+    if (!ownStallsCouldExplain(outcome, corrected, rec.lateWait)) return undefined;
+    const ownStallMs = Math.round(stalls.reduce((sum, s) => sum + (s.toUs - s.fromUs), 0) / 1000);
+    const reason = rec.lateWait
+      ? `a wait for the provider ended while this checker's event loop was stalled (${ownStallMs} ms stalled in the run)`
+      : `this checker's event loop stalled ${ownStallMs} ms during the run; without that the run passes`;
+    return { reason, ownStallMs };
   }
 
   /** Nonced pings at the seed's schedule; returns the RTTs (µs) of pongs that answered a sent ping. */
@@ -256,6 +329,7 @@ export class ChallengeClient {
       }
     } catch (e) {
       wireErrors.push(this.wireCode(e));
+      this.noteWaitEnded(rec, e, readDeadline, readDeadline);
     } finally {
       // Let the schedule finish (bounded by readDeadline), then close.
       if (writing) await writer;
@@ -281,8 +355,13 @@ export class ChallengeClient {
     rec.record(TranscriptMessageType.MATMUL_REQUEST, request);
     if (stream === undefined) return;
     const reader = new FrameReader(stream);
+    // The wait in progress, and the moment an answer to it stops counting (the rules' deadline).
+    let waitDeadline = Date.now();
+    let answerDeadline = waitDeadline;
     try {
       const commitDeadline = Date.now() + deadlineMs * CHALLENGE_CLIENT_LIMITS.answerWaitFactor;
+      waitDeadline = commitDeadline;
+      answerDeadline = Date.now() + deadlineMs;
       await writeFrame(stream, FrameType.MATMUL_REQUEST, request, commitDeadline);
       const c = await reader.read({ [FrameType.MATMUL_COMMIT]: matmulCommitCodec.maxBytes }, commitDeadline);
       rec.record(TranscriptMessageType.MATMUL_COMMIT, c.body);
@@ -292,12 +371,15 @@ export class ChallengeClient {
       const rowsCodec = matmulRowsCodec(n, count);
       const openDeadline =
         Date.now() + Math.max(CHALLENGE_CLIENT_LIMITS.minOpenWaitMs, 4 * networkAllowanceMs(networkRttMs));
+      waitDeadline = openDeadline;
+      answerDeadline = openDeadline;
       rec.record(TranscriptMessageType.MATMUL_OPEN, open);
       await writeFrame(stream, FrameType.MATMUL_OPEN, open, openDeadline);
       const r = await reader.read({ [FrameType.MATMUL_ROWS]: rowsCodec.maxBytes }, openDeadline);
       rec.record(TranscriptMessageType.MATMUL_ROWS, r.body);
     } catch (e) {
       wireErrors.push(this.wireCode(e));
+      this.noteWaitEnded(rec, e, waitDeadline, answerDeadline);
     } finally {
       await this.close(stream);
     }
@@ -324,8 +406,9 @@ export class ChallengeClient {
     rec.record(TranscriptMessageType.VRAM_REQUEST, request);
     if (stream === undefined) return;
     const reader = new FrameReader(stream);
+    const answerDeadline = Date.now() + deadlineMs;
+    const deadline = Date.now() + deadlineMs * CHALLENGE_CLIENT_LIMITS.answerWaitFactor;
     try {
-      const deadline = Date.now() + deadlineMs * CHALLENGE_CLIENT_LIMITS.answerWaitFactor;
       await writeFrame(stream, FrameType.VRAM_QUERY, request, deadline);
       // The exact bound for `steps` digests: 96 bytes of head and length, 32 per digest.
       const r = await reader.read({ [FrameType.VRAM_ANSWER]: 96 + 32 * v.steps }, deadline);
@@ -333,9 +416,24 @@ export class ChallengeClient {
       vramResponseCodec.decode(r.body);
     } catch (e) {
       wireErrors.push(this.wireCode(e));
+      this.noteWaitEnded(rec, e, deadline, answerDeadline);
     } finally {
       await this.close(stream);
     }
+  }
+
+  /**
+   * A wait for the provider failed. If it timed out late, and this process's
+   * loop was stalled from the answer's deadline until then, an answer that
+   * came in time may have been sitting unread: the run notes a late wait.
+   * (Deadlines are Date.now() ms; stalls are performance.now() ms.)
+   */
+  private noteWaitEnded(rec: Recorder, e: unknown, waitDeadline: number, answerDeadline: number): void {
+    if (!(e instanceof WireError && e.code === WireErrorCode.TIMEOUT)) return;
+    const nowMs = Date.now();
+    if (nowMs - waitDeadline <= CHALLENGE_CLIENT_LIMITS.lateWaitMs) return;
+    const perfNow = performance.now();
+    if (this.stalls.stalledThroughout(answerDeadline - nowMs + perfNow, perfNow)) rec.lateWait = true;
   }
 
   private async open(target: ChallengeTarget, wireErrors: string[]): Promise<Stream | undefined> {
@@ -366,10 +464,15 @@ export class ChallengeClient {
   }
 }
 
-/** Appends messages with non-decreasing µs timestamps from the run's start. */
+/**
+ * Appends messages with non-decreasing µs timestamps from the run's start,
+ * and notes whether a wait for an answer ran out late (noteWaitEnded).
+ */
 class Recorder {
-  private readonly t0 = performance.now();
+  /** The run's start, performance.now() ms: atUs counts from here. */
+  readonly t0 = performance.now();
   readonly transcript: ChallengeTranscript;
+  lateWait = false;
 
   constructor(transcript: ChallengeTranscript) {
     this.transcript = transcript;

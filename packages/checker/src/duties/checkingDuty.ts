@@ -15,7 +15,7 @@ import { type Logger, sleep } from "@checkernet/runtime";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { type Address, bytesToHex, type Hex } from "viem";
 import type { EpochClock } from "../chain/clock.ts";
-import type { ChallengeClient } from "../challenges/client.ts";
+import { type ChallengeClient, OwnLagAbstention } from "../challenges/client.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
 import { SlashingProtectionError } from "../db/errors.ts";
 import { type CheckerFaults, liesAbout, NO_FAULTS } from "../faults/faults.ts";
@@ -163,7 +163,10 @@ export class CheckingDuty {
           })
           .catch((e: unknown) => {
             result.skipped.push({ provider: p.address, reason: (e as Error).message });
-            logger.warn({ err: e, provider: p.address }, "provider check failed");
+            // Abstaining is this checker doing its job on a stalled machine, not a failure.
+            if (e instanceof OwnLagAbstention)
+              logger.info({ provider: p.address, reason: e.message }, "abstained");
+            else logger.warn({ err: e, provider: p.address }, "provider check failed");
             return undefined;
           }),
       ),
@@ -262,6 +265,8 @@ export class CheckingDuty {
         "FAULT MODE lie-fail: attesting FAIL whatever was measured",
       );
     }
+    // Only a lying checker (fault mode) attests a run its own lag could have failed.
+    if (run.abstain !== undefined && !lie) throw new OwnLagAbstention(p.address, run.abstain);
     const att: Attestation = {
       epoch,
       provider: p.address,

@@ -21,6 +21,7 @@ import { peerIdFromString } from "@libp2p/peer-id";
 import { bytesToHex, getAddress, hexToBytes } from "viem";
 import { getRecheckRequests, type RecheckRequest } from "../chain/actions/getRecheckRequests.ts";
 import { getRecheckState, type RecheckState } from "../chain/actions/getRecheckState.ts";
+import { OwnLagAbstention } from "../challenges/client.ts";
 import { liesAbout, NO_FAULTS } from "../faults/faults.ts";
 import type { RecheckCosignRequest } from "../network/reqresp/recheck.ts";
 import { CHECK_SPREAD_FRACTION } from "./checkingDuty.ts";
@@ -335,6 +336,8 @@ export class RecheckDuty {
         "FAULT MODE lie-fail: reporting FAIL in the re-check whatever was measured",
       );
     }
+    // A run this member's own lag could have failed is not signed; the next poll tries again.
+    if (run.abstain !== undefined && !lie) throw new OwnLagAbstention(p.address, run.abstain);
     const result: RecheckResult = {
       slashId: state.slashId,
       provider: p.address,

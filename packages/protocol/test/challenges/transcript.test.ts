@@ -1,6 +1,6 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import fc from "fast-check";
-import { type Address, bytesToHex, type Hex } from "viem";
+import { type Address, bytesToHex, type Hex, hexToBytes } from "viem";
 import { describe, expect, it } from "vitest";
 import { ChallengeError, ChallengeErrorCode, ReasonCode } from "../../src/challenges/common.ts";
 import { gpuClass } from "../../src/challenges/gpu-classes.ts";
@@ -16,6 +16,7 @@ import {
   sampleRows,
   solveMatmul,
 } from "../../src/challenges/matmul.ts";
+import { ownStallsCouldExplain, withoutOwnStalls } from "../../src/challenges/ownStalls.ts";
 import { regionById } from "../../src/challenges/regions.ts";
 import {
   type ChallengeTranscript,
@@ -260,5 +261,105 @@ describe("challengeKindForEpoch", () => {
 
   it("refuses a malformed provider", () => {
     expect(() => challengeKindForEpoch(epochSeed, "0x1234" as Address, 1n)).toThrow(ChallengeError);
+  });
+});
+
+describe("own stalls: could the checker's lag have made the verdict?", () => {
+  /** A stall of the checker's loop over the provider's answer: the answer was read `ms` late. */
+  function stalledOver(t: ChallengeTranscript, type: number, ms: number) {
+    const answer = t.messages.find((m) => m.type === type)!;
+    return [{ fromUs: answer.atUs - ms * 1000, toUs: answer.atUs }];
+  }
+  /** The answer recorded `ms` later, as a stalled loop would record it. */
+  function readLate(t: ChallengeTranscript, type: number, ms: number): ChallengeTranscript {
+    return {
+      ...t,
+      messages: t.messages.map((m) =>
+        m.type === type || (m.type > type && m.type !== T.PONG) ? { ...m, atUs: m.atUs + ms * 1000 } : m,
+      ),
+    };
+  }
+
+  it("an honest answer read late because the checker stalled: the lag explains the FAIL, so the checker abstains", () => {
+    for (const [kind, answer] of [
+      [ChallengeKind.VRAM, T.VRAM_RESPONSE],
+      [ChallengeKind.MATMUL, T.MATMUL_COMMIT],
+    ] as const) {
+      const late = readLate(record(kind), answer, 60_000);
+      const measured = evaluateTranscript(late, params);
+      expect(codes(measured)).toEqual([ReasonCode.DEADLINE_EXCEEDED]);
+      const stalls = stalledOver(late, answer, 60_000);
+      const corrected = evaluateTranscript(withoutOwnStalls(late, stalls), params);
+      expect(corrected.result).toBe(CheckResult.PASS);
+      expect(ownStallsCouldExplain(measured, corrected, false)).toBe(true);
+    }
+  });
+
+  it("a provider slower than the deadline stays FAILed when the checker's stall is shorter than its lateness", () => {
+    const slow = record(ChallengeKind.VRAM, { computeUs: 60_000_000 });
+    const measured = evaluateTranscript(slow, params);
+    const stalls = stalledOver(slow, T.VRAM_RESPONSE, 100);
+    const corrected = evaluateTranscript(withoutOwnStalls(slow, stalls), params);
+    expect(corrected.result).toBe(CheckResult.FAIL);
+    expect(ownStallsCouldExplain(measured, corrected, false)).toBe(false);
+    // No stall at all: nothing moves.
+    expect(withoutOwnStalls(slow, [])).toEqual(slow);
+  });
+
+  it("a wrong answer is never excused by lag, however long the stall", () => {
+    const wrong = record(ChallengeKind.MATMUL, { corrupt: true });
+    const measured = evaluateTranscript(wrong, params);
+    expect(measured.result).toBe(CheckResult.FAIL);
+    const corrected = evaluateTranscript(
+      withoutOwnStalls(wrong, stalledOver(wrong, T.MATMUL_ROWS, 1)),
+      params,
+    );
+    expect(ownStallsCouldExplain(measured, corrected, true)).toBe(false);
+  });
+
+  it("a missing answer is excused only when the wait for it ended while the loop was stalled", () => {
+    const silent = record(ChallengeKind.MATMUL, { noCommit: true });
+    const measured = evaluateTranscript(silent, params);
+    expect(measured.result).toBe(CheckResult.TIMEOUT);
+    expect(ownStallsCouldExplain(measured, measured, false)).toBe(false);
+    expect(ownStallsCouldExplain(measured, measured, true)).toBe(true);
+  });
+
+  it("pongs read late are measured from their own ping, even when later pings were sent first", () => {
+    const t = record(ChallengeKind.LATENCY, { rttUs: 900_000_000 });
+    const measured = evaluateTranscript(t, params);
+    expect(measured.result).not.toBe(CheckResult.PASS);
+    const stalls = [{ fromUs: 0, toUs: t.messages.at(-1)!.atUs }];
+    const corrected = withoutOwnStalls(t, stalls);
+    const pingAt = new Map<number, number>();
+    for (const m of corrected.messages) {
+      const body = hexToBytes(m.payload);
+      if (m.type === T.PING) pingAt.set(pingCodec.decode(body).seq, m.atUs);
+      if (m.type === T.PONG) expect(m.atUs).toBe(pingAt.get(pongCodec.decode(body).seq));
+    }
+  });
+
+  it("property: taking stalls out never moves an answer before what it answers, and never moves a send", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(ChallengeKind.MATMUL, ChallengeKind.VRAM, ChallengeKind.LATENCY),
+        fc.array(fc.tuple(fc.nat(200_000), fc.nat(50_000)), { maxLength: 6 }),
+        (kind, raw) => {
+          const t = record(kind);
+          const stalls = raw.map(([from, len]) => ({ fromUs: from, toUs: from + len }));
+          const out = withoutOwnStalls(t, stalls);
+          out.messages.forEach((m, i) => {
+            const original = t.messages[i]!;
+            expect(m.type).toBe(original.type);
+            expect(m.atUs).toBeLessThanOrEqual(original.atUs);
+            if ([T.PING, T.MATMUL_REQUEST, T.MATMUL_OPEN, T.VRAM_REQUEST].includes(m.type as never))
+              expect(m.atUs).toBe(original.atUs);
+          });
+          // The rules still accept the record as one an honest checker could make.
+          expect(() => evaluateTranscript(out, params)).not.toThrow();
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });

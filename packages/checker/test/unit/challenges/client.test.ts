@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { ReasonCode } from "@checkernet/protocol/challenges/common";
+import { vramDeadlineMs } from "@checkernet/protocol/challenges/gpu-classes";
 import {
   evaluateTranscript,
   TranscriptMessageType,
@@ -174,5 +175,84 @@ describe("ChallengeClient: matmul and VRAM", () => {
     const garbage = await client.run(target("garbage"), task(ChallengeKind.VRAM));
     expect(garbage.outcome.result).toBe(CheckResult.FAIL);
     expect(garbage.outcome.reasons.map((r) => r.code)).toContain(ReasonCode.MALFORMED_MESSAGE);
+  });
+});
+
+describe("ChallengeClient: this checker's own lag never blames the provider", () => {
+  /** Keeps the main thread busy, as a CPU-heavy task in the checker's process would. */
+  function blockFor(ms: number): void {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      // spin
+    }
+  }
+
+  /**
+   * A client whose host stalls this process for `ms` right after it opens the
+   * VRAM stream (the run's second stream, after the latency pings), so the
+   * provider's answer is read late by the checker's own fault.
+   */
+  async function stallingClient(ms: number): Promise<ChallengeClient> {
+    const host = await newHost();
+    let dials = 0;
+    const stalling = {
+      dialProtocol: async (...args: Parameters<CheckerHost["dialProtocol"]>) => {
+        const stream = await host.dialProtocol(...args);
+        if (++dials % 2 === 0) setTimeout(() => blockFor(ms), 0);
+        return stream;
+      },
+    };
+    return new ChallengeClient(
+      { host: stalling, logger: createLogger({ level: "silent", pretty: false }), metrics: createMetrics() },
+      { params: PARAMS, checkerRegion: LOCAL_REGION },
+    );
+  }
+
+  const vramTask = () => task(ChallengeKind.VRAM);
+  // The walk's answer deadline at a 1 ms RTT (16 steps over 64-byte blocks, CPU class): about 52 ms
+  // plus twice the run's measured RTT. The provider answers in well under a millisecond.
+  const deadlineMs = () => vramDeadlineMs(CPU_CLASS, 64, 16, 1);
+
+  it("an honest answer read after the deadline because this process stalled: the run abstains instead of FAILing", async () => {
+    // A stall between one and two deadlines makes the answer late but still read (DEADLINE_EXCEEDED).
+    // The deadline grows with the RTT the run measures, which a busy machine raises, so the stall
+    // steps up until one lands there: these cover RTTs from 0 to about 50 ms.
+    const runs = [];
+    for (const factor of [1.4, 1.8, 2.3, 2.9]) {
+      const run = await (await stallingClient(Math.ceil(deadlineMs() * factor))).run(
+        target("honest"),
+        vramTask(),
+      );
+      runs.push(run);
+      if (run.outcome.reasons.some((r) => r.code === ReasonCode.DEADLINE_EXCEEDED)) break;
+    }
+    const late = runs.at(-1)!;
+    // What the clock saw is kept as evidence, but it is not attested.
+    expect(late.outcome.reasons.map((r) => r.code)).toEqual([ReasonCode.DEADLINE_EXCEEDED]);
+    expect(late.abstain?.ownStallMs).toBeGreaterThanOrEqual(deadlineMs());
+    expect(late.abstain?.reason).toMatch(/without that the run passes/);
+    // No stalled run is ever attested as a failure.
+    for (const run of runs)
+      expect(run.outcome.result === CheckResult.PASS || run.abstain !== undefined).toBe(true);
+  });
+
+  it("a stall over the whole wait (the wait's timer runs before the waiting answer is read): abstains instead of TIMEOUT", async () => {
+    // Four deadlines: past the wait (two deadlines) for RTTs up to about 50 ms.
+    const run = await (await stallingClient(Math.ceil(deadlineMs() * 4))).run(target("honest"), vramTask());
+    expect(run.outcome.result).not.toBe(CheckResult.PASS);
+    expect(run.abstain).toBeDefined();
+  });
+
+  it("no stall: a silent provider is TIMEOUT and a wrong answer is FAIL, attested as measured", async () => {
+    const hang = await client.run(target("hang"), vramTask());
+    expect(hang.outcome.result).toBe(CheckResult.TIMEOUT);
+    expect(hang.abstain).toBeUndefined();
+    // A wrong digest is objective: even a stalled checker attests it.
+    const wrong = await (await stallingClient(Math.ceil(deadlineMs() * 1.4))).run(
+      target("wrong-row"),
+      vramTask(),
+    );
+    expect(wrong.outcome.result).toBe(CheckResult.FAIL);
+    expect(wrong.abstain).toBeUndefined();
   });
 });
