@@ -120,7 +120,7 @@ function renderStatus(s) {
   );
   const kinds = new Map();
   for (const c of s.challenges) {
-    const k = kinds.get(c.kind) ?? { pass: 0, fail: 0, timeout: 0 };
+    const k = kinds.get(c.kind) ?? { pass: 0, fail: 0, timeout: 0, abstained: 0 };
     k[c.result] = (k[c.result] ?? 0) + c.count;
     kinds.set(c.kind, k);
   }
@@ -134,10 +134,11 @@ function renderStatus(s) {
         el("td", { class: "ok" }, k.pass),
         el("td", { class: "bad" }, k.fail),
         el("td", { class: "warn" }, k.timeout),
+        el("td", {}, k.abstained),
       ),
     ),
     "none yet",
-    4,
+    5,
   );
   if (state.epoch !== s.epoch.current) {
     state.epoch = s.epoch.current;
