@@ -1,9 +1,9 @@
 import { DomainTag } from "@checkernet/protocol/encoding/domain";
-import { resultProof } from "@checkernet/protocol/merkle/trees";
 import { beforeAll, describe, expect, it } from "vitest";
 import { isolateTests, mined, type TestChain, type Wallet } from "../helpers/chain.ts";
 import {
   type Checker,
+  contestSlash,
   deployWithCheckers,
   type Fixture,
   failLeaf,
@@ -74,13 +74,7 @@ describe("attacks on committee membership", () => {
     const accusers = checkers.slice(0, 3).map((c) => c.address);
     const leaf = failLeaf(provider.address, accusers);
     const published = await publishEpoch(fx, 1n, { results: [leaf] });
-    await mined(
-      chain,
-      fx
-        .as(provider.wallet)
-        .slashing.write.contest([1n, leaf, resultProof(published.results!, provider.address)]),
-    );
-    const id = await fx.c.slashing.read.slashIdOf([1n, provider.address]);
+    const id = await contestSlash(fx, provider, leaf, published);
     const record = await fx.c.slashing.read.slashOf([id]);
     await goToEpoch(fx, record.recheckEpoch);
     const { header, operators, ...signed } = await signRecheck(fx, id, 1);

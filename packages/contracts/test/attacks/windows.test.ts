@@ -8,6 +8,7 @@ import { expectRevert, isolateTests, mined, setTime, type TestChain } from "../h
 import {
   bls,
   type Checker,
+  contestSlash,
   deployFixture,
   deployWithCheckers,
   type Fixture,
@@ -103,13 +104,7 @@ describe("attacks on report, contest and reward windows", () => {
     );
     const leaf = failLeaf(provider.address, many);
     const published = await publishEpoch(fx, 1n, { results: [leaf] });
-    await mined(
-      chain,
-      fx
-        .as(provider.wallet)
-        .slashing.write.contest([1n, leaf, resultProof(published.results!, provider.address)]),
-    );
-    const id = await fx.c.slashing.read.slashIdOf([1n, provider.address]);
+    const id = await contestSlash(fx, provider, leaf, published);
     await expectRevert(fx.c.slashing.write.penalizeAccusers([id, many, 0n, 70n]), "SlashingNotOverturned", [
       id,
     ]);
@@ -146,13 +141,7 @@ describe("attacks on report, contest and reward windows", () => {
       fx.c.rewards.write.claim([1n, rewards[0]!, proofOf(accuser.licenses[0]!)]),
       "RewardsLocked",
     );
-    await mined(
-      chain,
-      fx
-        .as(provider.wallet)
-        .slashing.write.contest([1n, leaf, resultProof(published.results!, provider.address)]),
-    );
-    const id = await fx.c.slashing.read.slashIdOf([1n, provider.address]);
+    const id = await contestSlash(fx, provider, leaf, published);
     await goToEpoch(fx, (await fx.c.slashing.read.slashOf([id])).recheckEpoch);
     await recheck(id, 0);
     await unlockLicenseRewards(fx, 1n);
@@ -168,13 +157,7 @@ describe("attacks on report, contest and reward windows", () => {
     const leaf = failLeaf(provider.address, accusers());
     const published = await publishEpoch(fx, 1n, { results: [leaf] });
     const before = await fx.c.token.read.balanceOf([provider.address]);
-    await mined(
-      chain,
-      fx
-        .as(provider.wallet)
-        .slashing.write.contest([1n, leaf, resultProof(published.results!, provider.address)]),
-    );
-    const id = await fx.c.slashing.read.slashIdOf([1n, provider.address]);
+    const id = await contestSlash(fx, provider, leaf, published);
     // The provider makes its own re-check stall (say it goes offline): the deadline passes.
     await goToEpoch(fx, (await fx.c.slashing.read.slashOf([id])).resolveDeadline + 1n);
     await mined(chain, fx.c.slashing.write.expireContest([id]));
@@ -187,24 +170,14 @@ describe("attacks on report, contest and reward windows", () => {
     wide.keys = fx.keys;
     const members = await setupCheckers(wide, 6, 2);
     const accused = await setupProvider(wide, chain.wallets[11]!);
-    await mined(chain, wide.c.token.write.transfer([accused.address, BOND]));
-    await mined(
-      chain,
-      wide.as(accused.wallet).token.write.approve([wide.deployment.contracts.slashing, BOND]),
-    );
+    await fundContestBonds(wide, accused, BOND);
     await goToEpoch(wide, 1n);
     const leaf = failLeaf(
       accused.address,
       members.slice(0, 3).map((c) => c.address),
     );
     const published = await publishEpoch(wide, 1n, { results: [leaf] });
-    await mined(
-      chain,
-      wide
-        .as(accused.wallet)
-        .slashing.write.contest([1n, leaf, resultProof(published.results!, accused.address)]),
-    );
-    const id = await wide.c.slashing.read.slashIdOf([1n, accused.address]);
+    const id = await contestSlash(wide, accused, leaf, published);
     const record = await wide.c.slashing.read.slashOf([id]);
     // Each member's epoch is drawn from its unique signature over the slash: only it knows it in advance.
     const separator = await wide.c.reports.read.domainSeparator();

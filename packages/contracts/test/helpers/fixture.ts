@@ -9,6 +9,7 @@ import {
   EMPTY_ROOT,
   type ResultsTree,
   type RewardsTree,
+  resultProof,
 } from "@checkernet/protocol/merkle/trees";
 import type { NetworkDomain, ReportHeader } from "@checkernet/protocol/types";
 import {
@@ -371,6 +372,19 @@ export interface PublishedEpoch {
   header: ReportHeader;
   results?: ResultsTree;
   rewards?: RewardsTree;
+}
+
+/** `provider` contests the slash of its FAIL `leaf`, published in `published` for `epoch`: the slash's id. */
+export async function contestSlash(
+  fx: Fixture,
+  provider: Provider,
+  leaf: ResultLeaf,
+  published: PublishedEpoch,
+  epoch = 1n,
+): Promise<bigint> {
+  const proof = resultProof(published.results!, provider.address);
+  await mined(fx.chain, fx.as(provider.wallet).slashing.write.contest([epoch, leaf, proof]));
+  return fx.c.slashing.read.slashIdOf([epoch, provider.address]);
 }
 
 /**
