@@ -1,6 +1,6 @@
 import { gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
 import { pingCodec } from "@checkernet/protocol/challenges/latency";
-import { sampleRows, verifyMatmul } from "@checkernet/protocol/challenges/matmul";
+import { sampleRows } from "@checkernet/protocol/challenges/matmul";
 import { CheckResult } from "@checkernet/protocol/types";
 import {
   CHALLENGE_PROTOCOL,
@@ -17,10 +17,9 @@ import { applyFault, type FaultOptions, selects } from "../src/faults/faults.ts"
 import { parseFaultMode } from "../src/faults/mode.ts";
 import { createProviderHost } from "../src/host.ts";
 import { ChallengeServer } from "../src/serve/server.ts";
-import { clientHost, hex32, silentLog, sleep, TestChallenge, walkVram } from "./helpers.ts";
+import { clientHost, hex32, silentLog, sleep, TestChallenge, verifyCpuMatmul, walkVram } from "./helpers.ts";
 
 const CPU = gpuClass("cpu-reference").code;
-const params = { matmulMaxSize: 4096 };
 
 let backend: CpuBackend;
 let checkers: Libp2p[];
@@ -62,17 +61,7 @@ async function matmulOutcome(checker: Libp2p, provider: Libp2p, seed: `0x${strin
   const run = await TestChallenge.open(checker, provider.getMultiaddrs());
   const out = await run.matmul(seed, n, CPU, (c) => sampleRows(hex32(0x31), c.root, n, 4));
   await run.close();
-  return verifyMatmul({
-    seed,
-    n,
-    classId: CPU,
-    commitment: out.commit,
-    requestedRows: out.rows,
-    openings: out.openings,
-    measuredMs: out.measuredMs,
-    networkRttMs: 1,
-    params,
-  });
+  return verifyCpuMatmul(seed, n, out, 1);
 }
 
 describe("fault modes, caught by the protocol's own verifiers over real libp2p", () => {

@@ -2,11 +2,13 @@ import { gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
 import { type Ping, type Pong, pingCodec, pongCodec } from "@checkernet/protocol/challenges/latency";
 import {
   type MatmulCommit,
+  type MatmulOutcome,
   type MatmulRows,
   matmulCommitCodec,
   matmulOpenCodec,
   matmulRequestCodec,
   matmulRowsCodec,
+  verifyMatmul,
 } from "@checkernet/protocol/challenges/matmul";
 import {
   type VramOutcome,
@@ -107,6 +109,29 @@ export class TestChallenge {
   async close(): Promise<void> {
     await this.stream.close().catch(() => {});
   }
+}
+
+/** What {@link TestChallenge.matmul} read back from the provider. */
+type MatmulAnswer = Awaited<ReturnType<TestChallenge["matmul"]>>;
+
+/** Verifies a matmul answer for `seed` and size `n` as a checker of the CPU reference class would. */
+export function verifyCpuMatmul(
+  seed: `0x${string}`,
+  n: number,
+  answer: MatmulAnswer,
+  networkRttMs: number,
+): MatmulOutcome {
+  return verifyMatmul({
+    seed,
+    n,
+    classId: gpuClass("cpu-reference").code,
+    commitment: answer.commit,
+    requestedRows: answer.rows,
+    openings: answer.openings,
+    measuredMs: answer.measuredMs,
+    networkRttMs,
+    params: { matmulMaxSize: 4096 },
+  });
 }
 
 /** One VRAM walk of a checker against `provider`, over `dataset` made resident on `backend` first. */

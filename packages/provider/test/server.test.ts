@@ -1,6 +1,6 @@
 import { gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
 import { pingCodec } from "@checkernet/protocol/challenges/latency";
-import { matmulRequestCodec, sampleRows, verifyMatmul } from "@checkernet/protocol/challenges/matmul";
+import { matmulRequestCodec, sampleRows } from "@checkernet/protocol/challenges/matmul";
 import { CheckResult } from "@checkernet/protocol/types";
 import { encodeVarint, FrameType as WireType } from "@checkernet/wire";
 import { generateKeyPair } from "@libp2p/crypto/keys";
@@ -10,10 +10,9 @@ import { CpuBackend } from "../src/backend/cpu.ts";
 import { createProviderHost } from "../src/host.ts";
 import { ServeErrorCode } from "../src/serve/messages.ts";
 import { ChallengeServer } from "../src/serve/server.ts";
-import { clientHost, hex32, silentLog, sleep, TestChallenge, walkVram } from "./helpers.ts";
+import { clientHost, hex32, silentLog, sleep, TestChallenge, verifyCpuMatmul, walkVram } from "./helpers.ts";
 
 const CPU = gpuClass("cpu-reference").code;
-const params = { matmulMaxSize: 4096 };
 
 describe("provider serve: the challenge protocol over real libp2p (TCP + Noise + Yamux)", () => {
   let provider: Libp2p;
@@ -64,17 +63,7 @@ describe("provider serve: the challenge protocol over real libp2p (TCP + Noise +
     const run = await TestChallenge.open(checker(0), provider.getMultiaddrs());
     const n = 96;
     const out = await run.matmul(seed, n, CPU, (c) => sampleRows(hex32(0x77), c.root, n, 4));
-    const outcome = verifyMatmul({
-      seed,
-      n,
-      classId: CPU,
-      commitment: out.commit,
-      requestedRows: out.rows,
-      openings: out.openings,
-      measuredMs: out.measuredMs,
-      networkRttMs: 1,
-      params,
-    });
+    const outcome = verifyCpuMatmul(seed, n, out, 1);
     expect(outcome.reasons).toEqual([]);
     expect(outcome.result).toBe(CheckResult.PASS);
     expect(await run.read(2_000)).toBeNull();
@@ -87,17 +76,7 @@ describe("provider serve: the challenge protocol over real libp2p (TCP + Noise +
         const seed = hex32(0x10 + i);
         const run = await TestChallenge.open(checker(i), provider.getMultiaddrs());
         const out = await run.matmul(seed, n, CPU, (c) => sampleRows(hex32(0x20 + i), c.root, n, 3));
-        return verifyMatmul({
-          seed,
-          n,
-          classId: CPU,
-          commitment: out.commit,
-          requestedRows: out.rows,
-          openings: out.openings,
-          measuredMs: out.measuredMs,
-          networkRttMs: 0,
-          params,
-        });
+        return verifyCpuMatmul(seed, n, out, 0);
       }),
     );
     // One worker serves the three in turn, so the last may miss the cpu-reference deadline:
