@@ -20,8 +20,7 @@ import { reportSigningRoot } from "@checkernet/protocol/encoding/report";
 import { buildReport, licenseParticipation } from "@checkernet/protocol/scoring/report";
 import {
   aggregatorTicket,
-  committeeSeats,
-  providerTicket,
+  attestationSeats,
   rankAggregators,
   sortitionMessage,
   verifySortitionProof,
@@ -56,7 +55,7 @@ const SIM_DOMAIN: NetworkDomain = {
  * providers): every step the modelled mode replaces by a distribution runs
  * the protocol code instead.
  * - Sortition: each checker signs its epoch VRF with BLS; committees are
- *   providerTicket + committeeSeats over the real outputs; the aggregator
+ *   attestationSeats over the real outputs; the aggregator
  *   ranking is aggregatorTicket + rankAggregators.
  * - Challenges: honest checkers run verifyLatency on the pings of pingSchedule,
  *   verifyMatmul on a real (small) product the provider computes, commits and
@@ -118,8 +117,8 @@ export class RealSimulation extends Simulation {
     const addr = this.providerAddr(provider);
     const total = this.world.checkers.totalLicenses;
     for (let c = 0; c < this.world.checkers.count; c++) {
-      const ticket = providerTicket(this.vrfOutputs[c] as Hex, addr);
-      const seats = committeeSeats(ticket, this.world.checkers.licenses[c] as number, total, k);
+      const licenses = this.world.checkers.licenses[c] as number;
+      const seats = attestationSeats(this.vrfOutputs[c] as Hex, addr, { licenses, totalLicenses: total }, k);
       if (seats > 0) out.push({ checker: c, seats });
     }
     return out;
@@ -350,14 +349,13 @@ export class RealSimulation extends Simulation {
       // The revealed output must give the seats the attestation claims (regular committee size; re-checks use the larger one).
       const isRecheck = batch.rechecks.some((r) => a.i >= r.start && a.i < r.end);
       const k = this.params.committeeSize * (isRecheck ? this.params.recheckCommitteeMultiplier : 1);
-      const ticket = providerTicket(vrfOutput(this.vrfProofs[c] as Uint8Array), a.attestation.provider);
+      const weight = {
+        licenses: this.world.checkers.licenses[c] as number,
+        totalLicenses: this.world.checkers.totalLicenses,
+      };
       ok &&=
-        committeeSeats(
-          ticket,
-          this.world.checkers.licenses[c] as number,
-          this.world.checkers.totalLicenses,
-          k,
-        ) === batch.attSeats[a.i];
+        attestationSeats(vrfOutput(this.vrfProofs[c] as Uint8Array), a.attestation.provider, weight, k) ===
+        batch.attSeats[a.i];
       if (!ok) {
         batch.included[a.i] = 0;
         invalid++;
