@@ -29,7 +29,9 @@ export interface Metrics {
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics === true)
-    collectDefaultMetrics({ register: registry, prefix: "checker_process_" });
+    // prom-client's default names already start with process_ or nodejs_:
+    // checker_process_resident_memory_bytes, checker_nodejs_eventloop_lag_p99_seconds.
+    collectDefaultMetrics({ register: registry, prefix: "checker_" });
   const registers = [registry];
   const alertSource: Metrics["alertSource"] = {};
   return {

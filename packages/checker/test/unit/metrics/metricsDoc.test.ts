@@ -78,7 +78,7 @@ describe("Grafana dashboard", () => {
   it("covers every checker_* metric of the node's own (not the process defaults)", () => {
     const all = exprs.map((e) => e.expr).join("\n");
     const uncovered = docs
-      .filter((d) => !d.name.startsWith("checker_process_"))
+      .filter((d) => !/^checker_(process|nodejs)_/.test(d.name))
       .filter((d) => !new RegExp(`\\b${d.name}(_bucket|_sum|_count)?\\b`).test(all))
       .map((d) => d.name);
     expect(uncovered).toEqual([]);
