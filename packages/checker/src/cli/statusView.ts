@@ -70,6 +70,7 @@ export function formatStatus(s: NodeStatus): string {
     "gossip",
     `${s.gossip.accepted} accepted, ${s.gossip.rejected} rejected, ${s.gossip.ignored} ignored; ${s.attestations.seen} attestations seen`,
   );
+  if (s.challenges.length > 0) add("challenges", challengeSummary(s.challenges));
   if (s.attestations.lastOwn.length === 0) add("attested", "nothing yet");
   for (const [i, a] of s.attestations.lastOwn.entries()) {
     add(
@@ -103,6 +104,16 @@ export function formatStatus(s: NodeStatus): string {
     add(i === 0 ? "reports" : "", `epoch ${r.epoch} ${r.role} ${r.status}${gas}${tx}${err}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Challenge runs since start, per kind: "vram 13 pass, 2 abstained; matmul 26 pass". Abstained runs
+ * failed on time alone while this machine's own event loop stalled, so they were not attested.
+ */
+function challengeSummary(counts: NodeStatus["challenges"]): string {
+  const byKind = new Map<string, string[]>();
+  for (const c of counts) byKind.set(c.kind, [...(byKind.get(c.kind) ?? []), `${c.count} ${c.result}`]);
+  return [...byKind].map(([kind, parts]) => `${kind} ${parts.join(", ")}`).join("; ");
 }
 
 /** The operator's reward totals from `GET /history` (token base units as decimal strings). */

@@ -25,7 +25,11 @@ function status(overrides: Partial<NodeStatus> = {}): NodeStatus {
       ],
       skipped: [{ provider: "0x4e9DcE1EAF001694D7C8C105f3431575D5408055", reason: "dial timed out" }],
     },
-    challenges: [],
+    challenges: [
+      { kind: "matmul", result: "pass", count: 4 },
+      { kind: "vram", result: "abstained", count: 1 },
+      { kind: "vram", result: "pass", count: 7 },
+    ],
     pendingReports: 0,
     reports: {
       aggregator: true,
@@ -73,6 +77,8 @@ describe("checker status summary", () => {
     expect(text).toContain("0x545CBcF10198B376146E46deAe741EF9C694aBDA: pass");
     expect(text).toContain("0x736F4EBab6F6AE08c4511fb88a71b667348b753f: fail");
     expect(text).toMatch(/skipped:\s+0x4e9DcE1EAF001694D7C8C105f3431575D5408055: dial timed out/);
+    // Runs this machine's own lag could have failed are counted, not attested.
+    expect(text).toMatch(/challenges:\s+matmul 4 pass; vram 1 abstained, 7 pass/);
     expect(text).toMatch(/aggregator:\s+on \(pays from 0x7099.*\); epoch 12: backup #1/);
     expect(text).toMatch(/epoch 11 aggregator submitted, gas 341923, tx 0xabababab/);
   });
