@@ -117,9 +117,6 @@ export async function writeCheckerConfig(
   return file;
 }
 
-/** CPU priority of the devnet's checkers below its providers and chain (nice(1) units). */
-const CHECKER_NICENESS = 10;
-
 /** `checker start` as a child; resolves once its status API answers. */
 export async function startChecker(
   plan: CheckerPlan,
@@ -134,10 +131,6 @@ export async function startChecker(
     logFile: join(logDir, `${plan.name}.log`),
     // Clear the env config so the file decides (a developer's CHECKER_* must not leak into the devnet).
     env: { ...scrubbed("CHECKER_"), ...env },
-    // In a real network every provider has its own machine; here ten processes share this one.
-    // Checkers yield the CPU to providers, so a provider is not slowed by six checkers' work (a
-    // checker that stalls abstains instead of blaming the provider; see docs/protocol/challenges.md).
-    niceness: CHECKER_NICENESS,
   });
   await waitUntil(
     `${plan.name}'s status API`,

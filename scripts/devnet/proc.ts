@@ -21,11 +21,6 @@ export interface SpawnOptions {
   logFile: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  /**
-   * Runs the child under `nice -n <niceness>` (every thread it ever starts
-   * inherits it): lower CPU priority than the devnet's other processes.
-   */
-  niceness?: number;
 }
 
 /**
@@ -36,10 +31,7 @@ export interface SpawnOptions {
  */
 export function spawnChild(options: SpawnOptions): Child {
   const log: WriteStream = createWriteStream(options.logFile, { flags: "a" });
-  const niced = options.niceness !== undefined && process.platform !== "win32";
-  const command = niced ? "nice" : options.command;
-  const args = niced ? ["-n", String(options.niceness), options.command, ...options.args] : options.args;
-  const proc = spawn(command, args, {
+  const proc = spawn(options.command, options.args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
