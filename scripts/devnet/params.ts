@@ -51,8 +51,14 @@ export const DEVNET = {
   region: "local",
   /** The VRAM salt checkers derive datasets from until the registry records one (ChainDirectory: zero). */
   vramSalt: `0x${"00".repeat(32)}`,
-  /** Worker threads of each provider's CPU backend (a laptop runs them all). */
-  providerWorkers: 1,
+  /**
+   * Worker threads of each provider's CPU backend (a laptop runs them all).
+   * Two, so that a provider whose checks arrive together does not serve them
+   * strictly one after another: with one worker, five VRAM walks of about
+   * 0.3–0.6 s each queued up to 2 s against the 1.05 s cpu-reference deadline
+   * in the first epochs of clean-clone CI runs.
+   */
+  providerWorkers: 2,
   /** Hardhat's default mnemonic: `hardhat node` funds its first 20 accounts; the devnet funds the rest. */
   mnemonic: "test test test test test test test test test test test junk",
   /** Account indices of the mnemonic: deployer 0, operators from 1, owners from 100. */
