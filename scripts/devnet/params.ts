@@ -13,9 +13,10 @@ export const DEVNET = {
    * (epoch 0), so that they form the launch set and count from epoch 1; anything landing later counts only
    * `activationDelayEpochs` after. The devnet deploys once the data dirs exist, so this covers funding,
    * 6 registrations and 12 mints + delegations (about 10 s on a laptop; measured 8-15 s, ~25 s on a busy 2-core
-   * CI machine) with room to spare; the nodes start meanwhile or early in epoch 1.
+   * CI machine) and starting the 9 processes (45-56 s on a busy 2-core machine), so their start-up work
+   * is over before the first challenges.
    */
-  genesisDelaySeconds: 45,
+  genesisDelaySeconds: 75,
   /** Seats of the report committee (the contract's reportCommitteeSize): small, so that 6 checkers fill it. */
   reportCommitteeSize: 8,
   /**
