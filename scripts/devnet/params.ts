@@ -13,8 +13,8 @@ export const DEVNET = {
    * (epoch 0), so that they form the launch set and count from epoch 1; anything landing later counts only
    * `activationDelayEpochs` after. The devnet deploys once the data dirs exist, so this covers funding,
    * 6 registrations and 12 mints + delegations (about 10 s on a laptop; measured 8-15 s, ~25 s on a busy 2-core
-   * CI machine) and starting the 9 processes (45-56 s on a busy 2-core machine), so their start-up work
-   * is over before the first challenges.
+   * CI machine) and starting the 9 processes (all up 45-56 s after deployment with one core kept busy),
+   * so more of their start-up work is over before the first challenges.
    */
   genesisDelaySeconds: 75,
   /** Seats of the report committee (the contract's reportCommitteeSize): small, so that 6 checkers fill it. */
