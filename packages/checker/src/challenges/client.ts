@@ -18,6 +18,11 @@ import {
   withoutOwnStalls,
 } from "@checkernet/protocol/challenges/ownStalls";
 import {
+  deservesSecondChance,
+  SECOND_CHANCE_PAUSE_MS,
+  TIMING_SECOND_CHANCES,
+} from "@checkernet/protocol/challenges/secondChance";
+import {
   type ChallengeTranscript,
   type RunOutcome,
   runSeeds,
@@ -29,7 +34,7 @@ import {
 import { vramRequestCodec, vramResponseCodec } from "@checkernet/protocol/challenges/vram";
 import type { ProtocolParams } from "@checkernet/protocol/params";
 import { type Address, ChallengeKind, CheckResult } from "@checkernet/protocol/types";
-import { type Logger, LoopStallMonitor } from "@checkernet/runtime";
+import { type Logger, LoopStallMonitor, sleep } from "@checkernet/runtime";
 import {
   CHALLENGE_PROTOCOL,
   FrameReader,
@@ -100,6 +105,21 @@ export interface ChallengeTask {
   vram?: { datasetSeed: Hex; blockSize: number; blockCount: number; steps: number };
 }
 
+/** A secret run seed: the provider learns it only when the run reveals it. */
+export function randomRunSeed(): Hex {
+  return bytesToHex(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+/** What a run needs to get a second chance (ChallengeClient.run). */
+export interface SecondChance {
+  /** A fresh secret run seed for the second run. */
+  freshSeed(): Hex;
+  /** Time (on `nowMs`'s clock) by which a second run must be over: the publish phase. */
+  endByMs: number;
+  nowMs(): number;
+  signal?: AbortSignal;
+}
+
 export interface ChallengeTarget {
   /** The provider's registered peer id (or an address with /p2p/<id>): Noise authenticates it. */
   peer: PeerId | Multiaddr;
@@ -167,7 +187,46 @@ export class ChallengeClient {
     this.stalls = components.stalls ?? new LoopStallMonitor();
   }
 
-  async run(target: ChallengeTarget, task: ChallengeTask): Promise<ChallengeRun> {
+  /**
+   * Runs `task` against the provider. With `secondChance`, a run that failed
+   * on time alone (secondChance.ts in the protocol) is run once more with a
+   * fresh seed after a pause, when the second run fits before
+   * `secondChance.endByMs`; the second run is the one returned (and attested).
+   */
+  async run(
+    target: ChallengeTarget,
+    task: ChallengeTask,
+    secondChance?: SecondChance,
+  ): Promise<ChallengeRun> {
+    let startedMs = performance.now();
+    let pauseMs = 0;
+    let attempt = 1;
+    const retries = (outcome: RunOutcome): boolean => {
+      if (secondChance === undefined || attempt > TIMING_SECOND_CHANCES || !deservesSecondChance(outcome))
+        return false;
+      const { min, max } = SECOND_CHANCE_PAUSE_MS;
+      pauseMs = min + Math.floor(Math.random() * (max - min));
+      // The next run may take as long as this one did, twice over, before the phase ends.
+      const budgetMs = pauseMs + 2 * (performance.now() - startedMs);
+      return secondChance.nowMs() + budgetMs <= secondChance.endByMs;
+    };
+    let current = await this.runOnce(target, task, retries, attempt);
+    while (current.retried === true && secondChance !== undefined) {
+      await sleep(pauseMs, secondChance.signal);
+      if (secondChance.signal?.aborted === true) break;
+      attempt += 1;
+      startedMs = performance.now();
+      current = await this.runOnce(target, { ...task, seed: secondChance.freshSeed() }, retries, attempt);
+    }
+    return current.run;
+  }
+
+  private async runOnce(
+    target: ChallengeTarget,
+    task: ChallengeTask,
+    retries: (outcome: RunOutcome) => boolean,
+    attempt: number,
+  ): Promise<{ run: ChallengeRun; retried?: true }> {
     const kindLabel =
       task.kind === ChallengeKind.MATMUL ? "matmul" : task.kind === ChallengeKind.VRAM ? "vram" : "latency";
     const timer = this.components.metrics?.challengeSeconds.startTimer({ kind: kindLabel });
@@ -204,14 +263,17 @@ export class ChallengeClient {
     // loop in the node, so that other runs in flight keep their timing.
     const outcome = await this.evaluator.evaluate(transcript);
     const abstain = await this.ownLagVerdict(rec, outcome);
+    const retried = abstain === undefined && retries(outcome);
     timer?.();
     const label = abstain
       ? "abstained"
-      : outcome.result === CheckResult.PASS
-        ? "pass"
-        : outcome.result === CheckResult.FAIL
-          ? "fail"
-          : "timeout";
+      : retried
+        ? "retried"
+        : outcome.result === CheckResult.PASS
+          ? "pass"
+          : outcome.result === CheckResult.FAIL
+            ? "fail"
+            : "timeout";
     this.components.metrics?.challengeRuns.inc({ kind: kindLabel, result: label });
     if (wireErrors.length > 0) {
       this.components.logger.debug(
@@ -228,11 +290,12 @@ export class ChallengeClient {
         result: label,
         reasons: outcome.reasons.map((r) => r.message),
         p50Us: outcome.p50Us,
+        ...(attempt > 1 ? { attempt } : {}),
         ...(abstain ? { abstain: abstain.reason } : {}),
       },
       "challenge run",
     );
-    return {
+    const run: ChallengeRun = {
       outcome,
       transcript,
       encodedTranscript: transcriptCodec.encode(transcript),
@@ -240,6 +303,7 @@ export class ChallengeClient {
       wireErrors,
       ...(abstain ? { abstain } : {}),
     };
+    return retried ? { run, retried } : { run };
   }
 
   /**
@@ -484,8 +548,4 @@ class Recorder {
     this.transcript.messages.push({ type, atUs, payload: bytesToHex(payload) });
     return atUs;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

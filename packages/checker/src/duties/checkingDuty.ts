@@ -15,7 +15,7 @@ import { type Logger, sleep } from "@checkernet/runtime";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { type Address, bytesToHex, type Hex } from "viem";
 import type { EpochClock } from "../chain/clock.ts";
-import { type ChallengeClient, OwnLagAbstention } from "../challenges/client.ts";
+import { type ChallengeClient, OwnLagAbstention, randomRunSeed } from "../challenges/client.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
 import { SlashingProtectionError } from "../db/errors.ts";
 import { type CheckerFaults, liesAbout, NO_FAULTS } from "../faults/faults.ts";
@@ -60,11 +60,14 @@ export interface EpochDutyResult {
 
 /**
  * Share of the remaining checking phase over which a checker spreads the
- * start of its runs. Half: the latest start still leaves the other half for
- * the run itself (a CPU-reference walk or product takes under a second, a
- * GPU's milliseconds) before the publish phase.
+ * start of its runs. 0.6: the latest start still leaves 40 % of the phase
+ * (about 4.6 s of a 20 s devnet epoch) for the run itself (a CPU-reference
+ * walk or product takes under a second, a GPU's milliseconds) and for a
+ * late provider's second run (secondChance.ts: a pause of 0.5-2.5 s and the
+ * run) before the publish phase. Wider than the half it was, because a
+ * committee's runs that start together queue on the provider's device.
  */
-export const CHECK_SPREAD_FRACTION = 0.5;
+export const CHECK_SPREAD_FRACTION = 0.6;
 
 /**
  * One epoch of checking, as the design orders it: evaluate the VRF once,
@@ -236,6 +239,8 @@ export class CheckingDuty {
     const blockSize = params.vramBlockSize;
     // Sized to the claimed class: a GPU gets the protocol's sizes, the CPU reference a budgeted fraction.
     const sizes = challengeSizesFor(p.classId, params);
+    const freshSeed = this.init.randomSeed ?? randomRunSeed;
+    const { clock } = this.components;
     const run = await (async () => {
       await this.components.addPeerAddresses?.(p.peerId, p.multiaddrs);
       return client.run(
@@ -245,7 +250,7 @@ export class CheckingDuty {
           provider: p.address,
           checker,
           kind,
-          seed: (this.init.randomSeed ?? randomSeed)(),
+          seed: freshSeed(),
           classId: p.classId,
           claimedRegion: p.region,
           matmulN: sizes.matmulN,
@@ -255,6 +260,13 @@ export class CheckingDuty {
             blockCount: vramBlockCount(p.vramBytes || gpuClass(p.classId).vramBytes, blockSize, params),
             steps: sizes.vramWalkSteps,
           },
+        },
+        // A provider that was only late is run once more before the publish phase (secondChance.ts).
+        {
+          freshSeed,
+          endByMs: clock.bounds(epoch).publishStartMs,
+          nowMs: () => clock.nowMs(),
+          signal: this.abort.signal,
         },
       );
     })();
@@ -292,8 +304,4 @@ export class CheckingDuty {
       throw e;
     }
   }
-}
-
-function randomSeed(): Hex {
-  return bytesToHex(crypto.getRandomValues(new Uint8Array(32)));
 }

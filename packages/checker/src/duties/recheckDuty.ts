@@ -21,7 +21,7 @@ import { peerIdFromString } from "@libp2p/peer-id";
 import { bytesToHex, getAddress, hexToBytes } from "viem";
 import { getRecheckRequests, type RecheckRequest } from "../chain/actions/getRecheckRequests.ts";
 import { getRecheckState, type RecheckState } from "../chain/actions/getRecheckState.ts";
-import { OwnLagAbstention } from "../challenges/client.ts";
+import { OwnLagAbstention, randomRunSeed } from "../challenges/client.ts";
 import { liesAbout, NO_FAULTS } from "../faults/faults.ts";
 import type { RecheckCosignRequest } from "../network/reqresp/recheck.ts";
 import { CHECK_SPREAD_FRACTION } from "./checkingDuty.ts";
@@ -313,7 +313,7 @@ export class RecheckDuty {
         provider: p.address,
         checker: operator,
         kind,
-        seed: bytesToHex(crypto.getRandomValues(new Uint8Array(32))),
+        seed: randomRunSeed(),
         classId: p.classId,
         claimedRegion: p.region,
         matmulN: sizes.matmulN,
@@ -327,6 +327,13 @@ export class RecheckDuty {
           ),
           steps: sizes.vramWalkSteps,
         },
+      },
+      // Late only: once more before the phase ends, as in the checking duty (secondChance.ts).
+      {
+        freshSeed: randomRunSeed,
+        endByMs: this.bounds(runEpoch).publishStartMs,
+        nowMs: () => this.components.clock.nowMs(),
+        signal: this.abort.signal,
       },
     );
     const lie = liesAbout(this.init.faults ?? NO_FAULTS, p.address);

@@ -74,7 +74,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     }),
     challengeRuns: new Counter({
       name: "checker_challenge_runs_total",
-      help: "Challenge runs against providers, by challenge kind and result (pass, fail, timeout, or abstained: failed on time alone while this checker's own event loop was stalled, so not attested)",
+      help: "Challenge runs against providers, by challenge kind and result (pass, fail, timeout; abstained: failed on time alone while this checker's own event loop was stalled, so not attested; retried: late only, so run once more and the second run attested)",
       labelNames: ["kind", "result"],
       registers,
     }),

@@ -28,7 +28,9 @@ import type { CheckerHost } from "../../src/network/host.ts";
  * - oversized: declares a 64 MiB frame and starts streaming it;
  * - hang: reads and never answers;
  * - trickle: answers correctly, one byte every 50 ms;
- * - wrong-row: matmul with one opened row corrupted (proofs still from the real tree), VRAM with wrong digests.
+ * - wrong-row: matmul with one opened row corrupted (proofs still from the real tree), VRAM with wrong digests;
+ * - late: answers every VRAM walk correctly but LATE_MS late;
+ * - late-once: answers this server's first VRAM walk LATE_MS late, every later one at once.
  */
 export type ServerBehaviour =
   | "honest"
@@ -37,7 +39,12 @@ export type ServerBehaviour =
   | "oversized"
   | "hang"
   | "trickle"
-  | "wrong-row";
+  | "wrong-row"
+  | "late"
+  | "late-once";
+
+/** How late the "late" behaviours answer a walk: past the test walks' deadline (tens of ms) and wait. */
+const LATE_MS = 400;
 
 const ANY = {
   [FrameType.PING]: pingCodec.maxBytes,
@@ -47,8 +54,10 @@ const ANY = {
 };
 
 export async function startChallengeServer(host: CheckerHost, behaviour: ServerBehaviour): Promise<void> {
+  let walks = 0;
+  const lateWalk = () => behaviour === "late" || (behaviour === "late-once" && walks++ === 0);
   await host.handle(CHALLENGE_PROTOCOL, (stream) => {
-    serve(stream, behaviour).catch(() => stream.abort(new Error("test server done")));
+    serve(stream, behaviour, lateWalk).catch(() => stream.abort(new Error("test server done")));
   });
 }
 
@@ -85,7 +94,7 @@ async function send(
   await writeFrame(stream, type, body, deadline);
 }
 
-async function serve(stream: Stream, behaviour: ServerBehaviour): Promise<void> {
+async function serve(stream: Stream, behaviour: ServerBehaviour, lateWalk: () => boolean): Promise<void> {
   const reader = new FrameReader(stream);
   let matmul: { n: number; c: Int32Array; tree: ReturnType<typeof commitRows>["tree"] } | undefined;
   for (;;) {
@@ -107,9 +116,10 @@ async function serve(stream: Stream, behaviour: ServerBehaviour): Promise<void> 
       const answer = answerVram(req, (i) => generateVramBlock(req.seed, i, req.blockSize));
       if (behaviour === "wrong-row")
         answer.digests = answer.digests.map(() => `0x${"00".repeat(32)}` as const);
+      if (lateWalk()) await new Promise((r) => setTimeout(r, LATE_MS));
       await send(
         stream,
-        behaviour === "wrong-row" ? "honest" : behaviour,
+        behaviour === "wrong-row" || behaviour === "late" || behaviour === "late-once" ? "honest" : behaviour,
         FrameType.VRAM_ANSWER,
         vramResponseCodec.encode(answer),
       );

@@ -279,9 +279,13 @@ export function vramRegenerationMs(classId: GpuClassId, blockSize: number, steps
  * devnets and tests) gets the largest smaller workload within these budgets,
  * so that a committee's concurrent challenges fit the checking phase of a
  * seconds-long epoch. Deadlines follow the chosen size, so a slower device is
- * still caught by the same margins.
+ * still caught by the same margins. VRAM gets 0.25 s (a 9-step walk on the
+ * CPU reference; it was 0.5 s and 19 steps): in a 6-checker devnet on two
+ * cores, two providers' walks in one epoch (12 walks, each also regenerated
+ * in part by its checker) overlapped up to five at a time and stretched
+ * 0.3-0.6 s walks to 1.2-1.7 s, past the 1.05 s deadline.
  */
-export const CHALLENGE_WORK_TARGET_SECONDS = { matmul: 0.25, vram: 0.5 } as const;
+export const CHALLENGE_WORK_TARGET_SECONDS = { matmul: 0.25, vram: 0.25 } as const;
 
 /** Smallest sizes worth a challenge: below them the fixed network allowance dominates every deadline. */
 export const MIN_MATMUL_N = 64;
@@ -299,7 +303,7 @@ export interface ChallengeSizes {
  * the table keeps the protocol's sizes.
  *
  * @example
- * challengeSizesFor("cpu-reference", DEFAULT_PARAMS) // { matmulN: 256, vramWalkSteps: 19 }
+ * challengeSizesFor("cpu-reference", DEFAULT_PARAMS) // { matmulN: 256, vramWalkSteps: 9 }
  * challengeSizesFor("h100-sxm", DEFAULT_PARAMS)      // { matmulN: 1024, vramWalkSteps: 256 }
  */
 export function challengeSizesFor(

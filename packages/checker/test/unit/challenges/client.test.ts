@@ -13,7 +13,7 @@ import { createLogger } from "@checkernet/runtime";
 import { WireErrorCode as FrameErrorCode } from "@checkernet/wire";
 import { bytesToHex, keccak256 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChallengeClient, type ChallengeTask } from "../../../src/challenges/client.ts";
+import { ChallengeClient, type ChallengeTask, type SecondChance } from "../../../src/challenges/client.ts";
 import { createMetrics } from "../../../src/metrics/index.ts";
 import type { CheckerHost } from "../../../src/network/host.ts";
 import { type ServerBehaviour, startChallengeServer } from "../../utils/challengeServer.ts";
@@ -79,6 +79,8 @@ beforeAll(async () => {
     "hang",
     "trickle",
     "wrong-row",
+    "late",
+    "late-once",
   ];
   for (const b of behaviours) {
     const h = await newHost();
@@ -254,5 +256,56 @@ describe("ChallengeClient: this checker's own lag never blames the provider", ()
     );
     expect(wrong.outcome.result).toBe(CheckResult.FAIL);
     expect(wrong.abstain).toBeUndefined();
+  });
+});
+
+describe("ChallengeClient: a provider that was only late gets one more run (secondChance.ts)", () => {
+  const chance = (endByMs = Date.now() + 60_000): SecondChance => ({
+    freshSeed: () => bytesToHex(randomBytes(32)),
+    endByMs,
+    nowMs: () => Date.now(),
+  });
+  const results = async (m: ReturnType<typeof createMetrics>) =>
+    (await m.challengeRuns.get()).values.map((v) => `${v.labels.result}:${v.value}`).sort();
+
+  it("late once, then on time: the second run passes and is the one returned; the first counts as retried", async () => {
+    const metrics = createMetrics();
+    const c = new ChallengeClient(
+      { host: await newHost(), logger: createLogger({ level: "silent", pretty: false }), metrics },
+      { params: PARAMS, checkerRegion: LOCAL_REGION },
+    );
+    const t = task(ChallengeKind.VRAM);
+    const run = await c.run(target("late-once"), t, chance());
+    expect(run.outcome.result).toBe(CheckResult.PASS);
+    // A fresh seed: the provider could not have prepared the second run.
+    expect(run.transcript.seed).not.toBe(t.seed);
+    expect(await results(metrics)).toEqual(["pass:1", "retried:1"]);
+  });
+
+  it("late on both runs: the second run's failure stands; without a second chance the first one does", async () => {
+    const twice = await client.run(target("late"), task(ChallengeKind.VRAM), chance());
+    expect(twice.outcome.result).not.toBe(CheckResult.PASS);
+    expect(
+      twice.outcome.reasons.every(
+        (r) => r.code === ReasonCode.DEADLINE_EXCEEDED || r.code === ReasonCode.NO_RESPONSE,
+      ),
+    ).toBe(true);
+    const once = await client.run(target("late"), task(ChallengeKind.VRAM));
+    expect(once.outcome.result).not.toBe(CheckResult.PASS);
+  });
+
+  it("a wrong answer is never run again, and no second run starts that would end after endByMs", async () => {
+    const metrics = createMetrics();
+    const c = new ChallengeClient(
+      { host: await newHost(), logger: createLogger({ level: "silent", pretty: false }), metrics },
+      { params: PARAMS, checkerRegion: LOCAL_REGION },
+    );
+    const wrong = await c.run(target("wrong-row"), task(ChallengeKind.VRAM), chance());
+    expect(wrong.outcome.result).toBe(CheckResult.FAIL);
+    const t = task(ChallengeKind.VRAM);
+    const late = await c.run(target("late"), t, chance(Date.now() + 100));
+    expect(late.transcript.seed).toBe(t.seed);
+    expect(late.outcome.result).not.toBe(CheckResult.PASS);
+    expect(await results(metrics)).not.toContain(expect.stringMatching(/^retried/));
   });
 });
