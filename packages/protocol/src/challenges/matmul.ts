@@ -24,8 +24,16 @@ import {
   isGpuClassCode,
   matmulDeadlineMs,
 } from "./gpu-classes.ts";
-import { int8Stream, sampleDistinct } from "./prng.ts";
-import { buildRowTree, maxProofLength, processProof, type RowTree, rowTreeProof } from "./row-tree.ts";
+import { keccakBlockInto } from "./keccak-block.ts";
+import { deriveKey, int8Stream, sampleDistinct, Xoshiro128 } from "./prng.ts";
+import {
+  fillInnerNodes,
+  maxProofLength,
+  processProof,
+  type RowTree,
+  rowTreeProof,
+  treeFromNodes,
+} from "./row-tree.ts";
 
 /**
  * Matrix multiplication (correctness and GPU class). From a 32-byte seed both
@@ -35,9 +43,18 @@ import { buildRowTree, maxProofLength, processProof, type RowTree, rowTreeProof 
  * r rows the checker samples after seeing the root. The checker recomputes
  * only those rows: r·n² multiply-accumulates against the provider's n³.
  *
- * Row i of A is the int8 stream `deriveKey(seed, "matmul.a", i)`, row k of B
- * the stream `deriveKey(seed, "matmul.b", k)` (prng.ts), so the checker can
- * generate row i of A alone.
+ * Row i of A is the int8 stream `deriveKey(seed, "matmul.a", i)`, *column* j
+ * of B the stream `deriveKey(seed, "matmul.bt", j)` (prng.ts), so one entry
+ * C[i][j] needs two streams of n bytes (`matmulEntry`): a fraud proof about
+ * one entry can be checked by anyone, on chain included
+ * (docs/protocol/fraud-proofs.md).
+ *
+ * The commitment (row tree v2) binds every 32-byte chunk of every row to its
+ * position: chunk leaves `keccak256(0x00 ‖ uint32be(c) ‖ chunk)` form a row's
+ * tree, row leaves `keccak256(0x01 ‖ uint32be(i) ‖ rowRoot)` the commitment
+ * tree, both row-tree.ts trees. An opened row is checked as before (the
+ * checker recomputes its row leaf), and one entry can be opened alone with a
+ * chunk path and a row path (`entryProof`).
  */
 
 /** Codec bound on n: 2^16 keeps every int32 sum exact and a row under 256 KiB. Params cap n lower. */
@@ -77,16 +94,57 @@ export interface MatmulRows {
 
 /** Row i of A (n int8 values). */
 export function matmulRowA(seed: Bytes32Like, n: number, i: number): Int8Array {
+  checkInteger("n", n, 1, MATMUL_ABSOLUTE_MAX_SIZE);
   checkInteger("row", i, 0, n - 1);
   return int8Stream(seed, "matmul.a", i, n);
 }
 
-/** All of B, row-major (n² int8 values). */
+/** Column j of B (n int8 values): B[k][j] = int8Stream(seed, "matmul.bt", j, n)[k]. */
+export function matmulColumnB(seed: Bytes32Like, n: number, j: number): Int8Array {
+  checkInteger("n", n, 1, MATMUL_ABSOLUTE_MAX_SIZE);
+  checkInteger("column", j, 0, n - 1);
+  return int8Stream(seed, "matmul.bt", j, n);
+}
+
+/** Columns of B generated per pass of generateMatmulB's transpose (64 · n bytes of scratch). */
+const B_TILE_COLUMNS = 64;
+
+/**
+ * All of B, row-major (n² int8 values). B is defined by columns, so this
+ * generates 64 columns at a time into a scratch tile and scatters them into
+ * the rows: each pass reads 64 streams in step and writes 64 contiguous bytes
+ * of each row, which keeps both sides in cache.
+ */
 export function generateMatmulB(seed: Bytes32Like, n: number): Int8Array {
   checkInteger("n", n, 1, MATMUL_ABSOLUTE_MAX_SIZE);
+  const s = bytes32(seed, "seed");
   const b = new Int8Array(n * n);
-  for (let k = 0; k < n; k++) b.set(int8Stream(seed, "matmul.b", k, n), k * n);
+  const width = Math.min(B_TILE_COLUMNS, n);
+  const tile = new Int8Array(width * n);
+  for (let j0 = 0; j0 < n; j0 += width) {
+    const w = Math.min(width, n - j0);
+    for (let t = 0; t < w; t++) {
+      new Xoshiro128(deriveKey(s, "matmul.bt", j0 + t)).fill(tile.subarray(t * n, (t + 1) * n));
+    }
+    for (let k = 0; k < n; k++) {
+      const row = k * n + j0;
+      for (let t = 0; t < w; t++) b[row + t] = tile[t * n + k]!;
+    }
+  }
   return b;
+}
+
+/**
+ * C[i][j] = Σ_k A[i][k]·B[k][j] from row i of A and column j of B alone (2n
+ * bytes of generation, n multiply-accumulates): what a fraud proof's verifier
+ * recomputes.
+ */
+export function matmulEntry(seed: Bytes32Like, n: number, i: number, j: number): number {
+  const a = matmulRowA(seed, n, i);
+  const b = matmulColumnB(seed, n, j);
+  let sum = 0;
+  for (let k = 0; k < n; k++) sum = (sum + a[k]! * b[k]!) | 0;
+  return sum;
 }
 
 /** Both matrices, row-major. */
@@ -175,14 +233,107 @@ export function rowFromBytes(bytes: Uint8Array): Int32Array {
   return out;
 }
 
-/** A row's Merkle leaf: keccak256 of its little-endian int32 bytes. */
-export function rowLeaf(row: Int32Array): Uint8Array {
-  if (LITTLE_ENDIAN) return keccak_256(new Uint8Array(row.buffer, row.byteOffset, row.byteLength));
-  return keccak_256(rowToBytes(row));
+/** Entries of C per chunk leaf: 8 int32, 32 bytes. */
+export const MATMUL_CHUNK_ENTRIES = 8;
+
+/** Chunks per row of a size-n product: ⌈n / 8⌉. */
+export function matmulChunkCount(n: number): number {
+  return Math.ceil(n / MATMUL_CHUNK_ENTRIES);
+}
+
+const CHUNK_LEAF_TAG = 0x00;
+const ROW_LEAF_TAG = 0x01;
+/** 0x00|0x01 ‖ uint32be(index) ‖ 32 bytes: the preimage of a chunk or row leaf. */
+const leafInput = new Uint8Array(37);
+
+function tagIndex(tag: number, index: number): void {
+  leafInput[0] = tag;
+  leafInput[1] = index >>> 24;
+  leafInput[2] = (index >>> 16) & 0xff;
+  leafInput[3] = (index >>> 8) & 0xff;
+  leafInput[4] = index & 0xff;
+}
+
+/** A row of C as its little-endian bytes, without a copy where the platform is little-endian. */
+function rowBytesView(row: Int32Array): Uint8Array {
+  return LITTLE_ENDIAN ? new Uint8Array(row.buffer, row.byteOffset, row.byteLength) : rowToBytes(row);
 }
 
 /**
- * Commits to C: the row tree over `rowLeaf` of each row, in row order.
+ * Writes the chunk tree of a row (its little-endian bytes) into `nodes`
+ * ((2m − 1)·32 bytes for m = ⌈n/8⌉ chunks); the row root ends at nodes[0..32].
+ * Chunk c's leaf is keccak256(0x00 ‖ uint32be(c) ‖ entries 8c..8c+7), the
+ * last chunk zero-padded.
+ */
+function fillChunkTree(rowBytes: Uint8Array, nodes: Uint8Array): void {
+  const length = rowBytes.length;
+  const m = Math.ceil(length / 32);
+  const last = 2 * m - 2;
+  for (let c = 0; c < m; c++) {
+    tagIndex(CHUNK_LEAF_TAG, c);
+    const from = c * 32;
+    if (from + 32 <= length) {
+      leafInput.set(rowBytes.subarray(from, from + 32), 5);
+    } else {
+      leafInput.fill(0, 5);
+      leafInput.set(rowBytes.subarray(from, length), 5);
+    }
+    keccakBlockInto(leafInput, 0, 37, nodes, (last - c) * 32);
+  }
+  fillInnerNodes(nodes, m);
+}
+
+/** Writes row i's leaf, keccak256(0x01 ‖ uint32be(i) ‖ rowRoot), to out[outOffset]. */
+function rowLeafInto(i: number, rowRoot: Uint8Array, out: Uint8Array, outOffset: number): void {
+  tagIndex(ROW_LEAF_TAG, i);
+  leafInput.set(rowRoot.subarray(0, 32), 5);
+  keccakBlockInto(leafInput, 0, 37, out, outOffset);
+}
+
+/** The chunk leaf of a 32-byte chunk at position c: keccak256(0x00 ‖ uint32be(c) ‖ chunk). */
+export function chunkLeaf(chunk: Uint8Array, c: number): Uint8Array {
+  checkInteger("chunk", c, 0, 0xffff_ffff);
+  if (chunk.length !== 32) {
+    throw new ChallengeError(ChallengeErrorCode.INVALID_ARGUMENT, "a chunk is 32 bytes", {
+      length: chunk.length,
+    });
+  }
+  const out = new Uint8Array(32);
+  tagIndex(CHUNK_LEAF_TAG, c);
+  leafInput.set(chunk, 5);
+  keccakBlockInto(leafInput, 0, 37, out, 0);
+  return out;
+}
+
+/** The row leaf of row i with root `rowRoot`: keccak256(0x01 ‖ uint32be(i) ‖ rowRoot). */
+export function rowLeafOfRoot(rowRoot: Uint8Array, i: number): Uint8Array {
+  checkInteger("row", i, 0, 0xffff_ffff);
+  const out = new Uint8Array(32);
+  rowLeafInto(i, rowRoot, out, 0);
+  return out;
+}
+
+/** The chunk tree of one row of C (its chunk leaves in order; root = the row root). */
+export function rowChunkTree(row: Int32Array): RowTree {
+  if (row.length === 0) {
+    throw new ChallengeError(ChallengeErrorCode.INVALID_ARGUMENT, "a row holds at least one entry");
+  }
+  const m = matmulChunkCount(row.length);
+  const nodes = new Uint8Array((2 * m - 1) * 32);
+  fillChunkTree(rowBytesView(row), nodes);
+  return treeFromNodes(nodes, m);
+}
+
+/** Row i's leaf in the commitment tree: keccak256(0x01 ‖ uint32be(i) ‖ root of the row's chunk tree). */
+export function rowLeaf(row: Int32Array, i: number): Uint8Array {
+  checkInteger("row", i, 0, 0xffff_ffff);
+  return rowLeafOfRoot(rowChunkTree(row).nodes, i);
+}
+
+/**
+ * Commits to C (row tree v2): one chunk tree per row, then the row tree over
+ * the row leaves, in row order. One reused buffer for every chunk tree, no
+ * hex on the way.
  *
  * @example
  * const { a, b } = generateMatmul(seed, 256)
@@ -197,9 +348,15 @@ export function commitRows(c: Int32Array, n: number): { root: Hex; tree: RowTree
       length: c.length,
     });
   }
-  const leaves: Uint8Array[] = [];
-  for (let i = 0; i < n; i++) leaves.push(rowLeaf(c.subarray(i * n, (i + 1) * n)));
-  const tree = buildRowTree(leaves);
+  const chunkNodes = new Uint8Array((2 * matmulChunkCount(n) - 1) * 32);
+  const nodes = new Uint8Array((2 * n - 1) * 32);
+  const lastLeaf = 2 * n - 2;
+  for (let i = 0; i < n; i++) {
+    fillChunkTree(rowBytesView(c.subarray(i * n, (i + 1) * n)), chunkNodes);
+    rowLeafInto(i, chunkNodes, nodes, (lastLeaf - i) * 32);
+  }
+  fillInnerNodes(nodes, n);
+  const tree = treeFromNodes(nodes, n);
   return { root: tree.root, tree };
 }
 
@@ -220,6 +377,57 @@ export function openRows(tree: RowTree, c: Int32Array, rowIndices: readonly numb
     proofs.push(rowTreeProof(tree, i));
   }
   return { rows, proofs };
+}
+
+/** One entry of C opened alone: its chunk, the chunk's path in the row tree, the row's path in the commitment. */
+export interface EntryProof {
+  /** The 32 bytes of entries C[i][8c .. 8c+7], int32 little-endian, c = ⌊j/8⌋ (zero-padded past n). */
+  chunk: Hex;
+  /** Sibling path from the chunk leaf to the row root, bottom up (≤ ⌈log2 ⌈n/8⌉⌉ nodes). */
+  chunkProof: Hex[];
+  /** Sibling path from the row leaf to the commitment root, bottom up (≤ ⌈log2 n⌉ nodes). */
+  rowProof: Hex[];
+}
+
+/**
+ * Opens entry (i, j) of a committed C (the provider's tree and product).
+ *
+ * @example
+ * const { tree } = commitRows(c, n)
+ * const { chunk, chunkProof, rowProof } = entryProof(tree, c, 3, 17)
+ */
+export function entryProof(tree: RowTree, c: Int32Array, i: number, j: number): EntryProof {
+  const n = tree.leafCount;
+  if (c.length !== n * n) {
+    throw new ChallengeError(ChallengeErrorCode.INVALID_ARGUMENT, "C does not match the tree", {
+      n,
+      length: c.length,
+    });
+  }
+  checkInteger("row", i, 0, n - 1);
+  return entryProofFromRow(c.subarray(i * n, (i + 1) * n), j, rowTreeProof(tree, i));
+}
+
+/**
+ * Opens entry (i, j) from an opened row i of C and that row's path in the
+ * commitment (what a checker holds after a MatmulRows answer).
+ */
+export function entryProofFromRow(row: Int32Array, j: number, rowProof: readonly Hex[]): EntryProof {
+  checkInteger("column", j, 0, row.length - 1);
+  const c = Math.floor(j / MATMUL_CHUNK_ENTRIES);
+  const chunk = new Int32Array(MATMUL_CHUNK_ENTRIES);
+  chunk.set(row.subarray(c * MATMUL_CHUNK_ENTRIES, Math.min(row.length, (c + 1) * MATMUL_CHUNK_ENTRIES)));
+  return {
+    chunk: bytesToHex(rowToBytes(chunk)),
+    chunkProof: rowTreeProof(rowChunkTree(row), c),
+    rowProof: [...rowProof],
+  };
+}
+
+/** Entry j mod 8 of a 32-byte chunk, read as int32 little-endian. */
+export function chunkEntry(chunk: Uint8Array, j: number): number {
+  const at = (j % MATMUL_CHUNK_ENTRIES) * 4;
+  return new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength).getInt32(at, true);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -371,7 +579,7 @@ export function verifyMatmul(input: VerifyMatmulInput): MatmulOutcome {
         });
         return;
       }
-      if (!proofLeadsToRoot(rowLeaf(row), proof, root, depth)) {
+      if (!proofLeadsToRoot(rowLeaf(row, i), proof, root, depth)) {
         fails.push({
           code: ReasonCode.BAD_PROOF,
           message: `the proof of row ${i} does not lead to the committed root`,

@@ -1,6 +1,6 @@
-import { keccak_256 } from "@noble/hashes/sha3.js";
 import { bytesToHex, type Hex } from "viem";
 import { ChallengeError, ChallengeErrorCode, checkInteger } from "./common.ts";
+import { keccakBlockInto } from "./keccak-block.ts";
 
 /**
  * The Merkle tree over matmul result rows: byte for byte the tree
@@ -34,10 +34,20 @@ function lessOrEqual(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number): 
 
 /** keccak256 of the two nodes in ascending order (OpenZeppelin's commutative pair hash). */
 export function hashPair(a: Uint8Array, b: Uint8Array): Uint8Array {
-  return hashPairAt(a, 0, b, 0);
+  const out = new Uint8Array(32);
+  hashPairInto(a, 0, b, 0, out, 0);
+  return out;
 }
 
-function hashPairAt(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number): Uint8Array {
+/** hashPair of the 32-byte nodes at a[aOff] and b[bOff], written to out[outOff]. */
+function hashPairInto(
+  a: Uint8Array,
+  aOff: number,
+  b: Uint8Array,
+  bOff: number,
+  out: Uint8Array,
+  outOff: number,
+): void {
   if (lessOrEqual(a, aOff, b, bOff)) {
     scratch.set(a.subarray(aOff, aOff + 32), 0);
     scratch.set(b.subarray(bOff, bOff + 32), 32);
@@ -45,7 +55,18 @@ function hashPairAt(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number): U
     scratch.set(b.subarray(bOff, bOff + 32), 0);
     scratch.set(a.subarray(aOff, aOff + 32), 32);
   }
-  return keccak_256(scratch);
+  keccakBlockInto(scratch, 0, 64, out, outOff);
+}
+
+/**
+ * Fills the inner nodes of an array-form tree whose `count` leaves already
+ * sit in `nodes` (leaf i at node 2·count − 2 − i); the root ends at nodes[0..32].
+ * For hot loops that reuse one buffer (the matmul commitment builds one such
+ * tree per row).
+ */
+export function fillInnerNodes(nodes: Uint8Array, count: number): void {
+  for (let k = count - 2; k >= 0; k--)
+    hashPairInto(nodes, (2 * k + 1) * 32, nodes, (2 * k + 2) * 32, nodes, k * 32);
 }
 
 export function buildRowTree(leaves: readonly Uint8Array[]): RowTree {
@@ -65,9 +86,12 @@ export function buildRowTree(leaves: readonly Uint8Array[]): RowTree {
     }
     nodes.set(leaf, (size - 1 - i) * 32);
   }
-  for (let k = size - 1 - count; k >= 0; k--) {
-    nodes.set(hashPairAt(nodes, (2 * k + 1) * 32, nodes, (2 * k + 2) * 32), k * 32);
-  }
+  fillInnerNodes(nodes, count);
+  return treeFromNodes(nodes, count);
+}
+
+/** Wraps a filled node array (see fillInnerNodes) as a RowTree. */
+export function treeFromNodes(nodes: Uint8Array, count: number): RowTree {
   return { leafCount: count, nodes, root: bytesToHex(nodes.subarray(0, 32)) };
 }
 
