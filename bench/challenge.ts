@@ -156,7 +156,7 @@ function benchMatmul(n: number): MatmulRow {
     requestedRows.map((_row, k) =>
       SimpleMerkleTree.verify(
         root,
-        bytesToHex(rowLeaf(recompute.value[k] as Int32Array)),
+        bytesToHex(rowLeaf(recompute.value[k] as Int32Array, requestedRows[k] as number)),
         open.value.proofs[k] as `0x${string}`[],
       ),
     ),

@@ -15,6 +15,8 @@ export * from "./epoch.ts";
 export * from "./epochClock.ts";
 export * from "./errors.ts";
 export * from "./explain.ts";
+/** Signed answers and fraud proofs, in their own namespace like the challenges they are about. */
+export * as fraud from "./fraud/index.ts";
 export * from "./keystore.ts";
 export * from "./merkle/leaves.ts";
 export * from "./merkle/trees.ts";

@@ -21,5 +21,7 @@ describe("package index", () => {
     expect(typeof protocol.challenges.verifyMatmul).toBe("function");
     expect(typeof protocol.challenges.processProof).toBe("function");
     expect(protocol.processProof).not.toBe(protocol.challenges.processProof);
+    expect(typeof protocol.fraud.verifyMatmulFraudProof).toBe("function");
+    expect(typeof protocol.fraud.verifyVramFraudProof).toBe("function");
   });
 });

@@ -1,4 +1,5 @@
 import type { Address } from "viem";
+import type { AnswerDomain } from "./answerSigning.ts";
 
 /**
  * Why a fraud proof is not a proof. Stable strings, like the challenges'
@@ -40,4 +41,10 @@ export type FraudVerdict<Proven> = ({ valid: true; signer: Address } & Proven) |
 
 export function reject(reason: FraudReasonCode, message: string): FraudRejection {
   return { valid: false, reason, message };
+}
+
+/** Whose signature counts: the provider's answer key active in the proof's epoch, under the registry's domain. */
+export interface FraudProofContext {
+  answerKey: Address;
+  domain: AnswerDomain;
 }

@@ -1,5 +1,4 @@
 import {
-  type Address,
   decodeAbiParameters,
   encodeAbiParameters,
   getAddress,
@@ -20,12 +19,8 @@ import {
   rowLeafOfRoot,
 } from "../challenges/matmul.ts";
 import { maxProofLength, processProof } from "../challenges/row-tree.ts";
-import {
-  type AnswerDomain,
-  type MatmulCommitmentMessage,
-  recoverMatmulCommitmentSigner,
-} from "./answerSigning.ts";
-import { FraudReasonCode, type FraudVerdict, reject } from "./common.ts";
+import { type MatmulCommitmentMessage, recoverMatmulCommitmentSigner } from "./answerSigning.ts";
+import { type FraudProofContext, FraudReasonCode, type FraudVerdict, reject } from "./common.ts";
 
 /**
  * A matmul fraud proof: a signed commitment and one entry of C under it that
@@ -51,12 +46,6 @@ export interface MatmulFraudProof extends MatmulCommitmentMessage {
 /** A commitment with the answer key's signature, as the provider sends it. */
 export interface SignedMatmulCommitment extends MatmulCommitmentMessage {
   signature: Hex;
-}
-
-/** Whose signature counts: the provider's answer key active in the proof's epoch, under the registry's domain. */
-export interface FraudProofContext {
-  answerKey: Address;
-  domain: AnswerDomain;
 }
 
 /** What a valid matmul proof shows: the committed entry and the true one. */

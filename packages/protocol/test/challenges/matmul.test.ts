@@ -1,30 +1,40 @@
 import { SimpleMerkleTree } from "@openzeppelin/merkle-tree";
 import fc from "fast-check";
-import { bytesToHex, type Hex } from "viem";
+import { bytesToHex, concat, type Hex, hexToBytes, keccak256, numberToBytes } from "viem";
 import { describe, expect, it } from "vitest";
 import { ChallengeError, ReasonCode } from "../../src/challenges/common.ts";
 import { gpuClass, matmulDeadlineMs } from "../../src/challenges/gpu-classes.ts";
 import {
+  chunkEntry,
+  chunkLeaf,
   commitRows,
+  entryProof,
+  entryProofFromRow,
   generateMatmul,
   generateMatmulB,
   MATMUL_ABSOLUTE_MAX_SIZE,
   type MatmulRows,
   macsPerSecond,
+  matmulChunkCount,
+  matmulColumnB,
   matmulCommitCodec,
+  matmulEntry,
   matmulOpenCodec,
   matmulRequestCodec,
   matmulRowA,
   matmulRowsCodec,
   openRows,
   recomputeRow,
+  rowChunkTree,
   rowLeaf,
+  rowLeafOfRoot,
   sampleRows,
   solveMatmul,
   type VerifyMatmulInput,
   verifyMatmul,
 } from "../../src/challenges/matmul.ts";
-import { buildRowTree, maxProofLength, rowTreeProof } from "../../src/challenges/row-tree.ts";
+import { int8Stream } from "../../src/challenges/prng.ts";
+import { buildRowTree, maxProofLength, processProof, rowTreeProof } from "../../src/challenges/row-tree.ts";
 import { DecodeError } from "../../src/errors.ts";
 import { DEFAULT_PARAMS, withParams } from "../../src/params.ts";
 import { CheckResult } from "../../src/types.ts";
@@ -109,11 +119,113 @@ describe("generation and the reference solver", () => {
   });
 });
 
+describe("random-access inputs", () => {
+  it("defines B by columns: B[k][j] = int8Stream(seed, 'matmul.bt', j)[k], for sizes around the transpose tile", () => {
+    for (const n of [1, 3, 63, 64, 65, 130]) {
+      const b = generateMatmulB(SEED, n);
+      for (const j of new Set([0, Math.floor(n / 2), n - 1])) {
+        const column = matmulColumnB(SEED, n, j);
+        expect(column).toEqual(int8Stream(SEED, "matmul.bt", j, n));
+        for (let k = 0; k < n; k++) expect(b[k * n + j]).toBe(column[k]);
+      }
+    }
+    expect(() => matmulColumnB(SEED, 8, 8)).toThrow(ChallengeError);
+  });
+
+  it("recomputes any entry of C from two streams (matmulEntry equals the solver)", () => {
+    fc.assert(
+      fc.property(seedArb, fc.integer({ min: 1, max: 48 }), fc.nat(), fc.nat(), (seed, n, x, y) => {
+        const { a, b } = generateMatmul(seed, n);
+        const c = solveMatmul(a, b, n);
+        const i = x % n;
+        const j = y % n;
+        expect(matmulEntry(seed, n, i, j)).toBe(c[i * n + j]);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("is exact at n = 256 for every entry of a row and a column", () => {
+    const n = 256;
+    const { a, b } = generateMatmul(SEED, n);
+    const c = solveMatmul(a, b, n);
+    for (let t = 0; t < n; t++) {
+      expect(matmulEntry(SEED, n, 77, t)).toBe(c[77 * n + t]);
+      expect(matmulEntry(SEED, n, t, 200)).toBe(c[t * n + 200]);
+    }
+  });
+});
+
+describe("row tree v2", () => {
+  it("builds each row's chunk tree and the commitment as OpenZeppelin trees over index-bound leaves", () => {
+    for (const n of [1, 7, 8, 9, 20, 33]) {
+      const { c } = honestRun(SEED, n);
+      const { root } = commitRows(c, n);
+      const rowLeaves: Hex[] = [];
+      for (let i = 0; i < n; i++) {
+        const row = c.subarray(i * n, (i + 1) * n);
+        const chunkLeaves: Hex[] = [];
+        for (let ch = 0; ch < matmulChunkCount(n); ch++) {
+          const chunk = new Uint8Array(32);
+          const view = new DataView(chunk.buffer);
+          for (let e = 0; e < 8 && ch * 8 + e < n; e++) view.setInt32(e * 4, row[ch * 8 + e] as number, true);
+          chunkLeaves.push(keccak256(concat([new Uint8Array([0]), numberToBytes(ch, { size: 4 }), chunk])));
+        }
+        const rowTree = SimpleMerkleTree.of(chunkLeaves, { sortLeaves: false });
+        expect(rowChunkTree(row).root).toBe(rowTree.root);
+        const leaf = keccak256(
+          concat([new Uint8Array([1]), numberToBytes(i, { size: 4 }), hexToBytes(rowTree.root)]),
+        );
+        expect(bytesToHex(rowLeaf(row, i))).toBe(leaf);
+        rowLeaves.push(leaf);
+      }
+      expect(root).toBe(SimpleMerkleTree.of(rowLeaves, { sortLeaves: false }).root);
+    }
+  });
+
+  it("opens any entry with a chunk path and a row path that lead to the root", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.nat(), fc.nat(), (n, x, y) => {
+        const { c, tree, root } = honestRun(SEED, n, 1);
+        const i = x % n;
+        const j = y % n;
+        const proof = entryProof(tree, c, i, j);
+        const chunk = hexToBytes(proof.chunk);
+        expect(chunkEntry(chunk, j)).toBe(c[i * n + j]);
+        expect(proof.chunkProof.length).toBeLessThanOrEqual(maxProofLength(matmulChunkCount(n)));
+        expect(proof.rowProof.length).toBeLessThanOrEqual(maxProofLength(n));
+        const rowRoot = processProof(
+          chunkLeaf(chunk, Math.floor(j / 8)),
+          proof.chunkProof.map((p) => hexToBytes(p)),
+        );
+        const top = processProof(
+          rowLeafOfRoot(rowRoot, i),
+          proof.rowProof.map((p) => hexToBytes(p)),
+        );
+        expect(bytesToHex(top)).toBe(root);
+        const opened = openRows(tree, c, [i]);
+        expect(entryProofFromRow(opened.rows[0] as Int32Array, j, opened.proofs[0] as Hex[])).toEqual(proof);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("binds positions: a chunk leaf under another index, or a row root under another row, changes the leaf", () => {
+    const chunk = new Uint8Array(32).fill(3);
+    expect(chunkLeaf(chunk, 1)).not.toEqual(chunkLeaf(chunk, 2));
+    expect(rowLeafOfRoot(chunk, 5)).not.toEqual(rowLeafOfRoot(chunk, 7));
+    expect(rowLeafOfRoot(chunk, 5)).not.toEqual(chunkLeaf(chunk, 5));
+    expect(() => chunkLeaf(new Uint8Array(31), 0)).toThrow(ChallengeError);
+  });
+});
+
 describe("row commitments", () => {
   it("builds the same tree as OpenZeppelin's SimpleMerkleTree, and its proofs verify there", () => {
     for (const n of [1, 2, 3, 7, 32, 33]) {
       const { c } = honestRun(SEED, n);
-      const leaves = Array.from({ length: n }, (_, i) => bytesToHex(rowLeaf(c.subarray(i * n, (i + 1) * n), i)));
+      const leaves = Array.from({ length: n }, (_, i) =>
+        bytesToHex(rowLeaf(c.subarray(i * n, (i + 1) * n), i)),
+      );
       const oz = SimpleMerkleTree.of(leaves, { sortLeaves: false });
       const { root, tree } = commitRows(c, n);
       expect(root).toBe(oz.root);
