@@ -120,7 +120,7 @@ function renderStatus(s) {
   );
   const kinds = new Map();
   for (const c of s.challenges) {
-    const k = kinds.get(c.kind) ?? { pass: 0, fail: 0, timeout: 0, abstained: 0 };
+    const k = kinds.get(c.kind) ?? { pass: 0, fail: 0, timeout: 0, abstained: 0, retried: 0 };
     k[c.result] = (k[c.result] ?? 0) + c.count;
     kinds.set(c.kind, k);
   }
@@ -135,10 +135,11 @@ function renderStatus(s) {
         el("td", { class: "bad" }, k.fail),
         el("td", { class: "warn" }, k.timeout),
         el("td", {}, k.abstained),
+        el("td", {}, k.retried),
       ),
     ),
     "none yet",
-    5,
+    6,
   );
   if (state.epoch !== s.epoch.current) {
     state.epoch = s.epoch.current;
