@@ -2,19 +2,29 @@
 pragma solidity ^0.8.30;
 
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {EpochClock} from "./EpochClock.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {IRewardToken} from "./interfaces/IRewardToken.sol";
 import {ISlashing} from "./interfaces/ISlashing.sol";
+import {AnswerSigning} from "./libraries/AnswerSigning.sol";
 
 /**
  * @dev Provider registration and staking. Unbonding tokens stay slashable and
  * `unbondingEpochs` must exceed the slashing contract's window to open a slash
  * (`contestWindowEpochs`), so a provider cannot withdraw ahead of a failure
  * that is already reported; while a slash is pending, withdrawal is blocked.
+ *
+ * Answer keys (see {IProviderRegistry}) are a checkpoint trace per provider keyed by effective epoch; the
+ * EIP-712 domain { "checkernet", "1", chainId, this } is the one FraudProofs verifies commitments under.
+ * Two slashers: `Slashing` (committee verdicts, everything burned) and `FraudProofs` (proven frauds, a
+ * bounty to the commitment's checker and the rest burned).
  */
-contract ProviderRegistry is EpochClock, IProviderRegistry {
+contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
     using SafeERC20 for IRewardToken;
+    using Checkpoints for Checkpoints.Trace208;
 
     uint256 public constant MAX_PEER_ID_LENGTH = 128;
     uint256 public constant MAX_LABEL_LENGTH = 64;
@@ -33,24 +43,38 @@ contract ProviderRegistry is EpochClock, IProviderRegistry {
 
     IRewardToken private immutable _token;
     ISlashing private immutable _slashing;
+    address private immutable _fraudProofs;
     uint256 private immutable _minStake;
     uint64 private immutable _unbondingEpochs;
+    uint64 private immutable _activationDelayEpochs;
 
     mapping(address provider => Provider) private _providers;
     address[] private _providerList;
+    /// @dev Answer keys over time: effective epoch => key (as uint160).
+    mapping(address provider => Checkpoints.Trace208) private _answerKeys;
 
+    /**
+     * @param fraudProofs_ the FraudProofs contract, the second slasher (with a bounty).
+     * @param activationDelayEpochs_ an answer key set in epoch c signs from epoch c + this (at least 1, so the
+     * key of an epoch is fixed before it begins); the deployment passes CheckerRegistry's activation delay.
+     */
     constructor(
         uint64 genesisTime_,
         uint64 epochSeconds_,
         address token_,
         address slashing_,
+        address fraudProofs_,
         uint256 minStake_,
-        uint64 unbondingEpochs_
-    ) EpochClock(genesisTime_, epochSeconds_) {
+        uint64 unbondingEpochs_,
+        uint64 activationDelayEpochs_
+    ) EpochClock(genesisTime_, epochSeconds_) EIP712(AnswerSigning.NAME, AnswerSigning.VERSION) {
+        if (activationDelayEpochs_ == 0) revert ProviderRegistryInvalidParameter("activationDelayEpochs");
         _token = IRewardToken(token_);
         _slashing = ISlashing(slashing_);
+        _fraudProofs = fraudProofs_;
         _minStake = minStake_;
         _unbondingEpochs = unbondingEpochs_;
+        _activationDelayEpochs = activationDelayEpochs_;
     }
 
     /// @inheritdoc IProviderRegistry
@@ -75,6 +99,22 @@ contract ProviderRegistry is EpochClock, IProviderRegistry {
         _checkFields(peerId, gpuModel, region);
         _setInfo(provider, peerId, gpuModel, vramMiB, region);
         emit ProviderUpdated(msg.sender, peerId, gpuModel, vramMiB, region);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function setAnswerKey(address answerKey, bytes calldata signature) external returns (uint64 effectiveEpoch) {
+        _requireRegistered(msg.sender);
+        (address signer, ECDSA.RecoverError error, ) = ECDSA.tryRecoverCalldata(
+            answerKeyDigest(msg.sender, answerKey),
+            signature
+        );
+        if (error != ECDSA.RecoverError.NoError || signer != answerKey) {
+            revert ProviderRegistryInvalidAnswerKeyProof(answerKey, signer);
+        }
+        effectiveEpoch = effectiveEpochOfChange();
+        // Effective epochs never decrease; a second change in the same epoch replaces the first.
+        _answerKeys[msg.sender].push(uint48(effectiveEpoch), uint208(uint160(answerKey)));
+        emit AnswerKeySet(msg.sender, answerKey, effectiveEpoch);
     }
 
     /// @inheritdoc IProviderRegistry
@@ -118,18 +158,58 @@ contract ProviderRegistry is EpochClock, IProviderRegistry {
     /// @inheritdoc IProviderRegistry
     function slash(address providerAddress, uint256 amount) external returns (uint256 slashed) {
         if (msg.sender != address(_slashing)) revert ProviderRegistryUnauthorized(msg.sender);
-        Provider storage provider = _providers[providerAddress];
-        uint256 fromStake = amount < provider.stake ? amount : provider.stake;
-        uint256 rest = amount - fromStake;
-        uint256 fromUnbonding = rest < provider.unbonding ? rest : provider.unbonding;
-        // Both parts are capped by the balances they come from.
-        unchecked {
-            provider.stake -= fromStake;
-            provider.unbonding -= fromUnbonding;
-        }
-        slashed = fromStake + fromUnbonding;
-        emit ProviderSlashed(providerAddress, slashed, provider.stake, provider.unbonding);
+        slashed = _take(providerAddress, amount);
         if (slashed != 0) _token.burn(slashed);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function slashWithBounty(address providerAddress, uint256 amount, address recipient, uint256 bountyBps)
+        external
+        returns (uint256 slashed, uint256 bounty)
+    {
+        if (msg.sender != _fraudProofs) revert ProviderRegistryUnauthorized(msg.sender);
+        slashed = _take(providerAddress, amount);
+        if (recipient != address(0)) bounty = (slashed * bountyBps) / 10_000;
+        if (bounty > slashed) bounty = slashed;
+        if (bounty != 0) {
+            emit FraudBountyPaid(providerAddress, recipient, bounty);
+            _token.safeTransfer(recipient, bounty);
+        }
+        if (slashed != bounty) _token.burn(slashed - bounty);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function answerKeyAt(address providerAddress, uint64 epoch) external view returns (address) {
+        Checkpoints.Trace208 storage keys = _answerKeys[providerAddress];
+        uint208 value = epoch >= type(uint48).max ? keys.latest() : keys.upperLookupRecent(uint48(epoch));
+        return address(uint160(value));
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function latestAnswerKey(address providerAddress) external view returns (address answerKey, uint64 fromEpoch) {
+        (, uint48 from, uint208 value) = _answerKeys[providerAddress].latestCheckpoint();
+        return (address(uint160(value)), from);
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function answerKeyDigest(address providerAddress, address answerKey) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(AnswerSigning.ANSWER_KEY_TYPEHASH, providerAddress, answerKey)));
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function effectiveEpochOfChange() public view returns (uint64) {
+        uint64 epoch = currentEpoch();
+        return epoch == 0 ? 1 : epoch + _activationDelayEpochs;
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function activationDelayEpochs() external view returns (uint64) {
+        return _activationDelayEpochs;
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function fraudProofs() external view returns (address) {
+        return _fraudProofs;
     }
 
     /// @inheritdoc IProviderRegistry
@@ -184,6 +264,21 @@ contract ProviderRegistry is EpochClock, IProviderRegistry {
     /// @inheritdoc IProviderRegistry
     function unbondingEpochs() external view returns (uint64) {
         return _unbondingEpochs;
+    }
+
+    /// @dev Takes up to `amount` from the stake, then from the unbonding tokens; returns what was taken.
+    function _take(address providerAddress, uint256 amount) private returns (uint256 taken) {
+        Provider storage provider = _providers[providerAddress];
+        uint256 fromStake = amount < provider.stake ? amount : provider.stake;
+        uint256 rest = amount - fromStake;
+        uint256 fromUnbonding = rest < provider.unbonding ? rest : provider.unbonding;
+        // Both parts are capped by the balances they come from.
+        unchecked {
+            provider.stake -= fromStake;
+            provider.unbonding -= fromUnbonding;
+        }
+        taken = fromStake + fromUnbonding;
+        emit ProviderSlashed(providerAddress, taken, provider.stake, provider.unbonding);
     }
 
     function _requireRegistered(address account) private view returns (Provider storage provider) {

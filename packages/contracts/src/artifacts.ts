@@ -14,7 +14,9 @@ export const EXPORTED_CONTRACTS = [
   { name: "EpochReports", source: "EpochReports.sol" },
   { name: "Slashing", source: "Slashing.sol" },
   { name: "Rewards", source: "Rewards.sol" },
+  { name: "FraudProofs", source: "FraudProofs.sol" },
   { name: "BLS12381Mock", source: "mocks/BLS12381Mock.sol" },
+  { name: "MatmulEntryMock", source: "mocks/MatmulEntryMock.sol" },
   { name: "NaiveAttestations", source: "bench/NaiveAttestations.sol" },
   { name: "EcdsaReports", source: "bench/EcdsaReports.sol" },
 ] as const;

@@ -46,6 +46,18 @@ export const CONTRACT_DEFAULTS = {
   minProviderStake: 10n * DEFAULT_PARAMS.contestBond,
   /** Four contest windows (16 epochs, 4 hours at 15-minute epochs) of forfeited license rewards per false accusation. */
   accuserJailEpochs: BigInt(4 * DEFAULT_PARAMS.contestWindowEpochs),
+  /**
+   * A commitment of epoch e can be proven wrong until e + this: the contest window, as long as a committee FAIL
+   * can be opened (FraudProofs requires less than unbondingEpochs, so a provider cannot withdraw first).
+   */
+  fraudProofWindowEpochs: BigInt(DEFAULT_PARAMS.contestWindowEpochs),
+  /** A proven fraud slashes what a committee FAIL slashes (params.slashBps), of stake plus unbonding tokens. */
+  fraudSlashBps: BigInt(DEFAULT_PARAMS.slashBps),
+  /**
+   * Half of a fraud slash to the checker named in the signed commitment: far more than the proof's gas, and a
+   * provider that names itself to reclaim its slash still loses the other half.
+   */
+  fraudBountyBps: 5_000n,
   /** Devnet faucet: 1 billion tokens to the deployer. */
   initialSupply: 1_000_000_000n * 10n ** 18n,
 } as const;
@@ -89,6 +101,12 @@ export interface DeployOptions {
   exitDelayEpochs?: bigint;
   unbondingEpochs?: bigint;
   minProviderStake?: bigint;
+  /** Default: CONTRACT_DEFAULTS.fraudProofWindowEpochs, or contestWindowEpochs when that is given. */
+  fraudProofWindowEpochs?: bigint;
+  /** Default: CONTRACT_DEFAULTS.fraudSlashBps (params.slashBps). */
+  fraudSlashBps?: bigint;
+  /** Default: CONTRACT_DEFAULTS.fraudBountyBps. */
+  fraudBountyBps?: bigint;
   /** Tokens minted to `initialHolder` at deployment. */
   initialSupply?: bigint;
   /** Receives the initial supply. Default: the deployer. */
@@ -105,6 +123,7 @@ export interface ContractAddresses {
   providerRegistry: Address;
   slashing: Address;
   rewards: Address;
+  fraudProofs: Address;
 }
 
 /** What the devnet and the nodes need to find and use a deployment. */
@@ -150,11 +169,12 @@ export const DEPLOY_ORDER = [
   "providerRegistry",
   "slashing",
   "rewards",
+  "fraudProofs",
 ] as const satisfies readonly (keyof ContractAddresses)[];
 
 /**
  * Deploys the whole contract set from `walletClient`'s account and returns
- * the addresses. Sends seven transactions in order and waits for each.
+ * the addresses. Sends eight transactions in order and waits for each.
  *
  * @example
  * const deployment = await deployAll(walletClient, publicClient, { epochSeconds: 10n });
@@ -253,8 +273,11 @@ export async function deployAll(
           epochSeconds,
           addresses.rewardToken,
           addresses.slashing,
+          addresses.fraudProofs,
           options.minProviderStake ?? CONTRACT_DEFAULTS.minProviderStake,
           options.unbondingEpochs ?? CONTRACT_DEFAULTS.unbondingEpochs,
+          // Answer keys follow the registries' activation-delay convention (a change in c counts from c + A).
+          activationDelayEpochs,
         ],
       },
       slashing: {
@@ -288,6 +311,20 @@ export async function deployAll(
           addresses.checkerLicense,
           addresses.checkerRegistry,
           addresses.slashing,
+        ],
+      },
+      fraudProofs: {
+        abi: generated.fraudProofsAbi,
+        bytecode: generated.fraudProofsBytecode,
+        args: [
+          genesisTime,
+          epochSeconds,
+          addresses.providerRegistry,
+          options.fraudProofWindowEpochs ??
+            options.contestWindowEpochs ??
+            CONTRACT_DEFAULTS.fraudProofWindowEpochs,
+          options.fraudSlashBps ?? CONTRACT_DEFAULTS.fraudSlashBps,
+          options.fraudBountyBps ?? CONTRACT_DEFAULTS.fraudBountyBps,
         ],
       },
     };

@@ -11,7 +11,8 @@ import { ContractsError } from "./errors.ts";
  *   "chainId": 31337, "deployer": "0x…", "startBlock": "1",
  *   "genesisTime": "1795603042", "epochSeconds": "10",
  *   "contracts": { "epochReports": "0x…", "rewardToken": "0x…", "checkerRegistry": "0x…",
- *                  "checkerLicense": "0x…", "providerRegistry": "0x…", "slashing": "0x…", "rewards": "0x…" }
+ *                  "checkerLicense": "0x…", "providerRegistry": "0x…", "slashing": "0x…", "rewards": "0x…",
+ *                  "fraudProofs": "0x…" }
  * }
  */
 export interface DeploymentFile {

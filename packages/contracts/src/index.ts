@@ -27,6 +27,8 @@ export {
   checkerRegistryBytecode,
   epochReportsAbi,
   epochReportsBytecode,
+  fraudProofsAbi,
+  fraudProofsBytecode,
   providerRegistryAbi,
   providerRegistryBytecode,
   rewardsAbi,

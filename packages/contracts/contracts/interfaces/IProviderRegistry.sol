@@ -5,6 +5,12 @@ pragma solidity ^0.8.30;
  * @dev GPU providers: a libp2p peer id, a claimed GPU class and region, and a
  * stake in the reward token. Unstaking goes through an unbonding period during
  * which the tokens stay slashable; withdrawal is blocked while a slash is pending.
+ *
+ * Each provider also registers a secp256k1 answer key (an address) that signs its challenge answers, so a
+ * wrong signed answer is a self-contained fraud proof (docs/protocol/fraud-proofs.md). A key set or rotated
+ * in epoch c signs for epochs from c + `activationDelayEpochs` (from epoch 1 when set before genesis), and
+ * the registry keeps every key's epochs, so `answerKeyAt(provider, e)` is fixed before epoch e begins and
+ * never changes: a rotation cannot disown answers already signed.
  */
 interface IProviderRegistry {
     /// @dev What the registry knows about one provider.
@@ -39,8 +45,14 @@ interface IProviderRegistry {
     /// @notice `provider` withdrew `amount`.
     event Withdrawn(address indexed provider, uint256 amount);
 
-    /// @notice `amount` of `provider`'s stake and unbonding tokens was burned; `stake` and `unbonding` remain.
+    /// @notice `amount` of `provider`'s stake and unbonding tokens was slashed (burned, less any fraud bounty); `stake` and `unbonding` remain.
     event ProviderSlashed(address indexed provider, uint256 amount, uint256 stake, uint256 unbonding);
+
+    /// @notice `bounty` of a fraud slash of `provider` was paid to `recipient` (the rest of it was burned).
+    event FraudBountyPaid(address indexed provider, address indexed recipient, uint256 bounty);
+
+    /// @notice `provider`'s answers are signed by `answerKey` from `effectiveEpoch` on.
+    event AnswerKeySet(address indexed provider, address indexed answerKey, uint64 effectiveEpoch);
 
     /// @dev `account` may not call this function.
     error ProviderRegistryUnauthorized(address account);
@@ -69,12 +81,25 @@ interface IProviderRegistry {
     /// @dev `provider` has `count` pending slashes; it cannot withdraw until they are executed or cancelled.
     error ProviderRegistrySlashPending(address provider, uint256 count);
 
+    /// @dev A constructor parameter is out of range.
+    error ProviderRegistryInvalidParameter(string name);
+
+    /// @dev The proof of possession is not `answerKey`'s signature over AnswerKey(provider, answerKey) (`signer`: what it recovers, zero if malformed).
+    error ProviderRegistryInvalidAnswerKeyProof(address answerKey, address signer);
+
     /// @notice Registers the caller as a provider with its libp2p peer id and claimed GPU class.
     function register(bytes calldata peerId, string calldata gpuModel, uint32 vramMiB, string calldata region)
         external;
 
     /// @notice Replaces the caller's peer id and claimed GPU class.
     function update(bytes calldata peerId, string calldata gpuModel, uint32 vramMiB, string calldata region) external;
+
+    /**
+     * @notice Sets the caller's answer key from `effectiveEpochOfChange()` on (a rotation when it had one).
+     * `signature` is the proof of possession: `answerKey`'s EIP-712 signature (65 bytes, r ‖ s ‖ v) over
+     * AnswerKey(provider = caller, answerKey), see `answerKeyDigest`. Returns the effective epoch.
+     */
+    function setAnswerKey(address answerKey, bytes calldata signature) external returns (uint64 effectiveEpoch);
 
     /// @notice Stakes `amount` of the reward token (approved beforehand) for the caller.
     function stake(uint256 amount) external;
@@ -95,6 +120,33 @@ interface IProviderRegistry {
      * Only the slashing contract.
      */
     function slash(address provider, uint256 amount) external returns (uint256 slashed);
+
+    /**
+     * @notice Takes up to `amount` from `provider`'s stake, then from its unbonding tokens, pays `bountyBps`
+     * of what was taken to `recipient` (nothing when it is the zero address) and burns the rest. Only the
+     * fraud-proof contract.
+     */
+    function slashWithBounty(address provider, uint256 amount, address recipient, uint256 bountyBps)
+        external
+        returns (uint256 slashed, uint256 bounty);
+
+    /// @notice The answer key that signs `provider`'s answers of `epoch` (zero when it had none).
+    function answerKeyAt(address provider, uint64 epoch) external view returns (address);
+
+    /// @notice `provider`'s most recently set answer key and the epoch it signs from (it may still be pending).
+    function latestAnswerKey(address provider) external view returns (address answerKey, uint64 fromEpoch);
+
+    /// @notice The EIP-712 digest `answerKey` signs to prove possession for `provider`.
+    function answerKeyDigest(address provider, address answerKey) external view returns (bytes32);
+
+    /// @notice Epoch from which an answer key set now signs: 1 before genesis, else the current epoch + `activationDelayEpochs`.
+    function effectiveEpochOfChange() external view returns (uint64);
+
+    /// @notice Epochs between setting an answer key and the first epoch it signs for.
+    function activationDelayEpochs() external view returns (uint64);
+
+    /// @notice The contract that may slash with a bounty (FraudProofs).
+    function fraudProofs() external view returns (address);
 
     /// @notice Everything known about `provider`.
     function providerInfo(address provider) external view returns (ProviderInfo memory);

@@ -1137,6 +1137,171 @@ export const ecdsaReportsAbi = [
     inputs: [
       {
         internalType: "address",
+        name: "provider",
+        type: "address",
+      },
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+    ],
+    name: "FraudProofsAlreadySlashed",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+      {
+        internalType: "uint64",
+        name: "currentEpoch",
+        type: "uint64",
+      },
+      {
+        internalType: "uint64",
+        name: "windowEpochs",
+        type: "uint64",
+      },
+    ],
+    name: "FraudProofsEpochOutOfWindow",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint32",
+        name: "i",
+        type: "uint32",
+      },
+      {
+        internalType: "uint32",
+        name: "j",
+        type: "uint32",
+      },
+      {
+        internalType: "int256",
+        name: "value",
+        type: "int256",
+      },
+    ],
+    name: "FraudProofsHonestEntry",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint32",
+        name: "i",
+        type: "uint32",
+      },
+      {
+        internalType: "uint32",
+        name: "j",
+        type: "uint32",
+      },
+      {
+        internalType: "uint32",
+        name: "n",
+        type: "uint32",
+      },
+    ],
+    name: "FraudProofsIndexOutOfRange",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "string",
+        name: "name",
+        type: "string",
+      },
+    ],
+    name: "FraudProofsInvalidParameter",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "bytes32",
+        name: "computed",
+        type: "bytes32",
+      },
+      {
+        internalType: "bytes32",
+        name: "root",
+        type: "bytes32",
+      },
+    ],
+    name: "FraudProofsInvalidPath",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
+        name: "signer",
+        type: "address",
+      },
+      {
+        internalType: "address",
+        name: "answerKey",
+        type: "address",
+      },
+    ],
+    name: "FraudProofsInvalidSignature",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint32",
+        name: "n",
+        type: "uint32",
+      },
+    ],
+    name: "FraudProofsInvalidSize",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
+        name: "provider",
+        type: "address",
+      },
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+    ],
+    name: "FraudProofsNoAnswerKey",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "chunkProofLength",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "rowProofLength",
+        type: "uint256",
+      },
+    ],
+    name: "FraudProofsPathTooLong",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
         name: "account",
         type: "address",
       },
@@ -1228,6 +1393,22 @@ export const ecdsaReportsAbi = [
   {
     inputs: [
       {
+        internalType: "address",
+        name: "answerKey",
+        type: "address",
+      },
+      {
+        internalType: "address",
+        name: "signer",
+        type: "address",
+      },
+    ],
+    name: "ProviderRegistryInvalidAnswerKeyProof",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
         internalType: "string",
         name: "field",
         type: "string",
@@ -1239,6 +1420,17 @@ export const ecdsaReportsAbi = [
       },
     ],
     name: "ProviderRegistryInvalidField",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "string",
+        name: "name",
+        type: "string",
+      },
+    ],
+    name: "ProviderRegistryInvalidParameter",
     type: "error",
   },
   {

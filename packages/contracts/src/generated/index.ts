@@ -5,6 +5,8 @@ export { checkerLicenseAbi, checkerLicenseBytecode } from "./CheckerLicense.ts";
 export { checkerRegistryAbi, checkerRegistryBytecode } from "./CheckerRegistry.ts";
 export { ecdsaReportsAbi, ecdsaReportsBytecode } from "./EcdsaReports.ts";
 export { epochReportsAbi, epochReportsBytecode } from "./EpochReports.ts";
+export { fraudProofsAbi, fraudProofsBytecode } from "./FraudProofs.ts";
+export { matmulEntryMockAbi, matmulEntryMockBytecode } from "./MatmulEntryMock.ts";
 export { naiveAttestationsAbi, naiveAttestationsBytecode } from "./NaiveAttestations.ts";
 export { providerRegistryAbi, providerRegistryBytecode } from "./ProviderRegistry.ts";
 export { rewardsAbi, rewardsBytecode } from "./Rewards.ts";
