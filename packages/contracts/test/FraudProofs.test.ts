@@ -1,20 +1,32 @@
 import { challenges } from "@checkernet/protocol";
 import { matmulColumnB, matmulEntry, matmulRowA } from "@checkernet/protocol/challenges/matmul";
 import { type AnswerDomain, signAnswerKey } from "@checkernet/protocol/fraud/answerSigning";
-import type { MatmulFraudProof } from "@checkernet/protocol/fraud/matmulFraud";
+import { decodeMatmulFraudProof, type MatmulFraudProof } from "@checkernet/protocol/fraud/matmulFraud";
 import {
   type Address,
   bytesToHex,
+  concatHex,
   getAddress,
   getContract,
+  getContractAddress,
   type Hex,
   keccak256,
   parseEventLogs,
+  toFunctionSelector,
   toHex,
   zeroAddress,
 } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
-import { fraudProofsAbi, matmulEntryMockAbi, matmulEntryMockBytecode } from "../src/generated/index.ts";
+import {
+  fraudProofsAbi,
+  fraudProofsBytecode,
+  matmulEntryMockAbi,
+  matmulEntryMockBytecode,
+  providerRegistryAbi,
+  providerRegistryBytecode,
+  rewardTokenAbi,
+  rewardTokenBytecode,
+} from "../src/generated/index.ts";
 import { connectChain, expectRevert, isolateTests, mined, type TestChain } from "./helpers/chain.ts";
 import {
   deployFixture,
@@ -25,6 +37,7 @@ import {
   TOKEN,
 } from "./helpers/fixture.ts";
 import { answerKeyOf, faultyRun, proofOf, proveAnswerKey } from "./helpers/fraud.ts";
+import { readVectors } from "./helpers/vectors.ts";
 
 const seedOf = (label: string): Hex => keccak256(toHex(`fraud seed ${label}`));
 
@@ -401,5 +414,163 @@ describe("FraudProofs", () => {
         expect(receipt.gasUsed).toBeLessThan(1_000_000n);
       }
     });
+  });
+});
+
+interface FraudVectors {
+  domain: { chainId: number; verifyingContract: Address };
+  domainSeparator: Hex;
+  answerKey: { privateKey: Hex; address: Address };
+  matmul: {
+    name: string;
+    seed: Hex;
+    n: number;
+    i: number;
+    j: number;
+    epoch: number;
+    provider: Address;
+    digest: Hex;
+    encoded: Hex;
+    claimedEntry: number;
+    recomputedEntry: number;
+    valid: boolean;
+    reason: string | null;
+  }[];
+}
+
+/** The error FraudProofs reverts with for each rejection reason of the protocol's verifier. */
+const REVERT_OF_REASON: Record<string, string> = {
+  HONEST_ENTRY: "FraudProofsHonestEntry",
+  ROOT_MISMATCH: "FraudProofsInvalidPath",
+  WRONG_SIGNATURE: "FraudProofsInvalidSignature",
+  BAD_CHUNK_PATH: "FraudProofsPathTooLong",
+  BAD_ROW_PATH: "FraudProofsPathTooLong",
+  OUT_OF_RANGE: "FraudProofsIndexOutOfRange",
+};
+
+/**
+ * packages/protocol/test/vectors/fraud-proofs.json, verified by the contract: its domain names the first
+ * contract of Hardhat's first account, so ProviderRegistry is deployed first here (then FraudProofs, then
+ * the token) on a fresh chain, and the vectors' provider (Hardhat's second account) registers their key.
+ */
+describe("fraud-proofs.json vectors on chain", () => {
+  const vectors = readVectors<FraudVectors>("fraud-proofs.json");
+  let chain: TestChain;
+  let fraud: ReturnType<typeof fraudAt>;
+  const fraudAt = (address: Address) =>
+    getContract({
+      address,
+      abi: fraudProofsAbi,
+      client: { public: chain.publicClient, wallet: chain.wallets[3]! },
+    });
+
+  beforeAll(async () => {
+    chain = await connectChain();
+    const deployer = chain.wallets[0]!;
+    const from = deployer.account.address;
+    const nonce = await chain.publicClient.getTransactionCount({ address: from });
+    expect(nonce).toBe(0);
+    const at = (k: number) => getContractAddress({ from, nonce: BigInt(k) });
+    const now = (await chain.publicClient.getBlock()).timestamp;
+    const genesis = now + 1_000n;
+    const deployed = async (hash: Promise<Hex>) => (await mined(chain, hash)).contractAddress!;
+    const registry = await deployed(
+      deployer.deployContract({
+        abi: providerRegistryAbi,
+        bytecode: providerRegistryBytecode,
+        // Slashing is never called here: any address stands in.
+        args: [genesis, 100n, at(2), chain.wallets[19]!.account.address, at(1), 0n, 20n, 2n],
+      }),
+    );
+    expect(getAddress(registry)).toBe(getAddress(vectors.domain.verifyingContract));
+    fraud = fraudAt(
+      await deployed(
+        deployer.deployContract({
+          abi: fraudProofsAbi,
+          bytecode: fraudProofsBytecode,
+          args: [genesis, 100n, registry, 10n, 1_000n, 5_000n],
+        }),
+      ),
+    );
+    const token = await deployed(
+      deployer.deployContract({
+        abi: rewardTokenAbi,
+        bytecode: rewardTokenBytecode,
+        args: [from, from, 10n ** 24n],
+      }),
+    );
+    const provider = chain.wallets[1]!;
+    expect(getAddress(provider.account.address)).toBe(getAddress(vectors.matmul[0]!.provider));
+    const client = { public: chain.publicClient, wallet: provider };
+    const providers = getContract({ address: registry, abi: providerRegistryAbi, client });
+    await mined(chain, providers.write.register(["0x01", "H100-SXM", 81_920, "eu-west"]));
+    await mined(
+      chain,
+      getContract({
+        address: token,
+        abi: rewardTokenAbi,
+        client: { public: chain.publicClient, wallet: deployer },
+      }).write.transfer([provider.account.address, 1_000n * TOKEN]),
+    );
+    await mined(
+      chain,
+      getContract({ address: token, abi: rewardTokenAbi, client }).write.approve([registry, 1_000n * TOKEN]),
+    );
+    await mined(chain, providers.write.stake([1_000n * TOKEN]));
+    const domain = { chainId: BigInt(vectors.domain.chainId), verifyingContract: registry };
+    await mined(
+      chain,
+      providers.write.setAnswerKey([
+        vectors.answerKey.address,
+        proveAnswerKey(vectors.answerKey.privateKey, provider.account.address, domain),
+      ]),
+    );
+    // Into the vectors' epoch (7); the key signs from epoch 1.
+    await chain.testClient.setNextBlockTimestamp({ timestamp: genesis + 6n * 100n + 1n });
+    await chain.testClient.mine({ blocks: 1 });
+  });
+  isolateTests(() => chain);
+
+  it("has the vectors' domain, digests and recomputed entries", async () => {
+    expect(await chain.publicClient.getChainId()).toBe(vectors.domain.chainId);
+    for (const v of vectors.matmul) {
+      const p = decodeMatmulFraudProof(v.encoded);
+      expect(
+        await fraud.read.matmulCommitmentDigest([
+          p.epoch,
+          p.provider,
+          p.checker,
+          p.seed,
+          p.classId,
+          p.n,
+          p.root,
+        ]),
+        v.name,
+      ).toBe(v.digest);
+      expect(await fraud.read.matmulEntry([v.seed, v.n, v.i, v.j]), v.name).toBe(BigInt(v.recomputedEntry));
+    }
+  });
+
+  it("accepts the valid proofs and rejects the others with the error of their reason", async () => {
+    const selector = toFunctionSelector(
+      fraudProofsAbi.find((item) => item.type === "function" && item.name === "submitMatmulFraudProof")!,
+    );
+    for (const v of vectors.matmul) {
+      const proof = decodeMatmulFraudProof(v.encoded);
+      if (v.valid) {
+        const { result } = await fraud.simulate.submitMatmulFraudProof([proof]);
+        expect(result, v.name).toEqual([100n * TOKEN, 50n * TOKEN]);
+        // The encoding is the calldata: selector ‖ encoded, sent as it is.
+        await chain.publicClient.call({ to: fraud.address, data: concatHex([selector, v.encoded]) });
+      } else {
+        await expectRevert(fraud.simulate.submitMatmulFraudProof([proof]), REVERT_OF_REASON[v.reason!]!);
+      }
+    }
+    const valid = vectors.matmul.find((v) => v.valid)!;
+    await mined(chain, fraud.write.submitMatmulFraudProof([decodeMatmulFraudProof(valid.encoded)]));
+    await expectRevert(
+      fraud.simulate.submitMatmulFraudProof([decodeMatmulFraudProof(valid.encoded)]),
+      "FraudProofsAlreadySlashed",
+    );
   });
 });
