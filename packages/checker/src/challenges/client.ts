@@ -20,6 +20,7 @@ import {
 import {
   deservesSecondChance,
   SECOND_CHANCE_PAUSE_MS,
+  SECOND_RUN_DURATION_FACTOR,
   TIMING_SECOND_CHANCES,
 } from "@checkernet/protocol/challenges/secondChance";
 import {
@@ -206,8 +207,8 @@ export class ChallengeClient {
         return false;
       const { min, max } = SECOND_CHANCE_PAUSE_MS;
       pauseMs = min + Math.floor(Math.random() * (max - min));
-      // The next run may take as long as this one did, twice over, before the phase ends.
-      const budgetMs = pauseMs + 2 * (performance.now() - startedMs);
+      // The next run takes about as long as this one did, and must end before the phase does.
+      const budgetMs = pauseMs + SECOND_RUN_DURATION_FACTOR * (performance.now() - startedMs);
       return secondChance.nowMs() + budgetMs <= secondChance.endByMs;
     };
     let current = await this.runOnce(target, task, retries, attempt);

@@ -60,14 +60,13 @@ export interface EpochDutyResult {
 
 /**
  * Share of the remaining checking phase over which a checker spreads the
- * start of its runs. 0.6: the latest start still leaves 40 % of the phase
- * (about 4.6 s of a 20 s devnet epoch) for the run itself (a CPU-reference
- * walk or product takes under a second, a GPU's milliseconds) and for a
- * late provider's second run (secondChance.ts: a pause of 0.5-2.5 s and the
- * run) before the publish phase. Wider than the half it was, because a
- * committee's runs that start together queue on the provider's device.
+ * start of its runs. Half: the latest start still leaves the other half for
+ * the run itself (pings and a CPU-reference walk or product take 2-3 s, a
+ * GPU's workload milliseconds) and, for a provider that was only late, a
+ * second run (secondChance.ts) before the publish phase: at 20 s devnet
+ * epochs about 85 % of runs have room for one.
  */
-export const CHECK_SPREAD_FRACTION = 0.6;
+export const CHECK_SPREAD_FRACTION = 0.5;
 
 /**
  * One epoch of checking, as the design orders it: evaluate the VRF once,

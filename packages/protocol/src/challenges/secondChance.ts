@@ -29,10 +29,18 @@ export const TIMING_SECOND_CHANCES = 1;
 /**
  * Pause before the second run, ms: long enough that a burst of load on the
  * provider's machine (a committee's runs arriving together, a GC, a
- * neighbour's job) is likely over, short enough to fit the checking phase.
- * The checker draws the pause uniformly from this range.
+ * neighbour's job) is likely over, short enough that the second run still
+ * fits the checking phase after a run that started late in its spread. The
+ * checker draws the pause uniformly from this range.
  */
-export const SECOND_CHANCE_PAUSE_MS = { min: 500, max: 2_500 } as const;
+export const SECOND_CHANCE_PAUSE_MS = { min: 300, max: 1_500 } as const;
+
+/**
+ * The second run takes about as long as the first (the same pings and the
+ * same workload); it is started only if the pause plus this many times the
+ * first run's duration ends before the publish phase.
+ */
+export const SECOND_RUN_DURATION_FACTOR = 1.25;
 
 /** True when a run's verdict may be replaced by a second run's: it did not pass, and only for time. */
 export function deservesSecondChance(outcome: { result: CheckResult; reasons: readonly Reason[] }): boolean {
