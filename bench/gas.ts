@@ -20,7 +20,8 @@
  *       the same signer counts, on the same chain.
  *
  * On the largest network it also measures the other operations (provider registration, claims against a
- * 10,000-provider tree, a slash, a contest and its full-size re-check), and, as before, a naive design posting
+ * 10,000-provider tree, a slash, a contest and its full-size re-check), a matmul fraud proof at n = 1,024 and
+ * 4,096 (bench/fraudGas.ts; gas.json `fraudProofGas`), and, as before, a naive design posting
  * every attestation on-chain (contracts/bench/NaiveAttestations.sol), measured for 10 providers and
  * extrapolated beyond (larger epochs exceed the block gas limit).
  *
@@ -85,6 +86,7 @@ import {
 } from "../packages/protocol/src/merkle/trees.ts";
 import { DEFAULT_PARAMS } from "../packages/protocol/src/params.ts";
 import type { Attestation, ReportHeader } from "../packages/protocol/src/types.ts";
+import { measureFraudProofGas } from "./fraudGas.ts";
 
 const SEATS = numberFlag("--seats", DEFAULT_PARAMS.reportCommitteeSize);
 const QUORUM_BPS = numberFlag("--quorum-bps", DEFAULT_PARAMS.reportQuorumBps);
@@ -524,7 +526,9 @@ async function measureOperations(net: Network, measured: Measured) {
   const epochStart = (e: bigint) => fx.deployment.genesisTime + (e - 1n) * fx.deployment.epochSeconds;
   const slashId = await fx.c.slashing.read.slashIdOf([epoch, faultyLeaf.provider]);
   const record = await fx.c.slashing.read.slashOf([slashId]);
-  await setTime(chain, epochStart(record.recheckEpoch) + 1n);
+  // Re-checks are accepted once the re-check window's last epoch has begun.
+  const recheckWindow = await fx.c.slashing.read.recheckWindowEpochs();
+  await setTime(chain, epochStart(record.recheckEpoch + recheckWindow - 1n) + 1n);
   const recheck = {
     slashId,
     provider: faultyLeaf.provider,
@@ -662,6 +666,7 @@ for (const [i, size] of NETWORKS.entries()) {
 const largest = networks.at(-1)!;
 const naive = await measureNaive(largest.net.fx.deployment.contracts.epochReports);
 const blsVerifyGas = await measureBlsVerify();
+const fraudProofGas = await measureFraudProofGas(chain, largest.net.fx);
 
 const rows = networks.flatMap((n) => n.measured.rows);
 const reportGasMax = maxGas(rows.map((r) => r.gas));
@@ -756,6 +761,15 @@ console.log("");
 console.log("| operation | gas |");
 console.log("|:---|---:|");
 for (const [name, value] of Object.entries(operations)) console.log(`| ${name} | ${fmt(value)} |`);
+console.log("");
+console.log(
+  "fraud proofs (FraudProofs.submitMatmulFraudProof, one wrong entry of a signed matmul commitment):",
+);
+console.log("");
+console.log("| n | gas |");
+console.log("|---:|---:|");
+console.log(`| 1,024 | ${fmt(fraudProofGas.n1024)} |`);
+console.log(`| 4,096 | ${fmt(fraudProofGas.n4096)} |`);
 console.log("");
 
 const perNonSigner = networks.map((n) => {
@@ -908,6 +922,7 @@ const out = {
     })),
   },
   operations: Object.fromEntries(Object.entries(operations).map(([k, v]) => [k, big(v)])),
+  fraudProofGas: { n1024: big(fraudProofGas.n1024), n4096: big(fraudProofGas.n4096) },
   machine: {
     platform: `${os.platform()} ${os.arch()}`,
     cpus: os.cpus().length,

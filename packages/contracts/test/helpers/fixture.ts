@@ -30,6 +30,7 @@ import {
   checkerLicenseAbi,
   checkerRegistryAbi,
   epochReportsAbi,
+  fraudProofsAbi,
   providerRegistryAbi,
   rewardsAbi,
   rewardTokenAbi,
@@ -71,6 +72,7 @@ export function contractsFor(chain: TestChain, deployment: Deployment, wallet: W
     providers: getContract({ address: c.providerRegistry, abi: providerRegistryAbi, client }),
     slashing: getContract({ address: c.slashing, abi: slashingAbi, client }),
     rewards: getContract({ address: c.rewards, abi: rewardsAbi, client }),
+    fraudProofs: getContract({ address: c.fraudProofs, abi: fraudProofsAbi, client }),
   };
 }
 

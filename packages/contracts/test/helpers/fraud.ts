@@ -40,7 +40,7 @@ function chunkOf(row: Int32Array, c: number): Uint8Array {
  * needs all n² entries, which at n = 4096 the tests cannot compute; this builds the same tree shape
  * (chunk leaves under row roots, row leaves under the root) from the rows it has.
  */
-export function commitPartialResult(n: number, rows: ReadonlyMap<number, Int32Array>) {
+function commitPartialResult(n: number, rows: ReadonlyMap<number, Int32Array>) {
   const rowTrees = new Map<number, challenges.RowTree>();
   const rowLeaves: Uint8Array[] = [];
   for (let i = 0; i < n; i++) {
