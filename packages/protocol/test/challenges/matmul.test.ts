@@ -174,7 +174,7 @@ describe("row tree v2", () => {
         const rowTree = SimpleMerkleTree.of(chunkLeaves, { sortLeaves: false });
         expect(rowChunkTree(row).root).toBe(rowTree.root);
         const leaf = keccak256(
-          concat([new Uint8Array([1]), numberToBytes(i, { size: 4 }), hexToBytes(rowTree.root)]),
+          concat([new Uint8Array([1]), numberToBytes(i, { size: 4 }), hexToBytes(rowTree.root as Hex)]),
         );
         expect(bytesToHex(rowLeaf(row, i))).toBe(leaf);
         rowLeaves.push(leaf);

@@ -146,7 +146,7 @@ const EIP712_DOMAIN_FIELDS = [
   { name: "version", type: "string" },
   { name: "chainId", type: "uint256" },
   { name: "verifyingContract", type: "address" },
-];
+] as const;
 
 if (process.env.UPDATE_VECTORS === "1") {
   writeFileSync(FILE, `${JSON.stringify(buildFraudVectors(), null, 2)}\n`);
