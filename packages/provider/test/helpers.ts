@@ -31,6 +31,9 @@ import { pino } from "pino";
 import type { ComputeBackend, VramDataset } from "../src/backend/backend.ts";
 import { createProviderHost } from "../src/host.ts";
 
+/** The checker address test requests name (the commitment's `checker`). */
+export const TEST_CHECKER = "0x00000000000000000000000000000000000000C1" as const;
+
 export const silentLog = pino({ level: "silent" });
 
 export async function clientHost(): Promise<Libp2p> {
@@ -87,7 +90,10 @@ export class TestChallenge {
     timeoutMs = 20_000,
   ): Promise<{ commit: MatmulCommit; measuredMs: number; rows: number[]; openings: MatmulRows }> {
     const started = performance.now();
-    await this.send(WireType.MATMUL_REQUEST, matmulRequestCodec.encode({ seed, n, classId }));
+    await this.send(
+      WireType.MATMUL_REQUEST,
+      matmulRequestCodec.encode({ seed, n, classId, epoch: 1n, checker: TEST_CHECKER }),
+    );
     const commit = matmulCommitCodec.decode(await this.expect(WireType.MATMUL_COMMIT, timeoutMs));
     const measuredMs = performance.now() - started;
     const rows = chooseRows(commit);

@@ -10,7 +10,16 @@ import { CpuBackend } from "../src/backend/cpu.ts";
 import { createProviderHost } from "../src/host.ts";
 import { ServeErrorCode } from "../src/serve/messages.ts";
 import { ChallengeServer } from "../src/serve/server.ts";
-import { clientHost, hex32, silentLog, sleep, TestChallenge, verifyCpuMatmul, walkVram } from "./helpers.ts";
+import {
+  clientHost,
+  hex32,
+  silentLog,
+  sleep,
+  TEST_CHECKER,
+  TestChallenge,
+  verifyCpuMatmul,
+  walkVram,
+} from "./helpers.ts";
 
 const CPU = gpuClass("cpu-reference").code;
 
@@ -149,14 +158,14 @@ describe("provider serve: the challenge protocol over real libp2p (TCP + Noise +
     const big = await TestChallenge.open(checker(0), provider.getMultiaddrs());
     await big.send(
       WireType.MATMUL_REQUEST,
-      matmulRequestCodec.encode({ seed: hex32(1), n: 2048, classId: CPU }),
+      matmulRequestCodec.encode({ seed: hex32(1), n: 2048, classId: CPU, epoch: 1n, checker: TEST_CHECKER }),
     );
     await expect(big.expect(WireType.MATMUL_COMMIT, 2_000)).rejects.toThrow(ServeErrorCode.LIMIT);
 
     const open = await TestChallenge.open(checker(0), provider.getMultiaddrs());
     await open.send(
       WireType.MATMUL_REQUEST,
-      matmulRequestCodec.encode({ seed: hex32(2), n: 32, classId: CPU }),
+      matmulRequestCodec.encode({ seed: hex32(2), n: 32, classId: CPU, epoch: 1n, checker: TEST_CHECKER }),
     );
     await open.expect(WireType.MATMUL_COMMIT, 5_000);
     // Row 40 of a 32-row result: the open codec refuses it.
@@ -169,7 +178,7 @@ describe("provider serve: the challenge protocol over real libp2p (TCP + Noise +
     await mixed.ping({ seq: 0, nonce: hex32(9) });
     await mixed.send(
       WireType.MATMUL_REQUEST,
-      matmulRequestCodec.encode({ seed: hex32(3), n: 8, classId: CPU }),
+      matmulRequestCodec.encode({ seed: hex32(3), n: 8, classId: CPU, epoch: 1n, checker: TEST_CHECKER }),
     );
     await expect(mixed.expect(WireType.PONG, 2_000)).rejects.toThrow(ServeErrorCode.UNEXPECTED_TYPE);
   });

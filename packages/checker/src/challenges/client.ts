@@ -28,6 +28,7 @@ import {
   type RunOutcome,
   runSeeds,
   TRANSCRIPT_VERSION,
+  type TranscriptAnswerKey,
   TranscriptMessageType,
   transcriptCodec,
   transcriptHash,
@@ -104,6 +105,11 @@ export interface ChallengeTask {
   matmulN?: number;
   /** The provider's VRAM dataset for VRAM runs (vramDatasetSeed, vramBlockCount). */
   vram?: { datasetSeed: Hex; blockSize: number; blockCount: number; steps: number };
+  /**
+   * The provider's answer key for the epoch (ProviderRegistry.answerKeyAt) and its EIP-712 domain: goes into
+   * the transcript header, and a matmul commitment must then carry its signature. Absent: none registered.
+   */
+  answerKey?: TranscriptAnswerKey;
 }
 
 /** A secret run seed: the provider learns it only when the run reveals it. */
@@ -241,6 +247,7 @@ export class ChallengeClient {
       claimedRegion: task.claimedRegion,
       classId: task.classId,
       seed: hex32(task.seed, "seed"),
+      ...(task.answerKey === undefined ? {} : { answer: task.answerKey }),
       messages: [],
     });
     const seeds = runSeeds(task.seed);
@@ -414,7 +421,13 @@ export class ChallengeClient {
     const { params } = this.init;
     const n = task.matmulN ?? params.matmulSize;
     const count = Math.min(params.matmulSampledRows, n);
-    const request = matmulRequestCodec.encode({ seed: seeds.matmul, n, classId: task.classId });
+    const request = matmulRequestCodec.encode({
+      seed: seeds.matmul,
+      n,
+      classId: task.classId,
+      epoch: task.epoch,
+      checker: task.checker,
+    });
     const deadlineMs = matmulDeadlineMs(task.classId, n, networkRttMs, params);
     const stream = await this.open(target, wireErrors);
     rec.record(TranscriptMessageType.MATMUL_REQUEST, request);

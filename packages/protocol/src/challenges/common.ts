@@ -43,6 +43,10 @@ export const ReasonCode = {
   BAD_PROOF: "BAD_PROOF",
   ELAPSED_EXCEEDS_MEASURED: "ELAPSED_EXCEEDS_MEASURED",
   DEADLINE_EXCEEDED: "DEADLINE_EXCEEDED",
+  /** The provider has an answer key for the epoch and its MatmulCommit carries no signature. */
+  UNSIGNED_ANSWER: "UNSIGNED_ANSWER",
+  /** The MatmulCommit's signature does not recover the provider's answer key over the run's commitment. */
+  BAD_ANSWER_SIGNATURE: "BAD_ANSWER_SIGNATURE",
   // vram
   NO_RESPONSE: "NO_RESPONSE",
   WRONG_DIGEST_COUNT: "WRONG_DIGEST_COUNT",

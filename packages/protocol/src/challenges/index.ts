@@ -8,6 +8,7 @@ export * from "./common.ts";
 export * from "./gpu-classes.ts";
 export * from "./latency.ts";
 export * from "./matmul.ts";
+export * from "./matmul-signature.ts";
 export * from "./prng.ts";
 export * from "./regions.ts";
 export * from "./row-tree.ts";

@@ -1,5 +1,5 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { bytesToHex, type Hex, hexToBytes, isHex } from "viem";
+import { type Address, bytesToHex, getAddress, type Hex, hexToBytes, isHex } from "viem";
 import { type Codec, checkLength, checkRange, defineCodec } from "../encoding/codec.ts";
 import { DecodeError, DecodeErrorCode } from "../errors.ts";
 import type { ProtocolParams } from "../params.ts";
@@ -31,6 +31,7 @@ import {
   rowLeaf,
   rowToBytes,
 } from "./matmul-commitment.ts";
+import { type AnswerKeyCheck, commitmentSignatureReason } from "./matmul-signature.ts";
 import { deriveKey, int8Stream, sampleDistinct, Xoshiro128 } from "./prng.ts";
 import { maxProofLength, processProof } from "./row-tree.ts";
 
@@ -67,6 +68,10 @@ export interface MatmulRequest {
   n: number;
   /** The GPU class the provider claims (GpuClass.code); sets the deadline. */
   classId: number;
+  /** The epoch of the run: the provider signs it into its MatmulCommitment (docs/protocol/fraud-proofs.md). */
+  epoch: bigint;
+  /** The checker's operator address: the commitment's `checker`, who is paid a fraud proof's bounty. */
+  checker: Address;
 }
 
 export interface MatmulCommit {
@@ -74,6 +79,12 @@ export interface MatmulCommit {
   root: Hex;
   /** The provider's own measure of its work, ms (informational; checked against the checker's clock). */
   elapsedMs: number;
+  /**
+   * The answer key's EIP-712 MatmulCommitment signature (65 bytes r ‖ s ‖ v) over
+   * (epoch, provider, checker, seed, classId, n, root); "0x" or absent from a provider without an answer key
+   * (the codec encodes absent as "0x" and always decodes it).
+   */
+  signature?: Hex;
 }
 
 export interface MatmulOpen {
@@ -255,6 +266,8 @@ export interface VerifyMatmulInput {
   /** The run's p50 ping RTT, ms (network allowance of the deadline). */
   networkRttMs: number;
   params: Pick<ProtocolParams, "matmulMaxSize">;
+  /** The provider's answer key for the run (matmul-signature.ts); absent: none registered, no signature rule. */
+  answerKey?: AnswerKeyCheck;
 }
 
 export interface MatmulOutcome extends ChallengeOutcome {
@@ -273,6 +286,8 @@ export interface MatmulOutcome extends ChallengeOutcome {
  * - `elapsedMs` above `measuredMs` (+1 ms rounding): FAIL
  *   `ELAPSED_EXCEEDS_MEASURED`, the provider claims to have worked longer
  *   than the checker waited;
+ * - with `answerKey`: no signature FAIL `UNSIGNED_ANSWER`, one that does not
+ *   recover the key FAIL `BAD_ANSWER_SIGNATURE` (matmul-signature.ts);
  * - no openings: TIMEOUT `NO_OPENINGS`;
  * - not one row and one proof per asked row: FAIL `WRONG_ROW_COUNT`;
  * - a row of the wrong length: FAIL `MALFORMED_ROW`; a row that differs from
@@ -321,6 +336,19 @@ export function verifyMatmul(input: VerifyMatmulInput): MatmulOutcome {
       code: ReasonCode.ELAPSED_EXCEEDS_MEASURED,
       message: `provider reports ${commitment.elapsedMs} ms of work but answered after ${input.measuredMs.toFixed(1)} ms`,
     });
+  }
+  if (input.answerKey !== undefined) {
+    const signed = {
+      seed: bytesToHex(bytes32(input.seed, "seed")),
+      n,
+      classId: gpuClass(input.classId).code,
+    };
+    const bad = commitmentSignatureReason(input.answerKey, {
+      ...signed,
+      root: bytesToHex(root),
+      signature: commitment.signature ?? "0x",
+    });
+    if (bad !== null) fails.push(bad);
   }
   const computeMs = Math.max(input.measuredMs - input.networkRttMs, commitment.elapsedMs, 0.001);
   const throughput = macsPerSecond(n, computeMs);
@@ -395,10 +423,13 @@ export function macsPerSecond(n: number, ms: number): bigint {
 // ---------------------------------------------------------------------------------------------------------------
 // wire codecs
 
-/** MatmulRequest: `abi.encode((bytes32 seed, uint32 n, uint16 classId))`, 96 bytes. */
+/**
+ * MatmulRequest: `abi.encode((bytes32 seed, uint32 n, uint16 classId, uint64 epoch, address checker))`,
+ * 160 bytes.
+ */
 export const matmulRequestCodec = defineCodec({
   name: "MatmulRequest",
-  maxBytes: 96,
+  maxBytes: 160,
   abi: [
     {
       type: "tuple",
@@ -406,6 +437,8 @@ export const matmulRequestCodec = defineCodec({
         { name: "seed", type: "bytes32" },
         { name: "n", type: "uint32" },
         { name: "classId", type: "uint16" },
+        { name: "epoch", type: "uint64" },
+        { name: "checker", type: "address" },
       ],
     },
   ] as const,
@@ -418,25 +451,36 @@ export const matmulRequestCodec = defineCodec({
         value: String(f.classId),
       });
     }
-    return { seed: f.seed, n: f.n, classId: f.classId };
+    return { seed: f.seed, n: f.n, classId: f.classId, epoch: f.epoch, checker: getAddress(f.checker) };
   },
 });
 
-/** MatmulCommit: `abi.encode((bytes32 root, uint32 elapsedMs))`, 64 bytes. */
+/** Length of an answer-key signature (r ‖ s ‖ v). */
+export const ANSWER_SIGNATURE_BYTES = 65;
+
+/**
+ * MatmulCommit: `abi.encode((bytes32 root, uint32 elapsedMs, bytes signature))`, the signature
+ * empty or 65 bytes: at most 256 bytes.
+ */
 export const matmulCommitCodec = defineCodec({
   name: "MatmulCommit",
-  maxBytes: 64,
+  maxBytes: 256,
   abi: [
     {
       type: "tuple",
       components: [
         { name: "root", type: "bytes32" },
         { name: "elapsedMs", type: "uint32" },
+        { name: "signature", type: "bytes" },
       ],
     },
   ] as const,
-  toAbi: (c: MatmulCommit) => [c] as const,
-  fromAbi: ([f]) => ({ root: f.root, elapsedMs: f.elapsedMs }),
+  toAbi: (c: MatmulCommit) => [{ ...c, signature: c.signature ?? "0x" }] as const,
+  fromAbi: ([f]) => {
+    const bytes = (f.signature.length - 2) / 2;
+    if (bytes !== 0) checkLength("MatmulCommit", "signature", f.signature, ANSWER_SIGNATURE_BYTES);
+    return { root: f.root, elapsedMs: f.elapsedMs, signature: f.signature };
+  },
 });
 
 const openCodecs = new Map<string, Codec<MatmulOpen>>();

@@ -1,5 +1,5 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
-import { type Address, bytesToHex, getAddress, type Hex, hexToBytes, isAddress } from "viem";
+import { type Address, bytesToHex, getAddress, type Hex, hexToBytes, isAddress, zeroAddress } from "viem";
 import { type Codec, checkRange, defineCodec } from "../encoding/codec.ts";
 import { DecodeError, DecodeErrorCode, ProtocolError } from "../errors.ts";
 import { DEFAULT_PARAMS, type ProtocolParams } from "../params.ts";
@@ -34,6 +34,7 @@ import {
   sampleRows,
   verifyMatmul,
 } from "./matmul.ts";
+import type { AnswerKeyCheck } from "./matmul-signature.ts";
 import { deriveKey } from "./prng.ts";
 import { regionByCode } from "./regions.ts";
 import { type VramResponse, verifyVram, vramRequestCodec, vramResponseCodec } from "./vram.ts";
@@ -86,11 +87,26 @@ export interface ChallengeTranscript {
   classId: number;
   /** The checker's secret run seed, revealed by the transcript. */
   seed: Hex;
+  /**
+   * The provider's answer key the checker read for this epoch
+   * (ProviderRegistry.answerKeyAt) and the EIP-712 domain it signs under;
+   * absent when the provider had none (then no signature rule applies). A
+   * re-evaluator checks the key against the registry before trusting the record.
+   */
+  answer?: TranscriptAnswerKey;
   /** In recorded order; atUs never decreases. */
   messages: TranscriptMessage[];
 }
 
-export const TRANSCRIPT_VERSION = 1;
+export interface TranscriptAnswerKey {
+  key: Address;
+  chainId: bigint;
+  /** The ProviderRegistry: the domain's verifyingContract. */
+  verifyingContract: Address;
+}
+
+/** 2 since issue 11: the answer key in the header, the checker and epoch in MatmulRequest, the signature in MatmulCommit. */
+export const TRANSCRIPT_VERSION = 2;
 /** Largest encoded transcript: an n = 8192 opening of 64 rows is ~2.1 MB; 8 MiB leaves room for everything else. */
 export const TRANSCRIPT_MAX_BYTES = 8 * 2 ** 20;
 /** Largest number of messages in one transcript. */
@@ -143,7 +159,9 @@ const UINT64_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 /**
  * `abi.encode((uint8 version, uint64 epoch, address provider, address checker, uint8 kind,
  * uint8 checkerRegion, uint8 claimedRegion, uint16 classId, bytes32 seed,
- * (uint8 type, uint64 atUs, bytes payload)[] messages))`.
+ * address answerKey, uint64 answerChainId, address answerRegistry,
+ * (uint8 type, uint64 atUs, bytes payload)[] messages))`; no answer key is
+ * the zero address with chain id 0 and the zero registry.
  */
 export const transcriptCodec: Codec<ChallengeTranscript> = defineCodec({
   name: "ChallengeTranscript",
@@ -161,6 +179,9 @@ export const transcriptCodec: Codec<ChallengeTranscript> = defineCodec({
         { name: "claimedRegion", type: "uint8" },
         { name: "classId", type: "uint16" },
         { name: "seed", type: "bytes32" },
+        { name: "answerKey", type: "address" },
+        { name: "answerChainId", type: "uint64" },
+        { name: "answerRegistry", type: "address" },
         {
           name: "messages",
           type: "tuple[]",
@@ -173,10 +194,13 @@ export const transcriptCodec: Codec<ChallengeTranscript> = defineCodec({
       ],
     },
   ] as const,
-  toAbi: (t: ChallengeTranscript) =>
+  toAbi: ({ answer, ...t }: ChallengeTranscript) =>
     [
       {
         ...t,
+        answerKey: answer?.key ?? zeroAddress,
+        answerChainId: answer?.chainId ?? 0n,
+        answerRegistry: answer?.verifyingContract ?? zeroAddress,
         messages: t.messages.map((m) => ({ type: m.type, atUs: BigInt(m.atUs), payload: m.payload })),
       },
     ] as const,
@@ -205,6 +229,16 @@ export const transcriptCodec: Codec<ChallengeTranscript> = defineCodec({
       claimedRegion: f.claimedRegion,
       classId: f.classId,
       seed: f.seed,
+      // No key is all zeros; the codec's re-encode check refuses a zero key with a chain id or registry.
+      ...(f.answerKey === zeroAddress
+        ? {}
+        : {
+            answer: {
+              key: getAddress(f.answerKey),
+              chainId: f.answerChainId,
+              verifyingContract: getAddress(f.answerRegistry),
+            },
+          }),
       messages,
     };
   },
@@ -321,6 +355,9 @@ export function evaluateTranscript(transcript: ChallengeTranscript, params: Prot
     if (request.seed !== seeds.matmul || request.classId !== transcript.classId) {
       invalid("the MatmulRequest does not follow from the run seed and the claimed class");
     }
+    if (request.epoch !== transcript.epoch || request.checker !== getAddress(transcript.checker)) {
+      invalid("the MatmulRequest names another epoch or checker than the transcript");
+    }
     const n = request.n;
     const count = Math.min(params.matmulSampledRows, n);
     const commitMsg = byType(TranscriptMessageType.MATMUL_COMMIT)[0];
@@ -366,6 +403,9 @@ export function evaluateTranscript(transcript: ChallengeTranscript, params: Prot
         measuredMs: commitMsg ? (commitMsg.atUs - requestMsg.atUs) / 1000 : 0,
         networkRttMs,
         params,
+        ...(transcript.answer === undefined
+          ? {}
+          : { answerKey: answerKeyCheck(transcript, transcript.answer) }),
       });
       const kept = outcome.reasons.filter((r) => !(rowsUndecodable && r.code === ReasonCode.NO_OPENINGS));
       results.push(kept.length === outcome.reasons.length ? outcome.result : combineResults(kept, []));
@@ -437,6 +477,16 @@ export function evaluateTranscript(transcript: ChallengeTranscript, params: Prot
       invalid("an answer is recorded without its request");
     return first ?? null;
   }
+}
+
+function answerKeyCheck(t: ChallengeTranscript, answer: TranscriptAnswerKey): AnswerKeyCheck {
+  return {
+    key: answer.key,
+    domain: { chainId: answer.chainId, verifyingContract: answer.verifyingContract },
+    epoch: t.epoch,
+    provider: t.provider,
+    checker: t.checker,
+  };
 }
 
 function invalid(why: string): never {

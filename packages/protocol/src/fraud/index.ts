@@ -5,5 +5,6 @@
  */
 export * from "./answerSigning.ts";
 export * from "./common.ts";
+export * from "./fromTranscript.ts";
 export * from "./matmulFraud.ts";
 export * from "./vramFraud.ts";

@@ -379,10 +379,20 @@ describe("verifyMatmul", () => {
 describe("matmul wire codecs", () => {
   it("round-trip and reject mutations", () => {
     const run = honestRun(SEED, 32);
-    const request = { seed: SEED, n: 32, classId: gpuClass("cpu-reference").code };
+    const request = {
+      seed: SEED,
+      n: 32,
+      classId: gpuClass("cpu-reference").code,
+      epoch: 9n,
+      checker: "0x00000000000000000000000000000000000000C1" as const,
+    };
+    expect(matmulRequestCodec.encode(request).length).toBe(matmulRequestCodec.maxBytes);
     expect(matmulRequestCodec.decode(matmulRequestCodec.encode(request))).toEqual(request);
     expectMutationRejected(matmulRequestCodec, request);
-    const commit = { root: run.root, elapsedMs: 1234 };
+    const unsigned = { root: run.root, elapsedMs: 1234, signature: "0x" as Hex };
+    expect(matmulCommitCodec.decode(matmulCommitCodec.encode(unsigned))).toEqual(unsigned);
+    const commit = { root: run.root, elapsedMs: 1234, signature: `0x${"5a".repeat(64)}1b` as Hex };
+    expect(matmulCommitCodec.encode(commit).length).toBe(matmulCommitCodec.maxBytes);
     expect(matmulCommitCodec.decode(matmulCommitCodec.encode(commit))).toEqual(commit);
     expectMutationRejected(matmulCommitCodec, commit);
     const openCodec = matmulOpenCodec(32, 4);
@@ -414,9 +424,11 @@ describe("matmul wire codecs", () => {
   it("rejects out-of-range fields", () => {
     const bad = (value: object, codec: { encode(v: never): Uint8Array; decode(b: Uint8Array): unknown }) =>
       expect(() => codec.decode(codec.encode(value as never))).toThrow(DecodeError);
-    bad({ seed: SEED, n: 0, classId: 1 }, matmulRequestCodec);
-    bad({ seed: SEED, n: MATMUL_ABSOLUTE_MAX_SIZE + 1, classId: 1 }, matmulRequestCodec);
-    bad({ seed: SEED, n: 32, classId: 999 }, matmulRequestCodec);
+    const who = { epoch: 1n, checker: "0x00000000000000000000000000000000000000C1" };
+    bad({ seed: SEED, n: 0, classId: 1, ...who }, matmulRequestCodec);
+    bad({ seed: SEED, n: MATMUL_ABSOLUTE_MAX_SIZE + 1, classId: 1, ...who }, matmulRequestCodec);
+    bad({ seed: SEED, n: 32, classId: 999, ...who }, matmulRequestCodec);
+    bad({ root: SEED, elapsedMs: 1, signature: `0x${"11".repeat(64)}` }, matmulCommitCodec);
     bad({ rows: [3, 1] }, matmulOpenCodec(32, 4));
     bad({ rows: [1, 1] }, matmulOpenCodec(32, 4));
     bad({ rows: [32] }, matmulOpenCodec(32, 4));

@@ -24,6 +24,7 @@ import {
   evaluateTranscript,
   runSeeds,
   TranscriptMessageType as T,
+  TRANSCRIPT_VERSION,
   type TranscriptMessage,
   transcriptCodec,
   transcriptHash,
@@ -71,7 +72,7 @@ function record(kind: ChallengeKind, behaviour: Behaviour = {}, seed: Hex = RUN_
   const classId = gpuClass("cpu-reference").code;
   if (kind === ChallengeKind.MATMUL) {
     const n = 24;
-    const request = { seed: seeds.matmul, n, classId };
+    const request = { seed: seeds.matmul, n, classId, epoch: 7n, checker: CHECKER };
     messages.push({ type: T.MATMUL_REQUEST, atUs: now, payload: hex(matmulRequestCodec.encode(request)) });
     const { a, b } = generateMatmul(request.seed, n);
     const c = solveMatmul(a, b, n);
@@ -80,7 +81,7 @@ function record(kind: ChallengeKind, behaviour: Behaviour = {}, seed: Hex = RUN_
     if (!behaviour.noCommit) {
       const compute = behaviour.computeUs ?? 1_000;
       now += rtt + compute;
-      const commit = { root, elapsedMs: Math.floor(compute / 1000) };
+      const commit = { root, elapsedMs: Math.floor(compute / 1000), signature: "0x" as Hex };
       messages.push({ type: T.MATMUL_COMMIT, atUs: now, payload: hex(matmulCommitCodec.encode(commit)) });
       const rows = sampleRows(seeds.sample, root, n, params.matmulSampledRows);
       messages.push({ type: T.MATMUL_OPEN, atUs: now, payload: hex(matmulOpenCodec(n, 3).encode({ rows })) });
@@ -100,7 +101,7 @@ function record(kind: ChallengeKind, behaviour: Behaviour = {}, seed: Hex = RUN_
     messages.push({ type: T.VRAM_RESPONSE, atUs: now, payload: hex(vramResponseCodec.encode(response)) });
   }
   return {
-    version: 1,
+    version: TRANSCRIPT_VERSION,
     epoch: 7n,
     provider: PROVIDER,
     checker: CHECKER,
@@ -221,7 +222,7 @@ describe("transcript encoding and hash", () => {
   it("refuses unknown codes and times that run backwards", () => {
     const t = record(ChallengeKind.LATENCY);
     for (const bad of [
-      { version: 2 },
+      { version: 1 },
       { kind: 3 },
       { claimedRegion: 99 },
       { classId: 999 },

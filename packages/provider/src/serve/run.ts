@@ -4,6 +4,7 @@ import type { ComputeBackend, VramDataset } from "../backend/backend.ts";
 import { applyFault, type FaultOptions, type FaultRuntime } from "../faults/faults.ts";
 import { type FaultMode, formatFaultMode } from "../faults/mode.ts";
 import { createProviderHost, type ProviderHostOptions } from "../host.ts";
+import type { AnswerSigner } from "./answerSigner.ts";
 import type { ServeLimits } from "./limits.ts";
 import { ChallengeServer } from "./server.ts";
 
@@ -14,6 +15,8 @@ export interface RunProviderOptions extends ProviderHostOptions {
   limits?: Partial<ServeLimits>;
   /** A VRAM dataset to make resident before serving (the epoch's dataset, from vramDatasetSeed). */
   vram?: VramDataset;
+  /** Signs matmul commitments with the answer key (answerSigner.ts); absent: unsigned. */
+  answerSigner?: AnswerSigner;
   log: Logger;
 }
 
@@ -47,6 +50,7 @@ export async function runProvider(options: RunProviderOptions): Promise<RunningP
     backend,
     behaviour: fault.behaviour,
     log,
+    ...(options.answerSigner === undefined ? {} : { answerSigner: options.answerSigner }),
     ...(options.limits === undefined ? {} : { limits: options.limits }),
   });
   await server.start();
@@ -57,6 +61,7 @@ export async function runProvider(options: RunProviderOptions): Promise<RunningP
       addrs: host.getMultiaddrs().map(String),
       backend: backend.name,
       fault: formatFaultMode(fault.mode),
+      answerKey: options.answerSigner?.address ?? null,
     },
     "provider serving",
   );

@@ -2,6 +2,7 @@ import { CHALLENGE_PROTOCOL, FrameStream, FrameType, WireError } from "@checkern
 import type { Connection, Libp2p, Stream } from "@libp2p/interface";
 import type { Logger } from "pino";
 import type { ComputeBackend } from "../backend/backend.ts";
+import type { AnswerSigner } from "./answerSigner.ts";
 import { handleLatency } from "./handlers/latency.ts";
 import { handleMatmul } from "./handlers/matmul.ts";
 import { handleVram } from "./handlers/vram.ts";
@@ -16,6 +17,8 @@ export interface ChallengeServerOptions {
   log: Logger;
   limits?: Partial<ServeLimits>;
   behaviour?: ServeBehaviour;
+  /** Signs matmul commitments with the answer key; absent: they go unsigned (no key registered). */
+  answerSigner?: AnswerSigner;
 }
 
 /** Counters for `provider status` and the tests. */
@@ -38,6 +41,7 @@ export class ChallengeServer {
   readonly #host: Libp2p;
   readonly #log: Logger;
   readonly #behaviour: ServeBehaviour;
+  readonly #signer: AnswerSigner | undefined;
   readonly #stopping = new AbortController();
   readonly #active = new Set<Promise<void>>();
   #matmulSlots = 0;
@@ -47,6 +51,7 @@ export class ChallengeServer {
     this.#log = options.log;
     this.limits = { ...DEFAULT_SERVE_LIMITS, ...options.limits };
     this.#behaviour = options.behaviour ?? honestBehaviour(options.backend);
+    this.#signer = options.answerSigner;
   }
 
   async start(): Promise<void> {
@@ -98,6 +103,7 @@ export class ChallengeServer {
         );
       },
       answer: (payload) => session.write(frames, payload, signal),
+      ...(this.#signer === undefined ? {} : { signCommitment: this.#signer.signCommitment }),
       acquireMatmulSlot: () => {
         if (this.#matmulSlots >= this.limits.maxConcurrentMatmul) return undefined;
         this.#matmulSlots++;

@@ -1,6 +1,8 @@
 import { answerPing, type Ping, type Pong } from "@checkernet/protocol/challenges/latency";
+import type { MatmulRequest } from "@checkernet/protocol/challenges/matmul";
 import type { FrameStream } from "@checkernet/wire";
 import type { Logger } from "pino";
+import type { Hex } from "viem";
 import type { ComputeBackend } from "../backend/backend.ts";
 import type { ServeLimits } from "./limits.ts";
 
@@ -47,6 +49,8 @@ export interface ExchangeContext {
   next(): Promise<Uint8Array | null>;
   /** Writes one answer frame through the writer. */
   answer(payload: Uint8Array): Promise<void>;
+  /** Signs a matmul commitment with the answer key (answerSigner.ts); absent: commitments go unsigned. */
+  signCommitment?: (request: MatmulRequest, root: Hex) => Hex;
   /** Takes one of the `maxConcurrentMatmul` slots; the returned function gives it back. */
   acquireMatmulSlot(): (() => void) | undefined;
 }

@@ -69,7 +69,7 @@ function vramTranscript(runSeed: Hex, corruptDigest = false): ChallengeTranscrip
     payload: bytesToHex(vramResponseCodec.encode(response)),
   });
   return {
-    version: 1,
+    version: 2,
     epoch: 3n,
     provider: PROVIDER,
     checker: CHECKER,

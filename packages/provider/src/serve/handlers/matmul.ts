@@ -12,11 +12,13 @@ const UINT32_MAX = 0xffff_ffff;
 
 /**
  * Matmul exchange, commit then open:
- * MATMUL_REQUEST → (compute in the backend) → MATMUL_COMMIT {root, elapsedMs}
+ * MATMUL_REQUEST → (compute in the backend) → MATMUL_COMMIT {root, elapsedMs, signature}
  * → MATMUL_OPEN {rows} → MATMUL_ROWS {rows, proofs}.
  * The result stays in the backend between commit and open; only the asked
  * rows leave it. A checker that never opens frees its slot at the frame
- * deadline.
+ * deadline. The commitment is signed with the answer key (the server's
+ * `signCommitment`, answerSigner.ts) over the request's epoch and checker;
+ * without an answer key the signature is empty.
  */
 export async function handleMatmul(ctx: ExchangeContext, request: MatmulRequest): Promise<void> {
   const { n } = request;
@@ -40,8 +42,12 @@ export async function handleMatmul(ctx: ExchangeContext, request: MatmulRequest)
     const job = await ctx.backend.matmul(request.seed, n, { signal: ctx.signal });
     try {
       const elapsedMs = Math.min(UINT32_MAX, Math.round(job.elapsedMs));
+      const signature = ctx.signCommitment?.(request, job.commitment) ?? "0x";
       await ctx.answer(
-        typedPayload(FrameType.MATMUL_COMMIT, matmulCommitCodec.encode({ root: job.commitment, elapsedMs })),
+        typedPayload(
+          FrameType.MATMUL_COMMIT,
+          matmulCommitCodec.encode({ root: job.commitment, elapsedMs, signature }),
+        ),
       );
       const frame = await ctx.next();
       if (frame === null) return;

@@ -1,0 +1,77 @@
+import { hexToBytes } from "viem";
+import { equalInt32 } from "../challenges/common.ts";
+import {
+  entryProofFromRow,
+  generateMatmulB,
+  matmulCommitCodec,
+  matmulRequestCodec,
+  matmulRowA,
+  matmulRowsCodec,
+  recomputeRow,
+  sampleRows,
+} from "../challenges/matmul.ts";
+import { type ChallengeTranscript, runSeeds, TranscriptMessageType } from "../challenges/transcript.ts";
+import type { ProtocolParams } from "../params.ts";
+import { ChallengeKind } from "../types.ts";
+import { buildMatmulFraudProof, type MatmulFraudProof, verifyMatmulFraudProof } from "./matmulFraud.ts";
+
+/**
+ * The matmul fraud proof a checker can build from its own run: the first
+ * opened row that differs from the recomputed one, its first wrong entry,
+ * that entry's chunk path (rebuilt from the opened row) and the row's path
+ * as the provider sent it, under the provider's signed commitment. Null
+ * when the run holds none: not a MATMUL run, no answer key in the header,
+ * an unsigned or undecodable commitment, no opened rows, every opened row
+ * right, or a wrong row whose path does not lead to the root (that run
+ * FAILs on BAD_PROOF, but proves nothing about a committed entry). A
+ * returned proof has passed `verifyMatmulFraudProof` against the header's
+ * answer key, so it is valid wherever that key is the registry's for the epoch.
+ */
+export function matmulFraudProofFromTranscript(
+  transcript: ChallengeTranscript,
+  params: Pick<ProtocolParams, "matmulSampledRows">,
+): MatmulFraudProof | null {
+  const answer = transcript.answer;
+  if (transcript.kind !== ChallengeKind.MATMUL || answer === undefined) return null;
+  const first = (type: TranscriptMessageType) => transcript.messages.find((m) => m.type === type);
+  const requestMsg = first(TranscriptMessageType.MATMUL_REQUEST);
+  const commitMsg = first(TranscriptMessageType.MATMUL_COMMIT);
+  const rowsMsg = first(TranscriptMessageType.MATMUL_ROWS);
+  if (!requestMsg || !commitMsg || !rowsMsg) return null;
+  try {
+    const request = matmulRequestCodec.decode(hexToBytes(requestMsg.payload));
+    const commit = matmulCommitCodec.decode(hexToBytes(commitMsg.payload));
+    if (commit.signature === undefined || commit.signature.length <= 2) return null;
+    const { n } = request;
+    const count = Math.min(params.matmulSampledRows, n);
+    const rows = sampleRows(runSeeds(transcript.seed).sample, commit.root, n, count);
+    const openings = matmulRowsCodec(n, count).decode(hexToBytes(rowsMsg.payload));
+    const signed = {
+      epoch: transcript.epoch,
+      provider: transcript.provider,
+      checker: request.checker,
+      seed: request.seed,
+      classId: request.classId,
+      n,
+      root: commit.root,
+      signature: commit.signature,
+    };
+    const context = {
+      answerKey: answer.key,
+      domain: { chainId: answer.chainId, verifyingContract: answer.verifyingContract },
+    };
+    let b: Int8Array | undefined;
+    for (const [k, i] of rows.entries()) {
+      const row = openings.rows[k] as Int32Array;
+      b ??= generateMatmulB(request.seed, n);
+      const j = equalInt32(row, recomputeRow(matmulRowA(request.seed, n, i), b, n, i));
+      if (j === -1) continue;
+      const proof = buildMatmulFraudProof(signed, i, j, entryProofFromRow(row, j, openings.proofs[k] ?? []));
+      if (verifyMatmulFraudProof(proof, context).valid) return proof;
+    }
+    return null;
+  } catch {
+    // A message that does not decode is a FAIL of its own (MALFORMED_MESSAGE), not a fraud proof.
+    return null;
+  }
+}

@@ -1,0 +1,37 @@
+import type { MatmulRequest } from "@checkernet/protocol/challenges/matmul";
+import {
+  type AnswerDomain,
+  answerKeyAddress,
+  signMatmulCommitment,
+} from "@checkernet/protocol/fraud/answerSigning";
+import type { Address, Hex } from "viem";
+
+/**
+ * Signs the provider's matmul commitments with its answer key (EIP-712
+ * MatmulCommitment, docs/protocol/fraud-proofs.md) under the domain
+ * {name "checkernet", version "1", chainId, verifyingContract = ProviderRegistry}.
+ * A signed commitment makes a wrong row a fraud proof; an honest provider's
+ * signature costs it well under a millisecond per run.
+ */
+export interface AnswerSigner {
+  /** The answer key's address (what ProviderRegistry.answerKeyAt returns). */
+  address: Address;
+  /** The signature over (request.epoch, provider, request.checker, request.seed, classId, n, root). */
+  signCommitment(request: MatmulRequest, root: Hex): Hex;
+}
+
+export function answerSigner(privateKey: Hex, provider: Address, domain: AnswerDomain): AnswerSigner {
+  return {
+    address: answerKeyAddress(privateKey),
+    signCommitment: (request, root) =>
+      signMatmulCommitment(privateKey, domain, {
+        epoch: request.epoch,
+        provider,
+        checker: request.checker,
+        seed: request.seed,
+        classId: request.classId,
+        n: request.n,
+        root,
+      }),
+  };
+}
