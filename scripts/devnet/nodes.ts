@@ -5,6 +5,7 @@ import {
   connectProviderChain,
   initProviderKeys,
   loadProviderKeys,
+  registerAnswerKey,
   registerProvider,
   stakeTokens,
 } from "@checkernet/provider";
@@ -176,6 +177,8 @@ export async function registerAndStakeProvider(
   const keys = await loadProviderKeys(plan.dataDir);
   const chain = connectProviderChain(rpcUrl, keys.evmPrivateKey, deployment.contracts);
   await registerProvider(chain, { peerId: plan.peerId, gpuClass: DEVNET.gpuClass, region: DEVNET.region });
+  // The answer key signs matmul commitments from the registry's activation delay on (fraud proofs).
+  if (keys.answerPrivateKey !== undefined) await registerAnswerKey(chain, keys.answerPrivateKey);
   await stakeTokens(chain, parseEther(DEVNET.providerStake.toString()));
 }
 
@@ -205,6 +208,10 @@ export async function startProvider(
       deployment.epochSeconds.toString(),
       "--genesis",
       deployment.genesisTime.toString(),
+      "--chain-id",
+      String(deployment.chainId),
+      "--provider-registry",
+      deployment.contracts.providerRegistry,
     ),
     logFile: join(logDir, `${plan.name}.log`),
     env: { ...scrubbed("PROVIDER_") },

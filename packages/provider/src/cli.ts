@@ -9,7 +9,7 @@ import type { ResultLeaf } from "@checkernet/protocol/merkle/leaves";
 import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
 import { Command, InvalidArgumentError } from "commander";
 import { pino } from "pino";
-import { formatUnits, type Hex, isHex, parseUnits } from "viem";
+import { type Address, formatUnits, getAddress, type Hex, isAddress, isHex, parseUnits } from "viem";
 import { CpuBackend } from "./backend/cpu.ts";
 import {
   providerStatus,
@@ -18,6 +18,7 @@ import {
   stakeTokens,
   withdrawUnbonded,
 } from "./chain/actions.ts";
+import { registerAnswerKey } from "./chain/answerKey.ts";
 import { connectProviderChain, type ProviderChain, readDeployment } from "./chain/client.ts";
 import { contestSlash, followContest } from "./chain/contest.ts";
 import { readLeafFile } from "./chain/leafFile.ts";
@@ -28,6 +29,7 @@ import { serveEpochClock } from "./faults/epochClock.ts";
 import { FAULT_MODE_SYNTAX, parseFaultMode } from "./faults/mode.ts";
 import { createProviderHost } from "./host.ts";
 import { initProviderKeys, loadProviderKeys } from "./keys.ts";
+import { answerSigner } from "./serve/answerSigner.ts";
 import { runProvider } from "./serve/run.ts";
 
 /** Where `provider` keeps its keys unless told otherwise. */
@@ -62,8 +64,15 @@ interface ServeFlags {
   vramSalt?: Hex;
   epochSeconds?: number;
   genesis?: number;
+  chainId?: number;
+  providerRegistry?: Address;
   logLevel: string;
 }
+
+const address = (name: string) => (value: string) => {
+  if (!isAddress(value, { strict: false })) throw new InvalidArgumentError(`${name} must be an address`);
+  return getAddress(value);
+};
 
 /**
  * `provider` command line. Every failure prints one `error: ...` line on
@@ -76,7 +85,7 @@ export function buildCli(): Command {
 
   program
     .command("init")
-    .description("create the provider's EVM key and libp2p peer key in the data directory")
+    .description("create the provider's EVM key, libp2p peer key and answer key in the data directory")
     .option("-d, --data-dir <dir>", "data directory", DEFAULT_DATA_DIR)
     .option(
       "--password-file <file>",
@@ -84,7 +93,12 @@ export function buildCli(): Command {
     )
     .action(async (o: { dataDir: string; passwordFile?: string }) => {
       const keys = await initProviderKeys(o.dataDir, { password: await resolvePassword(o.passwordFile) });
-      print({ address: keys.address, peerId: keys.peerId.toString(), dataDir: o.dataDir });
+      print({
+        address: keys.address,
+        peerId: keys.peerId.toString(),
+        answerKey: keys.answerKey,
+        dataDir: o.dataDir,
+      });
     });
 
   program
@@ -108,6 +122,16 @@ export function buildCli(): Command {
       "genesis time (start of epoch 1), for offline-epochs",
       int("--genesis"),
     )
+    .option(
+      "--chain-id <id>",
+      "chain id of the answer-signing domain (deployment chainId)",
+      int("--chain-id"),
+    )
+    .option(
+      "--provider-registry <address>",
+      "ProviderRegistry address: the answer-signing domain's verifying contract",
+      address("--provider-registry"),
+    )
     .option("--log-level <level>", "pino log level", "info")
     .action(async (o: ServeFlags) => {
       const fault = parseFaultMode(o.fault);
@@ -121,6 +145,24 @@ export function buildCli(): Command {
       const blockSize = DEFAULT_PARAMS.vramBlockSize;
       const blockCount = vramBlockCount(cls.vramBytes, blockSize, DEFAULT_PARAMS);
       const log = pino({ level: o.logLevel, base: { service: "provider" } });
+      if ((o.chainId === undefined) !== (o.providerRegistry === undefined))
+        throw new InvalidArgumentError("--chain-id and --provider-registry go together");
+      const signer =
+        keys.answerPrivateKey !== undefined && o.chainId !== undefined && o.providerRegistry !== undefined
+          ? answerSigner(keys.answerPrivateKey, keys.address, {
+              chainId: o.chainId,
+              verifyingContract: o.providerRegistry,
+            })
+          : undefined;
+      if (signer === undefined) {
+        // A provider whose answer key is registered FAILs every matmul check it answers unsigned.
+        log.warn(
+          { answerKey: keys.answerKey ?? null },
+          keys.answerPrivateKey === undefined
+            ? "no answer key in the key file: matmul commitments go unsigned"
+            : "no --chain-id/--provider-registry: matmul commitments go unsigned",
+        );
+      }
       const backend = new CpuBackend({
         ...(o.workers === undefined ? {} : { workers: o.workers }),
         maxVramBytes: blockCount * blockSize,
@@ -132,6 +174,7 @@ export function buildCli(): Command {
         backend,
         fault,
         faultOptions: { epochClock },
+        ...(signer === undefined ? {} : { answerSigner: signer }),
         ...(o.vramSalt === undefined
           ? {}
           : { vram: { seed: vramDatasetSeed(keys.address, o.vramSalt), blockCount, blockSize } }),
@@ -181,19 +224,35 @@ export function buildCli(): Command {
     return { chain, peerId: keys.peerId.toString() };
   };
 
-  chainCommand("register", "register the peer id, claimed GPU class and region on-chain")
+  chainCommand(
+    "register",
+    "register the peer id, claimed GPU class, region and answer key (with its proof of possession) on-chain",
+  )
     .requiredOption("--gpu-class <id>", "GPU class id (packages/protocol gpu-classes.ts), e.g. h100-sxm")
     .requiredOption("--region <id>", "region id (packages/protocol regions.ts), e.g. eu-west")
     .option("--update", "replace an existing registration")
     .action(async (o: ChainFlags & { gpuClass: string; region: string; update?: boolean }) => {
-      const { chain, peerId } = await connect(o);
+      const { chain, keys } = await connectWithKeys(o);
+      const peerId = keys.peerId.toString();
       const tx = await registerProvider(chain, {
         peerId,
         gpuClass: o.gpuClass,
         region: o.region,
         update: o.update === true,
       });
-      print({ tx, address: chain.account.address, peerId, gpuClass: o.gpuClass, region: o.region });
+      // The answer key with its proof of possession (skipped when the registry already has it).
+      const answer =
+        keys.answerPrivateKey === undefined ? null : await registerAnswerKey(chain, keys.answerPrivateKey);
+      print({
+        tx,
+        address: chain.account.address,
+        peerId,
+        gpuClass: o.gpuClass,
+        region: o.region,
+        answerKey: answer?.answerKey ?? null,
+        answerKeyTx: answer?.tx ?? null,
+        answerKeyFromEpoch: answer === null ? null : answer.fromEpoch.toString(),
+      });
     });
 
   chainCommand("stake", "approve and stake reward tokens")

@@ -17,6 +17,7 @@ export {
   stakeTokens,
   withdrawUnbonded,
 } from "./chain/actions.ts";
+export { type AnswerKeyRegistration, registerAnswerKey } from "./chain/answerKey.ts";
 export {
   connectProviderChain,
   type ProviderChain,
@@ -61,6 +62,7 @@ export {
   loadProviderKeys,
   type ProviderKeys,
 } from "./keys.ts";
+export { type AnswerSigner, answerSigner } from "./serve/answerSigner.ts";
 export { DEFAULT_SERVE_LIMITS, type ServeLimits } from "./serve/limits.ts";
 export { ServeError, ServeErrorCode } from "./serve/messages.ts";
 export { type RunningProvider, type RunProviderOptions, runProvider } from "./serve/run.ts";

@@ -8,7 +8,7 @@ import { type Address, bytesToHex, type Hex, hexToBytes, isHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { ProviderError } from "./errors.ts";
 
-/** File in the data directory that holds the provider's two keys. */
+/** File in the data directory that holds the provider's keys. */
 export const KEY_FILE = "provider-keys.json";
 
 export const KeyFileErrorCode = {
@@ -26,14 +26,25 @@ export class KeyFileError extends ProviderError<KeyFileErrorCode> {
 
 /**
  * The provider's identities: an EVM key that registers, stakes and contests on
- * chain, and a separate libp2p peer key whose peer id is registered and which
- * authenticates every challenge stream (a leaked peer key cannot move stake).
+ * chain, a separate libp2p peer key whose peer id is registered and which
+ * authenticates every challenge stream (a leaked peer key cannot move stake),
+ * and an answer key (secp256k1) registered in ProviderRegistry that signs its
+ * matmul commitments (docs/protocol/fraud-proofs.md). Key files made before
+ * issue 11 have no answer key: such a provider serves unsigned answers.
  */
 export interface ProviderKeys {
   evmPrivateKey: Hex;
   address: Address;
   peerKey: PrivateKey;
   peerId: PeerId;
+  answerPrivateKey?: Hex;
+  answerKey?: Address;
+}
+
+interface Secrets {
+  evmPrivateKey: Hex;
+  peerKey: Hex;
+  answerKey?: Hex;
 }
 
 /**
@@ -47,8 +58,10 @@ interface KeyFileV1 {
   version: 1;
   address: Address;
   peerId: string;
+  /** The answer key's address (absent in files made before issue 11). */
+  answerKey?: Address;
   /** Present when the secrets are stored in the clear (no password given at init). */
-  plain?: { evmPrivateKey: Hex; peerKey: Hex };
+  plain?: Secrets;
   /** Present when the secrets are encrypted: scrypt(password, salt) -> AES-256-GCM over the JSON of `plain`. */
   encrypted?: {
     kdf: "scrypt";
@@ -77,14 +90,26 @@ export async function initProviderKeys(
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const evmPrivateKey = generatePrivateKey();
   const peerKey = await generateKeyPair("Ed25519");
+  const answerPrivateKey = generatePrivateKey();
   const keys: ProviderKeys = {
     evmPrivateKey,
     address: privateKeyToAccount(evmPrivateKey).address,
     peerKey,
     peerId: peerIdFromPrivateKey(peerKey),
+    answerPrivateKey,
+    answerKey: privateKeyToAccount(answerPrivateKey).address,
   };
-  const secrets = { evmPrivateKey, peerKey: bytesToHex(privateKeyToProtobuf(peerKey)) };
-  const file: KeyFileV1 = { version: 1, address: keys.address, peerId: keys.peerId.toString() };
+  const secrets: Secrets = {
+    evmPrivateKey,
+    peerKey: bytesToHex(privateKeyToProtobuf(peerKey)),
+    answerKey: answerPrivateKey,
+  };
+  const file: KeyFileV1 = {
+    version: 1,
+    address: keys.address,
+    peerId: keys.peerId.toString(),
+    answerKey: keys.answerKey as Address,
+  };
   if (options.password === undefined || options.password === "") {
     file.plain = secrets;
   } else {
@@ -158,7 +183,7 @@ export async function loadProviderKeys(
     return malformed("not JSON");
   }
   if (file === null || typeof file !== "object" || file.version !== 1) malformed("unknown version");
-  let secrets: { evmPrivateKey: Hex; peerKey: Hex } | undefined = file.plain;
+  let secrets: Secrets | undefined = file.plain;
   if (secrets === undefined) {
     const enc = file.encrypted ?? malformed("neither plain nor encrypted secrets");
     if (options.password === undefined || options.password === "") {
@@ -182,16 +207,18 @@ export async function loadProviderKeys(
     decipher.setAuthTag(hexToBytes(enc.tag));
     try {
       const plain = Buffer.concat([decipher.update(hexToBytes(enc.ciphertext)), decipher.final()]);
-      secrets = JSON.parse(plain.toString("utf8")) as { evmPrivateKey: Hex; peerKey: Hex };
+      secrets = JSON.parse(plain.toString("utf8")) as Secrets;
     } catch {
       throw new KeyFileError(KeyFileErrorCode.WRONG_PASSWORD, `wrong password for key file ${path}`, {
         path,
       });
     }
   }
-  const s = secrets as { evmPrivateKey: Hex; peerKey: Hex };
+  const s = secrets as Secrets;
   if (!isHex(s.evmPrivateKey) || s.evmPrivateKey.length !== 66 || !isHex(s.peerKey))
     malformed("bad secret encoding");
+  if (s.answerKey !== undefined && !(isHex(s.answerKey) && s.answerKey.length === 66))
+    malformed("bad answer key encoding");
   let peerKey: PrivateKey;
   try {
     peerKey = privateKeyFromProtobuf(hexToBytes(s.peerKey));
@@ -203,9 +230,13 @@ export async function loadProviderKeys(
     address: privateKeyToAccount(s.evmPrivateKey).address,
     peerKey,
     peerId: peerIdFromPrivateKey(peerKey),
+    ...(s.answerKey === undefined
+      ? {}
+      : { answerPrivateKey: s.answerKey, answerKey: privateKeyToAccount(s.answerKey).address }),
   };
   // The public half is stored in the clear for `status` without a password; it must match the secrets.
   if (keys.address !== file.address || keys.peerId.toString() !== file.peerId)
     malformed("address or peer id does not match the secrets");
+  if (keys.answerKey !== file.answerKey) malformed("the answer key does not match the secrets");
   return keys;
 }

@@ -38,8 +38,8 @@ export function commitmentSignatureReason(
     check.domain,
     {
       epoch: check.epoch,
-      provider: check.provider,
-      checker: check.checker,
+      provider: getAddress(check.provider),
+      checker: getAddress(check.checker),
       seed: run.seed,
       classId: run.classId,
       n: run.n,

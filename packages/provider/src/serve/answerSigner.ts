@@ -4,7 +4,7 @@ import {
   answerKeyAddress,
   signMatmulCommitment,
 } from "@checkernet/protocol/fraud/answerSigning";
-import type { Address, Hex } from "viem";
+import { type Address, getAddress, type Hex } from "viem";
 
 /**
  * Signs the provider's matmul commitments with its answer key (EIP-712
@@ -20,11 +20,13 @@ export interface AnswerSigner {
   signCommitment(request: MatmulRequest, root: Hex): Hex;
 }
 
-export function answerSigner(privateKey: Hex, provider: Address, domain: AnswerDomain): AnswerSigner {
+export function answerSigner(privateKey: Hex, providerAddress: Address, domain: AnswerDomain): AnswerSigner {
+  const provider = getAddress(providerAddress);
+  const signingDomain = { chainId: domain.chainId, verifyingContract: getAddress(domain.verifyingContract) };
   return {
     address: answerKeyAddress(privateKey),
     signCommitment: (request, root) =>
-      signMatmulCommitment(privateKey, domain, {
+      signMatmulCommitment(privateKey, signingDomain, {
         epoch: request.epoch,
         provider,
         checker: request.checker,
