@@ -6,9 +6,18 @@ import {
 import { g1FromEip2537 } from "@checkernet/protocol/bls/index";
 import { GPU_CLASSES, gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
 import { regionById } from "@checkernet/protocol/challenges/regions";
+import type { TranscriptAnswerKey } from "@checkernet/protocol/challenges/transcript";
 import type { Logger } from "@checkernet/runtime";
 import { peerIdFromMultihash, peerIdFromString } from "@libp2p/peer-id";
-import { type Address, getAddress, type Hex, hexToBytes, type PublicClient, zeroHash } from "viem";
+import {
+  type Address,
+  getAddress,
+  type Hex,
+  hexToBytes,
+  type PublicClient,
+  zeroAddress,
+  zeroHash,
+} from "viem";
 import type { CheckerRecord, KeyDirectory } from "../validation/keyDirectory.ts";
 import type { ProviderDirectory, ProviderRecord } from "../validation/providerDirectory.ts";
 import type { EpochContext } from "../validation/sortition.ts";
@@ -85,6 +94,9 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   private seeds = new Map<bigint, Hex>();
   /** In-flight ensureSeed reads, one per epoch however many callers wait. */
   private readonly seedReads = new Map<bigint, Promise<Hex | undefined>>();
+  /** answerKeyAt(provider, epoch) of started epochs (final: a key change takes effect a delay later). */
+  private readonly answerKeys = new Map<string, TranscriptAnswerKey | null>();
+  private chainId: bigint | undefined;
   private timer: NodeJS.Timeout | undefined;
   private backoffMs: number = CHAIN_LIMITS.refreshMs;
   private readonly state: ChainStatus = {
@@ -219,6 +231,41 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   // --- ProviderDirectory
   providers(): readonly ProviderRecord[] {
     return this.providerList;
+  }
+
+  /**
+   * ProviderRegistry.answerKeyAt(provider, epoch) with the signing domain (chain id, ProviderRegistry);
+   * undefined when the provider has none or the RPC fails (the run is then judged without the signature
+   * rule, as for a provider without a key). Cached once the epoch has started: its key is fixed by then.
+   */
+  async answerKeyAt(provider: Address, epoch: bigint): Promise<TranscriptAnswerKey | undefined> {
+    const id = `${getAddress(provider)}/${epoch}`;
+    const cached = this.answerKeys.get(id);
+    if (cached !== undefined) return cached ?? undefined;
+    try {
+      const [key, chainId] = await Promise.all([
+        this.client.readContract({
+          address: this.addresses.providerRegistry,
+          abi: providerRegistryAbi,
+          functionName: "answerKeyAt",
+          args: [getAddress(provider), epoch],
+        }),
+        this.chainId ?? this.client.getChainId().then(BigInt),
+      ]);
+      this.chainId = chainId;
+      const answer =
+        key === zeroAddress
+          ? null
+          : { key: getAddress(key), chainId, verifyingContract: this.addresses.providerRegistry };
+      if (epoch <= this.current) {
+        if (this.answerKeys.size > 4096) this.answerKeys.clear();
+        this.answerKeys.set(id, answer);
+      }
+      return answer ?? undefined;
+    } catch (e) {
+      this.logger.warn({ provider, epoch: String(epoch), err: (e as Error).message }, "answerKeyAt failed");
+      return undefined;
+    }
   }
 
   // --- EpochContext

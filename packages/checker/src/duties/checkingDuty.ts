@@ -240,6 +240,8 @@ export class CheckingDuty {
     const sizes = challengeSizesFor(p.classId, params);
     const freshSeed = this.init.randomSeed ?? randomRunSeed;
     const { clock } = this.components;
+    // The provider's answer key for the epoch: its matmul commitment must then be signed by it.
+    const answerKey = await this.components.providers.answerKeyAt?.(p.address, epoch);
     const run = await (async () => {
       await this.components.addPeerAddresses?.(p.peerId, p.multiaddrs);
       return client.run(
@@ -259,6 +261,7 @@ export class CheckingDuty {
             blockCount: vramBlockCount(p.vramBytes || gpuClass(p.classId).vramBytes, blockSize, params),
             steps: sizes.vramWalkSteps,
           },
+          ...(answerKey === undefined ? {} : { answerKey }),
         },
         // A provider that was only late is run once more before the publish phase (secondChance.ts).
         {

@@ -305,6 +305,7 @@ export class RecheckDuty {
       (this.bounds(runEpoch).publishStartMs - this.components.clock.nowMs()) * CHECK_SPREAD_FRACTION,
     );
     await sleep(Math.floor(Math.random() * spreadMs), this.abort.signal);
+    const answerKey = await providers.answerKeyAt?.(p.address, runEpoch);
     const run = await client.run(
       { peer: peerIdFromString(p.peerId) },
       {
@@ -327,6 +328,7 @@ export class RecheckDuty {
           ),
           steps: sizes.vramWalkSteps,
         },
+        ...(answerKey === undefined ? {} : { answerKey }),
       },
       // Late only: once more before the phase ends, as in the checking duty (secondChance.ts).
       {

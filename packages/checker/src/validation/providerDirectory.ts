@@ -1,3 +1,4 @@
+import type { TranscriptAnswerKey } from "@checkernet/protocol/challenges/transcript";
 import { type Address, getAddress, type Hex } from "viem";
 
 /** What the checker needs to know about one registered provider. */
@@ -14,11 +15,18 @@ export interface ProviderRecord {
   vramBytes: number;
   /** Salt of the provider's VRAM dataset (the epoch seed it filled its memory from). */
   vramSalt: Hex;
+  /** A static directory's answer key (tests, devnets without a chain); the chain directory reads it per epoch. */
+  answer?: TranscriptAnswerKey;
 }
 
 /** Registered providers (fed by the chain client; a static list in tests and devnets until then). */
 export interface ProviderDirectory {
   providers(): readonly ProviderRecord[];
+  /**
+   * The provider's answer key for `epoch` (ProviderRegistry.answerKeyAt) with its signing domain; undefined
+   * when it has none (judged without the signature rule) or the directory cannot tell.
+   */
+  answerKeyAt?(provider: Address, epoch: bigint): Promise<TranscriptAnswerKey | undefined>;
 }
 
 export class StaticProviderDirectory implements ProviderDirectory {
@@ -28,5 +36,8 @@ export class StaticProviderDirectory implements ProviderDirectory {
   }
   providers(): readonly ProviderRecord[] {
     return this.list;
+  }
+  async answerKeyAt(provider: Address): Promise<TranscriptAnswerKey | undefined> {
+    return this.list.find((p) => p.address === getAddress(provider))?.answer;
   }
 }

@@ -2,6 +2,7 @@ import { answerPing, pingCodec, pongCodec } from "@checkernet/protocol/challenge
 import {
   commitRows,
   generateMatmul,
+  type MatmulRequest,
   matmulCommitCodec,
   matmulOpenCodec,
   matmulRequestCodec,
@@ -17,6 +18,7 @@ import {
 } from "@checkernet/protocol/challenges/vram";
 import { CHALLENGE_PROTOCOL, encodeFrame, FrameReader, FrameType, writeFrame } from "@checkernet/wire";
 import type { Stream } from "@libp2p/interface";
+import type { Hex } from "viem";
 import type { CheckerHost } from "../../src/network/host.ts";
 
 /**
@@ -30,7 +32,9 @@ import type { CheckerHost } from "../../src/network/host.ts";
  * - trickle: answers correctly, one byte every 50 ms;
  * - wrong-row: matmul with one opened row corrupted (proofs still from the real tree), VRAM with wrong digests;
  * - late: answers every VRAM walk correctly but LATE_MS late;
- * - late-once: answers this server's first VRAM walk LATE_MS late, every later one at once.
+ * - late-once: answers this server's first VRAM walk LATE_MS late, every later one at once;
+ * - wrong-product: computes every row of C wrong in column 5 and commits to that C (consistent proofs).
+ * `options.sign` signs each matmul commitment (an answer key); without it commitments are unsigned.
  */
 export type ServerBehaviour =
   | "honest"
@@ -41,7 +45,12 @@ export type ServerBehaviour =
   | "trickle"
   | "wrong-row"
   | "late"
-  | "late-once";
+  | "late-once"
+  | "wrong-product";
+
+export interface ServerOptions {
+  sign?: (request: MatmulRequest, root: Hex) => Hex;
+}
 
 /** How late the "late" behaviours answer a walk: past the test walks' deadline (tens of ms) and wait. */
 const LATE_MS = 400;
@@ -53,11 +62,15 @@ const ANY = {
   [FrameType.VRAM_QUERY]: vramRequestCodec.maxBytes,
 };
 
-export async function startChallengeServer(host: CheckerHost, behaviour: ServerBehaviour): Promise<void> {
+export async function startChallengeServer(
+  host: CheckerHost,
+  behaviour: ServerBehaviour,
+  options: ServerOptions = {},
+): Promise<void> {
   let walks = 0;
   const lateWalk = () => behaviour === "late" || (behaviour === "late-once" && walks++ === 0);
   await host.handle(CHALLENGE_PROTOCOL, (stream) => {
-    serve(stream, behaviour, lateWalk).catch(() => stream.abort(new Error("test server done")));
+    serve(stream, behaviour, lateWalk, options).catch(() => stream.abort(new Error("test server done")));
   });
 }
 
@@ -94,7 +107,12 @@ async function send(
   await writeFrame(stream, type, body, deadline);
 }
 
-async function serve(stream: Stream, behaviour: ServerBehaviour, lateWalk: () => boolean): Promise<void> {
+async function serve(
+  stream: Stream,
+  behaviour: ServerBehaviour,
+  lateWalk: () => boolean,
+  options: ServerOptions,
+): Promise<void> {
   const reader = new FrameReader(stream);
   let matmul: { n: number; c: Int32Array; tree: ReturnType<typeof commitRows>["tree"] } | undefined;
   for (;;) {
@@ -107,10 +125,18 @@ async function serve(stream: Stream, behaviour: ServerBehaviour, lateWalk: () =>
       const t0 = performance.now();
       const { a, b } = generateMatmul(req.seed, req.n);
       const c = solveMatmul(a, b, req.n);
+      if (behaviour === "wrong-product") for (let i = 0; i < req.n; i++) c[i * req.n + 5]! += 1;
       const { root, tree } = commitRows(c, req.n);
       matmul = { n: req.n, c, tree };
       const elapsedMs = Math.floor(performance.now() - t0);
-      await send(stream, behaviour, FrameType.MATMUL_COMMIT, matmulCommitCodec.encode({ root, elapsedMs }));
+      const signature = options.sign?.(req, root) ?? "0x";
+      const commit = matmulCommitCodec.encode({ root, elapsedMs, signature });
+      await send(
+        stream,
+        behaviour === "wrong-product" ? "honest" : behaviour,
+        FrameType.MATMUL_COMMIT,
+        commit,
+      );
     } else if (frame.type === FrameType.VRAM_QUERY) {
       const req = vramRequestCodec.decode(frame.body);
       const answer = answerVram(req, (i) => generateVramBlock(req.seed, i, req.blockSize));
@@ -119,7 +145,7 @@ async function serve(stream: Stream, behaviour: ServerBehaviour, lateWalk: () =>
       if (lateWalk()) await new Promise((r) => setTimeout(r, LATE_MS));
       await send(
         stream,
-        behaviour === "wrong-row" || behaviour === "late" || behaviour === "late-once" ? "honest" : behaviour,
+        ["wrong-row", "late", "late-once", "wrong-product"].includes(behaviour) ? "honest" : behaviour,
         FrameType.VRAM_ANSWER,
         vramResponseCodec.encode(answer),
       );
@@ -130,7 +156,7 @@ async function serve(stream: Stream, behaviour: ServerBehaviour, lateWalk: () =>
       const codec = matmulRowsCodec(matmul.n, open.rows.length);
       await send(
         stream,
-        behaviour === "wrong-row" ? "honest" : behaviour,
+        behaviour === "wrong-row" || behaviour === "wrong-product" ? "honest" : behaviour,
         FrameType.MATMUL_ROWS,
         codec.encode(rows),
       );

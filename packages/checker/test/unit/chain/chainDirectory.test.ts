@@ -1,10 +1,12 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { answerKeyAddress, signAnswerKey } from "@checkernet/protocol/fraud/answerSigning";
 import { createLogger } from "@checkernet/runtime";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { bytesToHex, getAddress } from "viem";
+import { generatePrivateKey } from "viem/accounts";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   connectChain,
@@ -140,6 +142,28 @@ describe("ChainDirectory (contracts on Hardhat's in-process EDR)", () => {
       lastError: "connect ECONNREFUSED 127.0.0.1:8545",
     });
     expect(dir.totalLicenses()).toBe(before);
+  });
+
+  it("reads a provider's answer key per epoch with its signing domain (answerKeyAt)", async () => {
+    const wallet = chain.wallets[11]!;
+    const address = getAddress(wallet.account.address);
+    const own = fx.as(wallet);
+    const peerId = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
+    await mined(
+      chain,
+      own.providers.write.register([bytesToHex(peerId.toMultihash().bytes), "cpu-reference", 16, "local"]),
+    );
+    const dir = directory();
+    expect(await dir.answerKeyAt(address, 1n)).toBeUndefined();
+    const key = generatePrivateKey();
+    const answerKey = answerKeyAddress(key);
+    const chainId = BigInt(await chain.publicClient.getChainId());
+    const domain = { chainId, verifyingContract: fx.deployment.contracts.providerRegistry };
+    const pop = signAnswerKey(key, domain, { provider: address, answerKey });
+    await mined(chain, own.providers.write.setAnswerKey([answerKey, pop]));
+    const from = await fx.c.providers.read.effectiveEpochOfChange();
+    expect(await dir.answerKeyAt(address, from - 1n)).toBeUndefined();
+    expect(await dir.answerKeyAt(address, from)).toEqual({ key: answerKey, ...domain });
   });
 
   it("maps registry strings and peer ids, refusing what it cannot use", () => {
