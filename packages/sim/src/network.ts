@@ -4,6 +4,7 @@ import {
   gpuClass,
   greatCircleKm,
   matmulDeadlineMs,
+  matmulHostBytes,
   minimumRttUs,
   type ProtocolParams,
   REGIONS,
@@ -147,7 +148,7 @@ export class NetworkModel {
     const n = this.params.matmulSize;
     const eff = rng.uniform(GEMM_EFFICIENCY[0], GEMM_EFFICIENCY[1]);
     const computeMs = ((2 * n ** 3) / (cls.int8OpsPerSecond * eff)) * 1000;
-    const hostMs = ((6 * n * n) / cls.hostBytesPerSecond) * 1000;
+    const hostMs = (matmulHostBytes(n) / cls.hostBytesPerSecond) * 1000;
     return computeMs + hostMs + rttMs;
   }
 

@@ -11,6 +11,7 @@ import type { Vocabulary } from "./scenario/schema.ts";
 export {
   gpuClass,
   matmulDeadlineMs,
+  matmulHostBytes,
   VRAM_GENERATION_COST_RATIO,
   vramDeadlineMs,
   vramRegenerationMs,
