@@ -109,6 +109,7 @@ export async function writeCheckerConfig(
     checkerRegistry: deployment.contracts.checkerRegistry,
     providerRegistry: deployment.contracts.providerRegistry,
     slashingContract: deployment.contracts.slashing,
+    fraudProofsContract: deployment.contracts.fraudProofs,
     rewardsContract: deployment.contracts.rewards,
     checkerLicense: deployment.contracts.checkerLicense,
     region: 0,

@@ -134,7 +134,7 @@ export function buildCli(): Command {
     .option("--no-operator-key", "run without unlocking the operator key (relay and observe only)")
     .option(
       "--fault <spec>",
-      "adversarial test mode, repeatable: lie-fail:<providerAddress> attests FAIL for it whatever was measured",
+      "adversarial test mode, repeatable: lie-fail:<providerAddress> attests FAIL for it whatever was measured; vouch-pass attests PASS for all",
       (spec: string, all: string[]) => [...all, spec],
       [] as string[],
     )

@@ -65,6 +65,8 @@ export interface CheckerConfig {
   checkerLicense?: `0x${string}` | undefined;
   /** Slashing contract address: the node re-checks contested slashes (RecheckDuty) when it is set. */
   slashingContract?: `0x${string}` | undefined;
+  /** FraudProofs contract address: the node submits the matmul fraud proofs it builds when it is set. */
+  fraudProofsContract?: `0x${string}` | undefined;
   /**
    * Adversarial behaviour for tests and demos (faults/faults.ts), e.g.
    * "lie-fail:<providerAddress>" to attest FAIL for that provider whatever was measured. Empty: honest.
@@ -292,6 +294,12 @@ const CONFIG_SCHEMA: { [K in keyof CheckerConfig]-?: FieldSpec<K> } = {
     default: () => undefined,
     help: "Slashing contract address (re-checks of contested slashes)",
   },
+  fraudProofsContract: {
+    env: "CHECKER_FRAUD_PROOFS",
+    parse: optionalAddress,
+    default: () => undefined,
+    help: "FraudProofs contract address (submits the matmul fraud proofs this node builds)",
+  },
   faults: {
     env: "CHECKER_FAULTS",
     parse: (raw, field, source) => {
@@ -304,7 +312,7 @@ const CONFIG_SCHEMA: { [K in keyof CheckerConfig]-?: FieldSpec<K> } = {
       return list;
     },
     default: () => [],
-    help: "adversarial test modes, e.g. lie-fail:<providerAddress> (tests and demos only)",
+    help: "adversarial test modes, e.g. lie-fail:<providerAddress>, vouch-pass (tests and demos only)",
   },
 };
 

@@ -7,6 +7,7 @@ import type { CheckerConfig } from "./config.ts";
 import type { CheckerDb } from "./db/checkerDb.ts";
 import type { AggregatorDuty } from "./duties/aggregatorDuty.ts";
 import type { CheckingDuty } from "./duties/checkingDuty.ts";
+import type { FraudProofDuty } from "./duties/fraudProofDuty.ts";
 import type { RecheckDuty } from "./duties/recheckDuty.ts";
 import type { ReportSync } from "./duties/reportSync.ts";
 import type { SeedDuty } from "./duties/seedDuty.ts";
@@ -18,6 +19,7 @@ import { createStatusApi } from "./services/api.ts";
 import { buildComponents } from "./services/buildComponents.ts";
 import { CheckingService } from "./services/checking.ts";
 import type { NodeComponents } from "./services/components.ts";
+import { createFraudProofDuty } from "./services/fraudProofs.ts";
 import { createGossip } from "./services/gossip.ts";
 import { NodeMetricsService } from "./services/metrics.ts";
 import { ChainService, HostService } from "./services/network.ts";
@@ -60,6 +62,8 @@ export class CheckerNode {
   readonly recheck: RecheckDuty | undefined;
   /** Seed reveals in the epochs this operator proposes; present with a chain and an operator. */
   readonly seeds: SeedDuty | undefined;
+  /** Submits the fraud proofs the checking duty stores; present with a chain and the FraudProofs address. */
+  readonly fraudProofs: FraudProofDuty | undefined;
   private readonly components: NodeComponents;
   /** In start order. */
   private readonly services: NodeService[];
@@ -90,6 +94,11 @@ export class CheckerNode {
         ? new RecheckService(c, chain, operator, slashing, options.recheck)
         : undefined;
     this.seeds = withOperatorChain ? createSeedDuty(c, chain, operator) : undefined;
+    const fraudProofs = c.config.fraudProofsContract;
+    this.fraudProofs =
+      chain !== undefined && fraudProofs !== undefined
+        ? createFraudProofDuty(c, chain, fraudProofs)
+        : undefined;
     const operatorAddress = c.config.operatorAddress;
     const standing =
       chain === undefined || operatorAddress === undefined
@@ -105,6 +114,7 @@ export class CheckerNode {
         duty: this.duty,
         aggregator: this.aggregator,
         seeds: this.seeds,
+        fraudProofs: this.fraudProofs,
         standing,
         startedAt,
       });
@@ -118,6 +128,7 @@ export class CheckerNode {
       aggregation,
       recheck,
       this.seeds,
+      this.fraudProofs,
       new ReportServingService(c),
       this.reportSync,
       this.api,

@@ -83,6 +83,20 @@ export interface NodeStatus {
     /** The last epoch this node was the seed proposer of, and how that went. */
     last: { epoch: string; seedEpoch: string; outcome: string } | null;
   };
+  /**
+   * Matmul fraud proofs this node built from its runs (a wrong row under the provider's signed commitment)
+   * and what came of them (duties/fraudProofDuty.ts); `submitting` is false without the FraudProofs address
+   * or a transaction key (then they stay pending). Optional: absent from nodes older than issue 11.
+   */
+  fraudProofs?: {
+    built: number;
+    pending: number;
+    landed: number;
+    alreadySlashed: number;
+    rejected: number;
+    expired: number;
+    submitting: boolean;
+  };
   /** Chain connectivity as last observed. */
   chain: { rpcUrl: string; connected: boolean | null; lastError: string | null };
   /** What needs the operator's attention, computed by the node (src/api/alerts.ts). */

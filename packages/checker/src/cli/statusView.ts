@@ -96,6 +96,15 @@ export function formatStatus(s: NodeStatus): string {
         (last === null ? "" : `; last: epoch ${last.epoch} (seed of ${last.seedEpoch}) ${last.outcome}`),
     );
   }
+  if (s.fraudProofs !== undefined) {
+    const f = s.fraudProofs;
+    add(
+      "fraud proofs",
+      `${f.built} built, ${f.landed} landed, ${f.alreadySlashed} already slashed, ${f.pending} pending` +
+        (f.rejected + f.expired > 0 ? `, ${f.rejected} rejected, ${f.expired} expired` : "") +
+        (f.submitting ? "" : " (not submitting: no FraudProofs address or transaction key)"),
+    );
+  }
   add("pending", `${s.pendingReports} report(s) gathering signatures or being sent`);
   for (const [i, r] of s.reports.recent.slice(-5).entries()) {
     const gas = r.gasUsed === null ? "" : `, gas ${r.gasUsed}`;

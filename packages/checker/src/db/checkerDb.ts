@@ -26,6 +26,32 @@ export interface CheckerDbOptions {
   metrics?: Metrics;
 }
 
+/** Where a stored fraud proof stands (duties/fraudProofDuty.ts). */
+export type FraudProofStatus =
+  /** Built and stored; not landed yet (no wallet, no contract, or retrying after RPC errors). */
+  | "pending"
+  /** Our transaction landed: the provider was slashed for the epoch. */
+  | "landed"
+  /** The provider was already fraud-slashed for that epoch (someone else's proof): done. */
+  | "already-slashed"
+  /** The contract refused the proof (not RPC): kept for the record, never sent again. */
+  | "rejected"
+  /** The epoch left the contract's window before a proof landed. */
+  | "expired";
+
+/** One matmul fraud proof per (provider, epoch), as this node built it from its own run. */
+export interface FraudProofRecord {
+  epoch: bigint;
+  provider: Address;
+  /** encodeMatmulFraudProof of the proof. */
+  proof: Hex;
+  status: FraudProofStatus;
+  /** Transactions sent for it (each one that was refused or failed counts). */
+  attempts: number;
+  tx: Hex | null;
+  error: string | null;
+}
+
 /** Signs a 32-byte signing root with the operator's BLS key. */
 export type AttestationSigner = (signingRoot: Uint8Array) => Uint8Array | Promise<Uint8Array>;
 
@@ -43,6 +69,7 @@ export class CheckerDb {
   private readonly reports: Sub;
   private readonly slashing: Sub;
   private readonly meta: Sub;
+  private readonly fraudProofs: Sub;
   private readonly metrics: Metrics | undefined;
   /** Per-(epoch, provider) promise chains: two concurrent sign requests never race past the check. */
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -56,6 +83,7 @@ export class CheckerDb {
     this.reports = sub("reports");
     this.slashing = sub("slashing");
     this.meta = sub("meta");
+    this.fraudProofs = sub("fraud-proofs");
     this.metrics = metrics;
   }
 
@@ -240,6 +268,37 @@ export class CheckerDb {
     return plain(await this.reports.get(epochKey(epoch)));
   }
 
+  // --- fraud proofs ------------------------------------------------------------
+
+  /** Stores a fraud proof unless one for (provider, epoch) is stored already; true when this one was stored. */
+  async putFraudProof(record: FraudProofRecord): Promise<boolean> {
+    const key = slashingKey(record.epoch, record.provider);
+    return this.withLock(`fraud/${key}`, async () => {
+      if ((await this.fraudProofs.get(key)) !== undefined) return false;
+      await this.fraudProofs.put(key, encodeJson(record));
+      return true;
+    });
+  }
+
+  /** Replaces the stored record of (record.provider, record.epoch). */
+  async updateFraudProof(record: FraudProofRecord): Promise<void> {
+    await this.fraudProofs.put(slashingKey(record.epoch, record.provider), encodeJson(record));
+  }
+
+  /** Every stored fraud proof, oldest epoch first. */
+  async listFraudProofs(): Promise<FraudProofRecord[]> {
+    const out: FraudProofRecord[] = [];
+    for await (const [key, raw] of this.fraudProofs.iterator()) {
+      try {
+        const r = JSON.parse(new TextDecoder().decode(raw)) as FraudProofRecord & { epoch: string };
+        out.push({ ...r, epoch: BigInt(r.epoch) });
+      } catch (e) {
+        throw new CorruptRecordError("fraud proof", key, (e as Error).message);
+      }
+    }
+    return out;
+  }
+
   // --- metadata --------------------------------------------------------------
 
   async putMeta(key: string, value: string): Promise<void> {
@@ -276,6 +335,10 @@ export class CheckerDb {
     });
     return next;
   }
+}
+
+function encodeJson(record: FraudProofRecord): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ ...record, epoch: record.epoch.toString() }));
 }
 
 /** classic-level hands back Buffers; callers get plain Uint8Arrays over the same memory. */

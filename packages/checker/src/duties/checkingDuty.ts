@@ -1,8 +1,11 @@
 import type { BlsBackend } from "@checkernet/protocol/bls/backend";
+import { ReasonCode } from "@checkernet/protocol/challenges/common";
 import { challengeSizesFor, gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
-import { challengeKindForEpoch } from "@checkernet/protocol/challenges/transcript";
+import { type ChallengeTranscript, challengeKindForEpoch } from "@checkernet/protocol/challenges/transcript";
 import { vramBlockCount, vramDatasetSeed } from "@checkernet/protocol/challenges/vram";
 import { attestationSigningRoot } from "@checkernet/protocol/encoding/attestation";
+import { matmulFraudProofFromTranscript } from "@checkernet/protocol/fraud/fromTranscript";
+import { encodeMatmulFraudProof } from "@checkernet/protocol/fraud/matmulFraud";
 import type { ProtocolParams } from "@checkernet/protocol/params";
 import { attestationSeats, sortitionMessage, vrfOutput } from "@checkernet/protocol/sortition";
 import {
@@ -18,7 +21,8 @@ import type { EpochClock } from "../chain/clock.ts";
 import { type ChallengeClient, OwnLagAbstention, randomRunSeed } from "../challenges/client.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
 import { SlashingProtectionError } from "../db/errors.ts";
-import { type CheckerFaults, liesAbout, NO_FAULTS } from "../faults/faults.ts";
+import { type CheckerFaults, liesAbout, NO_FAULTS, vouchesPass } from "../faults/faults.ts";
+import type { Metrics } from "../metrics/index.ts";
 import type { KeyDirectory } from "../validation/keyDirectory.ts";
 import type { ProviderDirectory, ProviderRecord } from "../validation/providerDirectory.ts";
 import type { EpochContext } from "../validation/sortition.ts";
@@ -36,6 +40,7 @@ export interface CheckingDutyComponents {
   publish(signed: SignedAttestation, signingRoot: Hex): Promise<unknown>;
   /** Makes the provider's addresses known to libp2p before dialing (peerStore merge). */
   addPeerAddresses?(peerId: string, multiaddrs: string[]): Promise<void>;
+  metrics?: Metrics;
 }
 
 export interface CheckingDutyInit {
@@ -279,14 +284,25 @@ export class CheckingDuty {
         "FAULT MODE lie-fail: attesting FAIL whatever was measured",
       );
     }
+    const vouch = vouchesPass(this.init.faults ?? NO_FAULTS);
+    if (vouch && run.outcome.result !== CheckResult.PASS) {
+      this.components.logger.warn(
+        { epoch: String(epoch), provider: p.address, measured: run.outcome.result },
+        "FAULT MODE vouch-pass: attesting PASS whatever was measured",
+      );
+    }
     // Only a lying checker (fault mode) attests a run its own lag could have failed.
-    if (run.abstain !== undefined && !lie) throw new OwnLagAbstention(p.address, run.abstain);
+    if (run.abstain !== undefined && !lie && !vouch) throw new OwnLagAbstention(p.address, run.abstain);
+    // A wrong row under the provider's signed commitment is objective: keep the proof for FraudProofs.
+    if (!lie && !vouch && run.outcome.result === CheckResult.FAIL) {
+      await this.keepFraudProof(run.transcript, run.outcome.reasons);
+    }
     const att: Attestation = {
       epoch,
       provider: p.address,
       checker,
       kind,
-      result: lie ? CheckResult.FAIL : run.outcome.result,
+      result: lie ? CheckResult.FAIL : vouch ? CheckResult.PASS : run.outcome.result,
       latencyP50Us: run.outcome.p50Us,
       latencyP95Us: Math.max(run.outcome.p95Us, run.outcome.p50Us),
       throughput: run.outcome.throughput,
@@ -304,6 +320,36 @@ export class CheckingDuty {
         if (own !== undefined) return own;
       }
       throw e;
+    }
+  }
+  /**
+   * Builds the matmul fraud proof of a FAILed run whose opened row is wrong under a valid answer-key
+   * signature (matmulFraudProofFromTranscript) and stores it, one per (provider, epoch), for the
+   * fraud-proof duty to submit. A failure here never costs the attestation.
+   */
+  private async keepFraudProof(transcript: ChallengeTranscript, reasons: readonly { code: string }[]) {
+    if (transcript.answer === undefined || !reasons.some((r) => r.code === ReasonCode.WRONG_ROW)) return;
+    const { db, logger, metrics } = this.components;
+    try {
+      const proof = matmulFraudProofFromTranscript(transcript, this.init.params);
+      if (proof === null) return;
+      const stored = await db.putFraudProof({
+        epoch: proof.epoch,
+        provider: proof.provider,
+        proof: encodeMatmulFraudProof(proof),
+        status: "pending",
+        attempts: 0,
+        tx: null,
+        error: null,
+      });
+      if (!stored) return;
+      metrics?.fraudProofs.inc({ result: "built" });
+      logger.warn(
+        { epoch: String(proof.epoch), provider: proof.provider, row: proof.i, column: proof.j },
+        "fraud proof built: a wrong entry under the provider's signed commitment",
+      );
+    } catch (e) {
+      logger.error({ err: e, provider: transcript.provider }, "building the fraud proof failed");
     }
   }
 }

@@ -20,6 +20,8 @@ export interface Metrics {
   slashingProtectionRefusals: Counter;
   /** Epochs this node was the seed proposer of, by outcome (duties/seedDuty.ts). */
   seedReveals: Counter<"result">;
+  /** Matmul fraud proofs this node built and what came of them (duties/fraudProofDuty.ts). */
+  fraudProofs: Counter<"result">;
   /** Active alerts (value 1 each), computed at scrape time from `alertSource`. */
   alerts: Gauge<"code" | "severity">;
   /** Where `alerts` reads them: the node sets it to its /status alerts. */
@@ -116,6 +118,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     seedReveals: new Counter({
       name: "checker_seed_reveals_total",
       help: "Epochs this node was the seed proposer of, by outcome (revealed, already_revealed, missed, no_wallet, failed)",
+      labelNames: ["result"],
+      registers,
+    }),
+    fraudProofs: new Counter({
+      name: "checker_fraud_proofs_total",
+      help: "Matmul fraud proofs: built from a wrong signed row, then landed, already-slashed, rejected, expired, or retry (an RPC error)",
       labelNames: ["result"],
       registers,
     }),

@@ -55,6 +55,11 @@ export async function buildComponents(options: CheckerNodeOptions): Promise<Node
         "FAULT MODE lie-fail: this checker attests FAIL for these providers whatever it measures (tests and demos only)",
       );
     }
+    if (faults.vouchPass === true) {
+      logger.warn(
+        "FAULT MODE vouch-pass: this checker attests PASS for every provider whatever it measures and builds no fraud proof (tests and demos only)",
+      );
+    }
     const evaluator = new WorkerTranscriptEvaluator(params, logger.child({ service: "challenges" }));
     const { operatorAddress } = config;
     const secretKey = options.operatorSecretKey;

@@ -30,6 +30,7 @@ export class CheckingService extends DutyService<CheckingDuty> {
           logger: c.logger.child({ service: "duty" }),
           publish: (s, root) => gossip.publish(s, root),
           addPeerAddresses: c.addPeerAddresses,
+          metrics: c.metrics,
         },
         {
           checker: operator.address,

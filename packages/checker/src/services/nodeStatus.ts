@@ -6,6 +6,7 @@ import type { OperatorStandingWatch } from "../chain/operatorStanding.ts";
 import { ZERO_ADDRESS } from "../config.ts";
 import type { AggregatorDuty } from "../duties/aggregatorDuty.ts";
 import type { CheckingDuty } from "../duties/checkingDuty.ts";
+import { type FraudProofDuty, fraudProofCounts } from "../duties/fraudProofDuty.ts";
 import type { SeedDuty } from "../duties/seedDuty.ts";
 import { ReportStatus, readReportRecord, summarize } from "../reports/aggregatorRecords.ts";
 import type { NodeComponents } from "./components.ts";
@@ -17,6 +18,7 @@ export interface StatusSources {
   duty: CheckingDuty | undefined;
   aggregator: AggregatorDuty | undefined;
   seeds: SeedDuty | undefined;
+  fraudProofs: FraudProofDuty | undefined;
   standing: OperatorStandingWatch | undefined;
   startedAt: number;
 }
@@ -128,6 +130,10 @@ export async function readNodeStatus(c: NodeComponents, s: StatusSources): Promi
               seedEpoch: String(s.seeds.lastResult.epoch + 1n),
               outcome: s.seeds.lastResult.outcome,
             },
+    },
+    fraudProofs: {
+      ...(await fraudProofCounts(c.db)),
+      submitting: s.fraudProofs !== undefined && c.walletClient !== undefined,
     },
     chain,
     alerts: computeAlerts({

@@ -83,6 +83,14 @@ describe("checker status summary", () => {
     expect(text).toMatch(/epoch 11 aggregator submitted, gas 341923, tx 0xabababab/);
   });
 
+  it("prints one fraud-proof line when the node reports them", () => {
+    const counts = { built: 2, pending: 0, landed: 1, alreadySlashed: 1, rejected: 0, expired: 0 };
+    const text = formatStatus({ ...status(), fraudProofs: { ...counts, submitting: true } });
+    expect(text).toMatch(/fraud proofs:\s+2 built, 1 landed, 1 already slashed, 0 pending\n/);
+    const idle = formatStatus({ ...status(), fraudProofs: { ...counts, submitting: false } });
+    expect(idle).toMatch(/fraud proofs:.*\(not submitting: no FraudProofs address or transaction key\)/);
+  });
+
   it("puts alerts first and says when the chain is down", () => {
     const text = formatStatus(
       status({

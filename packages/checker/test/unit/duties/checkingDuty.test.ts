@@ -1,10 +1,16 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { evaluateTranscript, transcriptCodec } from "@checkernet/protocol/challenges/transcript";
+import {
+  challengeKindForEpoch,
+  evaluateTranscript,
+  transcriptCodec,
+} from "@checkernet/protocol/challenges/transcript";
 import { attestationSigningRoot } from "@checkernet/protocol/encoding/attestation";
+import { answerKeyAddress, signMatmulCommitment } from "@checkernet/protocol/fraud/answerSigning";
+import { decodeMatmulFraudProof } from "@checkernet/protocol/fraud/matmulFraud";
 import { withParams } from "@checkernet/protocol/params";
-import { CheckResult } from "@checkernet/protocol/types";
+import { type Address, ChallengeKind, CheckResult } from "@checkernet/protocol/types";
 import { createLogger } from "@checkernet/runtime";
 import { EvidenceError, fetchEvidence } from "@checkernet/wire";
 import { peerIdFromString } from "@libp2p/peer-id";
@@ -14,7 +20,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EpochClock } from "../../../src/chain/clock.ts";
 import { ChallengeClient } from "../../../src/challenges/client.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
-import { CheckingDuty } from "../../../src/duties/checkingDuty.ts";
+import { CheckingDuty, type CheckingDutyInit } from "../../../src/duties/checkingDuty.ts";
+import { parseCheckerFaults } from "../../../src/faults/faults.ts";
 import { createMetrics } from "../../../src/metrics/index.ts";
 import { AttestationGossip } from "../../../src/network/gossip/attestations.ts";
 import { GossipTopic } from "../../../src/network/gossip/topics.ts";
@@ -81,7 +88,11 @@ async function provider(behaviour: "honest" | "wrong-row"): Promise<ProviderReco
   };
 }
 
-async function checker(who: TestChecker, providers: StaticProviderDirectory): Promise<Checker> {
+async function checker(
+  who: TestChecker,
+  providers: StaticProviderDirectory,
+  extra: Partial<CheckingDutyInit> = {},
+): Promise<Checker> {
   const host = await newHost();
   const metrics = createMetrics();
   const backend = await bls();
@@ -121,7 +132,7 @@ async function checker(who: TestChecker, providers: StaticProviderDirectory): Pr
         await host.peerStore.merge(peerIdFromString(peerId), { multiaddrs: addrs.map((a) => multiaddr(a)) });
       },
     },
-    { checker: who.address, secretKey: who.secretKey, domain: DOMAIN, params: PARAMS },
+    { checker: who.address, secretKey: who.secretKey, domain: DOMAIN, params: PARAMS, ...extra },
   );
   return { who, host, db, gossip, duty };
 }
@@ -207,5 +218,55 @@ describe("CheckingDuty", () => {
     const r = await a.duty.runEpoch(EPOCH + 1n, { waitForPublishPhase: false });
     expect(r.seats).toEqual([]);
     expect(r.attestations).toEqual([]);
+  });
+
+  it("stores a fraud proof from a signed wrong product; a vouch-pass checker attests PASS and stores none", async () => {
+    // A provider whose workload in EPOCH is MATMUL, with an answer key, committing to a wrong C it signs.
+    let address: Address = randomAddress();
+    while (challengeKindForEpoch(seedFor(EPOCH), address, EPOCH, PARAMS) !== ChallengeKind.MATMUL)
+      address = randomAddress();
+    const key = `0x${"7c".repeat(32)}` as const;
+    const domain = { chainId: 31337n, verifyingContract: randomAddress() };
+    const h = await newHost();
+    await startChallengeServer(h, "wrong-product", {
+      sign: (req, root) => signMatmulCommitment(key, domain, { ...req, provider: address, root }),
+    });
+    const cheat: ProviderRecord = {
+      address,
+      peerId: h.peerId.toString(),
+      multiaddrs: h.getMultiaddrs().map(String),
+      classId: 1,
+      region: 0,
+      vramBytes: 4096,
+      vramSalt: keccak256("0x02"),
+      answer: { key: answerKeyAddress(key), ...domain },
+    };
+    keys.addProvider(address);
+    const providers = new StaticProviderDirectory([cheat]);
+    const [whoA, whoB] = [await makeChecker(1), await makeChecker(1)];
+    keys.setChecker(whoA);
+    keys.setChecker(whoB);
+    const honestChecker = await checker(whoA, providers);
+    const voucher = await checker(whoB, providers, {
+      faults: parseCheckerFaults(["vouch-pass"]),
+    });
+    checkers.push(honestChecker, voucher);
+
+    const r = await honestChecker.duty.runEpoch(EPOCH, { waitForPublishPhase: false });
+    expect(r.skipped).toEqual([]);
+    expect(r.attestations.map((s) => s.attestation.result)).toEqual([CheckResult.FAIL]);
+    const [stored] = await honestChecker.db.listFraudProofs();
+    expect(stored?.status).toBe("pending");
+    const proof = decodeMatmulFraudProof(stored!.proof);
+    expect(proof).toMatchObject({
+      epoch: EPOCH,
+      provider: address,
+      checker: honestChecker.who.address,
+      j: 5,
+    });
+
+    const v = await voucher.duty.runEpoch(EPOCH, { waitForPublishPhase: false });
+    expect(v.attestations.map((s) => s.attestation.result)).toEqual([CheckResult.PASS]);
+    expect(await voucher.db.listFraudProofs()).toEqual([]);
   });
 });
