@@ -53,6 +53,7 @@ export {
   isOfflineEpoch,
   parseFaultMode,
 } from "./faults/mode.ts";
+export { WrongRowsBackend } from "./faults/wrongRows.ts";
 export { createProviderHost, type ProviderHostOptions } from "./host.ts";
 export {
   initProviderKeys,

@@ -6,6 +6,7 @@ describe("parseFaultMode", () => {
     expect(parseFaultMode("honest")).toEqual({ kind: "honest" });
     expect(parseFaultMode("ghost")).toEqual({ kind: "ghost" });
     expect(parseFaultMode("wrong-results:0.25")).toEqual({ kind: "wrong-results", fraction: 0.25 });
+    expect(parseFaultMode("wrong-rows:0.05")).toEqual({ kind: "wrong-rows", fraction: 0.05 });
     expect(parseFaultMode("slow:4")).toEqual({ kind: "slow", factor: 4 });
     expect(parseFaultMode("selective:0.5")).toEqual({ kind: "selective", fraction: 0.5 });
     const list = parseFaultMode("offline-epochs:3,5,7-9");
@@ -24,6 +25,7 @@ describe("parseFaultMode", () => {
       "honest",
       "ghost",
       "wrong-results:0.5",
+      "wrong-rows:0.05",
       "slow:2.5",
       "selective:1",
       "offline-epochs:every:2+0",

@@ -1,6 +1,11 @@
 import { gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
 import { pingCodec } from "@checkernet/protocol/challenges/latency";
-import { sampleRows } from "@checkernet/protocol/challenges/matmul";
+import {
+  generateMatmul,
+  recomputeRow,
+  sampleRows,
+  solveMatmul,
+} from "@checkernet/protocol/challenges/matmul";
 import { CheckResult } from "@checkernet/protocol/types";
 import {
   CHALLENGE_PROTOCOL,
@@ -15,6 +20,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CpuBackend } from "../src/backend/cpu.ts";
 import { applyFault, type FaultOptions, selects } from "../src/faults/faults.ts";
 import { parseFaultMode } from "../src/faults/mode.ts";
+import { WrongRowsBackend } from "../src/faults/wrongRows.ts";
 import { createProviderHost } from "../src/host.ts";
 import { ChallengeServer } from "../src/serve/server.ts";
 import { clientHost, hex32, silentLog, sleep, TestChallenge, verifyCpuMatmul, walkVram } from "./helpers.ts";
@@ -95,6 +101,29 @@ describe("fault modes, caught by the protocol's own verifiers over real libp2p",
     });
     expect(vram.result).toBe(CheckResult.FAIL);
     expect(vram.reasons[0]?.code).toBe("WRONG_DIGEST");
+  });
+
+  it("wrong-rows:<f> commits to a C with round(f·n) wrong rows and opens it consistently", async () => {
+    const n = 40;
+    const seed = hex32(0x71);
+    const wrong = new WrongRowsBackend(backend, 0.1);
+    const job = await wrong.matmul(seed, n);
+    const opened = await job.open(Array.from({ length: n }, (_, i) => i));
+    job.release();
+    const { a, b } = generateMatmul(seed, n);
+    const honestC = solveMatmul(a, b, n);
+    const bad = opened.rows.filter((row, i) => row.some((v, j) => v !== honestC[i * n + j]));
+    expect(bad).toHaveLength(4);
+    expect(recomputeRow(a, b, n, 0)).toEqual(honestC.subarray(0, n));
+    // Every row the checker asks for leads to the committed root (verifyMatmul finds only WRONG_ROW).
+    const provider = await faultyProvider("wrong-rows:1");
+    const outcome = await matmulOutcome(checkers[0] as Libp2p, provider, hex32(0x72), 64);
+    const codes = outcome.reasons.map((r) => r.code).filter((c) => c !== "DEADLINE_EXCEEDED");
+    expect(codes).toEqual(["WRONG_ROW", "WRONG_ROW", "WRONG_ROW", "WRONG_ROW"]);
+    const run = await TestChallenge.open(checkers[0] as Libp2p, provider.getMultiaddrs());
+    const { pong } = await run.ping({ seq: 1, nonce: hex32(8) });
+    expect(pong.nonce).toBe(hex32(8));
+    await run.close();
   });
 
   it("wrong-results:<fraction> fails about that fraction of challenges, one draw per challenge", async () => {

@@ -6,6 +6,7 @@ import { bytesToHex, type Hex, hexToBytes, keccak256 } from "viem";
 import type { ComputeBackend, MatmulJob, VramDataset } from "../backend/backend.ts";
 import { honestSession, type ServeBehaviour, type ServeSession } from "../serve/session.ts";
 import { type FaultMode, isOfflineEpoch } from "./mode.ts";
+import { WrongRowsBackend } from "./wrongRows.ts";
 
 export interface FaultOptions {
   /** Uniform [0, 1) draws for wrong-results; Math.random by default (tests pass a seeded one). */
@@ -59,6 +60,13 @@ export function applyFault(
         write: honestOne.write,
       };
       return { ...none, behaviour: { session: () => (random() < mode.fraction ? wrong : honestOne) } };
+    }
+    case "wrong-rows": {
+      const wrongRows: ServeSession = {
+        ...honestOne,
+        backend: new WrongRowsBackend(honest, mode.fraction, random),
+      };
+      return { ...none, behaviour: { session: () => wrongRows } };
     }
     case "slow": {
       const slow: ServeSession = { ...honestOne, backend: new SlowBackend(honest, mode.factor) };

@@ -9,6 +9,8 @@ export type FaultMode =
   | { kind: "honest" }
   /** Wrong answers on this fraction of challenges (each challenge drawn independently). */
   | { kind: "wrong-results"; fraction: number }
+  /** This fraction of C's rows computed wrongly in every matmul, committed (and signed) as if right. */
+  | { kind: "wrong-rows"; fraction: number }
   /** Compute answers take `factor` times as long as the honest backend needs (a slower GPU than claimed). */
   | { kind: "slow"; factor: number }
   /** Unreachable during the epochs the schedule names. */
@@ -34,7 +36,7 @@ export class FaultModeError extends ProviderError<FaultModeErrorCode> {
 
 /** The flag's accepted forms, quoted in every error message. */
 export const FAULT_MODE_SYNTAX =
-  "honest | wrong-results:<fraction 0..1> | slow:<factor >= 1> | offline-epochs:<list like 3,5,7-9 | every:<k>[+<offset>]> | ghost | selective:<fraction 0..1>";
+  "honest | wrong-results:<fraction 0..1> | wrong-rows:<fraction 0..1> | slow:<factor >= 1> | offline-epochs:<list like 3,5,7-9 | every:<k>[+<offset>]> | ghost | selective:<fraction 0..1>";
 
 /** Largest range an epoch list may expand to, so a typo like `1-99999999999` cannot eat the memory. */
 const MAX_LISTED_EPOCHS = 100_000;
@@ -70,6 +72,7 @@ export function parseFaultMode(text: string): FaultMode {
       noArg();
       return { kind: "ghost" };
     case "wrong-results":
+    case "wrong-rows":
     case "selective": {
       const fraction = parseNumber(arg, fail);
       if (!(fraction >= 0 && fraction <= 1)) fail("the fraction must lie in [0, 1]");
@@ -128,6 +131,7 @@ export function formatFaultMode(mode: FaultMode): string {
     case "ghost":
       return mode.kind;
     case "wrong-results":
+    case "wrong-rows":
     case "selective":
       return `${mode.kind}:${mode.fraction}`;
     case "slow":
