@@ -57,6 +57,8 @@ export interface DevnetSummary {
     fault: string;
     pendingSlashes: number;
     slashes: Snapshot["providers"][number]["slashes"];
+    /** Slashed at once by a matmul fraud proof (counted apart from the voted slashes above). */
+    fraudSlashes: Snapshot["providers"][number]["fraudSlashes"];
   }[];
   rewardsClaimable: string;
   rewardsClaimed: string;
@@ -410,6 +412,7 @@ export async function startDevnet(
               fault: p.fault,
               pendingSlashes: p.pendingSlashes,
               slashes: p.slashes,
+              fraudSlashes: p.fraudSlashes,
             })),
             rewardsClaimable: s.rewardsClaimable,
             rewardsClaimed: s.rewardsClaimed,

@@ -1,4 +1,10 @@
-import { type Deployment, epochReportsAbi, rewardsAbi, slashingAbi } from "@checkernet/contracts";
+import {
+  type Deployment,
+  epochReportsAbi,
+  fraudProofsAbi,
+  rewardsAbi,
+  slashingAbi,
+} from "@checkernet/contracts";
 import type { Address, PublicClient } from "viem";
 
 /** One checker's row, from its /status. */
@@ -36,6 +42,8 @@ interface ProviderRow {
   fault: string;
   pendingSlashes: number;
   slashes: { slashId: string; epoch: string; amount: string; contestDeadline: string }[];
+  /** Slashes by a matmul fraud proof (FraudProofs.MatmulFraudProven): immediate, no vote, no contest. */
+  fraudSlashes: { epoch: string; amount: string; checker: Address }[];
 }
 
 export interface Snapshot {
@@ -170,6 +178,13 @@ export class Monitor {
       fromBlock: deployment.startBlock,
       toBlock: latest,
     });
+    const fraudLogs = await client.getContractEvents({
+      address: c.fraudProofs,
+      abi: fraudProofsAbi,
+      eventName: "MatmulFraudProven",
+      fromBlock: deployment.startBlock,
+      toBlock: latest,
+    });
     const providers = await Promise.all(
       this.targets.providers.map(async (p): Promise<ProviderRow> => {
         const pending = await client.readContract({
@@ -190,6 +205,13 @@ export class Monitor {
               epoch: String(l.args.epoch),
               amount: String(l.args.amount),
               contestDeadline: String(l.args.contestDeadline),
+            })),
+          fraudSlashes: fraudLogs
+            .filter((l) => l.args.provider?.toLowerCase() === p.address.toLowerCase())
+            .map((l) => ({
+              epoch: String(l.args.epoch),
+              amount: String(l.args.slashed),
+              checker: l.args.checker as Address,
             })),
         };
       }),

@@ -57,13 +57,14 @@ export function renderSnapshot(s: Snapshot, extra: { dataDir: string; startedAt:
   lines.push("");
   lines.push(
     ...pad([
-      ["provider", "address", "fault", "pending slashes", "slashed epochs (amount)"],
+      ["provider", "address", "fault", "pending slashes", "slashed epochs (amount)", "fraud-proof slashes"],
       ...s.providers.map((p) => [
         p.name,
         `${p.address.slice(0, 10)}…`,
         p.fault,
         String(p.pendingSlashes),
         p.slashes.map((x) => `${x.epoch} (${tokens(x.amount)})`).join(", ") || "-",
+        (p.fraudSlashes ?? []).map((x) => `${x.epoch} (${tokens(x.amount)})`).join(", ") || "-",
       ]),
     ]),
   );

@@ -1,0 +1,301 @@
+/**
+ * Fraud proofs end to end (issue 11): a `hardhat node` on 127.0.0.1, the
+ * contracts, two `provider serve` processes (one honest, one `wrong-rows`)
+ * with answer keys registered, and four checker nodes over real libp2p/TCP
+ * on loopback, real BLS and real transactions. Three of the four checkers run
+ * `vouch-pass`: they attest PASS for everyone and never build a fraud proof,
+ * so the committee's vote can never slash the cheat. The one honest checker
+ * catches a wrong opened row under the provider's signed commitment, builds
+ * the matmul fraud proof and submits it to FraudProofs: the provider is
+ * slashed at once, the bounty paid to that checker. The honest provider is
+ * never slashed, by either path.
+ *
+ * The cheat computes half of C's rows wrongly (`wrong-rows:0.5`), not the
+ * 5% of the devnet's example: at 4 sampled rows one checker catches 5% of
+ * wrong rows in 1 − 0.95⁴ ≈ 19% of its matmul runs, and only about half of a
+ * provider's epochs are matmul epochs, so a 4-minute run would see the slash
+ * in little more than half of the runs; at 50% a matmul run catches it with
+ * probability 1 − 0.5⁴ ≈ 94%.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CheckerNode, loadConfig } from "@checkernet/checker";
+import {
+  checkerRegistryAbi,
+  type Deployment,
+  deployAll,
+  epochReportsAbi,
+  fraudProofsAbi,
+  providerRegistryAbi,
+  slashingAbi,
+} from "@checkernet/contracts";
+import { generateSecretKey } from "@checkernet/protocol/bls/keygen";
+import { withParams } from "@checkernet/protocol/params";
+import { createLogger } from "@checkernet/runtime";
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import { type Address, getAddress } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type DevnetChain,
+  fundGas,
+  mintAndDelegate,
+  registerOperator,
+  startChain,
+  transferTokens,
+} from "../scripts/devnet/chain.ts";
+import { Monitor } from "../scripts/devnet/monitor.ts";
+import {
+  initProvider,
+  type ProviderPlan,
+  providerMultiaddr,
+  registerAndStakeProvider,
+  startProvider,
+} from "../scripts/devnet/nodes.ts";
+import { DEVNET, freePorts } from "../scripts/devnet/params.ts";
+import { type Child, stopChild } from "../scripts/devnet/proc.ts";
+
+const EPOCH_SECONDS = 20;
+/** Deployment to genesis: registrations, answer keys, delegations and provider start-up fit in it. */
+const GENESIS_DELAY_SECONDS = 30;
+/** As in test/contest.test.ts: four nodes share this process's event loop, so VRAM checks open 4 blocks. */
+const PARAMS = withParams({ epochSeconds: EPOCH_SECONDS, vramSampledBlocks: 4 });
+const CHECKERS = 4;
+const CHEAT_FAULT = "wrong-rows:0.5";
+const OWNER_INDEX = 100;
+/** From genesis: 8 epochs, about 4 of them matmul epochs for the cheat. */
+const SLASH_WAIT_MS = 8 * EPOCH_SECONDS * 1000;
+
+const dataDir = mkdtempSync(join(tmpdir(), "checkernet-fraud-"));
+const logger = createLogger({ level: process.env.FRAUD_TEST_LOG === "1" ? "info" : "silent", pretty: false });
+
+let chain: DevnetChain;
+let deployment: Deployment;
+const children: Child[] = [];
+const nodes: CheckerNode[] = [];
+let honest: ProviderPlan;
+let cheat: ProviderPlan;
+let honestChecker: Address;
+const stakes = new Map<Address, bigint>();
+
+async function poll<T>(what: string, timeoutMs: number, f: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
+const fraudEvents = (provider?: Address) =>
+  chain.publicClient.getContractEvents({
+    address: deployment.contracts.fraudProofs,
+    abi: fraudProofsAbi,
+    eventName: "MatmulFraudProven",
+    fromBlock: deployment.startBlock,
+    ...(provider === undefined ? {} : { args: { provider } }),
+  });
+
+const stakeOf = (provider: Address) =>
+  chain.publicClient.readContract({
+    address: deployment.contracts.providerRegistry,
+    abi: providerRegistryAbi,
+    functionName: "stakeOf",
+    args: [provider],
+  });
+
+beforeAll(async () => {
+  const ports = await freePorts(1 + CHECKERS + 2);
+  const [rpcPort, ...rest] = ports as [number, ...number[]];
+  chain = await startChain(dataDir, rpcPort);
+  children.push(chain.node);
+  const latest = await chain.publicClient.getBlock();
+  deployment = await deployAll(chain.wallet(0), chain.publicClient, {
+    genesisTime: latest.timestamp + BigInt(GENESIS_DELAY_SECONDS),
+    epochSeconds: BigInt(EPOCH_SECONDS),
+    reportCommitteeSize: 8,
+    reportQuorumBps: DEVNET.reportQuorumBps,
+    committeePeriodEpochs: DEVNET.committeePeriodEpochs,
+    activationDelayEpochs: DEVNET.activationDelayEpochs,
+  });
+
+  const plans: ProviderPlan[] = [];
+  for (const [i, fault] of ["honest", CHEAT_FAULT].entries()) {
+    const dir = join(dataDir, `provider-${i + 1}`);
+    const info = await initProvider(dir);
+    plans.push({
+      name: `provider-${i + 1}`,
+      dataDir: dir,
+      ...info,
+      port: rest[CHECKERS + i] as number,
+      fault,
+    });
+  }
+  [honest, cheat] = plans as [ProviderPlan, ProviderPlan];
+
+  const operators: {
+    index: number;
+    address: Address;
+    secretKey: Uint8Array;
+    peerKey: Awaited<ReturnType<typeof generateKeyPair>>;
+    peerId: string;
+    port: number;
+  }[] = [];
+  for (let i = 0; i < CHECKERS; i++) {
+    const peerKey = await generateKeyPair("Ed25519");
+    operators.push({
+      index: DEVNET.operatorAccountBase + i,
+      address: getAddress(chain.wallet(DEVNET.operatorAccountBase + i).account.address),
+      secretKey: generateSecretKey(crypto.getRandomValues(new Uint8Array(32))),
+      peerKey,
+      peerId: peerIdFromPrivateKey(peerKey).toString(),
+      port: rest[i] as number,
+    });
+  }
+  honestChecker = (operators[0] as (typeof operators)[number]).address;
+
+  await fundGas(chain, [
+    ...operators.map((o) => o.address),
+    chain.wallet(OWNER_INDEX).account.address,
+    ...plans.map((p) => p.address),
+  ]);
+  for (const p of plans) await transferTokens(chain, deployment, p.address, DEVNET.providerTokens);
+  for (const op of operators) await registerOperator(chain, deployment, op);
+  await mintAndDelegate(
+    chain,
+    deployment,
+    operators.map((o) => o.address),
+    1,
+    [OWNER_INDEX],
+  );
+  // Registration, answer key (with its proof of possession) and stake; the key signs from epoch 1.
+  for (const p of plans) await registerAndStakeProvider(p, chain.rpcUrl, deployment);
+  for (const p of plans) stakes.set(p.address, await stakeOf(p.address));
+  for (const p of plans) children.push(await startProvider(p, deployment, dataDir));
+
+  const addrOf = (o: (typeof operators)[number]) => `/ip4/127.0.0.1/tcp/${o.port}/p2p/${o.peerId}`;
+  for (const op of operators) {
+    const config = loadConfig({
+      env: {},
+      flags: {
+        dataDir: join(dataDir, `checker-${op.index}`),
+        listen: [`/ip4/127.0.0.1/tcp/${op.port}`],
+        bootstrap: [...operators.filter((o) => o !== op).map(addrOf), ...plans.map(providerMultiaddr)],
+        mdns: false,
+        dht: false,
+        nat: false,
+        apiPort: 0,
+        rpcUrl: chain.rpcUrl,
+        chainId: String(deployment.chainId),
+        verifyingContract: deployment.contracts.epochReports,
+        genesisMs: Number(deployment.genesisTime) * 1000,
+        epochSeconds: EPOCH_SECONDS,
+        operatorAddress: op.address,
+        checkerRegistry: deployment.contracts.checkerRegistry,
+        providerRegistry: deployment.contracts.providerRegistry,
+        slashingContract: deployment.contracts.slashing,
+        fraudProofsContract: deployment.contracts.fraudProofs,
+        rewardsContract: deployment.contracts.rewards,
+        checkerLicense: deployment.contracts.checkerLicense,
+        faults: op.address === honestChecker ? [] : ["vouch-pass"],
+      },
+    });
+    nodes.push(
+      await CheckerNode.create({
+        config,
+        logger: logger.child({ node: op.index }),
+        operatorSecretKey: op.secretKey,
+        peerKey: op.peerKey,
+        params: PARAMS,
+        publicClient: chain.publicClient,
+        walletClient: chain.wallet(op.index),
+        allowPrivateAddresses: true,
+      }),
+    );
+  }
+  await Promise.all(nodes.map((n) => n.start()));
+  const licensed = await chain.publicClient.readContract({
+    address: deployment.contracts.checkerRegistry,
+    abi: checkerRegistryAbi,
+    functionName: "licenseCountAt",
+    args: [1n],
+  });
+  expect(licensed, "setup must land before genesis").toBe(BigInt(CHECKERS));
+}, 240_000);
+
+afterAll(async () => {
+  await Promise.allSettled(nodes.map((n) => n.stop()));
+  for (const c of [...children].reverse()) await stopChild(c).catch(() => undefined);
+  rmSync(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+describe("matmul fraud proofs", () => {
+  it("slash a provider that commits wrong rows at once, though three of four checkers vouch for it", async () => {
+    const genesisMs = Number(deployment.genesisTime) * 1000;
+    const [event] = await poll(
+      "a MatmulFraudProven event for the cheat",
+      genesisMs + SLASH_WAIT_MS - Date.now(),
+      async () => {
+        const events = await fraudEvents(cheat.address);
+        return events.length > 0 ? events : undefined;
+      },
+    );
+    expect(getAddress(event!.args.checker!)).toBe(honestChecker);
+    expect(getAddress(event!.args.submitter!)).toBe(honestChecker);
+    expect(event!.args.slashed).toBeGreaterThan(0n);
+    expect(await stakeOf(cheat.address)).toBe((stakes.get(cheat.address) as bigint) - event!.args.slashed!);
+
+    // The honest checker's node says so; the vouchers built nothing.
+    const [own, ...vouchers] = nodes as [CheckerNode, ...CheckerNode[]];
+    const status = await own.status();
+    expect(status.fraudProofs?.landed).toBeGreaterThanOrEqual(1);
+    for (const v of vouchers) expect((await v.status()).fraudProofs?.built).toBe(0);
+
+    // A few epochs of checking, with reports landing, before looking at what the vote did.
+    await poll("epoch 4 and a landed report", (EPOCH_SECONDS * 4 + 30) * 1000, async () => {
+      const epoch = await chain.publicClient.readContract({
+        address: deployment.contracts.epochReports,
+        abi: epochReportsAbi,
+        functionName: "currentEpoch",
+      });
+      const reports = await chain.publicClient.getContractEvents({
+        address: deployment.contracts.epochReports,
+        abi: epochReportsAbi,
+        eventName: "ReportSubmitted",
+        fromBlock: deployment.startBlock,
+      });
+      return epoch >= 4n && reports.length > 0 ? true : undefined;
+    });
+
+    // The vote never slashed it: the vouchers hold three of four seats.
+    const pending = await chain.publicClient.readContract({
+      address: deployment.contracts.slashing,
+      abi: slashingAbi,
+      functionName: "pendingSlashCount",
+      args: [cheat.address],
+    });
+    expect(pending).toBe(0n);
+
+    // The honest provider: no fraud proof, no voted slash, stake intact.
+    expect(await fraudEvents(honest.address)).toEqual([]);
+    expect(await stakeOf(honest.address)).toBe(stakes.get(honest.address));
+
+    // The devnet summary counts fraud-proof slashes apart from the voted ones.
+    const snapshot = await new Monitor({
+      publicClient: chain.publicClient,
+      deployment,
+      checkers: [],
+      providers: [
+        { name: honest.name, address: honest.address, fault: honest.fault },
+        { name: cheat.name, address: cheat.address, fault: cheat.fault },
+      ],
+    }).snapshot();
+    const byName = new Map(snapshot.providers.map((p) => [p.name, p]));
+    expect(byName.get(cheat.name)?.fraudSlashes.length).toBeGreaterThanOrEqual(1);
+    expect(byName.get(cheat.name)?.slashes).toEqual([]);
+    expect(byName.get(honest.name)?.fraudSlashes).toEqual([]);
+    expect(byName.get(honest.name)?.slashes).toEqual([]);
+  });
+});
