@@ -18,7 +18,7 @@ import {
   stakeTokens,
   withdrawUnbonded,
 } from "./chain/actions.ts";
-import { registerAnswerKey } from "./chain/answerKey.ts";
+import { answerKeyAt, registerAnswerKey } from "./chain/answerKey.ts";
 import { connectProviderChain, type ProviderChain, readDeployment } from "./chain/client.ts";
 import { contestSlash, followContest } from "./chain/contest.ts";
 import { readLeafFile } from "./chain/leafFile.ts";
@@ -319,6 +319,7 @@ export function buildCli(): Command {
             domain: { chainId, verifyingContract: epochReports },
             params: DEFAULT_PARAMS,
             bls: await loadBlsBackend("auto"),
+            answerKey: await answerKeyAt(chain, BigInt(epoch), chainId),
           },
         );
         const summary = findings.map((f) => ({

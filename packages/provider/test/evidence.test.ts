@@ -205,4 +205,28 @@ describe("provider evidence: fetch, verify, never trust", () => {
     );
     for (const f of findings.slice(3)) expect("reason" in f && f.reason.length > 0).toBe(true);
   });
+
+  it("refuses a transcript whose header names another answer key than the registry's", async () => {
+    const request = { epoch: 3n, provider: providerAddress };
+    const none = await collectEvidence(asker, sources.slice(0, 1), request, {
+      domain,
+      params,
+      bls,
+      answerKey: null,
+    });
+    expect(none[0]?.status).toBe("holds");
+    const registered = {
+      key: "0x00000000000000000000000000000000000000Aa" as const,
+      chainId: 31337n,
+      verifyingContract: "0x00000000000000000000000000000000000000bB" as const,
+    };
+    const keyed = await collectEvidence(asker, sources.slice(0, 1), request, {
+      domain,
+      params,
+      bls,
+      answerKey: registered,
+    });
+    expect(keyed[0]?.status).toBe("invalid");
+    expect("reason" in keyed[0]! && keyed[0].reason).toMatch(/names answer key none, the registry's/);
+  });
 });

@@ -1,6 +1,7 @@
 import { providerRegistryAbi } from "@checkernet/contracts/generated/index";
+import type { TranscriptAnswerKey } from "@checkernet/protocol/challenges/transcript";
 import { answerKeyAddress, signAnswerKey } from "@checkernet/protocol/fraud/answerSigning";
-import type { Address, Hash, Hex } from "viem";
+import { type Address, getAddress, type Hash, type Hex, zeroAddress } from "viem";
 import type { ProviderChain } from "./client.ts";
 import { toChainError } from "./errors.ts";
 import { sendTransaction } from "./send.ts";
@@ -58,4 +59,28 @@ export async function registerAnswerKey(
     args: [chain.account.address],
   });
   return { answerKey, tx, fromEpoch };
+}
+
+/**
+ * The provider's answer key for `epoch` (ProviderRegistry.answerKeyAt) with its signing domain, null when
+ * it had none: what an honest checker writes into the transcript header (`provider evidence` compares).
+ */
+export async function answerKeyAt(
+  chain: ProviderChain,
+  epoch: bigint,
+  chainId: bigint,
+): Promise<TranscriptAnswerKey | null> {
+  const registry = chain.contracts.providerRegistry;
+  let key: Address;
+  try {
+    key = await chain.publicClient.readContract({
+      address: registry,
+      abi: providerRegistryAbi,
+      functionName: "answerKeyAt",
+      args: [chain.account.address, epoch],
+    });
+  } catch (err) {
+    throw toChainError(err, "answerKeyAt");
+  }
+  return key === zeroAddress ? null : { key: getAddress(key), chainId, verifyingContract: registry };
 }

@@ -3,6 +3,7 @@ import {
   type ChallengeTranscript,
   evaluateTranscript,
   type RunOutcome,
+  type TranscriptAnswerKey,
 } from "@checkernet/protocol/challenges/transcript";
 import { attestationSigningRoot } from "@checkernet/protocol/encoding/attestation";
 import type { ProtocolParams } from "@checkernet/protocol/params";
@@ -42,6 +43,13 @@ export interface EvidenceContext {
   domain: NetworkDomain;
   params: ProtocolParams;
   bls: BlsBackend;
+  /**
+   * The provider's answer key for the epoch as the registry has it (ProviderRegistry.answerKeyAt with the
+   * chain id and the registry), null when none: a transcript whose header names another key (or none when
+   * there is one, or the reverse) is invalid, since the signature rule of evaluateTranscript trusts it.
+   * Absent: not checked.
+   */
+  answerKey?: TranscriptAnswerKey | null;
 }
 
 /** A checker to ask: its registry address, its registered BLS public key, and where to reach it. */
@@ -82,6 +90,11 @@ function verifyEvidence(
   ) {
     return invalid("the transcript describes another run than the attestation");
   }
+  if (ctx.answerKey !== undefined && !sameAnswerKey(t.answer, ctx.answerKey ?? undefined)) {
+    return invalid(
+      `the transcript names answer key ${t.answer?.key ?? "none"}, the registry's for epoch ${t.epoch} is ${ctx.answerKey?.key ?? "none"}`,
+    );
+  }
   let signatureOk = false;
   try {
     signatureOk = ctx.bls.verify(
@@ -121,6 +134,15 @@ function verifyEvidence(
   if (mismatches.length > 0)
     return { status: "false-claim", checker, claimed: evidence.attestation, recomputed, mismatches };
   return { status: "holds", checker, claimed: evidence.attestation, recomputed };
+}
+
+function sameAnswerKey(a: TranscriptAnswerKey | undefined, b: TranscriptAnswerKey | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return (
+    a.key.toLowerCase() === b.key.toLowerCase() &&
+    BigInt(a.chainId) === BigInt(b.chainId) &&
+    a.verifyingContract.toLowerCase() === b.verifyingContract.toLowerCase()
+  );
 }
 
 /**
