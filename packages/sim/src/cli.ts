@@ -117,8 +117,10 @@ program
 
 program
   .command("equilibrium")
-  .description("Proof-of-Sampling honesty condition: simulated crossover next to the analytic one")
-  .argument("[scenario]", "base scenario (a provider group with cheatRate: 1)", "equilibrium")
+  .description(
+    "Proof-of-Sampling honesty condition: required sampling rate with and without fraud proofs, simulated and analytic",
+  )
+  .argument("[scenario]", "base scenario (a provider group with cheatRate: 1 or wrongRows)", "equilibrium")
   .option("--rates <list>", "sampling rates to simulate, comma-separated")
   .option("-o, --out <dir>", "output directory (default: sim-results/equilibrium)")
   .option("--set <path=value>", "override any scenario field", collectSet, {})

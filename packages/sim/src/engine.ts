@@ -8,6 +8,7 @@ import { columnVerdict, type EpochBatch, newBatch, type PendingSlash, packSegmen
 import { Books } from "./engine/books.ts";
 import { openSlash, settleContests } from "./engine/contests.ts";
 import { providerPlan } from "./engine/context.ts";
+import { executeFraudProofs } from "./engine/fraud.ts";
 import { ProviderState } from "./engine/providerState.ts";
 import { EpochRewards } from "./engine/rewards.ts";
 import { NetworkModel } from "./network.ts";
@@ -257,8 +258,10 @@ export class Simulation extends Books {
     batch.faulty[p] = faulty ? 1 : 0;
     // Providers pay for honest work in the epochs they do it.
     if (state.online[p] && !state.cheating[p] && !plan.noGpu) {
-      this.providerWorkCost[p]! += sc.economics.providerWorkCost;
-      this.actorProfit[plan.actor]! -= sc.economics.providerWorkCost;
+      // A provider computing a share of its rows wrongly saves that share of the work.
+      const cost = sc.economics.providerWorkCost * (1 - (state.wrongRows[p] as number));
+      this.providerWorkCost[p]! += cost;
+      this.actorProfit[plan.actor]! -= cost;
     }
   }
 
@@ -284,6 +287,7 @@ export class Simulation extends Books {
       if (batch.accepted) rechecks.set(r.slash, columnVerdict(cols, seg + k, batch, r.start, r.end));
     });
     settleContests(this, e, rechecks, row);
+    executeFraudProofs(this, batch);
 
     for (let p = 0; p < nP; p++) {
       this.providerEpochs[p]! += 1;
@@ -295,6 +299,10 @@ export class Simulation extends Books {
         if (failed) {
           row.detected++;
           this.providerDetected[p]! += 1;
+        }
+        if (failed || (batch.fraudCatcher[p] as number) >= 0) {
+          row.caught++;
+          this.providerCaught[p]! += 1;
         }
       } else {
         row.honestProviderEpochs++;

@@ -1,9 +1,12 @@
+import { rowCatchProbability, rowsOpened } from "./engine/fraud.ts";
+import type { Simulation } from "./engine.ts";
 import { equilibriumChart, renderSvg } from "./output/charts.ts";
 import { stableJson, textTable, toCsv, writeFiles } from "./output/files.ts";
 import { htmlPage } from "./output/html.ts";
 import { weiToTokens } from "./protocol.ts";
 import { runScenario } from "./run.ts";
 import { loadScenario } from "./scenario/load.ts";
+import type { ProviderGroup, Scenario } from "./scenario/schema.ts";
 import { readPath } from "./summary.ts";
 
 /**
@@ -11,48 +14,76 @@ import { readPath } from "./summary.ts";
  * "Proof of Sampling: A Nash Equilibrium-Based Verification Protocol for
  * Decentralized Systems", 2024; the same inequality underlies optimistic
  * verification games generally): a provider that skips work saving C per
- * epoch is caught with probability p, and then loses its stake slash S and
- * the epoch's reward R. Cheating does not pay when
+ * epoch loses, when it is sampled, its voted slash S and the epoch's reward R
+ * with probability qV (a FAIL verdict), and a fraud slash Sf with probability
+ * qF (one honest checker's proof). Cheating does not pay at sampling rate s when
  *
- *     p · (S + R) ≥ C,        i.e.  p ≥ p* = C / (S + R).
+ *     s · (qV (S + R) + qF Sf) ≥ C,   i.e.   s ≥ s* = C / (qV (S + R) + qF Sf).
  *
- * Here p = s · q: the sampling rate s times q, the chance that a sampled
- * cheater's committee reaches a FAIL verdict, which the protocol's rules give
- * in closed form: a cheater fails every workload challenge, so the verdict is
- * FAIL exactly when at least minAttestations distinct checkers' attestations
- * arrive. With one license per checker, seated checkers ~ Binomial(N, k/N)
- * and each attestation survives gossip with probability 1 - g:
+ * Both q come from the protocol's rules over the committee distribution (one
+ * license per checker: a checker is seated with probability 1 − (1 − k/L)^l and
+ * holds one seat): honest members run the challenge, shielders (`lie: pass` on
+ * the cheater's group, `lazy: pass`) attest PASS; an attestation reaches the
+ * aggregator with probability 1 − g; a run is lost (TIMEOUT, failing) with
+ * probability ℓ/2. In a matmul epoch (share m) an honest run opens a wrong row
+ * with probability c = 1 − (1 − f)^rows (f = 1 for a diverted GPU); VRAM walks
+ * fail only for a diverted GPU. qV is P(≥ minAttestations attest, failing
+ * weight above failureQuorumBps of the weight); qF = m (1 − Π (1 − π_h (1 − ℓ/2) c))
+ * over the honest checkers h, and 0 without fraud proofs.
  *
- *     q = P(Binomial(N, (k/N)(1 - g)) ≥ minAttestations).
- *
- * The analytic crossover is s* = C / (q (S + R)). The simulation measures
- * profit(cheater) - profit(honest) per provider-epoch across sampling rates
- * and interpolates where it crosses zero.
+ * `runEquilibrium` runs the scenario once with fraud proofs and once without
+ * (common seeds), measures profit(cheater) − profit(honest) per provider-epoch
+ * across sampling rates and interpolates where it crosses zero.
  */
 
 interface EquilibriumRow {
   rate: number;
   gainSimulated: number;
   gainAnalytic: number;
-  detectionSimulated: number;
-  detectionAnalytic: number;
+  /** Share of the cheater's epochs with a FAIL verdict (detectionRate), and s · qV. */
+  voteFailSimulated: number;
+  voteFailAnalytic: number;
+  /** Share of the cheater's epochs with a fraud slash, and s · qF. */
+  fraudSlashSimulated: number;
+  fraudSlashAnalytic: number;
 }
 
-export interface EquilibriumResult {
-  scenario: string;
-  /** Cost of honest work saved per cheated epoch, slash, reward per epoch (tokens), q. */
-  C: number;
+/** One run of the sweep: with or without fraud proofs. */
+export interface EquilibriumArm {
+  fraudProofs: boolean;
+  /** Per sampled epoch: chance of a FAIL verdict, of a fraud slash. */
+  qVote: number;
+  qFraud: number;
+  /** Voted slash and fraud slash (tokens, at the initial stake). */
   S: number;
-  R: number;
-  q: number;
+  Sf: number;
+  /** C / (qV (S + R) + qF Sf); above 1, no sampling rate deters the cheater. */
   analyticCrossover: number;
   simulatedCrossover: number | null;
   relativeError: number | null;
   rows: EquilibriumRow[];
 }
 
+export interface EquilibriumResult {
+  scenario: string;
+  cheater: string;
+  /** Work saved per cheated epoch, reward per epoch (tokens). */
+  C: number;
+  R: number;
+  /** Fraction of rows wrong (1: a diverted GPU) and one honest checker's chance to open a wrong one. */
+  wrongRows: number;
+  rowCatch: number;
+  /** License share of the checkers that attest PASS about the cheater whatever they see. */
+  shielderShare: number;
+  arms: EquilibriumArm[];
+}
+
 /** P(Binomial(n, p) >= m). */
 export function binomialTail(n: number, p: number, m: number): number {
+  if (m <= 0) return 1;
+  if (m > n) return 0;
+  if (p >= 1) return 1;
+  if (p <= 0) return 0;
   let pmf = (1 - p) ** n;
   let below = 0;
   for (let j = 0; j < m; j++) {
@@ -60,6 +91,20 @@ export function binomialTail(n: number, p: number, m: number): number {
     pmf *= ((n - j) / (j + 1)) * (p / (1 - p));
   }
   return Math.max(0, 1 - below);
+}
+
+/** Binomial(n, p) probabilities from 0 up to far into the tail (12 standard deviations). */
+function binomialPmf(n: number, p: number): number[] {
+  if (p <= 0 || n === 0) return [1];
+  if (p >= 1) return [...new Array<number>(n).fill(0), 1];
+  const top = Math.min(n, Math.ceil(n * p + 12 * Math.sqrt(n * p * (1 - p)) + 12));
+  const out: number[] = [];
+  let pmf = (1 - p) ** n;
+  for (let j = 0; j <= top; j++) {
+    out.push(pmf);
+    pmf *= ((n - j) / (j + 1)) * (p / (1 - p));
+  }
+  return out;
 }
 
 /** Where a piecewise-linear curve through (x, y) first crosses zero going from positive to non-positive. */
@@ -76,126 +121,268 @@ export function zeroCrossing(xs: readonly number[], ys: readonly number[]): numb
   return null;
 }
 
+/** Committee odds of a cheater, from the world's checkers and the scenario. */
+interface CheaterOdds {
+  wrongRows: number;
+  rowCatch: number;
+  shielderShare: number;
+  qVote: number;
+  qFraud: number;
+}
+
+/** Shielders attest PASS about the cheater's group whatever they see; every other member runs the challenge. */
+function shields(strategy: Scenario["checkerGroups"][number]["strategy"], cheater: string): boolean {
+  if (strategy.lazy === "pass") return true;
+  return strategy.lie?.say === "pass" && strategy.lie.targets.includes(cheater);
+}
+
+/**
+ * qV and qF of a sampled cheater (see the module comment): a FAIL verdict
+ * needs at least minAttestations delivered attestations with failing weight ·
+ * 10000 > failureQuorumBps · weight (computeVerdict's rule, one seat each).
+ */
+export function cheaterOdds(sim: Simulation, cheater: ProviderGroup, fraudProofs: boolean): CheaterOdds {
+  const sc = sim.scenario;
+  const p = sim.params;
+  const w = sim.world.checkers;
+  const perLicense = Math.min(1, p.committeeSize / w.totalLicenses);
+  const lost = sc.network.challengeLoss / 2;
+  const diverted = (cheater.strategy.cheatRate ?? 0) >= 1;
+  const wrongRows = diverted ? 1 : (cheater.strategy.wrongRows ?? 0);
+  const rowCatch = rowCatchProbability(wrongRows, rowsOpened(p));
+  let honest = 0;
+  let shielders = 0;
+  let seatedHonest = 0;
+  let seatedShielders = 0;
+  let shielderLicenses = 0;
+  let noProof = 1;
+  for (let c = 0; c < w.count; c++) {
+    const seated = 1 - (1 - perLicense) ** (w.licenses[c] as number);
+    const group = w.groups[w.group[c] as number];
+    if (group && shields(group.strategy, cheater.name)) {
+      shielders++;
+      seatedShielders += seated;
+      shielderLicenses += w.licenses[c] as number;
+    } else {
+      honest++;
+      seatedHonest += seated;
+      noProof *= 1 - seated * (1 - lost) * rowCatch;
+    }
+  }
+  const m = p.matmulShareBps / 10_000;
+  const delivered = 1 - sc.network.gossipLoss;
+  const hPmf = binomialPmf(honest, honest > 0 ? (seatedHonest / honest) * delivered : 0);
+  const xPmf = binomialPmf(shielders, shielders > 0 ? (seatedShielders / shielders) * delivered : 0);
+  const voteFail = (failing: number) => {
+    let q = 0;
+    hPmf.forEach((ph, h) => {
+      xPmf.forEach((px, x) => {
+        const t = h + x;
+        if (t < p.minAttestations || ph * px === 0) return;
+        q += ph * px * binomialTail(h, failing, Math.floor((p.failureQuorumBps * t) / 10_000) + 1);
+      });
+    });
+    return q;
+  };
+  const matmulFailing = lost + (1 - lost) * rowCatch;
+  const vramFailing = diverted ? 1 : lost;
+  return {
+    wrongRows,
+    rowCatch,
+    shielderShare: shielderLicenses / w.totalLicenses,
+    qVote: m * voteFail(matmulFailing) + (1 - m) * voteFail(vramFailing),
+    qFraud: fraudProofs ? m * (1 - noProof) : 0,
+  };
+}
+
 const DEFAULT_RATES = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4];
+
+/** The cheating provider group: `cheatRate: 1` or `wrongRows > 0`. */
+function cheaterGroup(scenario: Scenario, file: string): ProviderGroup {
+  const g = scenario.providerGroups.find(
+    (x) => x.strategy.cheatRate === 1 || (x.strategy.wrongRows ?? 0) > 0,
+  );
+  if (!g)
+    throw new Error(
+      `${file}: the equilibrium scenario needs a provider group with cheatRate: 1 or wrongRows`,
+    );
+  return g;
+}
 
 export async function runEquilibrium(
   opts: {
     scenario?: string;
     rates?: number[];
     overrides?: Record<string, unknown>;
+    /** Which runs: with fraud proofs (true), without (false); both by default. */
+    fraudProofs?: boolean[];
     onProgress?: (done: number, total: number) => void;
   } = {},
 ): Promise<EquilibriumResult> {
   const file = opts.scenario ?? "equilibrium";
   const rates = opts.rates ?? DEFAULT_RATES;
-  const rows: EquilibriumRow[] = [];
-  let analytic = { C: 0, S: 0, R: 0, q: 0 };
-  let name = file;
-  for (const [i, rate] of rates.entries()) {
-    const scenario = loadScenario(file, { ...(opts.overrides ?? {}), "sampling.rate": rate });
-    name = scenario.name;
-    const { sim, result } = await runScenario(scenario);
-    const p = sim.params;
-    const cheater = scenario.providerGroups.find((g) => g.strategy.cheatRate === 1);
-    if (!cheater)
-      throw new Error(`${file}: the equilibrium scenario needs a provider group with cheatRate: 1`);
-    const n = scenario.checkers.count;
-    const k = p.committeeSize;
-    const q = binomialTail(
-      n,
-      Math.min(1, (k / sim.world.checkers.totalLicenses) * (1 - scenario.network.gossipLoss)),
-      p.minAttestations,
+  const modes = opts.fraudProofs ?? [true, false];
+  const arms: EquilibriumArm[] = [];
+  let head = { scenario: file, cheater: "", C: 0, R: 0, wrongRows: 0, rowCatch: 0, shielderShare: 0 };
+  let done = 0;
+  for (const fraudProofs of modes) {
+    const rows: EquilibriumRow[] = [];
+    let odds = { qVote: 0, qFraud: 0, S: 0, Sf: 0 };
+    for (const rate of rates) {
+      const scenario = loadScenario(file, {
+        ...(opts.overrides ?? {}),
+        "sampling.rate": rate,
+        "fraudProofs.enabled": fraudProofs,
+      });
+      const { sim, result } = await runScenario(scenario);
+      const p = sim.params;
+      const cheater = cheaterGroup(scenario, file);
+      const o = cheaterOdds(sim, cheater, fraudProofs);
+      // A diverted GPU saves all the work (wrongRows = 1), wrong rows their share of it.
+      const C = scenario.economics.providerWorkCost * o.wrongRows;
+      const S = cheater.stakeTokens * (p.slashBps / 10_000);
+      const Sf = cheater.stakeTokens * ((scenario.fraudProofs.slashBps ?? p.slashBps) / 10_000);
+      const R = (weiToTokens(p.epochRewardPool) * (p.providerShareBps / 10_000)) / scenario.providers.count;
+      head = { ...head, scenario: scenario.name, cheater: cheater.name, C, R, ...pick(o) };
+      odds = { qVote: o.qVote, qFraud: o.qFraud, S, Sf };
+      const g = (m: string) => readPath(result.summary, `providers.${cheater.name}.${m}`);
+      rows.push({
+        rate,
+        gainSimulated:
+          g("settledProfitPerMemberEpoch") -
+          readPath(result.summary, "providers.honest.settledProfitPerMemberEpoch"),
+        gainAnalytic: C - rate * (o.qVote * (S + R) + o.qFraud * Sf),
+        voteFailSimulated: g("detectionRate"),
+        voteFailAnalytic: rate * o.qVote,
+        fraudSlashSimulated: g("fraudSlashRate"),
+        fraudSlashAnalytic: rate * o.qFraud,
+      });
+      opts.onProgress?.(++done, rates.length * modes.length);
+    }
+    const loss = odds.qVote * (odds.S + head.R) + odds.qFraud * odds.Sf;
+    const analyticCrossover = loss > 0 ? head.C / loss : Number.POSITIVE_INFINITY;
+    const simulatedCrossover = zeroCrossing(
+      rows.map((r) => r.rate),
+      rows.map((r) => r.gainSimulated),
     );
-    const C = scenario.economics.providerWorkCost;
-    const S = cheater.stakeTokens * (p.slashBps / 10_000);
-    const R = (weiToTokens(p.epochRewardPool) * (p.providerShareBps / 10_000)) / scenario.providers.count;
-    analytic = { C, S, R, q };
-    const sim0 = readPath(result.summary, `providers.${cheater.name}.settledProfitPerMemberEpoch`);
-    const sim1 = readPath(result.summary, "providers.honest.settledProfitPerMemberEpoch");
-    rows.push({
-      rate,
-      gainSimulated: sim0 - sim1,
-      gainAnalytic: C - rate * q * (S + R),
-      detectionSimulated: readPath(result.summary, `providers.${cheater.name}.detectionRate`),
-      detectionAnalytic: rate * q,
+    arms.push({
+      fraudProofs,
+      ...odds,
+      analyticCrossover,
+      simulatedCrossover,
+      relativeError:
+        simulatedCrossover === null
+          ? null
+          : Math.abs(simulatedCrossover - analyticCrossover) / analyticCrossover,
+      rows,
     });
-    opts.onProgress?.(i + 1, rates.length);
   }
-  const { C, S, R, q } = analytic;
-  const analyticCrossover = C / (q * (S + R));
-  const simulatedCrossover = zeroCrossing(
-    rows.map((r) => r.rate),
-    rows.map((r) => r.gainSimulated),
-  );
-  return {
-    scenario: name,
-    C,
-    S,
-    R,
-    q,
-    analyticCrossover,
-    simulatedCrossover,
-    relativeError:
-      simulatedCrossover === null
-        ? null
-        : Math.abs(simulatedCrossover - analyticCrossover) / analyticCrossover,
-    rows,
-  };
+  return { ...head, arms };
+}
+
+function pick(o: CheaterOdds) {
+  return { wrongRows: o.wrongRows, rowCatch: o.rowCatch, shielderShare: o.shielderShare };
+}
+
+const armName = (a: EquilibriumArm) => (a.fraudProofs ? "with fraud proofs" : "without (vote only)");
+
+function crossoverText(x: number): string {
+  if (!Number.isFinite(x)) return "none (never caught)";
+  return x > 1 ? `${x.toPrecision(3)} (> 1: cheating pays at any rate)` : x.toFixed(4);
 }
 
 export function equilibriumText(r: EquilibriumResult): string {
+  const cols = r.arms.map(armName);
   return [
-    `C = ${r.C} tokens saved per cheated epoch, S = ${r.S} tokens slashed, R = ${r.R.toFixed(3)} tokens reward/epoch, q = ${r.q.toFixed(4)}`,
-    `analytic crossover  s* = C / (q (S + R)) = ${r.analyticCrossover.toFixed(4)}`,
-    `simulated crossover s* = ${r.simulatedCrossover === null ? "none in range" : r.simulatedCrossover.toFixed(4)}${r.relativeError === null ? "" : ` (${(r.relativeError * 100).toFixed(1)}% from analytic)`}`,
+    `${r.scenario}: cheater group "${r.cheater}", ${r.wrongRows === 1 ? "all rows wrong (GPU diverted)" : `${(r.wrongRows * 100).toFixed(1)}% of rows wrong`}, one checker opens a wrong row with c = ${r.rowCatch.toFixed(4)}; shielders hold ${(r.shielderShare * 100).toFixed(1)}% of the licenses`,
+    `C = ${r.C} tokens saved per cheated epoch, R = ${r.R.toFixed(3)} tokens reward/epoch; s* = C / (qV (S + R) + qF Sf)`,
     "",
     textTable(
-      ["sampling rate", "gain simulated", "gain analytic", "detection simulated", "detection analytic"],
-      r.rows.map((x) => [x.rate, x.gainSimulated, x.gainAnalytic, x.detectionSimulated, x.detectionAnalytic]),
+      ["", ...cols],
+      [
+        ["S voted slash / Sf fraud slash", ...r.arms.map((a) => `${a.S} / ${a.fraudProofs ? a.Sf : "-"}`)],
+        ["qV (FAIL verdict per sampled epoch)", ...r.arms.map((a) => a.qVote.toPrecision(4))],
+        ["qF (fraud slash per sampled epoch)", ...r.arms.map((a) => a.qFraud.toPrecision(4))],
+        ["analytic s*", ...r.arms.map((a) => crossoverText(a.analyticCrossover))],
+        [
+          "simulated s*",
+          ...r.arms.map((a) =>
+            a.simulatedCrossover === null
+              ? "none in range"
+              : `${a.simulatedCrossover.toFixed(4)}${a.relativeError === null ? "" : ` (${(a.relativeError * 100).toFixed(1)}% off)`}`,
+          ),
+        ],
+      ],
+    ),
+    "",
+    textTable(
+      [
+        "sampling rate",
+        ...r.arms.flatMap((a) => {
+          const t = a.fraudProofs ? "fp" : "vote";
+          return [`gain ${t} sim`, `gain ${t} analytic`, `FAIL ${t} sim`, `fraud slash ${t} sim`];
+        }),
+      ],
+      (r.arms[0]?.rows ?? []).map((row, i) => [
+        row.rate,
+        ...r.arms.flatMap((a) => {
+          const x = a.rows[i] as EquilibriumRow;
+          return [x.gainSimulated, x.gainAnalytic, x.voteFailSimulated, x.fraudSlashSimulated];
+        }),
+      ]),
     ),
   ].join("\n");
 }
 
 function equilibriumSpec(r: EquilibriumResult) {
+  const rules: { x: number; label: string }[] = [];
+  for (const a of r.arms) {
+    const t = a.fraudProofs ? "fraud proofs" : "vote only";
+    if (a.analyticCrossover <= 1)
+      rules.push({ x: a.analyticCrossover, label: `analytic s* ${t} = ${a.analyticCrossover.toFixed(3)}` });
+    if (a.simulatedCrossover !== null)
+      rules.push({
+        x: a.simulatedCrossover,
+        label: `simulated s* ${t} = ${a.simulatedCrossover.toFixed(3)}`,
+      });
+  }
   return equilibriumChart({
-    rows: r.rows.flatMap((x) => [
-      { x: x.rate, series: "simulated", gain: x.gainSimulated },
-      { x: x.rate, series: "analytic C − s·q·(S+R)", gain: x.gainAnalytic },
-    ]),
+    rows: r.arms.flatMap((a) =>
+      a.rows.flatMap((x) => {
+        const t = a.fraudProofs ? "fraud proofs" : "vote only";
+        return [
+          { x: x.rate, series: `simulated, ${t}`, gain: x.gainSimulated },
+          { x: x.rate, series: `analytic, ${t}`, gain: x.gainAnalytic },
+        ];
+      }),
+    ),
     xTitle: "sampling rate s",
-    analyticCrossover: r.analyticCrossover,
-    simulatedCrossover: r.simulatedCrossover,
+    rules,
   });
+}
+
+function csvRows(r: EquilibriumResult): Record<string, unknown>[] {
+  return r.arms.flatMap((a) => a.rows.map((x) => ({ fraudProofs: a.fraudProofs, ...x })));
 }
 
 export async function writeEquilibriumOutputs(r: EquilibriumResult, dir: string): Promise<string[]> {
   const svg = await renderSvg(equilibriumSpec(r));
+  const rows = csvRows(r);
+  const headers = Object.keys(rows[0] ?? {});
   return writeFiles(dir, {
     "equilibrium.json": stableJson(r),
-    "equilibrium.csv": toCsv(r.rows as unknown as Record<string, unknown>[]),
+    "equilibrium.csv": toCsv(rows),
     "equilibrium.svg": svg,
     "index.html": htmlPage(
-      "Honesty as an equilibrium: simulated vs analytic crossover",
-      equilibriumText(r).split("\n").slice(0, 3).join(" · "),
+      "Honesty as an equilibrium: required sampling rate with and without fraud proofs",
+      equilibriumText(r).split("\n").slice(0, 2).join(" · "),
       [
         { heading: "Cheating gain vs sampling rate", svg },
         {
           heading: "Table",
           table: {
-            headers: [
-              "sampling rate",
-              "gain simulated",
-              "gain analytic",
-              "detection simulated",
-              "detection analytic",
-            ],
-            rows: r.rows.map((x) => [
-              x.rate,
-              x.gainSimulated,
-              x.gainAnalytic,
-              x.detectionSimulated,
-              x.detectionAnalytic,
-            ]),
+            headers,
+            rows: rows.map((x) => headers.map((h) => (typeof x[h] === "number" ? x[h] : String(x[h])))),
           },
         },
       ],

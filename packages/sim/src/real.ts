@@ -1,4 +1,5 @@
 import { type BlsBackend, generateSecretKey, loadBlsBackend } from "@checkernet/protocol/bls/index";
+import { ReasonCode } from "@checkernet/protocol/challenges/common";
 import { pingSchedule, type ReceivedPong, verifyLatency } from "@checkernet/protocol/challenges/latency";
 import {
   commitRows,
@@ -29,6 +30,7 @@ import {
 import { bytesToHex, type Hex, keccak256 } from "viem";
 import type { Seat } from "./committee.ts";
 import type { EpochBatch } from "./engine/batch.ts";
+import { noteFraud } from "./engine/fraud.ts";
 import { Simulation } from "./engine.ts";
 import { Prng } from "./prng.ts";
 import {
@@ -79,6 +81,8 @@ export class RealSimulation extends Simulation {
   /** Signed attestations of each batch, by attestation index (batches overlap: epoch e settles after e+1 is attested). */
   private readonly signed = new WeakMap<EpochBatch, Map<number, Attestation>>();
   private vramBlocks = new Map<string, Uint8Array>();
+  /** The last matmul run opened a wrong row (verifyMatmul's WRONG_ROW). */
+  private wrongRowSeen = false;
 
   static async create(scenario: Scenario): Promise<RealSimulation> {
     const sim = new this(scenario);
@@ -175,6 +179,8 @@ export class RealSimulation extends Simulation {
         kind === ChallengeKind.MATMUL
           ? this.matmulRun(rng, runSeed, state, claimedGpu, actualGpu, rttMs)
           : this.vramRun(rng, p, state, claimedGpu, actualGpu, rttMs);
+      // A wrong opened row under the provider's commitment is a fraud proof (one per provider and epoch).
+      if (kind === ChallengeKind.MATMUL && this.wrongRowSeen) noteFraud(this, batch, p, c);
       if (work === CheckResult.FAIL || result === CheckResult.FAIL) result = CheckResult.FAIL;
       else if (work === CheckResult.TIMEOUT) result = CheckResult.TIMEOUT;
     }
@@ -189,6 +195,7 @@ export class RealSimulation extends Simulation {
     actualGpu: string,
     rttMs: number,
   ): number {
+    this.wrongRowSeen = false;
     const n = this.params.matmulSize;
     const seed = bytesToHex(keccak256(runSeed, "bytes"));
     const { a, b } = generateMatmul(seed, n);
@@ -223,6 +230,7 @@ export class RealSimulation extends Simulation {
       params: this.params,
     });
     this.count("matmulRunsVerified");
+    this.wrongRowSeen = out.reasons.some((r) => r.code === ReasonCode.WRONG_ROW);
     return out.result;
   }
 

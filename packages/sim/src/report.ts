@@ -160,6 +160,11 @@ export function summaryText(result: RunResult): string {
         ["false slashes executed", t.falseSlashesExecuted as number],
         ["slashes executed", t.slashesExecuted as number],
         [
+          `fraud slashes (fraud proofs ${result.scenario.fraudProofs.enabled ? "on" : "off"})`,
+          t.fraudSlashes as number,
+        ],
+        ["caught (FAIL verdict or fraud slash)", t.caughtRate as number],
+        [
           "contests filed / overturned / upheld",
           `${t.contestsFiled} / ${t.contestsOverturned} / ${t.contestsUpheld}`,
         ],
@@ -201,6 +206,7 @@ export function summaryText(result: RunResult): string {
         "detection",
         "false slashes",
         "slashed",
+        "fraud slashes",
         "profit/member",
       ],
       Object.entries(result.summary.providers).map(([name, g]) => [
@@ -211,6 +217,7 @@ export function summaryText(result: RunResult): string {
         g.detectionRate as number,
         g.falseSlashes as number,
         g.slashed as number,
+        g.fraudSlashes as number,
         g.profitPerMember as number,
       ]),
     ),

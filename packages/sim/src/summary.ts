@@ -42,6 +42,10 @@ export function summarize(sim: Simulation): Summary {
     falseSlashesExecuted: sum("falseSlashesExecuted"),
     falseSlashRate: ratio(sum("falseSlashesExecuted"), honest),
     slashesExecuted: sum("slashesExecuted"),
+    fraudSlashes: sum("fraudSlashes"),
+    fraudSlashRate: ratio(sum("fraudSlashes"), faulty),
+    caught: sum("caught"),
+    caughtRate: ratio(sum("caught"), faulty),
     contestsFiled: sum("contestsFiled"),
     contestsOverturned: sum("contestsOverturned"),
     contestsUpheld: sum("contestsUpheld"),
@@ -76,6 +80,7 @@ export function summarize(sim: Simulation): Summary {
       penalty: 0,
       penalties: 0,
       bribes: 0,
+      bounty: 0,
       subnets: 0,
     };
     const subnets = new Set<number>();
@@ -90,10 +95,11 @@ export function summarize(sim: Simulation): Summary {
       acc.penalty += sim.checkerPenalty[c] as number;
       acc.penalties += sim.checkerPenalties[c] as number;
       acc.bribes += sim.checkerBribes[c] as number;
+      acc.bounty += sim.checkerBounty[c] as number;
       subnets.add(w.checkers.subnet[c] as number);
     }
     acc.bribes += sim.groupBribesReceived[gi] ?? 0;
-    const profit = acc.reward + acc.bribes - acc.cost - acc.penalty;
+    const profit = acc.reward + acc.bribes + acc.bounty - acc.cost - acc.penalty;
     checkers[g.name] = {
       members: acc.members,
       licenses: acc.licenses,
@@ -109,6 +115,7 @@ export function summarize(sim: Simulation): Summary {
       penalty: acc.penalty,
       penalties: acc.penalties,
       bribes: acc.bribes,
+      bounty: acc.bounty,
       profit,
       profitPerLicense: ratio(profit, acc.licenses),
     };
@@ -132,6 +139,9 @@ export function summarize(sim: Simulation): Summary {
       falseSlashes: 0,
       slashes: 0,
       slashed: 0,
+      fraudSlashes: 0,
+      fraudSlashed: 0,
+      caught: 0,
       contests: 0,
       contestsWon: 0,
       bondsLost: 0,
@@ -150,6 +160,9 @@ export function summarize(sim: Simulation): Summary {
       acc.falseSlashes += sim.providerFalseSlashes[p] as number;
       acc.slashes += sim.providerSlashes[p] as number;
       acc.slashed += sim.providerSlashed[p] as number;
+      acc.fraudSlashes += sim.providerFraudSlashes[p] as number;
+      acc.fraudSlashed += sim.providerFraudSlashed[p] as number;
+      acc.caught += sim.providerCaught[p] as number;
       acc.contests += sim.providerContests[p] as number;
       acc.contestsWon += sim.providerContestsWon[p] as number;
       acc.bondsLost += sim.providerBondsLost[p] as number;
@@ -158,7 +171,8 @@ export function summarize(sim: Simulation): Summary {
       acc.bribesPaid += sim.providerBribesPaid[p] as number;
       acc.stakeLeft += weiToTokens(w.providers.stake[p] as bigint);
     }
-    const profit = acc.reward - acc.workCost - acc.slashed - acc.bondsLost - acc.bribesPaid;
+    const profit =
+      acc.reward - acc.workCost - acc.slashed - acc.fraudSlashed - acc.bondsLost - acc.bribesPaid;
     // Slashes still inside their contest window when the run ends (uncontested ones will execute).
     let slashPending = 0;
     for (const sl of sim.pending) {
@@ -179,6 +193,10 @@ export function summarize(sim: Simulation): Summary {
       falseSlashes: acc.falseSlashes,
       slashes: acc.slashes,
       slashed: acc.slashed,
+      fraudSlashes: acc.fraudSlashes,
+      fraudSlashed: acc.fraudSlashed,
+      fraudSlashRate: ratio(acc.fraudSlashes, acc.faulty),
+      caughtRate: ratio(acc.caught, acc.faulty),
       contests: acc.contests,
       contestsWon: acc.contestsWon,
       bondsLost: acc.bondsLost,

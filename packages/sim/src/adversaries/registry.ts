@@ -12,6 +12,7 @@ import { intermittent } from "./providers/intermittent.ts";
 import { proxy } from "./providers/proxy.ts";
 import { slowGpu } from "./providers/slowGpu.ts";
 import { watched } from "./providers/watched.ts";
+import { wrongRows } from "./providers/wrongRows.ts";
 import type { CheckerAdversary, ProviderAdversary } from "./types.ts";
 
 /**
@@ -34,6 +35,7 @@ export const PROVIDER_ADVERSARIES: readonly ProviderAdversary[] = [
   faulty,
   cheater,
   watched,
+  wrongRows,
   ghost,
   proxy,
   slowGpu,

@@ -5,6 +5,7 @@ import type { Prng } from "../prng.ts";
 import { ChallengeKind, CheckResult } from "../protocol.ts";
 import { type EpochBatch, ensureCapacity } from "./batch.ts";
 import { checkerPlan, type EngineContext, providerPlan } from "./context.ts";
+import { noteFraud, rowCatchProbability, rowsOpened } from "./fraud.ts";
 
 /** Runs one challenge honestly and writes attestation i (the real-signature mode runs the protocol's verifiers). */
 export type HonestRun = (batch: EpochBatch, i: number, rng: Prng, c: number, p: number, kind: number) => void;
@@ -104,6 +105,7 @@ export function pathBase(ctx: EngineContext, c: number, p: number): number {
  * workload, judged by the protocol's rules and deadlines.
  */
 export function modelledHonestRun(ctx: EngineContext): HonestRun {
+  const rows = rowsOpened(ctx.params);
   return (batch, i, rng, c, p, kind) => {
     const w = ctx.world;
     const params = ctx.params;
@@ -136,9 +138,16 @@ export function modelledHonestRun(ctx: EngineContext): HonestRun {
       if (kind === ChallengeKind.MATMUL) {
         if (noGpu)
           timeout = true; // no GPU: no commitment arrives (NO_COMMITMENT)
-        else if (state.cheating[p])
-          fail = true; // GPU diverted: the opened rows are wrong (WRONG_ROW)
-        else if (net.matmulElapsedMs(rng, actualGpu, rttMs) > net.matmulDeadline(claimedGpu, rttMs)) {
+        else if (state.cheating[p]) {
+          fail = true; // GPU diverted: the opened rows are wrong (WRONG_ROW), a fraud proof
+          noteFraud(ctx, batch, p, c);
+        } else if (
+          (state.wrongRows[p] as number) > 0 &&
+          rng.chance(rowCatchProbability(state.wrongRows[p] as number, rows))
+        ) {
+          fail = true; // an opened row is one of the wrong ones (WRONG_ROW), a fraud proof
+          noteFraud(ctx, batch, p, c);
+        } else if (net.matmulElapsedMs(rng, actualGpu, rttMs) > net.matmulDeadline(claimedGpu, rttMs)) {
           fail = true; // DEADLINE_EXCEEDED
         }
       } else {

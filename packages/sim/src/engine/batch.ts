@@ -29,6 +29,10 @@ export interface EpochRow {
   falseFailVerdicts: number;
   falseSlashesExecuted: number;
   slashesExecuted: number;
+  /** Fraud proofs executed (immediate slashes, no vote). */
+  fraudSlashes: number;
+  /** Faulty provider-epochs with a FAIL verdict or a fraud slash. */
+  caught: number;
   contestsFiled: number;
   contestsOverturned: number;
   contestsUpheld: number;
@@ -61,6 +65,10 @@ export interface EpochBatch {
   provEnd: Int32Array;
   faulty: Uint8Array;
   sampled: Uint8Array;
+  /** Per provider: the checker whose matmul fraud proof lands this epoch, or -1. */
+  fraudCatcher: Int32Array;
+  /** The landing proof's place in the race (see `noteFraud`). */
+  fraudRank: Uint32Array;
   rechecks: { slash: PendingSlash; start: number; end: number }[];
 }
 
@@ -86,6 +94,8 @@ export function newBatch(
       falseFailVerdicts: 0,
       falseSlashesExecuted: 0,
       slashesExecuted: 0,
+      fraudSlashes: 0,
+      caught: 0,
       contestsFiled: 0,
       contestsOverturned: 0,
       contestsUpheld: 0,
@@ -110,6 +120,8 @@ export function newBatch(
     provEnd: new Int32Array(providers),
     faulty: new Uint8Array(providers),
     sampled: new Uint8Array(providers),
+    fraudCatcher: new Int32Array(providers).fill(-1),
+    fraudRank: new Uint32Array(providers),
     rechecks: [],
   };
 }

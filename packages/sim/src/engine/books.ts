@@ -13,6 +13,8 @@ export class Books {
   readonly checkerSeats: Float64Array;
   readonly checkerAttestations: Float64Array;
   readonly checkerPenalties: Float64Array;
+  /** Fraud-proof bounties received (tokens). */
+  readonly checkerBounty: Float64Array;
   readonly providerReward: Float64Array;
   readonly providerWorkCost: Float64Array;
   readonly providerSlashed: Float64Array;
@@ -26,6 +28,10 @@ export class Books {
   readonly providerSlashes: Float64Array;
   readonly providerContests: Float64Array;
   readonly providerContestsWon: Float64Array;
+  /** Fraud slashes: tokens taken and how many (apart from the voted slashes above). */
+  readonly providerFraudSlashed: Float64Array;
+  readonly providerFraudSlashes: Float64Array;
+  readonly providerCaught: Float64Array;
   /** Economic agents by name (`checkers:<actor>`, `providers:<actor>`) and their running profit. */
   readonly actors: string[];
   readonly actorProfit: Float64Array;
@@ -46,6 +52,7 @@ export class Books {
     this.checkerSeats = f();
     this.checkerAttestations = f();
     this.checkerPenalties = f();
+    this.checkerBounty = f();
     const g = () => new Float64Array(providers);
     this.providerReward = g();
     this.providerWorkCost = g();
@@ -60,6 +67,9 @@ export class Books {
     this.providerSlashes = g();
     this.providerContests = g();
     this.providerContestsWon = g();
+    this.providerFraudSlashed = g();
+    this.providerFraudSlashes = g();
+    this.providerCaught = g();
     this.actors = actors;
     this.actorProfit = new Float64Array(actors.length);
   }

@@ -193,13 +193,10 @@ export function heatmap(opts: {
 export function equilibriumChart(opts: {
   rows: { x: number; series: string; gain: number }[];
   xTitle: string;
-  analyticCrossover: number;
-  simulatedCrossover: number | null;
+  /** Vertical rules: the crossovers, analytic and simulated. */
+  rules: { x: number; label: string }[];
 }): TopLevelSpec {
-  const rules = [{ x: opts.analyticCrossover, label: `analytic p* = ${opts.analyticCrossover.toFixed(3)}` }];
-  if (opts.simulatedCrossover !== null) {
-    rules.push({ x: opts.simulatedCrossover, label: `simulated p* = ${opts.simulatedCrossover.toFixed(3)}` });
-  }
+  const rules = opts.rules;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: "Cheating gain per epoch vs sampling probability (honesty is an equilibrium where gain ≤ 0)",

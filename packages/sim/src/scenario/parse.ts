@@ -1,6 +1,13 @@
 import { parseCheckerGroups, parseProviderGroups } from "./groups.ts";
 import { describe, type Json, Reader } from "./reader.ts";
-import { type Expectation, OVERRIDABLE_PARAMS, type Scenario, SimMode, type Vocabulary } from "./schema.ts";
+import {
+  DEFAULT_FRAUD_BOUNTY_BPS,
+  type Expectation,
+  OVERRIDABLE_PARAMS,
+  type Scenario,
+  SimMode,
+  type Vocabulary,
+} from "./schema.ts";
 
 /**
  * Validates a parsed scenario document and fills in defaults. `vocabulary`
@@ -21,6 +28,7 @@ export function parseScenario(doc: Json, vocabulary: Vocabulary, file?: string):
     "sampling",
     "economics",
     "params",
+    "fraudProofs",
     "checkerGroups",
     "providerGroups",
     "expect",
@@ -115,7 +123,18 @@ export function parseScenario(doc: Json, vocabulary: Vocabulary, file?: string):
   }
   if ((params.committeeSize ?? 1) < 1) r.fail("params.committeeSize", "must be at least 1");
 
+  const fraudProofs = parseFraudProofs(r, top.fraudProofs);
+
   const providerGroups = parseProviderGroups(r, top.providerGroups, providers, vocabulary);
+  if (mode === SimMode.REAL) {
+    providerGroups.forEach((g, i) => {
+      if (g.strategy.wrongRows !== undefined)
+        r.fail(
+          `providerGroups[${i}].strategy.wrongRows`,
+          "is modelled only; the real-signature mode does not run it",
+        );
+    });
+  }
   const providerGroupNames = providerGroups.map((g) => g.name);
   const checkerGroups = parseCheckerGroups(r, top.checkerGroups, checkers, vocabulary, providerGroupNames);
 
@@ -133,9 +152,27 @@ export function parseScenario(doc: Json, vocabulary: Vocabulary, file?: string):
     sampling,
     economics,
     params,
+    fraudProofs,
     checkerGroups,
     providerGroups,
     expect,
+  };
+}
+
+/** Fraud proofs on (the protocol since issue 11) unless `fraudProofs: false` or `{ enabled: false }`. */
+function parseFraudProofs(r: Reader, v: Json): Scenario["fraudProofs"] {
+  if (typeof v === "boolean") return { enabled: v, slashBps: null, bountyBps: DEFAULT_FRAUD_BOUNTY_BPS };
+  const f = r.object("fraudProofs", v, ["enabled", "slashBps", "bountyBps"]);
+  if (f.enabled !== undefined && typeof f.enabled !== "boolean")
+    r.fail("fraudProofs.enabled", `must be true or false, got ${describe(f.enabled)}`);
+  const bps = { min: 0, max: 10_000, int: true };
+  return {
+    enabled: (f.enabled as boolean | undefined) ?? true,
+    slashBps:
+      f.slashBps === undefined || f.slashBps === null
+        ? null
+        : r.number("fraudProofs.slashBps", f.slashBps, undefined, { ...bps, min: 1 }),
+    bountyBps: r.number("fraudProofs.bountyBps", f.bountyBps, DEFAULT_FRAUD_BOUNTY_BPS, bps),
   };
 }
 

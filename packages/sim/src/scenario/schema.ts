@@ -48,6 +48,12 @@ export interface ProviderStrategy {
   contest?: "never" | "whenHonest" | "always";
   /** Skips the honest work with this probability per epoch, saving `economics.providerWorkCost`, and fails if checked. */
   cheatRate?: number;
+  /**
+   * Computes this fraction of the rows of C wrongly in every matmul (and commits and signs them), saving that
+   * share of `economics.providerWorkCost`; VRAM walks and pings stay honest. A checker opening
+   * `matmulSampledRows` rows sees a wrong one with probability 1 − (1 − wrongRows)^rows.
+   */
+  wrongRows?: number;
   /** Offers bribes to checkers for "pass" attestations. */
   bribe?: { fraction: number; tokensPerCheckerEpoch: number };
 }
@@ -121,10 +127,30 @@ export interface Scenario {
   };
   /** ProtocolParams overrides; token amounts (epochRewardPool, contestBond) in whole tokens. */
   params: Record<string, number>;
+  /**
+   * Matmul fraud proofs (docs/protocol/fraud-proofs.md): a checker whose honest run opens a wrong row of a
+   * signed commitment submits the proof to FraudProofs, which slashes the provider at once (no vote, no
+   * contest), once per provider and epoch, and pays `bountyBps` of the slash to that checker. Off: wrong
+   * rows are FAIL attestations that go to the vote only (the protocol before issue 11).
+   */
+  fraudProofs: {
+    enabled: boolean;
+    /** FraudProofs' fraudSlashBps; null = params.slashBps (the deploy default, CONTRACT_DEFAULTS). */
+    slashBps: number | null;
+    /** FraudProofs' fraudBountyBps (deploy default 5000). */
+    bountyBps: number;
+  };
   checkerGroups: CheckerGroup[];
   providerGroups: ProviderGroup[];
   expect: Expectation[];
 }
+
+/**
+ * FraudProofs' bounty when a scenario names none: `CONTRACT_DEFAULTS.fraudBountyBps` of
+ * packages/contracts/src/deploy.ts (the simulator may not import the contracts package). Its slash,
+ * `fraudSlashBps`, defaults there to params.slashBps, and here too.
+ */
+export const DEFAULT_FRAUD_BOUNTY_BPS = 5_000;
 
 export class ScenarioError extends SimError {
   override name = "ScenarioError";

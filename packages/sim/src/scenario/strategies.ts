@@ -64,6 +64,7 @@ export function parseProviderStrategy(
     "meanOutageEpochs",
     "contest",
     "cheatRate",
+    "wrongRows",
     "bribe",
   ]);
   const out: ProviderStrategy = {};
@@ -104,6 +105,7 @@ export function parseProviderStrategy(
     );
   }
   if (o.cheatRate !== undefined) out.cheatRate = r.probability(`${path}.cheatRate`, o.cheatRate, undefined);
+  if (o.wrongRows !== undefined) out.wrongRows = r.probability(`${path}.wrongRows`, o.wrongRows, undefined);
   if (o.bribe !== undefined) {
     const b = r.object(`${path}.bribe`, o.bribe, ["fraction", "tokensPerCheckerEpoch"]);
     out.bribe = {

@@ -1,0 +1,107 @@
+import { describe, expect, it } from "vitest";
+import { rowCatchProbability, rowsOpened } from "../src/engine/fraud.ts";
+import { cheaterOdds } from "../src/equilibrium.ts";
+import { stableJson } from "../src/output/files.ts";
+import { RealSimulation } from "../src/real.ts";
+import { resultOf } from "../src/report.ts";
+import { runScenario } from "../src/run.ts";
+import { loadScenario, scenarioFromObject } from "../src/scenario/load.ts";
+import { ScenarioError } from "../src/scenario/schema.ts";
+
+/**
+ * Matmul fraud proofs (issue 11): a provider computing 5% of its rows wrongly,
+ * checked every epoch with matmul only, no run lost; 30% of the checker
+ * licenses shield it (attest PASS). Each honest member opens 4 rows.
+ */
+const SCENARIO = {
+  name: "fraud-proofs",
+  seed: 7,
+  epochs: 20,
+  checkers: { count: 200, licenses: 1, regions: ["us-east"] },
+  providers: { count: 100, stakeTokens: 1000, regions: ["us-east"], gpu: "h100-sxm" },
+  network: { challengeLoss: 0, gossipLoss: 0 },
+  params: { matmulShareBps: 10_000 },
+  checkerGroups: [
+    { name: "shielders", fraction: 0.3, strategy: { lie: { say: "pass", targets: ["cheater"] } } },
+  ],
+  providerGroups: [{ name: "cheater", fraction: 0.5, strategy: { wrongRows: 0.05, contest: "never" } }],
+};
+
+describe("fraud proofs", () => {
+  it("one checker opening 4 rows of a 5%-wrong product catches it with 1 - 0.95^4", () => {
+    expect(rowsOpened({ matmulSampledRows: 4, matmulSize: 1024 })).toBe(4);
+    expect(rowsOpened({ matmulSampledRows: 4, matmulSize: 2 })).toBe(2);
+    expect(rowCatchProbability(0.05, 4)).toBeCloseTo(0.18549375, 12);
+    expect(rowCatchProbability(0.1, 4)).toBeCloseTo(0.3439, 12);
+    expect(rowCatchProbability(1, 4)).toBe(1);
+    expect(rowCatchProbability(0, 4)).toBe(0);
+  });
+
+  it("slash a 5%-wrong-rows provider at the expected per-epoch rate despite 30% shielders", async () => {
+    const { sim, result } = await runScenario(scenarioFromObject(SCENARIO));
+    const cheater = result.summary.providers.cheater!;
+    // 140 honest checkers, each seated with probability 8/200 and catching with c.
+    const expected = 1 - (1 - (8 / 200) * rowCatchProbability(0.05, 4)) ** 140;
+    expect(cheaterOdds(sim, sim.scenario.providerGroups[0]!, true).qFraud).toBeCloseTo(expected, 12);
+    const n = cheater.faultyEpochs as number;
+    expect(n).toBe(50 * 20);
+    const sd = Math.sqrt((expected * (1 - expected)) / n);
+    expect(Math.abs((cheater.fraudSlashRate as number) - expected)).toBeLessThan(4 * sd);
+    // Immediate slashes of 10% of the stake (fraudSlashBps = slashBps), half to the catchers.
+    expect(cheater.fraudSlashed as number).toBeGreaterThan(0);
+    expect(result.summary.checkers.honest!.bounty as number).toBeCloseTo(
+      (cheater.fraudSlashed as number) / 2,
+      6,
+    );
+    expect(result.summary.checkers.shielders!.bounty).toBe(0);
+    expect(result.summary.providers.honest!.fraudSlashes).toBe(0);
+    // The vote alone almost never reaches a FAIL.
+    expect(cheater.detectionRate as number).toBeLessThan(0.02);
+    expect(cheater.caughtRate as number).toBeGreaterThanOrEqual(cheater.fraudSlashRate as number);
+  });
+
+  it("without fraud proofs the same provider is almost never slashed", async () => {
+    const { result } = await runScenario(scenarioFromObject(SCENARIO, { "fraudProofs.enabled": false }));
+    const cheater = result.summary.providers.cheater!;
+    expect(cheater.fraudSlashes).toBe(0);
+    expect(result.summary.totals.fraudSlashes).toBe(0);
+    expect(cheater.detectionRate as number).toBeLessThan(0.02);
+    expect((cheater.slashes as number) / (cheater.faultyEpochs as number)).toBeLessThan(0.02);
+  });
+
+  it("gives byte-identical JSON for the same seed", async () => {
+    const a = await runScenario(scenarioFromObject(SCENARIO, { epochs: 8 }));
+    const b = await runScenario(scenarioFromObject(SCENARIO, { epochs: 8 }));
+    expect(stableJson(a.result)).toBe(stableJson(b.result));
+  });
+
+  it("parses the switch: on by default, a boolean or an object, and wrongRows only in the modelled mode", () => {
+    const on = scenarioFromObject(SCENARIO);
+    expect(on.fraudProofs).toEqual({ enabled: true, slashBps: null, bountyBps: 5_000 });
+    expect(scenarioFromObject({ ...SCENARIO, fraudProofs: false }).fraudProofs.enabled).toBe(false);
+    const custom = scenarioFromObject({ ...SCENARIO, fraudProofs: { slashBps: 2_000, bountyBps: 1_000 } });
+    expect(custom.fraudProofs).toEqual({ enabled: true, slashBps: 2_000, bountyBps: 1_000 });
+    expect(() => scenarioFromObject({ ...SCENARIO, fraudProofs: { enabled: "yes" } })).toThrow(
+      /fraudProofs\.enabled: must be true or false/,
+    );
+    expect(() => scenarioFromObject({ ...SCENARIO, fraudProofs: { bountyBps: 20_000 } })).toThrow(
+      ScenarioError,
+    );
+    expect(() =>
+      scenarioFromObject({ ...SCENARIO, mode: "real", checkers: { count: 12 }, providers: { count: 3 } }),
+    ).toThrow(/providerGroups\[0\]\.strategy\.wrongRows: is modelled only/);
+  });
+
+  it("the real-signature mode turns verifyMatmul's WRONG_ROW into fraud slashes", async () => {
+    const scenario = loadScenario("real-small", {
+      "checkers.count": 12,
+      "providers.count": 3,
+      epochs: 2,
+      "params.matmulShareBps": 10_000,
+    });
+    const sim = await RealSimulation.create(scenario);
+    await sim.run();
+    const cheater = resultOf(sim).summary.providers.cheater!;
+    expect(cheater.fraudSlashes).toBe(2);
+  });
+});
