@@ -79,6 +79,11 @@ describe("fraud proofs", () => {
     const on = scenarioFromObject(SCENARIO);
     expect(on.fraudProofs).toEqual({ enabled: true, slashBps: null, bountyBps: 5_000 });
     expect(scenarioFromObject({ ...SCENARIO, fraudProofs: false }).fraudProofs.enabled).toBe(false);
+    const overridden = scenarioFromObject(
+      { ...SCENARIO, fraudProofs: false },
+      { "fraudProofs.enabled": true },
+    );
+    expect(overridden.fraudProofs.enabled).toBe(true);
     const custom = scenarioFromObject({ ...SCENARIO, fraudProofs: { slashBps: 2_000, bountyBps: 1_000 } });
     expect(custom.fraudProofs).toEqual({ enabled: true, slashBps: 2_000, bountyBps: 1_000 });
     expect(() => scenarioFromObject({ ...SCENARIO, fraudProofs: { enabled: "yes" } })).toThrow(

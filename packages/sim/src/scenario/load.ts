@@ -52,6 +52,8 @@ function setPath(doc: Record<string, unknown>, path: string, value: unknown): vo
   for (const key of keys.slice(0, -1)) {
     const next = node[key];
     if (next === undefined || next === null) node[key] = {};
+    // `fraudProofs: false` is shorthand for `{ enabled: false }`; `--set fraudProofs.enabled=…` still applies.
+    else if (key === "fraudProofs" && typeof next === "boolean") node[key] = { enabled: next };
     else if (typeof next !== "object" || Array.isArray(next)) {
       throw new ScenarioError(path, `cannot set: "${key}" is not an object`);
     }
