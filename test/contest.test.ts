@@ -20,7 +20,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CheckerNode, loadConfig, readReportRecord } from "@checkernet/checker";
+import { type CheckerNode, readReportRecord } from "@checkernet/checker";
 import {
   checkerRegistryAbi,
   type Deployment,
@@ -29,7 +29,6 @@ import {
   rewardTokenAbi,
   slashingAbi,
 } from "@checkernet/contracts";
-import { generateSecretKey } from "@checkernet/protocol/bls/keygen";
 import { buildResultsTree, resultLeafOf, resultProof } from "@checkernet/protocol/merkle/trees";
 import { withParams } from "@checkernet/protocol/params";
 import { Verdict } from "@checkernet/protocol/types";
@@ -44,7 +43,6 @@ import {
 } from "@checkernet/provider";
 import { createLogger } from "@checkernet/runtime";
 import { generateKeyPair } from "@libp2p/crypto/keys";
-import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
 import { type Address, getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -59,12 +57,12 @@ import {
 import {
   initProvider,
   type ProviderPlan,
-  providerMultiaddr,
   registerAndStakeProvider,
   startProvider,
 } from "../scripts/devnet/nodes.ts";
 import { DEVNET, freePorts } from "../scripts/devnet/params.ts";
 import { type Child, stopChild } from "../scripts/devnet/proc.ts";
+import { createCheckerNodes, newOperators } from "./helpers/inProcessNodes.ts";
 
 const EPOCH_SECONDS = 20;
 /**
@@ -237,25 +235,7 @@ beforeAll(async () => {
   }
   [honest, faulty] = plans as [ProviderPlan, ProviderPlan];
 
-  const operators: {
-    index: number;
-    address: Address;
-    secretKey: Uint8Array;
-    peerKey: Awaited<ReturnType<typeof generateKeyPair>>;
-    peerId: string;
-    port: number;
-  }[] = [];
-  for (let i = 0; i < HONEST + LIARS; i++) {
-    const peerKey = await generateKeyPair("Ed25519");
-    operators.push({
-      index: DEVNET.operatorAccountBase + i,
-      address: getAddress(chain.wallet(DEVNET.operatorAccountBase + i).account.address),
-      secretKey: generateSecretKey(crypto.getRandomValues(new Uint8Array(32))),
-      peerKey,
-      peerId: peerIdFromPrivateKey(peerKey).toString(),
-      port: rest[i] as number,
-    });
-  }
+  const operators = await newOperators(chain, HONEST + LIARS, rest);
   honestOperators = operators.slice(0, HONEST).map((o) => o.address);
   liars = operators.slice(HONEST).map((o) => o.address);
 
@@ -278,44 +258,20 @@ beforeAll(async () => {
   for (const p of plans) await registerAndStakeProvider(p, chain.rpcUrl, deployment);
   for (const p of plans) children.push(await startProvider(p, deployment, dataDir));
 
-  const addrOf = (o: (typeof operators)[number]) => `/ip4/127.0.0.1/tcp/${o.port}/p2p/${o.peerId}`;
-  for (const op of operators) {
-    const config = loadConfig({
-      env: {},
-      flags: {
-        dataDir: join(dataDir, `checker-${op.index}`),
-        listen: [`/ip4/127.0.0.1/tcp/${op.port}`],
-        bootstrap: [...operators.filter((o) => o !== op).map(addrOf), ...plans.map(providerMultiaddr)],
-        mdns: false,
-        dht: false,
-        nat: false,
-        apiPort: 0,
-        rpcUrl: chain.rpcUrl,
-        chainId: String(deployment.chainId),
-        verifyingContract: deployment.contracts.epochReports,
-        genesisMs: Number(deployment.genesisTime) * 1000,
-        epochSeconds: EPOCH_SECONDS,
-        operatorAddress: op.address,
-        checkerRegistry: deployment.contracts.checkerRegistry,
-        providerRegistry: deployment.contracts.providerRegistry,
-        slashingContract: deployment.contracts.slashing,
-        rewardsContract: deployment.contracts.rewards,
-        checkerLicense: deployment.contracts.checkerLicense,
-        faults: liars.includes(op.address) ? [`lie-fail:${honest.address}`] : [],
-      },
-    });
-    const node = await CheckerNode.create({
-      config,
-      logger: logger.child({ node: op.index }),
-      operatorSecretKey: op.secretKey,
-      peerKey: op.peerKey,
+  nodes.push(
+    ...(await createCheckerNodes({
+      operators,
+      providers: plans,
+      chain,
+      deployment,
+      dataDir,
+      epochSeconds: EPOCH_SECONDS,
       params: PARAMS,
-      publicClient: chain.publicClient,
-      walletClient: chain.wallet(op.index),
-      allowPrivateAddresses: true,
-    });
-    nodes.push(node);
-  }
+      logger,
+      faultsOf: (op) => (liars.includes(op.address) ? [`lie-fail:${honest.address}`] : []),
+      fraudProofs: false,
+    })),
+  );
   await Promise.all(nodes.map((n) => n.start()));
   // Setup must have landed before genesis (its licenses are epoch 1's launch set).
   const licensed = await chain.publicClient.readContract({

@@ -18,6 +18,7 @@ import {
   startDevnet,
 } from "../scripts/devnet/index.ts";
 import { Beneficiary, claimReward, collectRewards, tokenBalance } from "../scripts/devnet/rewards.ts";
+import { failedRunsFromLogs } from "./helpers/devnetLogs.ts";
 
 const run = promisify(execFile);
 const CHECKERS = 6;
@@ -45,23 +46,12 @@ function isAlive(pid: number | undefined): boolean {
 }
 
 /** The checkers' non-passing "challenge run" log lines for a provider, to tell why it was failed. */
-function failedRuns(provider: string): string {
-  const lines: string[] = [];
-  for (const c of handle.checkers) {
-    const log = readFileSync(join(dataDir, `${c.name}.log`), "utf8");
-    for (const line of log.split("\n")) {
-      if (!line.includes('"challenge run"') || !line.includes(provider)) continue;
-      try {
-        const j = JSON.parse(line) as { epoch: string; kind: string; result: string; reasons: string[] };
-        if (j.result !== "pass")
-          lines.push(`${c.name} epoch ${j.epoch} ${j.kind} ${j.result}: ${j.reasons.join("; ")}`);
-      } catch {
-        // a partial last line
-      }
-    }
-  }
-  return lines.join("\n") || "(none logged)";
-}
+const failedRuns = (provider: string) =>
+  failedRunsFromLogs(
+    dataDir,
+    handle.checkers.map((c) => c.name),
+    provider,
+  );
 
 beforeAll(async () => {
   handle = await startDevnet({

@@ -20,7 +20,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CheckerNode, loadConfig } from "@checkernet/checker";
+import type { CheckerNode } from "@checkernet/checker";
 import {
   checkerRegistryAbi,
   type Deployment,
@@ -30,11 +30,8 @@ import {
   providerRegistryAbi,
   slashingAbi,
 } from "@checkernet/contracts";
-import { generateSecretKey } from "@checkernet/protocol/bls/keygen";
 import { withParams } from "@checkernet/protocol/params";
 import { createLogger } from "@checkernet/runtime";
-import { generateKeyPair } from "@libp2p/crypto/keys";
-import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { type Address, getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -49,12 +46,12 @@ import { Monitor } from "../scripts/devnet/monitor.ts";
 import {
   initProvider,
   type ProviderPlan,
-  providerMultiaddr,
   registerAndStakeProvider,
   startProvider,
 } from "../scripts/devnet/nodes.ts";
 import { DEVNET, freePorts } from "../scripts/devnet/params.ts";
 import { type Child, stopChild } from "../scripts/devnet/proc.ts";
+import { createCheckerNodes, newOperators } from "./helpers/inProcessNodes.ts";
 
 const EPOCH_SECONDS = 20;
 /** Deployment to genesis: registrations, answer keys, delegations and provider start-up fit in it. */
@@ -135,25 +132,7 @@ beforeAll(async () => {
   }
   [honest, cheat] = plans as [ProviderPlan, ProviderPlan];
 
-  const operators: {
-    index: number;
-    address: Address;
-    secretKey: Uint8Array;
-    peerKey: Awaited<ReturnType<typeof generateKeyPair>>;
-    peerId: string;
-    port: number;
-  }[] = [];
-  for (let i = 0; i < CHECKERS; i++) {
-    const peerKey = await generateKeyPair("Ed25519");
-    operators.push({
-      index: DEVNET.operatorAccountBase + i,
-      address: getAddress(chain.wallet(DEVNET.operatorAccountBase + i).account.address),
-      secretKey: generateSecretKey(crypto.getRandomValues(new Uint8Array(32))),
-      peerKey,
-      peerId: peerIdFromPrivateKey(peerKey).toString(),
-      port: rest[i] as number,
-    });
-  }
+  const operators = await newOperators(chain, CHECKERS, rest);
   honestChecker = (operators[0] as (typeof operators)[number]).address;
 
   await fundGas(chain, [
@@ -175,46 +154,20 @@ beforeAll(async () => {
   for (const p of plans) stakes.set(p.address, await stakeOf(p.address));
   for (const p of plans) children.push(await startProvider(p, deployment, dataDir));
 
-  const addrOf = (o: (typeof operators)[number]) => `/ip4/127.0.0.1/tcp/${o.port}/p2p/${o.peerId}`;
-  for (const op of operators) {
-    const config = loadConfig({
-      env: {},
-      flags: {
-        dataDir: join(dataDir, `checker-${op.index}`),
-        listen: [`/ip4/127.0.0.1/tcp/${op.port}`],
-        bootstrap: [...operators.filter((o) => o !== op).map(addrOf), ...plans.map(providerMultiaddr)],
-        mdns: false,
-        dht: false,
-        nat: false,
-        apiPort: 0,
-        rpcUrl: chain.rpcUrl,
-        chainId: String(deployment.chainId),
-        verifyingContract: deployment.contracts.epochReports,
-        genesisMs: Number(deployment.genesisTime) * 1000,
-        epochSeconds: EPOCH_SECONDS,
-        operatorAddress: op.address,
-        checkerRegistry: deployment.contracts.checkerRegistry,
-        providerRegistry: deployment.contracts.providerRegistry,
-        slashingContract: deployment.contracts.slashing,
-        fraudProofsContract: deployment.contracts.fraudProofs,
-        rewardsContract: deployment.contracts.rewards,
-        checkerLicense: deployment.contracts.checkerLicense,
-        faults: op.address === honestChecker ? [] : ["vouch-pass"],
-      },
-    });
-    nodes.push(
-      await CheckerNode.create({
-        config,
-        logger: logger.child({ node: op.index }),
-        operatorSecretKey: op.secretKey,
-        peerKey: op.peerKey,
-        params: PARAMS,
-        publicClient: chain.publicClient,
-        walletClient: chain.wallet(op.index),
-        allowPrivateAddresses: true,
-      }),
-    );
-  }
+  nodes.push(
+    ...(await createCheckerNodes({
+      operators,
+      providers: plans,
+      chain,
+      deployment,
+      dataDir,
+      epochSeconds: EPOCH_SECONDS,
+      params: PARAMS,
+      logger,
+      faultsOf: (op) => (op.address === honestChecker ? [] : ["vouch-pass"]),
+      fraudProofs: true,
+    })),
+  );
   await Promise.all(nodes.map((n) => n.start()));
   const licensed = await chain.publicClient.readContract({
     address: deployment.contracts.checkerRegistry,

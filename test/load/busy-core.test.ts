@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevnetHandle, startDevnet } from "../../scripts/devnet/index.ts";
+import { failedRunsFromLogs } from "../helpers/devnetLogs.ts";
 
 const CHECKERS = 6;
 const PROVIDERS = 3;
@@ -39,22 +40,12 @@ function cpuSecondsOf(pid: number | undefined): number | undefined {
 }
 
 /** The checkers' non-passing runs against a provider, to tell why it was failed. */
-function failedRuns(provider: string): string {
-  const lines: string[] = [];
-  for (const c of handle.checkers) {
-    for (const line of readFileSync(join(dataDir, `${c.name}.log`), "utf8").split("\n")) {
-      if (!line.includes('"challenge run"') || !line.includes(provider)) continue;
-      try {
-        const j = JSON.parse(line) as { epoch: string; kind: string; result: string; reasons: string[] };
-        if (j.result !== "pass")
-          lines.push(`${c.name} epoch ${j.epoch} ${j.kind} ${j.result}: ${j.reasons.join("; ")}`);
-      } catch {
-        // a partial last line
-      }
-    }
-  }
-  return lines.join("\n") || "(none logged)";
-}
+const failedRuns = (provider: string) =>
+  failedRunsFromLogs(
+    dataDir,
+    handle.checkers.map((c) => c.name),
+    provider,
+  );
 
 let busyStartedAt = 0;
 
