@@ -3,11 +3,25 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { providerRegistryAbi } from "@checkernet/contracts/generated/index";
 import { gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
-import { sampleRows } from "@checkernet/protocol/challenges/matmul";
+import {
+  matmulCommitCodec,
+  matmulOpenCodec,
+  matmulRequestCodec,
+  matmulRowsCodec,
+  sampleRows,
+} from "@checkernet/protocol/challenges/matmul";
 import { commitmentSignatureReason } from "@checkernet/protocol/challenges/matmul-signature";
+import {
+  RUN_SIGNATURE_BYTES,
+  runSignatureReason,
+  runSignedMessages,
+  runSignRequestCodec,
+} from "@checkernet/protocol/challenges/run-signature";
+import { runSeeds, TranscriptMessageType as T } from "@checkernet/protocol/challenges/transcript";
+import { FrameType } from "@checkernet/wire";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { Libp2p } from "@libp2p/interface";
-import { createPublicClient, createWalletClient, custom, type PublicClient } from "viem";
+import { bytesToHex, createPublicClient, createWalletClient, custom, type PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CpuBackend } from "../src/backend/cpu.ts";
@@ -105,6 +119,56 @@ describe("signed matmul commitments over libp2p", () => {
     expect(out.commit.signature).toHaveLength(132);
     expect(commitmentSignatureReason(check, signed)).toBeNull();
     expect(commitmentSignatureReason({ ...check, epoch: 2n }, signed)?.code).toBe("BAD_ANSWER_SIGNATURE");
+  });
+
+  it("signs the run (RUN_SIGN → RUN_SIGNATURE) after the rows, over the received pongs and the stream", async () => {
+    const runSeed = hex32(0x3d);
+    const seeds = runSeeds(runSeed);
+    const n = 32;
+    const classId = gpuClass("cpu-reference").code;
+    const run = await TestChallenge.open(checker, provider.getMultiaddrs());
+    const out = await run.matmul(seeds.matmul, n, classId, (c) => sampleRows(seeds.sample, c.root, n, 2));
+    const pongs = [0, 2, 3];
+    await run.send(
+      FrameType.RUN_SIGN,
+      runSignRequestCodec.encode({ seed: runSeed, epoch: 1n, checker: TEST_CHECKER, pongs }),
+    );
+    const signature = await run.expect(FrameType.RUN_SIGNATURE, 5_000);
+    expect(signature).toHaveLength(RUN_SIGNATURE_BYTES);
+    const request = { seed: seeds.matmul, n, classId, epoch: 1n, checker: TEST_CHECKER };
+    const workload = [
+      { type: T.MATMUL_REQUEST, payload: matmulRequestCodec.encode(request) },
+      { type: T.MATMUL_COMMIT, payload: matmulCommitCodec.encode(out.commit) },
+      { type: T.MATMUL_OPEN, payload: matmulOpenCodec(n, 2).encode({ rows: out.rows }) },
+      { type: T.MATMUL_ROWS, payload: matmulRowsCodec(n, 2).encode(out.openings) },
+    ];
+    const check = {
+      key: privateKeyToAccount(answerPrivateKey).address,
+      domain,
+      epoch: 1n,
+      provider: providerAddress,
+      checker: TEST_CHECKER,
+    };
+    const messages = runSignedMessages(seeds.latency, pongs, workload);
+    expect(runSignatureReason(check, runSeed, messages, bytesToHex(signature))).toBeNull();
+    // Another list of pongs is another answersHash.
+    const other = runSignedMessages(seeds.latency, [0, 1, 2, 3], workload);
+    expect(runSignatureReason(check, runSeed, other, bytesToHex(signature))?.code).toBe(
+      "BAD_ANSWER_SIGNATURE",
+    );
+    await run.close();
+  });
+
+  it("refuses to sign a run seed that is not the stream's", async () => {
+    const n = 32;
+    const classId = gpuClass("cpu-reference").code;
+    const run = await TestChallenge.open(checker, provider.getMultiaddrs());
+    await run.matmul(hex32(0x5d), n, classId, (c) => sampleRows(hex32(1), c.root, n, 2));
+    await run.send(
+      FrameType.RUN_SIGN,
+      runSignRequestCodec.encode({ seed: hex32(0x3e), epoch: 1n, checker: TEST_CHECKER, pongs: [] }),
+    );
+    await expect(run.expect(FrameType.RUN_SIGNATURE, 5_000)).rejects.toThrow(/not this run's/);
   });
 });
 

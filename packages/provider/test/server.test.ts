@@ -75,6 +75,8 @@ describe("provider serve: the challenge protocol over real libp2p (TCP + Noise +
     const outcome = verifyCpuMatmul(seed, n, out, 1);
     expect(outcome.reasons).toEqual([]);
     expect(outcome.result).toBe(CheckResult.PASS);
+    // The provider keeps the stream for a RUN_SIGN until the checker ends it.
+    await run.close();
     expect(await run.read(2_000)).toBeNull();
   });
 

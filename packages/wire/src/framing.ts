@@ -20,6 +20,10 @@ export const FrameType = {
   MATMUL_ROWS: 0x13,
   VRAM_QUERY: 0x20,
   VRAM_ANSWER: 0x21,
+  /** After the workload's last answer, on its stream: checker → provider runSignRequestCodec (protocol run-signature.ts). */
+  RUN_SIGN: 0x22,
+  /** provider → checker: the 65-byte RunTranscript signature. */
+  RUN_SIGNATURE: 0x23,
   /** `/checkernet/evidence/1.0.0` (evidence.ts). */
   EVIDENCE_REQUEST: 0x30,
   EVIDENCE_RESPONSE: 0x31,

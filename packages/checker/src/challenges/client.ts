@@ -18,6 +18,11 @@ import {
   withoutOwnStalls,
 } from "@checkernet/protocol/challenges/ownStalls";
 import {
+  decodeRunSignature,
+  RUN_SIGNATURE_BYTES,
+  runSignRequestCodec,
+} from "@checkernet/protocol/challenges/run-signature";
+import {
   deservesSecondChance,
   SECOND_CHANCE_PAUSE_MS,
   SECOND_RUN_DURATION_FACTOR,
@@ -26,6 +31,7 @@ import {
 import {
   type ChallengeTranscript,
   type RunOutcome,
+  receivedPongs,
   runSeeds,
   TRANSCRIPT_VERSION,
   type TranscriptAnswerKey,
@@ -455,6 +461,7 @@ export class ChallengeClient {
       await writeFrame(stream, FrameType.MATMUL_OPEN, open, openDeadline);
       const r = await reader.read({ [FrameType.MATMUL_ROWS]: rowsCodec.maxBytes }, openDeadline);
       rec.record(TranscriptMessageType.MATMUL_ROWS, r.body);
+      await this.runSignature(stream, reader, task, networkRttMs, rec, wireErrors);
     } catch (e) {
       wireErrors.push(this.wireCode(e));
       this.noteWaitEnded(rec, e, waitDeadline, answerDeadline);
@@ -492,11 +499,38 @@ export class ChallengeClient {
       const r = await reader.read({ [FrameType.VRAM_ANSWER]: 96 + 32 * v.steps }, deadline);
       rec.record(TranscriptMessageType.VRAM_RESPONSE, r.body);
       vramResponseCodec.decode(r.body);
+      await this.runSignature(stream, reader, task, networkRttMs, rec, wireErrors);
     } catch (e) {
       wireErrors.push(this.wireCode(e));
       this.noteWaitEnded(rec, e, deadline, answerDeadline);
     } finally {
       await this.close(stream);
+    }
+  }
+
+  /**
+   * The run signature (PROTOCOL.md), asked for only of a provider with an answer key, after the workload's
+   * last answer is recorded: no timed window contains it. RUN_SIGN reveals the seed and names the pongs
+   * received; a missing RUN_SIGNATURE is evaluateTranscript's to FAIL (UNSIGNED_ANSWER).
+   */
+  private async runSignature(
+    stream: Stream,
+    reader: FrameReader,
+    task: ChallengeTask,
+    networkRttMs: number,
+    rec: Recorder,
+    wireErrors: string[],
+  ): Promise<void> {
+    if (task.answerKey === undefined) return;
+    const deadline =
+      Date.now() + Math.max(CHALLENGE_CLIENT_LIMITS.minOpenWaitMs, 4 * networkAllowanceMs(networkRttMs));
+    try {
+      const request = runSignRequestCodec.encode({ ...task, pongs: receivedPongs(rec.transcript) });
+      await writeFrame(stream, FrameType.RUN_SIGN, request, deadline);
+      const s = await reader.read({ [FrameType.RUN_SIGNATURE]: RUN_SIGNATURE_BYTES }, deadline);
+      rec.record(TranscriptMessageType.RUN_SIGNATURE, decodeRunSignature(s.body));
+    } catch (e) {
+      wireErrors.push(`RUN_SIGNATURE: ${this.wireCode(e)}`);
     }
   }
 

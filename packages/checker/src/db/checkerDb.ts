@@ -52,6 +52,16 @@ export interface FraudProofRecord {
   error: string | null;
 }
 
+/**
+ * One VRAM fraud proof per (provider, epoch) (fraud/vramFraud.ts): off chain only, kept as contest and
+ * report evidence, never submitted. `proof` is its JSON (epoch as a decimal string, payloads as hex).
+ */
+export interface VramFraudProofRecord {
+  epoch: bigint;
+  provider: Address;
+  proof: string;
+}
+
 /** Signs a 32-byte signing root with the operator's BLS key. */
 export type AttestationSigner = (signingRoot: Uint8Array) => Uint8Array | Promise<Uint8Array>;
 
@@ -70,6 +80,7 @@ export class CheckerDb {
   private readonly slashing: Sub;
   private readonly meta: Sub;
   private readonly fraudProofs: Sub;
+  private readonly vramFraudProofs: Sub;
   private readonly metrics: Metrics | undefined;
   /** Per-(epoch, provider) promise chains: two concurrent sign requests never race past the check. */
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -84,6 +95,7 @@ export class CheckerDb {
     this.slashing = sub("slashing");
     this.meta = sub("meta");
     this.fraudProofs = sub("fraud-proofs");
+    this.vramFraudProofs = sub("vram-fraud-proofs");
     this.metrics = metrics;
   }
 
@@ -283,6 +295,22 @@ export class CheckerDb {
   /** Replaces the stored record of (record.provider, record.epoch). */
   async updateFraudProof(record: FraudProofRecord): Promise<void> {
     await this.fraudProofs.put(slashingKey(record.epoch, record.provider), encodeJson(record));
+  }
+
+  /** Stores a VRAM fraud proof unless one for (provider, epoch) is stored already; true when this one was stored. */
+  async putVramFraudProof(record: VramFraudProofRecord): Promise<boolean> {
+    const key = slashingKey(record.epoch, record.provider);
+    return this.withLock(`vram-fraud/${key}`, async () => {
+      if ((await this.vramFraudProofs.get(key)) !== undefined) return false;
+      await this.vramFraudProofs.put(key, new TextEncoder().encode(record.proof));
+      return true;
+    });
+  }
+
+  /** The stored VRAM fraud proof's JSON for (provider, epoch), if any. */
+  async getVramFraudProof(epoch: bigint, provider: Address): Promise<string | undefined> {
+    const raw = plain(await this.vramFraudProofs.get(slashingKey(epoch, provider)));
+    return raw === undefined ? undefined : new TextDecoder().decode(raw);
   }
 
   /** Every stored fraud proof, oldest epoch first. */

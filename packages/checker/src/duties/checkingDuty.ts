@@ -4,7 +4,10 @@ import { challengeSizesFor, gpuClass } from "@checkernet/protocol/challenges/gpu
 import { type ChallengeTranscript, challengeKindForEpoch } from "@checkernet/protocol/challenges/transcript";
 import { vramBlockCount, vramDatasetSeed } from "@checkernet/protocol/challenges/vram";
 import { attestationSigningRoot } from "@checkernet/protocol/encoding/attestation";
-import { matmulFraudProofFromTranscript } from "@checkernet/protocol/fraud/fromTranscript";
+import {
+  matmulFraudProofFromTranscript,
+  vramFraudProofFromTranscript,
+} from "@checkernet/protocol/fraud/fromTranscript";
 import { encodeMatmulFraudProof } from "@checkernet/protocol/fraud/matmulFraud";
 import type { ProtocolParams } from "@checkernet/protocol/params";
 import { attestationSeats, sortitionMessage, vrfOutput } from "@checkernet/protocol/sortition";
@@ -328,6 +331,10 @@ export class CheckingDuty {
    * fraud-proof duty to submit. A failure here never costs the attestation.
    */
   private async keepFraudProof(transcript: ChallengeTranscript, reasons: readonly { code: string }[]) {
+    if (transcript.answer !== undefined && reasons.some((r) => r.code === ReasonCode.WRONG_DIGEST)) {
+      await this.keepVramFraudProof(transcript);
+      return;
+    }
     if (transcript.answer === undefined || !reasons.some((r) => r.code === ReasonCode.WRONG_ROW)) return;
     const { db, logger, metrics } = this.components;
     try {
@@ -350,6 +357,35 @@ export class CheckingDuty {
       );
     } catch (e) {
       logger.error({ err: e, provider: transcript.provider }, "building the fraud proof failed");
+    }
+  }
+
+  /**
+   * Builds the VRAM fraud proof of a run with a wrong digest under a valid run signature
+   * (vramFraudProofFromTranscript) and stores it next to the matmul ones, one per (provider, epoch).
+   * Off chain only: no duty submits it; it is evidence for contests and report committees.
+   */
+  private async keepVramFraudProof(transcript: ChallengeTranscript): Promise<void> {
+    const { db, logger } = this.components;
+    try {
+      const proof = vramFraudProofFromTranscript(transcript);
+      if (proof === null) return;
+      const json = JSON.stringify({
+        ...proof,
+        epoch: proof.epoch.toString(),
+        messages: proof.messages.map((m) => ({
+          type: m.type,
+          payload: typeof m.payload === "string" ? m.payload : bytesToHex(m.payload),
+        })),
+      });
+      if (!(await db.putVramFraudProof({ epoch: proof.epoch, provider: proof.provider, proof: json })))
+        return;
+      logger.warn(
+        { epoch: String(proof.epoch), provider: proof.provider, step: proof.step },
+        "VRAM fraud proof built: a wrong digest under the provider's signed run transcript",
+      );
+    } catch (e) {
+      logger.error({ err: e, provider: transcript.provider }, "building the VRAM fraud proof failed");
     }
   }
 }

@@ -10,15 +10,18 @@ import {
   openRows,
   solveMatmul,
 } from "@checkernet/protocol/challenges/matmul";
+import { runSignedMessages, runSignRequestCodec } from "@checkernet/protocol/challenges/run-signature";
+import { runSeeds, TranscriptMessageType as T } from "@checkernet/protocol/challenges/transcript";
 import {
   answerVram,
   generateVramBlock,
   vramRequestCodec,
   vramResponseCodec,
 } from "@checkernet/protocol/challenges/vram";
+import type { AnswerMessage } from "@checkernet/protocol/fraud/answerSigning";
 import { CHALLENGE_PROTOCOL, encodeFrame, FrameReader, FrameType, writeFrame } from "@checkernet/wire";
 import type { Stream } from "@libp2p/interface";
-import type { Hex } from "viem";
+import { bytesToHex, type Hex, hexToBytes } from "viem";
 import type { CheckerHost } from "../../src/network/host.ts";
 
 /**
@@ -35,6 +38,7 @@ import type { CheckerHost } from "../../src/network/host.ts";
  * - late-once: answers this server's first VRAM walk LATE_MS late, every later one at once;
  * - wrong-product: computes every row of C wrong in column 5 and commits to that C (consistent proofs).
  * `options.sign` signs each matmul commitment (an answer key); without it commitments are unsigned.
+ * `options.signRun` answers RUN_SIGN with a RunTranscript signature; without it RUN_SIGN goes unanswered.
  */
 export type ServerBehaviour =
   | "honest"
@@ -50,6 +54,7 @@ export type ServerBehaviour =
 
 export interface ServerOptions {
   sign?: (request: MatmulRequest, root: Hex) => Hex;
+  signRun?: (run: { epoch: bigint; checker: Hex; seed: Hex }, messages: AnswerMessage[]) => Hex;
 }
 
 /** How late the "late" behaviours answer a walk: past the test walks' deadline (tens of ms) and wait. */
@@ -60,6 +65,7 @@ const ANY = {
   [FrameType.MATMUL_REQUEST]: matmulRequestCodec.maxBytes,
   [FrameType.MATMUL_OPEN]: 96 + 32 * 64,
   [FrameType.VRAM_QUERY]: vramRequestCodec.maxBytes,
+  [FrameType.RUN_SIGN]: runSignRequestCodec.maxBytes,
 };
 
 export async function startChallengeServer(
@@ -115,13 +121,24 @@ async function serve(
 ): Promise<void> {
   const reader = new FrameReader(stream);
   let matmul: { n: number; c: Int32Array; tree: ReturnType<typeof commitRows>["tree"] } | undefined;
+  // This stream's messages as sent and received: what a RUN_SIGN signs after the pings.
+  const workload: AnswerMessage[] = [];
   for (;;) {
     const frame = await reader.read(ANY, Date.now() + 30_000);
+    if (frame.type === FrameType.RUN_SIGN) {
+      const run = runSignRequestCodec.decode(frame.body);
+      if (options.signRun === undefined) continue;
+      const messages = runSignedMessages(runSeeds(run.seed).latency, run.pongs, workload);
+      const signature = options.signRun(run, messages);
+      await writeFrame(stream, FrameType.RUN_SIGNATURE, hexToBytes(signature), Date.now() + 30_000);
+      continue;
+    }
     if (frame.type === FrameType.PING) {
       const ping = pingCodec.decode(frame.body);
       await send(stream, behaviour, FrameType.PONG, pongCodec.encode(answerPing(ping)));
     } else if (frame.type === FrameType.MATMUL_REQUEST) {
       const req = matmulRequestCodec.decode(frame.body);
+      workload.push({ type: T.MATMUL_REQUEST, payload: bytesToHex(frame.body) });
       const t0 = performance.now();
       const { a, b } = generateMatmul(req.seed, req.n);
       const c = solveMatmul(a, b, req.n);
@@ -131,6 +148,7 @@ async function serve(
       const elapsedMs = Math.floor(performance.now() - t0);
       const signature = options.sign?.(req, root) ?? "0x";
       const commit = matmulCommitCodec.encode({ root, elapsedMs, signature });
+      workload.push({ type: T.MATMUL_COMMIT, payload: commit });
       await send(
         stream,
         behaviour === "wrong-product" ? "honest" : behaviour,
@@ -139,26 +157,32 @@ async function serve(
       );
     } else if (frame.type === FrameType.VRAM_QUERY) {
       const req = vramRequestCodec.decode(frame.body);
+      workload.push({ type: T.VRAM_REQUEST, payload: bytesToHex(frame.body) });
       const answer = answerVram(req, (i) => generateVramBlock(req.seed, i, req.blockSize));
       if (behaviour === "wrong-row")
         answer.digests = answer.digests.map(() => `0x${"00".repeat(32)}` as const);
       if (lateWalk()) await new Promise((r) => setTimeout(r, LATE_MS));
+      const response = vramResponseCodec.encode(answer);
+      workload.push({ type: T.VRAM_RESPONSE, payload: response });
       await send(
         stream,
         ["wrong-row", "late", "late-once", "wrong-product"].includes(behaviour) ? "honest" : behaviour,
         FrameType.VRAM_ANSWER,
-        vramResponseCodec.encode(answer),
+        response,
       );
     } else if (frame.type === FrameType.MATMUL_OPEN && matmul !== undefined) {
       const open = matmulOpenCodec(matmul.n, Math.min(64, matmul.n)).decode(frame.body);
       const rows = openRows(matmul.tree, matmul.c, open.rows);
       if (behaviour === "wrong-row") rows.rows[0]![0] = (rows.rows[0]![0] ?? 0) + 1;
       const codec = matmulRowsCodec(matmul.n, open.rows.length);
+      const body = codec.encode(rows);
+      workload.push({ type: T.MATMUL_OPEN, payload: bytesToHex(frame.body) });
+      workload.push({ type: T.MATMUL_ROWS, payload: body });
       await send(
         stream,
         behaviour === "wrong-row" || behaviour === "wrong-product" ? "honest" : behaviour,
         FrameType.MATMUL_ROWS,
-        codec.encode(rows),
+        body,
       );
     }
   }

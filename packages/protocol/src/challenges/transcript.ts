@@ -2,6 +2,7 @@ import { keccak_256 } from "@noble/hashes/sha3.js";
 import { type Address, bytesToHex, getAddress, type Hex, hexToBytes, isAddress, zeroAddress } from "viem";
 import { type Codec, checkRange, defineCodec } from "../encoding/codec.ts";
 import { DecodeError, DecodeErrorCode, ProtocolError } from "../errors.ts";
+import type { AnswerMessage } from "../fraud/answerSigning.ts";
 import { DEFAULT_PARAMS, type ProtocolParams } from "../params.ts";
 import { ChallengeKind, CheckResult } from "../types.ts";
 import {
@@ -37,6 +38,7 @@ import {
 import type { AnswerKeyCheck } from "./matmul-signature.ts";
 import { deriveKey } from "./prng.ts";
 import { regionByCode } from "./regions.ts";
+import { runSignatureReason, runSignedMessages } from "./run-signature.ts";
 import { type VramResponse, verifyVram, vramRequestCodec, vramResponseCodec } from "./vram.ts";
 
 /**
@@ -61,6 +63,8 @@ export const TranscriptMessageType = {
   MATMUL_ROWS: 6,
   VRAM_REQUEST: 7,
   VRAM_RESPONSE: 8,
+  /** The provider's 65-byte RunTranscript signature, asked for after the workload's last answer (run-signature.ts). */
+  RUN_SIGNATURE: 9,
 } as const;
 export type TranscriptMessageType = (typeof TranscriptMessageType)[keyof typeof TranscriptMessageType];
 
@@ -214,7 +218,7 @@ export const transcriptCodec: Codec<ChallengeTranscript> = defineCodec({
     checkRange(name, "messages.length", f.messages.length, 0, TRANSCRIPT_MAX_MESSAGES);
     let last = 0n;
     const messages = f.messages.map((m, k) => {
-      checkRange(name, `messages[${k}].type`, m.type, 1, 8);
+      checkRange(name, `messages[${k}].type`, m.type, 1, 9);
       checkRange(name, `messages[${k}].atUs`, m.atUs, last, UINT64_SAFE);
       last = m.atUs;
       return { type: m.type as TranscriptMessageType, atUs: Number(m.atUs), payload: m.payload };
@@ -446,7 +450,36 @@ export function evaluateTranscript(transcript: ChallengeTranscript, params: Prot
       reasons.push(...outcome.reasons);
     }
   }
+  runSignatureRule();
   return finish();
+
+  /**
+   * With an answer key in the header, a run whose workload got its last answer (MatmulRows, VramResponse)
+   * must carry the answer key's RunTranscript signature over its signed messages (runTranscriptAnswers).
+   */
+  function runSignatureRule(): void {
+    const answer = transcript.answer;
+    if (answer === undefined) return;
+    const last =
+      transcript.kind === ChallengeKind.MATMUL
+        ? TranscriptMessageType.MATMUL_ROWS
+        : transcript.kind === ChallengeKind.VRAM
+          ? TranscriptMessageType.VRAM_RESPONSE
+          : undefined;
+    const signatures = byType(TranscriptMessageType.RUN_SIGNATURE);
+    if (signatures.length > 1) invalid("a run records one run signature");
+    if (last === undefined || byType(last).length === 0) {
+      if (signatures.length > 0) invalid("a run signature is recorded without the workload's last answer");
+      return;
+    }
+    const reason = runSignatureReason(
+      answerKeyCheck(transcript, answer),
+      transcript.seed,
+      runTranscriptAnswers(transcript),
+      signatures[0]?.payload,
+    );
+    if (reason !== null) fails.push(reason);
+  }
 
   function finish(): RunOutcome {
     const all = [...fails, ...reasons];
@@ -477,6 +510,50 @@ export function evaluateTranscript(transcript: ChallengeTranscript, params: Prot
       invalid("an answer is recorded without its request");
     return first ?? null;
   }
+}
+
+/**
+ * The messages a run's RunTranscript signature covers (docs/protocol/fraud-proofs.md, answersHash): each
+ * ping whose pong was recorded as an exact echo of a recorded ping, in ascending seq (PING, PONG), then
+ * the workload messages (types 3 to 8) in recorded order. Late pongs count as received; pongs never
+ * received are left out, so a lost ping does not make the run unsignable.
+ */
+export function runTranscriptAnswers(transcript: ChallengeTranscript): AnswerMessage[] {
+  return runSignedMessages(
+    runSeeds(transcript.seed).latency,
+    receivedPongs(transcript),
+    workloadMessages(transcript),
+  );
+}
+
+/** Seqs, ascending, of the pings whose pong the transcript records as an exact echo (what RUN_SIGN names). */
+export function receivedPongs(transcript: ChallengeTranscript): number[] {
+  const pings = new Set(
+    transcript.messages
+      .filter((m) => m.type === TranscriptMessageType.PING)
+      .map((m) => m.payload.toLowerCase()),
+  );
+  const seqs = new Set<number>();
+  for (const m of transcript.messages) {
+    if (m.type !== TranscriptMessageType.PONG) continue;
+    try {
+      const pong = pongCodec.decode(hexToBytes(m.payload));
+      const echo = bytesToHex(pingCodec.encode(pong));
+      if (pings.has(echo.toLowerCase())) seqs.add(pong.seq);
+    } catch {
+      // an undecodable pong answered nothing
+    }
+  }
+  return [...seqs].sort((a, b) => a - b);
+}
+
+/** The workload stream's messages (MatmulRequest to MatmulRows, VramRequest and VramResponse) in recorded order. */
+export function workloadMessages(transcript: ChallengeTranscript): AnswerMessage[] {
+  return transcript.messages
+    .filter(
+      (m) => m.type >= TranscriptMessageType.MATMUL_REQUEST && m.type <= TranscriptMessageType.VRAM_RESPONSE,
+    )
+    .map((m) => ({ type: m.type, payload: m.payload }));
 }
 
 function answerKeyCheck(t: ChallengeTranscript, answer: TranscriptAnswerKey): AnswerKeyCheck {

@@ -10,10 +10,18 @@ import {
   recomputeRow,
   sampleRows,
 } from "../challenges/matmul.ts";
-import { type ChallengeTranscript, runSeeds, TranscriptMessageType } from "../challenges/transcript.ts";
+import {
+  type ChallengeTranscript,
+  runSeeds,
+  runTranscriptAnswers,
+  TranscriptMessageType,
+} from "../challenges/transcript.ts";
+import { vramResponseCodec } from "../challenges/vram.ts";
 import type { ProtocolParams } from "../params.ts";
 import { ChallengeKind } from "../types.ts";
+import { FraudReasonCode } from "./common.ts";
 import { buildMatmulFraudProof, type MatmulFraudProof, verifyMatmulFraudProof } from "./matmulFraud.ts";
+import { buildVramFraudProof, type VramFraudProof, verifyVramFraudProof } from "./vramFraud.ts";
 
 /**
  * The matmul fraud proof a checker can build from its own run: the first
@@ -72,6 +80,47 @@ export function matmulFraudProofFromTranscript(
     return null;
   } catch {
     // A message that does not decode is a FAIL of its own (MALFORMED_MESSAGE), not a fraud proof.
+    return null;
+  }
+}
+
+/**
+ * The VRAM fraud proof a checker can build from its own run: the first wrong
+ * step of the walk under the provider's RunTranscript signature (recorded as
+ * RUN_SIGNATURE) over the run's signed messages (runTranscriptAnswers). Null
+ * when the run holds none: not a VRAM run, no answer key in the header, no
+ * or an invalid run signature, or every step right. A returned proof has
+ * passed `verifyVramFraudProof` against the header's answer key. Costs one
+ * block generation per step checked, up to the first wrong one.
+ */
+export function vramFraudProofFromTranscript(transcript: ChallengeTranscript): VramFraudProof | null {
+  const answer = transcript.answer;
+  if (transcript.kind !== ChallengeKind.VRAM || answer === undefined) return null;
+  const signatureMsg = transcript.messages.find((m) => m.type === TranscriptMessageType.RUN_SIGNATURE);
+  const responseMsg = transcript.messages.find((m) => m.type === TranscriptMessageType.VRAM_RESPONSE);
+  if (!signatureMsg || !responseMsg) return null;
+  try {
+    const steps = vramResponseCodec.decode(hexToBytes(responseMsg.payload)).digests.length;
+    const messages = runTranscriptAnswers(transcript);
+    const signed = {
+      epoch: transcript.epoch,
+      provider: transcript.provider,
+      checker: transcript.checker,
+      seed: transcript.seed,
+      signature: signatureMsg.payload,
+    };
+    const context = {
+      answerKey: answer.key,
+      domain: { chainId: answer.chainId, verifyingContract: answer.verifyingContract },
+    };
+    for (let t = 0; t < steps; t++) {
+      const proof = buildVramFraudProof(signed, messages, t);
+      const verdict = verifyVramFraudProof(proof, context);
+      if (verdict.valid) return proof;
+      if (verdict.reason !== FraudReasonCode.HONEST_DIGEST) return null;
+    }
+    return null;
+  } catch {
     return null;
   }
 }

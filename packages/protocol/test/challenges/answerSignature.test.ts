@@ -19,13 +19,19 @@ import {
   type ChallengeTranscript,
   evaluateTranscript,
   runSeeds,
+  runTranscriptAnswers,
   TranscriptMessageType as T,
   TRANSCRIPT_VERSION,
   type TranscriptMessage,
   transcriptCodec,
 } from "../../src/challenges/transcript.ts";
 import { DecodeError } from "../../src/errors.ts";
-import { answerKeyAddress, signMatmulCommitment } from "../../src/fraud/answerSigning.ts";
+import {
+  answerKeyAddress,
+  answersHash,
+  signMatmulCommitment,
+  signRunTranscript,
+} from "../../src/fraud/answerSigning.ts";
 import { matmulFraudProofFromTranscript } from "../../src/fraud/fromTranscript.ts";
 import { verifyMatmulFraudProof } from "../../src/fraud/matmulFraud.ts";
 import { withParams } from "../../src/params.ts";
@@ -49,6 +55,8 @@ interface Run {
   /** The header's answer key; null: none. */
   answer?: typeof ANSWER | null;
   seed?: Hex;
+  /** Run signature key; null: no RUN_SIGNATURE recorded. Default: the commitment's key. */
+  runSignWith?: Hex | null;
 }
 
 /** A matmul run as an honest checker records it against a provider behaving as told. */
@@ -85,7 +93,7 @@ function record(run: Run = {}): ChallengeTranscript {
   const opened = hex(matmulRowsCodec(n, 3).encode(openRows(tree, c, rows)));
   messages.push({ type: T.MATMUL_ROWS, atUs: now, payload: opened });
   const answer = run.answer === undefined ? ANSWER : run.answer;
-  return {
+  const t: ChallengeTranscript = {
     version: TRANSCRIPT_VERSION,
     epoch: 7n,
     provider: PROVIDER,
@@ -98,6 +106,19 @@ function record(run: Run = {}): ChallengeTranscript {
     ...(answer === null ? {} : { answer }),
     messages,
   };
+  const runKey = run.runSignWith === undefined ? (signWith ?? KEY) : run.runSignWith;
+  if (runKey !== null) {
+    const hash = answersHash(runTranscriptAnswers(t));
+    const runSignature = signRunTranscript(runKey, DOMAIN, {
+      epoch: 7n,
+      provider: PROVIDER,
+      checker: CHECKER,
+      seed,
+      answersHash: hash,
+    });
+    messages.push({ type: T.RUN_SIGNATURE, atUs: now + 1_000, payload: runSignature });
+  }
+  return t;
 }
 
 const codes = (t: ChallengeTranscript) => evaluateTranscript(t, params).reasons.map((r) => r.code);
@@ -110,17 +131,19 @@ describe("signed matmul commitments in the transcript", () => {
   });
 
   it("fails an unsigned commitment when the provider has an answer key (UNSIGNED_ANSWER)", () => {
-    const t = record({ signWith: null });
+    const t = record({ signWith: null, runSignWith: KEY });
     expect(evaluateTranscript(t, params).result).toBe(CheckResult.FAIL);
     expect(codes(t)).toEqual([ReasonCode.UNSIGNED_ANSWER]);
   });
 
   it("fails a commitment signed by another key (BAD_ANSWER_SIGNATURE)", () => {
-    expect(codes(record({ signWith: OTHER_KEY }))).toEqual([ReasonCode.BAD_ANSWER_SIGNATURE]);
+    expect(codes(record({ signWith: OTHER_KEY, runSignWith: KEY }))).toEqual([
+      ReasonCode.BAD_ANSWER_SIGNATURE,
+    ]);
     // Signed under another domain (chain or registry): not the key's signature for this network.
     const t = record();
     const moved = { ...t, answer: { ...ANSWER, chainId: 1n } };
-    expect(codes(moved)).toEqual([ReasonCode.BAD_ANSWER_SIGNATURE]);
+    expect(codes(moved)).toEqual([ReasonCode.BAD_ANSWER_SIGNATURE, ReasonCode.BAD_ANSWER_SIGNATURE]);
   });
 
   it("judges a provider without an answer key as before (transition)", () => {

@@ -227,7 +227,7 @@ describe("transcript encoding and hash", () => {
       { claimedRegion: 99 },
       { classId: 999 },
       { messages: [t.messages[1]!, t.messages[0]!] },
-      { messages: [{ ...t.messages[0]!, type: 9 }] },
+      { messages: [{ ...t.messages[0]!, type: 10 }] },
     ]) {
       expect(() =>
         transcriptCodec.decode(transcriptCodec.encode({ ...t, ...bad } as ChallengeTranscript)),

@@ -103,7 +103,9 @@ export class ChallengeServer {
         );
       },
       answer: (payload) => session.write(frames, payload, signal),
-      ...(this.#signer === undefined ? {} : { signCommitment: this.#signer.signCommitment }),
+      ...(this.#signer === undefined
+        ? {}
+        : { signCommitment: this.#signer.signCommitment, signRun: this.#signer.signRun }),
       acquireMatmulSlot: () => {
         if (this.#matmulSlots >= this.limits.maxConcurrentMatmul) return undefined;
         this.#matmulSlots++;

@@ -4,6 +4,7 @@ import type { FrameStream } from "@checkernet/wire";
 import type { Logger } from "pino";
 import type { Hex } from "viem";
 import type { ComputeBackend } from "../backend/backend.ts";
+import type { AnswerSigner } from "./answerSigner.ts";
 import type { ServeLimits } from "./limits.ts";
 
 // Below the server and its exchange handlers: what a handler is given, and whose conduct it serves.
@@ -51,6 +52,8 @@ export interface ExchangeContext {
   answer(payload: Uint8Array): Promise<void>;
   /** Signs a matmul commitment with the answer key (answerSigner.ts); absent: commitments go unsigned. */
   signCommitment?: (request: MatmulRequest, root: Hex) => Hex;
+  /** Signs a run's RunTranscript (AnswerSigner.signRun); absent: RUN_SIGN is refused. */
+  signRun?: AnswerSigner["signRun"];
   /** Takes one of the `maxConcurrentMatmul` slots; the returned function gives it back. */
   acquireMatmulSlot(): (() => void) | undefined;
 }

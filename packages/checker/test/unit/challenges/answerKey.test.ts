@@ -1,9 +1,22 @@
 import { randomBytes } from "node:crypto";
 import { ReasonCode } from "@checkernet/protocol/challenges/common";
-import { evaluateTranscript, transcriptCodec } from "@checkernet/protocol/challenges/transcript";
-import { answerKeyAddress, signMatmulCommitment } from "@checkernet/protocol/fraud/answerSigning";
-import { matmulFraudProofFromTranscript } from "@checkernet/protocol/fraud/fromTranscript";
+import {
+  evaluateTranscript,
+  TranscriptMessageType,
+  transcriptCodec,
+} from "@checkernet/protocol/challenges/transcript";
+import {
+  answerKeyAddress,
+  answersHash,
+  signMatmulCommitment,
+  signRunTranscript,
+} from "@checkernet/protocol/fraud/answerSigning";
+import {
+  matmulFraudProofFromTranscript,
+  vramFraudProofFromTranscript,
+} from "@checkernet/protocol/fraud/fromTranscript";
 import { verifyMatmulFraudProof } from "@checkernet/protocol/fraud/matmulFraud";
+import { verifyVramFraudProof } from "@checkernet/protocol/fraud/vramFraud";
 import { withParams } from "@checkernet/protocol/params";
 import { ChallengeKind, CheckResult } from "@checkernet/protocol/types";
 import { createLogger } from "@checkernet/runtime";
@@ -23,7 +36,7 @@ const DOMAIN = { chainId: 31337n, verifyingContract: randomAddress() };
 const ANSWER = { key: answerKeyAddress(KEY), ...DOMAIN };
 
 const hosts: CheckerHost[] = [];
-const servers: Record<"signed" | "unsigned" | "wrongSigned", CheckerHost> = {} as never;
+const servers: Record<"signed" | "unsigned" | "wrongSigned" | "wrongVram", CheckerHost> = {} as never;
 let client: ChallengeClient;
 
 function task(answer: boolean): ChallengeTask {
@@ -56,6 +69,10 @@ beforeAll(async () => {
       req: { seed: Hex; n: number; classId: number; epoch: bigint; checker: `0x${string}` },
       root: Hex,
     ) => signMatmulCommitment(KEY, DOMAIN, { ...req, provider: PROVIDER, root }),
+    signRun: (
+      run: { epoch: bigint; checker: `0x${string}`; seed: Hex },
+      messages: Parameters<typeof answersHash>[0],
+    ) => signRunTranscript(KEY, DOMAIN, { ...run, provider: PROVIDER, answersHash: answersHash(messages) }),
   };
   servers.signed = await newHost();
   await startChallengeServer(servers.signed, "honest", signer);
@@ -63,6 +80,8 @@ beforeAll(async () => {
   await startChallengeServer(servers.unsigned, "honest");
   servers.wrongSigned = await newHost();
   await startChallengeServer(servers.wrongSigned, "wrong-product", signer);
+  servers.wrongVram = await newHost();
+  await startChallengeServer(servers.wrongVram, "wrong-row", signer);
 });
 
 afterAll(async () => {
@@ -81,7 +100,28 @@ describe("ChallengeClient: the provider's answer key", () => {
   it("FAILs an unsigned commitment of a provider with an answer key (UNSIGNED_ANSWER)", async () => {
     const run = await client.run(target("unsigned"), task(true));
     expect(run.outcome.result).toBe(CheckResult.FAIL);
-    expect(run.outcome.reasons.map((r) => r.code)).toEqual([ReasonCode.UNSIGNED_ANSWER]);
+    // Neither the run (RUN_SIGN goes unanswered) nor the commitment is signed.
+    expect(run.outcome.reasons.map((r) => r.code)).toEqual([
+      ReasonCode.UNSIGNED_ANSWER,
+      ReasonCode.UNSIGNED_ANSWER,
+    ]);
+    expect(run.transcript.messages.some((m) => m.type === TranscriptMessageType.RUN_SIGNATURE)).toBe(false);
+  });
+
+  it("records the provider's run signature after the rows, and a signed wrong walk yields a VRAM fraud proof", async () => {
+    const signed = await client.run(target("signed"), task(true));
+    expect(signed.transcript.messages.at(-1)?.type).toBe(TranscriptMessageType.RUN_SIGNATURE);
+    const vramTask: ChallengeTask = {
+      ...task(true),
+      kind: ChallengeKind.VRAM,
+      vram: { datasetSeed: `0x${"71".repeat(32)}`, blockSize: 4096, blockCount: 8, steps: 8 },
+    };
+    const run = await client.run(target("wrongVram"), vramTask);
+    expect(run.outcome.reasons.map((r) => r.code)).toContain(ReasonCode.WRONG_DIGEST);
+    expect(run.outcome.reasons.map((r) => r.code)).not.toContain(ReasonCode.BAD_ANSWER_SIGNATURE);
+    const proof = vramFraudProofFromTranscript(run.transcript);
+    expect(proof?.step).toBe(0);
+    expect(verifyVramFraudProof(proof!, { answerKey: ANSWER.key, domain: DOMAIN }).valid).toBe(true);
   });
 
   it("judges a provider without an answer key as before", async () => {

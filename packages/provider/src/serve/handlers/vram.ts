@@ -1,13 +1,16 @@
-import { type VramRequest, vramResponseCodec } from "@checkernet/protocol/challenges/vram";
+import { TranscriptMessageType } from "@checkernet/protocol/challenges/transcript";
+import { type VramRequest, vramRequestCodec, vramResponseCodec } from "@checkernet/protocol/challenges/vram";
 import { FrameType, typedPayload } from "@checkernet/wire";
 import { ServeError, ServeErrorCode } from "../messages.ts";
 import type { ExchangeContext } from "../session.ts";
+import { serveRunSignature } from "./runSignature.ts";
 
 /**
  * VRAM exchange, one round trip: VRAM_QUERY {seed, blockSize, blockCount,
  * nonce, steps} → VRAM_ANSWER {digests}. The walk reads the resident dataset;
  * a request for any other dataset is refused rather than generated on demand,
- * so a checker cannot make the provider evict its real dataset.
+ * so a checker cannot make the provider evict its real dataset. After the
+ * answer, RUN_SIGN may ask for the run signature (runSignature.ts).
  */
 export async function handleVram(ctx: ExchangeContext, request: VramRequest): Promise<void> {
   if (request.steps > ctx.limits.maxVramSteps) {
@@ -33,6 +36,11 @@ export async function handleVram(ctx: ExchangeContext, request: VramRequest): Pr
       blockSize: request.blockSize,
     });
   }
-  const response = await ctx.backend.vramWalk(request, { signal: ctx.signal });
-  await ctx.answer(typedPayload(FrameType.VRAM_ANSWER, vramResponseCodec.encode(response)));
+  const response = vramResponseCodec.encode(await ctx.backend.vramWalk(request, { signal: ctx.signal }));
+  await ctx.answer(typedPayload(FrameType.VRAM_ANSWER, response));
+  const workload = [
+    { type: TranscriptMessageType.VRAM_REQUEST, payload: vramRequestCodec.encode(request) },
+    { type: TranscriptMessageType.VRAM_RESPONSE, payload: response },
+  ];
+  await serveRunSignature(ctx, workload, (s) => s.vramNonce === request.nonce.toLowerCase());
 }
