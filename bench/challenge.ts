@@ -14,12 +14,14 @@
  * VRAM deadline), one honest walk against the checker's spot checks.
  *
  * Also: the PRNG (16 Mi int8) and our row tree against OpenZeppelin's
- * SimpleMerkleTree on 4096 leaves. Prints tables and writes
+ * SimpleMerkleTree on 4096 leaves. And the provider's answer-key signing
+ * per run (signing.ts) as a share of its work. Prints tables and writes
  * bench/results/challenge.json.
  *
  *   npm run bench:challenge
+ *   npm run bench:challenge -- --signing   (only the signing rows, merged into the existing json)
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { SimpleMerkleTree } from "@openzeppelin/merkle-tree";
@@ -48,6 +50,7 @@ import {
 } from "../packages/protocol/src/challenges/vram.ts";
 import { DEFAULT_PARAMS, withParams } from "../packages/protocol/src/params.ts";
 import { CheckResult } from "../packages/protocol/src/types.ts";
+import { benchSigning, printSigning } from "./signing.ts";
 
 const SIZES = [1024, 2048, 4096];
 /**
@@ -319,6 +322,19 @@ function warmUp(): void {
   generateVramBlock(SEED, 0, 4096);
 }
 
+const RESULTS = new URL("./results/challenge.json", import.meta.url);
+const json = (v: unknown) =>
+  `${JSON.stringify(v, (_, x) => (typeof x === "bigint" ? x.toString() : x), 2)}\n`;
+
+function mainSigningOnly(): void {
+  const signing = benchSigning(params);
+  printSigning(signing);
+  const previous = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, "utf8")) as object) : {};
+  mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+  writeFileSync(RESULTS, json({ ...previous, signing, signingDate: new Date().toISOString() }));
+  console.log("wrote bench/results/challenge.json (signing)");
+}
+
 function main(): void {
   warmUp();
   const prng = benchPrng();
@@ -329,6 +345,7 @@ function main(): void {
   );
   const matmul = SIZES.map(benchMatmul);
   const vram = benchVram();
+  const signing = benchSigning(params);
 
   console.log(
     `\nMATMUL: provider (n³ MACs + commitment) vs checker (r = ${r} rows), JavaScript reference code`,
@@ -380,6 +397,8 @@ function main(): void {
     `row tree, 4096 leaves: ${tree.rowTreeMs.toFixed(1)} ms (OpenZeppelin SimpleMerkleTree: ${tree.openZeppelinSimpleMerkleTreeMs.toFixed(1)} ms, same root)`,
   );
 
+  printSigning(signing);
+
   const results = {
     bench: "challenge",
     date: new Date().toISOString(),
@@ -394,13 +413,12 @@ function main(): void {
     vram,
     prng,
     tree,
+    signing,
   };
   mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-  writeFileSync(
-    new URL("./results/challenge.json", import.meta.url),
-    `${JSON.stringify(results, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`,
-  );
+  writeFileSync(RESULTS, json(results));
   console.log("wrote bench/results/challenge.json");
 }
 
-main();
+if (process.argv.includes("--signing")) mainSigningOnly();
+else main();

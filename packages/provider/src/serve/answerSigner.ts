@@ -15,7 +15,7 @@ import { type Address, getAddress, type Hex } from "viem";
  * MatmulCommitment, docs/protocol/fraud-proofs.md) under the domain
  * {name "checkernet", version "1", chainId, verifyingContract = ProviderRegistry}.
  * A signed commitment makes a wrong row a fraud proof; an honest provider's
- * signature costs it well under a millisecond per run.
+ * signatures cost it a few milliseconds per run (bench:challenge -- --signing).
  */
 export interface AnswerSigner {
   /** The answer key's address (what ProviderRegistry.answerKeyAt returns). */
