@@ -333,6 +333,7 @@ export function buildCli(): Command {
               }
             : {}),
           ...("mismatches" in f ? { mismatches: f.mismatches } : {}),
+          ...("fraudProof" in f && f.fraudProof !== undefined ? { fraudProof: f.fraudProof } : {}),
         }));
         print(JSON.parse(JSON.stringify(summary, (_k, v) => (typeof v === "bigint" ? v.toString() : v))));
       } finally {

@@ -12,6 +12,7 @@ import { type Dialer, fetchEvidence } from "@checkernet/wire";
 import type { PeerId } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { getAddress, type Hex, hexToBytes } from "viem";
+import { type FraudProofSummary, signedWrongAnswer } from "./fraudSummary.ts";
 
 /**
  * What one checker's evidence says, once checked. Only `holds` and
@@ -21,7 +22,14 @@ import { getAddress, type Hex, hexToBytes } from "viem";
  */
 export type EvidenceFinding =
   /** The signed claim is what the transcript gives when re-evaluated. */
-  | { status: "holds"; checker: Address; claimed: SignedAttestation; recomputed: RunOutcome }
+  | {
+      status: "holds";
+      checker: Address;
+      claimed: SignedAttestation;
+      recomputed: RunOutcome;
+      /** The transcript carries an answer signed by the provider's answer key and proven wrong. */
+      fraudProof?: FraudProofSummary;
+    }
   /** Signed, but the transcript says otherwise: the material of a contest. */
   | {
       status: "false-claim";
@@ -29,6 +37,7 @@ export type EvidenceFinding =
       claimed: SignedAttestation;
       recomputed: RunOutcome;
       mismatches: string[];
+      fraudProof?: FraudProofSummary;
     }
   /** The signature does not verify under the checker's registered key. */
   | { status: "bad-signature"; checker: Address; reason: string }
@@ -131,9 +140,18 @@ function verifyEvidence(
     mismatches.push(`p95: signed ${att.latencyP95Us} µs, transcript gives ${recomputed.p95Us} µs`);
   if (recomputed.throughput !== att.throughput)
     mismatches.push(`throughput: signed ${att.throughput}, transcript gives ${recomputed.throughput}`);
+  const fraud = signedWrongAnswer(t, ctx.params);
+  const fraudProof = fraud === undefined ? {} : { fraudProof: fraud };
   if (mismatches.length > 0)
-    return { status: "false-claim", checker, claimed: evidence.attestation, recomputed, mismatches };
-  return { status: "holds", checker, claimed: evidence.attestation, recomputed };
+    return {
+      status: "false-claim",
+      checker,
+      claimed: evidence.attestation,
+      recomputed,
+      mismatches,
+      ...fraudProof,
+    };
+  return { status: "holds", checker, claimed: evidence.attestation, recomputed, ...fraudProof };
 }
 
 function sameAnswerKey(a: TranscriptAnswerKey | undefined, b: TranscriptAnswerKey | undefined): boolean {
