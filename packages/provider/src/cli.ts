@@ -91,8 +91,17 @@ export function buildCli(): Command {
       "--password-file <file>",
       "encrypt the key file with the first line of this file (or PROVIDER_PASSWORD)",
     )
-    .action(async (o: { dataDir: string; passwordFile?: string }) => {
-      const keys = await initProviderKeys(o.dataDir, { password: await resolvePassword(o.passwordFile) });
+    .option("--insecure-plaintext-keys", "store the secrets unencrypted (devnets and tests only)")
+    .action(async (o: { dataDir: string; passwordFile?: string; insecurePlaintextKeys?: boolean }) => {
+      const password = await resolvePassword(o.passwordFile);
+      if ((password === undefined || password === "") && o.insecurePlaintextKeys !== true) {
+        throw new InvalidArgumentError(
+          "no password to encrypt the keys: give --password-file <file> or PROVIDER_PASSWORD, or --insecure-plaintext-keys to store them unencrypted",
+        );
+      }
+      if (password === undefined || password === "")
+        process.stderr.write(`warning: the secrets in ${o.dataDir} are stored unencrypted\n`);
+      const keys = await initProviderKeys(o.dataDir, { password });
       print({
         address: keys.address,
         peerId: keys.peerId.toString(),

@@ -33,7 +33,7 @@ describe("provider CLI chain commands over JSON-RPC", () => {
       JSON.stringify(deployment, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
     );
 
-    const init = await provider(["init", "-d", join(dir, "p")]);
+    const init = await provider(["init", "-d", join(dir, "p"), "--insecure-plaintext-keys"]);
     ({ address } = JSON.parse(init.stdout) as { address: `0x${string}` });
     const testClient = await connection.viem.getTestClient();
     await testClient.setBalance({ address, value: 10n ** 20n });

@@ -72,7 +72,7 @@ describe("provider evidence CLI", () => {
       deploymentFile,
       JSON.stringify(deployment, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
     );
-    const init = await provider(["init", "-d", join(dir, "p")]);
+    const init = await provider(["init", "-d", join(dir, "p"), "--insecure-plaintext-keys"]);
     expect(init.code).toBe(0);
   });
 

@@ -28,7 +28,7 @@ describe("provider CLI", () => {
     const info = JSON.parse(first.stdout) as { address: string; peerId: string };
     expect(info.address).toMatch(/^0x[0-9a-fA-F]{40}$/);
     expect(info.peerId).toMatch(/^12D3KooW/);
-    const again = await run(["init", "-d", join(dir, "enc")]);
+    const again = await run(["init", "-d", join(dir, "enc")], { PROVIDER_PASSWORD: "pw" });
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/^error: .*KEY_FILE_ERROR_EXISTS/);
     const wrong = await run(["serve", "-d", join(dir, "enc"), "--listen", "/ip4/127.0.0.1/tcp/0"], {
@@ -38,6 +38,18 @@ describe("provider CLI", () => {
     expect(wrong.stderr).toContain("KEY_FILE_ERROR_WRONG_PASSWORD");
   });
 
+  it("init without a password refuses to write plaintext keys and names the ways out", async () => {
+    const refused = await run(["init", "-d", join(dir, "nopw")], { PROVIDER_PASSWORD: "" });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+    expect(refused.stderr).toMatch(
+      /^error: .*--password-file <file>.*PROVIDER_PASSWORD.*--insecure-plaintext-keys/,
+    );
+    const status = await run(["serve", "-d", join(dir, "nopw"), "--listen", "/ip4/127.0.0.1/tcp/0"]);
+    expect(status.stderr).toContain("KEY_FILE_ERROR_MISSING");
+  });
+
   it("serve refuses a bad --fault with the accepted syntax", async () => {
     const bad = await run(["serve", "-d", join(dir, "enc"), "--fault", "lazy"]);
     expect(bad.code).toBe(1);
@@ -45,7 +57,9 @@ describe("provider CLI", () => {
   });
 
   it("serve answers pings on the peer id that init created, and stops on SIGTERM", async () => {
-    const init = await run(["init", "-d", join(dir, "plain")]);
+    const init = await run(["init", "-d", join(dir, "plain"), "--insecure-plaintext-keys"]);
+    expect(init.code).toBe(0);
+    expect(init.stderr).toContain("unencrypted");
     const { peerId } = JSON.parse(init.stdout) as { peerId: string };
     const { child, line } = await serve([
       "-d",
