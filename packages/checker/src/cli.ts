@@ -29,8 +29,7 @@ export function buildCli(): Command {
   const program = new Command("checker")
     .description("checkernet checker node: verifies GPU providers and signs attestations")
     .option("-c, --config <file>", "JSON config file (or CHECKER_CONFIG)")
-    .option("-d, --data-dir <dir>", "data directory (or CHECKER_DATA_DIR; default ~/.checkernet)")
-    .showHelpAfterError();
+    .option("-d, --data-dir <dir>", "data directory (or CHECKER_DATA_DIR; default ~/.checkernet)");
 
   const config = (flags: { faults?: string[] } = {}) => {
     const o = program.opts<{ config?: string; dataDir?: string }>();
@@ -255,7 +254,18 @@ export function buildCli(): Command {
 
   addOwnerCommands(program, () => config(), print);
 
-  return program;
+  return hintHelpOnError(program);
+}
+
+/**
+ * A usage error (unknown flag, bad option value, missing argument) prints
+ * commander's one `error: ...` line and a hint naming the command's own
+ * `--help`, not the whole usage; the exit code stays 1.
+ */
+function hintHelpOnError(command: Command, path: string = command.name()): Command {
+  command.showHelpAfterError(`(run \`${path} --help\` for the usage)`);
+  for (const sub of command.commands) hintHelpOnError(sub, `${path} ${sub.name()}`);
+  return command;
 }
 
 function parseAddress(raw: string, what: string): `0x${string}` {

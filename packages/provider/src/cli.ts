@@ -79,9 +79,9 @@ const address = (name: string) => (value: string) => {
  * stderr and exits with code 1; no stack traces for the user.
  */
 export function buildCli(): Command {
-  const program = new Command("provider")
-    .description("checkernet provider agent: serves challenges, registers and stakes")
-    .showHelpAfterError();
+  const program = new Command("provider").description(
+    "checkernet provider agent: serves challenges, registers and stakes",
+  );
 
   program
     .command("init")
@@ -417,7 +417,18 @@ export function buildCli(): Command {
       },
     );
 
-  return program;
+  return hintHelpOnError(program);
+}
+
+/**
+ * A usage error (unknown flag, bad option value, missing argument) prints
+ * commander's one `error: ...` line and a hint naming the command's own
+ * `--help`, not the whole usage; the exit code stays 1.
+ */
+function hintHelpOnError(command: Command, path: string = command.name()): Command {
+  command.showHelpAfterError(`(run \`${path} --help\` for the usage)`);
+  for (const sub of command.commands) hintHelpOnError(sub, `${path} ${sub.name()}`);
+  return command;
 }
 
 interface ChainFlags {

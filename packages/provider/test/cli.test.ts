@@ -50,6 +50,22 @@ describe("provider CLI", () => {
     expect(status.stderr).toContain("KEY_FILE_ERROR_MISSING");
   });
 
+  it("an unknown flag or a bad option value prints one error line and a --help hint, not the usage", async () => {
+    const unknown = await run(["serve", "--bogus"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toBe("");
+    expect(unknown.stderr).toBe(
+      "error: unknown option '--bogus'\n(run `provider serve --help` for the usage)\n",
+    );
+    const badValue = await run(["serve", "--workers", "x"]);
+    expect(badValue.code).toBe(1);
+    expect(badValue.stderr).not.toContain("Usage:");
+    expect(badValue.stderr.trim().split("\n")).toEqual([
+      "error: option '--workers <n>' argument 'x' is invalid. --workers must be a non-negative integer",
+      "(run `provider serve --help` for the usage)",
+    ]);
+  });
+
   it("serve refuses a bad --fault with the accepted syntax", async () => {
     const bad = await run(["serve", "-d", join(dir, "enc"), "--fault", "lazy"]);
     expect(bad.code).toBe(1);

@@ -44,4 +44,22 @@ describe("checker CLI (bin/checker.js through tsx)", () => {
     expect(badConfig.code).toBe(1);
     expect(badConfig.stderr).toMatch(/invalid config value for "logLevel" \(from env CHECKER_LOG_LEVEL\)/);
   });
+
+  it("an unknown flag or a bad option value prints one error line and a --help hint, not the usage", () => {
+    const unknown = checker(["status", "--bogus"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toBe("");
+    expect(unknown.stderr).toBe(
+      "error: unknown option '--bogus'\n(run `checker status --help` for the usage)\n",
+    );
+    const nested = checker(["license", "list", "--bogus"]);
+    expect(nested.code).toBe(1);
+    expect(nested.stderr).toBe(
+      "error: unknown option '--bogus'\n(run `checker license list --help` for the usage)\n",
+    );
+    const top = checker(["--bogus"]);
+    expect(top.code).toBe(1);
+    expect(top.stderr).not.toContain("Usage:");
+    expect(top.stderr.trim().split("\n")).toHaveLength(2);
+  });
 });
