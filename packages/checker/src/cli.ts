@@ -1,4 +1,4 @@
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { fetchStatus } from "./api/server.ts";
 import { addOwnerCommands } from "./cli/ownerCommands.ts";
 import { fetchRewardTotals, formatRewardTotals, formatStatus } from "./cli/statusView.ts";
@@ -174,7 +174,7 @@ export function buildCli(): Command {
       "--owner <address>",
       "license owner (default: the txPrivateKey account; else the operator's licenses)",
     )
-    .option("--url <url>", "a running node's API, used when its database is locked")
+    .option("--url <url>", "a running node's API, used when its database is locked", apiUrl)
     .action(async (o: { owner?: string; url?: string }) => {
       const cfg = config();
       const { client, contracts, stored } = await rewardsContext(cfg, o.url);
@@ -211,7 +211,7 @@ export function buildCli(): Command {
       "claim every unclaimed license reward the txPrivateKey account owns (Merkle proofs, one transaction)",
     )
     .option("--license <id>", "only this license")
-    .option("--url <url>", "a running node's API, used when its database is locked")
+    .option("--url <url>", "a running node's API, used when its database is locked", apiUrl)
     .action(async (o: { license?: string; url?: string }) => {
       const cfg = config();
       // Checked before the chain is read, so a missing key fails fast; ownerWallet checks it again.
@@ -239,7 +239,7 @@ export function buildCli(): Command {
   program
     .command("status")
     .description("show the running node's status (reads its local HTTP API)")
-    .option("--url <url>", "status API base URL (default http://<apiHost>:<apiPort> from the config)")
+    .option("--url <url>", "status API base URL (default http://<apiHost>:<apiPort> from the config)", apiUrl)
     .option("--json", "print the status API's JSON instead of the summary")
     .action(async (o: { url?: string; json?: boolean }) => {
       const cfg = config();
@@ -266,6 +266,21 @@ function hintHelpOnError(command: Command, path: string = command.name()): Comma
   command.showHelpAfterError(`(run \`${path} --help\` for the usage)`);
   for (const sub of command.commands) hintHelpOnError(sub, `${path} ${sub.name()}`);
   return command;
+}
+
+/** `--url`: an http(s) URL, checked before anything is fetched from it. */
+function apiUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:"))
+    throw new InvalidArgumentError(
+      "--url must be an http(s) URL of a node's API, e.g. http://127.0.0.1:9701",
+    );
+  return value;
 }
 
 function parseAddress(raw: string, what: string): `0x${string}` {

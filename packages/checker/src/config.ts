@@ -3,6 +3,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
 import type { NetworkDomain } from "@checkernet/protocol/types";
+import { multiaddr } from "@multiformats/multiaddr";
 import { CheckerError } from "./errors.ts";
 import { parseCheckerFaults } from "./faults/faults.ts";
 
@@ -103,6 +104,34 @@ const strList: Parser<string[]> = (raw, field, source) => {
   if (Array.isArray(raw) && raw.every((x) => typeof x === "string")) return [...raw];
   throw new ConfigError(field, source, "expected a list of strings (or a comma-separated string)");
 };
+/**
+ * A list of libp2p multiaddrs; a bad one names the field, the value, what is
+ * expected (`example`) and the parser's reason (e.g. `Invalid IPv4 address`).
+ * `needsPeerId`: each must end in /p2p/<peer id> (libp2p's bootstrap skips
+ * one without it).
+ */
+const multiaddrList =
+  (example: string, needsPeerId: boolean): Parser<string[]> =>
+  (raw, field, source) => {
+    const list = strList(raw, field, source);
+    for (const value of list) {
+      let reason: string | undefined;
+      try {
+        const ma = multiaddr(value);
+        if (needsPeerId && !ma.getComponents().some((c) => c.name === "p2p")) reason = "no /p2p/<peer id>";
+      } catch (e) {
+        reason = (e as Error).message;
+      }
+      if (reason !== undefined) {
+        throw new ConfigError(
+          field,
+          source,
+          `expected multiaddrs like ${example}, got ${JSON.stringify(value)} (${reason})`,
+        );
+      }
+    }
+    return list;
+  };
 const bool: Parser<boolean> = (raw, field, source) => {
   if (typeof raw === "boolean") return raw;
   if (raw === "true" || raw === "1") return true;
@@ -184,13 +213,13 @@ const CONFIG_SCHEMA: { [K in keyof CheckerConfig]-?: FieldSpec<K> } = {
   },
   listen: {
     env: "CHECKER_LISTEN",
-    parse: strList,
+    parse: multiaddrList("/ip4/0.0.0.0/tcp/9700", false),
     default: () => ["/ip4/0.0.0.0/tcp/9700"],
     help: "libp2p listen multiaddrs (comma-separated)",
   },
   bootstrap: {
     env: "CHECKER_BOOTSTRAP",
-    parse: strList,
+    parse: multiaddrList("/ip4/203.0.113.7/tcp/9700/p2p/<peer id>", true),
     default: () => [],
     help: "bootstrap peer multiaddrs",
   },

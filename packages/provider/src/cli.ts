@@ -7,6 +7,7 @@ import { vramBlockCount, vramDatasetSeed } from "@checkernet/protocol/challenges
 import { ProtocolError } from "@checkernet/protocol/errors";
 import type { ResultLeaf } from "@checkernet/protocol/merkle/leaves";
 import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
+import { multiaddr } from "@multiformats/multiaddr";
 import { Command, InvalidArgumentError } from "commander";
 import { pino } from "pino";
 import { type Address, formatUnits, getAddress, type Hex, isAddress, isHex, parseUnits } from "viem";
@@ -52,6 +53,25 @@ const hex32 = (name: string) => (value: string) => {
     throw new InvalidArgumentError(`${name} must be 32 bytes of 0x-hex`);
   return value as Hex;
 };
+
+/**
+ * A repeatable multiaddr option: each value is checked as it is read, so a
+ * bad one names the flag and what is expected; the first value given
+ * replaces the default list.
+ */
+const multiaddrs =
+  (name: string, defaults: string[] = []) =>
+  (value: string, previous: string[]) => {
+    try {
+      multiaddr(value);
+    } catch (e) {
+      throw new InvalidArgumentError(
+        `${name} expects multiaddrs like /ip4/0.0.0.0/tcp/4010 (${(e as Error).message})`,
+      );
+    }
+    return previous === defaults || previous === undefined ? [value] : [...previous, value];
+  };
+const DEFAULT_LISTEN = ["/ip4/0.0.0.0/tcp/4010"];
 
 interface ServeFlags {
   dataDir: string;
@@ -115,8 +135,13 @@ export function buildCli(): Command {
     .description("answer the challenge protocol on a libp2p host")
     .option("-d, --data-dir <dir>", "data directory", DEFAULT_DATA_DIR)
     .option("--password-file <file>", "key-file password file (or PROVIDER_PASSWORD)")
-    .option("--listen <multiaddr...>", "addresses to listen on", ["/ip4/0.0.0.0/tcp/4010"])
-    .option("--announce <multiaddr...>", "addresses to announce instead")
+    .option(
+      "--listen <multiaddr...>",
+      "addresses to listen on",
+      multiaddrs("--listen", DEFAULT_LISTEN),
+      DEFAULT_LISTEN,
+    )
+    .option("--announce <multiaddr...>", "addresses to announce instead", multiaddrs("--announce"))
     .option("--fault <mode>", `behaviour for tests and demos: ${FAULT_MODE_SYNTAX}`, "honest")
     .option("--gpu-class <id>", "the GPU class registered (sets the VRAM dataset size)", "cpu-reference")
     .option("--workers <n>", "CPU backend worker threads (default: cores - 1)", int("--workers"))

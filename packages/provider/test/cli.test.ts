@@ -66,6 +66,19 @@ describe("provider CLI", () => {
     ]);
   });
 
+  it("serve refuses a bad --listen or --announce address, naming the flag and what is expected", async () => {
+    const listen = await run(["serve", "-d", join(dir, "enc"), "--listen", "/ip4/garbage/tcp/1"]);
+    expect(listen.code).toBe(1);
+    expect(listen.stderr.split("\n")[0]).toBe(
+      "error: option '--listen <multiaddr...>' argument '/ip4/garbage/tcp/1' is invalid. --listen expects multiaddrs like /ip4/0.0.0.0/tcp/4010 (Invalid IPv4 address \"garbage\")",
+    );
+    const announce = await run(["serve", "-d", join(dir, "enc"), "--announce", "garbage"]);
+    expect(announce.code).toBe(1);
+    expect(announce.stderr).toMatch(
+      /^error: option '--announce <multiaddr\.\.\.>' argument 'garbage' is invalid\. --announce expects/,
+    );
+  });
+
   it("serve refuses a bad --fault with the accepted syntax", async () => {
     const bad = await run(["serve", "-d", join(dir, "enc"), "--fault", "lazy"]);
     expect(bad.code).toBe(1);

@@ -62,4 +62,21 @@ describe("checker CLI (bin/checker.js through tsx)", () => {
     expect(top.stderr).not.toContain("Usage:");
     expect(top.stderr.trim().split("\n")).toHaveLength(2);
   });
+
+  it("status --url with something that is not a URL says so instead of asking whether the node runs", () => {
+    const bad = checker(["status", "--url", "not-a-url"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(
+      "error: option '--url <url>' argument 'not-a-url' is invalid. --url must be an http(s) URL of a node's API, e.g. http://127.0.0.1:9701\n",
+    );
+    expect(bad.stderr).not.toContain("checker start");
+  });
+
+  it("a bad listen address in the environment names CHECKER_LISTEN and the listen field", () => {
+    const bad = checker(["status"], { CHECKER_LISTEN: "/ip4/garbage/tcp/1" });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(
+      /^error: invalid config value for "listen" \(from env CHECKER_LISTEN\): expected multiaddrs/,
+    );
+  });
 });

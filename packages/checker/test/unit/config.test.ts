@@ -50,6 +50,21 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ env: { CHECKER_VERIFYING_CONTRACT: "0x12" } })).toThrow(/20-byte hex address/);
   });
 
+  it("a bad listen or bootstrap multiaddr names its field, the value and what is expected", () => {
+    expect(() => loadConfig({ env: { CHECKER_LISTEN: "/ip4/garbage/tcp/1" } })).toThrow(
+      'invalid config value for "listen" (from env CHECKER_LISTEN): expected multiaddrs like /ip4/0.0.0.0/tcp/9700, got "/ip4/garbage/tcp/1" (Invalid IPv4 address "garbage")',
+    );
+    expect(() => loadConfig({ file: file('{"bootstrap": ["/ip4/garbage/tcp/1/p2p/x"]}'), env: {} })).toThrow(
+      /^invalid config value for "bootstrap" \(from file .*\): expected multiaddrs like \/ip4\/203\.0\.113\.7\/tcp\/9700\/p2p\/<peer id>, got "\/ip4\/garbage\/tcp\/1\/p2p\/x" \(Invalid IPv4 address "garbage"\)$/,
+    );
+    expect(() => loadConfig({ env: { CHECKER_BOOTSTRAP: "/ip4/1.2.3.4/tcp/1" } })).toThrow(
+      /"bootstrap".*got "\/ip4\/1\.2\.3\.4\/tcp\/1" \(no \/p2p\/<peer id>\)/,
+    );
+    expect(() => loadConfig({ env: { CHECKER_LISTEN: "garbage" } })).toThrow(
+      /"listen".*must start with "\/"/,
+    );
+  });
+
   it("refuses unreadable files, non-objects and unknown fields", () => {
     expect(() => loadConfig({ file: "/nonexistent/checker.json", env: {} })).toThrow(
       /cannot read JSON config file/,
