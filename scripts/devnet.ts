@@ -36,7 +36,7 @@ const program = new Command("devnet")
   )
   .option(
     "--epochs <n>",
-    "run N epochs after every node is up, then stop and exit 0",
+    "stop cleanly and exit 0 once epoch S + n + 2 begins, S being the epoch every node is up in",
     positiveInt("--epochs"),
   )
   .option("--summary <file>", "write a JSON summary here when the devnet stops")

@@ -77,7 +77,7 @@ export interface DevnetOptions {
   checkers: number;
   providers: number;
   epochSeconds: number;
-  /** Stop after this many full epochs (past the first one the nodes see); undefined = until SIGINT/SIGTERM. */
+  /** Stop once chain epoch startEpoch + epochs + 2 begins (startEpoch: the epoch every node is up in); undefined = until SIGINT/SIGTERM. */
   epochs?: number;
   /** Where the JSON summary goes at the end. */
   summary?: string;
