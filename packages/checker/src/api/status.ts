@@ -1,3 +1,4 @@
+import type { FraudProofCounts } from "../duties/fraudProofDuty.ts";
 import type { Metrics } from "../metrics/index.ts";
 import type { Alert } from "./alerts.ts";
 import { send, sendJson } from "./http.ts";
@@ -88,15 +89,7 @@ export interface NodeStatus {
    * and what came of them (duties/fraudProofDuty.ts); `submitting` is false without the FraudProofs address
    * or a transaction key (then they stay pending). Optional: absent from nodes older than issue 11.
    */
-  fraudProofs?: {
-    built: number;
-    pending: number;
-    landed: number;
-    alreadySlashed: number;
-    rejected: number;
-    expired: number;
-    submitting: boolean;
-  };
+  fraudProofs?: FraudProofCounts & { submitting: boolean };
   /** Chain connectivity as last observed. */
   chain: { rpcUrl: string; connected: boolean | null; lastError: string | null };
   /** What needs the operator's attention, computed by the node (src/api/alerts.ts). */

@@ -19,7 +19,11 @@ import {
   rowLeafOfRoot,
 } from "../challenges/matmul.ts";
 import { maxProofLength, processProof } from "../challenges/row-tree.ts";
-import { type MatmulCommitmentMessage, recoverMatmulCommitmentSigner } from "./answerSigning.ts";
+import {
+  ANSWER_TYPES,
+  type MatmulCommitmentMessage,
+  recoverMatmulCommitmentSigner,
+} from "./answerSigning.ts";
 import { type FraudProofContext, FraudReasonCode, type FraudVerdict, reject } from "./common.ts";
 
 /**
@@ -202,13 +206,8 @@ export const MATMUL_FRAUD_PROOF_ABI = [
     type: "tuple",
     name: "proof",
     components: [
-      { name: "epoch", type: "uint64" },
-      { name: "provider", type: "address" },
-      { name: "checker", type: "address" },
-      { name: "seed", type: "bytes32" },
-      { name: "classId", type: "uint16" },
-      { name: "n", type: "uint32" },
-      { name: "root", type: "bytes32" },
+      // The signed commitment's fields, in its EIP-712 order, then what proves the entry wrong.
+      ...ANSWER_TYPES.MatmulCommitment,
       { name: "signature", type: "bytes" },
       { name: "i", type: "uint32" },
       { name: "j", type: "uint32" },
