@@ -37,11 +37,38 @@ afterAll(async () => {
   await checker?.stop();
 });
 
-async function provider(flag: string): Promise<RunningProvider> {
+/** The real CPU backend, counting the timed computations (walks, products) it runs at once. */
+class CountingBackend extends CpuBackend {
+  inFlight = 0;
+  mostAtOnce = 0;
+
+  async #counted<T>(work: () => Promise<T>): Promise<T> {
+    this.inFlight++;
+    this.mostAtOnce = Math.max(this.mostAtOnce, this.inFlight);
+    try {
+      return await work();
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  override vramWalk(...args: Parameters<CpuBackend["vramWalk"]>) {
+    return this.#counted(() => super.vramWalk(...args));
+  }
+
+  override matmul(...args: Parameters<CpuBackend["matmul"]>) {
+    return this.#counted(() => super.matmul(...args));
+  }
+}
+
+async function provider(
+  flag: string,
+  backend: CpuBackend = new CpuBackend({ workers: 1, maxVramBytes: 1 << 20 }),
+): Promise<RunningProvider> {
   const p = await runProvider({
     privateKey: await generateKeyPair("Ed25519"),
     listen: ["/ip4/127.0.0.1/tcp/0"],
-    backend: new CpuBackend({ workers: 1, maxVramBytes: 1 << 20 }),
+    backend,
     fault: parseFaultMode(flag),
     faultOptions: { trickleIntervalMs: 100 },
     vram: dataset,
@@ -87,6 +114,32 @@ describe("interop with the checker's ChallengeClient", () => {
     const vram = await client.run(target(p), task(ChallengeKind.VRAM, 2));
     expect(vram.outcome.reasons).toEqual([]);
     expect(vram.outcome.result).toBe(CheckResult.PASS);
+  });
+
+  it("runs of several checkers at once are admitted one at a time: none is billed another's computation", async () => {
+    const backend = new CountingBackend({ workers: 1, maxVramBytes: 1 << 20 });
+    const p = await provider("honest", backend);
+    const hosts = await Promise.all([clientHost(), clientHost(), clientHost()]);
+    try {
+      const clients = hosts.map(
+        (host) => new ChallengeClient({ host, logger: silentLog }, { params, checkerRegion: 0 }),
+      );
+      // Each checker's walk and product, all started together, as a committee that picks the same moment.
+      const runs = await Promise.all(
+        clients.flatMap((c, i) => [
+          c.run(target(p), task(ChallengeKind.VRAM, 20 + i)),
+          c.run(target(p), task(ChallengeKind.MATMUL, 30 + i)),
+        ]),
+      );
+      for (const run of runs) {
+        expect(run.wireErrors).toEqual([]);
+        expect(run.outcome.result).toBe(CheckResult.PASS);
+      }
+      // Without admission the six requests would reach the device together.
+      expect(backend.mostAtOnce).toBe(1);
+    } finally {
+      await Promise.all(hosts.map((h) => h.stop()));
+    }
   });
 
   it("wrong-results:1 FAILs on the checker's recomputation", async () => {

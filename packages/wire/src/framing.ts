@@ -24,6 +24,13 @@ export const FrameType = {
   RUN_SIGN: 0x22,
   /** provider → checker: the 65-byte RunTranscript signature. */
   RUN_SIGNATURE: 0x23,
+  /**
+   * Before a timed request, on its stream: checker → provider, body the type byte of the request that
+   * follows (MATMUL_REQUEST or VRAM_QUERY). The provider queues the stream for its device (admission).
+   */
+  ADMIT: 0x24,
+  /** provider → checker: the device is this stream's until the timed answer; body uint32 BE ms queued. */
+  ADMITTED: 0x25,
   /** `/checkernet/evidence/1.0.0` (evidence.ts). */
   EVIDENCE_REQUEST: 0x30,
   EVIDENCE_RESPONSE: 0x31,

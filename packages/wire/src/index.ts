@@ -1,4 +1,13 @@
 /** The stream protocols' shared wire layer (README.md): framing, one-shot requests, evidence and reports. */
+export {
+  ADMIT_BODY_BYTES,
+  ADMITTED_BODY_BYTES,
+  type AdmittedRequestType,
+  decodeAdmit,
+  decodeAdmitted,
+  encodeAdmit,
+  encodeAdmitted,
+} from "./admission.ts";
 export { WireError, WireErrorCode } from "./errors.ts";
 export {
   EVIDENCE_LIMITS,

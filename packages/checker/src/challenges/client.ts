@@ -1,3 +1,4 @@
+import { admissionWaitMs } from "@checkernet/protocol/challenges/admission";
 import { hex32 } from "@checkernet/protocol/challenges/common";
 import {
   matmulDeadlineMs,
@@ -44,6 +45,7 @@ import type { ProtocolParams } from "@checkernet/protocol/params";
 import { type Address, ChallengeKind, CheckResult } from "@checkernet/protocol/types";
 import { type Logger, LoopStallMonitor, sleep } from "@checkernet/runtime";
 import {
+  type AdmittedRequestType,
   CHALLENGE_PROTOCOL,
   FrameReader,
   FrameType,
@@ -54,46 +56,10 @@ import {
 import type { PeerId, Stream } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { bytesToHex, type Hex } from "viem";
-import { CheckerError } from "../errors.ts";
 import type { Metrics } from "../metrics/index.ts";
+import { requestAdmission } from "./admission.ts";
 import { inlineEvaluator, type TranscriptEvaluator } from "./evaluator.ts";
-
-/** Client-side limits; each says where its number comes from. */
-const CHALLENGE_CLIENT_LIMITS = {
-  /** Opening a stream (dial + multistream-select) to a provider: libp2p's own dial timeout is 5 s. */
-  openStreamMs: 5_000,
-  /**
-   * An answer later than its class deadline FAILs (DEADLINE_EXCEEDED); the
-   * checker keeps listening this many times the deadline so that "slow" is
-   * told apart from "silent" (TIMEOUT).
-   */
-  answerWaitFactor: 2,
-  /** Floor for the wait on MatmulRows: a row set is small; this covers scheduling pauses. */
-  minOpenWaitMs: 1_000,
-  /**
-   * A wait whose timer ran this much past its deadline ended while this
-   * process's loop was stalled: an answer may have been waiting unread (timers
-   * run before socket reads when a stalled loop wakes). A healthy loop fires
-   * timers within a few ms.
-   */
-  lateWaitMs: 25,
-} as const;
-
-/**
- * Thrown by a duty for a run it must not attest: the run failed on time alone
- * and this checker's own stalls could have caused it (ChallengeRun.abstain).
- */
-export class OwnLagAbstention extends CheckerError {
-  override name = "OwnLagAbstention";
-  readonly provider: Address;
-  readonly ownStallMs: number;
-
-  constructor(provider: Address, abstain: { reason: string; ownStallMs: number }) {
-    super(`abstained on ${provider}: ${abstain.reason}`);
-    this.provider = provider;
-    this.ownStallMs = abstain.ownStallMs;
-  }
-}
+import { CHALLENGE_CLIENT_LIMITS } from "./limits.ts";
 
 /** What the checker runs against one provider in one epoch (the epoch loop fills it from the chain). */
 export interface ChallengeTask {
@@ -305,6 +271,7 @@ export class ChallengeClient {
         reasons: outcome.reasons.map((r) => r.message),
         p50Us: outcome.p50Us,
         ...(attempt > 1 ? { attempt } : {}),
+        ...(rec.admissionMs === undefined ? {} : { admissionMs: rec.admissionMs }),
         ...(abstain ? { abstain: abstain.reason } : {}),
       },
       "challenge run",
@@ -436,9 +403,9 @@ export class ChallengeClient {
     });
     const deadlineMs = matmulDeadlineMs(task.classId, n, networkRttMs, params);
     const stream = await this.open(target, wireErrors);
+    const reader = await this.admit(stream, FrameType.MATMUL_REQUEST, deadlineMs, rec, wireErrors);
     rec.record(TranscriptMessageType.MATMUL_REQUEST, request);
-    if (stream === undefined) return;
-    const reader = new FrameReader(stream);
+    if (stream === undefined || reader === undefined) return;
     // The wait in progress, and the moment an answer to it stops counting (the rules' deadline).
     let waitDeadline = Date.now();
     let answerDeadline = waitDeadline;
@@ -488,9 +455,9 @@ export class ChallengeClient {
     });
     const deadlineMs = vramDeadlineMs(task.classId, v.blockSize, v.steps, networkRttMs);
     const stream = await this.open(target, wireErrors);
+    const reader = await this.admit(stream, FrameType.VRAM_QUERY, deadlineMs, rec, wireErrors);
     rec.record(TranscriptMessageType.VRAM_REQUEST, request);
-    if (stream === undefined) return;
-    const reader = new FrameReader(stream);
+    if (stream === undefined || reader === undefined) return;
     const answerDeadline = Date.now() + deadlineMs;
     const deadline = Date.now() + deadlineMs * CHALLENGE_CLIENT_LIMITS.answerWaitFactor;
     try {
@@ -548,6 +515,35 @@ export class ChallengeClient {
     if (this.stalls.stalledThroughout(answerDeadline - nowMs + perfNow, perfNow)) rec.lateWait = true;
   }
 
+  /**
+   * Waits for the provider's device before a timed request (admission.ts), so that the clock, which
+   * starts when the request is recorded, never counts another checker's run queued ahead. Undefined:
+   * no stream, or no ADMITTED within admissionWaitMs (the stream is closed and the request goes
+   * unanswered: TIMEOUT, or an abstention if this checker's own loop stalled through the wait).
+   */
+  private async admit(
+    stream: Stream | undefined,
+    request: AdmittedRequestType,
+    deadlineMs: number,
+    rec: Recorder,
+    wireErrors: string[],
+  ): Promise<FrameReader | undefined> {
+    if (stream === undefined) return undefined;
+    const reader = new FrameReader(stream);
+    const deadline = Date.now() + admissionWaitMs(deadlineMs, this.init.params.committeeSize);
+    const askedMs = performance.now();
+    try {
+      await requestAdmission(stream, reader, request, deadline);
+      rec.admissionMs = Math.round(performance.now() - askedMs);
+      return reader;
+    } catch (e) {
+      wireErrors.push(`ADMISSION: ${this.wireCode(e)}`);
+      this.noteWaitEnded(rec, e, deadline, deadline);
+      await this.close(stream);
+      return undefined;
+    }
+  }
+
   private async open(target: ChallengeTarget, wireErrors: string[]): Promise<Stream | undefined> {
     try {
       return await this.components.host.dialProtocol(target.peer, CHALLENGE_PROTOCOL, {
@@ -585,6 +581,8 @@ class Recorder {
   readonly t0 = performance.now();
   readonly transcript: ChallengeTranscript;
   lateWait = false;
+  /** How long the provider's device took to admit the workload (admission.ts), ms: logged, not timed. */
+  admissionMs: number | undefined;
 
   constructor(transcript: ChallengeTranscript) {
     this.transcript = transcript;

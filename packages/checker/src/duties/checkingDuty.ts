@@ -21,7 +21,8 @@ import { type Logger, sleep } from "@checkernet/runtime";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { type Address, bytesToHex, type Hex } from "viem";
 import type { EpochClock } from "../chain/clock.ts";
-import { type ChallengeClient, OwnLagAbstention, randomRunSeed } from "../challenges/client.ts";
+import { type ChallengeClient, randomRunSeed } from "../challenges/client.ts";
+import { OwnLagAbstention } from "../challenges/ownLagAbstention.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
 import { SlashingProtectionError } from "../db/errors.ts";
 import { type CheckerFaults, liesAbout, NO_FAULTS, vouchesPass } from "../faults/faults.ts";
@@ -159,9 +160,9 @@ export class CheckingDuty {
     logger.info({ epoch: String(epoch), seats: mine.length }, "committee seats");
 
     // Providers are challenged concurrently: each run mostly waits on the network. Each run starts
-    // at a random point of the first part of the checking phase, so a committee's challenges do not
-    // all reach a provider at once (it serves them one after another on one device, and a queued
-    // run would miss a deadline sized for one) and a provider cannot tell when its checks come.
+    // at a random point of the first part of the checking phase, so a provider cannot tell when its
+    // checks come and a committee's challenges seldom queue on its device (those that do are timed
+    // from their admission, challenges/admission.ts).
     const spreadMs = (options.waitForPublishPhase ?? true) ? this.spreadWindowMs(epoch) : 0;
     const signal = this.abort.signal;
     const signed = await Promise.all(

@@ -19,7 +19,15 @@ import {
   vramResponseCodec,
 } from "@checkernet/protocol/challenges/vram";
 import type { AnswerMessage } from "@checkernet/protocol/fraud/answerSigning";
-import { CHALLENGE_PROTOCOL, encodeFrame, FrameReader, FrameType, writeFrame } from "@checkernet/wire";
+import {
+  ADMIT_BODY_BYTES,
+  CHALLENGE_PROTOCOL,
+  encodeAdmitted,
+  encodeFrame,
+  FrameReader,
+  FrameType,
+  writeFrame,
+} from "@checkernet/wire";
 import type { Stream } from "@libp2p/interface";
 import { bytesToHex, type Hex, hexToBytes } from "viem";
 import type { CheckerHost } from "../../src/network/host.ts";
@@ -37,6 +45,7 @@ import type { CheckerHost } from "../../src/network/host.ts";
  * - late: answers every VRAM walk correctly but LATE_MS late;
  * - late-once: answers this server's first VRAM walk LATE_MS late, every later one at once;
  * - wrong-product: computes every row of C wrong in column 5 and commits to that C (consistent proofs).
+ * Every behaviour but hang admits a timed request at once (ADMIT → ADMITTED); the answers after it show the behaviour.
  * `options.sign` signs each matmul commitment (an answer key); without it commitments are unsigned.
  * `options.signRun` answers RUN_SIGN with a RunTranscript signature; without it RUN_SIGN goes unanswered.
  */
@@ -66,6 +75,7 @@ const ANY = {
   [FrameType.MATMUL_OPEN]: 96 + 32 * 64,
   [FrameType.VRAM_QUERY]: vramRequestCodec.maxBytes,
   [FrameType.RUN_SIGN]: runSignRequestCodec.maxBytes,
+  [FrameType.ADMIT]: ADMIT_BODY_BYTES,
 };
 
 export async function startChallengeServer(
@@ -133,7 +143,9 @@ async function serve(
       await writeFrame(stream, FrameType.RUN_SIGNATURE, hexToBytes(signature), Date.now() + 30_000);
       continue;
     }
-    if (frame.type === FrameType.PING) {
+    if (frame.type === FrameType.ADMIT) {
+      await send(stream, behaviour === "hang" ? "hang" : "honest", FrameType.ADMITTED, encodeAdmitted(0));
+    } else if (frame.type === FrameType.PING) {
       const ping = pingCodec.decode(frame.body);
       await send(stream, behaviour, FrameType.PONG, pongCodec.encode(answerPing(ping)));
     } else if (frame.type === FrameType.MATMUL_REQUEST) {

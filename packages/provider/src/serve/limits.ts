@@ -25,6 +25,15 @@ export interface ServeLimits {
   maxConcurrentMatmul: number;
   /** Inbound challenge streams per connection (libp2p's own per-protocol limit). */
   maxInboundStreamsPerConnection: number;
+  /**
+   * Streams waiting for the device at once (admission.ts), all peers together. A committee has
+   * DEFAULT_PARAMS.committeeSize seats; the margin covers re-checks and second runs.
+   */
+  maxQueuedAdmissions: number;
+  /** Of those, one peer's: a checker's own run and a re-check of the same provider may overlap. */
+  maxAdmissionsPerPeer: number;
+  /** Time from ADMITTED to the timed request: the checker sends it at once, so a stream cannot sit on the device. */
+  admittedRequestTimeoutMs: number;
 }
 
 export const DEFAULT_SERVE_LIMITS: Readonly<ServeLimits> = Object.freeze({
@@ -38,4 +47,7 @@ export const DEFAULT_SERVE_LIMITS: Readonly<ServeLimits> = Object.freeze({
   maxVramSteps: 1024,
   maxConcurrentMatmul: 4,
   maxInboundStreamsPerConnection: 8,
+  maxQueuedAdmissions: 4 * DEFAULT_PARAMS.committeeSize,
+  maxAdmissionsPerPeer: 4,
+  admittedRequestTimeoutMs: 2_000,
 });

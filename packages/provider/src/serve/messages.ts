@@ -2,7 +2,7 @@ import { type Ping, pingCodec } from "@checkernet/protocol/challenges/latency";
 import { type MatmulRequest, matmulRequestCodec } from "@checkernet/protocol/challenges/matmul";
 import { type VramRequest, vramRequestCodec } from "@checkernet/protocol/challenges/vram";
 import type { ProtocolError } from "@checkernet/protocol/errors";
-import { errorBody, FrameType, typedPayload } from "@checkernet/wire";
+import { type AdmittedRequestType, decodeAdmit, errorBody, FrameType, typedPayload } from "@checkernet/wire";
 import { ProviderError } from "../errors.ts";
 
 /*
@@ -38,7 +38,9 @@ export class ServeError extends ProviderError<ServeErrorCode> {
 export type Request =
   | { type: typeof FrameType.PING; ping: Ping }
   | { type: typeof FrameType.MATMUL_REQUEST; matmul: MatmulRequest }
-  | { type: typeof FrameType.VRAM_QUERY; vram: VramRequest };
+  | { type: typeof FrameType.VRAM_QUERY; vram: VramRequest }
+  /** Asks for the device before a timed request (admission.ts); `admit` names that request. */
+  | { type: typeof FrameType.ADMIT; admit: AdmittedRequestType };
 
 export function decodeRequest(frame: Uint8Array): Request {
   const type = typeByte(frame);
@@ -50,6 +52,8 @@ export function decodeRequest(frame: Uint8Array): Request {
       return { type, matmul: decodeBody(() => matmulRequestCodec.decode(body)) };
     case FrameType.VRAM_QUERY:
       return { type, vram: decodeBody(() => vramRequestCodec.decode(body)) };
+    case FrameType.ADMIT:
+      return { type, admit: decodeBody(() => decodeAdmit(body)) };
     default:
       throw new ServeError(
         ServeErrorCode.UNEXPECTED_TYPE,

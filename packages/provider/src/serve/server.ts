@@ -1,13 +1,21 @@
-import { CHALLENGE_PROTOCOL, FrameStream, FrameType, WireError } from "@checkernet/wire";
+import {
+  CHALLENGE_PROTOCOL,
+  encodeAdmitted,
+  FrameStream,
+  FrameType,
+  typedPayload,
+  WireError,
+} from "@checkernet/wire";
 import type { Connection, Libp2p, Stream } from "@libp2p/interface";
 import type { Logger } from "pino";
 import type { ComputeBackend } from "../backend/backend.ts";
+import { DeviceAdmission, type DeviceHold } from "./admission.ts";
 import type { AnswerSigner } from "./answerSigner.ts";
 import { handleLatency } from "./handlers/latency.ts";
 import { handleMatmul } from "./handlers/matmul.ts";
 import { handleVram } from "./handlers/vram.ts";
 import { DEFAULT_SERVE_LIMITS, type ServeLimits } from "./limits.ts";
-import { decodeRequest, encodeError, ServeError, ServeErrorCode } from "./messages.ts";
+import { decodeRequest, encodeError, type Request, ServeError, ServeErrorCode } from "./messages.ts";
 import { type ExchangeContext, honestBehaviour, type ServeBehaviour } from "./session.ts";
 
 export interface ChallengeServerOptions {
@@ -44,6 +52,7 @@ export class ChallengeServer {
   readonly #signer: AnswerSigner | undefined;
   readonly #stopping = new AbortController();
   readonly #active = new Set<Promise<void>>();
+  readonly #admission: DeviceAdmission;
   #matmulSlots = 0;
 
   constructor(options: ChallengeServerOptions) {
@@ -52,6 +61,7 @@ export class ChallengeServer {
     this.limits = { ...DEFAULT_SERVE_LIMITS, ...options.limits };
     this.#behaviour = options.behaviour ?? honestBehaviour(options.backend);
     this.#signer = options.answerSigner;
+    this.#admission = new DeviceAdmission(this.limits);
   }
 
   async start(): Promise<void> {
@@ -86,6 +96,7 @@ export class ChallengeServer {
     const signal = AbortSignal.any([this.#stopping.signal, AbortSignal.timeout(this.limits.streamTimeoutMs)]);
     const frames = new FrameStream(stream);
     let first = true;
+    let hold: DeviceHold | undefined;
     const ctx: ExchangeContext = {
       frames,
       backend: session.backend,
@@ -103,6 +114,7 @@ export class ChallengeServer {
         );
       },
       answer: (payload) => session.write(frames, payload, signal),
+      releaseDevice: () => hold?.release(),
       ...(this.#signer === undefined
         ? {}
         : { signCommitment: this.#signer.signCommitment, signRun: this.#signer.signRun }),
@@ -122,7 +134,13 @@ export class ChallengeServer {
         await stream.close();
         return;
       }
-      const request = decodeRequest(frame);
+      let request = decodeRequest(frame);
+      if (request.type === FrameType.ADMIT) {
+        hold = await this.#admission.admit(remotePeer, signal);
+        const timed = await this.#admitted(ctx, request.admit, hold);
+        if (timed === null) return;
+        request = timed;
+      }
       const startedMs = performance.now();
       switch (request.type) {
         case FrameType.PING:
@@ -142,6 +160,7 @@ export class ChallengeServer {
           {
             kind: request.type === FrameType.MATMUL_REQUEST ? "matmul" : "vram",
             exchangeMs: Math.round(performance.now() - startedMs),
+            ...(hold === undefined ? {} : { queuedMs: Math.round(hold.queuedMs) }),
           },
           "challenge served",
         );
@@ -149,7 +168,35 @@ export class ChallengeServer {
       await stream.close({ signal });
     } catch (err) {
       await this.#fail(stream, frames, err as Error, log);
+    } finally {
+      hold?.release();
     }
+  }
+
+  /**
+   * The device is this stream's: says ADMITTED, then reads the timed request the ADMIT named, which must
+   * come at once (admittedRequestTimeoutMs). Null when the checker ended the stream instead.
+   */
+  async #admitted(
+    ctx: ExchangeContext,
+    wanted: FrameType,
+    hold: DeviceHold,
+  ): Promise<Exclude<Request, { type: typeof FrameType.ADMIT }> | null> {
+    await ctx.answer(typedPayload(FrameType.ADMITTED, encodeAdmitted(hold.queuedMs)));
+    const frame = await ctx.frames.read(
+      this.limits.maxRequestFrameBytes,
+      AbortSignal.any([ctx.signal, AbortSignal.timeout(this.limits.admittedRequestTimeoutMs)]),
+    );
+    if (frame === null) return null;
+    const request = decodeRequest(frame);
+    if (request.type !== wanted) {
+      throw new ServeError(
+        ServeErrorCode.UNEXPECTED_TYPE,
+        `admitted for 0x${wanted.toString(16)}, got 0x${request.type.toString(16)}`,
+        { type: request.type, expected: wanted },
+      );
+    }
+    return request as Exclude<Request, { type: typeof FrameType.ADMIT }>;
   }
 
   /** Tells the checker why (when the stream still takes writes), then resets the stream. */

@@ -54,6 +54,11 @@ export interface ExchangeContext {
   signCommitment?: (request: MatmulRequest, root: Hex) => Hex;
   /** Signs a run's RunTranscript (AnswerSigner.signRun); absent: RUN_SIGN is refused. */
   signRun?: AnswerSigner["signRun"];
+  /**
+   * Gives the device back to the admission queue (admission.ts) once the timed answer is sent; a no-op
+   * for a stream that was not admitted. The server also calls it when the stream ends.
+   */
+  releaseDevice(): void;
   /** Takes one of the `maxConcurrentMatmul` slots; the returned function gives it back. */
   acquireMatmulSlot(): (() => void) | undefined;
 }

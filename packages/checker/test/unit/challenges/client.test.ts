@@ -190,9 +190,10 @@ describe("ChallengeClient: this checker's own lag never blames the provider", ()
   }
 
   /**
-   * A client whose host stalls this process for `ms` right after it opens the
-   * VRAM stream (the run's second stream, after the latency pings), so the
-   * provider's answer is read late by the checker's own fault.
+   * A client whose host stalls this process for `ms` right after it sends the
+   * VRAM query (the second frame on the run's second stream, after the latency
+   * pings' stream and the ADMIT), so the provider's answer is read late by the
+   * checker's own fault.
    */
   async function stallingClient(ms: number): Promise<ChallengeClient> {
     const host = await newHost();
@@ -200,7 +201,15 @@ describe("ChallengeClient: this checker's own lag never blames the provider", ()
     const stalling = {
       dialProtocol: async (...args: Parameters<CheckerHost["dialProtocol"]>) => {
         const stream = await host.dialProtocol(...args);
-        if (++dials % 2 === 0) setTimeout(() => blockFor(ms), 0);
+        if (++dials % 2 === 0) {
+          const send = stream.send.bind(stream);
+          let sends = 0;
+          stream.send = (data) => {
+            const drained = send(data);
+            if (++sends === 2) setTimeout(() => blockFor(ms), 0);
+            return drained;
+          };
+        }
         return stream;
       },
     };

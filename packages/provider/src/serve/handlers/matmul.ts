@@ -51,6 +51,8 @@ export async function handleMatmul(ctx: ExchangeContext, request: MatmulRequest)
       const signature = ctx.signCommitment?.(request, job.commitment) ?? "0x";
       const commit = matmulCommitCodec.encode({ root: job.commitment, elapsedMs, signature });
       await ctx.answer(typedPayload(FrameType.MATMUL_COMMIT, commit));
+      // Timed part done: opening rows reads the kept result, so the next admitted run may start.
+      ctx.releaseDevice();
       const frame = await ctx.next();
       if (frame === null) return;
       const body = expectType(frame, FrameType.MATMUL_OPEN);

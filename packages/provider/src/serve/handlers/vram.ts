@@ -38,6 +38,7 @@ export async function handleVram(ctx: ExchangeContext, request: VramRequest): Pr
   }
   const response = vramResponseCodec.encode(await ctx.backend.vramWalk(request, { signal: ctx.signal }));
   await ctx.answer(typedPayload(FrameType.VRAM_ANSWER, response));
+  ctx.releaseDevice();
   const workload = [
     { type: TranscriptMessageType.VRAM_REQUEST, payload: vramRequestCodec.encode(request) },
     { type: TranscriptMessageType.VRAM_RESPONSE, payload: response },
