@@ -61,6 +61,7 @@ export async function startChain(dataDir: string, port: number): Promise<DevnetC
     ],
     logFile: join(dataDir, "chain.log"),
     cwd: join(import.meta.dirname, "../.."),
+    lifeline: true,
   });
   const probe = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 2_000 }) });
   const chainId = await waitUntil("the chain's JSON-RPC", () => probe.getChainId(), {

@@ -133,6 +133,7 @@ export async function startChecker(
     logFile: join(logDir, `${plan.name}.log`),
     // Clear the env config so the file decides (a developer's CHECKER_* must not leak into the devnet).
     env: { ...scrubbed("CHECKER_"), ...env },
+    lifeline: true,
   });
   await waitUntil(
     `${plan.name}'s status API`,
@@ -216,6 +217,7 @@ export async function startProvider(
     ),
     logFile: join(logDir, `${plan.name}.log`),
     env: { ...scrubbed("PROVIDER_") },
+    lifeline: true,
   });
   await waitUntil(
     `${plan.name} to listen`,

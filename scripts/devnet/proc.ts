@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, readFileSync, type WriteStream } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 /** A child process of the devnet, its output appended to a log file. */
 export interface Child {
@@ -21,22 +23,34 @@ export interface SpawnOptions {
   logFile: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /**
+   * A long-running node child (`command` is node): preload lifeline.ts and hold its stdin open, so that
+   * it stops when the devnet dies, even by SIGKILL, instead of running on as an orphan.
+   */
+  lifeline?: boolean;
 }
+
+/** lifeline.ts, as node's --import wants it. */
+const LIFELINE = pathToFileURL(join(import.meta.dirname, "lifeline.ts")).href;
 
 /**
  * Starts a child in its own process group, so that a Ctrl-C in the terminal
  * reaches the devnet only and the devnet stops its children in order
  * (checkers before providers before the chain); the group also lets stop()
- * reach any grandchild a tool may start.
+ * reach any grandchild a tool may start. A lifeline child also stops by
+ * itself when the devnet dies (lifeline.ts): the group is then nobody's.
  */
 export function spawnChild(options: SpawnOptions): Child {
   const log: WriteStream = createWriteStream(options.logFile, { flags: "a" });
-  const proc = spawn(options.command, options.args, {
+  const lifeline = options.lifeline === true;
+  const proc = spawn(options.command, lifeline ? ["--import", LIFELINE, ...options.args] : options.args, {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...options.env, ...(lifeline ? { CHECKERNET_LIFELINE: "stdin" } : {}) },
+    stdio: [lifeline ? "pipe" : "ignore", "pipe", "pipe"],
     detached: true,
   });
+  // The devnet never writes to a lifeline; its end is the message. A child gone first is no error here.
+  proc.stdin?.on("error", () => {});
   let out = "";
   proc.stdout?.on("data", (chunk: Buffer) => {
     if (out.length < 1_000_000) out += chunk.toString("utf8");

@@ -128,7 +128,7 @@ export function buildCli(): Command {
 
   program
     .command("start")
-    .description("run the checker node until SIGINT/SIGTERM")
+    .description("run the checker node until SIGINT, SIGTERM or SIGHUP")
     .option("--password-file <file>", "keystore password file (or CHECKER_PASSWORD, or a prompt)")
     .option("--no-operator-key", "run without unlocking the operator key (relay and observe only)")
     .option(
@@ -159,8 +159,9 @@ export function buildCli(): Command {
           logger.info({ signal }, "shutting down");
           resolve();
         };
-        process.once("SIGINT", () => stop("SIGINT"));
-        process.once("SIGTERM", () => stop("SIGTERM"));
+        // SIGHUP: the terminal it ran in closed.
+        for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+          process.once(signal, () => stop(signal));
       });
       await node.stop();
     });

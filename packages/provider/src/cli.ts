@@ -225,8 +225,9 @@ export function buildCli(): Command {
         await running.stop();
         process.exit(0);
       };
-      process.once("SIGINT", () => void shutdown("SIGINT"));
-      process.once("SIGTERM", () => void shutdown("SIGTERM"));
+      // SIGHUP: the terminal it ran in closed.
+      for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+        process.once(signal, () => void shutdown(signal));
     });
 
   const chainCommand = (name: string, description: string) =>
