@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { REGIONS } from "@checkernet/protocol/challenges/regions";
 import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
 import type { NetworkDomain } from "@checkernet/protocol/types";
 import { multiaddr } from "@multiformats/multiaddr";
@@ -161,6 +162,27 @@ const posInt: Parser<number> = (raw, field, source) => {
   }
   return n;
 };
+/**
+ * A region by its id (`eu-west`, packages/protocol regions.ts) or its on-wire code (6): configs name
+ * regions, the wire carries the code.
+ */
+const region: Parser<number> = (raw, field, source) => {
+  const known = REGIONS.map((r) => r.id).join(", ");
+  if (typeof raw === "string" && !/^\d+$/.test(raw)) {
+    const found = REGIONS.find((r) => r.id === raw.trim().toLowerCase());
+    if (found === undefined)
+      throw new ConfigError(field, source, `unknown region ${JSON.stringify(raw)}; expected one of ${known}`);
+    return found.code;
+  }
+  const code = posInt(raw, field, source);
+  if (!REGIONS.some((r) => r.code === code))
+    throw new ConfigError(
+      field,
+      source,
+      `unknown region code ${code}; expected a region id (${known}) or its code 0-${REGIONS.length - 1}`,
+    );
+  return code;
+};
 const address: Parser<`0x${string}`> = (raw, field, source) => {
   if (typeof raw !== "string" || !/^0x[0-9a-fA-F]{40}$/.test(raw)) {
     throw new ConfigError(field, source, `expected a 20-byte hex address, got ${JSON.stringify(raw)}`);
@@ -289,9 +311,9 @@ const CONFIG_SCHEMA: { [K in keyof CheckerConfig]-?: FieldSpec<K> } = {
   },
   region: {
     env: "CHECKER_REGION",
-    parse: posInt,
+    parse: region,
     default: () => 0,
-    help: "region code of this node (0 = local)",
+    help: "region of this node: an id such as eu-west (packages/protocol regions.ts) or its code; local (0) for devnets",
   },
   txPrivateKey: {
     env: "CHECKER_TX_KEY",

@@ -65,6 +65,19 @@ describe("loadConfig", () => {
     );
   });
 
+  it("takes a region by its id (as docs/operator.md writes it) or its code, and names the regions when neither", () => {
+    expect(loadConfig({ file: file(JSON.stringify({ region: "eu-west" })), env: {} }).region).toBe(6);
+    expect(loadConfig({ env: { CHECKER_REGION: "ap-northeast" } }).region).toBe(12);
+    expect(loadConfig({ env: { CHECKER_REGION: "7" } }).region).toBe(7);
+    expect(loadConfig({ env: {} }).region).toBe(0);
+    expect(() => loadConfig({ file: file(JSON.stringify({ region: "mars-1" })), env: {} })).toThrow(
+      /region.*unknown region "mars-1"; expected one of local, us-east,.*eu-west/,
+    );
+    expect(() => loadConfig({ env: { CHECKER_REGION: "99" } })).toThrow(
+      /CHECKER_REGION.*unknown region code 99/,
+    );
+  });
+
   it("refuses unreadable files, non-objects and unknown fields", () => {
     expect(() => loadConfig({ file: "/nonexistent/checker.json", env: {} })).toThrow(
       /cannot read JSON config file/,
