@@ -9,7 +9,23 @@ import { encodeFrame, FRAMING_LIMITS, type Frame, FrameType } from "./framing.ts
  * hangs, trickles bytes or declares a huge frame is cut off with bounded
  * memory. The checker reads every answer with it, and the evidence and
  * reports servers read their one request with it.
+ *
+ * A peer that breaks the framing (a declared length above the limit, a bad
+ * prefix, an unexpected type) gets its stream aborted at once: a yamux stream
+ * cannot be closed for reading (closeRead sends nothing, and the muxer keeps
+ * granting window as bytes arrive), and a stream iterator that is no longer
+ * pulled keeps queuing what arrives, so only a reset stops a peer from
+ * filling this process's memory.
  */
+
+/**
+ * How many bytes of an offending frame a violation carries (`details.head`),
+ * from its length prefix on: enough to show the declared length and type,
+ * and never a whole 32-byte ABI word, so no message codec decodes them (the
+ * challenge client records them as the provider's answer, which
+ * evaluateTranscript then FAILs as undecodable).
+ */
+const VIOLATION_HEAD_BYTES = 31;
 
 /** Expected types for one read, each with its largest body. */
 export type Expect = Partial<Record<FrameType, number>>;
@@ -35,7 +51,9 @@ export class FrameReader {
   /**
    * The next frame, which must be one of `expect`'s types and fit its limit,
    * complete before `deadline` (ms since the epoch, Date.now() clock). On
-   * timeout the stream is aborted.
+   * timeout, and on a frame that breaks the framing or `expect` (OVERSIZED,
+   * MALFORMED, with the frame's first bytes as `details.head`), the stream is
+   * aborted.
    */
   async read(expect: Expect, deadline: number): Promise<Frame> {
     const maxBody = Math.max(0, ...Object.values(expect).map((v) => v ?? 0), FRAMING_LIMITS.maxErrorBytes);
@@ -43,10 +61,10 @@ export class FrameReader {
     for (;;) {
       const parsed = this.tryParse(maxLength);
       if (parsed !== undefined) {
-        const { type, body } = parsed;
+        const { type, body, head } = parsed;
         if (type === FrameType.ERROR) {
           if (body.length > FRAMING_LIMITS.maxErrorBytes) {
-            throw new WireError(WireErrorCode.OVERSIZED, "ERROR frame body is too long", {
+            this.violation(head, WireErrorCode.OVERSIZED, "ERROR frame body is too long", {
               size: body.length,
             });
           }
@@ -56,13 +74,13 @@ export class FrameReader {
         }
         const limit = expect[type as FrameType];
         if (limit === undefined) {
-          throw new WireError(WireErrorCode.MALFORMED, "unexpected frame type", {
+          this.violation(head, WireErrorCode.MALFORMED, "unexpected frame type", {
             type,
             expected: Object.keys(expect).map(Number),
           });
         }
         if (body.length > limit) {
-          throw new WireError(WireErrorCode.OVERSIZED, "frame body above its message limit", {
+          this.violation(head, WireErrorCode.OVERSIZED, "frame body above its message limit", {
             type,
             size: body.length,
             limit,
@@ -75,15 +93,58 @@ export class FrameReader {
     }
   }
 
+  /**
+   * Waits, until `deadline`, for the peer to end its side of the stream after
+   * the exchange's last frame. True when it did (cleanly or by a reset),
+   * false when the deadline passed first (the stream is then aborted). Any
+   * byte that arrives first is a violation (MALFORMED, `details.head`; the
+   * stream is aborted): the exchange has no frame left to send.
+   */
+  async expectEnd(deadline: number): Promise<boolean> {
+    for (;;) {
+      if (this.buffer.byteLength > 0) {
+        this.violation(
+          this.head(this.buffer.byteLength),
+          WireErrorCode.MALFORMED,
+          "bytes after the last frame",
+          {
+            buffered: this.buffer.byteLength,
+          },
+        );
+      }
+      if (this.ended) return true;
+      try {
+        await this.pull(deadline);
+      } catch (e) {
+        if (e instanceof WireError && e.code === WireErrorCode.TIMEOUT) return false;
+        // The stream failed or was reset: ended, unless it delivered bytes first.
+        if (this.buffer.byteLength === 0) return true;
+      }
+    }
+  }
+
+  /**
+   * Done with the stream: aborts it unless both sides already closed it, so
+   * nothing the peer sends later is queued, and stops the stream's iterator
+   * (it keeps queuing incoming data for as long as it is not finished).
+   */
+  discard(reason: string): void {
+    this.buffer.consume(this.buffer.byteLength);
+    this.ended = true;
+    // A no-op on a stream both sides closed, or one already aborted or reset.
+    this.stream.abort(new Error(reason));
+    this.iterator.return?.().catch(() => undefined);
+  }
+
   /** Parses one frame from the buffer if complete; checks the declared length first. */
-  private tryParse(maxLength: number): Frame | undefined {
+  private tryParse(maxLength: number): (Frame & { head: Uint8Array }) | undefined {
     let length = 0;
     let shift = 0;
     let i = 0;
     for (;;) {
       if (i >= this.buffer.byteLength) return undefined;
       if (i >= FRAMING_LIMITS.maxLengthBytes) {
-        throw new WireError(WireErrorCode.MALFORMED, "length prefix longer than 5 bytes");
+        this.violation(this.head(i), WireErrorCode.MALFORMED, "length prefix longer than 5 bytes");
       }
       const byte = this.buffer.get(i);
       length += (byte & 0x7f) * 2 ** shift;
@@ -91,17 +152,36 @@ export class FrameReader {
       i++;
       if ((byte & 0x80) === 0) break;
     }
-    if (length === 0) throw new WireError(WireErrorCode.MALFORMED, "zero-length frame");
+    if (length === 0) this.violation(this.head(i), WireErrorCode.MALFORMED, "zero-length frame");
     if (length > maxLength) {
-      throw new WireError(WireErrorCode.OVERSIZED, "declared frame length above the limit", {
-        length,
-        limit: maxLength,
-      });
+      this.violation(
+        this.head(Math.min(this.buffer.byteLength, i + length)),
+        WireErrorCode.OVERSIZED,
+        "declared frame length above the limit",
+        { length, limit: maxLength },
+      );
     }
     if (this.buffer.byteLength < i + length) return undefined;
+    const head = this.head(i + length);
     const frame = this.buffer.subarray(i, i + length);
     this.buffer.consume(i + length);
-    return { type: frame[0] as FrameType, body: frame.slice(1) };
+    return { type: frame[0] as FrameType, body: frame.slice(1), head };
+  }
+
+  /** The buffer's first bytes (at most VIOLATION_HEAD_BYTES of the first `available`), copied. */
+  private head(available: number): Uint8Array {
+    return this.buffer.subarray(0, Math.min(available, VIOLATION_HEAD_BYTES)).slice();
+  }
+
+  /** A frame broke the protocol: the stream is aborted before the error is thrown, so nothing more is queued. */
+  private violation(
+    head: Uint8Array,
+    code: typeof WireErrorCode.OVERSIZED | typeof WireErrorCode.MALFORMED,
+    message: string,
+    details: Record<string, unknown> = {},
+  ): never {
+    this.discard("challenge frame broke the protocol");
+    throw new WireError(code, message, { ...details, head });
   }
 
   private async pull(deadline: number): Promise<void> {
@@ -134,10 +214,9 @@ export class FrameReader {
   }
 
   private timeout(): never {
-    this.stream.abort(new Error("challenge read deadline passed"));
-    throw new WireError(WireErrorCode.TIMEOUT, "no complete frame before the deadline", {
-      buffered: this.buffer.byteLength,
-    });
+    const buffered = this.buffer.byteLength;
+    this.discard("challenge read deadline passed");
+    throw new WireError(WireErrorCode.TIMEOUT, "no complete frame before the deadline", { buffered });
   }
 }
 

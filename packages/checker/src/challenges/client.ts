@@ -60,6 +60,8 @@ import type { Metrics } from "../metrics/index.ts";
 import { requestAdmission } from "./admission.ts";
 import { inlineEvaluator, type TranscriptEvaluator } from "./evaluator.ts";
 import { CHALLENGE_CLIENT_LIMITS } from "./limits.ts";
+import { Recorder } from "./recorder.ts";
+import { endExchange, violationHead } from "./streamEnd.ts";
 
 /** What the checker runs against one provider in one epoch (the epoch loop fills it from the chain). */
 export interface ChallengeTask {
@@ -151,7 +153,9 @@ export interface ChallengeClientInit {
  * bounded in size and time: a provider that hangs, trickles, or sends garbage
  * or oversized frames never makes a run throw; what it failed to send is
  * missing from the transcript (TIMEOUT), what it sent malformed is recorded
- * (FAIL, MALFORMED_MESSAGE).
+ * (FAIL, MALFORMED_MESSAGE), and so are the first bytes of a frame that broke
+ * the protocol, in place of the answer it came instead of. Every stream is
+ * closed for reading when its exchange ends (streamEnd.ts).
  */
 export class ChallengeClient {
   private readonly components: ChallengeClientComponents;
@@ -373,12 +377,15 @@ export class ChallengeClient {
         if (atUs - sent <= params.pingTimeoutMs * 1000) rtts.push(atUs - sent);
       }
     } catch (e) {
-      wireErrors.push(this.wireCode(e));
+      this.fault(rec, wireErrors, e, TranscriptMessageType.PONG);
       this.noteWaitEnded(rec, e, readDeadline, readDeadline);
     } finally {
       // Let the schedule finish (bounded by readDeadline), then close.
       if (writing) await writer;
-      await this.close(stream);
+      // Bytes after the last pong break the protocol as any bad frame does: recorded in a pong's place.
+      const trailing = await endExchange(stream, reader, wireErrors);
+      if (trailing !== undefined && answered === schedule.length)
+        rec.record(TranscriptMessageType.PONG, trailing);
     }
     return rtts;
   }
@@ -405,10 +412,13 @@ export class ChallengeClient {
     const stream = await this.open(target, wireErrors);
     const reader = await this.admit(stream, FrameType.MATMUL_REQUEST, deadlineMs, rec, wireErrors);
     rec.record(TranscriptMessageType.MATMUL_REQUEST, request);
-    if (stream === undefined || reader === undefined) return;
+    if (reader instanceof Uint8Array) rec.record(TranscriptMessageType.MATMUL_COMMIT, reader);
+    if (stream === undefined || !(reader instanceof FrameReader)) return;
     // The wait in progress, and the moment an answer to it stops counting (the rules' deadline).
     let waitDeadline = Date.now();
     let answerDeadline = waitDeadline;
+    // The answer awaited: a frame that breaks the protocol is recorded in its place.
+    let awaiting: TranscriptMessageType | undefined = TranscriptMessageType.MATMUL_COMMIT;
     try {
       const commitDeadline = Date.now() + deadlineMs * CHALLENGE_CLIENT_LIMITS.answerWaitFactor;
       waitDeadline = commitDeadline;
@@ -416,6 +426,7 @@ export class ChallengeClient {
       await writeFrame(stream, FrameType.MATMUL_REQUEST, request, commitDeadline);
       const c = await reader.read({ [FrameType.MATMUL_COMMIT]: matmulCommitCodec.maxBytes }, commitDeadline);
       rec.record(TranscriptMessageType.MATMUL_COMMIT, c.body);
+      awaiting = undefined;
       const commitment = matmulCommitCodec.decode(c.body);
       const rows = sampleRows(seeds.sample, commitment.root, n, count);
       const open = matmulOpenCodec(n, count).encode({ rows });
@@ -425,15 +436,17 @@ export class ChallengeClient {
       waitDeadline = openDeadline;
       answerDeadline = openDeadline;
       rec.record(TranscriptMessageType.MATMUL_OPEN, open);
+      awaiting = TranscriptMessageType.MATMUL_ROWS;
       await writeFrame(stream, FrameType.MATMUL_OPEN, open, openDeadline);
       const r = await reader.read({ [FrameType.MATMUL_ROWS]: rowsCodec.maxBytes }, openDeadline);
       rec.record(TranscriptMessageType.MATMUL_ROWS, r.body);
+      awaiting = undefined;
       await this.runSignature(stream, reader, task, networkRttMs, rec, wireErrors);
     } catch (e) {
-      wireErrors.push(this.wireCode(e));
+      this.fault(rec, wireErrors, e, awaiting);
       this.noteWaitEnded(rec, e, waitDeadline, answerDeadline);
     } finally {
-      await this.close(stream);
+      await endExchange(stream, reader, wireErrors);
     }
   }
 
@@ -457,7 +470,9 @@ export class ChallengeClient {
     const stream = await this.open(target, wireErrors);
     const reader = await this.admit(stream, FrameType.VRAM_QUERY, deadlineMs, rec, wireErrors);
     rec.record(TranscriptMessageType.VRAM_REQUEST, request);
-    if (stream === undefined || reader === undefined) return;
+    if (reader instanceof Uint8Array) rec.record(TranscriptMessageType.VRAM_RESPONSE, reader);
+    if (stream === undefined || !(reader instanceof FrameReader)) return;
+    let awaiting: TranscriptMessageType | undefined = TranscriptMessageType.VRAM_RESPONSE;
     const answerDeadline = Date.now() + deadlineMs;
     const deadline = Date.now() + deadlineMs * CHALLENGE_CLIENT_LIMITS.answerWaitFactor;
     try {
@@ -465,13 +480,14 @@ export class ChallengeClient {
       // The exact bound for `steps` digests: 96 bytes of head and length, 32 per digest.
       const r = await reader.read({ [FrameType.VRAM_ANSWER]: 96 + 32 * v.steps }, deadline);
       rec.record(TranscriptMessageType.VRAM_RESPONSE, r.body);
+      awaiting = undefined;
       vramResponseCodec.decode(r.body);
       await this.runSignature(stream, reader, task, networkRttMs, rec, wireErrors);
     } catch (e) {
-      wireErrors.push(this.wireCode(e));
+      this.fault(rec, wireErrors, e, awaiting);
       this.noteWaitEnded(rec, e, deadline, answerDeadline);
     } finally {
-      await this.close(stream);
+      await endExchange(stream, reader, wireErrors);
     }
   }
 
@@ -519,7 +535,8 @@ export class ChallengeClient {
    * Waits for the provider's device before a timed request (admission.ts), so that the clock, which
    * starts when the request is recorded, never counts another checker's run queued ahead. Undefined:
    * no stream, or no ADMITTED within admissionWaitMs (the stream is closed and the request goes
-   * unanswered: TIMEOUT, or an abstention if this checker's own loop stalled through the wait).
+   * unanswered: TIMEOUT, or an abstention if this checker's own loop stalled through the wait). Bytes:
+   * the provider broke the protocol instead of admitting; they are recorded as its answer (FAIL).
    */
   private async admit(
     stream: Stream | undefined,
@@ -527,7 +544,7 @@ export class ChallengeClient {
     deadlineMs: number,
     rec: Recorder,
     wireErrors: string[],
-  ): Promise<FrameReader | undefined> {
+  ): Promise<FrameReader | Uint8Array | undefined> {
     if (stream === undefined) return undefined;
     const reader = new FrameReader(stream);
     const deadline = Date.now() + admissionWaitMs(deadlineMs, this.init.params.committeeSize);
@@ -539,8 +556,8 @@ export class ChallengeClient {
     } catch (e) {
       wireErrors.push(`ADMISSION: ${this.wireCode(e)}`);
       this.noteWaitEnded(rec, e, deadline, deadline);
-      await this.close(stream);
-      return undefined;
+      await endExchange(stream, reader, wireErrors);
+      return violationHead(e);
     }
   }
 
@@ -555,12 +572,20 @@ export class ChallengeClient {
     }
   }
 
-  private async close(stream: Stream): Promise<void> {
-    try {
-      await stream.close({ signal: AbortSignal.timeout(1_000) });
-    } catch {
-      stream.abort(new Error("challenge run finished"));
-    }
+  /**
+   * Notes a failed read or write. A frame that broke the protocol (violationHead) is recorded as the
+   * provider's `answer` it came instead of, when one was awaited: no codec decodes it, so
+   * evaluateTranscript FAILs the run (MALFORMED_MESSAGE), as it does a body that does not decode.
+   */
+  private fault(
+    rec: Recorder,
+    wireErrors: string[],
+    e: unknown,
+    answer: TranscriptMessageType | undefined,
+  ): void {
+    wireErrors.push(this.wireCode(e));
+    const head = violationHead(e);
+    if (head !== undefined && answer !== undefined) rec.record(answer, head);
   }
 
   private wireCode(e: unknown): string {
@@ -569,29 +594,5 @@ export class ChallengeClient {
     if (typeof code === "string") return code;
     this.components.logger.warn({ err: e }, "challenge run failed unexpectedly");
     return WireErrorCode.CLOSED;
-  }
-}
-
-/**
- * Appends messages with non-decreasing µs timestamps from the run's start,
- * and notes whether a wait for an answer ran out late (noteWaitEnded).
- */
-class Recorder {
-  /** The run's start, performance.now() ms: atUs counts from here. */
-  readonly t0 = performance.now();
-  readonly transcript: ChallengeTranscript;
-  lateWait = false;
-  /** How long the provider's device took to admit the workload (admission.ts), ms: logged, not timed. */
-  admissionMs: number | undefined;
-
-  constructor(transcript: ChallengeTranscript) {
-    this.transcript = transcript;
-  }
-
-  record(type: TranscriptMessageType, payload: Uint8Array): number {
-    const last = this.transcript.messages.at(-1)?.atUs ?? 0;
-    const atUs = Math.max(last, Math.round((performance.now() - this.t0) * 1000));
-    this.transcript.messages.push({ type, atUs, payload: bytesToHex(payload) });
-    return atUs;
   }
 }

@@ -17,4 +17,14 @@ export const CHALLENGE_CLIENT_LIMITS = {
    * timers within a few ms.
    */
   lateWaitMs: 25,
+  /** Closing this side of a stream for writing: flushing a few frames into the muxer takes milliseconds. */
+  closeWriteMs: 1_000,
+  /**
+   * After an exchange's last frame, the wait for the provider to end its side
+   * before the stream is reset (streamEnd.ts): an honest provider closes as
+   * soon as it reads the checker's close (provider serve/server.ts), one RTT
+   * (under 300 ms to the far side of the world) plus scheduling. Bytes that
+   * arrive in this wait are a protocol violation.
+   */
+  endWaitMs: 500,
 } as const;

@@ -24,6 +24,7 @@ import {
   CHALLENGE_PROTOCOL,
   encodeAdmitted,
   encodeFrame,
+  encodeVarint,
   FrameReader,
   FrameType,
   writeFrame,
@@ -39,6 +40,10 @@ import type { CheckerHost } from "../../src/network/host.ts";
  * - garbage: answers with a frame of the right type whose body does not decode;
  * - raw-garbage: answers with bytes that are not a frame at all;
  * - oversized: declares a 64 MiB frame and starts streaming it;
+ * - huge-frame: declares a 600 MB frame and streams junk into it for JUNK_STREAM_MS, as fast as the stream
+ *   drains, until the stream is reset (stats.junkBytes counts what it got through);
+ * - pongs-then-junk: answers every ping correctly, then sends 64 KiB of junk after the last pong
+ *   (`options.pingCount`, default 4);
  * - hang: reads and never answers;
  * - trickle: answers correctly, one byte every 50 ms;
  * - wrong-row: matmul with one opened row corrupted (proofs still from the real tree), VRAM with wrong digests;
@@ -54,6 +59,8 @@ export type ServerBehaviour =
   | "garbage"
   | "raw-garbage"
   | "oversized"
+  | "huge-frame"
+  | "pongs-then-junk"
   | "hang"
   | "trickle"
   | "wrong-row"
@@ -64,7 +71,20 @@ export type ServerBehaviour =
 export interface ServerOptions {
   sign?: (request: MatmulRequest, root: Hex) => Hex;
   signRun?: (run: { epoch: bigint; checker: Hex; seed: Hex }, messages: AnswerMessage[]) => Hex;
+  /** pongs-then-junk: how many pongs come before the junk (the run's pingCount). */
+  pingCount?: number;
 }
+
+/** What a junk-sending behaviour got through to the checker. */
+export interface ServerStats {
+  /** Junk bytes the stream accepted (huge-frame, pongs-then-junk). */
+  junkBytes: number;
+  /** Resolves when a huge-frame stream stops: reset by the checker, or after JUNK_STREAM_MS. */
+  junkDone: Promise<void>;
+}
+
+/** How long huge-frame streams its junk: seconds, as a hostile provider would. */
+export const JUNK_STREAM_MS = 3_000;
 
 /** How late the "late" behaviours answer a walk: past the test walks' deadline (tens of ms) and wait. */
 const LATE_MS = 400;
@@ -82,12 +102,39 @@ export async function startChallengeServer(
   host: CheckerHost,
   behaviour: ServerBehaviour,
   options: ServerOptions = {},
-): Promise<void> {
+): Promise<ServerStats> {
   let walks = 0;
   const lateWalk = () => behaviour === "late" || (behaviour === "late-once" && walks++ === 0);
+  let done = () => {};
+  const stats: ServerStats = { junkBytes: 0, junkDone: new Promise<void>((r) => (done = r)) };
+  const junk = { stats, done: () => done() };
   await host.handle(CHALLENGE_PROTOCOL, (stream) => {
-    serve(stream, behaviour, lateWalk, options).catch(() => stream.abort(new Error("test server done")));
+    serve(stream, behaviour, lateWalk, options, junk).catch(() =>
+      stream.abort(new Error("test server done")),
+    );
   });
+  return stats;
+}
+
+type Junk = { stats: ServerStats; done: () => void };
+
+/** Sends `chunk` again and again, waiting for each drain, until `ms` pass or the stream stops taking it. */
+async function streamJunk(stream: Stream, junk: Junk, ms: number): Promise<void> {
+  const chunk = new Uint8Array(64 * 1024).fill(7);
+  const end = Date.now() + ms;
+  try {
+    while (Date.now() < end && stream.status === "open" && stream.writeStatus === "writable") {
+      const drained = stream.send(chunk);
+      junk.stats.junkBytes += chunk.byteLength;
+      if (!drained) await stream.onDrain({ signal: AbortSignal.timeout(Math.max(1, end - Date.now())) });
+      // One chunk per turn of the event loop: the checker in this process reads, and its memory is sampled.
+      await new Promise((r) => setImmediate(r));
+    }
+  } catch {
+    // reset by the checker, or no drain before the end
+  } finally {
+    junk.done();
+  }
 }
 
 async function send(
@@ -95,9 +142,17 @@ async function send(
   behaviour: ServerBehaviour,
   type: FrameType,
   body: Uint8Array,
+  junk?: Junk,
 ): Promise<void> {
   const deadline = Date.now() + 30_000;
   if (behaviour === "hang") return;
+  if (behaviour === "huge-frame" && junk !== undefined) {
+    // A 600 MB frame declared, then junk into it for seconds: the reader must refuse on the prefix and
+    // reset the stream, or the muxer keeps taking it in (its window grows as bytes arrive, read or not).
+    stream.send(encodeVarint(600 * 2 ** 20));
+    await streamJunk(stream, junk, JUNK_STREAM_MS);
+    return;
+  }
   if (behaviour === "garbage") {
     await writeFrame(stream, type, new Uint8Array(body.length).fill(0xee), deadline);
     return;
@@ -128,7 +183,9 @@ async function serve(
   behaviour: ServerBehaviour,
   lateWalk: () => boolean,
   options: ServerOptions,
+  junk: Junk,
 ): Promise<void> {
+  let pongs = 0;
   const reader = new FrameReader(stream);
   let matmul: { n: number; c: Int32Array; tree: ReturnType<typeof commitRows>["tree"] } | undefined;
   // This stream's messages as sent and received: what a RUN_SIGN signs after the pings.
@@ -147,7 +204,16 @@ async function serve(
       await send(stream, behaviour === "hang" ? "hang" : "honest", FrameType.ADMITTED, encodeAdmitted(0));
     } else if (frame.type === FrameType.PING) {
       const ping = pingCodec.decode(frame.body);
-      await send(stream, behaviour, FrameType.PONG, pongCodec.encode(answerPing(ping)));
+      if (behaviour === "pongs-then-junk") {
+        await send(stream, "honest", FrameType.PONG, pongCodec.encode(answerPing(ping)));
+        if (++pongs === (options.pingCount ?? 4)) {
+          const bytes = new Uint8Array(64 * 1024).fill(0xee);
+          stream.send(bytes);
+          junk.stats.junkBytes += bytes.byteLength;
+        }
+        continue;
+      }
+      await send(stream, behaviour, FrameType.PONG, pongCodec.encode(answerPing(ping)), junk);
     } else if (frame.type === FrameType.MATMUL_REQUEST) {
       const req = matmulRequestCodec.decode(frame.body);
       workload.push({ type: T.MATMUL_REQUEST, payload: bytesToHex(frame.body) });
@@ -166,6 +232,7 @@ async function serve(
         behaviour === "wrong-product" ? "honest" : behaviour,
         FrameType.MATMUL_COMMIT,
         commit,
+        junk,
       );
     } else if (frame.type === FrameType.VRAM_QUERY) {
       const req = vramRequestCodec.decode(frame.body);
@@ -181,6 +248,7 @@ async function serve(
         ["wrong-row", "late", "late-once", "wrong-product"].includes(behaviour) ? "honest" : behaviour,
         FrameType.VRAM_ANSWER,
         response,
+        junk,
       );
     } else if (frame.type === FrameType.MATMUL_OPEN && matmul !== undefined) {
       const open = matmulOpenCodec(matmul.n, Math.min(64, matmul.n)).decode(frame.body);

@@ -16,7 +16,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChallengeClient, type ChallengeTask, type SecondChance } from "../../../src/challenges/client.ts";
 import { createMetrics } from "../../../src/metrics/index.ts";
 import type { CheckerHost } from "../../../src/network/host.ts";
-import { type ServerBehaviour, startChallengeServer } from "../../utils/challengeServer.ts";
+import {
+  JUNK_STREAM_MS,
+  type ServerBehaviour,
+  type ServerStats,
+  startChallengeServer,
+} from "../../utils/challengeServer.ts";
 import { randomAddress } from "../../utils/fixtures.ts";
 import { loopbackHost } from "../../utils/hosts.ts";
 
@@ -33,6 +38,7 @@ const LOCAL_REGION = 0;
 
 const hosts: CheckerHost[] = [];
 const providers = new Map<ServerBehaviour, CheckerHost>();
+const stats = new Map<ServerBehaviour, ServerStats>();
 let client: ChallengeClient;
 
 async function newHost(): Promise<CheckerHost> {
@@ -81,10 +87,12 @@ beforeAll(async () => {
     "wrong-row",
     "late",
     "late-once",
+    "huge-frame",
+    "pongs-then-junk",
   ];
   for (const b of behaviours) {
     const h = await newHost();
-    await startChallengeServer(h, b);
+    stats.set(b, await startChallengeServer(h, b, { pingCount: PARAMS.pingCount }));
     providers.set(b, h);
   }
 });
@@ -112,16 +120,63 @@ describe("ChallengeClient: latency", () => {
     expect(run.outcome.reasons.map((r) => r.code)).toContain(ReasonCode.MALFORMED_MESSAGE);
   });
 
-  it("cuts off bytes that are not frames and an oversized frame on its length prefix, without buffering it", async () => {
+  it("FAILs bytes that are not frames and an oversized frame on its length prefix, keeping only the frame's first bytes", async () => {
     const raw = await client.run(target("raw-garbage"), task(ChallengeKind.LATENCY));
     expect(raw.wireErrors).toContain(FrameErrorCode.MALFORMED);
-    expect(raw.outcome.result).toBe(CheckResult.TIMEOUT);
+    expect(raw.outcome.result).toBe(CheckResult.FAIL);
+    expect(raw.outcome.reasons.map((r) => r.code)).toContain(ReasonCode.MALFORMED_MESSAGE);
     const big = await client.run(target("oversized"), task(ChallengeKind.LATENCY));
     expect(big.wireErrors).toContain(FrameErrorCode.OVERSIZED);
-    expect(big.outcome.result).toBe(CheckResult.TIMEOUT);
-    // Only our own pings are kept: none of the 1 MiB the provider pushed.
+    expect(big.outcome.result).toBe(CheckResult.FAIL);
+    expect(big.outcome.reasons.map((r) => r.code)).toContain(ReasonCode.MALFORMED_MESSAGE);
+    // Our own pings and, in a pong's place, the offending frame's first bytes: none of the 1 MiB pushed.
     expect(big.encodedTranscript.length).toBeLessThan(4096);
-    expect(big.transcript.messages.every((m) => m.type === TranscriptMessageType.PING)).toBe(true);
+    const pongs = big.transcript.messages.filter((m) => m.type === TranscriptMessageType.PONG);
+    expect(pongs.map((m) => m.payload.slice(0, 10))).toEqual(["0x80808020"]);
+    // Anyone re-checking the transcript reaches the same FAIL.
+    expect(evaluateTranscript(transcriptCodec.decode(big.encodedTranscript), PARAMS)).toEqual(big.outcome);
+  });
+
+  it("a provider that declares a 600 MB frame and streams junk for seconds: FAIL, the stream is reset, and this process's memory grows by less than 16 MiB", async () => {
+    const junk = stats.get("huge-frame")!;
+    const MiB = 2 ** 20;
+    const before = process.memoryUsage();
+    const peak = { rss: before.rss, arrayBuffers: before.arrayBuffers };
+    const sample = setInterval(() => {
+      const m = process.memoryUsage();
+      peak.rss = Math.max(peak.rss, m.rss);
+      peak.arrayBuffers = Math.max(peak.arrayBuffers, m.arrayBuffers);
+    }, 20);
+    const t0 = Date.now();
+    const run = await client.run(target("huge-frame"), task(ChallengeKind.LATENCY));
+    // Measured while the junk streams: until the provider's stream stops (reset), or its JUNK_STREAM_MS pass.
+    await junk.junkDone;
+    await new Promise((r) => setTimeout(r, 200));
+    clearInterval(sample);
+    const grew = { rss: peak.rss - before.rss, arrayBuffers: peak.arrayBuffers - before.arrayBuffers };
+    console.info(
+      `huge-frame: ${(junk.junkBytes / MiB).toFixed(1)} MiB of junk got through in ${Date.now() - t0} ms; ` +
+        `peak growth rss ${(grew.rss / MiB).toFixed(1)} MiB, arrayBuffers ${(grew.arrayBuffers / MiB).toFixed(1)} MiB`,
+    );
+    expect(run.outcome.result).toBe(CheckResult.FAIL);
+    expect(run.outcome.reasons.map((r) => r.code)).toContain(ReasonCode.MALFORMED_MESSAGE);
+    expect(run.wireErrors).toContain(FrameErrorCode.OVERSIZED);
+    // The reset stopped the provider at once (the muxer's window, not JUNK_STREAM_MS of junk).
+    expect(Date.now() - t0).toBeLessThan(JUNK_STREAM_MS);
+    expect(junk.junkBytes).toBeLessThan(16 * MiB);
+    expect(grew.arrayBuffers).toBeLessThan(16 * MiB);
+    expect(grew.rss).toBeLessThan(16 * MiB);
+  });
+
+  it("correct pongs, then junk: FAIL, not PASS (the junk is recorded in a pong's place)", async () => {
+    const run = await client.run(target("pongs-then-junk"), task(ChallengeKind.LATENCY));
+    expect(run.outcome.result).toBe(CheckResult.FAIL);
+    expect(run.outcome.reasons.map((r) => r.code)).toEqual([ReasonCode.MALFORMED_MESSAGE]);
+    expect(run.wireErrors).toEqual([`TRAILING: ${FrameErrorCode.MALFORMED}`]);
+    const pongs = run.transcript.messages.filter((m) => m.type === TranscriptMessageType.PONG);
+    expect(pongs).toHaveLength(PARAMS.pingCount + 1);
+    expect(pongs.at(-1)!.payload).toBe(`0x${"ee".repeat(31)}`);
+    expect(evaluateTranscript(transcriptCodec.decode(run.encodedTranscript), PARAMS)).toEqual(run.outcome);
   });
 
   it("TIMEOUTs a provider that hangs, within the ping deadline", async () => {
