@@ -23,6 +23,7 @@ import { answerKeyAt, registerAnswerKey } from "./chain/answerKey.ts";
 import { connectProviderChain, type ProviderChain, readDeployment } from "./chain/client.ts";
 import { contestSlash, followContest } from "./chain/contest.ts";
 import { readLeafFile } from "./chain/leafFile.ts";
+import { openSlashes } from "./chain/openSlashes.ts";
 import { fetchResultLeaf, parseCheckerAddress, readReportRoots } from "./evidence/reportLeaf.ts";
 import { evidenceSources, parseCheckerTarget } from "./evidence/sources.ts";
 import { collectEvidence } from "./evidence/verify.ts";
@@ -307,21 +308,36 @@ export function buildCli(): Command {
       print({ tx: await requestUnstake(chain, amount), unbonding: formatUnits(amount, 18) });
     });
 
-  chainCommand("status", "show the registration, stake, unbonding and pending slashes").action(
-    async (o: ChainFlags) => {
-      const { chain } = await connect(o);
-      const s = await providerStatus(chain);
-      print({
-        ...s,
-        stake: formatUnits(s.stake, 18),
-        unbonding: formatUnits(s.unbonding, 18),
-        unbondingEndEpoch: s.unbondingEndEpoch.toString(),
-        pendingSlashes: s.pendingSlashes.toString(),
-        tokenBalance: formatUnits(s.tokenBalance, 18),
-        minStake: formatUnits(s.minStake, 18),
-      });
-    },
-  );
+  chainCommand(
+    "status",
+    "show the registration, stake, unbonding and open slashes (each with its contest deadline and command); amounts in tokens",
+  ).action(async (o: ChainFlags) => {
+    const { chain } = await connect(o);
+    const [s, open] = await Promise.all([providerStatus(chain), openSlashes(chain)]);
+    print({
+      ...s,
+      stake: formatUnits(s.stake, 18),
+      unbonding: formatUnits(s.unbonding, 18),
+      unbondingEndEpoch: s.unbondingEndEpoch.toString(),
+      pendingSlashes: s.pendingSlashes.toString(),
+      tokenBalance: formatUnits(s.tokenBalance, 18),
+      minStake: formatUnits(s.minStake, 18),
+      currentEpoch: open.currentEpoch.toString(),
+      openSlashes: open.slashes.map((x) => ({
+        slashId: x.slashId.toString(),
+        epoch: x.epoch.toString(),
+        amount: formatUnits(x.amount, 18),
+        status: x.status,
+        ...(x.status === "pending"
+          ? {
+              contestDeadline: x.contestDeadline.toString(),
+              contestable: open.currentEpoch <= x.contestDeadline,
+              contest: contestCommand(x.epoch, o),
+            }
+          : { resolveDeadline: x.resolveDeadline.toString() }),
+      })),
+    });
+  });
 
   chainCommand(
     "evidence",
@@ -439,7 +455,14 @@ export function buildCli(): Command {
         });
         if (!o.follow) return;
         const outcome = await followContest(chain, receipt.slashId, { pollMs: o.pollSeconds * 1000 });
-        print(JSON.parse(JSON.stringify(outcome, (_k, v) => (typeof v === "bigint" ? v.toString() : v))));
+        // One unit with the lines above: bond amounts in tokens, ids and epochs as integers.
+        print(
+          JSON.parse(
+            JSON.stringify(outcome, (k, v) =>
+              typeof v === "bigint" ? (k.startsWith("bond") ? formatUnits(v, 18) : v.toString()) : v,
+            ),
+          ),
+        );
       },
     );
 
@@ -455,6 +478,18 @@ function hintHelpOnError(command: Command, path: string = command.name()): Comma
   command.showHelpAfterError(`(run \`${path} --help\` for the usage)`);
   for (const sub of command.commands) hintHelpOnError(sub, `${path} ${sub.name()}`);
   return command;
+}
+
+/** The contest command for a pending slash, with this invocation's own flags (a checker's multiaddr left to fill). */
+function contestCommand(epoch: bigint, o: ChainFlags): string {
+  const q = (v: string) => (/^[\w./:@=-]+$/.test(v) ? v : `'${v.replaceAll("'", "'\\''")}'`);
+  const flags = [
+    `-d ${q(o.dataDir)}`,
+    `--rpc ${q(o.rpc)}`,
+    ...(o.deployment === undefined ? [] : [`--deployment ${q(o.deployment)}`]),
+    ...(o.passwordFile === undefined ? [] : [`--password-file ${q(o.passwordFile)}`]),
+  ];
+  return `provider contest ${epoch} ${flags.join(" ")} --from-checker <checker multiaddr>/p2p/<peer id>`;
 }
 
 interface ChainFlags {

@@ -73,6 +73,7 @@ describe("provider CLI chain commands over JSON-RPC", () => {
       tokenBalance: "3000",
       active: true,
       pendingSlashes: "0",
+      openSlashes: [],
     });
   });
 

@@ -30,6 +30,7 @@ import type { ProviderChain } from "../src/chain/client.ts";
 import { contestOutcome, contestSlash, followContest } from "../src/chain/contest.ts";
 import { ChainErrorCode } from "../src/chain/errors.ts";
 import { readLeafFile } from "../src/chain/leafFile.ts";
+import { openSlashes } from "../src/chain/openSlashes.ts";
 import { evidenceSources, parseCheckerTarget } from "../src/evidence/sources.ts";
 
 /**
@@ -89,6 +90,10 @@ describe("provider contest against the deployed Slashing contract", () => {
     expect((await providerStatus(me)).tokenBalance).toBe(before - receipt.bond);
     expect((await providerStatus(me)).pendingSlashes).toBe(1n);
     expect(await contestOutcome(me, receipt.slashId)).toMatchObject({ state: "contested" });
+    // `provider status` lists it: contested, with the re-check's deadline.
+    expect((await openSlashes(me)).slashes).toEqual([
+      expect.objectContaining({ slashId: receipt.slashId, epoch: 1n, status: "contested" }),
+    ]);
 
     // A second contest of the same slash: nothing pending any more.
     await expect(contestSlash(me, { epoch: 1n, leaf, proof })).rejects.toMatchObject({
@@ -108,6 +113,7 @@ describe("provider contest against the deployed Slashing contract", () => {
     });
     expect((await providerStatus(me)).tokenBalance).toBe(before - receipt.bond);
     expect((await providerStatus(me)).pendingSlashes).toBe(0n);
+    expect((await openSlashes(me)).slashes).toEqual([]);
   });
 
   it("says why it cannot contest: not a FAIL, someone else's leaf, bond missing, window closed", async () => {
@@ -188,5 +194,39 @@ describe("provider contest against the deployed Slashing contract", () => {
     );
     expect(() => parseCheckerTarget("/ip4/127.0.0.1/tcp/1")).toThrow("expected <address>@");
     expect(() => parseCheckerTarget(`${checker.address}@/ip4/127.0.0.1/tcp/1`)).toThrow("/p2p/");
+  });
+
+  it("lists a provider's open slashes with epoch, amount and contest deadline, and no one else's", async () => {
+    const now = (await openSlashes(poor)).currentEpoch;
+    const epoch = now + 1n;
+    const leaf = failLeaf(poor.account.address, accusers());
+    const published = await publishEpoch(fx, epoch, {
+      results: [leaf, passLeaf(me.account.address), passLeaf(checkers[3]!.address)],
+    });
+    // Anyone may open the slash of a FAIL leaf: here the deployer.
+    await mined(
+      chain,
+      fx.c.slashing.write.openSlash([epoch, leaf, resultProof(published.results!, leaf.provider)]),
+    );
+    const open = await openSlashes(poor);
+    const window = await chain.publicClient.readContract({
+      address: fx.deployment.contracts.slashing,
+      abi: fx.c.slashing.abi,
+      functionName: "contestWindowEpochs",
+    });
+    const landed = await fx.c.reports.read.landedEpochOf([epoch]);
+    expect(open.slashes).toEqual([
+      {
+        slashId: expect.any(BigInt),
+        epoch,
+        amount: leaf.slashAmount,
+        status: "pending",
+        contestDeadline: BigInt(landed) + BigInt(window),
+        resolveDeadline: expect.any(BigInt),
+      },
+    ]);
+    expect(open.currentEpoch).toBeLessThanOrEqual(open.slashes[0]!.contestDeadline);
+    // `me` had a PASS leaf in that epoch: nothing open.
+    expect((await openSlashes(me)).slashes).toEqual([]);
   });
 });
