@@ -19,7 +19,15 @@ export type AlertCode = (typeof AlertCode)[keyof typeof AlertCode];
 
 /** What the alerts are computed from: a slice of the node's status. */
 export interface AlertInputs {
-  chain: { configured: boolean; connected: boolean | null; lastError: string | null; rpcUrl: string };
+  chain: {
+    configured: boolean;
+    connected: boolean | null;
+    lastError: string | null;
+    rpcUrl: string;
+    /** When the RPC last answered (null: never) and the time now, for how long it has been silent. */
+    lastAnswerMs?: number | null;
+    nowMs?: number;
+  };
   peers: number;
   meshPeers: number;
   /** Whether the node has been up long enough for the mesh to form (a fresh node is not alarming). */
@@ -42,11 +50,13 @@ export interface AlertInputs {
  */
 export function computeAlerts(i: AlertInputs): Alert[] {
   const out: Alert[] = [];
+  // connected turns false one RPC deadline after a call gets no answer (chain/chainHealth.ts), well
+  // within an epoch, and true with the next answer, which clears this alert.
   if (i.chain.configured && i.chain.connected === false) {
     out.push({
       code: AlertCode.RPC_DOWN,
       severity: "critical",
-      message: `the chain RPC ${i.chain.rpcUrl} does not answer (${i.chain.lastError ?? "unknown error"}): no reports, no registry updates`,
+      message: `the chain RPC ${i.chain.rpcUrl} does not answer (${i.chain.lastError ?? "unknown error"}${silence(i.chain)}): no reports, no seeds, no registry updates`,
     });
   }
   if (!i.operator.hasKey) {
@@ -104,4 +114,11 @@ export function computeAlerts(i: AlertInputs): Alert[] {
     });
   }
   return out;
+}
+
+/** "; last answer 42 s ago" (or "; no answer since start"), when the inputs say. */
+function silence(chain: AlertInputs["chain"]): string {
+  if (chain.lastAnswerMs === undefined || chain.nowMs === undefined) return "";
+  if (chain.lastAnswerMs === null) return "; no answer since start";
+  return `; last answer ${Math.max(0, Math.round((chain.nowMs - chain.lastAnswerMs) / 1000))} s ago`;
 }

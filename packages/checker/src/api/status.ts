@@ -90,8 +90,18 @@ export interface NodeStatus {
    * or a transaction key (then they stay pending). Optional: absent from nodes older than issue 11.
    */
   fraudProofs?: FraudProofCounts & { submitting: boolean };
-  /** Chain connectivity as last observed. */
-  chain: { rpcUrl: string; connected: boolean | null; lastError: string | null };
+  /**
+   * Chain connectivity as the node's own calls find it: `connected` turns false when a call gets no
+   * answer (timeout, refused) or waits past its deadline (chain/chainHealth.ts), true with the next
+   * answer; null before the first. `lastAnswerMs`: when the RPC last answered (absent from nodes
+   * older than issue 14).
+   */
+  chain: {
+    rpcUrl: string;
+    connected: boolean | null;
+    lastError: string | null;
+    lastAnswerMs?: number | null;
+  };
   /** What needs the operator's attention, computed by the node (src/api/alerts.ts). */
   alerts: Alert[];
   uptimeSeconds: number;

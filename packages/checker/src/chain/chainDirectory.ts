@@ -21,6 +21,7 @@ import {
 import type { CheckerRecord, KeyDirectory } from "../validation/keyDirectory.ts";
 import type { ProviderDirectory, ProviderRecord } from "../validation/providerDirectory.ts";
 import type { EpochContext } from "../validation/sortition.ts";
+import { type ChainHealth, isNoAnswer } from "./chainHealth.ts";
 
 /** Polling limits; each says where its number comes from. */
 const CHAIN_LIMITS = {
@@ -30,8 +31,13 @@ const CHAIN_LIMITS = {
    * refresh costs a handful of calls.
    */
   refreshMs: 5_000,
-  /** Backoff after a failed refresh doubles up to this (the RPC going away must not be hammered). */
-  maxBackoffMs: 60_000,
+  /**
+   * Backoff after a failed refresh doubles up to this (the RPC going away must not be hammered). A failed
+   * refresh costs its first two calls (they fail together), so 15 s is light on any RPC; it bounds how long
+   * the view (providers, seeds) and /status's `connected` lag the RPC's return when no duty reads the
+   * chain meanwhile: within one 20 s devnet epoch (it was 60 s, three of them; issue 14).
+   */
+  maxBackoffMs: 15_000,
   /**
    * Seeds cached before the current epoch: the gossip window looks 2 epochs back. None ahead: the seed of
    * epoch e is final only once e has started (its proposer may reveal it until the end of e - 1), so a seed
@@ -52,8 +58,15 @@ export interface ChainAddresses {
 }
 
 export interface ChainStatus {
+  /**
+   * Whether the RPC answers: with a ChainHealth, as every call through it found (false while the last
+   * call got no answer or one waits past its deadline); without one, as the last refresh found.
+   */
   connected: boolean | null;
+  /** Why the RPC is taken for down, or why the last refresh failed. */
   lastError: string | null;
+  /** When the RPC last answered (the last successful refresh without a ChainHealth). */
+  lastAnswerMs: number | null;
   lastRefreshMs: number | null;
   /** The chain's epoch at the last refresh. */
   epoch: string | null;
@@ -84,6 +97,9 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   private readonly client: PublicClient;
   private readonly addresses: ChainAddresses;
   private readonly logger: Logger;
+  private readonly health: ChainHealth | undefined;
+  /** Why the last refresh failed although the RPC answered (a revert, an undecodable value); null after one that did not. */
+  private answeredRefreshError: string | null = null;
   private snapshots = new Map<bigint, LicenseSnapshot>();
   /** In-flight ensureEpoch reads, one per epoch. */
   private readonly snapshotReads = new Map<bigint, Promise<boolean>>();
@@ -102,6 +118,7 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   private readonly state: ChainStatus = {
     connected: null,
     lastError: null,
+    lastAnswerMs: null,
     lastRefreshMs: null,
     epoch: null,
     checkers: 0,
@@ -109,11 +126,17 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   };
 
   constructor(
-    components: { publicClient: PublicClient; logger: Logger },
+    components: {
+      publicClient: PublicClient;
+      logger: Logger;
+      /** Fed by the client's transport (chainTransport); without it, `connected` is the last refresh's. */
+      health?: ChainHealth;
+    },
     init: { addresses: ChainAddresses },
   ) {
     this.client = components.publicClient;
     this.logger = components.logger;
+    this.health = components.health;
     this.addresses = init.addresses;
   }
 
@@ -136,7 +159,16 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   }
 
   status(): ChainStatus {
-    return { ...this.state };
+    const own = { ...this.state };
+    const health = this.health?.status();
+    if (health === undefined || health.connected === null) return own;
+    return {
+      ...own,
+      connected: health.connected,
+      // Down: why no call gets an answer. Up: a refresh may still fail on what the RPC answered.
+      lastError: health.connected ? this.answeredRefreshError : health.lastError,
+      lastAnswerMs: health.lastAnswerMs,
+    };
   }
 
   /** Reads a fresh view. Throws (and records the error) when the RPC fails. */
@@ -171,9 +203,11 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
       const newest = [...seeds.keys()].reduce((a, b) => (b > a ? b : a), 0n);
       for (const [e, seed] of this.seeds) if (e > newest) seeds.set(e, seed);
       this.seeds = seeds;
+      this.answeredRefreshError = null;
       Object.assign(this.state, {
         connected: true,
         lastError: null,
+        lastAnswerMs: Date.now(),
         lastRefreshMs: Date.now(),
         epoch: String(current),
         checkers: this.snapshotOf(undefined)?.checkers.size ?? 0,
@@ -182,6 +216,7 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
     } catch (e) {
       const message = (e as { shortMessage?: string }).shortMessage ?? (e as Error).message;
       Object.assign(this.state, { connected: false, lastError: message });
+      if (!isNoAnswer(e)) this.answeredRefreshError = message;
       this.logger.warn({ err: message }, "chain refresh failed; keeping the last view");
       throw e;
     }

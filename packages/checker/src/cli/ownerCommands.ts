@@ -206,9 +206,12 @@ async function chainContext(cfg: CheckerConfig) {
     epochReports: requireAddress(cfg, "verifyingContract"),
     rewards: requireAddress(cfg, "rewardsContract"),
   };
-  const { createPublicClient, http } = await import("viem");
+  const [{ createPublicClient }, { chainTransport }] = await Promise.all([
+    import("viem"),
+    import("../chain/transport.ts"),
+  ]);
   return {
-    client: createPublicClient({ transport: http(cfg.rpcUrl, { retryCount: 1 }) }) as unknown as PublicClient,
+    client: createPublicClient({ transport: chainTransport(cfg.rpcUrl) }) as unknown as PublicClient,
     contracts,
   };
 }

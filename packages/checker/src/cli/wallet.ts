@@ -2,12 +2,12 @@ import {
   type Account,
   type Chain,
   createWalletClient,
-  http,
   type PublicClient,
   type Transport,
   type WalletClient,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { chainTransport } from "../chain/transport.ts";
 import { type CheckerConfig, txKeyOf } from "../config.ts";
 
 /**
@@ -37,6 +37,7 @@ export async function ownerWallet(
       nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
       rpcUrls: { default: { http: [cfg.rpcUrl] } },
     },
-    transport: http(cfg.rpcUrl),
+    // The node's deadlines (CHAIN_RPC_LIMITS): a dead RPC fails the command instead of hanging it.
+    transport: chainTransport(cfg.rpcUrl),
   });
 }

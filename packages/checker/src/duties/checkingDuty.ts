@@ -211,14 +211,28 @@ export class CheckingDuty {
    * The epoch's seed, waiting for the chain to produce it when the epoch has
    * just begun (the chain's clock and the periodic refresh lag the wall
    * clock by a block or a refresh): up to a quarter of the checking phase,
-   * after which the epoch is skipped rather than checked too late.
+   * after which the epoch is skipped rather than checked too late. A read
+   * of a hung RPC is not awaited past that time either (issue 14: one hung
+   * seed read held the duty 41 s, into the next epoch); it ends within its
+   * own deadline in the background (chain/transport.ts).
    */
   private async awaitSeed(epoch: bigint): Promise<Hex | undefined> {
     const { epochs, clock } = this.components;
     const { startMs, publishStartMs } = clock.bounds(epoch);
     const giveUpMs = startMs + (publishStartMs - startMs) / 4;
+    // A duty that starts after the give-up time (a node started mid-epoch) still reads a seed that is
+    // there: a live RPC answers the read's two calls well within a second, even on a busy devnet.
+    const readByMs = Math.max(giveUpMs, clock.nowMs() + 1_000);
+    const readBy = async (read: Promise<Hex | undefined>) => {
+      const done = new AbortController();
+      const waitMs = readByMs - clock.nowMs();
+      const late = sleep(waitMs, AbortSignal.any([done.signal, this.abort.signal])).then(() => undefined);
+      return Promise.race([read.catch(() => undefined), late]).finally(() => done.abort());
+    };
     for (;;) {
-      const seed = epochs.seed(epoch) ?? (await epochs.ensureSeed?.(epoch));
+      const known = epochs.seed(epoch);
+      const read = known === undefined ? epochs.ensureSeed?.(epoch) : undefined;
+      const seed = known ?? (read === undefined ? undefined : await readBy(read));
       if (
         seed !== undefined ||
         epochs.ensureSeed === undefined ||

@@ -1,9 +1,11 @@
 import { epochReportsAbi } from "@checkernet/contracts/generated/index";
 import type { NetworkDomain } from "@checkernet/protocol/types";
 import type { Logger } from "@checkernet/runtime";
-import { createPublicClient, createWalletClient, defineChain, http, type PublicClient } from "viem";
+import { createPublicClient, createWalletClient, defineChain, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ChainDirectory } from "../chain/chainDirectory.ts";
+import { ChainHealth } from "../chain/chainHealth.ts";
+import { CHAIN_RPC_LIMITS, chainTransport } from "../chain/transport.ts";
 import { type CheckerConfig, txKeyOf } from "../config.ts";
 import type { SubmitterWallet } from "../duties/aggregatorDuty.ts";
 import type { ChainComponents } from "./components.ts";
@@ -19,6 +21,9 @@ export interface ChainConnection {
  * Connects to the chain when the registry addresses are configured: the
  * public client (the given one or config.rpcUrl's), the wallet that pays
  * (the given one or txPrivateKey / txKeyFile's) and the chain directory.
+ * The clients it builds share one ChainHealth, so every call either makes
+ * (with CHAIN_RPC_LIMITS' deadlines) tells /status whether the RPC answers;
+ * with a given public client, the directory's refreshes tell it.
  */
 export async function connectChain(
   config: CheckerConfig,
@@ -30,21 +35,29 @@ export async function connectChain(
   if (checkerRegistry === undefined || providerRegistry === undefined) {
     return { chain: undefined, walletClient: given.walletClient, genesis: undefined };
   }
-  const publicClient =
-    given.publicClient ?? (createPublicClient({ transport: http(config.rpcUrl) }) as PublicClient);
+  const health = new ChainHealth({ stallAfterMs: CHAIN_RPC_LIMITS.timeoutMs });
+  const transport = chainTransport(config.rpcUrl, { health });
+  const publicClient = given.publicClient ?? (createPublicClient({ transport }) as PublicClient);
   const contracts = { checkerRegistry, providerRegistry, epochReports: domain.verifyingContract };
   const directory = new ChainDirectory(
-    { publicClient, logger: logger.child({ service: "chain" }) },
+    {
+      publicClient,
+      logger: logger.child({ service: "chain" }),
+      ...(given.publicClient === undefined ? { health } : {}),
+    },
     { addresses: contracts },
   );
   return {
     chain: { publicClient, directory, contracts },
-    walletClient: given.walletClient ?? walletOf(config),
+    walletClient: given.walletClient ?? walletOf(config, transport),
     genesis: await readGenesis(publicClient, contracts.epochReports, logger),
   };
 }
 
-function walletOf(config: CheckerConfig): SubmitterWallet | undefined {
+function walletOf(
+  config: CheckerConfig,
+  transport: ReturnType<typeof chainTransport>,
+): SubmitterWallet | undefined {
   const txKey = txKeyOf(config);
   if (txKey === undefined) return undefined;
   return createWalletClient({
@@ -55,7 +68,7 @@ function walletOf(config: CheckerConfig): SubmitterWallet | undefined {
       nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
       rpcUrls: { default: { http: [config.rpcUrl] } },
     }),
-    transport: http(config.rpcUrl),
+    transport,
   });
 }
 

@@ -57,10 +57,12 @@ export async function readNodeStatus(c: NodeComponents, s: StatusSources): Promi
     licenseIds: [],
     delegated: null,
   };
+  const chainStatus = c.chain?.directory.status();
   const chain = {
     rpcUrl: c.config.rpcUrl,
-    connected: c.chain?.directory.status().connected ?? null,
-    lastError: c.chain?.directory.status().lastError ?? null,
+    connected: chainStatus?.connected ?? null,
+    lastError: chainStatus?.lastError ?? null,
+    lastAnswerMs: chainStatus?.lastAnswerMs ?? null,
   };
   const lastDuty = s.duty?.lastResult;
   const uptimeSeconds = Math.round((Date.now() - s.startedAt) / 1000);
@@ -137,7 +139,7 @@ export async function readNodeStatus(c: NodeComponents, s: StatusSources): Promi
     },
     chain,
     alerts: computeAlerts({
-      chain: { ...chain, configured: c.chain !== undefined },
+      chain: { ...chain, configured: c.chain !== undefined, nowMs: Date.now() },
       peers: peers.length,
       meshPeers,
       // The mesh forms within a few heartbeats of the first connections.
