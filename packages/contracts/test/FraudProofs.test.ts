@@ -1,7 +1,12 @@
 import { challenges } from "@checkernet/protocol";
 import { matmulColumnB, matmulEntry, matmulRowA } from "@checkernet/protocol/challenges/matmul";
 import { type AnswerDomain, signAnswerKey } from "@checkernet/protocol/fraud/answerSigning";
-import { decodeMatmulFraudProof, type MatmulFraudProof } from "@checkernet/protocol/fraud/matmulFraud";
+import {
+  decodeMatmulFraudProof,
+  FRAUD_PROOF_MAX_MATMUL_SIZE,
+  type MatmulFraudProof,
+} from "@checkernet/protocol/fraud/matmulFraud";
+import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
 import {
   type Address,
   bytesToHex,
@@ -244,6 +249,11 @@ describe("FraudProofs", () => {
   });
 
   describe("submitMatmulFraudProof", () => {
+    it("bounds n as the protocol's verifier does, and every in-protocol challenge fits", async () => {
+      expect(await fx.c.fraudProofs.read.MAX_MATMUL_SIZE()).toBe(FRAUD_PROOF_MAX_MATMUL_SIZE);
+      expect(DEFAULT_PARAMS.matmulMaxSize).toBeLessThanOrEqual(FRAUD_PROOF_MAX_MATMUL_SIZE);
+    });
+
     it("slashes at once and pays the bounty to the commitment's checker, not to the sender", async () => {
       const { proof } = wrongEntry(1n, key1.privateKey);
       const supply = await fx.c.token.read.totalSupply();

@@ -10,7 +10,7 @@ import type { AnswerDomain } from "./answerSigning.ts";
 export const FraudReasonCode = {
   /** A field of the wrong shape: not hex, wrong length, a signature that is not bytes, an undecodable message. */
   MALFORMED_PROOF: "MALFORMED_PROOF",
-  /** i or j not below n, n outside [1, 65536], a VRAM step not below the walk length. */
+  /** i or j not below n, n outside [1, 8192] (the contract's bound), a VRAM step not below the walk length. */
   OUT_OF_RANGE: "OUT_OF_RANGE",
   /** The signature is not a valid low-s 65-byte signature by the answer key over the proof's fields. */
   WRONG_SIGNATURE: "WRONG_SIGNATURE",

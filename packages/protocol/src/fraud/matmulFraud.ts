@@ -12,7 +12,6 @@ import {
   chunkEntry,
   chunkLeaf,
   type EntryProof,
-  MATMUL_ABSOLUTE_MAX_SIZE,
   MATMUL_CHUNK_ENTRIES,
   matmulChunkCount,
   matmulEntry,
@@ -25,6 +24,14 @@ import {
   recoverMatmulCommitmentSigner,
 } from "./answerSigning.ts";
 import { type FraudProofContext, FraudReasonCode, type FraudVerdict, reject } from "./common.ts";
+
+/**
+ * Largest n a matmul fraud proof may have: the FraudProofs contract's MAX_MATMUL_SIZE (its entry
+ * recomputation, MatmulEntry.sol, is exact for n ≤ 8192; a contracts test checks the two agree). Above it a
+ * proof that verifies here would revert on chain, so this verifier refuses it as the contract does; no
+ * in-protocol challenge is larger (ProtocolParams.matmulMaxSize is 8192 too).
+ */
+export const FRAUD_PROOF_MAX_MATMUL_SIZE = 8_192;
 
 /**
  * A matmul fraud proof: a signed commitment and one entry of C under it that
@@ -126,7 +133,7 @@ function malformed(proof: MatmulFraudProof): string | null {
  * Checks a matmul fraud proof, rule by rule in this order (the first broken
  * rule is the reason):
  * 1. well-formed fields (MALFORMED_PROOF);
- * 2. 1 ≤ n ≤ 65536, i < n, j < n (OUT_OF_RANGE);
+ * 2. 1 ≤ n ≤ FRAUD_PROOF_MAX_MATMUL_SIZE (8192, the contract's bound), i < n, j < n (OUT_OF_RANGE);
  * 3. the signature is the answer key's over MatmulCommitment(epoch, provider,
  *    checker, seed, classId, n, root) (WRONG_SIGNATURE);
  * 4. chunkProof ≤ ⌈log2 ⌈n/8⌉⌉ nodes (BAD_CHUNK_PATH), rowProof ≤ ⌈log2 n⌉
@@ -141,8 +148,8 @@ export function verifyMatmulFraudProof(
   const bad = malformed(proof);
   if (bad !== null) return reject(FraudReasonCode.MALFORMED_PROOF, bad);
   const { n, i, j } = proof;
-  if (n < 1 || n > MATMUL_ABSOLUTE_MAX_SIZE) {
-    return reject(FraudReasonCode.OUT_OF_RANGE, `n = ${n} is outside [1, ${MATMUL_ABSOLUTE_MAX_SIZE}]`);
+  if (n < 1 || n > FRAUD_PROOF_MAX_MATMUL_SIZE) {
+    return reject(FraudReasonCode.OUT_OF_RANGE, `n = ${n} is outside [1, ${FRAUD_PROOF_MAX_MATMUL_SIZE}]`);
   }
   if (i >= n || j >= n)
     return reject(FraudReasonCode.OUT_OF_RANGE, `entry (${i}, ${j}) is outside ${n}×${n}`);

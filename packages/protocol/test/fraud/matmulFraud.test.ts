@@ -156,6 +156,8 @@ describe("matmul fraud proofs", () => {
       [{ j: 40 }, FraudReasonCode.OUT_OF_RANGE],
       [{ n: 0 }, FraudReasonCode.OUT_OF_RANGE],
       [{ n: 70_000 }, FraudReasonCode.OUT_OF_RANGE],
+      // Above the contract's MAX_MATMUL_SIZE: a proof the chain would refuse is refused here too.
+      [{ n: 8_193, i: 0, j: 0 }, FraudReasonCode.OUT_OF_RANGE],
       [{ chunk: "0x1234" }, FraudReasonCode.MALFORMED_PROOF],
       [{ rowProof: ["0x12"] }, FraudReasonCode.MALFORMED_PROOF],
       [{ epoch: -1n }, FraudReasonCode.MALFORMED_PROOF],
