@@ -4,12 +4,17 @@
  * delegated to operators, checker nodes and providers (one faulty) as real
  * processes, and a live view of the network. See docs/devnet.md.
  *
+ * SIGINT, SIGTERM and SIGHUP stop every process in order; if the devnet is
+ * killed outright, each child stops by itself (devnet/lifeline.ts).
+ *
  *   npm start -- [--checkers 6] [--providers 3] [--epoch-seconds 20] [--epochs N] [--summary FILE] [--data-dir .devnet]
  */
 import { join } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
+import { displayPath } from "./devnet/accounts.ts";
 import { DEFAULT_OPTIONS, type DevnetHandle, type Snapshot, startDevnet } from "./devnet/index.ts";
-import { renderSnapshot } from "./devnet/table.ts";
+import { DEVNET } from "./devnet/params.ts";
+import { formatTokens, renderSnapshot } from "./devnet/table.ts";
 
 function positiveInt(name: string, min = 1) {
   return (raw: string): number => {
@@ -73,18 +78,25 @@ async function main(): Promise<void> {
     }
     void handle.stop("signal");
   };
-  process.on("SIGINT", () => onSignal("SIGINT"));
-  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  // SIGHUP: the terminal closed. Every child also has a lifeline (devnet/lifeline.ts) for a SIGKILL.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => onSignal(signal));
 
   const draw = (s: Snapshot) => {
-    const text = renderSnapshot(s, { dataDir: o.dataDir, startedAt });
-    if (tty) process.stdout.write(`\x1b[2J\x1b[H${text}\n`);
-    else {
+    if (tty) {
+      const text = renderSnapshot(s, {
+        dataDir: o.dataDir,
+        startedAt,
+        ...(handle === undefined
+          ? {}
+          : { accounts: handle.accounts, accountsFile: displayPath(handle.accountsFile, process.cwd()) }),
+      });
+      process.stdout.write(`\x1b[2J\x1b[H${text}\n`);
+    } else {
       const up = s.checkers.filter((c) => c.up).length;
       const peers = s.checkers.map((c) => c.peers).join(",");
       const slashes = s.providers.map((p) => `${p.name}:${p.pendingSlashes}`).join(",");
       process.stdout.write(
-        `[epoch ${s.chainEpoch}] checkers up ${up}/${s.checkers.length} peers ${peers} reports ${s.reports.length} seeds revealed ${s.seedsRevealed.length} attestations ${s.attestationsReported} pending slashes ${slashes} rewards claimable ${s.rewardsClaimable}\n`,
+        `[epoch ${s.chainEpoch}] checkers up ${up}/${s.checkers.length} peers ${peers} reports ${s.reports.length} seeds revealed ${s.seedsRevealed.length} attestations ${s.attestationsReported} pending slashes ${slashes} rewards claimable ${formatTokens(s.rewardsClaimable)} ${DEVNET.tokenSymbol}\n`,
       );
     }
   };

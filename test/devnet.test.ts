@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import { slashingAbi } from "@checkernet/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  type DevnetAccounts,
   type DevnetHandle,
   type DevnetSummary,
   type Snapshot,
@@ -312,6 +313,24 @@ describe(`devnet: ${CHECKERS} checkers, ${PROVIDERS} providers (one faulty), ${E
     await expect(claimReward(handle, owner, licenseLeaf.e, licenseLeaf.l)).rejects.toThrow(
       /AlreadyClaimed|reverted/,
     );
+
+    // The owner's other rewards, as docs/devnet.md shows a newcomer: the key and the command from
+    // accounts.json, through the CLI (with the config of the checker that stored the epoch's leaves).
+    const accounts = JSON.parse(readFileSync(handle.accountsFile, "utf8")) as DevnetAccounts;
+    const entry = accounts.owners.find((o) => o.address === license.owner);
+    expect(entry?.licenses).toContain(license.licenseId.toString());
+    if (entry === undefined) return;
+    const [assignment, npx, bin, ...args] = entry.claimCommand.split(" ");
+    expect([assignment, npx, bin]).toEqual([`CHECKER_TX_KEY=${entry.privateKey}`, "npx", "checker"]);
+    const from = handle.checkers.find((c) => c.name === licenseLeaf.e.from);
+    if (from !== undefined) args.splice(args.indexOf("-c") + 1, 1, join(from.dataDir, "config.json"));
+    const afterOne = await tokenBalance(handle, license.owner);
+    const { stdout } = await run(process.execPath, ["packages/checker/bin/checker.js", ...args], {
+      env: { ...process.env, CHECKER_TX_KEY: entry.privateKey },
+    });
+    const claimed = JSON.parse(stdout) as { amount: string };
+    expect(BigInt(claimed.amount)).toBeGreaterThan(0n);
+    expect(await tokenBalance(handle, license.owner)).toBe(afterOne + BigInt(claimed.amount));
   });
 
   it("stops every process cleanly and writes the summary", async () => {

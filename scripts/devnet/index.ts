@@ -2,9 +2,15 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { unlockOperatorKey } from "@checkernet/checker";
 import { type Deployment, epochReportsAbi } from "@checkernet/contracts";
-import type { Address, Hex } from "viem";
-import { bytesToHex } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
+import { loadProviderKeys } from "@checkernet/provider";
+import type { Address } from "viem";
+import {
+  accountKey,
+  type DevnetAccounts,
+  devnetAccounts,
+  formatAccounts,
+  writeAccounts,
+} from "./accounts.ts";
 import {
   type DevnetChain,
   deploy,
@@ -30,6 +36,7 @@ import {
 import { DEFAULT_OPTIONS, DEVNET, type DevnetOptions, freePorts } from "./params.ts";
 import { type Child, stopChild, tailLog, waitUntil } from "./proc.ts";
 
+export type { DevnetAccounts } from "./accounts.ts";
 export type { Snapshot } from "./monitor.ts";
 export { DEFAULT_OPTIONS, type DevnetOptions } from "./params.ts";
 
@@ -80,6 +87,10 @@ export interface DevnetHandle {
   licenses: { licenseId: bigint; owner: Address; operator: Address; ownerIndex: number }[];
   /** The first epoch in whose snapshot every license counts (1 when setup landed before genesis). */
   licensesFromEpoch: bigint;
+  /** Owners' and operators' addresses and dev-only keys, checkers' peer ids, multiaddrs and dashboards. */
+  accounts: DevnetAccounts;
+  /** Where `accounts` is written: `<data-dir>/accounts.json`. */
+  accountsFile: string;
   /** Chain epoch at which every node was up. */
   startEpoch: bigint;
   /** The first epoch every node ran from its start: startEpoch when they were up before it began, else the next. */
@@ -97,13 +108,6 @@ export interface DevnetHandle {
    * answers. `checkers` then holds the new child.
    */
   killAndRestartChecker(name: string): Promise<void>;
-}
-
-/** A hex private key of the mnemonic's account `index` (operators sign their transactions with it). */
-function accountKey(index: number): Hex {
-  const key = mnemonicToAccount(DEVNET.mnemonic, { addressIndex: index }).getHdKey().privateKey;
-  if (key === null) throw new Error(`no private key for account ${index}`);
-  return bytesToHex(key);
 }
 
 async function inBatches<T, R>(
@@ -270,6 +274,23 @@ export async function startDevnet(
       return { ...c, child };
     });
 
+    // Who is who, with the dev-only keys (docs/devnet.md, "Accounts and keys"): printed in every mode.
+    const accountsFile = join(dataDir, "accounts.json");
+    const accounts = devnetAccounts({
+      dataDir,
+      rpcUrl: chain.rpcUrl,
+      chainId: deployment.chainId,
+      owners: ownerIndices.map((i) => ({ accountIndex: i, address: chain.wallet(i).account.address })),
+      licenses,
+      checkers,
+      providers: await Promise.all(
+        providers.map(async (p) => ({ ...p, privateKey: (await loadProviderKeys(p.dataDir)).evmPrivateKey })),
+      ),
+      cwd: process.cwd(),
+    });
+    await writeAccounts(accountsFile, accounts);
+    log(formatAccounts(accounts, accountsFile, process.cwd()));
+
     const monitor = new Monitor({
       publicClient: chain.publicClient,
       deployment,
@@ -357,6 +378,8 @@ export async function startDevnet(
       providers,
       licenses,
       licensesFromEpoch: licensesFrom,
+      accounts,
+      accountsFile,
       startEpoch,
       firstFullEpoch,
       snapshot: () => monitor.snapshot(),

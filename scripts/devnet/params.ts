@@ -69,6 +69,8 @@ export const DEVNET = {
   keystorePassword: "devnet-password",
   /** scrypt N of the devnet keystores: lower than the EIP-2335 default so that 6 nodes unlock in seconds. */
   keystoreKdfWork: 16_384,
+  /** The reward token's ERC20 symbol (packages/contracts RewardToken.sol), shown after amounts in tokens. */
+  tokenSymbol: "CHKR",
   /** How often the live table refreshes. */
   refreshMs: 3_000,
 } as const;

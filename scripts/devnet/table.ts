@@ -1,5 +1,6 @@
-import { formatEther } from "viem";
+import type { DevnetAccounts } from "./accounts.ts";
 import type { Snapshot } from "./monitor.ts";
+import { DEVNET } from "./params.ts";
 
 function pad(rows: string[][]): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
@@ -11,17 +12,46 @@ function pad(rows: string[][]): string[] {
   );
 }
 
-function tokens(wei: string): string {
-  const n = Number(formatEther(BigInt(wei)));
-  return n.toLocaleString("en-US", { maximumFractionDigits: 2 });
+/**
+ * A token amount in base units (18 decimals, a bigint or its decimal string) as tokens for people:
+ * thousands separated, rounded to `decimals` places (half up), and `<0.01` for a positive amount that
+ * would round to zero. JSON keeps the exact base units.
+ *
+ * @example
+ * formatTokens("1500000000000000000000") // "1,500.00"
+ * formatTokens("999999999999999999997") // "1,000.00" (a reward split's rounding dust)
+ * formatTokens(1n) // "<0.01"
+ */
+export function formatTokens(baseUnits: bigint | string, decimals = 2): string {
+  const v = BigInt(baseUnits);
+  const abs = v < 0n ? -v : v;
+  const step = 10n ** BigInt(18 - decimals);
+  const scaled = (abs + step / 2n) / step;
+  const one = 10n ** BigInt(decimals);
+  const whole = (scaled / one).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const text = decimals > 0 ? `${whole}.${(scaled % one).toString().padStart(decimals, "0")}` : whole;
+  if (abs > 0n && scaled === 0n) {
+    const smallest = decimals > 0 ? `0.${"0".repeat(decimals - 1)}1` : "1";
+    return v < 0n ? `>-${smallest}` : `<${smallest}`;
+  }
+  return v < 0n ? `-${text}` : text;
 }
 
-/** The compact live view: one line per checker, per provider, the last reports. */
-export function renderSnapshot(s: Snapshot, extra: { dataDir: string; startedAt: number }): string {
+const tokens = (baseUnits: string) => formatTokens(baseUnits);
+
+/**
+ * The compact live view: one line per checker (full operator address, dashboard), per provider, per license
+ * owner (with its dev-only key), the last reports; amounts in tokens.
+ */
+export function renderSnapshot(
+  s: Snapshot,
+  extra: { dataDir: string; startedAt: number; accounts?: DevnetAccounts; accountsFile?: string },
+): string {
   const lines: string[] = [];
   const uptime = Math.round((Date.now() - extra.startedAt) / 1000);
+  const sym = DEVNET.tokenSymbol;
   lines.push(
-    `checkernet devnet · chain epoch ${s.chainEpoch} · up ${uptime}s · reports ${s.reports.length} · seeds revealed ${s.seedsRevealed.length} · attestations reported ${s.attestationsReported} · rewards claimable ${tokens(s.rewardsClaimable)} (claimed ${tokens(s.rewardsClaimed)})`,
+    `checkernet devnet · chain epoch ${s.chainEpoch} · up ${uptime}s · reports ${s.reports.length} · seeds revealed ${s.seedsRevealed.length} · attestations reported ${s.attestationsReported} · rewards claimable ${tokens(s.rewardsClaimable)} ${sym} (claimed ${tokens(s.rewardsClaimed)} ${sym})`,
   );
   lines.push("");
   lines.push(
@@ -41,7 +71,7 @@ export function renderSnapshot(s: Snapshot, extra: { dataDir: string; startedAt:
         c.up
           ? [
               c.name,
-              `${c.operator.slice(0, 10)}…`,
+              c.operator,
               c.epoch ?? "-",
               String(c.peers),
               String(c.ownAttestations),
@@ -50,17 +80,34 @@ export function renderSnapshot(s: Snapshot, extra: { dataDir: string; startedAt:
               c.chainConnected === true ? "ok" : c.chainConnected === false ? "DOWN" : "-",
               `http://127.0.0.1:${c.apiPort}/`,
             ]
-          : [c.name, `${c.operator.slice(0, 10)}…`, "DOWN", "", "", "", "", c.error ?? "", ""],
+          : [c.name, c.operator, "DOWN", "", "", "", "", c.error ?? "", `http://127.0.0.1:${c.apiPort}/`],
       ),
     ]),
   );
+  const p2p = extra.accounts?.checkers ?? [];
+  if (p2p.length > 0) {
+    lines.push("");
+    lines.push(
+      ...pad([
+        ["checker", "p2p multiaddr (bootstrap, provider contest --from-checker)"],
+        ...p2p.map((c) => [c.name, c.multiaddr]),
+      ]),
+    );
+  }
   lines.push("");
   lines.push(
     ...pad([
-      ["provider", "address", "fault", "pending slashes", "slashed epochs (amount)", "fraud-proof slashes"],
+      [
+        "provider",
+        "address",
+        "fault",
+        "pending slashes",
+        `slashed epochs (${sym})`,
+        `fraud-proof slashes (${sym})`,
+      ],
       ...s.providers.map((p) => [
         p.name,
-        `${p.address.slice(0, 10)}…`,
+        p.address,
         p.fault,
         String(p.pendingSlashes),
         p.slashes.map((x) => `${x.epoch} (${tokens(x.amount)})`).join(", ") || "-",
@@ -68,11 +115,21 @@ export function renderSnapshot(s: Snapshot, extra: { dataDir: string; startedAt:
       ]),
     ]),
   );
+  const owners = extra.accounts?.owners ?? [];
+  if (owners.length > 0) {
+    lines.push("");
+    lines.push(
+      ...pad([
+        ["license owner", "address", "private key (DEV-ONLY, public mnemonic)", "licenses"],
+        ...owners.map((o) => [o.name, o.address, o.privateKey, o.licenses.join(",")]),
+      ]),
+    );
+  }
   lines.push("");
   const recent = s.reports.slice(-6);
   lines.push(
     ...pad([
-      ["report epoch", "providers", "attestations", "rewards", "gas", "tx"],
+      ["report epoch", "providers", "attestations", `rewards (${sym})`, "gas", "tx"],
       ...(recent.length === 0
         ? [["(none landed yet)", "", "", "", "", ""]]
         : recent.map((r) => [
@@ -86,6 +143,10 @@ export function renderSnapshot(s: Snapshot, extra: { dataDir: string; startedAt:
     ]),
   );
   lines.push("");
+  if (extra.accountsFile !== undefined)
+    lines.push(
+      `keys (dev-only), peer ids, multiaddrs and the owners' rewards/claim commands: ${extra.accountsFile}`,
+    );
   lines.push(`logs: ${extra.dataDir}/<name>.log · Ctrl-C stops every process`);
   return lines.join("\n");
 }
