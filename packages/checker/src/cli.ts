@@ -99,14 +99,20 @@ export function buildCli(): Command {
         await resolvePassword({ passwordFile: o.passwordFile }),
       );
       const { peerId } = await showKeys(cfg.dataDir);
-      const [{ createPublicClient, http }, { ownerWallet }, { registerOperator }, { loadBlsBackend }] =
-        await Promise.all([
-          import("viem"),
-          import("./cli/wallet.ts"),
-          import("./chain/actions/registerOperator.ts"),
-          import("@checkernet/protocol/bls/index"),
-        ]);
-      const client = createPublicClient({ transport: http(cfg.rpcUrl) });
+      const [
+        { createPublicClient },
+        { chainTransport },
+        { ownerWallet },
+        { registerOperator },
+        { loadBlsBackend },
+      ] = await Promise.all([
+        import("viem"),
+        import("./chain/transport.ts"),
+        import("./cli/wallet.ts"),
+        import("./chain/actions/registerOperator.ts"),
+        import("@checkernet/protocol/bls/index"),
+      ]);
+      const client = createPublicClient({ transport: chainTransport(cfg.rpcUrl) });
       const wallet = await ownerWallet(cfg, client, "register");
       const result = await registerOperator(client, wallet, await loadBlsBackend("auto"), {
         checkerRegistry,
@@ -296,12 +302,13 @@ async function rewardsContext(cfg: CheckerConfig, url: string | undefined) {
     rewards: requireAddress(cfg, "rewardsContract"),
     checkerLicense: requireAddress(cfg, "checkerLicense"),
   };
-  const [{ createPublicClient, http }, rewards, { CheckerDb }] = await Promise.all([
+  const [{ createPublicClient }, { chainTransport }, rewards, { CheckerDb }] = await Promise.all([
     import("viem"),
+    import("./chain/transport.ts"),
     import("./rewards/licenseRewards.ts"),
     import("./db/checkerDb.ts"),
   ]);
-  const client = createPublicClient({ transport: http(cfg.rpcUrl, { retryCount: 1 }) });
+  const client = createPublicClient({ transport: chainTransport(cfg.rpcUrl) });
   let lastEpoch: bigint;
   try {
     const { epochReportsAbi } = await import("@checkernet/contracts/generated/index");
