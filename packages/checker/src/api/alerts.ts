@@ -42,6 +42,12 @@ export interface AlertInputs {
     delegated?: number | null;
   };
   reports: { epoch: string; status: string; error: string | null }[];
+  /**
+   * The first epoch this node ran whole (the one after the epoch it started in). An earlier epoch's
+   * report failing is expected, not news: its checking began before the node (a devnet or a restart
+   * mid-epoch: too few co-signers). Absent: every failure counts.
+   */
+  firstFullEpoch?: bigint;
 }
 
 /**
@@ -105,7 +111,9 @@ export function computeAlerts(i: AlertInputs): Alert[] {
       message: "not in the gossip mesh of the attestation topic: attestations may not propagate",
     });
   }
-  const failed = i.reports.find((r) => r.status === "failed");
+  const failed = i.reports.find(
+    (r) => r.status === "failed" && (i.firstFullEpoch === undefined || BigInt(r.epoch) >= i.firstFullEpoch),
+  );
   if (failed !== undefined) {
     out.push({
       code: AlertCode.REPORT_FAILED,

@@ -153,6 +153,7 @@ export async function readNodeStatus(c: NodeComponents, s: StatusSources): Promi
         delegated: standing.delegated,
       },
       reports: recent.slice(0, 3),
+      firstFullEpoch: c.clock.phase(s.startedAt).epoch + 1n,
     }),
     uptimeSeconds,
   };

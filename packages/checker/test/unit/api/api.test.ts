@@ -193,6 +193,11 @@ describe("alerts", () => {
     expect(codes({ reports: [{ epoch: "5", status: "failed", error: "quorum not reached" }] })).toEqual([
       AlertCode.REPORT_FAILED,
     ]);
+    // The epoch the node started in: its report failing is expected (too few co-signers), so no alert;
+    // from the first epoch the node ran whole, a failure alerts.
+    const started = [{ epoch: "5", status: "failed", error: "quorum not reached" }];
+    expect(codes({ reports: started, firstFullEpoch: 6n })).toEqual([]);
+    expect(codes({ reports: started, firstFullEpoch: 5n })).toEqual([AlertCode.REPORT_FAILED]);
     const rpc = computeAlerts({
       ...healthy,
       chain: { ...healthy.chain, connected: false, lastError: "timeout" },
