@@ -10,11 +10,12 @@
  *   npm start -- [--checkers 6] [--providers 3] [--epoch-seconds 20] [--epochs N] [--summary FILE] [--data-dir .devnet]
  */
 import { join } from "node:path";
+import { formatTokens } from "@checkernet/protocol/tokens";
 import { Command, InvalidArgumentError } from "commander";
 import { displayPath } from "./devnet/accounts.ts";
 import { DEFAULT_OPTIONS, type DevnetHandle, type Snapshot, startDevnet } from "./devnet/index.ts";
 import { DEVNET } from "./devnet/params.ts";
-import { formatTokens, renderSnapshot } from "./devnet/table.ts";
+import { renderSnapshot } from "./devnet/table.ts";
 
 function positiveInt(name: string, min = 1) {
   return (raw: string): number => {

@@ -1,3 +1,4 @@
+import { formatTokens } from "@checkernet/protocol/tokens";
 import type { DevnetAccounts } from "./accounts.ts";
 import type { Snapshot } from "./monitor.ts";
 import { DEVNET } from "./params.ts";
@@ -10,31 +11,6 @@ function pad(rows: string[][]): string[] {
       .join("  ")
       .trimEnd(),
   );
-}
-
-/**
- * A token amount in base units (18 decimals, a bigint or its decimal string) as tokens for people:
- * thousands separated, rounded to `decimals` places (half up), and `<0.01` for a positive amount that
- * would round to zero. JSON keeps the exact base units.
- *
- * @example
- * formatTokens("1500000000000000000000") // "1,500.00"
- * formatTokens("999999999999999999997") // "1,000.00" (a reward split's rounding dust)
- * formatTokens(1n) // "<0.01"
- */
-export function formatTokens(baseUnits: bigint | string, decimals = 2): string {
-  const v = BigInt(baseUnits);
-  const abs = v < 0n ? -v : v;
-  const step = 10n ** BigInt(18 - decimals);
-  const scaled = (abs + step / 2n) / step;
-  const one = 10n ** BigInt(decimals);
-  const whole = (scaled / one).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  const text = decimals > 0 ? `${whole}.${(scaled % one).toString().padStart(decimals, "0")}` : whole;
-  if (abs > 0n && scaled === 0n) {
-    const smallest = decimals > 0 ? `0.${"0".repeat(decimals - 1)}1` : "1";
-    return v < 0n ? `>-${smallest}` : `<${smallest}`;
-  }
-  return v < 0n ? `-${text}` : text;
 }
 
 const tokens = (baseUnits: string) => formatTokens(baseUnits);

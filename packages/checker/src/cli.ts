@@ -1,3 +1,4 @@
+import { formatTokens } from "@checkernet/protocol/tokens";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { fetchStatus } from "./api/server.ts";
 import { addOwnerCommands } from "./cli/ownerCommands.ts";
@@ -209,6 +210,11 @@ export function buildCli(): Command {
         })),
         claimable: String(licenses.reduce((s, l) => s + l.claimable, 0n)),
         locked: String(licenses.reduce((s, l) => s + l.locked, 0n)),
+        // For people: the same totals in tokens (the fields above stay exact base units, 18 decimals).
+        tokens: {
+          claimable: formatTokens(licenses.reduce((s, l) => s + l.claimable, 0n)),
+          locked: formatTokens(licenses.reduce((s, l) => s + l.locked, 0n)),
+        },
       });
     });
 
@@ -239,6 +245,7 @@ export function buildCli(): Command {
         tx: result.hash,
         claims: result.claims,
         amount: String(result.amount),
+        amountTokens: formatTokens(result.amount),
         gasUsed: String(result.gasUsed),
       });
     });

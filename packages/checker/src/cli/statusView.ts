@@ -1,3 +1,4 @@
+import { formatTokens } from "@checkernet/protocol/tokens";
 import type { NodeStatus } from "../api/status.ts";
 
 /** Attestation results as the protocol numbers them (types.ts CheckResult). */
@@ -160,14 +161,6 @@ export async function fetchRewardTotals(
   } catch {
     return undefined;
   }
-}
-
-/** Token amounts with 18 decimals, trimmed to 4 places: 1234.5 rather than 1234500000000000000000. */
-export function formatTokens(baseUnits: string): string {
-  const v = BigInt(baseUnits);
-  const whole = v / 10n ** 18n;
-  const frac = (v % 10n ** 18n).toString().padStart(18, "0").slice(0, 4).replace(/0+$/, "");
-  return frac === "" ? `${whole}` : `${whole}.${frac}`;
 }
 
 export function formatRewardTotals(t: RewardTotals | undefined): string {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { NodeStatus } from "../../../src/api/status.ts";
-import { formatRewardTotals, formatStatus, formatTokens } from "../../../src/cli/statusView.ts";
+import { formatRewardTotals, formatStatus } from "../../../src/cli/statusView.ts";
 
 function status(overrides: Partial<NodeStatus> = {}): NodeStatus {
   return {
@@ -108,10 +108,7 @@ describe("checker status summary", () => {
     expect(text).toMatch(/chain:\s+DOWN \(http:\/\/127\.0\.0\.1:1\): fetch failed/);
   });
 
-  it("prints token amounts in whole tokens and says when no reward history is served", () => {
-    expect(formatTokens("1999999999999999999989")).toBe("1999.9999");
-    expect(formatTokens("300000000000000000000")).toBe("300");
-    expect(formatTokens("0")).toBe("0");
+  it("prints token amounts in tokens with two decimals (protocol's formatTokens) and says when no reward history is served", () => {
     expect(
       formatRewardTotals({
         earned: "2500000000000000000",
@@ -119,7 +116,7 @@ describe("checker status summary", () => {
         unclaimed: "2500000000000000000",
         epochs: 3,
       }),
-    ).toMatch(/rewards:\s+earned 2\.5 over 3 epoch\(s\), claimed 0, unclaimed 2\.5/);
+    ).toMatch(/rewards:\s+earned 2\.50 over 3 epoch\(s\), claimed 0\.00, unclaimed 2\.50/);
     expect(
       formatRewardTotals({
         earned: "2500000000000000000",
@@ -128,7 +125,7 @@ describe("checker status summary", () => {
         locked: "1000000000000000000",
         epochs: 3,
       }),
-    ).toMatch(/unclaimed 2\.5 of which 1 locked/);
+    ).toMatch(/unclaimed 2\.50 of which 1\.00 locked/);
     expect(formatRewardTotals(undefined)).toMatch(/rewards:\s+unavailable/);
   });
 });
