@@ -5,10 +5,12 @@
  * read with viem. Nothing is mocked; the screenshot lands in
  * test/artifacts/dashboard.png (git-ignored).
  */
+
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkerLicenseAbi, epochReportsAbi } from "@checkernet/contracts";
+import { formatTokens } from "@checkernet/protocol/tokens";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { getAddress, type Hash } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,13 +41,8 @@ async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs
   }
 }
 
-/** The dashboard's token formatting (app.js `tokens`), to compare visible text with chain amounts. */
-function tokens(v: bigint): string {
-  const unit = 10n ** 18n;
-  const whole = (v / unit).toLocaleString("en-US");
-  const frac = (v % unit).toString().padStart(18, "0").replace(/0+$/, "");
-  return frac.length > 0 ? `${whole}.${frac}` : whole;
-}
+/** The dashboard must format token amounts as the protocol does (formatTokens), to compare visible text with chain amounts. */
+const tokens = (v: bigint): string => formatTokens(v);
 
 beforeAll(async () => {
   // Before the devnet: a missing browser fails fast with what to install.

@@ -24,13 +24,20 @@ function rows(tbody, list, empty, cols) {
   );
 }
 
-/** Token amount (18 decimals) from its decimal base-unit string, exact: "1234500000000000000" -> "1.2345". */
+/**
+ * Token amount (18 decimals) from its decimal base-unit string, for people: two decimals rounded half up,
+ * thousands separated, "<0.01" for dust ("999999999999999999997" -> "1,000.00"). The same rule as
+ * packages/protocol/src/tokens.ts formatTokens (the browser cannot import it; test/dashboard.test.ts
+ * compares the page with it). Exact values stay in the cells' data-value attributes.
+ */
 function tokens(raw) {
   const v = BigInt(raw);
-  const unit = 10n ** TOKEN_DECIMALS;
-  const whole = (v / unit).toLocaleString("en-US");
-  const frac = (v % unit).toString().padStart(Number(TOKEN_DECIMALS), "0").replace(/0+$/, "");
-  return frac.length > 0 ? `${whole}.${frac}` : whole;
+  const abs = v < 0n ? -v : v;
+  const step = 10n ** (TOKEN_DECIMALS - 2n);
+  const scaled = (abs + step / 2n) / step;
+  if (abs > 0n && scaled === 0n) return v < 0n ? ">-0.01" : "<0.01";
+  const text = `${(scaled / 100n).toLocaleString("en-US")}.${(scaled % 100n).toString().padStart(2, "0")}`;
+  return v < 0n ? `-${text}` : text;
 }
 
 const short = (hex) => (hex && hex.length > 14 ? `${hex.slice(0, 8)}…${hex.slice(-6)}` : hex);
