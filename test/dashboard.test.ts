@@ -210,4 +210,30 @@ describe(`dashboard: ${CHECKERS} checkers, ${PROVIDERS} providers (one faulty), 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, "dashboard.png"), fullPage: true });
   });
+
+  it("says loading, never an empty state, while the history request is in flight", async () => {
+    const checker = handle.checkers[0]!;
+    const slow = await browser.newPage();
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    await slow.route("**/history", async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      await slow.goto(`http://127.0.0.1:${checker.apiPort}/`);
+      await slow.waitForRequest("**/history");
+      for (const id of ["report-rows", "reward-rows"]) {
+        const text = await slow.locator(`#${id}`).textContent();
+        expect(text, id).toMatch(/loading/);
+        expect(text, id).not.toMatch(/no report landed yet|no reward yet/);
+      }
+      release();
+      // Reports have landed by now: the rows replace the loading line.
+      await slow.locator("#report-rows tr[data-epoch]").first().waitFor({ timeout: 30_000 });
+    } finally {
+      release();
+      await slow.close();
+    }
+  });
 });
