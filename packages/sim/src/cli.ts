@@ -3,8 +3,8 @@ import { basename, join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { equilibriumText, runEquilibrium, writeEquilibriumOutputs } from "./equilibrium.ts";
 import { progressBar } from "./progress.ts";
+import { runReplicates } from "./replicates.ts";
 import { summaryText, writeRunOutputs } from "./report.ts";
-import { runScenario } from "./run.ts";
 import { loadScenario, parseSetValue, resolveScenarioPath } from "./scenario/load.ts";
 import { ScenarioError } from "./scenario/schema.ts";
 import { DEFAULT_SEED_BIAS, measureSeedBias, seedBiasText, writeSeedBias } from "./seedBias.ts";
@@ -24,6 +24,16 @@ function intArg(value: string): number {
     throw new InvalidArgumentError(`expected a whole number, got "${value}"`);
   return n;
 }
+
+function replicatesArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`--replicates takes a whole number ≥ 1, got "${value}"`);
+  return n;
+}
+
+const REPLICATES_HELP =
+  "independent replicates (seed_0 = the seed, seed_i = keccak-derived from it); N ≥ 2 adds 95 % confidence intervals";
 
 function overridesFrom(opts: {
   set?: Record<string, unknown>;
@@ -59,17 +69,21 @@ program
     collectSet,
     {},
   )
+  .option("--replicates <n>", REPLICATES_HELP, replicatesArg, 1)
   .option("--workers <n>", "worker threads for verdicts (results do not depend on it)", intArg, 0)
   .option("--no-files", "print the summary only")
   .action(async (file: string, opts) => {
     const scenario = loadScenario(file, overridesFrom(opts));
     const bar = progressBar(scenario.name);
     const t0 = performance.now();
-    const { sim, result } = await runScenario(scenario, { onProgress: bar.update, workers: opts.workers });
+    const { sim, result } = await runReplicates(scenario, opts.replicates, {
+      onProgress: bar.update,
+      workers: opts.workers,
+    });
     bar.stop();
     const seconds = (performance.now() - t0) / 1000;
     console.log(summaryText(result));
-    const cpe = scenario.checkers.count * scenario.providers.count * scenario.epochs;
+    const cpe = scenario.checkers.count * scenario.providers.count * scenario.epochs * opts.replicates;
     console.log(`\n${seconds.toFixed(2)} s, ${(cpe / seconds).toExponential(3)} checker-provider-epochs/s`);
     if (opts.files !== false) {
       const dir = opts.out ? resolve(opts.out) : defaultOut("run", scenario.name);
@@ -96,6 +110,7 @@ program
   .option("--set <path=value>", "override any scenario field for every cell", collectSet, {})
   .option("--seed <seed>", "override the scenario's seed")
   .option("--epochs <n>", "override the number of epochs", intArg)
+  .option("--replicates <n>", `${REPLICATES_HELP}, per cell`, replicatesArg, 1)
   .action(async (file: string, opts) => {
     const x = parseAxis(opts.x);
     const y = opts.y ? parseAxis(opts.y) : undefined;
@@ -106,6 +121,7 @@ program
       ...(y ? { y } : {}),
       metrics: opts.metric,
       overrides: overridesFrom(opts),
+      replicates: opts.replicates,
       onProgress: bar.update,
     });
     bar.stop();
@@ -124,12 +140,16 @@ program
   .option("--rates <list>", "sampling rates to simulate, comma-separated")
   .option("-o, --out <dir>", "output directory (default: sim-results/equilibrium)")
   .option("--set <path=value>", "override any scenario field", collectSet, {})
+  .option("--seed <seed>", "override the scenario's seed")
+  .option("--epochs <n>", "override the number of epochs", intArg)
+  .option("--replicates <n>", `${REPLICATES_HELP}, per sampling rate`, replicatesArg, 1)
   .action(async (file: string, opts) => {
     const bar = progressBar("equilibrium");
     const r = await runEquilibrium({
       scenario: file,
       ...(opts.rates ? { rates: String(opts.rates).split(",").map(Number) } : {}),
-      overrides: opts.set,
+      overrides: overridesFrom(opts),
+      replicates: opts.replicates,
       onProgress: bar.update,
     });
     bar.stop();

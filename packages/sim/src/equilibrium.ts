@@ -1,13 +1,15 @@
 import { rowCatchProbability, rowsOpened } from "./engine/fraud.ts";
 import type { Simulation } from "./engine.ts";
 import { equilibriumChart, renderSvg } from "./output/charts.ts";
-import { stableJson, textTable, toCsv, writeFiles } from "./output/files.ts";
+import { formatBounds, stableJson, textTable, toCsv, writeFiles } from "./output/files.ts";
 import { htmlPage } from "./output/html.ts";
 import { weiToTokens } from "./protocol.ts";
-import { runScenario } from "./run.ts";
+import { runReplicates } from "./replicates.ts";
+import type { RunResult } from "./report.ts";
 import { loadScenario } from "./scenario/load.ts";
 import type { ProviderGroup, Scenario } from "./scenario/schema.ts";
-import { readPath } from "./summary.ts";
+import { tInterval } from "./stats.ts";
+import { readInterval, readPath, type Summary } from "./summary.ts";
 
 /**
  * Proof-of-Sampling's condition for honesty as an equilibrium (Zhang et al.,
@@ -33,7 +35,9 @@ import { readPath } from "./summary.ts";
  *
  * `runEquilibrium` runs the scenario once with fraud proofs and once without
  * (common seeds), measures profit(cheater) − profit(honest) per provider-epoch
- * across sampling rates and interpolates where it crosses zero.
+ * across sampling rates and interpolates where it crosses zero. With
+ * `replicates` N ≥ 2 every rate runs N replicates (runReplicates' seeds,
+ * the same at every rate) and the simulated numbers get 95 % intervals.
  */
 
 interface EquilibriumRow {
@@ -46,6 +50,17 @@ interface EquilibriumRow {
   /** Share of the cheater's epochs with a fraud slash, and s · qF. */
   fraudSlashSimulated: number;
   fraudSlashAnalytic: number;
+  /**
+   * With replicates: 95 % bounds of the simulated numbers. The gain's is a t
+   * interval of the per-replicate differences (paired: both groups share a
+   * replicate's draws), the two rates' are Wilson's on the pooled epochs.
+   */
+  gainSimulatedLo?: number;
+  gainSimulatedHi?: number;
+  voteFailSimulatedLo?: number;
+  voteFailSimulatedHi?: number;
+  fraudSlashSimulatedLo?: number;
+  fraudSlashSimulatedHi?: number;
 }
 
 /** One run of the sweep: with or without fraud proofs. */
@@ -60,6 +75,14 @@ export interface EquilibriumArm {
   /** C / (qV (S + R) + qF Sf); above 1, no sampling rate deters the cheater. */
   analyticCrossover: number;
   simulatedCrossover: number | null;
+  /**
+   * With replicates: where the gain's upper and lower 95 % bounds cross zero,
+   * a band-inversion interval of the simulated s* (null where a bound does not
+   * cross inside the rates), and whether the analytic s* lies inside it.
+   */
+  simulatedCrossoverLo?: number | null;
+  simulatedCrossoverHi?: number | null;
+  analyticInsideInterval?: boolean;
   relativeError: number | null;
   rows: EquilibriumRow[];
 }
@@ -76,6 +99,8 @@ export interface EquilibriumResult {
   /** License share of the checkers that attest PASS about the cheater whatever they see. */
   shielderShare: number;
   arms: EquilibriumArm[];
+  /** Replicates per sampling rate; absent for one. */
+  replicates?: number;
 }
 
 /** P(Binomial(n, p) >= m). */
@@ -216,9 +241,12 @@ export async function runEquilibrium(
     overrides?: Record<string, unknown>;
     /** Which runs: with fraud proofs (true), without (false); both by default. */
     fraudProofs?: boolean[];
+    /** Independent replicates per sampling rate (default 1: no intervals). */
+    replicates?: number;
     onProgress?: (done: number, total: number) => void;
   } = {},
 ): Promise<EquilibriumResult> {
+  const replicates = opts.replicates ?? 1;
   const file = opts.scenario ?? "equilibrium";
   const rates = opts.rates ?? DEFAULT_RATES;
   const modes = opts.fraudProofs ?? [true, false];
@@ -234,7 +262,7 @@ export async function runEquilibrium(
         "sampling.rate": rate,
         "fraudProofs.enabled": fraudProofs,
       });
-      const { sim, result } = await runScenario(scenario);
+      const { sim, result } = await runReplicates(scenario, replicates);
       const p = sim.params;
       const cheater = cheaterGroup(scenario, file);
       const o = cheaterOdds(sim, cheater, fraudProofs);
@@ -256,6 +284,7 @@ export async function runEquilibrium(
         voteFailAnalytic: rate * o.qVote,
         fraudSlashSimulated: g("fraudSlashRate"),
         fraudSlashAnalytic: rate * o.qFraud,
+        ...rowBounds(result, cheater.name),
       });
       opts.onProgress?.(++done, rates.length * modes.length);
     }
@@ -270,6 +299,7 @@ export async function runEquilibrium(
       ...odds,
       analyticCrossover,
       simulatedCrossover,
+      ...crossoverBounds(rows, analyticCrossover),
       relativeError:
         simulatedCrossover === null
           ? null
@@ -277,11 +307,64 @@ export async function runEquilibrium(
       rows,
     });
   }
-  return { ...head, arms };
+  return { ...head, arms, ...(replicates > 1 ? { replicates } : {}) };
+}
+
+/** The simulated numbers' 95 % bounds of a replicated run (nothing for one run). */
+function rowBounds(result: RunResult, cheater: string): Partial<EquilibriumRow> {
+  if (!result.intervals || !result.replicates) return {};
+  const settled = (s: Summary, group: string) =>
+    readPath(s, `providers.${group}.settledProfitPerMemberEpoch`);
+  const gain = tInterval(
+    result.replicates.map((r) => settled(r.summary, cheater) - settled(r.summary, "honest")),
+  );
+  const vote = readInterval(result.intervals, `providers.${cheater}.detectionRate`);
+  const fraud = readInterval(result.intervals, `providers.${cheater}.fraudSlashRate`);
+  return {
+    gainSimulatedLo: gain.lo,
+    gainSimulatedHi: gain.hi,
+    voteFailSimulatedLo: vote.lo,
+    voteFailSimulatedHi: vote.hi,
+    fraudSlashSimulatedLo: fraud.lo,
+    fraudSlashSimulatedHi: fraud.hi,
+  };
+}
+
+/** The gain falls with the rate: its lower bound crosses zero first, its upper bound last. */
+function crossoverBounds(rows: readonly EquilibriumRow[], analytic: number): Partial<EquilibriumArm> {
+  if (rows.some((r) => r.gainSimulatedLo === undefined)) return {};
+  const rates = rows.map((r) => r.rate);
+  const lo = zeroCrossing(
+    rates,
+    rows.map((r) => r.gainSimulatedLo as number),
+  );
+  const hi = zeroCrossing(
+    rates,
+    rows.map((r) => r.gainSimulatedHi as number),
+  );
+  const first = rates[0] as number;
+  const last = rates.at(-1) as number;
+  // A bound that does not cross inside the rates lies below the first (the band starts at or under
+  // zero) or above the last (the band stays above zero).
+  const above = lo === null ? (rows[0]?.gainSimulatedLo as number) <= 0 || analytic >= last : analytic >= lo;
+  const below = hi === null ? (rows[0]?.gainSimulatedHi as number) > 0 || analytic <= first : analytic <= hi;
+  return { simulatedCrossoverLo: lo, simulatedCrossoverHi: hi, analyticInsideInterval: above && below };
 }
 
 function pick(o: CheaterOdds) {
   return { wrongRows: o.wrongRows, rowCatch: o.rowCatch, shielderShare: o.shielderShare };
+}
+
+/** A bound of the simulated s*; one that does not cross inside the rates is shown as < first or > last rate. */
+function boundText(
+  a: EquilibriumArm,
+  x: number | null | undefined,
+  band: "gainSimulatedLo" | "gainSimulatedHi",
+): string {
+  if (x !== null && x !== undefined) return x.toFixed(4);
+  const first = a.rows[0];
+  if (first && (first[band] as number) <= 0) return `< ${first.rate}`;
+  return `> ${a.rows.at(-1)?.rate}`;
 }
 
 const armName = (a: EquilibriumArm) => (a.fraudProofs ? "with fraud proofs" : "without (vote only)");
@@ -312,6 +395,17 @@ export function equilibriumText(r: EquilibriumResult): string {
               : `${a.simulatedCrossover.toFixed(4)}${a.relativeError === null ? "" : ` (${(a.relativeError * 100).toFixed(1)}% off)`}`,
           ),
         ],
+        ...(r.replicates
+          ? [
+              [
+                `simulated s* 95 % interval (${r.replicates} replicates)`,
+                ...r.arms.map(
+                  (a) =>
+                    `[${boundText(a, a.simulatedCrossoverLo, "gainSimulatedLo")}, ${boundText(a, a.simulatedCrossoverHi, "gainSimulatedHi")}]${a.analyticInsideInterval ? " holds analytic" : " misses analytic"}`,
+                ),
+              ],
+            ]
+          : []),
       ],
     ),
     "",
@@ -327,7 +421,22 @@ export function equilibriumText(r: EquilibriumResult): string {
         row.rate,
         ...r.arms.flatMap((a) => {
           const x = a.rows[i] as EquilibriumRow;
-          return [x.gainSimulated, x.gainAnalytic, x.voteFailSimulated, x.fraudSlashSimulated];
+          if (x.gainSimulatedLo === undefined)
+            return [x.gainSimulated, x.gainAnalytic, x.voteFailSimulated, x.fraudSlashSimulated];
+          return [
+            formatBounds(x.gainSimulated, x.gainSimulatedLo, x.gainSimulatedHi as number),
+            x.gainAnalytic,
+            formatBounds(
+              x.voteFailSimulated,
+              x.voteFailSimulatedLo as number,
+              x.voteFailSimulatedHi as number,
+            ),
+            formatBounds(
+              x.fraudSlashSimulated,
+              x.fraudSlashSimulatedLo as number,
+              x.fraudSlashSimulatedHi as number,
+            ),
+          ];
         }),
       ]),
     ),

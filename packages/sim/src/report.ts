@@ -1,11 +1,19 @@
 import type { TopLevelSpec } from "vega-lite";
 import type { Simulation } from "./engine.ts";
 import { barChart, lineChart, renderSvg, shareScatter } from "./output/charts.ts";
-import { stableJson, textTable, toCsv, writeFiles } from "./output/files.ts";
+import { formatInterval, stableJson, textTable, toCsv, writeFiles } from "./output/files.ts";
 import { type HtmlSection, htmlPage } from "./output/html.ts";
 import { type ProtocolParams, weiToTokens } from "./protocol.ts";
 import type { Scenario } from "./scenario/schema.ts";
-import { checkExpectations, type ExpectationResult, type Summary, summarize } from "./summary.ts";
+import type { Interval } from "./stats.ts";
+import {
+  checkExpectations,
+  type ExpectationResult,
+  type ReplicateRecord,
+  type Summary,
+  type SummaryIntervals,
+  summarize,
+} from "./summary.ts";
 
 /** Everything a run produces, in the shape written to result.json. */
 export interface RunResult {
@@ -15,6 +23,10 @@ export interface RunResult {
   summary: Summary;
   expectations: ExpectationResult[];
   epochs: Record<string, number>[];
+  /** With --replicates N ≥ 2: 95 % confidence intervals of every summary number (absent for one run). */
+  intervals?: SummaryIntervals;
+  /** With --replicates N ≥ 2: each replicate's seed and summary. */
+  replicates?: ReplicateRecord[];
 }
 
 function paramsRecord(params: ProtocolParams): Record<string, string | number> {
@@ -137,42 +149,86 @@ function runCharts(sim: Simulation, result: RunResult): Record<string, TopLevelS
   };
 }
 
-/** Group rows for CSV and the terminal table. */
-function groupRows(summary: Summary): Record<string, string | number>[] {
+/** Group rows for CSV and the terminal table; with intervals, each number is followed by its _lo and _hi. */
+function groupRows(summary: Summary, intervals?: SummaryIntervals): Record<string, string | number>[] {
+  const row = (kind: "checkers" | "providers", group: string, g: Record<string, number>) => {
+    const out: Record<string, string | number> = { kind, group };
+    for (const [k, v] of Object.entries(g)) {
+      out[k] = v;
+      const iv = intervals?.[kind][group]?.[k];
+      if (iv) {
+        out[`${k}_lo`] = iv.lo;
+        out[`${k}_hi`] = iv.hi;
+      }
+    }
+    return out;
+  };
   return [
-    ...Object.entries(summary.checkers).map(([group, g]) => ({ kind: "checkers", group, ...g })),
-    ...Object.entries(summary.providers).map(([group, g]) => ({ kind: "providers", group, ...g })),
+    ...Object.entries(summary.checkers).map(([group, g]) => row("checkers", group, g)),
+    ...Object.entries(summary.providers).map(([group, g]) => row("providers", group, g)),
   ];
 }
 
-/** The summary table printed by `sim run`. */
+/** Every interval of a replicated run as one long table: path, estimate, bounds, n, method. */
+function intervalRows(intervals: SummaryIntervals): Record<string, string | number>[] {
+  const rows: Record<string, string | number>[] = [];
+  const add = (path: string, iv: Interval) => rows.push({ path, ...iv });
+  for (const [k, iv] of Object.entries(intervals.totals)) add(`totals.${k}`, iv);
+  for (const section of ["checkers", "providers", "actors"] as const) {
+    for (const [group, g] of Object.entries(intervals[section]))
+      for (const [k, iv] of Object.entries(g)) add(`${section}.${group}.${k}`, iv);
+  }
+  return rows;
+}
+
+/** The summary table printed by `sim run`; a replicated run's numbers carry their 95 % intervals. */
 export function summaryText(result: RunResult): string {
   const t = result.summary.totals;
+  const iv = result.intervals;
+  /** A summary number: itself for one run, `mean ± half-width` or `p [lo, hi]` for replicates. */
+  const cell = (section: "checkers" | "providers", group: string, key: string): string | number => {
+    const v = result.summary[section][group]?.[key] as number;
+    const i = iv?.[section][group]?.[key];
+    return i ? formatInterval(i) : v;
+  };
+  const tot = (key: string): string | number => {
+    const i = iv?.totals[key];
+    return i ? formatInterval(i) : (t[key] as number);
+  };
+  const seeds = result.replicates
+    ? `seed ${result.scenario.seed}, ${result.replicates.length} replicates`
+    : `seed ${result.scenario.seed}`;
   const lines = [
-    `${result.scenario.name}: ${t.checkers} checkers (${t.licenses} licenses), ${t.providers} providers, ${t.epochs} epochs, seed ${result.scenario.seed}, ${result.scenario.mode} mode`,
+    `${result.scenario.name}: ${t.checkers} checkers (${t.licenses} licenses), ${t.providers} providers, ${t.epochs} epochs, ${seeds}, ${result.scenario.mode} mode`,
+  ];
+  if (result.replicates)
+    lines.push(
+      "95 % confidence intervals: mean ± t half-width over replicates; rates of provider-epochs: pooled [Wilson lo, hi]",
+    );
+  lines.push(
     "",
     textTable(
       ["metric", "value"],
       [
-        ["detection rate (faulty provider-epochs failed)", t.detectionRate as number],
-        ["faulty provider-epochs", t.faultyProviderEpochs as number],
-        ["FAIL verdicts on honest providers", t.falseFailVerdicts as number],
-        ["false slashes executed", t.falseSlashesExecuted as number],
-        ["slashes executed", t.slashesExecuted as number],
+        ["detection rate (faulty provider-epochs failed)", tot("detectionRate")],
+        ["faulty provider-epochs", tot("faultyProviderEpochs")],
+        ["FAIL verdicts on honest providers", tot("falseFailVerdicts")],
+        ["false slashes executed", tot("falseSlashesExecuted")],
+        ["slashes executed", tot("slashesExecuted")],
         [
           `fraud slashes (fraud proofs ${result.scenario.fraudProofs.enabled ? "on" : "off"})`,
-          t.fraudSlashes as number,
+          tot("fraudSlashes"),
         ],
-        ["caught (FAIL verdict or fraud slash)", t.caughtRate as number],
+        ["caught (FAIL verdict or fraud slash)", tot("caughtRate")],
         [
           "contests filed / overturned / upheld",
-          `${t.contestsFiled} / ${t.contestsOverturned} / ${t.contestsUpheld}`,
+          `${tot("contestsFiled")} / ${tot("contestsOverturned")} / ${tot("contestsUpheld")}`,
         ],
         [
           "aggregator failovers / reports missed / censored",
-          `${t.aggregatorFailovers} / ${t.reportsMissed} / ${t.reportsCensored}`,
+          `${tot("aggregatorFailovers")} / ${tot("reportsMissed")} / ${tot("reportsCensored")}`,
         ],
-        ["mean committee seats", t.meanCommitteeSeats as number],
+        ["mean committee seats", tot("meanCommitteeSeats")],
       ],
     ),
     "",
@@ -186,14 +242,12 @@ export function summaryText(result: RunResult): string {
         "reward/license",
         "profit/license",
       ],
-      Object.entries(result.summary.checkers).map(([name, g]) => [
+      Object.keys(result.summary.checkers).map((name) => [
         name,
-        g.members as number,
-        g.licenseShare as number,
-        g.seatShare as number,
-        g.rewardShare as number,
-        g.rewardPerLicense as number,
-        g.profitPerLicense as number,
+        result.summary.checkers[name]?.members as number,
+        ...["licenseShare", "seatShare", "rewardShare", "rewardPerLicense", "profitPerLicense"].map((k) =>
+          cell("checkers", name, k),
+        ),
       ]),
     ),
     "",
@@ -209,21 +263,23 @@ export function summaryText(result: RunResult): string {
         "fraud slashes",
         "profit/member",
       ],
-      Object.entries(result.summary.providers).map(([name, g]) => [
+      Object.keys(result.summary.providers).map((name) => [
         name,
-        g.members as number,
-        g.stakeShare as number,
-        g.rewardShare as number,
-        g.detectionRate as number,
-        g.falseSlashes as number,
-        g.slashed as number,
-        g.fraudSlashes as number,
-        g.profitPerMember as number,
+        result.summary.providers[name]?.members as number,
+        ...[
+          "stakeShare",
+          "rewardShare",
+          "detectionRate",
+          "falseSlashes",
+          "slashed",
+          "fraudSlashes",
+          "profitPerMember",
+        ].map((k) => cell("providers", name, k)),
       ]),
     ),
-  ];
+  );
   if (result.expectations.length > 0) {
-    lines.push("", "expectations:");
+    lines.push("", result.replicates ? "expectations (on the means):" : "expectations:");
     for (const x of result.expectations) {
       const than = typeof x.than === "number" ? String(x.than) : `${x.than} (${x.expected})`;
       lines.push(
@@ -274,9 +330,14 @@ export async function writeRunOutputs(sim: Simulation, result: RunResult, dir: s
   const files: Record<string, string> = {
     "result.json": stableJson(result),
     "epochs.csv": toCsv(result.epochs),
-    "groups.csv": toCsv(groupRows(result.summary)),
+    "groups.csv": toCsv(groupRows(result.summary, result.intervals)),
     "index.html": htmlPage(`Simulation: ${result.scenario.name}`, result.scenario.description, sections),
   };
   for (const [name, svg] of Object.entries(svgs)) files[`${name}.svg`] = svg;
+  if (result.intervals) files["intervals.csv"] = toCsv(intervalRows(result.intervals));
+  if (result.replicates)
+    files["replicates.csv"] = toCsv(
+      result.replicates.map((r) => ({ replicate: r.replicate, seed: r.seed, ...r.summary.totals })),
+    );
   return writeFiles(dir, files);
 }

@@ -2,6 +2,7 @@ import type { EpochRow } from "./engine/batch.ts";
 import type { Simulation } from "./engine.ts";
 import { weiToTokens } from "./protocol.ts";
 import type { Expectation } from "./scenario/schema.ts";
+import type { Interval } from "./stats.ts";
 
 /**
  * What a run reports: totals over all epochs, one row per group (checker
@@ -279,4 +280,30 @@ export function checkExpectations(
     }
     return { that: x.that, is: x.is, than: x.than, actual, expected, ok, because: x.because };
   });
+}
+
+/** 95 % confidence intervals of a replicated run, in the shape of its Summary. */
+export interface SummaryIntervals {
+  totals: Record<string, Interval>;
+  checkers: Record<string, Record<string, Interval>>;
+  providers: Record<string, Record<string, Interval>>;
+  actors: Record<string, Record<string, Interval>>;
+}
+
+/** One replicate's seed and summary, as result.json lists them. */
+export interface ReplicateRecord {
+  replicate: number;
+  seed: string;
+  summary: Summary;
+}
+
+/** The interval of a dotted summary path (`providers.cheater.detectionRate`). */
+export function readInterval(intervals: SummaryIntervals, path: string): Interval {
+  const [section, ...rest] = path.split(".");
+  const key = rest.pop();
+  let node: unknown = (intervals as unknown as Record<string, unknown>)[section ?? ""];
+  for (const k of rest) node = (node as Record<string, unknown> | undefined)?.[k];
+  const found = (node as Record<string, Interval> | undefined)?.[key ?? ""];
+  if (!found) throw new Error(`no confidence interval for "${path}"`);
+  return found;
 }

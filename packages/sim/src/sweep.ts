@@ -1,10 +1,10 @@
 import { heatmap, renderSvg } from "./output/charts.ts";
-import { stableJson, textTable, toCsv, writeFiles } from "./output/files.ts";
+import { formatBounds, stableJson, textTable, toCsv, writeFiles } from "./output/files.ts";
 import { htmlPage } from "./output/html.ts";
-import { runScenario } from "./run.ts";
+import { runReplicates } from "./replicates.ts";
 import { loadScenario } from "./scenario/load.ts";
 import { ScenarioError } from "./scenario/schema.ts";
-import { readPath } from "./summary.ts";
+import { readInterval, readPath } from "./summary.ts";
 
 /** Short names for the knobs researchers sweep most; any dotted scenario path works too. */
 const SWEEP_ALIASES: Record<string, string> = {
@@ -55,13 +55,18 @@ export interface SweepResult {
   x: SweepAxis;
   y: SweepAxis | undefined;
   metrics: string[];
+  /** Rows hold each metric's estimate and, with replicates, its 95 % bounds as `<metric>.lo` and `<metric>.hi`. */
   rows: Record<string, number>[];
+  /** Replicates per cell; absent for one. */
+  replicates?: number;
 }
 
 /**
  * Runs the scenario once per cell of the x (× y) grid with the same seed in
  * every cell (common random numbers), so differences between cells come from
- * the parameters, not from the draw.
+ * the parameters, not from the draw. With `replicates` N ≥ 2 every cell runs
+ * replicates 0..N−1 (the same derived seeds in every cell, so common random
+ * numbers still hold) and each metric gets its 95 % interval (see replicates.ts).
  */
 export async function runSweep(opts: {
   scenario: string;
@@ -69,8 +74,10 @@ export async function runSweep(opts: {
   y?: SweepAxis;
   metrics: string[];
   overrides?: Record<string, unknown>;
+  replicates?: number;
   onProgress?: (done: number, total: number) => void;
 }): Promise<SweepResult> {
+  const replicates = opts.replicates ?? 1;
   const ys = opts.y?.values ?? [Number.NaN];
   const total = opts.x.values.length * ys.length;
   const rows: Record<string, number>[] = [];
@@ -82,23 +89,47 @@ export async function runSweep(opts: {
       if (opts.y) overrides[opts.y.path] = yv;
       const scenario = loadScenario(opts.scenario, overrides);
       name = scenario.name;
-      const { result } = await runScenario(scenario);
+      const { result } = await runReplicates(scenario, replicates);
       const row: Record<string, number> = { [opts.x.name]: xv };
       if (opts.y) row[opts.y.name] = yv;
-      for (const m of opts.metrics) row[m] = readPath(result.summary, m);
+      for (const m of opts.metrics) {
+        row[m] = readPath(result.summary, m);
+        if (result.intervals) {
+          const iv = readInterval(result.intervals, m);
+          row[`${m}.lo`] = iv.lo;
+          row[`${m}.hi`] = iv.hi;
+        }
+      }
       rows.push(row);
       opts.onProgress?.(++done, total);
     }
   }
-  return { scenario: name, x: opts.x, y: opts.y, metrics: opts.metrics, rows };
+  return {
+    scenario: name,
+    x: opts.x,
+    y: opts.y,
+    metrics: opts.metrics,
+    rows,
+    ...(replicates > 1 ? { replicates } : {}),
+  };
+}
+
+/** A cell of the sweep table: the estimate, and `[lo, hi]` with replicates. */
+function sweepCell(r: SweepResult, row: Record<string, number>, h: string): string | number {
+  const v = row[h] as number;
+  if (!r.replicates || !r.metrics.includes(h)) return v;
+  return formatBounds(v, row[`${h}.lo`] as number, row[`${h}.hi`] as number);
 }
 
 export function sweepText(r: SweepResult): string {
   const headers = [r.x.name, ...(r.y ? [r.y.name] : []), ...r.metrics];
-  return textTable(
+  const table = textTable(
     headers,
-    r.rows.map((row) => headers.map((h) => row[h] as number)),
+    r.rows.map((row) => headers.map((h) => sweepCell(r, row, h))),
   );
+  return r.replicates
+    ? `${r.replicates} replicates per cell; each metric: estimate [95 % interval]\n${table}`
+    : table;
 }
 
 export async function writeSweepOutputs(r: SweepResult, dir: string): Promise<string[]> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { binomialTail, runEquilibrium, zeroCrossing } from "../src/equilibrium.ts";
+import { binomialTail, equilibriumText, runEquilibrium, zeroCrossing } from "../src/equilibrium.ts";
 
 describe("Proof-of-Sampling equilibrium", () => {
   it("computes binomial tails and zero crossings", () => {
@@ -63,5 +63,23 @@ describe("Proof-of-Sampling equilibrium", () => {
     expect(vote!.analyticCrossover).toBeGreaterThan(1);
     expect(vote!.simulatedCrossover).toBeNull();
     for (const row of vote!.rows) expect(row.gainSimulated).toBeGreaterThan(0);
+  });
+});
+
+describe("Proof-of-Sampling equilibrium with replicates", () => {
+  it("30% shielders: the analytic s* with fraud proofs lies inside the simulated s*'s 95 % interval", async () => {
+    const r = await runEquilibrium({ scenario: "equilibrium-colluders", fraudProofs: [true], replicates: 3 });
+    const fp = r.arms[0]!;
+    expect(r.replicates).toBe(3);
+    expect(fp.simulatedCrossoverLo).not.toBeNull();
+    expect(fp.simulatedCrossoverHi).not.toBeNull();
+    expect(fp.simulatedCrossoverLo!).toBeLessThan(fp.simulatedCrossover!);
+    expect(fp.simulatedCrossoverHi!).toBeGreaterThan(fp.simulatedCrossover!);
+    expect(fp.analyticInsideInterval).toBe(true);
+    for (const row of fp.rows) {
+      expect(row.fraudSlashSimulatedLo!).toBeLessThanOrEqual(row.fraudSlashAnalytic);
+      expect(row.fraudSlashSimulatedHi!).toBeGreaterThanOrEqual(row.fraudSlashAnalytic);
+    }
+    expect(equilibriumText(r)).toContain("simulated s* 95 % interval (3 replicates)");
   });
 });

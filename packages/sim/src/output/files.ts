@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Interval } from "../stats.ts";
 
 /**
  * JSON with bigints as decimal strings and numbers rounded to 12 significant
@@ -46,6 +47,18 @@ export function textTable(headers: string[], rows: (string | number)[][]): strin
   const line = (r: string[]) =>
     r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
   return [line(headers), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map(line)].join("\n");
+}
+
+/** A confidence interval for the terminal: `mean ± half-width` (t) or `estimate [lo, hi]` (Wilson). */
+export function formatInterval(i: Interval): string {
+  if (i.method === "t")
+    return `${formatNumber(i.mean)} ± ${formatNumber(Number(i.halfWidth.toPrecision(3)))}`;
+  return formatBounds(i.mean, i.lo, i.hi);
+}
+
+/** `estimate [lo, hi]`. */
+export function formatBounds(estimate: number, lo: number, hi: number): string {
+  return `${formatNumber(estimate)} [${formatNumber(lo)}, ${formatNumber(hi)}]`;
 }
 
 function formatNumber(v: number): string {
