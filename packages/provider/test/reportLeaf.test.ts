@@ -115,7 +115,10 @@ describe("fetchResultLeaf (provider contest --from-checker)", () => {
       ME,
     ).catch((e: unknown) => e)) as ChainError;
     expect(err).toBeInstanceOf(ChainError);
-    expect(err.code).toBe(ChainErrorCode.BAD_ARGUMENT);
+    expect(err.code).toBe(ChainErrorCode.NO_LEAF_SOURCE);
+    // One line, naming the flag and what else to try.
+    expect(err.message).not.toContain("\n");
+    expect(err.message).toMatch(/^--from-checker: .*--leaf-file/);
     expect(err.message).toContain(none.toString());
     expect(err.message).toContain("REPORTS_ERROR_NOT_FOUND");
     expect(err.message).toContain(forged.toString());

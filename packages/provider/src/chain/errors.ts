@@ -19,6 +19,8 @@ export const ChainErrorCode = {
   INSUFFICIENT_BOND: "CHAIN_ERROR_INSUFFICIENT_BOND",
   /** An argument that no transaction could accept (unknown class or region, bad amount). */
   BAD_ARGUMENT: "CHAIN_ERROR_BAD_ARGUMENT",
+  /** No `--from-checker` checker served the epoch's report as the chain anchors it (each one's reason is named). */
+  NO_LEAF_SOURCE: "CHAIN_ERROR_NO_LEAF_SOURCE",
 } as const;
 export type ChainErrorCode = (typeof ChainErrorCode)[keyof typeof ChainErrorCode];
 

@@ -56,8 +56,8 @@ export function parseCheckerAddress(text: string): Multiaddr {
 
 /**
  * @throws ChainError NO_PENDING_SLASH when no report landed for the epoch or it
- *   holds no leaf for this provider; BAD_ARGUMENT when no checker served a
- *   report matching the chain (each checker's reason in the message).
+ *   holds no leaf for this provider; NO_LEAF_SOURCE when no checker served a
+ *   report matching the chain (each checker's reason in the one-line message).
  */
 export async function fetchResultLeaf(
   sources: ReportLeafSources,
@@ -96,8 +96,8 @@ export async function fetchResultLeaf(
     return { leaf, proof: resultProof(buildResultsTree(report.results), me), from };
   }
   throw new ChainError(
-    ChainErrorCode.BAD_ARGUMENT,
-    `no checker served a report of epoch ${epoch} matching the chain:\n  ${failures.join("\n  ")}`,
+    ChainErrorCode.NO_LEAF_SOURCE,
+    `--from-checker: no checker served the report of epoch ${epoch} as the chain anchors it (${failures.join("; ")}); name other checkers, or give --leaf-file`,
     { epoch, failures },
   );
 }
