@@ -459,8 +459,10 @@ function equilibriumSpec(r: EquilibriumResult) {
     rows: r.arms.flatMap((a) =>
       a.rows.flatMap((x) => {
         const t = a.fraudProofs ? "fraud proofs" : "vote only";
+        const band =
+          x.gainSimulatedLo === undefined ? {} : { lo: x.gainSimulatedLo, hi: x.gainSimulatedHi as number };
         return [
-          { x: x.rate, series: `simulated, ${t}`, gain: x.gainSimulated },
+          { x: x.rate, series: `simulated, ${t}`, gain: x.gainSimulated, ...band },
           { x: x.rate, series: `analytic, ${t}`, gain: x.gainAnalytic },
         ];
       }),

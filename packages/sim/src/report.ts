@@ -5,7 +5,7 @@ import { formatInterval, stableJson, textTable, toCsv, writeFiles } from "./outp
 import { type HtmlSection, htmlPage } from "./output/html.ts";
 import { type ProtocolParams, weiToTokens } from "./protocol.ts";
 import type { Scenario } from "./scenario/schema.ts";
-import type { Interval } from "./stats.ts";
+import { type Interval, wilsonInterval } from "./stats.ts";
 import {
   checkExpectations,
   type ExpectationResult,
@@ -61,13 +61,26 @@ export function resultOf(sim: Simulation): RunResult {
 /** The four charts of a run, as Vega-Lite specs. */
 function runCharts(sim: Simulation, result: RunResult): Record<string, TopLevelSpec> {
   const rows = result.epochs;
+  // Replicated runs: epochs hold means, so mean × N is the pooled count; cumulative rates get Wilson bands.
+  const n = result.replicates?.length ?? 1;
+  const band = (successes: number, trials: number): Record<string, number> => {
+    if (n < 2) return {};
+    const iv = wilsonInterval(Math.round(successes * n), Math.round(trials * n));
+    return { lo: iv.lo, hi: iv.hi };
+  };
+  const bandOpt = n > 1 ? { band: { lo: "lo", hi: "hi" } } : {};
   let cumDetected = 0;
   let cumFaulty = 0;
   const detection = rows.flatMap((r) => {
     cumDetected += r.detected ?? 0;
     cumFaulty += r.faultyProviderEpochs ?? 0;
-    const out = [
-      { epoch: r.epoch as number, series: "cumulative", rate: cumFaulty > 0 ? cumDetected / cumFaulty : 0 },
+    const out: Record<string, string | number>[] = [
+      {
+        epoch: r.epoch as number,
+        series: "cumulative",
+        rate: cumFaulty > 0 ? cumDetected / cumFaulty : 0,
+        ...band(cumDetected, cumFaulty),
+      },
     ];
     if ((r.faultyProviderEpochs ?? 0) > 0)
       out.push({ epoch: r.epoch as number, series: "per epoch", rate: r.detectionRate as number });
@@ -86,8 +99,14 @@ function runCharts(sim: Simulation, result: RunResult): Record<string, TopLevelS
         epoch: r.epoch as number,
         series: "FAIL verdicts on honest providers (proposed)",
         rate: cumFalse / d,
+        ...band(cumFalse, cumHonest),
       },
-      { epoch: r.epoch as number, series: "false slashes executed", rate: cumExec / d },
+      {
+        epoch: r.epoch as number,
+        series: "false slashes executed",
+        rate: cumExec / d,
+        ...band(cumExec, cumHonest),
+      },
     ];
   });
   const share = [
@@ -121,6 +140,7 @@ function runCharts(sim: Simulation, result: RunResult): Record<string, TopLevelS
       series: "series",
       yTitle: "detection rate",
       yDomain: [0, 1],
+      ...bandOpt,
     }),
     "false-slash": lineChart({
       title: "False-slash rate (cumulative, per honest provider-epoch)",
@@ -129,6 +149,7 @@ function runCharts(sim: Simulation, result: RunResult): Record<string, TopLevelS
       y: "rate",
       series: "series",
       yTitle: "rate",
+      ...bandOpt,
     }),
     "reward-share": shareScatter(share),
     profit: lineChart({

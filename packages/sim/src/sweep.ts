@@ -1,4 +1,4 @@
-import { heatmap, renderSvg } from "./output/charts.ts";
+import { heatmap, lineChart, renderSvg } from "./output/charts.ts";
 import { formatBounds, stableJson, textTable, toCsv, writeFiles } from "./output/files.ts";
 import { htmlPage } from "./output/html.ts";
 import { runReplicates } from "./replicates.ts";
@@ -159,6 +159,29 @@ export async function writeSweepOutputs(r: SweepResult, dir: string): Promise<st
     const svg = await renderSvg(labelled);
     files[`heatmap-${safe}.svg`] = svg;
     sections.push({ heading: m, svg });
+    if (r.replicates && !r.y) {
+      // One axis with replicates: the estimate as a line over the axis, its 95 % interval as a band.
+      const band = await renderSvg(
+        lineChart({
+          title: `${r.scenario}: ${m} (${r.replicates} replicates, 95 % band)`,
+          rows: r.rows.map((row) => ({
+            x: row[r.x.name] as number,
+            series: m,
+            value: row[m] as number,
+            lo: row[`${m}.lo`] as number,
+            hi: row[`${m}.hi`] as number,
+          })),
+          x: "x",
+          y: "value",
+          series: "series",
+          xTitle: r.x.name,
+          yTitle: m.split(".").pop() ?? m,
+          band: { lo: "lo", hi: "hi" },
+        }),
+      );
+      files[`band-${safe}.svg`] = band;
+      sections.push({ heading: `${m} with its 95 % band`, svg: band });
+    }
   }
   const headers = [r.x.name, ...(r.y ? [r.y.name] : []), ...r.metrics];
   sections.push({

@@ -1,12 +1,15 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cheaterOdds } from "../src/equilibrium.ts";
 import { stableJson } from "../src/output/files.ts";
 import { combineSummaries, replicateSeed, runReplicates } from "../src/replicates.ts";
-import { summaryText } from "../src/report.ts";
+import { summaryText, writeRunOutputs } from "../src/report.ts";
 import { runScenario } from "../src/run.ts";
 import { loadScenario } from "../src/scenario/load.ts";
 import { readInterval, type Summary } from "../src/summary.ts";
-import { parseAxis, runSweep, sweepText } from "../src/sweep.ts";
+import { parseAxis, runSweep, sweepText, writeSweepOutputs } from "../src/sweep.ts";
 
 const small = { "checkers.count": 80, "providers.count": 40, epochs: 6 };
 
@@ -99,5 +102,29 @@ describe("replicates", () => {
       }
     }
     expect(sweepText(r)).toContain("2 replicates per cell");
+    const dir = mkdtempSync(join(tmpdir(), "sim-sweep-rep-"));
+    const names = (await writeSweepOutputs(r, dir)).map((p) => p.slice(dir.length + 1));
+    expect(names).toContain("band-totals.detectionRate.svg");
+    expect(readFileSync(join(dir, "band-totals.detectionRate.svg"), "utf8")).toContain("area mark");
+  });
+
+  it("writes intervals.csv, replicates.csv, bounds in groups.csv and bands in the rate charts", async () => {
+    const { sim, result } = await runReplicates(loadScenario("faulty-providers", small), 2);
+    const dir = mkdtempSync(join(tmpdir(), "sim-run-rep-"));
+    const names = (await writeRunOutputs(sim, result, dir)).map((p) => p.slice(dir.length + 1));
+    expect(names).toEqual(expect.arrayContaining(["intervals.csv", "replicates.csv", "result.json"]));
+    const intervals = readFileSync(join(dir, "intervals.csv"), "utf8").split("\n");
+    expect(intervals[0]).toBe("path,mean,lo,hi,halfWidth,n,method");
+    expect(
+      intervals.some((l) => l.startsWith("providers.failing.detectionRate,") && l.endsWith(",wilson")),
+    ).toBe(true);
+    expect(readFileSync(join(dir, "replicates.csv"), "utf8").split("\n")).toHaveLength(4);
+    expect(readFileSync(join(dir, "groups.csv"), "utf8").split("\n")[0]).toContain(
+      "rewardShare,rewardShare_lo,rewardShare_hi",
+    );
+    expect(readFileSync(join(dir, "detection.svg"), "utf8")).toContain("area mark");
+    const json = JSON.parse(readFileSync(join(dir, "result.json"), "utf8"));
+    expect(json.intervals.totals.detectionRate.method).toBe("wilson");
+    expect(json.replicates).toHaveLength(2);
   });
 });

@@ -23,7 +23,11 @@ const HEIGHT = 260;
 
 type Row = Record<string, string | number>;
 
-/** Several series over epochs as lines. */
+/**
+ * Several series over epochs as lines; with `band`, each row's 95 % bounds
+ * (fields band.lo and band.hi, absent on rows without one) are drawn as a
+ * shaded band under its line.
+ */
 export function lineChart(opts: {
   title: string;
   rows: Row[];
@@ -33,24 +37,41 @@ export function lineChart(opts: {
   xTitle?: string;
   yTitle?: string;
   yDomain?: [number, number];
+  band?: { lo: string; hi: string };
 }): TopLevelSpec {
-  return {
+  const x = { field: opts.x, type: "quantitative" as const, title: opts.xTitle ?? opts.x };
+  const scale = opts.yDomain ? { scale: { domain: opts.yDomain } } : {};
+  const color = { field: opts.series, type: "nominal" as const, title: null, legend: LEGEND };
+  const line = {
+    mark: { type: "line" as const, point: opts.rows.length <= 60 },
+    encoding: {
+      x,
+      y: { field: opts.y, type: "quantitative" as const, title: opts.yTitle ?? opts.y, ...scale },
+      color,
+    },
+  };
+  const head = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: opts.title,
     width: WIDTH,
     height: HEIGHT,
     data: { values: opts.rows },
-    mark: { type: "line", point: opts.rows.length <= 60 },
-    encoding: {
-      x: { field: opts.x, type: "quantitative", title: opts.xTitle ?? opts.x },
-      y: {
-        field: opts.y,
-        type: "quantitative",
-        title: opts.yTitle ?? opts.y,
-        ...(opts.yDomain ? { scale: { domain: opts.yDomain } } : {}),
+  };
+  if (!opts.band) return { ...head, ...line };
+  return {
+    ...head,
+    layer: [
+      {
+        mark: { type: "area", opacity: 0.2 },
+        encoding: {
+          x,
+          y: { field: opts.band.lo, type: "quantitative", title: opts.yTitle ?? opts.y, ...scale },
+          y2: { field: opts.band.hi },
+          color,
+        },
       },
-      color: { field: opts.series, type: "nominal", title: null, legend: LEGEND },
-    },
+      line,
+    ],
   };
 }
 
@@ -191,18 +212,34 @@ export function heatmap(opts: {
  * fitted crossover) next to the analytic line, against the swept variable.
  */
 export function equilibriumChart(opts: {
-  rows: { x: number; series: string; gain: number }[];
+  /** lo and hi: the simulated gain's 95 % bounds, drawn as a band (replicated runs). */
+  rows: { x: number; series: string; gain: number; lo?: number; hi?: number }[];
   xTitle: string;
   /** Vertical rules: the crossovers, analytic and simulated. */
   rules: { x: number; label: string }[];
 }): TopLevelSpec {
   const rules = opts.rules;
+  const banded = opts.rows.filter((r) => r.lo !== undefined);
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: "Cheating gain per epoch vs sampling probability (honesty is an equilibrium where gain ≤ 0)",
     width: WIDTH,
     height: HEIGHT + 40,
     layer: [
+      ...(banded.length > 0
+        ? [
+            {
+              data: { values: banded },
+              mark: { type: "area" as const, opacity: 0.2 },
+              encoding: {
+                x: { field: "x", type: "quantitative" as const },
+                y: { field: "lo", type: "quantitative" as const },
+                y2: { field: "hi" },
+                color: { field: "series", type: "nominal" as const, title: null, legend: LEGEND },
+              },
+            },
+          ]
+        : []),
       {
         data: { values: opts.rows },
         mark: { type: "line", point: true },
