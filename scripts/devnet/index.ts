@@ -1,6 +1,6 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { unlockOperatorKey } from "@checkernet/checker";
+import { networkDefinition, unlockOperatorKey } from "@checkernet/checker";
 import { type Deployment, epochReportsAbi } from "@checkernet/contracts";
 import { loadProviderKeys } from "@checkernet/provider";
 import type { Address } from "viem";
@@ -28,6 +28,7 @@ import {
   initChecker,
   initProvider,
   type ProviderPlan,
+  providerMultiaddr,
   registerAndStakeProvider,
   startChecker,
   startProvider,
@@ -273,6 +274,34 @@ export async function startDevnet(
       started.push(child);
       return { ...c, child };
     });
+
+    // The network file a new node joins with (docs/operator.md "Join a network"): `checker --network` reads it.
+    const networkFile = join(dataDir, "network.json");
+    await writeFile(
+      networkFile,
+      `${JSON.stringify(
+        networkDefinition({
+          name: "devnet",
+          chainId: String(deployment.chainId),
+          rpcUrls: [chain.rpcUrl],
+          genesisTime: Number(deployment.genesisTime),
+          epochSeconds: Number(deployment.epochSeconds),
+          contracts: {
+            epochReports: deployment.contracts.epochReports,
+            checkerRegistry: deployment.contracts.checkerRegistry,
+            providerRegistry: deployment.contracts.providerRegistry,
+            rewards: deployment.contracts.rewards,
+            checkerLicense: deployment.contracts.checkerLicense,
+            slashing: deployment.contracts.slashing,
+            fraudProofs: deployment.contracts.fraudProofs,
+          },
+          bootstrap: [...checkers.map(checkerMultiaddr), ...providers.map(providerMultiaddr)],
+        }),
+        null,
+        2,
+      )}\n`,
+    );
+    log(`network definition for a node that joins: ${networkFile} (checker --network ${networkFile} ...)`);
 
     // Who is who, with the dev-only keys (docs/devnet.md, "Accounts and keys"): printed in every mode.
     const accountsFile = join(dataDir, "accounts.json");

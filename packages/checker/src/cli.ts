@@ -1,3 +1,5 @@
+import { copyFile } from "node:fs/promises";
+import { join } from "node:path";
 import { formatTokens } from "@checkernet/protocol/tokens";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { fetchStatus } from "./api/server.ts";
@@ -7,6 +9,7 @@ import {
   type CheckerConfig,
   ConfigError,
   loadConfig,
+  NETWORK_FILE_NAME,
   requireAddress,
   signingDomain,
   txKeyOf,
@@ -30,12 +33,17 @@ export function buildCli(): Command {
   const program = new Command("checker")
     .description("checkernet checker node: verifies GPU providers and signs attestations")
     .option("-c, --config <file>", "JSON config file (or CHECKER_CONFIG)")
-    .option("-d, --data-dir <dir>", "data directory (or CHECKER_DATA_DIR; default ~/.checkernet)");
+    .option("-d, --data-dir <dir>", "data directory (or CHECKER_DATA_DIR; default ~/.checkernet)")
+    .option(
+      "--network <file>",
+      "network definition: chain, RPC, contracts, genesis, epoch length, bootstrap peers (or CHECKER_NETWORK; default <data dir>/network.json when `init --network` put it there)",
+    );
 
   const config = (flags: { faults?: string[] } = {}) => {
-    const o = program.opts<{ config?: string; dataDir?: string }>();
+    const o = program.opts<{ config?: string; dataDir?: string; network?: string }>();
     return loadConfig({
       ...(o.config === undefined ? {} : { file: o.config }),
+      ...(o.network === undefined ? {} : { network: o.network }),
       flags: { dataDir: o.dataDir, faults: flags.faults },
     });
   };
@@ -47,14 +55,19 @@ export function buildCli(): Command {
     .option("--force", "replace existing keys")
     .addOption(new Option("--kdf-work <n>", "scrypt N (tests only)").argParser(Number).hideHelp())
     .action(async (o: { passwordFile?: string; force?: boolean; kdfWork?: number }) => {
+      // Checked (with every field) before any key is made: a bad network file fails init, not start.
       const { dataDir } = config();
       const password = await resolvePassword({ passwordFile: o.passwordFile, confirm: true });
       const info = await initKeys({ dataDir, password, force: o.force === true, kdfWork: o.kdfWork });
+      const network = program.opts<{ network?: string }>().network;
+      // Kept in the data directory, so that `start` needs nothing but the keystore and its password.
+      if (network !== undefined) await copyFile(network, join(dataDir, NETWORK_FILE_NAME));
       print({
         publicKey: info.publicKey,
         peerId: info.peerId,
         keystore: info.keystorePath,
         peerKey: info.peerKeyPath,
+        ...(network === undefined ? {} : { network: join(dataDir, NETWORK_FILE_NAME) }),
       });
     });
 

@@ -1,12 +1,13 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { REGIONS } from "@checkernet/protocol/challenges/regions";
 import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
 import type { NetworkDomain } from "@checkernet/protocol/types";
 import { multiaddr } from "@multiformats/multiaddr";
-import { CheckerError } from "./errors.ts";
+import { ConfigError } from "./configError.ts";
 import { parseCheckerFaults } from "./faults/faults.ts";
+import { readNetworkDefinition } from "./networkDefinition.ts";
 
 /**
  * The node's configuration: one typed table of fields, each with its default,
@@ -78,16 +79,7 @@ export interface CheckerConfig {
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 
-export class ConfigError extends CheckerError {
-  override name = "ConfigError";
-  readonly field: string;
-  readonly source: string;
-  constructor(field: string, source: string, reason: string) {
-    super(`invalid config value for "${field}" (from ${source}): ${reason}`);
-    this.field = field;
-    this.source = source;
-  }
-}
+export { ConfigError };
 
 type Parser<T> = (raw: unknown, field: string, source: string) => T;
 
@@ -412,16 +404,41 @@ export function txKeyOf(config: CheckerConfig): `0x${string}` | undefined {
 export interface LoadConfigOptions {
   /** Path of a JSON config file; a missing file given explicitly is an error. */
   file?: string;
+  /**
+   * Path of a network definition (networkDefinition.ts), below the config file, the environment and the
+   * flags; else CHECKER_NETWORK, else `<dataDir>/network.json` when `checker init --network` put one there.
+   */
+  network?: string;
   env?: NodeJS.ProcessEnv;
   /** Already-parsed flags (undefined entries are ignored). */
   flags?: Partial<Record<keyof CheckerConfig, unknown>>;
 }
 
+/** The network file of a data directory (`checker init --network` copies the file given there). */
+export const NETWORK_FILE_NAME = "network.json";
+
 export function loadConfig(options: LoadConfigOptions = {}): CheckerConfig {
   const env = options.env ?? process.env;
+  const first = loadLayers(options, env, undefined);
+  const explicit = options.network ?? (env.CHECKER_NETWORK || undefined);
+  const kept = join(first.dataDir, NETWORK_FILE_NAME);
+  const network = explicit ?? (existsSync(kept) ? kept : undefined);
+  return network === undefined ? first : loadLayers(options, env, network);
+}
+
+/** defaults < network file < config file < environment < flags. */
+function loadLayers(
+  options: LoadConfigOptions,
+  env: NodeJS.ProcessEnv,
+  network: string | undefined,
+): CheckerConfig {
   const out: Partial<Record<keyof CheckerConfig, unknown>> = {};
   const keys = Object.keys(CONFIG_SCHEMA) as (keyof CheckerConfig)[];
   for (const key of keys) out[key] = CONFIG_SCHEMA[key].default();
+  if (network !== undefined) {
+    for (const [key, raw] of Object.entries(readNetworkDefinition(network)))
+      out[key as keyof CheckerConfig] = parseField(key as keyof CheckerConfig, raw, `network ${network}`);
+  }
 
   const file = options.file ?? env.CHECKER_CONFIG;
   if (file !== undefined) {

@@ -10,6 +10,7 @@ export { CheckerDb } from "./db/checkerDb.ts";
 export { unlockOperatorKey } from "./keys/store.ts";
 export { type CheckerHost, createHost } from "./network/host.ts";
 export { handleReports } from "./network/reqresp/reports.ts";
+export { NETWORK_FORMAT, type NetworkDefinition, networkDefinition } from "./networkDefinition.ts";
 export { CheckerNode } from "./node.ts";
 export {
   type ReportRecord,

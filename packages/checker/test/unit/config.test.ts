@@ -1,8 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, signingDomain } from "../../src/config.ts";
+import { ConfigError, loadConfig, NETWORK_FILE_NAME, signingDomain } from "../../src/config.ts";
+import { NETWORK_FORMAT, networkDefinition } from "../../src/networkDefinition.ts";
 
 function file(content: string): string {
   const p = join(mkdtempSync(join(tmpdir(), "checker-config-")), "config.json");
@@ -104,5 +105,94 @@ describe("loadConfig", () => {
       loadConfig({ file: f, env: {}, flags: { checkerRegistry: zero } }).checkerRegistry,
     ).toBeUndefined();
     expect(signingDomain(c).verifyingContract).toBe(zero);
+  });
+});
+
+describe("network definitions (--network)", () => {
+  const a = (n: number) => `0x${n.toString(16).padStart(40, "0")}`;
+  const definition = () =>
+    networkDefinition({
+      name: "testnet",
+      chainId: "84532",
+      rpcUrls: ["https://rpc.example.org", "https://rpc2.example.org"],
+      genesisTime: 1_800_000_000,
+      epochSeconds: 3600,
+      contracts: {
+        epochReports: a(1),
+        checkerRegistry: a(2),
+        providerRegistry: a(3),
+        rewards: a(4),
+        checkerLicense: a(5),
+        slashing: a(6),
+        fraudProofs: a(7),
+      },
+      bootstrap: ["/ip4/203.0.113.7/tcp/9700/p2p/12D3KooWAbc"],
+    });
+
+  it("fills the chain, the contracts, the clock and the bootstrap peers; config file, env and flags still win", () => {
+    const net = file(JSON.stringify(definition()));
+    const c = loadConfig({ network: net, env: {} });
+    expect(c.chainId).toBe(84_532n);
+    expect(c.rpcUrl).toBe("https://rpc.example.org");
+    expect(c.genesisMs).toBe(1_800_000_000_000);
+    expect(c.epochSeconds).toBe(3600);
+    expect(c.bootstrap).toEqual(["/ip4/203.0.113.7/tcp/9700/p2p/12D3KooWAbc"]);
+    expect([c.verifyingContract, c.checkerRegistry, c.providerRegistry]).toEqual([a(1), a(2), a(3)]);
+    expect([c.rewardsContract, c.checkerLicense, c.slashingContract, c.fraudProofsContract]).toEqual([
+      a(4),
+      a(5),
+      a(6),
+      a(7),
+    ]);
+    const layered = loadConfig({
+      network: net,
+      file: file(JSON.stringify({ rpcUrl: "http://127.0.0.1:8545" })),
+      env: { CHECKER_EPOCH_SECONDS: "60", CHECKER_NETWORK: "/nonexistent" },
+      flags: { dataDir: "/tmp/x" },
+    });
+    expect([layered.rpcUrl, layered.epochSeconds, layered.chainId]).toEqual([
+      "http://127.0.0.1:8545",
+      60,
+      84_532n,
+    ]);
+  });
+
+  it("is read from CHECKER_NETWORK, and from <dataDir>/network.json where `init --network` keeps it", () => {
+    const net = file(JSON.stringify(definition()));
+    expect(loadConfig({ env: { CHECKER_NETWORK: net } }).chainId).toBe(84_532n);
+    const dataDir = mkdtempSync(join(tmpdir(), "checker-net-"));
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, NETWORK_FILE_NAME), JSON.stringify(definition()));
+    expect(loadConfig({ env: {}, flags: { dataDir } }).verifyingContract).toBe(a(1));
+    // Without one, the defaults stand.
+    expect(
+      loadConfig({ env: {}, flags: { dataDir: mkdtempSync(join(tmpdir(), "checker-net-")) } }).chainId,
+    ).toBe(31_337n);
+  });
+
+  it("refuses a file that is not a network definition, naming the field and the file", () => {
+    const bad = (change: Record<string, unknown>, drop?: string) => {
+      const d: Record<string, unknown> = { ...definition(), ...change };
+      if (drop !== undefined) delete d[drop];
+      return () => loadConfig({ network: file(JSON.stringify(d)), env: {} });
+    };
+    expect(bad({ format: "checkernet-network/0" })).toThrow(
+      new RegExp(`"format".*expected "${NETWORK_FORMAT}"`),
+    );
+    expect(bad({}, "contracts")).toThrow(/"contracts".*missing/);
+    expect(bad({ chainID: "1" })).toThrow(/"chainID".*unknown field/);
+    expect(bad({ rpcUrls: [] })).toThrow(/"rpcUrls".*non-empty list/);
+    expect(bad({ rpcUrls: ["ws://x"] })).toThrow(/"rpcUrls".*http\(s\)/);
+    expect(bad({ contracts: { ...definition().contracts, slashing: undefined } })).toThrow(
+      /"contracts.slashing".*missing/,
+    );
+    expect(bad({ contracts: { ...definition().contracts, staking: a(9) } })).toThrow(
+      /"contracts.staking".*unknown contract/,
+    );
+    expect(bad({ contracts: { ...definition().contracts, rewards: "0x12" } })).toThrow(
+      /"rewardsContract".*network .*20-byte/,
+    );
+    expect(bad({ bootstrap: ["/ip4/1.2.3.4/tcp/1"] })).toThrow(/"bootstrap".*network/);
+    expect(() => loadConfig({ network: "/nonexistent/net.json", env: {} })).toThrow(ConfigError);
   });
 });

@@ -1,0 +1,143 @@
+import { readFileSync } from "node:fs";
+import { ConfigError } from "./configError.ts";
+
+/**
+ * A network definition (docs/operator.md "Join a network"): everything a
+ * checker needs to know about a deployment, in one versioned JSON file that
+ * the network publishes and a license holder passes with `--network`. Chain
+ * id, RPC URLs, contract addresses, genesis time, epoch length and bootstrap
+ * peers; the node's own settings (keys, ports, region) stay in its config.
+ *
+ * ```json
+ * {
+ *   "format": "checkernet-network/1",
+ *   "name": "devnet",
+ *   "chainId": "31337",
+ *   "rpcUrls": ["http://127.0.0.1:8545"],
+ *   "genesisTime": 1796322500,
+ *   "epochSeconds": 20,
+ *   "contracts": { "epochReports": "0x…", "checkerRegistry": "0x…", "providerRegistry": "0x…",
+ *                  "rewards": "0x…", "checkerLicense": "0x…", "slashing": "0x…", "fraudProofs": "0x…" },
+ *   "bootstrap": ["/ip4/…/tcp/…/p2p/12D3Koo…"]
+ * }
+ * ```
+ */
+export const NETWORK_FORMAT = "checkernet-network/1";
+
+export interface NetworkDefinition {
+  format: typeof NETWORK_FORMAT;
+  /** For people: which network this is. */
+  name: string;
+  /** Decimal string (JSON has no bigint). */
+  chainId: string;
+  /** JSON-RPC endpoints; the node uses the first (fail-over is not built yet). */
+  rpcUrls: string[];
+  /** Unix seconds at which epoch 1 begins (EpochReports' genesis). */
+  genesisTime: number;
+  epochSeconds: number;
+  contracts: Record<NetworkContract, string>;
+  /** Multiaddrs ending in /p2p/<peer id>. */
+  bootstrap: string[];
+}
+
+/**
+ * The deployment's contracts, by the names the contracts package's Deployment uses, and the config field
+ * (config.ts CheckerConfig) each fills.
+ */
+const CONTRACT_FIELDS = {
+  epochReports: "verifyingContract",
+  checkerRegistry: "checkerRegistry",
+  providerRegistry: "providerRegistry",
+  rewards: "rewardsContract",
+  checkerLicense: "checkerLicense",
+  slashing: "slashingContract",
+  fraudProofs: "fraudProofsContract",
+} as const;
+type NetworkContract = keyof typeof CONTRACT_FIELDS;
+
+const TOP_FIELDS = [
+  "format",
+  "name",
+  "chainId",
+  "rpcUrls",
+  "genesisTime",
+  "epochSeconds",
+  "contracts",
+  "bootstrap",
+];
+
+/**
+ * Reads and checks a network file, and returns the config fields it sets, raw (loadConfig parses each
+ * with the config's own parser, so a bad address or multiaddr is named as in a config file). Every
+ * field is required; an unknown one is refused, so a typo cannot go unnoticed.
+ */
+export function readNetworkDefinition(path: string): Record<string, unknown> {
+  const source = `network ${path}`;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, "utf8"));
+  } catch (cause) {
+    throw new ConfigError("network", path, `cannot read the network file: ${(cause as Error).message}`);
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json))
+    throw new ConfigError("network", path, "the network file must hold a JSON object");
+  const def = json as Record<string, unknown>;
+  // First: a file that is not a network definition at all says so, not "name: missing".
+  if (def.format !== NETWORK_FORMAT)
+    throw new ConfigError(
+      "format",
+      source,
+      `expected "${NETWORK_FORMAT}", got ${JSON.stringify(def.format)}`,
+    );
+  for (const key of Object.keys(def)) {
+    if (!TOP_FIELDS.includes(key))
+      throw new ConfigError(key, source, `unknown field; a network file has ${TOP_FIELDS.join(", ")}`);
+  }
+  for (const key of TOP_FIELDS) {
+    if (def[key] === undefined) throw new ConfigError(key, source, "missing");
+  }
+  if (
+    !Array.isArray(def.rpcUrls) ||
+    def.rpcUrls.length === 0 ||
+    !def.rpcUrls.every((u) => typeof u === "string")
+  )
+    throw new ConfigError("rpcUrls", source, "expected a non-empty list of JSON-RPC URLs");
+  const rpcUrl = def.rpcUrls[0] as string;
+  if (!/^https?:\/\/\S+$/.test(rpcUrl))
+    throw new ConfigError("rpcUrls", source, `expected http(s) URLs, got ${JSON.stringify(rpcUrl)}`);
+  if (typeof def.genesisTime !== "number" || !Number.isSafeInteger(def.genesisTime) || def.genesisTime < 0)
+    throw new ConfigError(
+      "genesisTime",
+      source,
+      `expected unix seconds, got ${JSON.stringify(def.genesisTime)}`,
+    );
+  const contracts = def.contracts;
+  if (typeof contracts !== "object" || contracts === null || Array.isArray(contracts))
+    throw new ConfigError("contracts", source, "expected an object of contract addresses");
+  const fields: Record<string, unknown> = {
+    chainId: def.chainId,
+    rpcUrl,
+    genesisMs: def.genesisTime * 1000,
+    epochSeconds: def.epochSeconds,
+    bootstrap: def.bootstrap,
+  };
+  for (const key of Object.keys(contracts)) {
+    if (!(key in CONTRACT_FIELDS))
+      throw new ConfigError(
+        `contracts.${key}`,
+        source,
+        `unknown contract; expected ${Object.keys(CONTRACT_FIELDS).join(", ")}`,
+      );
+  }
+  for (const [name, field] of Object.entries(CONTRACT_FIELDS)) {
+    const address = (contracts as Record<string, unknown>)[name];
+    if (address === undefined) throw new ConfigError(`contracts.${name}`, source, "missing");
+    fields[field] = address;
+  }
+  return fields;
+}
+
+/** The network file of a deployment (what the devnet writes, and a public deployment publishes). */
+export function networkDefinition(d: Omit<NetworkDefinition, "format">): NetworkDefinition {
+  return { format: NETWORK_FORMAT, ...d };
+}
