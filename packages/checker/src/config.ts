@@ -417,58 +417,77 @@ export interface LoadConfigOptions {
 /** The network file of a data directory (`checker init --network` copies the file given there). */
 export const NETWORK_FILE_NAME = "network.json";
 
+/**
+ * defaults < network file < config file < environment < flags. Each layer is read and parsed once; the
+ * data directory they settle on says where a kept network file lies when none is named.
+ */
 export function loadConfig(options: LoadConfigOptions = {}): CheckerConfig {
   const env = options.env ?? process.env;
-  const first = loadLayers(options, env, undefined);
-  const explicit = options.network ?? (env.CHECKER_NETWORK || undefined);
-  const kept = join(first.dataDir, NETWORK_FILE_NAME);
-  const network = explicit ?? (existsSync(kept) ? kept : undefined);
-  return network === undefined ? first : loadLayers(options, env, network);
-}
-
-/** defaults < network file < config file < environment < flags. */
-function loadLayers(
-  options: LoadConfigOptions,
-  env: NodeJS.ProcessEnv,
-  network: string | undefined,
-): CheckerConfig {
-  const out: Partial<Record<keyof CheckerConfig, unknown>> = {};
   const keys = Object.keys(CONFIG_SCHEMA) as (keyof CheckerConfig)[];
+  const above = [
+    fileLayer(options.file ?? env.CHECKER_CONFIG, keys),
+    envLayer(env, keys),
+    flagLayer(options, keys),
+  ];
+  const out: ConfigLayer = {};
   for (const key of keys) out[key] = CONFIG_SCHEMA[key].default();
-  if (network !== undefined) {
-    for (const [key, raw] of Object.entries(readNetworkDefinition(network)))
-      out[key as keyof CheckerConfig] = parseField(key as keyof CheckerConfig, raw, `network ${network}`);
-  }
-
-  const file = options.file ?? env.CHECKER_CONFIG;
-  if (file !== undefined) {
-    let json: unknown;
-    try {
-      json = JSON.parse(readFileSync(file, "utf8"));
-    } catch (cause) {
-      throw new ConfigError("config", file, `cannot read JSON config file: ${(cause as Error).message}`);
-    }
-    if (typeof json !== "object" || json === null || Array.isArray(json)) {
-      throw new ConfigError("config", file, "the config file must hold a JSON object");
-    }
-    for (const [key, raw] of Object.entries(json)) {
-      if (!(key in CONFIG_SCHEMA)) {
-        throw new ConfigError(key, file, `unknown field; known fields: ${keys.join(", ")}`);
-      }
-      out[key as keyof CheckerConfig] = parseField(key as keyof CheckerConfig, raw, `file ${file}`);
-    }
-  }
-  for (const key of keys) {
-    const raw = env[CONFIG_SCHEMA[key].env];
-    if (raw !== undefined && raw !== "") out[key] = parseField(key, raw, `env ${CONFIG_SCHEMA[key].env}`);
-  }
-  for (const key of keys) {
-    const raw = options.flags?.[key];
-    if (raw !== undefined) out[key] = parseField(key, raw, "command line");
-  }
+  Object.assign(out, ...above);
+  const explicit = options.network ?? (env.CHECKER_NETWORK || undefined);
+  const kept = join(resolve(out.dataDir as string), NETWORK_FILE_NAME);
+  const network = explicit ?? (existsSync(kept) ? kept : undefined);
+  if (network !== undefined) Object.assign(out, networkLayer(network), ...above);
   const config = out as unknown as CheckerConfig;
   config.dataDir = resolve(config.dataDir);
   return config;
+}
+
+/** One source's parsed fields. */
+type ConfigLayer = Partial<Record<keyof CheckerConfig, unknown>>;
+
+function networkLayer(network: string): ConfigLayer {
+  const layer: ConfigLayer = {};
+  for (const [key, raw] of Object.entries(readNetworkDefinition(network)))
+    layer[key as keyof CheckerConfig] = parseField(key as keyof CheckerConfig, raw, `network ${network}`);
+  return layer;
+}
+
+function fileLayer(file: string | undefined, keys: (keyof CheckerConfig)[]): ConfigLayer {
+  const layer: ConfigLayer = {};
+  if (file === undefined) return layer;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (cause) {
+    throw new ConfigError("config", file, `cannot read JSON config file: ${(cause as Error).message}`);
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    throw new ConfigError("config", file, "the config file must hold a JSON object");
+  }
+  for (const [key, raw] of Object.entries(json)) {
+    if (!(key in CONFIG_SCHEMA)) {
+      throw new ConfigError(key, file, `unknown field; known fields: ${keys.join(", ")}`);
+    }
+    layer[key as keyof CheckerConfig] = parseField(key as keyof CheckerConfig, raw, `file ${file}`);
+  }
+  return layer;
+}
+
+function envLayer(env: NodeJS.ProcessEnv, keys: (keyof CheckerConfig)[]): ConfigLayer {
+  const layer: ConfigLayer = {};
+  for (const key of keys) {
+    const raw = env[CONFIG_SCHEMA[key].env];
+    if (raw !== undefined && raw !== "") layer[key] = parseField(key, raw, `env ${CONFIG_SCHEMA[key].env}`);
+  }
+  return layer;
+}
+
+function flagLayer(options: LoadConfigOptions, keys: (keyof CheckerConfig)[]): ConfigLayer {
+  const layer: ConfigLayer = {};
+  for (const key of keys) {
+    const raw = options.flags?.[key];
+    if (raw !== undefined) layer[key] = parseField(key, raw, "command line");
+  }
+  return layer;
 }
 
 function parseField<K extends keyof CheckerConfig>(key: K, raw: unknown, source: string): CheckerConfig[K] {
