@@ -137,7 +137,14 @@ export function readNetworkDefinition(path: string): Record<string, unknown> {
   return fields;
 }
 
-/** The network file of a deployment (what the devnet writes, and a public deployment publishes). */
+/**
+ * The network file of a deployment (what the devnet writes, and a public deployment publishes). `contracts`
+ * may be the deployment's whole list (the contracts package's Deployment): the file keeps the ones a node uses.
+ */
 export function networkDefinition(d: Omit<NetworkDefinition, "format">): NetworkDefinition {
-  return { format: NETWORK_FORMAT, ...d };
+  const names = Object.keys(CONTRACT_FIELDS) as NetworkContract[];
+  const contracts = Object.fromEntries(
+    names.map((name) => [name, d.contracts[name]]),
+  ) as NetworkDefinition["contracts"];
+  return { format: NETWORK_FORMAT, ...d, contracts };
 }

@@ -157,6 +157,13 @@ describe("network definitions (--network)", () => {
     ]);
   });
 
+  it("keeps only the contracts a node uses when given a deployment's whole list", () => {
+    const deployed = { ...definition().contracts, rewardToken: a(8), naiveAttestations: a(9) };
+    const d = networkDefinition({ ...definition(), contracts: deployed });
+    expect(Object.keys(d.contracts).sort()).toEqual(Object.keys(definition().contracts).sort());
+    expect(() => loadConfig({ network: file(JSON.stringify(d)), env: {} })).not.toThrow();
+  });
+
   it("is read from CHECKER_NETWORK, and from <dataDir>/network.json where `init --network` keeps it", () => {
     const net = file(JSON.stringify(definition()));
     expect(loadConfig({ env: { CHECKER_NETWORK: net } }).chainId).toBe(84_532n);
