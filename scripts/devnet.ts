@@ -14,7 +14,7 @@ import { formatTokens } from "@checkernet/protocol/tokens";
 import { Command, InvalidArgumentError } from "commander";
 import { displayPath } from "./devnet/accounts.ts";
 import { DEFAULT_OPTIONS, type DevnetHandle, type Snapshot, startDevnet } from "./devnet/index.ts";
-import { DEVNET } from "./devnet/params.ts";
+import { DEVNET, type DevnetOptions } from "./devnet/params.ts";
 import { renderSnapshot } from "./devnet/table.ts";
 
 function positiveInt(name: string, min = 1) {
@@ -56,15 +56,8 @@ const program = new Command("devnet")
 
 async function main(): Promise<void> {
   program.parse();
-  const o = program.opts<{
-    checkers: number;
-    providers: number;
-    epochSeconds: number;
-    epochs?: number;
-    summary?: string;
-    dataDir: string;
-    live: boolean;
-  }>();
+  /** The options of startDevnet that are flags (the callbacks are this script's). */
+  const o = program.opts<Omit<DevnetOptions, "onSnapshot" | "log">>();
   const tty = process.stdout.isTTY === true && o.live;
   const startedAt = Date.now();
   let handle: DevnetHandle | undefined;

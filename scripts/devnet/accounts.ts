@@ -9,6 +9,31 @@ import { DEVNET } from "./params.ts";
 const DEV_ONLY_KEYS =
   "DEV-ONLY keys: Hardhat's public test mnemonic (and throwaway provider keys): anyone knows them; never use them or send real funds to them outside this devnet";
 
+/** A checker node: its operator account and where to reach it. */
+interface CheckerAccount {
+  name: string;
+  operator: Address;
+  operatorAccountIndex: number;
+  operatorPrivateKey: Hex;
+  peerId: string;
+  multiaddr: string;
+  dashboardUrl: string;
+  statusUrl: string;
+  config: string;
+  dataDir: string;
+}
+
+/** A provider agent: its account (a throwaway key) and where to reach it. */
+interface ProviderAccount {
+  name: string;
+  address: Address;
+  privateKey: Hex;
+  peerId: string;
+  multiaddr: string;
+  fault: string;
+  dataDir: string;
+}
+
 /**
  * Everything a newcomer needs to act as a license owner, an operator or a
  * provider on the devnet, written to `<data-dir>/accounts.json` and printed
@@ -32,27 +57,8 @@ export interface DevnetAccounts {
     /** Claims every unlocked reward of this owner's licenses in one transaction. */
     claimCommand: string;
   }[];
-  checkers: {
-    name: string;
-    operator: Address;
-    operatorAccountIndex: number;
-    operatorPrivateKey: Hex;
-    peerId: string;
-    multiaddr: string;
-    dashboardUrl: string;
-    statusUrl: string;
-    config: string;
-    dataDir: string;
-  }[];
-  providers: {
-    name: string;
-    address: Address;
-    privateKey: Hex;
-    peerId: string;
-    multiaddr: string;
-    fault: string;
-    dataDir: string;
-  }[];
+  checkers: CheckerAccount[];
+  providers: ProviderAccount[];
 }
 
 /** A hex private key of the devnet mnemonic's account `index` (dev-only: the mnemonic is public). */
@@ -74,24 +80,13 @@ interface AccountsInput {
   chainId: bigint | number;
   owners: { accountIndex: number; address: Address }[];
   licenses: { licenseId: bigint; owner: Address }[];
-  checkers: {
-    name: string;
-    operator: Address;
+  /** The checkers as started: their URLs and multiaddrs are derived from the ports. */
+  checkers: (Pick<CheckerAccount, "name" | "operator" | "peerId" | "dataDir"> & {
     accountIndex: number;
-    peerId: string;
     p2pPort: number;
     apiPort: number;
-    dataDir: string;
-  }[];
-  providers: {
-    name: string;
-    address: Address;
-    privateKey: Hex;
-    peerId: string;
-    port: number;
-    fault: string;
-    dataDir: string;
-  }[];
+  })[];
+  providers: (Omit<ProviderAccount, "multiaddr"> & { port: number })[];
   /** Where the commands are meant to be run (paths in them are relative to it). */
   cwd: string;
 }
