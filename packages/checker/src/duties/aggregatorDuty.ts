@@ -1,12 +1,9 @@
 import { checkerRegistryAbi, epochReportsAbi } from "@checkernet/contracts/generated/index";
 import { g1FromEip2537 } from "@checkernet/protocol/bls/index";
-import { signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
-import { reportSigningRoot } from "@checkernet/protocol/encoding/report";
 import { type ReportInputs, reportInputsOf } from "@checkernet/protocol/explain";
 import { buildResultsTree, resultProof } from "@checkernet/protocol/merkle/trees";
 import {
   buildReport,
-  checkReport,
   type EpochReport,
   licenseParticipation,
   type ProviderEpochInput,
@@ -22,9 +19,8 @@ import {
 } from "@checkernet/protocol/sortition";
 import { type ReportHeader, type SignedAttestation, Verdict } from "@checkernet/protocol/types";
 import { sleep } from "@checkernet/runtime";
-import { type Address, bytesToHex, getAddress, type Hex, hexToBytes } from "viem";
+import { type Address, getAddress, type Hex, hexToBytes } from "viem";
 import { getEpochInputs } from "../chain/actions/getEpochInputs.ts";
-import { getReportCommittee } from "../chain/actions/getReportCommittee.ts";
 import { openSlash } from "../chain/actions/openSlash.ts";
 import type { CosignRequest } from "../network/reqresp/cosign.ts";
 import {
@@ -34,13 +30,10 @@ import {
   readReportRecord,
   writeReportRecord,
 } from "../reports/aggregatorRecords.ts";
-import { validateAttestation } from "../validation/attestation.ts";
-import { directVerifier } from "../validation/bls/batchVerifier.ts";
-import { AttestationError } from "../validation/errors/attestationError.ts";
 import { aggregatorPlugin } from "./aggregatorPlugin.ts";
 import type { AggregatorComponents, AggregatorInit } from "./aggregatorTypes.ts";
+import { AggregatorError, AggregatorErrorCode, cosignReport } from "./cosigner.ts";
 import { lead } from "./leader/engine.ts";
-import { DutyError } from "./leader/errors.ts";
 import { snapshotPublicKey } from "./leader/members.ts";
 import { defaultBackupStepMs, turnDelayMs } from "./leader/timing.ts";
 
@@ -61,23 +54,7 @@ export interface AggregationOutcome {
   record?: ReportRecord;
 }
 
-/** Why the duty or the co-signer refused. */
-const AggregatorErrorCode = {
-  NOT_ON_COMMITTEE: "AGGREGATOR_ERROR_NOT_ON_COMMITTEE",
-  INVALID_ATTESTATION: "AGGREGATOR_ERROR_INVALID_ATTESTATION",
-  CONFLICTING_ATTESTATION: "AGGREGATOR_ERROR_CONFLICTING_ATTESTATION",
-  UNKNOWN_SEED: "AGGREGATOR_ERROR_UNKNOWN_SEED",
-  QUORUM_NOT_REACHED: "AGGREGATOR_ERROR_QUORUM_NOT_REACHED",
-} as const;
-type AggregatorErrorCode = (typeof AggregatorErrorCode)[keyof typeof AggregatorErrorCode];
-
-class AggregatorError extends DutyError<AggregatorErrorCode> {
-  override name = "AggregatorError";
-}
-
 export { tooEarlyWaitMs } from "./aggregatorPlugin.ts";
-
-const key = (a: SignedAttestation["attestation"]) => `${a.provider.toLowerCase()}:${a.checker.toLowerCase()}`;
 
 /**
  * The aggregation half of an epoch (docs/protocol/cosign.md):
@@ -264,9 +241,9 @@ export class AggregatorDuty {
     epoch: bigint,
     attestations: readonly SignedAttestation[],
   ): Promise<EpochReport & { inputs: ReportInputs }> {
-    const { keys, epochs, providers, publicClient } = this.components;
+    const { keys, providers, publicClient } = this.components;
     const { params } = this.init;
-    const seed = epochs.seed(epoch) ?? (await this.readSeed(epoch));
+    const seed = await this.seedOf(epoch);
     // Seats are weighed with the epoch's own snapshot, which never changes once the epoch has begun.
     await keys.ensureEpoch?.(epoch);
     const perProvider = new Map<Address, ProviderEpochInput & { attestations: WeightedAttestation[] }>();
@@ -328,7 +305,10 @@ export class AggregatorDuty {
     }
   }
 
-  private async readSeed(epoch: bigint): Promise<Hex> {
+  /** The epoch's seed: the one this node holds, else the chain's seedOf. */
+  async seedOf(epoch: bigint): Promise<Hex> {
+    const known = this.components.epochs.seed(epoch);
+    if (known !== undefined) return known;
     try {
       return await this.components.publicClient.readContract({
         address: this.init.addresses.epochReports,
@@ -414,86 +394,8 @@ export class AggregatorDuty {
     }
   }
 
-  /**
-   * The co-signer's side: refuse unless this operator sits on the epoch's
-   * report committee and the header equals the report rebuilt from its own
-   * view (stored attestations plus the request's, each re-verified).
-   */
-  async cosign(request: CosignRequest): Promise<Uint8Array> {
-    const { db, publicClient, bls, keys, epochs } = this.components;
-    const { header } = request;
-    const epoch = header.epoch;
-    const me = getAddress(this.init.operator);
-    const { seats } = await getReportCommittee(publicClient, {
-      epochReports: this.init.addresses.epochReports,
-      epoch,
-    });
-    if (!seats.includes(me)) {
-      throw new AggregatorError(
-        AggregatorErrorCode.NOT_ON_COMMITTEE,
-        `not on the report committee of epoch ${epoch}`,
-      );
-    }
-    const seed = epochs.seed(epoch) ?? (await this.readSeed(epoch));
-    await keys.ensureEpoch?.(epoch);
-    const own = await db.attestationsOfEpoch(epoch);
-    const view = new Map<string, SignedAttestation>();
-    for (const s of own) view.set(key(s.attestation), s);
-    // The gossip rules, with the seed this node holds for the epoch and no seen cache: what the
-    // request carries was never gossiped to us.
-    const rules = {
-      domain: this.init.domain,
-      keys,
-      verifier: directVerifier(bls),
-      committeeSize: this.init.params.committeeSize,
-      epochs: { seed: () => seed },
-    };
-    const accepted: SignedAttestation[] = [];
-    for (const s of request.attestations) {
-      const a = s.attestation;
-      const k = key(a);
-      const mine = view.get(k);
-      if (mine !== undefined) {
-        if (
-          bytesToHex(signedAttestationCodec.encode(mine)) === bytesToHex(signedAttestationCodec.encode(s))
-        ) {
-          continue;
-        }
-        throw new AggregatorError(
-          AggregatorErrorCode.CONFLICTING_ATTESTATION,
-          `the request's attestation by ${a.checker} on ${a.provider} differs from the one this node holds`,
-        );
-      }
-      try {
-        await validateAttestation(rules, s, { expectedEpoch: epoch });
-      } catch (e) {
-        if (!(e instanceof AttestationError)) throw e;
-        throw new AggregatorError(
-          AggregatorErrorCode.INVALID_ATTESTATION,
-          `the request holds an invalid attestation by ${a.checker} on ${a.provider} (${e.type.code})`,
-          { cause: e },
-        );
-      }
-      view.set(k, s);
-      accepted.push(s);
-    }
-    const local = await this.buildFromView(epoch, [...view.values()]);
-    checkReport(header, local);
-    // Keep what we verified and the leaves we co-signed: they serve evidence and reward proofs.
-    if (accepted.length > 0) await db.putAttestations(accepted);
-    const existing = await readReportRecord(db, epoch);
-    if (existing === undefined) {
-      await writeReportRecord(db, {
-        epoch,
-        role: ReportRole.COSIGNER,
-        status: ReportStatus.COSIGNED,
-        header: local.header,
-        results: local.results,
-        rewards: local.rewards,
-        inputs: local.inputs,
-        updatedMs: Date.now(),
-      });
-    }
-    return bls.sign(this.init.secretKey, reportSigningRoot(header, this.init.domain));
+  /** The co-signer's side: cosigner.ts. */
+  cosign(request: CosignRequest): Promise<Uint8Array> {
+    return cosignReport(this, request);
   }
 }

@@ -395,6 +395,72 @@ describe("AggregatorDuty (4 checkers over libp2p on 127.0.0.1, contracts on Hard
     expect((conflict as Error).message).toMatch(/differs from the one this node holds/);
   }, 60_000);
 
+  it("a co-signer tolerates a bounded difference of views: it lacks k, or the report omits one it holds", async () => {
+    const all = await nodes();
+    const epoch = await fx.c.reports.read.currentEpoch();
+    const atts = await attestations(epoch);
+    const [leader] = ranked(all, epoch, atts);
+    const committee = await fx.c.reports.read.reportCommittee([epoch]);
+    const member = all.find((n) => n !== leader && committee.includes(n.checker.address))!;
+    const others = checkers.filter(
+      (c) => c.address !== member.checker.address && c.address !== leader!.checker.address,
+    );
+    const ask = async (view: SignedAttestation[]) =>
+      requestCosign(leader!.host, member.host.peerId, {
+        header: (await leader!.duty.buildFromView(epoch, view)).header,
+        attestations: view,
+      }).catch((e: unknown) => e as Error);
+
+    // The member lacks k = 4 attestations (two checkers' on both providers): it verifies and co-signs.
+    const lacking = atts.filter((a) => !others.some((c) => c.address === a.attestation.checker));
+    await member.db.putAttestations(lacking);
+    expect(atts.length - lacking.length).toBe(4);
+    expect(await ask(atts)).toBeInstanceOf(Uint8Array);
+    expect(await member.db.attestationsOfEpoch(epoch)).toHaveLength(atts.length);
+
+    // The leader built before one attestation reached it: the member holds it, and still co-signs
+    // (the strict rule refused: "differs in resultsRoot").
+    const late = atts.find((a) => a.attestation.checker === others[0]!.address)!;
+    const missingOne = atts.filter((a) => a !== late);
+    const tolerated = await ask(missingOne);
+    expect(tolerated).toBeInstanceOf(Uint8Array);
+    expect((tolerated as Uint8Array).length).toBe(96);
+
+    // More than maxOmitted(8) = 1 left out is an aggregator dropping valid attestations: refused.
+    const missingThree = missingOne.filter((a) => a.attestation.checker !== others[1]!.address);
+    expect(missingThree).toHaveLength(atts.length - 3);
+    const dropped = await ask(missingThree);
+    expect((dropped as CosignError).code).toBe(CosignErrorCode.REFUSED);
+    expect((dropped as Error).message).toMatch(/AGGREGATOR_ERROR_TOO_MANY_OMITTED/);
+
+    // An attestation the member lacks that does not verify is refused by the rule's code.
+    const seed = await fx.c.reports.read.seedOf([epoch]);
+    const genuine = atts.find(
+      (a) => a.attestation.checker === others[1]!.address && a.attestation.provider === providers[0],
+    )!;
+    const wrongKey = {
+      ...(await signAttestation(
+        { ...leader!.checker.key, address: others[1]!.address, licenses: 1 },
+        makeAttestation(others[1]!.address, providers[0]!, epoch, { latencyP50Us: 1_234 }),
+        seed,
+        fx.domain,
+      )),
+      vrfProof: genuine.vrfProof,
+    };
+    const memberLacksIt = atts.map((a) => (a === genuine ? wrongKey : a));
+    // The member holds the genuine one: clear it so the bad copy is unseen.
+    await member.db.prune(epoch + 1n);
+    await member.db.putAttestations(memberLacksIt.filter((a) => a !== wrongKey));
+    const invalid = await ask(memberLacksIt);
+    expect((invalid as CosignError).code).toBe(CosignErrorCode.REFUSED);
+    expect((invalid as Error).message).toMatch(
+      /ATTESTATION_ERROR_INVALID_SIGNATURE.*AGGREGATOR_ERROR_INVALID_ATTESTATION/,
+    );
+    expect(
+      await member.db.getAttestation(epoch, providers[0]!, others[1]!.address).then((a) => a === undefined),
+    ).toBe(true);
+  }, 60_000);
+
   it("CheckerNode runs the aggregator and co-sign protocol when chain addresses, operator key and tx key are configured", async () => {
     const txKey = generatePrivateKey();
     const c = fx.deployment.contracts;

@@ -1,0 +1,208 @@
+import { signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
+import { reportSigningRoot } from "@checkernet/protocol/encoding/report";
+import type { ReportInputs } from "@checkernet/protocol/explain";
+import { checkReport, type EpochReport } from "@checkernet/protocol/scoring/report";
+import type { SignedAttestation } from "@checkernet/protocol/types";
+import { bytesToHex, getAddress, type Hex } from "viem";
+import { getReportCommittee } from "../chain/actions/getReportCommittee.ts";
+import type { CosignRequest } from "../network/reqresp/cosign.ts";
+import {
+  ReportRole,
+  ReportStatus,
+  readReportRecord,
+  writeReportRecord,
+} from "../reports/aggregatorRecords.ts";
+import { validateAttestation } from "../validation/attestation.ts";
+import { directVerifier } from "../validation/bls/batchVerifier.ts";
+import { AttestationError } from "../validation/errors/attestationError.ts";
+import type { AggregatorComponents, AggregatorInit } from "./aggregatorTypes.ts";
+import { DutyError } from "./leader/errors.ts";
+
+/**
+ * The member's rule's bounds (docs/protocol/cosign.md, "The member's rule"): how far a member's
+ * view may differ from the report it co-signs.
+ */
+export const COSIGN_TOLERANCE = {
+  /**
+   * Attestations of the request a member does not hold that it will verify (two BLS checks each, at
+   * most): a member that lacks more has missed the epoch's gossip and refuses rather than spend
+   * seconds verifying. 1,024 × 2 pairings is ~2 s on a laptop, inside the 20 s answer limit.
+   */
+  maxUnseen: 1_024,
+  /**
+   * Valid attestations the member holds that the report may leave out: late gossip reaches a member
+   * after the leader built. At most 1 in 20 of the member's view (at least one): an aggregator
+   * cannot drop more than that without losing the member's co-signature.
+   */
+  omittedPerMember: 20,
+} as const;
+
+/** The most held attestations a report may omit for a member whose view holds `held`. */
+export function maxOmitted(held: number): number {
+  return Math.max(1, Math.ceil(held / COSIGN_TOLERANCE.omittedPerMember));
+}
+
+/** Why the duty or the co-signer refused. */
+export const AggregatorErrorCode = {
+  NOT_ON_COMMITTEE: "AGGREGATOR_ERROR_NOT_ON_COMMITTEE",
+  INVALID_ATTESTATION: "AGGREGATOR_ERROR_INVALID_ATTESTATION",
+  CONFLICTING_ATTESTATION: "AGGREGATOR_ERROR_CONFLICTING_ATTESTATION",
+  /** The request carries an attestation by a checker this member holds equivocation evidence against. */
+  EQUIVOCATOR_INCLUDED: "AGGREGATOR_ERROR_EQUIVOCATOR_INCLUDED",
+  /** The request carries more attestations this member lacks than it verifies (COSIGN_TOLERANCE.maxUnseen). */
+  TOO_MANY_UNSEEN: "AGGREGATOR_ERROR_TOO_MANY_UNSEEN",
+  /** The report omits more valid attestations the member holds than maxOmitted allows. */
+  TOO_MANY_OMITTED: "AGGREGATOR_ERROR_TOO_MANY_OMITTED",
+  UNKNOWN_SEED: "AGGREGATOR_ERROR_UNKNOWN_SEED",
+  QUORUM_NOT_REACHED: "AGGREGATOR_ERROR_QUORUM_NOT_REACHED",
+} as const;
+export type AggregatorErrorCode = (typeof AggregatorErrorCode)[keyof typeof AggregatorErrorCode];
+
+export class AggregatorError extends DutyError<AggregatorErrorCode> {
+  override name = "AggregatorError";
+}
+
+/** What a conflicting pair is reported to: the equivocation book (validation/equivocations.ts). */
+export interface EquivocationSink {
+  /** Checkers this node holds equivocation evidence against for `epoch` (lower-case addresses). */
+  equivocators(epoch: bigint): ReadonlySet<string>;
+  /** A valid attestation that conflicts with a held one: stores and gossips the pair. */
+  onConflict(held: SignedAttestation, other: SignedAttestation): Promise<void>;
+}
+
+/** What the co-signer uses of the aggregator duty. */
+export interface CosignerHost {
+  readonly components: AggregatorComponents;
+  readonly init: AggregatorInit;
+  readonly equivocations?: EquivocationSink;
+  buildFromView(
+    epoch: bigint,
+    attestations: readonly SignedAttestation[],
+  ): Promise<EpochReport & { inputs: ReportInputs }>;
+  seedOf(epoch: bigint): Promise<Hex>;
+}
+
+export const slotKey = (a: SignedAttestation["attestation"]) =>
+  `${a.provider.toLowerCase()}:${a.checker.toLowerCase()}`;
+const bytesOf = (s: SignedAttestation) => bytesToHex(signedAttestationCodec.encode(s));
+
+/** A view with every attestation of the epoch's known equivocators left out. */
+export function withoutEquivocators(
+  attestations: readonly SignedAttestation[],
+  equivocators: ReadonlySet<string>,
+): SignedAttestation[] {
+  if (equivocators.size === 0) return [...attestations];
+  return attestations.filter((s) => !equivocators.has(s.attestation.checker.toLowerCase()));
+}
+
+/**
+ * The co-signer's side (docs/protocol/cosign.md, "The member's rule"). The member signs the report
+ * built from the request's attestations when
+ *  - it sits on the epoch's report committee;
+ *  - every request attestation it holds is byte-identical to its copy, every one it lacks (at most
+ *    COSIGN_TOLERANCE.maxUnseen) passes validateAttestation(), and none is by a checker it holds
+ *    equivocation evidence against (such a checker's attestations count for nobody);
+ *  - the report omits at most maxOmitted(|view|) of the valid attestations it holds;
+ *  - the header equals the report rebuilt from the request's attestations.
+ * A request attestation that differs from the member's copy is, when valid, equivocation evidence:
+ * the member hands the pair to its equivocation book and refuses that report (the next aggregator
+ * leaves the equivocator out).
+ */
+export async function cosignReport(duty: CosignerHost, request: CosignRequest): Promise<Uint8Array> {
+  const { db, publicClient, bls, keys } = duty.components;
+  const { header } = request;
+  const epoch = header.epoch;
+  const me = getAddress(duty.init.operator);
+  const { seats } = await getReportCommittee(publicClient, {
+    epochReports: duty.init.addresses.epochReports,
+    epoch,
+  });
+  if (!seats.includes(me)) {
+    throw new AggregatorError(
+      AggregatorErrorCode.NOT_ON_COMMITTEE,
+      `not on the report committee of epoch ${epoch}`,
+    );
+  }
+  const seed = await duty.seedOf(epoch);
+  await keys.ensureEpoch?.(epoch);
+  const held = new Map<string, SignedAttestation>();
+  for (const s of await db.attestationsOfEpoch(epoch)) held.set(slotKey(s.attestation), s);
+  // The gossip rules, with the seed this node holds for the epoch and no seen cache: what the
+  // request carries was never gossiped to us.
+  const rules = {
+    domain: duty.init.domain,
+    keys,
+    verifier: directVerifier(bls),
+    committeeSize: duty.init.params.committeeSize,
+    epochs: { seed: () => seed },
+  };
+  const unseen = request.attestations.filter((s) => !held.has(slotKey(s.attestation)));
+  if (unseen.length > COSIGN_TOLERANCE.maxUnseen) {
+    throw new AggregatorError(
+      AggregatorErrorCode.TOO_MANY_UNSEEN,
+      `the request holds ${unseen.length} attestations this node lacks; it verifies at most ${COSIGN_TOLERANCE.maxUnseen}`,
+    );
+  }
+  const accepted: SignedAttestation[] = [];
+  const inReport = new Set<string>();
+  for (const s of request.attestations) {
+    const a = s.attestation;
+    const k = slotKey(a);
+    inReport.add(k);
+    const mine = held.get(k);
+    if (mine !== undefined && bytesOf(mine) === bytesOf(s)) continue;
+    try {
+      await validateAttestation(rules, s, { expectedEpoch: epoch });
+    } catch (e) {
+      if (!(e instanceof AttestationError)) throw e;
+      throw new AggregatorError(
+        AggregatorErrorCode.INVALID_ATTESTATION,
+        `the request holds an invalid attestation by ${a.checker} on ${a.provider} (${e.type.code})`,
+        { cause: e },
+      );
+    }
+    if (mine !== undefined) {
+      // Both verify: the checker signed two attestations for one slot.
+      await duty.equivocations?.onConflict(mine, s);
+      throw new AggregatorError(
+        AggregatorErrorCode.CONFLICTING_ATTESTATION,
+        `the request's attestation by ${a.checker} on ${a.provider} differs from the one this node holds (equivocation)`,
+      );
+    }
+    accepted.push(s);
+  }
+  const equivocators = duty.equivocations?.equivocators(epoch) ?? new Set<string>();
+  const excluded = request.attestations.find((s) => equivocators.has(s.attestation.checker.toLowerCase()));
+  if (excluded !== undefined) {
+    throw new AggregatorError(
+      AggregatorErrorCode.EQUIVOCATOR_INCLUDED,
+      `the request holds an attestation by ${excluded.attestation.checker}, who equivocated in epoch ${epoch}`,
+    );
+  }
+  const view = withoutEquivocators([...held.values()], equivocators);
+  const omitted = view.filter((s) => !inReport.has(slotKey(s.attestation)));
+  if (omitted.length > maxOmitted(view.length)) {
+    throw new AggregatorError(
+      AggregatorErrorCode.TOO_MANY_OMITTED,
+      `the report omits ${omitted.length} of the ${view.length} valid attestations this node holds; at most ${maxOmitted(view.length)} may be missing`,
+    );
+  }
+  const local = await duty.buildFromView(epoch, request.attestations);
+  checkReport(header, local);
+  // Keep what we verified and the leaves we co-signed: they serve evidence and reward proofs.
+  if (accepted.length > 0) await db.putAttestations(accepted);
+  const existing = await readReportRecord(db, epoch);
+  if (existing === undefined) {
+    await writeReportRecord(db, {
+      epoch,
+      role: ReportRole.COSIGNER,
+      status: ReportStatus.COSIGNED,
+      header: local.header,
+      results: local.results,
+      rewards: local.rewards,
+      inputs: local.inputs,
+      updatedMs: Date.now(),
+    });
+  }
+  return bls.sign(duty.init.secretKey, reportSigningRoot(header, duty.init.domain));
+}
