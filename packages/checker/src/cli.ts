@@ -3,11 +3,11 @@ import { join } from "node:path";
 import { formatTokens } from "@checkernet/protocol/tokens";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { fetchStatus } from "./api/server.ts";
+import { CliError, CliErrorCode } from "./cli/cliError.ts";
 import { addOwnerCommands } from "./cli/ownerCommands.ts";
 import { fetchRewardTotals, formatRewardTotals, formatStatus } from "./cli/statusView.ts";
 import {
   type CheckerConfig,
-  ConfigError,
   loadConfig,
   NETWORK_FILE_NAME,
   requireAddress,
@@ -15,15 +15,8 @@ import {
   txKeyOf,
   ZERO_ADDRESS,
 } from "./config.ts";
-import { PasswordError, resolvePassword } from "./keys/password.ts";
-import {
-  importKeystore,
-  initKeys,
-  isWrongPassword,
-  KeysError,
-  showKeys,
-  unlockOperatorKey,
-} from "./keys/store.ts";
+import { resolvePassword } from "./keys/password.ts";
+import { importKeystore, initKeys, isWrongPassword, showKeys, unlockOperatorKey } from "./keys/store.ts";
 
 /**
  * `checker` command line. Every failure prints one `error: ...` line on
@@ -234,34 +227,87 @@ export function buildCli(): Command {
   program
     .command("claim")
     .description(
-      "claim every unclaimed license reward the txPrivateKey account owns (Merkle proofs, one transaction)",
+      "claim every unclaimed license reward the txPrivateKey account owns (Merkle proofs, one transaction); or print it unsigned for an external signer (--print-tx) and broadcast what it signed (--send-raw)",
     )
     .option("--license <id>", "only this license")
     .option("--url <url>", "a running node's API, used when its database is locked", apiUrl)
-    .action(async (o: { license?: string; url?: string }) => {
-      const cfg = config();
-      // Checked before the chain is read, so a missing key fails fast; ownerWallet checks it again.
-      if (txKeyOf(cfg) === undefined)
-        throw new Error("no EVM key to claim with: set CHECKER_TX_KEY or txKeyFile");
-      const { client, contracts, stored } = await rewardsContext(cfg, o.url);
-      const [{ claimAll }, { ownerWallet }] = await Promise.all([
-        import("./rewards/licenseRewards.ts"),
-        import("./cli/wallet.ts"),
-      ]);
-      const wallet = await ownerWallet(cfg, client, "claim");
-      if (o.license !== undefined && !/^\d+$/.test(o.license))
-        throw new Error("--license must be a license id");
-      const result = await claimAll(client, wallet, contracts, stored, {
-        ...(o.license === undefined ? {} : { licenseId: BigInt(o.license) }),
-      });
-      print({
-        tx: result.hash,
-        claims: result.claims,
-        amount: String(result.amount),
-        amountTokens: formatTokens(result.amount),
-        gasUsed: String(result.gasUsed),
-      });
-    });
+    .option(
+      "--print-tx",
+      "print the unsigned claim transaction (to, data, value, chainId, nonce, gas, fees) for an external signer instead of sending it; the owner's key stays off this machine",
+    )
+    .option(
+      "--owner <address>",
+      "with --print-tx: the license owner who will sign (default: the txPrivateKey account)",
+    )
+    .option("--send-raw <hex|file>", "broadcast a signed claim transaction (0x-hex, or a file holding it)")
+    .action(
+      async (o: { license?: string; url?: string; printTx?: boolean; owner?: string; sendRaw?: string }) => {
+        const cfg = config();
+        if (o.license !== undefined && !/^\d+$/.test(o.license))
+          throw new CliError(
+            CliErrorCode.BAD_FLAG,
+            `--license "${o.license}" is not a license id; expected a decimal integer`,
+          );
+        if (o.sendRaw !== undefined) {
+          if (o.printTx === true)
+            throw new CliError(
+              CliErrorCode.BAD_FLAG,
+              "--send-raw and --print-tx: give one (print, sign elsewhere, then send)",
+            );
+          const { readSignedTx, sendSignedClaim } = await import("./cli/claimTx.ts");
+          const raw = await readSignedTx(o.sendRaw);
+          const { client } = await chainClient(cfg);
+          return print(await sendSignedClaim(client, requireAddress(cfg, "rewardsContract"), raw));
+        }
+        if (o.printTx === true) {
+          const txKey = txKeyOf(cfg);
+          const owner =
+            o.owner !== undefined
+              ? parseAddress(o.owner, "--owner")
+              : txKey !== undefined
+                ? (await import("viem/accounts")).privateKeyToAccount(txKey).address
+                : undefined;
+          if (owner === undefined)
+            throw new CliError(
+              CliErrorCode.MISSING_FLAG,
+              "--print-tx needs the license owner who will sign: checker claim --print-tx --owner <0x address>",
+            );
+          const { client, contracts, stored } = await rewardsContext(cfg, o.url);
+          const [{ claimableBy }, { unsignedClaimTx }] = await Promise.all([
+            import("./rewards/licenseRewards.ts"),
+            import("./cli/claimTx.ts"),
+          ]);
+          const claims = await claimableBy(client, contracts, stored, owner, {
+            ...(o.license === undefined ? {} : { licenseId: BigInt(o.license) }),
+          });
+          return print(await unsignedClaimTx(client, contracts.rewards, owner, claims));
+        }
+        if (o.owner !== undefined)
+          throw new CliError(
+            CliErrorCode.BAD_FLAG,
+            "--owner goes with --print-tx (a claim without it is signed by txPrivateKey)",
+          );
+        // Checked before the chain is read, so a missing key fails fast; ownerWallet checks it again.
+        if (txKeyOf(cfg) === undefined)
+          throw new Error("no EVM key to claim with: set CHECKER_TX_KEY or txKeyFile");
+        const { client, contracts, stored } = await rewardsContext(cfg, o.url);
+        const [{ claimAll }, { ownerWallet }] = await Promise.all([
+          import("./rewards/licenseRewards.ts"),
+          import("./cli/wallet.ts"),
+        ]);
+        const wallet = await ownerWallet(cfg, client, "claim");
+        const result = await claimAll(client, wallet, contracts, stored, {
+          ...(o.license === undefined ? {} : { licenseId: BigInt(o.license) }),
+        });
+        print({
+          tx: result.hash,
+          claims: result.claims,
+          amount: String(result.amount),
+          amountTokens: formatTokens(result.amount),
+          gasUsed: String(result.gasUsed),
+        });
+      },
+    );
 
   program
     .command("status")
@@ -322,13 +368,11 @@ async function rewardsContext(cfg: CheckerConfig, url: string | undefined) {
     rewards: requireAddress(cfg, "rewardsContract"),
     checkerLicense: requireAddress(cfg, "checkerLicense"),
   };
-  const [{ createPublicClient }, { chainTransport }, rewards, { CheckerDb }] = await Promise.all([
-    import("viem"),
-    import("./chain/transport.ts"),
+  const [rewards, { CheckerDb }] = await Promise.all([
     import("./rewards/licenseRewards.ts"),
     import("./db/checkerDb.ts"),
   ]);
-  const client = createPublicClient({ transport: chainTransport(cfg.rpcUrl) });
+  const { client } = await chainClient(cfg);
   let lastEpoch: bigint;
   try {
     const { epochReportsAbi } = await import("@checkernet/contracts/generated/index");
@@ -356,11 +400,17 @@ async function rewardsContext(cfg: CheckerConfig, url: string | undefined) {
       throw e;
     stored = await rewards.storedRewardsFromApi(url ?? `http://${cfg.apiHost}:${cfg.apiPort}`);
   }
-  return {
-    client: client as unknown as import("viem").PublicClient,
-    contracts,
-    stored,
-  };
+  return { client, contracts, stored };
+}
+
+/** A public client on the config's RPC with the node's deadlines. */
+async function chainClient(cfg: CheckerConfig): Promise<{ client: import("viem").PublicClient }> {
+  const [{ createPublicClient }, { chainTransport }] = await Promise.all([
+    import("viem"),
+    import("./chain/transport.ts"),
+  ]);
+  const client = createPublicClient({ transport: chainTransport(cfg.rpcUrl) });
+  return { client: client as unknown as import("viem").PublicClient };
 }
 
 function print(value: Record<string, unknown>): void {
@@ -370,9 +420,8 @@ function print(value: Record<string, unknown>): void {
 /** One line for the user; the code for scripts. */
 export function describeError(e: unknown): string {
   if (isWrongPassword(e)) return "wrong password for the keystore";
-  if (e instanceof ConfigError || e instanceof KeysError || e instanceof PasswordError) return e.message;
-  if (e instanceof Error) return e.message;
-  return String(e);
+  // One line: an RPC's message may span several.
+  return (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, " ");
 }
 
 export async function main(argv: string[] = process.argv): Promise<void> {

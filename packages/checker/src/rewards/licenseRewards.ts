@@ -217,19 +217,21 @@ export function summarizeRewards(rewards: readonly LicenseReward[]) {
 }
 
 /**
- * Claims every unclaimed license reward the sender owns (optionally only
- * `licenseId`) in one transaction.
+ * The claims `sender` can make now: every unclaimed, unforfeited, unlocked
+ * license reward it owns (optionally only `licenseId`), with its proof. Used
+ * by claimAll and by `checker claim --print-tx`, which builds the
+ * transaction for an external signer.
  *
- * @throws ChainActionError NOTHING_TO_DO, NOT_OWNER (licenseId owned by someone else), RPC, REVERTED
+ * @throws ChainActionError NOTHING_TO_DO, NOT_OWNER (licenseId owned by someone else), RPC
  */
-export async function claimAll(
+export async function claimableBy(
   client: PublicClient,
-  wallet: WalletClient<Transport, Chain | undefined, Account>,
   contracts: RewardContracts,
   stored: readonly StoredRewards[],
+  owner: Address,
   options: { licenseId?: bigint } = {},
-): Promise<ClaimRewardsReturnType & { claims: number }> {
-  const sender = getAddress(wallet.account.address);
+): Promise<RewardClaim[]> {
+  const sender = getAddress(owner);
   const all = await licenseRewards(client, contracts, stored, {});
   const selected = all.filter((r) => options.licenseId === undefined || r.licenseId === options.licenseId);
   if (options.licenseId !== undefined) {
@@ -259,6 +261,24 @@ export async function claimAll(
         : `nothing to claim for ${sender} yet: ${locked.length} reward(s) locked until their epoch's penalties are final (the first unlocks in epoch ${next})`,
     );
   }
+  return claims;
+}
+
+/**
+ * Claims every unclaimed license reward the sender owns (optionally only
+ * `licenseId`) in one transaction.
+ *
+ * @throws ChainActionError NOTHING_TO_DO, NOT_OWNER (licenseId owned by someone else), RPC, REVERTED
+ */
+export async function claimAll(
+  client: PublicClient,
+  wallet: WalletClient<Transport, Chain | undefined, Account>,
+  contracts: RewardContracts,
+  stored: readonly StoredRewards[],
+  options: { licenseId?: bigint } = {},
+): Promise<ClaimRewardsReturnType & { claims: number }> {
+  const sender = getAddress(wallet.account.address);
+  const claims = await claimableBy(client, contracts, stored, sender, options);
   const result = await claimRewards(client, wallet, {
     rewards: contracts.rewards,
     checkerLicense: contracts.checkerLicense,
