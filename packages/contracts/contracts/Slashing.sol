@@ -9,6 +9,7 @@ import {IEpochReports} from "./interfaces/IEpochReports.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {IRewardToken} from "./interfaces/IRewardToken.sol";
 import {ISlashing} from "./interfaces/ISlashing.sol";
+import {BLS12381} from "./libraries/BLS12381.sol";
 import {Leaves} from "./libraries/Leaves.sol";
 import {Tags} from "./libraries/Tags.sol";
 
@@ -56,6 +57,8 @@ contract Slashing is EpochClock, ISlashing {
     uint256 private immutable _recheckCommitteeSize;
     uint64 private immutable _accuserJailEpochs;
     uint64 private immutable _recheckWindowEpochs;
+    uint64 private immutable _equivocationJailEpochs;
+    uint64 private immutable _equivocationWindowEpochs;
 
     uint256 private _slashCount;
     mapping(uint256 slashId => SlashRecord) private _slashes;
@@ -68,6 +71,8 @@ contract Slashing is EpochClock, ISlashing {
     mapping(address operator => mapping(uint64 epoch => bool)) private _penalized;
     mapping(bytes32 epochAndProvider => uint256 slashId) private _slashIds;
     mapping(address provider => uint256) private _pendingCounts;
+    /// @dev Checkers slashed for equivocating in an epoch (once per checker and epoch).
+    mapping(address checker => mapping(uint64 epoch => bool)) private _equivocations;
 
     /// @dev The contracts this one reads and acts on.
     struct Dependencies {
@@ -90,6 +95,16 @@ contract Slashing is EpochClock, ISlashing {
          * cannot tell when it is tested and must serve honestly for the whole window.
          */
         uint64 recheckWindowEpochs;
+        /**
+         * Epochs an equivocating checker is jailed (no seats, no new delegations), counted like the accusers' jail
+         * from the registry's next effective epoch. Default in packages/contracts/src/deploy.ts: one day.
+         */
+        uint64 equivocationJailEpochs;
+        /**
+         * Epochs after its own during which an equivocation of an epoch can be slashed. At least 1 and at most
+         * contestWindowEpochs + recheckDeadlineEpochs, so the forfeit lands before the epoch's rewards unlock.
+         */
+        uint64 equivocationWindowEpochs;
     }
 
     constructor(uint64 genesisTime_, uint64 epochSeconds_, Dependencies memory deps, Config memory config)
@@ -102,6 +117,10 @@ contract Slashing is EpochClock, ISlashing {
         if (config.recheckDeadlineEpochs < RECHECK_DELAY_EPOCHS + config.recheckWindowEpochs - 1) {
             revert SlashingInvalidParameter("recheckDeadlineEpochs");
         }
+        if (
+            config.equivocationWindowEpochs == 0 ||
+            config.equivocationWindowEpochs > config.contestWindowEpochs + config.recheckDeadlineEpochs
+        ) revert SlashingInvalidParameter("equivocationWindowEpochs");
         if (config.recheckCommitteeSize == 0 || config.recheckCommitteeSize > 190) {
             revert SlashingInvalidParameter("recheckCommitteeSize");
         }
@@ -123,6 +142,8 @@ contract Slashing is EpochClock, ISlashing {
         _recheckWindowEpochs = config.recheckWindowEpochs;
         _recheckCommitteeSize = config.recheckCommitteeSize;
         _accuserJailEpochs = config.accuserJailEpochs;
+        _equivocationJailEpochs = config.equivocationJailEpochs;
+        _equivocationWindowEpochs = config.equivocationWindowEpochs;
     }
 
     /// @inheritdoc ISlashing
@@ -207,6 +228,45 @@ contract Slashing is EpochClock, ISlashing {
     }
 
     /// @inheritdoc ISlashing
+    function slashEquivocation(
+        Attestation calldata first,
+        bytes calldata firstSignature,
+        Attestation calldata second,
+        bytes calldata secondSignature
+    ) external {
+        // The same rules, in the same order, as packages/protocol `verifyEquivocation`.
+        address checker = first.checker;
+        uint64 epoch = first.epoch;
+        if (epoch != second.epoch || first.provider != second.provider || checker != second.checker) {
+            revert SlashingEquivocationNotSameSlot();
+        }
+        uint64 nowEpoch = currentEpoch();
+        uint64 lastEpoch = epoch + _equivocationWindowEpochs;
+        // A future epoch is refused too: no honest attestation of it exists yet.
+        if (nowEpoch < epoch || nowEpoch > lastEpoch) {
+            revert SlashingEquivocationOutsideWindow(epoch, nowEpoch, lastEpoch);
+        }
+        if (_equivocations[checker][epoch]) revert SlashingEquivocationAlreadySlashed(checker, epoch);
+        bytes32 domain = _reports.domainSeparator();
+        bytes32 rootA = keccak256(abi.encode(Tags.ATTESTATION, domain, first));
+        bytes32 rootB = keccak256(abi.encode(Tags.ATTESTATION, domain, second));
+        if (rootA == rootB) revert SlashingEquivocationSameRoot(rootA);
+        bytes memory publicKey = _registry.publicKeyOf(checker);
+        if (publicKey.length == 0) revert SlashingEquivocationUnknownChecker(checker);
+        if (!BLS12381.verify(publicKey, rootA, firstSignature)) revert SlashingEquivocationInvalidSignature(0, rootA);
+        if (!BLS12381.verify(publicKey, rootB, secondSignature)) {
+            revert SlashingEquivocationInvalidSignature(1, rootB);
+        }
+
+        _equivocations[checker][epoch] = true;
+        _penalized[checker][epoch] = true;
+        address[] memory operators = new address[](1);
+        operators[0] = checker;
+        _registry.jail(operators, _equivocationJailEpochs);
+        emit EquivocationSlashed(checker, epoch, first.provider, rootA, rootB, msg.sender);
+    }
+
+    /// @inheritdoc ISlashing
     function executeSlash(uint256 slashId) external returns (uint256 slashed) {
         SlashRecord storage slash = _requireStatus(slashId, SlashStatus.Pending);
         uint64 nowEpoch = currentEpoch();
@@ -271,6 +331,26 @@ contract Slashing is EpochClock, ISlashing {
     /// @inheritdoc ISlashing
     function isPenalized(address operator, uint64 epoch) external view returns (bool) {
         return _penalized[operator][epoch];
+    }
+
+    /// @inheritdoc ISlashing
+    function isEquivocationSlashed(address checker, uint64 epoch) external view returns (bool) {
+        return _equivocations[checker][epoch];
+    }
+
+    /// @inheritdoc ISlashing
+    function attestationSigningRoot(Attestation calldata attestation) external view returns (bytes32) {
+        return keccak256(abi.encode(Tags.ATTESTATION, _reports.domainSeparator(), attestation));
+    }
+
+    /// @inheritdoc ISlashing
+    function equivocationWindowEpochs() external view returns (uint64) {
+        return _equivocationWindowEpochs;
+    }
+
+    /// @inheritdoc ISlashing
+    function equivocationJailEpochs() external view returns (uint64) {
+        return _equivocationJailEpochs;
     }
 
     /// @inheritdoc ISlashing

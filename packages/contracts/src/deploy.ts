@@ -47,6 +47,22 @@ export const CONTRACT_DEFAULTS = {
   /** Four contest windows (16 epochs, 4 hours at 15-minute epochs) of forfeited license rewards per false accusation. */
   accuserJailEpochs: BigInt(4 * DEFAULT_PARAMS.contestWindowEpochs),
   /**
+   * One day (96 epochs at 15-minute epochs) out of every committee for signing two attestations for one slot.
+   * Unlike a false accusation (a network fluke can overturn an honest FAIL), a conflicting pair is never an
+   * accident of the network: it is a stolen key, or one key run by two nodes. A day is long enough for the
+   * operator to notice, stop the second node or exit and register a fresh key, and it costs a day of seat
+   * rewards, far more than one stalled report could gain; it is 6 accuser jails, not forever, because the
+   * honest owner of a stolen key must be able to come back.
+   */
+  equivocationJailEpochs: BigInt(Math.round((24 * 3600) / DEFAULT_PARAMS.epochSeconds)),
+  /**
+   * Evidence of epoch e is slashable until e + this: the contest window plus the re-check deadline, the longest
+   * the contract allows, because license rewards of e unlock only after that (penaltiesFinalEpoch), so a forfeit
+   * accepted in the window always lands before a claim. The exit delay is longer still, so an equivocator cannot
+   * leave the registry (taking its key along) before the window closes.
+   */
+  equivocationWindowEpochs: BigInt(DEFAULT_PARAMS.contestWindowEpochs + DEFAULT_PARAMS.recheckDeadlineEpochs),
+  /**
    * A commitment of epoch e can be proven wrong until e + this: the contest window, as long as a committee FAIL
    * can be opened (FraudProofs requires less than unbondingEpochs, so a provider cannot withdraw first).
    */
@@ -92,6 +108,13 @@ export interface DeployOptions {
   /** Default: reportCommitteeSize (a re-check committee decides a slash: the same capture target). */
   recheckCommitteeSize?: number;
   accuserJailEpochs?: bigint;
+  /** Default: CONTRACT_DEFAULTS.equivocationJailEpochs (one day). */
+  equivocationJailEpochs?: bigint;
+  /**
+   * Default: CONTRACT_DEFAULTS.equivocationWindowEpochs, capped at contestWindowEpochs + recheckDeadlineEpochs
+   * when those are given.
+   */
+  equivocationWindowEpochs?: bigint;
   /**
    * Epochs over which re-check members test the provider at private moments. Default: params.recheckWindowEpochs,
    * shortened to recheckDeadlineEpochs − 1 when the deadline given is shorter.
@@ -203,6 +226,7 @@ export async function deployAll(
     options.recheckWindowEpochs ??
     BigInt(Math.max(1, Math.min(DEFAULT_PARAMS.recheckWindowEpochs, Number(recheckDeadlineEpochs) - 1)));
   const activationDelayEpochs = options.activationDelayEpochs ?? BigInt(DEFAULT_PARAMS.activationDelayEpochs);
+  const contestWindowEpochs = options.contestWindowEpochs ?? BigInt(DEFAULT_PARAMS.contestWindowEpochs);
 
   const nonce = await publicClient.getTransactionCount({ address: deployer, blockTag: "pending" });
   const addresses = Object.fromEntries(
@@ -293,12 +317,20 @@ export async function deployAll(
             token: addresses.rewardToken,
           },
           {
-            contestWindowEpochs: options.contestWindowEpochs ?? BigInt(DEFAULT_PARAMS.contestWindowEpochs),
+            contestWindowEpochs,
             contestBond: options.contestBond ?? DEFAULT_PARAMS.contestBond,
             recheckDeadlineEpochs,
             recheckCommitteeSize: BigInt(recheckCommitteeSize),
             accuserJailEpochs: options.accuserJailEpochs ?? CONTRACT_DEFAULTS.accuserJailEpochs,
             recheckWindowEpochs: recheckWindowEpochs,
+            equivocationJailEpochs:
+              options.equivocationJailEpochs ?? CONTRACT_DEFAULTS.equivocationJailEpochs,
+            equivocationWindowEpochs:
+              options.equivocationWindowEpochs ??
+              minBigInt(
+                CONTRACT_DEFAULTS.equivocationWindowEpochs,
+                contestWindowEpochs + recheckDeadlineEpochs,
+              ),
           },
         ],
       },
@@ -366,4 +398,8 @@ export async function deployAll(
 
 function maxBigInt(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
+}
+
+function minBigInt(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
 }

@@ -20,6 +20,7 @@ export {
   toDeploymentFile,
   writeDeploymentFile,
 } from "./deploymentFile.ts";
+export { type SlashEquivocationArgs, slashEquivocationArgs } from "./equivocation.ts";
 export {
   checkerLicenseAbi,
   checkerLicenseBytecode,

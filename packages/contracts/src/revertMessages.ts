@@ -87,6 +87,18 @@ const MESSAGES: Record<string, (args: readonly unknown[]) => string> = {
   SlashingRecheckMismatch: ([id]) => `the re-check header does not match contested slash ${String(id)}`,
   SlashingNotOverturned: ([id]) =>
     `slash ${String(id)} was not overturned, so its accusers are not penalized`,
+  SlashingEquivocationNotSameSlot: () =>
+    "the two attestations differ in epoch, provider or checker: they are no equivocation",
+  SlashingEquivocationSameRoot: ([root]) =>
+    `both attestations are the same message (signing root ${String(root)}): no equivocation`,
+  SlashingEquivocationOutsideWindow: ([epoch, current, last]) =>
+    `an equivocation of epoch ${String(epoch)} is slashable from that epoch until epoch ${String(last)}; it is epoch ${String(current)}`,
+  SlashingEquivocationUnknownChecker: ([checker]) =>
+    `${String(checker)} has no BLS key in the checker registry (never registered, or exited)`,
+  SlashingEquivocationAlreadySlashed: ([checker, epoch]) =>
+    `${String(checker)} was already slashed for equivocating in epoch ${String(epoch)}`,
+  SlashingEquivocationInvalidSignature: ([index, root]) =>
+    `the ${index === 0n ? "first" : "second"} attestation's signature (root ${String(root)}) does not verify under the checker's registered key`,
 };
 
 /** The user's line for custom error `name` with decoded `args`, if the contract set documents it. */

@@ -69,6 +69,36 @@ interface ISlashing {
         bytes32 evidenceRoot;
     }
 
+    /**
+     * @dev What one checker signs about one provider in one epoch (packages/protocol `Attestation`), field for
+     * field. Signing root: keccak256(abi.encode(ATTESTATION_TAG, domainSeparator, attestation)), with the
+     * domain of EpochReports (the network's verifying contract) and the current chain id.
+     */
+    struct Attestation {
+        uint64 epoch;
+        address provider;
+        address checker;
+        uint8 kind;
+        uint8 result;
+        uint32 latencyP50Us;
+        uint32 latencyP95Us;
+        uint64 throughput;
+        bytes32 transcriptHash;
+    }
+
+    /**
+     * @notice `checker` signed two different attestations (signing roots `rootA`, `rootB`) for (`epoch`,
+     * `provider`): it forfeits its licenses' rewards of `epoch` and is jailed; `reporter` brought the evidence.
+     */
+    event EquivocationSlashed(
+        address indexed checker,
+        uint64 indexed epoch,
+        address indexed provider,
+        bytes32 rootA,
+        bytes32 rootB,
+        address reporter
+    );
+
     /// @notice A slash of `amount` was opened against `provider` for `epoch`; it can be contested until `contestDeadline`.
     event SlashOpened(
         uint256 indexed slashId,
@@ -167,6 +197,18 @@ interface ISlashing {
     /// @dev A verdict outside PASS, FAIL, INCONCLUSIVE.
     error SlashingInvalidVerdict(uint8 verdict);
 
+    /// @dev The two attestations differ in epoch, provider or checker: they are no equivocation.
+    error SlashingEquivocationNotSameSlot();
+    /// @dev Both attestations have signing root `root`: one message twice is no equivocation.
+    error SlashingEquivocationSameRoot(bytes32 root);
+    /// @dev Evidence of `epoch` is accepted from that epoch through `lastEpoch` (`equivocationWindowEpochs`).
+    error SlashingEquivocationOutsideWindow(uint64 epoch, uint64 currentEpoch, uint64 lastEpoch);
+    /// @dev `checker` has no BLS key in the CheckerRegistry (never registered, or exited).
+    error SlashingEquivocationUnknownChecker(address checker);
+    /// @dev `checker` was already slashed for equivocating in `epoch`.
+    error SlashingEquivocationAlreadySlashed(address checker, uint64 epoch);
+    /// @dev The signature of attestation `index` (0: the first argument, 1: the second) does not verify.
+    error SlashingEquivocationInvalidSignature(uint256 index, bytes32 root);
     /// @dev A constructor parameter is out of range.
     error SlashingInvalidParameter(string name);
 
@@ -211,7 +253,34 @@ interface ISlashing {
      */
     function penalizeAccusers(uint256 slashId, address[] calldata accusers, uint256 from, uint256 to) external;
 
-    /// @notice Whether `operator` forfeits its licenses' rewards of `epoch` (an overturned failure it signed).
+    /**
+     * @notice Slashes a checker that signed two different attestations for one (epoch, provider). Anyone may
+     * call it with both attestations and their BLS signatures (G2, 256-byte EIP-2537 encoding), from the
+     * attestations' epoch through epoch + `equivocationWindowEpochs`. Both signing roots are recomputed for this
+     * network's domain and both signatures are verified against the checker's registered key; then the checker
+     * forfeits its licenses' rewards of that epoch ({isPenalized}) and is jailed for `equivocationJailEpochs`.
+     * Once per (checker, epoch).
+     */
+    function slashEquivocation(
+        Attestation calldata first,
+        bytes calldata firstSignature,
+        Attestation calldata second,
+        bytes calldata secondSignature
+    ) external;
+
+    /// @notice Whether `checker` was slashed for equivocating in `epoch`.
+    function isEquivocationSlashed(address checker, uint64 epoch) external view returns (bool);
+
+    /// @notice keccak256(abi.encode(ATTESTATION_TAG, domainSeparator, attestation)): what the checker signs.
+    function attestationSigningRoot(Attestation calldata attestation) external view returns (bytes32);
+
+    /// @notice Epochs after its own during which an equivocation can be slashed.
+    function equivocationWindowEpochs() external view returns (uint64);
+
+    /// @notice Epochs an equivocating checker is jailed.
+    function equivocationJailEpochs() external view returns (uint64);
+
+    /// @notice Whether `operator` forfeits its licenses' rewards of `epoch` (an overturned failure it signed, or an equivocation).
     function isPenalized(address operator, uint64 epoch) external view returns (bool);
 
     /// @notice keccak256(abi.encode(accusers)) of the contested leaf.

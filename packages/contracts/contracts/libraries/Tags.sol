@@ -10,6 +10,8 @@ pragma solidity ^0.8.30;
 library Tags {
     /// @dev keccak256("checkernet.v1.network"): the domain separator itself.
     bytes32 internal constant NETWORK = keccak256("checkernet.v1.network");
+    /// @dev keccak256("checkernet.v1.attestation"): one checker's attestation (signed twice for a slot: equivocation).
+    bytes32 internal constant ATTESTATION = keccak256("checkernet.v1.attestation");
     /// @dev keccak256("checkernet.v1.report"): a report header co-signed by the report committee.
     bytes32 internal constant REPORT = keccak256("checkernet.v1.report");
     /// @dev keccak256("checkernet.v1.pop"): a checker's proof of possession of its BLS key.

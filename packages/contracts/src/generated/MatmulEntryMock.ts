@@ -1556,6 +1556,86 @@ export const matmulEntryMockAbi = [
   {
     inputs: [
       {
+        internalType: "address",
+        name: "checker",
+        type: "address",
+      },
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+    ],
+    name: "SlashingEquivocationAlreadySlashed",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "index",
+        type: "uint256",
+      },
+      {
+        internalType: "bytes32",
+        name: "root",
+        type: "bytes32",
+      },
+    ],
+    name: "SlashingEquivocationInvalidSignature",
+    type: "error",
+  },
+  {
+    inputs: [],
+    name: "SlashingEquivocationNotSameSlot",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+      {
+        internalType: "uint64",
+        name: "currentEpoch",
+        type: "uint64",
+      },
+      {
+        internalType: "uint64",
+        name: "lastEpoch",
+        type: "uint64",
+      },
+    ],
+    name: "SlashingEquivocationOutsideWindow",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "bytes32",
+        name: "root",
+        type: "bytes32",
+      },
+    ],
+    name: "SlashingEquivocationSameRoot",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
+        name: "checker",
+        type: "address",
+      },
+    ],
+    name: "SlashingEquivocationUnknownChecker",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
         internalType: "string",
         name: "name",
         type: "string",

@@ -90,6 +90,8 @@ describe("replay attacks", () => {
           recheckCommitteeSize: 32n,
           accuserJailEpochs: 16n,
           recheckWindowEpochs: 1n,
+          equivocationJailEpochs: 96n,
+          equivocationWindowEpochs: 8n,
         },
       ],
     });
