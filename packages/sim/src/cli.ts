@@ -1,6 +1,7 @@
 import { readdirSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
+import { ATTACKS, attackText, loadAttack, runAttack, writeAttack } from "./adversaries/attacks/run.ts";
 import { equilibriumText, runEquilibrium, writeEquilibriumOutputs } from "./equilibrium.ts";
 import { progressBar } from "./progress.ts";
 import { runReplicates } from "./replicates.ts";
@@ -195,6 +196,41 @@ program
       opts.out ? resolve(opts.out) : resolve("sim-results", "seed-bias"),
     );
     console.log(`\nwrote ${file}`);
+  });
+
+program
+  .command("attack")
+  .description(
+    "run attack studies (packages/sim/scenarios/attacks/): an adversary under the current rules and under a vulnerable or fixed rule set",
+  )
+  .argument("[files...]", "attack files, or names of shipped ones (e.g. recheck-timing-current)")
+  .option("--list", "list the attack studies and the shipped attack files")
+  .option("--trials <n>", "override the number of trials", intArg)
+  .option("--seed <seed>", "override the seed")
+  .option("-o, --out <dir>", "output directory (default: sim-results/attack-<name>)")
+  .option("--no-files", "print the results only")
+  .action(async (files: string[], opts) => {
+    if (opts.list || files.length === 0) {
+      for (const a of ATTACKS) console.log(`${a.name.padEnd(16)} ${a.summary}`);
+      console.log("");
+      for (const f of readdirSync(join(SHIPPED, "attacks")).sort())
+        console.log(`  ${f.replace(/\.yaml$/, "")}`);
+      return;
+    }
+    if (opts.trials === 0) throw new InvalidArgumentError("--trials must be at least 1");
+    for (const f of files) {
+      const spec = loadAttack(f, {
+        ...(opts.trials !== undefined ? { trials: opts.trials } : {}),
+        ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      });
+      const r = runAttack(spec);
+      console.log(attackText(r));
+      if (opts.files !== false) {
+        const dir = opts.out ? resolve(opts.out, spec.name) : defaultOut("attack", spec.name);
+        console.log(`wrote ${await writeAttack(r, dir)}\n`);
+      }
+      if (r.expectations.some((x) => !x.ok)) process.exitCode = 2;
+    }
   });
 
 program

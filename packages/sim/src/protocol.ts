@@ -24,14 +24,22 @@ export {
 } from "@checkernet/protocol/challenges/regions";
 export { ContestOutcome, resolveContest } from "@checkernet/protocol/contest";
 export { FIRST_EPOCH } from "@checkernet/protocol/epoch";
+export type { ResultLeaf } from "@checkernet/protocol/merkle/leaves";
 export type { ProtocolParams } from "@checkernet/protocol/params";
+export {
+  DEFAULT_RECHECK_RULES,
+  recheckRunEpoch,
+  recheckVerdict,
+  type SignedRecheckResult,
+} from "@checkernet/protocol/recheck";
 export { slashAmount, splitEpochRewards } from "@checkernet/protocol/rewards";
 export {
   computeVerdict,
   type ProviderVerdict,
   type WeightedAttestation,
 } from "@checkernet/protocol/scoring/verdict";
-export { reportCommittee } from "@checkernet/protocol/sortition";
+export { simulateSeedGrinding } from "@checkernet/protocol/security";
+export { attestationSeats, reportCommittee } from "@checkernet/protocol/sortition";
 export {
   type Attestation,
   ChallengeKind,

@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { ATTACKS, attackText, loadAttack, runAttack } from "../src/adversaries/attacks/run.ts";
+import { ScenarioError } from "../src/scenario/schema.ts";
+
+/**
+ * Each attack study ships a file under the current rules and one under a
+ * rule set that defeats it (or, where the current rules already do, the
+ * vulnerable rule set before the fix). Each file's expectations state the
+ * effect; here they must hold at a reduced number of trials, and the current
+ * file run with the protocol's rule taken out must show the attack working,
+ * so these tests fail if the rule is removed.
+ */
+function metric(file: string, name: string, overrides: Parameters<typeof loadAttack>[1]) {
+  const r = runAttack(loadAttack(file, overrides));
+  const m = r.metrics.find((x) => x.name === name);
+  if (!m) throw new Error(`no metric ${name}`);
+  return { r, m };
+}
+
+function holds(file: string, trials: number) {
+  const r = runAttack(loadAttack(file, { trials }));
+  expect(r.expectations.length).toBeGreaterThan(0);
+  expect(
+    r.expectations.filter((x) => !x.ok),
+    attackText(r),
+  ).toEqual([]);
+  return r;
+}
+
+describe("attack studies", () => {
+  it("re-check timing: a provider serving only the named re-check epoch escapes every slash with a one-epoch window, not with the 3-epoch window", () => {
+    holds("recheck-timing-vulnerable", 60);
+    const cur = holds("recheck-timing-current", 120);
+    expect(cur.params).toEqual({});
+    const { m } = metric("recheck-timing-current", "escapeRate", {
+      trials: 60,
+      params: { recheckWindowEpochs: 1 },
+    });
+    expect(m.estimate).toBe(1);
+  });
+
+  it("late delegation: picking the active set after the seed captures committees only without the activation delay", () => {
+    holds("late-delegation-vulnerable", 80);
+    const cur = holds("late-delegation-current", 80);
+    const { m } = metric("late-delegation-current", "captureRate", {
+      trials: 80,
+      params: { activationDelayEpochs: 0 },
+    });
+    expect(m.lo).toBeGreaterThan(cur.metrics[0]?.hi as number);
+  });
+
+  it("seed grinding: a report-derived seed multiplies a capture's chance; the unique-signature seed keeps the withholder within 1/(1 - 2f)", () => {
+    const v = holds("seed-grinding-vulnerable", 20_000);
+    const c = holds("seed-grinding-current", 50_000);
+    const mult = (r: typeof v) => r.metrics.find((m) => m.name === "multiplier");
+    expect(mult(v)?.lo).toBeGreaterThan(mult(c)?.hi as number);
+    expect(mult(c)?.lo).toBeGreaterThan(1);
+  });
+
+  it("vouching: a PASS contradicted by evidence costs nothing under the current rules, and vouching stops paying with the penalty", () => {
+    holds("vouching-current", 150);
+    holds("vouching-fixed", 150);
+    const { m } = metric("vouching-fixed", "vouchProfitPerSeat", { trials: 150 });
+    const { m: none } = metric("vouching-current", "vouchProfitPerSeat", { trials: 150 });
+    expect(m.hi).toBeLessThan(0);
+    expect(none.lo).toBeGreaterThan(0);
+  });
+
+  it("bribery with a budget: private sortition keeps a small budget from buying the committee; public committees do not", () => {
+    holds("budget-bribery-current", 150);
+    const v = holds("budget-bribery-vulnerable", 150);
+    expect(v.metrics.find((m) => m.name === "spentPerEpoch")?.hi).toBeLessThanOrEqual(20);
+  });
+
+  it("every study prints its assumptions and the run's rules", () => {
+    for (const a of ATTACKS) expect(a.summary.length).toBeGreaterThan(0);
+    const r = runAttack(loadAttack("vouching-fixed", { trials: 5 }));
+    expect(attackText(r)).toMatch(/PROPOSED RULE, not in the protocol/);
+  });
+
+  it("bad attack files are refused with one line that names the field", () => {
+    expect(() => loadAttack("no-such-attack")).toThrow(ScenarioError);
+    expect(() => loadAttack("vouching-fixed", { params: { noSuchParam: 1 } })).toThrow(
+      /params.noSuchParam: unknown field; expected one of/,
+    );
+  });
+});
