@@ -4,6 +4,14 @@ import { formatTokens } from "@checkernet/protocol/tokens";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { fetchStatus } from "./api/server.ts";
 import { CliError, CliErrorCode } from "./cli/cliError.ts";
+import {
+  type LocalNode,
+  localNodeFlags,
+  NODE_FILE_NAME,
+  readLocalNode,
+  removeLocalNode,
+  writeLocalNode,
+} from "./cli/localNode.ts";
 import { addOwnerCommands } from "./cli/ownerCommands.ts";
 import { fetchRewardTotals, formatRewardTotals, formatStatus } from "./cli/statusView.ts";
 import {
@@ -32,13 +40,30 @@ export function buildCli(): Command {
       "network definition: chain, RPC, contracts, genesis, epoch length, bootstrap peers (or CHECKER_NETWORK; default <data dir>/network.json when `init --network` put it there)",
     );
 
-  const config = (flags: { faults?: string[] } = {}) => {
+  /**
+   * The config of -c, --network, the environment and the flags; without -c or --network (nor
+   * CHECKER_CONFIG, CHECKER_NETWORK), a running node's node.json in the data directory fills in the
+   * network values and the API's URL (`start` and `init` never read it).
+   */
+  const config = (flags: { faults?: string[]; ownNode?: boolean } = {}) => {
     const o = program.opts<{ config?: string; dataDir?: string; network?: string }>();
-    return loadConfig({
+    const options = {
       ...(o.config === undefined ? {} : { file: o.config }),
       ...(o.network === undefined ? {} : { network: o.network }),
-      flags: { dataDir: o.dataDir, faults: flags.faults },
-    });
+    };
+    const cfg = loadConfig({ ...options, flags: { dataDir: o.dataDir, faults: flags.faults } });
+    lookup.dataDir = cfg.dataDir;
+    const named =
+      o.config !== undefined ||
+      o.network !== undefined ||
+      Boolean(process.env.CHECKER_CONFIG) ||
+      Boolean(process.env.CHECKER_NETWORK);
+    lookup.named = named;
+    if (flags.ownNode === true || named) return cfg;
+    const node = readLocalNode(cfg.dataDir);
+    lookup.node = node;
+    if (node === undefined) return cfg;
+    return loadConfig({ ...options, flags: { ...localNodeFlags(node), dataDir: o.dataDir } });
   };
 
   program
@@ -49,7 +74,7 @@ export function buildCli(): Command {
     .addOption(new Option("--kdf-work <n>", "scrypt N (tests only)").argParser(Number).hideHelp())
     .action(async (o: { passwordFile?: string; force?: boolean; kdfWork?: number }) => {
       // Checked (with every field) before any key is made: a bad network file fails init, not start.
-      const { dataDir } = config();
+      const { dataDir } = config({ ownNode: true });
       const password = await resolvePassword({ passwordFile: o.passwordFile, confirm: true });
       const info = await initKeys({ dataDir, password, force: o.force === true, kdfWork: o.kdfWork });
       const network = program.opts<{ network?: string }>().network;
@@ -151,7 +176,7 @@ export function buildCli(): Command {
       [] as string[],
     )
     .action(async (o: { passwordFile?: string; operatorKey: boolean; fault: string[] }) => {
-      const cfg = config(o.fault.length > 0 ? { faults: o.fault } : {});
+      const cfg = config({ ownNode: true, ...(o.fault.length > 0 ? { faults: o.fault } : {}) });
       // The node pulls in the whole libp2p stack: load it only for `start`.
       const [{ CheckerNode }, { createLogger }] = await Promise.all([
         import("./node.ts"),
@@ -167,15 +192,21 @@ export function buildCli(): Command {
         ...(operatorSecretKey === undefined ? {} : { operatorSecretKey }),
       });
       await node.start();
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          logger.info({ signal }, "shutting down");
-          resolve();
-        };
-        // SIGHUP: the terminal it ran in closed.
-        for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
-          process.once(signal, () => stop(signal));
-      });
+      // Tells status, rewards, claim and license on this machine where the node's API is (cli/localNode.ts).
+      writeLocalNode(cfg, node.api?.url());
+      try {
+        await new Promise<void>((resolve) => {
+          const stop = (signal: string) => {
+            logger.info({ signal }, "shutting down");
+            resolve();
+          };
+          // SIGHUP: the terminal it ran in closed.
+          for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const)
+            process.once(signal, () => stop(signal));
+        });
+      } finally {
+        removeLocalNode(cfg.dataDir);
+      }
       await node.stop();
     });
 
@@ -319,7 +350,13 @@ export function buildCli(): Command {
       if (o.url === undefined && cfg.apiPort === 0)
         throw new Error("the status API is off (apiPort = 0); pass --url");
       const base = o.url ?? `http://${cfg.apiHost}:${cfg.apiPort}`;
-      const status = await fetchStatus(base);
+      const status = await fetchStatus(base).catch((e: unknown) => {
+        if (o.url !== undefined || lookup.node !== undefined || lookup.named) throw e;
+        throw new CliError(
+          CliErrorCode.NO_NODE,
+          `no running node found: no ${NODE_FILE_NAME} of a live \`checker start\` in ${cfg.dataDir} and nothing answers at ${base}; pass the node's data directory or API, e.g. checker -d <its data dir> status, or checker status --url http://127.0.0.1:9701`,
+        );
+      });
       if (o.json === true) return print(status as unknown as Record<string, unknown>);
       process.stdout.write(formatStatus(status));
       process.stdout.write(formatRewardTotals(await fetchRewardTotals(base)));
@@ -424,11 +461,27 @@ export function describeError(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, " ");
 }
 
+/** Where `config()` looked, for the hint of a missing field. */
+const lookup: { dataDir?: string; named?: boolean; node?: LocalNode | undefined } = {};
+
+/**
+ * "X is not configured" from a command that read no config file and found no running node: say which
+ * flag is missing and show the command that would work.
+ */
+function withConfigHint(e: unknown, argv: string[]): unknown {
+  const field = e instanceof Error ? /^(\w+) is not configured$/.exec(e.message)?.[1] : undefined;
+  if (field === undefined || lookup.named === true || lookup.node !== undefined) return e;
+  return new CliError(
+    CliErrorCode.MISSING_FLAG,
+    `${field} is not configured: no -c <config.json> or --network <network.json> given and no running node's ${NODE_FILE_NAME} in ${lookup.dataDir ?? "the data directory"}; e.g. checker --network network.json ${argv.slice(2).join(" ")}`,
+  );
+}
+
 export async function main(argv: string[] = process.argv): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (e) {
-    process.stderr.write(`error: ${describeError(e)}\n`);
+    process.stderr.write(`error: ${describeError(withConfigHint(e, argv))}\n`);
     process.exitCode = 1;
   }
 }
