@@ -1,6 +1,12 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ATTACKS, attackText, loadAttack, runAttack } from "../src/adversaries/attacks/run.ts";
+import type { RunResult } from "../src/report.ts";
+import { runScenario } from "../src/run.ts";
+import { loadScenario } from "../src/scenario/load.ts";
 import { ScenarioError } from "../src/scenario/schema.ts";
+import { readPath } from "../src/summary.ts";
+import { run, SCENARIOS_DIR } from "./helpers.ts";
 
 /**
  * Each attack study ships a file under the current rules and one under a
@@ -83,5 +89,43 @@ describe("attack studies", () => {
     expect(() => loadAttack("vouching-fixed", { params: { noSuchParam: 1 } })).toThrow(
       /params.noSuchParam: unknown field; expected one of/,
     );
+  });
+});
+
+describe("bribery with a budget in the epoch engine (bribery-budget.yaml)", () => {
+  const SMALL = { "checkers.count": 200, "providers.count": 100, epochs: 12 };
+  const perMemberEpoch = (r: RunResult) =>
+    readPath(r.summary, "providers.briber.bribesPaid") /
+    readPath(r.summary, "providers.briber.members") /
+    r.scenario.epochs;
+  /** The shipped scenario with the briber's budget set (undefined: none). */
+  const withBudget = async (budget: number | undefined, sortition: "public" | "private") => {
+    const sc = loadScenario(join(SCENARIOS_DIR, "bribery-budget.yaml"), {
+      ...SMALL,
+      "sampling.sortition": sortition,
+    });
+    const bribe = sc.providerGroups[0]?.strategy.bribe;
+    if (!bribe) throw new Error("bribery-budget.yaml has no briber");
+    if (budget === undefined) delete bribe.budgetPerEpoch;
+    else bribe.budgetPerEpoch = budget;
+    return (await runScenario(sc)).result;
+  };
+
+  it("public committees: a budget of two seats caps what each briber pays an epoch and its shield; without it the same briber pays more and escapes more", async () => {
+    const capped = await withBudget(0.4, "public");
+    const free = await withBudget(undefined, "public");
+    expect(perMemberEpoch(capped)).toBeLessThanOrEqual(0.4 + 1e-9);
+    expect(perMemberEpoch(free)).toBeGreaterThan(0.4);
+    expect(readPath(capped.summary, "providers.briber.detectionRate")).toBeGreaterThan(
+      readPath(free.summary, "providers.briber.detectionRate"),
+    );
+  });
+
+  it("private sortition: the budget caps the blind share, spent in full every epoch; without it the briber pays its whole fraction", async () => {
+    const capped = (await run("bribery-budget.yaml", SMALL)).result;
+    expect(perMemberEpoch(capped)).toBeCloseTo(5, 6);
+    expect(capped.expectations.filter((x) => !x.ok)).toEqual([]);
+    const free = await withBudget(undefined, "private");
+    expect(perMemberEpoch(free)).toBeCloseTo(120 * 0.2, 6);
   });
 });

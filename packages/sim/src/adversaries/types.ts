@@ -33,6 +33,8 @@ export interface BribeOffer {
   /** Under private sortition, the fraction of all bribable checkers paid up front. */
   fraction: number;
   tokensPerCheckerEpoch: number;
+  /** Most tokens it pays per epoch (Infinity: no budget). Under public sortition the seats bribed stop here. */
+  budgetPerEpoch: number;
 }
 
 /** What a checker sees when its seat in provider p's committee comes up (one object, reused per seat). */

@@ -54,8 +54,12 @@ export interface ProviderStrategy {
    * `matmulSampledRows` rows sees a wrong one with probability 1 − (1 − wrongRows)^rows.
    */
   wrongRows?: number;
-  /** Offers bribes to checkers for "pass" attestations. */
-  bribe?: { fraction: number; tokensPerCheckerEpoch: number };
+  /**
+   * Offers bribes to checkers for "pass" attestations, spending at most `budgetPerEpoch` tokens an epoch
+   * (absent: no limit). Under private sortition the budget caps the share of bribable checkers it pays;
+   * under public sortition it pays its seated bribable members in seat order until the budget is spent.
+   */
+  bribe?: { fraction: number; tokensPerCheckerEpoch: number; budgetPerEpoch?: number };
 }
 
 export interface CheckerGroup {

@@ -107,13 +107,15 @@ export function parseProviderStrategy(
   if (o.cheatRate !== undefined) out.cheatRate = r.probability(`${path}.cheatRate`, o.cheatRate, undefined);
   if (o.wrongRows !== undefined) out.wrongRows = r.probability(`${path}.wrongRows`, o.wrongRows, undefined);
   if (o.bribe !== undefined) {
-    const b = r.object(`${path}.bribe`, o.bribe, ["fraction", "tokensPerCheckerEpoch"]);
+    const b = r.object(`${path}.bribe`, o.bribe, ["fraction", "tokensPerCheckerEpoch", "budgetPerEpoch"]);
     out.bribe = {
       fraction: r.probability(`${path}.bribe.fraction`, b.fraction, undefined),
       tokensPerCheckerEpoch: r.number(`${path}.bribe.tokensPerCheckerEpoch`, b.tokensPerCheckerEpoch, 0, {
         min: 0,
       }),
     };
+    if (b.budgetPerEpoch !== undefined)
+      out.bribe.budgetPerEpoch = r.number(`${path}.bribe.budgetPerEpoch`, b.budgetPerEpoch, 0, { min: 0 });
   }
   return out;
 }

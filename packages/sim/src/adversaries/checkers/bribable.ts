@@ -13,6 +13,10 @@ export const bribable: CheckerAdversary = {
   create(strategy, setup) {
     if (strategy.bribable !== true) return undefined;
     const publicSortition = setup.scenario.sampling.sortition === "public";
+    // Under public sortition, what each provider has spent on seats this epoch (its budget stops the buying).
+    const providers = setup.world.providers.count;
+    const spent = new Float64Array(providers);
+    const spentEpoch = new Int32Array(providers).fill(-1);
     return {
       bribable: true,
       claim(seat: SeatView) {
@@ -22,6 +26,15 @@ export const bribable: CheckerAdversary = {
           return undefined;
         if (publicSortition) {
           const { books, checker, provider } = seat;
+          if (offer.budgetPerEpoch !== Number.POSITIVE_INFINITY) {
+            if (spentEpoch[provider] !== seat.epoch) {
+              spentEpoch[provider] = seat.epoch;
+              spent[provider] = 0;
+            }
+            if ((spent[provider] as number) + offer.tokensPerCheckerEpoch > offer.budgetPerEpoch)
+              return undefined;
+            spent[provider]! += offer.tokensPerCheckerEpoch;
+          }
           books.checkerBribes[checker]! += offer.tokensPerCheckerEpoch;
           books.actorProfit[seat.checkerActor]! += offer.tokensPerCheckerEpoch;
           books.providerBribesPaid[provider]! += offer.tokensPerCheckerEpoch;
