@@ -35,6 +35,8 @@ export interface NodeStatus {
     ignored: number;
     /** Peers in this node's gossipsub mesh for the attestation topic(s). */
     meshPeers: number;
+    /** Checkers this node holds equivocation evidence against, over recent epochs (docs/protocol/equivocation.md). */
+    equivocations?: number;
   };
   /** Committee seats of this checker's last epoch (one per provider it sits on). */
   seats: { epoch: string | null; total: number; providers: { provider: string; seats: number }[] };

@@ -62,6 +62,34 @@ export interface VramFraudProofRecord {
   proof: string;
 }
 
+/** Where stored equivocation evidence stands (duties/equivocationDuty.ts). */
+type EquivocationStatus =
+  /** Stored (and gossiped); not landed on chain yet. */
+  | "pending"
+  /** Our slashEquivocation landed. */
+  | "landed"
+  /** The checker was already slashed for that epoch (someone else's evidence): done. */
+  | "already-slashed"
+  /** The contract refused the evidence (not RPC): kept for the record, never sent again. */
+  | "rejected";
+
+/**
+ * Equivocation evidence (protocol/equivocation.ts), one per (epoch, checker): the first verified pair
+ * this node met, by gossip validation, a co-sign request or the evidence topic.
+ */
+export interface EquivocationRecord {
+  epoch: bigint;
+  checker: Address;
+  /** equivocationId of the pair. */
+  id: Hex;
+  /** equivocationCodec encoding of the pair. */
+  evidence: Hex;
+  status: EquivocationStatus;
+  attempts: number;
+  tx: Hex | null;
+  error: string | null;
+}
+
 /** Signs a 32-byte signing root with the operator's BLS key. */
 export type AttestationSigner = (signingRoot: Uint8Array) => Uint8Array | Promise<Uint8Array>;
 
@@ -81,6 +109,7 @@ export class CheckerDb {
   private readonly meta: Sub;
   private readonly fraudProofs: Sub;
   private readonly vramFraudProofs: Sub;
+  private readonly equivocations: Sub;
   private readonly metrics: Metrics | undefined;
   /** Per-(epoch, provider) promise chains: two concurrent sign requests never race past the check. */
   private readonly locks = new Map<string, Promise<unknown>>();
@@ -96,6 +125,7 @@ export class CheckerDb {
     this.meta = sub("meta");
     this.fraudProofs = sub("fraud-proofs");
     this.vramFraudProofs = sub("vram-fraud-proofs");
+    this.equivocations = sub("equivocations");
     this.metrics = metrics;
   }
 
@@ -327,6 +357,38 @@ export class CheckerDb {
     return out;
   }
 
+  // --- equivocation evidence ---------------------------------------------------
+
+  /** Stores evidence unless some is stored for (epoch, checker) already; true when this one was stored. */
+  async putEquivocation(record: EquivocationRecord): Promise<boolean> {
+    const key = slashingKey(record.epoch, record.checker);
+    return this.withLock(`equivocation/${key}`, async () => {
+      if ((await this.equivocations.get(key)) !== undefined) return false;
+      await this.equivocations.put(key, encodeJson(record));
+      this.metrics?.dbWrites.inc({ kind: "equivocation" });
+      return true;
+    });
+  }
+
+  /** Replaces the stored record of (record.epoch, record.checker). */
+  async updateEquivocation(record: EquivocationRecord): Promise<void> {
+    await this.equivocations.put(slashingKey(record.epoch, record.checker), encodeJson(record));
+  }
+
+  /** Stored evidence, oldest epoch first; of epochs ≥ `fromEpoch` when given. */
+  async listEquivocations(fromEpoch = 0n): Promise<EquivocationRecord[]> {
+    const out: EquivocationRecord[] = [];
+    for await (const [key, raw] of this.equivocations.iterator({ gte: epochKey(fromEpoch) })) {
+      try {
+        const r = JSON.parse(new TextDecoder().decode(raw)) as EquivocationRecord & { epoch: string };
+        out.push({ ...r, epoch: BigInt(r.epoch) });
+      } catch (e) {
+        throw new CorruptRecordError("equivocation", key, (e as Error).message);
+      }
+    }
+    return out;
+  }
+
   // --- metadata --------------------------------------------------------------
 
   async putMeta(key: string, value: string): Promise<void> {
@@ -338,7 +400,7 @@ export class CheckerDb {
     return raw === undefined ? undefined : new TextDecoder().decode(raw);
   }
 
-  /** Deletes gossip attestations and transcripts of epochs before `minEpoch` (slashing records are kept). */
+  /** Deletes gossip attestations and equivocation evidence of epochs before `minEpoch` (slashing records are kept). */
   async prune(minEpoch: bigint): Promise<number> {
     let n = 0;
     const ops: { type: "del"; key: string }[] = [];
@@ -347,6 +409,11 @@ export class CheckerDb {
       n++;
     }
     await this.attestations.batch(ops);
+    // Equivocation evidence goes with the epoch history it belongs to.
+    const evidence: { type: "del"; key: string }[] = [];
+    for await (const key of this.equivocations.keys({ lt: epochKey(minEpoch) }))
+      evidence.push({ type: "del", key });
+    await this.equivocations.batch(evidence);
     return n;
   }
 
@@ -365,7 +432,7 @@ export class CheckerDb {
   }
 }
 
-function encodeJson(record: FraudProofRecord): Uint8Array {
+function encodeJson(record: FraudProofRecord | EquivocationRecord): Uint8Array {
   return new TextEncoder().encode(JSON.stringify({ ...record, epoch: record.epoch.toString() }));
 }
 

@@ -9,6 +9,7 @@ import { submitReport } from "../chain/actions/submitReport.ts";
 import type { CosignRequest } from "../network/reqresp/cosign.ts";
 import { type ReportRecord, ReportStatus, writeReportRecord } from "../reports/aggregatorRecords.ts";
 import type { AggregatorComponents, AggregatorInit } from "./aggregatorTypes.ts";
+import { withoutEquivocators } from "./cosigner.ts";
 import type { LeaderPlugin, Proposal } from "./leader/engine.ts";
 import { committeeOperators, operatorPeer } from "./leader/members.ts";
 import { RevertClass, type SubmitterWallet } from "./leader/submitOnce.ts";
@@ -71,7 +72,11 @@ export function aggregatorPlugin(
     },
     propose: async (): Promise<Proposal<CosignRequest>> => {
       // Attestations may have arrived during the wait: build from the latest view.
-      const attestations = await db.attestationsOfEpoch(epoch);
+      // An equivocator's attestations count for nobody in the epoch (docs/protocol/equivocation.md).
+      const attestations = withoutEquivocators(
+        await db.attestationsOfEpoch(epoch),
+        duty.components.equivocations?.equivocators(epoch) ?? new Set(),
+      );
       const report = await duty.buildFromView(epoch, attestations);
       const built = {
         role: roleName,

@@ -1,6 +1,6 @@
 import type { BlsBackend } from "@checkernet/protocol/bls/backend";
 import type { ProtocolParams } from "@checkernet/protocol/params";
-import type { NetworkDomain } from "@checkernet/protocol/types";
+import type { NetworkDomain, SignedAttestation } from "@checkernet/protocol/types";
 import type { Logger } from "@checkernet/runtime";
 import type { PeerId } from "@libp2p/interface";
 import type { Address, PublicClient } from "viem";
@@ -22,6 +22,14 @@ interface AggregatorAddresses {
   slashing?: Address;
 }
 
+/** What a conflicting pair is reported to: the equivocation book (validation/equivocations.ts). */
+export interface EquivocationSink {
+  /** Checkers this node holds equivocation evidence against for `epoch` (lower-case addresses). */
+  equivocators(epoch: bigint): ReadonlySet<string>;
+  /** A valid attestation that conflicts with a held one: stores and gossips the pair. */
+  onConflict(held: SignedAttestation, other: SignedAttestation): Promise<void>;
+}
+
 export interface AggregatorComponents {
   clock: EpochClock;
   epochs: EpochContext;
@@ -31,6 +39,8 @@ export interface AggregatorComponents {
   bls: BlsBackend;
   logger: Logger;
   publicClient: PublicClient;
+  /** Equivocators to leave out, and where a conflict a co-sign request shows goes (validation/equivocations.ts). */
+  equivocations?: EquivocationSink;
   /** Pays for submitReport; without it the node co-signs but never aggregates. */
   walletClient?: SubmitterWallet;
   /**

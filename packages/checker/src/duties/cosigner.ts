@@ -22,7 +22,7 @@ import { DutyError } from "./leader/errors.ts";
  * The member's rule's bounds (docs/protocol/cosign.md, "The member's rule"): how far a member's
  * view may differ from the report it co-signs.
  */
-export const COSIGN_TOLERANCE = {
+const COSIGN_TOLERANCE = {
   /**
    * Attestations of the request a member does not hold that it will verify (two BLS checks each, at
    * most): a member that lacks more has missed the epoch's gossip and refuses rather than spend
@@ -38,7 +38,7 @@ export const COSIGN_TOLERANCE = {
 } as const;
 
 /** The most held attestations a report may omit for a member whose view holds `held`. */
-export function maxOmitted(held: number): number {
+function maxOmitted(held: number): number {
   return Math.max(1, Math.ceil(held / COSIGN_TOLERANCE.omittedPerMember));
 }
 
@@ -62,19 +62,10 @@ export class AggregatorError extends DutyError<AggregatorErrorCode> {
   override name = "AggregatorError";
 }
 
-/** What a conflicting pair is reported to: the equivocation book (validation/equivocations.ts). */
-export interface EquivocationSink {
-  /** Checkers this node holds equivocation evidence against for `epoch` (lower-case addresses). */
-  equivocators(epoch: bigint): ReadonlySet<string>;
-  /** A valid attestation that conflicts with a held one: stores and gossips the pair. */
-  onConflict(held: SignedAttestation, other: SignedAttestation): Promise<void>;
-}
-
 /** What the co-signer uses of the aggregator duty. */
 export interface CosignerHost {
   readonly components: AggregatorComponents;
   readonly init: AggregatorInit;
-  readonly equivocations?: EquivocationSink;
   buildFromView(
     epoch: bigint,
     attestations: readonly SignedAttestation[],
@@ -82,7 +73,7 @@ export interface CosignerHost {
   seedOf(epoch: bigint): Promise<Hex>;
 }
 
-export const slotKey = (a: SignedAttestation["attestation"]) =>
+const slotKey = (a: SignedAttestation["attestation"]) =>
   `${a.provider.toLowerCase()}:${a.checker.toLowerCase()}`;
 const bytesOf = (s: SignedAttestation) => bytesToHex(signedAttestationCodec.encode(s));
 
@@ -163,7 +154,7 @@ export async function cosignReport(duty: CosignerHost, request: CosignRequest): 
     }
     if (mine !== undefined) {
       // Both verify: the checker signed two attestations for one slot.
-      await duty.equivocations?.onConflict(mine, s);
+      await duty.components.equivocations?.onConflict(mine, s);
       throw new AggregatorError(
         AggregatorErrorCode.CONFLICTING_ATTESTATION,
         `the request's attestation by ${a.checker} on ${a.provider} differs from the one this node holds (equivocation)`,
@@ -171,7 +162,7 @@ export async function cosignReport(duty: CosignerHost, request: CosignRequest): 
     }
     accepted.push(s);
   }
-  const equivocators = duty.equivocations?.equivocators(epoch) ?? new Set<string>();
+  const equivocators = duty.components.equivocations?.equivocators(epoch) ?? new Set<string>();
   const excluded = request.attestations.find((s) => equivocators.has(s.attestation.checker.toLowerCase()));
   if (excluded !== undefined) {
     throw new AggregatorError(

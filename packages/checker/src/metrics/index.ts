@@ -22,6 +22,8 @@ export interface Metrics {
   seedReveals: Counter<"result">;
   /** Matmul fraud proofs this node built and what came of them (duties/fraudProofDuty.ts). */
   fraudProofs: Counter<"result">;
+  /** Equivocation evidence this node stored, by how it found it (validation/equivocations.ts). */
+  equivocations: Counter<"source">;
   /** Active alerts (value 1 each), computed at scrape time from `alertSource`. */
   alerts: Gauge<"code" | "severity">;
   /** Where `alerts` reads them: the node sets it to its /status alerts. */
@@ -88,6 +90,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       registers,
     }),
     peers: new Gauge({ name: "checker_peers", help: "Connected libp2p peers", registers }),
+    equivocations: new Counter({
+      name: "checker_equivocations_total",
+      help: "Equivocation evidence stored (two valid attestations by one checker for one epoch and provider), by source: gossip-conflict, cosign-conflict, evidence-topic",
+      labelNames: ["source"],
+      registers,
+    }),
     alerts: new Gauge({
       name: "checker_alerts",
       help: "Active alerts (1 per alert), by code and severity, as /status reports them (computed at scrape time)",

@@ -29,6 +29,7 @@ export class AggregationService extends DutyService<AggregatorDuty> {
         {
           ...chainDutyComponents(c, chain, "aggregator"),
           epochs: c.epochs,
+          equivocations: c.equivocations,
           requestCosign: (peer, request, timeoutMs) => requestCosign(c.host, peer, request, { timeoutMs }),
         },
         {

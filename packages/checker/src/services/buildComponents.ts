@@ -13,6 +13,7 @@ import { loadOrCreatePeerKey } from "../keys/store.ts";
 import { createMetrics } from "../metrics/index.ts";
 import { type CheckerHost, createHost } from "../network/host.ts";
 import { BlsBatchVerifier } from "../validation/bls/batchVerifier.ts";
+import { EquivocationBook } from "../validation/equivocations.ts";
 import { StaticKeyDirectory } from "../validation/keyDirectory.ts";
 import { StaticProviderDirectory } from "../validation/providerDirectory.ts";
 import { SeenAttestations } from "../validation/seenCache.ts";
@@ -63,6 +64,14 @@ export async function buildComponents(options: CheckerNodeOptions): Promise<Node
     const evaluator = new WorkerTranscriptEvaluator(params, logger.child({ service: "challenges" }));
     const { operatorAddress } = config;
     const secretKey = options.operatorSecretKey;
+    const clock = new EpochClock({
+      genesisMs: genesis?.genesisMs ?? config.genesisMs,
+      epochSeconds: genesis?.epochSeconds ?? config.epochSeconds,
+      checkingPhaseBps: params.checkingPhaseBps,
+    });
+    const keys = options.keys ?? chain?.directory ?? new StaticKeyDirectory();
+    const equivocations = new EquivocationBook({ db, keys, bls, domain, clock, logger, metrics });
+    await equivocations.load();
     return {
       config,
       logger,
@@ -71,15 +80,12 @@ export async function buildComponents(options: CheckerNodeOptions): Promise<Node
       db,
       bls,
       verifier: new BlsBatchVerifier({ backend: bls, metrics }),
-      clock: new EpochClock({
-        genesisMs: genesis?.genesisMs ?? config.genesisMs,
-        epochSeconds: genesis?.epochSeconds ?? config.epochSeconds,
-        checkingPhaseBps: params.checkingPhaseBps,
-      }),
+      clock,
       domain,
       params,
       seen: new SeenAttestations(),
-      keys: options.keys ?? chain?.directory ?? new StaticKeyDirectory(),
+      keys,
+      equivocations,
       epochs: options.epochs ?? chain?.directory ?? new StaticEpochSeeds(),
       providers: options.providers ?? chain?.directory ?? new StaticProviderDirectory(),
       evaluator,

@@ -14,6 +14,7 @@ import type { CheckerFaults } from "../faults/faults.ts";
 import type { Metrics } from "../metrics/index.ts";
 import type { CheckerHost } from "../network/host.ts";
 import type { BlsBatchVerifier } from "../validation/bls/batchVerifier.ts";
+import type { EquivocationBook } from "../validation/equivocations.ts";
 import type { KeyDirectory } from "../validation/keyDirectory.ts";
 import type { ProviderDirectory } from "../validation/providerDirectory.ts";
 import type { SeenAttestations } from "../validation/seenCache.ts";
@@ -50,6 +51,8 @@ export interface NodeComponents {
   domain: NetworkDomain;
   params: ProtocolParams;
   seen: SeenAttestations;
+  /** Equivocation evidence: stored, gossiped, and the equivocators left out of aggregation. */
+  equivocations: EquivocationBook;
   /** One directory and one seed source, shared by gossip validation and the duties. */
   keys: KeyDirectory;
   epochs: EpochContext;

@@ -1,9 +1,11 @@
 import { AttestationGossip } from "../network/gossip/attestations.ts";
+import { EvidenceGossip } from "../network/gossip/evidence.ts";
 import type { NodeComponents } from "./components.ts";
 
 /**
  * The attestation topic: validates what peers publish against the shared
- * directories and stores what it accepts. AttestationGossip is itself the
+ * directories and stores what it accepts; a valid conflicting pair goes to the
+ * equivocation book, which stores it and publishes it on the evidence topic. AttestationGossip is itself the
  * service (it subscribes in start and unsubscribes in stop).
  */
 export function createGossip(c: NodeComponents): AttestationGossip {
@@ -21,9 +23,20 @@ export function createGossip(c: NodeComponents): AttestationGossip {
         committeeSize: c.params.committeeSize,
         epochs: c.epochs,
         verifiedVrf: new Set(),
+        onConflict: (signed) => {
+          c.equivocations.onGossipConflict(signed).catch((e: unknown) => {
+            c.logger.error({ err: e }, "failed to record an equivocation");
+          });
+        },
       },
     },
     {
+      evidence: new EvidenceGossip({
+        host: c.host,
+        logger: c.logger.child({ service: "evidence" }),
+        metrics: c.metrics,
+        book: c.equivocations,
+      }),
       onAttestation: (att) => {
         c.db.putAttestation(att.signed).catch((e: unknown) => {
           c.logger.error({ err: e }, "failed to store a gossip attestation");

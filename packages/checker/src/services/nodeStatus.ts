@@ -89,6 +89,7 @@ export async function readNodeStatus(c: NodeComponents, s: StatusSources): Promi
       rejected: count("reject"),
       ignored: count("ignore"),
       meshPeers,
+      equivocations: c.equivocations.count(),
     },
     seats: {
       epoch: lastDuty?.epoch.toString() ?? null,

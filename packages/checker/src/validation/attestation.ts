@@ -35,6 +35,11 @@ export interface AttestationRulesContext {
 export interface AttestationValidationContext extends AttestationRulesContext {
   clock: EpochClock;
   seen: SeenAttestations;
+  /**
+   * A valid attestation that conflicts with the one accepted first for its (epoch, provider,
+   * checker): equivocation evidence, handed to the equivocation book (validation/equivocations.ts).
+   */
+  onConflict?: (signed: SignedAttestation) => void;
 }
 
 export interface ValidatedAttestation {
@@ -106,9 +111,11 @@ export async function validateGossipAttestation(
 
   // [IGNORE] No other valid attestation by this checker for (epoch, provider) was
   // accepted first (re-checked after the awaits: another message may have won).
-  // A conflicting pair is slashable evidence, kept by the caller, not forwarded.
+  // A conflicting pair is slashable evidence: handed to onConflict (stored and gossiped on the
+  // evidence topic), the second attestation itself not forwarded.
   const nowSeen = ctx.seen.get(att.epoch, att.provider, att.checker);
   if (nowSeen !== undefined) {
+    if (nowSeen !== signingRoot) ctx.onConflict?.(signed);
     throw new AttestationError(GossipAction.IGNORE, {
       code: nowSeen === signingRoot ? AttestationErrorCode.ALREADY_KNOWN : AttestationErrorCode.CONFLICTING,
       epoch: att.epoch,

@@ -60,7 +60,11 @@ describe("CheckerNode + status API", () => {
       expect(status.peerId).toBe(a.host.peerId.toString());
       expect(status.operatorPublicKey).toMatch(/^0x[0-9a-f]{96}$/);
       expect(status.epoch.current).toBe("3");
-      expect(status.gossip.topics).toEqual(["/checkernet/1/attestations/abi"]);
+      expect(status.gossip.topics.sort()).toEqual([
+        "/checkernet/1/attestations/abi",
+        "/checkernet/1/equivocations/abi",
+      ]);
+      expect(status.gossip.equivocations).toBe(0);
       expect(status.listen.every((l) => l.startsWith("/ip4/127.0.0.1/"))).toBe(true);
 
       const metrics = await fetch(`${a.api!.url()}/metrics`);

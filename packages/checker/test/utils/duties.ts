@@ -6,7 +6,7 @@ import type { ChainDirectory } from "../../src/chain/chainDirectory.ts";
 import type { EpochClock } from "../../src/chain/clock.ts";
 import type { CheckerDb } from "../../src/db/checkerDb.ts";
 import { AggregatorDuty, type SubmitterWallet } from "../../src/duties/aggregatorDuty.ts";
-import type { AggregatorInit } from "../../src/duties/aggregatorTypes.ts";
+import type { AggregatorInit, EquivocationSink } from "../../src/duties/aggregatorTypes.ts";
 import type { CheckerHost } from "../../src/network/host.ts";
 import { requestCosign } from "../../src/network/reqresp/cosign.ts";
 import { dutyAddresses } from "./chain.ts";
@@ -26,6 +26,8 @@ export interface TestDutyNode {
   host?: CheckerHost;
   /** Pays for submitReport (default: the checker's own wallet). */
   walletClient?: SubmitterWallet;
+  /** The node's equivocation book (validation/equivocations.ts), when the test runs one. */
+  equivocations?: EquivocationSink;
 }
 
 /** The timings a test shortens so that backups, retries and resends happen within the test. */
@@ -45,6 +47,7 @@ export function aggregatorDuty(node: TestDutyNode, timings: DutyTimings = {}): A
       logger: node.logger,
       publicClient: fx.chain.publicClient,
       walletClient: node.walletClient ?? checker.wallet,
+      ...(node.equivocations === undefined ? {} : { equivocations: node.equivocations }),
       requestCosign:
         host === undefined
           ? () => Promise.reject(new Error("no other member"))

@@ -10,6 +10,7 @@ import {
 } from "../../validation/attestation.ts";
 import type { CheckerHost } from "../host.ts";
 import { getGossipValidatorFn } from "../processor/gossipValidatorFn.ts";
+import type { EvidenceGossip } from "./evidence.ts";
 import { GossipTopic } from "./topics.ts";
 
 export interface AttestationGossipComponents {
@@ -22,6 +23,8 @@ export interface AttestationGossipComponents {
 export interface AttestationGossipInit {
   /** Called once per accepted attestation (after validation, before forwarding completes). */
   onAttestation?: (att: ValidatedAttestation, from: PeerId) => void;
+  /** The evidence topic, started and stopped with this one (the conflicts it finds are published there). */
+  evidence?: EvidenceGossip;
 }
 
 /**
@@ -52,6 +55,7 @@ export class AttestationGossip {
       ),
     );
     host.services.pubsub.subscribe(topic);
+    this.init.evidence?.start();
     this.started = true;
   }
 
@@ -60,6 +64,7 @@ export class AttestationGossip {
     const pubsub = this.components.host.services.pubsub;
     pubsub.unsubscribe(GossipTopic.ATTESTATION);
     pubsub.topicValidators.delete(GossipTopic.ATTESTATION);
+    this.init.evidence?.stop();
     this.started = false;
   }
 

@@ -5,5 +5,7 @@
  */
 export const GossipTopic = {
   ATTESTATION: "/checkernet/1/attestations/abi",
+  /** Equivocation evidence (protocol/equivocation.ts equivocationCodec): docs/protocol/equivocation.md. */
+  EQUIVOCATION: "/checkernet/1/equivocations/abi",
 } as const;
 export type GossipTopic = (typeof GossipTopic)[keyof typeof GossipTopic];
