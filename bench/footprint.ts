@@ -1,30 +1,68 @@
 /**
- * Footprint of one checker node in a running devnet: resident memory (RSS)
- * and CPU, sampled from /proc every second while the devnet (6 checkers,
- * 3 providers, one faulty) runs several epochs. A laptop is the target: the
- * numbers say what a license holder's machine gives up to run a node.
+ * Footprint of checker nodes and a provider agent in a running devnet:
+ * resident memory (RSS) and CPU, sampled from /proc every second. A laptop is
+ * the target: the numbers say what a license holder's machine gives up to run
+ * a node. docs/footprint.md has the breakdown and the measured numbers.
  *
+ *   npm run bench:footprint -- --licenses 1000 [--epochs 3 --providers 3 --epoch-seconds 20]
+ *     Two checkers: checker-1 keeps the devnet's few licenses, checker-2 gets
+ *     delegated the rest up to --licenses (minted in batches, delegated one by
+ *     one, after genesis); sampling is measured over --epochs whole epochs
+ *     once all of them count in the chain's license snapshot.
  *   npm run bench:footprint [-- --epochs 4 --checkers 6 --providers 3 --epoch-seconds 20]
- *   (writes bench/results/footprint.json)
+ *     The plain devnet (6 checkers with 2 licenses each), sampled throughout.
  *
- * Linux only (/proc). CPU is utime + stime of the node's process (all its
- * threads) over the sampling window, in % of one core.
+ * Writes bench/results/footprint.json. Linux only (/proc). CPU is utime +
+ * stime of the process (all its threads) over the window, in % of one core.
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startDevnet } from "../scripts/devnet/index.ts";
+import { checkerLicenseAbi, checkerRegistryAbi } from "@checkernet/contracts/generated/index";
+import type { Address } from "viem";
+import { type DevnetHandle, startDevnet } from "../scripts/devnet/index.ts";
+import { DEVNET } from "../scripts/devnet/params.ts";
 
 const { values } = parseArgs({
   options: {
-    epochs: { type: "string", default: "4" },
-    checkers: { type: "string", default: "6" },
+    epochs: { type: "string" },
+    checkers: { type: "string" },
     providers: { type: "string", default: "3" },
     "epoch-seconds": { type: "string", default: "20" },
+    licenses: { type: "string" },
   },
 });
 const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
+/** Licenses per mintBatch transaction: ~25k gas each keeps a batch far below the block gas limit. */
+const MINT_BATCH = 200;
+
+function positive(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+    console.error(`error: --${name} must be a positive integer, got ${JSON.stringify(raw)} [BAD_ARGUMENT]`);
+    process.exit(2);
+  }
+  return Number(raw);
+}
+
+const licenseTarget = values.licenses === undefined ? undefined : positive("licenses", values.licenses, 1);
+if (licenseTarget !== undefined && licenseTarget < DEVNET.licensesPerOperator) {
+  console.error(
+    `error: --licenses must be at least ${DEVNET.licensesPerOperator} (the devnet's licenses per operator) [BAD_ARGUMENT]`,
+  );
+  process.exit(2);
+}
+const epochs = positive("epochs", values.epochs, licenseTarget === undefined ? 4 : 3);
+const checkerCount = positive("checkers", values.checkers, licenseTarget === undefined ? 6 : 2);
+const providerCount = positive("providers", values.providers, 3);
+const epochSeconds = positive("epoch-seconds", values["epoch-seconds"], 20);
+
+interface Sample {
+  t: number;
+  rssBytes: number;
+  cpuTicks: number;
+}
 
 function sample(pid: number): { rssBytes: number; cpuTicks: number } | undefined {
   try {
@@ -46,58 +84,156 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
-const epochs = Number(values.epochs);
+const mib = (bytes: number) => +(bytes / 2 ** 20).toFixed(1);
+
+/** RSS p50/max and CPU over the samples taken in [from, to]. */
+function stats(samples: readonly Sample[], from: number, to: number) {
+  const w = samples.filter((s) => s.t >= from && s.t <= to);
+  const rss = w.map((s) => s.rssBytes).sort((a, b) => a - b);
+  const first = w[0];
+  const last = w.at(-1);
+  const seconds = first && last ? (last.t - first.t) / 1000 : 0;
+  const cpuSeconds = first && last ? (last.cpuTicks - first.cpuTicks) / CLOCK_TICKS : 0;
+  return {
+    samples: w.length,
+    rssMiB: { p50: mib(percentile(rss, 50)), max: mib(rss.at(-1) ?? 0) },
+    cpuPercentOfOneCore: seconds > 0 ? +((100 * cpuSeconds) / seconds).toFixed(1) : 0,
+    windowSeconds: +seconds.toFixed(1),
+  };
+}
+
+async function chainEpoch(devnet: DevnetHandle): Promise<bigint> {
+  return devnet.chain.publicClient.readContract({
+    address: devnet.deployment.contracts.checkerLicense,
+    abi: checkerLicenseAbi,
+    functionName: "currentEpoch",
+  });
+}
+
+/**
+ * Mints `extra` licenses to the first license owner and has it delegate them all to `operator`;
+ * returns the first epoch whose license snapshot counts every license.
+ */
+async function delegateMany(devnet: DevnetHandle, operator: Address, extra: number): Promise<bigint> {
+  const { chain, deployment } = devnet;
+  const license = { address: deployment.contracts.checkerLicense, abi: checkerLicenseAbi } as const;
+  const owner = chain.wallet(DEVNET.ownerAccountBase);
+  let next = (await chain.publicClient.readContract({ ...license, functionName: "totalSupply" })) + 1n;
+  for (let left = extra; left > 0; left -= MINT_BATCH) {
+    const count = BigInt(Math.min(MINT_BATCH, left));
+    const hash = await chain.wallet(0).writeContract({
+      ...license,
+      functionName: "mintBatch",
+      args: [owner.account.address, count],
+    });
+    await chain.publicClient.waitForTransactionReceipt({ hash, pollingInterval: 100 });
+  }
+  // Automine: each transaction is mined when sent, so one after the other keeps the nonces in order.
+  let last: `0x${string}` | undefined;
+  for (let i = 0; i < extra; i++, next++) {
+    last = await owner.writeContract({
+      ...license,
+      functionName: "delegate",
+      args: [next, operator],
+      gas: 300_000n,
+    });
+    if ((i + 1) % 100 === 0) console.log(`bench: delegated ${i + 1}/${extra}`);
+  }
+  if (last !== undefined) {
+    const receipt = await chain.publicClient.waitForTransactionReceipt({ hash: last, pollingInterval: 100 });
+    if (receipt.status !== "success") throw new Error(`delegate: transaction ${last} reverted`);
+  }
+  const total = BigInt(devnet.licenses.length + extra);
+  const registry = { address: deployment.contracts.checkerRegistry, abi: checkerRegistryAbi } as const;
+  const changesFrom = await chain.publicClient.readContract({
+    ...registry,
+    functionName: "effectiveEpochOfChange",
+  });
+  const count = await chain.publicClient.readContract({
+    ...registry,
+    functionName: "licenseCountAt",
+    args: [changesFrom],
+  });
+  if (count < total) throw new Error(`license snapshot of epoch ${changesFrom} holds ${count} < ${total}`);
+  return changesFrom;
+}
+
+async function untilEpoch(devnet: DevnetHandle, epoch: bigint, failed: () => boolean): Promise<void> {
+  while (!failed() && (await chainEpoch(devnet)) < epoch) await new Promise((r) => setTimeout(r, 1_000));
+}
+
 const dataDir = mkdtempSync(join(os.tmpdir(), "checkernet-footprint-"));
 const devnet = await startDevnet({
-  checkers: Number(values.checkers),
-  providers: Number(values.providers),
-  epochSeconds: Number(values["epoch-seconds"]),
-  epochs,
+  checkers: checkerCount,
+  providers: providerCount,
+  epochSeconds,
+  // The plain mode stops by itself; the license mode stops once its window is over.
+  ...(licenseTarget === undefined ? { epochs } : {}),
   dataDir,
   log: (line) => console.log(`devnet: ${line}`),
 });
-const nodes = devnet.checkers.map((c) => ({ name: c.name, pid: c.child.process.pid as number }));
 const provider = devnet.providers[0];
-const series = new Map<
-  string,
-  { rss: number[]; first?: { t: number; ticks: number }; last?: { t: number; ticks: number } }
->();
 const watch = [
-  ...nodes,
+  ...devnet.checkers.map((c) => ({ name: c.name, pid: c.child.process.pid as number })),
   ...(provider === undefined ? [] : [{ name: provider.name, pid: provider.child.process.pid as number }]),
 ];
-for (const n of watch) series.set(n.name, { rss: [] });
+const series = new Map<string, Sample[]>(watch.map((n) => [n.name, []]));
 const timer = setInterval(() => {
   const t = Date.now();
   for (const n of watch) {
     const s = sample(n.pid);
-    const entry = series.get(n.name);
-    if (s === undefined || entry === undefined) continue;
-    entry.rss.push(s.rssBytes);
-    entry.first ??= { t, ticks: s.cpuTicks };
-    entry.last = { t, ticks: s.cpuTicks };
+    if (s !== undefined) series.get(n.name)?.push({ t, ...s });
   }
 }, 1_000);
-const outcome = await devnet.finished;
+
+let windowFrom = 0;
+let windowTo = Number.POSITIVE_INFINITY;
+let windowEpochs: { from: string; to: string } | undefined;
+let outcome: { reason: string; error: string | null };
+const big = devnet.checkers.at(-1);
+if (licenseTarget !== undefined && big !== undefined) {
+  let done: { reason: string; error: string | null } | undefined;
+  void devnet.finished.then((o) => {
+    done = o;
+  });
+  const extra = licenseTarget - DEVNET.licensesPerOperator;
+  console.log(`bench: minting ${extra} licenses and delegating them to ${big.name} (${big.operator})`);
+  const t0 = Date.now();
+  const activeFrom = await delegateMany(devnet, big.operator, extra);
+  console.log(
+    `bench: delegated in ${((Date.now() - t0) / 1000).toFixed(0)} s; ${big.name} holds ${licenseTarget} licenses from epoch ${activeFrom}`,
+  );
+  // The first epoch with every license counted may see the node re-reading the snapshot: start after it.
+  const from = activeFrom + 1n;
+  const to = from + BigInt(epochs);
+  await untilEpoch(devnet, from, () => done !== undefined);
+  windowFrom = Date.now();
+  console.log(`bench: sampling epochs ${from}..${to - 1n}`);
+  await untilEpoch(devnet, to, () => done !== undefined);
+  windowTo = Date.now();
+  windowEpochs = { from: from.toString(), to: (to - 1n).toString() };
+  outcome = done ?? { reason: "bench window over", error: null };
+} else {
+  outcome = await devnet.finished;
+}
 clearInterval(timer);
 const summary = await devnet.stop(outcome.reason);
+if (outcome.error !== null) console.error(`devnet stopped early: ${outcome.error}`);
 
-const perNode = [...series.entries()].map(([name, s]) => {
-  const rss = [...s.rss].sort((a, b) => a - b);
-  const seconds = s.first && s.last ? (s.last.t - s.first.t) / 1000 : 0;
-  const cpuSeconds = s.first && s.last ? (s.last.ticks - s.first.ticks) / CLOCK_TICKS : 0;
-  return {
-    name,
-    samples: rss.length,
-    rssMiB: {
-      p50: +(percentile(rss, 50) / 2 ** 20).toFixed(1),
-      max: +((rss.at(-1) ?? 0) / 2 ** 20).toFixed(1),
-    },
-    cpuPercentOfOneCore: seconds > 0 ? +((100 * cpuSeconds) / seconds).toFixed(1) : 0,
-    windowSeconds: +seconds.toFixed(1),
-  };
-});
+const licensesOf = (name: string) => {
+  const c = devnet.checkers.find((x) => x.name === name);
+  if (c === undefined) return undefined;
+  const own = devnet.licenses.filter((l) => l.operator === c.operator).length;
+  return licenseTarget !== undefined && c === big ? licenseTarget : own;
+};
+const perNode = [...series.entries()].map(([name, s]) => ({
+  name,
+  licenses: licensesOf(name),
+  ...stats(s, windowFrom, windowTo),
+}));
 const checkerRows = perNode.filter((n) => n.name.startsWith("checker-"));
+const bigRow = big === undefined ? undefined : perNode.find((n) => n.name === big.name);
+const providerRow = perNode.find((n) => n.name.startsWith("provider-"));
 const result = {
   bench: "footprint",
   date: new Date().toISOString(),
@@ -106,6 +242,7 @@ const result = {
     model: os.cpus()[0]?.model ?? "",
     memGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
     node: process.version,
+    loadavg: os.loadavg().map((x) => +x.toFixed(2)),
   },
   devnet: {
     ...summary.options,
@@ -113,6 +250,14 @@ const result = {
     stoppedBy: summary.stoppedBy,
     error: summary.error,
   },
+  // The issue's figures, for the node with the most licenses (the whole run in the plain mode).
+  licenses: licenseTarget ?? bigRow?.licenses ?? 0,
+  providers: providerCount,
+  rssMiBMax:
+    licenseTarget === undefined ? Math.max(...checkerRows.map((n) => n.rssMiB.max)) : bigRow?.rssMiB.max,
+  rssMiBP50: bigRow?.rssMiB.p50,
+  cpuPctMean: bigRow?.cpuPercentOfOneCore,
+  window: windowEpochs ?? "whole run",
   checker: {
     rssMiBMedianOfNodes: percentile(
       checkerRows.map((n) => n.rssMiB.p50).sort((a, b) => a - b),
@@ -124,20 +269,31 @@ const result = {
       50,
     ),
   },
+  provider:
+    providerRow === undefined
+      ? undefined
+      : { rssMiB: providerRow.rssMiB, cpuPercentOfOneCore: providerRow.cpuPercentOfOneCore },
   perNode,
-  note: "All nodes share one machine with the chain and the providers; a node alone on a laptop sees the same work.",
+  note: "All nodes share one machine with the chain and the providers; the provider agent serves every checker's challenges with DEVNET.providerWorkers worker threads.",
 };
 console.table(
   perNode.map((n) => ({
     node: n.name,
+    licenses: n.licenses ?? "",
     "RSS p50 MiB": n.rssMiB.p50,
     "RSS max MiB": n.rssMiB.max,
     "CPU % of a core": n.cpuPercentOfOneCore,
+    samples: n.samples,
   })),
 );
 console.log(
   `checker: RSS median ${result.checker.rssMiBMedianOfNodes} MiB (max ${result.checker.rssMiBMax}), CPU median ${result.checker.cpuPercentMedianOfNodes}% of one core`,
 );
+if (licenseTarget !== undefined)
+  console.log(
+    `checker with ${licenseTarget} licenses: RSS max ${result.rssMiBMax} MiB, CPU mean ${result.cpuPctMean}% of one core (epochs ${windowEpochs?.from}..${windowEpochs?.to})`,
+  );
 mkdirSync(join(import.meta.dirname, "results"), { recursive: true });
 writeFileSync(join(import.meta.dirname, "results/footprint.json"), `${JSON.stringify(result, null, 2)}\n`);
 console.log("written to bench/results/footprint.json");
+process.exit(outcome.error === null ? 0 : 1);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Launcher: runs the TypeScript CLI through tsx, so the package needs no build step.
-import { register } from "tsx/esm/api";
+// Launcher: runs the TypeScript CLI with no build step, at the smallest
+// resident memory this Node allows (ts-loader.js, docs/footprint.md).
+import { prepare } from "./ts-loader.js";
 
-register();
+await prepare(import.meta.url, { maxOldSpaceMiB: 192 });
 process.env.CHECKER_CLI_MAIN = "1";
 await import("../src/cli.ts");

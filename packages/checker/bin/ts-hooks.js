@@ -1,0 +1,54 @@
+// Loads the TypeScript sources through Node's type stripping with the stripped
+// JavaScript kept in a cache, so that after the first start no stripping runs
+// and Node never instantiates its WebAssembly stripper (~12 MiB per thread,
+// ~25 MiB with the main thread's module graph; docs/footprint.md). A
+// synchronous in-thread hook (module.registerHooks): no hooks thread. The
+// launcher passes this file with --import, so worker threads install it too.
+//
+// The cache is <checkout>/node_modules/.cache/checkernet-ts (git-ignored, the
+// user's own), keyed by the source's SHA-256 and the Node version. Without it
+// (read-only checkout, no module.registerHooks) Node strips as usual.
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
+import * as nodeModule from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const { registerHooks, stripTypeScriptTypes } = nodeModule;
+const dir = join(
+  dirname(realpathSync(fileURLToPath(import.meta.url))),
+  "../../../node_modules/.cache/checkernet-ts",
+);
+let usable = typeof registerHooks === "function" && typeof stripTypeScriptTypes === "function";
+try {
+  if (usable) mkdirSync(dir, { recursive: true });
+} catch {
+  usable = false;
+}
+if (usable)
+  registerHooks({
+    load(url, context, nextLoad) {
+      if (!url.startsWith("file:") || !url.endsWith(".ts")) return nextLoad(url, context);
+      const path = fileURLToPath(url);
+      // Node refuses to strip under node_modules; so does this hook.
+      if (path.includes("/node_modules/")) return nextLoad(url, context);
+      const ts = readFileSync(path, "utf8");
+      const key = createHash("sha256").update(process.version).update("\0").update(ts).digest("hex");
+      const file = join(dir, `${key.slice(0, 40)}.js`);
+      let source;
+      try {
+        source = readFileSync(file, "utf8");
+      } catch {
+        // Whitespace in place of the types: line and column numbers stay those of the .ts file.
+        source = stripTypeScriptTypes(ts, { mode: "strip" });
+        try {
+          const tmp = `${file}.${process.pid}.tmp`;
+          writeFileSync(tmp, source);
+          renameSync(tmp, file);
+        } catch {
+          // A read-only cache costs the stripping, nothing else.
+        }
+      }
+      return { format: "module", source, shortCircuit: true };
+    },
+  });
