@@ -2,6 +2,7 @@ import { dashboardRoutes } from "../api/dashboard.ts";
 import { eventsRoutes } from "../api/events.ts";
 import { explainRoutes } from "../api/explain.ts";
 import { HistoryReader, historyRoutes } from "../api/history.ts";
+import { sendJson } from "../api/http.ts";
 import { reportsRoutes } from "../api/reports.ts";
 import { type NodeStatus, type Route, StatusApi } from "../api/server.ts";
 import type { ReportSync } from "../duties/reportSync.ts";
@@ -33,6 +34,21 @@ export function createStatusApi(
         ...dashboardRoutes(),
         ...eventsRoutes({ getStatus }),
         ...reportsRoutes({ db: c.db, currentEpoch, recordOf }),
+        {
+          // Stored equivocation evidence, newest epoch first, at most 256 (docs/protocol/equivocation.md).
+          path: "/equivocations",
+          handler: async ({ res }) => {
+            const records = await c.db.listEquivocations();
+            sendJson(
+              res,
+              200,
+              records
+                .reverse()
+                .slice(0, 256)
+                .map((r) => ({ ...r, epoch: r.epoch.toString() })),
+            );
+          },
+        },
         ...chainRoutes(c, recordOf),
       ],
     },

@@ -65,6 +65,7 @@ describe("CheckerNode + status API", () => {
         "/checkernet/1/equivocations/abi",
       ]);
       expect(status.gossip.equivocations).toBe(0);
+      expect(await (await fetch(`${a.api!.url()}/equivocations`)).json()).toEqual([]);
       expect(status.listen.every((l) => l.startsWith("/ip4/127.0.0.1/"))).toBe(true);
 
       const metrics = await fetch(`${a.api!.url()}/metrics`);
