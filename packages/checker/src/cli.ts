@@ -182,6 +182,7 @@ export function buildCli(): Command {
         import("./node.ts"),
         import("@checkernet/runtime"),
       ]);
+      await (await import("./cli/licenseLimit.ts")).checkLicenseLimit(cfg);
       const logger = createLogger({ level: cfg.logLevel });
       const operatorSecretKey = o.operatorKey
         ? await unlockOperatorKey(cfg.dataDir, await resolvePassword({ passwordFile: o.passwordFile }))

@@ -75,6 +75,11 @@ export interface CheckerConfig {
    * "lie-fail:<providerAddress>" to attest FAIL for that provider whatever was measured. Empty: honest.
    */
   faults: string[];
+  /**
+   * Licenses one node runs at most (≤ MAX_LICENSES_PER_NODE, the measured and supported maximum): `start`
+   * refuses an operator with more delegated (docs/operator.md, "Sizing").
+   */
+  maxLicensesPerNode: number;
 }
 
 const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -217,6 +222,12 @@ interface FieldSpec<K extends keyof CheckerConfig> {
   help: string;
 }
 
+/**
+ * Licenses one node is tested to run (bench:footprint runs a node with 1,000: about 200 MiB RSS, 13 % of
+ * one core; docs/operator.md "Sizing"). More need a second operator.
+ */
+export const MAX_LICENSES_PER_NODE = 1_000;
+
 /** The schema: one entry per field. `help` feeds the CLI's option descriptions. */
 const CONFIG_SCHEMA: { [K in keyof CheckerConfig]-?: FieldSpec<K> } = {
   dataDir: {
@@ -342,6 +353,21 @@ const CONFIG_SCHEMA: { [K in keyof CheckerConfig]-?: FieldSpec<K> } = {
     parse: optionalAddress,
     default: () => undefined,
     help: "FraudProofs contract address (submits the matmul fraud proofs this node builds)",
+  },
+  maxLicensesPerNode: {
+    env: "CHECKER_MAX_LICENSES_PER_NODE",
+    parse: (raw, field, source) => {
+      const n = posInt(raw, field, source);
+      if (n < 1 || n > MAX_LICENSES_PER_NODE)
+        throw new ConfigError(
+          field,
+          source,
+          `${n} is outside 1..${MAX_LICENSES_PER_NODE} (the supported maximum per node)`,
+        );
+      return n;
+    },
+    default: () => MAX_LICENSES_PER_NODE,
+    help: "licenses one node runs at most; start refuses an operator with more delegated",
   },
   faults: {
     env: "CHECKER_FAULTS",

@@ -18,6 +18,7 @@ let chain: TestChain;
 let fx: Fixture;
 let rpc: RpcTestServer;
 let node: ChildProcess | undefined;
+let operator: `0x${string}`;
 
 /** The environment without any CHECKER_* variable: what a fresh shell has. */
 function cleanEnv(): Record<string, string> {
@@ -46,7 +47,7 @@ function run(args: string[], env: Record<string, string> = {}) {
 beforeAll(async () => {
   chain = await connectChain();
   fx = await deployFixture(chain);
-  await setupCheckers(fx, 1, 1);
+  operator = (await setupCheckers(fx, 1, 2))[0]!.address;
   rpc = await startRpcServer((call) => chain.publicClient.request(call as never));
 }, 120_000);
 
@@ -127,6 +128,40 @@ describe("CLIs find a running local node (node.json)", () => {
       ),
     );
   }, 120_000);
+
+  it("start refuses an operator with more licenses than maxLicensesPerNode, naming the field; above 1,000 the field itself is refused", async () => {
+    const c = fx.deployment.contracts;
+    const env = {
+      CHECKER_RPC_URL: rpc.url,
+      CHECKER_CHAIN_ID: String(fx.deployment.chainId),
+      CHECKER_VERIFYING_CONTRACT: c.epochReports,
+      CHECKER_CHECKER_REGISTRY: c.checkerRegistry,
+      CHECKER_PROVIDER_REGISTRY: c.providerRegistry,
+      CHECKER_OPERATOR_ADDRESS: operator,
+      CHECKER_LISTEN: "/ip4/127.0.0.1/tcp/0",
+      CHECKER_API_PORT: "0",
+      CHECKER_DHT: "false",
+      CHECKER_NAT: "false",
+    };
+    const dataDir = mkdtempSync(join(tmpdir(), "checker-license-limit-"));
+    const tooMany = await run(["-d", dataDir, "start", "--no-operator-key"], {
+      ...env,
+      CHECKER_MAX_LICENSES_PER_NODE: "1",
+    });
+    expect(tooMany.code).toBe(1);
+    expect(tooMany.stderr).toBe(
+      `error: operator ${operator} has 2 licenses delegated; one node runs at most maxLicensesPerNode = 1 (CHECKER_MAX_LICENSES_PER_NODE; docs/operator.md "Sizing"): undelegate 1 to a second operator [CLI_ERROR_TOO_MANY_LICENSES]\n`,
+    );
+    expect(existsSync(join(dataDir, "node.json"))).toBe(false);
+    const above = await run(["-d", dataDir, "start", "--no-operator-key"], {
+      ...env,
+      CHECKER_MAX_LICENSES_PER_NODE: "1001",
+    });
+    expect(above.code).toBe(1);
+    expect(above.stderr).toBe(
+      'error: invalid config value for "maxLicensesPerNode" (from env CHECKER_MAX_LICENSES_PER_NODE): 1001 is outside 1..1000 (the supported maximum per node)\n',
+    );
+  }, 60_000);
 });
 
 /** Node's own warnings (an experimental API the launcher uses) are not the CLI's output. */
