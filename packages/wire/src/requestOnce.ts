@@ -9,7 +9,7 @@ export interface Dialer {
   dialProtocol(
     peer: PeerId | Multiaddr,
     protocol: string,
-    options?: { signal?: AbortSignal },
+    options?: { signal?: AbortSignal; runOnLimitedConnection?: boolean },
   ): Promise<Stream>;
 }
 
@@ -51,6 +51,8 @@ export async function requestOnce(
   try {
     stream = await host.dialProtocol(peer, exchange.protocol, {
       signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+      // One small request and answer: fine over a circuit relay (a checker behind NAT has only that path).
+      runOnLimitedConnection: true,
     });
   } catch (e) {
     throw fail(RequestFailure.UNREACHABLE, `cannot open a ${exchange.what} stream: ${(e as Error).message}`);

@@ -7,7 +7,7 @@ export interface Listener {
   handle(
     protocol: string,
     handler: (stream: Stream, connection: Connection) => void,
-    options?: { maxInboundStreams?: number },
+    options?: { maxInboundStreams?: number; runOnLimitedConnection?: boolean },
   ): Promise<void>;
 }
 
@@ -48,7 +48,8 @@ export async function serveOnce(
         stream.abort(e as Error);
       });
     },
-    { maxInboundStreams: served.limits.maxInboundStreams },
+    // Answered over a circuit relay too: a checker behind NAT is reached only that way (requestOnce).
+    { maxInboundStreams: served.limits.maxInboundStreams, runOnLimitedConnection: true },
   );
 }
 

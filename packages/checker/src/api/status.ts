@@ -11,7 +11,15 @@ export interface NodeStatus {
   /** BLS operator public key, or null while the keystore is locked. */
   operatorPublicKey: string | null;
   listen: string[];
-  peers: { count: number; ids: string[] };
+  peers: {
+    count: number;
+    ids: string[];
+    /**
+     * Each open connection and its path: `limited` is a circuit-relay connection (a peer behind NAT
+     * reached through a relay); a DCUtR upgrade shows as a second, direct one to the same peer.
+     */
+    connections: { peer: string; addr: string; direction: "inbound" | "outbound"; limited: boolean }[];
+  };
   /** NAT traversal as configured and as the advertised addresses show it. */
   nat: {
     enabled: boolean;

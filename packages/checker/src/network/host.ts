@@ -24,6 +24,13 @@ import { GossipTopic } from "./gossip/topics.ts";
 
 /** Network limits in one table; each says where its number comes from. */
 const HOST_LIMITS = {
+  /**
+   * What one relayed connection may carry (both ways) and how long it may last, on a checker that serves
+   * as a relay. The library's defaults (128 KiB, 2 min) are sized for hole-punch signalling; here a checker
+   * behind NAT may have no other path to another, and its co-sign and reports exchanges go over the relay.
+   */
+  relayDataLimitBytes: 16 * 1024 * 1024,
+  relayDurationLimitMs: 10 * 60_000,
   /** Laptop-friendly connection cap; gossipsub needs D_hi (12) plus headroom for DHT and challenge streams. */
   maxConnections: 64,
   /** Gossipsub mesh degree from the gossipsub v1.1 spec defaults (D=6, Dlo=4, Dhi=12). */
@@ -140,7 +147,14 @@ export async function createHost(options: HostOptions): Promise<CheckerHost> {
     services.autonat = autoNAT();
     services.dcutr = dcutr();
   }
-  if (options.relayServer === true) services.relay = circuitRelayServer();
+  if (options.relayServer === true) {
+    services.relay = circuitRelayServer({
+      reservations: {
+        defaultDataLimit: BigInt(HOST_LIMITS.relayDataLimitBytes),
+        defaultDurationLimit: HOST_LIMITS.relayDurationLimitMs,
+      },
+    });
+  }
 
   const node = await createLibp2p({
     privateKey: options.privateKey,

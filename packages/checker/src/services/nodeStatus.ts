@@ -74,7 +74,16 @@ export async function readNodeStatus(c: NodeComponents, s: StatusSources): Promi
     peerId: c.host.peerId.toString(),
     operatorPublicKey: c.operatorPublicKey,
     listen: c.host.getMultiaddrs().map(String),
-    peers: { count: peers.length, ids: peers },
+    peers: {
+      count: peers.length,
+      ids: peers,
+      connections: c.host.getConnections().map((conn) => ({
+        peer: conn.remotePeer.toString(),
+        addr: conn.remoteAddr.toString(),
+        direction: conn.direction,
+        limited: conn.limits !== undefined,
+      })),
+    },
     nat: natStatus(c.config.nat, c.host.getMultiaddrs().map(String)),
     epoch: {
       current: epoch.toString(),

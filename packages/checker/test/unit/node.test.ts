@@ -67,6 +67,10 @@ describe("CheckerNode + status API", () => {
       expect(status.gossip.equivocations).toBe(0);
       expect(await (await fetch(`${a.api!.url()}/equivocations`)).json()).toEqual([]);
       expect(status.listen.every((l) => l.startsWith("/ip4/127.0.0.1/"))).toBe(true);
+      // b dialled a directly: one inbound connection, not through a relay.
+      expect(status.peers.connections).toEqual([
+        expect.objectContaining({ peer: b.host.peerId.toString(), direction: "inbound", limited: false }),
+      ]);
 
       const metrics = await fetch(`${a.api!.url()}/metrics`);
       expect(metrics.headers.get("content-type")).toMatch(/^text\/plain/);

@@ -8,7 +8,7 @@ function status(overrides: Partial<NodeStatus> = {}): NodeStatus {
     peerId: "12D3KooWNJT83cfxaQNxrxkxwstYQuvMmuKyQ1vvoyKy6knET4HA",
     operatorPublicKey: "0xb3",
     listen: ["/ip4/127.0.0.1/tcp/9000"],
-    peers: { count: 5, ids: [] },
+    peers: { count: 5, ids: [], connections: [] },
     nat: { enabled: false, reachability: "disabled", publicAddresses: [] },
     epoch: { current: "12", genesisMs: 0, epochSeconds: 20, phase: "PUBLISH", nextPhaseInMs: 4_200 },
     gossip: { topics: [], accepted: 40, rejected: 1, ignored: 2, meshPeers: 4 },
