@@ -132,7 +132,13 @@ export class CheckerDb {
   static async open(options: CheckerDbOptions): Promise<CheckerDb> {
     mkdirSync(options.dataDir, { recursive: true });
     const location = join(options.dataDir, "db");
-    const db = new Level<string, Uint8Array>(location, { keyEncoding: "utf8", valueEncoding: "view" });
+    // LevelDB's 8 MiB block cache and 4 MiB write buffer are sized for big stores; this one is small (docs/footprint.md).
+    const db = new Level<string, Uint8Array>(location, {
+      keyEncoding: "utf8",
+      valueEncoding: "view",
+      cacheSize: 1 << 20,
+      writeBufferSize: 1 << 20,
+    });
     await db.open();
     return new CheckerDb(location, db, options.metrics);
   }
