@@ -7,7 +7,7 @@ import { weiToTokens } from "./protocol.ts";
 import { runReplicates } from "./replicates.ts";
 import type { RunResult } from "./report.ts";
 import { loadScenario } from "./scenario/load.ts";
-import type { ProviderGroup, Scenario } from "./scenario/schema.ts";
+import { type ProviderGroup, type Scenario, ScenarioError } from "./scenario/schema.ts";
 import { tInterval } from "./stats.ts";
 import { readInterval, readPath, type Summary } from "./summary.ts";
 
@@ -74,6 +74,13 @@ export interface EquilibriumArm {
   Sf: number;
   /** C / (qV (S + R) + qF Sf); above 1, no sampling rate deters the cheater. */
   analyticCrossover: number;
+  /**
+   * Proof-of-Sampling's form with the colluding share r (the shielders' licenses): s* = C / ((1 − r)(R + S)),
+   * one verifier per sampled epoch that catches the cheater unless it colludes. It equals the exact s* when
+   * qV = 1 − r and there are no fraud proofs; the committee's vote (minAttestations, more than
+   * failureQuorumBps of the seats failing) makes qV differ from 1 − r, and a fraud proof adds qF Sf.
+   */
+  posCrossover: number;
   simulatedCrossover: number | null;
   /**
    * With replicates: where the gain's upper and lower 95 % bounds cross zero,
@@ -228,10 +235,43 @@ function cheaterGroup(scenario: Scenario, file: string): ProviderGroup {
     (x) => x.strategy.cheatRate === 1 || (x.strategy.wrongRows ?? 0) > 0,
   );
   if (!g)
-    throw new Error(
-      `${file}: the equilibrium scenario needs a provider group with cheatRate: 1 or wrongRows`,
+    throw new ScenarioError(
+      "providerGroups",
+      "sim equilibrium needs a provider group with cheatRate: 1 or wrongRows > 0 (the cheater); add one",
+      file,
     );
   return g;
+}
+
+/** Checks everything a run needs before the first run: one-line errors that say what to fix. */
+function validateEquilibrium(
+  file: string,
+  rates: readonly number[],
+  overrides: Record<string, unknown>,
+): void {
+  if (rates.length === 0)
+    throw new ScenarioError("--rates", "give at least one sampling rate, e.g. --rates 0.1,0.2");
+  rates.forEach((r, i) => {
+    if (!(Number.isFinite(r) && r > 0 && r <= 1))
+      throw new ScenarioError(
+        "--rates",
+        `each rate must be a number in (0, 1], got "${r}" at position ${i + 1}`,
+      );
+    if (i > 0 && r <= (rates[i - 1] as number))
+      throw new ScenarioError(
+        "--rates",
+        `rates must increase (the threshold is where the gain crosses zero), got ${rates.join(",")}`,
+      );
+  });
+  const scenario = loadScenario(file, overrides);
+  const cheater = cheaterGroup(scenario, file);
+  const honest = scenario.providerGroups.find((g) => g.name === "honest");
+  if (!honest || honest.count === 0)
+    throw new ScenarioError(
+      "providerGroups",
+      `sim equilibrium compares "${cheater.name}" with the default group "honest"; leave some providers ungrouped (fractions below 1)`,
+      file,
+    );
 }
 
 export async function runEquilibrium(
@@ -250,6 +290,7 @@ export async function runEquilibrium(
   const file = opts.scenario ?? "equilibrium";
   const rates = opts.rates ?? DEFAULT_RATES;
   const modes = opts.fraudProofs ?? [true, false];
+  validateEquilibrium(file, rates, opts.overrides ?? {});
   const arms: EquilibriumArm[] = [];
   let head = { scenario: file, cheater: "", C: 0, R: 0, wrongRows: 0, rowCatch: 0, shielderShare: 0 };
   let done = 0;
@@ -298,6 +339,7 @@ export async function runEquilibrium(
       fraudProofs,
       ...odds,
       analyticCrossover,
+      posCrossover: head.C / ((1 - head.shielderShare) * (head.R + odds.S)),
       simulatedCrossover,
       ...crossoverBounds(rows, analyticCrossover),
       relativeError:
@@ -374,6 +416,18 @@ function crossoverText(x: number): string {
   return x > 1 ? `${x.toPrecision(3)} (> 1: cheating pays at any rate)` : x.toFixed(4);
 }
 
+/** Why Proof-of-Sampling's one-verifier form and the exact threshold differ, arm by arm, with the numbers. */
+function posDifference(r: EquilibriumResult): string[] {
+  const oneMinusR = 1 - r.shielderShare;
+  return r.arms.map((a) => {
+    const ratio = a.analyticCrossover / a.posCrossover;
+    const why = a.fraudProofs
+      ? `the vote fails the cheater with qV = ${a.qVote.toPrecision(3)} and a fraud proof (one honest member suffices) adds qF Sf = ${(a.qFraud * a.Sf).toPrecision(3)} per sampled epoch`
+      : `the vote fails the cheater with qV = ${a.qVote.toPrecision(3)}, not 1 − r = ${oneMinusR.toPrecision(3)}: a FAIL needs at least minAttestations members and more than failureQuorumBps of the seats failing, ${a.qVote < oneMinusR ? "so every committee in which the shielders draw a third of the seats or more shields the cheater" : "which a mostly honest committee clears more often than one verifier is honest"}`;
+    return `${armName(a)}: exact / PoS = ${Number.isFinite(ratio) ? ratio.toFixed(3) : "∞"}; ${why}.`;
+  });
+}
+
 export function equilibriumText(r: EquilibriumResult): string {
   const cols = r.arms.map(armName);
   return [
@@ -386,7 +440,14 @@ export function equilibriumText(r: EquilibriumResult): string {
         ["S voted slash / Sf fraud slash", ...r.arms.map((a) => `${a.S} / ${a.fraudProofs ? a.Sf : "-"}`)],
         ["qV (FAIL verdict per sampled epoch)", ...r.arms.map((a) => a.qVote.toPrecision(4))],
         ["qF (fraud slash per sampled epoch)", ...r.arms.map((a) => a.qFraud.toPrecision(4))],
-        ["analytic s*", ...r.arms.map((a) => crossoverText(a.analyticCrossover))],
+        [
+          "analytic s* (exact binomial over the verdict rule)",
+          ...r.arms.map((a) => crossoverText(a.analyticCrossover)),
+        ],
+        [
+          `PoS form s* = C / ((1 − r)(R + S)), r = ${r.shielderShare.toFixed(3)}`,
+          ...r.arms.map((a) => crossoverText(a.posCrossover)),
+        ],
         [
           "simulated s*",
           ...r.arms.map((a) =>
@@ -408,6 +469,9 @@ export function equilibriumText(r: EquilibriumResult): string {
           : []),
       ],
     ),
+    "",
+    "Proof-of-Sampling's form vs the exact threshold:",
+    ...posDifference(r),
     "",
     textTable(
       [

@@ -83,3 +83,48 @@ describe("Proof-of-Sampling equilibrium with replicates", () => {
     expect(equilibriumText(r)).toContain("simulated s* 95 % interval (3 replicates)");
   });
 });
+
+describe("equilibrium with colluders: Proof-of-Sampling's form and the exact binomial", () => {
+  it("30% colluding checkers shield a diverted GPU: the exact threshold lies inside the simulated s*'s 95 % interval, and both forms are printed with their difference", async () => {
+    const r = await runEquilibrium({
+      scenario: "equilibrium-collusion",
+      rates: [0.2, 0.25, 0.3],
+      fraudProofs: [false],
+      replicates: 4,
+    });
+    const vote = r.arms[0]!;
+    expect(r.shielderShare).toBeCloseTo(0.3, 12);
+    expect(vote.analyticInsideInterval).toBe(true);
+    expect(vote.simulatedCrossoverLo!).toBeLessThanOrEqual(vote.analyticCrossover);
+    expect(vote.simulatedCrossoverHi!).toBeGreaterThanOrEqual(vote.analyticCrossover);
+    // Proof-of-Sampling's form: C / ((1 − r)(R + S)).
+    expect(vote.posCrossover).toBeCloseTo(r.C / ((1 - 0.3) * (r.R + vote.S)), 12);
+    // The vote is not one verifier: a FAIL needs more than two thirds of the seats, so qV < 1 − r here.
+    expect(vote.qVote).toBeLessThan(0.7);
+    expect(vote.analyticCrossover).toBeGreaterThan(vote.posCrossover);
+    const text = equilibriumText(r);
+    expect(text).toContain("PoS form s* = C / ((1 − r)(R + S)), r = 0.300");
+    expect(text).toMatch(
+      /without \(vote only\): exact \/ PoS = 1\.\d+; the vote fails the cheater with qV = 0\.6\d+, not 1 − r = 0\.700/,
+    );
+  });
+
+  it("refuses bad inputs before any run, in one line that says what to fix", async () => {
+    await expect(runEquilibrium({ scenario: "baseline", rates: [0.1] })).rejects.toThrow(
+      /needs a provider group with cheatRate: 1 or wrongRows > 0/,
+    );
+    await expect(runEquilibrium({ scenario: "equilibrium", rates: [0.3, 0.2] })).rejects.toThrow(
+      /--rates: rates must increase/,
+    );
+    await expect(runEquilibrium({ scenario: "equilibrium", rates: [0.2, Number.NaN] })).rejects.toThrow(
+      /--rates: each rate must be a number in \(0, 1\], got "NaN" at position 2/,
+    );
+    await expect(
+      runEquilibrium({
+        scenario: "equilibrium",
+        rates: [0.2],
+        overrides: { providerGroups: [{ name: "cheater", count: 400, strategy: { cheatRate: 1 } }] },
+      }),
+    ).rejects.toThrow(/compares "cheater" with the default group "honest"/);
+  });
+});
