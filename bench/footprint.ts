@@ -247,6 +247,8 @@ const result = {
   devnet: {
     ...summary.options,
     reportsLanded: summary.reports.length,
+    reportEpochs: summary.reports.map((r) => r.epoch),
+    endEpoch: summary.endEpoch,
     stoppedBy: summary.stoppedBy,
     error: summary.error,
   },
