@@ -144,7 +144,9 @@ export function buildCli(): Command {
         import("./chain/actions/registerOperator.ts"),
         import("@checkernet/protocol/bls/index"),
       ]);
-      const client = createPublicClient({ transport: chainTransport(cfg.rpcUrl) });
+      const client = createPublicClient({
+        transport: chainTransport(cfg.rpcUrl, { fallbacks: cfg.rpcFallbackUrls }),
+      });
       const wallet = await ownerWallet(cfg, client, "register");
       const result = await registerOperator(client, wallet, await loadBlsBackend("auto"), {
         checkerRegistry,
@@ -447,7 +449,9 @@ async function chainClient(cfg: CheckerConfig): Promise<{ client: import("viem")
     import("viem"),
     import("./chain/transport.ts"),
   ]);
-  const client = createPublicClient({ transport: chainTransport(cfg.rpcUrl) });
+  const client = createPublicClient({
+    transport: chainTransport(cfg.rpcUrl, { fallbacks: cfg.rpcFallbackUrls }),
+  });
   return { client: client as unknown as import("viem").PublicClient };
 }
 

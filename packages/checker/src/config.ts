@@ -37,6 +37,8 @@ export interface CheckerConfig {
   logLevel: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
   /** JSON-RPC endpoint of the chain (EVM with Prague precompiles). */
   rpcUrl: string;
+  /** More JSON-RPC endpoints of the same chain, tried in order when rpcUrl does not answer (the network file's rpcUrls after the first). */
+  rpcFallbackUrls: string[];
   /** Chain id of the deployment, part of every signing domain. */
   chainId: bigint;
   /**
@@ -265,6 +267,18 @@ const CONFIG_SCHEMA: { [K in keyof CheckerConfig]-?: FieldSpec<K> } = {
     parse: str,
     default: () => "http://127.0.0.1:8545",
     help: "chain JSON-RPC URL",
+  },
+  rpcFallbackUrls: {
+    env: "CHECKER_RPC_FALLBACK_URLS",
+    parse: (raw, field, source) => {
+      const urls = strList(raw, field, source);
+      const bad = urls.find((u) => !/^https?:\/\/\S+$/.test(u));
+      if (bad !== undefined)
+        throw new ConfigError(field, source, `expected http(s) URLs, got ${JSON.stringify(bad)}`);
+      return urls;
+    },
+    default: () => [],
+    help: "more JSON-RPC URLs of the same chain, tried in order when rpcUrl does not answer",
   },
   chainId: {
     env: "CHECKER_CHAIN_ID",

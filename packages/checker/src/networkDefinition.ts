@@ -30,7 +30,7 @@ export interface NetworkDefinition {
   name: string;
   /** Decimal string (JSON has no bigint). */
   chainId: string;
-  /** JSON-RPC endpoints; the node uses the first (fail-over is not built yet). */
+  /** JSON-RPC endpoints of the same chain: the node uses the first and fails over to the others in order (chain/transport.ts). */
   rpcUrls: string[];
   /** Unix seconds at which epoch 1 begins (EpochReports' genesis). */
   genesisTime: number;
@@ -102,9 +102,10 @@ export function readNetworkDefinition(path: string): Record<string, unknown> {
     !def.rpcUrls.every((u) => typeof u === "string")
   )
     throw new ConfigError("rpcUrls", source, "expected a non-empty list of JSON-RPC URLs");
-  const rpcUrl = def.rpcUrls[0] as string;
-  if (!/^https?:\/\/\S+$/.test(rpcUrl))
-    throw new ConfigError("rpcUrls", source, `expected http(s) URLs, got ${JSON.stringify(rpcUrl)}`);
+  const [rpcUrl, ...rpcFallbackUrls] = def.rpcUrls as string[];
+  for (const u of def.rpcUrls as string[])
+    if (!/^https?:\/\/\S+$/.test(u))
+      throw new ConfigError("rpcUrls", source, `expected http(s) URLs, got ${JSON.stringify(u)}`);
   if (typeof def.genesisTime !== "number" || !Number.isSafeInteger(def.genesisTime) || def.genesisTime < 0)
     throw new ConfigError(
       "genesisTime",
@@ -117,6 +118,7 @@ export function readNetworkDefinition(path: string): Record<string, unknown> {
   const fields: Record<string, unknown> = {
     chainId: def.chainId,
     rpcUrl,
+    rpcFallbackUrls,
     genesisMs: def.genesisTime * 1000,
     epochSeconds: def.epochSeconds,
     bootstrap: def.bootstrap,

@@ -1,5 +1,5 @@
 import { sleep } from "@checkernet/runtime";
-import { BaseError, type EIP1193RequestFn, type HttpTransport, http, RpcRequestError } from "viem";
+import { BaseError, type EIP1193RequestFn, fallback, http, RpcRequestError, type Transport } from "viem";
 import { type ChainHealth, isRpcTimeout, RpcOutcome, rpcOutcomeOf } from "./chainHealth.ts";
 
 /**
@@ -35,7 +35,8 @@ export const CHAIN_RPC_LIMITS = {
 export type ChainRpcLimits = { [K in keyof typeof CHAIN_RPC_LIMITS]: number };
 
 /**
- * viem's http transport with the checker's deadlines (CHAIN_RPC_LIMITS), and
+ * viem's http transport with the checker's deadlines (CHAIN_RPC_LIMITS), over
+ * `url` and then, when it does not answer, each of `fallbacks` in turn, and
  * each call's outcome recorded in `health` (answered, or no answer) so that
  * /status and the RPC_DOWN alert tell the truth. A JSON-RPC error (a revert,
  * say) is an answer: the RPC is there.
@@ -48,12 +49,20 @@ export type ChainRpcLimits = { [K in keyof typeof CHAIN_RPC_LIMITS]: number };
  */
 export function chainTransport(
   url: string,
-  init: { health?: ChainHealth; limits?: Partial<ChainRpcLimits> } = {},
-): HttpTransport {
+  init: { health?: ChainHealth; limits?: Partial<ChainRpcLimits>; fallbacks?: readonly string[] } = {},
+): Transport {
   const limits: ChainRpcLimits = { ...CHAIN_RPC_LIMITS, ...init.limits };
   const { health } = init;
   // viem retries nothing: the loop below decides, so a timeout is not retried.
-  const inner = http(url, { timeout: limits.timeoutMs, retryCount: 0 });
+  const one = (u: string) => http(u, { timeout: limits.timeoutMs, retryCount: 0 });
+  const fallbacks = (init.fallbacks ?? []).filter((u) => u !== url);
+  // The network file's other RPC URLs, in order: a call the first one does not answer (refused, reset,
+  // HTTP 5xx, or no answer within timeoutMs) goes to the next, each with the same deadline. A JSON-RPC
+  // error (a revert) is an answer and goes nowhere else. ChainHealth sees the call's end result only.
+  const inner =
+    fallbacks.length === 0
+      ? one(url)
+      : fallback([one(url), ...fallbacks.map(one)], { retryCount: 0, rank: false });
   return (params) => {
     const transport = inner(params);
     const request = (async (args, options) => {

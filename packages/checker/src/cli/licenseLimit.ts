@@ -15,7 +15,9 @@ import { CliError, CliErrorCode } from "./cliError.ts";
  */
 export async function checkLicenseLimit(cfg: CheckerConfig): Promise<void> {
   if (cfg.operatorAddress === undefined || cfg.checkerRegistry === undefined) return;
-  const client = createPublicClient({ transport: chainTransport(cfg.rpcUrl) });
+  const client = createPublicClient({
+    transport: chainTransport(cfg.rpcUrl, { fallbacks: cfg.rpcFallbackUrls }),
+  });
   let weight: bigint;
   try {
     weight = await client.readContract({

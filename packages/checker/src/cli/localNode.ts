@@ -15,6 +15,7 @@ export const NODE_FILE_NAME = "node.json";
 /** The config fields a running node shares, each with the environment variable that overrides it. */
 const SHARED_FIELDS = {
   rpcUrl: "CHECKER_RPC_URL",
+  rpcFallbackUrls: "CHECKER_RPC_FALLBACK_URLS",
   chainId: "CHECKER_CHAIN_ID",
   verifyingContract: "CHECKER_VERIFYING_CONTRACT",
   checkerRegistry: "CHECKER_CHECKER_REGISTRY",

@@ -211,7 +211,9 @@ async function chainContext(cfg: CheckerConfig) {
     import("../chain/transport.ts"),
   ]);
   return {
-    client: createPublicClient({ transport: chainTransport(cfg.rpcUrl) }) as unknown as PublicClient,
+    client: createPublicClient({
+      transport: chainTransport(cfg.rpcUrl, { fallbacks: cfg.rpcFallbackUrls }),
+    }) as unknown as PublicClient,
     contracts,
   };
 }

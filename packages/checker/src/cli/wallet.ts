@@ -38,6 +38,6 @@ export async function ownerWallet(
       rpcUrls: { default: { http: [cfg.rpcUrl] } },
     },
     // The node's deadlines (CHAIN_RPC_LIMITS): a dead RPC fails the command instead of hanging it.
-    transport: chainTransport(cfg.rpcUrl),
+    transport: chainTransport(cfg.rpcUrl, { fallbacks: cfg.rpcFallbackUrls }),
   });
 }

@@ -36,7 +36,7 @@ export async function connectChain(
     return { chain: undefined, walletClient: given.walletClient, genesis: undefined };
   }
   const health = new ChainHealth({ stallAfterMs: CHAIN_RPC_LIMITS.timeoutMs });
-  const transport = chainTransport(config.rpcUrl, { health });
+  const transport = chainTransport(config.rpcUrl, { health, fallbacks: config.rpcFallbackUrls });
   const publicClient = given.publicClient ?? (createPublicClient({ transport }) as PublicClient);
   const contracts = { checkerRegistry, providerRegistry, epochReports: domain.verifyingContract };
   const directory = new ChainDirectory(
