@@ -1,6 +1,7 @@
+import { attestationSigningRoot } from "@checkernet/protocol/encoding/attestation";
 import { Beneficiary } from "@checkernet/protocol/merkle/leaves";
 import { rewardProof } from "@checkernet/protocol/merkle/trees";
-import { type Address, getAddress, parseEventLogs } from "viem";
+import { type Address, bytesToHex, getAddress, parseEventLogs } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CONTRACT_DEFAULTS } from "../src/deploy.ts";
 import { slashEquivocationArgs } from "../src/equivocation.ts";
@@ -66,6 +67,9 @@ describe("Slashing.slashEquivocation", () => {
       rootB: await fx.c.slashing.read.attestationSigningRoot([args[2]]),
       reporter: getAddress(reporter.account.address),
     });
+    // The contract's signing root is the node's, byte for byte (same tag, EpochReports domain, chain id).
+    expect(event?.args.rootA).toBe(bytesToHex(attestationSigningRoot(args[0], fx.domain)));
+    expect(event?.args.rootB).toBe(bytesToHex(attestationSigningRoot(args[2], fx.domain)));
     expect(await fx.c.slashing.read.isEquivocationSlashed([cheat.address, 1n])).toBe(true);
     expect(await fx.c.slashing.read.isPenalized([cheat.address, 1n])).toBe(true);
     expect(await fx.c.slashing.read.isPenalized([honest.address, 1n])).toBe(false);
