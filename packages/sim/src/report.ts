@@ -1,7 +1,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import type { Simulation } from "./engine.ts";
 import { barChart, lineChart, renderSvg, shareScatter } from "./output/charts.ts";
-import { formatInterval, stableJson, textTable, toCsv, writeFiles } from "./output/files.ts";
+import { formatInterval, formatNumber, stableJson, textTable, toCsv, writeFiles } from "./output/files.ts";
 import { type HtmlSection, htmlPage } from "./output/html.ts";
 import { type ProtocolParams, weiToTokens } from "./protocol.ts";
 import type { Scenario } from "./scenario/schema.ts";
@@ -302,9 +302,9 @@ export function summaryText(result: RunResult): string {
   if (result.expectations.length > 0) {
     lines.push("", result.replicates ? "expectations (on the means):" : "expectations:");
     for (const x of result.expectations) {
-      const than = typeof x.than === "number" ? String(x.than) : `${x.than} (${x.expected})`;
+      const than = typeof x.than === "number" ? String(x.than) : `${x.than} (${formatNumber(x.expected)})`;
       lines.push(
-        `  ${x.ok ? "ok  " : "FAIL"} ${x.that} (${x.actual}) ${x.is} ${than}${x.because ? ` — ${x.because}` : ""}`,
+        `  ${x.ok ? "ok  " : "FAIL"} ${x.that} (${formatNumber(x.actual)}) ${x.is} ${than}${x.because ? ` — ${x.because}` : ""}`,
       );
     }
   }

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ATTACKS, attackText, loadAttack, runAttack } from "../src/adversaries/attacks/run.ts";
-import type { RunResult } from "../src/report.ts";
+import { type RunResult, summaryText } from "../src/report.ts";
 import { runScenario } from "../src/run.ts";
 import { loadScenario } from "../src/scenario/load.ts";
 import { ScenarioError } from "../src/scenario/schema.ts";
@@ -125,6 +125,9 @@ describe("bribery with a budget in the epoch engine (bribery-budget.yaml)", () =
     const capped = (await run("bribery-budget.yaml", SMALL)).result;
     expect(perMemberEpoch(capped)).toBeCloseTo(5, 6);
     expect(capped.expectations.filter((x) => !x.ok)).toEqual([]);
+    // Text rounds: the expectation lines once printed raw doubles (-10299.044911305087).
+    expect(summaryText(capped)).toMatch(/profitPerMember \(-?\d+\) </);
+    expect(summaryText(capped)).not.toMatch(/\d\.\d{8,}/);
     const free = await withBudget(undefined, "private");
     expect(perMemberEpoch(free)).toBeCloseTo(120 * 0.2, 6);
   });

@@ -61,7 +61,8 @@ export function formatBounds(estimate: number, lo: number, hi: number): string {
   return `${formatNumber(estimate)} [${formatNumber(lo)}, ${formatNumber(hi)}]`;
 }
 
-function formatNumber(v: number): string {
+/** A number for text: whole numbers as they are, 2 decimals from 1 on, 3 significant digits below. */
+export function formatNumber(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   if (Number.isInteger(v)) return String(v);
   const a = Math.abs(v);
