@@ -17,18 +17,11 @@
  *   re-check committee overturns it, the bond comes back, the liars (and only
  *   they) are penalized.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CheckerNode, readReportRecord } from "@checkernet/checker";
-import {
-  checkerRegistryAbi,
-  type Deployment,
-  deployAll,
-  epochReportsAbi,
-  rewardTokenAbi,
-  slashingAbi,
-} from "@checkernet/contracts";
+import { type Deployment, epochReportsAbi, rewardTokenAbi, slashingAbi } from "@checkernet/contracts";
 import { buildResultsTree, resultLeafOf, resultProof } from "@checkernet/protocol/merkle/trees";
 import { withParams } from "@checkernet/protocol/params";
 import { Verdict } from "@checkernet/protocol/types";
@@ -46,23 +39,10 @@ import { generateKeyPair } from "@libp2p/crypto/keys";
 import { multiaddr } from "@multiformats/multiaddr";
 import { type Address, getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type DevnetChain,
-  fundGas,
-  mintAndDelegate,
-  registerOperator,
-  startChain,
-  transferTokens,
-} from "../scripts/devnet/chain.ts";
-import {
-  initProvider,
-  type ProviderPlan,
-  registerAndStakeProvider,
-  startProvider,
-} from "../scripts/devnet/nodes.ts";
-import { DEVNET, freePorts } from "../scripts/devnet/params.ts";
-import { type Child, stopChild } from "../scripts/devnet/proc.ts";
-import { createCheckerNodes, newOperators } from "./helpers/inProcessNodes.ts";
+import type { DevnetChain } from "../scripts/devnet/chain.ts";
+import type { ProviderPlan } from "../scripts/devnet/nodes.ts";
+import { DEVNET } from "../scripts/devnet/params.ts";
+import { type InProcessNetwork, poll, startInProcessNetwork } from "./helpers/inProcessNetwork.ts";
 
 const EPOCH_SECONDS = 20;
 /**
@@ -91,7 +71,6 @@ const logger = createLogger({
 
 let chain: DevnetChain;
 let deployment: Deployment;
-const children: Child[] = [];
 const nodes: CheckerNode[] = [];
 let honest: ProviderPlan;
 let faulty: ProviderPlan;
@@ -99,23 +78,6 @@ let liars: Address[] = [];
 let honestOperators: Address[] = [];
 
 const slashing = () => ({ address: deployment.contracts.slashing, abi: slashingAbi }) as const;
-
-async function poll<T>(what: string, timeoutMs: number, f: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v !== undefined) return v;
-    } catch (e) {
-      lastError = e;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ""}`);
-    }
-    await new Promise((r) => setTimeout(r, 1_000));
-  }
-}
 
 async function chainEpoch(): Promise<bigint> {
   return BigInt(await chain.publicClient.readContract({ ...slashing(), functionName: "currentEpoch" }));
@@ -197,96 +159,39 @@ async function balanceOf(address: Address): Promise<bigint> {
   });
 }
 
+let network: InProcessNetwork | undefined;
+
 beforeAll(async () => {
-  const ports = await freePorts(1 + HONEST + LIARS + 2);
-  const [rpcPort, ...rest] = ports as [number, ...number[]];
-  chain = await startChain(dataDir, rpcPort);
-  children.push(chain.node);
-  const latest = await chain.publicClient.getBlock();
-  deployment = await deployAll(chain.wallet(0), chain.publicClient, {
-    // Genesis ahead: registrations and delegations land in epoch 0 and count from epoch 1.
-    genesisTime: latest.timestamp + BigInt(GENESIS_DELAY_SECONDS),
-    epochSeconds: BigInt(EPOCH_SECONDS),
-    reportCommitteeSize: 8,
-    reportQuorumBps: DEVNET.reportQuorumBps,
-    committeePeriodEpochs: DEVNET.committeePeriodEpochs,
-    activationDelayEpochs: DEVNET.activationDelayEpochs,
+  network = await startInProcessNetwork({
+    dataDir,
+    epochSeconds: EPOCH_SECONDS,
+    genesisDelaySeconds: GENESIS_DELAY_SECONDS,
     // Contests: one epoch after the report's landing to contest, the re-check two epochs later with one
     // epoch of slack.
-    contestWindowEpochs: 1n,
-    recheckDeadlineEpochs: 3n,
-    recheckCommitteeSize: 16,
-    accuserJailEpochs: 2n,
+    deploy: {
+      contestWindowEpochs: 1n,
+      recheckDeadlineEpochs: 3n,
+      recheckCommitteeSize: 16,
+      accuserJailEpochs: 2n,
+    },
+    providerFaults: ["honest", DEVNET.faultyProviderFault],
+    licenses: [...Array(HONEST).fill(2), ...Array(LIARS).fill(1)],
+    ownerIndex: OWNER_INDEX,
+    params: PARAMS,
+    logger,
+    faultsOf: (position, [honestPlan]) =>
+      position >= HONEST ? [`lie-fail:${(honestPlan as ProviderPlan).address}`] : [],
+    fraudProofs: false,
   });
-  const setupStart = Date.now();
-
-  // Providers: keys, tokens (stake + a bond), registration, `provider serve` processes.
-  const plans: ProviderPlan[] = [];
-  for (const [i, fault] of ["honest", DEVNET.faultyProviderFault].entries()) {
-    const dir = join(dataDir, `provider-${i + 1}`);
-    const info = await initProvider(dir);
-    plans.push({
-      name: `provider-${i + 1}`,
-      dataDir: dir,
-      ...info,
-      port: rest[HONEST + LIARS + i] as number,
-      fault,
-    });
-  }
-  [honest, faulty] = plans as [ProviderPlan, ProviderPlan];
-
-  const operators = await newOperators(chain, HONEST + LIARS, rest);
-  honestOperators = operators.slice(0, HONEST).map((o) => o.address);
-  liars = operators.slice(HONEST).map((o) => o.address);
-
-  await fundGas(chain, [
-    ...operators.map((o) => o.address),
-    chain.wallet(OWNER_INDEX).account.address,
-    ...plans.map((p) => p.address),
-  ]);
-  for (const p of plans) await transferTokens(chain, deployment, p.address, DEVNET.providerTokens);
-  for (const op of operators) {
-    await registerOperator(chain, deployment, {
-      index: op.index,
-      address: op.address,
-      secretKey: op.secretKey,
-      peerId: op.peerId,
-    });
-  }
-  await mintAndDelegate(chain, deployment, honestOperators, 2, [OWNER_INDEX]);
-  await mintAndDelegate(chain, deployment, liars, 1, [OWNER_INDEX]);
-  for (const p of plans) await registerAndStakeProvider(p, chain.rpcUrl, deployment);
-  for (const p of plans) children.push(await startProvider(p, deployment, dataDir));
-
-  nodes.push(
-    ...(await createCheckerNodes({
-      operators,
-      providers: plans,
-      chain,
-      deployment,
-      dataDir,
-      epochSeconds: EPOCH_SECONDS,
-      params: PARAMS,
-      logger,
-      faultsOf: (op) => (liars.includes(op.address) ? [`lie-fail:${honest.address}`] : []),
-      fraudProofs: false,
-    })),
-  );
-  await Promise.all(nodes.map((n) => n.start()));
-  // Setup must have landed before genesis (its licenses are epoch 1's launch set).
-  const licensed = await chain.publicClient.readContract({
-    address: deployment.contracts.checkerRegistry,
-    abi: checkerRegistryAbi,
-    functionName: "licenseCountAt",
-    args: [1n],
-  });
-  expect(licensed, `setup took ${Date.now() - setupStart} ms, past genesis`).toBe(BigInt(2 * HONEST + LIARS));
+  ({ chain, deployment } = network);
+  [honest, faulty] = network.providers as [ProviderPlan, ProviderPlan];
+  nodes.push(...network.nodes);
+  honestOperators = network.operators.slice(0, HONEST).map((o) => o.address);
+  liars = network.operators.slice(HONEST).map((o) => o.address);
 }, 240_000);
 
 afterAll(async () => {
-  await Promise.allSettled(nodes.map((n) => n.stop()));
-  for (const c of [...children].reverse()) await stopChild(c).catch(() => undefined);
-  rmSync(dataDir, { recursive: true, force: true });
+  await network?.stop();
 }, 60_000);
 
 describe("contests resolved by the checkers' re-check", () => {

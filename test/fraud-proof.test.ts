@@ -17,14 +17,12 @@
  * in little more than half of the runs; at 50% a matmul run catches it with
  * probability 1 − 0.5⁴ ≈ 94%.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CheckerNode } from "@checkernet/checker";
 import {
-  checkerRegistryAbi,
   type Deployment,
-  deployAll,
   epochReportsAbi,
   fraudProofsAbi,
   providerRegistryAbi,
@@ -34,24 +32,11 @@ import { withParams } from "@checkernet/protocol/params";
 import { createLogger } from "@checkernet/runtime";
 import { type Address, getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type DevnetChain,
-  fundGas,
-  mintAndDelegate,
-  registerOperator,
-  startChain,
-  transferTokens,
-} from "../scripts/devnet/chain.ts";
+import type { DevnetChain } from "../scripts/devnet/chain.ts";
 import { Monitor } from "../scripts/devnet/monitor.ts";
-import {
-  initProvider,
-  type ProviderPlan,
-  registerAndStakeProvider,
-  startProvider,
-} from "../scripts/devnet/nodes.ts";
-import { DEVNET, freePorts } from "../scripts/devnet/params.ts";
-import { type Child, stopChild } from "../scripts/devnet/proc.ts";
-import { createCheckerNodes, newOperators } from "./helpers/inProcessNodes.ts";
+import type { ProviderPlan } from "../scripts/devnet/nodes.ts";
+import { type InProcessNetwork, poll, startInProcessNetwork } from "./helpers/inProcessNetwork.ts";
+import type { InProcessOperator } from "./helpers/inProcessNodes.ts";
 
 const EPOCH_SECONDS = 20;
 /** Deployment to genesis: registrations, answer keys, delegations and provider start-up fit in it. */
@@ -69,22 +54,11 @@ const logger = createLogger({ level: process.env.FRAUD_TEST_LOG === "1" ? "info"
 
 let chain: DevnetChain;
 let deployment: Deployment;
-const children: Child[] = [];
 const nodes: CheckerNode[] = [];
 let honest: ProviderPlan;
 let cheat: ProviderPlan;
 let honestChecker: Address;
 const stakes = new Map<Address, bigint>();
-
-async function poll<T>(what: string, timeoutMs: number, f: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1_000));
-  }
-}
 
 const fraudEvents = (provider?: Address) =>
   chain.publicClient.getContractEvents({
@@ -103,85 +77,31 @@ const stakeOf = (provider: Address) =>
     args: [provider],
   });
 
+let network: InProcessNetwork | undefined;
+
 beforeAll(async () => {
-  const ports = await freePorts(1 + CHECKERS + 2);
-  const [rpcPort, ...rest] = ports as [number, ...number[]];
-  chain = await startChain(dataDir, rpcPort);
-  children.push(chain.node);
-  const latest = await chain.publicClient.getBlock();
-  deployment = await deployAll(chain.wallet(0), chain.publicClient, {
-    genesisTime: latest.timestamp + BigInt(GENESIS_DELAY_SECONDS),
-    epochSeconds: BigInt(EPOCH_SECONDS),
-    reportCommitteeSize: 8,
-    reportQuorumBps: DEVNET.reportQuorumBps,
-    committeePeriodEpochs: DEVNET.committeePeriodEpochs,
-    activationDelayEpochs: DEVNET.activationDelayEpochs,
+  network = await startInProcessNetwork({
+    dataDir,
+    epochSeconds: EPOCH_SECONDS,
+    genesisDelaySeconds: GENESIS_DELAY_SECONDS,
+    providerFaults: ["honest", CHEAT_FAULT],
+    licenses: Array(CHECKERS).fill(1),
+    ownerIndex: OWNER_INDEX,
+    params: PARAMS,
+    logger,
+    faultsOf: (position) => (position === 0 ? [] : ["vouch-pass"]),
+    fraudProofs: true,
   });
-
-  const plans: ProviderPlan[] = [];
-  for (const [i, fault] of ["honest", CHEAT_FAULT].entries()) {
-    const dir = join(dataDir, `provider-${i + 1}`);
-    const info = await initProvider(dir);
-    plans.push({
-      name: `provider-${i + 1}`,
-      dataDir: dir,
-      ...info,
-      port: rest[CHECKERS + i] as number,
-      fault,
-    });
-  }
-  [honest, cheat] = plans as [ProviderPlan, ProviderPlan];
-
-  const operators = await newOperators(chain, CHECKERS, rest);
-  honestChecker = (operators[0] as (typeof operators)[number]).address;
-
-  await fundGas(chain, [
-    ...operators.map((o) => o.address),
-    chain.wallet(OWNER_INDEX).account.address,
-    ...plans.map((p) => p.address),
-  ]);
-  for (const p of plans) await transferTokens(chain, deployment, p.address, DEVNET.providerTokens);
-  for (const op of operators) await registerOperator(chain, deployment, op);
-  await mintAndDelegate(
-    chain,
-    deployment,
-    operators.map((o) => o.address),
-    1,
-    [OWNER_INDEX],
-  );
-  // Registration, answer key (with its proof of possession) and stake; the key signs from epoch 1.
-  for (const p of plans) await registerAndStakeProvider(p, chain.rpcUrl, deployment);
-  for (const p of plans) stakes.set(p.address, await stakeOf(p.address));
-  for (const p of plans) children.push(await startProvider(p, deployment, dataDir));
-
-  nodes.push(
-    ...(await createCheckerNodes({
-      operators,
-      providers: plans,
-      chain,
-      deployment,
-      dataDir,
-      epochSeconds: EPOCH_SECONDS,
-      params: PARAMS,
-      logger,
-      faultsOf: (op) => (op.address === honestChecker ? [] : ["vouch-pass"]),
-      fraudProofs: true,
-    })),
-  );
-  await Promise.all(nodes.map((n) => n.start()));
-  const licensed = await chain.publicClient.readContract({
-    address: deployment.contracts.checkerRegistry,
-    abi: checkerRegistryAbi,
-    functionName: "licenseCountAt",
-    args: [1n],
-  });
-  expect(licensed, "setup must land before genesis").toBe(BigInt(CHECKERS));
+  ({ chain, deployment } = network);
+  [honest, cheat] = network.providers as [ProviderPlan, ProviderPlan];
+  honestChecker = (network.operators[0] as InProcessOperator).address;
+  nodes.push(...network.nodes);
+  // The providers staked at registration; nothing can be slashed before genesis.
+  for (const p of network.providers) stakes.set(p.address, await stakeOf(p.address));
 }, 240_000);
 
 afterAll(async () => {
-  await Promise.allSettled(nodes.map((n) => n.stop()));
-  for (const c of [...children].reverse()) await stopChild(c).catch(() => undefined);
-  rmSync(dataDir, { recursive: true, force: true });
+  await network?.stop();
 }, 60_000);
 
 describe("matmul fraud proofs", () => {
