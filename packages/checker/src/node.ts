@@ -19,6 +19,7 @@ import { createStatusApi } from "./services/api.ts";
 import { buildComponents } from "./services/buildComponents.ts";
 import { CheckingService } from "./services/checking.ts";
 import type { NodeComponents } from "./services/components.ts";
+import { createEquivocationDuty } from "./services/equivocations.ts";
 import { createFraudProofDuty } from "./services/fraudProofs.ts";
 import { createGossip } from "./services/gossip.ts";
 import { NodeMetricsService } from "./services/metrics.ts";
@@ -99,6 +100,9 @@ export class CheckerNode {
       chain !== undefined && fraudProofs !== undefined
         ? createFraudProofDuty(c, chain, fraudProofs)
         : undefined;
+    // Equivocation evidence goes to Slashing.slashEquivocation (docs/protocol/equivocation.md).
+    const equivocations =
+      chain !== undefined && slashing !== undefined ? createEquivocationDuty(c, chain, slashing) : undefined;
     const operatorAddress = c.config.operatorAddress;
     const standing =
       chain === undefined || operatorAddress === undefined
@@ -129,6 +133,7 @@ export class CheckerNode {
       recheck,
       this.seeds,
       this.fraudProofs,
+      equivocations,
       new ReportServingService(c),
       this.reportSync,
       this.api,

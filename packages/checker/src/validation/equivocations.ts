@@ -31,8 +31,6 @@ const EvidenceErrorCode = {
   INVALID_ENCODING: "EVIDENCE_ERROR_INVALID_ENCODING",
   /** Epoch beyond the current one, or older than EVIDENCE_LIMITS.pastEpochs. */
   OUT_OF_WINDOW: "EVIDENCE_ERROR_OUT_OF_WINDOW",
-  /** This node already holds evidence against the checker for the epoch. */
-  ALREADY_KNOWN: "EVIDENCE_ERROR_ALREADY_KNOWN",
   /** The epoch's license snapshot could not be read (chain unreachable). */
   UNKNOWN_EPOCH_SNAPSHOT: "EVIDENCE_ERROR_UNKNOWN_EPOCH_SNAPSHOT",
   /** The checker holds no key in the epoch's snapshot. */
@@ -126,7 +124,7 @@ export class EquivocationBook {
   }
 
   /**
-   * Gossip validation of the evidence topic: canonical encoding, epoch window, not known yet, then
+   * Gossip validation of the evidence topic: canonical encoding, epoch window, then
    * verifyEquivocation under the checker's key of the epoch's snapshot. Invalid evidence is REJECTed
    * (the sender's peer score pays); accepted evidence is stored and forwarded by gossipsub.
    */
@@ -151,13 +149,13 @@ export class EquivocationBook {
     if (a.epoch > current || a.epoch + EVIDENCE_LIMITS.pastEpochs < current) {
       throw new EvidenceError(GossipAction.IGNORE, { code: EvidenceErrorCode.OUT_OF_WINDOW });
     }
-    if (this.equivocators(a.epoch).has(a.checker.toLowerCase())) {
-      throw new EvidenceError(GossipAction.IGNORE, { code: EvidenceErrorCode.ALREADY_KNOWN });
-    }
     await this.verify(evidence, GossipAction.REJECT);
-    if (!(await this.store(evidence, "evidence-topic"))) {
-      throw new EvidenceError(GossipAction.IGNORE, { code: EvidenceErrorCode.ALREADY_KNOWN });
-    }
+    // Accepted (and forwarded) even when this node holds evidence against the checker already:
+    // message ids are content hashes, so gossipsub drops copies of one pair before they get here,
+    // and a node that found the pair itself while this copy was in flight had its own publish
+    // refused as a duplicate of it; only forwarding this copy carries the pair on. Another valid
+    // pair against the same checker needs its key: it costs the thief, not the network.
+    await this.store(evidence, "evidence-topic");
     return evidence;
   }
 

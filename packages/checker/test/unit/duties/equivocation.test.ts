@@ -22,6 +22,7 @@ import {
 import type { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
 import type { AggregatorDuty } from "../../../src/duties/aggregatorDuty.ts";
+import { EquivocationDuty, submissionRank } from "../../../src/duties/equivocationDuty.ts";
 import { createMetrics, type Metrics } from "../../../src/metrics/index.ts";
 import { AttestationGossip } from "../../../src/network/gossip/attestations.ts";
 import { EvidenceGossip } from "../../../src/network/gossip/evidence.ts";
@@ -148,11 +149,10 @@ beforeAll(async () => {
     await h.dial(next.getMultiaddrs()[0]!);
     attackers.push(h);
   }
+  // Each node knows both its neighbours on both topics before anything is published.
   for (const n of nodes)
-    await waitFor(
-      () => n.host.services.pubsub.getSubscribers(GossipTopic.EQUIVOCATION).length >= 1,
-      "evidence topic subscribers",
-    );
+    for (const topic of [GossipTopic.ATTESTATION, GossipTopic.EQUIVOCATION])
+      await waitFor(() => n.host.services.pubsub.getSubscribers(topic).length >= 2, `${topic} subscribers`);
 }, 90_000);
 
 afterAll(async () => {
@@ -259,4 +259,52 @@ describe("equivocation: one stolen key, one attestation to each half of the mesh
     expect(await nodes[0]!.db.listEquivocations()).toHaveLength(1);
     expect(peerScore(nodes[0]!.host, left.peerId.toString())).toBeLessThan(0);
   }, 30_000);
+
+  it("the stored evidence is submitted once: the first in order slashes the thief, the others find it done", async () => {
+    const epoch = await fx.c.reports.read.currentEpoch();
+    const thief = checkers[3]!;
+    const [record] = await nodes[0]!.db.listEquivocations();
+    expect(record?.status).toBe("pending");
+    const committee = [...new Set(await fx.c.reports.read.reportCommittee([epoch]))];
+    const ranks = nodes.map((n) => submissionRank(record!.id, committee, n.checker.address));
+    expect([...ranks].sort()).toEqual([0, 1, 2, 3]);
+    const duties = nodes.map(
+      (n) =>
+        new EquivocationDuty(
+          {
+            db: n.db,
+            logger: silent,
+            publicClient: chain.publicClient,
+            walletClient: n.checker.wallet,
+            operator: n.checker.address,
+          },
+          {
+            slashing: fx.deployment.contracts.slashing,
+            epochReports: fx.deployment.contracts.epochReports,
+            stepMs: 1_500,
+            pollMs: 100,
+          },
+        ),
+    );
+    const nonces = () =>
+      Promise.all(nodes.map((n) => chain.publicClient.getTransactionCount({ address: n.checker.address })));
+    const before = await nonces();
+    for (const d of duties) d.start();
+    try {
+      const statuses = async () =>
+        (await Promise.all(nodes.map((n) => n.db.listEquivocations()))).map((l) => l[0]?.status);
+      await expect.poll(statuses, { timeout: 20_000, interval: 200 }).not.toContain("pending");
+      const final = await statuses();
+      const first = ranks.indexOf(0);
+      expect(final[first]).toBe("landed");
+      expect(final.filter((s) => s === "landed")).toHaveLength(1);
+      expect(final.filter((s) => s === "already-slashed")).toHaveLength(3);
+    } finally {
+      await Promise.all(duties.map((d) => d.stop()));
+    }
+    expect(await fx.c.slashing.read.isEquivocationSlashed([thief.address, epoch])).toBe(true);
+    // One transaction in all: only the first in order sent one.
+    const after = await nonces();
+    expect(after.map((n, i) => n - before[i]!).reduce((a, b) => a + b, 0)).toBe(1);
+  }, 40_000);
 });
