@@ -1,6 +1,6 @@
 import type { TopLevelSpec } from "vega-lite";
 import type { Simulation } from "./engine.ts";
-import { barChart, lineChart, renderSvg, shareScatter } from "./output/charts.ts";
+import { barChart, dominates, lineChart, renderSvg, shareScatter } from "./output/charts.ts";
 import { formatInterval, formatNumber, stableJson, textTable, toCsv, writeFiles } from "./output/files.ts";
 import { type HtmlSection, htmlPage } from "./output/html.ts";
 import { type ProtocolParams, weiToTokens } from "./protocol.ts";
@@ -131,6 +131,14 @@ function runCharts(sim: Simulation, result: RunResult): Record<string, TopLevelS
       profit: (r[`profit:${a}`] ?? 0) / Math.max(1, members.get(a) ?? 1),
     })),
   );
+  // One actor's profit dwarfing the others' (a slashed cheater's −10,000 against +200) gets a symlog axis.
+  const finalProfit = sim.actors.map((a) => result.summary.actors[a]?.profit ?? 0);
+  const perMemberFinal = sim.actors.map(
+    (a, i) => (finalProfit[i] as number) / Math.max(1, members.get(a) ?? 1),
+  );
+  const symlogLine = dominates(perMemberFinal);
+  const symlogBar = dominates(finalProfit);
+  const symlogNote = " — symlog scale: one actor dominates";
   return {
     detection: lineChart({
       title: "Detection: faulty provider-epochs that got a FAIL verdict",
@@ -153,19 +161,21 @@ function runCharts(sim: Simulation, result: RunResult): Record<string, TopLevelS
     }),
     "reward-share": shareScatter(share),
     profit: lineChart({
-      title: "Cumulative profit per member, by actor (tokens)",
+      title: `Cumulative profit per member, by actor (tokens)${symlogLine ? symlogNote : ""}`,
       rows: profit,
       x: "epoch",
       y: "profit",
       series: "series",
       yTitle: "tokens per member",
+      symlog: symlogLine,
     }),
     "profit-total": barChart({
-      title: "Total profit by actor (tokens)",
-      rows: sim.actors.map((a) => ({ actor: a, profit: result.summary.actors[a]?.profit ?? 0 })),
+      title: `Total profit by actor (tokens)${symlogBar ? symlogNote : ""}`,
+      rows: sim.actors.map((a, i) => ({ actor: a, profit: finalProfit[i] as number })),
       x: "actor",
       y: "profit",
       yTitle: "tokens",
+      symlog: symlogBar,
     }),
   };
 }

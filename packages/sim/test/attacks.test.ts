@@ -1,7 +1,10 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ATTACKS, attackText, loadAttack, runAttack } from "../src/adversaries/attacks/run.ts";
-import { type RunResult, summaryText } from "../src/report.ts";
+import { dominates } from "../src/output/charts.ts";
+import { type RunResult, summaryText, writeRunOutputs } from "../src/report.ts";
 import { runScenario } from "../src/run.ts";
 import { loadScenario } from "../src/scenario/load.ts";
 import { ScenarioError } from "../src/scenario/schema.ts";
@@ -122,12 +125,21 @@ describe("bribery with a budget in the epoch engine (bribery-budget.yaml)", () =
   });
 
   it("private sortition: the budget caps the blind share, spent in full every epoch; without it the briber pays its whole fraction", async () => {
-    const capped = (await run("bribery-budget.yaml", SMALL)).result;
+    const { sim, result: capped } = await run("bribery-budget.yaml", SMALL);
     expect(perMemberEpoch(capped)).toBeCloseTo(5, 6);
     expect(capped.expectations.filter((x) => !x.ok)).toEqual([]);
     // Text rounds: the expectation lines once printed raw doubles (-10299.044911305087).
     expect(summaryText(capped)).toMatch(/profitPerMember \(-?\d+\) </);
     expect(summaryText(capped)).not.toMatch(/\d\.\d{8,}/);
+    // The slashed bribers' profit dwarfs the honest actors': the profit charts switch to a symlog axis.
+    const dir = mkdtempSync(join(tmpdir(), "sim-symlog-"));
+    await writeRunOutputs(sim, capped, dir);
+    expect(readFileSync(join(dir, "profit.svg"), "utf8")).toContain("symlog scale: one actor dominates");
+    // The totals (−91,740 against +12,932: under ×10) stay on a linear axis.
+    expect(readFileSync(join(dir, "profit-total.svg"), "utf8")).toContain("for a linear scale");
+    expect(dominates([-10_000, 200, 150])).toBe(true);
+    expect(dominates([-900, 200, 150])).toBe(false);
+    expect(dominates([5, 0])).toBe(false);
     const free = await withBudget(undefined, "private");
     expect(perMemberEpoch(free)).toBeCloseTo(120 * 0.2, 6);
   });

@@ -37,10 +37,16 @@ export function lineChart(opts: {
   xTitle?: string;
   yTitle?: string;
   yDomain?: [number, number];
+  /** A symmetric log scale, for when one series dwarfs the others (see `dominates`). */
+  symlog?: boolean;
   band?: { lo: string; hi: string };
 }): TopLevelSpec {
   const x = { field: opts.x, type: "quantitative" as const, title: opts.xTitle ?? opts.x };
-  const scale = opts.yDomain ? { scale: { domain: opts.yDomain } } : {};
+  const scale = opts.yDomain
+    ? { scale: { domain: opts.yDomain } }
+    : opts.symlog
+      ? { scale: { type: "symlog" as const } }
+      : {};
   const color = { field: opts.series, type: "nominal" as const, title: null, legend: LEGEND };
   const line = {
     mark: { type: "line" as const, point: opts.rows.length <= 60 },
@@ -130,6 +136,17 @@ export function shareScatter(
   };
 }
 
+/**
+ * Whether one value dwarfs the rest: the largest magnitude is at least
+ * `ratio` times the second largest (and the second is not zero). A linear
+ * axis then pins the others near zero; charts switch to a symlog scale.
+ */
+export function dominates(values: readonly number[], ratio = 10): boolean {
+  const mags = values.map((v) => Math.abs(v)).sort((a, b) => b - a);
+  const [first = 0, second = 0] = mags;
+  return second > 0 && first >= ratio * second;
+}
+
 /** One bar per group. */
 export function barChart(opts: {
   title: string;
@@ -137,6 +154,7 @@ export function barChart(opts: {
   x: string;
   y: string;
   yTitle?: string;
+  symlog?: boolean;
 }): TopLevelSpec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -147,7 +165,12 @@ export function barChart(opts: {
     mark: "bar",
     encoding: {
       x: { field: opts.x, type: "nominal", title: null, sort: null },
-      y: { field: opts.y, type: "quantitative", title: opts.yTitle ?? opts.y },
+      y: {
+        field: opts.y,
+        type: "quantitative",
+        title: opts.yTitle ?? opts.y,
+        ...(opts.symlog ? { scale: { type: "symlog" as const } } : {}),
+      },
       color: {
         condition: { test: `datum['${opts.y}'] < 0`, value: "#d62728" },
         value: "#2ca02c",
