@@ -7,10 +7,11 @@ import { vramBlockCount, vramDatasetSeed } from "@checkernet/protocol/challenges
 import { ProtocolError } from "@checkernet/protocol/errors";
 import type { ResultLeaf } from "@checkernet/protocol/merkle/leaves";
 import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
+import { formatTokens } from "@checkernet/protocol/tokens";
 import { multiaddr } from "@multiformats/multiaddr";
 import { Command, InvalidArgumentError } from "commander";
 import { pino } from "pino";
-import { type Address, formatUnits, getAddress, type Hex, isAddress, isHex, parseUnits } from "viem";
+import { type Address, getAddress, type Hex, isAddress, isHex, parseUnits } from "viem";
 import { CpuBackend } from "./backend/cpu.ts";
 import {
   providerStatus,
@@ -295,7 +296,11 @@ export function buildCli(): Command {
     .argument("<amount>", "tokens (18 decimals), e.g. 1000 or 0.5", tokens)
     .action(async (amount: bigint, o: ChainFlags) => {
       const { chain } = await connect(o);
-      print({ ...(await stakeTokens(chain, amount)), staked: formatUnits(amount, 18) });
+      print({
+        ...(await stakeTokens(chain, amount)),
+        staked: String(amount),
+        stakedTokens: formatTokens(amount),
+      });
     });
 
   chainCommand("unstake", "move stake into unbonding, or --withdraw what has finished unbonding")
@@ -305,7 +310,11 @@ export function buildCli(): Command {
       const { chain } = await connect(o);
       if (o.withdraw === true) return print({ tx: await withdrawUnbonded(chain) });
       if (amount === undefined) throw new InvalidArgumentError("give an amount to unstake, or --withdraw");
-      print({ tx: await requestUnstake(chain, amount), unbonding: formatUnits(amount, 18) });
+      print({
+        tx: await requestUnstake(chain, amount),
+        unbonding: String(amount),
+        unbondingTokens: formatTokens(amount),
+      });
     });
 
   chainCommand(
@@ -316,17 +325,25 @@ export function buildCli(): Command {
     const [s, open] = await Promise.all([providerStatus(chain), openSlashes(chain)]);
     print({
       ...s,
-      stake: formatUnits(s.stake, 18),
-      unbonding: formatUnits(s.unbonding, 18),
+      stake: String(s.stake),
+      unbonding: String(s.unbonding),
       unbondingEndEpoch: s.unbondingEndEpoch.toString(),
       pendingSlashes: s.pendingSlashes.toString(),
-      tokenBalance: formatUnits(s.tokenBalance, 18),
-      minStake: formatUnits(s.minStake, 18),
+      tokenBalance: String(s.tokenBalance),
+      minStake: String(s.minStake),
+      // For people: the amounts above (exact base units, 18 decimals) in tokens.
+      tokens: {
+        stake: formatTokens(s.stake),
+        unbonding: formatTokens(s.unbonding),
+        tokenBalance: formatTokens(s.tokenBalance),
+        minStake: formatTokens(s.minStake),
+      },
       currentEpoch: open.currentEpoch.toString(),
       openSlashes: open.slashes.map((x) => ({
         slashId: x.slashId.toString(),
         epoch: x.epoch.toString(),
-        amount: formatUnits(x.amount, 18),
+        amount: String(x.amount),
+        amountTokens: formatTokens(x.amount),
         status: x.status,
         ...(x.status === "pending"
           ? {
@@ -448,21 +465,21 @@ export function buildCli(): Command {
         const receipt = await contestSlash(chain, { epoch: BigInt(epoch), leaf, proof });
         print({
           contested: receipt.slashId.toString(),
-          bond: formatUnits(receipt.bond, 18),
+          bond: String(receipt.bond),
+          bondTokens: formatTokens(receipt.bond),
           tx: receipt.contest,
           recheckEpoch: receipt.recheckEpoch.toString(),
           resolveDeadline: receipt.resolveDeadline.toString(),
         });
         if (!o.follow) return;
         const outcome = await followContest(chain, receipt.slashId, { pollMs: o.pollSeconds * 1000 });
-        // One unit with the lines above: bond amounts in tokens, ids and epochs as integers.
-        print(
-          JSON.parse(
-            JSON.stringify(outcome, (k, v) =>
-              typeof v === "bigint" ? (k.startsWith("bond") ? formatUnits(v, 18) : v.toString()) : v,
-            ),
-          ),
-        );
+        // As the lines above: exact integers (bond amounts in base units), and each bond also in tokens.
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(outcome)) {
+          out[k] = typeof v === "bigint" ? v.toString() : v;
+          if (typeof v === "bigint" && k.startsWith("bond")) out[`${k}Tokens`] = formatTokens(v);
+        }
+        print(out);
       },
     );
 

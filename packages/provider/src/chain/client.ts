@@ -25,6 +25,8 @@ export interface ProviderContracts {
   checkerRegistry?: Address;
   /** Needed by `evidence` only: the verifying contract of the signing domain. */
   epochReports?: Address;
+  /** The deployment's first block (the deployment file's startBlock): event scans start here, not at block 0. */
+  startBlock?: bigint;
 }
 
 /** A connected provider: read through `publicClient`, send as `account` through `walletClient`. */
@@ -41,7 +43,7 @@ export interface ProviderChain {
  * fine; only `contracts.*` is read).
  */
 export async function readDeployment(path: string): Promise<ProviderContracts> {
-  let parsed: { contracts?: Record<string, unknown> };
+  let parsed: { contracts?: Record<string, unknown>; startBlock?: unknown };
   try {
     parsed = JSON.parse(await readFile(path, "utf8"));
   } catch (cause) {
@@ -70,7 +72,23 @@ export async function readDeployment(path: string): Promise<ProviderContracts> {
     slashing: pick("slashing"),
     ...optional("checkerRegistry"),
     ...optional("epochReports"),
+    ...startBlockOf(parsed?.startBlock, path),
   };
+}
+
+/** The deployment file's `startBlock` (a decimal string or number); absent in older files: scans start at 0. */
+function startBlockOf(raw: unknown, path: string): { startBlock?: bigint } {
+  if (raw === undefined) return {};
+  if (
+    (typeof raw === "string" && /^\d{1,20}$/.test(raw)) ||
+    (typeof raw === "number" && Number.isSafeInteger(raw) && raw >= 0)
+  )
+    return { startBlock: BigInt(raw) };
+  throw new ChainError(
+    ChainErrorCode.BAD_DEPLOYMENT,
+    `deployment file ${path} has startBlock ${JSON.stringify(raw)}; expected a block number (decimal string)`,
+    { path },
+  );
 }
 
 /** Connects to a JSON-RPC endpoint as the provider's EVM key. */

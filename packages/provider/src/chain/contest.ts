@@ -1,8 +1,9 @@
 import { SlashStatus } from "@checkernet/contracts";
 import { epochReportsAbi, rewardTokenAbi, slashingAbi } from "@checkernet/contracts/generated/index";
 import type { ResultLeaf } from "@checkernet/protocol/merkle/leaves";
+import { formatTokens } from "@checkernet/protocol/tokens";
 import { Verdict } from "@checkernet/protocol/types";
-import { formatUnits, getAddress, type Hash, type Hex, isHex } from "viem";
+import { getAddress, type Hash, type Hex, isHex } from "viem";
 import type { ProviderChain } from "./client.ts";
 import { ChainError, ChainErrorCode, toChainError } from "./errors.ts";
 import { approveRewardToken, sendTransaction } from "./send.ts";
@@ -113,7 +114,7 @@ export async function contestSlash(chain: ProviderChain, p: ContestParameters): 
     if (balance < bond) {
       throw new ChainError(
         ChainErrorCode.INSUFFICIENT_BOND,
-        `the contest bond is ${formatUnits(bond, 18)} tokens and this provider holds ${formatUnits(balance, 18)}`,
+        `the contest bond is ${formatTokens(bond)} tokens and this provider holds ${formatTokens(balance)}`,
         { bond, balance },
       );
     }
@@ -189,7 +190,7 @@ export async function contestOutcome(chain: ProviderChain, slashId: bigint): Pro
     const events = await chain.publicClient.getContractEvents({
       ...slashing,
       args: { slashId },
-      fromBlock: 0n,
+      fromBlock: chain.contracts.startBlock ?? 0n,
     });
     let expired: { bondRefunded: bigint } | undefined;
     let forfeited = 0n;

@@ -33,7 +33,7 @@ export async function openSlashes(
         ...slashing,
         eventName: "SlashOpened",
         args: { provider: address },
-        fromBlock: 0n,
+        fromBlock: chain.contracts.startBlock ?? 0n,
       }),
       chain.publicClient.readContract({ ...slashing, functionName: "currentEpoch" }),
     ]);
