@@ -228,7 +228,7 @@ interface FieldSpec<K extends keyof CheckerConfig> {
  * Licenses one node is tested to run (bench:footprint runs a node with 1,000: about 200 MiB RSS, 13 % of
  * one core; docs/operator.md "Sizing"). More need a second operator.
  */
-export const MAX_LICENSES_PER_NODE = 1_000;
+const MAX_LICENSES_PER_NODE = 1_000;
 
 /** The schema: one entry per field. `help` feeds the CLI's option descriptions. */
 const CONFIG_SCHEMA: { [K in keyof CheckerConfig]-?: FieldSpec<K> } = {

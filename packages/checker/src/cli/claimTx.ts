@@ -26,7 +26,7 @@ import { CliError, CliErrorCode } from "./cliError.ts";
  */
 
 /** The calldata of a claim: `claim` for one leaf, `claimMany` for several (as claimRewards sends them). */
-export function claimCalldata(claims: readonly RewardClaim[]): { functionName: string; data: Hex } {
+function claimCalldata(claims: readonly RewardClaim[]): { functionName: string; data: Hex } {
   const args = claims.map((c) => ({
     epoch: c.epoch,
     leaf: { beneficiary: c.leaf.beneficiary, id: c.leaf.id, amount: c.leaf.amount },
