@@ -26,6 +26,7 @@
 // tsx instead of Node's stripping before Node 22.18 or under node_modules
 // (an installed package), which Node refuses to strip.
 //
+// CHECKERNET_NODE_FLAGS: more flags for the re-exec (experiments).
 // CHECKERNET_LAUNCHER=tsx: tsx, no re-exec; =legacy: tsx and V8's defaults
 // (the launcher before docs/footprint.md, for comparisons).
 import { realpathSync } from "node:fs";
@@ -52,6 +53,8 @@ export async function prepare(launcher, options = {}) {
   if (process.env[REEXEC_MARK] !== "1" && typeof process.execve === "function") {
     const flags = [`--max-semi-space-size=${options.semiSpaceMiB ?? 1}`, "--optimize-for-size"];
     if (options.maxOldSpaceMiB !== undefined) flags.push(`--max-old-space-size=${options.maxOldSpaceMiB}`);
+    // More node/V8 flags for experiments (docs/footprint.md); a flag given twice, the last one counts.
+    flags.push(...(process.env.CHECKERNET_NODE_FLAGS ?? "").split(/\s+/).filter((f) => f !== ""));
     const env = {
       ...process.env,
       [REEXEC_MARK]: "1",
