@@ -3,6 +3,6 @@
 // resident memory this Node allows (ts-loader.js, docs/footprint.md).
 import { prepare } from "./ts-loader.js";
 
-await prepare(import.meta.url, { maxOldSpaceMiB: 192 });
+await prepare(import.meta.url, { maxOldSpaceMiB: 192, optimizeForSize: true });
 process.env.CHECKER_CLI_MAIN = "1";
 await import("../src/cli.ts");

@@ -8,7 +8,9 @@
 // flags, so they size the heap from the start, and worker threads inherit them.
 //   --max-semi-space-size=1: the young generation stays small instead of
 //     growing to 16-64 MiB per semi-space (most of an idle node's heap).
-//   --optimize-for-size: V8 grows the old generation more slowly and gives
+//   --optimize-for-size (checker only: the provider's answer times are what
+//     its deadlines judge, so it keeps V8's speed heuristics): V8 grows the
+//     old generation more slowly and gives
 //     memory back sooner (old space stayed at ~43 MiB committed for ~42 used,
 //     against 174 MiB committed without it at 1,000 licenses).
 //   --max-old-space-size (checker only): a cap sized from measurement (a
@@ -51,7 +53,8 @@ export async function prepare(launcher, options = {}) {
   }
   const hooks = new URL("./ts-hooks.js", import.meta.url).href;
   if (process.env[REEXEC_MARK] !== "1" && typeof process.execve === "function") {
-    const flags = [`--max-semi-space-size=${options.semiSpaceMiB ?? 1}`, "--optimize-for-size"];
+    const flags = [`--max-semi-space-size=${options.semiSpaceMiB ?? 1}`];
+    if (options.optimizeForSize === true) flags.push("--optimize-for-size");
     if (options.maxOldSpaceMiB !== undefined) flags.push(`--max-old-space-size=${options.maxOldSpaceMiB}`);
     // More node/V8 flags for experiments (docs/footprint.md); a flag given twice, the last one counts.
     flags.push(...(process.env.CHECKERNET_NODE_FLAGS ?? "").split(/\s+/).filter((f) => f !== ""));
