@@ -5,6 +5,7 @@ import { toChainActionError } from "../chain/actions/errors.ts";
 import { getLandedReports, type LandedReport } from "../chain/actions/getLandedReports.ts";
 import type { EpochClock } from "../chain/clock.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
+import { type ReportRole, type ReportStatus, readReportRecord } from "../reports/aggregatorRecords.ts";
 import { storedRewardsFromDb } from "../rewards/licenseRewards.ts";
 import { HttpError, sendJson } from "./http.ts";
 import type { Route } from "./router.ts";
@@ -33,6 +34,11 @@ export interface History {
     totalRewards: bigint;
     blockNumber: bigint;
     gasUsed: bigint;
+    /**
+     * What this node did for the epoch's report, from its own record (aggregated and landed it, co-signed
+     * it, lost the race, fetched it from a peer); null when it kept no record of the epoch.
+     */
+    thisNode: { role: ReportRole; status: ReportStatus } | null;
   })[];
   /**
    * This operator's license rewards per landed epoch, oldest first: the
@@ -168,9 +174,17 @@ export class HistoryReader {
       .flatMap((r) => r.licenses)
       .filter((l) => !l.claimed)
       .reduce((a, l) => a + l.amount, 0n);
-    const reports = [...this.landed.values()]
+    const reports: History["reports"] = [];
+    for (const r of [...this.landed.values()]
       .sort((a, b) => (a.epoch > b.epoch ? -1 : 1))
-      .slice(0, MAX_REPORTS);
+      .slice(0, MAX_REPORTS)) {
+      // The node's record outlives /status's short list of recent reports: every landed epoch gets its role.
+      const record = await readReportRecord(this.db, r.epoch).catch(() => undefined);
+      reports.push({
+        ...r,
+        thisNode: record === undefined ? null : { role: record.role, status: record.status },
+      });
+    }
     return {
       operator: this.operator,
       reports,

@@ -160,7 +160,8 @@ function renderReports(h) {
   rows(
     $("report-rows"),
     h.reports.map((r) => {
-      const m = mine.get(r.epoch);
+      // The node's own record of the epoch (history), else the recent list of /status.
+      const m = r.thisNode ?? mine.get(r.epoch);
       return el(
         "tr",
         { "data-epoch": r.epoch },
@@ -170,7 +171,7 @@ function renderReports(h) {
         el("td", {}, r.providerCount),
         el("td", {}, r.attestationCount),
         el("td", { "data-field": "total", "data-value": r.totalRewards }, tokens(r.totalRewards)),
-        el("td", { class: "muted" }, m === undefined ? "–" : `${m.role}, ${m.status}`),
+        el("td", { class: "muted", "data-field": "this-node" }, m == null ? "–" : `${m.role}, ${m.status}`),
       );
     }),
     "no report landed yet",
