@@ -207,6 +207,12 @@ program
   .option("--list", "list the attack studies and the shipped attack files")
   .option("--trials <n>", "override the number of trials", intArg)
   .option("--seed <seed>", "override the seed")
+  .option(
+    "--set <path=value>",
+    "override a protocol parameter or a study's knob: params.recheckWindowEpochs=1, setup.serveEpochs=2",
+    collectSet,
+    {},
+  )
   .option("-o, --out <dir>", "output directory (default: sim-results/attack-<name>)")
   .option("--no-files", "print the results only")
   .action(async (files: string[], opts) => {
@@ -218,10 +224,23 @@ program
       return;
     }
     if (opts.trials === 0) throw new InvalidArgumentError("--trials must be at least 1");
+    const params: Record<string, number> = {};
+    const setup: Record<string, number> = {};
+    for (const [path, value] of Object.entries(opts.set as Record<string, unknown>)) {
+      const [head, key, ...rest] = path.split(".");
+      if ((head !== "params" && head !== "setup") || !key || rest.length > 0)
+        throw new ScenarioError(
+          "--set",
+          `takes params.<name>=<number> or setup.<knob>=<number>, got "${path}"`,
+        );
+      (head === "params" ? params : setup)[key] = value as number;
+    }
     for (const f of files) {
       const spec = loadAttack(f, {
         ...(opts.trials !== undefined ? { trials: opts.trials } : {}),
         ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+        params,
+        setup,
       });
       const r = runAttack(spec);
       console.log(attackText(r));

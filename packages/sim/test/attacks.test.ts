@@ -87,6 +87,20 @@ describe("attack studies", () => {
     expect(attackText(r)).toMatch(/PROPOSED RULE, not in the protocol/);
   });
 
+  it("a study's knobs and parameters can be overridden (sim attack --set setup.serveEpochs=2)", () => {
+    const spec = loadAttack("recheck-timing-current", { trials: 30, setup: { serveEpochs: 2 } });
+    expect(spec.setup.serveEpochs).toBe(2);
+    expect(spec.params).toEqual({});
+    const r = runAttack(spec);
+    expect(attackText(r)).toContain("setup: checkers = 400, serveEpochs = 2");
+    // Serving 2 of the 3 epochs leaves about a third of the seats failing, below the re-check's 2/3 quorum.
+    const share = r.metrics.find((m) => m.name === "failingSeatShare");
+    expect(share?.hi).toBeLessThan(0.4);
+    expect(() => loadAttack("recheck-timing-current", { setup: { serveEpochs: 1.5 } })).toThrow(
+      /setup.serveEpochs: must be a whole number in \[0, 64\], got 1.5/,
+    );
+  });
+
   it("bad attack files are refused with one line that names the field", () => {
     expect(() => loadAttack("no-such-attack")).toThrow(ScenarioError);
     expect(() => loadAttack("vouching-fixed", { params: { noSuchParam: 1 } })).toThrow(

@@ -99,7 +99,12 @@ function num(file: string, path: string, v: unknown, min: number, max: number, i
 /** Reads and validates an attack file; `overrides` (trials, seed) replace the file's. */
 export function loadAttack(
   pathOrName: string,
-  overrides: { trials?: number; seed?: string; params?: Record<string, number> } = {},
+  overrides: {
+    trials?: number;
+    seed?: string;
+    params?: Record<string, number>;
+    setup?: Record<string, number>;
+  } = {},
 ): AttackSpec {
   const file = resolveAttackPath(pathOrName);
   let raw: unknown;
@@ -140,7 +145,10 @@ export function loadAttack(
   };
   for (const [k, v] of Object.entries(paramDoc)) params[k] = num(file, `params.${k}`, v, 0, 1e15, true);
   const setup: Record<string, number> = {};
-  const given = obj(file, "setup", d.setup, Object.keys(attack.setup));
+  const given = {
+    ...obj(file, "setup", d.setup, Object.keys(attack.setup)),
+    ...obj(file, "setup", overrides.setup, Object.keys(attack.setup)),
+  };
   for (const [k, s] of Object.entries(attack.setup))
     setup[k] =
       given[k] === undefined ? s.default : num(file, `setup.${k}`, given[k], s.min, s.max, s.integer);
@@ -243,6 +251,9 @@ export function attackText(r: AttackResult): string {
         : r.rules === "current"
           ? " defaults"
           : ""),
+    `setup: ${Object.entries(r.setup)
+      .map(([k, v]) => `${k} = ${v}`)
+      .join(", ")}`,
     "",
   ];
   const w = Math.max(...r.metrics.map((m) => m.name.length));
