@@ -80,13 +80,12 @@ interface AccountsInput {
   chainId: bigint | number;
   owners: { accountIndex: number; address: Address }[];
   licenses: { licenseId: bigint; owner: Address }[];
-  /** The checkers as started: their URLs and multiaddrs are derived from the ports. */
-  checkers: (Pick<CheckerAccount, "name" | "operator" | "peerId" | "dataDir"> & {
+  checkers: (Pick<CheckerAccount, "name" | "operator" | "peerId" | "dataDir" | "multiaddr"> & {
     accountIndex: number;
-    p2pPort: number;
-    apiPort: number;
+    /** Where its status API and dashboard answer. */
+    apiUrl: string;
   })[];
-  providers: (Omit<ProviderAccount, "multiaddr"> & { port: number })[];
+  providers: ProviderAccount[];
   /** Where the commands are meant to be run (paths in them are relative to it). */
   cwd: string;
 }
@@ -122,9 +121,9 @@ export function devnetAccounts(i: AccountsInput): DevnetAccounts {
       operatorAccountIndex: c.accountIndex,
       operatorPrivateKey: accountKey(c.accountIndex),
       peerId: c.peerId,
-      multiaddr: `/ip4/127.0.0.1/tcp/${c.p2pPort}/p2p/${c.peerId}`,
-      dashboardUrl: `http://127.0.0.1:${c.apiPort}/`,
-      statusUrl: `http://127.0.0.1:${c.apiPort}/status`,
+      multiaddr: c.multiaddr,
+      dashboardUrl: `${c.apiUrl}/`,
+      statusUrl: `${c.apiUrl}/status`,
       config: join(c.dataDir, "config.json"),
       dataDir: c.dataDir,
     })),
@@ -133,7 +132,7 @@ export function devnetAccounts(i: AccountsInput): DevnetAccounts {
       address: p.address,
       privateKey: p.privateKey,
       peerId: p.peerId,
-      multiaddr: `/ip4/127.0.0.1/tcp/${p.port}/p2p/${p.peerId}`,
+      multiaddr: p.multiaddr,
       fault: p.fault,
       dataDir: p.dataDir,
     })),

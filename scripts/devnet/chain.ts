@@ -26,7 +26,7 @@ import {
   type WalletClient,
 } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
-import { DEVNET } from "./params.ts";
+import { DEVNET, type HostPlacement, LOOPBACK } from "./params.ts";
 import { type Child, spawnChild, waitUntil } from "./proc.ts";
 
 export type Wallet = WalletClient<Transport, Chain, Account>;
@@ -43,25 +43,21 @@ const HARDHAT_BIN = join(import.meta.dirname, "../../node_modules/hardhat/dist/s
 /** The repository's config plus the devnet's node network (block time, timestamps). */
 const HARDHAT_CONFIG = join(import.meta.dirname, "hardhat.config.ts");
 
-/** Starts `hardhat node` on 127.0.0.1:port and waits until it answers JSON-RPC. */
-export async function startChain(dataDir: string, port: number): Promise<DevnetChain> {
-  const rpcUrl = `http://127.0.0.1:${port}`;
+/** Starts `hardhat node` on <at.ip>:port (127.0.0.1 by default) and waits until it answers JSON-RPC. */
+export async function startChain(
+  dataDir: string,
+  port: number,
+  at: HostPlacement = LOOPBACK,
+): Promise<DevnetChain> {
+  const rpcUrl = `http://${at.ip}:${port}`;
   const node = spawnChild({
     name: "hardhat node",
     command: process.execPath,
-    args: [
-      HARDHAT_BIN,
-      "--config",
-      HARDHAT_CONFIG,
-      "node",
-      "--hostname",
-      "127.0.0.1",
-      "--port",
-      String(port),
-    ],
+    args: [HARDHAT_BIN, "--config", HARDHAT_CONFIG, "node", "--hostname", at.ip, "--port", String(port)],
     logFile: join(dataDir, "chain.log"),
     cwd: join(import.meta.dirname, "../.."),
     lifeline: true,
+    netns: at.netns,
   });
   const probe = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 2_000 }) });
   const chainId = await waitUntil("the chain's JSON-RPC", () => probe.getChainId(), {

@@ -24,6 +24,7 @@ import {
 import { Monitor, type Snapshot } from "./monitor.ts";
 import {
   type CheckerPlan,
+  checkerApiUrl,
   checkerMultiaddr,
   initChecker,
   initProvider,
@@ -149,8 +150,14 @@ export async function startDevnet(
 
   const ports = await freePorts(1 + 2 * options.checkers + options.providers);
   const [rpcPort, ...rest] = ports as [number, ...number[]];
-  log(`starting hardhat node on 127.0.0.1:${rpcPort}`);
-  const chain = await startChain(dataDir, rpcPort);
+  const placement = options.placement;
+  if (
+    placement !== undefined &&
+    (placement.checkers.length !== options.checkers || placement.providers.length !== options.providers)
+  )
+    throw new Error("placement: one host per checker and per provider");
+  log(`starting hardhat node on ${placement?.chain.ip ?? "127.0.0.1"}:${rpcPort}`);
+  const chain = await startChain(dataDir, rpcPort, placement?.chain);
   const started: Child[] = [chain.node];
   const stopAll = async () => {
     // Checkers first (they submit, and a provider gone under a running check would read as a
@@ -178,9 +185,15 @@ export async function startDevnet(
         apiPort: rest[2 * i + 1] as number,
         peerId: info.peerId,
         publicKey: info.publicKey,
+        host: placement?.checkers[i],
       };
       return plan;
     });
+    // A checker behind NAT is dialled through its relay (a real network would find that address in the DHT).
+    for (const c of checkerInits) {
+      const relay = c.host?.relayVia === undefined ? undefined : checkerInits[c.host.relayVia];
+      if (relay !== undefined) c.dialAddr = `${checkerMultiaddr(relay)}/p2p-circuit/p2p/${c.peerId}`;
+    }
     const providerPlans = await inBatches(Array.from({ length: options.providers }), 3, async (_, i) => {
       const name = `provider-${i + 1}`;
       const dir = join(dataDir, name);
@@ -193,6 +206,7 @@ export async function startDevnet(
         port: rest[2 * options.checkers + i] as number,
         // The last provider is the faulty one.
         fault: i === options.providers - 1 ? DEVNET.faultyProviderFault : "honest",
+        host: placement?.providers[i],
       };
       return plan;
     });
@@ -303,9 +317,13 @@ export async function startDevnet(
       chainId: deployment.chainId,
       owners: ownerIndices.map((i) => ({ accountIndex: i, address: chain.wallet(i).account.address })),
       licenses,
-      checkers,
+      checkers: checkers.map((c) => ({ ...c, multiaddr: checkerMultiaddr(c), apiUrl: checkerApiUrl(c) })),
       providers: await Promise.all(
-        providers.map(async (p) => ({ ...p, privateKey: (await loadProviderKeys(p.dataDir)).evmPrivateKey })),
+        providers.map(async (p) => ({
+          ...p,
+          multiaddr: providerMultiaddr(p),
+          privateKey: (await loadProviderKeys(p.dataDir)).evmPrivateKey,
+        })),
       ),
       cwd: process.cwd(),
     });
@@ -315,7 +333,12 @@ export async function startDevnet(
     const monitor = new Monitor({
       publicClient: chain.publicClient,
       deployment,
-      checkers: checkers.map((c) => ({ name: c.name, operator: c.operator, apiPort: c.apiPort })),
+      checkers: checkers.map((c) => ({
+        name: c.name,
+        operator: c.operator,
+        apiPort: c.apiPort,
+        apiUrl: checkerApiUrl(c),
+      })),
       providers: providers.map((p) => ({ name: p.name, address: p.address, fault: p.fault })),
     });
     // Nodes up before genesis wait for it: the network's first epoch is 1 (its licenses are the launch set).

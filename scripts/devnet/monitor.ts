@@ -64,13 +64,15 @@ export interface Snapshot {
 export interface MonitorTargets {
   publicClient: PublicClient;
   deployment: Deployment;
-  checkers: { name: string; operator: Address; apiPort: number }[];
+  /** `apiUrl`: where the status API answers, when not on 127.0.0.1 (the testbed). */
+  checkers: { name: string; operator: Address; apiPort: number; apiUrl?: string }[];
   providers: { name: string; address: Address; fault: string }[];
 }
 
 async function checkerRow(c: MonitorTargets["checkers"][number]): Promise<CheckerRow> {
   try {
-    const res = await fetch(`http://127.0.0.1:${c.apiPort}/status`, { signal: AbortSignal.timeout(5_000) });
+    const api = c.apiUrl ?? `http://127.0.0.1:${c.apiPort}`;
+    const res = await fetch(`${api}/status`, { signal: AbortSignal.timeout(5_000) });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const s = (await res.json()) as {
       epoch: { current: string };

@@ -10,7 +10,7 @@ import {
   stakeTokens,
 } from "@checkernet/provider";
 import { type Address, parseEther } from "viem";
-import { DEVNET } from "./params.ts";
+import { DEVNET, type HostPlacement, LOOPBACK } from "./params.ts";
 import { type Child, runToEnd, spawnChild, waitUntil } from "./proc.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -27,6 +27,10 @@ export interface CheckerPlan {
   apiPort: number;
   peerId: string;
   publicKey: string;
+  /** Where it runs (the testbed); 127.0.0.1 here by default. */
+  host?: HostPlacement;
+  /** How the others dial it when not at its listen address (behind NAT: a circuit relay address). */
+  dialAddr?: string;
 }
 
 export interface ProviderPlan {
@@ -36,6 +40,8 @@ export interface ProviderPlan {
   peerId: string;
   port: number;
   fault: string;
+  /** Where it runs (the testbed); 127.0.0.1 here by default. */
+  host?: HostPlacement;
 }
 
 /** `checker init` with a password file, non-interactively; returns the peer id and public key. */
@@ -67,11 +73,17 @@ export async function initChecker(
 }
 
 export function checkerMultiaddr(plan: CheckerPlan): string {
-  return `/ip4/127.0.0.1/tcp/${plan.p2pPort}/p2p/${plan.peerId}`;
+  return plan.dialAddr ?? `/ip4/${(plan.host ?? LOOPBACK).ip}/tcp/${plan.p2pPort}/p2p/${plan.peerId}`;
 }
 
 export function providerMultiaddr(plan: ProviderPlan): string {
-  return `/ip4/127.0.0.1/tcp/${plan.port}/p2p/${plan.peerId}`;
+  return `/ip4/${(plan.host ?? LOOPBACK).ip}/tcp/${plan.port}/p2p/${plan.peerId}`;
+}
+
+/** Where a checker's status API answers (the harness's side of it). */
+export function checkerApiUrl(plan: CheckerPlan): string {
+  const host = plan.host ?? LOOPBACK;
+  return `http://${host.apiIp ?? host.ip}:${plan.apiPort}`;
 }
 
 /**
@@ -90,14 +102,16 @@ export async function writeCheckerConfig(
   extra: Record<string, unknown> = {},
 ): Promise<string> {
   const file = join(plan.dataDir, "config.json");
+  const host = plan.host ?? LOOPBACK;
   const config = {
     dataDir: plan.dataDir,
-    listen: [`/ip4/127.0.0.1/tcp/${plan.p2pPort}`],
+    listen: [`/ip4/${host.ip}/tcp/${plan.p2pPort}`],
     bootstrap: [...others.map(checkerMultiaddr), ...providers.map(providerMultiaddr)],
     mdns: false,
     dht: false,
-    nat: false,
-    apiHost: "127.0.0.1",
+    nat: host.nat === true,
+    relayServer: host.relayServer === true,
+    apiHost: host.apiIp ?? host.ip,
     apiPort: plan.apiPort,
     logLevel: "info",
     rpcUrl,
@@ -134,11 +148,12 @@ export async function startChecker(
     // Clear the env config so the file decides (a developer's CHECKER_* must not leak into the devnet).
     env: { ...scrubbed("CHECKER_"), ...env },
     lifeline: true,
+    netns: plan.host?.netns,
   });
   await waitUntil(
     `${plan.name}'s status API`,
     async () => {
-      const res = await fetch(`http://127.0.0.1:${plan.apiPort}/status`, {
+      const res = await fetch(`${checkerApiUrl(plan)}/status`, {
         signal: AbortSignal.timeout(2_000),
       });
       return res.ok ? true : undefined;
@@ -197,7 +212,7 @@ export async function startProvider(
       plan.dataDir,
       "serve",
       "--listen",
-      `/ip4/127.0.0.1/tcp/${plan.port}`,
+      `/ip4/${(plan.host ?? LOOPBACK).ip}/tcp/${plan.port}`,
       "--gpu-class",
       DEVNET.gpuClass,
       "--vram-salt",
@@ -218,6 +233,7 @@ export async function startProvider(
     logFile: join(logDir, `${plan.name}.log`),
     env: { ...scrubbed("PROVIDER_") },
     lifeline: true,
+    netns: plan.host?.netns,
   });
   await waitUntil(
     `${plan.name} to listen`,

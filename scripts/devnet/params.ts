@@ -75,6 +75,34 @@ export const DEVNET = {
   refreshMs: 3_000,
 } as const;
 
+/**
+ * Where one process runs (the namespace testbed, scripts/testbed): a network namespace and the address it
+ * listens on. The devnet's default is 127.0.0.1 in the caller's own namespace.
+ */
+export interface HostPlacement {
+  netns?: string;
+  /** The address its libp2p node (or the chain's JSON-RPC) listens on. */
+  ip: string;
+  /** A checker's status API address, when the harness reaches it on another link (a NAT'd host's control link). */
+  apiIp?: string;
+  /** A checker behind NAT: circuit relay v2, DCUtR and AutoNAT on. */
+  nat?: boolean;
+  /** A checker that serves as a circuit relay for the others. */
+  relayServer?: boolean;
+  /** Behind NAT: the others dial it through this checker (its index), a circuit relay. */
+  relayVia?: number;
+}
+
+export interface Placement {
+  chain: HostPlacement;
+  /** One per checker, in order. */
+  checkers: HostPlacement[];
+  /** One per provider, in order. */
+  providers: HostPlacement[];
+}
+
+export const LOOPBACK: HostPlacement = { ip: "127.0.0.1" };
+
 export interface DevnetOptions {
   checkers: number;
   providers: number;
@@ -89,6 +117,8 @@ export interface DevnetOptions {
   live: boolean;
   /** Called with each refreshed snapshot (tests, the table). */
   onSnapshot?: (snapshot: import("./monitor.ts").Snapshot) => void;
+  /** Where each process runs (the namespace testbed); undefined: everything on 127.0.0.1 here. */
+  placement?: Placement;
   /** Progress lines while starting up. */
   log?: (line: string) => void;
 }

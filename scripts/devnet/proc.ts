@@ -28,6 +28,8 @@ export interface SpawnOptions {
    * it stops when the devnet dies, even by SIGKILL, instead of running on as an orphan.
    */
   lifeline?: boolean;
+  /** A network namespace to run in (the testbed's hosts): `ip netns exec <netns> <command> ...`. */
+  netns?: string;
 }
 
 /** lifeline.ts, as node's --import wants it. */
@@ -43,7 +45,13 @@ const LIFELINE = pathToFileURL(join(import.meta.dirname, "lifeline.ts")).href;
 export function spawnChild(options: SpawnOptions): Child {
   const log: WriteStream = createWriteStream(options.logFile, { flags: "a" });
   const lifeline = options.lifeline === true;
-  const proc = spawn(options.command, lifeline ? ["--import", LIFELINE, ...options.args] : options.args, {
+  const args = lifeline ? ["--import", LIFELINE, ...options.args] : options.args;
+  // `ip netns exec` execs the command: the child's pid, signals and stdin are the command's own.
+  const [command, argv] =
+    options.netns === undefined
+      ? [options.command, args]
+      : ["ip", ["netns", "exec", options.netns, options.command, ...args]];
+  const proc = spawn(command, argv, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env, ...(lifeline ? { CHECKERNET_LIFELINE: "stdin" } : {}) },
     stdio: [lifeline ? "pipe" : "ignore", "pipe", "pipe"],

@@ -4,6 +4,7 @@ import { buildRewardsTree, rewardProof } from "@checkernet/protocol/merkle/trees
 import type { Address, Hex } from "viem";
 import type { Wallet } from "./chain.ts";
 import type { DevnetHandle } from "./index.ts";
+import { checkerApiUrl } from "./nodes.ts";
 
 /** One epoch's reward leaves as a checker stored them, checked against the root on-chain. */
 export interface EpochRewards {
@@ -30,7 +31,7 @@ export async function collectRewards(handle: DevnetHandle): Promise<EpochRewards
   for (const c of handle.checkers) {
     let body: ApiRewards[];
     try {
-      const res = await fetch(`http://127.0.0.1:${c.apiPort}/rewards`, {
+      const res = await fetch(`${checkerApiUrl(c)}/rewards`, {
         signal: AbortSignal.timeout(5_000),
       });
       if (!res.ok) continue;
