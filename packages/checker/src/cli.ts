@@ -397,7 +397,11 @@ function apiUrl(value: string): string {
 }
 
 function parseAddress(raw: string, what: string): `0x${string}` {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(raw)) throw new Error(`${what} must be a 20-byte hex address`);
+  if (!/^0x[0-9a-fA-F]{40}$/.test(raw))
+    throw new CliError(
+      CliErrorCode.BAD_FLAG,
+      `${what} "${raw}" is not an address; expected a 20-byte hex address (0x and 40 hex digits)`,
+    );
   return raw as `0x${string}`;
 }
 

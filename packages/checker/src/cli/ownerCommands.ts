@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import type { Address, PublicClient } from "viem";
 import { type CheckerConfig, requireAddress, txKeyOf } from "../config.ts";
+import { CliError, CliErrorCode } from "./cliError.ts";
 
 /**
  * The license holder's commands: `license list | delegate | undelegate` and
@@ -134,7 +135,11 @@ type ExplainQuery = { license: bigint; from?: bigint; to?: bigint } | { provider
 
 function epochOption(raw: string | undefined, name: string): bigint | undefined {
   if (raw === undefined) return undefined;
-  if (!/^[1-9]\d{0,19}$/.test(raw)) throw new Error(`${name} must be an epoch number ≥ 1`);
+  if (!/^[1-9]\d{0,19}$/.test(raw))
+    throw new CliError(
+      CliErrorCode.BAD_FLAG,
+      `${name} "${raw}" is not an epoch; expected an epoch number ≥ 1`,
+    );
   return BigInt(raw);
 }
 
@@ -148,7 +153,11 @@ function explainQuery(o: {
   if (o.license !== undefined && o.provider !== undefined)
     throw new Error("give --license or --provider, not both");
   if (o.license !== undefined) {
-    if (!/^\d{1,78}$/.test(o.license)) throw new Error("--license must be a license id");
+    if (!/^\d{1,78}$/.test(o.license))
+      throw new CliError(
+        CliErrorCode.BAD_FLAG,
+        `--license "${o.license}" is not a license id; expected a decimal integer`,
+      );
     const from = epochOption(o.from, "--from");
     const to = epochOption(o.to, "--to");
     return {
@@ -188,14 +197,20 @@ async function explainFromApi(baseUrl: string, q: ExplainQuery): Promise<Record<
 
 function parseAddress(raw: string, what: string): Address {
   if (!/^0x[0-9a-fA-F]{40}$/.test(raw))
-    throw new Error(`${what} must be a 20-byte hex address, got "${raw}"`);
+    throw new CliError(
+      CliErrorCode.BAD_FLAG,
+      `${what} "${raw}" is not an address; expected a 20-byte hex address (0x and 40 hex digits)`,
+    );
   return raw as Address;
 }
 
 async function defaultOwner(cfg: CheckerConfig): Promise<Address> {
   const key = txKeyOf(cfg);
   if (key === undefined)
-    throw new Error("whose licenses? pass --owner, --all, or configure the owner's txPrivateKey");
+    throw new CliError(
+      CliErrorCode.MISSING_FLAG,
+      "whose licenses? no --owner, no --all and no txPrivateKey (CHECKER_TX_KEY): e.g. checker license list --owner <0x address>",
+    );
   return (await import("viem/accounts")).privateKeyToAccount(key).address;
 }
 
