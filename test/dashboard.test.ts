@@ -136,6 +136,12 @@ describe(`dashboard: ${CHECKERS} checkers, ${PROVIDERS} providers (one faulty), 
       expect(BigInt((await total.getAttribute("data-value")) ?? "-1")).toBe(report.totalRewards);
       expect(await total.textContent()).toBe(tokens(report.totalRewards));
     }
+    // "This node" comes from the node's own record of each epoch (GET /history), not only /status's recent list.
+    const parts = await rows.locator('[data-field="this-node"]').allTextContents();
+    expect(
+      parts.some((t) => /^(aggregator|backup|cosigner|fetched), /.test(t)),
+      parts.join(" | "),
+    ).toBe(true);
   });
 
   it("shows the operator's rewards per epoch equal to the leaves anchored on-chain", async () => {
@@ -174,6 +180,13 @@ describe(`dashboard: ${CHECKERS} checkers, ${PROVIDERS} providers (one faulty), 
     const earned = BigInt((await page.getByTestId("rewards-earned").getAttribute("data-value")) ?? "-1");
     expect(earned).toBe(sum);
     expect(await page.locator('[data-testid="rewards-chart"] rect.bar').count()).toBe(n);
+    const states = await page
+      .locator('[data-testid="rewards-chart"] rect.bar')
+      .evaluateAll((bars) => bars.map((b) => b.getAttribute("data-state")));
+    expect(
+      states.every((x) => x === "claimed" || x === "unclaimed" || x === "locked"),
+      states.join(","),
+    ).toBe(true);
   });
 
   it("explains the rewards of a license term by term, matching the on-chain claimable amount", async () => {

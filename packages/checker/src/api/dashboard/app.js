@@ -213,9 +213,15 @@ function renderChart(rewards) {
     // Scaled in bigint first: amounts exceed the double's exact range.
     const h = (Number((v * 1000n) / max) / 1000) * (H - bottom - top);
     const unclaimed = r.licenses.some((l) => !l.claimed && BigInt(l.amount) > 0n);
+    // Three states: claimed (blue), claimable (amber), locked until the epoch's penalties are final (grey).
+    const locked =
+      unclaimed &&
+      r.unlockEpoch != null &&
+      BigInt(state.status?.epoch.current ?? "0") < BigInt(r.unlockEpoch);
     const x = left + i * bw + bw * 0.15;
     const bar = svg("rect", {
-      class: `bar${unclaimed ? " unclaimed" : ""}`,
+      class: `bar${unclaimed ? " unclaimed" : " claimed"}${locked ? " locked" : ""}`,
+      "data-state": locked ? "locked" : unclaimed ? "unclaimed" : "claimed",
       x,
       y: H - bottom - h,
       width: bw * 0.7,
@@ -224,7 +230,11 @@ function renderChart(rewards) {
       "data-value": r.amount,
     });
     bar.append(
-      svg("title", {}, `epoch ${r.epoch}: ${tokens(r.amount)}${unclaimed ? " (unclaimed)" : " (claimed)"}`),
+      svg(
+        "title",
+        {},
+        `epoch ${r.epoch}: ${tokens(r.amount)}${locked ? ` (locked until epoch ${r.unlockEpoch})` : unclaimed ? " (claimable)" : " (claimed)"}`,
+      ),
     );
     root.append(bar);
     if (rewards.length <= 24 || i % Math.ceil(rewards.length / 24) === 0) {
