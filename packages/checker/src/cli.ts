@@ -357,7 +357,7 @@ export function buildCli(): Command {
         if (o.url !== undefined || lookup.node !== undefined || lookup.named) throw e;
         throw new CliError(
           CliErrorCode.NO_NODE,
-          `no running node found: no ${NODE_FILE_NAME} of a live \`checker start\` in ${cfg.dataDir} and nothing answers at ${base}; pass the node's data directory or API, e.g. checker -d <its data dir> status, or checker status --url http://127.0.0.1:9701`,
+          `cannot reach the node's status API at ${base}, and ${cfg.dataDir} has no ${NODE_FILE_NAME} of a live \`checker start\`; pass its data directory or API: checker -d <its data dir> status, or checker status --url http://127.0.0.1:9701`,
         );
       });
       if (o.json === true) return print(status as unknown as Record<string, unknown>);

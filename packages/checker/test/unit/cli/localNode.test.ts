@@ -124,7 +124,7 @@ describe("CLIs find a running local node (node.json)", () => {
     expect(noNode.code).toBe(1);
     expect(noNode.stderr).toMatch(
       new RegExp(
-        `^error: no running node found: no node\\.json of a live \`checker start\` in ${dataDir} and nothing answers at http://127\\.0\\.0\\.1:${idle}; .*checker status --url http://127\\.0\\.0\\.1:9701 \\[CLI_ERROR_NO_NODE\\]\\n$`,
+        `^error: cannot reach the node's status API at http://127\\.0\\.0\\.1:${idle}, and ${dataDir} has no node\\.json of a live \`checker start\`; .*checker status --url http://127\\.0\\.0\\.1:9701 \\[CLI_ERROR_NO_NODE\\]\\n$`,
       ),
     );
   }, 120_000);
