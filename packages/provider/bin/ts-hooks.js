@@ -25,6 +25,24 @@ try {
 } catch {
   usable = false;
 }
+/**
+ * stripTypeScriptTypes is experimental in Node 22-24 and says so on stderr at its first call; a CLI's
+ * stderr is for its own messages (scripts and tests read it), so that one warning is dropped.
+ */
+function stripQuietly(ts) {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = (warning, ...rest) => {
+    const type = typeof rest[0] === "string" ? rest[0] : rest[0]?.type;
+    if (type === "ExperimentalWarning" && String(warning).includes("stripTypeScriptTypes")) return;
+    emitWarning.call(process, warning, ...rest);
+  };
+  try {
+    return stripTypeScriptTypes(ts, { mode: "strip" });
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
 if (usable)
   registerHooks({
     load(url, context, nextLoad) {
@@ -40,7 +58,7 @@ if (usable)
         source = readFileSync(file, "utf8");
       } catch {
         // Whitespace in place of the types: line and column numbers stay those of the .ts file.
-        source = stripTypeScriptTypes(ts, { mode: "strip" });
+        source = stripQuietly(ts);
         try {
           const tmp = `${file}.${process.pid}.tmp`;
           writeFileSync(tmp, source);
