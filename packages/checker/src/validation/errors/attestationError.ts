@@ -5,9 +5,9 @@ export const AttestationErrorCode = {
   OVERSIZED: "ATTESTATION_ERROR_OVERSIZED",
   /** Not a canonical SignedAttestation encoding. */
   INVALID_ENCODING: "ATTESTATION_ERROR_INVALID_ENCODING",
-  /** Epoch beyond the current one (plus clock disparity). */
+  /** Epoch beyond the current one (plus clock disparity): IGNORE one epoch ahead, REJECT further (far-epoch spam). */
   FUTURE_EPOCH: "ATTESTATION_ERROR_FUTURE_EPOCH",
-  /** Epoch older than the acceptance window. */
+  /** Epoch older than the acceptance window: IGNORE one epoch behind it, REJECT further (far-epoch spam). */
   STALE_EPOCH: "ATTESTATION_ERROR_STALE_EPOCH",
   /** The exact same attestation was already seen. */
   ALREADY_KNOWN: "ATTESTATION_ERROR_ALREADY_KNOWN",
