@@ -52,8 +52,14 @@ describe.skipIf(skip)("namespace testbed: NAT, relay, partition", () => {
 
     const phases = summary.epochs.map((e) => e.phase);
     expect(phases.filter((p) => p === "partition")).toHaveLength(2);
+    const firstAfter = summary.epochs.find((e) => e.phase === "after");
     for (const e of summary.epochs) {
-      if (e.phase !== "partition") {
+      if (e === firstAfter) {
+        // The healed checkers' gossip mesh re-forms during this epoch: their own attestations may not
+        // reach the others yet, and as members they refuse a report that omits them. It lands whenever
+        // the rest hold a quorum; from the next epoch on, always (docs/network-conditions.md).
+        if (e.committee.length - e.cutOffSeats >= e.quorumSeats) expect(e.reported).toBe(true);
+      } else if (e.phase !== "partition") {
         expect(e.reported, `epoch ${e.epoch} (${e.phase}) reported`).toBe(true);
       } else {
         // During the partition the near side lands the report whenever it holds a quorum of the seats.
