@@ -12,6 +12,7 @@ import {
   setupCheckers,
 } from "../../../../contracts/test/helpers/fixture.ts";
 import { getEpochInputs } from "../../../src/chain/actions/getEpochInputs.ts";
+import { getOperatorStanding } from "../../../src/chain/actions/getOperatorStanding.ts";
 import { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
 
 /**
@@ -112,5 +113,16 @@ describe("one operator with 1,000 licenses (issue 15)", () => {
     expect(rpc.calls()).toBeLessThanOrEqual(INPUTS_CALL_BUDGET);
     expect(licensesByChecker.get(getAddress(whale.address))).toEqual(whale.licenses);
     for (const c of small) expect(licensesByChecker.get(getAddress(c.address))).toEqual(c.licenses);
+  }, 120_000);
+
+  it("the operator's standing (re-read every few seconds while /status is polled) is a handful of calls", async () => {
+    const rpc = counted();
+    const standing = await getOperatorStanding(rpc.client, {
+      checkerRegistry: fx.deployment.contracts.checkerRegistry,
+      operator: whale.address,
+    });
+    expect(rpc.calls()).toBeLessThanOrEqual(INPUTS_CALL_BUDGET);
+    expect(standing.weight).toBe(LICENSES);
+    expect(standing.licenseIds).toEqual(whale.licenses);
   }, 120_000);
 });
