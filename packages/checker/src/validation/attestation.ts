@@ -65,11 +65,13 @@ function farEpochAction(outside: bigint): GossipAction {
 
 /**
  * Gossip validation of one SignedAttestation, cheapest checks first and the
- * two BLS checks (VRF proof, attestation signature) batched at the end.
+ * two BLS checks (VRF proof, attestation signature) batched at the end. `admit`
+ * (the sender's validation budget) is asked once the cheap checks pass, before any BLS work.
  */
 export async function validateGossipAttestation(
   ctx: AttestationValidationContext,
   data: Uint8Array,
+  admit?: () => boolean,
 ): Promise<ValidatedAttestation> {
   // [REJECT] The message is no larger than the SignedAttestation codec's limit.
   if (data.length > signedAttestationCodec.maxBytes) {
@@ -121,6 +123,15 @@ export async function validateGossipAttestation(
       epoch: att.epoch,
       provider: att.provider,
       checker: att.checker,
+    });
+  }
+
+  // [IGNORE] The sending peer and its IP are within their validation budget (validation/validationBudget.ts):
+  // checked before the chain reads and the BLS checks, and free of score (an honest relay may burst).
+  if (admit !== undefined && !admit()) {
+    throw new AttestationError(GossipAction.IGNORE, {
+      code: AttestationErrorCode.OVER_BUDGET,
+      epoch: att.epoch,
     });
   }
 

@@ -29,6 +29,8 @@ export const AttestationErrorCode = {
   NOT_IN_COMMITTEE: "ATTESTATION_ERROR_NOT_IN_COMMITTEE",
   /** The BLS signature over the attestation signing root does not verify. */
   INVALID_SIGNATURE: "ATTESTATION_ERROR_INVALID_SIGNATURE",
+  /** The sending peer or its IP is over its validation budget: IGNOREd before any BLS check. */
+  OVER_BUDGET: "ATTESTATION_ERROR_OVER_BUDGET",
   /** A co-sign request carries an attestation of another epoch than its report's. */
   WRONG_EPOCH: "ATTESTATION_ERROR_WRONG_EPOCH",
 } as const;
@@ -49,6 +51,7 @@ export type AttestationErrorType =
   | { code: typeof AttestationErrorCode.INVALID_SORTITION_PROOF; checker: string; epoch: bigint }
   | { code: typeof AttestationErrorCode.NOT_IN_COMMITTEE; checker: string; provider: string; epoch: bigint }
   | { code: typeof AttestationErrorCode.INVALID_SIGNATURE; checker: string }
+  | { code: typeof AttestationErrorCode.OVER_BUDGET; epoch: bigint }
   | { code: typeof AttestationErrorCode.WRONG_EPOCH; epoch: bigint; expectedEpoch: bigint };
 
 export class AttestationError extends GossipActionError<AttestationErrorType> {
