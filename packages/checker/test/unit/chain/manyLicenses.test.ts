@@ -1,3 +1,4 @@
+import { checkerRegistryAbi } from "@checkernet/contracts/generated/index";
 import { createLogger } from "@checkernet/runtime";
 import { createPublicClient, custom, type EIP1193RequestFn, getAddress, type PublicClient } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -125,4 +126,15 @@ describe("one operator with 1,000 licenses (issue 15)", () => {
     expect(standing.weight).toBe(LICENSES);
     expect(standing.licenseIds).toEqual(whale.licenses);
   }, 120_000);
+
+  it("a page of 256 licenses stays far below an RPC's eth_call gas cap", async () => {
+    const gas = await chain.publicClient.estimateContractGas({
+      address: fx.deployment.contracts.checkerRegistry,
+      abi: checkerRegistryAbi,
+      functionName: "licensesAt",
+      args: [2n, 0n, 256n],
+    });
+    // Hosted RPCs cap eth_call at 50 M gas, some lower; a tenth of that leaves the page size its margin.
+    expect(gas, `a page of 256 costs ${gas} gas`).toBeLessThan(5_000_000n);
+  });
 });
