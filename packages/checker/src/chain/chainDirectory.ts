@@ -188,7 +188,11 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
       const first = current > 1n ? current : 1n;
       for (let e = first; e <= current + 1n; e++) {
         const held = this.snapshots.get(e);
-        snapshots.set(e, held?.final === true ? held : await this.readSnapshot(e, changesFrom, keyCache));
+        const snap = held?.final === true ? held : await this.readSnapshot(e, changesFrom, keyCache);
+        snapshots.set(e, snap);
+        // A final snapshot is kept at once: a refresh that fails later (providers, seeds) loses nothing
+        // of it, and ensureEpoch finds it (issue 15: failed refreshes that started over left none).
+        if (snap.final) this.snapshots.set(e, snap);
       }
       const providers = await this.readProviders();
       const seeds = await this.readSeeds(current);

@@ -1,6 +1,14 @@
 import { checkerRegistryAbi } from "@checkernet/contracts/generated/index";
 import { createLogger } from "@checkernet/runtime";
-import { createPublicClient, custom, type EIP1193RequestFn, getAddress, type PublicClient } from "viem";
+import {
+  createPublicClient,
+  custom,
+  type EIP1193RequestFn,
+  getAddress,
+  type Hex,
+  type PublicClient,
+  toFunctionSelector,
+} from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { connectChain, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
 import {
@@ -51,10 +59,12 @@ beforeAll(async () => {
 }, 600_000);
 
 /** A public client over the same EDR chain that counts the eth_calls it forwards. */
-function counted(): { client: PublicClient; calls: () => number; reset: () => void } {
+function counted(refuse?: Hex): { client: PublicClient; calls: () => number; reset: () => void } {
   let n = 0;
   const request = (async (args: { method: string; params?: unknown }) => {
     if (args.method === "eth_call") n++;
+    const data = (args.params as [{ data?: Hex }] | undefined)?.[0]?.data;
+    if (refuse !== undefined && data?.startsWith(refuse) === true) throw new Error("the RPC did not answer");
     return chain.publicClient.request(args as never);
   }) as EIP1193RequestFn;
   const client = createPublicClient({ transport: custom({ request }) }) as PublicClient;
@@ -136,5 +146,17 @@ describe("one operator with 1,000 licenses (issue 15)", () => {
     });
     // Hosted RPCs cap eth_call at 50 M gas, some lower; a tenth of that leaves the page size its margin.
     expect(gas, `a page of 256 costs ${gas} gas`).toBeLessThan(5_000_000n);
+  });
+
+  it("a refresh that fails after the snapshots keeps them: no snapshot is read twice", async () => {
+    // The provider list fails (the RPC past its deadline): the refresh throws, the snapshots stay.
+    const failing = counted(toFunctionSelector("providerCount()"));
+    const dir = directoryOver(failing.client);
+    await expect(dir.refresh()).rejects.toThrow();
+    expect(dir.getChecker(whale.address, 2n)?.licenses).toBe(LICENSES);
+    failing.reset();
+    expect(await dir.ensureEpoch(2n)).toBe(true);
+    expect(await dir.ensureEpoch(3n)).toBe(true);
+    expect(failing.calls()).toBe(0);
   });
 });
