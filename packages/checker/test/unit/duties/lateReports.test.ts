@@ -12,6 +12,7 @@ import {
   bytesToHex,
   createPublicClient,
   createWalletClient,
+  custom,
   http,
   type PublicClient,
 } from "viem";
@@ -32,7 +33,11 @@ import {
 } from "../../../../contracts/test/helpers/fixture.ts";
 import type { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
-import { AggregatorDuty, MAX_LATE_EPOCHS_PER_EPOCH } from "../../../src/duties/aggregatorDuty.ts";
+import {
+  AggregatorDuty,
+  MAX_LATE_EPOCHS_PER_EPOCH,
+  type SubmitterWallet,
+} from "../../../src/duties/aggregatorDuty.ts";
 import type { CheckerHost } from "../../../src/network/host.ts";
 import { handleCosign, requestCosign } from "../../../src/network/reqresp/cosign.ts";
 import { ReportStatus, readReportRecord } from "../../../src/reports/aggregatorRecords.ts";
@@ -103,7 +108,9 @@ afterEach(async () => {
 });
 
 /** Four nodes over fresh databases, reaching the chain through the test's RPC server only. */
-async function nodes(): Promise<Node[]> {
+async function nodes(
+  options: { offline?: number[]; wallet?: (c: Checker) => SubmitterWallet } = {},
+): Promise<Node[]> {
   const bls = await loadBlsBackend("auto");
   const clock = deploymentClock(fx);
   const transport = () => http(rpc.url, { timeout: 500, retryCount: 0 });
@@ -113,11 +120,13 @@ async function nodes(): Promise<Node[]> {
     const host = hosts[i]!;
     const db = await CheckerDb.open({ dataDir: mkdtempSync(join(tmpdir(), "checker-late-")) });
     open.push(db);
-    const walletClient = createWalletClient({
-      account: checker.wallet.account,
-      chain: checker.wallet.chain,
-      transport: transport(),
-    });
+    const walletClient =
+      options.wallet?.(checker) ??
+      createWalletClient({
+        account: checker.wallet.account,
+        chain: checker.wallet.chain,
+        transport: transport(),
+      });
     const duty = new AggregatorDuty(
       {
         clock,
@@ -142,11 +151,14 @@ async function nodes(): Promise<Node[]> {
         submitAttempts: 2,
       },
     );
-    await handleCosign(host, { logger: silent, onRequest: (req) => duty.cosign(req) });
+    if (!(options.offline ?? []).includes(i)) await serveCosign(host, duty);
     out.push({ checker, db, duty });
   }
   return out;
 }
+
+const serveCosign = (host: CheckerHost, duty: AggregatorDuty) =>
+  handleCosign(host, { logger: silent, onRequest: (req) => duty.cosign(req) });
 
 /** Every checker attests every provider; `failing` gets FAIL from all (a slashable verdict). */
 async function attestations(epoch: bigint, failing?: Address): Promise<SignedAttestation[]> {
@@ -220,6 +232,68 @@ describe("late reports after a chain outage (4 checkers over libp2p, EDR behind 
     expect(claimed.amount).toBe(mine[0]!.amount);
     expect((await fx.c.token.read.balanceOf([owner.address])) - before).toBe(mine[0]!.amount);
   }, 90_000);
+
+  it("co-signing fell short in e (members unreachable): in e + 1 the members answer and e's report lands late", async () => {
+    const probe = await nodes();
+    const epoch = await fx.c.reports.read.currentEpoch();
+    const atts = await attestations(epoch);
+    const leaderIndex = probe.findIndex((n) => n.duty.rank(epoch, atts).rank === 0);
+    for (const h of hosts) await h.unhandle("/checkernet/cosign/1.0.0");
+    await Promise.all(open.splice(0).map((d) => d.close()));
+
+    const others = [0, 1, 2, 3].filter((i) => i !== leaderIndex);
+    const all = await nodes({ offline: others });
+    for (const n of all) await n.db.putAttestations(atts);
+    const leader = all[leaderIndex]!;
+    expect((await leader.duty.runEpoch(epoch, { waitForTurn: false })).record?.status).toBe(
+      ReportStatus.FAILED,
+    );
+    expect((await fx.c.reports.read.reportOf([epoch])).submittedAt).toBe(0n);
+
+    for (const i of others) await serveCosign(hosts[i]!, all[i]!.duty);
+    await goToEpoch(fx, epoch + 1n);
+    const [late] = await leader.duty.reportLate(epoch + 1n, { waitForTurn: false });
+    expect(late?.record?.status).toBe(ReportStatus.SUBMITTED);
+    expect((await fx.c.reports.read.reportOf([epoch])).rewardsRoot).toBe(late!.record!.header.rewardsRoot);
+  }, 60_000);
+
+  it("signed before the outage, every send failed: the same aggregate is sent late, on a fresh nonce if the old one was spent", async () => {
+    let sendsDown = true;
+    const flaky = (c: Checker): SubmitterWallet =>
+      createWalletClient({
+        account: c.wallet.account,
+        chain: c.wallet.chain,
+        transport: custom({
+          request: async (args: { method: string; params?: unknown }) => {
+            if (args.method === "eth_sendTransaction" && sendsDown)
+              throw new Error("connect ECONNREFUSED 127.0.0.1:8545");
+            return c.wallet.request(args as never);
+          },
+        }),
+      });
+    const all = await nodes({ wallet: flaky });
+    const epoch = await fx.c.reports.read.currentEpoch();
+    const atts = await attestations(epoch);
+    for (const n of all) await n.db.putAttestations(atts);
+    const leader = all.find((n) => n.duty.rank(epoch, atts).rank === 0)!;
+    const failed = await leader.duty.runEpoch(epoch, { waitForTurn: false });
+    expect(failed.record?.status).toBe(ReportStatus.UNREPORTED);
+    expect(failed.record?.aggregateSignature).toBeDefined();
+    const spent = failed.record!.nonce!;
+    // The operator's wallet sends something else meanwhile: the fixed nonce is taken.
+    await mined(chain, leader.checker.wallet.sendTransaction({ to: leader.checker.address, value: 0n }));
+    expect(await chain.publicClient.getTransactionCount({ address: leader.checker.address })).toBe(spent + 1);
+
+    // Back in e + 1, with no member answering: only the aggregate signed in e can land.
+    sendsDown = false;
+    for (const h of hosts) await h.unhandle("/checkernet/cosign/1.0.0");
+    await goToEpoch(fx, epoch + 1n);
+    const [late] = await leader.duty.reportLate(epoch + 1n, { waitForTurn: false });
+    expect(late?.record?.status).toBe(ReportStatus.SUBMITTED);
+    expect(late?.record?.aggregateSignature).toBe(failed.record!.aggregateSignature);
+    expect(late?.record?.nonce).toBe(spent + 1);
+    expect((await fx.c.reports.read.reportOf([epoch])).submittedAt).toBeGreaterThan(0n);
+  }, 60_000);
 
   it("stays within the contract's window: past e + reportLatenessEpochs the epoch is not retried", async () => {
     const all = await nodes();
