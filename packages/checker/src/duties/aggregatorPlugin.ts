@@ -52,7 +52,7 @@ export interface AggregatorPluginHost {
 /**
  * The aggregator's hooks over the leader engine: the report rebuilt from the
  * latest view, the epoch's report committee, one db record per epoch
- * (pending → submitting → submitted | reported-by-other | failed), and
+ * (pending → submitting → submitted | reported-by-other | failed | unreported), and
  * submitReport with the contract's reverts classified.
  */
 export function aggregatorPlugin(
