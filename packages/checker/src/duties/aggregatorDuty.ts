@@ -261,7 +261,9 @@ export class AggregatorDuty {
    * meanwhile ends the round. An RPC still down ends the pass (the next epoch tries again).
    */
   async reportLate(now: bigint, options: Omit<RunOptions, "late"> = {}): Promise<AggregationOutcome[]> {
-    const { db, publicClient, logger } = this.components;
+    const { db, publicClient, logger, walletClient } = this.components;
+    // A node that only co-signs has nothing to retry: it co-signs late reports when asked.
+    if (walletClient === undefined) return [];
     const epochReports = this.init.addresses.epochReports;
     this.latenessEpochs ??= await publicClient.readContract({
       address: epochReports,
