@@ -12,6 +12,7 @@ import { attestationsPerEpochLimit, ValidationBudget } from "../../validation/va
 import type { CheckerHost } from "../host.ts";
 import { getGossipValidatorFn } from "../processor/gossipValidatorFn.ts";
 import type { EvidenceGossip } from "./evidence.ts";
+import { remoteIp } from "./peerAddress.ts";
 import { GossipTopic } from "./topics.ts";
 
 export interface AttestationGossipComponents {
@@ -30,12 +31,6 @@ export interface AttestationGossipInit {
   providerCount?: () => number;
   /** The per-peer and per-IP validation budget; by default sized from the protocol (validation/validationBudget.ts). */
   budget?: ValidationBudget;
-}
-
-/** The remote IP of the connection `peer` sent on (the first one), from its multiaddr. */
-function remoteIp(host: CheckerHost, peer: PeerId): string | undefined {
-  const addr = host.getConnections(peer)[0]?.remoteAddr;
-  return addr?.getComponents().find((c) => c.name === "ip4" || c.name === "ip6")?.value;
 }
 
 /**
