@@ -12,7 +12,7 @@ import { attestationsPerEpochLimit, ValidationBudget } from "../../validation/va
 import type { CheckerHost } from "../host.ts";
 import { getGossipValidatorFn } from "../processor/gossipValidatorFn.ts";
 import type { EvidenceGossip } from "./evidence.ts";
-import { remoteIp } from "./peerAddress.ts";
+import { budgetSender } from "./peerAddress.ts";
 import { GossipTopic } from "./topics.ts";
 
 export interface AttestationGossipComponents {
@@ -65,9 +65,10 @@ export class AttestationGossip {
       getGossipValidatorFn(
         topic,
         (data, from) =>
-          validateGossipAttestation(validation, data, () =>
-            this.budget.tryTake(from.toString(), remoteIp(host, from)),
-          ),
+          validateGossipAttestation(validation, data, () => {
+            const sender = budgetSender(host, from);
+            return this.budget.tryTake(sender.peer, sender.ip);
+          }),
         (att, from) => this.init.onAttestation?.(att, from),
         { logger, metrics },
       ),

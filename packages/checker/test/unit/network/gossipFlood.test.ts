@@ -1,6 +1,7 @@
 import { signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
+import { attestationSeats, vrfOutput } from "@checkernet/protocol/sortition";
 import { createLogger } from "@checkernet/runtime";
-import type { Address } from "viem";
+import { type Address, hexToBytes } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EpochClock } from "../../../src/chain/clock.ts";
 import { createMetrics, type Metrics } from "../../../src/metrics/index.ts";
@@ -246,5 +247,72 @@ describe("gossip validation under flood", () => {
       )
       .toBe(1);
     expect(victim.received[0]!.signed).toEqual(good);
+  });
+
+  it("does not starve a proven peer on the Sybils' own IP: it draws on its own bucket only", async () => {
+    const budget = 10;
+    const victim = await newNode({
+      budget: new ValidationBudget({ perEpoch: () => budget, epochSeconds: 600 }),
+    });
+    const honest = await newNode();
+    await honest.host.dial(victim.host.getMultiaddrs()[0]!);
+    await waitFor(
+      () =>
+        victim.host.services.pubsub
+          .getSubscribers(GossipTopic.ATTESTATION)
+          .some((p) => p.equals(honest.host.peerId)),
+      "honest peer subscribed",
+    );
+    // Providers on whose committee Alice has a seat this epoch, each a slot of its own.
+    const seated: Address[] = [];
+    while (seated.length < 4) {
+      const p = randomAddress();
+      const { vrfProof } = await signAttestation(alice, makeAttestation(alice.address, p, EPOCH));
+      const seats = attestationSeats(
+        vrfOutput(hexToBytes(vrfProof)),
+        p,
+        { licenses: 1, totalLicenses: 2 },
+        8,
+      );
+      if (seats > 0) {
+        keys.addProvider(p);
+        seated.push(p);
+      }
+    }
+    const publishUntilReceived = async (p: Address, count: number) => {
+      const signed = await signAttestation(alice, makeAttestation(alice.address, p, EPOCH));
+      await expect
+        .poll(
+          async () => {
+            if (victim.received.length < count)
+              await publishQuietly(honest.host, signedAttestationCodec.encode(signed));
+            return victim.received.length;
+          },
+          { timeout: 10_000, interval: 300 },
+        )
+        .toBe(count);
+    };
+    // The honest peer proves itself with three valid first deliveries (score 1.5).
+    for (const [i, p] of seated.slice(0, 3).entries()) await publishUntilReceived(p, i + 1);
+    await expect
+      .poll(() => peerScore(victim.host, honest.host.peerId.toString()), { timeout: 5_000 })
+      .toBeGreaterThanOrEqual(1);
+
+    // Sybils on the same IP (127.0.0.1) empty the IP's bucket with bad signatures.
+    for (let p = 0; p < 3; p++) {
+      const attacker = await attackerOf(victim);
+      for (let i = 0; i < 10; i++) {
+        const att = makeAttestation(bob.address, provider, EPOCH, { latencyP95Us: 5_000 + p * 10 + i });
+        const bobs = await signAttestation(bob, att);
+        const forged = await signAttestation(alice, att);
+        await publishQuietly(attacker, signedAttestationCodec.encode({ ...forged, vrfProof: bobs.vrfProof }));
+      }
+    }
+    await expect
+      .poll(() => errors(victim.metrics, "ATTESTATION_ERROR_OVER_BUDGET"), { timeout: 10_000 })
+      .toBeGreaterThan(0);
+
+    // The proven peer's next attestation is still validated.
+    await publishUntilReceived(seated[3]!, 4);
   });
 });
