@@ -79,8 +79,7 @@ export async function buildComponents(options: CheckerNodeOptions): Promise<Node
       host,
       db,
       bls,
-      // Batches checked on a worker thread: a flood of bad signatures cannot stall challenge IO (issue 14).
-      verifier: new BlsBatchVerifier({ backend: bls, metrics, offThread: true }),
+      verifier: new BlsBatchVerifier({ backend: bls, metrics }),
       clock,
       domain,
       params,

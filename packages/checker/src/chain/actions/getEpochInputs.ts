@@ -1,7 +1,6 @@
-import { providerRegistryAbi } from "@checkernet/contracts/generated/index";
+import { checkerRegistryAbi, providerRegistryAbi } from "@checkernet/contracts/generated/index";
 import { type Address, getAddress, type PublicClient } from "viem";
 import { toChainActionError } from "./errors.ts";
-import { getSnapshotLicenses } from "./getSnapshotLicenses.ts";
 
 export interface GetEpochInputsParameters {
   checkerRegistry: Address;
@@ -13,7 +12,7 @@ export interface GetEpochInputsParameters {
 }
 
 export interface GetEpochInputsReturnType {
-  /** Operator → license ids counting for it in the epoch's snapshot, in seat order (getSnapshotLicenses). */
+  /** Operator → license ids counting for it in the epoch's snapshot (`licenseAt(epoch, i)`). */
   licensesByChecker: Map<Address, bigint[]>;
   /** Provider → stake. */
   stakes: Map<Address, bigint>;
@@ -34,15 +33,23 @@ export async function getEpochInputs(
   params: GetEpochInputsParameters,
 ): Promise<GetEpochInputsReturnType> {
   try {
-    const licensesByChecker = new Map<Address, bigint[]>();
-    const licenses = await getSnapshotLicenses(client, {
-      checkerRegistry: params.checkerRegistry,
-      epoch: params.epoch,
+    const registry = { address: params.checkerRegistry, abi: checkerRegistryAbi } as const;
+    const count = await client.readContract({
+      ...registry,
+      functionName: "licenseCountAt",
+      args: [params.epoch],
     });
-    for (const { licenseId, operator } of licenses) {
-      const list = licensesByChecker.get(operator) ?? [];
+    const licensesByChecker = new Map<Address, bigint[]>();
+    for (let i = 0n; i < count; i++) {
+      const [licenseId, operator] = await client.readContract({
+        ...registry,
+        functionName: "licenseAt",
+        args: [params.epoch, i],
+      });
+      const a = getAddress(operator);
+      const list = licensesByChecker.get(a) ?? [];
       list.push(licenseId);
-      licensesByChecker.set(operator, list);
+      licensesByChecker.set(a, list);
     }
     const stakes = new Map<Address, bigint>();
     for (const p of params.providers) {

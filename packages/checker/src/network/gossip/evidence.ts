@@ -3,7 +3,6 @@ import type { Metrics } from "../../metrics/index.ts";
 import type { EquivocationBook } from "../../validation/equivocations.ts";
 import type { CheckerHost } from "../host.ts";
 import { getGossipValidatorFn } from "../processor/gossipValidatorFn.ts";
-import { budgetSender } from "./peerAddress.ts";
 import { GossipTopic } from "./topics.ts";
 
 /**
@@ -34,7 +33,7 @@ export class EvidenceGossip {
       topic,
       getGossipValidatorFn(
         topic,
-        (data, from) => book.accept(data, budgetSender(host, from)),
+        (data) => book.accept(data),
         () => undefined,
         { logger, metrics },
       ),
