@@ -284,6 +284,22 @@ contract CheckerRegistry is EpochClock, ICheckerRegistry {
     }
 
     /// @inheritdoc ICheckerRegistry
+    function licensesAt(uint64 epoch, uint256 start, uint256 limit)
+        external
+        view
+        returns (uint256[] memory licenseIds, address[] memory operators)
+    {
+        uint256 count = licenseCountAt(epoch);
+        uint256 end = start < count && limit < count - start ? start + limit : count;
+        uint256 n = start < end ? end - start : 0;
+        licenseIds = new uint256[](n);
+        operators = new address[](n);
+        for (uint256 i = 0; i < n; ++i) {
+            (licenseIds[i], operators[i]) = licenseAt(epoch, start + i);
+        }
+    }
+
+    /// @inheritdoc ICheckerRegistry
     function committeeAt(uint64 epoch, bytes32 tag, bytes32 seed, uint256 nonce, uint256 seats)
         external
         view

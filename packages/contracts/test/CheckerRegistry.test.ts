@@ -294,6 +294,32 @@ describe("CheckerRegistry", () => {
       await expectRevert(fx.c.registry.read.licenseAt([3n, 3n]), "CheckerRegistryIndexOutOfRange", [3n, 3n]);
     });
 
+    it("pages a snapshot with licensesAt exactly as licenseAt reads it, one seat at a time (issue 15)", async () => {
+      const [a, b] = await setupCheckers(fx, 2, 3);
+      await mined(chain, fx.as(a!.wallet).license.write.undelegate([a!.licenses[1]!]));
+      await goToEpoch(fx, 1n);
+      await mined(chain, fx.as(b!.wallet).license.write.undelegate([b!.licenses[0]!]));
+      for (const epoch of [1n, 3n]) {
+        const count = await fx.c.registry.read.licenseCountAt([epoch]);
+        const one: [bigint, string][] = [];
+        for (let i = 0n; i < count; i++) one.push([...(await fx.c.registry.read.licenseAt([epoch, i]))]);
+        const paged: [bigint, string][] = [];
+        for (let start = 0n; start < count; start += 2n) {
+          const [ids, ops] = await fx.c.registry.read.licensesAt([epoch, start, 2n]);
+          expect(ids.length).toBe(Math.min(2, Number(count - start)));
+          for (const [i, id] of ids.entries()) paged.push([id, ops[i]!]);
+        }
+        expect(paged).toEqual(one);
+        const [all] = await fx.c.registry.read.licensesAt([epoch, 0n, 2n ** 256n - 1n]);
+        expect(all).toEqual(one.map(([id]) => id));
+      }
+      // From the end on, and past it: an empty page, not a revert.
+      const count = await fx.c.registry.read.licenseCountAt([3n]);
+      expect(await fx.c.registry.read.licensesAt([3n, count, 10n])).toEqual([[], []]);
+      expect(await fx.c.registry.read.licensesAt([3n, 2n ** 256n - 1n, 2n ** 256n - 1n])).toEqual([[], []]);
+      expect(await fx.c.registry.read.licensesAt([3n, 0n, 0n])).toEqual([[], []]);
+    });
+
     it("leaves every seat empty without active licenses and refuses more than 256 seats", async () => {
       const operators = await fx.c.registry.read.committeeAt([
         1n,

@@ -21,6 +21,7 @@ import {
 import type { CheckerRecord, KeyDirectory } from "../validation/keyDirectory.ts";
 import type { ProviderDirectory, ProviderRecord } from "../validation/providerDirectory.ts";
 import type { EpochContext } from "../validation/sortition.ts";
+import { getSnapshotLicenses } from "./actions/getSnapshotLicenses.ts";
 import { type ChainHealth, isNoAnswer } from "./chainHealth.ts";
 
 /** Polling limits; each says where its number comes from. */
@@ -85,7 +86,7 @@ interface LicenseSnapshot {
 
 /**
  * Registry and epoch state read from the contracts with viem: per-epoch
- * license snapshots (CheckerRegistry.licenseCountAt / licenseAt: each
+ * license snapshots (CheckerRegistry.licenseCountAt / licensesAt: each
  * operator's weight in that epoch, with its BLS key), providers with their
  * peer id, GPU class, VRAM and region (ProviderRegistry), and epoch seeds
  * (EpochReports). A refresh reads the snapshots of the current and the next
@@ -187,7 +188,11 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
       const first = current > 1n ? current : 1n;
       for (let e = first; e <= current + 1n; e++) {
         const held = this.snapshots.get(e);
-        snapshots.set(e, held?.final === true ? held : await this.readSnapshot(e, changesFrom, keyCache));
+        const snap = held?.final === true ? held : await this.readSnapshot(e, changesFrom, keyCache);
+        snapshots.set(e, snap);
+        // A final snapshot is kept at once: a refresh that fails later (providers, seeds) loses nothing
+        // of it, and ensureEpoch finds it (issue 15: failed refreshes that started over left none).
+        if (snap.final) this.snapshots.set(e, snap);
       }
       const providers = await this.readProviders();
       const seeds = await this.readSeeds(current);
@@ -309,31 +314,22 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   }
 
   /**
-   * The license snapshot of `epoch`: licenseCountAt(epoch) seats, each licenseAt(epoch, i) counting one
-   * for its operator, and each operator's registered key. `changesFrom` is effectiveEpochOfChange() read
-   * before it: a snapshot of an earlier epoch is final.
+   * The license snapshot of `epoch`: licenseCountAt(epoch) seats read in pages (getSnapshotLicenses: a
+   * few calls for 1,000 licenses, not one each), each counting one for its operator, and each operator's
+   * registered key (one call an operator). `changesFrom` is effectiveEpochOfChange() read before it: a
+   * snapshot of an earlier epoch is final.
    */
   private async readSnapshot(
     epoch: bigint,
     changesFrom: bigint,
     keyCache: Map<Address, Uint8Array | null>,
   ): Promise<LicenseSnapshot> {
-    const registry = { address: this.addresses.checkerRegistry, abi: checkerRegistryAbi } as const;
-    const count = await this.client.readContract({
-      ...registry,
-      functionName: "licenseCountAt",
-      args: [epoch],
+    const seats = await getSnapshotLicenses(this.client, {
+      checkerRegistry: this.addresses.checkerRegistry,
+      epoch,
     });
     const weights = new Map<Address, number>();
-    for (let i = 0n; i < count; i++) {
-      const [, operator] = await this.client.readContract({
-        ...registry,
-        functionName: "licenseAt",
-        args: [epoch, i],
-      });
-      const a = getAddress(operator);
-      weights.set(a, (weights.get(a) ?? 0) + 1);
-    }
+    for (const { operator } of seats) weights.set(operator, (weights.get(operator) ?? 0) + 1);
     const checkers = new Map<Address, CheckerRecord>();
     for (const [address, licenses] of weights) {
       let key = keyCache.get(address);
@@ -343,7 +339,7 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
       }
       if (key !== null) checkers.set(address, { address, publicKey: key, licenses });
     }
-    return { checkers, total: Number(count), final: epoch < changesFrom };
+    return { checkers, total: seats.length, final: epoch < changesFrom };
   }
 
   /** The operator's registered key, compressed; null when it has none (exited) or it does not decode. */

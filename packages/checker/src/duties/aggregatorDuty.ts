@@ -21,9 +21,11 @@ import { type ReportHeader, type SignedAttestation, Verdict } from "@checkernet/
 import { sleep } from "@checkernet/runtime";
 import { type Address, getAddress, type Hex, hexToBytes } from "viem";
 import { getEpochInputs } from "../chain/actions/getEpochInputs.ts";
+import { getReport } from "../chain/actions/getReport.ts";
 import { openSlash } from "../chain/actions/openSlash.ts";
 import type { CosignRequest } from "../network/reqresp/cosign.ts";
 import {
+  LANDED_STATUSES,
   type ReportRecord,
   ReportRole,
   ReportStatus,
@@ -57,6 +59,21 @@ export interface AggregationOutcome {
 export { tooEarlyWaitMs } from "./aggregatorPlugin.ts";
 
 /**
+ * Past epochs one epoch's late-report pass retries at most, oldest first
+ * (docs/protocol/sortition-and-aggregation.md, "Late reports"): each costs a
+ * chain read, and for a ranked node a co-sign round and one transaction. The
+ * contract's window (reportLatenessEpochs, 2 by default) holds no more.
+ */
+export const MAX_LATE_EPOCHS_PER_EPOCH = 2;
+
+interface RunOptions {
+  signal?: AbortSignal;
+  waitForTurn?: boolean;
+  /** A past epoch's round run late (reportLate): its record says so and `lastRole` keeps the current epoch's. */
+  late?: boolean;
+}
+
+/**
  * The aggregation half of an epoch (docs/protocol/cosign.md):
  *
  * 1. After the publish phase opens (+ collectDelayMs), rank the checkers whose
@@ -80,8 +97,9 @@ export class AggregatorDuty {
   private running: Promise<unknown> = Promise.resolve();
   /** The last epoch's ranking, for status. */
   lastRole: AggregatorRole | undefined;
-  /** EpochReports.reportDelaySeconds, read once. */
+  /** EpochReports.reportDelaySeconds and reportLatenessEpochs, read once. */
   private reportDelaySeconds: bigint | undefined;
+  private latenessEpochs: bigint | undefined;
 
   constructor(components: AggregatorComponents, init: AggregatorInit) {
     this.components = components;
@@ -112,12 +130,14 @@ export class AggregatorDuty {
       last = epoch;
       this.timer = setTimeout(
         () => {
-          const run = this.runEpoch(epoch, { signal: this.abort.signal }).catch((e: unknown) =>
-            this.components.logger.warn(
-              { epoch: String(epoch), err: (e as Error).message },
-              "aggregation failed",
-            ),
-          );
+          const signal = this.abort.signal;
+          const warn = (what: string) => (e: unknown) =>
+            this.components.logger.warn({ epoch: String(epoch), err: (e as Error).message }, what);
+          // One round at a time (one wallet, one nonce sequence): the epoch's own, then the late ones.
+          const run = this.runEpoch(epoch, { signal })
+            .catch(warn("aggregation failed"))
+            .then(() => this.reportLate(epoch, { signal }))
+            .catch(warn("late reports failed"));
           this.running = Promise.all([this.running, run]);
           if (this.timer !== undefined) schedule();
         },
@@ -171,48 +191,116 @@ export class AggregatorDuty {
    * One epoch's aggregation. Returns what this node did; safe to call again
    * (a submitted epoch is never sent twice).
    */
-  async runEpoch(
-    epoch: bigint,
-    options: { signal?: AbortSignal; waitForTurn?: boolean } = {},
-  ): Promise<AggregationOutcome> {
+  async runEpoch(epoch: bigint, options: RunOptions = {}): Promise<AggregationOutcome> {
     const { db, logger, walletClient } = this.components;
     const existing = await readReportRecord(db, epoch);
     await this.components.keys.ensureEpoch?.(epoch);
     const role = this.rank(epoch, await db.attestationsOfEpoch(epoch));
-    this.lastRole = role;
-    if (
-      existing !== undefined &&
-      (existing.status === ReportStatus.SUBMITTED || existing.status === ReportStatus.REPORTED_BY_OTHER)
-    ) {
+    if (options.late !== true) this.lastRole = role;
+    if (existing !== undefined && LANDED_STATUSES.includes(existing.status)) {
       return { epoch, role, record: existing };
     }
     if (role.rank === null || walletClient === undefined) {
       logger.debug({ epoch: String(epoch), leader: role.leader }, "not an aggregator this epoch");
       return { epoch, role };
     }
-    logger.info({ epoch: String(epoch), rank: role.rank, leader: role.leader }, "aggregator role");
+    logger.info(
+      { epoch: String(epoch), rank: role.rank, leader: role.leader, late: options.late === true },
+      "aggregator role",
+    );
     if (options.waitForTurn ?? true)
       await sleep(turnDelayMs(role.rank, this.backupTimeoutMs()), options.signal);
     if (options.signal?.aborted === true) return { epoch, role };
 
     const roleName = role.rank === 0 ? ReportRole.AGGREGATOR : ReportRole.BACKUP;
     const state = { record: existing };
-    const led = await lead(
-      {
-        bls: this.components.bls,
-        logger,
-        publicClient: this.components.publicClient,
-        wallet: walletClient,
-        self: { operator: getAddress(this.init.operator), secretKey: this.init.secretKey },
-      },
-      aggregatorPlugin(this, { epoch, roleName, state, wallet: walletClient, signal: options.signal }),
-      { attempts: this.init.submitAttempts, retryBaseMs: this.init.retryBaseMs, signal: options.signal },
-    );
+    const late = options.late === true;
+    let led: Awaited<ReturnType<typeof lead<CosignRequest, ReportRecord>>>;
+    try {
+      led = await lead(
+        {
+          bls: this.components.bls,
+          logger,
+          publicClient: this.components.publicClient,
+          wallet: walletClient,
+          self: { operator: getAddress(this.init.operator), secretKey: this.init.secretKey },
+        },
+        aggregatorPlugin(this, {
+          epoch,
+          roleName,
+          state,
+          late,
+          wallet: walletClient,
+          signal: options.signal,
+        }),
+        { attempts: this.init.submitAttempts, retryBaseMs: this.init.retryBaseMs, signal: options.signal },
+      );
+    } catch (e) {
+      // The chain (or the db) failed mid-round: the epoch stays unreported, retried late (reportLate).
+      await this.markUnreported(epoch, roleName, state.record, (e as Error).message, late).catch(
+        () => undefined,
+      );
+      throw e;
+    }
     if (led.kind === "stood-down") {
       return { epoch, role, record: await this.markReportedByOther(epoch, roleName, existing) };
     }
     if (led.kind === "submitted" && led.outcome.kind === "sent") await this.openSlashes(led.record);
+    if (led.kind === "submitted" && led.outcome.kind === "gave-up") {
+      const record = await this.markUnreported(epoch, roleName, led.record, led.record.error, late);
+      return { epoch, role, record };
+    }
     return { epoch, role, record: led.kind === "submitted" ? led.record : state.record };
+  }
+
+  /**
+   * Late reports (docs/protocol/sortition-and-aggregation.md, "Late reports"): in epoch `now`, each past
+   * epoch the contract still accepts (now ≤ p + reportLatenessEpochs) whose report has not landed is run
+   * again from the stored attestations, oldest first and at most MAX_LATE_EPOCHS_PER_EPOCH: the epoch's
+   * own ranking says who leads, members co-sign the report they rebuild, and a report that landed
+   * meanwhile ends the round. An RPC still down ends the pass (the next epoch tries again).
+   */
+  async reportLate(now: bigint, options: Omit<RunOptions, "late"> = {}): Promise<AggregationOutcome[]> {
+    const { db, publicClient, logger, walletClient } = this.components;
+    // A node that only co-signs has nothing to retry: it co-signs late reports when asked.
+    if (walletClient === undefined) return [];
+    const epochReports = this.init.addresses.epochReports;
+    this.latenessEpochs ??= await publicClient.readContract({
+      address: epochReports,
+      abi: epochReportsAbi,
+      functionName: "reportLatenessEpochs",
+    });
+    const out: AggregationOutcome[] = [];
+    const first = now - this.latenessEpochs > 1n ? now - this.latenessEpochs : 1n;
+    let tried = 0;
+    for (let p = first; p < now && tried < MAX_LATE_EPOCHS_PER_EPOCH; p++) {
+      if (options.signal?.aborted === true) break;
+      const existing = await readReportRecord(db, p);
+      if (existing !== undefined && LANDED_STATUSES.includes(existing.status)) continue;
+      if ((await db.attestationsOfEpoch(p)).length === 0) continue;
+      if ((await getReport(publicClient, { epochReports, epoch: p })) !== null) continue;
+      tried++;
+      logger.info({ epoch: String(p), now: String(now) }, "epoch unreported; reporting it late");
+      out.push(await this.runEpoch(p, { ...options, late: true }));
+    }
+    return out;
+  }
+
+  private async markUnreported(
+    epoch: bigint,
+    role: ReportRecord["role"],
+    record: ReportRecord | undefined,
+    error: string | undefined,
+    late: boolean,
+  ): Promise<ReportRecord> {
+    const next: ReportRecord = {
+      ...(record ?? { epoch, role, header: {} as ReportHeader, results: [], rewards: [], updatedMs: 0 }),
+      status: ReportStatus.UNREPORTED,
+      ...(error === undefined ? {} : { error }),
+      ...(late ? { late } : {}),
+    };
+    await writeReportRecord(this.components.db, next);
+    return next;
   }
 
   private async markReportedByOther(

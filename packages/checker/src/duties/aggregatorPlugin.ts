@@ -25,6 +25,17 @@ export function tooEarlyWaitMs(args: unknown, epochSeconds: number): number {
   return Math.min(Math.max(500, gap * 1_000 + 1_000), epochSeconds * 1_000);
 }
 
+/**
+ * Whether a record holds a committee's aggregate for its header, to send again rather than collect anew:
+ * one being submitted, or one whose submission never reached the chain (the RPC was down).
+ */
+function signedBefore(
+  r: ReportRecord | undefined,
+): r is ReportRecord & { signerBitfield: bigint; aggregateSignature: Hex } {
+  if (r?.signerBitfield === undefined || r.aggregateSignature === undefined) return false;
+  return r.status === ReportStatus.SUBMITTING || r.status === ReportStatus.UNREPORTED;
+}
+
 /** What the plugin uses of the aggregator duty (AggregatorDuty), so that imports run from the duty to its plugin only. */
 export interface AggregatorPluginHost {
   readonly components: AggregatorComponents;
@@ -41,7 +52,7 @@ export interface AggregatorPluginHost {
 /**
  * The aggregator's hooks over the leader engine: the report rebuilt from the
  * latest view, the epoch's report committee, one db record per epoch
- * (pending → submitting → submitted | reported-by-other | failed), and
+ * (pending → submitting → submitted | reported-by-other | failed | unreported), and
  * submitReport with the contract's reverts classified.
  */
 export function aggregatorPlugin(
@@ -50,11 +61,13 @@ export function aggregatorPlugin(
     epoch: bigint;
     roleName: ReportRecord["role"];
     state: { record: ReportRecord | undefined };
+    /** A past epoch's round run late (AggregatorDuty.reportLate): the records it writes say so. */
+    late: boolean;
     wallet: SubmitterWallet;
     signal: AbortSignal | undefined;
   },
 ): LeaderPlugin<CosignRequest, ReportRecord> {
-  const { epoch, roleName, state, wallet, signal } = round;
+  const { epoch, roleName, state, late, wallet, signal } = round;
   const { db, logger, publicClient, clock } = duty.components;
   const { epochReports, checkerRegistry } = duty.init.addresses;
   const logFields = { epoch: String(epoch) };
@@ -62,6 +75,9 @@ export function aggregatorPlugin(
     state.record = record;
     await writeReportRecord(db, record);
   };
+  const nonceSpent = async (nonce: number) =>
+    (await getReport(publicClient, { epochReports, epoch })) === null &&
+    (await publicClient.getTransactionCount({ address: wallet.account.address, blockTag: "latest" })) > nonce;
   return {
     logFields,
     missingCosignatureMessage: "no co-signature",
@@ -84,15 +100,17 @@ export function aggregatorPlugin(
         results: report.results,
         rewards: report.rewards,
         inputs: report.inputs,
+        ...(late ? { late } : {}),
       };
       const existing = state.record;
       const request: CosignRequest = { header: report.header, attestations: [...attestations] };
-      if (existing?.status === ReportStatus.SUBMITTING) {
+      if (signedBefore(existing)) {
         const signed = {
-          bitfield: existing.signerBitfield as bigint,
-          signature: existing.aggregateSignature as Hex,
+          bitfield: existing.signerBitfield,
+          signature: existing.aggregateSignature,
           signers: existing.signers ?? 0,
         };
+        if (late && existing.late !== true) await save({ ...existing, late });
         return { payload: request, signed };
       }
       await save({
@@ -126,6 +144,13 @@ export function aggregatorPlugin(
     },
     beforeSubmit: async (_proposal, signed) => {
       let record = state.record as ReportRecord;
+      if (record.nonce !== undefined && (await nonceSpent(record.nonce))) {
+        // An earlier round fixed a nonce that another transaction has used since (the RPC died between
+        // fixing it and sending): no transaction of ours carries the report, so a fresh nonce serves.
+        const { nonce: _spent, txHash: _unsent, ...rest } = record;
+        record = rest;
+        await save(record);
+      }
       if (record.status !== ReportStatus.SUBMITTING) {
         record = {
           ...record,
@@ -158,7 +183,9 @@ export function aggregatorPlugin(
           ? RevertClass.TOO_EARLY
           : revert === "EpochReportsAlreadyReported"
             ? RevertClass.ALREADY_SUBMITTED
-            : RevertClass.REFUSED,
+            : revert === "EpochReportsTooLate"
+              ? RevertClass.TOO_LATE
+              : RevertClass.REFUSED,
       tooEarlyWaitMs: (e) =>
         Math.min(
           tooEarlyWaitMs(e.details.args, clock.epochSeconds),

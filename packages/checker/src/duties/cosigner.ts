@@ -2,7 +2,7 @@ import { signedAttestationCodec } from "@checkernet/protocol/encoding/attestatio
 import { reportSigningRoot } from "@checkernet/protocol/encoding/report";
 import type { ReportInputs } from "@checkernet/protocol/explain";
 import { checkReport, type EpochReport } from "@checkernet/protocol/scoring/report";
-import type { SignedAttestation } from "@checkernet/protocol/types";
+import { type SignedAttestation, Verdict } from "@checkernet/protocol/types";
 import { bytesToHex, getAddress, type Hex } from "viem";
 import { getReportCommittee } from "../chain/actions/getReportCommittee.ts";
 import type { CosignRequest } from "../network/reqresp/cosign.ts";
@@ -53,6 +53,8 @@ export const AggregatorErrorCode = {
   TOO_MANY_UNSEEN: "AGGREGATOR_ERROR_TOO_MANY_UNSEEN",
   /** The report omits more valid attestations the member holds than maxOmitted allows. */
   TOO_MANY_OMITTED: "AGGREGATOR_ERROR_TOO_MANY_OMITTED",
+  /** Adding the valid attestations the report omits would change a provider's verdict. */
+  OMISSION_CHANGES_VERDICT: "AGGREGATOR_ERROR_OMISSION_CHANGES_VERDICT",
   UNKNOWN_SEED: "AGGREGATOR_ERROR_UNKNOWN_SEED",
   QUORUM_NOT_REACHED: "AGGREGATOR_ERROR_QUORUM_NOT_REACHED",
 } as const;
@@ -76,6 +78,27 @@ export interface CosignerHost {
 const slotKey = (a: SignedAttestation["attestation"]) =>
   `${a.provider.toLowerCase()}:${a.checker.toLowerCase()}`;
 const bytesOf = (s: SignedAttestation) => bytesToHex(signedAttestationCodec.encode(s));
+
+const verdictName = (v: Verdict) => Object.entries(Verdict).find(([, n]) => n === v)?.[0] ?? String(v);
+
+/** The first provider whose verdict differs between the report and the fuller view, if any. */
+function changedVerdict(
+  report: EpochReport,
+  fuller: EpochReport,
+): { provider: string; inReport: string; withOmitted: string } | undefined {
+  const inReport = new Map(report.results.map((l) => [l.provider.toLowerCase(), l.verdict]));
+  for (const leaf of fuller.results) {
+    const v = inReport.get(leaf.provider.toLowerCase());
+    if (v !== leaf.verdict) {
+      return {
+        provider: leaf.provider,
+        inReport: v === undefined ? "absent" : verdictName(v),
+        withOmitted: verdictName(leaf.verdict),
+      };
+    }
+  }
+  return undefined;
+}
 
 /** A view with every attestation of the epoch's known equivocators left out. */
 export function withoutEquivocators(
@@ -180,6 +203,21 @@ export async function cosignReport(duty: CosignerHost, request: CosignRequest): 
   }
   const local = await duty.buildFromView(epoch, request.attestations);
   checkReport(header, local);
+  if (omitted.length > 0) {
+    // The tolerance is for gossip that reached the leader late, not for choosing outcomes: an
+    // aggregator that leaves out the one FAIL that makes a verdict would shield a cheat (or, leaving
+    // out a PASS, slash an honest provider) within maxOmitted.
+    const flipped = changedVerdict(
+      local,
+      await duty.buildFromView(epoch, [...request.attestations, ...omitted]),
+    );
+    if (flipped !== undefined) {
+      throw new AggregatorError(
+        AggregatorErrorCode.OMISSION_CHANGES_VERDICT,
+        `the report omits ${omitted.length} valid attestation(s) this node holds, and with them ${flipped.provider}'s verdict would be ${flipped.withOmitted}, not ${flipped.inReport}`,
+      );
+    }
+  }
   // Keep what we verified and the leaves we co-signed: they serve evidence and reward proofs.
   if (accepted.length > 0) await db.putAttestations(accepted);
   const existing = await readReportRecord(db, epoch);

@@ -31,6 +31,12 @@ export const ReportStatus = {
   COSIGNED: "cosigned",
   /** Gave up (quorum not reached, refused by the contract); `error` says why. */
   FAILED: "failed",
+  /**
+   * The round ended without a report on chain for a reason a later epoch may not share (the RPC was
+   * down, every send failed); `error` says which. Retried late while the contract accepts the epoch
+   * (AggregatorDuty.reportLate).
+   */
+  UNREPORTED: "unreported",
 } as const;
 export type ReportStatus = (typeof ReportStatus)[keyof typeof ReportStatus];
 
@@ -57,6 +63,8 @@ export interface ReportRecord {
   txHash?: Hash;
   gasUsed?: bigint;
   error?: string;
+  /** Set when the round that built the record ran after the epoch, as a late report (AggregatorDuty.reportLate). */
+  late?: boolean;
   updatedMs: number;
 }
 
@@ -103,6 +111,12 @@ export async function readReportRecords(db: CheckerDb, lastEpoch: bigint): Promi
   }
   return out;
 }
+
+/** Statuses after which nothing is left to do for the epoch: a report landed (ours or another's). */
+export const LANDED_STATUSES: readonly ReportStatus[] = [
+  ReportStatus.SUBMITTED,
+  ReportStatus.REPORTED_BY_OTHER,
+];
 
 /** The status API's view of a record. */
 export interface ReportSummary {

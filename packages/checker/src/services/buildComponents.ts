@@ -79,7 +79,8 @@ export async function buildComponents(options: CheckerNodeOptions): Promise<Node
       host,
       db,
       bls,
-      verifier: new BlsBatchVerifier({ backend: bls, metrics }),
+      // Batches checked on a worker thread: a flood of bad signatures cannot stall challenge IO (issue 14).
+      verifier: new BlsBatchVerifier({ backend: bls, metrics, offThread: true }),
       clock,
       domain,
       params,

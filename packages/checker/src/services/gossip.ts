@@ -37,6 +37,8 @@ export function createGossip(c: NodeComponents): AttestationGossip {
         metrics: c.metrics,
         book: c.equivocations,
       }),
+      // Sizes the per-peer validation budget: 2 × 3 × k × providers attestations per epoch.
+      providerCount: () => c.providers.providers().length,
       onAttestation: (att) => {
         c.db.putAttestation(att.signed).catch((e: unknown) => {
           c.logger.error({ err: e }, "failed to store a gossip attestation");

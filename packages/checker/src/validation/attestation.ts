@@ -17,6 +17,16 @@ const ATTESTATION_LIMITS = {
   pastEpochs: 2n,
   /** MAXIMUM_GOSSIP_CLOCK_DISPARITY of the Ethereum p2p spec (500 ms). */
   clockDisparityMs: 500,
+  /**
+   * How far outside the window an epoch may be and still be only IGNOREd. An honest peer forwards
+   * only what it accepted under its own clock (within clockDisparityMs of ours), and gossipsub's
+   * message cache holds a message for a few heartbeats (seconds, far less than an epoch): an honest
+   * relay is at most one epoch outside our window, at an epoch boundary. Anything further is spam
+   * and REJECTed, so it costs the sender invalid-delivery score (network/gossip/scoring.ts) and a
+   * far-epoch flood graylists its peer after a bounded number (issue 14: 1,650-1,760 IGNOREd
+   * far-epoch messages per identity were validated before).
+   */
+  farEpochTolerance: 1n,
 } as const;
 
 /** What the attestation rules read: the epoch's snapshot and seed, and a signature verifier. */
@@ -48,13 +58,20 @@ export interface ValidatedAttestation {
   seats: number;
 }
 
+/** IGNORE an epoch `outside` epochs beyond the window at most farEpochTolerance (an honest relay at a boundary), REJECT beyond. */
+function farEpochAction(outside: bigint): GossipAction {
+  return outside > ATTESTATION_LIMITS.farEpochTolerance ? GossipAction.REJECT : GossipAction.IGNORE;
+}
+
 /**
  * Gossip validation of one SignedAttestation, cheapest checks first and the
- * two BLS checks (VRF proof, attestation signature) batched at the end.
+ * two BLS checks (VRF proof, attestation signature) batched at the end. `admit`
+ * (the sender's validation budget) is asked once the cheap checks pass, before any BLS work.
  */
 export async function validateGossipAttestation(
   ctx: AttestationValidationContext,
   data: Uint8Array,
+  admit?: () => boolean,
 ): Promise<ValidatedAttestation> {
   // [REJECT] The message is no larger than the SignedAttestation codec's limit.
   if (data.length > signedAttestationCodec.maxBytes) {
@@ -77,8 +94,9 @@ export async function validateGossipAttestation(
 
   // [IGNORE] attestation.epoch <= current epoch (with MAXIMUM_GOSSIP_CLOCK_DISPARITY).
   const latest = ctx.clock.currentEpoch(ATTESTATION_LIMITS.clockDisparityMs);
+  // [REJECT] attestation.epoch <= current epoch + farEpochTolerance (an honest relay is never further ahead).
   if (att.epoch > latest) {
-    throw new AttestationError(GossipAction.IGNORE, {
+    throw new AttestationError(farEpochAction(att.epoch - latest), {
       code: AttestationErrorCode.FUTURE_EPOCH,
       epoch: att.epoch,
       currentEpoch: ctx.clock.currentEpoch(),
@@ -86,8 +104,9 @@ export async function validateGossipAttestation(
   }
   // [IGNORE] attestation.epoch + ATTESTATION_LIMITS.pastEpochs >= current epoch.
   const current = ctx.clock.currentEpoch(-ATTESTATION_LIMITS.clockDisparityMs);
+  // [REJECT] attestation.epoch + pastEpochs + farEpochTolerance >= current epoch.
   if (att.epoch + ATTESTATION_LIMITS.pastEpochs < current) {
-    throw new AttestationError(GossipAction.IGNORE, {
+    throw new AttestationError(farEpochAction(current - att.epoch - ATTESTATION_LIMITS.pastEpochs), {
       code: AttestationErrorCode.STALE_EPOCH,
       epoch: att.epoch,
       currentEpoch: current,
@@ -104,6 +123,15 @@ export async function validateGossipAttestation(
       epoch: att.epoch,
       provider: att.provider,
       checker: att.checker,
+    });
+  }
+
+  // [IGNORE] The sending peer and its IP are within their validation budget (validation/validationBudget.ts):
+  // checked before the chain reads and the BLS checks, and free of score (an honest relay may burst).
+  if (admit !== undefined && !admit()) {
+    throw new AttestationError(GossipAction.IGNORE, {
+      code: AttestationErrorCode.OVER_BUDGET,
+      epoch: att.epoch,
     });
   }
 

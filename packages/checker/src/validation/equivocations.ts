@@ -14,6 +14,7 @@ import type { CheckerDb, EquivocationRecord } from "../db/checkerDb.ts";
 import type { Metrics } from "../metrics/index.ts";
 import { GossipAction, GossipActionError } from "./errors/gossipValidation.ts";
 import type { KeyDirectory } from "./keyDirectory.ts";
+import { ValidationBudget } from "./validationBudget.ts";
 
 /** Bounds of the evidence this node keeps and accepts. */
 const EVIDENCE_LIMITS = {
@@ -23,14 +24,25 @@ const EVIDENCE_LIMITS = {
    * has had its chance to submit it. Stored evidence is pruned with the epoch history (CheckerDb.prune).
    */
   pastEpochs: 64n,
+  /** One epoch outside the window is IGNOREd (an honest relay at a boundary); further out is spam, REJECTed (issue 14). */
+  farEpochTolerance: 1n,
+  /**
+   * Evidence one peer (and one IP) may have verified per epoch (two pairings each) before the rest
+   * is IGNOREd unverified. Honest evidence is one pair per equivocating checker and epoch, and an
+   * equivocation costs its checker a day of jail and the epoch's rewards: 32 per epoch is far above
+   * any honest rate and bounds what forged evidence from fresh peer ids can cost.
+   */
+  budgetPerEpoch: 32,
 } as const;
 
 /** Why evidence from the evidence topic was refused. */
 const EvidenceErrorCode = {
   /** Larger than the EquivocationEvidence codec's limit, or not its canonical encoding. */
   INVALID_ENCODING: "EVIDENCE_ERROR_INVALID_ENCODING",
-  /** Epoch beyond the current one, or older than EVIDENCE_LIMITS.pastEpochs. */
+  /** Epoch beyond the current one, or older than EVIDENCE_LIMITS.pastEpochs (REJECTed beyond farEpochTolerance). */
   OUT_OF_WINDOW: "EVIDENCE_ERROR_OUT_OF_WINDOW",
+  /** The sending peer or its IP is over its validation budget: IGNOREd before any BLS check. */
+  OVER_BUDGET: "EVIDENCE_ERROR_OVER_BUDGET",
   /** The epoch's license snapshot could not be read (chain unreachable). */
   UNKNOWN_EPOCH_SNAPSHOT: "EVIDENCE_ERROR_UNKNOWN_EPOCH_SNAPSHOT",
   /** The checker holds no key in the epoch's snapshot. */
@@ -67,9 +79,15 @@ export class EquivocationBook {
   private readonly c: EquivocationBookComponents;
   private readonly byEpoch = new Map<bigint, Set<string>>();
   private publisher: ((data: Uint8Array) => Promise<unknown>) | undefined;
+  /** Per-peer and per-IP budget of evidence verified from the evidence topic (validationBudget.ts). */
+  private readonly budget: ValidationBudget;
 
   constructor(components: EquivocationBookComponents) {
     this.c = components;
+    this.budget = new ValidationBudget({
+      perEpoch: () => EVIDENCE_LIMITS.budgetPerEpoch,
+      epochSeconds: components.clock.epochSeconds,
+    });
   }
 
   /** Where new evidence is published (the evidence topic, set by EvidenceGossip.start). */
@@ -128,7 +146,7 @@ export class EquivocationBook {
    * verifyEquivocation under the checker's key of the epoch's snapshot. Invalid evidence is REJECTed
    * (the sender's peer score pays); accepted evidence is stored and forwarded by gossipsub.
    */
-  async accept(data: Uint8Array): Promise<EquivocationEvidence> {
+  async accept(data: Uint8Array, sender?: { peer: string; ip?: string }): Promise<EquivocationEvidence> {
     if (data.length > equivocationCodec.maxBytes) {
       throw new EvidenceError(GossipAction.REJECT, {
         code: EvidenceErrorCode.INVALID_ENCODING,
@@ -146,8 +164,13 @@ export class EquivocationBook {
     }
     const a = evidence.first.attestation;
     const current = this.c.clock.currentEpoch(500);
-    if (a.epoch > current || a.epoch + EVIDENCE_LIMITS.pastEpochs < current) {
-      throw new EvidenceError(GossipAction.IGNORE, { code: EvidenceErrorCode.OUT_OF_WINDOW });
+    const outside = a.epoch > current ? a.epoch - current : current - a.epoch - EVIDENCE_LIMITS.pastEpochs;
+    if (outside > 0n) {
+      const action = outside > EVIDENCE_LIMITS.farEpochTolerance ? GossipAction.REJECT : GossipAction.IGNORE;
+      throw new EvidenceError(action, { code: EvidenceErrorCode.OUT_OF_WINDOW });
+    }
+    if (sender !== undefined && !this.budget.tryTake(sender.peer, sender.ip)) {
+      throw new EvidenceError(GossipAction.IGNORE, { code: EvidenceErrorCode.OVER_BUDGET });
     }
     await this.verify(evidence, GossipAction.REJECT);
     // Accepted (and forwarded) even when this node holds evidence against the checker already:

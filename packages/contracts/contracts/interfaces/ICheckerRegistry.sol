@@ -172,6 +172,17 @@ interface ICheckerRegistry {
     function licenseAt(uint64 epoch, uint256 index) external view returns (uint256 licenseId, address operator);
 
     /**
+     * @notice Licenses `start` .. `start + limit - 1` of the snapshot of `epoch` (fewer at its end; none from
+     * its end on), each with the operator it counts for: `licenseAt` for a page at a time, so that a node
+     * reads a snapshot of n licenses in n / limit calls rather than n. Pages of a few hundred stay far
+     * below any RPC's eth_call gas cap (~8,000 gas a license).
+     */
+    function licensesAt(uint64 epoch, uint256 start, uint256 limit)
+        external
+        view
+        returns (uint256[] memory licenseIds, address[] memory operators);
+
+    /**
      * @notice The operators of a committee of `seats` seats of `epoch`, drawn from that epoch's snapshot:
      * seat j is the first of uint256(keccak256(abi.encode(tag, seed, nonce, j, draw))) % licenseCountAt(epoch),
      * draw = 0 .. MAX_SEAT_DRAWS - 1, whose operator is not jailed in `epoch`; zero for a seat left empty.

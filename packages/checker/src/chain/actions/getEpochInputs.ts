@@ -1,6 +1,7 @@
-import { checkerRegistryAbi, providerRegistryAbi } from "@checkernet/contracts/generated/index";
+import { providerRegistryAbi } from "@checkernet/contracts/generated/index";
 import { type Address, getAddress, type PublicClient } from "viem";
 import { toChainActionError } from "./errors.ts";
+import { getSnapshotLicenses } from "./getSnapshotLicenses.ts";
 
 export interface GetEpochInputsParameters {
   checkerRegistry: Address;
@@ -12,7 +13,7 @@ export interface GetEpochInputsParameters {
 }
 
 export interface GetEpochInputsReturnType {
-  /** Operator → license ids counting for it in the epoch's snapshot (`licenseAt(epoch, i)`). */
+  /** Operator → license ids counting for it in the epoch's snapshot, in seat order (getSnapshotLicenses). */
   licensesByChecker: Map<Address, bigint[]>;
   /** Provider → stake. */
   stakes: Map<Address, bigint>;
@@ -33,23 +34,15 @@ export async function getEpochInputs(
   params: GetEpochInputsParameters,
 ): Promise<GetEpochInputsReturnType> {
   try {
-    const registry = { address: params.checkerRegistry, abi: checkerRegistryAbi } as const;
-    const count = await client.readContract({
-      ...registry,
-      functionName: "licenseCountAt",
-      args: [params.epoch],
-    });
     const licensesByChecker = new Map<Address, bigint[]>();
-    for (let i = 0n; i < count; i++) {
-      const [licenseId, operator] = await client.readContract({
-        ...registry,
-        functionName: "licenseAt",
-        args: [params.epoch, i],
-      });
-      const a = getAddress(operator);
-      const list = licensesByChecker.get(a) ?? [];
+    const licenses = await getSnapshotLicenses(client, {
+      checkerRegistry: params.checkerRegistry,
+      epoch: params.epoch,
+    });
+    for (const { licenseId, operator } of licenses) {
+      const list = licensesByChecker.get(operator) ?? [];
       list.push(licenseId);
-      licensesByChecker.set(a, list);
+      licensesByChecker.set(operator, list);
     }
     const stakes = new Map<Address, bigint>();
     for (const p of params.providers) {

@@ -2,6 +2,7 @@ import { checkerRegistryAbi } from "@checkernet/contracts/generated/index";
 import { g1FromEip2537 } from "@checkernet/protocol/bls/index";
 import { type Address, getAddress, hexToBytes, type PublicClient } from "viem";
 import { toChainActionError } from "./errors.ts";
+import { getSnapshotLicenses } from "./getSnapshotLicenses.ts";
 
 export interface GetOperatorStandingParameters {
   checkerRegistry: Address;
@@ -56,15 +57,10 @@ export async function getOperatorStanding(
     );
     const licenseIds: bigint[] = [];
     if (weight > 0) {
-      const count = await client.readContract({ ...registry, functionName: "licenseCountAt", args: [epoch] });
-      for (let i = 0n; i < count && licenseIds.length < weight; i++) {
-        const [licenseId, holder] = await client.readContract({
-          ...registry,
-          functionName: "licenseAt",
-          args: [epoch, i],
-        });
-        if (getAddress(holder) === operator) licenseIds.push(licenseId);
-      }
+      // The snapshot in pages (a few calls for 1,000 licenses): this runs every few seconds while /status is
+      // polled, and one licenseAt call a license kept an operator with 1,000 of them busy (issue 15).
+      const seats = await getSnapshotLicenses(client, { checkerRegistry: params.checkerRegistry, epoch });
+      for (const s of seats) if (s.operator === operator) licenseIds.push(s.licenseId);
     }
     licenseIds.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     return {

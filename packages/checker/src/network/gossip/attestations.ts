@@ -8,9 +8,11 @@ import {
   type ValidatedAttestation,
   validateGossipAttestation,
 } from "../../validation/attestation.ts";
+import { attestationsPerEpochLimit, ValidationBudget } from "../../validation/validationBudget.ts";
 import type { CheckerHost } from "../host.ts";
 import { getGossipValidatorFn } from "../processor/gossipValidatorFn.ts";
 import type { EvidenceGossip } from "./evidence.ts";
+import { budgetSender } from "./peerAddress.ts";
 import { GossipTopic } from "./topics.ts";
 
 export interface AttestationGossipComponents {
@@ -25,6 +27,10 @@ export interface AttestationGossipInit {
   onAttestation?: (att: ValidatedAttestation, from: PeerId) => void;
   /** The evidence topic, started and stopped with this one (the conflicts it finds are published there). */
   evidence?: EvidenceGossip;
+  /** Registered providers now: sizes the per-peer validation budget (attestationsPerEpochLimit). */
+  providerCount?: () => number;
+  /** The per-peer and per-IP validation budget; by default sized from the protocol (validation/validationBudget.ts). */
+  budget?: ValidationBudget;
 }
 
 /**
@@ -34,11 +40,20 @@ export interface AttestationGossipInit {
 export class AttestationGossip {
   private readonly components: AttestationGossipComponents;
   private readonly init: AttestationGossipInit;
+  private readonly budget: ValidationBudget;
   private started = false;
 
   constructor(components: AttestationGossipComponents, init: AttestationGossipInit = {}) {
     this.components = components;
     this.init = init;
+    const { validation } = components;
+    const providers = init.providerCount ?? (() => 1);
+    this.budget =
+      init.budget ??
+      new ValidationBudget({
+        perEpoch: () => attestationsPerEpochLimit(validation.committeeSize, providers()),
+        epochSeconds: validation.clock.epochSeconds,
+      });
   }
 
   start(): void {
@@ -49,7 +64,11 @@ export class AttestationGossip {
       topic,
       getGossipValidatorFn(
         topic,
-        (data) => validateGossipAttestation(validation, data),
+        (data, from) =>
+          validateGossipAttestation(validation, data, () => {
+            const sender = budgetSender(host, from);
+            return this.budget.tryTake(sender.peer, sender.ip);
+          }),
         (att, from) => this.init.onAttestation?.(att, from),
         { logger, metrics },
       ),

@@ -3,6 +3,7 @@ import type { Metrics } from "../../metrics/index.ts";
 import type { EquivocationBook } from "../../validation/equivocations.ts";
 import type { CheckerHost } from "../host.ts";
 import { getGossipValidatorFn } from "../processor/gossipValidatorFn.ts";
+import { budgetSender } from "./peerAddress.ts";
 import { GossipTopic } from "./topics.ts";
 
 /**
@@ -33,7 +34,7 @@ export class EvidenceGossip {
       topic,
       getGossipValidatorFn(
         topic,
-        (data) => book.accept(data),
+        (data, from) => book.accept(data, budgetSender(host, from)),
         () => undefined,
         { logger, metrics },
       ),

@@ -1,5 +1,7 @@
 import type { BlsBackend, SignatureSet } from "@checkernet/protocol/bls/backend";
+import { WorkerPool } from "@checkernet/runtime";
 import type { Metrics } from "../../metrics/index.ts";
+import { checkSets, verifySet } from "./checkSets.ts";
 
 /**
  * Batching limits, after Lodestar's `chain/bls/multithread` (it batches up to
@@ -11,6 +13,10 @@ const BLS_BATCH_LIMITS = {
   maxSets: 32,
   /** Flush when the oldest set has waited this long. */
   maxWaitMs: 20,
+  /** Batches waiting for the worker; beyond, a batch is checked on the event loop (the validation budget keeps this rare). */
+  maxQueuedBatches: 64,
+  /** Worker failures in a row after which batches are checked on the event loop for good. */
+  maxWorkerFailures: 3,
 } as const;
 
 export interface BatchVerifierOptions {
@@ -18,6 +24,11 @@ export interface BatchVerifierOptions {
   maxSets?: number;
   maxWaitMs?: number;
   metrics?: Metrics;
+  /**
+   * Check batches on a worker thread (validation/bls/blsWorker.ts, loading the same backend), off
+   * the event loop, so a flood of bad signatures cannot delay latency pings and challenge IO.
+   */
+  offThread?: boolean;
 }
 
 /** Checks one signature set; resolves false for an invalid or malformed set, never rejects. */
@@ -30,14 +41,6 @@ export function directVerifier(backend: BlsBackend): SignatureVerifier {
   return { verify: async (set) => verifySet(backend, set) };
 }
 
-function verifySet(backend: BlsBackend, set: SignatureSet): boolean {
-  try {
-    return backend.verify(set.publicKey, set.message, set.signature);
-  } catch {
-    return false;
-  }
-}
-
 interface Job {
   set: SignatureSet;
   resolve(valid: boolean): void;
@@ -46,13 +49,18 @@ interface Job {
 /**
  * Collects signature sets from concurrent validations and checks them in one
  * random-linear-combination batch (`BlsBackend.verifyBatch`). A failed batch is
- * re-checked set by set, so one bad signature never fails its neighbours.
+ * re-checked set by set, so one bad signature never fails its neighbours. With
+ * `offThread`, batches are checked on a worker thread; if the worker fails,
+ * on the event loop.
  */
 export class BlsBatchVerifier implements SignatureVerifier {
   private readonly backend: BlsBackend;
   private readonly maxSets: number;
   private readonly maxWaitMs: number;
   private readonly metrics: Metrics | undefined;
+  private readonly offThread: boolean;
+  private pool: WorkerPool | undefined;
+  private workerFailures = 0;
   private queue: Job[] = [];
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -62,11 +70,12 @@ export class BlsBatchVerifier implements SignatureVerifier {
     this.maxSets = options.maxSets ?? BLS_BATCH_LIMITS.maxSets;
     this.maxWaitMs = options.maxWaitMs ?? BLS_BATCH_LIMITS.maxWaitMs;
     this.metrics = options.metrics;
+    this.offThread = options.offThread === true;
   }
 
   /** Resolves true when the set's signature is valid; never rejects. */
   verify(set: SignatureSet): Promise<boolean> {
-    if (this.stopped) return Promise.resolve(this.verifyOne(set));
+    if (this.stopped) return Promise.resolve(verifySet(this.backend, set));
     return new Promise<boolean>((resolve) => {
       this.queue.push({ set, resolve });
       if (this.queue.length >= this.maxSets) this.flush();
@@ -74,10 +83,14 @@ export class BlsBatchVerifier implements SignatureVerifier {
     });
   }
 
-  /** Verifies what is queued and stops batching (later calls verify one by one). */
+  /** Verifies what is queued and stops batching (later calls verify one by one, on the event loop). */
   stop(): void {
-    this.stopped = true;
     this.flush();
+    this.stopped = true;
+    const pool = this.pool;
+    this.pool = undefined;
+    // Batches already with the worker finish first; close() would fail them.
+    if (pool !== undefined) setTimeout(() => void pool.close(), 1_000).unref();
   }
 
   private flush(): void {
@@ -87,27 +100,64 @@ export class BlsBatchVerifier implements SignatureVerifier {
     this.queue = [];
     if (jobs.length === 0) return;
     this.metrics?.blsBatchSets.observe(jobs.length);
-    let allValid = false;
-    try {
-      allValid =
-        jobs.length === 1 ? this.verifyOne(jobs[0]!.set) : this.backend.verifyBatch(jobs.map((j) => j.set));
-    } catch {
-      allValid = false;
-    }
-    if (allValid) {
-      this.metrics?.blsSignatureSets.inc({ result: "valid" }, jobs.length);
-      for (const job of jobs) job.resolve(true);
+    const pool = this.workerPool();
+    if (pool === undefined || pool.queued >= BLS_BATCH_LIMITS.maxQueuedBatches) {
+      this.settle(
+        jobs,
+        checkSets(
+          this.backend,
+          jobs.map((j) => j.set),
+        ),
+      );
       return;
     }
-    if (jobs.length > 1) this.metrics?.blsBatchRetries.inc();
-    for (const job of jobs) {
-      const valid = jobs.length === 1 ? false : this.verifyOne(job.set);
-      this.metrics?.blsSignatureSets.inc({ result: valid ? "valid" : "invalid" });
-      job.resolve(valid);
-    }
+    pool
+      .run<boolean[]>(
+        "verify",
+        jobs.map((j) => j.set),
+      )
+      .then((results) => {
+        this.workerFailures = 0;
+        this.settle(jobs, results);
+      })
+      .catch(() => {
+        this.workerFailures++;
+        this.settle(
+          jobs,
+          checkSets(
+            this.backend,
+            jobs.map((j) => j.set),
+          ),
+        );
+      });
   }
 
-  private verifyOne(set: SignatureSet): boolean {
-    return verifySet(this.backend, set);
+  /** The worker pool, started on first use; undefined when batches run on the event loop. */
+  private workerPool(): WorkerPool | undefined {
+    if (!this.offThread || this.stopped) return undefined;
+    if (this.workerFailures >= BLS_BATCH_LIMITS.maxWorkerFailures) {
+      const pool = this.pool;
+      this.pool = undefined;
+      void pool?.close();
+      return undefined;
+    }
+    this.pool ??= new WorkerPool(new URL("./blsWorker.ts", import.meta.url), {
+      size: 1,
+      maxQueue: BLS_BATCH_LIMITS.maxQueuedBatches,
+      // "auto": blst where its native module loads in a worker thread, noble (same bytes) otherwise.
+      workerData: { preference: this.backend.name === "noble" ? "noble" : "auto" },
+    });
+    return this.pool;
+  }
+
+  private settle(jobs: readonly Job[], results: readonly boolean[]): void {
+    const invalid = results.filter((v) => !v).length;
+    if (invalid > 0 && jobs.length > 1) this.metrics?.blsBatchRetries.inc();
+    if (jobs.length - invalid > 0)
+      this.metrics?.blsSignatureSets.inc({ result: "valid" }, jobs.length - invalid);
+    if (invalid > 0) this.metrics?.blsSignatureSets.inc({ result: "invalid" }, invalid);
+    jobs.forEach((job, i) => {
+      job.resolve(results[i] === true);
+    });
   }
 }

@@ -5,9 +5,9 @@ export const AttestationErrorCode = {
   OVERSIZED: "ATTESTATION_ERROR_OVERSIZED",
   /** Not a canonical SignedAttestation encoding. */
   INVALID_ENCODING: "ATTESTATION_ERROR_INVALID_ENCODING",
-  /** Epoch beyond the current one (plus clock disparity). */
+  /** Epoch beyond the current one (plus clock disparity): IGNORE one epoch ahead, REJECT further (far-epoch spam). */
   FUTURE_EPOCH: "ATTESTATION_ERROR_FUTURE_EPOCH",
-  /** Epoch older than the acceptance window. */
+  /** Epoch older than the acceptance window: IGNORE one epoch behind it, REJECT further (far-epoch spam). */
   STALE_EPOCH: "ATTESTATION_ERROR_STALE_EPOCH",
   /** The exact same attestation was already seen. */
   ALREADY_KNOWN: "ATTESTATION_ERROR_ALREADY_KNOWN",
@@ -29,6 +29,8 @@ export const AttestationErrorCode = {
   NOT_IN_COMMITTEE: "ATTESTATION_ERROR_NOT_IN_COMMITTEE",
   /** The BLS signature over the attestation signing root does not verify. */
   INVALID_SIGNATURE: "ATTESTATION_ERROR_INVALID_SIGNATURE",
+  /** The sending peer or its IP is over its validation budget: IGNOREd before any BLS check. */
+  OVER_BUDGET: "ATTESTATION_ERROR_OVER_BUDGET",
   /** A co-sign request carries an attestation of another epoch than its report's. */
   WRONG_EPOCH: "ATTESTATION_ERROR_WRONG_EPOCH",
 } as const;
@@ -49,6 +51,7 @@ export type AttestationErrorType =
   | { code: typeof AttestationErrorCode.INVALID_SORTITION_PROOF; checker: string; epoch: bigint }
   | { code: typeof AttestationErrorCode.NOT_IN_COMMITTEE; checker: string; provider: string; epoch: bigint }
   | { code: typeof AttestationErrorCode.INVALID_SIGNATURE; checker: string }
+  | { code: typeof AttestationErrorCode.OVER_BUDGET; epoch: bigint }
   | { code: typeof AttestationErrorCode.WRONG_EPOCH; epoch: bigint; expectedEpoch: bigint };
 
 export class AttestationError extends GossipActionError<AttestationErrorType> {

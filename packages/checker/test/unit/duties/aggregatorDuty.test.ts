@@ -461,6 +461,54 @@ describe("AggregatorDuty (4 checkers over libp2p on 127.0.0.1, contracts on Hard
     ).toBe(true);
   }, 60_000);
 
+  it("a co-signer refuses an omission that changes a verdict, even within the tolerance", async () => {
+    const all = await nodes();
+    const epoch = await fx.c.reports.read.currentEpoch();
+    const target = providers[1]!;
+    const passing = await attestations(epoch);
+    const failing = await attestations(epoch, target);
+    const verdictOf = async (view: SignedAttestation[]) =>
+      (await all[0]!.duty.buildFromView(epoch, view)).results.find(
+        (r) => r.provider.toLowerCase() === target.toLowerCase(),
+      )?.verdict;
+    // The first k checkers fail the target: find a view and one attestation on the target whose
+    // omission (one is within maxOmitted(8)) flips the verdict: a decisive FAIL left out shields a
+    // cheat, a PASS left out slashes an honest provider.
+    let found: { view: SignedAttestation[]; omit: SignedAttestation } | undefined;
+    for (let k = 1; k < checkers.length && found === undefined; k++) {
+      const failers = new Set(checkers.slice(0, k).map((c) => c.address));
+      const view = passing.map(
+        (a) =>
+          (failers.has(a.attestation.checker) &&
+            a.attestation.provider === target &&
+            failing.find(
+              (f) => f.attestation.checker === a.attestation.checker && f.attestation.provider === target,
+            )) ||
+          a,
+      );
+      const full = await verdictOf(view);
+      for (const omit of view.filter((a) => a.attestation.provider === target)) {
+        if ((await verdictOf(view.filter((a) => a !== omit))) !== full) {
+          found = { view, omit };
+          break;
+        }
+      }
+    }
+    expect(found, "an attestation whose omission changes the verdict").toBeDefined();
+    const { view, omit } = found!;
+    const [leader] = ranked(all, epoch, view);
+    const committee = await fx.c.reports.read.reportCommittee([epoch]);
+    const member = all.find((n) => n !== leader && committee.includes(n.checker.address))!;
+    await member.db.putAttestations(view);
+    const shielded = view.filter((a) => a !== omit);
+    const refused = await requestCosign(leader!.host, member.host.peerId, {
+      header: (await leader!.duty.buildFromView(epoch, shielded)).header,
+      attestations: shielded,
+    }).catch((e: unknown) => e as Error);
+    expect((refused as CosignError).code).toBe(CosignErrorCode.REFUSED);
+    expect((refused as Error).message).toMatch(/AGGREGATOR_ERROR_OMISSION_CHANGES_VERDICT/);
+  }, 60_000);
+
   it("CheckerNode runs the aggregator and co-sign protocol when chain addresses, operator key and tx key are configured", async () => {
     const txKey = generatePrivateKey();
     const c = fx.deployment.contracts;

@@ -1,0 +1,318 @@
+import { signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
+import { attestationSeats, vrfOutput } from "@checkernet/protocol/sortition";
+import { createLogger } from "@checkernet/runtime";
+import { type Address, hexToBytes } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EpochClock } from "../../../src/chain/clock.ts";
+import { createMetrics, type Metrics } from "../../../src/metrics/index.ts";
+import { AttestationGossip, type AttestationGossipInit } from "../../../src/network/gossip/attestations.ts";
+import { peerScoreThresholds } from "../../../src/network/gossip/scoring.ts";
+import { GossipTopic } from "../../../src/network/gossip/topics.ts";
+import { type CheckerHost, peerScore } from "../../../src/network/host.ts";
+import type { ValidatedAttestation } from "../../../src/validation/attestation.ts";
+import { BlsBatchVerifier } from "../../../src/validation/bls/batchVerifier.ts";
+import { StaticKeyDirectory } from "../../../src/validation/keyDirectory.ts";
+import { SeenAttestations } from "../../../src/validation/seenCache.ts";
+import { StaticEpochSeeds } from "../../../src/validation/sortition.ts";
+import { ValidationBudget } from "../../../src/validation/validationBudget.ts";
+import {
+  bls,
+  DOMAIN,
+  makeAttestation,
+  makeChecker,
+  randomAddress,
+  seedFor,
+  signAttestation,
+  type TestChecker,
+} from "../../utils/fixtures.ts";
+import { loopbackHost, stopHosts } from "../../utils/hosts.ts";
+import { waitFor } from "../../utils/waitFor.ts";
+
+/**
+ * Issue 14, "validation under flood": a rogue peer's spam must cost it score, and a flood must
+ * not buy more signature checks than the protocol's honest traffic needs. Real libp2p nodes on
+ * loopback TCP, real BLS signatures.
+ */
+const EPOCH = 20n;
+const EPOCH_SECONDS = 60;
+const hosts: CheckerHost[] = [];
+const gossips: AttestationGossip[] = [];
+const keys = new StaticKeyDirectory();
+let alice: TestChecker;
+let bob: TestChecker;
+let provider: Address;
+
+interface TestNode {
+  host: CheckerHost;
+  gossip: AttestationGossip;
+  metrics: Metrics;
+  received: ValidatedAttestation[];
+}
+
+async function newHost(listen = "/ip4/127.0.0.1/tcp/0"): Promise<CheckerHost> {
+  const host = await loopbackHost({ heartbeatIntervalMs: 100, listen: [listen] });
+  hosts.push(host);
+  return host;
+}
+
+async function newNode(init: Partial<AttestationGossipInit> = {}, listen?: string): Promise<TestNode> {
+  const host = await newHost(listen);
+  const metrics = createMetrics();
+  const received: ValidatedAttestation[] = [];
+  // Genesis chosen so that the wall clock sits in the middle of EPOCH.
+  const genesisMs = Date.now() - Number(EPOCH - 1n) * EPOCH_SECONDS * 1000 - (EPOCH_SECONDS * 1000) / 2;
+  const gossip = new AttestationGossip(
+    {
+      host,
+      metrics,
+      logger: createLogger({ level: (process.env.TEST_LOG as never) ?? "silent", pretty: false }),
+      validation: {
+        domain: DOMAIN,
+        clock: new EpochClock({ genesisMs, epochSeconds: EPOCH_SECONDS }),
+        keys,
+        seen: new SeenAttestations(),
+        verifier: new BlsBatchVerifier({ backend: await bls(), metrics }),
+        committeeSize: 8,
+        epochs: new StaticEpochSeeds([[EPOCH, seedFor(EPOCH)]]),
+        verifiedVrf: new Set(),
+      },
+    },
+    { ...init, onAttestation: (att) => received.push(att) },
+  );
+  gossip.start();
+  gossips.push(gossip);
+  return { host, gossip, metrics, received };
+}
+
+async function errors(m: Metrics, code: string): Promise<number> {
+  const v = (await m.gossipValidationError.get()).values.find((x) => x.labels.code === code);
+  return v?.value ?? 0;
+}
+
+async function blsSets(m: Metrics): Promise<number> {
+  return (await m.blsSignatureSets.get()).values.reduce((n, v) => n + v.value, 0);
+}
+
+/** A raw publisher subscribed to the topic and dialled into `to`, its mesh formed. */
+async function attackerOf(to: TestNode): Promise<CheckerHost> {
+  const h = await newHost();
+  h.services.pubsub.subscribe(GossipTopic.ATTESTATION);
+  // libp2p accepts a few inbound connections per second from one host: a Sybil's fresh identities retry.
+  for (let tries = 0; ; tries++) {
+    try {
+      await h.dial(to.host.getMultiaddrs()[0]!);
+      break;
+    } catch (e) {
+      if (tries >= 10) throw e;
+      await sleep(300);
+    }
+  }
+  await waitFor(
+    () => to.host.services.pubsub.getSubscribers(GossipTopic.ATTESTATION).some((p) => p.equals(h.peerId)),
+    "attacker subscribed",
+  );
+  await waitFor(
+    () => h.services.pubsub.getSubscribers(GossipTopic.ATTESTATION).some((p) => p.equals(to.host.peerId)),
+    "victim seen by the attacker",
+  );
+  return h;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function publishQuietly(h: CheckerHost, data: Uint8Array): Promise<void> {
+  await h.services.pubsub.publish(GossipTopic.ATTESTATION, data).catch(() => undefined);
+}
+
+beforeAll(async () => {
+  alice = await makeChecker();
+  bob = await makeChecker();
+  provider = randomAddress();
+  keys.setChecker(alice);
+  keys.setChecker(bob);
+  keys.addProvider(provider);
+});
+
+afterAll(async () => {
+  for (const g of gossips) g.stop();
+  await stopHosts(hosts);
+});
+
+describe("gossip validation under flood", () => {
+  it("graylists a peer flooding far-epoch attestations, lets one epoch early pass without penalty, and still carries an honest peer's", async () => {
+    const victim = await newNode();
+    const honest = await newNode();
+    await honest.host.dial(victim.host.getMultiaddrs()[0]!);
+    const attacker = await attackerOf(victim);
+
+    // The benign edge: one epoch ahead (a peer whose clock crossed the boundary first) is IGNOREd, free.
+    const early = await signAttestation(alice, makeAttestation(alice.address, provider, EPOCH + 1n));
+    await publishQuietly(attacker, signedAttestationCodec.encode(early));
+    await expect
+      .poll(() => errors(victim.metrics, "ATTESTATION_ERROR_FUTURE_EPOCH"), { timeout: 5_000 })
+      .toBe(1);
+    expect(peerScore(victim.host, attacker.peerId.toString())).toBeGreaterThanOrEqual(0);
+
+    // The flood: 100 validly signed attestations ten epochs ahead (and ten behind), 50 msg/s.
+    const sent = 100;
+    for (let i = 0; i < sent; i++) {
+      const epoch = i % 2 === 0 ? EPOCH + 10n : EPOCH - 10n;
+      const att = makeAttestation(bob.address, provider, epoch, { latencyP50Us: 1_000 + i });
+      await publishQuietly(attacker, signedAttestationCodec.encode(await signAttestation(bob, att)));
+      await sleep(20);
+    }
+    const graylist = peerScoreThresholds().graylistThreshold!;
+    await expect
+      .poll(() => peerScore(victim.host, attacker.peerId.toString()), { timeout: 5_000 })
+      .toBeLessThan(graylist);
+    await sleep(500);
+    const validated =
+      (await errors(victim.metrics, "ATTESTATION_ERROR_FUTURE_EPOCH")) -
+      1 +
+      (await errors(victim.metrics, "ATTESTATION_ERROR_STALE_EPOCH"));
+    // Graylisted after a bounded number: -100 × n² passes -16,000 at n = 13; gossipsub drops a
+    // graylisted peer's RPCs before validation, so the rest of the flood is never looked at.
+    expect(validated).toBeGreaterThanOrEqual(13);
+    expect(validated).toBeLessThan(sent / 2);
+
+    // The honest peer's attestation still gets through the node under attack.
+    const good = await signAttestation(alice, makeAttestation(alice.address, provider, EPOCH));
+    await expect
+      .poll(
+        async () => {
+          if (victim.received.length === 0)
+            await publishQuietly(honest.host, signedAttestationCodec.encode(good));
+          return victim.received.length;
+        },
+        { timeout: 10_000, interval: 300 },
+      )
+      .toBe(1);
+    expect(victim.host.status).toBe("started");
+  });
+
+  it("cuts a bad-signature flood from many peer ids on one IP to the IP's budget before BLS, and still validates an honest peer on another IP", async () => {
+    const budget = 10;
+    // One epoch's budget, refilling over 600 s: nothing refills during the test.
+    const victim = await newNode({
+      budget: new ValidationBudget({ perEpoch: () => budget, epochSeconds: 600 }),
+    });
+    // The honest peer listens on 127.0.0.2 and the victim dials it: the victim sees it at another IP.
+    const honest = await newNode({}, "/ip4/127.0.0.2/tcp/0");
+    await victim.host.dial(honest.host.getMultiaddrs()[0]!);
+
+    // Bob's real VRF proof (a seat on the committee) with Alice's signature: every message passes
+    // the cheap rules and needs a pairing to be found out. Six peer ids on 127.0.0.1, 20 messages
+    // each (a fresh identity long before any graylisting).
+    const peers = 6;
+    const perPeer = 20;
+    let n = 0;
+    for (let p = 0; p < peers; p++) {
+      const attacker = await attackerOf(victim);
+      for (let i = 0; i < perPeer; i++) {
+        const att = makeAttestation(bob.address, provider, EPOCH, { latencyP95Us: 3_000 + n++ });
+        const forged = await signAttestation(alice, att);
+        const bobs = await signAttestation(bob, att);
+        const data = signedAttestationCodec.encode({ ...forged, vrfProof: bobs.vrfProof });
+        await publishQuietly(attacker, data);
+      }
+    }
+    const sent = peers * perPeer;
+    await expect
+      .poll(
+        async () =>
+          (await errors(victim.metrics, "ATTESTATION_ERROR_INVALID_SIGNATURE")) +
+          (await errors(victim.metrics, "ATTESTATION_ERROR_OVER_BUDGET")),
+        { timeout: 10_000 },
+      )
+      .toBeGreaterThanOrEqual(sent - 5);
+    await sleep(300);
+    // At most `budget` messages reached BLS: a VRF proof (cached once one is verified, but these
+    // arrive together) and a signature each.
+    expect(await errors(victim.metrics, "ATTESTATION_ERROR_INVALID_SIGNATURE")).toBeLessThanOrEqual(budget);
+    expect(await blsSets(victim.metrics)).toBeLessThanOrEqual(2 * budget);
+    expect(await errors(victim.metrics, "ATTESTATION_ERROR_OVER_BUDGET")).toBeGreaterThanOrEqual(
+      sent - budget - 5,
+    );
+
+    // The honest peer, on its own IP, is still validated.
+    const good = await signAttestation(alice, makeAttestation(alice.address, provider, EPOCH));
+    await expect
+      .poll(
+        async () => {
+          if (victim.received.length === 0)
+            await publishQuietly(honest.host, signedAttestationCodec.encode(good));
+          return victim.received.length;
+        },
+        { timeout: 10_000, interval: 300 },
+      )
+      .toBe(1);
+    expect(victim.received[0]!.signed).toEqual(good);
+  });
+
+  it("does not starve a proven peer on the Sybils' own IP: it draws on its own bucket only", async () => {
+    const budget = 10;
+    const victim = await newNode({
+      budget: new ValidationBudget({ perEpoch: () => budget, epochSeconds: 600 }),
+    });
+    const honest = await newNode();
+    await honest.host.dial(victim.host.getMultiaddrs()[0]!);
+    await waitFor(
+      () =>
+        victim.host.services.pubsub
+          .getSubscribers(GossipTopic.ATTESTATION)
+          .some((p) => p.equals(honest.host.peerId)),
+      "honest peer subscribed",
+    );
+    // Providers on whose committee Alice has a seat this epoch, each a slot of its own.
+    const seated: Address[] = [];
+    while (seated.length < 4) {
+      const p = randomAddress();
+      const { vrfProof } = await signAttestation(alice, makeAttestation(alice.address, p, EPOCH));
+      const seats = attestationSeats(
+        vrfOutput(hexToBytes(vrfProof)),
+        p,
+        { licenses: 1, totalLicenses: 2 },
+        8,
+      );
+      if (seats > 0) {
+        keys.addProvider(p);
+        seated.push(p);
+      }
+    }
+    const publishUntilReceived = async (p: Address, count: number) => {
+      const signed = await signAttestation(alice, makeAttestation(alice.address, p, EPOCH));
+      await expect
+        .poll(
+          async () => {
+            if (victim.received.length < count)
+              await publishQuietly(honest.host, signedAttestationCodec.encode(signed));
+            return victim.received.length;
+          },
+          { timeout: 10_000, interval: 300 },
+        )
+        .toBe(count);
+    };
+    // The honest peer proves itself with three valid first deliveries (score 1.5).
+    for (const [i, p] of seated.slice(0, 3).entries()) await publishUntilReceived(p, i + 1);
+    await expect
+      .poll(() => peerScore(victim.host, honest.host.peerId.toString()), { timeout: 5_000 })
+      .toBeGreaterThanOrEqual(1);
+
+    // Sybils on the same IP (127.0.0.1) empty the IP's bucket with bad signatures.
+    for (let p = 0; p < 3; p++) {
+      const attacker = await attackerOf(victim);
+      for (let i = 0; i < 10; i++) {
+        const att = makeAttestation(bob.address, provider, EPOCH, { latencyP95Us: 5_000 + p * 10 + i });
+        const bobs = await signAttestation(bob, att);
+        const forged = await signAttestation(alice, att);
+        await publishQuietly(attacker, signedAttestationCodec.encode({ ...forged, vrfProof: bobs.vrfProof }));
+      }
+    }
+    await expect
+      .poll(() => errors(victim.metrics, "ATTESTATION_ERROR_OVER_BUDGET"), { timeout: 10_000 })
+      .toBeGreaterThan(0);
+
+    // The proven peer's next attestation is still validated.
+    await publishUntilReceived(seated[3]!, 4);
+  });
+});
