@@ -148,6 +148,8 @@ export class CheckerNode {
 
   async start(): Promise<void> {
     if (this.started) return;
+    // BLS checks of gossip run on a worker thread that loads blst when it starts: now, not in epoch 1.
+    void this.components.verifier.warm();
     for (const service of this.services) await service.start();
     this.started = true;
     this.logger.info(
