@@ -34,7 +34,7 @@ import {
 } from "../reports/aggregatorRecords.ts";
 import { aggregatorPlugin } from "./aggregatorPlugin.ts";
 import type { AggregatorComponents, AggregatorInit } from "./aggregatorTypes.ts";
-import { AggregatorError, AggregatorErrorCode, cosignReport } from "./cosigner.ts";
+import { AggregatorError, AggregatorErrorCode, cosignReport, withoutEquivocators } from "./cosigner.ts";
 import { lead } from "./leader/engine.ts";
 import { snapshotPublicKey } from "./leader/members.ts";
 import { defaultBackupStepMs, turnDelayMs } from "./leader/timing.ts";
@@ -71,6 +71,8 @@ interface RunOptions {
   waitForTurn?: boolean;
   /** A past epoch's round run late (reportLate): its record says so and `lastRole` keeps the current epoch's. */
   late?: boolean;
+  /** This round follows one that missed quorum while the node's view was growing (at most one such retry). */
+  viewRetry?: boolean;
 }
 
 /**
@@ -213,7 +215,7 @@ export class AggregatorDuty {
     if (options.signal?.aborted === true) return { epoch, role };
 
     const roleName = role.rank === 0 ? ReportRole.AGGREGATOR : ReportRole.BACKUP;
-    const state = { record: existing };
+    const state: { record: ReportRecord | undefined; proposedFrom?: number } = { record: existing };
     const late = options.late === true;
     let led: Awaited<ReturnType<typeof lead<CosignRequest, ReportRecord>>>;
     try {
@@ -245,12 +247,29 @@ export class AggregatorDuty {
     if (led.kind === "stood-down") {
       return { epoch, role, record: await this.markReportedByOther(epoch, roleName, existing) };
     }
+    if (led.kind === "no-quorum" && options.viewRetry !== true && (await this.viewGrew(epoch, state))) {
+      // Members refused a report built from a view gossip had not yet filled (a busy machine, a node that
+      // just started): with what arrived meanwhile this node ranks again (it may no longer lead) and, if
+      // it still holds a seat in the ranking, proposes once more from the fuller view.
+      logger.info({ epoch: String(epoch) }, "no quorum while attestations were arriving; ranking again");
+      return this.runEpoch(epoch, { ...options, viewRetry: true });
+    }
     if (led.kind === "submitted" && led.outcome.kind === "sent") await this.openSlashes(led.record);
     if (led.kind === "submitted" && led.outcome.kind === "gave-up") {
       const record = await this.markUnreported(epoch, roleName, led.record, led.record.error, late);
       return { epoch, role, record };
     }
     return { epoch, role, record: led.kind === "submitted" ? led.record : state.record };
+  }
+
+  /** Whether the node now holds more of the epoch's attestations than its last proposal was built from. */
+  private async viewGrew(epoch: bigint, state: { proposedFrom?: number }): Promise<boolean> {
+    if (state.proposedFrom === undefined) return false;
+    const view = withoutEquivocators(
+      await this.components.db.attestationsOfEpoch(epoch),
+      this.components.equivocations?.equivocators(epoch) ?? new Set(),
+    );
+    return view.length > state.proposedFrom;
   }
 
   /**

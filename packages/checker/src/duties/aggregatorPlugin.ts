@@ -60,7 +60,8 @@ export function aggregatorPlugin(
   round: {
     epoch: bigint;
     roleName: ReportRecord["role"];
-    state: { record: ReportRecord | undefined };
+    /** The epoch's record, and how many attestations the last proposal was built from (AggregatorDuty's view retry). */
+    state: { record: ReportRecord | undefined; proposedFrom?: number };
     /** A past epoch's round run late (AggregatorDuty.reportLate): the records it writes say so. */
     late: boolean;
     wallet: SubmitterWallet;
@@ -94,6 +95,7 @@ export function aggregatorPlugin(
         duty.components.equivocations?.equivocators(epoch) ?? new Set(),
       );
       const report = await duty.buildFromView(epoch, attestations);
+      state.proposedFrom = attestations.length;
       const built = {
         role: roleName,
         header: report.header,

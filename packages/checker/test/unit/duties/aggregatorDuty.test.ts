@@ -509,6 +509,37 @@ describe("AggregatorDuty (4 checkers over libp2p on 127.0.0.1, contracts on Hard
     expect((refused as Error).message).toMatch(/AGGREGATOR_ERROR_OMISSION_CHANGES_VERDICT/);
   }, 60_000);
 
+  it("a leader that proposed from a view gossip had not filled ranks and proposes again once it has (one retry)", async () => {
+    // As in a busy devnet's first epoch: the leader's BLS checks lag, so it holds only its own
+    // attestations when it builds; members, holding everyone's, refuse the report (too many omitted).
+    const all = await nodes({ offline: [0, 1, 2, 3] });
+    const epoch = await fx.c.reports.read.currentEpoch();
+    const atts = await attestations(epoch);
+    const [leader] = ranked(all, epoch, atts);
+    const own = atts.filter((a) => a.attestation.checker === leader!.checker.address);
+    await leader!.db.putAttestations(own);
+    for (const n of all) {
+      if (n === leader) continue;
+      await n.db.putAttestations(atts);
+      // The rest of the gossip reaches the leader while its first round is being refused.
+      await handleCosign(n.host, {
+        logger: silent,
+        onRequest: async (req) => {
+          try {
+            return await n.duty.cosign(req);
+          } finally {
+            await leader!.db.putAttestations(atts);
+          }
+        },
+      });
+    }
+    await handleCosign(leader!.host, { logger: silent, onRequest: (req) => leader!.duty.cosign(req) });
+    const outcome = await leader!.duty.runEpoch(epoch, { waitForTurn: false });
+    expect(outcome.record?.status).toBe(ReportStatus.SUBMITTED);
+    expect(outcome.record?.header.attestationCount).toBe(atts.length);
+    expect((await fx.c.reports.read.reportOf([epoch])).submittedAt).toBeGreaterThan(0n);
+  }, 60_000);
+
   it("CheckerNode runs the aggregator and co-sign protocol when chain addresses, operator key and tx key are configured", async () => {
     const txKey = generatePrivateKey();
     const c = fx.deployment.contracts;
