@@ -154,7 +154,8 @@ export interface ChallengeClientInit {
  * or oversized frames never makes a run throw; what it failed to send is
  * missing from the transcript (TIMEOUT), what it sent malformed is recorded
  * (FAIL, MALFORMED_MESSAGE), and so are the first bytes of a frame that broke
- * the protocol, in place of the answer it came instead of. Every stream is
+ * the protocol, in place of the answer it came instead of (FAIL,
+ * PROTOCOL_VIOLATION: shorter than an ABI word). Every stream is
  * closed for reading when its exchange ends (streamEnd.ts).
  */
 export class ChallengeClient {
@@ -575,7 +576,7 @@ export class ChallengeClient {
   /**
    * Notes a failed read or write. A frame that broke the protocol (violationHead) is recorded as the
    * provider's `answer` it came instead of, when one was awaited: no codec decodes it, so
-   * evaluateTranscript FAILs the run (MALFORMED_MESSAGE), as it does a body that does not decode.
+   * evaluateTranscript FAILs the run (PROTOCOL_VIOLATION: it is shorter than one ABI word).
    */
   private fault(
     rec: Recorder,

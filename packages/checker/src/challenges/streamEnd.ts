@@ -15,8 +15,9 @@ import { CHALLENGE_CLIENT_LIMITS } from "./limits.ts";
  * OVERSIZED or MALFORMED: a declared length above the limit, a bad prefix,
  * an unexpected type, bytes after the last frame), or undefined for any other
  * failure. The client records them as the provider message they came instead
- * of: no codec decodes them, so evaluateTranscript FAILs the run
- * (MALFORMED_MESSAGE), and a re-check of the transcript sees the same bytes.
+ * of: at most 31 bytes, shorter than any codec's encoding, so
+ * evaluateTranscript FAILs the run (PROTOCOL_VIOLATION), and a re-check of the
+ * transcript sees the same bytes.
  */
 export function violationHead(e: unknown): Uint8Array | undefined {
   if (!(e instanceof WireError)) return undefined;

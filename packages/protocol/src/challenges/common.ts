@@ -53,6 +53,13 @@ export const ReasonCode = {
   WRONG_DIGEST: "WRONG_DIGEST",
   // any provider message that does not decode under its codec
   MALFORMED_MESSAGE: "MALFORMED_MESSAGE",
+  /**
+   * A provider message shorter than one 32-byte ABI word: no codec's encoding is, so it is what the
+   * checker records in place of a frame that broke the framing (its first ≤ 31 bytes: a declared length
+   * above the limit, a bad prefix, an unexpected type, bytes after the last pong), or a body too short
+   * to be any message (checker challenges/PROTOCOL.md, "Faults and outcomes").
+   */
+  PROTOCOL_VIOLATION: "PROTOCOL_VIOLATION",
 } as const;
 export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];
 

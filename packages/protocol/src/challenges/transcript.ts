@@ -283,7 +283,9 @@ export interface RunOutcome {
 
 /**
  * Re-applies every rule to a transcript and returns what the attestation
- * must say. Provider messages that do not decode FAIL (`MALFORMED_MESSAGE`);
+ * must say. Provider messages that do not decode FAIL (`MALFORMED_MESSAGE`; one
+ * shorter than an ABI word, the recorded head of a frame that broke the framing,
+ * `PROTOCOL_VIOLATION`);
  * checker messages that do not follow from the run seed, a missing request,
  * or a pong before its ping make the transcript itself invalid
  * (ChallengeError INVALID_TRANSCRIPT), since no honest checker records one.
@@ -313,7 +315,7 @@ export function evaluateTranscript(transcript: ChallengeTranscript, params: Prot
   }
   const pongs: ReceivedPong[] = [];
   for (const m of byType(TranscriptMessageType.PONG)) {
-    const pong = decodeProviderMessage(() => pongCodec.decode(hexToBytes(m.payload)), "Pong", fails);
+    const pong = decodeProviderMessage(m.payload, (b) => pongCodec.decode(b), "Pong", fails);
     if (!pong) continue;
     const at = sentAt.get(pong.seq);
     if (at === undefined) {
@@ -366,11 +368,7 @@ export function evaluateTranscript(transcript: ChallengeTranscript, params: Prot
     const count = Math.min(params.matmulSampledRows, n);
     const commitMsg = byType(TranscriptMessageType.MATMUL_COMMIT)[0];
     const commitment: MatmulCommit | null = commitMsg
-      ? decodeProviderMessage(
-          () => matmulCommitCodec.decode(hexToBytes(commitMsg.payload)),
-          "MatmulCommit",
-          fails,
-        )
+      ? decodeProviderMessage(commitMsg.payload, (b) => matmulCommitCodec.decode(b), "MatmulCommit", fails)
       : null;
     let requestedRows: number[] = [];
     let openings: MatmulRows | null = null;
@@ -387,13 +385,14 @@ export function evaluateTranscript(transcript: ChallengeTranscript, params: Prot
       const rowsMsg = byType(TranscriptMessageType.MATMUL_ROWS)[0];
       openings = rowsMsg
         ? decodeProviderMessage(
-            () => matmulRowsCodec(n, count).decode(hexToBytes(rowsMsg.payload)),
+            rowsMsg.payload,
+            (b) => matmulRowsCodec(n, count).decode(b),
             "MatmulRows",
             fails,
           )
         : null;
     }
-    // A provider message that did not decode is already a FAIL (MALFORMED_MESSAGE); only what did decode is judged.
+    // A provider message that did not decode is already a FAIL (MALFORMED_MESSAGE, PROTOCOL_VIOLATION); only what did decode is judged.
     if (!commitMsg || commitment) {
       const rowsUndecodable =
         commitment !== null && openings === null && byType(TranscriptMessageType.MATMUL_ROWS).length > 0;
@@ -430,11 +429,7 @@ export function evaluateTranscript(transcript: ChallengeTranscript, params: Prot
     if (request.nonce !== seeds.vramNonce) invalid("the VramRequest nonce does not follow from the run seed");
     const responseMsg = byType(TranscriptMessageType.VRAM_RESPONSE)[0];
     const response: VramResponse | null = responseMsg
-      ? decodeProviderMessage(
-          () => vramResponseCodec.decode(hexToBytes(responseMsg.payload)),
-          "VramResponse",
-          fails,
-        )
+      ? decodeProviderMessage(responseMsg.payload, (b) => vramResponseCodec.decode(b), "VramResponse", fails)
       : null;
     if (!responseMsg || response) {
       const outcome = verifyVram({
@@ -579,9 +574,25 @@ function decodeCheckerMessage<T>(decode: () => T, what: string): T {
   }
 }
 
-function decodeProviderMessage<T>(decode: () => T, what: string, fails: Reason[]): T | null {
+/** Every ABI encoding is whole 32-byte words: a provider message shorter than one broke the framing. */
+const ABI_WORD_BYTES = 32;
+
+function decodeProviderMessage<T>(
+  payload: Hex,
+  decode: (bytes: Uint8Array) => T,
+  what: string,
+  fails: Reason[],
+): T | null {
+  const bytes = hexToBytes(payload);
+  if (bytes.length < ABI_WORD_BYTES) {
+    fails.push({
+      code: ReasonCode.PROTOCOL_VIOLATION,
+      message: `the provider sent ${bytes.length} byte(s) in place of its ${what}, shorter than any message: a frame that broke the protocol`,
+    });
+    return null;
+  }
   try {
-    return decode();
+    return decode(bytes);
   } catch (cause) {
     if (!(cause instanceof ProtocolError)) throw cause;
     fails.push({

@@ -155,6 +155,26 @@ describe("evaluateTranscript", () => {
     expect(codes(slowVram)).toEqual([ReasonCode.DEADLINE_EXCEEDED]);
   });
 
+  it("fails a frame that broke the framing (its recorded head, under one ABI word) as PROTOCOL_VIOLATION", () => {
+    // What the checker records in a pong's place for bytes after the last pong, and in the rows' place
+    // for a declared length above the limit: the offending frame's first <= 31 bytes.
+    const junk = record(ChallengeKind.LATENCY);
+    const last = junk.messages.at(-1)!.atUs;
+    junk.messages.push({ type: T.PONG, atUs: last + 10, payload: hex(new Uint8Array(31).fill(0xee)) });
+    const out = evaluateTranscript(junk, params);
+    expect([out.result, codes(out)]).toEqual([CheckResult.FAIL, [ReasonCode.PROTOCOL_VIOLATION]]);
+    const oversized = record(ChallengeKind.MATMUL);
+    const rows = oversized.messages.findIndex((m) => m.type === T.MATMUL_ROWS);
+    oversized.messages[rows] = { ...oversized.messages[rows]!, payload: "0x80808020" };
+    const big = evaluateTranscript(oversized, params);
+    expect([big.result, codes(big)]).toEqual([CheckResult.FAIL, [ReasonCode.PROTOCOL_VIOLATION]]);
+    // A body of whole words that its codec refuses stays MALFORMED_MESSAGE.
+    const garbage = record(ChallengeKind.VRAM);
+    const at = garbage.messages.findIndex((m) => m.type === T.VRAM_RESPONSE);
+    garbage.messages[at] = { ...garbage.messages[at]!, payload: hex(new Uint8Array(64).fill(0xee)) };
+    expect(codes(evaluateTranscript(garbage, params))).toEqual([ReasonCode.MALFORMED_MESSAGE]);
+  });
+
   it("applies the physical bound to the recorded ping times", () => {
     const t = record(ChallengeKind.VRAM, { rttUs: 5_000 });
     t.checkerRegion = regionById("us-east").code;

@@ -124,11 +124,11 @@ describe("ChallengeClient: latency", () => {
     const raw = await client.run(target("raw-garbage"), task(ChallengeKind.LATENCY));
     expect(raw.wireErrors).toContain(FrameErrorCode.MALFORMED);
     expect(raw.outcome.result).toBe(CheckResult.FAIL);
-    expect(raw.outcome.reasons.map((r) => r.code)).toContain(ReasonCode.MALFORMED_MESSAGE);
+    expect(raw.outcome.reasons.map((r) => r.code)).toContain(ReasonCode.PROTOCOL_VIOLATION);
     const big = await client.run(target("oversized"), task(ChallengeKind.LATENCY));
     expect(big.wireErrors).toContain(FrameErrorCode.OVERSIZED);
     expect(big.outcome.result).toBe(CheckResult.FAIL);
-    expect(big.outcome.reasons.map((r) => r.code)).toContain(ReasonCode.MALFORMED_MESSAGE);
+    expect(big.outcome.reasons.map((r) => r.code)).toContain(ReasonCode.PROTOCOL_VIOLATION);
     // Our own pings and, in a pong's place, the offending frame's first bytes: none of the 1 MiB pushed.
     expect(big.encodedTranscript.length).toBeLessThan(4096);
     const pongs = big.transcript.messages.filter((m) => m.type === TranscriptMessageType.PONG);
@@ -137,7 +137,7 @@ describe("ChallengeClient: latency", () => {
     expect(evaluateTranscript(transcriptCodec.decode(big.encodedTranscript), PARAMS)).toEqual(big.outcome);
   });
 
-  it("a provider that declares a 600 MB frame and streams junk for seconds: FAIL, the stream is reset, and this process's memory grows by less than 16 MiB", async () => {
+  it("a provider that declares a 600 MB frame and streams junk for seconds: FAIL PROTOCOL_VIOLATION, the stream is reset, and this process's memory grows by less than 16 MiB", async () => {
     const junk = stats.get("huge-frame")!;
     const MiB = 2 ** 20;
     const before = process.memoryUsage();
@@ -159,7 +159,7 @@ describe("ChallengeClient: latency", () => {
         `peak growth rss ${(grew.rss / MiB).toFixed(1)} MiB, arrayBuffers ${(grew.arrayBuffers / MiB).toFixed(1)} MiB`,
     );
     expect(run.outcome.result).toBe(CheckResult.FAIL);
-    expect(run.outcome.reasons.map((r) => r.code)).toContain(ReasonCode.MALFORMED_MESSAGE);
+    expect(run.outcome.reasons.map((r) => r.code)).toContain(ReasonCode.PROTOCOL_VIOLATION);
     expect(run.wireErrors).toContain(FrameErrorCode.OVERSIZED);
     // The reset stopped the provider at once (the muxer's window, not JUNK_STREAM_MS of junk).
     expect(Date.now() - t0).toBeLessThan(JUNK_STREAM_MS);
@@ -168,10 +168,10 @@ describe("ChallengeClient: latency", () => {
     expect(grew.rss).toBeLessThan(16 * MiB);
   });
 
-  it("correct pongs, then junk: FAIL, not PASS (the junk is recorded in a pong's place)", async () => {
+  it("correct pongs, then junk: FAIL PROTOCOL_VIOLATION, not PASS or TIMEOUT (the junk is recorded in a pong's place)", async () => {
     const run = await client.run(target("pongs-then-junk"), task(ChallengeKind.LATENCY));
     expect(run.outcome.result).toBe(CheckResult.FAIL);
-    expect(run.outcome.reasons.map((r) => r.code)).toEqual([ReasonCode.MALFORMED_MESSAGE]);
+    expect(run.outcome.reasons.map((r) => r.code)).toEqual([ReasonCode.PROTOCOL_VIOLATION]);
     expect(run.wireErrors).toEqual([`TRAILING: ${FrameErrorCode.MALFORMED}`]);
     const pongs = run.transcript.messages.filter((m) => m.type === TranscriptMessageType.PONG);
     expect(pongs).toHaveLength(PARAMS.pingCount + 1);
@@ -232,6 +232,21 @@ describe("ChallengeClient: matmul and VRAM", () => {
     const garbage = await client.run(target("garbage"), task(ChallengeKind.VRAM));
     expect(garbage.outcome.result).toBe(CheckResult.FAIL);
     expect(garbage.outcome.reasons.map((r) => r.code)).toContain(ReasonCode.MALFORMED_MESSAGE);
+  });
+});
+
+describe("ChallengeClient: a workload answer that breaks the framing", () => {
+  it("an oversized MatmulCommit and bytes that are not frames in place of a VRAM answer: FAIL PROTOCOL_VIOLATION", async () => {
+    const big = await client.run(target("oversized"), task(ChallengeKind.MATMUL));
+    expect(big.outcome.result).toBe(CheckResult.FAIL);
+    expect(big.outcome.reasons.map((r) => r.code)).toContain(ReasonCode.PROTOCOL_VIOLATION);
+    expect(big.wireErrors).toContain(FrameErrorCode.OVERSIZED);
+    expect(big.encodedTranscript.length).toBeLessThan(8192);
+    const raw = await client.run(target("raw-garbage"), task(ChallengeKind.VRAM));
+    expect(raw.outcome.result).toBe(CheckResult.FAIL);
+    expect(raw.outcome.reasons.map((r) => r.code)).toContain(ReasonCode.PROTOCOL_VIOLATION);
+    for (const run of [big, raw])
+      expect(evaluateTranscript(transcriptCodec.decode(run.encodedTranscript), PARAMS)).toEqual(run.outcome);
   });
 });
 
