@@ -6,6 +6,7 @@ import {
 import type { ProtocolParams } from "@checkernet/protocol/params";
 import { type Logger, WorkerPool, WorkerPoolError, WorkerPoolErrorCode } from "@checkernet/runtime";
 import { CheckerError } from "../errors.ts";
+import type { WorkerModules } from "./workerModules.ts";
 
 /**
  * Turns a finished run's transcript into its outcome (`evaluateTranscript`).
@@ -34,6 +35,8 @@ export function inlineEvaluator(params: ProtocolParams): TranscriptEvaluator {
 /** What each evaluator worker starts with (evaluator-worker.ts). */
 export interface EvaluatorWorkerData {
   params: ProtocolParams;
+  /** False loads viem whole in the worker (comparisons); otherwise its slim stand-in (workerModules.ts). */
+  slimViem?: boolean;
 }
 
 /** An error `evaluateTranscript` threw in the worker, with its name and code kept. */
@@ -65,9 +68,12 @@ export class WorkerTranscriptEvaluator implements TranscriptEvaluator {
   #failures = 0;
   #closed = false;
 
-  constructor(params: ProtocolParams, logger?: Logger) {
+  readonly #slimViem: boolean;
+
+  constructor(params: ProtocolParams, logger?: Logger, options: { slimViem?: boolean } = {}) {
     this.#params = params;
     this.#logger = logger;
+    this.#slimViem = options.slimViem ?? true;
     this.#inline = inlineEvaluator(params);
   }
 
@@ -84,8 +90,14 @@ export class WorkerTranscriptEvaluator implements TranscriptEvaluator {
     if (this.#closed || !this.offThread) return;
     this.#pool ??= new WorkerPool(new URL("./evaluator-worker.ts", import.meta.url), {
       size: 1,
-      workerData: { params: this.#params } satisfies EvaluatorWorkerData,
+      workerData: { params: this.#params, slimViem: this.#slimViem } satisfies EvaluatorWorkerData,
     });
+  }
+
+  /** The modules the worker thread loaded (starting it if needed); undefined when it is not running. */
+  async workerModules(): Promise<WorkerModules | undefined> {
+    this.warm();
+    return this.#pool?.run<WorkerModules>("modules", null);
   }
 
   async evaluate(transcript: ChallengeTranscript): Promise<RunOutcome> {

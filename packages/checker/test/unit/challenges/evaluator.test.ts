@@ -152,4 +152,30 @@ describe("WorkerTranscriptEvaluator", () => {
     expect((await pending).result).toBe(CheckResult.PASS);
     expect((await evaluator.evaluate(lying)).result).toBe(CheckResult.FAIL);
   });
+
+  it("loads only the protocol's challenge code in the worker: no viem root barrel, no logger, no libp2p", async () => {
+    /** Modules of a package the worker thread loaded, by package directory under node_modules. */
+    const byPackage = (urls: string[], name: string) =>
+      urls.filter((u) => u.includes(`/node_modules/${name}/`));
+    evaluator = new WorkerTranscriptEvaluator(params);
+    const slim = await evaluator.workerModules();
+    expect(slim?.slimViem).toBe(true);
+    const loaded = slim?.loaded ?? [];
+    expect(loaded.some((u) => u.endsWith("/challenges/transcript.ts"))).toBe(true);
+    // viem's root barrel (_esm/index.js) pulls 361 viem modules with abitype and ox: +16 MiB in the thread.
+    expect(loaded.filter((u) => /\/node_modules\/viem\/_esm\/index\.js$/.test(u))).toEqual([]);
+    expect(byPackage(loaded, "viem").length).toBeLessThan(60);
+    expect(byPackage(loaded, "ox")).toEqual([]);
+    for (const pkg of ["pino", "libp2p", "@libp2p", "prom-client", "level", "@chainsafe"]) {
+      expect(byPackage(loaded, pkg), pkg).toEqual([]);
+    }
+    // Same outcomes from the slim graph as from the whole of viem.
+    expect(await evaluator.evaluate(honest)).toEqual(evaluateTranscript(honest, params));
+    expect(await evaluator.evaluate(lying)).toEqual(evaluateTranscript(lying, params));
+
+    await evaluator.close();
+    evaluator = new WorkerTranscriptEvaluator(params, undefined, { slimViem: false });
+    const whole = (await evaluator.workerModules())?.loaded ?? [];
+    expect(byPackage(whole, "viem").length).toBeGreaterThan(300);
+  });
 });
