@@ -10,9 +10,14 @@ import {PublicKeyStore} from "./libraries/PublicKeyStore.sol";
 import {Tags} from "./libraries/Tags.sol";
 
 /**
- * @dev Accepts one report per epoch, in increasing epoch order, each signed by a quorum of the report
+ * @dev Accepts one report per epoch, in any order within its acceptance window (from the end of the epoch's
+ * checking phase to the end of epoch `epoch + reportLatenessEpochs`), each signed by a quorum of the report
  * committee of the epoch's committee period with one aggregate BLS signature, and keeps the epoch seeds
  * (both described in {IEpochReports}).
+ *
+ * Reports are not chained: no seed, committee or window reads another epoch's report, so an epoch whose
+ * report was delayed (RPC down, no quorum in time) can land after a later epoch's did. A report's own
+ * windows (contest, re-check, license-reward lock in {Slashing}) count from the epoch it landed in.
  *
  * A sealed committee is stored as the code of one data contract:
  * `emptySeats (32 bytes) || sum of the non-empty seats' keys (128) || key of seat 0 (128) || ... || key of seat m-1`.
@@ -108,8 +113,8 @@ contract EpochReports is EpochClock, IEpochReports {
             revert EpochReportsTooEarly(epoch, block.timestamp, acceptedFrom);
         }
         if (nowEpoch > epoch + _latenessEpochs) revert EpochReportsTooLate(epoch, nowEpoch, epoch + _latenessEpochs);
+        // One report per epoch, whatever the order: an older epoch may land after a newer one (late reports).
         if (_reports[epoch].submittedAt != 0) revert EpochReportsAlreadyReported(epoch);
-        if (epoch <= _lastReportedEpoch) revert EpochReportsEpochOutOfOrder(epoch, _lastReportedEpoch);
         bytes32 seed = seedOf(epoch);
         if (header.seed != seed) revert EpochReportsSeedMismatch(seed, header.seed);
         if (header.totalRewards > _rewardBudget) revert EpochReportsOverBudget(_rewardBudget, header.totalRewards);
@@ -126,7 +131,7 @@ contract EpochReports is EpochClock, IEpochReports {
             totalRewards: uint128(header.totalRewards),
             submittedAt: uint64(block.timestamp)
         });
-        _lastReportedEpoch = epoch;
+        if (epoch > _lastReportedEpoch) _lastReportedEpoch = epoch;
         emit ReportSubmitted(
             epoch,
             header.resultsRoot,

@@ -41,8 +41,6 @@ const MESSAGES: Record<string, (args: readonly unknown[]) => string> = {
   EpochReportsTooLate: ([epoch, current, last]) =>
     `the report of epoch ${String(epoch)} was accepted until epoch ${String(last)}; it is epoch ${String(current)}`,
   EpochReportsAlreadyReported: ([epoch]) => `epoch ${String(epoch)} has a report already`,
-  EpochReportsEpochOutOfOrder: ([epoch, last]) =>
-    `epoch ${String(epoch)} comes before the last reported epoch ${String(last)}: reports land in epoch order`,
   EpochReportsSeedMismatch: ([expected, actual]) =>
     `the header's seed ${String(actual)} is not the epoch's seed ${String(expected)}`,
   EpochReportsOverBudget: ([budget, total]) =>

@@ -55,7 +55,6 @@ interface IEpochReports {
     event CommitteeSealed(uint64 indexed period, uint64 firstEpoch, address keys, uint256 emptySeats);
 
     error EpochReportsAlreadyReported(uint64 epoch);
-    error EpochReportsEpochOutOfOrder(uint64 epoch, uint64 lastReportedEpoch);
     /// @dev A report of `epoch` is accepted from `acceptedFrom` (the end of its checking phase), not at `timestamp`.
     error EpochReportsTooEarly(uint64 epoch, uint256 timestamp, uint256 acceptedFrom);
     /// @dev A report of `epoch` is accepted up to epoch `lastEpoch`; it is `currentEpoch`.
@@ -78,8 +77,9 @@ interface IEpochReports {
 
     /**
      * @notice Accepts the report of `header.epoch`: from the end of that epoch's checking phase until the
-     * end of epoch `header.epoch + reportLatenessEpochs`, after the last reported epoch, signed by a quorum of
-     * the period's report committee (sealed here first if nobody has sealed it yet).
+     * end of epoch `header.epoch + reportLatenessEpochs`, once per epoch and in any epoch order (an older
+     * epoch's late report may land after a newer epoch's), signed by a quorum of the period's report
+     * committee (sealed here first if nobody has sealed it yet).
      */
     function submitReport(ReportHeader calldata header, uint256 signerBitfield, bytes calldata aggregateSignature)
         external;
@@ -113,6 +113,10 @@ interface IEpochReports {
     function rewardsOf(uint64 epoch) external view returns (bytes32 root, uint256 totalRewards);
     /// @notice The epoch in which the report of `epoch` landed; 0 if it has not.
     function landedEpochOf(uint64 epoch) external view returns (uint64);
+    /**
+     * @notice The highest epoch with a report. Reports may land out of order, so epochs below it may still be
+     * unreported (and still accepted while within their lateness window): read `reportOf` for one epoch.
+     */
     function lastReportedEpoch() external view returns (uint64);
 
     /// @notice The seed of `epoch` (final once `epoch` has begun); O(1) for epochs after the last reveal.
