@@ -9,14 +9,7 @@ import {
   type ProviderEpochInput,
 } from "@checkernet/protocol/scoring/report";
 import type { WeightedAttestation } from "@checkernet/protocol/scoring/verdict";
-import {
-  aggregatorTicket,
-  attestationSeats,
-  MAX_AGGREGATOR_LICENSES,
-  rankAggregators,
-  verifySortitionProof,
-  vrfOutput,
-} from "@checkernet/protocol/sortition";
+import { attestationSeats, vrfOutput } from "@checkernet/protocol/sortition";
 import { type ReportHeader, type SignedAttestation, Verdict } from "@checkernet/protocol/types";
 import { sleep } from "@checkernet/runtime";
 import { type Address, getAddress, type Hex, hexToBytes } from "viem";
@@ -33,22 +26,15 @@ import {
   writeReportRecord,
 } from "../reports/aggregatorRecords.ts";
 import { aggregatorPlugin } from "./aggregatorPlugin.ts";
+import { type AggregatorRole, rankEpochAggregators } from "./aggregatorRanking.ts";
 import type { AggregatorComponents, AggregatorInit } from "./aggregatorTypes.ts";
 import { AggregatorError, AggregatorErrorCode, cosignReport, withoutEquivocators } from "./cosigner.ts";
 import { lead } from "./leader/engine.ts";
 import { snapshotPublicKey } from "./leader/members.ts";
 import { defaultBackupStepMs, turnDelayMs } from "./leader/timing.ts";
 
+export type { AggregatorRole } from "./aggregatorRanking.ts";
 export type { SubmitterWallet } from "./leader/submitOnce.ts";
-
-/** This node's place in an epoch's aggregator ranking. */
-export interface AggregatorRole {
-  epoch: string;
-  /** 0 = leader, 1.. = backups, null = not ranked (no attestation of ours seen, or outranked). */
-  rank: number | null;
-  leader: Address | null;
-  candidates: number;
-}
 
 export interface AggregationOutcome {
   epoch: bigint;
@@ -163,30 +149,20 @@ export class AggregatorDuty {
 
   /**
    * Ranks the checkers whose VRF proofs for `epoch` appear in `attestations`, by their weight in the epoch's
-   * snapshot (load it first with `keys.ensureEpoch`, as runEpoch does).
+   * snapshot (load it first with `keys.ensureEpoch`, as runEpoch does), known equivocators left out
+   * (aggregatorRanking.ts).
    */
   rank(epoch: bigint, attestations: readonly SignedAttestation[]): AggregatorRole {
-    const { keys, bls, epochs } = this.components;
-    const seed = epochs.seed(epoch);
-    const proofs = new Map<Address, Hex>();
-    for (const s of attestations) proofs.set(getAddress(s.attestation.checker), s.vrfProof);
-    const candidates: { checker: Address; ticket: bigint }[] = [];
-    for (const [checker, proof] of proofs) {
-      const rec = keys.getChecker(checker, epoch);
-      if (rec === undefined || rec.licenses <= 0 || seed === undefined) continue;
-      // Gossip validation checked these already; a stored one from elsewhere is checked again.
-      if (!verifySortitionProof(bls, rec.publicKey, epoch, seed, this.init.domain, proof)) continue;
-      const ticket = aggregatorTicket(vrfOutput(proof), Math.min(rec.licenses, MAX_AGGREGATOR_LICENSES));
-      candidates.push({ checker, ticket });
-    }
-    const ranked = rankAggregators(candidates, 1 + this.init.params.aggregatorBackups);
-    const me = ranked.findIndex((c) => c.checker === getAddress(this.init.operator));
-    return {
-      epoch: String(epoch),
-      rank: me < 0 ? null : me,
-      leader: ranked[0]?.checker ?? null,
-      candidates: candidates.length,
-    };
+    const { keys, bls, epochs, equivocations } = this.components;
+    return rankEpochAggregators(epoch, attestations, {
+      keys,
+      bls,
+      domain: this.init.domain,
+      seed: epochs.seed(epoch),
+      operator: this.init.operator,
+      count: 1 + this.init.params.aggregatorBackups,
+      barred: equivocations?.barredFromLeading?.(epoch) ?? new Set(),
+    });
   }
 
   /**

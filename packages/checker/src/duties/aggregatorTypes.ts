@@ -26,6 +26,8 @@ interface AggregatorAddresses {
 export interface EquivocationSink {
   /** Checkers this node holds equivocation evidence against for `epoch` (lower-case addresses). */
   equivocators(epoch: bigint): ReadonlySet<string>;
+  /** Checkers left out of `epoch`'s aggregator ranking: evidence for it or a recent epoch before it. */
+  barredFromLeading?(epoch: bigint): ReadonlySet<string>;
   /** A valid attestation that conflicts with a held one: stores and gossips the pair. */
   onConflict(held: SignedAttestation, other: SignedAttestation): Promise<void>;
 }

@@ -107,6 +107,20 @@ export class EquivocationBook {
     return this.byEpoch.get(epoch) ?? new Set();
   }
 
+  /**
+   * Checkers barred from leading `epoch`'s report (the aggregator ranking skips them,
+   * duties/aggregatorRanking.ts): those with evidence for `epoch` or any of the
+   * EVIDENCE_LIMITS.pastEpochs (64) epochs before it. A key that signed two attestations is stolen or run
+   * twice; it leads nothing until the chain's jail (equivocationJailEpochs, 96, from the registry's
+   * next effective epoch once slashEquivocation lands) takes its seats, which happens well inside the bar.
+   */
+  barredFromLeading(epoch: bigint): ReadonlySet<string> {
+    const out = new Set<string>();
+    for (const [e, checkers] of this.byEpoch)
+      if (e <= epoch && e + EVIDENCE_LIMITS.pastEpochs >= epoch) for (const c of checkers) out.add(c);
+    return out;
+  }
+
   /** Checkers with evidence, over the epochs held in memory. */
   count(): number {
     let n = 0;
