@@ -37,6 +37,7 @@ import {
   smallestSafeQuorum,
   THREAT_MODEL,
 } from "../packages/protocol/src/security.ts";
+import { computeRecheckParams, recheckDesignProblems, renderRecheckSection } from "./paramsRecheck.ts";
 
 export const DOC_PATH = fileURLToPath(new URL("../docs/PARAMETERS.md", import.meta.url));
 export const BEGIN_MARKER = "<!-- params:begin -->";
@@ -110,6 +111,7 @@ export function computeParams() {
   };
   const limitP = 1e-12;
   return {
+    recheck: computeRecheckParams(),
     m,
     q,
     minimal,
@@ -179,6 +181,7 @@ export function designProblems(c: ComputedParams): string[] {
       `activationDelayEpochs ${DESIGN.activationDelayEpochs} is not the minimal ${c.delay} (params.ts)`,
     );
   }
+  out.push(...recheckDesignProblems(c.recheck));
   return out;
 }
 
@@ -408,7 +411,7 @@ lookahead window (× ${sci(c.biasThird)}: A = ${a} instead of ${c.delayDealt}). 
   (${duration(a - 1, c.epochSeconds)}) gives it the lookahead, and shorter ones raise the lookahead
   bound; the seed of a committee drawn during or right after one is ground
   over more candidates than \`1/(1 − 2f)\`.
-`;
+${renderRecheckSection(c.recheck, sci)}`;
 }
 
 /** `doc` with its generated section replaced by `section`. */
@@ -459,6 +462,10 @@ function summary(c: ComputedParams): string {
     ],
     ["A if the start seed were dealt", `${c.delayDealt}, lookahead at A ${sci(c.lookaheadDealt)}`],
     ["minimal unbondingEpochs", String(c.unbonding)],
+    [
+      "re-check minEpochFailures (minimal), false uphold",
+      `${c.recheck.chosen} (${c.recheck.minimal}), ${sci(c.recheck.chosenFalseUphold)}`,
+    ],
     [
       "MC mean evaluable tree / candidates",
       `${g.meanEvaluableTree.toFixed(3)} / ${g.meanCandidates.toFixed(3)}`,

@@ -72,14 +72,33 @@ export function recheckRunEpoch(signature: Uint8Array, recheckEpoch: bigint, win
 export interface RecheckRules {
   /** Distinct members that must report before any verdict other than INCONCLUSIVE. */
   minResults: number;
-  /** The re-check upholds the failure when failing seats · 10000 > this · counted seats. */
+  /**
+   * The re-check upholds the failure when failing seats · 10000 > this · the committee's seats (every seat
+   * of the committee, reported or not: a result a leader leaves out counts as a pass).
+   */
   failureQuorumBps: number;
+  /**
+   * Per-window-epoch rule: the re-check also upholds when at least this many distinct members whose run
+   * epoch (`recheckRunEpoch`) is one epoch of the window report FAIL or TIMEOUT. Applied only when the
+   * caller passes the members' run epochs; 0 or absent turns it off. The default is the smallest count
+   * whose false-uphold bound against a colluding third stays ≤ 10^-9 for `epochWindow` (`npm run params`,
+   * docs/PARAMETERS.md "Re-check verdict"); it is only valid for that window.
+   */
+  minEpochFailures?: number;
+  /** The re-check window (recheckWindowEpochs) `minEpochFailures` was computed for. */
+  epochWindow?: number;
 }
 
-/** Defaults: the epoch's own numbers (3 distinct members; more than two thirds of the seats failing). */
+/**
+ * Defaults: 3 distinct members; more than two thirds of the committee's seats failing, or 44 distinct
+ * members failing in one epoch of a 3-epoch window (135 seats, a third colluding, honest members failing
+ * an honest provider 2 % of the time, the colluders' seed bias × 3: false uphold ≤ 7.4·10^-10).
+ */
 export const DEFAULT_RECHECK_RULES: Readonly<RecheckRules> = Object.freeze({
   minResults: 3,
   failureQuorumBps: 6_666,
+  minEpochFailures: 44,
+  epochWindow: 3,
 });
 
 /** One member's finding on the contested provider. */
@@ -174,6 +193,8 @@ export const RecheckErrorCode = {
   NOT_ON_COMMITTEE: "RECHECK_ERROR_NOT_ON_COMMITTEE",
   INVALID_RULES: "RECHECK_ERROR_INVALID_RULES",
   INVALID_WINDOW: "RECHECK_ERROR_INVALID_WINDOW",
+  MISSING_RUN_EPOCH: "RECHECK_ERROR_MISSING_RUN_EPOCH",
+  INVALID_RUN_EPOCH: "RECHECK_ERROR_INVALID_RUN_EPOCH",
 } as const;
 export type RecheckErrorCode = (typeof RecheckErrorCode)[keyof typeof RecheckErrorCode];
 
@@ -190,6 +211,10 @@ export interface RecheckVerdict {
   /** Seats counted, and seats of failing members. */
   weight: number;
   failureWeight: number;
+  /** Seats of the whole committee: the denominator of the two-thirds rule. */
+  committeeSeats: number;
+  /** Most distinct failing members in one run epoch (0 when no run epochs were given). */
+  maxEpochFailures: number;
   /** Merkle root of the counted results (recheckEvidenceRoot). */
   evidenceRoot: Hex;
 }
@@ -204,40 +229,35 @@ export interface RecheckVerdict {
  *
  * - INCONCLUSIVE when fewer than rules.minResults distinct members reported
  *   (the contract then cancels the slash without penalty).
- * - FAIL (the slash is upheld) when failing seats · 10000 > rules.failureQuorumBps · counted seats;
- *   FAIL and TIMEOUT both fail.
+ * - FAIL (the slash is upheld) when failing seats · 10000 > rules.failureQuorumBps · the committee's seats
+ *   (`committee.length`): a seat that did not report, or whose result a leader left out, counts as a
+ *   pass, so leaving PASS results out can never turn a PASS into a FAIL. FAIL and TIMEOUT both fail.
+ * - FAIL as well, when `runEpochs` (each member's `recheckRunEpoch`, keyed by checker address) is given
+ *   and rules.minEpochFailures > 0, when at least minEpochFailures distinct members of one run epoch
+ *   failed: a provider that cheats in one epoch of the window and serves in the others fails about a
+ *   window's share of the members, short of two thirds (docs/protocol/recheck.md, "Verdict rules").
  * - PASS (the slash is overturned, the accusers penalized) otherwise.
  *
  * @throws RecheckError MIXED_SLASH when results are about different slashes,
  *   providers or epochs; DUPLICATE_CHECKER; NOT_ON_COMMITTEE when a result's
- *   checker holds no seat.
+ *   checker holds no seat; MISSING_RUN_EPOCH when `runEpochs` lacks a member; INVALID_RUN_EPOCH when one
+ *   lies outside [recheckEpoch, recheckEpoch + rules.epochWindow).
  */
 export function recheckVerdict(
   results: readonly SignedRecheckResult[],
   committee: readonly Address[],
   rules: RecheckRules = DEFAULT_RECHECK_RULES,
+  runEpochs?: ReadonlyMap<string, bigint>,
 ): RecheckVerdict {
-  if (
-    !Number.isSafeInteger(rules.minResults) ||
-    rules.minResults < 1 ||
-    !Number.isSafeInteger(rules.failureQuorumBps) ||
-    rules.failureQuorumBps < 0 ||
-    rules.failureQuorumBps >= 10_000
-  ) {
-    throw new RecheckError(
-      RecheckErrorCode.INVALID_RULES,
-      "minResults ≥ 1 and failureQuorumBps in [0, 10000)",
-      {
-        minResults: rules.minResults,
-        failureQuorumBps: rules.failureQuorumBps,
-      },
-    );
-  }
+  checkRules(rules);
   const seats = new Map<string, number>();
   for (const operator of committee) {
     const k = operator.toLowerCase();
     seats.set(k, (seats.get(k) ?? 0) + 1);
   }
+  const epochRule = runEpochs !== undefined && (rules.minEpochFailures ?? 0) > 0;
+  const window = BigInt(rules.epochWindow ?? 1);
+  const epochFailures = new Map<bigint, number>();
   const first = results[0]?.result;
   const seen = new Set<string>();
   let weight = 0;
@@ -273,10 +293,16 @@ export function recheckVerdict(
       failureWeight += w;
       failures += 1;
     }
+    if (epochRule) {
+      const e = runEpoch(runEpochs, k, r.recheckEpoch, window);
+      if (r.result !== CheckResult.PASS) epochFailures.set(e, (epochFailures.get(e) ?? 0) + 1);
+    }
   }
+  const maxEpochFailures = Math.max(0, ...epochFailures.values());
   let verdict: Verdict;
   if (results.length < rules.minResults) verdict = Verdict.INCONCLUSIVE;
-  else if (failureWeight * 10_000 > rules.failureQuorumBps * weight) verdict = Verdict.FAIL;
+  else if (failureWeight * 10_000 > rules.failureQuorumBps * committee.length) verdict = Verdict.FAIL;
+  else if (epochRule && maxEpochFailures >= (rules.minEpochFailures ?? 0)) verdict = Verdict.FAIL;
   else verdict = Verdict.PASS;
   return {
     verdict,
@@ -284,8 +310,60 @@ export function recheckVerdict(
     failures,
     weight,
     failureWeight,
+    committeeSeats: committee.length,
+    maxEpochFailures,
     evidenceRoot: recheckEvidenceRoot(results),
   };
+}
+
+function checkRules(rules: RecheckRules): void {
+  const epochRule = rules.minEpochFailures ?? 0;
+  const window = rules.epochWindow ?? 1;
+  if (
+    !Number.isSafeInteger(rules.minResults) ||
+    rules.minResults < 1 ||
+    !Number.isSafeInteger(rules.failureQuorumBps) ||
+    rules.failureQuorumBps < 0 ||
+    rules.failureQuorumBps >= 10_000 ||
+    !Number.isSafeInteger(epochRule) ||
+    epochRule < 0 ||
+    !Number.isSafeInteger(window) ||
+    window < 1
+  ) {
+    throw new RecheckError(
+      RecheckErrorCode.INVALID_RULES,
+      "minResults ≥ 1, failureQuorumBps in [0, 10000), minEpochFailures ≥ 0 and epochWindow ≥ 1",
+      {
+        minResults: rules.minResults,
+        failureQuorumBps: rules.failureQuorumBps,
+        minEpochFailures: epochRule,
+        epochWindow: window,
+      },
+    );
+  }
+}
+
+function runEpoch(
+  runEpochs: ReadonlyMap<string, bigint>,
+  checker: string,
+  recheckEpoch: bigint,
+  window: bigint,
+) {
+  const e = runEpochs.get(checker) ?? runEpochs.get(getAddress(checker));
+  if (e === undefined) {
+    throw new RecheckError(RecheckErrorCode.MISSING_RUN_EPOCH, "no run epoch for a member's result", {
+      checker,
+    });
+  }
+  if (e < recheckEpoch || e >= recheckEpoch + window) {
+    throw new RecheckError(RecheckErrorCode.INVALID_RUN_EPOCH, "a run epoch outside the re-check window", {
+      checker,
+      runEpoch: String(e),
+      recheckEpoch: String(recheckEpoch),
+      window: String(window),
+    });
+  }
+  return e;
 }
 
 /**

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { type Address, getAddress, type Hex, keccak256, toHex } from "viem";
 import { describe, expect, it } from "vitest";
 import { DecodeError } from "../src/errors.ts";
@@ -123,6 +124,94 @@ describe("recheckVerdict", () => {
         recheckVerdict([result(a, CheckResult.PASS)], [a], { minResults: 0, failureQuorumBps: 6_666 }),
       ),
     ).toBe(RecheckErrorCode.INVALID_RULES);
+  });
+});
+
+describe("recheckVerdict against a leader that leaves results out", () => {
+  it("counts a left-out seat as a pass: FAIL seats of the colluders alone do not uphold", () => {
+    // Two colluders with 3 seats each and six honest one-seat members: 12 seats. The leader keeps the
+    // colluders' FAILs and one honest co-signer's PASS. Divided by the seats counted (6 of 7) that was an
+    // uphold; divided by the committee's seats (6 of 12) it is not.
+    const [a, b, c, d, e] = members as [Address, Address, Address, Address, Address];
+    const honest = [c, d, e, addr("f"), addr("g"), addr("h")];
+    const committee = [a, a, a, b, b, b, ...honest];
+    const v = recheckVerdict(
+      [result(a, CheckResult.FAIL), result(b, CheckResult.FAIL), result(c, CheckResult.PASS)],
+      committee,
+    );
+    expect(v).toMatchObject({ verdict: Verdict.PASS, weight: 7, failureWeight: 6, committeeSeats: 12 });
+  });
+
+  it("is monotone: leaving out PASS results never turns a PASS or INCONCLUSIVE into a FAIL (property)", () => {
+    const pool = Array.from({ length: 12 }, (_, i) => addr(`m${i}`));
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 3, maxLength: 12 }),
+        fc.array(fc.constantFrom(CheckResult.PASS, CheckResult.FAIL, CheckResult.TIMEOUT), {
+          minLength: 12,
+          maxLength: 12,
+        }),
+        fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }),
+        fc.array(fc.integer({ min: 12, max: 14 }), { minLength: 12, maxLength: 12 }),
+        (seatCounts, outcomes, keep, epochs) => {
+          const who = pool.slice(0, seatCounts.length);
+          const committee = who.flatMap((m, i) => Array<Address>(seatCounts[i] as number).fill(m));
+          const all = who.map((m, i) => result(m, outcomes[i] as CheckResult));
+          const runEpochs = new Map(who.map((m, i) => [m.toLowerCase(), BigInt(epochs[i] as number)]));
+          const rules = { ...DEFAULT_RECHECK_RULES, minEpochFailures: 2 };
+          const full = recheckVerdict(all, committee, rules, runEpochs).verdict;
+          const kept = all.filter((r, i) => r.result.result !== CheckResult.PASS || keep[i]);
+          const partial = recheckVerdict(kept, committee, rules, runEpochs).verdict;
+          if (partial === Verdict.FAIL) expect(full).toBe(Verdict.FAIL);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe("recheckVerdict per window epoch", () => {
+  // Nine one-seat members, three testing in each epoch of a 3-epoch window from 12.
+  const nine = Array.from({ length: 9 }, (_, i) => addr(`w${i}`));
+  const runEpochs = new Map(nine.map((m, i) => [m.toLowerCase(), 12n + BigInt(Math.floor(i / 3))]));
+  const rules = { ...DEFAULT_RECHECK_RULES, minEpochFailures: 3, epochWindow: 3 };
+  // The provider cheats in epoch 13 only: the three members testing then fail, the six others pass.
+  const results = nine.map((m, i) => result(m, i >= 3 && i < 6 ? CheckResult.FAIL : CheckResult.PASS));
+
+  it("upholds a provider that cheats in one epoch of the window and serves in the others", () => {
+    const v = recheckVerdict(results, nine, rules, runEpochs);
+    expect(v).toMatchObject({ verdict: Verdict.FAIL, failureWeight: 3, maxEpochFailures: 3 });
+    // Without the run epochs (or with the rule off) only the two-thirds rule applies: 3 of 9 is cleared.
+    expect(recheckVerdict(results, nine, rules).verdict).toBe(Verdict.PASS);
+    expect(recheckVerdict(results, nine, { ...rules, minEpochFailures: 0 }, runEpochs).verdict).toBe(
+      Verdict.PASS,
+    );
+  });
+
+  it("counts members, not seats: one operator holding many seats is one failing member", () => {
+    const [big] = nine as [Address];
+    const committee = [...Array<Address>(6).fill(big), ...nine.slice(1)];
+    const spread = nine.map((m, i) => result(m, i === 0 ? CheckResult.FAIL : CheckResult.PASS));
+    const v = recheckVerdict(spread, committee, rules, runEpochs);
+    expect(v).toMatchObject({ verdict: Verdict.PASS, failureWeight: 6, maxEpochFailures: 1 });
+  });
+
+  it("refuses a missing run epoch and one outside the window", () => {
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as RecheckError).code;
+      }
+      return undefined;
+    };
+    const short = new Map([...runEpochs].slice(1));
+    expect(code(() => recheckVerdict(results, nine, rules, short))).toBe(RecheckErrorCode.MISSING_RUN_EPOCH);
+    const late = new Map(runEpochs).set((nine[0] as Address).toLowerCase(), 15n);
+    expect(code(() => recheckVerdict(results, nine, rules, late))).toBe(RecheckErrorCode.INVALID_RUN_EPOCH);
+    expect(code(() => recheckVerdict(results, nine, { ...rules, minEpochFailures: -1 }, runEpochs))).toBe(
+      RecheckErrorCode.INVALID_RULES,
+    );
   });
 });
 
