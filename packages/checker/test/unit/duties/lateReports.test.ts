@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadBlsBackend } from "@checkernet/protocol/bls/index";
+import { buildResultsTree, resultProof } from "@checkernet/protocol/merkle/trees";
 import { withParams } from "@checkernet/protocol/params";
 import { CheckResult, type SignedAttestation } from "@checkernet/protocol/types";
 import { createLogger } from "@checkernet/runtime";
@@ -294,6 +295,43 @@ describe("late reports after a chain outage (4 checkers over libp2p, EDR behind 
     expect(late?.record?.nonce).toBe(spent + 1);
     expect((await fx.c.reports.read.reportOf([epoch])).submittedAt).toBeGreaterThan(0n);
   }, 60_000);
+
+  it("e + 1's report lands first: e's late report still lands after it, and e's failure can be slashed", async () => {
+    // The devnet drill's order: epoch e did not land, e + 1's leader reported on time in e + 1, then e's late
+    // round ran. EpochReports used to refuse it (EpochReportsEpochOutOfOrder, then EpochReportsTooLate).
+    const all = await nodes();
+    const epoch = await fx.c.reports.read.currentEpoch();
+    const leader = await outage(all, epoch, await attestations(epoch, providers[1]));
+
+    await goToEpoch(fx, epoch + 1n);
+    await directory.refresh();
+    await directory.ensureEpoch(epoch + 1n);
+    const next = await attestations(epoch + 1n);
+    for (const n of all) await n.db.putAttestations(next);
+    const nextLeader = all.find((n) => n.duty.rank(epoch + 1n, next).rank === 0)!;
+    const onTime = await nextLeader.duty.runEpoch(epoch + 1n, { waitForTurn: false });
+    expect(onTime.record?.status).toBe(ReportStatus.SUBMITTED);
+    expect(await fx.c.reports.read.lastReportedEpoch()).toBe(epoch + 1n);
+
+    const [late, ...none] = await leader.duty.reportLate(epoch + 1n, { waitForTurn: false });
+    expect(none).toEqual([]);
+    expect(late?.epoch).toBe(epoch);
+    expect(late?.record?.status).toBe(ReportStatus.SUBMITTED);
+    expect((await fx.c.reports.read.reportOf([epoch])).rewardsRoot).toBe(late!.record!.header.rewardsRoot);
+    expect(await fx.c.reports.read.landedEpochOf([epoch])).toBe(epoch + 1n);
+    // Still the highest reported epoch: the late one landed below it.
+    expect(await fx.c.reports.read.lastReportedEpoch()).toBe(epoch + 1n);
+
+    // The faulty provider's FAIL of epoch e is on chain and opens a slash.
+    const results = late!.record!.results;
+    const fail = results.find((r) => r.provider === providers[1])!;
+    expect(fail.verdict).toBe(1);
+    await mined(
+      chain,
+      fx.c.slashing.write.openSlash([epoch, fail, resultProof(buildResultsTree(results), providers[1]!)]),
+    );
+    expect(await fx.c.slashing.read.pendingSlashCount([providers[1]!])).toBe(1n);
+  }, 90_000);
 
   it("stays within the contract's window: past e + reportLatenessEpochs the epoch is not retried", async () => {
     const all = await nodes();
