@@ -21,6 +21,7 @@ import {
 import type { CheckerRecord, KeyDirectory } from "../validation/keyDirectory.ts";
 import type { ProviderDirectory, ProviderRecord } from "../validation/providerDirectory.ts";
 import type { EpochContext } from "../validation/sortition.ts";
+import { getProviders } from "./actions/getProviders.ts";
 import { getSnapshotLicenses } from "./actions/getSnapshotLicenses.ts";
 import { type ChainHealth, isNoAnswer } from "./chainHealth.ts";
 
@@ -363,15 +364,9 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   }
 
   private async readProviders(): Promise<ProviderRecord[]> {
-    const reg = { address: this.addresses.providerRegistry, abi: providerRegistryAbi } as const;
-    const count = await this.client.readContract({ ...reg, functionName: "providerCount" });
     const out: ProviderRecord[] = [];
-    for (let i = 0n; i < count; i++) {
-      const address = getAddress(
-        await this.client.readContract({ ...reg, functionName: "providerAt", args: [i] }),
-      );
-      if (!(await this.client.readContract({ ...reg, functionName: "isActive", args: [address] }))) continue;
-      const info = await this.client.readContract({ ...reg, functionName: "providerInfo", args: [address] });
+    const active = await getProviders(this.client, { providerRegistry: this.addresses.providerRegistry });
+    for (const { address, info } of active) {
       const record = toProviderRecord(address, info);
       if (typeof record === "string") {
         this.logger.warn(

@@ -1,0 +1,119 @@
+import { providerRegistryAbi } from "@checkernet/contracts/generated/index";
+import { type Address, type ContractFunctionParameters, getAddress, type Hex, type PublicClient } from "viem";
+import { isNoAnswer } from "../chainHealth.ts";
+
+/**
+ * Pages of the provider list's multicalls. ProviderRegistry has no paged view and no Multicall3 is
+ * deployed on the devnet, so the reads go through viem's deployless multicall: one eth_call that runs
+ * Multicall3's bytecode as the call's own (creation) code and calls the registry from it. Its answer
+ * comes back as the created code, so it must stay under EIP-170's 24,576 bytes ("trying to deploy a
+ * contract whose code is too large" on EDR). With the registry's longest fields (a 128-byte peer id,
+ * 64-byte model and region) an address is 160 bytes of answer and an `isActive` with its `providerInfo`
+ * ~960, so a page of 16 entries is at most ~15.4 KiB (providerList.test.ts reads such a page). Where the
+ * RPC refuses a deployless call, a page is read one call per read, as before.
+ */
+export const PROVIDER_PAGES = { addresses: 96, entries: 16 } as const;
+
+export interface GetProvidersParameters {
+  providerRegistry: Address;
+}
+
+/** A registered provider with its stake at or above the minimum, and its registry entry. */
+export interface ActiveProvider {
+  address: Address;
+  info: { peerId: Hex; gpuModel: string; vramMiB: number; region: string };
+}
+
+/**
+ * The active providers in registration order: `providerCount`, then one
+ * multicall of `providerAt` a page of 96, then one of `isActive` and
+ * `providerInfo` a page of 16 (pages concurrently), so that 100 providers
+ * cost 10 eth_calls (one call per read made it 301, every refresh, every 5 s;
+ * issue 15). Throws what the RPC threw (ChainDirectory's refresh keeps its
+ * previous view).
+ *
+ * @example
+ * const providers = await getProviders(publicClient, { providerRegistry });
+ */
+export async function getProviders(
+  client: PublicClient,
+  params: GetProvidersParameters,
+): Promise<ActiveProvider[]> {
+  const registry = { address: params.providerRegistry, abi: providerRegistryAbi } as const;
+  const count = Number(await client.readContract({ ...registry, functionName: "providerCount" }));
+  const indexPages: Promise<Address[]>[] = [];
+  for (let start = 0; start < count; start += PROVIDER_PAGES.addresses) {
+    const indices = range(start, Math.min(count, start + PROVIDER_PAGES.addresses)).map(BigInt);
+    indexPages.push(
+      paged(
+        client,
+        indices.map((i) => ({ ...registry, functionName: "providerAt", args: [i] }) as const),
+        (i) => client.readContract({ ...registry, functionName: "providerAt", args: [indices[i]!] }),
+      ),
+    );
+  }
+  const addresses = (await Promise.all(indexPages)).flat().map((a) => getAddress(a));
+  const entryPages: Promise<ActiveProvider[]>[] = [];
+  for (let start = 0; start < addresses.length; start += PROVIDER_PAGES.entries) {
+    entryPages.push(readEntries(client, registry, addresses.slice(start, start + PROVIDER_PAGES.entries)));
+  }
+  return (await Promise.all(entryPages)).flat();
+}
+
+type Registry = { address: Address; abi: typeof providerRegistryAbi };
+
+async function readEntries(
+  client: PublicClient,
+  registry: Registry,
+  addresses: Address[],
+): Promise<ActiveProvider[]> {
+  const entries = await paged(
+    client,
+    addresses.flatMap(
+      (address) =>
+        [
+          { ...registry, functionName: "isActive", args: [address] },
+          { ...registry, functionName: "providerInfo", args: [address] },
+        ] as const,
+    ),
+    (i) =>
+      i % 2 === 0
+        ? client.readContract({ ...registry, functionName: "isActive", args: [addresses[i / 2]!] })
+        : client.readContract({ ...registry, functionName: "providerInfo", args: [addresses[(i - 1) / 2]!] }),
+  );
+  const out: ActiveProvider[] = [];
+  for (const [i, address] of addresses.entries()) {
+    if (entries[2 * i] !== true) continue;
+    out.push({ address, info: entries[2 * i + 1] as ActiveProvider["info"] });
+  }
+  return out;
+}
+
+/**
+ * One deployless multicall; where the RPC answers it with an error (it refuses calls without a `to`,
+ * say), each call on its own, the answers in the same order. An RPC that does not answer at all
+ * (timeout, HTTP failure) fails the read at once: hundreds of single calls would only wait longer.
+ */
+async function paged<T>(
+  client: PublicClient,
+  contracts: readonly ContractFunctionParameters[],
+  one: (i: number) => Promise<T>,
+): Promise<T[]> {
+  try {
+    return (await client.multicall({
+      contracts,
+      allowFailure: false,
+      deployless: true,
+      batchSize: 0,
+    })) as T[];
+  } catch (e) {
+    if (isNoAnswer(e)) throw e;
+    const out: T[] = [];
+    for (let i = 0; i < contracts.length; i++) out.push(await one(i));
+    return out;
+  }
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from }, (_, i) => from + i);
+}

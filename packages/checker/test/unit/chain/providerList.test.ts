@@ -1,0 +1,159 @@
+import { providerRegistryAbi } from "@checkernet/contracts/generated/index";
+import { createLogger } from "@checkernet/runtime";
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import {
+  bytesToHex,
+  createPublicClient,
+  custom,
+  type EIP1193RequestFn,
+  getAddress,
+  type Hex,
+  type PublicClient,
+  TimeoutError,
+} from "viem";
+import { beforeAll, describe, expect, it } from "vitest";
+import { connectChain, mined, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
+import {
+  deployFixture,
+  type Fixture,
+  goToEpoch,
+  setupCheckers,
+  setupProvider,
+  TOKEN,
+} from "../../../../contracts/test/helpers/fixture.ts";
+import { getProviders, PROVIDER_PAGES } from "../../../src/chain/actions/getProviders.ts";
+import { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
+
+/**
+ * Issue 15: every 5 s refresh read the provider list with three eth_calls per provider (`providerAt`,
+ * `isActive`, `providerInfo`): 301 at 100 providers, O(n) on the RPC every checker shares. The rule: a
+ * refresh reads the list in a fixed handful of calls (one `providerCount`, one multicall of addresses,
+ * one of entries per page of 128), with the same providers as the one-call-a-read way.
+ */
+const ACTIVE = 30;
+/** Of the active ones, registered with the registry's longest fields (a whole page of entries and more). */
+const LONGEST_FIELDS = 18;
+const UNSTAKED = 6;
+/** eth_calls getProviders may make: the count, a page of addresses, pages of entries. */
+const PROVIDER_CALL_BUDGET =
+  1 +
+  Math.ceil((ACTIVE + UNSTAKED) / PROVIDER_PAGES.addresses) +
+  Math.ceil((ACTIVE + UNSTAKED) / PROVIDER_PAGES.entries);
+/** eth_calls a whole refresh may make here (snapshots of 6 licenses, keys, seeds, providers). */
+const REFRESH_CALL_BUDGET = 24;
+
+let chain: TestChain;
+let fx: Fixture;
+const silent = createLogger({ level: "silent", pretty: false });
+
+beforeAll(async () => {
+  chain = await connectChain();
+  fx = await deployFixture(chain, { epochSeconds: 3_600n });
+  await setupCheckers(fx, 3, 2);
+  for (let i = 0; i < ACTIVE + UNSTAKED; i++) {
+    const wallet = await chain.impersonate(`provider-${i}`);
+    if (i >= ACTIVE) {
+      // Registered without stake: not active, so not in the list.
+      await setupProvider(fx, wallet, 0n);
+      continue;
+    }
+    // MAX_PEER_ID_LENGTH and MAX_LABEL_LENGTH: the largest answer a registry entry can give.
+    const longest = i < LONGEST_FIELDS;
+    const peerId = longest
+      ? (`0x${(i + 1).toString(16).padStart(2, "0").repeat(128)}` as Hex)
+      : bytesToHex(peerIdFromPrivateKey(await generateKeyPair("Ed25519")).toMultihash().bytes);
+    const own = fx.as(wallet).providers;
+    await mined(
+      chain,
+      own.write.register(
+        longest ? [peerId, "H".repeat(64), 81_920, "r".repeat(64)] : [peerId, "H100-SXM", 81_920, "eu-west"],
+      ),
+    );
+    const stake = 1_000n * TOKEN;
+    await mined(chain, fx.c.token.write.transfer([wallet.account.address, stake]));
+    await mined(chain, fx.as(wallet).token.write.approve([fx.deployment.contracts.providerRegistry, stake]));
+    await mined(chain, own.write.stake([stake]));
+  }
+  await goToEpoch(fx, 2n);
+}, 300_000);
+
+/** A public client over the same EDR chain that counts the eth_calls it forwards. */
+function counted(refuse?: "deployless" | "timeout"): { client: PublicClient; calls: () => number } {
+  let n = 0;
+  const request = (async (args: { method: string; params?: unknown }) => {
+    if (args.method === "eth_call") n++;
+    const to = (args.params as [{ to?: string }] | undefined)?.[0]?.to;
+    if (args.method === "eth_call" && to == null) {
+      // The multicall's eth_call: refused with an error, or never answered.
+      if (refuse === "deployless") throw new Error("eth_call without a `to` is not supported");
+      if (refuse === "timeout") throw new TimeoutError({ body: {}, url: "http://rpc.invalid" });
+    }
+    return chain.publicClient.request(args as never);
+  }) as EIP1193RequestFn;
+  return {
+    client: createPublicClient({ transport: custom({ request }, { retryCount: 0 }) }) as PublicClient,
+    calls: () => n,
+  };
+}
+
+/** The list as the checker read it before: three calls per provider. */
+async function onePerRead(client: PublicClient) {
+  const reg = { address: fx.deployment.contracts.providerRegistry, abi: providerRegistryAbi } as const;
+  const count = await client.readContract({ ...reg, functionName: "providerCount" });
+  const out = [];
+  for (let i = 0n; i < count; i++) {
+    const address = getAddress(await client.readContract({ ...reg, functionName: "providerAt", args: [i] }));
+    if (!(await client.readContract({ ...reg, functionName: "isActive", args: [address] }))) continue;
+    out.push({
+      address,
+      info: await client.readContract({ ...reg, functionName: "providerInfo", args: [address] }),
+    });
+  }
+  return out;
+}
+
+describe("the provider list (issue 15)", () => {
+  it("is read in a fixed number of eth_calls, with the same providers as one call a read", async () => {
+    const before = counted();
+    const expected = await onePerRead(before.client);
+    expect(expected).toHaveLength(ACTIVE);
+    expect(before.calls()).toBe(1 + 2 * (ACTIVE + UNSTAKED) + ACTIVE);
+
+    const rpc = counted();
+    const providers = await getProviders(rpc.client, {
+      providerRegistry: fx.deployment.contracts.providerRegistry,
+    });
+    expect(providers).toEqual(expected);
+    expect(rpc.calls()).toBeLessThanOrEqual(PROVIDER_CALL_BUDGET);
+  }, 120_000);
+
+  it("reads one call a read where the RPC refuses deployless calls, and fails at once where it does not answer", async () => {
+    const expected = await onePerRead(counted().client);
+    const refusing = counted("deployless");
+    const providerRegistry = fx.deployment.contracts.providerRegistry;
+    expect(await getProviders(refusing.client, { providerRegistry })).toEqual(expected);
+    const silentRpc = counted("timeout");
+    await expect(getProviders(silentRpc.client, { providerRegistry })).rejects.toThrow(/timed out/i);
+    // providerCount and the first page: no page is retried one call at a time against an RPC that does not answer.
+    expect(silentRpc.calls()).toBe(2);
+  }, 120_000);
+
+  it("costs a refresh a handful of calls whatever the number of providers", async () => {
+    const rpc = counted();
+    const dir = new ChainDirectory(
+      { publicClient: rpc.client, logger: silent },
+      {
+        addresses: {
+          checkerRegistry: fx.deployment.contracts.checkerRegistry,
+          providerRegistry: fx.deployment.contracts.providerRegistry,
+          epochReports: fx.deployment.contracts.epochReports,
+        },
+      },
+    );
+    await dir.refresh();
+    // The longest-field entries name no GPU class the checker knows: skipped, as before.
+    expect(dir.providers()).toHaveLength(ACTIVE - LONGEST_FIELDS);
+    expect(rpc.calls(), `refresh made ${rpc.calls()} eth_calls`).toBeLessThanOrEqual(REFRESH_CALL_BUDGET);
+  }, 120_000);
+});
