@@ -48,6 +48,19 @@ describe("attack studies", () => {
     expect(m.estimate).toBe(1);
   });
 
+  it("re-check window gap: a provider honest in 2 of 3 window epochs is cleared by two thirds of the seats, caught by the per-epoch rule", () => {
+    const v = holds("recheck-window-gap-vulnerable", 60);
+    expect(v.metrics.find((m) => m.name === "escapeRate")?.estimate).toBe(1);
+    const { m: cur } = metric("recheck-window-gap-current", "escapeRate", { trials: 100 });
+    const { m: before } = metric("recheck-window-gap-current", "escapeRate", {
+      trials: 100,
+      setup: { epochRule: 0 },
+    });
+    expect(before.estimate).toBe(1);
+    expect(cur.hi).toBeLessThan(before.lo);
+    expect(cur.hi).toBeLessThan(0.65);
+  });
+
   it("late delegation: picking the active set after the seed captures committees only without the activation delay", () => {
     holds("late-delegation-vulnerable", 80);
     const cur = holds("late-delegation-current", 80);
