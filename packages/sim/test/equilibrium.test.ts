@@ -109,6 +109,19 @@ describe("equilibrium with colluders: Proof-of-Sampling's form and the exact bin
     );
   });
 
+  it("the worked example (docs/simulator.md): Proof-of-Sampling's published s* = 5 / 31.75 lies inside the simulated 95 % interval with no colluders", async () => {
+    const r = await runEquilibrium({ rates: [0.1, 0.15, 0.2], fraudProofs: [false], replicates: 4 });
+    const vote = r.arms[0]!;
+    expect(r.shielderShare).toBe(0);
+    expect(vote.posCrossover).toBeCloseTo(5 / 31.75, 12);
+    expect(vote.simulatedCrossoverLo!).toBeLessThanOrEqual(vote.posCrossover);
+    expect(vote.simulatedCrossoverHi!).toBeGreaterThanOrEqual(vote.posCrossover);
+    // The numbers the worked example prints: 0.1579 [0.1449, 0.1717].
+    expect(vote.simulatedCrossover!).toBeCloseTo(0.1579, 3);
+    expect(vote.simulatedCrossoverLo!).toBeCloseTo(0.1449, 3);
+    expect(vote.simulatedCrossoverHi!).toBeCloseTo(0.1717, 3);
+  });
+
   it("refuses bad inputs before any run, in one line that says what to fix", async () => {
     await expect(runEquilibrium({ scenario: "baseline", rates: [0.1] })).rejects.toThrow(
       /needs a provider group with cheatRate: 1 or wrongRows > 0/,
