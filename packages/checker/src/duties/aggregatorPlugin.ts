@@ -5,6 +5,7 @@ import type { SignedAttestation } from "@checkernet/protocol/types";
 import type { Address, Hex } from "viem";
 import { getReport } from "../chain/actions/getReport.ts";
 import { getReportCommittee } from "../chain/actions/getReportCommittee.ts";
+import { receiptTimeoutMs } from "../chain/actions/receipt.ts";
 import { submitReport } from "../chain/actions/submitReport.ts";
 import type { CosignRequest } from "../network/reqresp/cosign.ts";
 import { type ReportRecord, ReportStatus, writeReportRecord } from "../reports/aggregatorRecords.ts";
@@ -179,6 +180,7 @@ export function aggregatorPlugin(
           aggregateSignature: signed.signature,
           nonce,
           onSent,
+          receiptTimeoutMs: receiptTimeoutMs(clock.epochSeconds),
         }),
       classify: (revert) =>
         revert === "EpochReportsTooEarly"

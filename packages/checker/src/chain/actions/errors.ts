@@ -9,6 +9,11 @@ export const ChainActionErrorCode = {
   REVERTED: "CHAIN_ACTION_ERROR_REVERTED",
   /** The transaction was mined but failed. */
   FAILED: "CHAIN_ACTION_ERROR_FAILED",
+  /**
+   * The transaction was sent but not mined within the wait (chain/actions/receipt.ts): retry later, reading
+   * the chain first and reusing the nonce (it may still be mined).
+   */
+  RECEIPT_TIMEOUT: "CHAIN_ACTION_ERROR_RECEIPT_TIMEOUT",
   /** Nothing to do (nothing to claim, no leaf for the license). */
   NOTHING_TO_DO: "CHAIN_ACTION_ERROR_NOTHING_TO_DO",
   /** The account is not allowed to act (not the license owner). */

@@ -2,6 +2,7 @@ import { slashingAbi } from "@checkernet/contracts/generated/index";
 import type { ResultLeaf } from "@checkernet/protocol/merkle/leaves";
 import type { Account, Address, Chain, Hash, Hex, PublicClient, Transport, WalletClient } from "viem";
 import { ChainActionError, ChainActionErrorCode, toChainActionError } from "./errors.ts";
+import { waitForReceipt } from "./receipt.ts";
 
 export interface OpenSlashParameters {
   slashing: Address;
@@ -57,17 +58,14 @@ export async function openSlash(
     });
   } catch (e) {
     const err = toChainActionError(e, "openSlash");
-    if (err.code === ChainActionErrorCode.REVERTED && err.details.revert === "SlashingAlreadyOpened") {
+    // Opened by someone else, or the provider was fraud-slashed for the epoch (one punishment per epoch).
+    const revert = err.code === ChainActionErrorCode.REVERTED ? err.details.revert : undefined;
+    if (revert === "SlashingAlreadyOpened" || revert === "SlashingAlreadyPunished") {
       return { slashId: null, hash: null, gasUsed: 0n };
     }
     throw err;
   }
-  let receipt: Awaited<ReturnType<PublicClient["waitForTransactionReceipt"]>>;
-  try {
-    receipt = await publicClient.waitForTransactionReceipt({ hash });
-  } catch (e) {
-    throw toChainActionError(e, "openSlash receipt");
-  }
+  const receipt = await waitForReceipt(publicClient, hash, "openSlash");
   if (receipt.status !== "success") {
     throw new ChainActionError(ChainActionErrorCode.FAILED, "openSlash transaction failed", { hash });
   }

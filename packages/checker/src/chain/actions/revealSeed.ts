@@ -1,6 +1,7 @@
 import { epochReportsAbi } from "@checkernet/contracts/generated/index";
 import type { Account, Address, Chain, Hash, Hex, PublicClient, Transport, WalletClient } from "viem";
 import { ChainActionError, ChainActionErrorCode, toChainActionError } from "./errors.ts";
+import { waitForReceipt } from "./receipt.ts";
 
 export interface RevealSeedParameters {
   epochReports: Address;
@@ -42,12 +43,7 @@ export async function revealSeed(
   } catch (e) {
     throw toChainActionError(e, "revealSeed");
   }
-  let receipt: Awaited<ReturnType<PublicClient["waitForTransactionReceipt"]>>;
-  try {
-    receipt = await publicClient.waitForTransactionReceipt({ hash });
-  } catch (e) {
-    throw toChainActionError(e, "revealSeed receipt");
-  }
+  const receipt = await waitForReceipt(publicClient, hash, "revealSeed");
   if (receipt.status !== "success") {
     throw new ChainActionError(ChainActionErrorCode.FAILED, "revealSeed transaction failed", { hash });
   }

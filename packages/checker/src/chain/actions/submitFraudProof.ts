@@ -2,6 +2,7 @@ import { fraudProofsAbi } from "@checkernet/contracts/generated/index";
 import type { MatmulFraudProof } from "@checkernet/protocol/fraud/matmulFraud";
 import type { Account, Address, Chain, Hash, PublicClient, Transport, WalletClient } from "viem";
 import { ChainActionError, ChainActionErrorCode, toChainActionError } from "./errors.ts";
+import { waitForReceipt } from "./receipt.ts";
 
 export interface SubmitFraudProofReturnType {
   hash: Hash;
@@ -50,12 +51,7 @@ export async function submitFraudProof(
   } catch (e) {
     throw toChainActionError(e, "submitMatmulFraudProof");
   }
-  let receipt: Awaited<ReturnType<PublicClient["waitForTransactionReceipt"]>>;
-  try {
-    receipt = await publicClient.waitForTransactionReceipt({ hash });
-  } catch (e) {
-    throw toChainActionError(e, "submitMatmulFraudProof receipt");
-  }
+  const receipt = await waitForReceipt(publicClient, hash, "submitMatmulFraudProof");
   if (receipt.status !== "success") {
     throw new ChainActionError(ChainActionErrorCode.FAILED, "submitMatmulFraudProof transaction failed", {
       hash,

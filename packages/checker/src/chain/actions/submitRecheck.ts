@@ -2,6 +2,7 @@ import { slashingAbi } from "@checkernet/contracts/generated/index";
 import type { RecheckHeader } from "@checkernet/contracts/recheck";
 import type { Account, Address, Chain, Hash, Hex, PublicClient, Transport, WalletClient } from "viem";
 import { ChainActionError, ChainActionErrorCode, toChainActionError } from "./errors.ts";
+import { waitForReceipt } from "./receipt.ts";
 
 export interface SubmitRecheckParameters {
   slashing: Address;
@@ -52,12 +53,7 @@ export async function submitRecheck(
     throw toChainActionError(e, "submitRecheck");
   }
   await params.onSent?.(hash);
-  let receipt: Awaited<ReturnType<PublicClient["waitForTransactionReceipt"]>>;
-  try {
-    receipt = await publicClient.waitForTransactionReceipt({ hash });
-  } catch (e) {
-    throw toChainActionError(e, "submitRecheck receipt");
-  }
+  const receipt = await waitForReceipt(publicClient, hash, "submitRecheck");
   if (receipt.status !== "success") {
     throw new ChainActionError(ChainActionErrorCode.FAILED, "submitRecheck transaction failed", { hash });
   }

@@ -2,6 +2,7 @@ import { epochReportsAbi } from "@checkernet/contracts/generated/index";
 import type { ReportHeader } from "@checkernet/protocol/types";
 import type { Account, Address, Chain, Hash, Hex, PublicClient, Transport, WalletClient } from "viem";
 import { ChainActionError, ChainActionErrorCode, toChainActionError } from "./errors.ts";
+import { waitForReceipt } from "./receipt.ts";
 
 export interface SubmitReportParameters {
   epochReports: Address;
@@ -17,6 +18,11 @@ export interface SubmitReportParameters {
   nonce?: number;
   /** Called with the hash as soon as the node accepted the transaction (before it is mined). */
   onSent?: (hash: Hash) => void | Promise<void>;
+  /**
+   * The longest wait for the receipt (receiptTimeoutMs(epochSeconds): one epoch, at most viem's 180 s);
+   * past it the send fails with CHAIN_ACTION_ERROR_RECEIPT_TIMEOUT, retriable with the same nonce.
+   */
+  receiptTimeoutMs?: number;
 }
 
 export interface SubmitReportReturnType {
@@ -56,12 +62,7 @@ export async function submitReport(
     throw toChainActionError(e, "submitReport");
   }
   await params.onSent?.(hash);
-  let receipt: Awaited<ReturnType<PublicClient["waitForTransactionReceipt"]>>;
-  try {
-    receipt = await publicClient.waitForTransactionReceipt({ hash });
-  } catch (e) {
-    throw toChainActionError(e, "submitReport receipt");
-  }
+  const receipt = await waitForReceipt(publicClient, hash, "submitReport", params.receiptTimeoutMs);
   if (receipt.status !== "success") {
     throw new ChainActionError(ChainActionErrorCode.FAILED, "submitReport transaction failed", { hash });
   }
