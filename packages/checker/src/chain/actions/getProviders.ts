@@ -67,7 +67,7 @@ async function readEntries(
   registry: Registry,
   addresses: Address[],
 ): Promise<ActiveProvider[]> {
-  const entries = await paged(
+  const entries = await paged<unknown>(
     client,
     addresses.flatMap(
       (address) =>
@@ -76,7 +76,7 @@ async function readEntries(
           { ...registry, functionName: "providerInfo", args: [address] },
         ] as const,
     ),
-    (i) =>
+    (i): Promise<unknown> =>
       i % 2 === 0
         ? client.readContract({ ...registry, functionName: "isActive", args: [addresses[i / 2]!] })
         : client.readContract({ ...registry, functionName: "providerInfo", args: [addresses[(i - 1) / 2]!] }),
