@@ -7,6 +7,7 @@ import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/Messa
 import {EpochClock} from "./EpochClock.sol";
 import {IFraudProofs} from "./interfaces/IFraudProofs.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
+import {ISlashing} from "./interfaces/ISlashing.sol";
 import {AnswerSigning} from "./libraries/AnswerSigning.sol";
 import {MatmulEntry} from "./libraries/MatmulEntry.sol";
 
@@ -24,12 +25,17 @@ import {MatmulEntry} from "./libraries/MatmulEntry.sol";
  *
  * The window (`fraudProofWindowEpochs`) is shorter than ProviderRegistry's unbonding period, so a provider
  * cannot withdraw ahead of a fraud it committed while bonded.
+ *
+ * One punishment per (provider, epoch): a proof is refused when Slashing already executed the committee's
+ * FAIL slash of that epoch (FraudProofsAlreadyPunished); a committee slash still pending or contested when
+ * the proof lands is superseded by it (Slashing closes it without taking tokens).
  */
 contract FraudProofs is EpochClock, IFraudProofs {
     /// @dev Largest n accepted (the codec bound `matmulMaxSize` of packages/protocol/src/params.ts).
     uint32 public constant MAX_MATMUL_SIZE = 8192;
 
     IProviderRegistry private immutable _providers;
+    ISlashing private immutable _slashing;
     uint64 private immutable _windowEpochs;
     uint256 private immutable _fraudSlashBps;
     uint256 private immutable _bountyBps;
@@ -39,6 +45,7 @@ contract FraudProofs is EpochClock, IFraudProofs {
 
     /**
      * @param providers_ ProviderRegistry: answer keys, their EIP-712 domain and the slash.
+     * @param slashing_ Slashing: a committee slash it executed for (provider, epoch) bars a fraud slash of it.
      * @param windowEpochs_ a commitment of epoch e can be proven wrong until epoch e + this (below the
      * registry's unbonding period).
      * @param fraudSlashBps_ share of the slashable tokens (stake + unbonding) slashed per proven fraud.
@@ -48,6 +55,7 @@ contract FraudProofs is EpochClock, IFraudProofs {
         uint64 genesisTime_,
         uint64 epochSeconds_,
         address providers_,
+        address slashing_,
         uint64 windowEpochs_,
         uint256 fraudSlashBps_,
         uint256 bountyBps_
@@ -58,6 +66,7 @@ contract FraudProofs is EpochClock, IFraudProofs {
         if (fraudSlashBps_ == 0 || fraudSlashBps_ > 10_000) revert FraudProofsInvalidParameter("fraudSlashBps");
         if (bountyBps_ >= 10_000) revert FraudProofsInvalidParameter("bountyBps");
         _providers = IProviderRegistry(providers_);
+        _slashing = ISlashing(slashing_);
         _windowEpochs = windowEpochs_;
         _fraudSlashBps = fraudSlashBps_;
         _bountyBps = bountyBps_;
@@ -77,6 +86,8 @@ contract FraudProofs is EpochClock, IFraudProofs {
         // Before the expensive checks: the loser of a race between two checkers pays little.
         bytes32 replayKey = keccak256(abi.encode(provider, epoch));
         if (_slashed[replayKey]) revert FraudProofsAlreadySlashed(provider, epoch);
+        uint256 executed = _slashing.executedSlashIdOf(epoch, provider);
+        if (executed != 0) revert FraudProofsAlreadyPunished(provider, epoch, executed);
         uint32 n = proof.n;
         if (n == 0 || n > MAX_MATMUL_SIZE) revert FraudProofsInvalidSize(n);
         if (proof.i >= n || proof.j >= n) revert FraudProofsIndexOutOfRange(proof.i, proof.j, n);
@@ -138,6 +149,11 @@ contract FraudProofs is EpochClock, IFraudProofs {
     /// @inheritdoc IFraudProofs
     function providerRegistry() external view returns (address) {
         return address(_providers);
+    }
+
+    /// @inheritdoc IFraudProofs
+    function slashing() external view returns (address) {
+        return address(_slashing);
     }
 
     /// @inheritdoc IFraudProofs

@@ -5,6 +5,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {EpochClock} from "./EpochClock.sol";
 import {ICheckerRegistry} from "./interfaces/ICheckerRegistry.sol";
+import {IFraudProofs} from "./interfaces/IFraudProofs.sol";
 import {IEpochReports} from "./interfaces/IEpochReports.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {IRewardToken} from "./interfaces/IRewardToken.sol";
@@ -33,6 +34,12 @@ import {Tags} from "./libraries/Tags.sol";
  * effective epoch (the first snapshot the jail can still reach). Accuser lists of up to
  * MAX_INLINE_ACCUSERS are penalized with the re-check; longer ones, which no cap
  * refuses, are penalized in pages by anyone through `penalizeAccusers`.
+ *
+ * One punishment per (provider, epoch): a provider that a fraud proof slashed for epoch e
+ * (FraudProofs.isFraudSlashed) gets no committee slash of e. Opening or contesting one reverts
+ * (SlashingAlreadyPunished); one already pending or contested is superseded (closed, no tokens taken, bond
+ * refunded, no accuser penalized) by `supersede`, `executeSlash`, `submitRecheck` or `expireContest`.
+ * FraudProofs refuses a proof once the committee slash of e was executed (docs/protocol/fraud-proofs.md).
  */
 contract Slashing is EpochClock, ISlashing {
     using SafeERC20 for IRewardToken;
@@ -185,6 +192,7 @@ contract Slashing is EpochClock, ISlashing {
     {
         uint256 slashId = header.slashId;
         SlashRecord storage slash = _requireStatus(slashId, SlashStatus.Contested);
+        if (_fraudSlashed(slash.provider, slash.epoch)) return _supersede(slashId, slash);
         if (
             header.provider != slash.provider ||
             header.accusedEpoch != slash.epoch ||
@@ -269,6 +277,10 @@ contract Slashing is EpochClock, ISlashing {
     /// @inheritdoc ISlashing
     function executeSlash(uint256 slashId) external returns (uint256 slashed) {
         SlashRecord storage slash = _requireStatus(slashId, SlashStatus.Pending);
+        if (_fraudSlashed(slash.provider, slash.epoch)) {
+            _supersede(slashId, slash);
+            return 0;
+        }
         uint64 nowEpoch = currentEpoch();
         if (nowEpoch <= slash.contestDeadline) {
             revert SlashingContestWindowOpen(slashId, nowEpoch, slash.contestDeadline);
@@ -282,11 +294,30 @@ contract Slashing is EpochClock, ISlashing {
     /// @inheritdoc ISlashing
     function expireContest(uint256 slashId) external {
         SlashRecord storage slash = _requireStatus(slashId, SlashStatus.Contested);
+        if (_fraudSlashed(slash.provider, slash.epoch)) return _supersede(slashId, slash);
         uint64 nowEpoch = currentEpoch();
         if (nowEpoch <= slash.resolveDeadline) {
             revert SlashingRecheckDeadlineNotPassed(slashId, nowEpoch, slash.resolveDeadline);
         }
         _cancelForfeitingBond(slashId, slash);
+    }
+
+    /// @inheritdoc ISlashing
+    function supersede(uint256 slashId) external {
+        SlashRecord storage slash = _slashes[slashId];
+        SlashStatus status = slash.status;
+        if (status == SlashStatus.None) revert SlashingUnknownSlash(slashId);
+        if (status != SlashStatus.Pending && status != SlashStatus.Contested) {
+            revert SlashingInvalidStatus(slashId, status);
+        }
+        if (!_fraudSlashed(slash.provider, slash.epoch)) revert SlashingNotSuperseded(slashId);
+        _supersede(slashId, slash);
+    }
+
+    /// @inheritdoc ISlashing
+    function executedSlashIdOf(uint64 epoch, address provider) external view returns (uint256) {
+        uint256 slashId = _slashIds[keccak256(abi.encode(epoch, provider))];
+        return _slashes[slashId].status == SlashStatus.Executed ? slashId : 0;
     }
 
     /// @inheritdoc ISlashing
@@ -432,6 +463,8 @@ contract Slashing is EpochClock, ISlashing {
         if (leaf.verdict != Leaves.VERDICT_FAIL || leaf.slashAmount == 0) {
             revert SlashingNotSlashable(leaf.verdict, leaf.slashAmount);
         }
+        // One punishment per (provider, epoch): a fraud proof of this epoch has slashed the provider already.
+        if (_fraudSlashed(leaf.provider, epoch)) revert SlashingAlreadyPunished(epoch, leaf.provider);
         bytes32 leafHash = Leaves.hash(leaf);
         bytes32 key = keccak256(abi.encode(epoch, leaf.provider));
         slashId = _slashIds[key];
@@ -459,6 +492,20 @@ contract Slashing is EpochClock, ISlashing {
         _slashIds[key] = slashId;
         ++_pendingCounts[leaf.provider];
         emit SlashOpened(slashId, leaf.provider, epoch, leaf.slashAmount, contestDeadline);
+    }
+
+    /// @dev Whether FraudProofs (ProviderRegistry's second slasher) slashed `provider` for a fraud of `epoch`.
+    function _fraudSlashed(address provider, uint64 epoch) private view returns (bool) {
+        return IFraudProofs(_providers.fraudProofs()).isFraudSlashed(provider, epoch);
+    }
+
+    /// @dev Closes a pending or contested slash that a fraud slash of its (provider, epoch) replaces.
+    function _supersede(uint256 slashId, SlashRecord storage slash) private {
+        slash.status = SlashStatus.Cancelled;
+        --_pendingCounts[slash.provider];
+        uint256 bond = slash.bond;
+        emit SlashSuperseded(slashId, slash.provider, slash.epoch, bond);
+        if (bond != 0) _token.safeTransfer(slash.provider, bond);
     }
 
     function _requireStatus(uint256 slashId, SlashStatus expected) private view returns (SlashRecord storage slash) {

@@ -352,6 +352,7 @@ export async function deployAll(
           genesisTime,
           epochSeconds,
           addresses.providerRegistry,
+          addresses.slashing,
           options.fraudProofWindowEpochs ??
             options.contestWindowEpochs ??
             CONTRACT_DEFAULTS.fraudProofWindowEpochs,

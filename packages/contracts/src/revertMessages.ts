@@ -85,6 +85,12 @@ const MESSAGES: Record<string, (args: readonly unknown[]) => string> = {
   SlashingRecheckMismatch: ([id]) => `the re-check header does not match contested slash ${String(id)}`,
   SlashingNotOverturned: ([id]) =>
     `slash ${String(id)} was not overturned, so its accusers are not penalized`,
+  SlashingAlreadyPunished: ([epoch, provider]) =>
+    `${String(provider)} was already slashed for epoch ${String(epoch)} by a fraud proof (one punishment per provider and epoch)`,
+  SlashingNotSuperseded: ([id]) =>
+    `slash ${String(id)}'s provider has no fraud slash of its epoch, so the slash is not superseded`,
+  FraudProofsAlreadyPunished: ([provider, epoch, id]) =>
+    `${String(provider)} was already slashed for epoch ${String(epoch)} by the committee's slash ${String(id)} (one punishment per provider and epoch)`,
   SlashingEquivocationNotSameSlot: () =>
     "the two attestations differ in epoch, provider or checker: they are no equivocation",
   SlashingEquivocationSameRoot: ([root]) =>

@@ -493,12 +493,15 @@ describe("fraud-proofs.json vectors on chain", () => {
       }),
     );
     expect(getAddress(registry)).toBe(getAddress(vectors.domain.verifyingContract));
+    // Slashing stand-in: code that returns 32 zero bytes to any call (executedSlashIdOf: no executed slash).
+    const slashingStub = getAddress("0x00000000000000000000000000000000005714b5");
+    await chain.testClient.setCode({ address: slashingStub, bytecode: "0x60206000f3" });
     fraud = fraudAt(
       await deployed(
         deployer.deployContract({
           abi: fraudProofsAbi,
           bytecode: fraudProofsBytecode,
-          args: [genesis, 100n, registry, 10n, 1_000n, 5_000n],
+          args: [genesis, 100n, registry, slashingStub, 10n, 1_000n, 5_000n],
         }),
       ),
     );

@@ -28,14 +28,16 @@ export interface FraudProofDutyInit {
 
 /**
  * What a revert means for a stored proof (FraudProofs custom errors): the
- * provider already fraud-slashed for that epoch is done (whoever's proof it
- * was); an epoch out of the window is expired; every other refusal (no
+ * provider already fraud-slashed for that epoch, or already slashed for it by
+ * an executed committee slash, is done (whoever's proof it was); an epoch out of the window is expired; every other refusal (no
  * answer key, bad signature, bad path, honest entry, sizes) means the proof
  * is not one, and it is never sent again. Anything that is not a revert is an
  * RPC fault, retried.
  */
 export function fraudRevertStatus(revert: string): FraudProofStatus {
-  if (revert === "FraudProofsAlreadySlashed") return "already-slashed";
+  // One punishment per (provider, epoch): the committee's slash of that epoch was executed first.
+  if (revert === "FraudProofsAlreadySlashed" || revert === "FraudProofsAlreadyPunished")
+    return "already-slashed";
   if (revert === "FraudProofsEpochOutOfWindow") return "expired";
   return "rejected";
 }

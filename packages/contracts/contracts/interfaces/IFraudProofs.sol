@@ -56,6 +56,12 @@ interface IFraudProofs {
     /// @dev `provider` was already slashed for a fraud in `epoch` (one fraud slash per provider and epoch).
     error FraudProofsAlreadySlashed(address provider, uint64 epoch);
 
+    /**
+     * @dev `provider` was already punished for `epoch` by the committee's FAIL verdict (Slashing's slash
+     * `slashId` was executed): one punishment per provider and epoch.
+     */
+    error FraudProofsAlreadyPunished(address provider, uint64 epoch, uint256 slashId);
+
     /// @dev The matrix size is 0 or above MAX_MATMUL_SIZE.
     error FraudProofsInvalidSize(uint32 n);
 
@@ -105,6 +111,9 @@ interface IFraudProofs {
 
     /// @notice The provider registry whose answer keys and domain the proofs use.
     function providerRegistry() external view returns (address);
+
+    /// @notice The Slashing contract whose executed committee slashes a fraud proof may not punish again.
+    function slashing() external view returns (address);
 
     /// @notice Epochs back from the current one in which a commitment can still be proven wrong.
     function fraudProofWindowEpochs() external view returns (uint64);

@@ -140,6 +140,12 @@ interface ISlashing {
     event BondForfeited(uint256 indexed slashId, uint256 bond);
 
     /**
+     * @notice Slash `slashId` was closed without slashing: a fraud proof already slashed `provider` for the same
+     * epoch (one punishment per provider and epoch). A contest bond is refunded and no accuser is penalized.
+     */
+    event SlashSuperseded(uint256 indexed slashId, address indexed provider, uint64 epoch, uint256 bondRefunded);
+
+    /**
      * @notice The checkers that signed the overturned failure forfeit their licenses' rewards of the accused epoch
      * and are jailed (no seats, no delegations) for epochs `fromEpoch`..`untilEpoch`.
      */
@@ -156,6 +162,12 @@ interface ISlashing {
 
     /// @dev A slash for (`epoch`, `provider`) exists already.
     error SlashingAlreadyOpened(uint64 epoch, address provider, uint256 slashId);
+
+    /// @dev `provider` was already punished for `epoch` by a fraud proof (FraudProofs): no committee slash of it.
+    error SlashingAlreadyPunished(uint64 epoch, address provider);
+
+    /// @dev Slash `slashId`'s provider was not fraud-slashed for its epoch, so it cannot be superseded.
+    error SlashingNotSuperseded(uint256 slashId);
 
     /// @dev Failures of `epoch` could be opened until `lastEpoch`.
     error SlashingOpenWindowClosed(uint64 epoch, uint64 currentEpoch, uint64 lastEpoch);
@@ -244,8 +256,21 @@ interface ISlashing {
     function submitRecheck(RecheckHeader calldata header, uint256 signerBitfield, bytes calldata aggregateSignature)
         external;
 
-    /// @notice Executes an uncontested slash once its contest window has passed. Anyone may call it.
+    /**
+     * @notice Executes an uncontested slash once its contest window has passed. Anyone may call it. When a fraud
+     * proof has slashed the provider for the same epoch meanwhile, the slash is superseded instead (returns 0).
+     */
     function executeSlash(uint256 slashId) external returns (uint256 slashed);
+
+    /**
+     * @notice Closes a pending or contested slash whose provider a fraud proof has slashed for the same epoch
+     * (FraudProofs.isFraudSlashed): no tokens are taken, a contest bond is refunded, no accuser is penalized.
+     * Anyone may call it, at any time; executeSlash, submitRecheck and expireContest do the same on their own.
+     */
+    function supersede(uint256 slashId) external;
+
+    /// @notice The slash of (`epoch`, `provider`) when it was executed (tokens taken), 0 otherwise.
+    function executedSlashIdOf(uint64 epoch, address provider) external view returns (uint256);
 
     /**
      * @notice Penalizes accusers `from` .. `to - 1` of an overturned slash whose accuser list was too long to be

@@ -1812,6 +1812,27 @@ export const checkerRegistryAbi = [
         name: "epoch",
         type: "uint64",
       },
+      {
+        internalType: "uint256",
+        name: "slashId",
+        type: "uint256",
+      },
+    ],
+    name: "FraudProofsAlreadyPunished",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
+        name: "provider",
+        type: "address",
+      },
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
     ],
     name: "FraudProofsAlreadySlashed",
     type: "error",
@@ -2337,6 +2358,22 @@ export const checkerRegistryAbi = [
         type: "uint64",
       },
       {
+        internalType: "address",
+        name: "provider",
+        type: "address",
+      },
+    ],
+    name: "SlashingAlreadyPunished",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+      {
         internalType: "uint64",
         name: "currentEpoch",
         type: "uint64",
@@ -2536,6 +2573,17 @@ export const checkerRegistryAbi = [
       },
     ],
     name: "SlashingNotSlashable",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "slashId",
+        type: "uint256",
+      },
+    ],
+    name: "SlashingNotSuperseded",
     type: "error",
   },
   {

@@ -1129,6 +1129,27 @@ export const ecdsaReportsAbi = [
         name: "epoch",
         type: "uint64",
       },
+      {
+        internalType: "uint256",
+        name: "slashId",
+        type: "uint256",
+      },
+    ],
+    name: "FraudProofsAlreadyPunished",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
+        name: "provider",
+        type: "address",
+      },
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
     ],
     name: "FraudProofsAlreadySlashed",
     type: "error",
@@ -1675,6 +1696,22 @@ export const ecdsaReportsAbi = [
         type: "uint64",
       },
       {
+        internalType: "address",
+        name: "provider",
+        type: "address",
+      },
+    ],
+    name: "SlashingAlreadyPunished",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+      {
         internalType: "uint64",
         name: "currentEpoch",
         type: "uint64",
@@ -1874,6 +1911,17 @@ export const ecdsaReportsAbi = [
       },
     ],
     name: "SlashingNotSlashable",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "slashId",
+        type: "uint256",
+      },
+    ],
+    name: "SlashingNotSuperseded",
     type: "error",
   },
   {

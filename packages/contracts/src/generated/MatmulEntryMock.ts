@@ -957,6 +957,27 @@ export const matmulEntryMockAbi = [
         name: "epoch",
         type: "uint64",
       },
+      {
+        internalType: "uint256",
+        name: "slashId",
+        type: "uint256",
+      },
+    ],
+    name: "FraudProofsAlreadyPunished",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
+        name: "provider",
+        type: "address",
+      },
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
     ],
     name: "FraudProofsAlreadySlashed",
     type: "error",
@@ -1503,6 +1524,22 @@ export const matmulEntryMockAbi = [
         type: "uint64",
       },
       {
+        internalType: "address",
+        name: "provider",
+        type: "address",
+      },
+    ],
+    name: "SlashingAlreadyPunished",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+      {
         internalType: "uint64",
         name: "currentEpoch",
         type: "uint64",
@@ -1702,6 +1739,17 @@ export const matmulEntryMockAbi = [
       },
     ],
     name: "SlashingNotSlashable",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "slashId",
+        type: "uint256",
+      },
+    ],
+    name: "SlashingNotSuperseded",
     type: "error",
   },
   {

@@ -1002,6 +1002,27 @@ export const naiveAttestationsAbi = [
         name: "epoch",
         type: "uint64",
       },
+      {
+        internalType: "uint256",
+        name: "slashId",
+        type: "uint256",
+      },
+    ],
+    name: "FraudProofsAlreadyPunished",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
+        name: "provider",
+        type: "address",
+      },
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
     ],
     name: "FraudProofsAlreadySlashed",
     type: "error",
@@ -1521,6 +1542,22 @@ export const naiveAttestationsAbi = [
         type: "uint64",
       },
       {
+        internalType: "address",
+        name: "provider",
+        type: "address",
+      },
+    ],
+    name: "SlashingAlreadyPunished",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+      {
         internalType: "uint64",
         name: "currentEpoch",
         type: "uint64",
@@ -1720,6 +1757,17 @@ export const naiveAttestationsAbi = [
       },
     ],
     name: "SlashingNotSlashable",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "slashId",
+        type: "uint256",
+      },
+    ],
+    name: "SlashingNotSuperseded",
     type: "error",
   },
   {

@@ -1327,6 +1327,27 @@ export const rewardTokenAbi = [
         name: "epoch",
         type: "uint64",
       },
+      {
+        internalType: "uint256",
+        name: "slashId",
+        type: "uint256",
+      },
+    ],
+    name: "FraudProofsAlreadyPunished",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
+        name: "provider",
+        type: "address",
+      },
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
     ],
     name: "FraudProofsAlreadySlashed",
     type: "error",
@@ -1841,6 +1862,22 @@ export const rewardTokenAbi = [
         type: "uint64",
       },
       {
+        internalType: "address",
+        name: "provider",
+        type: "address",
+      },
+    ],
+    name: "SlashingAlreadyPunished",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint64",
+        name: "epoch",
+        type: "uint64",
+      },
+      {
         internalType: "uint64",
         name: "currentEpoch",
         type: "uint64",
@@ -2040,6 +2077,17 @@ export const rewardTokenAbi = [
       },
     ],
     name: "SlashingNotSlashable",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "slashId",
+        type: "uint256",
+      },
+    ],
+    name: "SlashingNotSuperseded",
     type: "error",
   },
   {

@@ -143,6 +143,7 @@ describe("FraudProofDuty (FraudProofs on Hardhat EDR)", () => {
 
   it("maps the contract's refusals", () => {
     expect(fraudRevertStatus("FraudProofsAlreadySlashed")).toBe("already-slashed");
+    expect(fraudRevertStatus("FraudProofsAlreadyPunished")).toBe("already-slashed");
     expect(fraudRevertStatus("FraudProofsEpochOutOfWindow")).toBe("expired");
     expect(fraudRevertStatus("FraudProofsHonestEntry")).toBe("rejected");
     expect(fraudRevertStatus("FraudProofsInvalidSignature")).toBe("rejected");
