@@ -2,14 +2,16 @@
  * Simulator throughput: 10,000 checkers × 10,000 providers × 100 epochs in
  * the modelled mode, with a mix of adversaries so every code path runs.
  * Prints checker-provider-epochs per second (the size of the question a run
- * answers, per second) and writes bench/results/sim.json.
+ * answers, per second), the cost of one provider-epoch (µs of wall and of
+ * CPU time) and whether the run kept within issue 12's 60 s budget for the
+ * full 10k × 10k × 100 run, and writes bench/results/sim.json.
  *
  *   npm run bench:sim                       # the full run
  *   npm run bench:sim -- --epochs 10        # quicker
  *   npm run bench:sim -- --workers 1        # verdicts on a worker thread
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus } from "node:os";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { runScenario } from "../packages/sim/src/run.ts";
@@ -64,6 +66,10 @@ const seconds = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
 const cpe = checkers * providers * epochs;
+const providerEpochs = providers * epochs;
+/** Issue 12: the full run must take at most 60 s of wall time on the shared 2-core machine. */
+const BUDGET_SECONDS = 60;
+const full = checkers === 10_000 && providers === 10_000 && epochs === 100;
 const t = result.summary.totals;
 const out = {
   benchmark: "sim",
@@ -74,7 +80,11 @@ const out = {
   seconds: Number(seconds.toFixed(2)),
   cpuSeconds: Number(cpuSeconds.toFixed(2)),
   checkerProviderEpochsPerSecond: Math.round(cpe / seconds),
-  providerEpochsPerSecond: Math.round((providers * epochs) / seconds),
+  providerEpochsPerSecond: Math.round(providerEpochs / seconds),
+  wallUsPerProviderEpoch: Number(((seconds * 1e6) / providerEpochs).toFixed(1)),
+  cpuUsPerProviderEpoch: Number(((cpuSeconds * 1e6) / providerEpochs).toFixed(1)),
+  budgetSeconds: full ? BUDGET_SECONDS : null,
+  withinBudget: full ? seconds <= BUDGET_SECONDS : null,
   attestationsPerSecond: Math.round((t.attestations as number) / seconds),
   attestations: t.attestations,
   detectionRate: t.detectionRate,
@@ -86,6 +96,12 @@ const out = {
 };
 console.log(
   `sim: ${checkers} checkers × ${providers} providers × ${epochs} epochs in ${seconds.toFixed(1)} s (${cpuSeconds.toFixed(1)} s of CPU) = ${out.checkerProviderEpochsPerSecond.toExponential(3)} checker-provider-epochs/s (${out.providerEpochsPerSecond} provider-epochs/s, ${out.attestationsPerSecond} attestations/s, ${workers} verdict workers)`,
+);
+console.log(
+  `cost per provider-epoch: ${out.wallUsPerProviderEpoch} µs of wall time, ${out.cpuUsPerProviderEpoch} µs of CPU (load average ${loadavg()[0]?.toFixed(1)})` +
+    (full
+      ? `; ${seconds <= BUDGET_SECONDS ? "within" : "OVER"} the ${BUDGET_SECONDS} s budget for 10k × 10k × 100`
+      : ""),
 );
 const dir = join(import.meta.dirname, "results");
 mkdirSync(dir, { recursive: true });
