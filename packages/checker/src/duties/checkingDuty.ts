@@ -1,14 +1,8 @@
 import type { BlsBackend } from "@checkernet/protocol/bls/backend";
-import { ReasonCode } from "@checkernet/protocol/challenges/common";
 import { challengeSizesFor, gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
-import { type ChallengeTranscript, challengeKindForEpoch } from "@checkernet/protocol/challenges/transcript";
+import { challengeKindForEpoch } from "@checkernet/protocol/challenges/transcript";
 import { vramBlockCount, vramDatasetSeed } from "@checkernet/protocol/challenges/vram";
 import { attestationSigningRoot } from "@checkernet/protocol/encoding/attestation";
-import {
-  matmulFraudProofFromTranscript,
-  vramFraudProofFromTranscript,
-} from "@checkernet/protocol/fraud/fromTranscript";
-import { encodeMatmulFraudProof } from "@checkernet/protocol/fraud/matmulFraud";
 import type { ProtocolParams } from "@checkernet/protocol/params";
 import { attestationSeats, sortitionMessage, vrfOutput } from "@checkernet/protocol/sortition";
 import {
@@ -30,6 +24,7 @@ import type { Metrics } from "../metrics/index.ts";
 import type { KeyDirectory } from "../validation/keyDirectory.ts";
 import type { ProviderDirectory, ProviderRecord } from "../validation/providerDirectory.ts";
 import type { EpochContext } from "../validation/sortition.ts";
+import { keepFraudProof } from "./fraudProofKeeper.ts";
 
 export interface CheckingDutyComponents {
   clock: EpochClock;
@@ -313,7 +308,7 @@ export class CheckingDuty {
     if (run.abstain !== undefined && !lie && !vouch) throw new OwnLagAbstention(p.address, run.abstain);
     // A wrong row under the provider's signed commitment is objective: keep the proof for FraudProofs.
     if (!lie && !vouch && run.outcome.result === CheckResult.FAIL) {
-      await this.keepFraudProof(run.transcript, run.outcome.reasons);
+      await keepFraudProof(this.components, this.init.params, run.transcript, run.outcome.reasons);
     }
     const att: Attestation = {
       epoch,
@@ -338,69 +333,6 @@ export class CheckingDuty {
         if (own !== undefined) return own;
       }
       throw e;
-    }
-  }
-  /**
-   * Builds the matmul fraud proof of a FAILed run whose opened row is wrong under a valid answer-key
-   * signature (matmulFraudProofFromTranscript) and stores it, one per (provider, epoch), for the
-   * fraud-proof duty to submit. A failure here never costs the attestation.
-   */
-  private async keepFraudProof(transcript: ChallengeTranscript, reasons: readonly { code: string }[]) {
-    if (transcript.answer !== undefined && reasons.some((r) => r.code === ReasonCode.WRONG_DIGEST)) {
-      await this.keepVramFraudProof(transcript);
-      return;
-    }
-    if (transcript.answer === undefined || !reasons.some((r) => r.code === ReasonCode.WRONG_ROW)) return;
-    const { db, logger, metrics } = this.components;
-    try {
-      const proof = matmulFraudProofFromTranscript(transcript, this.init.params);
-      if (proof === null) return;
-      const stored = await db.putFraudProof({
-        epoch: proof.epoch,
-        provider: proof.provider,
-        proof: encodeMatmulFraudProof(proof),
-        status: "pending",
-        attempts: 0,
-        tx: null,
-        error: null,
-      });
-      if (!stored) return;
-      metrics?.fraudProofs.inc({ result: "built" });
-      logger.warn(
-        { epoch: String(proof.epoch), provider: proof.provider, row: proof.i, column: proof.j },
-        "fraud proof built: a wrong entry under the provider's signed commitment",
-      );
-    } catch (e) {
-      logger.error({ err: e, provider: transcript.provider }, "building the fraud proof failed");
-    }
-  }
-
-  /**
-   * Builds the VRAM fraud proof of a run with a wrong digest under a valid run signature
-   * (vramFraudProofFromTranscript) and stores it next to the matmul ones, one per (provider, epoch).
-   * Off chain only: no duty submits it; it is evidence for contests and report committees.
-   */
-  private async keepVramFraudProof(transcript: ChallengeTranscript): Promise<void> {
-    const { db, logger } = this.components;
-    try {
-      const proof = vramFraudProofFromTranscript(transcript);
-      if (proof === null) return;
-      const json = JSON.stringify({
-        ...proof,
-        epoch: proof.epoch.toString(),
-        messages: proof.messages.map((m) => ({
-          type: m.type,
-          payload: typeof m.payload === "string" ? m.payload : bytesToHex(m.payload),
-        })),
-      });
-      if (!(await db.putVramFraudProof({ epoch: proof.epoch, provider: proof.provider, proof: json })))
-        return;
-      logger.warn(
-        { epoch: String(proof.epoch), provider: proof.provider, step: proof.step },
-        "VRAM fraud proof built: a wrong digest under the provider's signed run transcript",
-      );
-    } catch (e) {
-      logger.error({ err: e, provider: transcript.provider }, "building the VRAM fraud proof failed");
     }
   }
 }

@@ -26,6 +26,7 @@ import { OwnLagAbstention } from "../challenges/ownLagAbstention.ts";
 import { liesAbout, NO_FAULTS } from "../faults/faults.ts";
 import type { RecheckCosignRequest } from "../network/reqresp/recheck.ts";
 import { CHECK_SPREAD_FRACTION } from "./checkingDuty.ts";
+import { keepFraudProof } from "./fraudProofKeeper.ts";
 import { lead } from "./leader/engine.ts";
 import { DutyError } from "./leader/errors.ts";
 import { committeeOperators, snapshotPublicKey } from "./leader/members.ts";
@@ -348,6 +349,11 @@ export class RecheckDuty {
     }
     // A run this member's own lag could have failed is not signed; the next poll tries again.
     if (run.abstain !== undefined && !lie) throw new OwnLagAbstention(p.address, run.abstain);
+    // A wrong signed answer caught in a re-check is as objective as one caught in a regular check: keep its
+    // fraud proof (of the run's epoch) for the fraud-proof duty, which submits it to FraudProofs.
+    if (!lie && run.outcome.result === CheckResult.FAIL) {
+      await keepFraudProof(this.components, params, run.transcript, run.outcome.reasons, "recheck");
+    }
     const result: RecheckResult = {
       slashId: state.slashId,
       provider: p.address,

@@ -1,0 +1,90 @@
+import { ReasonCode } from "@checkernet/protocol/challenges/common";
+import type { ChallengeTranscript } from "@checkernet/protocol/challenges/transcript";
+import {
+  matmulFraudProofFromTranscript,
+  vramFraudProofFromTranscript,
+} from "@checkernet/protocol/fraud/fromTranscript";
+import { encodeMatmulFraudProof } from "@checkernet/protocol/fraud/matmulFraud";
+import type { ProtocolParams } from "@checkernet/protocol/params";
+import type { Logger } from "@checkernet/runtime";
+import { bytesToHex } from "viem";
+import type { CheckerDb } from "../db/checkerDb.ts";
+import type { Metrics } from "../metrics/index.ts";
+
+/** What building and storing a run's fraud proof needs. */
+export interface FraudProofKeeperComponents {
+  db: CheckerDb;
+  logger: Logger;
+  metrics?: Metrics;
+}
+
+/**
+ * Keeps the fraud proof of a FAILed run, whether a regular check or a re-check ran it (the signed answers are
+ * the same): a wrong opened row under the provider's signed commitment (matmulFraudProofFromTranscript) is
+ * stored, one per (provider, epoch of the run), for the fraud-proof duty to submit to FraudProofs; a wrong
+ * digest under a valid run signature (vramFraudProofFromTranscript) is stored next to them as off-chain
+ * evidence. A failure here is logged and never costs the run's attestation or re-check result.
+ */
+export async function keepFraudProof(
+  components: FraudProofKeeperComponents,
+  params: ProtocolParams,
+  transcript: ChallengeTranscript,
+  reasons: readonly { code: string }[],
+  origin: "check" | "recheck" = "check",
+): Promise<void> {
+  if (transcript.answer !== undefined && reasons.some((r) => r.code === ReasonCode.WRONG_DIGEST)) {
+    await keepVramFraudProof(components, transcript, origin);
+    return;
+  }
+  if (transcript.answer === undefined || !reasons.some((r) => r.code === ReasonCode.WRONG_ROW)) return;
+  const { db, logger, metrics } = components;
+  try {
+    const proof = matmulFraudProofFromTranscript(transcript, params);
+    if (proof === null) return;
+    const stored = await db.putFraudProof({
+      epoch: proof.epoch,
+      provider: proof.provider,
+      proof: encodeMatmulFraudProof(proof),
+      status: "pending",
+      attempts: 0,
+      tx: null,
+      error: null,
+    });
+    if (!stored) return;
+    metrics?.fraudProofs.inc({ result: "built" });
+    logger.warn(
+      { epoch: String(proof.epoch), provider: proof.provider, row: proof.i, column: proof.j, origin },
+      "fraud proof built: a wrong entry under the provider's signed commitment",
+    );
+  } catch (e) {
+    logger.error({ err: e, provider: transcript.provider, origin }, "building the fraud proof failed");
+  }
+}
+
+/** The VRAM fraud proof of a run with a wrong digest under a valid run signature, one per (provider, epoch). */
+async function keepVramFraudProof(
+  components: FraudProofKeeperComponents,
+  transcript: ChallengeTranscript,
+  origin: "check" | "recheck",
+): Promise<void> {
+  const { db, logger } = components;
+  try {
+    const proof = vramFraudProofFromTranscript(transcript);
+    if (proof === null) return;
+    const json = JSON.stringify({
+      ...proof,
+      epoch: proof.epoch.toString(),
+      messages: proof.messages.map((m) => ({
+        type: m.type,
+        payload: typeof m.payload === "string" ? m.payload : bytesToHex(m.payload),
+      })),
+    });
+    if (!(await db.putVramFraudProof({ epoch: proof.epoch, provider: proof.provider, proof: json }))) return;
+    logger.warn(
+      { epoch: String(proof.epoch), provider: proof.provider, step: proof.step, origin },
+      "VRAM fraud proof built: a wrong digest under the provider's signed run transcript",
+    );
+  } catch (e) {
+    logger.error({ err: e, provider: transcript.provider, origin }, "building the VRAM fraud proof failed");
+  }
+}

@@ -1,0 +1,167 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SlashStatus } from "@checkernet/contracts";
+import { challengeKindForEpoch } from "@checkernet/protocol/challenges/transcript";
+import { answerKeyAddress, signMatmulCommitment } from "@checkernet/protocol/fraud/answerSigning";
+import { decodeMatmulFraudProof } from "@checkernet/protocol/fraud/matmulFraud";
+import { withParams } from "@checkernet/protocol/params";
+import { type Address, ChallengeKind, CheckResult } from "@checkernet/protocol/types";
+import { createLogger } from "@checkernet/runtime";
+import { peerIdFromString } from "@libp2p/peer-id";
+import { multiaddr } from "@multiformats/multiaddr";
+import { keccak256, zeroHash } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectChain, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
+import { deployFixture, type Fixture } from "../../../../contracts/test/helpers/fixture.ts";
+import { EpochClock } from "../../../src/chain/clock.ts";
+import { ChallengeClient } from "../../../src/challenges/client.ts";
+import { CheckerDb } from "../../../src/db/checkerDb.ts";
+import { RecheckDuty } from "../../../src/duties/recheckDuty.ts";
+import { parseCheckerFaults } from "../../../src/faults/faults.ts";
+import { createMetrics } from "../../../src/metrics/index.ts";
+import type { CheckerHost } from "../../../src/network/host.ts";
+import { StaticKeyDirectory } from "../../../src/validation/keyDirectory.ts";
+import { type ProviderRecord, StaticProviderDirectory } from "../../../src/validation/providerDirectory.ts";
+import { startChallengeServer } from "../../utils/challengeServer.ts";
+import { bls, DOMAIN, makeChecker, randomAddress } from "../../utils/fixtures.ts";
+import { loopbackHost } from "../../utils/hosts.ts";
+
+/**
+ * Issue 11: a re-check run that catches a wrong signed answer builds and stores its fraud proof, as a regular
+ * check does, so the fraud-proof duty submits it (docs/protocol/fraud-proofs.md "What is live").
+ */
+const PARAMS = withParams({
+  pingCount: 4,
+  pingIntervalMs: 10,
+  pingTimeoutMs: 400,
+  matmulSize: 32,
+  matmulSampledRows: 4,
+  vramBlockSize: 64,
+  vramWalkSteps: 16,
+  vramSampledBlocks: 4,
+});
+const silent = createLogger({ level: "silent", pretty: false });
+const ACCUSED = 3n;
+const RECHECK = 6n;
+const EPOCH_SECONDS = 60;
+
+let chain: TestChain;
+let fx: Fixture;
+const hosts: CheckerHost[] = [];
+const dbs: CheckerDb[] = [];
+
+beforeAll(async () => {
+  chain = await connectChain();
+  fx = await deployFixture(chain);
+});
+afterAll(async () => {
+  await Promise.all(hosts.map((h) => h.stop()));
+  await Promise.all(dbs.map((d) => d.close()));
+});
+
+async function newHost(): Promise<CheckerHost> {
+  const h = await loopbackHost({ heartbeatIntervalMs: 100 });
+  hosts.push(h);
+  return h;
+}
+
+/** A member of a re-check committee for `cheat` (a MATMUL provider that signs a wrong product). */
+async function member(cheat: ProviderRecord, faults: string[] = []) {
+  const host = await newHost();
+  const who = await makeChecker(1);
+  const db = await CheckerDb.open({ dataDir: mkdtempSync(join(tmpdir(), "checker-recheck-fraud-")) });
+  dbs.push(db);
+  // The wall clock sits a second before the re-check epoch's publish phase: the run's random start is short.
+  const probe = new EpochClock({ genesisMs: 0, epochSeconds: EPOCH_SECONDS });
+  const bounds = probe.bounds(RECHECK);
+  const genesisMs = Date.now() - (bounds.publishStartMs - 1_000);
+  const clock = new EpochClock({ genesisMs, epochSeconds: EPOCH_SECONDS });
+  const metrics = createMetrics();
+  const duty = new RecheckDuty(
+    {
+      clock,
+      keys: new StaticKeyDirectory(),
+      providers: new StaticProviderDirectory([cheat]),
+      client: new ChallengeClient({ host, logger: silent, metrics }, { params: PARAMS, checkerRegion: 0 }),
+      db,
+      bls: await bls(),
+      logger: silent,
+      publicClient: chain.publicClient,
+      requestResult: () => Promise.reject(new Error("no peers here")),
+      requestCosign: () => Promise.reject(new Error("no peers here")),
+      addPeerAddresses: async (peerId, addrs) => {
+        await host.peerStore.merge(peerIdFromString(peerId), { multiaddrs: addrs.map((a) => multiaddr(a)) });
+      },
+    },
+    {
+      operator: who.address,
+      secretKey: who.secretKey,
+      domain: DOMAIN,
+      params: PARAMS,
+      addresses: {
+        slashing: fx.deployment.contracts.slashing,
+        epochReports: fx.deployment.contracts.epochReports,
+        checkerRegistry: fx.deployment.contracts.checkerRegistry,
+      },
+      faults: parseCheckerFaults(faults),
+    },
+  );
+  return { who, db, duty };
+}
+
+describe("RecheckDuty fraud proofs", () => {
+  it("a re-check run that catches a wrong signed product stores its fraud proof; a lie-fail run stores none", async () => {
+    const accusedSeed = await fx.c.reports.read.seedOf([ACCUSED]);
+    let address: Address = randomAddress();
+    while (challengeKindForEpoch(accusedSeed, address, ACCUSED, PARAMS) !== ChallengeKind.MATMUL)
+      address = randomAddress();
+    const key = `0x${"5d".repeat(32)}` as const;
+    const domain = { chainId: 31337n, verifyingContract: randomAddress() };
+    const h = await newHost();
+    await startChallengeServer(h, "wrong-product", {
+      sign: (req, root) => signMatmulCommitment(key, domain, { ...req, provider: address, root }),
+    });
+    const cheat: ProviderRecord = {
+      address,
+      peerId: h.peerId.toString(),
+      multiaddrs: h.getMultiaddrs().map(String),
+      classId: 1,
+      region: 0,
+      vramBytes: 4096,
+      vramSalt: keccak256("0x02"),
+      answer: { key: answerKeyAddress(key), ...domain },
+    };
+    const state = {
+      slashId: 1n,
+      provider: address,
+      accusedEpoch: ACCUSED,
+      recheckEpoch: RECHECK,
+      windowEpochs: 1n,
+      resolveDeadline: RECHECK + 4n,
+      status: SlashStatus.Contested,
+      committee: [],
+      quorum: 1,
+      currentEpoch: RECHECK,
+      domainSeparator: zeroHash,
+    };
+
+    const honest = await member(cheat);
+    const signed = await honest.duty.ownResult(state);
+    expect(signed.result.result).toBe(CheckResult.FAIL);
+    const stored = await honest.db.listFraudProofs();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]?.status).toBe("pending");
+    // Bound to the run's epoch (the re-check epoch), the provider and this member as the signed checker.
+    expect(decodeMatmulFraudProof(stored[0]!.proof)).toMatchObject({
+      epoch: RECHECK,
+      provider: address,
+      checker: honest.who.address,
+    });
+
+    // A lying member reports FAIL whatever it measured: nothing it signs is a proof.
+    const liar = await member(cheat, [`lie-fail:${address}`]);
+    await liar.duty.ownResult(state);
+    expect(await liar.db.listFraudProofs()).toEqual([]);
+  });
+});
