@@ -38,7 +38,7 @@ export {
   type ProviderVerdict,
   type WeightedAttestation,
 } from "@checkernet/protocol/scoring/verdict";
-export { simulateSeedGrinding } from "@checkernet/protocol/security";
+export { quorumFromBps, simulateSeedGrinding } from "@checkernet/protocol/security";
 export { attestationSeats, reportCommittee } from "@checkernet/protocol/sortition";
 export {
   type Attestation,

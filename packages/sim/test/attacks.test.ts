@@ -61,6 +61,14 @@ describe("attack studies", () => {
     expect(cur.hi).toBeLessThan(0.65);
   });
 
+  it("re-check omission: a colluding leader leaving honest PASS results out upholds a false slash only when the verdict divides by the seats counted", () => {
+    const v = holds("recheck-omission-vulnerable", 400);
+    const c = holds("recheck-omission-current", 200);
+    const up = (r: typeof v) => r.metrics.find((m) => m.name === "falseUpholdRate");
+    expect(up(c)?.estimate).toBe(0);
+    expect(up(c)?.hi).toBeLessThan(up(v)?.lo as number);
+  });
+
   it("late delegation: picking the active set after the seed captures committees only without the activation delay", () => {
     holds("late-delegation-vulnerable", 80);
     const cur = holds("late-delegation-current", 80);

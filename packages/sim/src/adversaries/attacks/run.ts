@@ -8,6 +8,7 @@ import { ScenarioError } from "../../scenario/schema.ts";
 import { budgetBribery } from "./budgetBribery.ts";
 import type { AttackModule, Metric, RuleSet } from "./common.ts";
 import { lateDelegation } from "./lateDelegation.ts";
+import { recheckOmission } from "./recheckOmission.ts";
 import { recheckTiming } from "./recheckTiming.ts";
 import { seedGrinding } from "./seedGrinding.ts";
 import { vouching } from "./vouching.ts";
@@ -15,6 +16,7 @@ import { vouching } from "./vouching.ts";
 /** The attack studies, by the name an attack file's `attack:` gives. */
 export const ATTACKS: readonly AttackModule[] = [
   recheckTiming,
+  recheckOmission,
   lateDelegation,
   seedGrinding,
   vouching,
