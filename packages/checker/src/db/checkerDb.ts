@@ -363,6 +363,32 @@ export class CheckerDb {
     return out;
   }
 
+  /**
+   * Deletes the fraud proofs (matmul, whatever their status, and VRAM) of epochs before `minEpoch`: once an
+   * epoch has left FraudProofs' window no proof of it can land, and a landed one has done its work. Returns
+   * the matmul records deleted (the caller counts the pending ones as expired) and the VRAM proofs deleted.
+   */
+  async pruneFraudProofs(minEpoch: bigint): Promise<{ matmul: FraudProofRecord[]; vram: number }> {
+    const matmul: FraudProofRecord[] = [];
+    if (minEpoch <= 0n) return { matmul, vram: 0 };
+    const ops: { type: "del"; key: string }[] = [];
+    for await (const [key, raw] of this.fraudProofs.iterator({ lt: epochKey(minEpoch) })) {
+      ops.push({ type: "del", key });
+      try {
+        const r = JSON.parse(new TextDecoder().decode(raw)) as FraudProofRecord & { epoch: string };
+        matmul.push({ ...r, epoch: BigInt(r.epoch) });
+      } catch {
+        // A corrupt record of a past epoch is deleted all the same.
+      }
+    }
+    await this.fraudProofs.batch(ops);
+    const vram: { type: "del"; key: string }[] = [];
+    for await (const key of this.vramFraudProofs.keys({ lt: epochKey(minEpoch) }))
+      vram.push({ type: "del", key });
+    await this.vramFraudProofs.batch(vram);
+    return { matmul, vram: vram.length };
+  }
+
   // --- equivocation evidence ---------------------------------------------------
 
   /** Stores evidence unless some is stored for (epoch, checker) already; true when this one was stored. */

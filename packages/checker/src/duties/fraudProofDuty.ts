@@ -1,3 +1,4 @@
+import { fraudProofsAbi } from "@checkernet/contracts/generated/index";
 import { decodeMatmulFraudProof, type MatmulFraudProof } from "@checkernet/protocol/fraud/matmulFraud";
 import type { Logger } from "@checkernet/runtime";
 import type { Address, PublicClient } from "viem";
@@ -85,6 +86,8 @@ export class FraudProofDuty {
   private running: Promise<void> | undefined;
   private readonly nextTryMs = new Map<string, number>();
   private warnedNoWallet = false;
+  private windowEpochs: bigint | undefined;
+  private prunedBefore = -1n;
 
   constructor(components: FraudProofDutyComponents, init: FraudProofDutyInit) {
     this.components = components;
@@ -111,9 +114,42 @@ export class FraudProofDuty {
     await this.running;
   }
 
+  /**
+   * Deletes the proofs (and VRAM proofs) of epochs that left FraudProofs' window (`currentEpoch −
+   * fraudProofWindowEpochs`, both read from the contract): none of them can land any more, and a landed one
+   * is done. Stored proofs are thus bounded by the window's epochs × the providers this node checks. Once per
+   * epoch; a read that fails is tried on the next poll. Returns the first epoch kept, undefined when not run.
+   */
+  async prune(): Promise<bigint | undefined> {
+    const { db, publicClient, logger, metrics } = this.components;
+    const read = (functionName: "currentEpoch" | "fraudProofWindowEpochs") =>
+      publicClient.readContract({ address: this.init.fraudProofs, abi: fraudProofsAbi, functionName });
+    let minEpoch: bigint;
+    try {
+      this.windowEpochs ??= await read("fraudProofWindowEpochs");
+      minEpoch = (await read("currentEpoch")) - this.windowEpochs;
+    } catch (e) {
+      logger.warn({ err: (e as Error).message }, "fraud-proof window not read; pruning later");
+      return undefined;
+    }
+    if (minEpoch <= this.prunedBefore) return undefined;
+    const { matmul, vram } = await db.pruneFraudProofs(minEpoch);
+    this.prunedBefore = minEpoch;
+    const expired = matmul.filter((r) => r.status === "pending").length;
+    if (expired > 0) metrics?.fraudProofs.inc({ result: "expired" }, expired);
+    if (matmul.length + vram > 0) {
+      logger.info(
+        { before: String(minEpoch), proofs: matmul.length, expiredPending: expired, vramProofs: vram },
+        "fraud proofs of epochs past the window pruned",
+      );
+    }
+    return minEpoch;
+  }
+
   /** Sends every pending proof whose retry time has come; returns the records it changed. */
   async poll(): Promise<FraudProofRecord[]> {
     const { db, walletClient, logger } = this.components;
+    await this.prune();
     const pending = (await db.listFraudProofs()).filter((r) => r.status === "pending");
     if (pending.length === 0) return [];
     if (walletClient === undefined) {
