@@ -8,6 +8,16 @@
  * 2–4 must each land a report, every node must store the evidence, and the
  * thief must be slashed on chain (Slashing.slashEquivocation).
  * docs/protocol/equivocation.md.
+ *
+ * Then, on the same network (a second start would cost 60-90 s), an RPC
+ * outage (issue 14): the `hardhat node` process is stopped (SIGSTOP) from 6 s
+ * into epoch 5 until 1 s after its end, over epoch 5's whole report window.
+ * A node's /status must say the chain is not connected while it is stopped;
+ * after SIGCONT epoch 5's report must land late (in its lateness window,
+ * docs/protocol/sortition-and-aggregation.md "Late reports"), epoch 6's on
+ * time, epoch 5's FAIL of the faulty provider (`wrong-results:1`) must still
+ * open its slash, and no honest checker may have signed two conflicting
+ * attestations.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,6 +38,7 @@ import { createLogger } from "@checkernet/runtime";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { bytesToHex, keccak256 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEVNET } from "../../scripts/devnet/params.ts";
 import { type InProcessNetwork, poll, startInProcessNetwork } from "../helpers/inProcessNetwork.ts";
 
 const EPOCH_SECONDS = 20;
@@ -43,6 +54,20 @@ const FIRST_EPOCH = 2n;
 const ATTACKED_EPOCH = 3n;
 const LAST_EPOCH = 4n;
 const ATTESTATIONS_TOPIC = "/checkernet/1/attestations/abi";
+/**
+ * The RPC outage's epoch: 5, the first one after the equivocation drill's (which ends around epoch 4's
+ * end), or the first later one whose stop time is still ahead when that drill ran long.
+ */
+const OUTAGE_EPOCH_EARLIEST = 5n;
+/** Into OUTAGE_EPOCH when the chain stops: its seed is read and its checks are under way. */
+const STOP_AFTER_START_MS = 6_000;
+/** After OUTAGE_EPOCH's end when the chain resumes: no report of it can land in its own epoch. */
+const RESUME_AFTER_END_MS = 1_000;
+/**
+ * How soon a node's status must say the chain is down: a call waits CHAIN_RPC_LIMITS.timeoutMs (5 s)
+ * before ChainHealth takes the RPC for down, and the directory refreshes every 5 s.
+ */
+const DOWN_WITHIN_MS = 11_000;
 
 const dataDir = mkdtempSync(join(tmpdir(), "checkernet-equivocation-"));
 const logger = createLogger({ level: process.env.CHAOS_TEST_LOG === "1" ? "info" : "silent", pretty: false });
@@ -54,17 +79,25 @@ beforeAll(async () => {
     dataDir,
     epochSeconds: EPOCH_SECONDS,
     genesisDelaySeconds: GENESIS_DELAY_SECONDS,
-    providerFaults: ["honest"],
+    // The second one FAILs every run: its slashes must survive the RPC outage.
+    providerFaults: ["honest", DEVNET.faultyProviderFault],
     licenses: [1, 1, 1, 1],
     ownerIndex: OWNER_INDEX,
     params: PARAMS,
     logger,
     faultsOf: () => [],
     fraudProofs: false,
+    // The nodes' own clients, as `checker run` builds them: RPC deadlines and ChainHealth behind /status.
+    ownChainClients: true,
   });
 }, 120_000);
 
 afterAll(async () => {
+  try {
+    network?.signalChain("SIGCONT");
+  } catch {
+    // the chain is gone already
+  }
   await Promise.allSettled(rogues.map((h) => h.stop()));
   await network?.stop();
 }, 60_000);
@@ -165,4 +198,92 @@ describe("chaos: split-view equivocation with a stolen checker key", () => {
     const records = (await Promise.all(nodes.map((n) => n.db.listEquivocations()))).flat();
     expect(records.filter((r) => r.status === "landed")).toHaveLength(1);
   }, 150_000);
+
+  it("an RPC outage over epoch 5's report window: status says down, 5's report lands late, 6's on time, 5's slash opens", async () => {
+    const { deployment, nodes, operators, providers } = network as InProcessNetwork;
+    const net = network as InProcessNetwork;
+    const thief = operators[3]!;
+    const faulty = providers[1]!;
+    const read = <T>(address: `0x${string}`, abi: unknown, functionName: string, args: unknown[] = []) =>
+      net.chain.publicClient.readContract({ address, abi, functionName, args } as never) as Promise<T>;
+    const reportOf = (e: bigint) =>
+      read<{ submittedAt: bigint }>(deployment.contracts.epochReports, epochReportsAbi, "reportOf", [e]);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+    const clock = nodes[0]!.clock;
+    let outageEpoch = OUTAGE_EPOCH_EARLIEST;
+    while (clock.bounds(outageEpoch).startMs + STOP_AFTER_START_MS < Date.now() + 500) outageEpoch++;
+    const outage = clock.bounds(outageEpoch);
+    const stopAt = outage.startMs + STOP_AFTER_START_MS;
+    const resumeAt = outage.endMs + RESUME_AFTER_END_MS;
+    const drillStart = Date.now();
+
+    await sleep(stopAt - Date.now());
+    net.signalChain("SIGSTOP");
+    const stoppedAt = Date.now();
+    let downAfterMs: number | undefined;
+    try {
+      while (Date.now() < resumeAt) {
+        if (downAfterMs === undefined) {
+          const statuses = await Promise.all(
+            nodes.map((n) => Promise.race([n.status(), sleep(2_000).then(() => undefined)])),
+          );
+          if (statuses.some((st) => st?.chain.connected === false)) downAfterMs = Date.now() - stoppedAt;
+        }
+        await sleep(Math.min(250, resumeAt - Date.now()));
+      }
+    } finally {
+      net.signalChain("SIGCONT");
+    }
+    const resumedAt = Date.now();
+
+    // Epoch 5's report lands late (within its window: the end of epoch 7), epoch 6's on time.
+    const lateWindowEndMs = clock.bounds(outageEpoch + BigInt(PARAMS.reportLatenessEpochs)).endMs;
+    const [late, next] = await poll("reports of epochs 5 and 6", lateWindowEndMs - Date.now(), async () => {
+      const landed = await Promise.all([reportOf(outageEpoch), reportOf(outageEpoch + 1n)]);
+      for (const [i, r] of landed.entries()) {
+        if (r.submittedAt === 0n) throw new Error(`no report for epoch ${outageEpoch + BigInt(i)} yet`);
+      }
+      return landed;
+    });
+    const reportsAt = Date.now();
+    // Soft: one run of this drill reports every finding (a network start costs 60-90 s).
+    expect
+      .soft(Number(late.submittedAt) * 1000, "epoch 5's report landed late")
+      .toBeGreaterThanOrEqual(outage.endMs);
+    expect
+      .soft(Number(next.submittedAt) * 1000, "epoch 6's report landed in epoch 6")
+      .toBeLessThan(clock.bounds(outageEpoch + 1n).endMs);
+
+    // Epoch 5's FAIL of the faulty provider still opens its slash.
+    await poll("epoch 5's slash of the faulty provider", 20_000, async () =>
+      (await read<bigint>(deployment.contracts.slashing, slashingAbi, "slashIdOf", [
+        outageEpoch,
+        faulty.address,
+      ])) > 0n
+        ? true
+        : undefined,
+    );
+
+    // No honest checker signed two conflicting attestations: the thief's pair is the only evidence.
+    const records = (await Promise.all(nodes.map((n) => n.db.listEquivocations()))).flat();
+    expect.soft(records.filter((r) => r.checker !== thief.address || r.epoch !== ATTACKED_EPOCH)).toEqual([]);
+    // The outage blamed no honest provider.
+    const honestSlashes = await read<bigint>(
+      deployment.contracts.slashing,
+      slashingAbi,
+      "pendingSlashCount",
+      [providers[0]!.address],
+    );
+    expect.soft(honestSlashes, "pending slashes of the honest provider").toBe(0n);
+
+    // The outage was seen: some node's status said the chain was down, within DOWN_WITHIN_MS.
+    console.log(
+      `rpc outage drill (epoch ${outageEpoch}): stopped ${resumedAt - stoppedAt} ms; status down after ${downAfterMs ?? "never"} ms; ` +
+        `epoch 5 landed ${Number(late.submittedAt) * 1000 - outage.endMs} ms after its end, ` +
+        `epoch 6 ${Number(next.submittedAt) * 1000 - clock.bounds(outageEpoch + 1n).startMs} ms into it; ` +
+        `honest provider's pending slashes ${honestSlashes}; drill ${Date.now() - drillStart} ms (reports seen ${reportsAt - drillStart} ms after its start)`,
+    );
+    expect.soft(downAfterMs, "no node's status said the chain was down while it was stopped").toBeDefined();
+    expect.soft(downAfterMs).toBeLessThanOrEqual(DOWN_WITHIN_MS);
+  }, 120_000);
 });

@@ -48,6 +48,8 @@ export interface InProcessNetworkInit {
   /** The fault modes of the checker at `position` (of init.licenses), given the providers (as in CheckerNodesInit). */
   faultsOf(position: number, providers: readonly ProviderPlan[]): string[];
   fraudProofs: boolean;
+  /** The nodes build their own chain clients, as `checker run` does (CheckerNodesInit.ownChainClients). */
+  ownChainClients?: boolean;
 }
 
 export interface InProcessNetwork {
@@ -57,6 +59,11 @@ export interface InProcessNetwork {
   operators: InProcessOperator[];
   /** Started. */
   nodes: CheckerNode[];
+  /**
+   * Signals the `hardhat node` process (its process group): SIGSTOP freezes the RPC (it accepts
+   * connections and answers nothing, like a hung RPC), SIGCONT resumes it.
+   */
+  signalChain(signal: "SIGSTOP" | "SIGCONT"): void;
   /** Stops the nodes, the providers and the chain, and removes the data directory. */
   stop(): Promise<void>;
 }
@@ -127,6 +134,7 @@ export async function startInProcessNetwork(init: InProcessNetworkInit): Promise
         logger: init.logger,
         faultsOf: (op) => init.faultsOf(operators.indexOf(op), providers),
         fraudProofs: init.fraudProofs,
+        ...(init.ownChainClients === undefined ? {} : { ownChainClients: init.ownChainClients }),
       })),
     );
     await Promise.all(nodes.map((n) => n.start()));
@@ -142,7 +150,12 @@ export async function startInProcessNetwork(init: InProcessNetworkInit): Promise
         `setup took ${Date.now() - setupStart} ms and ran past genesis: epoch 1 counts ${licensed} of ${delegated} licenses`,
       );
     }
-    return { chain, deployment, providers, operators, nodes, stop };
+    const signalChain = (signal: "SIGSTOP" | "SIGCONT") => {
+      const pid = chain.node.process.pid;
+      if (pid === undefined) throw new Error("the hardhat node has no pid");
+      process.kill(-pid, signal);
+    };
+    return { chain, deployment, providers, operators, nodes, signalChain, stop };
   } catch (e) {
     await stop();
     throw e;

@@ -12,7 +12,8 @@ import type { ProtocolParams } from "@checkernet/protocol/params";
 import type { Logger } from "@checkernet/runtime";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
-import { type Address, getAddress } from "viem";
+import { type Address, bytesToHex, getAddress } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
 import type { DevnetChain } from "../../scripts/devnet/chain.ts";
 import { type ProviderPlan, providerMultiaddr } from "../../scripts/devnet/nodes.ts";
 import { DEVNET } from "../../scripts/devnet/params.ts";
@@ -62,6 +63,12 @@ export interface CheckerNodesInit {
   faultsOf(op: InProcessOperator): string[];
   /** Whether the nodes submit fraud proofs (the FraudProofs address in their config). */
   fraudProofs: boolean;
+  /**
+   * Whether each node builds its own chain clients from its config, as `checker run` does (the RPC
+   * deadlines and the ChainHealth behind /status's `chain.connected`, the transaction key in
+   * txPrivateKey), instead of sharing the devnet's clients (viem's defaults, no ChainHealth).
+   */
+  ownChainClients?: boolean;
 }
 
 /** Creates one CheckerNode per operator, bootstrapped to each other and the providers (not started). */
@@ -93,6 +100,7 @@ export async function createCheckerNodes(init: CheckerNodesInit): Promise<Checke
         rewardsContract: deployment.contracts.rewards,
         checkerLicense: deployment.contracts.checkerLicense,
         faults: init.faultsOf(op),
+        ...(init.ownChainClients === true ? { txPrivateKey: privateKeyOf(op.index) } : {}),
       },
     });
     nodes.push(
@@ -102,11 +110,19 @@ export async function createCheckerNodes(init: CheckerNodesInit): Promise<Checke
         operatorSecretKey: op.secretKey,
         peerKey: op.peerKey,
         params: init.params,
-        publicClient: chain.publicClient,
-        walletClient: chain.wallet(op.index),
+        ...(init.ownChainClients === true
+          ? {}
+          : { publicClient: chain.publicClient, walletClient: chain.wallet(op.index) }),
         allowPrivateAddresses: true,
       }),
     );
   }
   return nodes;
+}
+
+/** The devnet mnemonic's private key at `index` (the account chain.wallet(index) signs with). */
+function privateKeyOf(index: number): `0x${string}` {
+  const key = mnemonicToAccount(DEVNET.mnemonic, { addressIndex: index }).getHdKey().privateKey;
+  if (key === null) throw new Error(`no private key for devnet account ${index}`);
+  return bytesToHex(key);
 }
