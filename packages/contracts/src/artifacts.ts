@@ -17,6 +17,7 @@ export const EXPORTED_CONTRACTS = [
   { name: "FraudProofs", source: "FraudProofs.sol" },
   { name: "BLS12381Mock", source: "mocks/BLS12381Mock.sol" },
   { name: "MatmulEntryMock", source: "mocks/MatmulEntryMock.sol" },
+  { name: "VramBlockMock", source: "mocks/VramBlockMock.sol" },
   { name: "NaiveAttestations", source: "bench/NaiveAttestations.sol" },
   { name: "EcdsaReports", source: "bench/EcdsaReports.sol" },
 ] as const;

@@ -12,3 +12,4 @@ export { providerRegistryAbi, providerRegistryBytecode } from "./ProviderRegistr
 export { rewardsAbi, rewardsBytecode } from "./Rewards.ts";
 export { rewardTokenAbi, rewardTokenBytecode } from "./RewardToken.ts";
 export { slashingAbi, slashingBytecode } from "./Slashing.ts";
+export { vramBlockMockAbi, vramBlockMockBytecode } from "./VramBlockMock.ts";

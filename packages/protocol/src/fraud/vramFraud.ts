@@ -25,9 +25,10 @@ import { type FraudProofContext, FraudReasonCode, type FraudVerdict, reject } fr
  * answered included, so the proof carries those messages and the step, and
  * anyone can regenerate the one block and recompute the digest.
  *
- * Verified off chain only: a block is 256 KiB or more (up to 64 MiB) built
- * from one keccak per 32 bytes, sequentially (8192+ keccaks, tens of millions
- * of gas), and the messages themselves are up to 128 KiB of calldata. A
+ * Verified off chain only: one step at the default 256 KiB block costs
+ * 2.1 M gas in the EVM (measured, contracts/libraries/VramBlock.sol), twice
+ * the 1 M budget, larger blocks (up to 64 MiB) pass the 2^24 transaction gas
+ * cap, and the proof carries every signed message of the run as calldata. A
  * contest or a report committee settles it instead (docs/protocol/fraud-proofs.md).
  */
 export interface VramFraudProof extends Omit<RunTranscriptMessage, "answersHash"> {
