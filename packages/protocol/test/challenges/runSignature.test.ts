@@ -1,4 +1,4 @@
-import { type Address, bytesToHex, type Hex } from "viem";
+import { type Address, bytesToHex, getAddress, type Hex, keccak256, toHex } from "viem";
 import { describe, expect, it } from "vitest";
 import { ReasonCode } from "../../src/challenges/common.ts";
 import { gpuClass } from "../../src/challenges/gpu-classes.ts";
@@ -12,6 +12,7 @@ import {
 } from "../../src/challenges/run-signature.ts";
 import {
   type ChallengeTranscript,
+  challengeKindForEpoch,
   evaluateTranscript,
   receivedPongs,
   runSeeds,
@@ -151,6 +152,24 @@ describe("run signatures (RunTranscript at the end of a run)", () => {
     const list = runTranscriptAnswers(t);
     expect(list.map((m) => m.type)).toEqual([1, 2, 1, 2, 1, 2, T.VRAM_REQUEST, T.VRAM_RESPONSE]);
     expect(workloadMessages(t)).toHaveLength(2);
+  });
+
+  it("leaves no scheduled run pings-only: every run has a workload whose signature binds its pongs", () => {
+    // fraud-proofs.md "Latency-only runs": challengeKindForEpoch draws MATMUL or VRAM, never LATENCY, so the
+    // RunTranscript signature at the workload's end covers every received PING/PONG of every scheduled run.
+    const kinds = new Set<number>();
+    for (let k = 0; k < 2_000; k++) {
+      const seed = keccak256(toHex(`kind seed ${k}`));
+      const provider = getAddress(keccak256(toHex(`kind provider ${k}`)).slice(0, 42));
+      for (const shareBps of [0, 5_000, 10_000]) {
+        kinds.add(challengeKindForEpoch(seed, provider, BigInt(k), { matmulShareBps: shareBps }));
+      }
+    }
+    expect([...kinds].sort()).toEqual([ChallengeKind.MATMUL, ChallengeKind.VRAM].sort());
+    // And the signed list of a scheduled run holds its pongs: a pong the provider did not sign fails the run.
+    const t = vramRun();
+    expect(runTranscriptAnswers(t).filter((m) => m.type === T.PONG)).toHaveLength(params.pingCount);
+    expect(codes(vramRun({ providerPongs: [0, 1] }))).toContain(ReasonCode.BAD_ANSWER_SIGNATURE);
   });
 
   it("turns a wrong digest under a valid run signature into a VRAM fraud proof", () => {
