@@ -575,24 +575,11 @@ function decodeCheckerMessage<T>(decode: () => T, what: string): T {
 }
 
 /** Every ABI encoding is whole 32-byte words: a provider message shorter than one broke the framing. */
-const ABI_WORD_BYTES = 32;
-
-function decodeProviderMessage<T>(
-  payload: Hex,
-  decode: (bytes: Uint8Array) => T,
-  what: string,
-  fails: Reason[],
-): T | null {
+function decodeProviderMessage<T>(payload: Hex, decode: (b: Uint8Array) => T, what: string, fails: Reason[]) {
   const bytes = hexToBytes(payload);
-  if (bytes.length < ABI_WORD_BYTES) {
-    fails.push({
-      code: ReasonCode.PROTOCOL_VIOLATION,
-      message: `the provider sent ${bytes.length} byte(s) in place of its ${what}, shorter than any message: a frame that broke the protocol`,
-    });
-    return null;
-  }
+  const violation = bytes.length < 32;
   try {
-    return decode(bytes);
+    if (!violation) return decode(bytes);
   } catch (cause) {
     if (!(cause instanceof ProtocolError)) throw cause;
     fails.push({
@@ -601,4 +588,7 @@ function decodeProviderMessage<T>(
     });
     return null;
   }
+  const message = `the provider sent ${bytes.length} byte(s) in place of its ${what}: a frame that broke the protocol`;
+  fails.push({ code: ReasonCode.PROTOCOL_VIOLATION, message });
+  return null;
 }
