@@ -25,7 +25,7 @@ import { createGossip } from "./services/gossip.ts";
 import { NodeMetricsService } from "./services/metrics.ts";
 import { ChainService, HostService } from "./services/network.ts";
 import type { CheckerNodeOptions } from "./services/nodeOptions.ts";
-import { readNodeStatus } from "./services/nodeStatus.ts";
+import { createUnreportedWatch, readNodeStatus } from "./services/nodeStatus.ts";
 import { RecheckService } from "./services/recheck.ts";
 import { createReportSync, ReportServingService } from "./services/reports.ts";
 import { createSeedDuty } from "./services/seed.ts";
@@ -109,6 +109,7 @@ export class CheckerNode {
         ? undefined
         : createStandingWatch(c, chain, operatorAddress);
     this.reportSync = chain === undefined ? undefined : createReportSync(c, chain);
+    const unreported = chain === undefined ? undefined : createUnreportedWatch(c, chain);
     this.duty = checking?.duty;
     this.aggregator = aggregation?.aggregator;
     this.recheck = recheck?.recheck;
@@ -120,6 +121,7 @@ export class CheckerNode {
         seeds: this.seeds,
         fraudProofs: this.fraudProofs,
         standing,
+        unreported,
         startedAt,
       });
     this.api = c.config.apiPort === 0 ? undefined : createStatusApi(c, this.getStatus, this.reportSync);
@@ -136,6 +138,7 @@ export class CheckerNode {
       equivocations,
       new ReportServingService(c),
       this.reportSync,
+      unreported,
       this.api,
     ];
     this.services = inStartOrder.filter((s) => s !== undefined);

@@ -14,6 +14,7 @@ export const AlertCode = {
   LICENSE_NOT_DELEGATED: "LICENSE_NOT_DELEGATED",
   NO_OPERATOR_KEY: "NO_OPERATOR_KEY",
   REPORT_FAILED: "REPORT_FAILED",
+  EPOCH_UNREPORTED: "EPOCH_UNREPORTED",
 } as const;
 export type AlertCode = (typeof AlertCode)[keyof typeof AlertCode];
 
@@ -42,6 +43,11 @@ export interface AlertInputs {
     delegated?: number | null;
   };
   reports: { epoch: string; status: string; error: string | null }[];
+  /**
+   * Epochs whose lateness window closed with no report on chain (reports/unreportedEpochs.ts), oldest
+   * first, and the current epoch: those of the last UNREPORTED_LIMITS.alertEpochs raise EPOCH_UNREPORTED.
+   */
+  unreported?: { epochs: readonly bigint[]; current: bigint; alertEpochs: bigint };
   /**
    * The first epoch this node ran whole (the one after the epoch it started in). An earlier epoch's
    * report failing is expected, not news: its checking began before the node (a devnet or a restart
@@ -119,6 +125,17 @@ export function computeAlerts(i: AlertInputs): Alert[] {
       code: AlertCode.REPORT_FAILED,
       severity: "warning",
       message: `the report of epoch ${failed.epoch} failed: ${failed.error ?? "no reason recorded"}`,
+    });
+  }
+  const u = i.unreported;
+  const lost = u?.epochs.filter(
+    (e) => e + u.alertEpochs >= u.current && (i.firstFullEpoch === undefined || e >= i.firstFullEpoch),
+  );
+  if (lost !== undefined && lost.length > 0) {
+    out.push({
+      code: AlertCode.EPOCH_UNREPORTED,
+      severity: "warning",
+      message: `no report landed for epoch${lost.length > 1 ? "s" : ""} ${lost.join(", ")} before the contract stopped taking it: those epochs' rewards are lost and their FAIL verdicts unslashed (look for RPC_DOWN or REPORT_FAILED around then)`,
     });
   }
   return out;

@@ -63,7 +63,20 @@ export interface NodeStatus {
     aggregator: boolean;
     /** EVM account that submits (null: co-signs only). */
     submitter: string | null;
-    role: { epoch: string; rank: number | null; leader: string | null; candidates: number } | null;
+    role: {
+      epoch: string;
+      rank: number | null;
+      leader: string | null;
+      candidates: number;
+      /** Checkers left out of the ranking as known equivocators (docs/protocol/equivocation.md). */
+      barred?: string[];
+    } | null;
+    /**
+     * Epochs (of the last 64) this node attested in whose report never landed: the contract's lateness
+     * window closed with reportOf(epoch) empty (reports/unreportedEpochs.ts). Oldest first; absent from
+     * nodes older than issue 14.
+     */
+    unreported?: string[];
     recent: {
       epoch: string;
       role: string;

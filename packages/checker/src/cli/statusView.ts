@@ -107,6 +107,9 @@ export function formatStatus(s: NodeStatus): string {
     );
   }
   add("pending", `${s.pendingReports} report(s) gathering signatures or being sent`);
+  const unreported = s.reports.unreported ?? [];
+  if (unreported.length > 0)
+    add("unreported", `epoch(s) ${unreported.join(", ")}: no report landed in time, rewards lost`);
   for (const [i, r] of s.reports.recent.slice(-5).entries()) {
     const gas = r.gasUsed === null ? "" : `, gas ${r.gasUsed}`;
     const tx = r.txHash === null ? "" : `, tx ${short(r.txHash)}`;

@@ -24,6 +24,10 @@ export interface Metrics {
   fraudProofs: Counter<"result">;
   /** Equivocation evidence this node stored, by how it found it (validation/equivocations.ts). */
   equivocations: Counter<"source">;
+  /** Epochs of the last 64 that closed without a report on chain (reports/unreportedEpochs.ts). */
+  unreportedEpochs: Gauge;
+  /** Epochs found closed without a report, since start. */
+  unreportedEpochsTotal: Counter;
   /** Active alerts (value 1 each), computed at scrape time from `alertSource`. */
   alerts: Gauge<"code" | "severity">;
   /** Where `alerts` reads them: the node sets it to its /status alerts. */
@@ -94,6 +98,16 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: "checker_equivocations_total",
       help: "Equivocation evidence stored (two valid attestations by one checker for one epoch and provider), by source: gossip-conflict, cosign-conflict, evidence-topic",
       labelNames: ["source"],
+      registers,
+    }),
+    unreportedEpochs: new Gauge({
+      name: "checker_unreported_epochs",
+      help: "Epochs of the last 64 that this node attested in and whose report never landed: the contract's lateness window (reportLatenessEpochs) closed with reportOf(epoch) empty, so their rewards are lost",
+      registers,
+    }),
+    unreportedEpochsTotal: new Counter({
+      name: "checker_unreported_epochs_total",
+      help: "Epochs found closed without a report on chain (their lateness window over), since this node started",
       registers,
     }),
     alerts: new Gauge({

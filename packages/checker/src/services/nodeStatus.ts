@@ -9,7 +9,8 @@ import type { CheckingDuty } from "../duties/checkingDuty.ts";
 import { type FraudProofDuty, fraudProofCounts } from "../duties/fraudProofDuty.ts";
 import type { SeedDuty } from "../duties/seedDuty.ts";
 import { ReportStatus, readReportRecord, summarize } from "../reports/aggregatorRecords.ts";
-import type { NodeComponents } from "./components.ts";
+import { UNREPORTED_LIMITS, UnreportedEpochs } from "../reports/unreportedEpochs.ts";
+import type { ChainComponents, NodeComponents } from "./components.ts";
 
 const NODE_VERSION = "0.1.0";
 
@@ -20,7 +21,23 @@ export interface StatusSources {
   seeds: SeedDuty | undefined;
   fraudProofs: FraudProofDuty | undefined;
   standing: OperatorStandingWatch | undefined;
+  /** Epochs closed without a report (reports/unreportedEpochs.ts); present with a chain. */
+  unreported?: UnreportedEpochs | undefined;
   startedAt: number;
+}
+
+/** Watches for epochs that closed without a report (/status `reports.unreported`, EPOCH_UNREPORTED); with a chain. */
+export function createUnreportedWatch(c: NodeComponents, chain: ChainComponents): UnreportedEpochs {
+  return new UnreportedEpochs(
+    {
+      db: c.db,
+      publicClient: chain.publicClient,
+      clock: c.clock,
+      logger: c.logger.child({ service: "reports" }),
+      metrics: c.metrics,
+    },
+    { epochReports: chain.contracts.epochReports },
+  );
 }
 
 /** Report records of the last few epochs, newest first (a corrupt one is skipped, not fatal to status). */
@@ -69,6 +86,7 @@ export async function readNodeStatus(c: NodeComponents, s: StatusSources): Promi
   // Shown as before these fields were optional: the zero address when no operator is configured.
   const operatorAddress = c.config.operatorAddress ?? ZERO_ADDRESS;
   const submitter = c.walletClient === undefined ? null : getAddress(c.walletClient.account.address);
+  const unreported = s.unreported?.unreported() ?? [];
   return {
     version: NODE_VERSION,
     peerId: c.host.peerId.toString(),
@@ -122,6 +140,7 @@ export async function readNodeStatus(c: NodeComponents, s: StatusSources): Promi
       aggregator: s.aggregator !== undefined,
       submitter,
       role: s.aggregator?.lastRole ?? null,
+      unreported: unreported.map(String),
       recent,
     },
     operator: {
@@ -163,6 +182,7 @@ export async function readNodeStatus(c: NodeComponents, s: StatusSources): Promi
         delegated: standing.delegated,
       },
       reports: recent.slice(0, 3),
+      unreported: { epochs: unreported, current: epoch, alertEpochs: UNREPORTED_LIMITS.alertEpochs },
       firstFullEpoch: c.clock.phase(s.startedAt).epoch + 1n,
     }),
     uptimeSeconds,

@@ -91,6 +91,13 @@ describe("checker status summary", () => {
     expect(idle).toMatch(/fraud proofs:.*\(not submitting: no FraudProofs address or transaction key\)/);
   });
 
+  it("lists the epochs whose report never landed (reports.unreported)", () => {
+    const base = status();
+    expect(formatStatus(base)).not.toMatch(/unreported:/);
+    const text = formatStatus({ ...base, reports: { ...base.reports, unreported: ["5", "6"] } });
+    expect(text).toMatch(/unreported:\s+epoch\(s\) 5, 6: no report landed in time, rewards lost\n/);
+  });
+
   it("puts alerts first and says when the chain is down", () => {
     const text = formatStatus(
       status({
