@@ -12,7 +12,7 @@ import type { CheckerDb } from "../db/checkerDb.ts";
 import type { Metrics } from "../metrics/index.ts";
 
 /** What building and storing a run's fraud proof needs. */
-export interface FraudProofKeeperComponents {
+interface FraudProofKeeperComponents {
   db: CheckerDb;
   logger: Logger;
   metrics?: Metrics;
