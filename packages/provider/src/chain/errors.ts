@@ -33,6 +33,8 @@ const REVERT_CODES: Record<string, ChainErrorCode> = {
   SlashingContestWindowClosed: ChainErrorCode.WINDOW_CLOSED,
   SlashingInvalidStatus: ChainErrorCode.NO_PENDING_SLASH,
   SlashingNotSlashable: ChainErrorCode.NO_PENDING_SLASH,
+  // A fraud proof already punished the epoch: there is no committee slash to contest (one punishment per epoch).
+  SlashingAlreadyPunished: ChainErrorCode.NO_PENDING_SLASH,
   ERC20InsufficientBalance: ChainErrorCode.INSUFFICIENT_BOND,
 };
 
