@@ -1,7 +1,8 @@
 /**
  * Drill (issue 14): split-view equivocation with a real checker key. Four
  * checker nodes in this process over real libp2p/TCP on loopback, a `hardhat
- * node`, one honest `provider serve`. In epoch 3, a second before the publish
+ * node`, an honest `provider serve` and a `wrong-results:1` one (for the
+ * outage drill below). In epoch 3, a second before the publish
  * phase, a thief holding checker 4's real BLS key publishes PASS for the
  * provider next to checker 1 and FAIL next to checker 4 from two rogue peers
  * (and checker 4's own node publishes its genuine attestation on time). Epochs
@@ -60,10 +61,10 @@ const ATTESTATIONS_TOPIC = "/checkernet/1/attestations/abi";
  * end), or the first later one whose stop time is still ahead when that drill ran long.
  */
 const OUTAGE_EPOCH_EARLIEST = 5n;
-/** Into OUTAGE_EPOCH when the chain stops: its seed is read and its checks are under way. */
+/** Into the outage's epoch when the chain stops: its seed is read and its checks are under way. */
 const STOP_AFTER_START_MS = 6_000;
 /**
- * After OUTAGE_EPOCH's end when the chain resumes: no report of it can land in its own epoch, and its
+ * After the outage epoch's end when the chain resumes: no report of it can land in its own epoch, and its
  * last backup's round (publish phase + 2 s + 3 backup steps of 1.6 s, then a 5 s RPC deadline: 3.8 s past
  * the end) has given up, so nothing but the late pass can report it. Run 1 resumed 1 s after the end: the
  * third-ranked backup's read was still waiting, went through and landed the report 2 s after the end.
