@@ -13,6 +13,10 @@
 //     old generation more slowly and gives
 //     memory back sooner (old space stayed at ~43 MiB committed for ~42 used,
 //     against 174 MiB committed without it at 1,000 licenses).
+//   --max-opt=2 (checker only): V8 stops at Maglev, no TurboFan; its code and
+//     compiler zones cost ~12 MiB of RSS in a checker that is idle most of the
+//     time (bench:footprint, docs/footprint.md); the provider, whose answer
+//     times are judged, keeps TurboFan.
 //   --max-old-space-size (checker only): a cap sized from measurement (a
 //     node with 1,000 licenses uses ~45 MiB of old space), so a leak fails
 //     the node instead of the laptop.
@@ -56,6 +60,7 @@ export async function prepare(launcher, options = {}) {
     const flags = [`--max-semi-space-size=${options.semiSpaceMiB ?? 1}`];
     if (options.optimizeForSize === true) flags.push("--optimize-for-size");
     if (options.maxOldSpaceMiB !== undefined) flags.push(`--max-old-space-size=${options.maxOldSpaceMiB}`);
+    if (options.maxOpt !== undefined) flags.push(`--max-opt=${options.maxOpt}`);
     // More node/V8 flags for experiments (docs/footprint.md); a flag given twice, the last one counts.
     flags.push(...(process.env.CHECKERNET_NODE_FLAGS ?? "").split(/\s+/).filter((f) => f !== ""));
     const env = {
