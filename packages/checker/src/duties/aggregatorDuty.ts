@@ -238,14 +238,21 @@ export class AggregatorDuty {
     return { epoch, role, record: led.kind === "submitted" ? led.record : state.record };
   }
 
-  /** Whether the node now holds more of the epoch's attestations than its last proposal was built from. */
-  private async viewGrew(epoch: bigint, state: { proposedFrom?: number }): Promise<boolean> {
-    if (state.proposedFrom === undefined) return false;
-    const view = withoutEquivocators(
+  /**
+   * The epoch's attestations a report is built from: every stored one, except an equivocator's, which
+   * count for nobody in the epoch (docs/protocol/equivocation.md).
+   */
+  async viewOf(epoch: bigint): Promise<SignedAttestation[]> {
+    return withoutEquivocators(
       await this.components.db.attestationsOfEpoch(epoch),
       this.components.equivocations?.equivocators(epoch) ?? new Set(),
     );
-    return view.length > state.proposedFrom;
+  }
+
+  /** Whether the node now holds more of the epoch's attestations than its last proposal was built from. */
+  private async viewGrew(epoch: bigint, state: { proposedFrom?: number }): Promise<boolean> {
+    if (state.proposedFrom === undefined) return false;
+    return (await this.viewOf(epoch)).length > state.proposedFrom;
   }
 
   /**

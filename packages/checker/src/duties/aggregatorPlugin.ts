@@ -10,7 +10,6 @@ import { submitReport } from "../chain/actions/submitReport.ts";
 import type { CosignRequest } from "../network/reqresp/cosign.ts";
 import { type ReportRecord, ReportStatus, writeReportRecord } from "../reports/aggregatorRecords.ts";
 import type { AggregatorComponents, AggregatorInit } from "./aggregatorTypes.ts";
-import { withoutEquivocators } from "./cosigner.ts";
 import type { LeaderPlugin, Proposal } from "./leader/engine.ts";
 import { committeeOperators, operatorPeer } from "./leader/members.ts";
 import { RevertClass, type SubmitterWallet } from "./leader/submitOnce.ts";
@@ -47,6 +46,8 @@ export interface AggregatorPluginHost {
     attestations: readonly SignedAttestation[],
   ): Promise<EpochReport & { inputs: ReportInputs }>;
   publicKeyOf(operator: Address, epoch: bigint): Promise<Uint8Array | undefined>;
+  /** The epoch's attestations a report is built from (equivocators' left out). */
+  viewOf(epoch: bigint): Promise<SignedAttestation[]>;
   waitForReportTime(epoch: bigint, signal?: AbortSignal): Promise<void>;
 }
 
@@ -90,11 +91,7 @@ export function aggregatorPlugin(
     },
     propose: async (): Promise<Proposal<CosignRequest>> => {
       // Attestations may have arrived during the wait: build from the latest view.
-      // An equivocator's attestations count for nobody in the epoch (docs/protocol/equivocation.md).
-      const attestations = withoutEquivocators(
-        await db.attestationsOfEpoch(epoch),
-        duty.components.equivocations?.equivocators(epoch) ?? new Set(),
-      );
+      const attestations = await duty.viewOf(epoch);
       const report = await duty.buildFromView(epoch, attestations);
       state.proposedFrom = attestations.length;
       const built = {
