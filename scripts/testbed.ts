@@ -28,10 +28,10 @@ const program = new Command()
 function table(s: TestbedSummary): string {
   const name = new Map(Object.entries(s.operators).map(([n, a]) => [a, n]));
   const lines = [
-    "epoch  phase      reported  signers/committee  cut-off seats  signers",
+    "epoch  phase      reported          signers/committee  cut-off seats  signers",
     ...s.epochs.map(
       (e) =>
-        `${e.epoch.padEnd(5)}  ${e.phase.padEnd(9)}  ${(e.reported ? "yes" : "NO").padEnd(8)}  ` +
+        `${e.epoch.padEnd(5)}  ${e.phase.padEnd(9)}  ${(e.landedIn === null ? "NO" : e.landedIn === e.phase ? "yes" : `yes (${e.landedIn})`).padEnd(16)}  ` +
         `${`${e.signers.length}/${e.committee.length}`.padEnd(17)}  ${String(e.cutOffSeats).padEnd(13)}  ` +
         [...new Set(e.signers.map((a) => name.get(a) ?? a))].join(","),
     ),

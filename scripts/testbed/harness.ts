@@ -36,10 +36,23 @@ export interface ConnectionPath {
   paths: ("relayed" | "direct")[];
 }
 
+type Phase = "before" | "partition" | "after";
+
+/** The first block of the partition and of the healed network. */
+interface PhaseBlocks {
+  partition: bigint;
+  heal: bigint;
+}
+
 export interface EpochOutcome {
   epoch: string;
-  phase: "before" | "partition" | "after";
+  phase: Phase;
   reported: boolean;
+  /**
+   * The phase in which its report landed (null: none did). A partition epoch whose near side lacks a
+   * quorum lands late, once the partition heals (reportLatenessEpochs), with the healed checkers' signatures.
+   */
+  landedIn: Phase | null;
   /** The report committee's operators with a seat, and which of them signed the landed report. */
   committee: Address[];
   signers: Address[];
@@ -105,8 +118,9 @@ function placementOf(t: Topology): Placement {
 async function epochOutcome(
   handle: DevnetHandle,
   epoch: bigint,
-  phase: EpochOutcome["phase"],
+  phase: Phase,
   cutOff: Set<string>,
+  blocks: PhaseBlocks,
 ): Promise<EpochOutcome> {
   const reports = { address: handle.deployment.contracts.epochReports, abi: epochReportsAbi } as const;
   const committee = (
@@ -122,13 +136,22 @@ async function epochOutcome(
     args: { epoch },
     fromBlock: handle.deployment.startBlock,
   });
-  const bits = events[0]?.args.signerBitfield ?? 0n;
+  const landed = events[0];
+  const bits = landed?.args.signerBitfield ?? 0n;
   const signers = committee.filter((_, i) => ((bits >> BigInt(i)) & 1n) === 1n);
   const size = committee.length;
   return {
     epoch: epoch.toString(),
     phase,
-    reported: events.length > 0,
+    reported: landed !== undefined,
+    landedIn:
+      landed === undefined
+        ? null
+        : landed.blockNumber < blocks.partition
+          ? "before"
+          : landed.blockNumber < blocks.heal
+            ? "partition"
+            : "after",
     committee,
     signers,
     cutOffSeats: committee.filter((a) => cutOff.has(a)).length,
@@ -213,10 +236,16 @@ export async function runTestbed(
       `epochs ${first}..${end - 1n}: partition of ${cutOff.join(", ")} in epochs ${partitionAt}..${healAt - 1n}`,
     );
     await untilEpoch(handle, partitionAt);
+    const blocks: PhaseBlocks = {
+      partition: (await handle.chain.publicClient.getBlockNumber()) + 1n,
+      heal: 0n,
+    };
     partition(topology, cutOff);
     partitioned = true;
     log(`epoch ${partitionAt}: ${cutOff.join(", ")} cut off`);
     await untilEpoch(handle, healAt);
+    // Blocks mined from here on may carry the healed checkers' signatures.
+    blocks.heal = (await handle.chain.publicClient.getBlockNumber()) + 1n;
     heal(topology, cutOff);
     partitioned = false;
     log(`epoch ${healAt}: healed`);
@@ -228,7 +257,7 @@ export async function runTestbed(
     );
     for (let e = first; e < end; e++) {
       const phase = e < partitionAt ? "before" : e < healAt ? "partition" : "after";
-      summary.epochs.push(await epochOutcome(handle, e, phase, cutOffOperators));
+      summary.epochs.push(await epochOutcome(handle, e, phase, cutOffOperators, blocks));
     }
     Object.assign(summary, await nattedPaths(handle));
     summary.ok = true;
