@@ -25,13 +25,19 @@ export type RpcOutcome = (typeof RpcOutcome)[keyof typeof RpcOutcome];
 
 /**
  * Whether the chain RPC answers, from every call the node makes through it
- * (chainTransport records each one). It is down when a call sent after its
- * last answer got no answer, or has waited `stallAfterMs` (the per-attempt
- * deadline) for one: a stopped RPC process that accepts connections and
- * never replies shows as down one deadline after the first call to it, not
- * when that call's retries run out. It is up again with the next answer; a
- * call sent before that answer and timing out after it does not count (the
- * RPC has answered since it was sent).
+ * (chainTransport records each one). It is down when a call sent no earlier
+ * than the latest-sent call that got an answer got none itself, or has waited
+ * `stallAfterMs` (the per-attempt deadline) for one: a stopped RPC process
+ * that accepts connections and never replies shows as down one deadline
+ * after the first call to it, not when that call's retries run out. It is up
+ * again with an answer to a later call; a call sent before that one and
+ * timing out after it does not count (the RPC has answered since it was sent).
+ *
+ * Calls are ordered by when they were sent, not by when their answers came:
+ * two calls sent together (a refresh's Promise.all) of which one was answered
+ * just before the RPC stopped prove nothing about the other. Ordering by the
+ * answer's arrival let that answer hide the other call's hang, and the outage
+ * then showed only after a refresh backoff and one more deadline (20 s, not 5).
  */
 export class ChainHealth {
   private readonly stallAfterMs: number;
@@ -40,6 +46,8 @@ export class ChainHealth {
   private readonly inFlight = new Map<number, number>();
   private nextId = 0;
   private lastAnswerMs: number | null = null;
+  /** When the latest-sent call that got an answer was sent. */
+  private lastAnswerSentMs: number | null = null;
   private lastFailureMs: number | null = null;
   /** When the latest failed call was sent (it counts only if sent at or after the last answer). */
   private lastFailureSentMs: number | null = null;
@@ -63,6 +71,7 @@ export class ChainHealth {
     this.inFlight.delete(id);
     if (outcome === RpcOutcome.ANSWERED) {
       this.lastAnswerMs = this.now();
+      this.lastAnswerSentMs = Math.max(this.lastAnswerSentMs ?? sent, sent);
     } else if (outcome === RpcOutcome.NO_ANSWER && sent >= (this.lastFailureSentMs ?? sent)) {
       this.lastFailureMs = this.now();
       this.lastFailureSentMs = sent;
@@ -72,9 +81,9 @@ export class ChainHealth {
 
   status(): ChainHealthStatus {
     const now = this.now();
-    const answered = this.lastAnswerMs ?? Number.NEGATIVE_INFINITY;
+    const answered = this.lastAnswerSentMs ?? Number.NEGATIVE_INFINITY;
     const failedLast = this.lastFailureSentMs !== null && this.lastFailureSentMs >= answered;
-    // The oldest call still waiting that was sent after the last answer.
+    // The oldest call still waiting that was sent no earlier than the latest answered one.
     let stalledSince: number | undefined;
     for (const started of this.inFlight.values()) {
       if (started >= answered && now - started >= this.stallAfterMs) {

@@ -191,4 +191,28 @@ describe("ChainHealth", () => {
     health.end(hung, RpcOutcome.NO_ANSWER, new Error("timed out"));
     expect(health.status().connected).toBe(true);
   });
+
+  it("is down when one of two calls sent together is answered just before the RPC stops and the other hangs", () => {
+    // A refresh's two first calls leave at the same moment; the RPC answers one and stops. The answer
+    // must not hide the other's hang (it did: the outage then showed 20 s late, after a backoff).
+    let now = 0;
+    const health = new ChainHealth({ stallAfterMs: 5_000, now: () => now });
+    const answered = health.begin();
+    const hung = health.begin();
+    now += 30;
+    health.end(answered, RpcOutcome.ANSWERED);
+    now += 4_969;
+    expect(health.status().connected).toBe(true);
+    now += 1;
+    expect(health.status()).toMatchObject({
+      connected: false,
+      lastError: "no answer for 5 s (a call is still waiting)",
+    });
+    health.end(hung, RpcOutcome.NO_ANSWER, new Error("timed out"));
+    expect(health.status()).toMatchObject({ connected: false, lastAnswerMs: 30 });
+    // A call sent afterwards and answered: up again.
+    now += 1_000;
+    health.end(health.begin(), RpcOutcome.ANSWERED);
+    expect(health.status().connected).toBe(true);
+  });
 });
