@@ -41,9 +41,10 @@ const CHAIN_LIMITS = {
    */
   maxBackoffMs: 15_000,
   /**
-   * Seeds cached before the current epoch: the gossip window looks 2 epochs back. None ahead: the seed of
-   * epoch e is final only once e has started (its proposer may reveal it until the end of e - 1), so a seed
-   * read ahead could differ from everyone else's (ensureSeed reads it then).
+   * Seeds cached before the current epoch: the gossip window looks 2 epochs back. One ahead, once revealed:
+   * the seed of epoch e is final when its proposer has revealed it (isSeedRevealed, during e - 1) or else
+   * once e has started (then it is derived from the last reveal), so only a revealed one is read ahead.
+   * Reading it ahead means an RPC outage over e's first seconds does not leave e unchecked (issue 14).
    */
   seedsBack: 3n,
   /**
@@ -420,6 +421,14 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
       }
       const seed = await this.client.readContract({ ...reports, functionName: "seedOf", args: [e] });
       if (seed !== zeroHash) out.set(e, seed);
+    }
+    const next = current + 1n;
+    const ahead = this.seeds.get(next);
+    if (ahead !== undefined) {
+      out.set(next, ahead);
+    } else if (await this.client.readContract({ ...reports, functionName: "isSeedRevealed", args: [next] })) {
+      // Revealed: final, the same value everyone reads once `next` begins.
+      out.set(next, await this.client.readContract({ ...reports, functionName: "seedOf", args: [next] }));
     }
     return out;
   }

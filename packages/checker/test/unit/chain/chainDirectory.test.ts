@@ -19,6 +19,7 @@ import {
   type Fixture,
   giveLicenses,
   goToEpoch,
+  revealSeed,
   setupCheckers,
   TOKEN,
 } from "../../../../contracts/test/helpers/fixture.ts";
@@ -88,6 +89,24 @@ describe("ChainDirectory (contracts on Hardhat's in-process EDR)", () => {
     const epoch = await fx.c.reports.read.currentEpoch();
     expect(dir.seed(epoch)).toMatch(/^0x[0-9a-f]{64}$/);
     expect(dir.status()).toMatchObject({ connected: true, lastError: null, checkers: 2, providers: 1 });
+  });
+
+  it("reads the next epoch's seed ahead once it is revealed, and not before (an outage at its start leaves it checkable)", async () => {
+    await setupCheckers(fx, 2, 1);
+    await goToEpoch(fx, 1n);
+    const dir = directory();
+    await dir.refresh();
+    // Not revealed: seedOf(2) is only provisional (its proposer may still reveal), so nothing is cached.
+    expect(await fx.c.reports.read.isSeedRevealed([2n])).toBe(false);
+    expect(dir.seed(2n)).toBeUndefined();
+    await revealSeed(fx, 2n);
+    await dir.refresh();
+    const final = await fx.c.reports.read.seedOf([2n]);
+    expect(dir.seed(2n)).toBe(final);
+    // Epoch 2 begins with the RPC gone: the seed is already there.
+    await goToEpoch(fx, 2n);
+    expect(await fx.c.reports.read.seedOf([2n])).toBe(final);
+    expect(dir.seed(2n)).toBe(final);
   });
 
   it("weighs each epoch with its own snapshot: a delegation counts from the activation delay on", async () => {
