@@ -68,10 +68,11 @@ const STOP_AFTER_START_MS = 6_000;
  * last backup's round (publish phase + 2 s + 3 backup steps of 1.6 s, then a 5 s RPC deadline: 3.8 s past
  * the end) has given up, so nothing but the late pass can report it. Run 1 resumed 1 s after the end: the
  * third-ranked backup's read was still waiting, went through and landed the report 2 s after the end.
- * Epoch 6 is then left unchecked: its seed read at its start gets no answer by the checking duty's
- * give-up time (a quarter of the checking phase, 3 s; checkingDuty.ts awaitSeed), every node logs "no
- * duty this epoch" with seedKnown false, and epoch 6 has no attestation to report, on time or late
- * (run 2), although its seed was revealed on chain in epoch 5, before the outage.
+ * Epoch 6 begins in the dark. It used to go unchecked: its seed read at its start got no answer by the
+ * checking duty's give-up time (a quarter of the checking phase, 3 s; checkingDuty.ts awaitSeed), so
+ * epoch 6 had no attestation to report, although its seed was revealed on chain in epoch 5, before the
+ * outage. The directory now reads a revealed seed one epoch ahead (chainDirectory.ts readSeeds), so
+ * epoch 6 is checked and reported too.
  */
 const RESUME_AFTER_END_MS = 5_000;
 /**
@@ -210,7 +211,7 @@ describe("chaos: split-view equivocation with a stolen checker key", () => {
     expect(records.filter((r) => r.status === "landed")).toHaveLength(1);
   }, 150_000);
 
-  it("an RPC outage over epoch 5's report window: status says down, 5's report lands late, 7's on time, 5's slash opens", async () => {
+  it("an RPC outage over epoch 5's report window and epoch 6's start: status says down, 5's report lands late, 6's and 7's land, 5's slash opens", async () => {
     const { deployment, nodes, operators, providers } = network as InProcessNetwork;
     const net = network as InProcessNetwork;
     const thief = operators[3]!;
@@ -253,21 +254,22 @@ describe("chaos: split-view equivocation with a stolen checker key", () => {
 
     // Epoch 5's report lands late, from the late pass that follows epoch 6's own round (every round of
     // epoch 5 gave up while the chain was stopped), and epoch 7, the first epoch the outage did not
-    // touch, on time. Epoch 6 goes unchecked (see RESUME_AFTER_END_MS): nothing is asserted of it.
+    // touch, on time. Epoch 6, which began in the dark, is checked from its seed read ahead and reported
+    // too, on time or late (see RESUME_AFTER_END_MS).
     const after = outageEpoch + 2n;
-    const [late, following] = await poll(
-      `reports of epochs ${outageEpoch} and ${after}`,
+    const wanted = [outageEpoch, outageEpoch + 1n, after];
+    const [late, dark, following] = await poll(
+      `reports of epochs ${wanted.join(", ")}`,
       clock.bounds(after).endMs + 3_000 - Date.now(),
       async () => {
-        const landed = await Promise.all([reportOf(outageEpoch), reportOf(after)]);
+        const landed = await Promise.all(wanted.map(reportOf));
         for (const [i, r] of landed.entries()) {
-          if (r.submittedAt === 0n) throw new Error(`no report for epoch ${[outageEpoch, after][i]} yet`);
+          if (r.submittedAt === 0n) throw new Error(`no report for epoch ${wanted[i]} yet`);
         }
-        return landed;
+        return landed as [(typeof landed)[0], (typeof landed)[0], (typeof landed)[0]];
       },
     );
     const reportsAt = Date.now();
-    const skipped = await reportOf(outageEpoch + 1n);
     // Soft: one run of this drill reports every finding (a network start costs 60-90 s). Block
     // timestamps are whole seconds and the chain's clock is within half a second of the wall's.
     expect
@@ -307,7 +309,7 @@ describe("chaos: split-view equivocation with a stolen checker key", () => {
         `status down after ${downAfterMs ?? "never"} ms; ` +
         `epoch ${outageEpoch} landed ${Number(late.submittedAt) * 1000 - outage.endMs} ms after its end, ` +
         `epoch ${after} ${Number(following.submittedAt) * 1000 - clock.bounds(after).startMs} ms into it, ` +
-        `epoch ${outageEpoch + 1n} ${skipped.submittedAt === 0n ? "unreported" : `at ${skipped.submittedAt}`}; ` +
+        `epoch ${outageEpoch + 1n} ${Number(dark.submittedAt) * 1000 - clock.bounds(outageEpoch + 1n).startMs} ms into it; ` +
         `honest provider's pending slashes ${honestSlashes}; drill ${Date.now() - drillStart} ms ` +
         `(reports seen ${reportsAt - drillStart} ms after its start)`,
     );
