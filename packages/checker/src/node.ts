@@ -16,6 +16,7 @@ import type { AttestationGossip } from "./network/gossip/attestations.ts";
 import type { CheckerHost } from "./network/host.ts";
 import { AggregationService } from "./services/aggregation.ts";
 import { createStatusApi } from "./services/api.ts";
+import { AttestationSyncService } from "./services/attestationSync.ts";
 import { buildComponents } from "./services/buildComponents.ts";
 import { CheckingService } from "./services/checking.ts";
 import type { NodeComponents } from "./services/components.ts";
@@ -87,8 +88,9 @@ export class CheckerNode {
     const slashing = c.config.slashingContract;
     const checking = operator === undefined ? undefined : new CheckingService(c, operator, this.gossip);
     const withOperatorChain = chain !== undefined && operator !== undefined;
+    const attestationSync = new AttestationSyncService(c);
     const aggregation = withOperatorChain
-      ? new AggregationService(c, chain, operator, options.aggregator)
+      ? new AggregationService(c, chain, operator, options.aggregator, attestationSync.sync)
       : undefined;
     const recheck =
       withOperatorChain && slashing !== undefined
@@ -130,6 +132,7 @@ export class CheckerNode {
       new ChainService(c),
       new NodeMetricsService(c, this.getStatus),
       this.gossip,
+      attestationSync,
       checking,
       aggregation,
       recheck,

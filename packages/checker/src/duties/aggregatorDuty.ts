@@ -172,12 +172,16 @@ export class AggregatorDuty {
   async runEpoch(epoch: bigint, options: RunOptions = {}): Promise<AggregationOutcome> {
     const { db, logger, walletClient } = this.components;
     const existing = await readReportRecord(db, epoch);
+    const landed = existing !== undefined && LANDED_STATUSES.includes(existing.status);
+    // A restarted or healed node's view is partial and gossip does not replay what it missed: a node
+    // that may lead first fetches what its peers hold, through the gossip rules (attestation-sync.md).
+    if (!landed && walletClient !== undefined && options.signal?.aborted !== true) {
+      await this.components.attestationSync?.syncEpoch(epoch);
+    }
     await this.components.keys.ensureEpoch?.(epoch);
     const role = this.rank(epoch, await db.attestationsOfEpoch(epoch));
     if (options.late !== true) this.lastRole = role;
-    if (existing !== undefined && LANDED_STATUSES.includes(existing.status)) {
-      return { epoch, role, record: existing };
-    }
+    if (landed) return { epoch, role, record: existing };
     if (role.rank === null || walletClient === undefined) {
       logger.debug({ epoch: String(epoch), leader: role.leader }, "not an aggregator this epoch");
       return { epoch, role };

@@ -32,6 +32,12 @@ export interface EquivocationSink {
   onConflict(held: SignedAttestation, other: SignedAttestation): Promise<void>;
 }
 
+/** Fetches the epoch's attestations this node lacks from peers, through the gossip rules (duties/attestationSync.ts). */
+export interface AttestationSyncer {
+  /** Never throws; bounded by `deadlineMs` (the syncer's default when absent). */
+  syncEpoch(epoch: bigint, options?: { deadlineMs?: number }): Promise<unknown>;
+}
+
 export interface AggregatorComponents {
   clock: EpochClock;
   epochs: EpochContext;
@@ -51,6 +57,11 @@ export interface AggregatorComponents {
    * hold the leader past the moment its first backup steps in.
    */
   requestCosign(peer: PeerId, request: CosignRequest, timeoutMs: number): Promise<Uint8Array>;
+  /**
+   * Attestation sync (docs/protocol/attestation-sync.md): run before the node ranks and leads a
+   * round, and before it judges a co-sign request that names attestations it lacks.
+   */
+  attestationSync?: AttestationSyncer;
 }
 
 export interface AggregatorInit {
@@ -72,4 +83,6 @@ export interface AggregatorInit {
   retryBaseMs?: number;
   /** Longest wait before resending a report the chain found too early (default: one epoch). */
   earlyRetryMaxMs?: number;
+  /** The member's rule's maxUnseen (cosigner.ts COSIGN_TOLERANCE, 1,024 by default); tests lower it. */
+  cosignMaxUnseen?: number;
 }

@@ -30,6 +30,11 @@ const COSIGN_TOLERANCE = {
    */
   maxUnseen: 1_024,
   /**
+   * How long a member that lacks attestations of a request first syncs the epoch from its peers
+   * (attestation-sync.md): well inside the leader's wait for its answer (max(2 s, backup step)).
+   */
+  syncDeadlineMs: 1_000,
+  /**
    * Valid attestations the member holds that the report may leave out: late gossip reaches a member
    * after the leader built. At most 1 in 20 of the member's view (at least one): an aggregator
    * cannot drop more than that without losing the member's co-signature.
@@ -141,6 +146,15 @@ export async function cosignReport(duty: CosignerHost, request: CosignRequest): 
   await keys.ensureEpoch?.(epoch);
   const held = new Map<string, SignedAttestation>();
   for (const s of await db.attestationsOfEpoch(epoch)) held.set(slotKey(s.attestation), s);
+  if (
+    duty.components.attestationSync !== undefined &&
+    request.attestations.some((s) => !held.has(slotKey(s.attestation)))
+  ) {
+    // The request names attestations this member never saw (it restarted, or its mesh is re-forming):
+    // it first fetches the epoch's from its peers, through the gossip rules, then judges.
+    await duty.components.attestationSync.syncEpoch(epoch, { deadlineMs: COSIGN_TOLERANCE.syncDeadlineMs });
+    for (const s of await db.attestationsOfEpoch(epoch)) held.set(slotKey(s.attestation), s);
+  }
   // The gossip rules, with the seed this node holds for the epoch and no seen cache: what the
   // request carries was never gossiped to us.
   const rules = {
@@ -151,10 +165,11 @@ export async function cosignReport(duty: CosignerHost, request: CosignRequest): 
     epochs: { seed: () => seed },
   };
   const unseen = request.attestations.filter((s) => !held.has(slotKey(s.attestation)));
-  if (unseen.length > COSIGN_TOLERANCE.maxUnseen) {
+  const maxUnseen = duty.init.cosignMaxUnseen ?? COSIGN_TOLERANCE.maxUnseen;
+  if (unseen.length > maxUnseen) {
     throw new AggregatorError(
       AggregatorErrorCode.TOO_MANY_UNSEEN,
-      `the request holds ${unseen.length} attestations this node lacks; it verifies at most ${COSIGN_TOLERANCE.maxUnseen}`,
+      `the request holds ${unseen.length} attestations this node lacks; it verifies at most ${maxUnseen}`,
     );
   }
   const accepted: SignedAttestation[] = [];

@@ -1,4 +1,5 @@
 import { AggregatorDuty } from "../duties/aggregatorDuty.ts";
+import type { AttestationSyncer } from "../duties/aggregatorTypes.ts";
 import { COSIGN_PROTOCOL, handleCosign, requestCosign } from "../network/reqresp/cosign.ts";
 import {
   type ChainComponents,
@@ -20,6 +21,7 @@ export class AggregationService extends DutyService<AggregatorDuty> {
     chain: ChainComponents,
     operator: OperatorIdentity,
     timing: CheckerNodeOptions["aggregator"],
+    attestationSync?: AttestationSyncer,
   ) {
     const c = components;
     super(
@@ -31,6 +33,7 @@ export class AggregationService extends DutyService<AggregatorDuty> {
           epochs: c.epochs,
           equivocations: c.equivocations,
           requestCosign: (peer, request, timeoutMs) => requestCosign(c.host, peer, request, { timeoutMs }),
+          ...(attestationSync === undefined ? {} : { attestationSync }),
         },
         {
           ...operatorInit(c, operator),

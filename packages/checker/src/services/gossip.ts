@@ -1,6 +1,29 @@
 import { AttestationGossip } from "../network/gossip/attestations.ts";
 import { EvidenceGossip } from "../network/gossip/evidence.ts";
+import type { AttestationValidationContext } from "../validation/attestation.ts";
 import type { NodeComponents } from "./components.ts";
+
+/**
+ * The attestation topic's validation context: the rules, the shared seen cache, and the equivocation
+ * book for conflicts. Attestation sync (services/attestationSync.ts) validates what peers answer with the same.
+ */
+export function attestationValidation(c: NodeComponents): AttestationValidationContext {
+  return {
+    domain: c.domain,
+    clock: c.clock,
+    keys: c.keys,
+    seen: c.seen,
+    verifier: c.verifier,
+    committeeSize: c.params.committeeSize,
+    epochs: c.epochs,
+    verifiedVrf: new Set(),
+    onConflict: (signed) => {
+      c.equivocations.onGossipConflict(signed).catch((e: unknown) => {
+        c.logger.error({ err: e }, "failed to record an equivocation");
+      });
+    },
+  };
+}
 
 /**
  * The attestation topic: validates what peers publish against the shared
@@ -14,21 +37,7 @@ export function createGossip(c: NodeComponents): AttestationGossip {
       host: c.host,
       logger: c.logger.child({ service: "gossip" }),
       metrics: c.metrics,
-      validation: {
-        domain: c.domain,
-        clock: c.clock,
-        keys: c.keys,
-        seen: c.seen,
-        verifier: c.verifier,
-        committeeSize: c.params.committeeSize,
-        epochs: c.epochs,
-        verifiedVrf: new Set(),
-        onConflict: (signed) => {
-          c.equivocations.onGossipConflict(signed).catch((e: unknown) => {
-            c.logger.error({ err: e }, "failed to record an equivocation");
-          });
-        },
-      },
+      validation: attestationValidation(c),
     },
     {
       evidence: new EvidenceGossip({
