@@ -13,7 +13,8 @@ import {Tags} from "../libraries/Tags.sol";
  * operators is), and each signature is recovered with OpenZeppelin's ECDSA (65-byte signatures, low s).
  *
  * It checks what the signatures need (bitfield within the seats, quorum, each signer is its seat's operator)
- * plus replay, epoch order and a bound on `totalRewards`, but not the clock and seed checks of EpochReports
+ * plus replay (one report per epoch, in any order, as EpochReports takes late reports) and a bound on
+ * `totalRewards`, but not the clock, lateness window and seed checks of EpochReports
  * (a few cold reads), so it is, if anything, slightly cheaper than a complete n-ECDSA design. `setCommittee` is open to anyone: benchmark only.
  */
 contract EcdsaReports {
@@ -27,7 +28,6 @@ contract EcdsaReports {
 
     mapping(uint64 period => mapping(uint256 seat => address operator)) private _committees;
     mapping(uint64 epoch => IEpochReports.Report) private _reports;
-    uint64 private _lastReportedEpoch;
 
     /// @notice Same event as {IEpochReports-ReportSubmitted}.
     event ReportSubmitted(
@@ -42,7 +42,6 @@ contract EcdsaReports {
 
     error EcdsaReportsInvalidParameter(string name);
     error EcdsaReportsAlreadyReported(uint64 epoch);
-    error EcdsaReportsEpochOutOfOrder(uint64 epoch, uint64 lastReportedEpoch);
     error EcdsaReportsOverBudget(uint256 totalRewards);
     error EcdsaReportsInvalidBitfield(uint256 bitfield, uint256 seats);
     error EcdsaReportsQuorumNotReached(uint256 required, uint256 signers);
@@ -85,7 +84,6 @@ contract EcdsaReports {
     ) external {
         uint64 epoch = header.epoch;
         if (epoch == 0 || _reports[epoch].submittedAt != 0) revert EcdsaReportsAlreadyReported(epoch);
-        if (epoch <= _lastReportedEpoch) revert EcdsaReportsEpochOutOfOrder(epoch, _lastReportedEpoch);
         if (header.totalRewards > type(uint128).max) revert EcdsaReportsOverBudget(header.totalRewards);
 
         uint256 seats = _seats;
@@ -114,7 +112,6 @@ contract EcdsaReports {
             totalRewards: uint128(header.totalRewards),
             submittedAt: uint64(block.timestamp)
         });
-        _lastReportedEpoch = epoch;
         emit ReportSubmitted(
             epoch,
             header.resultsRoot,

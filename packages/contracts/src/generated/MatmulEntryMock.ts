@@ -412,22 +412,6 @@ export const matmulEntryMockAbi = [
   {
     inputs: [
       {
-        internalType: "uint64",
-        name: "epoch",
-        type: "uint64",
-      },
-      {
-        internalType: "uint64",
-        name: "lastReportedEpoch",
-        type: "uint64",
-      },
-    ],
-    name: "EcdsaReportsEpochOutOfOrder",
-    type: "error",
-  },
-  {
-    inputs: [
-      {
         internalType: "uint256",
         name: "bitfield",
         type: "uint256",
