@@ -111,6 +111,8 @@ export async function writeCheckerConfig(
     dht: false,
     nat: host.nat === true,
     relayServer: host.relayServer === true,
+    // Behind NAT (the others dial it through a relay): announce no private address.
+    ...(host.relayVia === undefined ? {} : { reachability: "private" }),
     apiHost: host.apiIp ?? host.ip,
     apiPort: plan.apiPort,
     logLevel: "info",

@@ -8,6 +8,7 @@ import { multiaddr } from "@multiformats/multiaddr";
 import { ConfigError } from "./configError.ts";
 import { parseCheckerFaults } from "./faults/faults.ts";
 import { readNetworkDefinition } from "./networkDefinition.ts";
+import { parseCidr } from "./utils/cidr.ts";
 
 /**
  * The node's configuration: one typed table of fields, each with its default,
@@ -30,6 +31,10 @@ export interface CheckerConfig {
   nat: boolean;
   /** Serve as a circuit relay for others (for well-connected nodes only). */
   relayServer: boolean;
+  /** "private": behind NAT, announce no private address (network/announce.ts); "auto" detects it; "public". */
+  reachability: Reachability;
+  /** IPv4 networks whose addresses a node behind NAT still announces (peers on its own LAN). */
+  announceLan: string[];
   /** Local HTTP status API; bound to apiHost, loopback by default. */
   apiHost: string;
   /** 0 disables the status API. */
@@ -230,6 +235,17 @@ interface FieldSpec<K extends keyof CheckerConfig> {
  */
 const MAX_LICENSES_PER_NODE = 1_000;
 
+/**
+ * Whether the node is reachable at its own addresses.
+ * - "auto": behind NAT once a peer observed it at a public IP that is none of its own (identify's
+ *   observed address), and from then on (a restart forgets it); until then, as "public".
+ * - "public": announces every address libp2p would (loopback devnets, a LAN, a server).
+ * - "private": behind NAT by configuration (a laptop behind a home router).
+ */
+export type Reachability = "auto" | "public" | "private";
+
+const REACHABILITIES: readonly Reachability[] = ["auto", "public", "private"];
+
 /** The schema: one entry per field. `help` feeds the CLI's option descriptions. */
 const CONFIG_SCHEMA: { [K in keyof CheckerConfig]-?: FieldSpec<K> } = {
   dataDir: {
@@ -258,6 +274,36 @@ const CONFIG_SCHEMA: { [K in keyof CheckerConfig]-?: FieldSpec<K> } = {
     parse: bool,
     default: () => false,
     help: "act as a circuit relay",
+  },
+  reachability: {
+    env: "CHECKER_REACHABILITY",
+    parse: (raw, field, source) => {
+      if (typeof raw !== "string" || !(REACHABILITIES as readonly string[]).includes(raw))
+        throw new ConfigError(
+          field,
+          source,
+          `expected one of ${REACHABILITIES.join(", ")}, got ${JSON.stringify(raw)}`,
+        );
+      return raw as Reachability;
+    },
+    default: () => "auto",
+    help: "behind NAT (private): announce relay and confirmed public addresses only; auto, public",
+  },
+  announceLan: {
+    env: "CHECKER_ANNOUNCE_LAN",
+    parse: (raw, field, source) => {
+      const list = strList(raw, field, source);
+      for (const cidr of list) {
+        try {
+          parseCidr(cidr);
+        } catch (e) {
+          throw new ConfigError(field, source, (e as Error).message);
+        }
+      }
+      return list;
+    },
+    default: () => [],
+    help: "IPv4 networks (CIDR) still announced behind NAT, for peers on the same LAN",
   },
   apiHost: { env: "CHECKER_API_HOST", parse: str, default: () => "127.0.0.1", help: "status API host" },
   apiPort: { env: "CHECKER_API_PORT", parse: port, default: () => 9701, help: "status API port (0 = off)" },

@@ -19,6 +19,8 @@ import { mdns } from "@libp2p/mdns";
 import { type Ping, ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
 import { createLibp2p, type Libp2pOptions, type ServiceFactoryMap } from "libp2p";
+import type { Reachability } from "../config.ts";
+import { type AddressSource, announceFilter } from "./announce.ts";
 import { peerScoreParams, peerScoreThresholds } from "./gossip/scoring.ts";
 import { GossipTopic } from "./gossip/topics.ts";
 
@@ -73,6 +75,14 @@ export interface HostOptions {
   relayServer?: boolean;
   /** Allows private (loopback, LAN) addresses in the DHT: needed for devnets and tests. */
   allowPrivateAddresses?: boolean;
+  /**
+   * Whether the node is reachable at its own addresses (network/announce.ts; default "auto"): behind NAT
+   * ("private", or "auto" once a peer observed it at another public IP) it announces only relay, public
+   * (confirmed) and DNS addresses, and private ones only inside `announceLan`.
+   */
+  reachability?: Reachability;
+  /** IPv4 networks ("192.168.1.0/24") whose addresses a node behind NAT still announces, for peers on its LAN. */
+  announceLan?: string[];
   /**
    * Networks exempt from the inbound connection rate limit (libp2p: 5 per
    * second per host) and the connection cap, e.g. "/ip4/127.0.0.0/ipcidr/8"
@@ -156,9 +166,17 @@ export async function createHost(options: HostOptions): Promise<CheckerHost> {
     });
   }
 
+  let addressSource: AddressSource | undefined;
   const node = await createLibp2p({
     privateKey: options.privateKey,
-    addresses: { listen },
+    addresses: {
+      listen,
+      announceFilter: announceFilter(
+        options.reachability ?? "auto",
+        options.announceLan ?? [],
+        () => addressSource,
+      ),
+    },
     transports: nat ? [tcp(), circuitRelayTransport()] : [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
@@ -167,6 +185,9 @@ export async function createHost(options: HostOptions): Promise<CheckerHost> {
     services,
     start: options.start ?? true,
   });
+  // The address manager is not part of the public Libp2p interface; the implementation exposes it.
+  addressSource = (node as unknown as { components: { addressManager: AddressSource } }).components
+    .addressManager;
   return node as unknown as CheckerHost;
 }
 

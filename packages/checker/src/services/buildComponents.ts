@@ -38,6 +38,8 @@ export async function buildComponents(options: CheckerNodeOptions): Promise<Node
       dht: config.dht,
       nat: config.nat,
       relayServer: config.relayServer,
+      reachability: config.reachability,
+      announceLan: config.announceLan,
       ...(options.allowPrivateAddresses === true
         ? { allowPrivateAddresses: true, allow: ["/ip4/127.0.0.0/ipcidr/8"] }
         : {}),
