@@ -7,6 +7,7 @@ import {
   keccak256,
   toBytes,
 } from "viem";
+import type { BlsBackend, SignatureSet } from "./bls/backend.ts";
 import { checkLength, checkRange, defineCodec } from "./encoding/codec.ts";
 import { domainSeparator } from "./encoding/domain.ts";
 import { ProtocolError } from "./errors.ts";
@@ -113,6 +114,14 @@ export interface RecheckResult {
   latencyP50Us: number;
   /** Hash of the challenge transcript the member keeps as evidence. */
   transcriptHash: Hex;
+  /** The epoch of the window the member tested in: recheckRunEpoch(timeSignature, recheckEpoch, window). */
+  runEpoch: bigint;
+  /**
+   * The member's BLS signature (96 bytes) over recheckTimeMessage, which draws `runEpoch`: anyone holding the
+   * member's key verifies it, so the run epochs the per-window-epoch rule counts by cannot be made up. Bound
+   * under the result's signature with every other field.
+   */
+  timeSignature: Hex;
 }
 
 export interface SignedRecheckResult {
@@ -135,6 +144,8 @@ const RECHECK_RESULT_ABI = [
       { name: "result", type: "uint8" },
       { name: "latencyP50Us", type: "uint32" },
       { name: "transcriptHash", type: "bytes32" },
+      { name: "runEpoch", type: "uint64" },
+      { name: "timeSignature", type: "bytes" },
     ],
   },
 ] as const;
@@ -142,8 +153,8 @@ const RECHECK_RESULT_ABI = [
 /** The wire form of a signed re-check result (the recheck req/resp protocol). */
 export const signedRecheckResultCodec = defineCodec({
   name: "SignedRecheckResult",
-  // tuple offset + 8 static words + signature offset + length word + 96 bytes
-  maxBytes: 10 * 32 + 32 + 96,
+  // tuple offset + 9 static words + 2 offsets (time signature, signature) + 2 × (length word + 96 bytes)
+  maxBytes: 32 + 9 * 32 + 2 * 32 + 2 * (32 + 96),
   abi: [
     {
       type: "tuple",
@@ -158,6 +169,8 @@ export const signedRecheckResultCodec = defineCodec({
     checkRange("SignedRecheckResult", "kind", f.kind, 0, 2);
     checkRange("SignedRecheckResult", "result", f.result, 0, 2);
     checkRange("SignedRecheckResult", "recheckEpoch", f.recheckEpoch, 1n, UINT64_MAX);
+    checkRange("SignedRecheckResult", "runEpoch", f.runEpoch, f.recheckEpoch, UINT64_MAX);
+    checkLength("SignedRecheckResult", "timeSignature", f.timeSignature, 96);
     checkLength("SignedRecheckResult", "signature", f.signature, 96);
     return {
       result: {
@@ -169,6 +182,8 @@ export const signedRecheckResultCodec = defineCodec({
         result: f.result as CheckResult,
         latencyP50Us: f.latencyP50Us,
         transcriptHash: f.transcriptHash,
+        runEpoch: f.runEpoch,
+        timeSignature: f.timeSignature,
       },
       signature: f.signature,
     };
@@ -195,6 +210,12 @@ export const RecheckErrorCode = {
   INVALID_WINDOW: "RECHECK_ERROR_INVALID_WINDOW",
   MISSING_RUN_EPOCH: "RECHECK_ERROR_MISSING_RUN_EPOCH",
   INVALID_RUN_EPOCH: "RECHECK_ERROR_INVALID_RUN_EPOCH",
+  /** A result's signature does not verify under its member's key. */
+  INVALID_SIGNATURE: "RECHECK_ERROR_INVALID_SIGNATURE",
+  /** A result's time signature does not verify under its member's key (over recheckTimeMessage). */
+  INVALID_TIME_SIGNATURE: "RECHECK_ERROR_INVALID_TIME_SIGNATURE",
+  /** A result claims a run epoch other than the one its time signature draws. */
+  RUN_EPOCH_MISMATCH: "RECHECK_ERROR_RUN_EPOCH_MISMATCH",
 } as const;
 export type RecheckErrorCode = (typeof RecheckErrorCode)[keyof typeof RecheckErrorCode];
 
@@ -232,7 +253,8 @@ export interface RecheckVerdict {
  * - FAIL (the slash is upheld) when failing seats · 10000 > rules.failureQuorumBps · the committee's seats
  *   (`committee.length`): a seat that did not report, or whose result a leader left out, counts as a
  *   pass, so leaving PASS results out can never turn a PASS into a FAIL. FAIL and TIMEOUT both fail.
- * - FAIL as well, when `runEpochs` (each member's `recheckRunEpoch`, keyed by checker address) is given
+ * - FAIL as well, when `runEpochs` (each member's `recheckRunEpoch`, keyed by checker address: recheckRunEpochs
+ *   draws them from results verified by verifyRecheckResults) is given
  *   and rules.minEpochFailures > 0, when at least minEpochFailures distinct members of one run epoch
  *   failed: a provider that cheats in one epoch of the window and serves in the others fails about a
  *   window's share of the members, short of two thirds (docs/protocol/recheck.md, "Verdict rules").
@@ -364,6 +386,105 @@ function runEpoch(
     });
   }
   return e;
+}
+
+/** What a re-check's results are verified against: the slash, its window, and the signing domains. */
+export interface RecheckContext {
+  /** The network domain results are signed under (recheckResultSigningRoot). */
+  domain: NetworkDomain;
+  /** EpochReports.domainSeparator, mixed into recheckTimeMessage. */
+  domainSeparator: Hex;
+  slashing: Address;
+  slashId: bigint;
+  /** Slashing.recheckWindowEpochs: the window the run epochs are drawn over. */
+  windowEpochs: bigint;
+}
+
+/** The run epoch a result's time signature draws; a result claiming another is refused (RUN_EPOCH_MISMATCH). */
+function drawnRunEpoch(r: RecheckResult, windowEpochs: bigint): bigint {
+  const drawn = recheckRunEpoch(hexToBytes(r.timeSignature), r.recheckEpoch, windowEpochs);
+  if (drawn !== r.runEpoch) {
+    throw new RecheckError(
+      RecheckErrorCode.RUN_EPOCH_MISMATCH,
+      "a result claims a run epoch its time signature does not draw",
+      { checker: r.checker, claimed: String(r.runEpoch), drawn: String(drawn) },
+    );
+  }
+  return drawn;
+}
+
+/**
+ * Verifies members' signed results of one re-check, each under its member's registered key: the result's
+ * signature (recheckResultSigningRoot) and its time signature (recheckTimeMessage of the slash), all in one
+ * BlsBackend.verifyBatch; when the batch fails, each set alone, to name the result at fault. Each result's
+ * claimed run epoch must be the one its time signature draws. The aggregator (on each result it collects)
+ * and every co-signer (on all of a request's results) call this before counting results.
+ *
+ * @throws RecheckError RUN_EPOCH_MISMATCH; INVALID_SIGNATURE; INVALID_TIME_SIGNATURE
+ */
+export function verifyRecheckResults(
+  bls: BlsBackend,
+  context: RecheckContext,
+  results: readonly { signed: SignedRecheckResult; publicKey: Uint8Array }[],
+): void {
+  const time = recheckTimeMessage(context.domainSeparator, context.slashing, context.slashId);
+  const sets: { set: SignatureSet; code: RecheckErrorCode; checker: Address }[] = [];
+  for (const { signed, publicKey } of results) {
+    const r = signed.result;
+    drawnRunEpoch(r, context.windowEpochs);
+    sets.push(
+      {
+        set: {
+          publicKey,
+          message: recheckResultSigningRoot(r, context.domain),
+          signature: hexToBytes(signed.signature),
+        },
+        code: RecheckErrorCode.INVALID_SIGNATURE,
+        checker: r.checker,
+      },
+      {
+        set: { publicKey, message: time, signature: hexToBytes(r.timeSignature) },
+        code: RecheckErrorCode.INVALID_TIME_SIGNATURE,
+        checker: r.checker,
+      },
+    );
+  }
+  if (sets.length === 0 || safely(() => bls.verifyBatch(sets.map((s) => s.set)))) return;
+  for (const { set, code, checker } of sets) {
+    if (!bls.verify(set.publicKey, set.message, set.signature)) {
+      const what = code === RecheckErrorCode.INVALID_SIGNATURE ? "signature" : "time signature";
+      throw new RecheckError(code, `a result's ${what} does not verify under its member's key`, { checker });
+    }
+  }
+}
+
+function safely(f: () => boolean): boolean {
+  try {
+    return f();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The run epochs `recheckVerdict`'s per-window-epoch rule counts by, keyed by member (lower-case address),
+ * each drawn from the member's time signature (verify the signatures first: verifyRecheckResults).
+ * Undefined, so that the two-thirds rule alone applies, when the rules' per-epoch rule is off or was
+ * computed for another window than the slash's (`rules.epochWindow` ≠ `windowEpochs`): its threshold is
+ * valid for its window only (with a shorter one each epoch holds more members, and a colluding third alone
+ * could reach it).
+ *
+ * @throws RecheckError RUN_EPOCH_MISMATCH
+ */
+export function recheckRunEpochs(
+  results: readonly SignedRecheckResult[],
+  windowEpochs: bigint,
+  rules: RecheckRules = DEFAULT_RECHECK_RULES,
+): Map<string, bigint> | undefined {
+  if ((rules.minEpochFailures ?? 0) <= 0 || BigInt(rules.epochWindow ?? 1) !== windowEpochs) return undefined;
+  return new Map(
+    results.map((s) => [s.result.checker.toLowerCase(), drawnRunEpoch(s.result, windowEpochs)] as const),
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 import fc from "fast-check";
-import { type Address, getAddress, type Hex, keccak256, toHex } from "viem";
+import { type Address, getAddress, type Hex, hexToBytes, keccak256, toHex } from "viem";
 import { describe, expect, it } from "vitest";
+import { nobleBackend as bls } from "../src/bls/noble.ts";
 import { DecodeError } from "../src/errors.ts";
 import {
   DEFAULT_RECHECK_RULES,
@@ -10,10 +11,12 @@ import {
   recheckEvidenceRoot,
   recheckResultSigningRoot,
   recheckRunEpoch,
+  recheckRunEpochs,
   recheckTimeMessage,
   recheckVerdict,
   type SignedRecheckResult,
   signedRecheckResultCodec,
+  verifyRecheckResults,
 } from "../src/recheck.ts";
 import { ChallengeKind, CheckResult, Verdict } from "../src/types.ts";
 
@@ -33,6 +36,8 @@ function result(checker: Address, r: CheckResult, over: Partial<RecheckResult> =
       result: r,
       latencyP50Us: 1_000,
       transcriptHash: keccak256(toHex(`t:${checker}`)),
+      runEpoch: 12n,
+      timeSignature: signature,
       ...over,
     },
     signature,
@@ -268,5 +273,100 @@ describe("re-check run epochs", () => {
       expect(Math.abs(c - 1_000)).toBeLessThan(5 * Math.sqrt(3_000 * (1 / 3) * (2 / 3)));
     expect(recheckRunEpoch(new Uint8Array(96), 10n, 1n)).toBe(10n);
     expect(() => recheckRunEpoch(new Uint8Array(96), 10n, 0n)).toThrow(RecheckError);
+  });
+});
+
+describe("time signatures in signed results (verifyRecheckResults, recheckRunEpochs)", () => {
+  const domain = { chainId: 31337n, verifyingContract: addr("reports") };
+  const context = {
+    domain,
+    domainSeparator: keccak256(toHex("separator")),
+    slashing: addr("slashing"),
+    slashId: 7n,
+    windowEpochs: 3n,
+  };
+  const keys = [1, 2, 3].map((i) => hexToBytes(`0x${"3c".repeat(31)}0${i}`));
+  const time = recheckTimeMessage(context.domainSeparator, context.slashing, context.slashId);
+
+  /** Member i's result, time signed and signed with its key (or `over` applied before signing). */
+  function signedBy(i: number, over: Partial<RecheckResult> = {}): SignedRecheckResult {
+    const sk = keys[i] as Uint8Array;
+    const timeSignature = bls.sign(sk, time);
+    const r: RecheckResult = {
+      ...result(members[i] as Address, CheckResult.FAIL).result,
+      runEpoch: recheckRunEpoch(timeSignature, 12n, context.windowEpochs),
+      timeSignature: toHex(timeSignature),
+      ...over,
+    };
+    return { result: r, signature: toHex(bls.sign(sk, recheckResultSigningRoot(r, domain))) };
+  }
+  const entry = (i: number, s: SignedRecheckResult) => ({ signed: s, publicKey: bls.publicKey(keys[i]!) });
+  const code = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return (e as RecheckError).code;
+    }
+    return undefined;
+  };
+
+  it("accepts members' own time signatures in one batch and names a forged or mismatched one", () => {
+    const good = [0, 1, 2].map((i) => entry(i, signedBy(i)));
+    expect(() => verifyRecheckResults(bls, context, good)).not.toThrow();
+    // Member 1's time signature in member 0's result (signed by member 0 over it): not member 0's.
+    const theirs = signedBy(1).result;
+    const forged = entry(0, signedBy(0, { timeSignature: theirs.timeSignature, runEpoch: theirs.runEpoch }));
+    expect(code(() => verifyRecheckResults(bls, context, [...good.slice(1), forged]))).toBe(
+      RecheckErrorCode.INVALID_TIME_SIGNATURE,
+    );
+    const own = signedBy(0).result;
+    const shifted = 12n + ((own.runEpoch - 12n + 1n) % 3n);
+    expect(
+      code(() => verifyRecheckResults(bls, context, [entry(0, signedBy(0, { runEpoch: shifted }))])),
+    ).toBe(RecheckErrorCode.RUN_EPOCH_MISMATCH);
+    const unsigned = { ...signedBy(0), signature: signedBy(1).signature };
+    expect(code(() => verifyRecheckResults(bls, context, [entry(0, unsigned)]))).toBe(
+      RecheckErrorCode.INVALID_SIGNATURE,
+    );
+    // Another slash's time message: the same member, the same key, refused.
+    expect(
+      code(() => verifyRecheckResults(bls, { ...context, slashId: 8n }, [entry(0, signedBy(0))])),
+    ).toBeDefined();
+  });
+
+  it("draws the run epochs from the time signatures, for the window the rules were computed for only", () => {
+    const rs = [0, 1, 2].map((i) => signedBy(i));
+    const rules = { ...DEFAULT_RECHECK_RULES, minEpochFailures: 2, epochWindow: 3 };
+    const epochs = recheckRunEpochs(rs, 3n, rules);
+    expect([...(epochs?.entries() ?? [])]).toEqual(
+      rs.map((s) => [s.result.checker.toLowerCase(), s.result.runEpoch]),
+    );
+    // A slash with another window: the threshold does not hold there, the two-thirds rule alone applies.
+    expect(recheckRunEpochs(rs, 1n, rules)).toBeUndefined();
+    expect(recheckRunEpochs(rs, 3n, { ...rules, minEpochFailures: 0 })).toBeUndefined();
+    const lying = { ...rs[0]!, result: { ...rs[0]!.result, runEpoch: rs[0]!.result.runEpoch + 3n } };
+    expect(code(() => recheckRunEpochs([lying], 3n, rules))).toBe(RecheckErrorCode.RUN_EPOCH_MISMATCH);
+  });
+
+  it("carry the run epoch and time signature through the codec; a run epoch before the re-check is refused", () => {
+    const s = signedBy(2);
+    expect(signedRecheckResultCodec.decode(signedRecheckResultCodec.encode(s))).toEqual(s);
+    expect(signedRecheckResultCodec.encode(s).length).toBe(signedRecheckResultCodec.maxBytes);
+    const before = { ...s, result: { ...s.result, runEpoch: 11n } };
+    expect(() => signedRecheckResultCodec.decode(signedRecheckResultCodec.encode(before))).toThrow(
+      /runEpoch/,
+    );
+    const short = { ...s, result: { ...s.result, timeSignature: "0x1234" as Hex } };
+    expect(() => signedRecheckResultCodec.decode(signedRecheckResultCodec.encode(short))).toThrow(
+      /timeSignature/,
+    );
+    // The signing root binds both.
+    const root = toHex(recheckResultSigningRoot(s.result, domain));
+    expect(
+      toHex(recheckResultSigningRoot({ ...s.result, runEpoch: s.result.runEpoch + 1n }, domain)),
+    ).not.toBe(root);
+    expect(
+      toHex(recheckResultSigningRoot({ ...s.result, timeSignature: `0x${"00".repeat(96)}` }, domain)),
+    ).not.toBe(root);
   });
 });

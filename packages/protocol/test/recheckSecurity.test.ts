@@ -93,7 +93,8 @@ describe("the per-epoch bound holds for recheckVerdict itself", () => {
       }
       const runEpochs = new Map<string, bigint>();
       const results: SignedRecheckResult[] = [...fails].map(([member, fail]) => {
-        runEpochs.set(member.toLowerCase(), 12n + BigInt(Math.floor(next() * 3)));
+        const runEpoch = 12n + BigInt(Math.floor(next() * 3));
+        runEpochs.set(member.toLowerCase(), runEpoch);
         return {
           result: {
             slashId: 1n,
@@ -104,6 +105,8 @@ describe("the per-epoch bound holds for recheckVerdict itself", () => {
             result: fail ? CheckResult.FAIL : CheckResult.PASS,
             latencyP50Us: 1,
             transcriptHash: `0x${"00".repeat(32)}`,
+            runEpoch,
+            timeSignature: `0x${"00".repeat(96)}`,
           },
           signature,
         };

@@ -39,6 +39,15 @@ export interface RankingInputs {
 }
 
 /**
+ * The equivocation bar (docs/protocol/equivocation.md): a checker this node holds evidence against for the
+ * epoch or one of the epochs before it that the bar covers (`barred`: EquivocationBook.barredFromLeading)
+ * leads nothing, neither a report nor a re-check (recheckDuty.ts).
+ */
+export function isBarredFromLeading(checker: Address, barred: ReadonlySet<string>): boolean {
+  return barred.has(checker.toLowerCase());
+}
+
+/**
  * Ranks the checkers whose VRF proofs for `epoch` appear in `attestations`
  * (sortition-and-aggregation.md §5, cosign.md "Who aggregates"), by their
  * weight in the epoch's snapshot (load it first with `keys.ensureEpoch`).
@@ -61,7 +70,7 @@ export function rankEpochAggregators(
     if (rec === undefined || rec.licenses <= 0 || i.seed === undefined) continue;
     // Gossip validation checked these already; a stored one from elsewhere is checked again.
     if (!verifySortitionProof(i.bls, rec.publicKey, epoch, i.seed, i.domain, proof)) continue;
-    if (i.barred.has(checker.toLowerCase())) {
+    if (isBarredFromLeading(checker, i.barred)) {
       barred.push(checker);
       continue;
     }

@@ -10,21 +10,24 @@ import {
   type RecheckRules,
   recheckResultSigningRoot,
   recheckRunEpoch,
+  recheckRunEpochs,
   recheckTimeMessage,
   recheckVerdict,
   type SignedRecheckResult,
   signedRecheckResultCodec,
+  verifyRecheckResults,
 } from "@checkernet/protocol/recheck";
 import { CheckResult } from "@checkernet/protocol/types";
 import { sleep } from "@checkernet/runtime";
 import { peerIdFromString } from "@libp2p/peer-id";
-import { bytesToHex, getAddress, hexToBytes } from "viem";
+import { type Address, bytesToHex, getAddress, type Hex, hexToBytes } from "viem";
 import { getRecheckRequests, type RecheckRequest } from "../chain/actions/getRecheckRequests.ts";
 import { getRecheckState, type RecheckState } from "../chain/actions/getRecheckState.ts";
 import { randomRunSeed } from "../challenges/client.ts";
 import { OwnLagAbstention } from "../challenges/ownLagAbstention.ts";
 import { liesAbout, NO_FAULTS } from "../faults/faults.ts";
 import type { RecheckCosignRequest } from "../network/reqresp/recheck.ts";
+import { isBarredFromLeading } from "./aggregatorRanking.ts";
 import { CHECK_SPREAD_FRACTION } from "./checkingDuty.ts";
 import { keepFraudProof } from "./fraudProofKeeper.ts";
 import { lead } from "./leader/engine.ts";
@@ -42,6 +45,8 @@ const RecheckDutyErrorCode = {
   NOT_CONTESTED: "RECHECK_DUTY_ERROR_NOT_CONTESTED",
   HEADER_MISMATCH: "RECHECK_DUTY_ERROR_HEADER_MISMATCH",
   INVALID_RESULT: "RECHECK_DUTY_ERROR_INVALID_RESULT",
+  /** A result whose run epoch has not come yet: a member tests the provider in its run epoch, not before. */
+  EARLY_RESULT: "RECHECK_DUTY_ERROR_EARLY_RESULT",
   NO_OWN_RESULT: "RECHECK_DUTY_ERROR_NO_OWN_RESULT",
   OWN_RESULT_MISSING: "RECHECK_DUTY_ERROR_OWN_RESULT_MISSING",
 } as const;
@@ -79,7 +84,7 @@ export class RecheckDuty {
   private readonly open = new Map<bigint, RecheckRequest>();
   private readonly ownResults = new Map<bigint, Promise<SignedRecheckResult>>();
   private readonly lastLeadMs = new Map<bigint, number>();
-  private readonly runEpochs = new Map<bigint, bigint>();
+  private readonly runEpochs = new Map<bigint, { epoch: bigint; timeSignature: Hex }>();
   private readonly busy = new Set<bigint>();
   private timer: NodeJS.Timeout | undefined;
   private abort = new AbortController();
@@ -198,9 +203,7 @@ export class RecheckDuty {
     }
     if (state.currentEpoch < state.recheckEpoch) return false;
     if (state.currentEpoch > state.resolveDeadline) return true;
-    const ranked = committeeOperators(state.committee);
-    const rank = ranked.indexOf(getAddress(this.init.operator));
-    if (rank < 0) {
+    if (!state.committee.includes(getAddress(this.init.operator))) {
       logger.debug({ slashId: String(req.slashId) }, "not on the re-check committee");
       return true;
     }
@@ -208,6 +211,10 @@ export class RecheckDuty {
     if (state.currentEpoch < this.runEpochOf(state)) return false;
     await this.ownResult(state);
     if (this.components.walletClient === undefined) return false;
+    const ranked = this.leaders(state);
+    const rank = ranked.indexOf(getAddress(this.init.operator));
+    // Barred as a known equivocator: it still serves its result and co-signs, but leads nothing.
+    if (rank < 0) return false;
     // The leader collects once the window's last epoch is in its publish phase: every member has run by then.
     const leadAt =
       this.bounds(state.recheckEpoch + state.windowEpochs - 1n).startMs +
@@ -250,18 +257,43 @@ export class RecheckDuty {
   }
 
   /**
+   * Who leads the re-check, in order: the committee's operators by their first seat, less the known
+   * equivocators (the aggregator ranking's bar, aggregatorRanking.ts: evidence for the current epoch or
+   * one of the 64 before it), so a stolen key leads no re-check and the next operator steps in at once.
+   */
+  leaders(state: RecheckState): Address[] {
+    const barred = this.components.equivocations?.barredFromLeading(state.currentEpoch) ?? new Set<string>();
+    return committeeOperators(state.committee).filter((o) => !isBarredFromLeading(o, barred));
+  }
+
+  /**
    * The epoch of the window in which this member tests the provider: drawn from its own unique BLS signature
    * over the slash (`recheckRunEpoch`), so the provider cannot know it and the member cannot choose it.
    */
   runEpochOf(state: RecheckState): bigint {
-    let epoch = this.runEpochs.get(state.slashId);
-    if (epoch === undefined) {
+    return this.timeOf(state).epoch;
+  }
+
+  /** This member's time signature over the slash and the run epoch it draws. */
+  private timeOf(state: RecheckState): { epoch: bigint; timeSignature: Hex } {
+    let time = this.runEpochs.get(state.slashId);
+    if (time === undefined) {
       const message = recheckTimeMessage(state.domainSeparator, this.init.addresses.slashing, state.slashId);
       const signature = this.components.bls.sign(this.init.secretKey, message);
-      epoch = recheckRunEpoch(signature, state.recheckEpoch, state.windowEpochs);
-      this.runEpochs.set(state.slashId, epoch);
+      time = {
+        epoch: recheckRunEpoch(signature, state.recheckEpoch, state.windowEpochs),
+        timeSignature: bytesToHex(signature),
+      };
+      this.runEpochs.set(state.slashId, time);
     }
-    return epoch;
+    return time;
+  }
+
+  /** The latest epoch this node knows to have begun: the chain's (as read with `state`) or its own clock's. */
+  private epochNow(state: RecheckState): bigint {
+    const local = this.components.clock.currentEpoch();
+    if (local > state.currentEpoch) return local;
+    return state.currentEpoch;
   }
 
   /** This member's signed result: from the db, else one challenge run (shared by concurrent callers). */
@@ -301,7 +333,13 @@ export class RecheckDuty {
     // point of the first half of what is left of the checking phase, as the checking duty does: a
     // committee twice the usual size must not queue its runs on the provider's one device.
     const sizes = challengeSizesFor(p.classId, params);
-    const runEpoch = this.runEpochOf(state);
+    const { epoch: runEpoch, timeSignature } = this.timeOf(state);
+    if (this.epochNow(state) < runEpoch) {
+      throw new RecheckDutyError(
+        RecheckDutyErrorCode.EARLY_RESULT,
+        `this member tests slash ${state.slashId} in epoch ${runEpoch}, not before`,
+      );
+    }
     const spreadMs = Math.max(
       0,
       (this.bounds(runEpoch).publishStartMs - this.components.clock.nowMs()) * CHECK_SPREAD_FRACTION,
@@ -363,6 +401,8 @@ export class RecheckDuty {
       result: lie ? CheckResult.FAIL : run.outcome.result,
       latencyP50Us: run.outcome.p50Us,
       transcriptHash: run.transcriptHash,
+      runEpoch,
+      timeSignature,
     };
     // Evidence first: nothing is signed without its transcript on disk.
     await db.putTranscript(run.transcriptHash, run.encodedTranscript);
@@ -400,27 +440,64 @@ export class RecheckDuty {
     );
   }
 
-  /** Checks a result: a committee member's valid signature over this slash's re-check. */
-  verifyResult(state: RecheckState, s: SignedRecheckResult): void {
-    const r = s.result;
-    const pk = snapshotPublicKey(this.components.keys, getAddress(r.checker), state.recheckEpoch);
-    const ok =
-      r.slashId === state.slashId &&
-      getAddress(r.provider) === state.provider &&
-      r.recheckEpoch === state.recheckEpoch &&
-      state.committee.includes(getAddress(r.checker)) &&
-      pk !== undefined &&
-      this.components.bls.verify(pk, recheckResultSigningRoot(r, this.init.domain), hexToBytes(s.signature));
-    if (!ok) {
-      throw new RecheckDutyError(
-        RecheckDutyErrorCode.INVALID_RESULT,
-        `invalid re-check result from ${r.checker} for slash ${state.slashId}`,
-      );
-    }
+  /**
+   * Checks results (the leader each one it collects, a co-signer all of a request's at once): each about
+   * this slash's re-check, from a committee member, run in an epoch that has begun (EARLY_RESULT), its
+   * signature and time signature valid under the member's key and its run epoch the one its time signature
+   * draws (verifyRecheckResults: one BLS batch; RecheckError INVALID_SIGNATURE, INVALID_TIME_SIGNATURE,
+   * RUN_EPOCH_MISMATCH).
+   */
+  verifyResults(state: RecheckState, results: readonly SignedRecheckResult[]): void {
+    const now = this.epochNow(state);
+    const keyed = results.map((s) => {
+      const r = s.result;
+      const pk = snapshotPublicKey(this.components.keys, getAddress(r.checker), state.recheckEpoch);
+      const ok =
+        r.slashId === state.slashId &&
+        getAddress(r.provider) === state.provider &&
+        r.recheckEpoch === state.recheckEpoch &&
+        state.committee.includes(getAddress(r.checker)) &&
+        pk !== undefined;
+      if (!ok) {
+        throw new RecheckDutyError(
+          RecheckDutyErrorCode.INVALID_RESULT,
+          `invalid re-check result from ${r.checker} for slash ${state.slashId}`,
+        );
+      }
+      if (r.runEpoch > now) {
+        throw new RecheckDutyError(
+          RecheckDutyErrorCode.EARLY_RESULT,
+          `re-check result from ${r.checker} for slash ${state.slashId} claims run epoch ${r.runEpoch}, not begun (epoch ${now})`,
+        );
+      }
+      return { signed: s, publicKey: pk };
+    });
+    verifyRecheckResults(
+      this.components.bls,
+      {
+        domain: this.init.domain,
+        domainSeparator: state.domainSeparator,
+        slashing: this.init.addresses.slashing,
+        slashId: state.slashId,
+        windowEpochs: state.windowEpochs,
+      },
+      keyed,
+    );
   }
 
+  /**
+   * The header the rules give for verified results: the one call of recheckVerdict, for the leader and
+   * every co-signer alike, with the members' run epochs drawn from their time signatures (the
+   * per-window-epoch rule; recheckRunEpochs leaves it out when the rules were computed for another window).
+   */
   headerOf(state: RecheckState, results: readonly SignedRecheckResult[]): RecheckHeader {
-    const v = recheckVerdict(results, state.committee, this.rules());
+    const rules = this.rules();
+    const v = recheckVerdict(
+      results,
+      state.committee,
+      rules,
+      recheckRunEpochs(results, state.windowEpochs, rules),
+    );
     return {
       slashId: state.slashId,
       provider: state.provider,
@@ -465,7 +542,7 @@ export class RecheckDuty {
         "the request leaves out or alters this member's own result",
       );
     }
-    for (const s of results) this.verifyResult(state, s);
+    this.verifyResults(state, results);
     const expected = this.headerOf(state, results);
     const same =
       header.provider.toLowerCase() === expected.provider.toLowerCase() &&

@@ -19,7 +19,7 @@ export interface RecheckPluginHost {
   readRecord(slashId: bigint): Promise<RecheckRecord | undefined>;
   writeRecord(record: RecheckRecord): Promise<void>;
   ownResult(state: RecheckState): Promise<SignedRecheckResult>;
-  verifyResult(state: RecheckState, s: SignedRecheckResult): void;
+  verifyResults(state: RecheckState, results: readonly SignedRecheckResult[]): void;
   headerOf(state: RecheckState, results: readonly SignedRecheckResult[]): RecheckHeader;
 }
 
@@ -172,7 +172,7 @@ async function collectResults(
                 state.slashId,
                 timeoutMs,
               );
-        duty.verifyResult(state, s);
+        duty.verifyResults(state, [s]);
         if (getAddress(s.result.checker) !== operator)
           throw new Error("answered with another member's result");
         return s;

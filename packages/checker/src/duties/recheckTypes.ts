@@ -31,6 +31,11 @@ export interface RecheckComponents {
   requestCosign(peer: PeerId, request: RecheckCosignRequest, timeoutMs: number): Promise<Uint8Array>;
   /** Makes the provider's addresses known to libp2p before dialing. */
   addPeerAddresses?(peerId: string, multiaddrs: string[]): Promise<void>;
+  /**
+   * The node's equivocation book (validation/equivocations.ts): a checker barred from leading an epoch's
+   * report (EquivocationBook.barredFromLeading) leads no re-check in that epoch either.
+   */
+  equivocations?: { barredFromLeading(epoch: bigint): ReadonlySet<string> };
 }
 
 export interface RecheckInit {

@@ -42,6 +42,7 @@ export class RecheckService extends DutyService<RecheckDuty> {
           requestCosign: (peer, request, timeoutMs) =>
             requestRecheckCosign(c.host, peer, request, { timeoutMs }),
           addPeerAddresses: c.addPeerAddresses,
+          equivocations: c.equivocations,
         },
         {
           ...operatorInit(c, operator),

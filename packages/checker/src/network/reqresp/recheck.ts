@@ -18,7 +18,7 @@ import { CheckerError } from "../../errors.ts";
 import type { CheckerHost } from "../host.ts";
 
 /**
- * `/checkernet/recheck/1.0.0`: the re-check committee of a contested slash
+ * `/checkernet/recheck/2.0.0`: the re-check committee of a contested slash
  * resolves it (docs/protocol/recheck.md). Two exchanges, each one request
  * frame, one answer (or ERROR) frame, stream closed, framed as the challenge
  * protocol (challenges/PROTOCOL.md):
@@ -29,7 +29,8 @@ import type { CheckerHost } from "../host.ts";
  *   the leader asks a member to co-sign the header it built from those
  *   results; the member checks them and the header against its own result.
  */
-export const RECHECK_PROTOCOL = "/checkernet/recheck/1.0.0";
+/** 2.0.0: a result carries the member's run epoch and time signature (1.0.0 results did not). */
+export const RECHECK_PROTOCOL = "/checkernet/recheck/2.0.0";
 
 /** Frame type bytes of this protocol (0x50 block; cosign holds 0x40–0x41). */
 export const RecheckFrameType = {

@@ -51,6 +51,8 @@ function result(slashId: bigint, over: Partial<SignedRecheckResult["result"]> = 
       result: CheckResult.FAIL,
       latencyP50Us: 1_500,
       transcriptHash: keccak256(toHex(`t-${slashId}`)),
+      runEpoch: 9n,
+      timeSignature: bytesToHex(new Uint8Array(96).fill(4)),
       ...over,
     },
     signature: bytesToHex(new Uint8Array(96).fill(3)),
@@ -82,7 +84,7 @@ const raw = rawExchange(RECHECK_PROTOCOL, {
 
 const wireErr = (p: Promise<unknown>) => rejectionOf(p, RecheckWireError);
 
-describe("/checkernet/recheck/1.0.0 co-sign request codec", () => {
+describe("/checkernet/recheck/2.0.0 co-sign request codec", () => {
   it("round-trips and refuses trailing bytes, bad verdicts, too many results and bad signatures", () => {
     const req = cosignRequest(11n);
     const bytes = recheckCosignRequestCodec.encode(req);
@@ -107,7 +109,7 @@ describe("/checkernet/recheck/1.0.0 co-sign request codec", () => {
   });
 });
 
-describe("/checkernet/recheck/1.0.0 serving", () => {
+describe("/checkernet/recheck/2.0.0 serving", () => {
   it("answers results and co-signatures, refuses with reasons, resets garbage, and keeps serving", async () => {
     const a = await host();
     const b = await host();

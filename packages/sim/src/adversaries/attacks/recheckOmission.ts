@@ -67,6 +67,8 @@ export const recheckOmission: AttackModule = {
             result: fail ? 1 : 0,
             latencyP50Us: 20_000,
             transcriptHash: `0x${"00".repeat(32)}`,
+            runEpoch: recheckEpoch,
+            timeSignature: `0x${"11".repeat(96)}`,
           },
           signature: `0x${"11".repeat(96)}`,
         });

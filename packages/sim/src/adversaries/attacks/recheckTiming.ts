@@ -89,6 +89,8 @@ export const recheckTiming: AttackModule = {
             result: served ? 0 : 1,
             latencyP50Us: 20_000,
             transcriptHash: `0x${"00".repeat(32)}`,
+            runEpoch: runs,
+            timeSignature: signature,
           },
           signature,
         });
