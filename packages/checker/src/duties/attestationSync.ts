@@ -35,7 +35,7 @@ interface AttestationSyncComponents {
   clock: EpochClock;
   /** The attestation topic's validation context (services/gossip.ts): the same rules, seen cache and conflict sink. */
   validation: AttestationValidationContext;
-  /** Connected peers that may be asked. */
+  /** Connected peers that may be asked, best first: the first is always asked, the others at random. */
   peers(): readonly string[];
   /** One request (network/reqresp/attestations.ts requestAttestations). */
   fetch(peer: string, request: AttestationSyncRequest, timeoutMs: number): Promise<SignedAttestation[]>;
@@ -181,7 +181,8 @@ export class AttestationSync {
     } catch (e) {
       this.c.logger.debug({ err: (e as Error).message }, "no peers to sync from");
     }
-    const peers = shuffle(connected.filter((p) => !dropped.has(p))).slice(0, this.fanout);
+    const [first, ...rest] = connected.filter((p) => !dropped.has(p));
+    const peers = first === undefined ? [] : [first, ...shuffle(rest)].slice(0, this.fanout);
     out.asked = peers.length;
     // Answers arrive in parallel and are validated one at a time, so a second copy of an attestation
     // is ALREADY_KNOWN (no BLS check) once the first is accepted.

@@ -58,11 +58,18 @@ export class AttestationSyncService implements NodeService {
 /**
  * Connected peers on the attestation topic (checkers: providers do not subscribe), else every
  * connected peer (a node that just started may not know the subscriptions yet; a peer without the
- * protocol answers UNREACHABLE at once, and is not dropped).
+ * protocol answers UNREACHABLE at once, and is not dropped). Newest connection first: a peer that
+ * just restarted or whose partition just healed holds what gossip did not deliver (AttestationSync
+ * always asks the first).
  */
 function syncPeers(c: NodeComponents): string[] {
-  const connected = c.host.getPeers().map(String);
   const subscribed = new Set(c.host.services.pubsub.getSubscribers(GossipTopic.ATTESTATION).map(String));
+  const opened = new Map<string, number>();
+  for (const conn of c.host.getConnections()) {
+    const peer = conn.remotePeer.toString();
+    opened.set(peer, Math.max(opened.get(peer) ?? 0, conn.timeline.open));
+  }
+  const connected = [...opened.keys()].sort((a, b) => (opened.get(b) ?? 0) - (opened.get(a) ?? 0));
   const checkers = connected.filter((p) => subscribed.has(p));
   return checkers.length > 0 ? checkers : connected;
 }

@@ -71,8 +71,8 @@ export interface AttestationSyncRequest {
 
 const attestationSyncRequestCodec = defineCodec({
   name: "AttestationSyncRequest",
-  // tuple: epoch word, offset word, length word, the ids padded to words.
-  maxBytes: 3 * 32 + ATTESTATION_SYNC_LIMITS.maxHave * ATTESTATION_ID_BYTES,
+  // tuple offset, epoch word, offset of `have`, its length word, the ids (8,192 × 8 bytes is whole words).
+  maxBytes: 4 * 32 + ATTESTATION_SYNC_LIMITS.maxHave * ATTESTATION_ID_BYTES,
   abi: [
     {
       type: "tuple",
