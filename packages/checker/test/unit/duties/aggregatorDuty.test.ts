@@ -1,34 +1,17 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadBlsBackend } from "@checkernet/protocol/bls/index";
 import { withParams } from "@checkernet/protocol/params";
 import { CheckResult, type SignedAttestation } from "@checkernet/protocol/types";
 import { createLogger } from "@checkernet/runtime";
-import { generateKeyPair } from "@libp2p/crypto/keys";
-import { peerIdFromPrivateKey } from "@libp2p/peer-id";
-import { type Address, bytesToHex, createWalletClient, custom } from "viem";
+import { type Address, createWalletClient, custom } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  connectChain,
-  isolateTests,
-  mined,
-  type TestChain,
-} from "../../../../contracts/test/helpers/chain.ts";
-import {
-  type Checker,
-  deployFixture,
-  type Fixture,
-  goToEpoch,
-  setupCheckers,
-} from "../../../../contracts/test/helpers/fixture.ts";
+import { isolateTests, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
+import { type Checker, type Fixture, goToEpoch } from "../../../../contracts/test/helpers/fixture.ts";
 import { ChainActionError, ChainActionErrorCode } from "../../../src/chain/actions/errors.ts";
-import type { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
 import { loadConfig } from "../../../src/config.ts";
-import { CheckerDb } from "../../../src/db/checkerDb.ts";
-import type { AggregatorDuty, SubmitterWallet } from "../../../src/duties/aggregatorDuty.ts";
-import type { CheckerHost } from "../../../src/network/host.ts";
+import type { SubmitterWallet } from "../../../src/duties/aggregatorDuty.ts";
 import {
   CosignError,
   CosignErrorCode,
@@ -44,119 +27,64 @@ import {
   summarizeRewards,
 } from "../../../src/rewards/licenseRewards.ts";
 import { StaticKeyDirectory } from "../../../src/validation/keyDirectory.ts";
-import {
-  chainDirectory,
-  deploymentClock,
-  registerProvider as registerTestProvider,
-} from "../../utils/chain.ts";
 import { aggregatorDuty } from "../../utils/duties.ts";
+import { type DutyNetwork, type DutyNode as Node, startDutyNetwork } from "../../utils/dutyNetwork.ts";
 import { makeAttestation, signAttestation } from "../../utils/fixtures.ts";
-import { introduceAll, loopbackHost, stopHosts } from "../../utils/hosts.ts";
 
 const silent = createLogger({ level: "silent", pretty: false });
 const params = withParams({ committeeSize: 8, aggregatorBackups: 3 });
 
+let net: DutyNetwork;
 let chain: TestChain;
 let fx: Fixture;
 let checkers: Checker[];
 let providers: Address[];
-let directory: ChainDirectory;
-const hosts: CheckerHost[] = [];
-
-/** Registers a provider with a real libp2p peer id and the minimum stake (plus `index` tokens). */
-const registerProvider = (index: number) => registerTestProvider(chain, fx, index, BigInt(index));
 
 beforeAll(async () => {
-  chain = await connectChain();
-  fx = await deployFixture(chain, {
-    reportCommitteeSize: 16,
-    // Half the seats: the backup test runs with the leader (and its seats) offline.
-    reportQuorumBps: 5_000,
-    genesisSeed: `0x${"ab".repeat(32)}`,
+  net = await startDutyNetwork({
+    deploy: {
+      reportCommitteeSize: 16,
+      // Half the seats: the backup test runs with the leader (and its seats) offline.
+      reportQuorumBps: 5_000,
+      genesisSeed: `0x${"ab".repeat(32)}`,
+    },
+    logger: silent,
   });
-  checkers = await setupCheckers(fx, 4, 1);
-  providers = [await registerProvider(0), await registerProvider(1)];
-  // Each operator registers its node's real peer id, as `checker start` would.
-  for (const c of checkers) {
-    const key = await generateKeyPair("Ed25519");
-    const peer = peerIdFromPrivateKey(key);
-    await mined(chain, fx.as(c.wallet).registry.write.updatePeerId([bytesToHex(peer.toMultihash().bytes)]));
-    hosts.push(await loopbackHost({ privateKey: key }));
-  }
-  await introduceAll(hosts);
-  // Setup landed in epoch 0 (the launch set); the tests report epoch 1.
-  await goToEpoch(fx, 1n);
-  directory = await chainDirectory(chain, fx, silent);
+  ({ chain, fx, checkers, providers } = net);
 }, 60_000);
 
 afterAll(async () => {
-  await stopHosts(hosts);
+  await net?.stop();
 });
 
 isolateTests(() => chain);
 
-interface Node {
-  checker: Checker;
-  host: CheckerHost;
-  db: CheckerDb;
-  duty: AggregatorDuty;
-}
-const open: CheckerDb[] = [];
-afterEach(async () => {
-  for (const h of hosts) await h.unhandle("/checkernet/cosign/1.0.0").catch(() => undefined);
-  await Promise.all(open.splice(0).map((d) => d.close()));
-});
+afterEach(() => net.reset());
 
 /** Four nodes over fresh databases, each serving co-sign requests with its duty. */
-async function nodes(
-  options: { offline?: number[]; wallet?: (c: Checker) => SubmitterWallet } = {},
-): Promise<Node[]> {
-  const bls = await loadBlsBackend("auto");
-  const clock = deploymentClock(fx);
-  const out: Node[] = [];
-  for (const [i, checker] of checkers.entries()) {
-    const host = hosts[i]!;
-    const db = await CheckerDb.open({ dataDir: mkdtempSync(join(tmpdir(), "checker-agg-")) });
-    open.push(db);
-    const duty = aggregatorDuty(
-      {
-        fx,
-        checker,
-        directory,
-        clock,
-        db,
-        bls,
-        logger: silent.child({ node: i }),
-        params,
-        host,
-        walletClient: options.wallet?.(checker),
-      },
-      { backupTimeoutMs: 300, retryBaseMs: 50 },
-    );
-    if (!(options.offline ?? []).includes(i)) {
-      await handleCosign(host, { logger: silent, onRequest: (req) => duty.cosign(req) });
-    }
-    out.push({ checker, host, db, duty });
-  }
-  return out;
-}
+const nodes = (options: { offline?: number[]; wallet?: (c: Checker) => SubmitterWallet } = {}) =>
+  net.nodes({
+    ...(options.offline === undefined ? {} : { offline: options.offline }),
+    duty: ({ checker, index, host, db, bls, clock }) =>
+      aggregatorDuty(
+        {
+          fx,
+          checker,
+          directory: net.directory,
+          clock,
+          db,
+          bls,
+          logger: silent.child({ node: index }),
+          params,
+          host,
+          walletClient: options.wallet?.(checker),
+        },
+        { backupTimeoutMs: 300, retryBaseMs: 50 },
+      ),
+  });
 
 /** Every checker attests every provider (k = 8 ≥ 4 licenses: everyone sits on every committee). */
-async function attestations(
-  epoch: bigint,
-  failing: Address | undefined = undefined,
-): Promise<SignedAttestation[]> {
-  const seed = await fx.c.reports.read.seedOf([epoch]);
-  const out: SignedAttestation[] = [];
-  for (const c of checkers)
-    for (const p of providers) {
-      const att = makeAttestation(c.address, p, epoch, {
-        result: p === failing ? CheckResult.FAIL : CheckResult.PASS,
-      });
-      out.push(await signAttestation({ ...c.key, address: c.address, licenses: 1 }, att, seed, fx.domain));
-    }
-  return out;
-}
+const attestations = (epoch: bigint, failing?: Address) => net.attestations(epoch, failing);
 
 /** As after gossip: every node stored every attestation. */
 async function gossip(all: Node[], atts: SignedAttestation[]) {
@@ -314,8 +242,7 @@ describe("AggregatorDuty (4 checkers over libp2p on 127.0.0.1, contracts on Hard
     const atts = await attestations(epoch);
     const leaderIndex = probe.findIndex((n) => n.duty.rank(epoch, atts).rank === 0);
     const backupIndex = probe.findIndex((n) => n.duty.rank(epoch, atts).rank === 1);
-    for (const h of hosts) await h.unhandle("/checkernet/cosign/1.0.0");
-    await Promise.all(open.splice(0).map((d) => d.close()));
+    await net.reset();
 
     // The leader published its attestations, then went away: it neither submits nor co-signs.
     const all = await nodes({ offline: [leaderIndex] });

@@ -1,56 +1,28 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { loadBlsBackend } from "@checkernet/protocol/bls/index";
 import { buildResultsTree, resultProof } from "@checkernet/protocol/merkle/trees";
 import { withParams } from "@checkernet/protocol/params";
-import { CheckResult, type SignedAttestation } from "@checkernet/protocol/types";
+import type { SignedAttestation } from "@checkernet/protocol/types";
 import { createLogger } from "@checkernet/runtime";
-import { generateKeyPair } from "@libp2p/crypto/keys";
-import { peerIdFromPrivateKey } from "@libp2p/peer-id";
-import {
-  type Address,
-  bytesToHex,
-  createPublicClient,
-  createWalletClient,
-  custom,
-  http,
-  type PublicClient,
-} from "viem";
+import { type Address, createPublicClient, createWalletClient, custom, http, type PublicClient } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  connectChain,
-  isolateTests,
-  mined,
-  type TestChain,
-} from "../../../../contracts/test/helpers/chain.ts";
+import { isolateTests, mined, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
 import {
   type Checker,
-  deployFixture,
   type Fixture,
   goToEpoch,
-  setupCheckers,
   unlockLicenseRewards,
 } from "../../../../contracts/test/helpers/fixture.ts";
 import type { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
-import { CheckerDb } from "../../../src/db/checkerDb.ts";
 import {
   AggregatorDuty,
   MAX_LATE_EPOCHS_PER_EPOCH,
   type SubmitterWallet,
 } from "../../../src/duties/aggregatorDuty.ts";
 import type { CheckerHost } from "../../../src/network/host.ts";
-import { handleCosign, requestCosign } from "../../../src/network/reqresp/cosign.ts";
+import { requestCosign } from "../../../src/network/reqresp/cosign.ts";
 import { ReportStatus, readReportRecord } from "../../../src/reports/aggregatorRecords.ts";
 import { claimAll, licenseRewards, storedRewardsFromDb } from "../../../src/rewards/licenseRewards.ts";
-import {
-  chainDirectory,
-  deploymentClock,
-  dutyAddresses,
-  registerProvider as registerTestProvider,
-} from "../../utils/chain.ts";
-import { makeAttestation, signAttestation } from "../../utils/fixtures.ts";
-import { introduceAll, loopbackHost, stopHosts } from "../../utils/hosts.ts";
+import { dutyAddresses } from "../../utils/chain.ts";
+import { type DutyNetwork, type DutyNode as Node, startDutyNetwork } from "../../utils/dutyNetwork.ts";
 import { type RpcTestServer, startRpcServer } from "../../utils/rpcServer.ts";
 
 // Issue 14, "Chain outages": the chain's RPC stops answering in epoch e, so e's report cannot land in e.
@@ -63,117 +35,83 @@ import { type RpcTestServer, startRpcServer } from "../../utils/rpcServer.ts";
 const silent = createLogger({ level: "silent", pretty: false });
 const params = withParams({ committeeSize: 8, aggregatorBackups: 3 });
 
+let net: DutyNetwork;
 let chain: TestChain;
 let fx: Fixture;
-let checkers: Checker[];
 let providers: Address[];
 let directory: ChainDirectory;
+let hosts: CheckerHost[];
 let rpc: RpcTestServer;
-const hosts: CheckerHost[] = [];
 
 beforeAll(async () => {
-  chain = await connectChain();
-  fx = await deployFixture(chain, { reportCommitteeSize: 16, genesisSeed: `0x${"cd".repeat(32)}` });
-  checkers = await setupCheckers(fx, 4, 1);
-  providers = [await registerTestProvider(chain, fx, 0, 0n), await registerTestProvider(chain, fx, 1, 1n)];
-  for (const c of checkers) {
-    const key = await generateKeyPair("Ed25519");
-    const peer = peerIdFromPrivateKey(key);
-    await mined(chain, fx.as(c.wallet).registry.write.updatePeerId([bytesToHex(peer.toMultihash().bytes)]));
-    hosts.push(await loopbackHost({ privateKey: key }));
-  }
-  await introduceAll(hosts);
-  await goToEpoch(fx, 1n);
-  directory = await chainDirectory(chain, fx, silent);
+  net = await startDutyNetwork({
+    deploy: { reportCommitteeSize: 16, genesisSeed: `0x${"cd".repeat(32)}` },
+    logger: silent,
+  });
+  ({ chain, fx, providers, directory, hosts } = net);
   // Every call of the duties is answered by the in-process EDR network, as `hardhat node` would over HTTP.
   rpc = await startRpcServer((call) => chain.publicClient.request(call as never));
 }, 60_000);
 
 afterAll(async () => {
-  await stopHosts(hosts);
+  await net?.stop();
   await rpc?.close();
 });
 
 isolateTests(() => chain);
 
-interface Node {
-  checker: Checker;
-  db: CheckerDb;
-  duty: AggregatorDuty;
-}
-const open: CheckerDb[] = [];
 afterEach(async () => {
   rpc.mode = "answer";
-  for (const h of hosts) await h.unhandle("/checkernet/cosign/1.0.0").catch(() => undefined);
-  await Promise.all(open.splice(0).map((d) => d.close()));
+  await net.reset();
 });
 
 /** Four nodes over fresh databases, reaching the chain through the test's RPC server only. */
-async function nodes(
+function nodes(
   options: { offline?: number[]; wallet?: (c: Checker) => SubmitterWallet } = {},
 ): Promise<Node[]> {
-  const bls = await loadBlsBackend("auto");
-  const clock = deploymentClock(fx);
   const transport = () => http(rpc.url, { timeout: 500, retryCount: 0 });
   const publicClient = createPublicClient({ transport: transport(), pollingInterval: 50 }) as PublicClient;
-  const out: Node[] = [];
-  for (const [i, checker] of checkers.entries()) {
-    const host = hosts[i]!;
-    const db = await CheckerDb.open({ dataDir: mkdtempSync(join(tmpdir(), "checker-late-")) });
-    open.push(db);
-    const walletClient =
-      options.wallet?.(checker) ??
-      createWalletClient({
-        account: checker.wallet.account,
-        chain: checker.wallet.chain,
-        transport: transport(),
-      });
-    const duty = new AggregatorDuty(
-      {
-        clock,
-        epochs: directory,
-        keys: directory,
-        providers: directory,
-        db,
-        bls,
-        logger: silent.child({ node: i }),
-        publicClient,
-        walletClient,
-        requestCosign: (peer, request, timeoutMs) => requestCosign(host, peer, request, { timeoutMs }),
-      },
-      {
-        operator: checker.address,
-        secretKey: checker.key.secretKey,
-        domain: fx.domain,
-        params,
-        addresses: dutyAddresses(fx),
-        backupTimeoutMs: 300,
-        retryBaseMs: 50,
-        submitAttempts: 2,
-      },
-    );
-    if (!(options.offline ?? []).includes(i)) await serveCosign(host, duty);
-    out.push({ checker, db, duty });
-  }
-  return out;
+  return net.nodes({
+    ...(options.offline === undefined ? {} : { offline: options.offline }),
+    duty: ({ checker, index, host, db, bls, clock }) =>
+      new AggregatorDuty(
+        {
+          clock,
+          epochs: directory,
+          keys: directory,
+          providers: directory,
+          db,
+          bls,
+          logger: silent.child({ node: index }),
+          publicClient,
+          walletClient:
+            options.wallet?.(checker) ??
+            createWalletClient({
+              account: checker.wallet.account,
+              chain: checker.wallet.chain,
+              transport: transport(),
+            }),
+          requestCosign: (peer, request, timeoutMs) => requestCosign(host, peer, request, { timeoutMs }),
+        },
+        {
+          operator: checker.address,
+          secretKey: checker.key.secretKey,
+          domain: fx.domain,
+          params,
+          addresses: dutyAddresses(fx),
+          backupTimeoutMs: 300,
+          retryBaseMs: 50,
+          submitAttempts: 2,
+        },
+      ),
+  });
 }
 
-const serveCosign = (host: CheckerHost, duty: AggregatorDuty) =>
-  handleCosign(host, { logger: silent, onRequest: (req) => duty.cosign(req) });
+const serveCosign = (host: CheckerHost, duty: AggregatorDuty) => net.serveCosign(host, duty);
 
 /** Every checker attests every provider; `failing` gets FAIL from all (a slashable verdict). */
-async function attestations(epoch: bigint, failing?: Address): Promise<SignedAttestation[]> {
-  const seed = await fx.c.reports.read.seedOf([epoch]);
-  const out: SignedAttestation[] = [];
-  for (const c of checkers)
-    for (const p of providers) {
-      const att = makeAttestation(c.address, p, epoch, {
-        result: p === failing ? CheckResult.FAIL : CheckResult.PASS,
-      });
-      out.push(await signAttestation({ ...c.key, address: c.address, licenses: 1 }, att, seed, fx.domain));
-    }
-  return out;
-}
+const attestations = (epoch: bigint, failing?: Address): Promise<SignedAttestation[]> =>
+  net.attestations(epoch, failing);
 
 /** Runs the epoch with the RPC hanging: the leader's round fails, nothing lands. Returns the leader. */
 async function outage(all: Node[], epoch: bigint, atts: SignedAttestation[]): Promise<Node> {
@@ -239,8 +177,7 @@ describe("late reports after a chain outage (4 checkers over libp2p, EDR behind 
     const epoch = await fx.c.reports.read.currentEpoch();
     const atts = await attestations(epoch);
     const leaderIndex = probe.findIndex((n) => n.duty.rank(epoch, atts).rank === 0);
-    for (const h of hosts) await h.unhandle("/checkernet/cosign/1.0.0");
-    await Promise.all(open.splice(0).map((d) => d.close()));
+    await net.reset();
 
     const others = [0, 1, 2, 3].filter((i) => i !== leaderIndex);
     const all = await nodes({ offline: others });

@@ -1,0 +1,155 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { DeployOptions } from "@checkernet/contracts";
+import { type BlsBackend, loadBlsBackend } from "@checkernet/protocol/bls/index";
+import { CheckResult, type SignedAttestation } from "@checkernet/protocol/types";
+import type { Logger } from "@checkernet/runtime";
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
+import { type Address, bytesToHex } from "viem";
+import { connectChain, mined, type TestChain } from "../../../contracts/test/helpers/chain.ts";
+import {
+  type Checker,
+  deployFixture,
+  type Fixture,
+  goToEpoch,
+  setupCheckers,
+} from "../../../contracts/test/helpers/fixture.ts";
+import type { ChainDirectory } from "../../src/chain/chainDirectory.ts";
+import type { EpochClock } from "../../src/chain/clock.ts";
+import { CheckerDb } from "../../src/db/checkerDb.ts";
+import type { AggregatorDuty } from "../../src/duties/aggregatorDuty.ts";
+import type { CheckerHost } from "../../src/network/host.ts";
+import { handleCosign } from "../../src/network/reqresp/cosign.ts";
+import { chainDirectory, deploymentClock, registerProvider } from "./chain.ts";
+import { makeAttestation, signAttestation } from "./fixtures.ts";
+import { introduceAll, loopbackHost, stopHosts } from "./hosts.ts";
+
+const COSIGN_PROTOCOL = "/checkernet/cosign/1.0.0";
+
+/** One checker's node in a test: its duty over a fresh database, on the checker's host. */
+export interface DutyNode {
+  checker: Checker;
+  host: CheckerHost;
+  db: CheckerDb;
+  duty: AggregatorDuty;
+}
+
+/** What a test builds a node's AggregatorDuty from (the test picks its clients and timings). */
+interface DutyParts {
+  checker: Checker;
+  /** The checker's position (its logger's `node`). */
+  index: number;
+  host: CheckerHost;
+  db: CheckerDb;
+  bls: BlsBackend;
+  clock: EpochClock;
+}
+
+/**
+ * The network of the AggregatorDuty tests (aggregatorDuty, lateReports): four checkers with one
+ * license each and two staked providers on Hardhat's EDR, each checker's libp2p host on 127.0.0.1
+ * with its real peer id registered, set up in epoch 0 (the launch set) and moved to epoch 1.
+ */
+export interface DutyNetwork {
+  chain: TestChain;
+  fx: Fixture;
+  checkers: Checker[];
+  /** Registered with the minimum stake plus 0 and 1 tokens. */
+  providers: Address[];
+  directory: ChainDirectory;
+  /** One per checker, in order, each knowing the others' addresses. */
+  hosts: CheckerHost[];
+  /**
+   * Four nodes over fresh databases, each serving co-sign requests with its duty unless its index is in
+   * `offline`. `reset()` stops serving and closes the databases.
+   */
+  nodes(options: {
+    offline?: readonly number[];
+    duty(parts: DutyParts): AggregatorDuty;
+  }): Promise<DutyNode[]>;
+  /** Every checker attests every provider; `failing` gets FAIL from all (a slashable verdict). */
+  attestations(epoch: bigint, failing?: Address): Promise<SignedAttestation[]>;
+  /** `host` answers co-sign requests with `duty`. */
+  serveCosign(host: CheckerHost, duty: AggregatorDuty): Promise<void>;
+  /** After each test: no host serves co-sign requests any more, and the test's databases are closed. */
+  reset(): Promise<void>;
+  /** After all: stops the hosts. */
+  stop(): Promise<void>;
+}
+
+/** Deploys with `deploy` and sets up the network (for a beforeAll). */
+export async function startDutyNetwork(init: {
+  deploy: DeployOptions;
+  logger: Logger;
+}): Promise<DutyNetwork> {
+  const chain = await connectChain();
+  const fx = await deployFixture(chain, init.deploy);
+  const checkers = await setupCheckers(fx, 4, 1);
+  const providers = [await registerProvider(chain, fx, 0, 0n), await registerProvider(chain, fx, 1, 1n)];
+  const hosts: CheckerHost[] = [];
+  let directory: ChainDirectory;
+  try {
+    // Each operator registers its node's real peer id, as `checker start` would.
+    for (const c of checkers) {
+      const key = await generateKeyPair("Ed25519");
+      const peer = peerIdFromPrivateKey(key);
+      await mined(chain, fx.as(c.wallet).registry.write.updatePeerId([bytesToHex(peer.toMultihash().bytes)]));
+      hosts.push(await loopbackHost({ privateKey: key }));
+    }
+    await introduceAll(hosts);
+    // Setup landed in epoch 0 (the launch set); the tests report epoch 1 on.
+    await goToEpoch(fx, 1n);
+    directory = await chainDirectory(chain, fx, init.logger);
+  } catch (e) {
+    await stopHosts(hosts);
+    throw e;
+  }
+  const open: CheckerDb[] = [];
+  const serveCosign = (host: CheckerHost, duty: AggregatorDuty) =>
+    handleCosign(host, { logger: init.logger, onRequest: (req) => duty.cosign(req) });
+
+  return {
+    chain,
+    fx,
+    checkers,
+    providers,
+    directory,
+    hosts,
+    serveCosign,
+    async nodes(options) {
+      const bls = await loadBlsBackend("auto");
+      const clock = deploymentClock(fx);
+      const out: DutyNode[] = [];
+      for (const [index, checker] of checkers.entries()) {
+        const host = hosts[index]!;
+        const db = await CheckerDb.open({ dataDir: mkdtempSync(join(tmpdir(), "checker-duty-")) });
+        open.push(db);
+        const duty = options.duty({ checker, index, host, db, bls, clock });
+        if (!(options.offline ?? []).includes(index)) await serveCosign(host, duty);
+        out.push({ checker, host, db, duty });
+      }
+      return out;
+    },
+    async attestations(epoch, failing) {
+      const seed = await fx.c.reports.read.seedOf([epoch]);
+      const out: SignedAttestation[] = [];
+      for (const c of checkers)
+        for (const p of providers) {
+          const att = makeAttestation(c.address, p, epoch, {
+            result: p === failing ? CheckResult.FAIL : CheckResult.PASS,
+          });
+          out.push(
+            await signAttestation({ ...c.key, address: c.address, licenses: 1 }, att, seed, fx.domain),
+          );
+        }
+      return out;
+    },
+    async reset() {
+      for (const h of hosts) await h.unhandle(COSIGN_PROTOCOL).catch(() => undefined);
+      await Promise.all(open.splice(0).map((d) => d.close()));
+    },
+    stop: () => stopHosts(hosts),
+  };
+}
