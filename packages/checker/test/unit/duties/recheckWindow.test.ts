@@ -272,6 +272,8 @@ describe("re-check run epochs on the network (EDR, libp2p, BLS)", () => {
   let first: RecheckState;
   let byEpoch: Map<bigint, Member[]>;
   let cheated: bigint;
+  /** The operator ranked first, barred as an equivocator by the third test. */
+  let thief: Member;
 
   it("a member refuses to test before its run epoch, and a result from before its run epoch is refused", async () => {
     first = await enterEpoch((await fx.c.slashing.read.slashOf([slashId])).recheckEpoch);
@@ -328,7 +330,7 @@ describe("re-check run epochs on the network (EDR, libp2p, BLS)", () => {
 
   it("a known equivocator is not ranked as re-check leader; the next operator leads", async () => {
     const before = members[0]!.duty.leaders(first);
-    const thief = members.find((m) => m.checker.address === before[0])!;
+    thief = members.find((m) => m.checker.address === before[0])!;
     expect(thief).toBeDefined();
     // The thief's key signs two conflicting attestations in the re-check epoch: evidence.
     const epoch = first.currentEpoch;
@@ -382,6 +384,11 @@ describe("re-check run epochs on the network (EDR, libp2p, BLS)", () => {
     nowMs = deploymentClock(fx).bounds(last).publishStartMs + 200;
     const leaderAddress = members[0]!.duty.leaders({ ...first, currentEpoch: last })[0]!;
     const leader = members.find((m) => m.checker.address === getAddress(leaderAddress))!;
+    expect(leader).not.toBe(thief);
+    // The barred operator, first by seat, does not lead when its turn would come: nothing is submitted.
+    await thief.duty.poll();
+    expect((await thief.duty.record(slashId))?.status).toBe("member");
+    expect((await fx.c.slashing.read.slashOf([slashId])).status).toBe(SlashStatus.Contested);
     await leader.duty.poll();
     const record = await leader.duty.record(slashId);
     expect(record?.status, record?.error).toBe("submitted");
