@@ -6,11 +6,11 @@ import type { EpochClock } from "../chain/clock.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
 import {
   ATTESTATION_SYNC_LIMITS,
+  AttestationIds,
   AttestationSyncError,
   AttestationSyncErrorCode,
   type AttestationSyncRequest,
   type AttestationSyncErrorCode as Code,
-  haveList,
 } from "../network/reqresp/attestations.ts";
 import { type AttestationValidationContext, validateGossipAttestation } from "../validation/attestation.ts";
 import { AttestationError } from "../validation/errors/attestationError.ts";
@@ -88,6 +88,7 @@ export class AttestationSync {
   private readonly startRetryMs: number;
   private readonly inFlight = new Map<bigint, Promise<AttestationSyncOutcome>>();
   private readonly droppedPeers = new Map<string, Dropped>();
+  private readonly ids: AttestationIds;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<unknown> = Promise.resolve();
   private stopped = false;
@@ -102,6 +103,7 @@ export class AttestationSync {
     this.maxPages = init.maxPages ?? 4;
     this.chunk = init.chunk ?? 32;
     this.startRetryMs = init.startRetryMs ?? 1_000;
+    this.ids = new AttestationIds(components.validation.domain);
   }
 
   /** Peers dropped and not yet forgiven, with why (lower-case codes of AttestationSyncErrorCode). */
@@ -199,7 +201,7 @@ export class AttestationSync {
           if (left <= 0 || this.stopped) return;
           let list: SignedAttestation[];
           try {
-            const have = haveList(await this.c.db.attestationsOfEpoch(epoch), this.c.validation.domain);
+            const have = this.ids.haveList(await this.c.db.attestationsOfEpoch(epoch));
             list = await this.c.fetch(peer, { epoch, have }, left);
           } catch (e) {
             if (e instanceof AttestationSyncError && e.code === AttestationSyncErrorCode.INVALID) {

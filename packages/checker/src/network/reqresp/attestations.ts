@@ -112,22 +112,46 @@ export const attestationSyncResponseCodec = defineCodec({
   },
 });
 
-/** The id an attestation has in a `have` list: the first 8 bytes of its signing root, as hex. */
-function attestationId(signed: SignedAttestation, domain: NetworkDomain): string {
-  return bytesToHex(attestationSigningRoot(signed.attestation, domain).subarray(0, ATTESTATION_ID_BYTES));
-}
+/**
+ * The id an attestation has in a `have` list: the first 8 bytes of its signing root, as hex, cached
+ * by signature for the last few epochs. A signing root costs ~75 µs (ABI encoding and keccak): 0.3 s
+ * for an epoch of 4,096, which each request would otherwise pay on both sides. Fed only from the
+ * node's own db (validated attestations), so a signature names one attestation.
+ */
+export class AttestationIds {
+  private readonly byEpoch = new Map<bigint, Map<string, string>>();
+  private readonly domain: NetworkDomain;
+  private readonly keepEpochs: number;
 
-/** The `have` list of `held` (the first ATTESTATION_SYNC_LIMITS.maxHave of them). */
-export function haveList(held: readonly SignedAttestation[], domain: NetworkDomain): Uint8Array {
-  const n = Math.min(held.length, ATTESTATION_SYNC_LIMITS.maxHave);
-  const out = new Uint8Array(n * ATTESTATION_ID_BYTES);
-  for (let i = 0; i < n; i++) {
-    out.set(
-      attestationSigningRoot(held[i]!.attestation, domain).subarray(0, ATTESTATION_ID_BYTES),
-      i * ATTESTATION_ID_BYTES,
-    );
+  constructor(domain: NetworkDomain, keepEpochs = 4) {
+    this.domain = domain;
+    this.keepEpochs = keepEpochs;
   }
-  return out;
+
+  of(signed: SignedAttestation): string {
+    const epoch = signed.attestation.epoch;
+    let ids = this.byEpoch.get(epoch);
+    if (ids === undefined) {
+      ids = new Map();
+      this.byEpoch.set(epoch, ids);
+      for (const e of this.byEpoch.keys()) if (e + BigInt(this.keepEpochs) <= epoch) this.byEpoch.delete(e);
+    }
+    let id = ids.get(signed.signature);
+    if (id === undefined) {
+      const root = attestationSigningRoot(signed.attestation, this.domain);
+      id = bytesToHex(root.subarray(0, ATTESTATION_ID_BYTES));
+      ids.set(signed.signature, id);
+    }
+    return id;
+  }
+
+  /** The `have` list of `held` (the first ATTESTATION_SYNC_LIMITS.maxHave of them). */
+  haveList(held: readonly SignedAttestation[]): Uint8Array {
+    const n = Math.min(held.length, ATTESTATION_SYNC_LIMITS.maxHave);
+    const out = new Uint8Array(n * ATTESTATION_ID_BYTES);
+    for (let i = 0; i < n; i++) out.set(hexToBytes(this.of(held[i]!) as Hex), i * ATTESTATION_ID_BYTES);
+    return out;
+  }
 }
 
 function idsOf(have: Uint8Array): Set<string> {
@@ -205,6 +229,7 @@ export async function handleAttestationSync(
   },
 ): Promise<void> {
   const max = components.requestsPerPeer ?? ATTESTATION_SYNC_LIMITS.requestsPerPeerPerEpoch;
+  const ids = new AttestationIds(components.domain);
   const limit = new PeerRateLimit(components.epochMs, max);
   await serveOnce(
     host,
@@ -219,7 +244,7 @@ export async function handleAttestationSync(
         throw new Error(`rate limited: at most ${max} attestation sync requests per peer and epoch`);
       }
       const request = decodeRequest(attestationSyncRequestCodec.decode, frame.body);
-      return answerSync(request, components);
+      return answerSync(request, components.db, ids);
     },
     components.logger,
   );
@@ -227,12 +252,13 @@ export async function handleAttestationSync(
 
 async function answerSync(
   request: AttestationSyncRequest,
-  c: { db: CheckerDb; domain: NetworkDomain },
+  db: CheckerDb,
+  ids: AttestationIds,
 ): Promise<Frame> {
   const have = idsOf(request.have);
   const out: SignedAttestation[] = [];
-  for (const s of await c.db.attestationsOfEpoch(request.epoch)) {
-    if (have.has(attestationId(s, c.domain))) continue;
+  for (const s of await db.attestationsOfEpoch(request.epoch)) {
+    if (have.has(ids.of(s))) continue;
     out.push(s);
     if (out.length >= ATTESTATION_SYNC_LIMITS.maxAttestations) break;
   }

@@ -25,6 +25,7 @@ import {
 } from "../../../../contracts/test/helpers/fixture.ts";
 import type { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
 import type { EpochClock } from "../../../src/chain/clock.ts";
+import { loadConfig } from "../../../src/config.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
 import { AggregatorDuty } from "../../../src/duties/aggregatorDuty.ts";
 import { AttestationSync } from "../../../src/duties/attestationSync.ts";
@@ -40,9 +41,11 @@ import {
   requestAttestations,
 } from "../../../src/network/reqresp/attestations.ts";
 import { CosignErrorCode, handleCosign, requestCosign } from "../../../src/network/reqresp/cosign.ts";
+import { CheckerNode } from "../../../src/node.ts";
 import { ReportStatus } from "../../../src/reports/aggregatorRecords.ts";
 import { BlsBatchVerifier } from "../../../src/validation/bls/batchVerifier.ts";
 import { EquivocationBook } from "../../../src/validation/equivocations.ts";
+import { StaticKeyDirectory } from "../../../src/validation/keyDirectory.ts";
 import { SeenAttestations } from "../../../src/validation/seenCache.ts";
 import { chainDirectory, deploymentClock, registerProvider } from "../../utils/chain.ts";
 import { aggregatorDuty } from "../../utils/duties.ts";
@@ -467,4 +470,46 @@ describe("attestation sync (4 checkers over libp2p on 127.0.0.1, real BLS and le
       await Promise.all(open.splice(0).map((d) => d.close()));
     }
   }, 90_000);
+
+  it("CheckerNode serves the protocol and runs the sync service", async () => {
+    const c = fx.deployment.contracts;
+    const node = await CheckerNode.create({
+      config: loadConfig({
+        env: {},
+        flags: {
+          dataDir: mkdtempSync(join(tmpdir(), "checker-attsync-node-")),
+          listen: ["/ip4/127.0.0.1/tcp/0"],
+          apiPort: 0,
+          dht: false,
+          nat: false,
+          chainId: 31_337,
+          verifyingContract: c.epochReports,
+          checkerRegistry: c.checkerRegistry,
+          providerRegistry: c.providerRegistry,
+          rewardsContract: c.rewards,
+          checkerLicense: c.checkerLicense,
+          operatorAddress: checkers[0]!.address,
+        },
+      }),
+      logger: silent,
+      operatorSecretKey: checkers[0]!.key.secretKey,
+      publicClient: chain.publicClient,
+      // No checking work this epoch: the checking duty's wait for the publish phase would hold up stop().
+      keys: new StaticKeyDirectory(),
+      allowPrivateAddresses: true,
+    });
+    await node.start();
+    try {
+      expect(node.host.getProtocols()).toContain(ATTESTATION_SYNC_PROTOCOL);
+      // Another node asks it: it answers (nothing held) rather than refusing.
+      const epoch = await fx.c.reports.read.currentEpoch();
+      await hosts[1]!.peerStore.merge(node.host.peerId, { multiaddrs: node.host.getMultiaddrs() });
+      expect(
+        await requestAttestations(hosts[1]!, node.host.peerId, { epoch, have: new Uint8Array() }),
+      ).toEqual([]);
+    } finally {
+      await node.stop();
+    }
+    expect(node.host.getProtocols()).not.toContain(ATTESTATION_SYNC_PROTOCOL);
+  }, 60_000);
 });
