@@ -4,10 +4,11 @@ import { join } from "node:path";
 import { loadBlsBackend } from "@checkernet/protocol/bls/index";
 import { withParams } from "@checkernet/protocol/params";
 import type { SignedAttestation } from "@checkernet/protocol/types";
-import type { Logger } from "@checkernet/runtime";
+import { createLogger, type Logger } from "@checkernet/runtime";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { bytesToHex, getAddress } from "viem";
+import { afterAll, beforeAll, expect } from "vitest";
 import { connectChain, mined, setTime, type TestChain } from "../../../contracts/test/helpers/chain.ts";
 import { deployFixture, type Fixture, setupCheckers } from "../../../contracts/test/helpers/fixture.ts";
 import { ChainDirectory } from "../../src/chain/chainDirectory.ts";
@@ -23,14 +24,33 @@ import { introduceAll, loopbackHost } from "./hosts.ts";
 /** Short epochs: a schedule test waits for real epoch boundaries. */
 export const SCHEDULE_EPOCH_SECONDS = 4;
 
-/** The in-process chain with a deployment of SCHEDULE_EPOCH_SECONDS-second epochs (for a beforeAll). */
-export async function deployScheduleFixture(): Promise<{ chain: TestChain; fx: Fixture }> {
-  const chain = await connectChain();
-  const fx = await deployFixture(chain, {
-    epochSeconds: BigInt(SCHEDULE_EPOCH_SECONDS),
-    reportCommitteeSize: 8,
+/**
+ * Registers the test file's hooks: beforeAll deploys on the in-process chain with
+ * SCHEDULE_EPOCH_SECONDS-second epochs, afterAll stops the nodes. Returns what a test calls to set up
+ * its nodes (TEST_LOG=info shows their logs).
+ */
+export function scheduleHarness(): () => Promise<ScheduleNodes> {
+  const logger = createLogger({
+    level: (process.env.TEST_LOG as "info" | undefined) ?? "silent",
+    pretty: false,
   });
-  return { chain, fx };
+  let chain: TestChain;
+  let fx: Fixture;
+  let nodes: ScheduleNodes | undefined;
+  beforeAll(async () => {
+    chain = await connectChain();
+    fx = await deployFixture(chain, {
+      epochSeconds: BigInt(SCHEDULE_EPOCH_SECONDS),
+      reportCommitteeSize: 8,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await nodes?.stop();
+  });
+  return async () => {
+    nodes = await scheduleNodes(chain, fx, logger);
+    return nodes;
+  };
 }
 
 /**
@@ -40,6 +60,7 @@ export async function deployScheduleFixture(): Promise<{ chain: TestChain; fx: F
  * lateReportsSchedule). The duties are built, not started.
  */
 export interface ScheduleNodes {
+  fx: Fixture;
   directory: ChainDirectory;
   /** One per checker, in order. */
   dbs: CheckerDb[];
@@ -54,11 +75,13 @@ export interface ScheduleNodes {
    * chain mines only on demand, and views read its clock.
    */
   advanceTo(ms: number): Promise<void>;
+  /** Waits for `epoch`'s report to land (15 s at most), then for the backups' turns to pass: they find it and stand down. */
+  landed(epoch: bigint): Promise<void>;
   /** Stops the duties and hosts and closes the databases. */
   stop(): Promise<void>;
 }
 
-export async function scheduleNodes(chain: TestChain, fx: Fixture, logger: Logger): Promise<ScheduleNodes> {
+async function scheduleNodes(chain: TestChain, fx: Fixture, logger: Logger): Promise<ScheduleNodes> {
   const checkers = await setupCheckers(fx, 3, 1);
   const wallet = chain.wallets[10]!;
   const provider = getAddress(wallet.account.address);
@@ -131,10 +154,20 @@ export async function scheduleNodes(chain: TestChain, fx: Fixture, logger: Logge
     await setTime(chain, BigInt(Math.floor(now() / 1000)));
   };
   return {
+    fx,
     directory,
     dbs,
     duties,
     advanceTo,
+    async landed(epoch) {
+      await expect
+        .poll(async () => (await fx.c.reports.read.reportOf([epoch])).submittedAt, {
+          timeout: 15_000,
+          interval: 200,
+        })
+        .toBeGreaterThan(0n);
+      await new Promise((r) => setTimeout(r, SCHEDULE_EPOCH_SECONDS * 400));
+    },
     async attestNextEpoch() {
       const epoch = clock.currentEpoch() + 1n;
       const startMs =
