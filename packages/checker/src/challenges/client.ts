@@ -161,7 +161,8 @@ export interface ChallengeClientInit {
 export class ChallengeClient {
   private readonly components: ChallengeClientComponents;
   private readonly init: ChallengeClientInit;
-  private readonly evaluator: TranscriptEvaluator;
+  /** Where transcripts are evaluated; the fraud-proof keeper searches VRAM fraud proofs with it too. */
+  readonly evaluator: TranscriptEvaluator;
   private readonly stalls: LoopStallMonitor;
 
   constructor(components: ChallengeClientComponents, init: ChallengeClientInit) {

@@ -3,9 +3,13 @@ import {
   evaluateTranscript,
   type RunOutcome,
 } from "@checkernet/protocol/challenges/transcript";
+import { vramFraudProofFromTranscript } from "@checkernet/protocol/fraud/fromTranscript";
+import type { VramFraudProof } from "@checkernet/protocol/fraud/vramFraud";
 import type { ProtocolParams } from "@checkernet/protocol/params";
-import { type Logger, WorkerPool, WorkerPoolError, WorkerPoolErrorCode } from "@checkernet/runtime";
+import { type Logger, WorkerPoolError, WorkerPoolErrorCode } from "@checkernet/runtime";
 import { CheckerError } from "../errors.ts";
+import { ComputeWorker } from "./computeWorker.ts";
+import type { VramFraudSearch } from "./vramFraudSearch.ts";
 import type { WorkerModules } from "./workerModules.ts";
 
 /**
@@ -21,6 +25,8 @@ import type { WorkerModules } from "./workerModules.ts";
  */
 export interface TranscriptEvaluator {
   evaluate(transcript: ChallengeTranscript): Promise<RunOutcome>;
+  /** The run's VRAM fraud proof, searched off the event loop; absent: the caller searches inline. */
+  vramFraudProof?(transcript: ChallengeTranscript): Promise<VramFraudProof | null>;
   close(): Promise<void>;
 }
 
@@ -30,13 +36,6 @@ export function inlineEvaluator(params: ProtocolParams): TranscriptEvaluator {
     evaluate: async (transcript) => evaluateTranscript(transcript, params),
     close: async () => undefined,
   };
-}
-
-/** What each evaluator worker starts with (evaluator-worker.ts). */
-export interface EvaluatorWorkerData {
-  params: ProtocolParams;
-  /** False loads viem whole in the worker (comparisons); otherwise its slim stand-in (workerModules.ts). */
-  slimViem?: boolean;
 }
 
 /** An error `evaluateTranscript` threw in the worker, with its name and code kept. */
@@ -53,28 +52,34 @@ export class EvaluationError extends CheckerError {
 /** Worker deaths in a row after which the evaluator stays on the event loop for good. */
 const MAX_WORKER_FAILURES = 3;
 
+/** How long one slice of a VRAM fraud-proof search may hold the worker thread (vramFraudSearch.ts). */
+const FRAUD_SLICE_MS = 50;
+
 /**
- * One worker thread (a WorkerPool of one), started on first use. A run is
- * never lost to the worker: when it dies, cannot start (a Node without type
- * stripping), is busy beyond the pool's queue or is closed, the transcript is
- * evaluated inline; after MAX_WORKER_FAILURES deaths in a row the evaluator
- * stops trying and evaluates inline.
+ * Evaluates on the node's worker thread (computeWorker.ts, shared with the BLS batch verifier; its own
+ * when none is passed), started on first use. A run is never lost to the worker: when it dies, cannot
+ * start (a Node without type stripping), is busy beyond its queue or is closed, the transcript is
+ * evaluated inline; after MAX_WORKER_FAILURES deaths in a row the evaluator stops trying and evaluates
+ * inline.
  */
 export class WorkerTranscriptEvaluator implements TranscriptEvaluator {
-  readonly #params: ProtocolParams;
   readonly #logger: Logger | undefined;
   readonly #inline: TranscriptEvaluator;
-  #pool: WorkerPool | undefined;
+  readonly #worker: ComputeWorker;
   #failures = 0;
   #closed = false;
 
-  readonly #slimViem: boolean;
-
-  constructor(params: ProtocolParams, logger?: Logger, options: { slimViem?: boolean } = {}) {
-    this.#params = params;
+  constructor(
+    params: ProtocolParams,
+    logger?: Logger,
+    options: { slimViem?: boolean; worker?: ComputeWorker } = {},
+  ) {
     this.#logger = logger;
-    this.#slimViem = options.slimViem ?? true;
     this.#inline = inlineEvaluator(params);
+    this.#worker = (
+      options.worker ??
+      new ComputeWorker({ params, slimViem: options.slimViem ?? true, blsPreference: "auto" })
+    ).acquire();
   }
 
   /** True while evaluations go to a worker thread (false after repeated worker failures). */
@@ -88,52 +93,70 @@ export class WorkerTranscriptEvaluator implements TranscriptEvaluator {
    */
   warm(): void {
     if (this.#closed || !this.offThread) return;
-    this.#pool ??= new WorkerPool(new URL("./evaluator-worker.ts", import.meta.url), {
-      size: 1,
-      workerData: { params: this.#params, slimViem: this.#slimViem } satisfies EvaluatorWorkerData,
-    });
+    this.#worker.start();
   }
 
   /** The modules the worker thread loaded (starting it if needed); undefined when it is not running. */
   async workerModules(): Promise<WorkerModules | undefined> {
-    this.warm();
-    return this.#pool?.run<WorkerModules>("modules", null);
+    if (this.#closed || !this.offThread) return undefined;
+    return this.#worker.run<WorkerModules>("bulk", "modules", null);
   }
 
   async evaluate(transcript: ChallengeTranscript): Promise<RunOutcome> {
     if (this.#closed || !this.offThread) return this.#inline.evaluate(transcript);
-    this.warm();
-    if (this.#pool === undefined) return this.#inline.evaluate(transcript);
     try {
-      const outcome = await this.#pool.run<RunOutcome>("evaluate", transcript);
+      const outcome = await this.#worker.run<RunOutcome>("bulk", "evaluate", transcript);
       this.#failures = 0;
       return outcome;
     } catch (e) {
-      if (!(e instanceof WorkerPoolError)) throw e;
-      if (e.code === WorkerPoolErrorCode.TASK_FAILED) {
-        // evaluateTranscript itself refused the transcript: the same answer inline.
-        throw new EvaluationError(e.details.cause as { name: string; message: string; code?: string });
-      }
-      if (e.code === WorkerPoolErrorCode.WORKER_DIED) {
-        this.#failures++;
-        this.#logger?.warn(
-          { why: e.message, failures: this.#failures, inlineFromNowOn: !this.offThread },
-          "transcript evaluator worker died; evaluating the run on the event loop",
-        );
-        if (!this.offThread) await this.#closePool();
-      }
+      this.#onWorkerError(e);
       return this.#inline.evaluate(transcript);
     }
   }
 
-  async close(): Promise<void> {
-    this.#closed = true;
-    await this.#closePool();
+  /**
+   * The VRAM fraud proof of a run (`vramFraudProofFromTranscript`), searched on the worker thread in
+   * slices of FRAUD_SLICE_MS so BLS batches go between them; inline when the worker is not used.
+   */
+  async vramFraudProof(transcript: ChallengeTranscript): Promise<VramFraudProof | null> {
+    let from = 0;
+    while (!this.#closed && this.offThread) {
+      let slice: VramFraudSearch;
+      try {
+        slice = await this.#worker.run<VramFraudSearch>("bulk", "vramFraudProof", {
+          transcript,
+          from,
+          budgetMs: FRAUD_SLICE_MS,
+        });
+      } catch (e) {
+        this.#onWorkerError(e);
+        break;
+      }
+      if (slice.done) return slice.proof;
+      from = slice.next;
+    }
+    return vramFraudProofFromTranscript(transcript);
   }
 
-  async #closePool(): Promise<void> {
-    const pool = this.#pool;
-    this.#pool = undefined;
-    await pool?.close();
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#worker.release();
+  }
+
+  /** Rethrows what is not the worker's failure; counts deaths; leaves the caller to work inline. */
+  #onWorkerError(e: unknown): void {
+    if (!(e instanceof WorkerPoolError)) throw e;
+    if (e.code === WorkerPoolErrorCode.TASK_FAILED) {
+      // The protocol itself refused the transcript: the same answer inline.
+      throw new EvaluationError(e.details.cause as { name: string; message: string; code?: string });
+    }
+    if (e.code === WorkerPoolErrorCode.WORKER_DIED) {
+      this.#failures++;
+      this.#logger?.warn(
+        { why: e.message, failures: this.#failures, inlineFromNowOn: !this.offThread },
+        "compute worker died; evaluating the run on the event loop",
+      );
+    }
   }
 }

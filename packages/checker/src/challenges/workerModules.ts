@@ -9,7 +9,7 @@
  * generated module that re-exports those nine functions from viem's own files
  * (37 modules, +2.5 MiB): the same code, so the same results.
  *
- * Runs in the worker thread before it imports the protocol (evaluator-worker.ts),
+ * Runs in the worker thread before it imports the protocol (compute-worker.ts),
  * through `module.registerHooks` (synchronous, in-thread). Where a file below
  * is missing (another viem layout) or registerHooks is absent, viem loads whole,
  * as before: slower to start and bigger, never wrong.
@@ -19,21 +19,27 @@ import * as nodeModule from "node:module";
 import { fileURLToPath } from "node:url";
 
 /**
- * The viem functions the worker's protocol modules import, each with the file
+ * The viem functions the worker's protocol modules import (challenge, BLS and fraud-proof code), each with the file
  * of viem's ESM build (relative to `_esm/index.js`) that defines it. A protocol
  * change that imports another one from "viem" fails to link in the worker: the
  * evaluator test loads the worker and fails until the name is added here.
  */
 const WORKER_VIEM_EXPORTS: Readonly<Record<string, string>> = {
   bytesToHex: "./utils/encoding/toHex.js",
+  concatHex: "./utils/data/concat.js",
   decodeAbiParameters: "./utils/abi/decodeAbiParameters.js",
   encodeAbiParameters: "./utils/abi/encodeAbiParameters.js",
   getAddress: "./utils/address/getAddress.js",
   hashTypedData: "./utils/signature/hashTypedData.js",
+  hexToBigInt: "./utils/encoding/fromHex.js",
   hexToBytes: "./utils/encoding/toBytes.js",
   isAddress: "./utils/address/isAddress.js",
   isHex: "./utils/data/isHex.js",
+  keccak256: "./utils/hash/keccak256.js",
+  toBytes: "./utils/encoding/toBytes.js",
+  toHex: "./utils/encoding/toHex.js",
   zeroAddress: "./constants/address.js",
+  zeroHash: "./constants/bytes.js",
 };
 
 const SLIM_MARK = "?checkernet-worker-slim";

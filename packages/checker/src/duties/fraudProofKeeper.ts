@@ -8,6 +8,7 @@ import { encodeMatmulFraudProof } from "@checkernet/protocol/fraud/matmulFraud";
 import type { ProtocolParams } from "@checkernet/protocol/params";
 import type { Logger } from "@checkernet/runtime";
 import { bytesToHex } from "viem";
+import type { TranscriptEvaluator } from "../challenges/evaluator.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
 import type { Metrics } from "../metrics/index.ts";
 
@@ -16,6 +17,12 @@ interface FraudProofKeeperComponents {
   db: CheckerDb;
   logger: Logger;
   metrics?: Metrics;
+  /**
+   * The challenge client: its evaluator searches a VRAM fraud proof on the node's worker thread (one
+   * block regenerated per walk step: 5 % of the main thread's CPU at 1,000 licenses when it ran here,
+   * docs/footprint.md); without one, the search runs here.
+   */
+  client?: { readonly evaluator: TranscriptEvaluator };
 }
 
 /**
@@ -61,15 +68,53 @@ export async function keepFraudProof(
   }
 }
 
-/** The VRAM fraud proof of a run with a wrong digest under a valid run signature, one per (provider, epoch). */
+/**
+ * VRAM proof searches per node database and (provider, epoch), chained: a run that fails while another
+ * run's search for the same pair is going waits for it, and searches only if that one stored nothing.
+ */
+const vramSearches = new WeakMap<CheckerDb, Map<string, Promise<void>>>();
+
+/**
+ * The VRAM fraud proof of a run with a wrong digest under a valid run signature, one per (provider, epoch).
+ * The search regenerates one block per walk step up to the wrong one, so it runs only while no proof for
+ * the pair is stored: with 1,000 licenses a node runs most of a faulty provider's challenges of an epoch,
+ * and each searched again before (docs/footprint.md).
+ */
 async function keepVramFraudProof(
+  components: FraudProofKeeperComponents,
+  transcript: ChallengeTranscript,
+  origin: "check" | "recheck",
+): Promise<void> {
+  let searches = vramSearches.get(components.db);
+  if (searches === undefined) {
+    searches = new Map();
+    vramSearches.set(components.db, searches);
+  }
+  const key = `${transcript.epoch}/${transcript.provider.toLowerCase()}`;
+  const next = (searches.get(key) ?? Promise.resolve()).then(() =>
+    searchAndKeepVramFraudProof(components, transcript, origin),
+  );
+  searches.set(key, next);
+  try {
+    await next;
+  } finally {
+    if (searches.get(key) === next) searches.delete(key);
+  }
+}
+
+async function searchAndKeepVramFraudProof(
   components: FraudProofKeeperComponents,
   transcript: ChallengeTranscript,
   origin: "check" | "recheck",
 ): Promise<void> {
   const { db, logger } = components;
   try {
-    const proof = vramFraudProofFromTranscript(transcript);
+    if ((await db.getVramFraudProof(transcript.epoch, transcript.provider)) !== undefined) return;
+    const search = components.client?.evaluator.vramFraudProof;
+    const proof =
+      search === undefined
+        ? vramFraudProofFromTranscript(transcript)
+        : await search.call(components.client?.evaluator, transcript);
     if (proof === null) return;
     const json = JSON.stringify({
       ...proof,

@@ -5,6 +5,7 @@ import { multiaddr } from "@multiformats/multiaddr";
 import { bytesToHex } from "viem";
 import { EpochClock } from "../chain/clock.ts";
 import { ChallengeClient } from "../challenges/client.ts";
+import { ComputeWorker } from "../challenges/computeWorker.ts";
 import { WorkerTranscriptEvaluator } from "../challenges/evaluator.ts";
 import { signingDomain } from "../config.ts";
 import { CheckerDb } from "../db/checkerDb.ts";
@@ -63,7 +64,12 @@ export async function buildComponents(options: CheckerNodeOptions): Promise<Node
         "FAULT MODE vouch-pass: this checker attests PASS for every provider whatever it measures and builds no fraud proof (tests and demos only)",
       );
     }
-    const evaluator = new WorkerTranscriptEvaluator(params, logger.child({ service: "challenges" }));
+    // One worker thread for transcript evaluations, BLS batches and fraud-proof searches (computeWorker.ts):
+    // each thread is a V8 isolate of ~12 MiB (docs/footprint.md).
+    const compute = new ComputeWorker({ params, blsPreference: bls.name === "noble" ? "noble" : "auto" });
+    const evaluator = new WorkerTranscriptEvaluator(params, logger.child({ service: "challenges" }), {
+      worker: compute,
+    });
     const { operatorAddress } = config;
     const secretKey = options.operatorSecretKey;
     const clock = new EpochClock({
@@ -81,8 +87,8 @@ export async function buildComponents(options: CheckerNodeOptions): Promise<Node
       host,
       db,
       bls,
-      // Batches checked on a worker thread: a flood of bad signatures cannot stall challenge IO (issue 14).
-      verifier: new BlsBatchVerifier({ backend: bls, metrics, offThread: true }),
+      // Batches checked on the worker thread: a flood of bad signatures cannot stall challenge IO (issue 14).
+      verifier: new BlsBatchVerifier({ backend: bls, metrics, offThread: true, worker: compute }),
       clock,
       domain,
       params,

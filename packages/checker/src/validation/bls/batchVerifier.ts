@@ -1,5 +1,7 @@
 import type { BlsBackend, SignatureSet } from "@checkernet/protocol/bls/backend";
-import { WorkerPool } from "@checkernet/runtime";
+import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
+import { WorkerPoolError, WorkerPoolErrorCode } from "@checkernet/runtime";
+import { ComputeWorker } from "../../challenges/computeWorker.ts";
 import type { Metrics } from "../../metrics/index.ts";
 import { checkSets, verifySet } from "./checkSets.ts";
 
@@ -17,18 +19,28 @@ const BLS_BATCH_LIMITS = {
   maxQueuedBatches: 64,
   /** Worker failures in a row after which batches are checked on the event loop for good. */
   maxWorkerFailures: 3,
+  /**
+   * A batch the worker thread has not started within this time (it is evaluating a transcript, one
+   * task of 0.5-1 s for a VRAM run: computeWorker.ts) is checked on the event loop instead, so a
+   * gossip validation never waits on an evaluation for longer than this.
+   */
+  maxWorkerWaitMs: 150,
 } as const;
 
 export interface BatchVerifierOptions {
   backend: BlsBackend;
   maxSets?: number;
   maxWaitMs?: number;
+  /** How long a batch may wait for the worker thread before it is checked on the event loop (BLS_BATCH_LIMITS). */
+  maxWorkerWaitMs?: number;
   metrics?: Metrics;
   /**
-   * Check batches on a worker thread (validation/bls/blsWorker.ts, loading the same backend), off
+   * Check batches on a worker thread (challenges/compute-worker.ts, loading the same backend), off
    * the event loop, so a flood of bad signatures cannot delay latency pings and challenge IO.
    */
   offThread?: boolean;
+  /** The node's worker thread, shared with the transcript evaluator; with `offThread` and none, its own. */
+  worker?: ComputeWorker;
 }
 
 /** Checks one signature set; resolves false for an invalid or malformed set, never rejects. */
@@ -57,20 +69,32 @@ export class BlsBatchVerifier implements SignatureVerifier {
   private readonly backend: BlsBackend;
   private readonly maxSets: number;
   private readonly maxWaitMs: number;
+  private readonly maxWorkerWaitMs: number;
   private readonly metrics: Metrics | undefined;
-  private readonly offThread: boolean;
-  private pool: WorkerPool | undefined;
+  private readonly worker: ComputeWorker | undefined;
   private workerFailures = 0;
   private queue: Job[] = [];
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private released = false;
 
   constructor(options: BatchVerifierOptions) {
     this.backend = options.backend;
     this.maxSets = options.maxSets ?? BLS_BATCH_LIMITS.maxSets;
     this.maxWaitMs = options.maxWaitMs ?? BLS_BATCH_LIMITS.maxWaitMs;
+    this.maxWorkerWaitMs = options.maxWorkerWaitMs ?? BLS_BATCH_LIMITS.maxWorkerWaitMs;
     this.metrics = options.metrics;
-    this.offThread = options.offThread === true;
+    this.worker =
+      options.offThread === true
+        ? (
+            options.worker ??
+            new ComputeWorker({
+              params: DEFAULT_PARAMS,
+              // "auto": blst where its native module loads in a worker thread, noble (same bytes) otherwise.
+              blsPreference: this.backend.name === "noble" ? "noble" : "auto",
+            })
+          ).acquire()
+        : undefined;
   }
 
   /**
@@ -82,9 +106,9 @@ export class BlsBatchVerifier implements SignatureVerifier {
    * when batches run on the event loop (not off-thread, or the worker failed to start).
    */
   warm(): Promise<boolean> {
-    const pool = this.workerPool();
-    if (pool === undefined) return Promise.resolve(false);
-    return pool.run<boolean[]>("verify", []).then(
+    const worker = this.workerInUse();
+    if (worker === undefined) return Promise.resolve(false);
+    return worker.run<boolean>("bls", "ready", null).then(
       () => true,
       () => {
         this.workerFailures++;
@@ -106,11 +130,10 @@ export class BlsBatchVerifier implements SignatureVerifier {
   /** Verifies what is queued and stops batching (later calls verify one by one, on the event loop). */
   stop(): void {
     this.flush();
+    if (this.stopped) return;
     this.stopped = true;
-    const pool = this.pool;
-    this.pool = undefined;
-    // Batches already with the worker finish first; close() would fail them.
-    if (pool !== undefined) setTimeout(() => void pool.close(), 1_000).unref();
+    // Batches already with the worker finish first; closing it now would fail them.
+    setTimeout(() => this.releaseWorker(), 1_000).unref();
   }
 
   private flush(): void {
@@ -120,8 +143,8 @@ export class BlsBatchVerifier implements SignatureVerifier {
     this.queue = [];
     if (jobs.length === 0) return;
     this.metrics?.blsBatchSets.observe(jobs.length);
-    const pool = this.workerPool();
-    if (pool === undefined || pool.queued >= BLS_BATCH_LIMITS.maxQueuedBatches) {
+    const worker = this.workerInUse();
+    if (worker === undefined || worker.queued("bls") >= BLS_BATCH_LIMITS.maxQueuedBatches) {
       this.settle(
         jobs,
         checkSets(
@@ -131,17 +154,23 @@ export class BlsBatchVerifier implements SignatureVerifier {
       );
       return;
     }
-    pool
+    worker
       .run<boolean[]>(
+        "bls",
         "verify",
         jobs.map((j) => j.set),
+        { maxWaitMs: this.maxWorkerWaitMs },
       )
       .then((results) => {
         this.workerFailures = 0;
         this.settle(jobs, results);
       })
-      .catch(() => {
-        this.workerFailures++;
+      .catch((e: unknown) => {
+        // Busy past maxWorkerWaitMs, or closed: not the worker's failure.
+        const busy =
+          e instanceof WorkerPoolError &&
+          (e.code === WorkerPoolErrorCode.QUEUE_FULL || e.code === WorkerPoolErrorCode.CLOSED);
+        if (!busy) this.workerFailures++;
         this.settle(
           jobs,
           checkSets(
@@ -152,22 +181,21 @@ export class BlsBatchVerifier implements SignatureVerifier {
       });
   }
 
-  /** The worker pool, started on first use; undefined when batches run on the event loop. */
-  private workerPool(): WorkerPool | undefined {
-    if (!this.offThread || this.stopped) return undefined;
+  /** The worker thread, when batches go to it; undefined when they run on the event loop. */
+  private workerInUse(): ComputeWorker | undefined {
+    if (this.worker === undefined || this.stopped || this.worker.closed) return undefined;
     if (this.workerFailures >= BLS_BATCH_LIMITS.maxWorkerFailures) {
-      const pool = this.pool;
-      this.pool = undefined;
-      void pool?.close();
+      this.releaseWorker();
       return undefined;
     }
-    this.pool ??= new WorkerPool(new URL("./blsWorker.ts", import.meta.url), {
-      size: 1,
-      maxQueue: BLS_BATCH_LIMITS.maxQueuedBatches,
-      // "auto": blst where its native module loads in a worker thread, noble (same bytes) otherwise.
-      workerData: { preference: this.backend.name === "noble" ? "noble" : "auto" },
-    });
-    return this.pool;
+    return this.worker;
+  }
+
+  /** Gives up this verifier's share of the worker thread (the thread ends when no user is left). */
+  private releaseWorker(): void {
+    if (this.released || this.worker === undefined) return;
+    this.released = true;
+    void this.worker.release();
   }
 
   private settle(jobs: readonly Job[], results: readonly boolean[]): void {

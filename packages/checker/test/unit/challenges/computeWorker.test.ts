@@ -1,0 +1,263 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { SignatureSet } from "@checkernet/protocol/bls/backend";
+import { gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
+import { answerPing, pingCodec, pingSchedule, pongCodec } from "@checkernet/protocol/challenges/latency";
+import { regionById } from "@checkernet/protocol/challenges/regions";
+import {
+  type ChallengeTranscript,
+  runSeeds,
+  runTranscriptAnswers,
+  TranscriptMessageType as T,
+  type TranscriptMessage,
+} from "@checkernet/protocol/challenges/transcript";
+import {
+  answerVram,
+  generateVramBlock,
+  vramDatasetSeed,
+  vramRequestCodec,
+  vramResponseCodec,
+} from "@checkernet/protocol/challenges/vram";
+import { answerKeyAddress, answersHash, signRunTranscript } from "@checkernet/protocol/fraud/answerSigning";
+import { vramFraudProofFromTranscript } from "@checkernet/protocol/fraud/fromTranscript";
+import { withParams } from "@checkernet/protocol/params";
+import { ChallengeKind, CheckResult } from "@checkernet/protocol/types";
+import { createLogger } from "@checkernet/runtime";
+import { type Address, bytesToHex, type Hex } from "viem";
+import { afterEach, describe, expect, it } from "vitest";
+import { ComputeWorker } from "../../../src/challenges/computeWorker.ts";
+import { type TranscriptEvaluator, WorkerTranscriptEvaluator } from "../../../src/challenges/evaluator.ts";
+import { CheckerDb } from "../../../src/db/checkerDb.ts";
+import { keepFraudProof } from "../../../src/duties/fraudProofKeeper.ts";
+import { BlsBatchVerifier } from "../../../src/validation/bls/batchVerifier.ts";
+import { bls, makeChecker } from "../../utils/fixtures.ts";
+
+const PROVIDER: Address = "0x1111111111111111111111111111111111111111";
+const CHECKER: Address = "0x2222222222222222222222222222222222222222";
+const KEY: Hex = `0x${"6a".repeat(32)}`;
+const DOMAIN = {
+  chainId: 31337n,
+  verifyingContract: "0x3333333333333333333333333333333333333333" as Address,
+};
+/** 17 blocks of 256 KiB regenerated per evaluation, as a GPU class on the devnet. */
+const params = withParams({ vramSampledBlocks: 16 });
+const BLOCK_SIZE = 262_144;
+const BLOCK_COUNT = 24;
+const STEPS = 64;
+
+/**
+ * A VRAM run as the client records it, with the provider's answer key and its signature over the run.
+ * Digests from step `wrongFrom` on are zeros (a walk that stopped reading memory there).
+ */
+function vramRun(runSeed: Hex, wrongFrom = STEPS): ChallengeTranscript {
+  const seeds = runSeeds(runSeed);
+  const messages: TranscriptMessage[] = [];
+  let now = 0;
+  for (const ping of pingSchedule(seeds.latency, params)) {
+    now = Math.max(now, ping.sendAtMs * 1000);
+    messages.push({ type: T.PING, atUs: now, payload: bytesToHex(pingCodec.encode(ping)) });
+    now += 2_000;
+    messages.push({ type: T.PONG, atUs: now, payload: bytesToHex(pongCodec.encode(answerPing(ping))) });
+  }
+  const dataset = vramDatasetSeed(PROVIDER, `0x${"aa".repeat(32)}`);
+  const request = {
+    seed: dataset,
+    blockSize: BLOCK_SIZE,
+    blockCount: BLOCK_COUNT,
+    nonce: seeds.vramNonce,
+    steps: STEPS,
+  };
+  messages.push({ type: T.VRAM_REQUEST, atUs: now, payload: bytesToHex(vramRequestCodec.encode(request)) });
+  const blocks = new Map<number, Uint8Array>();
+  const response = answerVram(request, (i) => {
+    const b = blocks.get(i) ?? generateVramBlock(dataset, i, BLOCK_SIZE);
+    blocks.set(i, b);
+    return b;
+  });
+  response.digests = response.digests.map((d, t) => (t < wrongFrom ? d : (`0x${"00".repeat(32)}` as Hex)));
+  now += 5_000;
+  messages.push({
+    type: T.VRAM_RESPONSE,
+    atUs: now,
+    payload: bytesToHex(vramResponseCodec.encode(response)),
+  });
+  const transcript: ChallengeTranscript = {
+    version: 2,
+    epoch: 3n,
+    provider: PROVIDER,
+    checker: CHECKER,
+    kind: ChallengeKind.VRAM,
+    checkerRegion: regionById("local").code,
+    claimedRegion: regionById("local").code,
+    classId: gpuClass("cpu-reference").code,
+    seed: runSeed,
+    answer: { key: answerKeyAddress(KEY), ...DOMAIN },
+    messages,
+  };
+  const signature = signRunTranscript(KEY, DOMAIN, {
+    epoch: transcript.epoch,
+    provider: PROVIDER,
+    checker: CHECKER,
+    seed: runSeed,
+    answersHash: answersHash(runTranscriptAnswers(transcript)),
+  });
+  return {
+    ...transcript,
+    messages: [...messages, { type: T.RUN_SIGNATURE, atUs: now + 1_000, payload: signature }],
+  };
+}
+
+async function signatureSets(n: number): Promise<SignatureSet[]> {
+  const b = await bls();
+  const c = await makeChecker();
+  return Array.from({ length: n }, () => {
+    const message = randomBytes(32);
+    return { publicKey: c.publicKey, message, signature: b.sign(c.secretKey, message) };
+  });
+}
+
+/** The node's wiring (services/buildComponents.ts): one thread for the evaluator and the BLS verifier. */
+async function shared(verifierOptions: { maxWorkerWaitMs?: number } = {}) {
+  const compute = new ComputeWorker({ params, blsPreference: "auto" });
+  const evaluator = new WorkerTranscriptEvaluator(params, undefined, { worker: compute });
+  const verifier = new BlsBatchVerifier({
+    backend: await bls(),
+    offThread: true,
+    worker: compute,
+    maxSets: 4,
+    maxWaitMs: 1,
+    ...verifierOptions,
+  });
+  // Started and loaded (protocol code and BLS backend) before anything is measured, as at node start.
+  expect(await verifier.warm()).toBe(true);
+  opened.push({ compute, evaluator, verifier });
+  return { compute, evaluator, verifier };
+}
+const opened: { compute: ComputeWorker; evaluator: WorkerTranscriptEvaluator; verifier: BlsBatchVerifier }[] =
+  [];
+afterEach(async () => {
+  for (const o of opened.splice(0)) {
+    o.verifier.stop();
+    await o.evaluator.close();
+    await o.compute.close();
+  }
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves with the time `work` took, in ms, and its value. */
+async function timed<V>(work: () => Promise<V>): Promise<{ ms: number; value: V }> {
+  const t0 = performance.now();
+  const value = await work();
+  return { ms: performance.now() - t0, value };
+}
+
+describe("ComputeWorker: one thread for the evaluator, the BLS verifier and fraud-proof searches", () => {
+  const honest = vramRun(`0x${"5e".repeat(32)}`);
+  const wrongLate = vramRun(`0x${"6f".repeat(32)}`, 60);
+
+  it("runs a BLS batch before evaluations queued ahead of it (one evaluation already running)", async () => {
+    // No hand-back to the event loop here: the order is the thread's.
+    const { evaluator, verifier } = await shared({ maxWorkerWaitMs: 60_000 });
+    const [good] = await signatureSets(1);
+    const done: string[] = [];
+    const first = evaluator.evaluate(honest).then(() => done.push("evaluate 1"));
+    const second = evaluator.evaluate(honest).then(() => done.push("evaluate 2"));
+    await sleep(20);
+    const batch = verifier.verify(good!).then((ok) => done.push(`bls ${ok}`));
+    await Promise.all([first, second, batch]);
+    // FIFO would answer the batch last, after a second evaluation of 0.5-1 s.
+    expect(done).toEqual(["evaluate 1", "bls true", "evaluate 2"]);
+  });
+
+  it("hands a batch held up by a running evaluation back to the event loop after maxWorkerWaitMs", async () => {
+    const { evaluator, verifier } = await shared({ maxWorkerWaitMs: 100 });
+    const sets = await signatureSets(2);
+    const evaluation = timed(() => evaluator.evaluate(honest));
+    await sleep(20);
+    const batch = await timed(() => Promise.all(sets.map((s) => verifier.verify(s))));
+    const { ms: evaluationMs, value: outcome } = await evaluation;
+    expect(batch.value).toEqual([true, true]);
+    expect(outcome.result).toBe(CheckResult.PASS);
+    // Measured on the shared 2-core VM: the evaluation 450-900 ms, the batch 100-130 ms (100 waited, then
+    // checked on the event loop). Without the hand-back it waits out the evaluation.
+    expect(evaluationMs).toBeGreaterThan(300);
+    expect(batch.ms).toBeLessThan(evaluationMs - 150);
+  });
+
+  it("searches a VRAM fraud proof in slices on the thread: the protocol's proof, and a batch waits one slice, not the search", async () => {
+    const { evaluator, verifier } = await shared({ maxWorkerWaitMs: 60_000 });
+    const [good] = await signatureSets(1);
+    const search = timed(() => evaluator.vramFraudProof(wrongLate));
+    await sleep(100);
+    const batch = await timed(() => verifier.verify(good!));
+    const { ms: searchMs, value: proof } = await search;
+    expect(batch.value).toBe(true);
+    expect(proof?.step).toBe(60);
+    expect(proof).toEqual(vramFraudProofFromTranscript(wrongLate));
+    // 61 steps, one 256 KiB block each: 1-3 s here. A slice holds the thread ~50 ms (one step more at
+    // most); the whole search as one task would hold the batch for all of it.
+    expect(searchMs).toBeGreaterThan(400);
+    expect(batch.ms).toBeLessThan(searchMs / 4);
+  });
+
+  it("finds no proof for an honest walk, and searches inline once the thread is closed", async () => {
+    const { compute, evaluator } = await shared();
+    expect(await evaluator.vramFraudProof(honest)).toBeNull();
+    await compute.close();
+    const proof = await evaluator.vramFraudProof(wrongLate);
+    expect(proof?.step).toBe(60);
+  });
+
+  it("keeps the thread for the other user when one releases it, and ends it with the last", async () => {
+    const { compute, evaluator, verifier } = await shared();
+    const [good] = await signatureSets(1);
+    await evaluator.close();
+    expect(compute.closed).toBe(false);
+    expect(await verifier.verify(good!)).toBe(true);
+    expect(compute.running).toBeUndefined();
+    verifier.stop();
+    await sleep(1_200);
+    expect(compute.closed).toBe(true);
+  });
+});
+
+describe("keepFraudProof: one VRAM proof search per (provider, epoch)", () => {
+  it("searches on the worker thread, stores the proof, and does not search again for the pair's later failed runs", async () => {
+    const { evaluator } = await shared();
+    const db = await CheckerDb.open({ dataDir: mkdtempSync(join(tmpdir(), "checker-vram-keeper-")) });
+    try {
+      let searches = 0;
+      const counting: TranscriptEvaluator = {
+        evaluate: (t) => evaluator.evaluate(t),
+        vramFraudProof: (t) => {
+          searches++;
+          return evaluator.vramFraudProof(t);
+        },
+        close: async () => undefined,
+      };
+      const components = {
+        db,
+        logger: createLogger({ level: "silent", pretty: false }),
+        client: { evaluator: counting },
+      };
+      const reasons = [{ code: "WRONG_DIGEST" }];
+      // Three failed runs of one epoch, two of them at once (the checking duty runs challenges concurrently).
+      const runs = ["71", "72", "73"].map((b) => vramRun(`0x${b.repeat(32)}`, 3));
+      await Promise.all(runs.slice(0, 2).map((t) => keepFraudProof(components, params, t, reasons)));
+      await keepFraudProof(components, params, runs[2]!, reasons);
+      const stored = JSON.parse((await db.getVramFraudProof(3n, PROVIDER)) ?? "null") as {
+        step: number;
+      } | null;
+      expect(stored?.step).toBe(3);
+      expect(searches).toBe(1);
+      // Another epoch is another pair: searched.
+      await keepFraudProof(components, params, { ...runs[2]!, epoch: 4n }, reasons);
+      expect(searches).toBe(2);
+    } finally {
+      await db.close();
+    }
+  });
+});
