@@ -1,4 +1,4 @@
-import type { Registry } from "prom-client";
+import type { Registry } from "./registry.ts";
 
 export interface MetricDoc {
   name: string;
