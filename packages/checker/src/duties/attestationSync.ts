@@ -55,7 +55,10 @@ interface AttestationSyncInit {
    * forged answer costs at most this many before its peer is dropped.
    */
   chunk?: number;
-  /** Start-up sync: retried every `startRetryMs` (default 1 s) until a peer answered, for at most half an epoch. */
+  /**
+   * Start-up sync: retried after `startRetryMs` (default 1 s), doubling up to 30 s, until a peer
+   * answered, for at most half an epoch (peers connect after start; old peers lack the protocol).
+   */
   startRetryMs?: number;
 }
 
@@ -131,12 +134,14 @@ export class AttestationSync {
         }
       }
     };
+    let retryMs = this.startRetryMs;
     const tick = () => {
       this.running = attempt()
         .catch((e: unknown) => this.c.logger.debug({ err: (e as Error).message }, "start-up sync failed"))
         .finally(() => {
           if (!this.stopped && pending.size > 0 && Date.now() < until) {
-            this.timer = setTimeout(tick, this.startRetryMs);
+            this.timer = setTimeout(tick, retryMs);
+            retryMs = Math.min(30_000, retryMs * 2);
           }
         });
     };
