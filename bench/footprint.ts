@@ -14,6 +14,10 @@
  *
  * Writes bench/results/footprint.json. Linux only (/proc). CPU is utime +
  * stime of the process (all its threads) over the window, in % of one core.
+ * Disk is each node's data directory (and its LevelDB, `db/`): its size at
+ * the end and its growth per epoch over the window; bandwidth is the bytes
+ * each node's TCP sockets carried per epoch, split into p2p, chain RPC and
+ * its own HTTP API (bench/footprintIo.ts says how they are read).
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -23,6 +27,7 @@ import { checkerLicenseAbi, checkerRegistryAbi } from "@checkernet/contracts/gen
 import type { Address } from "viem";
 import { type DevnetHandle, startDevnet } from "../scripts/devnet/index.ts";
 import { DEVNET } from "../scripts/devnet/params.ts";
+import { dirBytes, type TrafficClass, TrafficMeter } from "./footprintIo.ts";
 
 const { values } = parseArgs({
   options: {
@@ -174,9 +179,32 @@ const devnet = await startDevnet({
 });
 const provider = devnet.providers[0];
 const watch = [
-  ...devnet.checkers.map((c) => ({ name: c.name, pid: c.child.process.pid as number })),
-  ...(provider === undefined ? [] : [{ name: provider.name, pid: provider.child.process.pid as number }]),
+  ...devnet.checkers.map((c) => ({
+    name: c.name,
+    pid: c.child.process.pid as number,
+    apiPort: c.apiPort,
+    dataDir: c.dataDir,
+  })),
+  ...(provider === undefined
+    ? []
+    : [{ name: provider.name, pid: provider.child.process.pid as number, dataDir: provider.dataDir }]),
 ];
+const traffic = new TrafficMeter(watch, Number(new URL(devnet.rpcUrl).port));
+/** Data directory and LevelDB sizes of each node, read at the window's start and end. */
+const diskAt = () =>
+  new Map(watch.map((n) => [n.name, { dataDir: dirBytes(n.dataDir), db: dirBytes(join(n.dataDir, "db")) }]));
+let diskStart = diskAt();
+let trafficTimer: NodeJS.Timeout | undefined;
+/** The window starts: disk sizes and socket counters read now are its zero. */
+let ioFrom = Date.now();
+const beginIo = () => {
+  ioFrom = Date.now();
+  diskStart = diskAt();
+  traffic.begin();
+  // Counters are cumulative: a reading every 5 s catches connections that close within the window.
+  trafficTimer = setInterval(() => traffic.sample(), 5_000);
+};
+beginIo();
 const series = new Map<string, Sample[]>(watch.map((n) => [n.name, []]));
 const timer = setInterval(() => {
   const t = Date.now();
@@ -208,6 +236,8 @@ if (licenseTarget !== undefined && big !== undefined) {
   const to = from + BigInt(epochs);
   await untilEpoch(devnet, from, () => done !== undefined);
   windowFrom = Date.now();
+  clearInterval(trafficTimer);
+  beginIo();
   console.log(`bench: sampling epochs ${from}..${to - 1n}`);
   await untilEpoch(devnet, to, () => done !== undefined);
   windowTo = Date.now();
@@ -217,6 +247,10 @@ if (licenseTarget !== undefined && big !== undefined) {
   outcome = await devnet.finished;
 }
 clearInterval(timer);
+clearInterval(trafficTimer);
+traffic.sample();
+const diskEnd = diskAt();
+const ioSeconds = ((windowTo === Number.POSITIVE_INFINITY ? Date.now() : windowTo) - ioFrom) / 1000;
 const summary = await devnet.stop(outcome.reason);
 if (outcome.error !== null) console.error(`devnet stopped early: ${outcome.error}`);
 
@@ -226,10 +260,38 @@ const licensesOf = (name: string) => {
   const own = devnet.licenses.filter((l) => l.operator === c.operator).length;
   return licenseTarget !== undefined && c === big ? licenseTarget : own;
 };
+const kib = (bytes: number) => +(bytes / 1024).toFixed(1);
+const trafficTotals = traffic.totals();
+/** Epochs the disk and traffic window spans (the whole run in the plain mode). */
+const ioEpochs = ioSeconds / epochSeconds;
+const perEpochKiB = (bytes: number) => (ioEpochs > 0 ? kib(bytes / ioEpochs) : 0);
+const io = (name: string) => {
+  const start = diskStart.get(name);
+  const end = diskEnd.get(name);
+  const t = trafficTotals.get(name);
+  const classes: TrafficClass[] = ["p2p", "rpc", "api"];
+  return {
+    disk: {
+      dataDirMiB: mib(end?.dataDir ?? 0),
+      dbMiB: mib(end?.db ?? 0),
+      growthKiBPerEpoch: perEpochKiB((end?.dataDir ?? 0) - (start?.dataDir ?? 0)),
+      dbGrowthKiBPerEpoch: perEpochKiB((end?.db ?? 0) - (start?.db ?? 0)),
+    },
+    network: traffic.available
+      ? Object.fromEntries(
+          classes.map((c) => [
+            c,
+            { inKiBPerEpoch: perEpochKiB(t?.[c].in ?? 0), outKiBPerEpoch: perEpochKiB(t?.[c].out ?? 0) },
+          ]),
+        )
+      : null,
+  };
+};
 const perNode = [...series.entries()].map(([name, s]) => ({
   name,
   licenses: licensesOf(name),
   ...stats(s, windowFrom, windowTo),
+  ...io(name),
 }));
 const checkerRows = perNode.filter((n) => n.name.startsWith("checker-"));
 const bigRow = big === undefined ? undefined : perNode.find((n) => n.name === big.name);
@@ -259,7 +321,11 @@ const result = {
     licenseTarget === undefined ? Math.max(...checkerRows.map((n) => n.rssMiB.max)) : bigRow?.rssMiB.max,
   rssMiBP50: bigRow?.rssMiB.p50,
   cpuPctMean: bigRow?.cpuPercentOfOneCore,
+  diskGrowthKiBPerEpoch: bigRow?.disk.growthKiBPerEpoch,
+  p2pKiBPerEpoch: bigRow?.network?.p2p,
+  rpcKiBPerEpoch: bigRow?.network?.rpc,
   window: windowEpochs ?? "whole run",
+  ioWindowEpochs: +ioEpochs.toFixed(2),
   checker: {
     rssMiBMedianOfNodes: percentile(
       checkerRows.map((n) => n.rssMiB.p50).sort((a, b) => a - b),
@@ -276,7 +342,7 @@ const result = {
       ? undefined
       : { rssMiB: providerRow.rssMiB, cpuPercentOfOneCore: providerRow.cpuPercentOfOneCore },
   perNode,
-  note: "All nodes share one machine with the chain and the providers; the provider agent serves every checker's challenges with DEVNET.providerWorkers worker threads.",
+  note: "All nodes share one machine with the chain and the providers; the provider agent serves every checker's challenges with DEVNET.providerWorkers worker threads. Disk: data directory (db: its LevelDB) at the end and its growth per epoch over the window. Network: TCP payload bytes per epoch of each node's sockets (ss), p2p (libp2p: gossip, challenges, co-signing), rpc (chain JSON-RPC), api (its HTTP API, polled by the devnet monitor).",
 };
 console.table(
   perNode.map((n) => ({
@@ -285,6 +351,12 @@ console.table(
     "RSS p50 MiB": n.rssMiB.p50,
     "RSS max MiB": n.rssMiB.max,
     "CPU % of a core": n.cpuPercentOfOneCore,
+    "disk MiB": n.disk.dataDirMiB,
+    "disk KiB/epoch": n.disk.growthKiBPerEpoch,
+    "p2p in/out KiB/epoch":
+      n.network === null ? "" : `${n.network.p2p?.inKiBPerEpoch} / ${n.network.p2p?.outKiBPerEpoch}`,
+    "rpc in/out KiB/epoch":
+      n.network === null ? "" : `${n.network.rpc?.inKiBPerEpoch} / ${n.network.rpc?.outKiBPerEpoch}`,
     samples: n.samples,
   })),
 );
@@ -293,7 +365,7 @@ console.log(
 );
 if (licenseTarget !== undefined)
   console.log(
-    `checker with ${licenseTarget} licenses: RSS max ${result.rssMiBMax} MiB, CPU mean ${result.cpuPctMean}% of one core (epochs ${windowEpochs?.from}..${windowEpochs?.to})`,
+    `checker with ${licenseTarget} licenses: RSS max ${result.rssMiBMax} MiB, CPU mean ${result.cpuPctMean}% of one core, disk +${result.diskGrowthKiBPerEpoch} KiB/epoch, p2p in/out ${result.p2pKiBPerEpoch?.inKiBPerEpoch}/${result.p2pKiBPerEpoch?.outKiBPerEpoch} KiB/epoch (epochs ${windowEpochs?.from}..${windowEpochs?.to})`,
   );
 mkdirSync(join(import.meta.dirname, "results"), { recursive: true });
 writeFileSync(join(import.meta.dirname, "results/footprint.json"), `${JSON.stringify(result, null, 2)}\n`);
