@@ -35,7 +35,7 @@ function table(s: TestbedSummary): string {
         `${`${e.signers.length}/${e.committee.length}`.padEnd(17)}  ${String(e.cutOffSeats).padEnd(13)}  ` +
         [...new Set(e.signers.map((a) => name.get(a) ?? a))].join(","),
     ),
-    ...s.natted.map((n) => `${n.name}: reachability ${n.reachability}`),
+    ...s.natted.map((n) => `${n.name}: reachability ${n.reachability}, announces ${n.announced.join(" ")}`),
     ...s.connections.map((c) => `${c.from} -> ${c.to}: ${c.paths.join(", ") || "not connected"}`),
   ];
   for (const p of s.devnet?.slashesPending ?? [])

@@ -4,7 +4,8 @@
  * partition that cuts two checkers off for two epochs and heals. It writes what it saw as JSON; the e2e
  * test (test/testbed/testbed.test.ts) and `npm run testbed` read it.
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { epochReportsAbi } from "@checkernet/contracts";
 import { type Address, getAddress } from "viem";
 import { type DevnetHandle, type DevnetSummary, startDevnet } from "../devnet/index.ts";
@@ -69,8 +70,16 @@ export interface TestbedSummary {
   natted: {
     name: string;
     reachability: string;
-    listen: string[];
+    /** What it announces (identify, peer record): its status's `listen`, the host's getMultiaddrs(). */
+    announced: string[];
   }[];
+  /** Every checker's announced addresses (the public ones keep their 10.77.1.x address). */
+  announced: Record<string, string[]>;
+  /**
+   * Log lines of the public checkers that name a NAT'd checker's private address (192.168.k.2): a peer
+   * that learnt it would dial it in vain (ENETUNREACH). Counted after the run, from <data-dir>/<name>.log.
+   */
+  privateAddressMentions: Record<string, number>;
   connections: ConnectionPath[];
   epochs: EpochOutcome[];
   devnet: DevnetSummary | null;
@@ -172,17 +181,24 @@ async function reportQuorumBps(handle: DevnetHandle): Promise<bigint> {
 async function nattedPaths(handle: DevnetHandle): Promise<{
   natted: TestbedSummary["natted"];
   connections: ConnectionPath[];
+  announced: TestbedSummary["announced"];
 }> {
   const natted = handle.checkers.filter((c) => c.host?.relayVia !== undefined);
   const natStatus: TestbedSummary["natted"] = [];
   const connections: ConnectionPath[] = [];
+  const announced: TestbedSummary["announced"] = {};
+  for (const c of handle.checkers) {
+    if (natted.includes(c)) continue;
+    announced[c.name] = ((await status(checkerApiUrl(c))) as { listen: string[] }).listen;
+  }
   for (const c of natted) {
     const s = (await status(checkerApiUrl(c))) as {
       nat: { reachability: string };
       listen: string[];
       peers: { connections?: { peer: string; addr: string; limited: boolean }[] };
     };
-    natStatus.push({ name: c.name, reachability: s.nat.reachability, listen: s.listen });
+    natStatus.push({ name: c.name, reachability: s.nat.reachability, announced: s.listen });
+    announced[c.name] = s.listen;
     for (const other of natted.filter((o) => o !== c)) {
       const toOther = (s.peers.connections ?? []).filter((x) => x.peer === other.peerId);
       connections.push({
@@ -192,7 +208,21 @@ async function nattedPaths(handle: DevnetHandle): Promise<{
       });
     }
   }
-  return { natted: natStatus, connections };
+  return { natted: natStatus, connections, announced };
+}
+
+/** Lines of each public checker's log naming an address of a NAT'd host's private network. */
+function privateAddressMentions(topology: Topology, dataDir: string): Record<string, number> {
+  const privateIps = TESTBED_HOSTS.nattedCheckers.map((n) => hostOf(topology, n).ip);
+  const counts: Record<string, number> = {};
+  for (const name of TESTBED_HOSTS.publicCheckers) {
+    const file = join(dataDir, `${name}.log`);
+    if (!existsSync(file)) continue;
+    counts[name] = readFileSync(file, "utf8")
+      .split("\n")
+      .filter((line) => privateIps.some((ip) => line.includes(`/${ip}/`) || line.includes(`${ip}:`))).length;
+  }
+  return counts;
 }
 
 /** Runs the scenario; never throws (the error is in the summary). */
@@ -212,6 +242,8 @@ export async function runTestbed(
     ),
     operators: {},
     natted: [],
+    announced: {},
+    privateAddressMentions: {},
     connections: [],
     epochs: [],
     devnet: null,
@@ -266,6 +298,7 @@ export async function runTestbed(
   } finally {
     if (partitioned) heal(topology, cutOff);
     if (handle !== undefined) summary.devnet = await handle.stop("stop");
+    summary.privateAddressMentions = privateAddressMentions(topology, dataDir);
   }
   return summary;
 }

@@ -75,10 +75,27 @@ describe.skipIf(skip)("namespace testbed: NAT, relay, partition", () => {
 
     // Behind NAT: a relay reservation (a /p2p-circuit address), and a path to each other (which one is
     // printed above: relayed through checker-1, or direct after a DCUtR hole punch).
+    // It announces that address and no private one (192.168.k.2 is unreachable from the network); no
+    // public checker ever learnt one (its log would name it: a dial in vain), and the public checkers
+    // still announce their own 10.77.1.x addresses.
     for (const n of summary.natted) {
       expect(
-        n.listen.some((a) => a.includes("/p2p-circuit")),
+        n.announced.some((a) => a.includes("/p2p-circuit")),
         `${n.name} listens through the relay`,
+      ).toBe(true);
+      expect(
+        n.announced.filter((a) => !a.includes("/p2p-circuit")),
+        `${n.name} announces only relay addresses`,
+      ).toEqual([]);
+      expect(n.announced.filter((a) => a.includes("/192.168."))).toEqual([]);
+    }
+    for (const [name, mentions] of Object.entries(summary.privateAddressMentions))
+      expect(mentions, `${name}'s log names a NAT'd checker's private address`).toBe(0);
+    for (const name of ["checker-1", "checker-2", "checker-3", "checker-4", "checker-5"]) {
+      const ip = summary.hosts[name]?.ip as string;
+      expect(
+        summary.announced[name]?.some((a) => a.startsWith(`/ip4/${ip}/tcp/`)),
+        `${name} announces ${ip}`,
       ).toBe(true);
     }
     expect(summary.connections.length).toBe(2);
