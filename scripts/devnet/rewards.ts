@@ -26,12 +26,23 @@ interface ApiRewards {
  * (the aggregator and every co-signer store them). Leaves whose tree does not
  * rebuild the root on-chain are ignored: a checker's API is not trusted.
  */
-export async function collectRewards(handle: DevnetHandle): Promise<EpochRewards[]> {
+export function collectRewards(handle: DevnetHandle): Promise<EpochRewards[]> {
+  return rewardsFromApis(
+    handle,
+    handle.checkers.map((c) => ({ name: c.name, url: checkerApiUrl(c) })),
+  );
+}
+
+/** collectRewards over any checkers' status APIs (`url`: the base URL), in-process nodes' too. */
+export async function rewardsFromApis(
+  net: Pick<DevnetHandle, "chain" | "deployment">,
+  apis: readonly { name: string; url: string }[],
+): Promise<EpochRewards[]> {
   const out = new Map<string, EpochRewards>();
-  for (const c of handle.checkers) {
+  for (const c of apis) {
     let body: ApiRewards[];
     try {
-      const res = await fetch(`${checkerApiUrl(c)}/rewards`, {
+      const res = await fetch(`${c.url}/rewards`, {
         signal: AbortSignal.timeout(5_000),
       });
       if (!res.ok) continue;
@@ -46,8 +57,8 @@ export async function collectRewards(handle: DevnetHandle): Promise<EpochRewards
         id: BigInt(l.id),
         amount: BigInt(l.amount),
       }));
-      const [root] = await handle.chain.publicClient.readContract({
-        address: handle.deployment.contracts.epochReports,
+      const [root] = await net.chain.publicClient.readContract({
+        address: net.deployment.contracts.epochReports,
         abi: epochReportsAbi,
         functionName: "rewardsOf",
         args: [BigInt(r.epoch)],

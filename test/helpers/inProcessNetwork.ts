@@ -50,6 +50,8 @@ export interface InProcessNetworkInit {
   fraudProofs: boolean;
   /** The nodes build their own chain clients, as `checker run` does (CheckerNodesInit.ownChainClients). */
   ownChainClients?: boolean;
+  /** Each node serves its status API and dashboard on a free port of 127.0.0.1 (operators[i].apiPort); off by default. */
+  statusApi?: boolean;
 }
 
 export interface InProcessNetwork {
@@ -71,7 +73,8 @@ export interface InProcessNetwork {
 /** Starts the network; throws when setup did not land before genesis (the licenses would not be epoch 1's). */
 export async function startInProcessNetwork(init: InProcessNetworkInit): Promise<InProcessNetwork> {
   const checkers = init.licenses.length;
-  const ports = await freePorts(1 + checkers + init.providerFaults.length);
+  const apis = init.statusApi === true ? checkers : 0;
+  const ports = await freePorts(1 + checkers + init.providerFaults.length + apis);
   const [rpcPort, ...rest] = ports as [number, ...number[]];
   const children: Child[] = [];
   const nodes: CheckerNode[] = [];
@@ -106,7 +109,12 @@ export async function startInProcessNetwork(init: InProcessNetworkInit): Promise
         fault,
       });
     }
-    const operators = await newOperators(chain, checkers, rest);
+    const operators = await newOperators(
+      chain,
+      checkers,
+      rest,
+      rest.slice(checkers + init.providerFaults.length),
+    );
     await fundGas(chain, [
       ...operators.map((o) => o.address),
       chain.wallet(init.ownerIndex).account.address,

@@ -1,7 +1,7 @@
 /**
  * Checker nodes run inside the test process (CheckerNode.create), on real
  * libp2p over loopback TCP, against the devnet's chain and `provider serve`
- * processes: what the contest and fraud-proof e2e tests share. The devnet
+ * processes: what the contest, chaos and dashboard/fraud-proof e2e tests share. The devnet
  * proper (test/devnet.test.ts) runs every checker as its own process instead.
  */
 import { join } from "node:path";
@@ -27,13 +27,19 @@ export interface InProcessOperator {
   peerKey: Awaited<ReturnType<typeof generateKeyPair>>;
   peerId: string;
   port: number;
+  /** Its status API and dashboard on 127.0.0.1 (apiPort 0, off, when undefined). */
+  apiPort?: number;
 }
 
-/** `count` operators with fresh BLS and libp2p keys, on the devnet's operator accounts and the given ports. */
+/**
+ * `count` operators with fresh BLS and libp2p keys, on the devnet's operator accounts and the given
+ * libp2p ports (and status API ports, one per operator, when given).
+ */
 export async function newOperators(
   chain: DevnetChain,
   count: number,
   ports: readonly number[],
+  apiPorts: readonly number[] = [],
 ): Promise<InProcessOperator[]> {
   const operators: InProcessOperator[] = [];
   for (let i = 0; i < count; i++) {
@@ -45,6 +51,7 @@ export async function newOperators(
       peerKey,
       peerId: peerIdFromPrivateKey(peerKey).toString(),
       port: ports[i] as number,
+      ...(apiPorts[i] === undefined ? {} : { apiPort: apiPorts[i] }),
     });
   }
   return operators;
@@ -86,7 +93,7 @@ export async function createCheckerNodes(init: CheckerNodesInit): Promise<Checke
         mdns: false,
         dht: false,
         nat: false,
-        apiPort: 0,
+        apiPort: op.apiPort ?? 0,
         rpcUrl: chain.rpcUrl,
         chainId: String(deployment.chainId),
         verifyingContract: deployment.contracts.epochReports,

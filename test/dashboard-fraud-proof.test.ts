@@ -1,0 +1,534 @@
+/**
+ * One network, two end-to-end tests that used to start their own (issue 15: e2e time; each start
+ * cost 40-75 s of the 40-minute `npm test`): a `hardhat node` on 127.0.0.1, the contracts, two
+ * `provider serve` processes (one honest, one `wrong-rows`) with answer keys registered, and four
+ * checker nodes over real libp2p/TCP on loopback, real BLS and real transactions, each building its
+ * own chain clients as `checker run` does and serving its status API and dashboard.
+ *
+ * Matmul fraud proofs (issue 11; was test/fraud-proof.test.ts): three of the four checkers run
+ * `vouch-pass`: they attest PASS for everyone and never build a fraud proof, so the committee's vote
+ * can never slash the cheat. The one honest checker catches a wrong opened row under the provider's
+ * signed commitment, builds the matmul fraud proof and submits it to FraudProofs: the provider is
+ * slashed at once, the bounty paid to that checker. The honest provider is never slashed, by either
+ * path.
+ *
+ * The cheat computes half of C's rows wrongly (`wrong-rows:0.5`), not the 5% of the devnet's
+ * example: at 4 sampled rows one checker catches 5% of wrong rows in 1 − 0.95⁴ ≈ 19% of its matmul
+ * runs, and only about half of a provider's epochs are matmul epochs, so a 4-minute run would see the
+ * slash in little more than half of the runs; at 50% a matmul run catches it with probability
+ * 1 − 0.5⁴ ≈ 94%.
+ *
+ * The dashboard in a real browser (issue 16; was test/dashboard.test.ts): Debian's chromium driven
+ * by playwright-core opens the honest checker's page (GET / on its status API) and the test compares
+ * what the page shows with what the contracts say, read with viem. Nothing is mocked; the screenshot
+ * lands in test/artifacts/dashboard.png (git-ignored). Last, the license owner claims with
+ * `checker claim` and the page's reward bar turns from claimable to claimed.
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import type { CheckerNode } from "@checkernet/checker";
+import {
+  CONTRACT_DEFAULTS,
+  checkerLicenseAbi,
+  type Deployment,
+  epochReportsAbi,
+  fraudProofsAbi,
+  providerRegistryAbi,
+  rewardsAbi,
+  slashingAbi,
+} from "@checkernet/contracts";
+import { withParams } from "@checkernet/protocol/params";
+import { formatTokens } from "@checkernet/protocol/tokens";
+import { createLogger } from "@checkernet/runtime";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { type Address, getAddress, type Hash } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { accountKey } from "../scripts/devnet/accounts.ts";
+import type { DevnetChain } from "../scripts/devnet/chain.ts";
+import { Monitor } from "../scripts/devnet/monitor.ts";
+import type { ProviderPlan } from "../scripts/devnet/nodes.ts";
+import { Beneficiary, rewardsFromApis } from "../scripts/devnet/rewards.ts";
+import { ensureChromium } from "./helpers/chromium.ts";
+import { type InProcessNetwork, poll, startInProcessNetwork } from "./helpers/inProcessNetwork.ts";
+import type { InProcessOperator } from "./helpers/inProcessNodes.ts";
+
+const EPOCH_SECONDS = 20;
+/** Deployment to genesis: registrations, answer keys, delegations and provider start-up fit in it. */
+const GENESIS_DELAY_SECONDS = 30;
+/** As in test/contest.test.ts: four nodes share this process's event loop, so VRAM checks open 4 blocks. */
+const PARAMS = withParams({ epochSeconds: EPOCH_SECONDS, vramSampledBlocks: 4 });
+const CHECKERS = 4;
+const PROVIDERS = 2;
+const CHEAT_FAULT = "wrong-rows:0.5";
+const OWNER_INDEX = 100;
+/** From genesis: 8 epochs, about 4 of them matmul epochs for the cheat. */
+const SLASH_WAIT_MS = 8 * EPOCH_SECONDS * 1000;
+/** Budget for the first report and reward to show up on the page. */
+const WAIT_MS = 150_000;
+const ARTIFACTS = join(import.meta.dirname, "artifacts");
+const ROOT = join(import.meta.dirname, "..");
+const run = promisify(execFile);
+
+const dataDir = mkdtempSync(join(tmpdir(), "checkernet-dashboard-fraud-"));
+const logger = createLogger({ level: process.env.FRAUD_TEST_LOG === "1" ? "info" : "silent", pretty: false });
+
+let network: InProcessNetwork | undefined;
+let chain: DevnetChain;
+let deployment: Deployment;
+const nodes: CheckerNode[] = [];
+let honest: ProviderPlan;
+let cheat: ProviderPlan;
+/** The honest checker: it builds the fraud proofs, and its dashboard is the one the browser opens. */
+let honestOperator: InProcessOperator;
+let honestChecker: Address;
+const stakes = new Map<Address, bigint>();
+let browser: Browser;
+let page: Page;
+
+const apiUrl = (op: InProcessOperator) => `http://127.0.0.1:${op.apiPort}`;
+/** The leaves every checker serves, kept only when they rebuild the on-chain rewards root. */
+const anchoredRewards = () =>
+  rewardsFromApis(
+    { chain, deployment },
+    (network as InProcessNetwork).operators.map((op) => ({ name: `checker-${op.index}`, url: apiUrl(op) })),
+  );
+
+const fraudEvents = (provider?: Address) =>
+  chain.publicClient.getContractEvents({
+    address: deployment.contracts.fraudProofs,
+    abi: fraudProofsAbi,
+    eventName: "MatmulFraudProven",
+    fromBlock: deployment.startBlock,
+    ...(provider === undefined ? {} : { args: { provider } }),
+  });
+
+const stakeOf = (provider: Address) =>
+  chain.publicClient.readContract({
+    address: deployment.contracts.providerRegistry,
+    abi: providerRegistryAbi,
+    functionName: "stakeOf",
+    args: [provider],
+  });
+
+const chainEpoch = () =>
+  chain.publicClient.readContract({
+    address: deployment.contracts.epochReports,
+    abi: epochReportsAbi,
+    functionName: "currentEpoch",
+  });
+
+/** Polls `f` until it returns a value that is not undefined, or fails with `what`. */
+async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = WAIT_MS): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await f().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 1_000));
+  }
+}
+
+/** The dashboard must format token amounts as the protocol does (formatTokens), to compare visible text with chain amounts. */
+const tokens = (v: bigint): string => formatTokens(v);
+
+beforeAll(async () => {
+  // Before the network: a missing browser fails fast with what to install.
+  const executablePath = ensureChromium();
+  network = await startInProcessNetwork({
+    dataDir,
+    epochSeconds: EPOCH_SECONDS,
+    genesisDelaySeconds: GENESIS_DELAY_SECONDS,
+    // License rewards unlock in the shortest time the contracts allow (the report's landing epoch + 4:
+    // a contest window of one epoch, a re-check deadline of two), so the claim below happens within the
+    // run. Fraud proofs keep their default window.
+    deploy: {
+      contestWindowEpochs: 1n,
+      recheckDeadlineEpochs: 2n,
+      fraudProofWindowEpochs: CONTRACT_DEFAULTS.fraudProofWindowEpochs,
+    },
+    providerFaults: ["honest", CHEAT_FAULT],
+    licenses: Array(CHECKERS).fill(1),
+    ownerIndex: OWNER_INDEX,
+    params: PARAMS,
+    logger,
+    faultsOf: (position) => (position === 0 ? [] : ["vouch-pass"]),
+    fraudProofs: true,
+    // As `checker run` builds them: RPC deadlines and ChainHealth behind /status (the dashboard's alerts).
+    ownChainClients: true,
+    statusApi: true,
+  });
+  ({ chain, deployment } = network);
+  [honest, cheat] = network.providers as [ProviderPlan, ProviderPlan];
+  honestOperator = network.operators[0] as InProcessOperator;
+  honestChecker = honestOperator.address;
+  nodes.push(...network.nodes);
+  // The providers staked at registration; nothing can be slashed before genesis.
+  for (const p of network.providers) stakes.set(p.address, await stakeOf(p.address));
+  browser = await chromium.launch({
+    executablePath,
+    // Root in a container has no user namespace for chromium's sandbox.
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1500 } });
+  // The network's first epoch is 1: the page's epoch must be a running one, on the node's clock (the
+  // wall's) and the chain's (its latest block).
+  await poll("the node and the chain to reach epoch 1", (GENESIS_DELAY_SECONDS + 30) * 1000, async () =>
+    BigInt((await (nodes[0] as CheckerNode).status()).epoch.current) >= 1n && (await chainEpoch()) >= 1n
+      ? true
+      : undefined,
+  );
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await network?.stop();
+}, 60_000);
+
+describe(`dashboard: ${CHECKERS} checkers, ${PROVIDERS} providers (one faulty), ${EPOCH_SECONDS}-second epochs`, () => {
+  it("loads the page from the node and goes live over Server-Sent Events", async () => {
+    const failed: string[] = [];
+    page.on("requestfailed", (r) => failed.push(r.url()));
+    page.on("request", (r) => {
+      if (!r.url().startsWith(`${apiUrl(honestOperator)}/`)) failed.push(`external: ${r.url()}`);
+    });
+    await page.goto(`${apiUrl(honestOperator)}/`);
+    expect(await page.title()).toContain("checkernet");
+    await page
+      .getByTestId("live")
+      .filter({ hasText: /^live$/ })
+      .waitFor({ timeout: 30_000 });
+    const peers = Number(await page.getByTestId("peers").textContent());
+    expect(peers).toBeGreaterThanOrEqual(CHECKERS - 1);
+    expect(failed.filter((u) => u.startsWith("external"))).toEqual([]);
+  });
+
+  it("shows the live epoch advancing without a reload, equal to the chain's", async () => {
+    const first = BigInt((await page.getByTestId("epoch").textContent()) ?? "0");
+    expect(first).toBeGreaterThan(0n);
+    const current = await chainEpoch();
+    // The node's clock is the contract's. One boundary may lie between the two reads, either way:
+    // the page's snapshot is up to a second old, and the chain's latest block can trail the wall
+    // clock by a block (1-second interval mining), so the node may already show the next epoch.
+    const diff = current - first;
+    expect(diff >= -1n && diff <= 1n, `page shows epoch ${first}, the chain says ${current}`).toBe(true);
+    const navigations: string[] = [];
+    page.on("framenavigated", (f) => navigations.push(f.url()));
+    const later = await until(
+      "the page's epoch to advance",
+      async () => {
+        const e = BigInt((await page.getByTestId("epoch").textContent()) ?? "0");
+        return e > first ? e : undefined;
+      },
+      (EPOCH_SECONDS + 15) * 1000,
+    );
+    expect(later).toBe(first + 1n);
+    expect(navigations).toEqual([]);
+  });
+
+  it("shows landed reports with the transaction and gas the chain recorded", async () => {
+    const rows = page.locator('[data-testid="reports"] tbody tr[data-epoch]');
+    await until("a landed report on the page", async () => ((await rows.count()) > 0 ? true : undefined));
+    const n = await rows.count();
+    for (let i = 0; i < n; i++) {
+      const row = rows.nth(i);
+      const epoch = BigInt((await row.getAttribute("data-epoch")) ?? "0");
+      const tx = (await row.locator('[data-field="tx"]').textContent()) as Hash;
+      const gas = BigInt((await row.locator('[data-field="gas"]').textContent()) ?? "0");
+      const receipt = await chain.publicClient.getTransactionReceipt({ hash: tx });
+      expect(receipt.status).toBe("success");
+      expect(receipt.to?.toLowerCase()).toBe(deployment.contracts.epochReports.toLowerCase());
+      expect(gas, `gas of the report of epoch ${epoch}`).toBe(receipt.gasUsed);
+      const report = await chain.publicClient.readContract({
+        address: deployment.contracts.epochReports,
+        abi: epochReportsAbi,
+        functionName: "reportOf",
+        args: [epoch],
+      });
+      expect(report.submittedAt).toBeGreaterThan(0n);
+      const total = row.locator('[data-field="total"]');
+      expect(BigInt((await total.getAttribute("data-value")) ?? "-1")).toBe(report.totalRewards);
+      expect(await total.textContent()).toBe(tokens(report.totalRewards));
+    }
+    // "This node" comes from the node's own record of each epoch (GET /history), not only /status's recent list.
+    const parts = await rows.locator('[data-field="this-node"]').allTextContents();
+    expect(
+      parts.some((t) => /^(aggregator|backup|cosigner|fetched), /.test(t)),
+      parts.join(" | "),
+    ).toBe(true);
+  });
+
+  it("shows the operator's rewards per epoch equal to the leaves anchored on-chain", async () => {
+    const rows = page.locator('[data-testid="rewards"] tbody tr[data-epoch]');
+    await until("a reward on the page", async () => ((await rows.count()) > 0 ? true : undefined));
+    const anchored = await anchoredRewards();
+    const n = await rows.count();
+    let sum = 0n;
+    for (let i = 0; i < n; i++) {
+      const row = rows.nth(i);
+      const epoch = BigInt((await row.getAttribute("data-epoch")) ?? "0");
+      const leaves = anchored.find((e) => e.epoch === epoch);
+      expect(leaves, `no anchored leaves for epoch ${epoch}`).toBeDefined();
+      let expected = 0n;
+      for (const l of leaves?.leaves ?? []) {
+        if (l.beneficiary !== Beneficiary.LICENSE) continue;
+        const operator = await chain.publicClient.readContract({
+          address: deployment.contracts.checkerLicense,
+          abi: checkerLicenseAbi,
+          functionName: "operatorAt",
+          args: [l.id, epoch],
+        });
+        if (getAddress(operator) === getAddress(honestChecker)) expected += l.amount;
+      }
+      const amount = row.locator('[data-field="amount"]');
+      expect(BigInt((await amount.getAttribute("data-value")) ?? "-1"), `reward of epoch ${epoch}`).toBe(
+        expected,
+      );
+      expect(await amount.textContent()).toBe(tokens(expected));
+      sum += expected;
+    }
+    expect(sum).toBeGreaterThan(0n);
+    // The headline total is the table's sum (rows are refreshed together with it).
+    const earned = BigInt((await page.getByTestId("rewards-earned").getAttribute("data-value")) ?? "-1");
+    expect(earned).toBe(sum);
+    expect(await page.locator('[data-testid="rewards-chart"] rect.bar').count()).toBe(n);
+    const states = await page
+      .locator('[data-testid="rewards-chart"] rect.bar')
+      .evaluateAll((bars) => bars.map((b) => b.getAttribute("data-state")));
+    expect(
+      states.every((x) => x === "claimed" || x === "unclaimed" || x === "locked"),
+      states.join(","),
+    ).toBe(true);
+  });
+
+  it("explains the rewards of a license term by term, matching the on-chain claimable amount", async () => {
+    const rows = page.locator('[data-testid="rewards"] tbody tr[data-epoch]');
+    const epochs = (await rows.evaluateAll((trs) => trs.map((t) => t.getAttribute("data-epoch")))).map(
+      Number,
+    );
+    await page.locator("#explain-from").fill(String(Math.min(...epochs)));
+    await page.locator("#explain-to").fill(String(Math.max(...epochs)));
+    const license = await page.locator("#explain-license").inputValue();
+    expect(license).not.toBe("");
+    await page.getByRole("button", { name: "Explain" }).click();
+    const summary = page.getByTestId("explain-summary");
+    await summary.waitFor({ timeout: 60_000 });
+    expect(await summary.getAttribute("data-matches")).toBe("true");
+    const explained = BigInt(
+      (await summary.locator('[data-field="explained"]').getAttribute("data-value")) ?? "-1",
+    );
+    // The chain's side: the license's leaves in the anchored trees of those epochs.
+    const anchored = await anchoredRewards();
+    const expected = anchored
+      .filter((e) => e.epoch >= BigInt(Math.min(...epochs)) && e.epoch <= BigInt(Math.max(...epochs)))
+      .flatMap((e) => e.leaves)
+      .filter((l) => l.beneficiary === Beneficiary.LICENSE && l.id === BigInt(license))
+      .reduce((a, l) => a + l.amount, 0n);
+    expect(explained).toBe(expected);
+    expect(explained).toBeGreaterThan(0n);
+  });
+
+  it("raises no critical alert for a healthy node, and leaves a screenshot", async () => {
+    await page.locator('[data-testid="alerts"] .alert').first().waitFor({ timeout: 30_000 });
+    const critical = await page.locator('[data-testid="alerts"] .alert.critical').allTextContents();
+    expect(critical).toEqual([]);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, "dashboard.png"), fullPage: true });
+  });
+
+  it("says loading, never an empty state, while the history request is in flight", async () => {
+    const slow = await browser.newPage();
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    await slow.route("**/history", async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      await slow.goto(`${apiUrl(honestOperator)}/`);
+      await slow.waitForRequest("**/history");
+      for (const id of ["report-rows", "reward-rows"]) {
+        const text = await slow.locator(`#${id}`).textContent();
+        expect(text, id).toMatch(/loading/);
+        expect(text, id).not.toMatch(/no report landed yet|no reward yet/);
+      }
+      release();
+      // Reports have landed by now: the rows replace the loading line.
+      await slow.locator("#report-rows tr[data-epoch]").first().waitFor({ timeout: 30_000 });
+    } finally {
+      release();
+      await slow.close();
+    }
+  });
+});
+
+describe("matmul fraud proofs", () => {
+  it("slash a provider that commits wrong rows at once, though three of four checkers vouch for it", async () => {
+    const genesisMs = Number(deployment.genesisTime) * 1000;
+    const [event] = await poll(
+      "a MatmulFraudProven event for the cheat",
+      genesisMs + SLASH_WAIT_MS - Date.now(),
+      async () => {
+        const events = await fraudEvents(cheat.address);
+        return events.length > 0 ? events : undefined;
+      },
+    );
+    expect(getAddress(event!.args.checker!)).toBe(honestChecker);
+    expect(getAddress(event!.args.submitter!)).toBe(honestChecker);
+    expect(event!.args.slashed).toBeGreaterThan(0n);
+    expect(await stakeOf(cheat.address)).toBe((stakes.get(cheat.address) as bigint) - event!.args.slashed!);
+
+    // The honest checker's node says so; the vouchers built nothing.
+    const [own, ...vouchers] = nodes as [CheckerNode, ...CheckerNode[]];
+    const status = await own.status();
+    expect(status.fraudProofs?.landed).toBeGreaterThanOrEqual(1);
+    for (const v of vouchers) expect((await v.status()).fraudProofs?.built).toBe(0);
+
+    // A few epochs of checking, with reports landing, before looking at what the vote did.
+    await poll("epoch 4 and a landed report", (EPOCH_SECONDS * 4 + 30) * 1000, async () => {
+      const epoch = await chainEpoch();
+      const reports = await chain.publicClient.getContractEvents({
+        address: deployment.contracts.epochReports,
+        abi: epochReportsAbi,
+        eventName: "ReportSubmitted",
+        fromBlock: deployment.startBlock,
+      });
+      return epoch >= 4n && reports.length > 0 ? true : undefined;
+    });
+
+    // The vote never slashed it: the vouchers hold three of four seats.
+    const pending = await chain.publicClient.readContract({
+      address: deployment.contracts.slashing,
+      abi: slashingAbi,
+      functionName: "pendingSlashCount",
+      args: [cheat.address],
+    });
+    expect(pending).toBe(0n);
+
+    // The honest provider: no fraud proof, no voted slash, stake intact.
+    expect(await fraudEvents(honest.address)).toEqual([]);
+    expect(await stakeOf(honest.address)).toBe(stakes.get(honest.address));
+
+    // The devnet summary counts fraud-proof slashes apart from the voted ones.
+    const snapshot = await new Monitor({
+      publicClient: chain.publicClient,
+      deployment,
+      checkers: [],
+      providers: [
+        { name: honest.name, address: honest.address, fault: honest.fault },
+        { name: cheat.name, address: cheat.address, fault: cheat.fault },
+      ],
+    }).snapshot();
+    const byName = new Map(snapshot.providers.map((p) => [p.name, p]));
+    expect(byName.get(cheat.name)?.fraudSlashes.length).toBeGreaterThanOrEqual(1);
+    expect(byName.get(cheat.name)?.slashes).toEqual([]);
+    expect(byName.get(honest.name)?.fraudSlashes).toEqual([]);
+    expect(byName.get(honest.name)?.slashes).toEqual([]);
+  });
+});
+
+describe("dashboard after a claim", () => {
+  it("turns a reward bar from claimable to claimed once the owner runs `checker claim`", async () => {
+    const bars = page.locator('[data-testid="rewards-chart"] rect.bar');
+    const stateOf = (epoch: bigint) =>
+      page
+        .locator(`[data-testid="rewards-chart"] rect.bar[data-epoch="${epoch}"]`)
+        .getAttribute("data-state");
+    // The node's oldest reward: the first to unlock (its report's landing epoch + 4).
+    const history = (await (await fetch(`${apiUrl(honestOperator)}/history`)).json()) as {
+      rewards: {
+        epoch: string;
+        amount: string;
+        unlockEpoch: string | null;
+        licenses: { licenseId: string }[];
+      }[];
+    };
+    const oldest = history.rewards.find((r) => BigInt(r.amount) > 0n);
+    expect(oldest?.unlockEpoch, JSON.stringify(history.rewards)).toBeTruthy();
+    const epoch = BigInt(oldest!.epoch);
+    const license = BigInt(oldest!.licenses[0]!.licenseId);
+    const unlock = BigInt(oldest!.unlockEpoch!);
+    // Amber once unlocked (the page re-reads /history every 10 s), and not claimed by anyone yet.
+    const waitMs = Math.max(0, Number(unlock - (await chainEpoch()) + 1n)) * EPOCH_SECONDS * 1000 + 30_000;
+    await until(
+      `epoch ${epoch}'s bar to be claimable`,
+      async () => ((await stateOf(epoch)) === "unclaimed" ? true : undefined),
+      waitMs,
+    );
+    expect(await page.getByTestId("rewards-claimed").getAttribute("data-value")).toBe("0");
+    // The chain's clock (its latest block) may trail the node's by a block.
+    await poll(`the chain to reach epoch ${unlock}`, 10_000, async () =>
+      (await chainEpoch()) >= unlock ? true : undefined,
+    );
+
+    // What the owner runs (docs/devnet.md): `checker claim` with the owner's key, through the node's API
+    // (the running node holds its database).
+    const env: NodeJS.ProcessEnv = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith("CHECKER_")),
+    );
+    const { stdout } = await run(
+      process.execPath,
+      [
+        "packages/checker/bin/checker.js",
+        "-d",
+        join(dataDir, `checker-${honestOperator.index}`),
+        "claim",
+        "--license",
+        license.toString(),
+        "--url",
+        apiUrl(honestOperator),
+      ],
+      {
+        cwd: ROOT,
+        env: {
+          ...env,
+          CHECKER_TX_KEY: accountKey(OWNER_INDEX),
+          CHECKER_RPC_URL: chain.rpcUrl,
+          CHECKER_CHAIN_ID: String(deployment.chainId),
+          CHECKER_VERIFYING_CONTRACT: deployment.contracts.epochReports,
+          CHECKER_REWARDS: deployment.contracts.rewards,
+          CHECKER_LICENSE: deployment.contracts.checkerLicense,
+        },
+        timeout: 60_000,
+      },
+    );
+    const claimed = JSON.parse(stdout) as { amount: string; claims: number };
+    expect(claimed.claims).toBeGreaterThanOrEqual(1);
+    expect(BigInt(claimed.amount)).toBeGreaterThan(0n);
+
+    // The page follows without a reload: the bar turns blue, the headline counts the claim.
+    await until(
+      `epoch ${epoch}'s bar to be claimed`,
+      async () => ((await stateOf(epoch)) === "claimed" ? true : undefined),
+      30_000,
+    );
+    await until(
+      "the claimed total",
+      async () =>
+        (await page.getByTestId("rewards-claimed").getAttribute("data-value")) === claimed.amount
+          ? true
+          : undefined,
+      15_000,
+    );
+    // Every bar says what the chain says: claimed exactly where Rewards.isClaimed holds (or nothing was earned).
+    const shown = await bars.evaluateAll((rects) =>
+      rects.map((b) => ({
+        epoch: b.getAttribute("data-epoch"),
+        state: b.getAttribute("data-state"),
+        amount: b.getAttribute("data-value"),
+      })),
+    );
+    expect(shown.filter((b) => b.state === "claimed").length).toBeGreaterThanOrEqual(claimed.claims);
+    for (const b of shown) {
+      const onChain = await chain.publicClient.readContract({
+        address: deployment.contracts.rewards,
+        abi: rewardsAbi,
+        functionName: "isClaimed",
+        args: [BigInt(b.epoch ?? "0"), Beneficiary.LICENSE, license],
+      });
+      expect(b.state === "claimed", `bar of epoch ${b.epoch}: ${b.state}`).toBe(onChain || b.amount === "0");
+    }
+  });
+});
