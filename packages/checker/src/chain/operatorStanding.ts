@@ -34,6 +34,8 @@ export class OperatorStandingWatch {
   private readonly ownKey: string | null;
   private readonly maxAgeMs: number;
   private value: OperatorStanding = UNKNOWN;
+  /** The epoch the last read's license ids are of: the same epoch's are not read again (a final snapshot). */
+  private idsEpoch: bigint | undefined;
   private readAtMs = 0;
   private inFlight: Promise<void> | undefined;
 
@@ -65,7 +67,11 @@ export class OperatorStandingWatch {
       const s = await getOperatorStanding(this.client, {
         checkerRegistry: this.checkerRegistry,
         operator: this.operator,
+        ...(this.idsEpoch === undefined
+          ? {}
+          : { known: { epoch: this.idsEpoch, licenseIds: this.value.licenseIds } }),
       });
+      this.idsEpoch = s.epoch;
       this.value = {
         registered: s.registered,
         keyMatches:

@@ -7,6 +7,11 @@ import { getSnapshotLicenses } from "./getSnapshotLicenses.ts";
 export interface GetOperatorStandingParameters {
   checkerRegistry: Address;
   operator: Address;
+  /**
+   * The operator's license ids in an epoch's snapshot, from an earlier read: reused when that epoch is still
+   * the current one (its snapshot is final once it has begun), so the snapshot's pages are not read again.
+   */
+  known?: { epoch: bigint; licenseIds: readonly bigint[] };
 }
 
 export interface GetOperatorStandingReturnType {
@@ -56,7 +61,11 @@ export async function getOperatorStanding(
       await client.readContract({ ...registry, functionName: "weightAt", args: [operator, epoch] }),
     );
     const licenseIds: bigint[] = [];
-    if (weight > 0) {
+    // Final once the epoch has begun; before genesis (epoch 0) epoch 1's launch set may still change.
+    const held = current > 0n && params.known?.epoch === epoch ? params.known.licenseIds : undefined;
+    if (weight > 0 && held !== undefined && held.length === weight) {
+      licenseIds.push(...held);
+    } else if (weight > 0) {
       // The snapshot in pages (a few calls for 1,000 licenses): this runs every few seconds while /status is
       // polled, and one licenseAt call a license kept an operator with 1,000 of them busy (issue 15).
       const seats = await getSnapshotLicenses(client, { checkerRegistry: params.checkerRegistry, epoch });

@@ -24,6 +24,7 @@ import {
 import { getEpochInputs } from "../../../src/chain/actions/getEpochInputs.ts";
 import { getOperatorStanding } from "../../../src/chain/actions/getOperatorStanding.ts";
 import { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
+import { OperatorStandingWatch } from "../../../src/chain/operatorStanding.ts";
 
 /**
  * Issue 15: a devnet where one operator holds 1,000 of ~1,010 licenses stopped landing reports within
@@ -136,6 +137,28 @@ describe("one operator with 1,000 licenses (issue 15)", () => {
     expect(rpc.calls()).toBeLessThanOrEqual(INPUTS_CALL_BUDGET);
     expect(standing.weight).toBe(LICENSES);
     expect(standing.licenseIds).toEqual(whale.licenses);
+  }, 120_000);
+
+  it("the standing watch reads the snapshot's pages once an epoch, not at every refresh (every 5 s while /status is polled)", async () => {
+    const rpc = counted();
+    const watch = new OperatorStandingWatch(
+      { publicClient: rpc.client, logger: silent },
+      {
+        checkerRegistry: fx.deployment.contracts.checkerRegistry,
+        operator: whale.address,
+        ownPublicKey: null,
+      },
+    );
+    await watch.refresh();
+    const first = rpc.calls();
+    expect(watch.get().licenseIds).toEqual(whale.licenses);
+    rpc.reset();
+    await watch.refresh();
+    // operatorInfo, currentEpoch, weightAt: the epoch's snapshot (4 pages of 256 licenses) is final and held.
+    expect(rpc.calls()).toBe(3);
+    expect(first).toBeGreaterThan(3);
+    expect(watch.get().licenseIds).toEqual(whale.licenses);
+    expect(watch.get().licenses).toBe(LICENSES);
   }, 120_000);
 
   it("a page of 256 licenses stays far below an RPC's eth_call gas cap", async () => {
