@@ -21,23 +21,24 @@
  * The dashboard in a real browser (issue 16; was test/dashboard.test.ts): Debian's chromium driven
  * by playwright-core opens the honest checker's page (GET / on its status API) and the test compares
  * what the page shows with what the contracts say, read with viem. Nothing is mocked; the screenshot
- * lands in test/artifacts/dashboard.png (git-ignored). Last, the license owner claims with
- * `checker claim` and the page's reward bar turns from claimable to claimed.
+ * lands in test/artifacts/dashboard.png (git-ignored).
+ *
+ * Not here: a browser check that a reward bar turns "claimed" after `checker claim` (it passed at
+ * 08e2178). License rewards unlock at the report's landing epoch + 4 at the shortest (a contest window
+ * of one epoch, a re-check deadline of two), genesis + 80 s here, while the rest of the file is done
+ * at about genesis + 60 s (the fraud-proof test's epoch 4): the claim added 7 s and 31 s in two runs,
+ * 20 s of waiting plus ~10 s for the claim and the page's refresh, over the ~20 s budget (issue 15).
  */
-import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import type { CheckerNode } from "@checkernet/checker";
 import {
-  CONTRACT_DEFAULTS,
   checkerLicenseAbi,
   type Deployment,
   epochReportsAbi,
   fraudProofsAbi,
   providerRegistryAbi,
-  rewardsAbi,
   slashingAbi,
 } from "@checkernet/contracts";
 import { withParams } from "@checkernet/protocol/params";
@@ -46,7 +47,6 @@ import { createLogger } from "@checkernet/runtime";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { type Address, getAddress, type Hash } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { accountKey } from "../scripts/devnet/accounts.ts";
 import type { DevnetChain } from "../scripts/devnet/chain.ts";
 import { Monitor } from "../scripts/devnet/monitor.ts";
 import type { ProviderPlan } from "../scripts/devnet/nodes.ts";
@@ -69,8 +69,6 @@ const SLASH_WAIT_MS = 8 * EPOCH_SECONDS * 1000;
 /** Budget for the first report and reward to show up on the page. */
 const WAIT_MS = 150_000;
 const ARTIFACTS = join(import.meta.dirname, "artifacts");
-const ROOT = join(import.meta.dirname, "..");
-const run = promisify(execFile);
 
 const dataDir = mkdtempSync(join(tmpdir(), "checkernet-dashboard-fraud-"));
 const logger = createLogger({ level: process.env.FRAUD_TEST_LOG === "1" ? "info" : "silent", pretty: false });
@@ -141,14 +139,6 @@ beforeAll(async () => {
     dataDir,
     epochSeconds: EPOCH_SECONDS,
     genesisDelaySeconds: GENESIS_DELAY_SECONDS,
-    // License rewards unlock in the shortest time the contracts allow (the report's landing epoch + 4:
-    // a contest window of one epoch, a re-check deadline of two), so the claim below happens within the
-    // run. Fraud proofs keep their default window.
-    deploy: {
-      contestWindowEpochs: 1n,
-      recheckDeadlineEpochs: 2n,
-      fraudProofWindowEpochs: CONTRACT_DEFAULTS.fraudProofWindowEpochs,
-    },
     providerFaults: ["honest", CHEAT_FAULT],
     licenses: Array(CHECKERS).fill(1),
     ownerIndex: OWNER_INDEX,
@@ -426,109 +416,5 @@ describe("matmul fraud proofs", () => {
     expect(byName.get(cheat.name)?.slashes).toEqual([]);
     expect(byName.get(honest.name)?.fraudSlashes).toEqual([]);
     expect(byName.get(honest.name)?.slashes).toEqual([]);
-  });
-});
-
-describe("dashboard after a claim", () => {
-  it("turns a reward bar from claimable to claimed once the owner runs `checker claim`", async () => {
-    const bars = page.locator('[data-testid="rewards-chart"] rect.bar');
-    const stateOf = (epoch: bigint) =>
-      page
-        .locator(`[data-testid="rewards-chart"] rect.bar[data-epoch="${epoch}"]`)
-        .getAttribute("data-state");
-    // The node's oldest reward: the first to unlock (its report's landing epoch + 4).
-    const history = (await (await fetch(`${apiUrl(honestOperator)}/history`)).json()) as {
-      rewards: {
-        epoch: string;
-        amount: string;
-        unlockEpoch: string | null;
-        licenses: { licenseId: string }[];
-      }[];
-    };
-    const oldest = history.rewards.find((r) => BigInt(r.amount) > 0n);
-    expect(oldest?.unlockEpoch, JSON.stringify(history.rewards)).toBeTruthy();
-    const epoch = BigInt(oldest!.epoch);
-    const license = BigInt(oldest!.licenses[0]!.licenseId);
-    const unlock = BigInt(oldest!.unlockEpoch!);
-    // Amber once unlocked (the page re-reads /history every 10 s), and not claimed by anyone yet.
-    const waitMs = Math.max(0, Number(unlock - (await chainEpoch()) + 1n)) * EPOCH_SECONDS * 1000 + 30_000;
-    await until(
-      `epoch ${epoch}'s bar to be claimable`,
-      async () => ((await stateOf(epoch)) === "unclaimed" ? true : undefined),
-      waitMs,
-    );
-    expect(await page.getByTestId("rewards-claimed").getAttribute("data-value")).toBe("0");
-    // The chain's clock (its latest block) may trail the node's by a block.
-    await poll(`the chain to reach epoch ${unlock}`, 10_000, async () =>
-      (await chainEpoch()) >= unlock ? true : undefined,
-    );
-
-    // What the owner runs (docs/devnet.md): `checker claim` with the owner's key, through the node's API
-    // (the running node holds its database).
-    const env: NodeJS.ProcessEnv = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !k.startsWith("CHECKER_")),
-    );
-    const { stdout } = await run(
-      process.execPath,
-      [
-        "packages/checker/bin/checker.js",
-        "-d",
-        join(dataDir, `checker-${honestOperator.index}`),
-        "claim",
-        "--license",
-        license.toString(),
-        "--url",
-        apiUrl(honestOperator),
-      ],
-      {
-        cwd: ROOT,
-        env: {
-          ...env,
-          CHECKER_TX_KEY: accountKey(OWNER_INDEX),
-          CHECKER_RPC_URL: chain.rpcUrl,
-          CHECKER_CHAIN_ID: String(deployment.chainId),
-          CHECKER_VERIFYING_CONTRACT: deployment.contracts.epochReports,
-          CHECKER_REWARDS: deployment.contracts.rewards,
-          CHECKER_LICENSE: deployment.contracts.checkerLicense,
-        },
-        timeout: 60_000,
-      },
-    );
-    const claimed = JSON.parse(stdout) as { amount: string; claims: number };
-    expect(claimed.claims).toBeGreaterThanOrEqual(1);
-    expect(BigInt(claimed.amount)).toBeGreaterThan(0n);
-
-    // The page follows without a reload: the bar turns blue, the headline counts the claim.
-    await until(
-      `epoch ${epoch}'s bar to be claimed`,
-      async () => ((await stateOf(epoch)) === "claimed" ? true : undefined),
-      30_000,
-    );
-    await until(
-      "the claimed total",
-      async () =>
-        (await page.getByTestId("rewards-claimed").getAttribute("data-value")) === claimed.amount
-          ? true
-          : undefined,
-      15_000,
-    );
-    // Every bar says what the chain says: claimed exactly where Rewards.isClaimed holds (or nothing was earned).
-    const shown = await bars.evaluateAll((rects) =>
-      rects.map((b) => ({
-        epoch: b.getAttribute("data-epoch"),
-        state: b.getAttribute("data-state"),
-        amount: b.getAttribute("data-value"),
-      })),
-    );
-    expect(shown.filter((b) => b.state === "claimed").length).toBeGreaterThanOrEqual(claimed.claims);
-    for (const b of shown) {
-      const onChain = await chain.publicClient.readContract({
-        address: deployment.contracts.rewards,
-        abi: rewardsAbi,
-        functionName: "isClaimed",
-        args: [BigInt(b.epoch ?? "0"), Beneficiary.LICENSE, license],
-      });
-      expect(b.state === "claimed", `bar of epoch ${b.epoch}: ${b.state}`).toBe(onChain || b.amount === "0");
-    }
   });
 });
