@@ -1,0 +1,278 @@
+/**
+ * A Sybil flooder for the chaos drills (issue 14): a separate process (so its own work does not run
+ * on the event loop of the checkers under test, which live in the test process) that floods the
+ * attestation topic over real libp2p + gossipsub on loopback, from a fresh peer id every
+ * `messagesPerIdentity` messages, all from the same IP.
+ *
+ * Every identity dials from one IP, ROGUE_IP (127.0.0.2), not the checkers' 127.0.0.1: off a devnet an
+ * attacker does not share its victims' IP, and on one, an IP budget shared with the flood starves the
+ * honest checkers that are not yet proven (docs/protocol/gossip-validation.md, Known limits).
+ *
+ * Every message names a registered checker and a registered provider. Half are for the current
+ * epoch with a forged VRF proof (a valid G2 point from the rogue's own key, picked so that its
+ * ticket gives the checker a seat: it passes every cheap rule) and a bad signature, so each one
+ * costs a pairing unless the validation budget turns it away; they accuse the provider (FAIL), so
+ * a checker that counted one would blame it. The other half are far-future epochs (REJECTed
+ * before the budget, each costing the sender score). The next identity is dialled while the
+ * current one floods, so the rate holds across rotations.
+ *
+ * The parent starts it with startRogueFlood(); the process runs this file with the plan in
+ * CHECKERNET_ROGUE_PLAN, prints ROGUE_READY once its forgeries are made and ROGUE_SUMMARY <json>
+ * when the flood is over, then exits.
+ */
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type CheckerHost, createHost } from "@checkernet/checker";
+import { loadBlsBackend } from "@checkernet/protocol/bls/index";
+import { generateSecretKey } from "@checkernet/protocol/bls/keygen";
+import { signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
+import { attestationSeats, vrfOutput } from "@checkernet/protocol/sortition";
+import { ChallengeKind, CheckResult, type SignedAttestation } from "@checkernet/protocol/types";
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import { multiaddr } from "@multiformats/multiaddr";
+import { type Address, bytesToHex, type Hex, keccak256, toHex } from "viem";
+import { type Child, spawnChild, stopChild, waitUntil } from "../../scripts/devnet/proc.ts";
+
+const ATTESTATIONS_TOPIC = "/checkernet/1/attestations/abi";
+const PLAN_ENV = "CHECKERNET_ROGUE_PLAN";
+const READY_LINE = "ROGUE_READY";
+const SUMMARY_PREFIX = "ROGUE_SUMMARY ";
+/** The one IP all the rogue's identities dial from (Linux routes all of 127.0.0.0/8 to loopback). */
+const ROGUE_IP = "127.0.0.2";
+
+export interface RogueFloodPlan {
+  /** The checkers' multiaddrs, with /p2p/<peer id>: every identity dials them all. */
+  targets: string[];
+  genesisMs: number;
+  epochSeconds: number;
+  /** Wall-clock window of the flood (ms since the epoch of 1970). */
+  startMs: number;
+  endMs: number;
+  /** The registered checkers named in the messages, with their licenses in the flood's snapshot. */
+  checkers: { address: Address; licenses: number }[];
+  totalLicenses: number;
+  /** Expected committee size k (ProtocolParams.committeeSize): the forged tickets must win a seat. */
+  committeeSize: number;
+  /** The registered providers the messages accuse. */
+  providers: Address[];
+  /** A fresh peer id after this many messages (issue 14: 100). */
+  messagesPerIdentity: number;
+  /** Target rate over the whole flood (issue 14: 200 msg/s). */
+  messagesPerSecond: number;
+}
+
+export interface RogueFloodSummary {
+  /** Peer ids used. */
+  identities: number;
+  /** Current-epoch messages with a forged VRF proof and a bad signature. */
+  badSignature: number;
+  /** Far-future-epoch messages. */
+  farEpoch: number;
+  /** Messages gossipsub had no peer to send to (an identity whose targets were not yet seen subscribed). */
+  unsent: number;
+  /** Identities that reached fewer than all targets before flooding. */
+  partialIdentities: number;
+  /** When the first and the last message went out. */
+  firstMs: number;
+  lastMs: number;
+  /** Dial + subscription exchange of one identity, median, ms. */
+  setupMsP50: number;
+}
+
+export interface RogueFlood {
+  /** Resolves with what the rogue sent once its flood is over and it has exited. */
+  done(): Promise<RogueFloodSummary>;
+  /** Kills it if still running. */
+  stop(): Promise<void>;
+}
+
+/** Spawns the flooder and resolves once it has made its forgeries (it then waits for plan.startMs). */
+export async function startRogueFlood(plan: RogueFloodPlan, logDir: string): Promise<RogueFlood> {
+  const child: Child = spawnChild({
+    name: "rogue",
+    command: process.execPath,
+    args: ["--import", "tsx", fileURLToPath(import.meta.url)],
+    logFile: join(logDir, "rogue.log"),
+    env: { [PLAN_ENV]: JSON.stringify(plan) },
+    lifeline: true,
+  });
+  await waitUntil(
+    "the rogue's forgeries",
+    async () => (child.stdout().includes(READY_LINE) ? true : undefined),
+    {
+      timeoutMs: 60_000,
+      child,
+      intervalMs: 100,
+    },
+  );
+  return {
+    async done() {
+      const code = await child.exited;
+      const line = child
+        .stdout()
+        .split("\n")
+        .find((l) => l.startsWith(SUMMARY_PREFIX));
+      if (line === undefined)
+        throw new Error(`the rogue exited (${code}) without a summary; see ${child.logFile}`);
+      return JSON.parse(line.slice(SUMMARY_PREFIX.length)) as RogueFloodSummary;
+    },
+    async stop() {
+      if (child.process.exitCode === null && child.process.signalCode === null) await stopChild(child, 2_000);
+    },
+  };
+}
+
+// --- the rogue process ---------------------------------------------------------------------------
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+interface Forgery {
+  checker: Address;
+  provider: Address;
+  vrfProof: Hex;
+}
+
+/** Forged VRF proofs, one per (checker, provider), each a valid G2 point whose ticket wins a seat. */
+async function forge(plan: RogueFloodPlan): Promise<{ forgeries: Forgery[]; badSignature: Hex }> {
+  const bls = await loadBlsBackend("auto");
+  const key = generateSecretKey(randomBytes(32));
+  const forgeries: Forgery[] = [];
+  for (const c of plan.checkers) {
+    for (const provider of plan.providers) {
+      for (let tries = 0; tries < 256; tries++) {
+        const proof = bls.sign(key, randomBytes(32));
+        const weight = { licenses: c.licenses, totalLicenses: plan.totalLicenses };
+        if (attestationSeats(vrfOutput(proof), provider, weight, plan.committeeSize) > 0) {
+          forgeries.push({ checker: c.address, provider, vrfProof: bytesToHex(proof) });
+          break;
+        }
+      }
+    }
+  }
+  if (forgeries.length === 0) throw new Error("no forged VRF proof won a seat");
+  return { forgeries, badSignature: bytesToHex(bls.sign(key, randomBytes(32))) };
+}
+
+/** A fresh identity dialled into every target, with the targets seen subscribed (or 3 s gone by). */
+async function connectIdentity(
+  plan: RogueFloodPlan,
+): Promise<{ host: CheckerHost; reached: number; setupMs: number }> {
+  const t0 = Date.now();
+  const host = await createHost({
+    privateKey: await generateKeyPair("Ed25519"),
+    listen: ["/ip4/127.0.0.1/tcp/0"],
+    allowPrivateAddresses: true,
+    allow: ["/ip4/127.0.0.1/ipcidr/8"],
+    dht: false,
+    nat: false,
+  });
+  // The TCP transport passes its dialOpts to net.connect: bind every dial to ROGUE_IP.
+  const transports = (
+    host as unknown as {
+      components: { transportManager: { getTransports(): { opts?: { dialOpts?: object } }[] } };
+    }
+  ).components.transportManager.getTransports();
+  for (const t of transports) {
+    if (t.opts !== undefined) t.opts.dialOpts = { ...t.opts.dialOpts, localAddress: ROGUE_IP };
+  }
+  host.services.pubsub.subscribe(ATTESTATIONS_TOPIC);
+  await Promise.allSettled(
+    plan.targets.map((t) => host.dial(multiaddr(t), { signal: AbortSignal.timeout(3_000) })),
+  );
+  const deadline = Date.now() + 3_000;
+  let reached = 0;
+  for (;;) {
+    reached = host.services.pubsub.getSubscribers(ATTESTATIONS_TOPIC).length;
+    if (reached >= plan.targets.length || Date.now() > deadline) break;
+    await sleep(25);
+  }
+  return { host, reached, setupMs: Date.now() - t0 };
+}
+
+async function flood(plan: RogueFloodPlan): Promise<RogueFloodSummary> {
+  const { forgeries, badSignature } = await forge(plan);
+  process.stdout.write(`${READY_LINE}\n`);
+  const epochMs = plan.epochSeconds * 1000;
+  const summary: RogueFloodSummary = {
+    identities: 0,
+    badSignature: 0,
+    farEpoch: 0,
+    unsent: 0,
+    partialIdentities: 0,
+    firstMs: 0,
+    lastMs: 0,
+    setupMsP50: 0,
+  };
+  const setups: number[] = [];
+  const intervalMs = 1000 / plan.messagesPerSecond;
+  // Dial the first identity just ahead of the start.
+  await sleep(plan.startMs - 1_500 - Date.now());
+  let next: ReturnType<typeof connectIdentity> | undefined = connectIdentity(plan);
+  await sleep(plan.startMs - Date.now());
+  let n = 0;
+  // Paced at messagesPerSecond; a backlog of more than half a second (an identity slow to connect) is
+  // dropped from the schedule rather than sent as one burst.
+  let baseMs = plan.startMs;
+  const stopping: Promise<void>[] = [];
+  while (next !== undefined && Date.now() < plan.endMs) {
+    const { host, reached, setupMs } = await next;
+    summary.identities++;
+    setups.push(setupMs);
+    if (reached < plan.targets.length) summary.partialIdentities++;
+    next = connectIdentity(plan);
+    for (let i = 0; i < plan.messagesPerIdentity && Date.now() < plan.endMs; i++, n++) {
+      if (Date.now() - (baseMs + n * intervalMs) > 500) baseMs = Date.now() - n * intervalMs;
+      await sleep(baseMs + n * intervalMs - Date.now());
+      const epoch = BigInt(Math.floor((Date.now() - plan.genesisMs) / epochMs) + 1);
+      const f = forgeries[n % forgeries.length]!;
+      const far = n % 2 === 1;
+      const signed: SignedAttestation = {
+        attestation: {
+          epoch: far ? epoch + 10n + BigInt(n % 1_000) : epoch,
+          provider: f.provider,
+          checker: f.checker,
+          kind: ChallengeKind.LATENCY,
+          result: CheckResult.FAIL,
+          latencyP50Us: 900_000,
+          latencyP95Us: 1_200_000,
+          throughput: 0n,
+          transcriptHash: keccak256(toHex(`rogue-${process.pid}-${n}`)),
+        },
+        signature: badSignature,
+        vrfProof: f.vrfProof,
+      };
+      const sent = await host.services.pubsub
+        .publish(ATTESTATIONS_TOPIC, signedAttestationCodec.encode(signed))
+        .then((r) => r.recipients.length)
+        .catch(() => 0);
+      if (sent === 0) summary.unsent++;
+      if (far) summary.farEpoch++;
+      else summary.badSignature++;
+      if (summary.firstMs === 0) summary.firstMs = Date.now();
+      summary.lastMs = Date.now();
+    }
+    // Retired: its connections close (gossipsub graylists by peer id, so a new one starts clean).
+    stopping.push(Promise.resolve(host.stop()).catch(() => undefined));
+  }
+  const last = await next?.catch(() => undefined);
+  if (last !== undefined) stopping.push(Promise.resolve(last.host.stop()).catch(() => undefined));
+  await Promise.all(stopping);
+  setups.sort((a, b) => a - b);
+  summary.setupMsP50 = setups[Math.floor(setups.length / 2)] ?? 0;
+  return summary;
+}
+
+if (process.env[PLAN_ENV] !== undefined && process.argv[1] === fileURLToPath(import.meta.url)) {
+  const plan = JSON.parse(process.env[PLAN_ENV]) as RogueFloodPlan;
+  flood(plan).then(
+    (summary) => {
+      process.stdout.write(`${SUMMARY_PREFIX}${JSON.stringify(summary)}\n`);
+      process.exit(0);
+    },
+    (e: unknown) => {
+      process.stderr.write(`rogue: ${(e as Error).stack ?? String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}
