@@ -41,7 +41,7 @@ const SUMMARY_PREFIX = "ROGUE_SUMMARY ";
 /** The one IP all the rogue's identities dial from (Linux routes all of 127.0.0.0/8 to loopback). */
 const ROGUE_IP = "127.0.0.2";
 
-export interface RogueFloodPlan {
+interface RogueFloodPlan {
   /** The checkers' multiaddrs, with /p2p/<peer id>: every identity dials them all. */
   targets: string[];
   genesisMs: number;
@@ -62,7 +62,7 @@ export interface RogueFloodPlan {
   messagesPerSecond: number;
 }
 
-export interface RogueFloodSummary {
+interface RogueFloodSummary {
   /** Peer ids used. */
   identities: number;
   /** Current-epoch messages with a forged VRF proof and a bad signature. */
