@@ -1,4 +1,4 @@
-import type { Registry } from "./registry.ts";
+import type { Registry } from "prom-client";
 
 export interface MetricDoc {
   name: string;

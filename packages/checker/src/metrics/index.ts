@@ -1,11 +1,9 @@
-import { registerDefaultMetrics } from "./defaultMetrics.ts";
-import { Counter, Gauge, Histogram, Registry } from "./registry.ts";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /**
- * Every metric the node exports, on its own registry (never a global one, so
- * several nodes can live in one test process). Each has a HELP text; labels
- * only ever hold error codes and other bounded values. The types are the
- * node's own (registry.ts), not prom-client's: docs/footprint.md.
+ * Every metric the node exports, on its own registry (never prom-client's
+ * global one, so several nodes can live in one test process). Each has a HELP
+ * text; labels only ever hold error codes and other bounded values.
  */
 export interface Metrics {
   registry: Registry;
@@ -39,9 +37,9 @@ export interface Metrics {
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics === true)
-    // prom-client's default process metrics, same names: they start with process_ or nodejs_:
+    // prom-client's default names already start with process_ or nodejs_:
     // checker_process_resident_memory_bytes, checker_nodejs_eventloop_lag_p99_seconds.
-    registerDefaultMetrics(registry, "checker_");
+    collectDefaultMetrics({ register: registry, prefix: "checker_" });
   const registers = [registry];
   const alertSource: Metrics["alertSource"] = {};
   return {
