@@ -21,7 +21,7 @@
  * open its slash, and no honest checker may have signed two conflicting
  * attestations.
  *
- * First, in epoch 2 (which the file otherwise spends waiting for the equivocation drill), a Sybil
+ * First (skipped for now: see its describe), in epoch 2 (which the file otherwise spends waiting for the equivocation drill), a Sybil
  * flood (issue 14): a rogue libp2p peer in its own process (test/helpers/roguePeer.ts) floods the
  * attestation topic over the whole epoch, from a fresh peer id every 100 messages, all on 127.0.0.1,
  * with forged-VRF, bad-signature FAILs of every provider and far-future-epoch attestations. Epoch 2's
