@@ -94,11 +94,30 @@ export function matmulFraudProofFromTranscript(
  * block generation per step checked, up to the first wrong one.
  */
 export function vramFraudProofFromTranscript(transcript: ChallengeTranscript): VramFraudProof | null {
+  const search = searchVramFraudProof(transcript);
+  return search.done ? search.proof : null;
+}
+
+/** Where a slice of the search ended: with its answer, or at the step the next slice starts from. */
+export type VramFraudSearch = { done: true; proof: VramFraudProof | null } | { done: false; next: number };
+
+/**
+ * The search behind `vramFraudProofFromTranscript`, in slices: checks walk steps from `from` on (the
+ * first wrong step under a valid signature is the proof; any refusal other than an honest digest ends
+ * the search with none) and, when `stop()` says so after a step, returns the step to resume from. A
+ * worker thread uses it to answer BLS batches between slices (checker's computeWorker).
+ */
+export function searchVramFraudProof(
+  transcript: ChallengeTranscript,
+  from = 0,
+  stop: () => boolean = () => false,
+): VramFraudSearch {
+  const none = { done: true, proof: null } as const;
   const answer = transcript.answer;
-  if (transcript.kind !== ChallengeKind.VRAM || answer === undefined) return null;
+  if (transcript.kind !== ChallengeKind.VRAM || answer === undefined) return none;
   const signatureMsg = transcript.messages.find((m) => m.type === TranscriptMessageType.RUN_SIGNATURE);
   const responseMsg = transcript.messages.find((m) => m.type === TranscriptMessageType.VRAM_RESPONSE);
-  if (!signatureMsg || !responseMsg) return null;
+  if (!signatureMsg || !responseMsg) return none;
   try {
     const steps = vramResponseCodec.decode(hexToBytes(responseMsg.payload)).digests.length;
     const messages = runTranscriptAnswers(transcript);
@@ -113,14 +132,15 @@ export function vramFraudProofFromTranscript(transcript: ChallengeTranscript): V
       answerKey: answer.key,
       domain: { chainId: answer.chainId, verifyingContract: answer.verifyingContract },
     };
-    for (let t = 0; t < steps; t++) {
+    for (let t = from; t < steps; t++) {
       const proof = buildVramFraudProof(signed, messages, t);
       const verdict = verifyVramFraudProof(proof, context);
-      if (verdict.valid) return proof;
-      if (verdict.reason !== FraudReasonCode.HONEST_DIGEST) return null;
+      if (verdict.valid) return { done: true, proof };
+      if (verdict.reason !== FraudReasonCode.HONEST_DIGEST) return none;
+      if (t + 1 < steps && stop()) return { done: false, next: t + 1 };
     }
-    return null;
+    return none;
   } catch {
-    return null;
+    return none;
   }
 }
