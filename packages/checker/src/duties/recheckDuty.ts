@@ -20,44 +20,33 @@ import {
 import { CheckResult } from "@checkernet/protocol/types";
 import { sleep } from "@checkernet/runtime";
 import { peerIdFromString } from "@libp2p/peer-id";
-import { type Address, bytesToHex, getAddress, type Hex, hexToBytes } from "viem";
+import { type Address, bytesToHex, getAddress, type Hex } from "viem";
 import { getRecheckRequests, type RecheckRequest } from "../chain/actions/getRecheckRequests.ts";
 import { getRecheckState, type RecheckState } from "../chain/actions/getRecheckState.ts";
 import { randomRunSeed } from "../challenges/client.ts";
 import { OwnLagAbstention } from "../challenges/ownLagAbstention.ts";
+import {
+  decodeStoredRecheckResult,
+  type RecheckRecord,
+  readRecheckRecord,
+  writeRecheckRecord,
+} from "../db/recheckRecords.ts";
 import { liesAbout, NO_FAULTS } from "../faults/faults.ts";
 import type { RecheckCosignRequest } from "../network/reqresp/recheck.ts";
 import { isBarredFromLeading } from "./aggregatorRanking.ts";
 import { CHECK_SPREAD_FRACTION } from "./checkingDuty.ts";
 import { keepFraudProof } from "./fraudProofKeeper.ts";
 import { lead } from "./leader/engine.ts";
-import { DutyError } from "./leader/errors.ts";
 import { committeeOperators, snapshotPublicKey } from "./leader/members.ts";
 import { isFinalRevert } from "./leader/submitOnce.ts";
 import { defaultBackupStepMs, turnDelayMs } from "./leader/timing.ts";
+import { RecheckDutyError, RecheckDutyErrorCode } from "./recheckErrors.ts";
 import { recheckPlugin } from "./recheckPlugin.ts";
-import type { RecheckComponents, RecheckInit, RecheckRecord } from "./recheckTypes.ts";
+import type { RecheckComponents, RecheckInit } from "./recheckTypes.ts";
 
 export type { RecheckInit } from "./recheckTypes.ts";
 
-const RecheckDutyErrorCode = {
-  NOT_ON_COMMITTEE: "RECHECK_DUTY_ERROR_NOT_ON_COMMITTEE",
-  NOT_CONTESTED: "RECHECK_DUTY_ERROR_NOT_CONTESTED",
-  HEADER_MISMATCH: "RECHECK_DUTY_ERROR_HEADER_MISMATCH",
-  INVALID_RESULT: "RECHECK_DUTY_ERROR_INVALID_RESULT",
-  /** A result whose run epoch has not come yet: a member tests the provider in its run epoch, not before. */
-  EARLY_RESULT: "RECHECK_DUTY_ERROR_EARLY_RESULT",
-  NO_OWN_RESULT: "RECHECK_DUTY_ERROR_NO_OWN_RESULT",
-  OWN_RESULT_MISSING: "RECHECK_DUTY_ERROR_OWN_RESULT_MISSING",
-} as const;
-type RecheckDutyErrorCode = (typeof RecheckDutyErrorCode)[keyof typeof RecheckDutyErrorCode];
-
-class RecheckDutyError extends DutyError<RecheckDutyErrorCode> {
-  override name = "RecheckDutyError";
-}
-
 const META_SCANNED = "recheck:scannedBlock";
-const metaKey = (slashId: bigint) => `recheck:${slashId}`;
 
 /**
  * The checker's part in resolving a contested slash (docs/protocol/recheck.md):
@@ -86,6 +75,7 @@ export class RecheckDuty {
   private readonly lastLeadMs = new Map<bigint, number>();
   private readonly runEpochs = new Map<bigint, { epoch: bigint; timeSignature: Hex }>();
   private readonly busy = new Set<bigint>();
+  private readonly legacyLogged = new Set<bigint>();
   private timer: NodeJS.Timeout | undefined;
   private abort = new AbortController();
   private running: Promise<unknown> = Promise.resolve();
@@ -209,7 +199,10 @@ export class RecheckDuty {
     }
     // This member tests the provider in its own private epoch of the window, not before.
     if (state.currentEpoch < this.runEpochOf(state)) return false;
-    await this.ownResult(state);
+    // A 1.0.0 result stored before the upgrade stands in for the run: no second result; it may still lead.
+    await this.ownResult(state).catch((e: unknown) => {
+      if ((e as RecheckDutyError).code !== RecheckDutyErrorCode.LEGACY_RESULT) throw e;
+    });
     if (this.components.walletClient === undefined) return false;
     const ranked = this.leaders(state);
     const rank = ranked.indexOf(getAddress(this.init.operator));
@@ -238,12 +231,11 @@ export class RecheckDuty {
     });
   }
 
-  async readRecord(slashId: bigint): Promise<RecheckRecord | undefined> {
-    const raw = await this.components.db.getMeta(metaKey(slashId));
-    return raw === undefined ? undefined : (JSON.parse(raw) as RecheckRecord);
+  readRecord(slashId: bigint): Promise<RecheckRecord | undefined> {
+    return readRecheckRecord(this.components.db, slashId);
   }
-  async writeRecord(record: RecheckRecord): Promise<void> {
-    await this.components.db.putMeta(metaKey(BigInt(record.slashId)), JSON.stringify(record));
+  writeRecord(record: RecheckRecord): Promise<void> {
+    return writeRecheckRecord(this.components.db, record);
   }
   private async markResolved(slashId: bigint): Promise<void> {
     const r = await this.readRecord(slashId);
@@ -308,9 +300,28 @@ export class RecheckDuty {
     return p;
   }
 
+  /**
+   * This member's stored result. One stored by a 1.0.0 node (before the upgrade) stays in the db as it was
+   * signed and is not served (LEGACY_RESULT): no 2.0.0 leader or co-signer could verify it, and re-signing its
+   * finding with a run epoch would be a second result. The member's seats then count as a pass, and nothing
+   * toward the per-window-epoch rule (docs/protocol/recheck.md, "Format change (2.0.0)").
+   */
   private async storedResult(slashId: bigint): Promise<SignedRecheckResult | undefined> {
     const r = await this.readRecord(slashId);
-    return r?.result === undefined ? undefined : signedRecheckResultCodec.decode(hexToBytes(r.result));
+    if (r?.result === undefined) return undefined;
+    const stored = decodeStoredRecheckResult(slashId, r.result);
+    if (stored.format === "2.0.0") return stored.signed;
+    if (!this.legacyLogged.has(slashId)) {
+      this.legacyLogged.add(slashId);
+      this.components.logger.warn(
+        { slashId: String(slashId), result: stored.result.result, code: RecheckDutyErrorCode.LEGACY_RESULT },
+        "re-check result stored in the 1.0.0 format (no run epoch, no time signature): kept, not served over /checkernet/recheck/2.0.0; this member's seats count as a pass",
+      );
+    }
+    throw new RecheckDutyError(
+      RecheckDutyErrorCode.LEGACY_RESULT,
+      `this member's result of slash ${slashId} was signed under /checkernet/recheck/1.0.0: kept, not served`,
+    );
   }
 
   private async runOwn(state: RecheckState): Promise<SignedRecheckResult> {

@@ -4,11 +4,12 @@ import type { SignedRecheckResult } from "@checkernet/protocol/recheck";
 import { type Address, getAddress } from "viem";
 import type { RecheckState } from "../chain/actions/getRecheckState.ts";
 import { submitRecheck } from "../chain/actions/submitRecheck.ts";
+import type { RecheckRecord } from "../db/recheckRecords.ts";
 import type { RecheckCosignRequest } from "../network/reqresp/recheck.ts";
 import type { LeaderPlugin } from "./leader/engine.ts";
 import { committeeOperators, operatorPeer, snapshotPublicKey } from "./leader/members.ts";
 import { isFinalRevert, RevertClass, type SubmitterWallet } from "./leader/submitOnce.ts";
-import type { RecheckComponents, RecheckInit, RecheckRecord } from "./recheckTypes.ts";
+import type { RecheckComponents, RecheckInit } from "./recheckTypes.ts";
 
 /** What the plugin uses of the re-check duty (RecheckDuty), so that imports run from the duty to its plugin only. */
 export interface RecheckPluginHost {

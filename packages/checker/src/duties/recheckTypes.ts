@@ -4,7 +4,7 @@ import type { RecheckRules, SignedRecheckResult } from "@checkernet/protocol/rec
 import type { NetworkDomain } from "@checkernet/protocol/types";
 import type { Logger } from "@checkernet/runtime";
 import type { PeerId } from "@libp2p/interface";
-import type { Address, Hash, Hex, PublicClient } from "viem";
+import type { Address, PublicClient } from "viem";
 import type { EpochClock } from "../chain/clock.ts";
 import type { ChallengeClient } from "../challenges/client.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
@@ -14,7 +14,7 @@ import type { KeyDirectory } from "../validation/keyDirectory.ts";
 import type { ProviderDirectory } from "../validation/providerDirectory.ts";
 import type { SubmitterWallet } from "./leader/submitOnce.ts";
 
-// The re-check duty's inputs and db record, apart from the duty so that its plugin can name them without importing the duty.
+// The re-check duty's inputs, apart from the duty so that its plugin can name them without importing the duty.
 
 export interface RecheckComponents {
   clock: EpochClock;
@@ -60,17 +60,4 @@ export interface RecheckInit {
   retryBaseMs?: number;
   /** Blocks per log query (default 5000), so a long-idle node never asks an RPC for an unbounded range. */
   logChunkBlocks?: bigint;
-}
-
-/** What this node did about one contested slash (db meta `recheck:<slashId>`). */
-export interface RecheckRecord {
-  slashId: string;
-  /** This member's signed result, encoded (signedRecheckResultCodec). Once set it never changes. */
-  result?: Hex;
-  status: "member" | "submitting" | "submitted" | "resolved-by-other" | "failed";
-  verdict?: number;
-  nonce?: number;
-  txHash?: Hash;
-  gasUsed?: string;
-  error?: string;
 }

@@ -1,0 +1,196 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { domainSeparator } from "@checkernet/protocol/encoding/domain";
+import {
+  RECHECK_RESULT_TAG,
+  type RecheckResult,
+  recheckResultSigningRoot,
+  type SignedRecheckResult,
+  signedRecheckResultCodec,
+} from "@checkernet/protocol/recheck";
+import { ChallengeKind, CheckResult } from "@checkernet/protocol/types";
+import { createLogger } from "@checkernet/runtime";
+import { Level } from "level";
+import { bytesToHex, encodeAbiParameters, type Hex, hexToBytes, keccak256 } from "viem";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { RecheckState } from "../../../src/chain/actions/getRecheckState.ts";
+import { CheckerDb } from "../../../src/db/checkerDb.ts";
+import { CorruptRecordError } from "../../../src/db/errors.ts";
+import { decodeStoredRecheckResult } from "../../../src/db/recheckRecords.ts";
+import { RecheckDuty } from "../../../src/duties/recheckDuty.ts";
+import type { RecheckComponents } from "../../../src/duties/recheckTypes.ts";
+import { StaticProviderDirectory } from "../../../src/validation/providerDirectory.ts";
+import { bls, DOMAIN, makeChecker, randomAddress, type TestChecker } from "../../utils/fixtures.ts";
+
+/**
+ * A node upgraded to /checkernet/recheck/2.0.0 in the middle of a contest finds its own re-check result in its
+ * level db in the 1.0.0 encoding (no run epoch, no time signature). It must neither crash on it, nor lose it,
+ * nor sign a second result: the record stays as it was signed, the duty says once, clearly, that it is kept and
+ * not served, and a 2.0.0 record next to it reads as before. Real: a level db written with the 1.0.0 layout,
+ * then opened by CheckerDb; BLS signatures.
+ */
+
+/** The 1.0.0 layout of a signed re-check result (protocol/recheck.ts before a59c07b), spelled out here. */
+const V1_RESULT = [
+  { name: "slashId", type: "uint256" },
+  { name: "provider", type: "address" },
+  { name: "recheckEpoch", type: "uint64" },
+  { name: "checker", type: "address" },
+  { name: "kind", type: "uint8" },
+  { name: "result", type: "uint8" },
+  { name: "latencyP50Us", type: "uint32" },
+  { name: "transcriptHash", type: "bytes32" },
+] as const;
+type V1Result = Omit<RecheckResult, "runEpoch" | "timeSignature">;
+
+/** What a 1.0.0 node signed and stored: abi.encode((…8 fields, bytes signature)). */
+async function v1SignedBytes(member: TestChecker, result: V1Result): Promise<Hex> {
+  const root = keccak256(
+    encodeAbiParameters(
+      [{ type: "bytes32" }, { type: "bytes32" }, { type: "tuple", components: V1_RESULT }],
+      [RECHECK_RESULT_TAG, domainSeparator(DOMAIN), result],
+    ),
+  );
+  const signature = bytesToHex((await bls()).sign(member.secretKey, hexToBytes(root)));
+  return encodeAbiParameters(
+    [{ type: "tuple", components: [...V1_RESULT, { name: "signature", type: "bytes" }] }],
+    [{ ...result, signature }],
+  );
+}
+
+const LEGACY_SLASH = 7n;
+const CURRENT_SLASH = 8n;
+const dataDir = mkdtempSync(join(tmpdir(), "checker-recheck-legacy-"));
+const location = join(dataDir, "db");
+let member: TestChecker;
+let legacyBytes: Hex;
+let legacyResult: V1Result;
+let current: SignedRecheckResult;
+
+/** The meta sublevel as CheckerDb lays it out, opened straight on the level db (as a 1.0.0 node wrote it). */
+async function withRawMeta<T>(fn: (meta: ReturnType<typeof metaOf>) => Promise<T>): Promise<T> {
+  const raw = new Level<string, Uint8Array>(location, { keyEncoding: "utf8", valueEncoding: "view" });
+  await raw.open();
+  try {
+    return await fn(metaOf(raw));
+  } finally {
+    await raw.close();
+  }
+}
+function metaOf(raw: Level<string, Uint8Array>) {
+  return raw.sublevel<string, Uint8Array>("meta", { keyEncoding: "utf8", valueEncoding: "view" });
+}
+const text = (record: object) => new TextEncoder().encode(JSON.stringify(record));
+
+beforeAll(async () => {
+  member = await makeChecker();
+  legacyResult = {
+    slashId: LEGACY_SLASH,
+    provider: randomAddress(),
+    recheckEpoch: 12n,
+    checker: member.address,
+    kind: ChallengeKind.LATENCY,
+    result: CheckResult.FAIL,
+    latencyP50Us: 4_321,
+    transcriptHash: keccak256("0x0701"),
+  };
+  legacyBytes = await v1SignedBytes(member, legacyResult);
+  const result: RecheckResult = {
+    ...legacyResult,
+    slashId: CURRENT_SLASH,
+    result: CheckResult.PASS,
+    runEpoch: 13n,
+    timeSignature: bytesToHex((await bls()).sign(member.secretKey, hexToBytes(keccak256("0x08")))),
+  };
+  current = {
+    result,
+    signature: bytesToHex((await bls()).sign(member.secretKey, recheckResultSigningRoot(result, DOMAIN))),
+  };
+  await withRawMeta(async (meta) => {
+    await meta.put(`recheck:${LEGACY_SLASH}`, text({ slashId: "7", status: "member", result: legacyBytes }));
+    await meta.put(
+      `recheck:${CURRENT_SLASH}`,
+      text({ slashId: "8", status: "member", result: bytesToHex(signedRecheckResultCodec.encode(current)) }),
+    );
+  });
+});
+
+describe("re-check results stored by a 1.0.0 node, read by 2.0.0", () => {
+  it("the stored bytes read as a 1.0.0 result with every field; bytes of neither form are a corrupt record", () => {
+    expect(legacyBytes.length).toBe(2 + 2 * 448);
+    const stored = decodeStoredRecheckResult(LEGACY_SLASH, legacyBytes);
+    expect(stored.format).toBe("1.0.0");
+    expect(stored.format === "1.0.0" && stored.result).toEqual(legacyResult);
+    const now = decodeStoredRecheckResult(
+      CURRENT_SLASH,
+      bytesToHex(signedRecheckResultCodec.encode(current)),
+    );
+    expect(now).toEqual({ format: "2.0.0", signed: current });
+    expect(() => decodeStoredRecheckResult(9n, `${legacyBytes}00`)).toThrow(CorruptRecordError);
+  });
+
+  describe("the re-check duty over that level db", () => {
+    let db: CheckerDb;
+    let duty: RecheckDuty;
+    const logger = createLogger({ level: "silent", pretty: false });
+    const warn = vi.spyOn(logger, "warn");
+
+    beforeAll(async () => {
+      db = await CheckerDb.open({ dataDir });
+      // The duty reads its own result from the db and the provider list; what else it holds (the chain, the
+      // network) a stored result never reaches: reaching it here would throw on undefined.
+      const components: Partial<RecheckComponents> = {
+        db,
+        logger,
+        bls: await bls(),
+        providers: new StaticProviderDirectory([]),
+      };
+      duty = new RecheckDuty(components as RecheckComponents, {
+        operator: member.address,
+        secretKey: member.secretKey,
+        domain: DOMAIN,
+        params: {} as never,
+        addresses: {
+          slashing: randomAddress(),
+          epochReports: randomAddress(),
+          checkerRegistry: randomAddress(),
+        },
+      });
+    });
+    afterAll(async () => {
+      await db.close();
+    });
+
+    it("serves no 1.0.0 result, runs no second one, and says so once", async () => {
+      await expect(duty.resultFor(LEGACY_SLASH)).rejects.toThrow(/RECHECK_DUTY_ERROR_LEGACY_RESULT/);
+      // ownResult finds the stored one first: no run (the provider is not even in the directory) and no
+      // second signature.
+      const state = { slashId: LEGACY_SLASH } as RecheckState;
+      await expect(duty.ownResult(state)).rejects.toThrow(/RECHECK_DUTY_ERROR_LEGACY_RESULT/);
+      await expect(duty.resultFor(LEGACY_SLASH)).rejects.toThrow(/RECHECK_DUTY_ERROR_LEGACY_RESULT/);
+      const lines = warn.mock.calls.filter(([, msg]) => String(msg).includes("1.0.0 format"));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]![0]).toMatchObject({
+        slashId: "7",
+        result: CheckResult.FAIL,
+        code: "RECHECK_DUTY_ERROR_LEGACY_RESULT",
+      });
+      expect(String(lines[0]![1])).toMatch(/kept, not served over \/checkernet\/recheck\/2\.0\.0/);
+    });
+
+    it("a 2.0.0 result next to it is served as before", async () => {
+      expect(await duty.resultFor(CURRENT_SLASH)).toEqual(current);
+    });
+
+    it("nothing is lost: the record reads back, and stays on disk byte for byte as the 1.0.0 node wrote it", async () => {
+      expect((await duty.record(LEGACY_SLASH))?.result).toBe(legacyBytes);
+      await db.close();
+      const onDisk = await withRawMeta((meta) => meta.get(`recheck:${LEGACY_SLASH}`));
+      expect(new TextDecoder().decode(onDisk)).toBe(
+        JSON.stringify({ slashId: "7", status: "member", result: legacyBytes }),
+      );
+      db = await CheckerDb.open({ dataDir });
+    });
+  });
+});
