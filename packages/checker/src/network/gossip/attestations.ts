@@ -12,6 +12,7 @@ import { attestationsPerEpochLimit, ValidationBudget } from "../../validation/va
 import type { CheckerHost } from "../host.ts";
 import { getGossipValidatorFn } from "../processor/gossipValidatorFn.ts";
 import type { EvidenceGossip } from "./evidence.ts";
+import { hangingUpOnGraylist } from "./graylist.ts";
 import { budgetSender } from "./peerAddress.ts";
 import { GossipTopic } from "./topics.ts";
 
@@ -62,15 +63,18 @@ export class AttestationGossip {
     const topic = GossipTopic.ATTESTATION;
     host.services.pubsub.topicValidators.set(
       topic,
-      getGossipValidatorFn(
-        topic,
-        (data, from) =>
-          validateGossipAttestation(validation, data, () => {
-            const sender = budgetSender(host, from);
-            return this.budget.tryTake(sender.peer, sender.ip);
-          }),
-        (att, from) => this.init.onAttestation?.(att, from),
-        { logger, metrics },
+      hangingUpOnGraylist(
+        host,
+        getGossipValidatorFn(
+          topic,
+          (data, from) =>
+            validateGossipAttestation(validation, data, () => {
+              const sender = budgetSender(host, from);
+              return this.budget.tryTake(sender.peer, sender.ip);
+            }),
+          (att, from) => this.init.onAttestation?.(att, from),
+          { logger, metrics },
+        ),
       ),
     );
     host.services.pubsub.subscribe(topic);

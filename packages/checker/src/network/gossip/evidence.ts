@@ -3,6 +3,7 @@ import type { Metrics } from "../../metrics/index.ts";
 import type { EquivocationBook } from "../../validation/equivocations.ts";
 import type { CheckerHost } from "../host.ts";
 import { getGossipValidatorFn } from "../processor/gossipValidatorFn.ts";
+import { hangingUpOnGraylist } from "./graylist.ts";
 import { budgetSender } from "./peerAddress.ts";
 import { GossipTopic } from "./topics.ts";
 
@@ -32,11 +33,14 @@ export class EvidenceGossip {
     const pubsub = host.services.pubsub;
     pubsub.topicValidators.set(
       topic,
-      getGossipValidatorFn(
-        topic,
-        (data, from) => book.accept(data, budgetSender(host, from)),
-        () => undefined,
-        { logger, metrics },
+      hangingUpOnGraylist(
+        host,
+        getGossipValidatorFn(
+          topic,
+          (data, from) => book.accept(data, budgetSender(host, from)),
+          () => undefined,
+          { logger, metrics },
+        ),
       ),
     );
     pubsub.subscribe(topic);

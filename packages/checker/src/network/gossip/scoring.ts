@@ -5,7 +5,7 @@ import type { PeerScoreParams, PeerScoreThresholds, TopicScoreParams } from "@li
  * `network/gossip/scoringParameters.ts` (itself from the Ethereum consensus
  * specs' scoring guidance), scaled down: one topic, a few dozen peers.
  */
-const SCORE_LIMITS = {
+export const SCORE_LIMITS = {
   /** One invalid message costs -weight × 1² ; ten put a peer well below the graylist threshold. From Lodestar: invalid deliveries are weighted so a handful graylists a peer. */
   invalidMessageDeliveriesWeight: -100,
   /** Per decay interval (1 s); ~0.997^3600 ≈ 2e-5: an hour to forget. Lodestar decays invalid deliveries over ~50 epochs. */
@@ -18,6 +18,15 @@ const SCORE_LIMITS = {
   acceptPXThreshold: 100,
   opportunisticGraftThreshold: 5,
 } as const;
+
+/**
+ * Invalid messages after which a peer with no other score is graylisted: the smallest n with
+ * invalidMessageDeliveriesWeight × n² below graylistThreshold (-100 × 13² = -16,900 < -16,000).
+ */
+export function invalidMessagesToGraylist(): number {
+  const { graylistThreshold, invalidMessageDeliveriesWeight } = SCORE_LIMITS;
+  return Math.floor(Math.sqrt(graylistThreshold / invalidMessageDeliveriesWeight)) + 1;
+}
 
 function attestationTopicScoreParams(): Partial<TopicScoreParams> {
   return {

@@ -190,6 +190,25 @@ describe("gossip validation under flood", () => {
     expect(victim.host.status).toBe("started");
   });
 
+  it("hangs up on a peer once its invalid messages reach the graylist, before gossipsub's score cache notices", async () => {
+    const victim = await newNode();
+    const attacker = await attackerOf(victim);
+    // A burst of far-epoch spam, well inside gossipsub's score cache second and its 128-message
+    // whitelist of a peer with a non-negative score (a Sybil identity's whole life in issue 14's drill).
+    const sent = 60;
+    for (let i = 0; i < sent; i++) {
+      const att = makeAttestation(bob.address, provider, EPOCH + 10n, { latencyP95Us: 10_000 + i });
+      await publishQuietly(attacker, signedAttestationCodec.encode(await signAttestation(bob, att)));
+    }
+    await expect.poll(() => victim.host.getConnections(attacker.peerId).length, { timeout: 5_000 }).toBe(0);
+    await sleep(300);
+    // Hung up at the 13th REJECT (-100 × 13² < -16,000); the frames already read when it was are
+    // validated too. Without the hang-up every one of the 60 is decrypted, decoded and validated.
+    const validated = await errors(victim.metrics, "ATTESTATION_ERROR_FUTURE_EPOCH");
+    expect(validated).toBeGreaterThanOrEqual(13);
+    expect(validated).toBeLessThan(sent / 2);
+  });
+
   it("cuts a bad-signature flood from many peer ids on one IP to the IP's budget before BLS, and still validates an honest peer on another IP", async () => {
     const budget = 10;
     // One epoch's budget, refilling over 600 s: nothing refills during the test.
