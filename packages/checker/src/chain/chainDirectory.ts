@@ -21,9 +21,11 @@ import {
 import type { CheckerRecord, KeyDirectory } from "../validation/keyDirectory.ts";
 import type { ProviderDirectory, ProviderRecord } from "../validation/providerDirectory.ts";
 import type { EpochContext } from "../validation/sortition.ts";
-import { getProviders } from "./actions/getProviders.ts";
+import type { ActiveProvider } from "./actions/getProviders.ts";
 import { getSnapshotLicenses } from "./actions/getSnapshotLicenses.ts";
 import { type ChainHealth, isNoAnswer } from "./chainHealth.ts";
+import { ProviderListReader } from "./providerList.ts";
+import { type SnapshotLicenseIds, sharedIds } from "./snapshotLicenseIds.ts";
 
 /** Polling limits; each says where its number comes from. */
 const CHAIN_LIMITS = {
@@ -82,6 +84,11 @@ export interface ChainStatus {
 interface LicenseSnapshot {
   checkers: Map<Address, CheckerRecord>;
   total: number;
+  /**
+   * Each operator's license ids, in seat order (operators without a usable key too): what a report's
+   * license leaves and the standing's ids are built from, so that nothing reads the snapshot's pages again.
+   */
+  licenseIds: ReadonlyMap<Address, readonly bigint[]>;
   /** Read when the epoch was already before `effectiveEpochOfChange`: it never changes again. */
   final: boolean;
 }
@@ -96,7 +103,7 @@ interface LicenseSnapshot {
  * before the boundary), providers and seeds; a failed one keeps what it had,
  * backs off, and shows in `status()`.
  */
-export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochContext {
+export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochContext, SnapshotLicenseIds {
   private readonly client: PublicClient;
   private readonly addresses: ChainAddresses;
   private readonly logger: Logger;
@@ -109,6 +116,9 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   /** The chain's epoch at the last refresh (0 before any). */
   private current = 0n;
   private providerList: ProviderRecord[] = [];
+  private readonly providerReader: ProviderListReader;
+  /** The registry's list `providerList` was made from: the same one again needs no new records. */
+  private providersReadFrom: readonly ActiveProvider[] | undefined;
   private providerSet = new Set<Address>();
   private seeds = new Map<bigint, Hex>();
   /** In-flight ensureSeed reads, one per epoch however many callers wait. */
@@ -141,6 +151,7 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
     this.logger = components.logger;
     this.health = components.health;
     this.addresses = init.addresses;
+    this.providerReader = new ProviderListReader(this.client, init.addresses.providerRegistry);
   }
 
   start(): void {
@@ -179,24 +190,29 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
     try {
       const reports = { address: this.addresses.epochReports, abi: epochReportsAbi } as const;
       const registry = { address: this.addresses.checkerRegistry, abi: checkerRegistryAbi } as const;
-      const [current, changesFrom] = await Promise.all([
-        this.client.readContract({ ...reports, functionName: "currentEpoch" }),
-        this.client.readContract({ ...registry, functionName: "effectiveEpochOfChange" }),
-      ]);
+      const current = await this.client.readContract({ ...reports, functionName: "currentEpoch" });
       // The current epoch's snapshot and the next one (fixed already once epoch 1 has begun); before
-      // genesis, the launch set of epoch 1.
+      // genesis, the launch set of epoch 1. Held final ones are not read again, nor is the registry's
+      // effectiveEpochOfChange (what tells a final one) while every one is held.
       const keyCache = new Map<Address, Uint8Array | null>();
       const snapshots = new Map<bigint, LicenseSnapshot>();
       const first = current > 1n ? current : 1n;
+      let changesFrom: bigint | undefined;
       for (let e = first; e <= current + 1n; e++) {
         const held = this.snapshots.get(e);
-        const snap = held?.final === true ? held : await this.readSnapshot(e, changesFrom, keyCache);
+        if (held?.final !== true)
+          changesFrom ??= await this.client.readContract({
+            ...registry,
+            functionName: "effectiveEpochOfChange",
+          });
+        const snap =
+          held?.final === true ? held : await this.readSnapshot(e, changesFrom as bigint, keyCache);
         snapshots.set(e, snap);
         // A final snapshot is kept at once: a refresh that fails later (providers, seeds) loses nothing
         // of it, and ensureEpoch finds it (issue 15: failed refreshes that started over left none).
         if (snap.final) this.snapshots.set(e, snap);
       }
-      const providers = await this.readProviders();
+      const providers = await this.readProviders(current);
       const seeds = await this.readSeeds(current);
       // Older snapshots stay for late attestations, reports and re-checks.
       for (const [e, snap] of this.snapshots) {
@@ -270,6 +286,13 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
     return pending;
   }
 
+  // --- SnapshotLicenseIds
+  async licenseIdsAt(epoch: bigint): Promise<ReadonlyMap<Address, readonly bigint[]> | undefined> {
+    if (!(await this.ensureEpoch(epoch))) return undefined;
+    const snap = this.snapshots.get(epoch);
+    return snap?.final === true ? snap.licenseIds : undefined;
+  }
+
   // --- ProviderDirectory
   providers(): readonly ProviderRecord[] {
     return this.providerList;
@@ -330,10 +353,14 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
       checkerRegistry: this.addresses.checkerRegistry,
       epoch,
     });
-    const weights = new Map<Address, number>();
-    for (const { operator } of seats) weights.set(operator, (weights.get(operator) ?? 0) + 1);
+    const ids = new Map<Address, bigint[]>();
+    for (const { operator, licenseId } of seats) {
+      const list = ids.get(operator);
+      if (list === undefined) ids.set(operator, [licenseId]);
+      else list.push(licenseId);
+    }
     const checkers = new Map<Address, CheckerRecord>();
-    for (const [address, licenses] of weights) {
+    for (const [address, { length: licenses }] of ids) {
       let key = keyCache.get(address);
       if (key === undefined) {
         key = await this.readKey(address);
@@ -341,7 +368,13 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
       }
       if (key !== null) checkers.set(address, { address, publicKey: key, licenses });
     }
-    return { checkers, total: seats.length, final: epoch < changesFrom };
+    // Neighbouring epochs mostly hold the same ids: keep one copy of each list (a few KiB a snapshot).
+    const neighbours = [this.snapshots.get(epoch - 1n), this.snapshots.get(epoch + 1n)];
+    const licenseIds = sharedIds(
+      ids,
+      neighbours.flatMap((n) => (n === undefined ? [] : [n.licenseIds])),
+    );
+    return { checkers, total: seats.length, licenseIds, final: epoch < changesFrom };
   }
 
   /** The operator's registered key, compressed; null when it has none (exited) or it does not decode. */
@@ -364,9 +397,11 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
     }
   }
 
-  private async readProviders(): Promise<ProviderRecord[]> {
+  /** The usable providers; the last list while the registry logged no change (ProviderListReader). */
+  private async readProviders(epoch: bigint): Promise<ProviderRecord[]> {
+    const active = await this.providerReader.read(epoch);
+    if (active === this.providersReadFrom) return this.providerList;
     const out: ProviderRecord[] = [];
-    const active = await getProviders(this.client, { providerRegistry: this.addresses.providerRegistry });
     for (const { address, info } of active) {
       const record = toProviderRecord(address, info);
       if (typeof record === "string") {
@@ -378,6 +413,7 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
       }
       out.push(record);
     }
+    this.providersReadFrom = active;
     return out;
   }
 

@@ -1,6 +1,7 @@
 import type { Logger } from "@checkernet/runtime";
 import { type Address, bytesToHex, type PublicClient } from "viem";
 import { getOperatorStanding } from "./actions/getOperatorStanding.ts";
+import type { SnapshotLicenseIds } from "./snapshotLicenseIds.ts";
 
 export interface OperatorStanding {
   registered: boolean | null;
@@ -29,6 +30,7 @@ const UNKNOWN: OperatorStanding = {
 export class OperatorStandingWatch {
   private readonly client: PublicClient;
   private readonly logger: Logger;
+  private readonly snapshots: SnapshotLicenseIds | undefined;
   private readonly checkerRegistry: Address;
   private readonly operator: Address;
   private readonly ownKey: string | null;
@@ -40,11 +42,17 @@ export class OperatorStandingWatch {
   private inFlight: Promise<void> | undefined;
 
   constructor(
-    components: { publicClient: PublicClient; logger: Logger },
+    components: {
+      publicClient: PublicClient;
+      logger: Logger;
+      /** The node's held snapshots (its ChainDirectory): the epoch's ids come from there, not the chain. */
+      snapshots?: SnapshotLicenseIds;
+    },
     init: { checkerRegistry: Address; operator: Address; ownPublicKey: string | null; maxAgeMs?: number },
   ) {
     this.client = components.publicClient;
     this.logger = components.logger;
+    this.snapshots = components.snapshots;
     this.checkerRegistry = init.checkerRegistry;
     this.operator = init.operator;
     this.ownKey = init.ownPublicKey?.toLowerCase() ?? null;
@@ -67,6 +75,7 @@ export class OperatorStandingWatch {
       const s = await getOperatorStanding(this.client, {
         checkerRegistry: this.checkerRegistry,
         operator: this.operator,
+        ...(this.snapshots === undefined ? {} : { snapshots: this.snapshots }),
         ...(this.idsEpoch === undefined
           ? {}
           : { known: { epoch: this.idsEpoch, licenseIds: this.value.licenseIds } }),

@@ -365,6 +365,7 @@ export class AggregatorDuty {
       providerRegistry: this.init.addresses.providerRegistry,
       epoch,
       providers: [...perProvider.keys()],
+      ...(this.components.snapshots === undefined ? {} : { snapshots: this.components.snapshots }),
     });
     for (const [p, entry] of perProvider) entry.stake = inputs.stakes.get(p) ?? 0n;
     const report = buildReport({

@@ -5,6 +5,7 @@ import type { Logger } from "@checkernet/runtime";
 import type { PeerId } from "@libp2p/interface";
 import type { Address, PublicClient } from "viem";
 import type { EpochClock } from "../chain/clock.ts";
+import type { SnapshotLicenseIds } from "../chain/snapshotLicenseIds.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
 import type { CosignRequest } from "../network/reqresp/cosign.ts";
 import type { KeyDirectory } from "../validation/keyDirectory.ts";
@@ -49,6 +50,8 @@ export interface AggregatorComponents {
   publicClient: PublicClient;
   /** Equivocators to leave out, and where a conflict a co-sign request shows goes (validation/equivocations.ts). */
   equivocations?: EquivocationSink;
+  /** The license snapshots the node holds (its ChainDirectory): a report's license ids come from there, not the chain. */
+  snapshots?: SnapshotLicenseIds;
   /** Pays for submitReport; without it the node co-signs but never aggregates. */
   walletClient?: SubmitterWallet;
   /**

@@ -32,6 +32,7 @@ export class AggregationService extends DutyService<AggregatorDuty> {
           ...chainDutyComponents(c, chain, "aggregator"),
           epochs: c.epochs,
           equivocations: c.equivocations,
+          snapshots: chain.directory,
           requestCosign: (peer, request, timeoutMs) => requestCosign(c.host, peer, request, { timeoutMs }),
           ...(attestationSync === undefined ? {} : { attestationSync }),
         },

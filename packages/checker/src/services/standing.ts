@@ -11,7 +11,11 @@ export function createStandingWatch(
   operator: `0x${string}`,
 ): OperatorStandingWatch {
   return new OperatorStandingWatch(
-    { publicClient: chain.publicClient, logger: c.logger.child({ service: "standing" }) },
+    {
+      publicClient: chain.publicClient,
+      logger: c.logger.child({ service: "standing" }),
+      snapshots: chain.directory,
+    },
     { checkerRegistry: chain.contracts.checkerRegistry, operator, ownPublicKey: c.operatorPublicKey },
   );
 }

@@ -1,7 +1,16 @@
 import { providerRegistryAbi } from "@checkernet/contracts/generated/index";
 import { type Address, getAddress, type PublicClient } from "viem";
+import type { SnapshotLicenseIds } from "../snapshotLicenseIds.ts";
 import { toChainActionError } from "./errors.ts";
 import { getSnapshotLicenses } from "./getSnapshotLicenses.ts";
+import { multicallOrEach } from "./multicallOrEach.ts";
+
+/**
+ * Stakes per deployless multicall: each answer is a word plus its (success, bytes) framing, ~200 bytes,
+ * so a page stays far below EIP-170's 24,576-byte cap on the created code (getProviders.ts says why that
+ * caps a deployless answer). 100 providers: 2 calls, not 100.
+ */
+const STAKE_PAGE = 64;
 
 export interface GetEpochInputsParameters {
   checkerRegistry: Address;
@@ -10,11 +19,13 @@ export interface GetEpochInputsParameters {
   epoch: bigint;
   /** Providers whose stake is needed (the report's providers). */
   providers: readonly Address[];
+  /** Where the epoch's final snapshot is held already (the node's ChainDirectory); read from the chain without. */
+  snapshots?: SnapshotLicenseIds;
 }
 
 export interface GetEpochInputsReturnType {
   /** Operator → license ids counting for it in the epoch's snapshot, in seat order (getSnapshotLicenses). */
-  licensesByChecker: Map<Address, bigint[]>;
+  licensesByChecker: ReadonlyMap<Address, readonly bigint[]>;
   /** Provider → stake. */
   stakes: Map<Address, bigint>;
 }
@@ -24,7 +35,10 @@ export interface GetEpochInputsReturnType {
  * ids counting for each operator in the epoch's snapshot and every reported
  * provider's stake. The snapshot of an epoch never changes once the epoch has
  * begun, so the aggregator and each co-signer read the same licenses whenever
- * they build, and build the same report.
+ * they build, and build the same report; a node takes them from its
+ * directory's copy (`snapshots`) rather than reading the pages again at every
+ * build (4 pages of ~33 KiB for 1,000 licenses). Stakes are read in pages of
+ * multicalls.
  *
  * @example
  * const { licensesByChecker, stakes } = await getEpochInputs(publicClient, { checkerRegistry, providerRegistry, epoch, providers });
@@ -34,28 +48,38 @@ export async function getEpochInputs(
   params: GetEpochInputsParameters,
 ): Promise<GetEpochInputsReturnType> {
   try {
-    const licensesByChecker = new Map<Address, bigint[]>();
-    const licenses = await getSnapshotLicenses(client, {
-      checkerRegistry: params.checkerRegistry,
-      epoch: params.epoch,
-    });
-    for (const { licenseId, operator } of licenses) {
-      const list = licensesByChecker.get(operator) ?? [];
-      list.push(licenseId);
-      licensesByChecker.set(operator, list);
-    }
+    const licensesByChecker =
+      (await params.snapshots?.licenseIdsAt(params.epoch)) ?? (await readLicenseIds(client, params));
     const stakes = new Map<Address, bigint>();
-    for (const p of params.providers) {
-      const stake = await client.readContract({
-        address: params.providerRegistry,
-        abi: providerRegistryAbi,
-        functionName: "stakeOf",
-        args: [p],
-      });
-      stakes.set(getAddress(p), stake);
+    const registry = { address: params.providerRegistry, abi: providerRegistryAbi } as const;
+    for (let start = 0; start < params.providers.length; start += STAKE_PAGE) {
+      const page = params.providers.slice(start, start + STAKE_PAGE).map((p) => getAddress(p));
+      const values = await multicallOrEach<bigint>(
+        client,
+        page.map((p) => ({ ...registry, functionName: "stakeOf", args: [p] }) as const),
+        (i) => client.readContract({ ...registry, functionName: "stakeOf", args: [page[i]!] }),
+      );
+      for (const [i, p] of page.entries()) stakes.set(p, values[i]!);
     }
     return { licensesByChecker, stakes };
   } catch (e) {
     throw toChainActionError(e, "epoch inputs");
   }
+}
+
+async function readLicenseIds(
+  client: PublicClient,
+  params: GetEpochInputsParameters,
+): Promise<Map<Address, bigint[]>> {
+  const out = new Map<Address, bigint[]>();
+  const licenses = await getSnapshotLicenses(client, {
+    checkerRegistry: params.checkerRegistry,
+    epoch: params.epoch,
+  });
+  for (const { licenseId, operator } of licenses) {
+    const list = out.get(operator);
+    if (list === undefined) out.set(operator, [licenseId]);
+    else list.push(licenseId);
+  }
+  return out;
 }

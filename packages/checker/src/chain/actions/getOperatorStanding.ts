@@ -1,6 +1,7 @@
 import { checkerRegistryAbi } from "@checkernet/contracts/generated/index";
 import { g1FromEip2537 } from "@checkernet/protocol/bls/index";
 import { type Address, getAddress, hexToBytes, type PublicClient } from "viem";
+import type { SnapshotLicenseIds } from "../snapshotLicenseIds.ts";
 import { toChainActionError } from "./errors.ts";
 import { getSnapshotLicenses } from "./getSnapshotLicenses.ts";
 
@@ -12,6 +13,8 @@ export interface GetOperatorStandingParameters {
    * the current one (its snapshot is final once it has begun), so the snapshot's pages are not read again.
    */
   known?: { epoch: bigint; licenseIds: readonly bigint[] };
+  /** Where the epoch's final snapshot is held already (the node's ChainDirectory): its ids are taken from there. */
+  snapshots?: SnapshotLicenseIds;
 }
 
 export interface GetOperatorStandingReturnType {
@@ -62,7 +65,14 @@ export async function getOperatorStanding(
     );
     const licenseIds: bigint[] = [];
     // Final once the epoch has begun; before genesis (epoch 0) epoch 1's launch set may still change.
-    const held = current > 0n && params.known?.epoch === epoch ? params.known.licenseIds : undefined;
+    const held =
+      current === 0n
+        ? undefined
+        : params.known?.epoch === epoch
+          ? params.known.licenseIds
+          : weight > 0
+            ? (await params.snapshots?.licenseIdsAt(epoch))?.get(operator)
+            : undefined;
     if (weight > 0 && held !== undefined && held.length === weight) {
       licenseIds.push(...held);
     } else if (weight > 0) {

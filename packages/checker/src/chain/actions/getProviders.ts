@@ -1,6 +1,6 @@
 import { providerRegistryAbi } from "@checkernet/contracts/generated/index";
-import { type Address, type ContractFunctionParameters, getAddress, type Hex, type PublicClient } from "viem";
-import { isNoAnswer } from "../chainHealth.ts";
+import { type Address, getAddress, type Hex, type PublicClient } from "viem";
+import { multicallOrEach } from "./multicallOrEach.ts";
 
 /**
  * Pages of the provider list's multicalls. ProviderRegistry has no paged view and no Multicall3 is
@@ -16,6 +16,8 @@ export const PROVIDER_PAGES = { addresses: 96, entries: 16 } as const;
 
 export interface GetProvidersParameters {
   providerRegistry: Address;
+  /** The block to read at (every call of the read at the same one); the latest without it. */
+  blockNumber?: bigint;
 }
 
 /** A registered provider with its stake at or above the minimum, and its registry entry. */
@@ -39,23 +41,27 @@ export async function getProviders(
   client: PublicClient,
   params: GetProvidersParameters,
 ): Promise<ActiveProvider[]> {
+  const at = params.blockNumber === undefined ? {} : { blockNumber: params.blockNumber };
   const registry = { address: params.providerRegistry, abi: providerRegistryAbi } as const;
-  const count = Number(await client.readContract({ ...registry, functionName: "providerCount" }));
+  const count = Number(await client.readContract({ ...registry, functionName: "providerCount", ...at }));
   const indexPages: Promise<Address[]>[] = [];
   for (let start = 0; start < count; start += PROVIDER_PAGES.addresses) {
     const indices = range(start, Math.min(count, start + PROVIDER_PAGES.addresses)).map(BigInt);
     indexPages.push(
-      paged(
+      multicallOrEach(
         client,
         indices.map((i) => ({ ...registry, functionName: "providerAt", args: [i] }) as const),
-        (i) => client.readContract({ ...registry, functionName: "providerAt", args: [indices[i]!] }),
+        (i) => client.readContract({ ...registry, functionName: "providerAt", args: [indices[i]!], ...at }),
+        at,
       ),
     );
   }
   const addresses = (await Promise.all(indexPages)).flat().map((a) => getAddress(a));
   const entryPages: Promise<ActiveProvider[]>[] = [];
   for (let start = 0; start < addresses.length; start += PROVIDER_PAGES.entries) {
-    entryPages.push(readEntries(client, registry, addresses.slice(start, start + PROVIDER_PAGES.entries)));
+    entryPages.push(
+      readEntries(client, registry, addresses.slice(start, start + PROVIDER_PAGES.entries), at),
+    );
   }
   return (await Promise.all(entryPages)).flat();
 }
@@ -66,8 +72,9 @@ async function readEntries(
   client: PublicClient,
   registry: Registry,
   addresses: Address[],
+  at: { blockNumber?: bigint },
 ): Promise<ActiveProvider[]> {
-  const entries = await paged<unknown>(
+  const entries = await multicallOrEach<unknown>(
     client,
     addresses.flatMap(
       (address) =>
@@ -78,8 +85,14 @@ async function readEntries(
     ),
     (i): Promise<unknown> =>
       i % 2 === 0
-        ? client.readContract({ ...registry, functionName: "isActive", args: [addresses[i / 2]!] })
-        : client.readContract({ ...registry, functionName: "providerInfo", args: [addresses[(i - 1) / 2]!] }),
+        ? client.readContract({ ...registry, functionName: "isActive", args: [addresses[i / 2]!], ...at })
+        : client.readContract({
+            ...registry,
+            functionName: "providerInfo",
+            args: [addresses[(i - 1) / 2]!],
+            ...at,
+          }),
+    at,
   );
   const out: ActiveProvider[] = [];
   for (const [i, address] of addresses.entries()) {
@@ -87,31 +100,6 @@ async function readEntries(
     out.push({ address, info: entries[2 * i + 1] as ActiveProvider["info"] });
   }
   return out;
-}
-
-/**
- * One deployless multicall; where the RPC answers it with an error (it refuses calls without a `to`,
- * say), each call on its own, the answers in the same order. An RPC that does not answer at all
- * (timeout, HTTP failure) fails the read at once: hundreds of single calls would only wait longer.
- */
-async function paged<T>(
-  client: PublicClient,
-  contracts: readonly ContractFunctionParameters[],
-  one: (i: number) => Promise<T>,
-): Promise<T[]> {
-  try {
-    return (await client.multicall({
-      contracts,
-      allowFailure: false,
-      deployless: true,
-      batchSize: 0,
-    })) as T[];
-  } catch (e) {
-    if (isNoAnswer(e)) throw e;
-    const out: T[] = [];
-    for (let i = 0; i < contracts.length; i++) out.push(await one(i));
-    return out;
-  }
 }
 
 function range(from: number, to: number): number[] {

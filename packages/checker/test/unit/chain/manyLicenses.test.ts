@@ -61,11 +61,21 @@ beforeAll(async () => {
 }, 600_000);
 
 /** A public client over the same EDR chain that counts the eth_calls it forwards. */
-function counted(refuse?: Hex): { client: PublicClient; calls: () => number; reset: () => void } {
+function counted(refuse?: Hex): {
+  client: PublicClient;
+  calls: () => number;
+  /** eth_calls of one function so far. */
+  callsOf: (signature: string) => number;
+  reset: () => void;
+} {
   let n = 0;
+  const bySelector = new Map<string, number>();
   const request = (async (args: { method: string; params?: unknown }) => {
     if (args.method === "eth_call") n++;
     const data = (args.params as [{ data?: Hex }] | undefined)?.[0]?.data;
+    if (args.method === "eth_call" && data !== undefined) {
+      bySelector.set(data.slice(0, 10), (bySelector.get(data.slice(0, 10)) ?? 0) + 1);
+    }
     if (refuse !== undefined && data?.startsWith(refuse) === true) throw new Error("the RPC did not answer");
     return chain.publicClient.request(args as never);
   }) as EIP1193RequestFn;
@@ -73,8 +83,10 @@ function counted(refuse?: Hex): { client: PublicClient; calls: () => number; res
   return {
     client,
     calls: () => n,
+    callsOf: (signature) => bySelector.get(toFunctionSelector(signature)) ?? 0,
     reset: () => {
       n = 0;
+      bySelector.clear();
     },
   };
 }
@@ -159,6 +171,41 @@ describe("one operator with 1,000 licenses (issue 15)", () => {
     expect(first).toBeGreaterThan(3);
     expect(watch.get().licenseIds).toEqual(whale.licenses);
     expect(watch.get().licenses).toBe(LICENSES);
+  }, 120_000);
+
+  it("a node reads each final snapshot's pages once: the report's license ids and the standing take the directory's", async () => {
+    const PAGE = "licensesAt(uint64,uint256,uint256)";
+    const rpc = counted();
+    const dir = directoryOver(rpc.client);
+    await dir.refresh();
+    // Epochs 2 and 3: four pages each.
+    const pages = rpc.callsOf(PAGE);
+    expect(pages).toBe(8);
+    const { checkerRegistry, providerRegistry } = fx.deployment.contracts;
+    for (let build = 0; build < 2; build++) {
+      const { licensesByChecker } = await getEpochInputs(rpc.client, {
+        checkerRegistry,
+        providerRegistry,
+        epoch: 2n,
+        providers: [],
+        snapshots: dir,
+      });
+      expect(licensesByChecker.get(getAddress(whale.address))).toEqual(whale.licenses);
+      for (const c of small) expect(licensesByChecker.get(getAddress(c.address))).toEqual(c.licenses);
+    }
+    const watch = new OperatorStandingWatch(
+      { publicClient: rpc.client, logger: silent, snapshots: dir },
+      { checkerRegistry, operator: whale.address, ownPublicKey: null },
+    );
+    await watch.refresh();
+    expect(watch.get().licenseIds).toEqual(whale.licenses);
+    await dir.refresh();
+    // Each of them read the four pages again before (issue 15: ~130 KiB of JSON each, at every build).
+    expect(rpc.callsOf(PAGE)).toBe(pages);
+    // Neighbouring snapshots holding the same ids share one copy of each list.
+    expect((await dir.licenseIdsAt(2n))?.get(getAddress(whale.address))).toBe(
+      (await dir.licenseIdsAt(3n))?.get(getAddress(whale.address)),
+    );
   }, 120_000);
 
   it("a page of 256 licenses stays far below an RPC's eth_call gas cap", async () => {

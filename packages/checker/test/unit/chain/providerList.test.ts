@@ -11,6 +11,7 @@ import {
   type Hex,
   type PublicClient,
   TimeoutError,
+  toFunctionSelector,
 } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { connectChain, mined, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
@@ -22,6 +23,7 @@ import {
   setupProvider,
   TOKEN,
 } from "../../../../contracts/test/helpers/fixture.ts";
+import { getEpochInputs } from "../../../src/chain/actions/getEpochInputs.ts";
 import { getProviders, PROVIDER_PAGES } from "../../../src/chain/actions/getProviders.ts";
 import { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
 
@@ -79,11 +81,20 @@ beforeAll(async () => {
 }, 300_000);
 
 /** A public client over the same EDR chain that counts the eth_calls it forwards. */
-function counted(refuse?: "deployless" | "timeout"): { client: PublicClient; calls: () => number } {
+function counted(refuse?: "deployless" | "timeout"): {
+  client: PublicClient;
+  calls: () => number;
+  /** Reads of the whole list: `providerCount` calls. */
+  listReads: () => number;
+} {
   let n = 0;
+  let listReads = 0;
   const request = (async (args: { method: string; params?: unknown }) => {
     if (args.method === "eth_call") n++;
     const to = (args.params as [{ to?: string }] | undefined)?.[0]?.to;
+    const data = (args.params as [{ data?: string }] | undefined)?.[0]?.data;
+    if (args.method === "eth_call" && data?.startsWith(toFunctionSelector("providerCount()")) === true)
+      listReads++;
     if (args.method === "eth_call" && to == null) {
       // The multicall's eth_call: refused with an error, or never answered.
       if (refuse === "deployless") throw new Error("eth_call without a `to` is not supported");
@@ -94,6 +105,7 @@ function counted(refuse?: "deployless" | "timeout"): { client: PublicClient; cal
   return {
     client: createPublicClient({ transport: custom({ request }, { retryCount: 0 }) }) as PublicClient,
     calls: () => n,
+    listReads: () => listReads,
   };
 }
 
@@ -155,5 +167,57 @@ describe("the provider list (issue 15)", () => {
     // The longest-field entries name no GPU class the checker knows: skipped, as before.
     expect(dir.providers()).toHaveLength(ACTIVE - LONGEST_FIELDS);
     expect(rpc.calls(), `refresh made ${rpc.calls()} eth_calls`).toBeLessThanOrEqual(REFRESH_CALL_BUDGET);
+  }, 120_000);
+
+  it("a report's stakes are read in one multicall, the same as one call each", async () => {
+    const { providerRegistry, checkerRegistry } = fx.deployment.contracts;
+    const providers = (await onePerRead(counted().client)).map((p) => p.address);
+    const rpc = counted();
+    const { stakes } = await getEpochInputs(rpc.client, {
+      checkerRegistry,
+      providerRegistry,
+      epoch: 2n,
+      providers,
+      snapshots: { licenseIdsAt: async () => new Map() },
+    });
+    const reg = { address: providerRegistry, abi: providerRegistryAbi } as const;
+    for (const p of providers) {
+      expect(stakes.get(p)).toBe(
+        await chain.publicClient.readContract({ ...reg, functionName: "stakeOf", args: [p] }),
+      );
+    }
+    // One call a provider before: 100 at 100 providers, at every build of a report.
+    expect(rpc.calls()).toBe(1);
+  }, 120_000);
+
+  it("a refresh reads the list again only after the registry logged a change", async () => {
+    const rpc = counted();
+    const dir = new ChainDirectory(
+      { publicClient: rpc.client, logger: silent },
+      {
+        addresses: {
+          checkerRegistry: fx.deployment.contracts.checkerRegistry,
+          providerRegistry: fx.deployment.contracts.providerRegistry,
+          epochReports: fx.deployment.contracts.epochReports,
+        },
+      },
+    );
+    await dir.refresh();
+    const listed = dir.providers();
+    expect(listed).toHaveLength(ACTIVE - LONGEST_FIELDS);
+    // Blocks go by (a transaction of another contract), the registry logs nothing: the list is kept.
+    await mined(chain, fx.c.token.write.transfer([chain.wallets[1]!.account.address, 1n]));
+    await dir.refresh();
+    await dir.refresh();
+    expect(rpc.listReads()).toBe(1);
+    expect(dir.providers()).toBe(listed);
+    // A provider unstakes (no longer active): its log makes the next refresh read the list.
+    const leaving = await chain.impersonate(`provider-${ACTIVE - 1}`);
+    await mined(chain, fx.as(leaving).providers.write.requestUnstake([1_000n * TOKEN]));
+    await dir.refresh();
+    expect(rpc.listReads()).toBe(2);
+    expect(dir.providers().map((p) => p.address)).toEqual(
+      listed.map((p) => p.address).filter((a) => a !== getAddress(leaving.account.address)),
+    );
   }, 120_000);
 });

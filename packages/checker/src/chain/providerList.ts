@@ -1,0 +1,66 @@
+import type { Address, PublicClient } from "viem";
+import { type ActiveProvider, getProviders } from "./actions/getProviders.ts";
+import { isNoAnswer } from "./chainHealth.ts";
+
+/**
+ * Blocks of ProviderRegistry logs one check may span. A refresh every 5 s spans a few blocks; after a long
+ * outage the list is read whole instead (hosted RPCs cap eth_getLogs ranges at 1,000-10,000 blocks).
+ */
+const MAX_LOG_BLOCKS = 1_000n;
+
+/**
+ * The active provider list, read whole (getProviders) only when it may have changed: every change of
+ * ProviderRegistry's state that the list shows (register, update, stake, unstake, withdraw, slash, answer
+ * key) emits a log from the registry, and its minimum stake is immutable, so a refresh that finds no log
+ * of the registry since the block the list was read at keeps the list. That is an eth_blockNumber and an
+ * eth_getLogs over a few blocks instead of `providerCount` and two deployless multicalls (each carrying
+ * Multicall3's 11 KB of creation code; at 100 providers ~220 KiB of answers) every 5 s (issue 15). The
+ * list is also read whole once an epoch, so an RPC that lost a log (a reorg) cannot hold a stale list
+ * longer than that.
+ */
+export class ProviderListReader {
+  private readonly client: PublicClient;
+  private readonly providerRegistry: Address;
+  private held: { providers: ActiveProvider[]; atBlock: bigint; epoch: bigint } | undefined;
+
+  constructor(client: PublicClient, providerRegistry: Address) {
+    this.client = client;
+    this.providerRegistry = providerRegistry;
+  }
+
+  /**
+   * The list as of the latest block; `epoch` is the chain's current one. Returns the same array as the last
+   * call while nothing changed. Throws what the RPC threw.
+   */
+  async read(epoch: bigint): Promise<ActiveProvider[]> {
+    const latest = await this.client.getBlockNumber({ cacheTime: 0 });
+    const held = this.held;
+    if (held !== undefined && held.epoch === epoch && latest - held.atBlock <= MAX_LOG_BLOCKS) {
+      if (latest <= held.atBlock || !(await this.changedSince(held.atBlock, latest))) {
+        if (latest > held.atBlock) held.atBlock = latest;
+        return held.providers;
+      }
+    }
+    const providers = await getProviders(this.client, {
+      providerRegistry: this.providerRegistry,
+      blockNumber: latest,
+    });
+    this.held = { providers, atBlock: latest, epoch };
+    return providers;
+  }
+
+  /** Whether the registry logged anything in (from, to]; true where the RPC refuses the query. */
+  private async changedSince(from: bigint, to: bigint): Promise<boolean> {
+    try {
+      const logs = await this.client.getLogs({
+        address: this.providerRegistry,
+        fromBlock: from + 1n,
+        toBlock: to,
+      });
+      return logs.length > 0;
+    } catch (e) {
+      if (isNoAnswer(e)) throw e;
+      return true;
+    }
+  }
+}
