@@ -4,8 +4,10 @@
  *
  * MATMUL, for n = 1024, 2048, 4096: the provider's work (generate A and B,
  * n³ int8 multiply-accumulates, hash n rows and build the row tree, open r
- * rows) against the checker's (generate B and r rows of A, r·n² MACs, r leaf
- * hashes and proof checks, i.e. one `verifyMatmul` call). When the full
+ * rows) against the checker's (one `verifyMatmul` call: r rows of A and s
+ * columns of B per row, r·s·n MACs for the s sampled entries of each opened
+ * row, r chunk trees and row paths), and against the whole-row check it
+ * replaced (all of B, r·n² MACs) for comparison. When the full
  * product would take longer than PROVIDER_BUDGET_MS here, the provider's
  * product is timed on a number of rows and extrapolated linearly (every row
  * costs the same n² MACs), and the row says so.
@@ -35,9 +37,11 @@ import {
   openRows,
   recomputeRow,
   rowLeaf,
+  sampledEntryCount,
   sampleRows,
   solveMatmulRows,
   verifyMatmul,
+  wrongSampledEntry,
 } from "../packages/protocol/src/challenges/matmul.ts";
 import { deriveKey, Xoshiro128 } from "../packages/protocol/src/challenges/prng.ts";
 import { buildRowTree } from "../packages/protocol/src/challenges/row-tree.ts";
@@ -93,9 +97,12 @@ interface MatmulRow {
   providerTotalMs: number;
   providerTotalCpuMs: number;
   providerMacsPerSecond: number;
+  /** Entries recomputed per opened row (min(n, MATMUL_SAMPLED_ENTRIES)). */
+  sampledEntries: number;
   checkerMacs: number;
-  checkerGenerateMs: number;
-  checkerRecomputeMs: number;
+  /** r rows of A, s columns of B per row and r·s·n MACs. */
+  checkerEntriesMs: number;
+  /** r chunk trees (the row leaves) and r row paths. */
   checkerProofMs: number;
   checkerVerifyCallMs: number;
   checkerVerifyCallCpuMs: number;
@@ -103,6 +110,10 @@ interface MatmulRow {
   macRatio: number;
   wallRatio: number;
   cpuRatio: number;
+  /** The whole-row check before issue 11's sampling: all of B, r rows of A, r·n² MACs (wall / CPU, ms). */
+  wholeRowCheckMs: number;
+  wholeRowCheckCpuMs: number;
+  wholeRowCpuRatio: number;
 }
 
 function benchMatmul(n: number): MatmulRow {
@@ -146,27 +157,32 @@ function benchMatmul(n: number): MatmulRow {
   const providerTotalCpuMs = gen.cpuMs + productCpuMs + commit.cpuMs + open.cpuMs;
 
   // Checker, step by step...
-  const checkerGen = time(() => {
-    const bb = generateMatmulB(SEED, n);
-    return { b: bb, rows: requestedRows.map((i) => matmulRowA(SEED, n, i)) };
-  });
-  const recompute = time(() =>
-    requestedRows.map((i, k) =>
-      recomputeRow(checkerGen.value.rows[k] as Int8Array, checkerGen.value.b, n, i),
-    ),
+  const sample = { seed: SEED, randomness: RANDOMNESS, root, n };
+  const entries = time(() =>
+    requestedRows.map((i, k) => wrongSampledEntry(sample, i, open.value.rows[k] as Int32Array)),
   );
+  if (!entries.value.every((e) => e === null)) throw new Error("bench: a sampled entry is wrong");
   const proofs = time(() =>
-    requestedRows.map((_row, k) =>
+    requestedRows.map((i, k) =>
       SimpleMerkleTree.verify(
         root,
-        bytesToHex(rowLeaf(recompute.value[k] as Int32Array, requestedRows[k] as number)),
+        bytesToHex(rowLeaf(open.value.rows[k] as Int32Array, i)),
         open.value.proofs[k] as `0x${string}`[],
       ),
     ),
   );
   if (!proofs.value.every(Boolean)) throw new Error("bench: a proof did not verify");
-  // ...and as the one call the checker makes (best of three: it is short, and this machine is shared).
-  const verifies = Array.from({ length: 3 }, () =>
+  // ...the whole-row check it replaced (all of B, r whole rows), for comparison...
+  const wholeRows = time(() => {
+    const bb = generateMatmulB(SEED, n);
+    return requestedRows.map((i, k) => {
+      const row = recomputeRow(matmulRowA(SEED, n, i), bb, n, i);
+      return row.every((v, j) => v === (open.value.rows[k] as Int32Array)[j]);
+    });
+  });
+  if (!wholeRows.value.every(Boolean)) throw new Error("bench: an opened row differs from its recomputation");
+  // ...and as the one call the checker makes (best of five: it is short, and this machine is shared).
+  const verifies = Array.from({ length: 5 }, () =>
     time(() =>
       verifyMatmul({
         seed: SEED,
@@ -174,6 +190,7 @@ function benchMatmul(n: number): MatmulRow {
         classId: "cpu-reference",
         commitment: { root, elapsedMs: 0 },
         requestedRows,
+        randomness: RANDOMNESS,
         openings: open.value,
         measuredMs: 0,
         networkRttMs: 0,
@@ -186,7 +203,8 @@ function benchMatmul(n: number): MatmulRow {
     throw new Error(`bench: verifyMatmul did not pass: ${JSON.stringify(verify.value.reasons)}`);
   }
   const providerMacs = n ** 3;
-  const checkerMacs = r * n * n;
+  const s = sampledEntryCount(n);
+  const checkerMacs = r * s * n;
   const row: MatmulRow = {
     n,
     sampledRows: r,
@@ -199,9 +217,9 @@ function benchMatmul(n: number): MatmulRow {
     providerTotalMs,
     providerTotalCpuMs,
     providerMacsPerSecond: providerMacs / (productMs / 1000),
+    sampledEntries: s,
     checkerMacs,
-    checkerGenerateMs: checkerGen.ms,
-    checkerRecomputeMs: recompute.ms,
+    checkerEntriesMs: entries.ms,
     checkerProofMs: proofs.ms,
     checkerVerifyCallMs: verify.ms,
     checkerVerifyCallCpuMs: verify.cpuMs,
@@ -209,9 +227,12 @@ function benchMatmul(n: number): MatmulRow {
     macRatio: providerMacs / checkerMacs,
     wallRatio: providerTotalMs / verify.ms,
     cpuRatio: providerTotalCpuMs / verify.cpuMs,
+    wholeRowCheckMs: wholeRows.ms,
+    wholeRowCheckCpuMs: wholeRows.cpuMs,
+    wholeRowCpuRatio: providerTotalCpuMs / wholeRows.cpuMs,
   };
   console.error(
-    `  provider ${providerTotalMs.toFixed(0)} ms (cpu ${providerTotalCpuMs.toFixed(0)}), checker ${verify.ms.toFixed(0)} ms (cpu ${verify.cpuMs.toFixed(0)}), ratio ${row.wallRatio.toFixed(0)}x wall, ${row.cpuRatio.toFixed(0)}x cpu`,
+    `  provider ${providerTotalMs.toFixed(0)} ms (cpu ${providerTotalCpuMs.toFixed(0)}), checker ${verify.ms.toFixed(1)} ms (cpu ${verify.cpuMs.toFixed(1)}), ratio ${row.wallRatio.toFixed(0)}x wall, ${row.cpuRatio.toFixed(0)}x cpu (whole rows: ${row.wholeRowCpuRatio.toFixed(0)}x cpu)`,
   );
   return row;
 }
@@ -314,6 +335,7 @@ function warmUp(): void {
     classId: "cpu-reference",
     commitment: { root, elapsedMs: 0 },
     requestedRows: rows,
+    randomness: RANDOMNESS,
     openings: openRows(tree, c, rows),
     measuredMs: 0,
     networkRttMs: 0,
@@ -348,7 +370,7 @@ function main(): void {
   const signing = benchSigning(params);
 
   console.log(
-    `\nMATMUL: provider (n³ MACs + commitment) vs checker (r = ${r} rows), JavaScript reference code`,
+    `\nMATMUL: provider (n³ MACs + commitment) vs checker (r = ${r} rows, s sampled entries each), JavaScript reference code`,
   );
   console.table(
     matmul.map((m) => ({
@@ -358,6 +380,7 @@ function main(): void {
       "provider total ms": Math.round(m.providerTotalMs),
       "provider cpu ms": Math.round(m.providerTotalCpuMs),
       basis: m.providerProductBasis,
+      s: m.sampledEntries,
       "checker MACs": m.checkerMacs.toExponential(2),
       "checker ms": Number(m.checkerVerifyCallMs.toFixed(1)),
       "checker cpu ms": Number(m.checkerVerifyCallCpuMs.toFixed(1)),
@@ -366,13 +389,17 @@ function main(): void {
       "cpu ratio": Math.round(m.cpuRatio),
     })),
   );
-  console.log("checker breakdown (ms): generate B + r rows of A / recompute r rows / r proofs");
+  console.log(
+    "checker breakdown (ms): r·s sampled entries (rows of A, columns of B, MACs) / r chunk trees and paths; the whole-row check it replaced",
+  );
   console.table(
     matmul.map((m) => ({
       n: m.n,
-      generate: Number(m.checkerGenerateMs.toFixed(1)),
-      recompute: Number(m.checkerRecomputeMs.toFixed(1)),
+      entries: Number(m.checkerEntriesMs.toFixed(2)),
       proofs: Number(m.checkerProofMs.toFixed(2)),
+      "whole rows ms": Number(m.wholeRowCheckMs.toFixed(1)),
+      "whole rows cpu ms": Number(m.wholeRowCheckCpuMs.toFixed(1)),
+      "whole rows cpu ratio": Math.round(m.wholeRowCpuRatio),
       "provider generate": Math.round(m.providerGenerateMs),
       "provider commit": Math.round(m.providerCommitMs),
       "provider MAC/s": m.providerMacsPerSecond.toExponential(2),

@@ -14,7 +14,8 @@ describe("CpuBackend (worker threads running the protocol's reference solvers)",
   it("commits to the exact product and opens rows that verify", async () => {
     const n = 64;
     const job = await backend.matmul(seed, n);
-    const rows = sampleRows(`0x${"22".repeat(32)}`, job.commitment, n, 4);
+    const randomness = `0x${"22".repeat(32)}` as const;
+    const rows = sampleRows(randomness, job.commitment, n, 4);
     const openings = await job.open(rows);
     const outcome = verifyMatmul({
       seed,
@@ -22,6 +23,7 @@ describe("CpuBackend (worker threads running the protocol's reference solvers)",
       classId: gpuClass("cpu-reference").code,
       commitment: { root: job.commitment, elapsedMs: Math.round(job.elapsedMs) },
       requestedRows: rows,
+      randomness,
       openings,
       measuredMs: Math.max(1, job.elapsedMs + 1),
       networkRttMs: 0,

@@ -114,6 +114,9 @@ describe("fault modes, caught by the protocol's own verifiers over real libp2p",
     const honestC = solveMatmul(a, b, n);
     const bad = opened.rows.filter((row, i) => row.some((v, j) => v !== honestC[i * n + j]));
     expect(bad).toHaveLength(4);
+    // Wrong in every entry, as a row whose work was skipped is: the checker's sampled entries all see it.
+    const wholly = opened.rows.filter((row, i) => row.every((v, j) => v !== honestC[i * n + j]));
+    expect(wholly).toHaveLength(4);
     expect(recomputeRow(a, b, n, 0)).toEqual(honestC.subarray(0, n));
     // Every row the checker asks for leads to the committed root (verifyMatmul finds only WRONG_ROW).
     const provider = await faultyProvider("wrong-rows:1");

@@ -133,6 +133,8 @@ export function verifyCpuMatmul(
     classId: gpuClass("cpu-reference").code,
     commitment: answer.commit,
     requestedRows: answer.rows,
+    // Any randomness: it only picks the entries of an opened row that are recomputed, all of them at n <= 64.
+    randomness: answer.commit.root,
     openings: answer.openings,
     measuredMs: answer.measuredMs,
     networkRttMs,

@@ -208,6 +208,7 @@ export class RealSimulation extends Simulation {
         classId: claimedGpu,
         commitment: null,
         requestedRows: [],
+        randomness: runSeed,
         openings: null,
         measuredMs,
         networkRttMs: rttMs,
@@ -216,7 +217,8 @@ export class RealSimulation extends Simulation {
     }
     const c = state.cheating ? new Int32Array(n * n).fill(7) : solveMatmul(a, b, n);
     const { root, tree } = commitRows(c, n);
-    const rows = sampleRows(rng.bytes(32), root, n, Math.min(n, this.params.matmulSampledRows));
+    const randomness = rng.bytes(32);
+    const rows = sampleRows(randomness, root, n, Math.min(n, this.params.matmulSampledRows));
     const openings = openRows(tree, c, rows);
     const out = verifyMatmul({
       seed,
@@ -224,6 +226,7 @@ export class RealSimulation extends Simulation {
       classId: claimedGpu,
       commitment: { root, elapsedMs: Math.floor(measuredMs - rttMs) },
       requestedRows: rows,
+      randomness,
       openings,
       measuredMs,
       networkRttMs: rttMs,

@@ -402,6 +402,7 @@ export function evaluateTranscript(transcript: ChallengeTranscript, params: Prot
         classId: request.classId,
         commitment,
         requestedRows,
+        randomness: seeds.sample,
         openings,
         measuredMs: commitMsg ? (commitMsg.atUs - requestMsg.atUs) / 1000 : 0,
         networkRttMs,

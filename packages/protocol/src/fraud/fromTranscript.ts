@@ -1,14 +1,11 @@
 import { hexToBytes } from "viem";
-import { equalInt32 } from "../challenges/common.ts";
 import {
   entryProofFromRow,
-  generateMatmulB,
   matmulCommitCodec,
   matmulRequestCodec,
-  matmulRowA,
   matmulRowsCodec,
-  recomputeRow,
   sampleRows,
+  wrongSampledEntry,
 } from "../challenges/matmul.ts";
 import {
   type ChallengeTranscript,
@@ -25,13 +22,16 @@ import { buildVramFraudProof, type VramFraudProof, verifyVramFraudProof } from "
 
 /**
  * The matmul fraud proof a checker can build from its own run: the first
- * opened row that differs from the recomputed one, its first wrong entry,
- * that entry's chunk path (rebuilt from the opened row) and the row's path
- * as the provider sent it, under the provider's signed commitment. Null
- * when the run holds none: not a MATMUL run, no answer key in the header,
- * an unsigned or undecodable commitment, no opened rows, every opened row
- * right, or a wrong row whose path does not lead to the root (that run
- * FAILs on BAD_PROOF, but proves nothing about a committed entry). A
+ * opened row with a wrong sampled entry (verifyMatmul's WRONG_ROW rule,
+ * `wrongSampledEntry`: the same columns, drawn from the run's sampling
+ * randomness and the root), that entry, its chunk path (rebuilt from the
+ * opened row) and the row's path as the provider sent it, under the
+ * provider's signed commitment. Null when the run holds none: not a MATMUL
+ * run, no answer key in the header, an unsigned or undecodable commitment,
+ * no opened rows, every sampled entry right, or a wrong row whose path does
+ * not lead to the root (that run FAILs on BAD_PROOF, but proves nothing
+ * about a committed entry). Costs what verifyMatmul's entry check costs: no
+ * generation of B. A
  * returned proof has passed `verifyMatmulFraudProof` against the header's
  * answer key, so it is valid wherever that key is the registry's for the epoch.
  */
@@ -52,7 +52,8 @@ export function matmulFraudProofFromTranscript(
     if (commit.signature === undefined || commit.signature.length <= 2) return null;
     const { n } = request;
     const count = Math.min(params.matmulSampledRows, n);
-    const rows = sampleRows(runSeeds(transcript.seed).sample, commit.root, n, count);
+    const randomness = runSeeds(transcript.seed).sample;
+    const rows = sampleRows(randomness, commit.root, n, count);
     const openings = matmulRowsCodec(n, count).decode(hexToBytes(rowsMsg.payload));
     const signed = {
       epoch: transcript.epoch,
@@ -68,12 +69,12 @@ export function matmulFraudProofFromTranscript(
       answerKey: answer.key,
       domain: { chainId: answer.chainId, verifyingContract: answer.verifyingContract },
     };
-    let b: Int8Array | undefined;
+    const sample = { seed: request.seed, randomness, root: commit.root, n };
     for (const [k, i] of rows.entries()) {
       const row = openings.rows[k] as Int32Array;
-      b ??= generateMatmulB(request.seed, n);
-      const j = equalInt32(row, recomputeRow(matmulRowA(request.seed, n, i), b, n, i));
-      if (j === -1) continue;
+      const wrong = wrongSampledEntry(sample, i, row);
+      if (wrong === null) continue;
+      const j = wrong.column;
       const proof = buildMatmulFraudProof(signed, i, j, entryProofFromRow(row, j, openings.proofs[k] ?? []));
       if (verifyMatmulFraudProof(proof, context).valid) return proof;
     }

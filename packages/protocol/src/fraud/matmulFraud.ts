@@ -74,7 +74,7 @@ export interface MatmulFraudFacts {
  *
  * @example
  * const row = rows.rows[k], proof = rows.proofs[k]
- * const j = equalInt32(row, recomputeRow(matmulRowA(seed, n, i), b, n, i))
+ * const j = wrongSampledEntry({ seed, randomness, root, n }, i, row)?.column
  * const fraud = buildMatmulFraudProof(signedCommitment, i, j, entryProofFromRow(row, j, proof))
  */
 export function buildMatmulFraudProof(

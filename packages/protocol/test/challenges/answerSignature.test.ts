@@ -1,4 +1,4 @@
-import { type Address, bytesToHex, type Hex, zeroAddress } from "viem";
+import { type Address, bytesToHex, type Hex, hexToBytes, zeroAddress } from "viem";
 import { describe, expect, it } from "vitest";
 import { ReasonCode } from "../../src/challenges/common.ts";
 import { gpuClass } from "../../src/challenges/gpu-classes.ts";
@@ -11,6 +11,7 @@ import {
   matmulRequestCodec,
   matmulRowsCodec,
   openRows,
+  sampleColumns,
   sampleRows,
   solveMatmul,
 } from "../../src/challenges/matmul.ts";
@@ -50,8 +51,12 @@ const hex = (b: Uint8Array): Hex => bytesToHex(b);
 interface Run {
   /** Signing key; null: unsigned commitment. */
   signWith?: Hex | null;
-  /** Rows of C computed wrongly (every column 5 of them). */
+  /** Rows of C computed wrongly (column 5 of them, or every column with `wholeRows`). */
   wrongRows?: (n: number) => number[];
+  /** The wrong rows are wrong in every entry, as a row whose work was skipped is. */
+  wholeRows?: boolean;
+  /** Size of C: 24 (every entry of an opened row recomputed) unless said. */
+  n?: number;
   /** The header's answer key; null: none. */
   answer?: typeof ANSWER | null;
   seed?: Hex;
@@ -71,13 +76,16 @@ function record(run: Run = {}): ChallengeTranscript {
     now += 2_000;
     messages.push({ type: T.PONG, atUs: now, payload: hex(pongCodec.encode(answerPing(ping))) });
   }
-  const n = 24;
+  const n = run.n ?? 24;
   const classId = gpuClass("cpu-reference").code;
   const request = { seed: seeds.matmul, n, classId, epoch: 7n, checker: CHECKER };
   messages.push({ type: T.MATMUL_REQUEST, atUs: now, payload: hex(matmulRequestCodec.encode(request)) });
   const { a, b } = generateMatmul(request.seed, n);
   const c = solveMatmul(a, b, n);
-  for (const i of run.wrongRows?.(n) ?? []) c[i * n + 5] = (c[i * n + 5] as number) + 1;
+  for (const i of run.wrongRows?.(n) ?? []) {
+    for (let j = run.wholeRows ? 0 : 5; j < (run.wholeRows ? n : 6); j++)
+      c[i * n + j] = (c[i * n + j] as number) + 1;
+  }
   const { root, tree } = commitRows(c, n);
   const signWith = run.signWith === undefined ? KEY : run.signWith;
   const signature =
@@ -184,6 +192,21 @@ describe("matmulFraudProofFromTranscript", () => {
     expect(proof!.checker).toBe(CHECKER);
     const verdict = verifyMatmulFraudProof(proof!, { answerKey: ANSWER.key, domain: DOMAIN });
     expect(verdict.valid).toBe(true);
+  });
+
+  it("proves the first sampled entry of the first opened row when n is above the sample (n = 128)", () => {
+    const n = 128;
+    const t = record({ n, wholeRows: true, wrongRows: (m) => Array.from({ length: m }, (_, i) => i) });
+    const commitMsg = t.messages.find((m) => m.type === T.MATMUL_COMMIT);
+    const { root } = matmulCommitCodec.decode(hexToBytes(commitMsg!.payload));
+    const sample = runSeeds(t.seed).sample;
+    const first = sampleRows(sample, root, n, params.matmulSampledRows)[0] as number;
+    expect(codes(t)).toEqual(Array(params.matmulSampledRows).fill(ReasonCode.WRONG_ROW));
+    const proof = matmulFraudProofFromTranscript(t, params);
+    // The entry verifyMatmul's rule finds: the smallest of the columns drawn for that row, not column 0.
+    const column = sampleColumns(sample, root, n, first)[0];
+    expect(proof).toMatchObject({ i: first, j: column });
+    expect(verifyMatmulFraudProof(proof!, { answerKey: ANSWER.key, domain: DOMAIN }).valid).toBe(true);
   });
 
   it("finds none in an honest, unsigned, badly signed or keyless run", () => {

@@ -70,6 +70,7 @@ function honestRun(seed: Hex, n: number, count = params.matmulSampledRows) {
     classId: "cpu-reference",
     commitment: { root, elapsedMs: 3 },
     requestedRows,
+    randomness: RANDOMNESS,
     openings,
     measuredMs: 20,
     networkRttMs: 1,

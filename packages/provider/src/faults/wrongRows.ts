@@ -5,10 +5,18 @@ import type { ComputeBackend, MatmulJob, VramDataset } from "../backend/backend.
 
 /**
  * `wrong-rows:<f>`: the product is computed honestly, then round(f·n) rows
- * (at least one, chosen at random per challenge) get a wrong entry each, and
- * the provider commits to that C through the honest path (row tree, answer-key
- * signature) and opens it consistently. Only a checker that samples one of
- * those rows sees it, and with the provider's signature it is a fraud proof.
+ * (at least one, chosen at random per challenge) are made wrong in every
+ * entry, and the provider commits to that C through the honest path (row
+ * tree, answer-key signature) and opens it consistently. Only a checker that
+ * samples one of those rows sees it, and with the provider's signature it is
+ * a fraud proof.
+ *
+ * Every entry, not one: this stands for the cheater that skips those rows'
+ * n² multiply-accumulates (the only reason to cheat is to save work), and
+ * such a row has no right entry. The checker recomputes 64 sampled entries of
+ * an opened row (matmul-sampling.ts), so a row wrong in a single entry, which
+ * saves nothing, would be seen only in 64 of n opened rows (a quarter at the
+ * devnet's n = 256) and the devnet's fraud-proof e2e would wait epochs for it.
  * Latency and VRAM answers stay honest. The corrupted C is recommitted on
  * the main thread (a CPU-reference n = 256 takes milliseconds).
  */
@@ -39,8 +47,7 @@ export class WrongRowsBackend implements ComputeBackend {
       c.set(row, i * n);
     });
     for (const i of this.wrongRowsOf(n)) {
-      const at = i * n + Math.floor(this.#random() * n);
-      c[at] = (c[at] as number) + 1;
+      for (let at = i * n; at < (i + 1) * n; at++) c[at] = (c[at] as number) + 1;
     }
     const { root, tree } = commitRows(c, n);
     let held: { c: Int32Array; tree: typeof tree } | undefined = { c, tree };
