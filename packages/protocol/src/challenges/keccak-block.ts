@@ -35,6 +35,53 @@ export function keccakBlockInto(
   out.set(stateBytes.subarray(0, 32), outOffset);
 }
 
+/**
+ * keccak256 of `parts` concatenated, any length, written to out[outOffset, outOffset + 32): the unrolled
+ * permutation below on the shared state, the input XORed in 32-bit words where it lies aligned. A VRAM
+ * step digest hashes a 32-byte nonce and a 256 KiB block (1,928 permutations): `keccak_256`'s looped
+ * permutation took 4x as long under the checker's V8 flags (`--max-opt=2`; docs/footprint.md).
+ */
+export function keccakInto(parts: readonly Uint8Array[], out: Uint8Array, outOffset: number): void {
+  if (!LITTLE_ENDIAN) {
+    const h = keccak_256.create();
+    for (const p of parts) h.update(p);
+    out.set(h.digest(), outOffset);
+    return;
+  }
+  state.fill(0);
+  let pos = 0;
+  for (const part of parts) {
+    let i = 0;
+    const n = part.length;
+    while (i < n) {
+      if (pos === 0 && (part.byteOffset + i) % 4 === 0) {
+        // Whole rate blocks straight from the input, a word at a time.
+        const words = new Int32Array(part.buffer, part.byteOffset + i, Math.floor((n - i) / 4));
+        let w = 0;
+        while (words.length - w >= RATE / 4) {
+          for (let k = 0; k < RATE / 4; k++) state[k]! ^= words[w + k]!;
+          keccakF1600(state);
+          w += RATE / 4;
+        }
+        i += w * 4;
+        if (n - i === 0) break;
+      }
+      const take = Math.min(RATE - pos, n - i);
+      for (let k = 0; k < take; k++) stateBytes[pos + k]! ^= part[i + k]!;
+      pos += take;
+      i += take;
+      if (pos === RATE) {
+        keccakF1600(state);
+        pos = 0;
+      }
+    }
+  }
+  stateBytes[pos]! ^= 0x01;
+  stateBytes[RATE - 1]! ^= 0x80;
+  keccakF1600(state);
+  out.set(stateBytes.subarray(0, 32), outOffset);
+}
+
 // Generated: the round constants split into 32-bit halves, then θ, ρ and π, χ, ι per round with every lane a local.
 const RC_LO = new Int32Array([
   0x00000001, 0x00008082, 0x0000808a, 0x80008000, 0x0000808b, 0x80000001, 0x80008081, 0x00008009, 0x0000008a,
