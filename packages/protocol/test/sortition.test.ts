@@ -303,6 +303,22 @@ describe("aggregator tickets and ranking", () => {
     expect(() => aggregatorTicket(out, 1 << 17)).toThrow(SortitionError);
   });
 
+  it("is the minimum of the abi-encoded slot hashes over 1,000 slots (indices of two bytes)", () => {
+    const out = keccak256(toBytes("vrf-many"));
+    const slot = (i: bigint) =>
+      hexToBigInt(
+        keccak256(
+          encodeAbiParameters(
+            [{ type: "bytes32" }, { type: "bytes32" }, { type: "uint256" }],
+            [AGGREGATOR_TICKET_TAG, out, i],
+          ),
+        ),
+      );
+    let best = slot(0n);
+    for (let i = 1n; i < 1_000n; i++) if (slot(i) < best) best = slot(i);
+    expect(aggregatorTicket(out, 1_000)).toBe(best);
+  });
+
   it("gives leadership odds proportional to licenses (3:1 wins ≈ 75%)", () => {
     let wins = 0;
     const rounds = 1_000;
