@@ -225,12 +225,14 @@ export function buildCli(): Command {
     .option("--url <url>", "a running node's API, used when its database is locked", apiUrl)
     .action(async (o: { owner?: string; url?: string }) => {
       const cfg = config();
+      // Checked before the chain is read: a bad --owner is named even when the RPC is down.
+      const ownerFlag = o.owner === undefined ? undefined : parseAddress(o.owner, "--owner");
       const { client, contracts, stored } = await rewardsContext(cfg, o.url);
       const { licenseRewards, summarizeRewards } = await import("./rewards/licenseRewards.ts");
       const txKey = txKeyOf(cfg);
       const owner =
-        o.owner !== undefined
-          ? parseAddress(o.owner, "--owner")
+        ownerFlag !== undefined
+          ? ownerFlag
           : txKey === undefined
             ? undefined
             : (await import("viem/accounts")).privateKeyToAccount(txKey).address;

@@ -3,6 +3,7 @@ import { delegateLicense } from "../chain/actions/delegateLicense.ts";
 import { ChainActionError, ChainActionErrorCode } from "../chain/actions/errors.ts";
 import { getLicenses } from "../chain/actions/getLicenses.ts";
 import { undelegateLicense } from "../chain/actions/undelegateLicense.ts";
+import { CliError, CliErrorCode } from "./cliError.ts";
 
 /**
  * `checker license list | delegate | undelegate`: the owner's side of the
@@ -41,7 +42,11 @@ export async function listLicenses(
 
 /** A license id from the command line. */
 export function parseLicenseId(raw: string): bigint {
-  if (!/^\d{1,78}$/.test(raw)) throw new Error(`license id must be a number, got "${raw}"`);
+  if (!/^\d{1,78}$/.test(raw))
+    throw new CliError(
+      CliErrorCode.BAD_FLAG,
+      `<id> "${raw}" is not a license id; expected a decimal integer`,
+    );
   return BigInt(raw);
 }
 

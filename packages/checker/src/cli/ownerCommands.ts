@@ -151,7 +151,10 @@ function explainQuery(o: {
   epoch?: string;
 }): ExplainQuery {
   if (o.license !== undefined && o.provider !== undefined)
-    throw new Error("give --license or --provider, not both");
+    throw new CliError(
+      CliErrorCode.BAD_FLAG,
+      "--license and --provider: give one (checker explain --license <id>, or checker explain --provider <0x address> --epoch <n>)",
+    );
   if (o.license !== undefined) {
     if (!/^\d{1,78}$/.test(o.license))
       throw new CliError(
@@ -167,11 +170,19 @@ function explainQuery(o: {
     };
   }
   if (o.provider !== undefined) {
+    const provider = parseAddress(o.provider, "--provider");
     const epoch = epochOption(o.epoch, "--epoch");
-    if (epoch === undefined) throw new Error("--epoch is required with --provider");
-    return { provider: parseAddress(o.provider, "--provider"), epoch };
+    if (epoch === undefined)
+      throw new CliError(
+        CliErrorCode.MISSING_FLAG,
+        `--provider needs --epoch: e.g. checker explain --provider ${provider} --epoch <n>`,
+      );
+    return { provider, epoch };
   }
-  throw new Error("give --license ID or --provider ADDR --epoch E");
+  throw new CliError(
+    CliErrorCode.MISSING_FLAG,
+    "explain what? no --license and no --provider: e.g. checker explain --license <id> [--from <epoch> --to <epoch>], or checker explain --provider <0x address> --epoch <n>",
+  );
 }
 
 async function explainFromApi(baseUrl: string, q: ExplainQuery): Promise<Record<string, unknown>> {

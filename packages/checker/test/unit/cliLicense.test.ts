@@ -135,9 +135,13 @@ describe("checker license (CLI over JSON-RPC)", () => {
     expect(down.stderr).toMatch(/^error: cannot reach the RPC at http:\/\/127\.0\.0\.1:9/);
 
     const bad = await checker(["license", "delegate", "x1", operator]);
-    expect(bad.stderr).toMatch(/license id must be a number/);
+    expect(bad.stderr).toMatch(
+      /^error: <id> "x1" is not a license id; expected a decimal integer \[CLI_ERROR_BAD_FLAG\]$/m,
+    );
     const nothing = await checker(["explain"]);
-    expect(nothing.stderr).toMatch(/give --license ID or --provider ADDR --epoch E/);
+    expect(nothing.stderr).toMatch(
+      /^error: explain what\? no --license and no --provider: e\.g\. checker explain/,
+    );
   }, 180_000);
 });
 
