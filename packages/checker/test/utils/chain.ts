@@ -61,6 +61,16 @@ export function deploymentClock(fx: Fixture, now?: () => number): EpochClock {
   });
 }
 
+/**
+ * The node's clock held 1 s into the chain's current epoch: gossip validation reads the chain's epoch, and on
+ * EDR the chain's time runs ahead of the wall clock.
+ */
+export async function chainEpochClock(fx: Fixture): Promise<EpochClock> {
+  const epoch = await fx.c.reports.read.currentEpoch();
+  const base = deploymentClock(fx);
+  return deploymentClock(fx, () => base.bounds(epoch).startMs + 1_000);
+}
+
 /** The contract addresses an AggregatorDuty needs, from the fixture's deployment. */
 export function dutyAddresses(fx: Fixture) {
   return {

@@ -7,8 +7,13 @@ import type { EpochClock } from "../../src/chain/clock.ts";
 import type { CheckerDb } from "../../src/db/checkerDb.ts";
 import { AggregatorDuty, type SubmitterWallet } from "../../src/duties/aggregatorDuty.ts";
 import type { AggregatorInit, EquivocationSink } from "../../src/duties/aggregatorTypes.ts";
+import type { Metrics } from "../../src/metrics/index.ts";
 import type { CheckerHost } from "../../src/network/host.ts";
 import { requestCosign } from "../../src/network/reqresp/cosign.ts";
+import type { AttestationValidationContext } from "../../src/validation/attestation.ts";
+import { BlsBatchVerifier } from "../../src/validation/bls/batchVerifier.ts";
+import { EquivocationBook } from "../../src/validation/equivocations.ts";
+import { SeenAttestations } from "../../src/validation/seenCache.ts";
 import { dutyAddresses } from "./chain.ts";
 
 /** What a test node's AggregatorDuty runs over: one checker of the fixture and the node's parts. */
@@ -62,4 +67,31 @@ export function aggregatorDuty(node: TestDutyNode, timings: DutyTimings = {}): A
       ...timings,
     },
   );
+}
+
+/**
+ * A node's equivocation book and its attestation topic's validation context (services/gossip.ts
+ * attestationValidation) over the node's parts: the deployment's domain, keys and epochs, a fresh seen cache
+ * and BLS verifier, conflicts handed to the book.
+ */
+export function gossipValidation(
+  node: Pick<TestDutyNode, "fx" | "directory" | "clock" | "db" | "bls" | "logger" | "params">,
+  metrics: Metrics,
+): { book: EquivocationBook; validation: AttestationValidationContext } {
+  const { fx, directory, clock, db, bls, logger } = node;
+  const book = new EquivocationBook({ db, keys: directory, bls, domain: fx.domain, clock, logger, metrics });
+  return {
+    book,
+    validation: {
+      domain: fx.domain,
+      clock,
+      keys: directory,
+      seen: new SeenAttestations(),
+      verifier: new BlsBatchVerifier({ backend: bls, metrics }),
+      committeeSize: node.params.committeeSize,
+      epochs: directory,
+      verifiedVrf: new Set(),
+      onConflict: (signed) => void book.onGossipConflict(signed),
+    },
+  };
 }

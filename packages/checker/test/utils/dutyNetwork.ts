@@ -6,6 +6,7 @@ import { type BlsBackend, loadBlsBackend } from "@checkernet/protocol/bls/index"
 import { CheckResult, type SignedAttestation } from "@checkernet/protocol/types";
 import type { Logger } from "@checkernet/runtime";
 import { generateKeyPair } from "@libp2p/crypto/keys";
+import type { PrivateKey } from "@libp2p/interface";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { type Address, bytesToHex } from "viem";
 import { connectChain, mined, type TestChain } from "../../../contracts/test/helpers/chain.ts";
@@ -79,29 +80,39 @@ export interface DutyNetwork {
   stop(): Promise<void>;
 }
 
+/**
+ * The chain side of the duty tests (aggregatorDuty, lateReports, attestationSync, equivocation): deployed with
+ * `deploy`, four checkers with one license each and two staked providers, each operator's real peer id
+ * registered (as `checker start` would; the test builds its hosts from `peerKeys`), set up in epoch 0 (the
+ * launch set) and moved to epoch 1; the directory a node reads it through, refreshed once.
+ */
+export async function deployCheckerSet(init: { deploy: DeployOptions; logger: Logger }) {
+  const chain = await connectChain();
+  const fx = await deployFixture(chain, init.deploy);
+  const checkers = await setupCheckers(fx, 4, 1);
+  const providers = [await registerProvider(chain, fx, 0, 0n), await registerProvider(chain, fx, 1, 1n)];
+  const peerKeys: PrivateKey[] = [];
+  for (const c of checkers) {
+    const key = await generateKeyPair("Ed25519");
+    const peer = peerIdFromPrivateKey(key);
+    await mined(chain, fx.as(c.wallet).registry.write.updatePeerId([bytesToHex(peer.toMultihash().bytes)]));
+    peerKeys.push(key);
+  }
+  await goToEpoch(fx, 1n);
+  const directory = await chainDirectory(chain, fx, init.logger);
+  return { chain, fx, checkers, providers, peerKeys, directory };
+}
+
 /** Deploys with `deploy` and sets up the network (for a beforeAll). */
 export async function startDutyNetwork(init: {
   deploy: DeployOptions;
   logger: Logger;
 }): Promise<DutyNetwork> {
-  const chain = await connectChain();
-  const fx = await deployFixture(chain, init.deploy);
-  const checkers = await setupCheckers(fx, 4, 1);
-  const providers = [await registerProvider(chain, fx, 0, 0n), await registerProvider(chain, fx, 1, 1n)];
+  const { chain, fx, checkers, providers, peerKeys, directory } = await deployCheckerSet(init);
   const hosts: CheckerHost[] = [];
-  let directory: ChainDirectory;
   try {
-    // Each operator registers its node's real peer id, as `checker start` would.
-    for (const c of checkers) {
-      const key = await generateKeyPair("Ed25519");
-      const peer = peerIdFromPrivateKey(key);
-      await mined(chain, fx.as(c.wallet).registry.write.updatePeerId([bytesToHex(peer.toMultihash().bytes)]));
-      hosts.push(await loopbackHost({ privateKey: key }));
-    }
+    for (const key of peerKeys) hosts.push(await loopbackHost({ privateKey: key }));
     await introduceAll(hosts);
-    // Setup landed in epoch 0 (the launch set); the tests report epoch 1 on.
-    await goToEpoch(fx, 1n);
-    directory = await chainDirectory(chain, fx, init.logger);
   } catch (e) {
     await stopHosts(hosts);
     throw e;

@@ -3,29 +3,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SignatureSet } from "@checkernet/protocol/bls/backend";
-import { gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
-import { answerPing, pingCodec, pingSchedule, pongCodec } from "@checkernet/protocol/challenges/latency";
-import { regionById } from "@checkernet/protocol/challenges/regions";
-import {
-  type ChallengeTranscript,
-  runSeeds,
-  runTranscriptAnswers,
-  TranscriptMessageType as T,
-  type TranscriptMessage,
-} from "@checkernet/protocol/challenges/transcript";
-import {
-  answerVram,
-  generateVramBlock,
-  vramDatasetSeed,
-  vramRequestCodec,
-  vramResponseCodec,
-} from "@checkernet/protocol/challenges/vram";
-import { answerKeyAddress, answersHash, signRunTranscript } from "@checkernet/protocol/fraud/answerSigning";
 import { vramFraudProofFromTranscript } from "@checkernet/protocol/fraud/fromTranscript";
-import { withParams } from "@checkernet/protocol/params";
-import { ChallengeKind, CheckResult } from "@checkernet/protocol/types";
+import { CheckResult } from "@checkernet/protocol/types";
 import { createLogger } from "@checkernet/runtime";
-import { type Address, bytesToHex, type Hex } from "viem";
+import type { Hex } from "viem";
 import { afterEach, describe, expect, it } from "vitest";
 import { ComputeWorker } from "../../../src/challenges/computeWorker.ts";
 import { type TranscriptEvaluator, WorkerTranscriptEvaluator } from "../../../src/challenges/evaluator.ts";
@@ -33,81 +14,15 @@ import { CheckerDb } from "../../../src/db/checkerDb.ts";
 import { keepFraudProof } from "../../../src/duties/fraudProofKeeper.ts";
 import { BlsBatchVerifier } from "../../../src/validation/bls/batchVerifier.ts";
 import { bls, makeChecker } from "../../utils/fixtures.ts";
+import { VRAM_RUN_PROVIDER, type VramRunSigner, vramRun, vramRunParams } from "../../utils/vramRun.ts";
 
-const PROVIDER: Address = "0x1111111111111111111111111111111111111111";
-const CHECKER: Address = "0x2222222222222222222222222222222222222222";
-const KEY: Hex = `0x${"6a".repeat(32)}`;
-const DOMAIN = {
-  chainId: 31337n,
-  verifyingContract: "0x3333333333333333333333333333333333333333" as Address,
+/** The provider's answer key: its runs are signed, as a provider with a key signs them. */
+const SIGNER: VramRunSigner = {
+  key: `0x${"6a".repeat(32)}`,
+  domain: { chainId: 31337n, verifyingContract: "0x3333333333333333333333333333333333333333" },
 };
-/** 17 blocks of 256 KiB regenerated per evaluation, as a GPU class on the devnet. */
-const params = withParams({ vramSampledBlocks: 16 });
-const BLOCK_SIZE = 262_144;
-const BLOCK_COUNT = 24;
-const STEPS = 64;
-
-/**
- * A VRAM run as the client records it, with the provider's answer key and its signature over the run.
- * Digests from step `wrongFrom` on are zeros (a walk that stopped reading memory there).
- */
-function vramRun(runSeed: Hex, wrongFrom = STEPS): ChallengeTranscript {
-  const seeds = runSeeds(runSeed);
-  const messages: TranscriptMessage[] = [];
-  let now = 0;
-  for (const ping of pingSchedule(seeds.latency, params)) {
-    now = Math.max(now, ping.sendAtMs * 1000);
-    messages.push({ type: T.PING, atUs: now, payload: bytesToHex(pingCodec.encode(ping)) });
-    now += 2_000;
-    messages.push({ type: T.PONG, atUs: now, payload: bytesToHex(pongCodec.encode(answerPing(ping))) });
-  }
-  const dataset = vramDatasetSeed(PROVIDER, `0x${"aa".repeat(32)}`);
-  const request = {
-    seed: dataset,
-    blockSize: BLOCK_SIZE,
-    blockCount: BLOCK_COUNT,
-    nonce: seeds.vramNonce,
-    steps: STEPS,
-  };
-  messages.push({ type: T.VRAM_REQUEST, atUs: now, payload: bytesToHex(vramRequestCodec.encode(request)) });
-  const blocks = new Map<number, Uint8Array>();
-  const response = answerVram(request, (i) => {
-    const b = blocks.get(i) ?? generateVramBlock(dataset, i, BLOCK_SIZE);
-    blocks.set(i, b);
-    return b;
-  });
-  response.digests = response.digests.map((d, t) => (t < wrongFrom ? d : (`0x${"00".repeat(32)}` as Hex)));
-  now += 5_000;
-  messages.push({
-    type: T.VRAM_RESPONSE,
-    atUs: now,
-    payload: bytesToHex(vramResponseCodec.encode(response)),
-  });
-  const transcript: ChallengeTranscript = {
-    version: 2,
-    epoch: 3n,
-    provider: PROVIDER,
-    checker: CHECKER,
-    kind: ChallengeKind.VRAM,
-    checkerRegion: regionById("local").code,
-    claimedRegion: regionById("local").code,
-    classId: gpuClass("cpu-reference").code,
-    seed: runSeed,
-    answer: { key: answerKeyAddress(KEY), ...DOMAIN },
-    messages,
-  };
-  const signature = signRunTranscript(KEY, DOMAIN, {
-    epoch: transcript.epoch,
-    provider: PROVIDER,
-    checker: CHECKER,
-    seed: runSeed,
-    answersHash: answersHash(runTranscriptAnswers(transcript)),
-  });
-  return {
-    ...transcript,
-    messages: [...messages, { type: T.RUN_SIGNATURE, atUs: now + 1_000, payload: signature }],
-  };
-}
+const params = vramRunParams;
+const signedRun = (runSeed: Hex, wrongFrom?: number) => vramRun(runSeed, { signer: SIGNER, wrongFrom });
 
 async function signatureSets(n: number): Promise<SignatureSet[]> {
   const b = await bls();
@@ -155,8 +70,8 @@ async function timed<V>(work: () => Promise<V>): Promise<{ ms: number; value: V 
 }
 
 describe("ComputeWorker: one thread for the evaluator, the BLS verifier and fraud-proof searches", () => {
-  const honest = vramRun(`0x${"5e".repeat(32)}`);
-  const wrongLate = vramRun(`0x${"6f".repeat(32)}`, 60);
+  const honest = signedRun(`0x${"5e".repeat(32)}`);
+  const wrongLate = signedRun(`0x${"6f".repeat(32)}`, 60);
 
   it("runs a BLS batch before evaluations queued ahead of it (one evaluation already running)", async () => {
     // No hand-back to the event loop here: the order is the thread's.
@@ -245,10 +160,10 @@ describe("keepFraudProof: one VRAM proof search per (provider, epoch)", () => {
       };
       const reasons = [{ code: "WRONG_DIGEST" }];
       // Three failed runs of one epoch, two of them at once (the checking duty runs challenges concurrently).
-      const runs = ["71", "72", "73"].map((b) => vramRun(`0x${b.repeat(32)}`, 3));
+      const runs = ["71", "72", "73"].map((b) => signedRun(`0x${b.repeat(32)}`, 3));
       await Promise.all(runs.slice(0, 2).map((t) => keepFraudProof(components, params, t, reasons)));
       await keepFraudProof(components, params, runs[2]!, reasons);
-      const stored = JSON.parse((await db.getVramFraudProof(3n, PROVIDER)) ?? "null") as {
+      const stored = JSON.parse((await db.getVramFraudProof(3n, VRAM_RUN_PROVIDER)) ?? "null") as {
         step: number;
       } | null;
       expect(stored?.step).toBe(3);

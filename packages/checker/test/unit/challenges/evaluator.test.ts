@@ -1,86 +1,18 @@
-import { gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
-import { answerPing, pingCodec, pingSchedule, pongCodec } from "@checkernet/protocol/challenges/latency";
-import { regionById } from "@checkernet/protocol/challenges/regions";
-import {
-  type ChallengeTranscript,
-  evaluateTranscript,
-  runSeeds,
-  TranscriptMessageType as T,
-  type TranscriptMessage,
-} from "@checkernet/protocol/challenges/transcript";
-import {
-  answerVram,
-  generateVramBlock,
-  vramDatasetSeed,
-  vramRequestCodec,
-  vramResponseCodec,
-} from "@checkernet/protocol/challenges/vram";
-import { withParams } from "@checkernet/protocol/params";
-import { ChallengeKind, CheckResult } from "@checkernet/protocol/types";
-import { type Address, bytesToHex, type Hex } from "viem";
+import { evaluateTranscript } from "@checkernet/protocol/challenges/transcript";
+import { CheckResult } from "@checkernet/protocol/types";
+import type { Hex } from "viem";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   EvaluationError,
   inlineEvaluator,
   WorkerTranscriptEvaluator,
 } from "../../../src/challenges/evaluator.ts";
+import { vramRun, vramRunParams } from "../../utils/vramRun.ts";
 
-const PROVIDER: Address = "0x1111111111111111111111111111111111111111";
-const CHECKER: Address = "0x2222222222222222222222222222222222222222";
-/** A GPU class's sampling on the devnet's blocks: 17 blocks of 256 KiB regenerated (most of a second in JavaScript). */
-const params = withParams({ vramSampledBlocks: 16 });
-const BLOCK_SIZE = 262_144;
-const BLOCK_COUNT = 24;
-
-/** An honest VRAM run as the client records it (pings answered in 2 ms, the walk in 5 ms). */
-function vramTranscript(runSeed: Hex, corruptDigest = false): ChallengeTranscript {
-  const seeds = runSeeds(runSeed);
-  const messages: TranscriptMessage[] = [];
-  let now = 0;
-  for (const ping of pingSchedule(seeds.latency, params)) {
-    now = Math.max(now, ping.sendAtMs * 1000);
-    messages.push({ type: T.PING, atUs: now, payload: bytesToHex(pingCodec.encode(ping)) });
-    now += 2_000;
-    messages.push({ type: T.PONG, atUs: now, payload: bytesToHex(pongCodec.encode(answerPing(ping))) });
-  }
-  const dataset = vramDatasetSeed(PROVIDER, `0x${"aa".repeat(32)}`);
-  const request = {
-    seed: dataset,
-    blockSize: BLOCK_SIZE,
-    blockCount: BLOCK_COUNT,
-    nonce: seeds.vramNonce,
-    steps: 64,
-  };
-  messages.push({ type: T.VRAM_REQUEST, atUs: now, payload: bytesToHex(vramRequestCodec.encode(request)) });
-  const blocks = new Map<number, Uint8Array>();
-  const block = (i: number) => {
-    const cached = blocks.get(i);
-    if (cached !== undefined) return cached;
-    const b = generateVramBlock(dataset, i, BLOCK_SIZE);
-    blocks.set(i, b);
-    return b;
-  };
-  const response = answerVram(request, block);
-  if (corruptDigest) response.digests = response.digests.map(() => `0x${"00".repeat(32)}` as Hex);
-  now += 5_000;
-  messages.push({
-    type: T.VRAM_RESPONSE,
-    atUs: now,
-    payload: bytesToHex(vramResponseCodec.encode(response)),
-  });
-  return {
-    version: 2,
-    epoch: 3n,
-    provider: PROVIDER,
-    checker: CHECKER,
-    kind: ChallengeKind.VRAM,
-    checkerRegion: regionById("local").code,
-    claimedRegion: regionById("local").code,
-    classId: gpuClass("cpu-reference").code,
-    seed: runSeed,
-    messages,
-  };
-}
+const params = vramRunParams;
+/** An honest VRAM run as the client records it, or one whose every digest is wrong. */
+const vramTranscript = (runSeed: Hex, corruptDigest = false) =>
+  vramRun(runSeed, corruptDigest ? { wrongFrom: 0 } : {});
 
 /** setImmediate turns the event loop makes while `work` is pending: ~0 when work blocks the loop. */
 async function loopTurnsDuring<T>(work: () => Promise<T>): Promise<{ value: T; turns: number }> {

@@ -1,6 +1,3 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { withParams } from "@checkernet/protocol/params";
 import { CheckResult, type SignedAttestation } from "@checkernet/protocol/types";
 import { createLogger } from "@checkernet/runtime";
@@ -10,7 +7,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isolateTests, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
 import { type Checker, type Fixture, goToEpoch } from "../../../../contracts/test/helpers/fixture.ts";
 import { ChainActionError, ChainActionErrorCode } from "../../../src/chain/actions/errors.ts";
-import { loadConfig } from "../../../src/config.ts";
 import type { SubmitterWallet } from "../../../src/duties/aggregatorDuty.ts";
 import {
   CosignError,
@@ -26,9 +22,9 @@ import {
   storedRewardsFromDb,
   summarizeRewards,
 } from "../../../src/rewards/licenseRewards.ts";
-import { StaticKeyDirectory } from "../../../src/validation/keyDirectory.ts";
 import { aggregatorDuty } from "../../utils/duties.ts";
 import { type DutyNetwork, type DutyNode as Node, startDutyNetwork } from "../../utils/dutyNetwork.ts";
+import { fixtureNodeOptions } from "../../utils/fixtureNode.ts";
 import { makeAttestation, signAttestation } from "../../utils/fixtures.ts";
 
 const silent = createLogger({ level: "silent", pretty: false });
@@ -469,33 +465,13 @@ describe("AggregatorDuty (4 checkers over libp2p on 127.0.0.1, contracts on Hard
 
   it("CheckerNode runs the aggregator and co-sign protocol when chain addresses, operator key and tx key are configured", async () => {
     const txKey = generatePrivateKey();
-    const c = fx.deployment.contracts;
-    const node = await CheckerNode.create({
-      config: loadConfig({
-        env: {},
-        flags: {
-          dataDir: mkdtempSync(join(tmpdir(), "checker-agg-node-")),
-          listen: ["/ip4/127.0.0.1/tcp/0"],
-          apiPort: 0,
-          dht: false,
-          nat: false,
-          chainId: 31_337,
-          verifyingContract: c.epochReports,
-          checkerRegistry: c.checkerRegistry,
-          providerRegistry: c.providerRegistry,
-          rewardsContract: c.rewards,
-          checkerLicense: c.checkerLicense,
-          operatorAddress: checkers[0]!.address,
-          txPrivateKey: txKey,
-        },
+    const node = await CheckerNode.create(
+      fixtureNodeOptions(fx, checkers[0]!, {
+        dataDirPrefix: "checker-agg-node-",
+        logger: silent,
+        txPrivateKey: txKey,
       }),
-      logger: silent,
-      operatorSecretKey: checkers[0]!.key.secretKey,
-      publicClient: chain.publicClient,
-      // No checking work this epoch: the checking duty's wait for the publish phase would hold up stop().
-      keys: new StaticKeyDirectory(),
-      allowPrivateAddresses: true,
-    });
+    );
     await node.start();
     try {
       expect(node.aggregator).toBeDefined();

@@ -6,26 +6,14 @@ import { withParams } from "@checkernet/protocol/params";
 import { CheckResult, type SignedAttestation } from "@checkernet/protocol/types";
 import { createLogger } from "@checkernet/runtime";
 import { serveOnce } from "@checkernet/wire";
-import { generateKeyPair } from "@libp2p/crypto/keys";
-import { peerIdFromPrivateKey, peerIdFromString } from "@libp2p/peer-id";
-import { type Address, bytesToHex } from "viem";
+import type { PrivateKey } from "@libp2p/interface";
+import { peerIdFromString } from "@libp2p/peer-id";
+import type { Address } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  connectChain,
-  isolateTests,
-  mined,
-  type TestChain,
-} from "../../../../contracts/test/helpers/chain.ts";
-import {
-  type Checker,
-  deployFixture,
-  type Fixture,
-  goToEpoch,
-  setupCheckers,
-} from "../../../../contracts/test/helpers/fixture.ts";
+import { isolateTests, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
+import type { Checker, Fixture } from "../../../../contracts/test/helpers/fixture.ts";
 import type { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
 import type { EpochClock } from "../../../src/chain/clock.ts";
-import { loadConfig } from "../../../src/config.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
 import { AggregatorDuty } from "../../../src/duties/aggregatorDuty.ts";
 import { AttestationSync } from "../../../src/duties/attestationSync.ts";
@@ -43,12 +31,11 @@ import {
 import { CosignErrorCode, handleCosign, requestCosign } from "../../../src/network/reqresp/cosign.ts";
 import { CheckerNode } from "../../../src/node.ts";
 import { ReportStatus } from "../../../src/reports/aggregatorRecords.ts";
-import { BlsBatchVerifier } from "../../../src/validation/bls/batchVerifier.ts";
-import { EquivocationBook } from "../../../src/validation/equivocations.ts";
-import { StaticKeyDirectory } from "../../../src/validation/keyDirectory.ts";
-import { SeenAttestations } from "../../../src/validation/seenCache.ts";
-import { chainDirectory, deploymentClock, registerProvider } from "../../utils/chain.ts";
-import { aggregatorDuty } from "../../utils/duties.ts";
+import type { EquivocationBook } from "../../../src/validation/equivocations.ts";
+import { chainEpochClock } from "../../utils/chain.ts";
+import { aggregatorDuty, gossipValidation } from "../../utils/duties.ts";
+import { deployCheckerSet } from "../../utils/dutyNetwork.ts";
+import { fixtureNodeOptions } from "../../utils/fixtureNode.ts";
 import { makeAttestation, signAttestation } from "../../utils/fixtures.ts";
 import { introduceAll, loopbackHost, stopHosts } from "../../utils/hosts.ts";
 
@@ -69,32 +56,23 @@ const hosts: CheckerHost[] = [];
 const liars: CheckerHost[] = [];
 
 beforeAll(async () => {
-  chain = await connectChain();
-  fx = await deployFixture(chain, {
-    reportCommitteeSize: 16,
-    // 75 %: the leader's seats and one member's are not enough, so a report members refuse does not land.
-    reportQuorumBps: 7_500,
-    genesisSeed: `0x${"5c".repeat(32)}`,
-  });
-  checkers = await setupCheckers(fx, 4, 1);
-  providers = [await registerProvider(chain, fx, 0, 0n), await registerProvider(chain, fx, 1, 1n)];
-  for (const c of checkers) {
-    const key = await generateKeyPair("Ed25519");
-    const peer = peerIdFromPrivateKey(key);
-    await mined(chain, fx.as(c.wallet).registry.write.updatePeerId([bytesToHex(peer.toMultihash().bytes)]));
-    hosts.push(await loopbackHost({ privateKey: key }));
-  }
+  let peerKeys: PrivateKey[];
+  ({ chain, fx, checkers, providers, peerKeys, directory } = await deployCheckerSet({
+    deploy: {
+      reportCommitteeSize: 16,
+      // 75 %: the leader's seats and one member's are not enough, so a report members refuse does not land.
+      reportQuorumBps: 7_500,
+      genesisSeed: `0x${"5c".repeat(32)}`,
+    },
+    logger: silent,
+  }));
+  for (const key of peerKeys) hosts.push(await loopbackHost({ privateKey: key }));
   for (let i = 0; i < 2; i++) liars.push(await loopbackHost());
   await introduceAll([...hosts, ...liars]);
   // Sync asks connected peers: every node is connected to every other one (and node 0 to the liars).
   for (const [i, a] of hosts.entries()) for (const b of hosts.slice(i + 1)) await a.dial(b.peerId);
   for (const l of liars) await hosts[0]!.dial(l.peerId);
-  await goToEpoch(fx, 1n);
-  directory = await chainDirectory(chain, fx, silent);
-  const epoch = await fx.c.reports.read.currentEpoch();
-  // Gossip validation's clock reads the chain's epoch (the chain's time runs ahead of the wall clock).
-  const base = deploymentClock(fx);
-  clock = deploymentClock(fx, () => base.bounds(epoch).startMs + 1_000);
+  clock = await chainEpochClock(fx);
   bls = await loadBlsBackend("auto");
 }, 90_000);
 
@@ -140,31 +118,13 @@ async function nodes(options: { sync?: boolean; cosignMaxUnseen?: number } = {})
     const db = await CheckerDb.open({ dataDir: mkdtempSync(join(tmpdir(), "checker-attsync-")) });
     open.push(db);
     const metrics = createMetrics();
-    const book = new EquivocationBook({
-      db,
-      keys: directory,
-      bls,
-      domain: fx.domain,
-      clock,
-      logger,
-      metrics,
-    });
+    const { book, validation } = gossipValidation({ fx, directory, clock, db, bls, logger, params }, metrics);
     const parts: SyncParts = {
       db,
       logger,
       clock,
       // The gossip topic's context (services/gossip.ts attestationValidation), over this node's parts.
-      validation: {
-        domain: fx.domain,
-        clock,
-        keys: directory,
-        seen: new SeenAttestations(),
-        verifier: new BlsBatchVerifier({ backend: bls, metrics }),
-        committeeSize: params.committeeSize,
-        epochs: directory,
-        verifiedVrf: new Set(),
-        onConflict: (signed) => void book.onGossipConflict(signed),
-      },
+      validation,
       peers: () => host.getPeers().map(String),
       fetch: (peer, request, timeoutMs) =>
         requestAttestations(host, peerIdFromString(peer), request, { timeoutMs }),
@@ -472,32 +432,9 @@ describe("attestation sync (4 checkers over libp2p on 127.0.0.1, real BLS and le
   }, 90_000);
 
   it("CheckerNode serves the protocol and runs the sync service", async () => {
-    const c = fx.deployment.contracts;
-    const node = await CheckerNode.create({
-      config: loadConfig({
-        env: {},
-        flags: {
-          dataDir: mkdtempSync(join(tmpdir(), "checker-attsync-node-")),
-          listen: ["/ip4/127.0.0.1/tcp/0"],
-          apiPort: 0,
-          dht: false,
-          nat: false,
-          chainId: 31_337,
-          verifyingContract: c.epochReports,
-          checkerRegistry: c.checkerRegistry,
-          providerRegistry: c.providerRegistry,
-          rewardsContract: c.rewards,
-          checkerLicense: c.checkerLicense,
-          operatorAddress: checkers[0]!.address,
-        },
-      }),
-      logger: silent,
-      operatorSecretKey: checkers[0]!.key.secretKey,
-      publicClient: chain.publicClient,
-      // No checking work this epoch: the checking duty's wait for the publish phase would hold up stop().
-      keys: new StaticKeyDirectory(),
-      allowPrivateAddresses: true,
-    });
+    const node = await CheckerNode.create(
+      fixtureNodeOptions(fx, checkers[0]!, { dataDirPrefix: "checker-attsync-node-", logger: silent }),
+    );
     await node.start();
     try {
       expect(node.host.getProtocols()).toContain(ATTESTATION_SYNC_PROTOCOL);

@@ -1,16 +1,10 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  challengeKindForEpoch,
-  evaluateTranscript,
-  transcriptCodec,
-} from "@checkernet/protocol/challenges/transcript";
+import { evaluateTranscript, transcriptCodec } from "@checkernet/protocol/challenges/transcript";
 import { attestationSigningRoot } from "@checkernet/protocol/encoding/attestation";
-import { answerKeyAddress, signMatmulCommitment } from "@checkernet/protocol/fraud/answerSigning";
 import { decodeMatmulFraudProof } from "@checkernet/protocol/fraud/matmulFraud";
-import { withParams } from "@checkernet/protocol/params";
-import { type Address, ChallengeKind, CheckResult } from "@checkernet/protocol/types";
+import { CheckResult } from "@checkernet/protocol/types";
 import { createLogger } from "@checkernet/runtime";
 import { EvidenceError, fetchEvidence } from "@checkernet/wire";
 import { peerIdFromString } from "@libp2p/peer-id";
@@ -35,20 +29,12 @@ import { StaticEpochSeeds } from "../../../src/validation/sortition.ts";
 import { startChallengeServer } from "../../utils/challengeServer.ts";
 import { bls, DOMAIN, makeChecker, randomAddress, seedFor, type TestChecker } from "../../utils/fixtures.ts";
 import { loopbackHost } from "../../utils/hosts.ts";
+import { SMALL_CHALLENGE_PARAMS, wrongProductProvider } from "../../utils/smallChallenges.ts";
 import { waitFor } from "../../utils/waitFor.ts";
 
 const EPOCH = 4n;
 const EPOCH_SECONDS = 60;
-const PARAMS = withParams({
-  pingCount: 4,
-  pingIntervalMs: 10,
-  pingTimeoutMs: 400,
-  matmulSize: 32,
-  matmulSampledRows: 4,
-  vramBlockSize: 64,
-  vramWalkSteps: 16,
-  vramSampledBlocks: 4,
-});
+const PARAMS = SMALL_CHALLENGE_PARAMS;
 const silent = createLogger({ level: "silent", pretty: false });
 
 interface Checker {
@@ -222,25 +208,12 @@ describe("CheckingDuty", () => {
 
   it("stores a fraud proof from a signed wrong product; a vouch-pass checker attests PASS and stores none", async () => {
     // A provider whose workload in EPOCH is MATMUL, with an answer key, committing to a wrong C it signs.
-    let address: Address = randomAddress();
-    while (challengeKindForEpoch(seedFor(EPOCH), address, EPOCH, PARAMS) !== ChallengeKind.MATMUL)
-      address = randomAddress();
-    const key = `0x${"7c".repeat(32)}` as const;
-    const domain = { chainId: 31337n, verifyingContract: randomAddress() };
-    const h = await newHost();
-    await startChallengeServer(h, "wrong-product", {
-      sign: (req, root) => signMatmulCommitment(key, domain, { ...req, provider: address, root }),
-    });
-    const cheat: ProviderRecord = {
-      address,
-      peerId: h.peerId.toString(),
-      multiaddrs: h.getMultiaddrs().map(String),
-      classId: 1,
-      region: 0,
-      vramBytes: 4096,
-      vramSalt: keccak256("0x02"),
-      answer: { key: answerKeyAddress(key), ...domain },
-    };
+    const cheat = await wrongProductProvider(
+      await newHost(),
+      { seed: seedFor(EPOCH), epoch: EPOCH },
+      `0x${"7c".repeat(32)}`,
+    );
+    const { address } = cheat;
     keys.addProvider(address);
     const providers = new StaticProviderDirectory([cheat]);
     const [whoA, whoB] = [await makeChecker(1), await makeChecker(1)];

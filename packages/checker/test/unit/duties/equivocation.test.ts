@@ -7,18 +7,11 @@ import { equivocationCodec } from "@checkernet/protocol/equivocation";
 import { withParams } from "@checkernet/protocol/params";
 import { CheckResult, type SignedAttestation } from "@checkernet/protocol/types";
 import { createLogger } from "@checkernet/runtime";
-import { generateKeyPair } from "@libp2p/crypto/keys";
-import { peerIdFromPrivateKey } from "@libp2p/peer-id";
-import { type Address, bytesToHex } from "viem";
+import type { PrivateKey } from "@libp2p/interface";
+import type { Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectChain, mined, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
-import {
-  type Checker,
-  deployFixture,
-  type Fixture,
-  goToEpoch,
-  setupCheckers,
-} from "../../../../contracts/test/helpers/fixture.ts";
+import type { TestChain } from "../../../../contracts/test/helpers/chain.ts";
+import type { Checker, Fixture } from "../../../../contracts/test/helpers/fixture.ts";
 import type { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
 import type { AggregatorDuty } from "../../../src/duties/aggregatorDuty.ts";
@@ -30,11 +23,10 @@ import { GossipTopic } from "../../../src/network/gossip/topics.ts";
 import { type CheckerHost, peerScore } from "../../../src/network/host.ts";
 import { handleCosign } from "../../../src/network/reqresp/cosign.ts";
 import { ReportStatus } from "../../../src/reports/aggregatorRecords.ts";
-import { BlsBatchVerifier } from "../../../src/validation/bls/batchVerifier.ts";
-import { EquivocationBook } from "../../../src/validation/equivocations.ts";
-import { SeenAttestations } from "../../../src/validation/seenCache.ts";
-import { chainDirectory, deploymentClock, registerProvider } from "../../utils/chain.ts";
-import { aggregatorDuty } from "../../utils/duties.ts";
+import type { EquivocationBook } from "../../../src/validation/equivocations.ts";
+import { chainEpochClock } from "../../utils/chain.ts";
+import { aggregatorDuty, gossipValidation } from "../../utils/duties.ts";
+import { deployCheckerSet } from "../../utils/dutyNetwork.ts";
 import { makeAttestation, signAttestation } from "../../utils/fixtures.ts";
 import { loopbackHost } from "../../utils/hosts.ts";
 import { waitFor } from "../../utils/waitFor.ts";
@@ -61,64 +53,33 @@ const nodes: Node[] = [];
 const attackers: CheckerHost[] = [];
 
 beforeAll(async () => {
-  chain = await connectChain();
-  fx = await deployFixture(chain, {
-    reportCommitteeSize: 16,
-    // 75 %: a report co-signed by one half of the mesh only (2 of 4 operators) does not land.
-    reportQuorumBps: 7_500,
-    genesisSeed: `0x${"cd".repeat(32)}`,
-  });
-  checkers = await setupCheckers(fx, 4, 1);
-  providers = [await registerProvider(chain, fx, 0, 0n), await registerProvider(chain, fx, 1, 1n)];
-  const keys = [];
-  for (const c of checkers) {
-    const key = await generateKeyPair("Ed25519");
-    await mined(
-      chain,
-      fx
-        .as(c.wallet)
-        .registry.write.updatePeerId([bytesToHex(peerIdFromPrivateKey(key).toMultihash().bytes)]),
-    );
-    keys.push(key);
-  }
-  await goToEpoch(fx, 1n);
-  directory = await chainDirectory(chain, fx, silent);
-  const epoch = await fx.c.reports.read.currentEpoch();
-  // Gossip validation's clock reads the chain's epoch (the chain's time runs ahead of the wall clock).
-  const base = deploymentClock(fx);
-  const clock = deploymentClock(fx, () => base.bounds(epoch).startMs + 1_000);
+  let keys: PrivateKey[];
+  ({
+    chain,
+    fx,
+    checkers,
+    providers,
+    peerKeys: keys,
+    directory,
+  } = await deployCheckerSet({
+    deploy: {
+      reportCommitteeSize: 16,
+      // 75 %: a report co-signed by one half of the mesh only (2 of 4 operators) does not land.
+      reportQuorumBps: 7_500,
+      genesisSeed: `0x${"cd".repeat(32)}`,
+    },
+    logger: silent,
+  }));
+  const clock = await chainEpochClock(fx);
   const bls = await loadBlsBackend("auto");
   for (const [i, checker] of checkers.entries()) {
     const host = await loopbackHost({ privateKey: keys[i]!, heartbeatIntervalMs: 100 });
     const db = await CheckerDb.open({ dataDir: mkdtempSync(join(tmpdir(), "checker-equiv-")) });
     const metrics = createMetrics();
     const logger = silent.child({ node: i });
-    const book = new EquivocationBook({
-      db,
-      keys: directory,
-      bls,
-      domain: fx.domain,
-      clock,
-      logger,
-      metrics,
-    });
+    const { book, validation } = gossipValidation({ fx, directory, clock, db, bls, logger, params }, metrics);
     const gossip = new AttestationGossip(
-      {
-        host,
-        logger,
-        metrics,
-        validation: {
-          domain: fx.domain,
-          clock,
-          keys: directory,
-          seen: new SeenAttestations(),
-          verifier: new BlsBatchVerifier({ backend: bls, metrics }),
-          committeeSize: params.committeeSize,
-          epochs: directory,
-          verifiedVrf: new Set(),
-          onConflict: (signed) => void book.onGossipConflict(signed),
-        },
-      },
+      { host, logger, metrics, validation },
       {
         onAttestation: (att) => void db.putAttestation(att.signed),
         evidence: new EvidenceGossip({ host, logger, metrics, book }),

@@ -2,15 +2,12 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SlashStatus } from "@checkernet/contracts";
-import { challengeKindForEpoch } from "@checkernet/protocol/challenges/transcript";
-import { answerKeyAddress, signMatmulCommitment } from "@checkernet/protocol/fraud/answerSigning";
 import { decodeMatmulFraudProof } from "@checkernet/protocol/fraud/matmulFraud";
-import { withParams } from "@checkernet/protocol/params";
-import { type Address, ChallengeKind, CheckResult } from "@checkernet/protocol/types";
+import { CheckResult } from "@checkernet/protocol/types";
 import { createLogger } from "@checkernet/runtime";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
-import { keccak256, zeroHash } from "viem";
+import { zeroHash } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectChain, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
 import { deployFixture, type Fixture } from "../../../../contracts/test/helpers/fixture.ts";
@@ -23,24 +20,15 @@ import { createMetrics } from "../../../src/metrics/index.ts";
 import type { CheckerHost } from "../../../src/network/host.ts";
 import { StaticKeyDirectory } from "../../../src/validation/keyDirectory.ts";
 import { type ProviderRecord, StaticProviderDirectory } from "../../../src/validation/providerDirectory.ts";
-import { startChallengeServer } from "../../utils/challengeServer.ts";
-import { bls, DOMAIN, makeChecker, randomAddress } from "../../utils/fixtures.ts";
+import { bls, DOMAIN, makeChecker } from "../../utils/fixtures.ts";
 import { loopbackHost } from "../../utils/hosts.ts";
+import { SMALL_CHALLENGE_PARAMS, wrongProductProvider } from "../../utils/smallChallenges.ts";
 
 /**
  * Issue 11: a re-check run that catches a wrong signed answer builds and stores its fraud proof, as a regular
  * check does, so the fraud-proof duty submits it (docs/protocol/fraud-proofs.md "What is live").
  */
-const PARAMS = withParams({
-  pingCount: 4,
-  pingIntervalMs: 10,
-  pingTimeoutMs: 400,
-  matmulSize: 32,
-  matmulSampledRows: 4,
-  vramBlockSize: 64,
-  vramWalkSteps: 16,
-  vramSampledBlocks: 4,
-});
+const PARAMS = SMALL_CHALLENGE_PARAMS;
 const silent = createLogger({ level: "silent", pretty: false });
 const ACCUSED = 3n;
 const RECHECK = 6n;
@@ -113,25 +101,12 @@ async function member(cheat: ProviderRecord, faults: string[] = []) {
 describe("RecheckDuty fraud proofs", () => {
   it("a re-check run that catches a wrong signed product stores its fraud proof; a lie-fail run stores none", async () => {
     const accusedSeed = await fx.c.reports.read.seedOf([ACCUSED]);
-    let address: Address = randomAddress();
-    while (challengeKindForEpoch(accusedSeed, address, ACCUSED, PARAMS) !== ChallengeKind.MATMUL)
-      address = randomAddress();
-    const key = `0x${"5d".repeat(32)}` as const;
-    const domain = { chainId: 31337n, verifyingContract: randomAddress() };
-    const h = await newHost();
-    await startChallengeServer(h, "wrong-product", {
-      sign: (req, root) => signMatmulCommitment(key, domain, { ...req, provider: address, root }),
-    });
-    const cheat: ProviderRecord = {
-      address,
-      peerId: h.peerId.toString(),
-      multiaddrs: h.getMultiaddrs().map(String),
-      classId: 1,
-      region: 0,
-      vramBytes: 4096,
-      vramSalt: keccak256("0x02"),
-      answer: { key: answerKeyAddress(key), ...domain },
-    };
+    const cheat = await wrongProductProvider(
+      await newHost(),
+      { seed: accusedSeed, epoch: ACCUSED },
+      `0x${"5d".repeat(32)}`,
+    );
+    const { address } = cheat;
     const state = {
       slashId: 1n,
       provider: address,

@@ -2,7 +2,6 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SlashStatus } from "@checkernet/contracts";
-import { withParams } from "@checkernet/protocol/params";
 import {
   type RecheckError,
   RecheckErrorCode,
@@ -53,6 +52,7 @@ import { chainDirectory, deploymentClock } from "../../utils/chain.ts";
 import { startChallengeServer } from "../../utils/challengeServer.ts";
 import { bls, makeAttestation, signAttestation } from "../../utils/fixtures.ts";
 import { introduceAll, loopbackHost, stopHosts } from "../../utils/hosts.ts";
+import { SMALL_CHALLENGE_PARAMS } from "../../utils/smallChallenges.ts";
 
 /**
  * Issues 12 and 14: the re-check's per-window-epoch rule live on the network. Each member's signed result
@@ -61,16 +61,7 @@ import { introduceAll, loopbackHost, stopHosts } from "../../utils/hosts.ts";
  * Real: Hardhat EDR (a contested slash with a 3-epoch window), libp2p over loopback TCP between six
  * members and a provider, BLS keys, level dbs, challenge runs.
  */
-const PARAMS = withParams({
-  pingCount: 4,
-  pingIntervalMs: 10,
-  pingTimeoutMs: 400,
-  matmulSize: 32,
-  matmulSampledRows: 4,
-  vramBlockSize: 64,
-  vramWalkSteps: 16,
-  vramSampledBlocks: 4,
-});
+const PARAMS = SMALL_CHALLENGE_PARAMS;
 const silent = createLogger({ level: "silent", pretty: false });
 const WINDOW = 3n;
 const MEMBERS = 6;
