@@ -8,9 +8,10 @@ import type { AggregatorDuty } from "../duties/aggregatorDuty.ts";
 import type { CheckingDuty } from "../duties/checkingDuty.ts";
 import { type FraudProofDuty, fraudProofCounts } from "../duties/fraudProofDuty.ts";
 import type { SeedDuty } from "../duties/seedDuty.ts";
-import { ReportStatus, readReportRecord, summarize } from "../reports/aggregatorRecords.ts";
+import { ReportStatus } from "../reports/aggregatorRecords.ts";
 import { UNREPORTED_LIMITS, UnreportedEpochs } from "../reports/unreportedEpochs.ts";
 import type { ChainComponents, NodeComponents } from "./components.ts";
+import { recentReportSummaries } from "./reportSummaries.ts";
 
 const NODE_VERSION = "0.1.0";
 
@@ -40,24 +41,12 @@ export function createUnreportedWatch(c: NodeComponents, chain: ChainComponents)
   );
 }
 
-/** Report records of the last few epochs, newest first (a corrupt one is skipped, not fatal to status). */
-async function recentReports(c: NodeComponents) {
-  const out = [];
-  const current = c.clock.currentEpoch();
-  for (let e = current; e >= 1n && e + 8n > current; e--) {
-    const r = await readReportRecord(c.db, e).catch(() => undefined);
-    if (r !== undefined) out.push(r);
-  }
-  return out;
-}
-
 /** What `GET /status` shows (and what the alerts gauge and `checker status` read). */
 export async function readNodeStatus(c: NodeComponents, s: StatusSources): Promise<NodeStatus> {
   const results = (await c.metrics.gossipValidationResult.get()).values;
   const count = (r: string) => results.filter((v) => v.labels.result === r).reduce((a, v) => a + v.value, 0);
   const peers = c.host.getPeers().map(String);
-  const reports = await recentReports(c);
-  const recent = reports.map(summarize);
+  const recent = await recentReportSummaries(c.db, c.clock.currentEpoch());
   const nowMs = c.clock.nowMs();
   const { epoch, phase } = c.clock.phase(nowMs);
   let nextPhaseInMs: number | null = null;
@@ -133,7 +122,7 @@ export async function readNodeStatus(c: NodeComponents, s: StatusSources): Promi
       skipped: (lastDuty?.skipped ?? []).map((s) => ({ provider: s.provider, reason: s.reason })),
     },
     challenges: await challengeCounts(c.metrics),
-    pendingReports: reports.filter(
+    pendingReports: recent.filter(
       (r) => r.status === ReportStatus.PENDING || r.status === ReportStatus.SUBMITTING,
     ).length,
     reports: {
