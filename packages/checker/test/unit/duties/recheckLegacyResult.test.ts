@@ -14,6 +14,18 @@ import { createLogger } from "@checkernet/runtime";
 import { Level } from "level";
 import { bytesToHex, encodeAbiParameters, type Hex, hexToBytes, keccak256 } from "viem";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { connectChain } from "../../../../contracts/test/helpers/chain.ts";
+import {
+  contestSlash,
+  deployFixture,
+  failLeaf,
+  fundContestBonds,
+  goToEpoch,
+  publishEpoch,
+  setupCheckers,
+  setupProvider,
+  TOKEN,
+} from "../../../../contracts/test/helpers/fixture.ts";
 import type { RecheckState } from "../../../src/chain/actions/getRecheckState.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
 import { CorruptRecordError } from "../../../src/db/errors.ts";
@@ -21,6 +33,7 @@ import { decodeStoredRecheckResult } from "../../../src/db/recheckRecords.ts";
 import { RecheckDuty } from "../../../src/duties/recheckDuty.ts";
 import type { RecheckComponents } from "../../../src/duties/recheckTypes.ts";
 import { StaticProviderDirectory } from "../../../src/validation/providerDirectory.ts";
+import { chainDirectory, deploymentClock } from "../../utils/chain.ts";
 import { bls, DOMAIN, makeChecker, randomAddress, type TestChecker } from "../../utils/fixtures.ts";
 
 /**
@@ -193,4 +206,88 @@ describe("re-check results stored by a 1.0.0 node, read by 2.0.0", () => {
       db = await CheckerDb.open({ dataDir });
     });
   });
+});
+
+describe("a member upgraded mid-contest, on a contested slash (EDR)", () => {
+  it("keeps its 1.0.0 result and still leads: no step fails on it, no second result is signed", async () => {
+    const chain = await connectChain();
+    const fx = await deployFixture(chain, { recheckWindowEpochs: 1n, genesisSeed: `0x${"7e".repeat(32)}` });
+    const checkers = await setupCheckers(fx, 3, 1);
+    const accused = await setupProvider(fx, chain.wallets[10]!);
+    await fundContestBonds(fx, accused, 100n * TOKEN);
+    await goToEpoch(fx, 1n);
+    const leaf = failLeaf(
+      accused.address,
+      checkers.map((c) => c.address),
+    );
+    const slashId = await contestSlash(fx, accused, leaf, await publishEpoch(fx, 1n, { results: [leaf] }));
+    const { recheckEpoch } = await fx.c.slashing.read.slashOf([slashId]);
+    await goToEpoch(fx, recheckEpoch);
+    const committee = await fx.c.slashing.read.recheckCommittee([slashId]);
+    const upgraded = checkers.find((c) => committee.includes(c.address))!;
+    expect(upgraded, "a checker on the re-check committee").toBeDefined();
+
+    // Its db, as its 1.0.0 node left it: the result it signed for this slash in the 1.0.0 layout.
+    const dir = mkdtempSync(join(tmpdir(), "checker-recheck-legacy-edr-"));
+    const bytes = await v1SignedBytes(
+      { ...upgraded.key, address: upgraded.address, licenses: 1 },
+      { ...legacyResult, slashId, provider: accused.address, recheckEpoch, checker: upgraded.address },
+    );
+    const raw = new Level<string, Uint8Array>(join(dir, "db"), {
+      keyEncoding: "utf8",
+      valueEncoding: "view",
+    });
+    await metaOf(raw).put(
+      `recheck:${slashId}`,
+      text({ slashId: String(slashId), status: "member", result: bytes }),
+    );
+    await raw.close();
+
+    const db = await CheckerDb.open({ dataDir: dir });
+    const logger = createLogger({ level: "silent", pretty: false });
+    const warn = vi.spyOn(logger, "warn");
+    const info = vi.spyOn(logger, "info");
+    // Well into the re-check epoch's checking phase: past every rank's turn to lead (1 s apart).
+    const clock = deploymentClock(fx, () => deploymentClock(fx).bounds(recheckEpoch).publishStartMs - 1_000);
+    const noPeers = () => Promise.reject(new Error("no other member here"));
+    const components: Partial<RecheckComponents> = {
+      clock,
+      keys: await chainDirectory(chain, fx, logger),
+      providers: new StaticProviderDirectory([]),
+      db,
+      bls: await bls(),
+      logger,
+      publicClient: chain.publicClient,
+      walletClient: upgraded.wallet,
+      requestResult: noPeers,
+      requestCosign: noPeers,
+    };
+    const duty = new RecheckDuty(components as RecheckComponents, {
+      operator: upgraded.address,
+      secretKey: upgraded.key.secretKey,
+      domain: fx.domain,
+      params: {} as never,
+      addresses: {
+        slashing: fx.deployment.contracts.slashing,
+        epochReports: fx.deployment.contracts.epochReports,
+        checkerRegistry: fx.deployment.contracts.checkerRegistry,
+      },
+      collectDelayMs: 0,
+      backupTimeoutMs: 1_000,
+    });
+    try {
+      await duty.poll();
+      await duty.poll();
+      const messages = (spy: typeof warn) => spy.mock.calls.map(([, msg]) => String(msg));
+      expect(messages(warn).filter((m) => m.includes("step failed"))).toEqual([]);
+      expect(messages(warn).filter((m) => m.includes("1.0.0 format"))).toHaveLength(1);
+      expect(messages(info)).toContain("leading the re-check");
+      // Its own result is left out of what it collects (the others do not answer here): nothing to count.
+      expect(messages(warn)).toContain("no re-check result");
+      const record = await duty.record(slashId);
+      expect(record?.result).toBe(bytes);
+    } finally {
+      await db.close();
+    }
+  }, 60_000);
 });
