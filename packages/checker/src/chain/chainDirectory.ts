@@ -212,7 +212,7 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
         // of it, and ensureEpoch finds it (issue 15: failed refreshes that started over left none).
         if (snap.final) this.snapshots.set(e, snap);
       }
-      const providers = await this.readProviders(current);
+      const providers = await this.readProviders();
       const seeds = await this.readSeeds(current);
       // Older snapshots stay for late attestations, reports and re-checks.
       for (const [e, snap] of this.snapshots) {
@@ -398,8 +398,8 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   }
 
   /** The usable providers; the last list while the registry logged no change (ProviderListReader). */
-  private async readProviders(epoch: bigint): Promise<ProviderRecord[]> {
-    const active = await this.providerReader.read(epoch);
+  private async readProviders(): Promise<ProviderRecord[]> {
+    const active = await this.providerReader.read();
     if (active === this.providersReadFrom) return this.providerList;
     const out: ProviderRecord[] = [];
     for (const { address, info } of active) {

@@ -7,6 +7,12 @@ import { isNoAnswer } from "./chainHealth.ts";
  * outage the list is read whole instead (hosted RPCs cap eth_getLogs ranges at 1,000-10,000 blocks).
  */
 const MAX_LOG_BLOCKS = 1_000n;
+/**
+ * The list is read whole at least this often whatever the logs say, so an RPC that lost a log (a reorg
+ * past the block the list was read at) cannot keep a stale list longer: a few minutes, against Ethereum's
+ * ~13 min to finality; at 100 providers a whole read is ~220 KiB of answers.
+ */
+const MAX_AGE_MS = 5 * 60_000;
 
 /**
  * The active provider list, read whole (getProviders) only when it may have changed: every change of
@@ -15,27 +21,26 @@ const MAX_LOG_BLOCKS = 1_000n;
  * of the registry since the block the list was read at keeps the list. That is an eth_blockNumber and an
  * eth_getLogs over a few blocks instead of `providerCount` and two deployless multicalls (each carrying
  * Multicall3's 11 KB of creation code; at 100 providers ~220 KiB of answers) every 5 s (issue 15). The
- * list is also read whole once an epoch, so an RPC that lost a log (a reorg) cannot hold a stale list
- * longer than that.
+ * list is also read whole every MAX_AGE_MS.
  */
 export class ProviderListReader {
   private readonly client: PublicClient;
   private readonly providerRegistry: Address;
-  private held: { providers: ActiveProvider[]; atBlock: bigint; epoch: bigint } | undefined;
+  private readonly nowMs: () => number;
+  private held: { providers: ActiveProvider[]; atBlock: bigint; readAtMs: number } | undefined;
 
-  constructor(client: PublicClient, providerRegistry: Address) {
+  constructor(client: PublicClient, providerRegistry: Address, nowMs: () => number = Date.now) {
     this.client = client;
     this.providerRegistry = providerRegistry;
+    this.nowMs = nowMs;
   }
 
-  /**
-   * The list as of the latest block; `epoch` is the chain's current one. Returns the same array as the last
-   * call while nothing changed. Throws what the RPC threw.
-   */
-  async read(epoch: bigint): Promise<ActiveProvider[]> {
+  /** The list as of the latest block: the same array as the last call while nothing changed. Throws what the RPC threw. */
+  async read(): Promise<ActiveProvider[]> {
     const latest = await this.client.getBlockNumber({ cacheTime: 0 });
     const held = this.held;
-    if (held !== undefined && held.epoch === epoch && latest - held.atBlock <= MAX_LOG_BLOCKS) {
+    const fresh = held !== undefined && this.nowMs() - held.readAtMs < MAX_AGE_MS;
+    if (held !== undefined && fresh && latest - held.atBlock <= MAX_LOG_BLOCKS) {
       if (latest <= held.atBlock || !(await this.changedSince(held.atBlock, latest))) {
         if (latest > held.atBlock) held.atBlock = latest;
         return held.providers;
@@ -45,7 +50,7 @@ export class ProviderListReader {
       providerRegistry: this.providerRegistry,
       blockNumber: latest,
     });
-    this.held = { providers, atBlock: latest, epoch };
+    this.held = { providers, atBlock: latest, readAtMs: this.nowMs() };
     return providers;
   }
 

@@ -26,6 +26,7 @@ import {
 import { getEpochInputs } from "../../../src/chain/actions/getEpochInputs.ts";
 import { getProviders, PROVIDER_PAGES } from "../../../src/chain/actions/getProviders.ts";
 import { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
+import { ProviderListReader } from "../../../src/chain/providerList.ts";
 
 /**
  * Issue 15: every 5 s refresh read the provider list with three eth_calls per provider (`providerAt`,
@@ -188,6 +189,19 @@ describe("the provider list (issue 15)", () => {
     }
     // One call a provider before: 100 at 100 providers, at every build of a report.
     expect(rpc.calls()).toBe(1);
+  }, 120_000);
+
+  it("the list is read whole again after five minutes, logs or not (a log lost to a reorg)", async () => {
+    const rpc = counted();
+    let now = 0;
+    const reader = new ProviderListReader(rpc.client, fx.deployment.contracts.providerRegistry, () => now);
+    const first = await reader.read();
+    now += 4 * 60_000;
+    expect(await reader.read()).toBe(first);
+    expect(rpc.listReads()).toBe(1);
+    now += 60_000;
+    expect(await reader.read()).toEqual(first);
+    expect(rpc.listReads()).toBe(2);
   }, 120_000);
 
   it("a refresh reads the list again only after the registry logged a change", async () => {
