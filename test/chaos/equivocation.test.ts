@@ -21,13 +21,14 @@
  * open its slash, and no honest checker may have signed two conflicting
  * attestations.
  *
- * First (skipped for now: see its describe), in epoch 2 (which the file otherwise spends waiting for the equivocation drill), a Sybil
+ * First, in epoch 2 (which the file otherwise spends waiting for the equivocation drill), a Sybil
  * flood (issue 14): a rogue libp2p peer in its own process (test/helpers/roguePeer.ts) floods the
- * attestation topic over the whole epoch, from a fresh peer id every 100 messages, all on 127.0.0.1,
- * with forged-VRF, bad-signature FAILs of every provider and far-future-epoch attestations. Epoch 2's
- * report must land, the honest provider must get no FAIL verdict and no slash, each node must have
- * sent at most its per-IP validation budget of the flood to BLS (docs/protocol/gossip-validation.md),
- * and the event loop the four nodes share must keep up.
+ * attestation topic over the whole epoch (200 msg/s), from a fresh peer id every 100 messages, all
+ * from 127.0.0.2, with forged-VRF, bad-signature FAILs of every provider and far-future-epoch
+ * attestations. Epoch 2's report must land, the honest provider must get no FAIL verdict and no slash,
+ * each node must have sent at most its per-IP validation budget of the flood to BLS
+ * (docs/protocol/gossip-validation.md), the event loop the four nodes share must keep up, and (checked
+ * after epoch 4) the honest provider's measured RTT must not move by more than 50 ms.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -104,16 +105,30 @@ const FLOOD_STOP_BEFORE_END_MS = 500;
 const FLOOD_MESSAGES_PER_IDENTITY = 100;
 const FLOOD_MESSAGES_PER_SECOND = 200;
 /**
- * The test process's event-loop lag p99 over the flood (the four checkers run in it, each validating
- * on it and timing its challenge IO with it). Measured on a busy 2-core machine (load 2): 256 ms (max
- * 315 ms; 17 ms before the flood); 1,205 ms when the IP budget leaked (messages validated after their
- * sender hung up, network/gossip/peerAddress.ts). Issue 14 measured 0.5-0.8 s before the rules.
+ * The test process's event-loop lag p99 over the flood. The four checkers run in it, each validating
+ * the whole flood on it and timing its challenge IO with it, so it carries four checkers' work (issue
+ * 14's 100 ms is for one checker in its own process) on 2 cores shared with the rogue, the chain and
+ * the providers. Measured with the graylist hang-up: 83 ms on a quiet machine, 164 ms with a busy core
+ * (max 230-292 ms; 15-18 ms before the flood); 154-258 ms without it, 1,205 ms when the IP budget
+ * leaked. Issue 14 measured 0.5-0.8 s before the rules.
  */
-const FLOOD_LAG_P99_MS = 750;
+const FLOOD_LAG_P99_MS = 300;
+/**
+ * Issue 14: the honest provider's RTT as its committee measured it (the median of its checkers' p50s,
+ * which its verdict follows) moves by at most 50 ms under the flood. Measured: 0.9-1.4 ms.
+ */
+const FLOOD_RTT_SHIFT_MS = 50;
+/**
+ * One checker's own p50 may move further: measured up to 49 ms with a busy core (one of four checkers;
+ * the others 0-16 ms), when the shared event loop held that run's pongs.
+ */
+const FLOOD_RTT_SHIFT_ONE_CHECKER_MS = 100;
 
 const dataDir = mkdtempSync(join(tmpdir(), "checkernet-equivocation-"));
 const logger = createLogger({ level: process.env.CHAOS_TEST_LOG === "1" ? "info" : "silent", pretty: false });
 let network: InProcessNetwork | undefined;
+/** The honest provider's RTTs as attested in the flood's epoch (set by the flood drill). */
+let floodRtts: Awaited<ReturnType<typeof honestRttsMs>> | undefined;
 const rogues: Awaited<ReturnType<typeof createHost>>[] = [];
 
 beforeAll(async () => {
@@ -144,6 +159,23 @@ afterAll(async () => {
   await network?.stop();
 }, 60_000);
 
+/** The honest provider's p50 RTT (ms) as each checker attested it in `epoch`, with the run's kind and result. */
+async function honestRttsMs(
+  nodes: readonly CheckerNode[],
+  epoch: bigint,
+  provider: Address,
+): Promise<Map<string, { kind: number; result: number; p50Ms: number }>> {
+  const out = new Map<string, { kind: number; result: number; p50Ms: number }>();
+  for (const n of nodes) {
+    for (const s of await n.db.attestationsOfEpoch(epoch)) {
+      const a = s.attestation;
+      if (a.provider.toLowerCase() !== provider.toLowerCase() || out.has(a.checker)) continue;
+      out.set(a.checker, { kind: a.kind, result: a.result, p50Ms: Math.round(a.latencyP50Us / 100) / 10 });
+    }
+  }
+  return out;
+}
+
 /** The attestation topic's validation errors of one node, by code. */
 async function validationErrors(node: CheckerNode): Promise<Map<string, number>> {
   const out = new Map<string, number>();
@@ -156,12 +188,14 @@ async function validationErrors(node: CheckerNode): Promise<Map<string, number>>
 }
 
 /**
- * SKIPPED (issue 14 open): under this flood epoch 2 went unreported, not even late, in 2 of 3 runs
- * (rogue on 127.0.0.1 once, on 127.0.0.2 once), which also fails the equivocation drill's "reports of
- * epochs 2-4"; the budget (189 of 195-196 reached BLS per node) and the lag (p99 154-256 ms) held in
- * every run. Unskip once the cause is found (docs/protocol/gossip-validation.md, the Sybil-flood drill).
+ * Issue 14's Sybil flood. It used to lose epoch 2 in 2 of 3 runs on a loaded machine: gossipsub
+ * never graylisted an identity in its 0.5 s life (its score is read from a 1 s cache, and a peer with a
+ * non-negative score is whitelisted for 128 messages), so every node decrypted, decoded and validated
+ * the whole flood on the one event loop the four checkers share. A node now hangs up on a peer at its
+ * 13th invalid message (network/gossip/graylist.ts): ~15 of each identity's 100 messages are read.
+ * docs/protocol/gossip-validation.md, the Sybil-flood drill, has every run's numbers.
  */
-describe.skip("chaos: a Sybil flood, a fresh peer id every 100 messages from one IP", () => {
+describe("chaos: a Sybil flood, a fresh peer id every 100 messages from one IP", () => {
   let rogue: RogueFlood | undefined;
   afterAll(async () => {
     await rogue?.stop();
@@ -275,17 +309,12 @@ describe.skip("chaos: a Sybil flood, a fresh peer id every 100 messages from one
       FLOOD_EPOCH,
       honest,
     ]);
-    // What the checkers attested of the honest provider under the flood: kind:result:p50 RTT (ms).
-    const honestRuns = (await Promise.all(nodes.map((n) => n.db.attestationsOfEpoch(FLOOD_EPOCH))))
-      .flat()
-      .filter(
-        (a, i, all) =>
-          a.attestation.provider === honest && all.findIndex((b) => b.signature === a.signature) === i,
-      )
-      .map(
-        (a) =>
-          `${a.attestation.kind}:${a.attestation.result}:${Math.round(a.attestation.latencyP50Us / 1000)}`,
-      );
+    // What the checkers attested of the honest provider under the flood, compared in the next describe
+    // with a quiet epoch (its RTT must not move by more than FLOOD_RTT_SHIFT_MS).
+    floodRtts = await honestRttsMs(nodes, FLOOD_EPOCH, honest);
+    const honestRuns = [...floodRtts].map(
+      ([checker, r]) => `${checker.slice(0, 6)}:${r.kind}:${r.result}:${r.p50Ms}`,
+    );
 
     console.log(
       `sybil flood drill (epoch ${FLOOD_EPOCH}): report landed ${Number(landed.submittedAt) * 1000 - bounds.startMs} ms ` +
@@ -381,6 +410,35 @@ describe("chaos: split-view equivocation with a stolen checker key", () => {
         return true;
       },
     );
+
+    // The flood moved the honest provider's measured RTT by at most FLOOD_RTT_SHIFT_MS: each checker's
+    // p50 in the flood's epoch against its own in epoch 4 (no flood; epoch 3 carries the thief's forgery).
+    if (floodRtts !== undefined) {
+      const quiet = await honestRttsMs(nodes, LAST_EPOCH, providers[0]!.address);
+      const shifts = [...floodRtts].flatMap(([checker, r]) => {
+        const q = quiet.get(checker);
+        return q === undefined ? [] : [{ checker, flood: r.p50Ms, quiet: q.p50Ms, shift: r.p50Ms - q.p50Ms }];
+      });
+      console.log(
+        `sybil flood drill: honest provider's p50 RTT (ms) flood/quiet by checker: ${shifts
+          .map((x) => `${x.checker.slice(0, 6)} ${x.flood}/${x.quiet}`)
+          .join(", ")}`,
+      );
+      expect
+        .soft(shifts.length, "checkers that attested the honest provider in both epochs")
+        .toBeGreaterThan(0);
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? 0;
+      expect
+        .soft(
+          median(shifts.map((x) => x.flood)) - median(shifts.map((x) => x.quiet)),
+          "the honest provider's median p50 RTT shift under the flood (ms)",
+        )
+        .toBeLessThanOrEqual(FLOOD_RTT_SHIFT_MS);
+      for (const x of shifts)
+        expect
+          .soft(x.shift, `checker ${x.checker}: RTT shift under the flood (ms)`)
+          .toBeLessThanOrEqual(FLOOD_RTT_SHIFT_ONE_CHECKER_MS);
+    }
 
     // The thief is slashed on chain, with one of the nodes' evidence.
     await poll("the thief slashed", 20_000, async () =>

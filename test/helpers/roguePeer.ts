@@ -69,7 +69,10 @@ interface RogueFloodSummary {
   badSignature: number;
   /** Far-future-epoch messages. */
   farEpoch: number;
-  /** Messages gossipsub had no peer to send to (an identity whose targets were not yet seen subscribed). */
+  /**
+   * Messages gossipsub had no peer to send to: an identity whose targets were not yet seen subscribed,
+   * or one every target had hung up on at its 13th invalid message (network/gossip/graylist.ts).
+   */
   unsent: number;
   /** Identities that reached fewer than all targets before flooding. */
   partialIdentities: number;
