@@ -28,6 +28,7 @@ import type { Address } from "viem";
 import { type DevnetHandle, startDevnet } from "../scripts/devnet/index.ts";
 import { DEVNET } from "../scripts/devnet/params.ts";
 import { dirBytes, type TrafficClass, TrafficMeter } from "./footprintIo.ts";
+import { rpcSites } from "./footprintRpc.ts";
 
 const { values } = parseArgs({
   options: {
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     providers: { type: "string", default: "3" },
     "epoch-seconds": { type: "string", default: "20" },
     licenses: { type: "string" },
+    "trace-rpc": { type: "boolean", default: false },
   },
 });
 const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
@@ -168,6 +170,15 @@ async function untilEpoch(devnet: DevnetHandle, epoch: bigint, failed: () => boo
 }
 
 const dataDir = mkdtempSync(join(os.tmpdir(), "checkernet-footprint-"));
+/** --trace-rpc: every node records its JSON-RPC requests there (bench/footprintRpcTrace.ts); not a CPU run. */
+// Not inside dataDir: the devnet clears that when it starts.
+const traceDir = values["trace-rpc"] ? mkdtempSync(join(os.tmpdir(), "checkernet-rpc-trace-")) : undefined;
+if (traceDir !== undefined) {
+  console.log(`bench: JSON-RPC traces in ${traceDir}`);
+  process.env.CHECKERNET_RPC_TRACE_DIR = traceDir;
+  const hook = `--import=${join(import.meta.dirname, "footprintRpcTrace.ts")}`;
+  process.env.CHECKERNET_NODE_FLAGS = `${process.env.CHECKERNET_NODE_FLAGS ?? ""} ${hook}`.trim();
+}
 const devnet = await startDevnet({
   checkers: checkerCount,
   providers: providerCount,
@@ -287,11 +298,20 @@ const io = (name: string) => {
       : null,
   };
 };
+const ioTo = windowTo === Number.POSITIVE_INFINITY ? Date.now() : windowTo;
+/** --trace-rpc: the node's traced JSON-RPC requests over the window, by call site. */
+const rpcTrace = (name: string) => {
+  const pid = watch.find((n) => n.name === name)?.pid;
+  return traceDir === undefined || pid === undefined
+    ? {}
+    : { rpcSites: rpcSites(traceDir, pid, ioFrom, ioTo, ioEpochs) };
+};
 const perNode = [...series.entries()].map(([name, s]) => ({
   name,
   licenses: licensesOf(name),
   ...stats(s, windowFrom, windowTo),
   ...io(name),
+  ...rpcTrace(name),
 }));
 const checkerRows = perNode.filter((n) => n.name.startsWith("checker-"));
 const bigRow = big === undefined ? undefined : perNode.find((n) => n.name === big.name);
@@ -367,6 +387,11 @@ if (licenseTarget !== undefined)
   console.log(
     `checker with ${licenseTarget} licenses: RSS max ${result.rssMiBMax} MiB, CPU mean ${result.cpuPctMean}% of one core, disk +${result.diskGrowthKiBPerEpoch} KiB/epoch, p2p in/out ${result.p2pKiBPerEpoch?.inKiBPerEpoch}/${result.p2pKiBPerEpoch?.outKiBPerEpoch} KiB/epoch (epochs ${windowEpochs?.from}..${windowEpochs?.to})`,
   );
+for (const n of perNode) {
+  if (n.rpcSites === undefined) continue;
+  console.log(`${n.name}: JSON-RPC bodies per epoch by call site (--trace-rpc)`);
+  console.table(n.rpcSites.slice(0, 12));
+}
 mkdirSync(join(import.meta.dirname, "results"), { recursive: true });
 writeFileSync(join(import.meta.dirname, "results/footprint.json"), `${JSON.stringify(result, null, 2)}\n`);
 console.log("written to bench/results/footprint.json");
