@@ -23,11 +23,13 @@
  * what the page shows with what the contracts say, read with viem. Nothing is mocked; the screenshot
  * lands in test/artifacts/dashboard.png (git-ignored).
  *
- * Not here: a browser check that a reward bar turns "claimed" after `checker claim` (it passed at
- * 08e2178). License rewards unlock at the report's landing epoch + 4 at the shortest (a contest window
- * of one epoch, a re-check deadline of two), genesis + 80 s here, while the rest of the file is done
- * at about genesis + 60 s (the fraud-proof test's epoch 4): the claim added 7 s and 31 s in two runs,
- * 20 s of waiting plus ~10 s for the claim and the page's refresh, over the ~20 s budget (issue 15).
+ * Not here: the browser check that a reward bar turns "claimed" after `checker claim` (it passed
+ * here at 08e2178 and is now in test/join-devnet.test.ts, which waits for an unlock and claims
+ * anyway). License rewards unlock at the report's landing epoch + 4 at the soonest: Slashing requires
+ * a contest window of at least one epoch and a re-check deadline of at least RECHECK_DELAY_EPOCHS (2)
+ * + a one-epoch re-check window − 1. That is genesis + 80 s here, while the rest of the file is done
+ * at about genesis + 60 s (the fraud-proof test's epoch 4), so a claim cannot overlap this file's
+ * waits: it added 7 s and 31 s in two runs (issues 15, 16).
  */
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
