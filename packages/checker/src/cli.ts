@@ -25,6 +25,7 @@ import {
 } from "./config.ts";
 import { resolvePassword } from "./keys/password.ts";
 import { importKeystore, initKeys, isWrongPassword, showKeys, unlockOperatorKey } from "./keys/store.ts";
+import { resolveNetworkFile } from "./networkDefinition.ts";
 
 /**
  * `checker` command line. Every failure prints one `error: ...` line on
@@ -36,8 +37,8 @@ export function buildCli(): Command {
     .option("-c, --config <file>", "JSON config file (or CHECKER_CONFIG)")
     .option("-d, --data-dir <dir>", "data directory (or CHECKER_DATA_DIR; default ~/.checkernet)")
     .option(
-      "--network <file>",
-      "network definition: chain, RPC, contracts, genesis, epoch length, bootstrap peers (or CHECKER_NETWORK; default <data dir>/network.json when `init --network` put it there)",
+      "--network <file|name>",
+      "network definition (a file, or a name: devnet = this repository's .devnet/network.json, else packages/checker/networks/<name>.json): chain, RPC, contracts, genesis, epoch length, bootstrap peers (or CHECKER_NETWORK; default <data dir>/network.json when `init --network` put it there)",
     );
 
   /**
@@ -49,7 +50,7 @@ export function buildCli(): Command {
     const o = program.opts<{ config?: string; dataDir?: string; network?: string }>();
     const options = {
       ...(o.config === undefined ? {} : { file: o.config }),
-      ...(o.network === undefined ? {} : { network: o.network }),
+      ...(o.network === undefined ? {} : { network: resolveNetworkFile(o.network) }),
     };
     const cfg = loadConfig({ ...options, flags: { dataDir: o.dataDir, faults: flags.faults } });
     lookup.dataDir = cfg.dataDir;
@@ -77,7 +78,8 @@ export function buildCli(): Command {
       const { dataDir } = config({ ownNode: true });
       const password = await resolvePassword({ passwordFile: o.passwordFile, confirm: true });
       const info = await initKeys({ dataDir, password, force: o.force === true, kdfWork: o.kdfWork });
-      const network = program.opts<{ network?: string }>().network;
+      const named = program.opts<{ network?: string }>().network;
+      const network = named === undefined ? undefined : resolveNetworkFile(named);
       // Kept in the data directory, so that `start` needs nothing but the keystore and its password.
       if (network !== undefined) await copyFile(network, join(dataDir, NETWORK_FILE_NAME));
       print({

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { ConfigError } from "./configError.ts";
 
 /**
@@ -82,6 +83,14 @@ export function readNetworkDefinition(path: string): Record<string, unknown> {
   if (typeof json !== "object" || json === null || Array.isArray(json))
     throw new ConfigError("network", path, "the network file must hold a JSON object");
   const def = json as Record<string, unknown>;
+  // A copy of networks/template.json whose placeholders were not all replaced says so, whatever else is wrong.
+  const placeholder = firstPlaceholder(def);
+  if (placeholder !== undefined)
+    throw new ConfigError(
+      placeholder.field,
+      source,
+      `the file is an unfilled template (packages/checker/networks/template.json): replace ${JSON.stringify(placeholder.value)} with the deployment's value`,
+    );
   // First: a file that is not a network definition at all says so, not "name: missing".
   if (def.format !== NETWORK_FORMAT)
     throw new ConfigError(
@@ -149,4 +158,46 @@ export function networkDefinition(d: Omit<NetworkDefinition, "format">): Network
     names.map((name) => [name, d.contracts[name]]),
   ) as NetworkDefinition["contracts"];
   return { format: NETWORK_FORMAT, ...d, contracts };
+}
+
+/** Template placeholders look like "<…>": no real value (URL, address, multiaddr, number) does. */
+function firstPlaceholder(value: unknown, field = ""): { field: string; value: string } | undefined {
+  if (typeof value === "string") return /^<.*>$/.test(value) ? { field, value } : undefined;
+  if (typeof value !== "object" || value === null) return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    const found = firstPlaceholder(
+      inner,
+      Array.isArray(value) ? `${field}[${key}]` : field === "" ? key : `${field}.${key}`,
+    );
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/** Network files shipped with the checker (`--network <name>`). */
+const SHIPPED_NETWORKS = fileURLToPath(new URL("../networks/", import.meta.url));
+/** The repository this checker runs from: `--network devnet` is the file its devnet writes (scripts/devnet.ts). */
+const DEVNET_NETWORK_FILE = fileURLToPath(new URL("../../../.devnet/network.json", import.meta.url));
+
+/**
+ * The file a `--network` value names: a value with a `/` or ending in `.json` is a path; `devnet` is the
+ * local devnet's file; any other name is a network shipped in packages/checker/networks/<name>.json.
+ */
+export function resolveNetworkFile(value: string): string {
+  if (value.includes("/") || value.endsWith(".json")) return value;
+  if (value === "devnet") return DEVNET_NETWORK_FILE;
+  const shipped = `${SHIPPED_NETWORKS}${value}.json`;
+  if (existsSync(shipped)) return shipped;
+  throw new ConfigError(
+    "--network",
+    "the command line",
+    `${JSON.stringify(value)} is neither a path (with a / or ending in .json) nor a known network name; known names: ${shippedNetworkNames().join(", ")}`,
+  );
+}
+
+function shippedNetworkNames(): string[] {
+  const shipped = readdirSync(SHIPPED_NETWORKS)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => f.slice(0, -".json".length));
+  return ["devnet", ...shipped.filter((n) => n !== "devnet")].sort();
 }
