@@ -203,10 +203,11 @@ describe("gossip validation under flood", () => {
     await expect.poll(() => victim.host.getConnections(attacker.peerId).length, { timeout: 5_000 }).toBe(0);
     await sleep(300);
     // Hung up at the 13th REJECT (-100 × 13² < -16,000); the frames already read when it was are
-    // validated too. Without the hang-up every one of the 60 is decrypted, decoded and validated.
+    // validated too, and a loaded machine reads more of them first (15 quiet, 35 in a CI run). Without
+    // the hang-up the connection is kept and every one of the 60 is decrypted, decoded and validated.
     const validated = await errors(victim.metrics, "ATTESTATION_ERROR_FUTURE_EPOCH");
     expect(validated).toBeGreaterThanOrEqual(13);
-    expect(validated).toBeLessThan(sent / 2);
+    expect(validated).toBeLessThan(sent);
   });
 
   it("cuts a bad-signature flood from many peer ids on one IP to the IP's budget before BLS, and still validates an honest peer on another IP", async () => {
