@@ -132,23 +132,63 @@ export interface SignedRecheckResult {
 
 const UINT64_MAX = (1n << 64n) - 1n;
 
+/**
+ * The fields a result has carried since /checkernet/recheck/1.0.0, in their ABI order. 2.0.0 appended the run
+ * epoch and the time signature; the frozen 1.0.0 layout (recheckLegacy.ts) is these fields alone.
+ */
+export const RECHECK_RESULT_BASE_FIELDS = [
+  { name: "slashId", type: "uint256" },
+  { name: "provider", type: "address" },
+  { name: "recheckEpoch", type: "uint64" },
+  { name: "checker", type: "address" },
+  { name: "kind", type: "uint8" },
+  { name: "result", type: "uint8" },
+  { name: "latencyP50Us", type: "uint32" },
+  { name: "transcriptHash", type: "bytes32" },
+] as const;
+
 const RECHECK_RESULT_ABI = [
   {
     type: "tuple",
     components: [
-      { name: "slashId", type: "uint256" },
-      { name: "provider", type: "address" },
-      { name: "recheckEpoch", type: "uint64" },
-      { name: "checker", type: "address" },
-      { name: "kind", type: "uint8" },
-      { name: "result", type: "uint8" },
-      { name: "latencyP50Us", type: "uint32" },
-      { name: "transcriptHash", type: "bytes32" },
+      ...RECHECK_RESULT_BASE_FIELDS,
       { name: "runEpoch", type: "uint64" },
       { name: "timeSignature", type: "bytes" },
     ],
   },
 ] as const;
+
+/** The fields of RECHECK_RESULT_BASE_FIELDS as a codec decodes them. */
+interface RecheckResultBaseAbi {
+  slashId: bigint;
+  provider: Address;
+  recheckEpoch: bigint;
+  checker: Address;
+  kind: number;
+  result: number;
+  latencyP50Us: number;
+  transcriptHash: Hex;
+}
+
+/**
+ * Checks and reads the fields every result format shares (the 2.0.0 codec below, the 1.0.0 one in
+ * recheckLegacy.ts), so that both formats hold a decoded field to the same rule.
+ */
+export function recheckResultBaseFromAbi(codec: string, f: RecheckResultBaseAbi) {
+  checkRange(codec, "kind", f.kind, 0, 2);
+  checkRange(codec, "result", f.result, 0, 2);
+  checkRange(codec, "recheckEpoch", f.recheckEpoch, 1n, UINT64_MAX);
+  return {
+    slashId: f.slashId,
+    provider: getAddress(f.provider),
+    recheckEpoch: f.recheckEpoch,
+    checker: getAddress(f.checker),
+    kind: f.kind as ChallengeKind,
+    result: f.result as CheckResult,
+    latencyP50Us: f.latencyP50Us,
+    transcriptHash: f.transcriptHash,
+  };
+}
 
 /** The wire form of a signed re-check result (the recheck req/resp protocol). */
 export const signedRecheckResultCodec = defineCodec({
@@ -166,25 +206,12 @@ export const signedRecheckResultCodec = defineCodec({
   ] as const,
   toAbi: (s: SignedRecheckResult) => [{ ...s.result, signature: s.signature }] as const,
   fromAbi: ([f]) => {
-    checkRange("SignedRecheckResult", "kind", f.kind, 0, 2);
-    checkRange("SignedRecheckResult", "result", f.result, 0, 2);
-    checkRange("SignedRecheckResult", "recheckEpoch", f.recheckEpoch, 1n, UINT64_MAX);
+    const base = recheckResultBaseFromAbi("SignedRecheckResult", f);
     checkRange("SignedRecheckResult", "runEpoch", f.runEpoch, f.recheckEpoch, UINT64_MAX);
     checkLength("SignedRecheckResult", "timeSignature", f.timeSignature, 96);
     checkLength("SignedRecheckResult", "signature", f.signature, 96);
     return {
-      result: {
-        slashId: f.slashId,
-        provider: getAddress(f.provider),
-        recheckEpoch: f.recheckEpoch,
-        checker: getAddress(f.checker),
-        kind: f.kind as ChallengeKind,
-        result: f.result as CheckResult,
-        latencyP50Us: f.latencyP50Us,
-        transcriptHash: f.transcriptHash,
-        runEpoch: f.runEpoch,
-        timeSignature: f.timeSignature,
-      },
+      result: { ...base, runEpoch: f.runEpoch, timeSignature: f.timeSignature },
       signature: f.signature,
     };
   },

@@ -1,18 +1,21 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { domainSeparator } from "@checkernet/protocol/encoding/domain";
 import {
-  RECHECK_RESULT_TAG,
   type RecheckResult,
   recheckResultSigningRoot,
   type SignedRecheckResult,
   signedRecheckResultCodec,
 } from "@checkernet/protocol/recheck";
+import {
+  type LegacyRecheckResult,
+  legacyRecheckResultSigningRoot,
+  legacySignedRecheckResultCodec,
+} from "@checkernet/protocol/recheckLegacy";
 import { ChallengeKind, CheckResult } from "@checkernet/protocol/types";
 import { createLogger } from "@checkernet/runtime";
 import { Level } from "level";
-import { bytesToHex, encodeAbiParameters, type Hex, hexToBytes, keccak256 } from "viem";
+import { bytesToHex, type Hex, hexToBytes, keccak256 } from "viem";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { connectChain } from "../../../../contracts/test/helpers/chain.ts";
 import {
@@ -44,32 +47,16 @@ import { bls, DOMAIN, makeChecker, randomAddress, type TestChecker } from "../..
  * then opened by CheckerDb; BLS signatures.
  */
 
-/** The 1.0.0 layout of a signed re-check result (protocol/recheck.ts before a59c07b), spelled out here. */
-const V1_RESULT = [
-  { name: "slashId", type: "uint256" },
-  { name: "provider", type: "address" },
-  { name: "recheckEpoch", type: "uint64" },
-  { name: "checker", type: "address" },
-  { name: "kind", type: "uint8" },
-  { name: "result", type: "uint8" },
-  { name: "latencyP50Us", type: "uint32" },
-  { name: "transcriptHash", type: "bytes32" },
-] as const;
-type V1Result = Omit<RecheckResult, "runEpoch" | "timeSignature">;
-
-/** What a 1.0.0 node signed and stored: abi.encode((…8 fields, bytes signature)). */
-async function v1SignedBytes(member: TestChecker, result: V1Result): Promise<Hex> {
-  const root = keccak256(
-    encodeAbiParameters(
-      [{ type: "bytes32" }, { type: "bytes32" }, { type: "tuple", components: V1_RESULT }],
-      [RECHECK_RESULT_TAG, domainSeparator(DOMAIN), result],
-    ),
+/**
+ * What a 1.0.0 node signed and stored, built with the frozen 1.0.0 codec and signing root of packages/protocol
+ * (recheckLegacy.ts): protocol/test/recheckLegacy.test.ts pins both to the bytes the 1.0.0 code produced, so
+ * this test reads what 1.0.0 nodes really wrote without a second copy of the layout.
+ */
+async function v1SignedBytes(member: TestChecker, result: LegacyRecheckResult): Promise<Hex> {
+  const signature = bytesToHex(
+    (await bls()).sign(member.secretKey, legacyRecheckResultSigningRoot(result, DOMAIN)),
   );
-  const signature = bytesToHex((await bls()).sign(member.secretKey, hexToBytes(root)));
-  return encodeAbiParameters(
-    [{ type: "tuple", components: [...V1_RESULT, { name: "signature", type: "bytes" }] }],
-    [{ ...result, signature }],
-  );
+  return bytesToHex(legacySignedRecheckResultCodec.encode({ result, signature }));
 }
 
 const LEGACY_SLASH = 7n;
@@ -78,7 +65,7 @@ const dataDir = mkdtempSync(join(tmpdir(), "checker-recheck-legacy-"));
 const location = join(dataDir, "db");
 let member: TestChecker;
 let legacyBytes: Hex;
-let legacyResult: V1Result;
+let legacyResult: LegacyRecheckResult;
 let current: SignedRecheckResult;
 
 /** The meta sublevel as CheckerDb lays it out, opened straight on the level db (as a 1.0.0 node wrote it). */
