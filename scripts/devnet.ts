@@ -90,7 +90,7 @@ async function main(): Promise<void> {
       const peers = s.checkers.map((c) => c.peers).join(",");
       const slashes = s.providers.map((p) => `${p.name}:${p.pendingSlashes}`).join(",");
       process.stdout.write(
-        `[epoch ${s.chainEpoch}] checkers up ${up}/${s.checkers.length} peers ${peers} reports ${s.reports.length} seeds revealed ${s.seedsRevealed.length} attestations ${s.attestationsReported} pending slashes ${slashes} rewards claimable ${formatTokens(s.rewardsClaimable)} ${DEVNET.tokenSymbol}\n`,
+        `[epoch ${s.chainEpoch}] checkers up ${up}/${s.checkers.length} peers ${peers} reports ${s.reports.length} seeds revealed ${s.seedsRevealed.length} attestations ${s.attestationsReported} pending slashes ${slashes} rewards unclaimed ${formatTokens(s.rewardsClaimable)} ${DEVNET.tokenSymbol}\n`,
       );
     }
   };

@@ -140,7 +140,7 @@ describe("renderSnapshot", () => {
       accounts,
       accountsFile: ".devnet/accounts.json",
     });
-    expect(text).toContain("rewards claimable 1,000.00 CHKR (claimed 0.00 CHKR)");
+    expect(text).toContain("rewards unclaimed 1,000.00 CHKR (claimed 0.00 CHKR)");
     expect(text).toContain("300.00");
     expect(text).toContain("3 (100.00)");
     expect(text).not.toMatch(/\d{19}/);

@@ -52,7 +52,7 @@ export interface Snapshot {
   checkers: CheckerRow[];
   reports: ReportRow[];
   providers: ProviderRow[];
-  /** Sum over reported epochs of totalRewards minus what was claimed. */
+  /** Sum over reported epochs of totalRewards minus what was claimed: earned and unclaimed, license rewards still locked included (shown as "rewards unclaimed"). */
   rewardsClaimable: string;
   rewardsClaimed: string;
   /** Attestations counted in landed reports. */

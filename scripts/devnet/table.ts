@@ -27,7 +27,7 @@ export function renderSnapshot(
   const uptime = Math.round((Date.now() - extra.startedAt) / 1000);
   const sym = DEVNET.tokenSymbol;
   lines.push(
-    `checkernet devnet · chain epoch ${s.chainEpoch} · up ${uptime}s · reports ${s.reports.length} · seeds revealed ${s.seedsRevealed.length} · attestations reported ${s.attestationsReported} · rewards claimable ${tokens(s.rewardsClaimable)} ${sym} (claimed ${tokens(s.rewardsClaimed)} ${sym})`,
+    `checkernet devnet · chain epoch ${s.chainEpoch} · up ${uptime}s · reports ${s.reports.length} · seeds revealed ${s.seedsRevealed.length} · attestations reported ${s.attestationsReported} · rewards unclaimed ${tokens(s.rewardsClaimable)} ${sym} (claimed ${tokens(s.rewardsClaimed)} ${sym})`,
   );
   lines.push("");
   lines.push(
