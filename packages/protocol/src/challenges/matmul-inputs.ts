@@ -1,6 +1,7 @@
 import { type Bytes32Like, bytes32, checkInteger } from "./common.ts";
+import { keccakBlockInto } from "./keccak-block.ts";
 import { MATMUL_ABSOLUTE_MAX_SIZE } from "./matmul-commitment.ts";
-import { deriveKey, int8Stream, Xoshiro128 } from "./prng.ts";
+import { deriveKey, int8Stream, PRNG_TAG, Xoshiro128 } from "./prng.ts";
 
 /**
  * The matmul's inputs, random access (docs/protocol/fraud-proofs.md, "Random-access inputs"):
@@ -58,14 +59,85 @@ export function generateMatmulB(seed: Bytes32Like, n: number): Int8Array {
  * recomputes.
  */
 export function matmulEntry(seed: Bytes32Like, n: number, i: number, j: number): number {
-  return dotInt8(matmulRowA(seed, n, i), matmulColumnB(seed, n, j));
+  return new ColumnDots(seed, n).dot(matmulRowA(seed, n, i), j);
 }
 
-/** Σ_k a[k]·b[k] in int32 (exact for n ≤ 65536 int8 terms): one entry of C from its row of A and column of B. */
-export function dotInt8(a: Int8Array, b: Int8Array): number {
-  let sum = 0;
-  for (let k = 0; k < a.length; k++) sum = (sum + a[k]! * b[k]!) | 0;
-  return sum;
+const COLUMN_LABEL = new TextEncoder().encode("matmul.bt");
+/** Offset of uint32be(j) in deriveKey's preimage PRNG_TAG ‖ seed ‖ uint32be(j) ‖ utf8(label). */
+const INDEX_AT = 64;
+
+/**
+ * Entries of C for one seed and size, each from a row of A and column j of B
+ * *without materialising the column*: the column's key is deriveKey(seed,
+ * "matmul.bt", j) hashed in one permutation on a reused preimage
+ * (keccakBlockInto), and its xoshiro128** stream is consumed word by word as
+ * it is generated, four int8 terms per 32-bit word, in the order
+ * Xoshiro128.fill writes them (low byte first, a trailing partial word by its
+ * low bytes). The same number as Σ_k a[k]·matmulColumnB(seed, n, j)[k]
+ * (the tests compare them), at about half the time and no allocation per
+ * entry: the checker recomputes r·s of them per run (matmul-sampling.ts).
+ */
+export class ColumnDots {
+  private readonly n: number;
+  private readonly preimage: Uint8Array;
+  private readonly key = new Uint8Array(32);
+  private readonly keyWords: DataView;
+
+  constructor(seed: Bytes32Like, n: number) {
+    checkInteger("n", n, 1, MATMUL_ABSOLUTE_MAX_SIZE);
+    this.n = n;
+    this.preimage = new Uint8Array(INDEX_AT + 4 + COLUMN_LABEL.length);
+    this.preimage.set(PRNG_TAG, 0);
+    this.preimage.set(bytes32(seed, "seed"), 32);
+    this.preimage.set(COLUMN_LABEL, INDEX_AT + 4);
+    this.keyWords = new DataView(this.key.buffer);
+  }
+
+  /** Σ_k a[k]·B[k][j] for a row `a` of A (n int8 values). */
+  dot(a: Int8Array, j: number): number {
+    const n = this.n;
+    checkInteger("column", j, 0, n - 1);
+    checkInteger("row length", a.length, n, n);
+    const p = this.preimage;
+    p[INDEX_AT] = j >>> 24;
+    p[INDEX_AT + 1] = (j >>> 16) & 0xff;
+    p[INDEX_AT + 2] = (j >>> 8) & 0xff;
+    p[INDEX_AT + 3] = j & 0xff;
+    keccakBlockInto(p, 0, p.length, this.key, 0);
+    // Xoshiro128's seeding: the key's first four little-endian words, the all-zero state moved off.
+    let s0 = this.keyWords.getInt32(0, true);
+    let s1 = this.keyWords.getInt32(4, true);
+    let s2 = this.keyWords.getInt32(8, true);
+    let s3 = this.keyWords.getInt32(12, true);
+    if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
+    let sum = 0;
+    let k = 0;
+    while (k < n) {
+      // One xoshiro128** step (Xoshiro128.fill), then its word's bytes as int8 terms.
+      const m = Math.imul(s1, 5);
+      const r = Math.imul((m << 7) | (m >>> 25), 9);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      if (k + 4 <= n) {
+        sum =
+          (sum +
+            a[k]! * ((r << 24) >> 24) +
+            a[k + 1]! * ((r << 16) >> 24) +
+            a[k + 2]! * ((r << 8) >> 24) +
+            a[k + 3]! * (r >> 24)) |
+          0;
+        k += 4;
+      } else {
+        for (let shift = 24; k < n; shift -= 8, k++) sum = (sum + a[k]! * ((r << shift) >> 24)) | 0;
+      }
+    }
+    return sum;
+  }
 }
 
 /** Both matrices, row-major. */

@@ -1,7 +1,7 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { type Bytes32Like, bytes32, checkInteger, concatBytes, u32be } from "./common.ts";
 import { MATMUL_ABSOLUTE_MAX_SIZE } from "./matmul-commitment.ts";
-import { dotInt8, matmulColumnB, matmulRowA } from "./matmul-inputs.ts";
+import { ColumnDots, matmulRowA } from "./matmul-inputs.ts";
 import { sampleDistinct } from "./prng.ts";
 
 /**
@@ -100,8 +100,9 @@ export function wrongSampledEntry(sample: MatmulSample, i: number, row: Int32Arr
   const { seed, n } = sample;
   checkInteger("row length", row.length, n, n);
   const a = matmulRowA(seed, n, i);
+  const dots = new ColumnDots(seed, n);
   for (const column of sampleColumns(sample.randomness, sample.root, n, i)) {
-    const expected = dotInt8(a, matmulColumnB(seed, n, column));
+    const expected = dots.dot(a, column);
     const claimed = row[column] as number;
     if (claimed !== expected) return { column, claimed, expected };
   }

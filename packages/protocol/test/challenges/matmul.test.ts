@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ChallengeError, ReasonCode } from "../../src/challenges/common.ts";
 import { gpuClass, matmulDeadlineMs } from "../../src/challenges/gpu-classes.ts";
 import {
+  ColumnDots,
   chunkEntry,
   chunkLeaf,
   commitRows,
@@ -144,6 +145,31 @@ describe("random-access inputs", () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it("ColumnDots streams column j of B into the dot product: the same sum as the materialised column", () => {
+    // Every n mod 4 (the trailing partial word), any row of A including the int8 extremes.
+    const rowArb = (n: number) => fc.int8Array({ minLength: n, maxLength: n });
+    fc.assert(
+      fc.property(
+        seedArb,
+        fc.integer({ min: 1, max: 300 }).chain((n) => fc.tuple(fc.constant(n), rowArb(n), fc.nat())),
+        (seed, [n, a, y]) => {
+          const j = y % n;
+          const column = matmulColumnB(seed, n, j);
+          let expected = 0;
+          for (let k = 0; k < n; k++) expected += (a[k] as number) * (column[k] as number);
+          expect(new ColumnDots(seed, n).dot(a, j)).toBe(expected);
+        },
+      ),
+      { numRuns: 200 },
+    );
+    const n = 4099;
+    const extreme = new Int8Array(n).fill(-128);
+    const column = matmulColumnB(SEED, n, n - 1);
+    expect(new ColumnDots(SEED, n).dot(extreme, n - 1)).toBe(column.reduce((sum, v) => sum - 128 * v, 0));
+    expect(() => new ColumnDots(SEED, n).dot(new Int8Array(n - 1), 0)).toThrow(ChallengeError);
+    expect(() => new ColumnDots(SEED, n).dot(extreme, n)).toThrow(ChallengeError);
   });
 
   it("is exact at n = 256 for every entry of a row and a column", () => {
