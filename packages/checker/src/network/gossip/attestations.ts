@@ -12,7 +12,7 @@ import { attestationsPerEpochLimit, ValidationBudget } from "../../validation/va
 import type { CheckerHost } from "../host.ts";
 import { getGossipValidatorFn } from "../processor/gossipValidatorFn.ts";
 import type { EvidenceGossip } from "./evidence.ts";
-import { hangingUpOnGraylist } from "./graylist.ts";
+import { countOverBudget, hangingUpOnGraylist } from "./graylist.ts";
 import { budgetSender } from "./peerAddress.ts";
 import { GossipTopic } from "./topics.ts";
 
@@ -70,7 +70,10 @@ export class AttestationGossip {
           (data, from) =>
             validateGossipAttestation(validation, data, () => {
               const sender = budgetSender(host, from);
-              return this.budget.tryTake(sender.peer, sender.ip);
+              if (this.budget.tryTake(sender.peer, sender.ip)) return true;
+              // A peer that keeps sending past its budget is hung up (network/gossip/graylist.ts).
+              countOverBudget(host, from);
+              return false;
             }),
           (att, from) => this.init.onAttestation?.(att, from),
           { logger, metrics },

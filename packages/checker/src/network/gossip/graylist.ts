@@ -5,11 +5,38 @@ import { invalidMessagesToGraylist, SCORE_LIMITS } from "./scoring.ts";
 
 /** Peers whose REJECTs are counted at once (the least recently refused dropped first): as many as the budget's buckets. */
 const MAX_TRACKED_PEERS = 4_096;
+/**
+ * How fast a peer's over-budget IGNOREs are forgotten, per second: halved every second, so only a
+ * peer that keeps sending past its budget, at 9 msg/s or more (13 = rate / ln 2), or in a burst of 13
+ * within a moment, is hung up. An honest relay's burst over its IP's budget (emptied by Sybils on its
+ * IP, docs/protocol/gossip-validation.md) is its share of a few committees' attestations, well under
+ * that; a Sybil identity at 200 msg/s gets there in a tenth of a second.
+ */
+const OVER_BUDGET_DECAY_PER_SECOND = 0.5;
 
-interface Rejects {
-  /** Invalid messages, decayed as gossipsub decays its invalid-delivery counter. */
-  count: number;
-  atMs: number;
+/** Counts by peer id, each decayed by `decayPerSecond` since its last increment; the oldest dropped beyond MAX_TRACKED_PEERS. */
+class DecayingCounts {
+  private readonly counts = new Map<string, { count: number; atMs: number }>();
+  private readonly decayPerSecond: number;
+
+  constructor(decayPerSecond: number) {
+    this.decayPerSecond = decayPerSecond;
+  }
+
+  /** Adds one to `id`'s count and answers the count now. */
+  increment(id: string, nowMs: number): number {
+    const last = this.counts.get(id);
+    const decayed =
+      last === undefined ? 0 : last.count * this.decayPerSecond ** ((nowMs - last.atMs) / 1_000);
+    const count = decayed + 1;
+    this.counts.delete(id);
+    this.counts.set(id, { count, atMs: nowMs });
+    if (this.counts.size > MAX_TRACKED_PEERS) {
+      const oldest = this.counts.keys().next().value;
+      if (oldest !== undefined) this.counts.delete(oldest);
+    }
+    return count;
+  }
 }
 
 /**
@@ -24,10 +51,16 @@ interface Rejects {
  * Lodestar's peer manager does the same: a peer whose gossipsub score falls under the graylist is
  * disconnected (and banned). An honest peer never sends invalid messages (an honest relay forwards
  * only what it accepted), so it is never hung up on; its score would have graylisted it anyway.
+ *
+ * A peer that keeps sending past its validation budget (IGNOREs, free in gossipsub's score: an honest
+ * relay may burst) is hung up too, at the same count of over-budget messages decayed within seconds
+ * (OVER_BUDGET_DECAY_PER_SECOND): a Sybil whose IP's budget is spent sends nothing but IGNOREs, and
+ * each still cost the transport, a decode and a signing root.
  */
 class GraylistHangUp {
   private readonly host: CheckerHost;
-  private readonly rejects = new Map<string, Rejects>();
+  private readonly rejects = new DecayingCounts(SCORE_LIMITS.invalidMessageDeliveriesDecay);
+  private readonly overBudgets = new DecayingCounts(OVER_BUDGET_DECAY_PER_SECOND);
   private readonly threshold = invalidMessagesToGraylist();
 
   constructor(host: CheckerHost) {
@@ -36,20 +69,15 @@ class GraylistHangUp {
 
   /** Counts one REJECT of `peer`; hangs up on it once the count reaches the graylist. */
   rejected(peer: PeerId): void {
-    const id = peer.toString();
-    const now = Date.now();
-    const last = this.rejects.get(id);
-    const decayed =
-      last === undefined
-        ? 0
-        : last.count * SCORE_LIMITS.invalidMessageDeliveriesDecay ** ((now - last.atMs) / 1_000);
-    const count = decayed + 1;
-    this.rejects.delete(id);
-    this.rejects.set(id, { count, atMs: now });
-    if (this.rejects.size > MAX_TRACKED_PEERS) {
-      const oldest = this.rejects.keys().next().value;
-      if (oldest !== undefined) this.rejects.delete(oldest);
-    }
+    this.hangUpAt(peer, this.rejects.increment(peer.toString(), Date.now()));
+  }
+
+  /** Counts one over-budget IGNORE of `peer`; hangs up on it once the (fast-decaying) count reaches the graylist's. */
+  overBudget(peer: PeerId): void {
+    this.hangUpAt(peer, this.overBudgets.increment(peer.toString(), Date.now()));
+  }
+
+  private hangUpAt(peer: PeerId, count: number): void {
     if (count >= this.threshold && this.host.getConnections(peer).length > 0) {
       this.host.hangUp(peer).catch(() => undefined);
     }
@@ -76,4 +104,9 @@ export function hangingUpOnGraylist(host: CheckerHost, validator: TopicValidator
     if (result === TopicValidatorResult.Reject) guard.rejected(from);
     return result;
   };
+}
+
+/** Counts a message of `peer` turned away over its validation budget against it (GraylistHangUp.overBudget). */
+export function countOverBudget(host: CheckerHost, peer: PeerId): void {
+  graylistHangUp(host).overBudget(peer);
 }
