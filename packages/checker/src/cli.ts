@@ -18,6 +18,7 @@ import {
   type CheckerConfig,
   loadConfig,
   NETWORK_FILE_NAME,
+  networkFileOf,
   requireAddress,
   signingDomain,
   txKeyOf,
@@ -188,12 +189,20 @@ export function buildCli(): Command {
       ]);
       await (await import("./cli/licenseLimit.ts")).checkLicenseLimit(cfg);
       const logger = createLogger({ level: cfg.logLevel });
+      // The network's rules, checked against the chain's once, before the key is unlocked (cli/startParams.ts).
+      const named = program.opts<{ network?: string }>().network;
+      const params = await (await import("./cli/startParams.ts")).startParams(
+        cfg,
+        networkFileOf(named === undefined ? {} : { network: resolveNetworkFile(named) }, cfg.dataDir),
+        logger,
+      );
       const operatorSecretKey = o.operatorKey
         ? await unlockOperatorKey(cfg.dataDir, await resolvePassword({ passwordFile: o.passwordFile }))
         : undefined;
       const node = await CheckerNode.create({
         config: cfg,
         logger,
+        params,
         ...(operatorSecretKey === undefined ? {} : { operatorSecretKey }),
       });
       await node.start();

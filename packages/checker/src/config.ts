@@ -518,13 +518,21 @@ export function loadConfig(options: LoadConfigOptions = {}): CheckerConfig {
   const out: ConfigLayer = {};
   for (const key of keys) out[key] = CONFIG_SCHEMA[key].default();
   Object.assign(out, ...above);
-  const explicit = options.network ?? (env.CHECKER_NETWORK || undefined);
-  const kept = join(resolve(out.dataDir as string), NETWORK_FILE_NAME);
-  const network = explicit ?? (existsSync(kept) ? kept : undefined);
+  const network = networkFileOf({ ...options, env }, out.dataDir as string);
   if (network !== undefined) Object.assign(out, networkLayer(network), ...above);
   const config = out as unknown as CheckerConfig;
   config.dataDir = resolve(config.dataDir);
   return config;
+}
+
+/** The network file loadConfig reads: the one named (option, then CHECKER_NETWORK), else the data directory's kept copy. */
+export function networkFileOf(
+  options: Pick<LoadConfigOptions, "network" | "env">,
+  dataDir: string,
+): string | undefined {
+  const explicit = options.network ?? ((options.env ?? process.env).CHECKER_NETWORK || undefined);
+  const kept = join(resolve(dataDir), NETWORK_FILE_NAME);
+  return explicit ?? (existsSync(kept) ? kept : undefined);
 }
 
 /** One source's parsed fields. */

@@ -4,6 +4,7 @@
  * internal to the node.
  */
 export { EpochClock } from "./chain/clock.ts";
+export { protocolParamsOnChain } from "./chain/protocolParams.ts";
 export { ChallengeClient } from "./challenges/client.ts";
 export { loadConfig } from "./config.ts";
 export { CheckerDb } from "./db/checkerDb.ts";

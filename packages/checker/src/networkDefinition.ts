@@ -1,13 +1,24 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ConfigError } from "./configError.ts";
+import {
+  type NetworkParams,
+  type NetworkParamsJson,
+  networkParamsJson,
+  parseNetworkParams,
+} from "./networkParams.ts";
 
 /**
  * A network definition (docs/operator.md "Join a network"): everything a
  * checker needs to know about a deployment, in one versioned JSON file that
  * the network publishes and a license holder passes with `--network`. Chain
  * id, RPC URLs, contract addresses, genesis time, epoch length and bootstrap
- * peers; the node's own settings (keys, ports, region) stay in its config.
+ * peers, and the protocol parameters (`params`, networkParams.ts); the node's own settings (keys, ports,
+ * region) stay in its config.
+ *
+ * `params` is optional within format /1: a file written before it still loads, and the node then takes the
+ * parameters the contracts hold from the chain (cli/startParams.ts). A file with `params` must give all of
+ * them; the node runs with them and refuses to start where one differs from the chain's.
  *
  * ```json
  * {
@@ -19,7 +30,8 @@ import { ConfigError } from "./configError.ts";
  *   "epochSeconds": 20,
  *   "contracts": { "epochReports": "0x…", "checkerRegistry": "0x…", "providerRegistry": "0x…",
  *                  "rewards": "0x…", "checkerLicense": "0x…", "slashing": "0x…", "fraudProofs": "0x…" },
- *   "bootstrap": ["/ip4/…/tcp/…/p2p/12D3Koo…"]
+ *   "bootstrap": ["/ip4/…/tcp/…/p2p/12D3Koo…"],
+ *   "params": { "committeeSize": 8, "reportCommitteeSize": 8, "epochRewardPool": "1000000000000000000000", … }
  * }
  * ```
  */
@@ -39,6 +51,8 @@ export interface NetworkDefinition {
   contracts: Record<NetworkContract, string>;
   /** Multiaddrs ending in /p2p/<peer id>. */
   bootstrap: string[];
+  /** The protocol parameters (networkParams.ts); absent in files written before them. */
+  params?: NetworkParamsJson;
 }
 
 /**
@@ -65,14 +79,29 @@ const TOP_FIELDS = [
   "epochSeconds",
   "contracts",
   "bootstrap",
+  "params",
 ];
+/** Fields a file written before them lacks. */
+const OPTIONAL_FIELDS = ["params"];
 
 /**
  * Reads and checks a network file, and returns the config fields it sets, raw (loadConfig parses each
  * with the config's own parser, so a bad address or multiaddr is named as in a config file). Every
- * field is required; an unknown one is refused, so a typo cannot go unnoticed.
+ * field but `params` is required; an unknown one is refused, so a typo cannot go unnoticed.
  */
 export function readNetworkDefinition(path: string): Record<string, unknown> {
+  return readNetworkFile(path).fields;
+}
+
+/** The protocol parameters of a network file (checked as readNetworkDefinition checks the rest); undefined where it has none. */
+export function readNetworkParams(path: string): NetworkParams | undefined {
+  return readNetworkFile(path).params;
+}
+
+function readNetworkFile(path: string): {
+  fields: Record<string, unknown>;
+  params: NetworkParams | undefined;
+} {
   const source = `network ${path}`;
   let json: unknown;
   try {
@@ -103,7 +132,8 @@ export function readNetworkDefinition(path: string): Record<string, unknown> {
       throw new ConfigError(key, source, `unknown field; a network file has ${TOP_FIELDS.join(", ")}`);
   }
   for (const key of TOP_FIELDS) {
-    if (def[key] === undefined) throw new ConfigError(key, source, "missing");
+    if (def[key] === undefined && !OPTIONAL_FIELDS.includes(key))
+      throw new ConfigError(key, source, "missing");
   }
   if (
     !Array.isArray(def.rpcUrls) ||
@@ -145,19 +175,29 @@ export function readNetworkDefinition(path: string): Record<string, unknown> {
     if (address === undefined) throw new ConfigError(`contracts.${name}`, source, "missing");
     fields[field] = address;
   }
-  return fields;
+  const params = def.params === undefined ? undefined : parseNetworkParams(def.params, source);
+  return { fields, params };
 }
 
 /**
  * The network file of a deployment (what the devnet writes, and a public deployment publishes). `contracts`
  * may be the deployment's whole list (the contracts package's Deployment): the file keeps the ones a node uses.
+ * `params` may be a whole ProtocolParams: the file keeps the fields it carries, amounts as decimal strings.
  */
-export function networkDefinition(d: Omit<NetworkDefinition, "format">): NetworkDefinition {
+export function networkDefinition(
+  d: Omit<NetworkDefinition, "format" | "params"> & { params?: NetworkParams },
+): NetworkDefinition {
   const names = Object.keys(CONTRACT_FIELDS) as NetworkContract[];
   const contracts = Object.fromEntries(
     names.map((name) => [name, d.contracts[name]]),
   ) as NetworkDefinition["contracts"];
-  return { format: NETWORK_FORMAT, ...d, contracts };
+  const { params, ...rest } = d;
+  return {
+    format: NETWORK_FORMAT,
+    ...rest,
+    contracts,
+    ...(params === undefined ? {} : { params: networkParamsJson(params) }),
+  };
 }
 
 /** Template placeholders look like "<…>": no real value (URL, address, multiaddr, number) does. */

@@ -10,6 +10,8 @@ export const CliErrorCode = {
   WRONG_TX: "CLI_ERROR_WRONG_TX",
   /** More licenses are delegated to the operator than one node runs (maxLicensesPerNode). */
   TOO_MANY_LICENSES: "CLI_ERROR_TOO_MANY_LICENSES",
+  /** A protocol parameter of the network file (or the built-in defaults) that the chain's contracts hold with another value. */
+  PARAMS_MISMATCH: "CLI_ERROR_PARAMS_MISMATCH",
   /** No running node found where the command looked for one. */
   NO_NODE: "CLI_ERROR_NO_NODE",
 } as const;

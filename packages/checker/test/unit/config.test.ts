@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, NETWORK_FILE_NAME, signingDomain } from "../../src/config.ts";
 import { NETWORK_FORMAT, networkDefinition } from "../../src/networkDefinition.ts";
@@ -159,8 +160,11 @@ describe("network definitions (--network)", () => {
 
   it("keeps only the contracts a node uses when given a deployment's whole list", () => {
     const deployed = { ...definition().contracts, rewardToken: a(8), naiveAttestations: a(9) };
-    const d = networkDefinition({ ...definition(), contracts: deployed });
+    // A whole ProtocolParams, too: the file keeps the fields it carries (not epochSeconds), amounts as strings.
+    const d = networkDefinition({ ...definition(), contracts: deployed, params: DEFAULT_PARAMS });
     expect(Object.keys(d.contracts).sort()).toEqual(Object.keys(definition().contracts).sort());
+    expect(d.params?.epochRewardPool).toBe(String(DEFAULT_PARAMS.epochRewardPool));
+    expect(d.params).not.toHaveProperty("epochSeconds");
     expect(() => loadConfig({ network: file(JSON.stringify(d)), env: {} })).not.toThrow();
   });
 

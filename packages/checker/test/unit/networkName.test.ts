@@ -2,9 +2,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.ts";
 import { resolveNetworkFile } from "../../src/networkDefinition.ts";
+import { networkParamsJson } from "../../src/networkParams.ts";
 import { runChecker } from "../utils/cli.ts";
 
 const TEMPLATE = fileURLToPath(new URL("../../networks/template.json", import.meta.url));
@@ -24,6 +26,7 @@ function filledTemplate(): string {
     epochSeconds: 3600,
     contracts,
     bootstrap: ["/ip4/203.0.113.7/tcp/9700/p2p/12D3KooWAbc"],
+    params: networkParamsJson(DEFAULT_PARAMS),
   };
   const p = join(mkdtempSync(join(tmpdir(), "checker-network-")), "public.json");
   writeFileSync(p, JSON.stringify(filled));

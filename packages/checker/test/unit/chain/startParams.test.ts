@@ -1,0 +1,171 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DEFAULT_PARAMS, type ProtocolParams } from "@checkernet/protocol/params";
+import type { Logger } from "@checkernet/runtime";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectChain, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
+import { deployFixture, type Fixture } from "../../../../contracts/test/helpers/fixture.ts";
+import {
+  firstParamMismatch,
+  protocolParamsOnChain,
+  readChainParams,
+} from "../../../src/chain/protocolParams.ts";
+import { startParams } from "../../../src/cli/startParams.ts";
+import { loadConfig } from "../../../src/config.ts";
+import { networkDefinition } from "../../../src/networkDefinition.ts";
+import { CHECKER_BIN } from "../../utils/cli.ts";
+import { type RpcTestServer, startRpcServer } from "../../utils/rpcServer.ts";
+
+// `checker start --network <file>` runs with the file's protocol parameters, after one read of the values the
+// contracts hold on a real EDR chain (the test fixture deploys a 16-seat committee, an activation delay of 2,
+// reports accepted from an epoch's first second): a file that disagrees is refused on one line.
+
+let chain: TestChain;
+let fx: Fixture;
+let rpc: RpcTestServer;
+let dir: string;
+
+beforeAll(async () => {
+  chain = await connectChain();
+  fx = await deployFixture(chain);
+  rpc = await startRpcServer((call) => chain.publicClient.request(call as never));
+  dir = mkdtempSync(join(tmpdir(), "checker-start-params-"));
+}, 60_000);
+
+afterAll(async () => {
+  await rpc?.close();
+});
+
+const contracts = () => ({
+  epochReports: fx.deployment.contracts.epochReports,
+  checkerRegistry: fx.deployment.contracts.checkerRegistry,
+  slashing: fx.deployment.contracts.slashing,
+});
+
+/** A network file of the fixture's deployment, served over HTTP, with `params` (none when undefined). */
+function networkFile(name: string, params: ProtocolParams | undefined): string {
+  const file = join(dir, `${name}.json`);
+  writeFileSync(
+    file,
+    JSON.stringify(
+      networkDefinition({
+        name,
+        chainId: String(fx.deployment.chainId),
+        rpcUrls: [rpc.url],
+        genesisTime: Number(fx.deployment.genesisTime),
+        epochSeconds: Number(fx.deployment.epochSeconds),
+        contracts: fx.deployment.contracts,
+        bootstrap: [],
+        ...(params === undefined ? {} : { params }),
+      }),
+    ),
+  );
+  return file;
+}
+
+/** Records the lines a start logs (the node's pino logger writes to stdout, which a test cannot read back). */
+function recordingLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const log = (_fields: unknown, msg?: string) => lines.push(String(msg ?? _fields));
+  return { logger: { info: log, warn: log, debug: () => {} } as unknown as Logger, lines };
+}
+
+const check = (file: string, logger = recordingLogger().logger) =>
+  startParams(
+    loadConfig({ network: file, env: {}, flags: { dataDir: dir } }),
+    file,
+    logger,
+    chain.publicClient,
+  );
+
+/** `checker start` in a child process, without blocking this process (its RPC server answers the child). */
+function runStart(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CHECKER_BIN, ...args], {
+      env: { ...process.env, CHECKER_PASSWORD: "" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (b: Buffer) => {
+      stderr += b.toString();
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr });
+    });
+  });
+}
+
+describe("protocol parameters at start (network file vs chain)", () => {
+  it("reads the chain's values in one batch: the fixture's committee, delays and Slashing's windows", async () => {
+    const c = await readChainParams(chain.publicClient, contracts());
+    expect(c.epochSeconds).toBe(Number(fx.deployment.epochSeconds));
+    expect(c.reportDelaySeconds).toBe(0);
+    expect(c.held).toMatchObject({
+      reportCommitteeSize: 16,
+      reportQuorumBps: 6_667,
+      committeePeriodEpochs: 1,
+      activationDelayEpochs: 2,
+      recheckWindowEpochs: 1,
+      epochRewardPool: DEFAULT_PARAMS.epochRewardPool,
+      contestBond: DEFAULT_PARAMS.contestBond,
+    });
+  });
+
+  it("refuses a file whose parameter differs from the chain's, on one line naming it, the file's value and the chain's", async () => {
+    const onChain = await protocolParamsOnChain(chain.publicClient, contracts());
+    const file = networkFile("wrong-committee", { ...onChain, reportCommitteeSize: 135 });
+    await expect(check(file)).rejects.toThrow(
+      `params.reportCommitteeSize is 135 in network file ${file} but the chain's EpochReports.reportCommitteeSize() = 16: the node would run under other rules than the contracts enforce; use the network's published file [CLI_ERROR_PARAMS_MISMATCH]`,
+    );
+    const bond = networkFile("wrong-bond", { ...onChain, contestBond: onChain.contestBond + 1n });
+    await expect(check(bond)).rejects.toThrow(
+      `params.contestBond is ${onChain.contestBond + 1n} in network file ${bond} but the chain's Slashing.contestBond() = ${onChain.contestBond}`,
+    );
+    // The CLI: one line on stderr, exit 1, before any key is unlocked.
+    const cli = await runStart(["-d", dir, "--network", file, "start", "--no-operator-key"]);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toBe(
+      `error: params.reportCommitteeSize is 135 in network file ${file} but the chain's EpochReports.reportCommitteeSize() = 16: the node would run under other rules than the contracts enforce; use the network's published file [CLI_ERROR_PARAMS_MISMATCH]\n`,
+    );
+  }, 60_000);
+
+  it("runs with a matching file's parameters, not the built-in defaults, including those the chain does not hold", async () => {
+    const onChain = await protocolParamsOnChain(chain.publicClient, contracts());
+    const file = networkFile("matching", { ...onChain, committeeSize: 5, aggregatorBackups: 1 });
+    const params = await check(file);
+    expect(params.committeeSize).toBe(5);
+    expect(params.aggregatorBackups).toBe(1);
+    expect(params.reportCommitteeSize).toBe(16);
+    expect(params.activationDelayEpochs).toBe(2);
+    expect(params.epochSeconds).toBe(Number(fx.deployment.epochSeconds));
+  });
+
+  it("takes the chain's values where an older file has no params, and says so in one info line", async () => {
+    const file = networkFile("old", undefined);
+    const { logger, lines } = recordingLogger();
+    const params = await check(file, logger);
+    expect(params.reportCommitteeSize).toBe(16);
+    expect(params.activationDelayEpochs).toBe(2);
+    expect(params.recheckWindowEpochs).toBe(1);
+    expect(params.committeeSize).toBe(DEFAULT_PARAMS.committeeSize);
+    expect(lines).toEqual([
+      `the network file ${file} has no params: protocol parameters from the chain where the contracts hold them, built-in defaults for the rest`,
+    ]);
+  });
+
+  it("refuses a checking phase that ends before the contract accepts reports", async () => {
+    const c = await readChainParams(chain.publicClient, contracts());
+    const onChain = await protocolParamsOnChain(chain.publicClient, contracts());
+    const later = { ...c, epochSeconds: 20, reportDelaySeconds: 12 };
+    expect(firstParamMismatch({ ...onChain, checkingPhaseBps: 6_000 }, later)).toBeUndefined();
+    expect(firstParamMismatch({ ...onChain, checkingPhaseBps: 5_000 }, later)).toEqual({
+      name: "checkingPhaseBps",
+      value: "5000 (the checking phase ends 10 s into a 20 s epoch)",
+      chain: "EpochReports.reportDelaySeconds() = 12, so reports would be sent before the chain accepts them",
+    });
+  });
+});
