@@ -26,7 +26,9 @@ function yesNo(value: boolean | null, unknown = "unknown"): string {
  */
 export function formatStatus(s: NodeStatus): string {
   const lines: string[] = [];
-  const add = (label: string, value: string) => lines.push(`${`${label}:`.padEnd(14)}${value}`);
+  // A continuation line (label "") is indented under the one above it, without a lone ":".
+  const add = (label: string, value: string) =>
+    lines.push(`${(label === "" ? "" : `${label}:`).padEnd(14)}${value}`);
 
   if (s.alerts.length === 0) lines.push("OK: no alerts");
   for (const a of s.alerts)
@@ -139,21 +141,46 @@ export interface RewardTotals {
   epochs: number;
 }
 
+/** Why `checker status` prints no reward totals: one phrase, shown after "unavailable". */
+export interface RewardTotalsUnavailable {
+  unavailable: string;
+}
+
 /**
- * Reads the totals of `GET /history`; undefined when the node serves no
- * history (no reward contracts configured) or cannot read the chain now, so
- * that `checker status` still prints everything else.
+ * Reads the totals of `GET /history`, or says why there are none (no reward
+ * contracts configured, the chain unreadable, no answer in time on a busy
+ * machine), so that `checker status` still prints everything else and the
+ * reader knows whether to retry.
  */
 export async function fetchRewardTotals(
   baseUrl: string,
-  timeoutMs = 5_000,
-): Promise<RewardTotals | undefined> {
+  timeoutMs = 10_000,
+): Promise<RewardTotals | RewardTotalsUnavailable> {
+  let res: Response;
   try {
-    const res = await fetch(`${baseUrl}/history`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) return undefined;
-    const body = (await res.json()) as { totals?: Partial<RewardTotals>; rewards?: unknown[] };
+    res = await fetch(`${baseUrl}/history`, { signal: AbortSignal.timeout(timeoutMs) });
+  } catch (e) {
+    const timedOut = (e as Error).name === "TimeoutError";
+    return {
+      unavailable: timedOut
+        ? `${baseUrl}/history did not answer within ${timeoutMs / 1000} s (a busy node; run it again)`
+        : `${baseUrl}/history: ${(e as Error).message}`,
+    };
+  }
+  try {
+    const body = (await res.json()) as {
+      totals?: Partial<RewardTotals>;
+      rewards?: unknown[];
+      error?: unknown;
+    };
+    if (!res.ok) {
+      const why = typeof body.error === "string" ? body.error : `HTTP ${res.status}`;
+      return { unavailable: `the node serves no reward history: ${why}` };
+    }
     const t = body.totals;
-    if (t?.earned === undefined || t.claimed === undefined || t.unclaimed === undefined) return undefined;
+    if (t?.earned === undefined || t.claimed === undefined || t.unclaimed === undefined) {
+      return { unavailable: "the node's /history has no totals (an older node)" };
+    }
     return {
       earned: t.earned,
       claimed: t.claimed,
@@ -161,13 +188,15 @@ export async function fetchRewardTotals(
       ...(t.locked === undefined ? {} : { locked: t.locked }),
       epochs: body.rewards?.length ?? 0,
     };
-  } catch {
-    return undefined;
+  } catch (e) {
+    return {
+      unavailable: `${baseUrl}/history answered HTTP ${res.status} with no JSON: ${(e as Error).message}`,
+    };
   }
 }
 
-export function formatRewardTotals(t: RewardTotals | undefined): string {
-  if (t === undefined) return `${"rewards:".padEnd(14)}unavailable (no reward history from this node)\n`;
+export function formatRewardTotals(t: RewardTotals | RewardTotalsUnavailable): string {
+  if ("unavailable" in t) return `${"rewards:".padEnd(14)}unavailable (${t.unavailable})\n`;
   return (
     `${"rewards:".padEnd(14)}earned ${formatTokens(t.earned)} over ${t.epochs} epoch(s), claimed ${formatTokens(t.claimed)}, ` +
     `unclaimed ${formatTokens(t.unclaimed)}` +

@@ -1,6 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
 import type { NodeStatus } from "../../../src/api/status.ts";
-import { formatRewardTotals, formatStatus } from "../../../src/cli/statusView.ts";
+import { fetchRewardTotals, formatRewardTotals, formatStatus } from "../../../src/cli/statusView.ts";
 
 function status(overrides: Partial<NodeStatus> = {}): NodeStatus {
   return {
@@ -75,7 +77,8 @@ describe("checker status summary", () => {
     expect(text).toMatch(/epoch:\s+12 \(publish phase, next phase in 5s; 20s epochs\)/);
     expect(text).toMatch(/seats:\s+epoch 12: 3 on 1 provider/);
     expect(text).toContain("0x545CBcF10198B376146E46deAe741EF9C694aBDA: pass");
-    expect(text).toContain("0x736F4EBab6F6AE08c4511fb88a71b667348b753f: fail");
+    // The second attestation continues the first under its label, with no lone ":".
+    expect(text).toContain("\n              epoch 12 0x736F4EBab6F6AE08c4511fb88a71b667348b753f: fail\n");
     expect(text).toMatch(/skipped:\s+0x4e9DcE1EAF001694D7C8C105f3431575D5408055: dial timed out/);
     // Runs this machine's own lag could have failed are counted, not attested.
     expect(text).toMatch(/challenges:\s+matmul 4 pass; vram 1 abstained, 7 pass/);
@@ -133,6 +136,55 @@ describe("checker status summary", () => {
         epochs: 3,
       }),
     ).toMatch(/unclaimed 2\.50 of which 1\.00 locked/);
-    expect(formatRewardTotals(undefined)).toMatch(/rewards:\s+unavailable/);
+    expect(formatRewardTotals({ unavailable: "why" })).toMatch(/^rewards:\s+unavailable \(why\)\n$/);
+  });
+});
+
+describe("checker status: why the reward totals are unavailable", () => {
+  let server: Server | undefined;
+  afterEach(() => {
+    server?.closeAllConnections();
+    server?.close();
+    server = undefined;
+  });
+
+  /** A real HTTP server on loopback standing in for a node's API; `answer` undefined never answers. */
+  async function nodeApi(
+    answer: ((res: import("node:http").ServerResponse) => void) | undefined,
+  ): Promise<string> {
+    server = createServer((_req, res) => answer?.(res));
+    await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it("a node too busy to answer in time is named as such, not as a node without history", async () => {
+    const base = await nodeApi(undefined);
+    const t = await fetchRewardTotals(base, 200);
+    expect(formatRewardTotals(t)).toBe(
+      `rewards:      unavailable (${base}/history did not answer within 0.2 s (a busy node; run it again))\n`,
+    );
+  });
+
+  it("a 503 passes the node's own reason through", async () => {
+    const base = await nodeApi((res) => {
+      res.writeHead(503, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: "no chain or operator configured: nothing landed to show" }));
+    });
+    expect(formatRewardTotals(await fetchRewardTotals(base, 5_000))).toMatch(
+      /unavailable \(the node serves no reward history: no chain or operator configured: nothing landed to show\)/,
+    );
+  });
+
+  it("totals are read from a 200", async () => {
+    const base = await nodeApi((res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ totals: { earned: "3", claimed: "1", unclaimed: "2" }, rewards: [{}, {}] }));
+    });
+    expect(await fetchRewardTotals(base, 5_000)).toEqual({
+      earned: "3",
+      claimed: "1",
+      unclaimed: "2",
+      epochs: 2,
+    });
   });
 });
