@@ -9,6 +9,8 @@
  *     delegated the rest up to --licenses (minted in batches, delegated one by
  *     one, after genesis); sampling is measured over --epochs whole epochs
  *     once all of them count in the chain's license snapshot.
+ *   npm run bench:footprint -- --licenses 1000 --providers 100 --providers-per-agent 25 --epoch-seconds 120
+ *     The same against 100 registered providers, 25 served by each provider process (serve/agent.ts).
  *   npm run bench:footprint [-- --epochs 4 --checkers 6 --providers 3 --epoch-seconds 20]
  *     The plain devnet (6 checkers with 2 licenses each), sampled throughout.
  *
@@ -35,6 +37,7 @@ const { values } = parseArgs({
     epochs: { type: "string" },
     checkers: { type: "string" },
     providers: { type: "string", default: "3" },
+    "providers-per-agent": { type: "string", default: "1" },
     "epoch-seconds": { type: "string", default: "20" },
     licenses: { type: "string" },
     "trace-rpc": { type: "boolean", default: false },
@@ -63,6 +66,7 @@ if (licenseTarget !== undefined && licenseTarget < DEVNET.licensesPerOperator) {
 const epochs = positive("epochs", values.epochs, licenseTarget === undefined ? 4 : 3);
 const checkerCount = positive("checkers", values.checkers, licenseTarget === undefined ? 6 : 2);
 const providerCount = positive("providers", values.providers, 3);
+const providersPerAgent = positive("providers-per-agent", values["providers-per-agent"], 1);
 const epochSeconds = positive("epoch-seconds", values["epoch-seconds"], 20);
 
 interface Sample {
@@ -182,6 +186,7 @@ if (traceDir !== undefined) {
 const devnet = await startDevnet({
   checkers: checkerCount,
   providers: providerCount,
+  providersPerAgent,
   epochSeconds,
   // The plain mode stops by itself; the license mode stops once its window is over.
   ...(licenseTarget === undefined ? { epochs } : {}),
@@ -189,6 +194,10 @@ const devnet = await startDevnet({
   log: (line) => console.log(`devnet: ${line}`),
 });
 const provider = devnet.providers[0];
+/** The providers the first provider process serves (1 unless --providers-per-agent). */
+const agentProviders = devnet.providers.filter((p) => p.child === provider?.child).length;
+/** The provider process's RSS once every node is up, before the window: what serving costs it at rest. */
+const agentIdle = provider === undefined ? undefined : sample(provider.child.process.pid as number);
 const watch = [
   ...devnet.checkers.map((c) => ({
     name: c.name,
@@ -337,6 +346,7 @@ const result = {
   // The issue's figures, for the node with the most licenses (the whole run in the plain mode).
   licenses: licenseTarget ?? bigRow?.licenses ?? 0,
   providers: providerCount,
+  providersPerAgent,
   rssMiBMax:
     licenseTarget === undefined ? Math.max(...checkerRows.map((n) => n.rssMiB.max)) : bigRow?.rssMiB.max,
   rssMiBP50: bigRow?.rssMiB.p50,
@@ -360,7 +370,12 @@ const result = {
   provider:
     providerRow === undefined
       ? undefined
-      : { rssMiB: providerRow.rssMiB, cpuPercentOfOneCore: providerRow.cpuPercentOfOneCore },
+      : {
+          servesProviders: agentProviders,
+          idleRssMiB: agentIdle === undefined ? undefined : mib(agentIdle.rssBytes),
+          rssMiB: providerRow.rssMiB,
+          cpuPercentOfOneCore: providerRow.cpuPercentOfOneCore,
+        },
   perNode,
   note: "All nodes share one machine with the chain and the providers; the provider agent serves every checker's challenges with DEVNET.providerWorkers worker threads. Disk: data directory (db: its LevelDB) at the end and its growth per epoch over the window. Network: TCP payload bytes per epoch of each node's sockets (ss), p2p (libp2p: gossip, challenges, co-signing), rpc (chain JSON-RPC), api (its HTTP API, polled by the devnet monitor).",
 };
@@ -383,6 +398,10 @@ console.table(
 console.log(
   `checker: RSS median ${result.checker.rssMiBMedianOfNodes} MiB (max ${result.checker.rssMiBMax}), CPU median ${result.checker.cpuPercentMedianOfNodes}% of one core`,
 );
+if (result.provider !== undefined)
+  console.log(
+    `provider process serving ${agentProviders} providers: RSS ${result.provider.idleRssMiB} MiB when all were up, ${result.provider.rssMiB.max} max in the window`,
+  );
 if (licenseTarget !== undefined)
   console.log(
     `checker with ${licenseTarget} licenses: RSS max ${result.rssMiBMax} MiB, CPU mean ${result.cpuPctMean}% of one core, disk +${result.diskGrowthKiBPerEpoch} KiB/epoch, p2p in/out ${result.p2pKiBPerEpoch?.inKiBPerEpoch}/${result.p2pKiBPerEpoch?.outKiBPerEpoch} KiB/epoch (epochs ${windowEpochs?.from}..${windowEpochs?.to})`,

@@ -35,6 +35,12 @@ const program = new Command("devnet")
     DEFAULT_OPTIONS.providers,
   )
   .option(
+    "--providers-per-agent <n>",
+    "registered providers each provider process serves (each its own keys, peer id and port)",
+    positiveInt("--providers-per-agent"),
+    1,
+  )
+  .option(
     "--epoch-seconds <s>",
     "epoch length in seconds",
     positiveInt("--epoch-seconds", 5),
@@ -98,6 +104,7 @@ async function main(): Promise<void> {
   handle = await startDevnet({
     checkers: o.checkers,
     providers: o.providers,
+    providersPerAgent: o.providersPerAgent ?? 1,
     epochSeconds: o.epochSeconds,
     ...(o.epochs === undefined ? {} : { epochs: o.epochs }),
     ...(o.summary === undefined ? {} : { summary: o.summary }),

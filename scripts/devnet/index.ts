@@ -32,7 +32,7 @@ import {
   providerMultiaddr,
   registerAndStakeProvider,
   startChecker,
-  startProvider,
+  startProviders,
   writeCheckerConfig,
 } from "./nodes.ts";
 import { DEFAULT_OPTIONS, DEVNET, type DevnetOptions, freePorts } from "./params.ts";
@@ -260,11 +260,13 @@ export async function startDevnet(
     await inBatches(providerPlans, 3, (p) => registerAndStakeProvider(p, chain.rpcUrl, deployment));
 
     log("starting providers (provider serve)");
-    const providers = await inBatches(providerPlans, 3, async (p) => {
-      const child = await startProvider(p, deployment, dataDir);
-      started.push(child);
-      return { ...p, child };
-    });
+    const providers = await startProviders(
+      providerPlans,
+      options.providersPerAgent ?? 1,
+      deployment,
+      dataDir,
+      (child) => started.push(child),
+    );
 
     log("starting checkers (checker start)");
     const configFiles = new Map<string, string>();

@@ -201,20 +201,26 @@ export async function registerAndStakeProvider(
   await stakeTokens(chain, parseEther(DEVNET.providerStake.toString()));
 }
 
-/** `provider serve` as a child; resolves once it printed its listening line. */
+/**
+ * `provider serve` as a child for one provider, or for several (`--also`: one process, each provider its own
+ * keys, peer id and port); resolves once it printed a listening line for each.
+ */
 export async function startProvider(
   plan: ProviderPlan,
   deployment: Deployment,
   logDir: string,
+  also: readonly ProviderPlan[] = [],
 ): Promise<Child> {
+  const listen = (p: ProviderPlan) => `/ip4/${(p.host ?? LOOPBACK).ip}/tcp/${p.port}`;
   const child = spawnChild({
-    name: plan.name,
+    name: also.length === 0 ? plan.name : `${plan.name}-agent`,
     command: process.execPath,
     args: providerArgs(
       plan.dataDir,
       "serve",
       "--listen",
-      `/ip4/${(plan.host ?? LOOPBACK).ip}/tcp/${plan.port}`,
+      listen(plan),
+      ...also.flatMap((p) => ["--also", `${p.dataDir}=${listen(p)}`]),
       "--gpu-class",
       DEVNET.gpuClass,
       "--vram-salt",
@@ -237,10 +243,51 @@ export async function startProvider(
     lifeline: true,
     netns: plan.host?.netns,
   });
+  const serving = 1 + also.length;
   await waitUntil(
     `${plan.name} to listen`,
-    async () => (child.stdout().includes('{"peerId"') ? true : undefined),
-    { timeoutMs: 90_000, child, intervalMs: 250 },
+    async () => (child.stdout().split('{"peerId"').length - 1 >= serving ? true : undefined),
+    // Each provider fills its VRAM dataset before it serves (~1-2 s of CPU each on a busy laptop).
+    { timeoutMs: 90_000 + 5_000 * also.length, child, intervalMs: 250 },
   );
   return child;
+}
+
+/**
+ * Starts every provider: one process each, or `perAgent` providers a process (consecutive providers with
+ * the same fault and placement). Each started process is handed to `started` at once (for the cleanup).
+ */
+export async function startProviders(
+  plans: readonly ProviderPlan[],
+  perAgent: number,
+  deployment: Deployment,
+  logDir: string,
+  started: (child: Child) => void,
+): Promise<(ProviderPlan & { child: Child })[]> {
+  const agents: ProviderPlan[][] = [];
+  for (const p of plans) {
+    const last = agents.at(-1);
+    const head = last?.[0];
+    if (
+      last !== undefined &&
+      head !== undefined &&
+      last.length < perAgent &&
+      head.fault === p.fault &&
+      head.host === p.host
+    )
+      last.push(p);
+    else agents.push([p]);
+  }
+  const out: (ProviderPlan & { child: Child })[] = [];
+  for (let i = 0; i < agents.length; i += 3) {
+    const batch = await Promise.all(
+      agents.slice(i, i + 3).map(async ([plan, ...also]) => {
+        const child = await startProvider(plan as ProviderPlan, deployment, logDir, also);
+        started(child);
+        return [plan as ProviderPlan, ...also].map((p) => ({ ...p, child }));
+      }),
+    );
+    out.push(...batch.flat());
+  }
+  return out;
 }

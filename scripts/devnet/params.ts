@@ -106,6 +106,11 @@ export const LOOPBACK: HostPlacement = { ip: "127.0.0.1" };
 export interface DevnetOptions {
   checkers: number;
   providers: number;
+  /**
+   * Registered providers one `provider serve` process serves (`--also`: each its own keys, peer id and port;
+   * serve/agent.ts); 1 (the default): a process each. A laptop cannot run 100 provider processes.
+   */
+  providersPerAgent?: number;
   epochSeconds: number;
   /** Stop once chain epoch startEpoch + epochs + 2 begins (startEpoch: the epoch every node is up in); undefined = until SIGINT/SIGTERM. */
   epochs?: number;

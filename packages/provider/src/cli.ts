@@ -12,7 +12,6 @@ import { multiaddr } from "@multiformats/multiaddr";
 import { Command, InvalidArgumentError } from "commander";
 import { pino } from "pino";
 import { type Address, getAddress, type Hex, isAddress, isHex, parseUnits } from "viem";
-import { CpuBackend } from "./backend/cpu.ts";
 import {
   providerStatus,
   registerProvider,
@@ -32,8 +31,8 @@ import { serveEpochClock } from "./faults/epochClock.ts";
 import { FAULT_MODE_SYNTAX, parseFaultMode } from "./faults/mode.ts";
 import { createProviderHost } from "./host.ts";
 import { initProviderKeys, loadProviderKeys } from "./keys.ts";
+import { type AgentIdentity, runProviderAgent } from "./serve/agent.ts";
 import { answerSigner } from "./serve/answerSigner.ts";
-import { runProvider } from "./serve/run.ts";
 
 /** Where `provider` keeps its keys unless told otherwise. */
 export const DEFAULT_DATA_DIR = join(homedir(), ".checkernet-provider");
@@ -88,7 +87,18 @@ interface ServeFlags {
   genesis?: number;
   chainId?: number;
   providerRegistry?: Address;
+  also?: { dataDir: string; listen: string[] }[];
   logLevel: string;
+}
+
+/** `--also <data-dir>=<multiaddr>`: another provider's data directory and where it listens. */
+function also(value: string, previous: { dataDir: string; listen: string[] }[] = []) {
+  const at = value.lastIndexOf("=");
+  const dataDir = value.slice(0, at);
+  const listen = value.slice(at + 1);
+  if (at < 1) throw new InvalidArgumentError("--also expects <data-dir>=<multiaddr>");
+  multiaddrs("--also")(listen, []);
+  return [...previous, { dataDir, listen: [listen] }];
 }
 
 const address = (name: string) => (value: string) => {
@@ -168,10 +178,15 @@ export function buildCli(): Command {
       "ProviderRegistry address: the answer-signing domain's verifying contract",
       address("--provider-registry"),
     )
+    .option(
+      "--also <data-dir=multiaddr...>",
+      "serve another registered provider from this process: its data directory (keys; same password) and listen address",
+      also,
+    )
     .option("--log-level <level>", "pino log level", "info")
     .action(async (o: ServeFlags) => {
       const fault = parseFaultMode(o.fault);
-      const keys = await loadProviderKeys(o.dataDir, { password: await resolvePassword(o.passwordFile) });
+      const password = await resolvePassword(o.passwordFile);
       const cls = gpuClass(o.gpuClass);
       if (fault.kind === "offline-epochs" && (o.epochSeconds === undefined || o.genesis === undefined)) {
         throw new InvalidArgumentError("--fault offline-epochs needs --epoch-seconds and --genesis");
@@ -183,48 +198,59 @@ export function buildCli(): Command {
       const log = pino({ level: o.logLevel, base: { service: "provider" } });
       if ((o.chainId === undefined) !== (o.providerRegistry === undefined))
         throw new InvalidArgumentError("--chain-id and --provider-registry go together");
-      const signer =
-        keys.answerPrivateKey !== undefined && o.chainId !== undefined && o.providerRegistry !== undefined
-          ? answerSigner(keys.answerPrivateKey, keys.address, {
-              chainId: o.chainId,
-              verifyingContract: o.providerRegistry,
-            })
-          : undefined;
-      if (signer === undefined) {
-        // A provider whose answer key is registered FAILs every matmul check it answers unsigned.
-        log.warn(
-          { answerKey: keys.answerKey ?? null },
-          keys.answerPrivateKey === undefined
-            ? "no answer key in the key file: matmul commitments go unsigned"
-            : "no --chain-id/--provider-registry: matmul commitments go unsigned",
-        );
+      const served = [
+        { dataDir: o.dataDir, listen: o.listen, announce: o.announce },
+        ...(o.also ?? []).map((a) => ({ ...a, announce: undefined })),
+      ];
+      const identities: (AgentIdentity & { address: Address })[] = [];
+      for (const s of served) {
+        const keys = await loadProviderKeys(s.dataDir, { password });
+        const signer =
+          keys.answerPrivateKey !== undefined && o.chainId !== undefined && o.providerRegistry !== undefined
+            ? answerSigner(keys.answerPrivateKey, keys.address, {
+                chainId: o.chainId,
+                verifyingContract: o.providerRegistry,
+              })
+            : undefined;
+        if (signer === undefined) {
+          // A provider whose answer key is registered FAILs every matmul check it answers unsigned.
+          log.warn(
+            { address: keys.address, answerKey: keys.answerKey ?? null },
+            keys.answerPrivateKey === undefined
+              ? "no answer key in the key file: matmul commitments go unsigned"
+              : "no --chain-id/--provider-registry: matmul commitments go unsigned",
+          );
+        }
+        identities.push({
+          address: keys.address,
+          privateKey: keys.peerKey,
+          listen: s.listen,
+          ...(s.announce === undefined ? {} : { announce: s.announce }),
+          ...(signer === undefined ? {} : { answerSigner: signer }),
+          ...(o.vramSalt === undefined
+            ? {}
+            : { vram: { seed: vramDatasetSeed(keys.address, o.vramSalt), blockCount, blockSize } }),
+        });
       }
-      const backend = new CpuBackend({
+      const agent = await runProviderAgent({
+        identities,
         ...(o.workers === undefined ? {} : { workers: o.workers }),
         maxVramBytes: blockCount * blockSize,
-      });
-      const running = await runProvider({
-        privateKey: keys.peerKey,
-        listen: o.listen,
-        ...(o.announce === undefined ? {} : { announce: o.announce }),
-        backend,
         fault,
         faultOptions: { epochClock },
-        ...(signer === undefined ? {} : { answerSigner: signer }),
-        ...(o.vramSalt === undefined
-          ? {}
-          : { vram: { seed: vramDatasetSeed(keys.address, o.vramSalt), blockCount, blockSize } }),
         log,
       });
-      // One machine-readable line for scripts and tests, whatever the log level.
-      print({
-        peerId: running.host.peerId.toString(),
-        address: keys.address,
-        addrs: running.host.getMultiaddrs().map(String),
-      });
+      // One machine-readable line per provider for scripts and tests, whatever the log level.
+      for (const [i, running] of agent.providers.entries()) {
+        print({
+          peerId: running.host.peerId.toString(),
+          address: identities[i]?.address,
+          addrs: running.host.getMultiaddrs().map(String),
+        });
+      }
       const shutdown = async (signal: string): Promise<void> => {
         log.info({ signal }, "stopping");
-        await running.stop();
+        await agent.stop();
         process.exit(0);
       };
       // SIGHUP: the terminal it ran in closed.

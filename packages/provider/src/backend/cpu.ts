@@ -22,6 +22,12 @@ export interface CpuBackendOptions {
   workers?: number;
   /** Largest VRAM dataset held, bytes: the claimed memory. Default 64 MiB. */
   maxVramBytes?: number;
+  /**
+   * Runs on this backend's worker threads instead of its own (`workers` is then ignored): an agent that
+   * serves several registered providers (serve/agent.ts) keeps one pool, and each provider its own VRAM
+   * dataset. The owner warms and closes the pool.
+   */
+  shareWorkersOf?: CpuBackend;
 }
 
 /**
@@ -37,13 +43,18 @@ export class CpuBackend implements ComputeBackend {
   readonly name = "cpu-reference";
   readonly maxVramBytes: number;
   readonly #pool: WorkerPool;
+  readonly #ownsPool: boolean;
   #vram: { dataset: VramDataset; memory: SharedArrayBuffer } | undefined;
   #preparing: { key: string; done: Promise<void> } | undefined;
 
   constructor(options: CpuBackendOptions = {}) {
-    this.#pool = new WorkerPool(new URL("./cpu-worker.ts", import.meta.url), {
-      size: options.workers ?? defaultPoolSize(),
-    });
+    this.#ownsPool = options.shareWorkersOf === undefined;
+    this.#pool =
+      options.shareWorkersOf === undefined
+        ? new WorkerPool(new URL("./cpu-worker.ts", import.meta.url), {
+            size: options.workers ?? defaultPoolSize(),
+          })
+        : options.shareWorkersOf.#pool;
     this.maxVramBytes = options.maxVramBytes ?? 64 * 2 ** 20;
   }
 
@@ -56,6 +67,7 @@ export class CpuBackend implements ComputeBackend {
    * and JIT warm-up are not billed to the first checker's deadline.
    */
   async warmUp(): Promise<void> {
+    if (!this.#ownsPool) return;
     const seed = `0x${"00".repeat(32)}` as const;
     const memory = new SharedArrayBuffer(1024);
     await Promise.all(
@@ -151,7 +163,7 @@ export class CpuBackend implements ComputeBackend {
 
   async close(): Promise<void> {
     this.#vram = undefined;
-    await this.#pool.close();
+    if (this.#ownsPool) await this.#pool.close();
   }
 }
 

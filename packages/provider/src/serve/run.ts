@@ -4,6 +4,7 @@ import type { ComputeBackend, VramDataset } from "../backend/backend.ts";
 import { applyFault, type FaultOptions, type FaultRuntime } from "../faults/faults.ts";
 import { type FaultMode, formatFaultMode } from "../faults/mode.ts";
 import { createProviderHost, type ProviderHostOptions } from "../host.ts";
+import type { DeviceAdmission } from "./admission.ts";
 import type { AnswerSigner } from "./answerSigner.ts";
 import type { ServeLimits } from "./limits.ts";
 import { ChallengeServer } from "./server.ts";
@@ -17,6 +18,8 @@ export interface RunProviderOptions extends ProviderHostOptions {
   vram?: VramDataset;
   /** Signs matmul commitments with the answer key (answerSigner.ts); absent: unsigned. */
   answerSigner?: AnswerSigner;
+  /** A device queue shared with other providers of the same process (serve/agent.ts). */
+  admission?: DeviceAdmission;
   log: Logger;
 }
 
@@ -52,6 +55,7 @@ export async function runProvider(options: RunProviderOptions): Promise<RunningP
     log,
     ...(options.answerSigner === undefined ? {} : { answerSigner: options.answerSigner }),
     ...(options.limits === undefined ? {} : { limits: options.limits }),
+    ...(options.admission === undefined ? {} : { admission: options.admission }),
   });
   await server.start();
   fault.attach(host);

@@ -27,6 +27,11 @@ export interface ChallengeServerOptions {
   behaviour?: ServeBehaviour;
   /** Signs matmul commitments with the answer key; absent: they go unsigned (no key registered). */
   answerSigner?: AnswerSigner;
+  /**
+   * The device's queue, when this server shares its device (an agent's providers on one worker pool,
+   * serve/agent.ts); absent: its own, from `limits`.
+   */
+  admission?: DeviceAdmission;
 }
 
 /** Counters for `provider status` and the tests. */
@@ -61,7 +66,7 @@ export class ChallengeServer {
     this.limits = { ...DEFAULT_SERVE_LIMITS, ...options.limits };
     this.#behaviour = options.behaviour ?? honestBehaviour(options.backend);
     this.#signer = options.answerSigner;
-    this.#admission = new DeviceAdmission(this.limits);
+    this.#admission = options.admission ?? new DeviceAdmission(this.limits);
   }
 
   async start(): Promise<void> {
@@ -136,7 +141,8 @@ export class ChallengeServer {
       }
       let request = decodeRequest(frame);
       if (request.type === FrameType.ADMIT) {
-        hold = await this.#admission.admit(remotePeer, signal);
+        // Per (this provider, checker): a shared queue counts each provider's streams apart.
+        hold = await this.#admission.admit(`${this.#host.peerId.toString()}/${remotePeer}`, signal);
         const timed = await this.#admitted(ctx, request.admit, hold);
         if (timed === null) return;
         request = timed;
