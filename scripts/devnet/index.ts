@@ -1,6 +1,6 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { networkDefinition, unlockOperatorKey } from "@checkernet/checker";
+import { networkDefinition, protocolParamsOnChain, unlockOperatorKey } from "@checkernet/checker";
 import { type Deployment, epochReportsAbi } from "@checkernet/contracts";
 import { loadProviderKeys } from "@checkernet/provider";
 import type { Address } from "viem";
@@ -304,6 +304,8 @@ export async function startDevnet(
           epochSeconds: Number(deployment.epochSeconds),
           contracts: deployment.contracts,
           bootstrap: [...checkers.map(checkerMultiaddr), ...providers.map(providerMultiaddr)],
+          // What it deployed, read back from the contracts (the built-in defaults where they hold none).
+          params: await protocolParamsOnChain(chain.publicClient, deployment.contracts),
         }),
         null,
         2,
