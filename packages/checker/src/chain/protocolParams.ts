@@ -41,6 +41,8 @@ const ABIS = { epochReports: epochReportsAbi, checkerRegistry: checkerRegistryAb
 
 /** What the chain says about the parameters, read once at start. */
 export interface ChainParams {
+  /** EpochReports' clock: unix seconds at which epoch 1 begins. */
+  genesisTime: number;
   epochSeconds: number;
   /** Seconds into an epoch before EpochReports accepts its report: the node's checking phase may not end sooner. */
   reportDelaySeconds: number;
@@ -54,6 +56,7 @@ export interface ChainParams {
 export async function readChainParams(client: PublicClient, contracts: ParamContracts): Promise<ChainParams> {
   const held = CHAIN_HELD.filter((p) => contracts[p.contract] !== undefined);
   const calls = [
+    { contract: "epochReports", getter: "genesisTime" },
     { contract: "epochReports", getter: "epochSeconds" },
     { contract: "epochReports", getter: "reportDelaySeconds" },
     ...held,
@@ -70,8 +73,9 @@ export async function readChainParams(client: PublicClient, contracts: ParamCont
     calls,
     (i) => client.readContract(calls[i] as never) as Promise<bigint>,
   );
-  const [epochSeconds, reportDelaySeconds, ...rest] = values as bigint[];
+  const [genesisTime, epochSeconds, reportDelaySeconds, ...rest] = values as bigint[];
   const out: ChainParams = {
+    genesisTime: Number(genesisTime),
     epochSeconds: Number(epochSeconds),
     reportDelaySeconds: Number(reportDelaySeconds),
     held: {},
@@ -91,6 +95,29 @@ export interface ParamMismatch {
   name: keyof NetworkParams;
   value: string;
   chain: string;
+}
+
+/**
+ * Where a network file's clock (`genesisTime`, `epochSeconds`) is not the chain's: the node would number
+ * epochs and time its phases on another clock than EpochReports, so every report and seat would be off.
+ */
+export function clockMismatch(
+  file: { genesisMs: number; epochSeconds: number },
+  chain: ChainParams,
+): { field: "genesisTime" | "epochSeconds"; value: string; chain: string } | undefined {
+  if (file.genesisMs !== chain.genesisTime * 1000)
+    return {
+      field: "genesisTime",
+      value: String(file.genesisMs / 1000),
+      chain: `EpochReports.genesisTime() = ${chain.genesisTime}`,
+    };
+  if (file.epochSeconds !== chain.epochSeconds)
+    return {
+      field: "epochSeconds",
+      value: String(file.epochSeconds),
+      chain: `EpochReports.epochSeconds() = ${chain.epochSeconds}`,
+    };
+  return undefined;
 }
 
 /**

@@ -1,7 +1,12 @@
 import { DEFAULT_PARAMS, type ProtocolParams } from "@checkernet/protocol/params";
 import type { Logger } from "@checkernet/runtime";
 import { createPublicClient, type PublicClient } from "viem";
-import { chainProtocolParams, firstParamMismatch, readChainParams } from "../chain/protocolParams.ts";
+import {
+  chainProtocolParams,
+  clockMismatch,
+  firstParamMismatch,
+  readChainParams,
+} from "../chain/protocolParams.ts";
 import { chainTransport } from "../chain/transport.ts";
 import type { CheckerConfig } from "../config.ts";
 import { readNetworkParams } from "../networkDefinition.ts";
@@ -14,6 +19,7 @@ import { CliError, CliErrorCode } from "./cliError.ts";
  *   value and the chain's;
  * - without `params` (a file written before them, or no network file), the chain's values where the
  *   contracts hold them and the built-in defaults for the rest, said in one info line.
+ * With a network file, its `genesisTime` and `epochSeconds` must be the chain's too (one line otherwise).
  * Without a chain (no registry or report contract configured) the file's or the built-in ones. An RPC that
  * does not answer at start does not stop it (as the epoch clock's read, services/chainConnection.ts): the
  * node warns and runs with the file's parameters or the defaults.
@@ -45,6 +51,14 @@ export async function startParams(
       `cannot read the protocol parameters from the chain; running with ${fromFile === undefined ? "the built-in defaults" : "the network file's"} unchecked`,
     );
     return local;
+  }
+  if (networkFile !== undefined) {
+    const clock = clockMismatch(cfg, chain);
+    if (clock !== undefined)
+      throw new CliError(
+        CliErrorCode.PARAMS_MISMATCH,
+        `${clock.field} is ${clock.value} in network file ${networkFile} but the chain's ${clock.chain}: the node's epochs would not be the chain's; use the network's published file`,
+      );
   }
   if (fromFile === undefined) {
     const params = chainProtocolParams(chain);

@@ -45,7 +45,11 @@ const contracts = () => ({
 });
 
 /** A network file of the fixture's deployment, served over HTTP, with `params` (none when undefined). */
-function networkFile(name: string, params: ProtocolParams | undefined): string {
+function networkFile(
+  name: string,
+  params: ProtocolParams | undefined,
+  clock: { genesisTime?: number; epochSeconds?: number } = {},
+): string {
   const file = join(dir, `${name}.json`);
   writeFileSync(
     file,
@@ -54,8 +58,8 @@ function networkFile(name: string, params: ProtocolParams | undefined): string {
         name,
         chainId: String(fx.deployment.chainId),
         rpcUrls: [rpc.url],
-        genesisTime: Number(fx.deployment.genesisTime),
-        epochSeconds: Number(fx.deployment.epochSeconds),
+        genesisTime: clock.genesisTime ?? Number(fx.deployment.genesisTime),
+        epochSeconds: clock.epochSeconds ?? Number(fx.deployment.epochSeconds),
         contracts: fx.deployment.contracts,
         bootstrap: [],
         ...(params === undefined ? {} : { params }),
@@ -132,6 +136,21 @@ describe("protocol parameters at start (network file vs chain)", () => {
       `error: params.reportCommitteeSize is 135 in network file ${file} but the chain's EpochReports.reportCommitteeSize() = 16: the node would run under other rules than the contracts enforce; use the network's published file [CLI_ERROR_PARAMS_MISMATCH]\n`,
     );
   }, 60_000);
+
+  it("refuses a file whose clock (genesisTime, epochSeconds) is not the chain's", async () => {
+    const onChain = await protocolParamsOnChain(chain.publicClient, contracts());
+    const genesis = Number(fx.deployment.genesisTime);
+    const late = networkFile("late-genesis", onChain, { genesisTime: genesis + 60 });
+    await expect(check(late)).rejects.toThrow(
+      `genesisTime is ${genesis + 60} in network file ${late} but the chain's EpochReports.genesisTime() = ${genesis}: the node's epochs would not be the chain's; use the network's published file [CLI_ERROR_PARAMS_MISMATCH]`,
+    );
+    const seconds = Number(fx.deployment.epochSeconds);
+    // An older file without params is checked too: the clock is not part of params.
+    const longer = networkFile("longer-epochs", undefined, { epochSeconds: seconds * 2 });
+    await expect(check(longer)).rejects.toThrow(
+      `epochSeconds is ${seconds * 2} in network file ${longer} but the chain's EpochReports.epochSeconds() = ${seconds}`,
+    );
+  });
 
   it("runs with a matching file's parameters, not the built-in defaults, including those the chain does not hold", async () => {
     const onChain = await protocolParamsOnChain(chain.publicClient, contracts());
