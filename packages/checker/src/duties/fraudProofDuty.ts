@@ -15,6 +15,11 @@ export interface FraudProofDutyComponents {
   /** Pays for submitMatmulFraudProof; without it proofs stay stored (pending). */
   walletClient?: SubmitterWallet;
   metrics?: Metrics;
+  /**
+   * The node's epoch clock (genesis + epoch length): the prune reads the chain's epoch once per epoch of it,
+   * not on every poll (issue 15: 10 `currentEpoch` calls an epoch). Without it, every poll reads.
+   */
+  clock?: { currentEpoch(): bigint };
 }
 
 export interface FraudProofDutyInit {
@@ -88,6 +93,8 @@ export class FraudProofDuty {
   private warnedNoWallet = false;
   private windowEpochs: bigint | undefined;
   private prunedBefore = -1n;
+  /** The clock's epoch in which the chain's epoch was last read: nothing to prune again until it moves. */
+  private readAtEpoch: bigint | undefined;
 
   constructor(components: FraudProofDutyComponents, init: FraudProofDutyInit) {
     this.components = components;
@@ -118,16 +125,21 @@ export class FraudProofDuty {
    * Deletes the proofs (and VRAM proofs) of epochs that left FraudProofs' window (`currentEpoch −
    * fraudProofWindowEpochs`, both read from the contract): none of them can land any more, and a landed one
    * is done. Stored proofs are thus bounded by the window's epochs × the providers this node checks. Once per
-   * epoch; a read that fails is tried on the next poll. Returns the first epoch kept, undefined when not run.
+   * epoch of the node's clock: the chain still says which epoch it is (its time may lag the clock; pruning
+   * late is safe, early is not); a read that fails is tried on the next poll. Returns the first epoch kept,
+   * undefined when not run.
    */
   async prune(): Promise<bigint | undefined> {
-    const { db, publicClient, logger, metrics } = this.components;
+    const { db, publicClient, logger, metrics, clock } = this.components;
+    const clockEpoch = clock?.currentEpoch();
+    if (clockEpoch !== undefined && clockEpoch === this.readAtEpoch) return undefined;
     const read = (functionName: "currentEpoch" | "fraudProofWindowEpochs") =>
       publicClient.readContract({ address: this.init.fraudProofs, abi: fraudProofsAbi, functionName });
     let minEpoch: bigint;
     try {
       this.windowEpochs ??= await read("fraudProofWindowEpochs");
       minEpoch = (await read("currentEpoch")) - this.windowEpochs;
+      this.readAtEpoch = clockEpoch;
     } catch (e) {
       logger.warn({ err: (e as Error).message }, "fraud-proof window not read; pruning later");
       return undefined;

@@ -2,7 +2,7 @@ import { verifyPublishedReport } from "@checkernet/protocol/explain";
 import type { Logger } from "@checkernet/runtime";
 import type { PublishedReportWithTx } from "@checkernet/wire";
 import type { Address, PublicClient } from "viem";
-import { getReport } from "../chain/actions/getReport.ts";
+import { type GetReportReturnType, getReport } from "../chain/actions/getReport.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
 import {
   type ReportRecord,
@@ -62,6 +62,13 @@ export class ReportSync {
     bigint,
     Promise<{ outcome: ReportSyncOutcome; record?: ReportRecord }>
   >();
+  /**
+   * Reports read from the chain that had landed: EpochReports takes one report per epoch and never changes
+   * it (EpochReportsAlreadyReported), so `reportOf` is read again only for epochs with none yet. Before, every
+   * pass re-read the whole lookback (8 reads an epoch on the devnet, issue 15). Epochs that fell out of the
+   * lookback are dropped on the next pass; one fetched on demand stays until then.
+   */
+  private readonly landed = new Map<bigint, NonNullable<GetReportReturnType>>();
   /** Peer answers refused for not matching the chain (a lying or buggy peer), for /status and tests. */
   rejected = 0;
 
@@ -92,6 +99,7 @@ export class ReportSync {
   async syncRecent(): Promise<void> {
     const current = this.components.currentEpoch();
     const from = current > BigInt(this.init.lookbackEpochs) ? current - BigInt(this.init.lookbackEpochs) : 1n;
+    for (const epoch of this.landed.keys()) if (epoch < from) this.landed.delete(epoch);
     for (let e = from; e < current; e++) await this.ensure(e);
   }
 
@@ -112,10 +120,7 @@ export class ReportSync {
 
   private async ensureOnce(epoch: bigint): Promise<{ outcome: ReportSyncOutcome; record?: ReportRecord }> {
     const { db, logger } = this.components;
-    const onChain = await getReport(this.components.publicClient, {
-      epochReports: this.init.epochReports,
-      epoch,
-    });
+    const onChain = await this.landedReport(epoch);
     if (onChain === null) return { outcome: ReportSyncOutcome.NOT_REPORTED };
     const existing = await readReportRecord(db, epoch).catch(() => undefined);
     if (existing !== undefined && matches(existing, onChain)) {
@@ -165,6 +170,18 @@ export class ReportSync {
       return { outcome: ReportSyncOutcome.FETCHED, record };
     }
     return { outcome: ReportSyncOutcome.UNAVAILABLE };
+  }
+
+  /** The epoch's report on the chain (null: none landed yet), read once it has landed. */
+  private async landedReport(epoch: bigint): Promise<GetReportReturnType> {
+    const known = this.landed.get(epoch);
+    if (known !== undefined) return known;
+    const onChain = await getReport(this.components.publicClient, {
+      epochReports: this.init.epochReports,
+      epoch,
+    });
+    if (onChain !== null) this.landed.set(epoch, onChain);
+    return onChain;
   }
 }
 

@@ -20,6 +20,7 @@ export function createFraudProofDuty(
       logger: c.logger.child({ service: "fraud-proofs" }),
       publicClient: chain.publicClient,
       metrics: c.metrics,
+      clock: c.clock,
       ...(c.walletClient === undefined ? {} : { walletClient: c.walletClient }),
     },
     { fraudProofs },

@@ -1,0 +1,133 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createLogger } from "@checkernet/runtime";
+import {
+  createPublicClient,
+  custom,
+  type EIP1193RequestFn,
+  type PublicClient,
+  toFunctionSelector,
+} from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectChain, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
+import {
+  deployFixture,
+  type Fixture,
+  goToEpoch,
+  publishEpoch,
+  setupCheckers,
+} from "../../../../contracts/test/helpers/fixture.ts";
+import { CheckerDb } from "../../../src/db/checkerDb.ts";
+import { FraudProofDuty } from "../../../src/duties/fraudProofDuty.ts";
+import { ReportSync, ReportSyncOutcome } from "../../../src/duties/reportSync.ts";
+import { deploymentClock } from "../../utils/chain.ts";
+
+/**
+ * Issue 15: a traced devnet run attributed per epoch 8 `reportOf` calls to the report sync (every pass re-read
+ * the whole lookback, landed reports included) and 10 `currentEpoch` calls to the fraud-proof prune (one every
+ * 2 s poll). A landed report never changes and the epoch is known from the node's clock, so each is read once:
+ * counted here as eth_calls by selector on a real EDR chain with the contracts deployed.
+ */
+const silent = createLogger({ level: "silent", pretty: false });
+let chain: TestChain;
+let fx: Fixture;
+const dbs: CheckerDb[] = [];
+
+beforeAll(async () => {
+  chain = await connectChain();
+  fx = await deployFixture(chain);
+  await setupCheckers(fx, 3, 1);
+});
+afterAll(async () => {
+  for (const db of dbs.splice(0)) await db.close();
+});
+
+async function openDb(): Promise<CheckerDb> {
+  const db = await CheckerDb.open({ dataDir: mkdtempSync(join(tmpdir(), "checker-chain-reads-")) });
+  dbs.push(db);
+  return db;
+}
+
+/** A public client over the EDR chain that counts the eth_calls of each function it forwards. */
+function counted(): { client: PublicClient; calls: (signature: string) => number } {
+  const bySelector = new Map<string, number>();
+  const request = (async (args: { method: string; params?: unknown }) => {
+    const data = (args.params as [{ data?: string }] | undefined)?.[0]?.data;
+    if (args.method === "eth_call" && data !== undefined) {
+      const selector = data.slice(0, 10);
+      bySelector.set(selector, (bySelector.get(selector) ?? 0) + 1);
+    }
+    return chain.publicClient.request(args as never);
+  }) as EIP1193RequestFn;
+  return {
+    client: createPublicClient({ transport: custom({ request }, { retryCount: 0 }) }) as PublicClient,
+    calls: (signature) => bySelector.get(toFunctionSelector(signature)) ?? 0,
+  };
+}
+
+describe("report sync reads a landed report once", () => {
+  it("re-reads reportOf only for epochs with no report yet, over many passes", async () => {
+    await publishEpoch(fx, 1n);
+    await publishEpoch(fx, 2n);
+    const rpc = counted();
+    let current = 4n;
+    // No peer serves leaves: every landed epoch stays unavailable, the case that re-read most.
+    const sync = new ReportSync(
+      {
+        db: await openDb(),
+        publicClient: rpc.client,
+        logger: silent,
+        peers: () => [],
+        fetchReport: () => Promise.reject(new Error("no peer here")),
+        currentEpoch: () => current,
+      },
+      { epochReports: fx.deployment.contracts.epochReports, intervalMs: 60_000, lookbackEpochs: 16 },
+    );
+    const PASSES = 6;
+    for (let i = 0; i < PASSES; i++) await sync.syncRecent();
+    // Epochs 1 and 2 landed (one read each); epoch 3 has none yet, so every pass asks again.
+    expect(rpc.calls("reportOf(uint64)")).toBe(2 + PASSES);
+    expect((await sync.ensure(1n)).outcome).toBe(ReportSyncOutcome.UNAVAILABLE);
+    expect((await sync.ensure(3n)).outcome).toBe(ReportSyncOutcome.NOT_REPORTED);
+    expect(rpc.calls("reportOf(uint64)")).toBe(2 + PASSES + 1);
+
+    // Epoch 3 lands: read once more, then never again.
+    await publishEpoch(fx, 3n);
+    current = 5n;
+    for (let i = 0; i < PASSES; i++) await sync.syncRecent();
+    // Epoch 4 has no report: one read a pass; epoch 3 one read in all.
+    expect(rpc.calls("reportOf(uint64)")).toBe(2 + PASSES + 1 + 1 + PASSES);
+  });
+});
+
+describe("the fraud-proof prune reads the chain's epoch once per epoch of the node's clock", () => {
+  it("polls every 2 s through an epoch with one currentEpoch read, and one more in the next epoch", async () => {
+    const db = await openDb();
+    const rpc = counted();
+    await goToEpoch(fx, 12n);
+    let nowMs = Number(deploymentClock(fx).bounds(12n).startMs) + 1_000;
+    const clock = deploymentClock(fx, () => nowMs);
+    const duty = new FraudProofDuty(
+      { db, logger: silent, publicClient: rpc.client, clock },
+      { fraudProofs: fx.deployment.contracts.fraudProofs },
+    );
+    const window = await fx.c.fraudProofs.read.fraudProofWindowEpochs();
+    const epochMs = Number(fx.deployment.epochSeconds) * 1_000;
+    const polls = epochMs / 2_000;
+    expect(await duty.prune()).toBe(12n - window);
+    for (let i = 1; i < polls; i++) {
+      nowMs += 2_000;
+      await duty.poll();
+    }
+    expect(rpc.calls("currentEpoch()")).toBe(1);
+    expect(rpc.calls("fraudProofWindowEpochs()")).toBe(1);
+
+    // The node's clock enters epoch 13 (the chain with it): the next poll reads the chain's epoch again.
+    await goToEpoch(fx, 13n);
+    nowMs = Number(deploymentClock(fx).bounds(13n).startMs) + 1_000;
+    expect(await duty.prune()).toBe(13n - window);
+    await duty.poll();
+    expect(rpc.calls("currentEpoch()")).toBe(2);
+  });
+});
