@@ -10,30 +10,30 @@
  * thief must be slashed on chain (Slashing.slashEquivocation).
  * docs/protocol/equivocation.md.
  *
+ * First, over epochs 2-4 (epoch 3's drill runs under it), a Sybil flood (issue 14, test/chaos/sybilFlood.ts):
+ * a rogue libp2p peer in its own process (test/helpers/roguePeer.ts) floods the attestation topic for
+ * 60 s at 200 msg/s, from a fresh peer id every 100 messages, all from 127.0.0.2: forged-VRF,
+ * bad-signature FAILs of every provider, far-future epochs, oversized messages, replays of real
+ * checkers' attestations, and one message per identity over the gossipsub RPC limit. Epochs 2-4 must
+ * land their reports, the honest provider must get no FAIL verdict and no slash, each node must have
+ * sent at most its per-IP validation budget of the flood to BLS (docs/protocol/gossip-validation.md),
+ * the event loop the four nodes share must keep up, and (checked after epoch 5, the quiet one) the
+ * honest provider's measured RTT must stay within the drill's bounds.
+ *
  * Then, on the same network (a second start would cost 60-90 s), an RPC
  * outage (issue 14): the `hardhat node` process is stopped (SIGSTOP) from 6 s
- * into epoch 5 until 5 s into epoch 6, past every round of epoch 5's report
+ * into epoch 6 until 5 s into epoch 7, past every round of epoch 6's report
  * (its leader's and backups'). A node's /status must say the chain is not
- * connected while it is stopped; after SIGCONT epoch 5's report must land
- * late, from the late pass that follows epoch 6's own round (its lateness
+ * connected while it is stopped; after SIGCONT epoch 6's report must land
+ * late, from the late pass that follows epoch 7's own round (its lateness
  * window, docs/protocol/sortition-and-aggregation.md "Late reports"), epoch
- * 7's on time, epoch 5's FAIL of the faulty provider (`wrong-results:1`) must still
+ * 8's on time, epoch 6's FAIL of the faulty provider (`wrong-results:1`) must still
  * open its slash, and no honest checker may have signed two conflicting
- * attestations.
- *
- * First, in epoch 2 (which the file otherwise spends waiting for the equivocation drill), a Sybil
- * flood (issue 14): a rogue libp2p peer in its own process (test/helpers/roguePeer.ts) floods the
- * attestation topic over the whole epoch (200 msg/s), from a fresh peer id every 100 messages, all
- * from 127.0.0.2, with forged-VRF, bad-signature FAILs of every provider and far-future-epoch
- * attestations. Epoch 2's report must land, the honest provider must get no FAIL verdict and no slash,
- * each node must have sent at most its per-IP validation budget of the flood to BLS
- * (docs/protocol/gossip-validation.md), the event loop the four nodes share must keep up, and (checked
- * after epoch 4) the honest provider's measured RTT must stay within FLOOD_RTT_SHIFT_MS.
+ * attestations. (The test names them by their offsets: 5, 6, 7 when the outage was in epoch 5.)
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import { type CheckerNode, createHost, readReportRecord } from "@checkernet/checker";
 import { epochReportsAbi, slashingAbi } from "@checkernet/contracts";
 import { loadBlsBackend } from "@checkernet/protocol/bls/index";
@@ -54,7 +54,14 @@ import { type Address, bytesToHex, keccak256 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEVNET } from "../../scripts/devnet/params.ts";
 import { type InProcessNetwork, poll, startInProcessNetwork } from "../helpers/inProcessNetwork.ts";
-import { type RogueFlood, startRogueFlood } from "../helpers/roguePeer.ts";
+import {
+  FLOOD_FIRST_EPOCH,
+  FLOOD_LAST_EPOCH,
+  honestRttsMs,
+  QUIET_EPOCH,
+  type SybilFloodDrill,
+  startSybilFloodDrill,
+} from "./sybilFlood.ts";
 
 const EPOCH_SECONDS = 20;
 const GENESIS_DELAY_SECONDS = 30;
@@ -70,10 +77,10 @@ const ATTACKED_EPOCH = 3n;
 const LAST_EPOCH = 4n;
 const ATTESTATIONS_TOPIC = "/checkernet/1/attestations/abi";
 /**
- * The RPC outage's epoch: 5, the first one after the equivocation drill's (which ends around epoch 4's
- * end), or the first later one whose stop time is still ahead when that drill ran long.
+ * The RPC outage's epoch: 6, the first one after the Sybil flood's quiet epoch (5, whose RTTs the
+ * flood's are compared with), or the first later one whose stop time is still ahead.
  */
-const OUTAGE_EPOCH_EARLIEST = 5n;
+const OUTAGE_EPOCH_EARLIEST = QUIET_EPOCH + 1n;
 /** Into the outage's epoch when the chain stops: its seed is read and its checks are under way. */
 const STOP_AFTER_START_MS = 6_000;
 /**
@@ -93,40 +100,11 @@ const RESUME_AFTER_END_MS = 5_000;
  * before ChainHealth takes the RPC for down, and the directory refreshes every 5 s.
  */
 const DOWN_WITHIN_MS = 11_000;
-/**
- * The Sybil flood (issue 14) fills epoch 2, which the file otherwise spends waiting for the equivocation
- * drill's epoch 3: its checking phase (the honest provider's RTTs are measured under it), its publish
- * phase (on loopback the checkers share the rogue's IP) and its report round.
- */
-const FLOOD_EPOCH = 2n;
-/** The flood stops this long before its epoch's end, so that none of it is left for epoch 3's drill. */
-const FLOOD_STOP_BEFORE_END_MS = 500;
-/** Issue 14's Sybil: a fresh peer id every 100 messages, at 200 msg/s. */
-const FLOOD_MESSAGES_PER_IDENTITY = 100;
-const FLOOD_MESSAGES_PER_SECOND = 200;
-/**
- * The test process's event-loop lag p99 over the flood. The four checkers run in it, each validating
- * the whole flood on it and timing its challenge IO with it, so it carries four checkers' work (issue
- * 14's 100 ms is for one checker in its own process) on 2 cores shared with the rogue, the chain and
- * the providers. Measured with the graylist hang-up in 3 runs: 83, 164 (busy core) and 288 ms (max
- * 230-861 ms; 14-18 ms before the flood); 154-258 ms without it, 1,205 ms when the IP budget leaked.
- * Issue 14 measured 0.5-0.8 s before the rules. NOT issue 14's 100 ms: see the docs.
- */
-const FLOOD_LAG_P99_MS = 500;
-/**
- * The honest provider's RTT as its committee measured it (the median of its checkers' p50s, which its
- * verdict follows), flood epoch against epoch 4. Issue 14 asks 50 ms; measured 0.9, 1.4 and 107.7 ms
- * (the third run, lag p99 288 ms: the shared loop held the pongs). NOT met in every run: see the docs.
- */
-const FLOOD_RTT_SHIFT_MS = 200;
-/** One checker's own p50 shift: measured up to 49 ms in two runs, 84-178 ms in the third. */
-const FLOOD_RTT_SHIFT_ONE_CHECKER_MS = 300;
-
 const dataDir = mkdtempSync(join(tmpdir(), "checkernet-equivocation-"));
 const logger = createLogger({ level: process.env.CHAOS_TEST_LOG === "1" ? "info" : "silent", pretty: false });
 let network: InProcessNetwork | undefined;
-/** The honest provider's RTTs as attested in the flood's epoch (set by the flood drill). */
-let floodRtts: Awaited<ReturnType<typeof honestRttsMs>> | undefined;
+/** The Sybil flood over epochs 2-4 (started by its first test, finished after the equivocation drill). */
+let flood: SybilFloodDrill | undefined;
 const rogues: Awaited<ReturnType<typeof createHost>>[] = [];
 
 beforeAll(async () => {
@@ -153,37 +131,10 @@ afterAll(async () => {
   } catch {
     // the chain is gone already
   }
+  await flood?.stop();
   await Promise.allSettled(rogues.map((h) => h.stop()));
   await network?.stop();
 }, 60_000);
-
-/** The honest provider's p50 RTT (ms) as each checker attested it in `epoch`, with the run's kind and result. */
-async function honestRttsMs(
-  nodes: readonly CheckerNode[],
-  epoch: bigint,
-  provider: Address,
-): Promise<Map<string, { kind: number; result: number; p50Ms: number }>> {
-  const out = new Map<string, { kind: number; result: number; p50Ms: number }>();
-  for (const n of nodes) {
-    for (const s of await n.db.attestationsOfEpoch(epoch)) {
-      const a = s.attestation;
-      if (a.provider.toLowerCase() !== provider.toLowerCase() || out.has(a.checker)) continue;
-      out.set(a.checker, { kind: a.kind, result: a.result, p50Ms: Math.round(a.latencyP50Us / 100) / 10 });
-    }
-  }
-  return out;
-}
-
-/** The attestation topic's validation errors of one node, by code. */
-async function validationErrors(node: CheckerNode): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const v of (await node.metrics.gossipValidationError.get()).values) {
-    if (v.labels.topic !== ATTESTATIONS_TOPIC) continue;
-    const code = String(v.labels.code);
-    out.set(code, (out.get(code) ?? 0) + v.value);
-  }
-  return out;
-}
 
 /**
  * Issue 14's Sybil flood. It used to lose epoch 2 in 2 of 3 runs on a loaded machine: gossipsub
@@ -193,137 +144,61 @@ async function validationErrors(node: CheckerNode): Promise<Map<string, number>>
  * 13th invalid message (network/gossip/graylist.ts): ~15 of each identity's 100 messages are read.
  * docs/protocol/gossip-validation.md, the Sybil-flood drill, has every run's numbers.
  */
-describe("chaos: a Sybil flood, a fresh peer id every 100 messages from one IP", () => {
-  let rogue: RogueFlood | undefined;
-  afterAll(async () => {
-    await rogue?.stop();
-  });
-
-  it("epoch 2 is reported, no honest provider is failed, each node validates at most its budget of the flood, the event loop keeps up", async () => {
+describe("chaos: a Sybil flood for 60 s, a fresh peer id every 100 messages from one IP", () => {
+  it("starts over epochs 2-4; epoch 2 is reported and the honest provider is not failed in it", async () => {
     const net = network as InProcessNetwork;
-    const { deployment, nodes, operators, providers } = net;
-    const read = <T>(address: `0x${string}`, abi: unknown, functionName: string, args: unknown[] = []) =>
-      net.chain.publicClient.readContract({ address, abi, functionName, args } as never) as Promise<T>;
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-    const clock = nodes[0]!.clock;
-    const bounds = clock.bounds(FLOOD_EPOCH);
-    const startMs = bounds.startMs;
-    const endMs = bounds.endMs - FLOOD_STOP_BEFORE_END_MS;
-    expect(Date.now(), "the network started after the flood's epoch had begun").toBeLessThan(startMs - 2_000);
-    rogue = await startRogueFlood(
-      {
-        targets: nodes.map((n) => n.host.getMultiaddrs()[0]!.toString()),
-        genesisMs: Number(deployment.genesisTime) * 1000,
-        epochSeconds: EPOCH_SECONDS,
-        startMs,
-        endMs,
-        checkers: operators.map((o) => ({ address: o.address, licenses: 1 })),
-        totalLicenses: operators.length,
-        committeeSize: PARAMS.committeeSize,
-        providers: providers.map((p) => p.address),
-        messagesPerIdentity: FLOOD_MESSAGES_PER_IDENTITY,
-        messagesPerSecond: FLOOD_MESSAGES_PER_SECOND,
-      },
-      dataDir,
-    );
-    const baseline = monitorEventLoopDelay({ resolution: 10 });
-    baseline.enable();
-    await sleep(startMs - 200 - Date.now());
-    baseline.disable();
-    const before = await Promise.all(nodes.map(validationErrors));
-    const beforeMs = Date.now();
-    const lag = monitorEventLoopDelay({ resolution: 10 });
-    lag.enable();
-    const sent = await rogue.done();
-    lag.disable();
-    // Messages received before the end are validated within a moment.
-    await sleep(1_000);
-    const after = await Promise.all(nodes.map(validationErrors));
-    const afterMs = Date.now();
-    const delta = (i: number, ...codes: string[]) =>
-      codes.reduce((n, c) => n + (after[i]!.get(c) ?? 0) - (before[i]!.get(c) ?? 0), 0);
-    // Reached BLS: a forged VRF proof or a bad signature found out by a pairing (no honest message is either).
-    const validated = nodes.map((_, i) =>
-      delta(i, "ATTESTATION_ERROR_INVALID_SORTITION_PROOF", "ATTESTATION_ERROR_INVALID_SIGNATURE"),
-    );
-    const overBudget = nodes.map((_, i) => delta(i, "ATTESTATION_ERROR_OVER_BUDGET"));
-    const farEpoch = nodes.map((_, i) => delta(i, "ATTESTATION_ERROR_FUTURE_EPOCH"));
-    // The rogue's peer ids all share 127.0.0.1, so its IP's bucket bounds them all: one epoch's worth
-    // (2 x 3 x k x providers, validation/validationBudget.ts) when the flood begins, plus its refill over
-    // the window the counters span.
-    const perEpoch = 2 * 3 * PARAMS.committeeSize * providers.length;
-    const budget = Math.floor(perEpoch * (1 + (afterMs - beforeMs) / (EPOCH_SECONDS * 1000)));
-    const lagP99Ms = lag.percentile(99) / 1e6;
-    console.log(
-      `sybil flood drill (epoch ${FLOOD_EPOCH}): rogue sent ${sent.badSignature} bad-signature + ${sent.farEpoch} far-epoch ` +
-        `messages from ${sent.identities} peer ids in ${sent.lastMs - sent.firstMs} ms (identity setup p50 ${sent.setupMsP50} ms, ` +
-        `${sent.partialIdentities} reached fewer than ${nodes.length} nodes, ${sent.unsent} unsent); per node: ` +
-        `validated (reached BLS) ${validated.join("/")} of a budget of ${budget}, over budget ${overBudget.join("/")}, ` +
-        `far-epoch REJECTs ${farEpoch.join("/")}; event-loop lag p99 ${lagP99Ms.toFixed(1)} ms, max ${(lag.max / 1e6).toFixed(0)} ms ` +
-        `(before the flood p99 ${(baseline.percentile(99) / 1e6).toFixed(1)} ms)`,
-    );
-
-    // The flood was real: it went past the budget on every node.
-    for (const [i, n] of overBudget.entries())
-      expect.soft(n, `node ${i}'s over-budget count`).toBeGreaterThan(0);
-    for (const [i, n] of validated.entries()) {
-      expect.soft(n, `node ${i}: the rogue's messages that reached BLS`).toBeLessThanOrEqual(budget);
-    }
-    expect.soft(lagP99Ms, "event-loop lag p99 over the flood (ms)").toBeLessThanOrEqual(FLOOD_LAG_P99_MS);
-
+    flood = await startSybilFloodDrill(net, PARAMS.committeeSize, dataDir);
     // Epoch 2's report lands (in its own epoch, or early in the next at the latest).
     const landed = await poll(
       "epoch 2's report",
-      clock.bounds(FLOOD_EPOCH + 1n).startMs + 6_000 - Date.now(),
+      net.nodes[0]!.clock.bounds(FLOOD_FIRST_EPOCH + 1n).startMs + 6_000 - Date.now(),
       async () => {
-        const r = await read<{ submittedAt: bigint }>(
-          deployment.contracts.epochReports,
-          epochReportsAbi,
-          "reportOf",
-          [FLOOD_EPOCH],
-        );
+        const r = await reportOf(net, FLOOD_FIRST_EPOCH);
         return r.submittedAt === 0n ? undefined : r;
       },
     );
-    // No honest provider failed: its leaf in the landed report (as a node stored it) is no FAIL, and
-    // no slash of it was opened for epoch 2. (providers[1] is the faulty one: it FAILs on its own.)
-    const honest = providers[0]!.address;
-    const resultsRoot = await read<`0x${string}`>(
-      deployment.contracts.epochReports,
-      epochReportsAbi,
-      "resultsRootOf",
-      [FLOOD_EPOCH],
-    );
-    const verdict = await poll("a stored copy of epoch 2's landed report", 10_000, async () => {
-      for (const n of nodes) {
-        const record = await readReportRecord(n.db, FLOOD_EPOCH);
-        if (record === undefined || record.results.length === 0) continue;
-        const tree = buildResultsTree(record.results);
-        if (tree.root === resultsRoot) return resultLeafOf(tree, honest as Address).verdict;
-      }
-      return undefined;
-    });
-    const honestSlash = await read<bigint>(deployment.contracts.slashing, slashingAbi, "slashIdOf", [
-      FLOOD_EPOCH,
-      honest,
-    ]);
-    // What the checkers attested of the honest provider under the flood, compared in the next describe
-    // with a quiet epoch (its RTT must not move by more than FLOOD_RTT_SHIFT_MS).
-    floodRtts = await honestRttsMs(nodes, FLOOD_EPOCH, honest);
-    const honestRuns = [...floodRtts].map(
-      ([checker, r]) => `${checker.slice(0, 6)}:${r.kind}:${r.result}:${r.p50Ms}`,
-    );
-
     console.log(
-      `sybil flood drill (epoch ${FLOOD_EPOCH}): report landed ${Number(landed.submittedAt) * 1000 - bounds.startMs} ms ` +
-        `into the epoch, honest verdict ${verdict}, honest slash id ${honestSlash}; ` +
-        `honest provider's attestations (kind:result:p50 ms) ${honestRuns.join(" ")}`,
+      `sybil flood drill: epoch ${FLOOD_FIRST_EPOCH}'s report landed ` +
+        `${Number(landed.submittedAt) * 1000 - net.nodes[0]!.clock.bounds(FLOOD_FIRST_EPOCH).startMs} ms into the epoch`,
     );
-    expect.soft(verdict, "the honest provider's verdict in epoch 2's report").not.toBe(Verdict.FAIL);
-    expect.soft(honestSlash, "a slash of the honest provider opened for epoch 2").toBe(0n);
-    for (const n of nodes) expect.soft(n.host.status).toBe("started");
-  }, 120_000);
+    await expectHonestNotFailed(net, FLOOD_FIRST_EPOCH);
+  }, 60_000);
 });
+
+function reportOf(net: InProcessNetwork, epoch: bigint): Promise<{ submittedAt: bigint }> {
+  return net.chain.publicClient.readContract({
+    address: net.deployment.contracts.epochReports,
+    abi: epochReportsAbi,
+    functionName: "reportOf",
+    args: [epoch],
+  } as never) as Promise<{ submittedAt: bigint }>;
+}
+
+/** The honest provider's leaf in `epoch`'s landed report (as a node stored it) is no FAIL, and no slash of it was opened. */
+async function expectHonestNotFailed(net: InProcessNetwork, epoch: bigint): Promise<void> {
+  const { deployment, nodes, providers } = net;
+  const read = <T>(address: `0x${string}`, abi: unknown, functionName: string, args: unknown[] = []) =>
+    net.chain.publicClient.readContract({ address, abi, functionName, args } as never) as Promise<T>;
+  const honest = providers[0]!.address;
+  const resultsRoot = await read<`0x${string}`>(
+    deployment.contracts.epochReports,
+    epochReportsAbi,
+    "resultsRootOf",
+    [epoch],
+  );
+  const verdict = await poll(`a stored copy of epoch ${epoch}'s landed report`, 10_000, async () => {
+    for (const n of nodes) {
+      const record = await readReportRecord(n.db, epoch);
+      if (record === undefined || record.results.length === 0) continue;
+      const tree = buildResultsTree(record.results);
+      if (tree.root === resultsRoot) return resultLeafOf(tree, honest as Address).verdict;
+    }
+    return undefined;
+  });
+  const slash = await read<bigint>(deployment.contracts.slashing, slashingAbi, "slashIdOf", [epoch, honest]);
+  expect.soft(verdict, `the honest provider's verdict in epoch ${epoch}'s report`).not.toBe(Verdict.FAIL);
+  expect.soft(slash, `a slash of the honest provider opened for epoch ${epoch}`).toBe(0n);
+}
 
 describe("chaos: split-view equivocation with a stolen checker key", () => {
   it("reports land every epoch, every node stores the evidence, the thief is slashed on chain", async () => {
@@ -409,35 +284,6 @@ describe("chaos: split-view equivocation with a stolen checker key", () => {
       },
     );
 
-    // The flood moved the honest provider's measured RTT by at most FLOOD_RTT_SHIFT_MS: each checker's
-    // p50 in the flood's epoch against its own in epoch 4 (no flood; epoch 3 carries the thief's forgery).
-    if (floodRtts !== undefined) {
-      const quiet = await honestRttsMs(nodes, LAST_EPOCH, providers[0]!.address);
-      const shifts = [...floodRtts].flatMap(([checker, r]) => {
-        const q = quiet.get(checker);
-        return q === undefined ? [] : [{ checker, flood: r.p50Ms, quiet: q.p50Ms, shift: r.p50Ms - q.p50Ms }];
-      });
-      console.log(
-        `sybil flood drill: honest provider's p50 RTT (ms) flood/quiet by checker: ${shifts
-          .map((x) => `${x.checker.slice(0, 6)} ${x.flood}/${x.quiet}`)
-          .join(", ")}`,
-      );
-      expect
-        .soft(shifts.length, "checkers that attested the honest provider in both epochs")
-        .toBeGreaterThan(0);
-      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? 0;
-      expect
-        .soft(
-          median(shifts.map((x) => x.flood)) - median(shifts.map((x) => x.quiet)),
-          "the honest provider's median p50 RTT shift under the flood (ms)",
-        )
-        .toBeLessThanOrEqual(FLOOD_RTT_SHIFT_MS);
-      for (const x of shifts)
-        expect
-          .soft(x.shift, `checker ${x.checker}: RTT shift under the flood (ms)`)
-          .toBeLessThanOrEqual(FLOOD_RTT_SHIFT_ONE_CHECKER_MS);
-    }
-
     // The thief is slashed on chain, with one of the nodes' evidence.
     await poll("the thief slashed", 20_000, async () =>
       (await read<boolean>(deployment.contracts.slashing, slashingAbi, "isEquivocationSlashed", [
@@ -451,7 +297,26 @@ describe("chaos: split-view equivocation with a stolen checker key", () => {
     expect(records.filter((r) => r.status === "landed")).toHaveLength(1);
   }, 150_000);
 
-  it("an RPC outage over epoch 5's report window and epoch 6's start: status says down, 5's report lands late, 6's and 7's land, 5's slash opens", async () => {
+  it("the Sybil flood of epochs 2-4: the budget held, the loop kept up, no honest FAIL, the honest RTT held against epoch 5", async () => {
+    const net = network as InProcessNetwork;
+    if (flood === undefined) throw new Error("the Sybil flood did not start");
+    await flood.finish();
+    for (let e = FLOOD_FIRST_EPOCH + 1n; e <= FLOOD_LAST_EPOCH; e++) await expectHonestNotFailed(net, e);
+    // The quiet epoch's attestations are published at its publish phase: give every checker 3 s more.
+    const clock = net.nodes[0]!.clock;
+    await new Promise((r) =>
+      setTimeout(r, Math.max(0, clock.bounds(QUIET_EPOCH).publishStartMs + 3_000 - Date.now())),
+    );
+    await poll(
+      "the quiet epoch's attestations of the honest provider",
+      clock.bounds(QUIET_EPOCH).endMs - Date.now(),
+      async () =>
+        (await honestRttsMs(net.nodes, QUIET_EPOCH, net.providers[0]!.address)).size > 0 ? true : undefined,
+    );
+    await flood.checkRtt();
+  }, 90_000);
+
+  it("an RPC outage over an epoch's report window and the next one's start (6 and 7): status says down, its report lands late, the next two land, its slash opens", async () => {
     const { deployment, nodes, operators, providers } = network as InProcessNetwork;
     const net = network as InProcessNetwork;
     const thief = operators[3]!;

@@ -8,13 +8,19 @@
  * attacker does not share its victims' IP, and on one, an IP budget shared with the flood starves the
  * honest checkers that are not yet proven (docs/protocol/gossip-validation.md, Known limits).
  *
- * Every message names a registered checker and a registered provider. Half are for the current
- * epoch with a forged VRF proof (a valid G2 point from the rogue's own key, picked so that its
- * ticket gives the checker a seat: it passes every cheap rule) and a bad signature, so each one
- * costs a pairing unless the validation budget turns it away; they accuse the provider (FAIL), so
- * a checker that counted one would blame it. The other half are far-future epochs (REJECTed
- * before the budget, each costing the sender score). The next identity is dialled while the
- * current one floods, so the rate holds across rotations.
+ * Issue 14's four kinds, in turn, one message in four each:
+ *  - bad signature: a registered checker and provider, the current epoch, a forged VRF proof (a valid
+ *    G2 point from the rogue's own key, picked so that its ticket gives the checker a seat: it passes
+ *    every cheap rule) and a bad signature, so each one costs a pairing unless the validation budget
+ *    turns it away; it accuses the provider (FAIL), so a checker that counted one would blame it;
+ *  - far epoch: the same, far in the future (REJECTed before the budget, each costing the sender score);
+ *  - oversized: OVERSIZED_BYTES of noise, over the attestation codec's 640 bytes (REJECTed before decode);
+ *  - replay: a real checker's valid attestation as it crossed the mesh, re-published verbatim (the
+ *    rogue keeps one listening identity in the mesh to collect them; gossipsub's seen cache, or the
+ *    validator's, must drop the copy). A bad-signature one until the first honest one is heard.
+ * The last message of every identity is over the checkers' gossipsub RPC limit (RPC_OVERSIZED_BYTES;
+ * the checker's maxRpcBytes, 256 KiB): refused at its length prefix, before a byte of it is buffered.
+ * The next identity is dialled while the current one floods, so the rate holds across rotations.
  *
  * The parent starts it with startRogueFlood(); the process runs this file with the plan in
  * CHECKERNET_ROGUE_PLAN, prints ROGUE_READY once its forgeries are made and ROGUE_SUMMARY <json>
@@ -40,6 +46,12 @@ const READY_LINE = "ROGUE_READY";
 const SUMMARY_PREFIX = "ROGUE_SUMMARY ";
 /** The one IP all the rogue's identities dial from (Linux routes all of 127.0.0.0/8 to loopback). */
 const ROGUE_IP = "127.0.0.2";
+/** Over the attestation codec's 640 bytes (signedAttestationCodec.maxBytes), well under gossipsub's RPC limit. */
+const OVERSIZED_BYTES = 1_024;
+/** Over the checkers' gossipsub RPC limit (HOST_LIMITS.maxRpcBytes in packages/checker/src/network/host.ts: 256 KiB). */
+const RPC_OVERSIZED_BYTES = 300 * 1024;
+/** Honest attestations kept for replay, the latest first out. */
+const MAX_REPLAYS = 256;
 
 interface RogueFloodPlan {
   /** The checkers' multiaddrs, with /p2p/<peer id>: every identity dials them all. */
@@ -69,6 +81,14 @@ interface RogueFloodSummary {
   badSignature: number;
   /** Far-future-epoch messages. */
   farEpoch: number;
+  /** Messages over the attestation codec's limit (OVERSIZED_BYTES). */
+  oversized: number;
+  /** Messages over the checkers' gossipsub RPC limit (RPC_OVERSIZED_BYTES), one per identity. */
+  oversizedRpc: number;
+  /** Real checkers' attestations re-published verbatim. */
+  replayed: number;
+  /** Honest attestations the listening identity heard (the replay pool). */
+  honestHeard: number;
   /**
    * Messages gossipsub had no peer to send to: an identity whose targets were not yet seen subscribed,
    * or one every target had hung up on at its 13th invalid message (network/gossip/graylist.ts).
@@ -130,6 +150,9 @@ export async function startRogueFlood(plan: RogueFloodPlan, logDir: string): Pro
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
+/** The kinds of message in turn (the last of an identity's is always "oversizedRpc"). */
+const MESSAGE_KINDS = ["badSignature", "farEpoch", "oversized", "replay"] as const;
+
 interface Forgery {
   checker: Address;
   provider: Address;
@@ -162,6 +185,22 @@ async function connectIdentity(
   plan: RogueFloodPlan,
 ): Promise<{ host: CheckerHost; reached: number; setupMs: number }> {
   const t0 = Date.now();
+  const host = await newIdentity();
+  await Promise.allSettled(
+    plan.targets.map((t) => host.dial(multiaddr(t), { signal: AbortSignal.timeout(3_000) })),
+  );
+  const deadline = Date.now() + 3_000;
+  let reached = 0;
+  for (;;) {
+    reached = host.services.pubsub.getSubscribers(ATTESTATIONS_TOPIC).length;
+    if (reached >= plan.targets.length || Date.now() > deadline) break;
+    await sleep(25);
+  }
+  return { host, reached, setupMs: Date.now() - t0 };
+}
+
+/** A fresh libp2p identity subscribed to the attestation topic, every dial bound to ROGUE_IP. */
+async function newIdentity(): Promise<CheckerHost> {
   const host = await createHost({
     privateKey: await generateKeyPair("Ed25519"),
     listen: ["/ip4/127.0.0.1/tcp/0"],
@@ -180,17 +219,32 @@ async function connectIdentity(
     if (t.opts !== undefined) t.opts.dialOpts = { ...t.opts.dialOpts, localAddress: ROGUE_IP };
   }
   host.services.pubsub.subscribe(ATTESTATIONS_TOPIC);
+  return host;
+}
+
+interface ReplayPool {
+  messages: Uint8Array[];
+  /** Honest attestations heard in all. */
+  heard: number;
+}
+
+/**
+ * One identity that stays in the checkers' mesh and only listens: it collects the real checkers'
+ * attestations as they cross it, for the flood to replay. It never sends anything invalid.
+ */
+async function listenForReplays(plan: RogueFloodPlan, pool: ReplayPool): Promise<CheckerHost> {
+  const host = await newIdentity();
+  host.services.pubsub.addEventListener("gossipsub:message", (evt) => {
+    const { msg } = evt.detail;
+    if (msg.topic !== ATTESTATIONS_TOPIC) return;
+    pool.heard++;
+    pool.messages.unshift(msg.data);
+    if (pool.messages.length > MAX_REPLAYS) pool.messages.pop();
+  });
   await Promise.allSettled(
     plan.targets.map((t) => host.dial(multiaddr(t), { signal: AbortSignal.timeout(3_000) })),
   );
-  const deadline = Date.now() + 3_000;
-  let reached = 0;
-  for (;;) {
-    reached = host.services.pubsub.getSubscribers(ATTESTATIONS_TOPIC).length;
-    if (reached >= plan.targets.length || Date.now() > deadline) break;
-    await sleep(25);
-  }
-  return { host, reached, setupMs: Date.now() - t0 };
+  return host;
 }
 
 async function flood(plan: RogueFloodPlan): Promise<RogueFloodSummary> {
@@ -201,6 +255,10 @@ async function flood(plan: RogueFloodPlan): Promise<RogueFloodSummary> {
     identities: 0,
     badSignature: 0,
     farEpoch: 0,
+    oversized: 0,
+    oversizedRpc: 0,
+    replayed: 0,
+    honestHeard: 0,
     unsent: 0,
     partialIdentities: 0,
     firstMs: 0,
@@ -209,8 +267,10 @@ async function flood(plan: RogueFloodPlan): Promise<RogueFloodSummary> {
   };
   const setups: number[] = [];
   const intervalMs = 1000 / plan.messagesPerSecond;
-  // Dial the first identity just ahead of the start.
+  const replays: ReplayPool = { messages: [], heard: 0 };
+  // Dial the listener and the first identity just ahead of the start.
   await sleep(plan.startMs - 1_500 - Date.now());
+  const listener = await listenForReplays(plan, replays);
   let next: ReturnType<typeof connectIdentity> | undefined = connectIdentity(plan);
   await sleep(plan.startMs - Date.now());
   let n = 0;
@@ -229,7 +289,11 @@ async function flood(plan: RogueFloodPlan): Promise<RogueFloodSummary> {
       await sleep(baseMs + n * intervalMs - Date.now());
       const epoch = BigInt(Math.floor((Date.now() - plan.genesisMs) / epochMs) + 1);
       const f = forgeries[n % forgeries.length]!;
-      const far = n % 2 === 1;
+      const lastOfIdentity = i === plan.messagesPerIdentity - 1;
+      const kind = lastOfIdentity ? "oversizedRpc" : MESSAGE_KINDS[n % MESSAGE_KINDS.length]!;
+      const replay =
+        kind === "replay" ? replays.messages[Math.floor(Math.random() * replays.messages.length)] : undefined;
+      const far = kind === "farEpoch";
       const signed: SignedAttestation = {
         attestation: {
           epoch: far ? epoch + 10n + BigInt(n % 1_000) : epoch,
@@ -245,12 +309,21 @@ async function flood(plan: RogueFloodPlan): Promise<RogueFloodSummary> {
         signature: badSignature,
         vrfProof: f.vrfProof,
       };
+      const data =
+        kind === "oversizedRpc"
+          ? randomBytes(RPC_OVERSIZED_BYTES)
+          : kind === "oversized"
+            ? randomBytes(OVERSIZED_BYTES)
+            : (replay ?? signedAttestationCodec.encode(signed));
       const sent = await host.services.pubsub
-        .publish(ATTESTATIONS_TOPIC, signedAttestationCodec.encode(signed))
+        .publish(ATTESTATIONS_TOPIC, data)
         .then((r) => r.recipients.length)
         .catch(() => 0);
       if (sent === 0) summary.unsent++;
-      if (far) summary.farEpoch++;
+      if (kind === "oversizedRpc") summary.oversizedRpc++;
+      else if (kind === "oversized") summary.oversized++;
+      else if (replay !== undefined) summary.replayed++;
+      else if (far) summary.farEpoch++;
       else summary.badSignature++;
       if (summary.firstMs === 0) summary.firstMs = Date.now();
       summary.lastMs = Date.now();
@@ -260,7 +333,9 @@ async function flood(plan: RogueFloodPlan): Promise<RogueFloodSummary> {
   }
   const last = await next?.catch(() => undefined);
   if (last !== undefined) stopping.push(Promise.resolve(last.host.stop()).catch(() => undefined));
+  stopping.push(Promise.resolve(listener.stop()).catch(() => undefined));
   await Promise.all(stopping);
+  summary.honestHeard = replays.heard;
   setups.sort((a, b) => a - b);
   summary.setupMsP50 = setups[Math.floor(setups.length / 2)] ?? 0;
   return summary;
