@@ -17,6 +17,10 @@
 //     compiler zones cost ~12 MiB of RSS in a checker that is idle most of the
 //     time (bench:footprint, docs/footprint.md); the provider, whose answer
 //     times are judged, keeps TurboFan.
+//   --no-sparkplug --bytecode-old-age=2 (checker only, its v8Flags): no
+//     baseline code (interpreter, then Maglev), and bytecode of functions not
+//     run for 2 GCs (V8: 6) is flushed, compiled again when called: a node
+//     runs most of its code once an epoch or less (docs/footprint.md).
 //   --max-old-space-size (checker only): a cap sized from measurement (a
 //     node with 1,000 licenses uses ~45 MiB of old space), so a leak fails
 //     the node instead of the laptop.
@@ -61,6 +65,7 @@ export async function prepare(launcher, options = {}) {
     if (options.optimizeForSize === true) flags.push("--optimize-for-size");
     if (options.maxOldSpaceMiB !== undefined) flags.push(`--max-old-space-size=${options.maxOldSpaceMiB}`);
     if (options.maxOpt !== undefined) flags.push(`--max-opt=${options.maxOpt}`);
+    flags.push(...(options.v8Flags ?? []));
     // More node/V8 flags for experiments (docs/footprint.md); a flag given twice, the last one counts.
     flags.push(...(process.env.CHECKERNET_NODE_FLAGS ?? "").split(/\s+/).filter((f) => f !== ""));
     const env = {

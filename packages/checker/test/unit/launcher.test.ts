@@ -52,6 +52,9 @@ describe.runIf(typeof (process as { execve?: unknown }).execve === "function" &&
           "--max-old-space-size=192",
           // Maglev at most: ~6 MiB less at 1,000 licenses, the same CPU (docs/footprint.md).
           "--max-opt=2",
+          // No baseline code, bytecode flushed after 2 GCs unused: RSS at 1,000 licenses (docs/footprint.md).
+          "--no-sparkplug",
+          "--bytecode-old-age=2",
         ]),
       );
       expect(seen.execArgv.some((a) => a.endsWith("/packages/checker/bin/ts-hooks.js"))).toBe(true);
@@ -68,6 +71,7 @@ describe.runIf(typeof (process as { execve?: unknown }).execve === "function" &&
       // Its answer times are what the deadlines judge: no flag that trades speed for memory.
       expect(seen.execArgv).not.toContain("--optimize-for-size");
       expect(seen.execArgv.some((a) => a.startsWith("--max-opt"))).toBe(false);
+      expect(seen.execArgv.some((a) => a.includes("sparkplug") || a.startsWith("--bytecode-old-age"))).toBe(false);
       expect(seen.execArgv.some((a) => a.startsWith("--max-old-space-size"))).toBe(false);
       expect(seen.arena).toBe("2");
     });
