@@ -15,6 +15,7 @@ export function createStandingWatch(
       publicClient: chain.publicClient,
       logger: c.logger.child({ service: "standing" }),
       snapshots: chain.directory,
+      clock: c.clock,
     },
     { checkerRegistry: chain.contracts.checkerRegistry, operator, ownPublicKey: c.operatorPublicKey },
   );

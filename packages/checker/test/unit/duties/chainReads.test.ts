@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "@checkernet/runtime";
 import {
+  bytesToHex,
   createPublicClient,
   custom,
   type EIP1193RequestFn,
@@ -12,12 +13,14 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectChain, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
 import {
+  type Checker,
   deployFixture,
   type Fixture,
   goToEpoch,
   publishEpoch,
   setupCheckers,
 } from "../../../../contracts/test/helpers/fixture.ts";
+import { OperatorStandingWatch } from "../../../src/chain/operatorStanding.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
 import { FraudProofDuty } from "../../../src/duties/fraudProofDuty.ts";
 import { ReportSync, ReportSyncOutcome } from "../../../src/duties/reportSync.ts";
@@ -25,19 +28,21 @@ import { deploymentClock } from "../../utils/chain.ts";
 
 /**
  * Issue 15: a traced devnet run attributed per epoch 8 `reportOf` calls to the report sync (every pass re-read
- * the whole lookback, landed reports included) and 10 `currentEpoch` calls to the fraud-proof prune (one every
- * 2 s poll). A landed report never changes and the epoch is known from the node's clock, so each is read once:
+ * the whole lookback, landed reports included), 10 `currentEpoch` calls to the fraud-proof prune (one every
+ * 2 s poll) and 3.3 `operatorInfo` calls to the standing watch (every 5 s while /status is polled). A landed
+ * report never changes, and the epoch is known from the node's clock, so each is read once (an epoch):
  * counted here as eth_calls by selector on a real EDR chain with the contracts deployed.
  */
 const silent = createLogger({ level: "silent", pretty: false });
 let chain: TestChain;
 let fx: Fixture;
+let checkers: Checker[];
 const dbs: CheckerDb[] = [];
 
 beforeAll(async () => {
   chain = await connectChain();
   fx = await deployFixture(chain);
-  await setupCheckers(fx, 3, 1);
+  checkers = await setupCheckers(fx, 3, 1);
 });
 afterAll(async () => {
   for (const db of dbs.splice(0)) await db.close();
@@ -129,5 +134,49 @@ describe("the fraud-proof prune reads the chain's epoch once per epoch of the no
     expect(await duty.prune()).toBe(13n - window);
     await duty.poll();
     expect(rpc.calls("currentEpoch()")).toBe(2);
+  });
+});
+
+describe("the operator standing watch reads a settled standing once per epoch", () => {
+  it("answers /status every second through an epoch with one operatorInfo read; an unregistered one every 5 s", async () => {
+    await goToEpoch(fx, 20n);
+    const start = deploymentClock(fx).bounds(20n).startMs + 500;
+    let nowMs = start;
+    const clock = deploymentClock(fx, () => nowMs);
+    const epochMs = Number(fx.deployment.epochSeconds) * 1_000;
+    /** /status once a second from the epoch's start to its end, each waiting for the read it started. */
+    const pollEpoch = async (watch: OperatorStandingWatch) => {
+      for (nowMs = start; nowMs < start + epochMs - 1_000; nowMs += 1_000) {
+        watch.get(nowMs);
+        await watch.settled();
+      }
+    };
+    const me = checkers[0]!;
+    const settled = counted();
+    const watch = new OperatorStandingWatch(
+      { publicClient: settled.client, logger: silent, clock },
+      {
+        checkerRegistry: fx.deployment.contracts.checkerRegistry,
+        operator: me.address,
+        ownPublicKey: bytesToHex(me.key.publicKey),
+      },
+    );
+    await pollEpoch(watch);
+    expect(watch.get(nowMs)).toMatchObject({ registered: true, keyMatches: true, licenses: 1 });
+    expect(settled.calls("operatorInfo(address)")).toBe(1);
+
+    // Not registered: the operator is about to act, so the watch keeps looking every 5 s.
+    const newcomer = counted();
+    const unregistered = new OperatorStandingWatch(
+      { publicClient: newcomer.client, logger: silent, clock },
+      {
+        checkerRegistry: fx.deployment.contracts.checkerRegistry,
+        operator: fx.deployment.contracts.rewards,
+        ownPublicKey: null,
+      },
+    );
+    await pollEpoch(unregistered);
+    expect(unregistered.get(nowMs).registered).toBe(false);
+    expect(newcomer.calls("operatorInfo(address)")).toBe(Math.ceil((epochMs - 1_000) / 5_000));
   });
 });
