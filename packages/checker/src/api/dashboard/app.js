@@ -192,12 +192,15 @@ function renderChart(rewards) {
     if (text !== undefined) e.textContent = text;
     return e;
   };
+  const max = rewards.reduce((m, r) => (BigInt(r.amount) > m ? BigInt(r.amount) : m), 1n);
+  const maxLabel = tokens(max.toString());
+  // The bars start right of the axis' top label: 7.5 units a character is wider than any digit or separator
+  // at 11 px (DejaVu Sans digits: 7.0), and the x scale stretches label and bars alike (dashboardChart.test.ts).
   const W = 800,
     H = 180,
-    left = 60,
+    left = Math.max(60, Math.ceil(maxLabel.length * 7.5) + 10),
     bottom = 22,
     top = 10;
-  const max = rewards.reduce((m, r) => (BigInt(r.amount) > m ? BigInt(r.amount) : m), 1n);
   const bw = (W - left) / rewards.length;
   const root = svg("svg", {
     viewBox: `0 0 ${W} ${H}`,
@@ -206,7 +209,7 @@ function renderChart(rewards) {
     "aria-label": "rewards per epoch",
   });
   root.append(svg("line", { x1: left, x2: W, y1: H - bottom, y2: H - bottom }));
-  root.append(svg("text", { x: 0, y: top + 8 }, tokens(max.toString())));
+  root.append(svg("text", { x: 0, y: top + 8 }, maxLabel));
   root.append(svg("text", { x: 0, y: H - bottom }, "0"));
   rewards.forEach((r, i) => {
     const v = BigInt(r.amount);

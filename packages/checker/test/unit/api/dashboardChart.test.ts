@@ -21,6 +21,8 @@ import { createMetrics } from "../../../src/metrics/index.ts";
 const OPERATOR: Address = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 /** 85.714285714285714284 tokens: the amount whose unformatted label once overlapped the first bar. */
 const LARGEST = 85_714_285_714_285_714_284n;
+/** 12,345,678.90 tokens: a label as wide as a formatted amount gets, which overlapped the first bar too. */
+const WIDEST = 12_345_678_900_000_000_000_000_000n;
 
 function reward(epoch: bigint, amount: bigint): History["rewards"][number] {
   return {
@@ -32,14 +34,23 @@ function reward(epoch: bigint, amount: bigint): History["rewards"][number] {
 }
 
 /** Twelve landed epochs, the first the largest, then smaller and uneven ones. */
-const HISTORY: History = {
-  operator: OPERATOR,
-  reports: [],
-  rewards: Array.from({ length: 12 }, (_, i) =>
-    reward(BigInt(i + 1), i === 0 ? LARGEST : (LARGEST * BigInt(3 + (i % 5))) / 10n),
-  ),
-  totals: { earned: 600n * 10n ** 18n, claimed: 300n * 10n ** 18n, unclaimed: 300n * 10n ** 18n, locked: 0n },
-};
+function historyUpTo(largest: bigint): History {
+  return {
+    operator: OPERATOR,
+    reports: [],
+    rewards: Array.from({ length: 12 }, (_, i) =>
+      reward(BigInt(i + 1), i === 0 ? largest : (largest * BigInt(3 + (i % 5))) / 10n),
+    ),
+    totals: {
+      earned: 600n * 10n ** 18n,
+      claimed: 300n * 10n ** 18n,
+      unclaimed: 300n * 10n ** 18n,
+      locked: 0n,
+    },
+  };
+}
+/** What /history serves now. */
+let history = historyUpTo(LARGEST);
 
 /** What the page reads of a status (renderStatus); a running node in epoch 13 with nothing to report. */
 const STATUS = {
@@ -83,7 +94,7 @@ beforeAll(async () => {
       routes: [
         ...dashboardRoutes(),
         ...eventsRoutes({ getStatus }),
-        { path: "/history", handler: ({ res }) => sendJson(res, 200, HISTORY) },
+        { path: "/history", handler: ({ res }) => sendJson(res, 200, history) },
       ],
     },
     { port: 0 },
@@ -132,23 +143,29 @@ async function chartOverlaps(page: Page): Promise<{ labels: string[]; overlaps: 
 }
 
 describe("the rewards chart of the dashboard (chromium, fixed history)", () => {
-  for (const viewport of [
-    { width: 1400, height: 900 },
-    { width: 390, height: 844 },
-  ]) {
-    it(`labels overlap no bar and no other label at ${viewport.width} px`, async () => {
-      const page = await browser.newPage({ viewport });
-      try {
-        await page.goto(`${api.url()}/`);
-        const bars = page.locator('[data-testid="rewards-chart"] rect.bar');
-        await expect.poll(() => bars.count(), { timeout: 20_000 }).toBe(HISTORY.rewards.length);
-        const { labels, overlaps } = await chartOverlaps(page);
-        expect(overlaps).toEqual([]);
-        // The axis' top label is the largest amount, and every epoch is labelled: the check covered them all.
-        expect(labels).toEqual(["85.71", "0", ...HISTORY.rewards.map((r) => String(r.epoch))]);
-      } finally {
-        await page.close();
-      }
-    });
+  for (const [largest, label] of [
+    [LARGEST, "85.71"],
+    [WIDEST, "12,345,678.90"],
+  ] as const) {
+    for (const viewport of [
+      { width: 1400, height: 900 },
+      { width: 390, height: 844 },
+    ]) {
+      it(`labels overlap no bar and no other label at ${viewport.width} px, the axis topped by ${label}`, async () => {
+        history = historyUpTo(largest);
+        const page = await browser.newPage({ viewport });
+        try {
+          await page.goto(`${api.url()}/`);
+          const bars = page.locator('[data-testid="rewards-chart"] rect.bar');
+          await expect.poll(() => bars.count(), { timeout: 20_000 }).toBe(history.rewards.length);
+          const { labels, overlaps } = await chartOverlaps(page);
+          expect(overlaps).toEqual([]);
+          // The axis' top label is the largest amount, and every epoch is labelled: the check covered them all.
+          expect(labels).toEqual([label, "0", ...history.rewards.map((r) => String(r.epoch))]);
+        } finally {
+          await page.close();
+        }
+      });
+    }
   }
 });
