@@ -3,7 +3,7 @@ import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
 import { WorkerPoolError, WorkerPoolErrorCode } from "@checkernet/runtime";
 import { ComputeWorker } from "../../challenges/computeWorker.ts";
 import type { Metrics } from "../../metrics/index.ts";
-import { checkSets, verifySet } from "./checkSets.ts";
+import { checkSetsYielding, verifySet } from "./checkSets.ts";
 
 /**
  * Batching limits, after Lodestar's `chain/bls/multithread` (it batches up to
@@ -145,13 +145,7 @@ export class BlsBatchVerifier implements SignatureVerifier {
     this.metrics?.blsBatchSets.observe(jobs.length);
     const worker = this.workerInUse();
     if (worker === undefined || worker.queued("bls") >= BLS_BATCH_LIMITS.maxQueuedBatches) {
-      this.settle(
-        jobs,
-        checkSets(
-          this.backend,
-          jobs.map((j) => j.set),
-        ),
-      );
+      this.checkOnLoop(jobs);
       return;
     }
     worker
@@ -171,14 +165,16 @@ export class BlsBatchVerifier implements SignatureVerifier {
           e instanceof WorkerPoolError &&
           (e.code === WorkerPoolErrorCode.QUEUE_FULL || e.code === WorkerPoolErrorCode.CLOSED);
         if (!busy) this.workerFailures++;
-        this.settle(
-          jobs,
-          checkSets(
-            this.backend,
-            jobs.map((j) => j.set),
-          ),
-        );
+        this.checkOnLoop(jobs);
       });
+  }
+
+  /** Checks a batch on the event loop, a few sets at a time (checkSetsYielding), so challenge IO keeps its timing. */
+  private checkOnLoop(jobs: readonly Job[]): void {
+    void checkSetsYielding(
+      this.backend,
+      jobs.map((j) => j.set),
+    ).then((results) => this.settle(jobs, results));
   }
 
   /** The worker thread, when batches go to it; undefined when they run on the event loop. */
