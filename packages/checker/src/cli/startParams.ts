@@ -9,7 +9,7 @@ import {
 } from "../chain/protocolParams.ts";
 import { chainTransport } from "../chain/transport.ts";
 import type { CheckerConfig } from "../config.ts";
-import { readNetworkParams } from "../networkDefinition.ts";
+import { readNetworkDefinition, readNetworkParams } from "../networkDefinition.ts";
 import { CliError, CliErrorCode } from "./cliError.ts";
 
 /**
@@ -53,12 +53,29 @@ export async function startParams(
     return local;
   }
   if (networkFile !== undefined) {
-    const clock = clockMismatch(cfg, chain);
-    if (clock !== undefined)
-      throw new CliError(
-        CliErrorCode.PARAMS_MISMATCH,
-        `${clock.field} is ${clock.value} in network file ${networkFile} but the chain's ${clock.chain}: the node's epochs would not be the chain's; use the network's published file`,
-      );
+    // The file's own clock first (the error names the file), then the one the node runs with, which a
+    // config file, CHECKER_GENESIS_MS / CHECKER_EPOCH_SECONDS or a flag may have overridden.
+    const own = readNetworkDefinition(networkFile);
+    const sources = [
+      {
+        clock: { genesisMs: Number(own.genesisMs), epochSeconds: Number(own.epochSeconds) },
+        source: `network file ${networkFile}`,
+        remedy: "use the network's published file",
+      },
+      {
+        clock: cfg,
+        source: `the node's config (a config file, CHECKER_GENESIS_MS / CHECKER_EPOCH_SECONDS or a flag overrides network file ${networkFile})`,
+        remedy: "drop the override",
+      },
+    ];
+    for (const { clock, source, remedy } of sources) {
+      const wrong = clockMismatch(clock, chain);
+      if (wrong !== undefined)
+        throw new CliError(
+          CliErrorCode.PARAMS_MISMATCH,
+          `${wrong.field} is ${wrong.value} in ${source} but the chain's ${wrong.chain}: the node's epochs would not be the chain's; ${remedy}`,
+        );
+    }
   }
   if (fromFile === undefined) {
     const params = chainProtocolParams(chain);

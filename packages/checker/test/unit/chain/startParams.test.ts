@@ -150,6 +150,18 @@ describe("protocol parameters at start (network file vs chain)", () => {
     await expect(check(longer)).rejects.toThrow(
       `epochSeconds is ${seconds * 2} in network file ${longer} but the chain's EpochReports.epochSeconds() = ${seconds}`,
     );
+    // A right file overridden by the environment: the error names the override, not the file.
+    const right = networkFile("right-clock", onChain);
+    const overridden = loadConfig({
+      network: right,
+      env: { CHECKER_EPOCH_SECONDS: String(seconds + 1) },
+      flags: { dataDir: dir },
+    });
+    await expect(
+      startParams(overridden, right, recordingLogger().logger, chain.publicClient),
+    ).rejects.toThrow(
+      `epochSeconds is ${seconds + 1} in the node's config (a config file, CHECKER_GENESIS_MS / CHECKER_EPOCH_SECONDS or a flag overrides network file ${right}) but the chain's EpochReports.epochSeconds() = ${seconds}: the node's epochs would not be the chain's; drop the override [CLI_ERROR_PARAMS_MISMATCH]`,
+    );
   });
 
   it("runs with a matching file's parameters, not the built-in defaults, including those the chain does not hold", async () => {
