@@ -64,6 +64,13 @@ export function parseNetworkParams(raw: unknown, source: string): NetworkParams 
       throw new ConfigError(field, source, `expected a non-negative integer, got ${JSON.stringify(value)}`);
     if (name.endsWith("Bps") && value > 10_000)
       throw new ConfigError(field, source, `expected basis points 0..10000, got ${value}`);
+    // The epoch clock (protocol epoch.ts) needs both phases: refused here, naming the file, not later.
+    if (name === "checkingPhaseBps" && (value === 0 || value === 10_000))
+      throw new ConfigError(
+        field,
+        source,
+        `expected basis points 1..9999 (both phases non-empty), got ${value}`,
+      );
     out[name] = value;
   }
   return out as unknown as NetworkParams;

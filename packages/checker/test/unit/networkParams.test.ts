@@ -79,6 +79,9 @@ describe("network file params", () => {
     expect(bad((p) => (p.slashBps = 10_001))).toThrow(
       /"params\.slashBps".*basis points 0\.\.10000, got 10001/,
     );
+    expect(bad((p) => (p.checkingPhaseBps = 0))).toThrow(
+      /"params\.checkingPhaseBps".*basis points 1\.\.9999 \(both phases non-empty\), got 0/,
+    );
     const notObject = withParams() as unknown as Record<string, unknown>;
     notObject.params = [1, 2];
     expect(() => loadConfig({ network: write("array", notObject), env: {} })).toThrow(
