@@ -123,7 +123,22 @@ export async function startSybilFloodDrill(
   const beforeMs = Date.now();
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
-  const done = rogue.done().finally(() => lag.disable());
+  // The lag of each flood epoch too: the flood's first seconds (a full IP bucket) fall in epoch 2's checks.
+  const epochLags: ReturnType<typeof monitorEventLoopDelay>[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  for (let e = FLOOD_FIRST_EPOCH; e <= FLOOD_LAST_EPOCH; e++) {
+    const h = monitorEventLoopDelay({ resolution: 10 });
+    epochLags.push(h);
+    timers.push(setTimeout(() => h.enable(), Math.max(0, clock.bounds(e).startMs - Date.now())));
+    timers.push(
+      setTimeout(() => h.disable(), Math.max(0, Math.min(endMs, clock.bounds(e).endMs) - Date.now())),
+    );
+  }
+  const done = rogue.done().finally(() => {
+    lag.disable();
+    for (const t of timers) clearTimeout(t);
+    for (const h of epochLags) h.disable();
+  });
   const honest = providers[0]!.address;
 
   return {
@@ -158,6 +173,7 @@ export async function startSybilFloodDrill(
           `oversized REJECTs ${perNode("ATTESTATION_ERROR_OVERSIZED").join("/")}, ` +
           `already known ${perNode("ATTESTATION_ERROR_ALREADY_KNOWN").join("/")}; ` +
           `event-loop lag p99 ${lagP99Ms.toFixed(1)} ms, max ${(lag.max / 1e6).toFixed(0)} ms ` +
+          `(by epoch p99 ${epochLags.map((h) => (h.percentile(99) / 1e6).toFixed(0)).join("/")} ms) ` +
           `(before the flood p99 ${(baseline.percentile(99) / 1e6).toFixed(1)} ms)`,
       );
       // The flood was real: it went past the budget on every node, and its oversized messages arrived.
