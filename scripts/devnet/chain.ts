@@ -152,13 +152,19 @@ export async function firstEpochOfLicenses(
   return next;
 }
 
-/** ETH for gas (from the deployer) to every address below `DEVNET.gasFunding / 2`. */
+/**
+ * ETH for gas (from the deployer) to every address below half its share: `DEVNET.gasFunding` each, or an
+ * equal part of half the deployer's balance when that is less (100 providers: 10,000 ETH would not do).
+ */
 export async function fundGas(c: DevnetChain, addresses: readonly Address[]): Promise<void> {
   const deployer = c.wallet(0);
+  const balance = await c.publicClient.getBalance({ address: deployer.account.address });
+  const share = BigInt(Math.max(1, addresses.length));
+  const funding = DEVNET.gasFunding * share <= balance / 2n ? DEVNET.gasFunding : balance / 2n / share;
   for (const to of addresses) {
-    const balance = await c.publicClient.getBalance({ address: to });
-    if (balance >= DEVNET.gasFunding / 2n) continue;
-    await mined(c, `fund ${to}`, deployer.sendTransaction({ to, value: DEVNET.gasFunding }));
+    const has = await c.publicClient.getBalance({ address: to });
+    if (has >= funding / 2n) continue;
+    await mined(c, `fund ${to}`, deployer.sendTransaction({ to, value: funding }));
   }
 }
 
