@@ -117,7 +117,9 @@ export class OperatorStandingWatch {
         delegated: s.delegated,
       };
       this.readAtMs = nowMs;
-      this.readAtEpoch = clockEpoch;
+      // Settled for the epoch only when the chain answered for it: its clock follows blocks, so the first
+      // read of an epoch often lands before the epoch's first block and returns the epoch before.
+      this.readAtEpoch = s.epoch === clockEpoch ? clockEpoch : undefined;
     } catch (e) {
       this.logger.debug({ err: (e as Error).message }, "operator standing not read");
     }

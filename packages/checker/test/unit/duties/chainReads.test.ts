@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectChain, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
 import {
   type Checker,
+  currentEpoch,
   deployFixture,
   type Fixture,
   goToEpoch,
@@ -178,5 +179,38 @@ describe("the operator standing watch reads a settled standing once per epoch", 
     await pollEpoch(unregistered);
     expect(unregistered.get(nowMs).registered).toBe(false);
     expect(newcomer.calls("operatorInfo(address)")).toBe(Math.ceil((epochMs - 1_000) / 5_000));
+  });
+});
+
+describe("the standing watch waits for the chain's epoch", () => {
+  it("reads again every 5 s while the chain is still in the epoch before the clock's, then once the chain has caught up", async () => {
+    const chainEpoch = await currentEpoch(fx);
+    await goToEpoch(fx, chainEpoch + 1n);
+    // The node's clock is an epoch ahead of the chain: no block of its epoch has been mined yet.
+    const clockEpoch = chainEpoch + 2n;
+    let nowMs = deploymentClock(fx).bounds(clockEpoch).startMs + 500;
+    const clock = deploymentClock(fx, () => nowMs);
+    const me = checkers[0]!;
+    const reads = counted();
+    const watch = new OperatorStandingWatch(
+      { publicClient: reads.client, logger: silent, clock },
+      {
+        checkerRegistry: fx.deployment.contracts.checkerRegistry,
+        operator: me.address,
+        ownPublicKey: bytesToHex(me.key.publicKey),
+      },
+    );
+    const poll = async (times: number) => {
+      for (let i = 0; i < times; i++, nowMs += 5_000) {
+        watch.get(nowMs);
+        await watch.settled();
+      }
+    };
+    await poll(3);
+    // Settling on the first read would leave the previous epoch's standing up for the whole epoch: 1 read.
+    expect(reads.calls("operatorInfo(address)")).toBe(3);
+    await goToEpoch(fx, clockEpoch);
+    await poll(3);
+    expect(reads.calls("operatorInfo(address)")).toBe(4);
   });
 });
