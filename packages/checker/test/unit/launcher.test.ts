@@ -71,7 +71,9 @@ describe.runIf(typeof (process as { execve?: unknown }).execve === "function" &&
       // Its answer times are what the deadlines judge: no flag that trades speed for memory.
       expect(seen.execArgv).not.toContain("--optimize-for-size");
       expect(seen.execArgv.some((a) => a.startsWith("--max-opt"))).toBe(false);
-      expect(seen.execArgv.some((a) => a.includes("sparkplug") || a.startsWith("--bytecode-old-age"))).toBe(false);
+      expect(seen.execArgv.some((a) => a.includes("sparkplug") || a.startsWith("--bytecode-old-age"))).toBe(
+        false,
+      );
       expect(seen.execArgv.some((a) => a.startsWith("--max-old-space-size"))).toBe(false);
       expect(seen.arena).toBe("2");
     });
