@@ -98,6 +98,9 @@ function also(value: string, previous: { dataDir: string; listen: string[] }[] =
   const listen = value.slice(at + 1);
   if (at < 1) throw new InvalidArgumentError("--also expects <data-dir>=<multiaddr>");
   multiaddrs("--also")(listen, []);
+  // The same keys twice would be two hosts with one peer id: a checker's dial would reach either.
+  if (previous.some((p) => p.dataDir === dataDir))
+    throw new InvalidArgumentError(`--also names the data directory ${dataDir} twice; each provider once`);
   return [...previous, { dataDir, listen: [listen] }];
 }
 

@@ -79,6 +79,20 @@ describe("provider CLI", () => {
     );
   });
 
+  it("serve refuses an --also without its address, or naming one data directory twice", async () => {
+    const bare = await run(["serve", "-d", join(dir, "enc"), "--also", join(dir, "other")]);
+    expect(bare.code).toBe(1);
+    expect(bare.stderr.split("\n")[0]).toBe(
+      `error: option '--also <data-dir=multiaddr...>' argument '${join(dir, "other")}' is invalid. --also expects <data-dir>=<multiaddr>`,
+    );
+    const other = `${join(dir, "other")}=/ip4/127.0.0.1/tcp/0`;
+    const twice = await run(["serve", "-d", join(dir, "enc"), "--also", other, "--also", other]);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr.split("\n")[0]).toBe(
+      `error: option '--also <data-dir=multiaddr...>' argument '${other}' is invalid. --also names the data directory ${join(dir, "other")} twice; each provider once`,
+    );
+  });
+
   it("serve refuses a bad --fault with the accepted syntax", async () => {
     const bad = await run(["serve", "-d", join(dir, "enc"), "--fault", "lazy"]);
     expect(bad.code).toBe(1);
