@@ -8,9 +8,17 @@ const MAX_TRACKED_PEERS = 4_096;
 /**
  * How fast a peer's over-budget IGNOREs are forgotten, per second: halved every second, so only a
  * peer that keeps sending past its budget, at 9 msg/s or more (13 = rate / ln 2), or in a burst of 13
- * within a moment, is hung up. An honest relay's burst over its IP's budget (emptied by Sybils on its
- * IP, docs/protocol/gossip-validation.md) is its share of a few committees' attestations, well under
- * that; a Sybil identity at 200 msg/s gets there in a tenth of a second.
+ * within a moment, is hung up; a Sybil identity at 200 msg/s gets there in a tenth of a second.
+ *
+ * Who else can get there: a peer's own bucket holds a whole epoch of honest attestations
+ * (attestationsPerEpochLimit), so a proven peer (validationBudget.ts, budgetSender) is never over it
+ * by relaying. An unproven peer also draws on its IP's bucket; where Sybils on the same IP (a shared
+ * NAT, the same relay) have emptied it, an honest newcomer's publish burst (its share of every
+ * committee's attestations at the publish phase, ~k·P / mesh degree: over 13 with many providers) is
+ * over budget and it is hung up too. What it loses is what the IGNOREs already cost it: none of its
+ * messages is validated by this node while its IP's bucket is empty, hung up or not; it redials,
+ * and once proven it leaves the IP's bucket. Not hanging up would keep every Sybil identity's frames
+ * decrypted and decoded (issue 14); the drill (test/chaos/sybilFlood.ts) measures both sides.
  */
 const OVER_BUDGET_DECAY_PER_SECOND = 0.5;
 
