@@ -8,6 +8,7 @@ import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { Libp2p } from "@libp2p/interface";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import type { Multiaddr } from "@multiformats/multiaddr";
+import pino from "pino";
 import { type Address, type Hex, zeroAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,6 +40,8 @@ let checker: Libp2p;
 let client: ChallengeClient;
 let agent: RunningAgent;
 const identities: Identity[] = [];
+/** The agent's log lines (messages in order), for the start-up order. */
+const agentLog: string[] = [];
 
 const dataset = (provider: Address) => ({
   seed: vramDatasetSeed(provider, SALT),
@@ -63,7 +66,14 @@ beforeAll(async () => {
     })),
     workers: 1,
     maxVramBytes: 1 << 20,
-    log: silentLog,
+    log: pino(
+      { level: "info" },
+      {
+        write: (line: string) => {
+          agentLog.push((JSON.parse(line) as { msg: string }).msg);
+        },
+      },
+    ),
   });
   checker = await clientHost();
   client = new ChallengeClient({ host: checker, logger: silentLog }, { params, checkerRegion: 0 });
@@ -109,6 +119,14 @@ describe("one agent, several registered providers", () => {
     expect(peers).toEqual(identities.map((id) => peerIdFromPrivateKey(id.peerKey).toString()));
     const ports = new Set(agent.providers.map((p) => p.host.getMultiaddrs()[0]?.toString()));
     expect(ports.size).toBe(3);
+  });
+
+  it("fills every provider's dataset before any provider serves: a fill would race the first ones' timed answers", () => {
+    const resident = agentLog.flatMap((m, i) => (m === "VRAM dataset resident" ? [i] : []));
+    const serving = agentLog.flatMap((m, i) => (m === "provider serving" ? [i] : []));
+    expect(resident).toHaveLength(3);
+    expect(serving).toHaveLength(3);
+    expect(Math.max(...resident)).toBeLessThan(Math.min(...serving));
   });
 
   it("each passes matmul and VRAM runs answered from its own dataset and signed with its own answer key", async () => {

@@ -46,8 +46,9 @@ export interface RunningAgent {
  * the libp2p, viem and worker-thread code once instead of once per provider,
  * which is what lets a laptop run a devnet of 100 providers.
  *
- * Providers start one after the other (each fills its dataset first), so
- * the first serve while the later ones fill.
+ * Every identity's dataset is filled before any host starts: a fill runs on
+ * the shared workers outside the device queue, so a provider already serving
+ * would have its timed answers race the later ones' fills.
  */
 export async function runProviderAgent(options: RunAgentOptions): Promise<RunningAgent> {
   const { identities, log } = options;
@@ -68,9 +69,19 @@ export async function runProviderAgent(options: RunAgentOptions): Promise<Runnin
     if (providers.length === 0) await owner.close();
   };
   try {
-    for (const [index, identity] of identities.entries()) {
-      const backend =
-        index === 0 ? owner : new CpuBackend({ maxVramBytes: options.maxVramBytes, shareWorkersOf: owner });
+    const backends = identities.map((_, index) =>
+      index === 0 ? owner : new CpuBackend({ maxVramBytes: options.maxVramBytes, shareWorkersOf: owner }),
+    );
+    await owner.warmUp();
+    const logOf = (index: number) => (identities.length === 1 ? log : log.child({ identity: index }));
+    for (const [index, { vram }] of identities.entries()) {
+      if (vram === undefined) continue;
+      const started = performance.now();
+      await backends[index]?.vramPrepare(vram);
+      logOf(index).info({ ...vram, ms: Math.round(performance.now() - started) }, "VRAM dataset resident");
+    }
+    for (const [index, { vram: _resident, ...identity }] of identities.entries()) {
+      const backend = backends[index] as CpuBackend;
       providers.push(
         await runProvider({
           ...identity,
@@ -79,7 +90,7 @@ export async function runProviderAgent(options: RunAgentOptions): Promise<Runnin
           ...(options.fault === undefined ? {} : { fault: options.fault }),
           ...(options.faultOptions === undefined ? {} : { faultOptions: options.faultOptions }),
           ...(options.limits === undefined ? {} : { limits: options.limits }),
-          log: identities.length === 1 ? log : log.child({ identity: index }),
+          log: logOf(index),
         }),
       );
     }
