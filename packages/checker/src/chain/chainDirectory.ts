@@ -54,6 +54,15 @@ const CHAIN_LIMITS = {
    * report a few more); older ones are read again on demand (ensureEpoch).
    */
   snapshotsBack: 8n,
+  /**
+   * Epochs a provider stays known (hasProvider) after it was last listed active. A provider whose stake
+   * falls under the minimum mid-epoch (a slash landing) leaves the registry's list at once, and each node
+   * sees that at its next refresh: a node that dropped it REJECTed the attestations the others had made
+   * of it in that epoch and refused every report holding them, late ones too, so the epoch's report and
+   * rewards were lost (a 40-epoch devnet run, epoch 13). Its attestations stay valid while their report
+   * may still land: the epoch itself and `reportLatenessEpochs` (2) after it.
+   */
+  providersGraceEpochs: 3n,
 } as const;
 
 export interface ChainAddresses {
@@ -120,6 +129,8 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   /** The registry's list `providerList` was made from: the same one again needs no new records. */
   private providersReadFrom: readonly ActiveProvider[] | undefined;
   private providerSet = new Set<Address>();
+  /** Each provider listed active in a recent refresh, with the chain epoch of the last one (providersGraceEpochs). */
+  private readonly listedAt = new Map<Address, bigint>();
   private seeds = new Map<bigint, Hex>();
   /** In-flight ensureSeed reads, one per epoch however many callers wait. */
   private readonly seedReads = new Map<bigint, Promise<Hex | undefined>>();
@@ -222,6 +233,9 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
       this.current = current;
       this.providerList = providers;
       this.providerSet = new Set(providers.map((p) => p.address));
+      for (const p of providers) this.listedAt.set(p.address, current);
+      for (const [address, epoch] of this.listedAt)
+        if (epoch + CHAIN_LIMITS.providersGraceEpochs < current) this.listedAt.delete(address);
       // Keep seeds ensureSeed read while this view was taken (epochs it had not reached yet).
       const newest = [...seeds.keys()].reduce((a, b) => (b > a ? b : a), 0n);
       for (const [e, seed] of this.seeds) if (e > newest) seeds.set(e, seed);
@@ -255,8 +269,10 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   getChecker(address: Address, epoch?: bigint): CheckerRecord | undefined {
     return this.snapshotOf(epoch)?.checkers.get(getAddress(address));
   }
+  /** Listed active now, or in a refresh of the last providersGraceEpochs epochs (a slash may just have deactivated it). */
   hasProvider(address: Address): boolean {
-    return this.providerSet.has(getAddress(address));
+    const a = getAddress(address);
+    return this.providerSet.has(a) || this.listedAt.has(a);
   }
   totalLicenses(epoch?: bigint): number {
     return this.snapshotOf(epoch)?.total ?? 0;

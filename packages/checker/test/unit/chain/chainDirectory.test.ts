@@ -91,6 +91,39 @@ describe("ChainDirectory (contracts on Hardhat's in-process EDR)", () => {
     expect(dir.status()).toMatchObject({ connected: true, lastError: null, checkers: 2, providers: 1 });
   });
 
+  it("keeps a provider known for 3 epochs after it leaves the active list, so its attestations of those epochs stay valid", async () => {
+    await setupCheckers(fx, 2, 1);
+    const wallet = chain.wallets[10]!;
+    const address = getAddress(wallet.account.address);
+    const peerId = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
+    const own = fx.as(wallet);
+    await mined(
+      chain,
+      own.providers.write.register([bytesToHex(peerId.toMultihash().bytes), "cpu-reference", 16, "local"]),
+    );
+    const stake = await fx.c.providers.read.minStake();
+    await mined(chain, fx.c.token.write.transfer([address, stake + TOKEN]));
+    await mined(chain, own.token.write.approve([fx.deployment.contracts.providerRegistry, stake]));
+    await mined(chain, own.providers.write.stake([stake]));
+    await goToEpoch(fx, 2n);
+    const dir = directory();
+    await dir.refresh();
+    expect(dir.hasProvider(address)).toBe(true);
+    // Mid-epoch its stake falls under the minimum (a slash would do the same): it leaves the active list.
+    await mined(chain, own.providers.write.requestUnstake([1n]));
+    expect(await fx.c.providers.read.isActive([address])).toBe(false);
+    await dir.refresh();
+    expect(dir.providers().map((p) => p.address)).not.toContain(address);
+    // Attestations of epoch 2, made while it was active, are still valid here, through its late reports.
+    expect(dir.hasProvider(address)).toBe(true);
+    await goToEpoch(fx, 5n);
+    await dir.refresh();
+    expect(dir.hasProvider(address)).toBe(true);
+    await goToEpoch(fx, 6n);
+    await dir.refresh();
+    expect(dir.hasProvider(address)).toBe(false);
+  });
+
   it("reads the next epoch's seed ahead once it is revealed, and not before (an outage at its start leaves it checkable)", async () => {
     await setupCheckers(fx, 2, 1);
     await goToEpoch(fx, 1n);
