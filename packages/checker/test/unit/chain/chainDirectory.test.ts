@@ -26,6 +26,7 @@ import {
 import { ChainDirectory, gpuClassOf, peerIdFromBytes } from "../../../src/chain/chainDirectory.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { CheckerNode } from "../../../src/node.ts";
+import { registerProvider } from "../../utils/chain.ts";
 
 let chain: TestChain;
 let fx: Fixture;
@@ -93,18 +94,9 @@ describe("ChainDirectory (contracts on Hardhat's in-process EDR)", () => {
 
   it("keeps a provider known for 3 epochs after it leaves the active list, so its attestations of those epochs stay valid", async () => {
     await setupCheckers(fx, 2, 1);
-    const wallet = chain.wallets[10]!;
-    const address = getAddress(wallet.account.address);
-    const peerId = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
-    const own = fx.as(wallet);
-    await mined(
-      chain,
-      own.providers.write.register([bytesToHex(peerId.toMultihash().bytes), "cpu-reference", 16, "local"]),
-    );
-    const stake = await fx.c.providers.read.minStake();
-    await mined(chain, fx.c.token.write.transfer([address, stake + TOKEN]));
-    await mined(chain, own.token.write.approve([fx.deployment.contracts.providerRegistry, stake]));
-    await mined(chain, own.providers.write.stake([stake]));
+    // Account 10, staked at exactly the minimum.
+    const address = await registerProvider(chain, fx, 0, 0n);
+    const own = fx.as(chain.wallets[10]!);
     await goToEpoch(fx, 2n);
     const dir = directory();
     await dir.refresh();
