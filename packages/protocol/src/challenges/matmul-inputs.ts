@@ -1,7 +1,7 @@
 import { type Bytes32Like, bytes32, checkInteger } from "./common.ts";
 import { keccakBlockInto } from "./keccak-block.ts";
 import { MATMUL_ABSOLUTE_MAX_SIZE } from "./matmul-commitment.ts";
-import { deriveKey, int8Stream, PRNG_TAG, Xoshiro128 } from "./prng.ts";
+import { deriveKey, deriveKeyPreimage, int8Stream, KEY_PREIMAGE_INDEX_AT, Xoshiro128 } from "./prng.ts";
 
 /**
  * The matmul's inputs, random access (docs/protocol/fraud-proofs.md, "Random-access inputs"):
@@ -62,10 +62,6 @@ export function matmulEntry(seed: Bytes32Like, n: number, i: number, j: number):
   return new ColumnDots(seed, n).dot(matmulRowA(seed, n, i), j);
 }
 
-const COLUMN_LABEL = new TextEncoder().encode("matmul.bt");
-/** Offset of uint32be(j) in deriveKey's preimage PRNG_TAG ‖ seed ‖ uint32be(j) ‖ utf8(label). */
-const INDEX_AT = 64;
-
 /**
  * Entries of C for one seed and size, each from a row of A and column j of B
  * *without materialising the column*: the column's key is deriveKey(seed,
@@ -86,10 +82,8 @@ export class ColumnDots {
   constructor(seed: Bytes32Like, n: number) {
     checkInteger("n", n, 1, MATMUL_ABSOLUTE_MAX_SIZE);
     this.n = n;
-    this.preimage = new Uint8Array(INDEX_AT + 4 + COLUMN_LABEL.length);
-    this.preimage.set(PRNG_TAG, 0);
-    this.preimage.set(bytes32(seed, "seed"), 32);
-    this.preimage.set(COLUMN_LABEL, INDEX_AT + 4);
+    // Column 0's preimage; dot() rewrites its index for each column.
+    this.preimage = deriveKeyPreimage(seed, "matmul.bt");
     this.keyWords = new DataView(this.key.buffer);
   }
 
@@ -99,10 +93,11 @@ export class ColumnDots {
     checkInteger("column", j, 0, n - 1);
     checkInteger("row length", a.length, n, n);
     const p = this.preimage;
-    p[INDEX_AT] = j >>> 24;
-    p[INDEX_AT + 1] = (j >>> 16) & 0xff;
-    p[INDEX_AT + 2] = (j >>> 8) & 0xff;
-    p[INDEX_AT + 3] = j & 0xff;
+    // uint32be(j) at the preimage's index offset (prng.ts, deriveKeyPreimage).
+    p[KEY_PREIMAGE_INDEX_AT] = j >>> 24;
+    p[KEY_PREIMAGE_INDEX_AT + 1] = (j >>> 16) & 0xff;
+    p[KEY_PREIMAGE_INDEX_AT + 2] = (j >>> 8) & 0xff;
+    p[KEY_PREIMAGE_INDEX_AT + 3] = j & 0xff;
     keccakBlockInto(p, 0, p.length, this.key, 0);
     // Xoshiro128's seeding: the key's first four little-endian words, the all-zero state moved off.
     let s0 = this.keyWords.getInt32(0, true);

@@ -35,17 +35,28 @@ export const PRNG_TAG: Uint8Array = keccak_256(new TextEncoder().encode("checker
 
 const utf8 = new TextEncoder();
 
-/** Counter-mode key for one stream: keccak256(PRNG_TAG ‖ seed ‖ uint32be(index) ‖ utf8(label)). */
-export function deriveKey(seed: Bytes32Like, label: string, index = 0): Uint8Array {
+/** Offset of uint32be(index) in deriveKeyPreimage's bytes: a caller deriving many keys of one label rewrites only it. */
+export const KEY_PREIMAGE_INDEX_AT = 64;
+
+/**
+ * The bytes deriveKey hashes: PRNG_TAG ‖ seed ‖ uint32be(index) ‖ utf8(label). The one place the preimage
+ * is laid out; ColumnDots (matmul-inputs.ts) reuses one for every column, rewriting its index.
+ */
+export function deriveKeyPreimage(seed: Bytes32Like, label: string, index = 0): Uint8Array {
   checkInteger("stream index", index, 0, 0xffff_ffff);
   const s = bytes32(seed, "seed");
   const l = utf8.encode(label);
-  const input = new Uint8Array(32 + 32 + 4 + l.length);
+  const input = new Uint8Array(KEY_PREIMAGE_INDEX_AT + 4 + l.length);
   input.set(PRNG_TAG, 0);
   input.set(s, 32);
-  input.set(u32be(index), 64);
-  input.set(l, 68);
-  return keccak_256(input);
+  input.set(u32be(index), KEY_PREIMAGE_INDEX_AT);
+  input.set(l, KEY_PREIMAGE_INDEX_AT + 4);
+  return input;
+}
+
+/** Counter-mode key for one stream: keccak256(PRNG_TAG ‖ seed ‖ uint32be(index) ‖ utf8(label)). */
+export function deriveKey(seed: Bytes32Like, label: string, index = 0): Uint8Array {
+  return keccak_256(deriveKeyPreimage(seed, label, index));
 }
 
 /**

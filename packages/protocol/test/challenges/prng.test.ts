@@ -1,7 +1,16 @@
+import { keccak_256 } from "@noble/hashes/sha3.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ChallengeError } from "../../src/challenges/common.ts";
-import { deriveKey, int8Stream, sampleDistinct, Xoshiro128 } from "../../src/challenges/prng.ts";
+import {
+  deriveKey,
+  deriveKeyPreimage,
+  int8Stream,
+  KEY_PREIMAGE_INDEX_AT,
+  PRNG_TAG,
+  sampleDistinct,
+  Xoshiro128,
+} from "../../src/challenges/prng.ts";
 
 const SEED = `0x${"11".repeat(32)}` as const;
 
@@ -80,6 +89,17 @@ describe("deriveKey / int8Stream", () => {
     expect(deriveKey(SEED, "matmul.a", 4)).not.toEqual(k);
     expect(deriveKey(`0x${"12".repeat(32)}`, "matmul.a", 3)).not.toEqual(k);
     expect(int8Stream(SEED, "x", 0, 100)).toEqual(int8Stream(SEED, "x", 0, 100));
+  });
+
+  it("hashes the one preimage PRNG_TAG ‖ seed ‖ uint32be(index) ‖ utf8(label) (deriveKeyPreimage)", () => {
+    const seed = new Uint8Array(32).fill(0x12);
+    const preimage = deriveKeyPreimage(seed, "matmul.bt", 0x01020304);
+    const label = new TextEncoder().encode("matmul.bt");
+    expect(preimage).toEqual(new Uint8Array([...PRNG_TAG, ...seed, 1, 2, 3, 4, ...label]));
+    expect(preimage.subarray(KEY_PREIMAGE_INDEX_AT, KEY_PREIMAGE_INDEX_AT + 4)).toEqual(
+      new Uint8Array([1, 2, 3, 4]),
+    );
+    expect(deriveKey(seed, "matmul.bt", 0x01020304)).toEqual(keccak_256(preimage));
   });
 
   it("refuses seeds that are not 32 bytes", () => {
