@@ -93,8 +93,12 @@ export class FraudProofDuty {
   private warnedNoWallet = false;
   private windowEpochs: bigint | undefined;
   private prunedBefore = -1n;
-  /** The clock's epoch in which the chain's epoch was last read: nothing to prune again until it moves. */
-  private readAtEpoch: bigint | undefined;
+  /**
+   * The chain's epoch at the last read, the one its answer is valid for: nothing to prune again while the
+   * node's clock is in that epoch. Not the clock's epoch before the read: the chain's clock follows blocks
+   * (its answer is often the epoch before), and the clock may tick during the read.
+   */
+  private answeredEpoch: bigint | undefined;
 
   constructor(components: FraudProofDutyComponents, init: FraudProofDutyInit) {
     this.components = components;
@@ -126,20 +130,20 @@ export class FraudProofDuty {
    * fraudProofWindowEpochs`, both read from the contract): none of them can land any more, and a landed one
    * is done. Stored proofs are thus bounded by the window's epochs × the providers this node checks. Once per
    * epoch of the node's clock: the chain still says which epoch it is (its time may lag the clock; pruning
-   * late is safe, early is not); a read that fails is tried on the next poll. Returns the first epoch kept,
-   * undefined when not run.
+   * late is safe, early is not), so while it answers an epoch behind the clock it is read on every poll;
+   * a read that fails is tried on the next poll. Returns the first epoch kept, undefined when not run.
    */
   async prune(): Promise<bigint | undefined> {
     const { db, publicClient, logger, metrics, clock } = this.components;
-    const clockEpoch = clock?.currentEpoch();
-    if (clockEpoch !== undefined && clockEpoch === this.readAtEpoch) return undefined;
+    if (clock !== undefined && clock.currentEpoch() === this.answeredEpoch) return undefined;
     const read = (functionName: "currentEpoch" | "fraudProofWindowEpochs") =>
       publicClient.readContract({ address: this.init.fraudProofs, abi: fraudProofsAbi, functionName });
     let minEpoch: bigint;
     try {
       this.windowEpochs ??= await read("fraudProofWindowEpochs");
-      minEpoch = (await read("currentEpoch")) - this.windowEpochs;
-      this.readAtEpoch = clockEpoch;
+      const chainEpoch = await read("currentEpoch");
+      this.answeredEpoch = chainEpoch;
+      minEpoch = chainEpoch - this.windowEpochs;
     } catch (e) {
       logger.warn({ err: (e as Error).message }, "fraud-proof window not read; pruning later");
       return undefined;

@@ -2,13 +2,25 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "@checkernet/runtime";
-import { type Address, getAddress, type Hex, keccak256, toHex } from "viem";
+import {
+  type Address,
+  createPublicClient,
+  custom,
+  type EIP1193RequestFn,
+  getAddress,
+  type Hex,
+  keccak256,
+  type PublicClient,
+  toFunctionSelector,
+  toHex,
+} from "viem";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { connectChain, isolateTests, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
 import { deployFixture, type Fixture, goToEpoch } from "../../../../contracts/test/helpers/fixture.ts";
 import { CheckerDb, type FraudProofRecord, type FraudProofStatus } from "../../../src/db/checkerDb.ts";
 import { FraudProofDuty } from "../../../src/duties/fraudProofDuty.ts";
 import { createMetrics } from "../../../src/metrics/index.ts";
+import { deploymentClock } from "../../utils/chain.ts";
 
 /** Issue 11: stored fraud proofs are pruned once their epoch left FraudProofs' window (bounded storage). */
 const silent = createLogger({ level: "silent", pretty: false });
@@ -126,5 +138,81 @@ describe("FraudProofDuty prunes past the contract's window", () => {
     await goToEpoch(fx, 13n);
     expect(await duty.prune()).toBe(13n - window);
     expect((await db.listFraudProofs()).every((r) => r.epoch >= 13n - window)).toBe(true);
+  });
+});
+
+/**
+ * The prune's "read once per epoch" stamp is the epoch the chain answered for, not the clock's epoch taken
+ * before the read (review finding on 8a7b9ac): the chain's clock follows blocks, so it may answer an epoch
+ * behind the node's clock, and the node's clock may tick while the read is in flight.
+ */
+describe("FraudProofDuty stamps the epoch the chain answered for", () => {
+  let chain: TestChain;
+  let fx: Fixture;
+  beforeAll(async () => {
+    chain = await connectChain();
+    fx = await deployFixture(chain);
+  });
+  isolateTests(() => chain);
+
+  /** A client over the EDR chain that counts currentEpoch() reads and runs `during` inside each one. */
+  function epochReads(during: () => Promise<void> = async () => {}) {
+    let reads = 0;
+    const selector = toFunctionSelector("currentEpoch()");
+    const request = (async (args: { method: string; params?: unknown }) => {
+      const data = (args.params as [{ data?: string }] | undefined)?.[0]?.data;
+      if (args.method === "eth_call" && data?.startsWith(selector) === true) {
+        reads++;
+        await during();
+      }
+      return chain.publicClient.request(args as never);
+    }) as EIP1193RequestFn;
+    const client = createPublicClient({ transport: custom({ request }, { retryCount: 0 }) }) as PublicClient;
+    return { client, reads: () => reads };
+  }
+
+  const startOf = (epoch: bigint) => Number(deploymentClock(fx).bounds(epoch).startMs);
+
+  it("reads again in the same clock epoch when the chain answered for the epoch before, and prunes then", async () => {
+    const db = await openDb();
+    for (let epoch = 1n; epoch <= 13n; epoch++) await storeEpoch(db, epoch);
+    const window = await fx.c.fraudProofs.read.fraudProofWindowEpochs();
+    // The node's clock is in epoch 13; the chain's last block is still in 12.
+    await goToEpoch(fx, 12n);
+    const nowMs = startOf(13n) + 1_000;
+    const duty = new FraudProofDuty(
+      { db, logger: silent, publicClient: chain.publicClient, clock: deploymentClock(fx, () => nowMs) },
+      { fraudProofs: fx.deployment.contracts.fraudProofs },
+    );
+    expect(await duty.prune()).toBe(12n - window);
+    // The chain's epoch 13 begins within the node's: the next poll prunes it (a stamp of the clock's 13
+    // skipped every poll until the clock's epoch 14).
+    await goToEpoch(fx, 13n);
+    expect(await duty.prune()).toBe(13n - window);
+    expect((await db.listFraudProofs()).every((r) => r.epoch >= 13n - window)).toBe(true);
+  });
+
+  it("does not read again in the epoch the clock ticked into during the read", async () => {
+    const db = await openDb();
+    await goToEpoch(fx, 13n);
+    let nowMs = startOf(13n) + Number(fx.deployment.epochSeconds) * 1_000 - 100;
+    // While the chain is read, the clock ticks into epoch 14 and the chain's next block is in it.
+    const rpc = epochReads(async () => {
+      if (nowMs >= startOf(14n)) return;
+      nowMs = startOf(14n) + 1_000;
+      await goToEpoch(fx, 14n);
+    });
+    const duty = new FraudProofDuty(
+      { db, logger: silent, publicClient: rpc.client, clock: deploymentClock(fx, () => nowMs) },
+      { fraudProofs: fx.deployment.contracts.fraudProofs },
+    );
+    const window = await fx.c.fraudProofs.read.fraudProofWindowEpochs();
+    expect(await duty.prune()).toBe(14n - window);
+    // The answer was epoch 14's: the rest of epoch 14 reads nothing (a stamp of the clock's 13 read again).
+    for (let i = 0; i < 5; i++) {
+      nowMs += 2_000;
+      await duty.poll();
+    }
+    expect(rpc.reads()).toBe(1);
   });
 });
