@@ -4,6 +4,7 @@ pragma solidity ^0.8.30;
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {EpochClock} from "./EpochClock.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
@@ -16,6 +17,14 @@ import {AnswerSigning} from "./libraries/AnswerSigning.sol";
  * `unbondingEpochs` must exceed the slashing contract's window to open a slash
  * (`contestWindowEpochs`), so a provider cannot withdraw ahead of a failure
  * that is already reported; while a slash is pending, withdrawal is blocked.
+ *
+ * Two views of "active": `isActive` is the live state (registered, stake at least `minStake`) and
+ * `isActiveAt(provider, e)` the checking set of epoch e, as of e's start: every stake change (stake,
+ * requestUnstake, a slash) is also written to a per-provider checkpoint trace keyed by the epoch it counts
+ * from, the one after the change's, and a provider registered in epoch c is in no set before c + 1. So a
+ * change mid-epoch never changes the epoch's set, and once e has begun its set is final: every node
+ * reading it, whenever it reads, gets the same set (docs/protocol/contracts.md). Stake, slashable tokens
+ * and slashing stay live.
  *
  * Answer keys (see {IProviderRegistry}) are a checkpoint trace per provider keyed by effective epoch; the
  * EIP-712 domain { "checkernet", "1", chainId, this } is the one FraudProofs verifies commitments under.
@@ -52,6 +61,8 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
     address[] private _providerList;
     /// @dev Answer keys over time: effective epoch => key (as uint160).
     mapping(address provider => Checkpoints.Trace208) private _answerKeys;
+    /// @dev Stake as the checking set counts it: the epoch a stake counts from => the stake.
+    mapping(address provider => Checkpoints.Trace208) private _epochStakes;
 
     /**
      * @param fraudProofs_ the FraudProofs contract, the second slasher (with a bounty).
@@ -122,6 +133,7 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
         Provider storage provider = _requireRegistered(msg.sender);
         if (amount == 0) revert ProviderRegistryZeroAmount();
         provider.stake += amount;
+        _checkpointStake(msg.sender, provider.stake);
         emit Staked(msg.sender, amount, provider.stake);
         _token.safeTransferFrom(msg.sender, address(this), amount);
     }
@@ -135,6 +147,7 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
         unchecked {
             provider.stake -= amount;
         }
+        _checkpointStake(msg.sender, provider.stake);
         provider.unbonding += amount;
         uint64 endEpoch = currentEpoch() + _unbondingEpochs;
         provider.unbondingEndEpoch = endEpoch;
@@ -247,6 +260,20 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
     }
 
     /// @inheritdoc IProviderRegistry
+    function isActiveAt(address providerAddress, uint64 epoch) external view returns (bool) {
+        Provider storage provider = _providers[providerAddress];
+        // Registered in epoch c: in the sets from c + 1 (a registration before genesis, epoch 0: from 1).
+        if (!provider.registered || provider.registeredEpoch >= epoch) return false;
+        return stakeAt(providerAddress, epoch) >= _minStake;
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function stakeAt(address providerAddress, uint64 epoch) public view returns (uint256) {
+        Checkpoints.Trace208 storage stakes = _epochStakes[providerAddress];
+        return epoch >= type(uint48).max ? stakes.latest() : stakes.upperLookupRecent(uint48(epoch));
+    }
+
+    /// @inheritdoc IProviderRegistry
     function providerCount() external view returns (uint256) {
         return _providerList.length;
     }
@@ -278,7 +305,14 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
             provider.unbonding -= fromUnbonding;
         }
         taken = fromStake + fromUnbonding;
+        if (fromStake != 0) _checkpointStake(providerAddress, provider.stake);
         emit ProviderSlashed(providerAddress, taken, provider.stake, provider.unbonding);
+    }
+
+    /// @dev Records `stake` as the stake the checking set counts from the next epoch on (a second change in
+    /// the same epoch replaces the first: one storage slot per epoch with a change).
+    function _checkpointStake(address providerAddress, uint256 stake_) private {
+        _epochStakes[providerAddress].push(uint48(currentEpoch() + 1), SafeCast.toUint208(stake_));
     }
 
     function _requireRegistered(address account) private view returns (Provider storage provider) {

@@ -157,8 +157,16 @@ interface IProviderRegistry {
     /// @notice Stake plus unbonding tokens: the most a slash can take.
     function slashableOf(address provider) external view returns (uint256);
 
-    /// @notice Registered with at least `minStake` staked: eligible for challenges and rewards.
+    /// @notice Registered with at least `minStake` staked, now (live; the checking set of an epoch is `isActiveAt`).
     function isActive(address provider) external view returns (bool);
+
+    /// @notice Whether `provider` is in the checking set of `epoch`: registered before `epoch` and with at least
+    /// `minStake` staked at its start (a change in epoch c counts from c + 1). Final once `epoch` has begun.
+    function isActiveAt(address provider, uint64 epoch) external view returns (bool);
+
+    /// @notice `provider`'s stake at the start of `epoch` (a change in epoch c counts from c + 1); for an epoch
+    /// not begun yet, the stake it will start with unless it changes again.
+    function stakeAt(address provider, uint64 epoch) external view returns (uint256);
 
     /// @notice Number of providers ever registered.
     function providerCount() external view returns (uint256);
