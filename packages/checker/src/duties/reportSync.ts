@@ -37,7 +37,17 @@ export interface ReportSyncInit {
   intervalMs: number;
   /** Epochs before the current one the background pass checks; older ones are fetched on demand. */
   lookbackEpochs: number;
+  /** How deep a landed report's block must be before it is kept without re-reading (default REPORT_FINALITY_BLOCKS). */
+  finalityBlocks?: number;
 }
+
+/**
+ * Blocks on top of a report's before the sync stops re-reading it: a reorg can undo the block a report
+ * landed in (the epoch then has no report, or another one), and one deeper than this is taken as final.
+ * 12 blocks are 12 s on the devnet (a block a second), 24 s on a 2 s chain: a landed report costs a few more
+ * reads until then. A chain that reorgs deeper needs a larger value.
+ */
+export const REPORT_FINALITY_BLOCKS = 12;
 
 export const ReportSyncOutcome = {
   /** The node already held leaves matching the chain. */
@@ -63,10 +73,11 @@ export class ReportSync {
     Promise<{ outcome: ReportSyncOutcome; record?: ReportRecord }>
   >();
   /**
-   * Reports read from the chain that had landed: EpochReports takes one report per epoch and never changes
-   * it (EpochReportsAlreadyReported), so `reportOf` is read again only for epochs with none yet. Before, every
-   * pass re-read the whole lookback (8 reads an epoch on the devnet, issue 15). Epochs that fell out of the
-   * lookback are dropped on the next pass; one fetched on demand stays until then.
+   * Landed reports that are final: EpochReports takes one report per epoch and never changes it
+   * (EpochReportsAlreadyReported), so `reportOf` is read again only for epochs with none yet, or with one
+   * not yet `finalityBlocks` deep, which a reorg can still undo. Before, every pass re-read the whole
+   * lookback (8 reads an epoch on the devnet, issue 15). Epochs that fell out of the lookback are dropped on
+   * the next pass; one fetched on demand stays until then.
    */
   private readonly landed = new Map<bigint, NonNullable<GetReportReturnType>>();
   /** Peer answers refused for not matching the chain (a lying or buggy peer), for /status and tests. */
@@ -172,7 +183,7 @@ export class ReportSync {
     return { outcome: ReportSyncOutcome.UNAVAILABLE };
   }
 
-  /** The epoch's report on the chain (null: none landed yet), read once it has landed. */
+  /** The epoch's report on the chain (null: none landed yet), read until it is final. */
   private async landedReport(epoch: bigint): Promise<GetReportReturnType> {
     const known = this.landed.get(epoch);
     if (known !== undefined) return known;
@@ -180,9 +191,40 @@ export class ReportSync {
       epochReports: this.init.epochReports,
       epoch,
     });
-    if (onChain !== null) this.landed.set(epoch, onChain);
+    if (onChain !== null && (await this.isFinal(epoch, onChain))) this.landed.set(epoch, onChain);
     return onChain;
   }
+
+  /**
+   * Whether the report is at least `finalityBlocks` deep: the chain held the same one `finalityBlocks`
+   * blocks below its head. A failed read says no (the report is read again on the next pass).
+   */
+  private async isFinal(epoch: bigint, onChain: NonNullable<GetReportReturnType>): Promise<boolean> {
+    const { publicClient, logger } = this.components;
+    const depth = BigInt(this.init.finalityBlocks ?? REPORT_FINALITY_BLOCKS);
+    try {
+      const head = await publicClient.getBlockNumber({ cacheTime: 0 });
+      if (head < depth) return false;
+      const deep = await getReport(publicClient, {
+        epochReports: this.init.epochReports,
+        epoch,
+        blockNumber: head - depth,
+      });
+      return deep !== null && sameReport(deep, onChain);
+    } catch (e) {
+      logger.debug({ epoch: String(epoch), err: (e as Error).message }, "report finality not read");
+      return false;
+    }
+  }
+}
+
+function sameReport(a: NonNullable<GetReportReturnType>, b: NonNullable<GetReportReturnType>): boolean {
+  return (
+    a.resultsRoot.toLowerCase() === b.resultsRoot.toLowerCase() &&
+    a.rewardsRoot.toLowerCase() === b.rewardsRoot.toLowerCase() &&
+    a.totalRewards === b.totalRewards &&
+    a.submittedAt === b.submittedAt
+  );
 }
 
 /**

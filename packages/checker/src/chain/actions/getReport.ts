@@ -6,6 +6,8 @@ export interface GetReportParameters {
   /** The EpochReports contract. */
   epochReports: Address;
   epoch: bigint;
+  /** Read at this block (default: the latest). */
+  blockNumber?: bigint;
 }
 
 /** The on-chain report of an epoch, or null when none landed. */
@@ -34,6 +36,7 @@ export async function getReport(
       abi: epochReportsAbi,
       functionName: "reportOf",
       args: [params.epoch],
+      ...(params.blockNumber === undefined ? {} : { blockNumber: params.blockNumber }),
     });
     if (r.submittedAt === 0n) return null;
     return {

@@ -24,7 +24,7 @@ import {
 import { OperatorStandingWatch } from "../../../src/chain/operatorStanding.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
 import { FraudProofDuty } from "../../../src/duties/fraudProofDuty.ts";
-import { ReportSync, ReportSyncOutcome } from "../../../src/duties/reportSync.ts";
+import { REPORT_FINALITY_BLOCKS, ReportSync, ReportSyncOutcome } from "../../../src/duties/reportSync.ts";
 import { deploymentClock } from "../../utils/chain.ts";
 
 /**
@@ -76,6 +76,8 @@ describe("report sync reads a landed report once", () => {
   it("re-reads reportOf only for epochs with no report yet, over many passes", async () => {
     await publishEpoch(fx, 1n);
     await publishEpoch(fx, 2n);
+    // Deep enough to be final (reportSyncReorg.test.ts: a report younger than that is read again).
+    await chain.testClient.mine({ blocks: REPORT_FINALITY_BLOCKS });
     const rpc = counted();
     let current = 4n;
     // No peer serves leaves: every landed epoch stays unavailable, the case that re-read most.
@@ -92,18 +94,20 @@ describe("report sync reads a landed report once", () => {
     );
     const PASSES = 6;
     for (let i = 0; i < PASSES; i++) await sync.syncRecent();
-    // Epochs 1 and 2 landed (one read each); epoch 3 has none yet, so every pass asks again.
-    expect(rpc.calls("reportOf(uint64)")).toBe(2 + PASSES);
+    // Epochs 1 and 2 landed (two reads each: the head's and the one finality blocks below it); epoch 3 has
+    // none yet, so every pass asks again.
+    expect(rpc.calls("reportOf(uint64)")).toBe(2 * 2 + PASSES);
     expect((await sync.ensure(1n)).outcome).toBe(ReportSyncOutcome.UNAVAILABLE);
     expect((await sync.ensure(3n)).outcome).toBe(ReportSyncOutcome.NOT_REPORTED);
-    expect(rpc.calls("reportOf(uint64)")).toBe(2 + PASSES + 1);
+    expect(rpc.calls("reportOf(uint64)")).toBe(2 * 2 + PASSES + 1);
 
-    // Epoch 3 lands: read once more, then never again.
+    // Epoch 3 lands and is buried: read twice more, then never again.
     await publishEpoch(fx, 3n);
+    await chain.testClient.mine({ blocks: REPORT_FINALITY_BLOCKS });
     current = 5n;
     for (let i = 0; i < PASSES; i++) await sync.syncRecent();
-    // Epoch 4 has no report: one read a pass; epoch 3 one read in all.
-    expect(rpc.calls("reportOf(uint64)")).toBe(2 + PASSES + 1 + 1 + PASSES);
+    // Epoch 4 has no report: one read a pass; epoch 3 two reads in all.
+    expect(rpc.calls("reportOf(uint64)")).toBe(2 * 2 + PASSES + 1 + 2 + PASSES);
   });
 });
 
