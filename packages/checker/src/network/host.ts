@@ -50,6 +50,18 @@ const HOST_LIMITS = {
    * thousands of 20-byte message ids. Per-message limits are the validator's job.
    */
   maxRpcBytes: 256 * 1024,
+  /**
+   * Gossipsub v1.2 sends an IDONTWANT to every mesh peer for each new message of this size or more, on
+   * receipt, before validating it (its default: 512 bytes, under a 640-byte attestation). Here it never
+   * pays: every message on our topics is under 2 KiB (an attestation 640 bytes, evidence two of them),
+   * and each IDONTWANT costs each of the D peers an encrypted frame, and the sender a yamux window
+   * update back, about what the duplicate it might save costs. Under a Sybil flood it multiplied every
+   * invalid message by the mesh degree on every receiver: in the drill (test/chaos/sybilFlood.ts, CPU
+   * profile of one checker process) a flood minute cost ~1.3 s sending IDONTWANTs and ~4 s sending a
+   * window update for each frame received (its peers' IDONTWANTs most of them, inferred), against 41 s
+   * of that minute busy. Over the RPC limit: no message reaches it, none is sent.
+   */
+  idontwantMinDataSize: 256 * 1024 + 1,
 } as const;
 
 interface HostServices extends Record<string, unknown> {
@@ -137,6 +149,7 @@ export async function createHost(options: HostOptions): Promise<CheckerHost> {
       heartbeatInterval: options.heartbeatIntervalMs ?? HOST_LIMITS.heartbeatIntervalMs,
       seenTTL: HOST_LIMITS.seenTtlMs,
       maxInboundDataLength: HOST_LIMITS.maxRpcBytes,
+      idontwantMinDataSize: HOST_LIMITS.idontwantMinDataSize,
       allowedTopics: Object.values(GossipTopic),
       scoreParams: peerScoreParams(Object.values(GossipTopic)),
       scoreThresholds: peerScoreThresholds(),
