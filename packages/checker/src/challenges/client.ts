@@ -14,11 +14,6 @@ import {
   sampleRows,
 } from "@checkernet/protocol/challenges/matmul";
 import {
-  failedOnTimeOnly,
-  ownStallsCouldExplain,
-  withoutOwnStalls,
-} from "@checkernet/protocol/challenges/ownStalls";
-import {
   decodeRunSignature,
   RUN_SIGNATURE_BYTES,
   runSignRequestCodec,
@@ -60,6 +55,8 @@ import type { Metrics } from "../metrics/index.ts";
 import { requestAdmission } from "./admission.ts";
 import { inlineEvaluator, type TranscriptEvaluator } from "./evaluator.ts";
 import { CHALLENGE_CLIENT_LIMITS } from "./limits.ts";
+import { ownLagVerdict } from "./ownLagVerdict.ts";
+import { type LinkHost, ProviderLinks } from "./providerLinks.ts";
 import { Recorder } from "./recorder.ts";
 import { endExchange, violationHead } from "./streamEnd.ts";
 
@@ -122,14 +119,14 @@ export interface ChallengeRun {
 }
 
 export interface ChallengeClientComponents {
-  /** The libp2p host (only `dialProtocol` is used). */
+  /** The libp2p host: `dialProtocol`, and `getConnections` to hang up a provider after its runs (providerLinks.ts). */
   host: {
     dialProtocol(
       peer: PeerId | Multiaddr,
       protocols: string,
       options?: { signal?: AbortSignal },
     ): Promise<Stream>;
-  };
+  } & Partial<LinkHost>;
   logger: Logger;
   metrics?: Metrics;
   /** Where transcripts are evaluated; the node passes a worker thread (evaluator.ts). Default: inline. */
@@ -164,25 +161,34 @@ export class ChallengeClient {
   /** Where transcripts are evaluated; the fraud-proof keeper searches VRAM fraud proofs with it too. */
   readonly evaluator: TranscriptEvaluator;
   private readonly stalls: LoopStallMonitor;
+  /** Hangs up each provider once its runs are over; absent when the host cannot list connections. */
+  private readonly links: ProviderLinks | undefined;
 
   constructor(components: ChallengeClientComponents, init: ChallengeClientInit) {
     this.components = components;
     this.init = init;
     this.evaluator = components.evaluator ?? inlineEvaluator(init.params);
     this.stalls = components.stalls ?? new LoopStallMonitor();
+    const { host } = components;
+    this.links = host.getConnections === undefined ? undefined : new ProviderLinks(host as LinkHost);
   }
 
   /**
    * Runs `task` against the provider. With `secondChance`, a run that failed
    * on time alone (secondChance.ts in the protocol) is run once more with a
    * fresh seed after a pause, when the second run fits before
-   * `secondChance.endByMs`; the second run is the one returned (and attested).
+   * `secondChance.endByMs`; the second run is the one returned (and attested). The provider is hung up after.
    */
   async run(
     target: ChallengeTarget,
     task: ChallengeTask,
     secondChance?: SecondChance,
   ): Promise<ChallengeRun> {
+    const runs = () => this.runWithChance(target, task, secondChance);
+    return this.links === undefined ? runs() : this.links.during(target.peer, runs);
+  }
+
+  private async runWithChance(target: ChallengeTarget, task: ChallengeTask, secondChance?: SecondChance) {
     let startedMs = performance.now();
     let pauseMs = 0;
     let attempt = 1;
@@ -248,7 +254,7 @@ export class ChallengeClient {
     // throws INVALID_TRANSCRIPT unless this client has a bug. Off the event
     // loop in the node, so that other runs in flight keep their timing.
     const outcome = await this.evaluator.evaluate(transcript);
-    const abstain = await this.ownLagVerdict(rec, outcome);
+    const abstain = await ownLagVerdict(this.stalls, this.evaluator, rec, outcome);
     const retried = abstain === undefined && retries(outcome);
     timer?.();
     const label = abstain
@@ -291,28 +297,6 @@ export class ChallengeClient {
       ...(abstain ? { abstain } : {}),
     };
     return retried ? { run, retried } : { run };
-  }
-
-  /**
-   * Abstains from a run that failed on time alone when this process's own
-   * stalls during the run could have caused it: the same transcript with the
-   * stalls taken out passes, or a wait ran out while the loop was stalled.
-   */
-  private async ownLagVerdict(rec: Recorder, outcome: RunOutcome): Promise<ChallengeRun["abstain"]> {
-    if (outcome.result === CheckResult.PASS || !failedOnTimeOnly(outcome.reasons)) return undefined;
-    const stalls = this.stalls
-      .stallsWithin(rec.t0, performance.now())
-      .map((s) => ({ fromUs: (s.fromMs - rec.t0) * 1000, toUs: (s.toMs - rec.t0) * 1000 }));
-    if (stalls.length === 0 && !rec.lateWait) return undefined;
-    const corrected = rec.lateWait
-      ? outcome
-      : await this.evaluator.evaluate(withoutOwnStalls(rec.transcript, stalls));
-    if (!ownStallsCouldExplain(outcome, corrected, rec.lateWait)) return undefined;
-    const ownStallMs = Math.round(stalls.reduce((sum, s) => sum + (s.toUs - s.fromUs), 0) / 1000);
-    const reason = rec.lateWait
-      ? `a wait for the provider ended while this checker's event loop was stalled (${ownStallMs} ms stalled in the run)`
-      : `this checker's event loop stalled ${ownStallMs} ms during the run; without that the run passes`;
-    return { reason, ownStallMs };
   }
 
   /** Nonced pings at the seed's schedule; returns the RTTs (µs) of pongs that answered a sent ping. */
