@@ -20,9 +20,11 @@ import { CliError, CliErrorCode } from "./cliError.ts";
  * - without `params` (a file written before them, or no network file), the chain's values where the
  *   contracts hold them and the built-in defaults for the rest, said in one info line.
  * With a network file, its `genesisTime` and `epochSeconds` must be the chain's too (one line otherwise).
- * Without a chain (no registry or report contract configured) the file's or the built-in ones. An RPC that
- * does not answer at start does not stop it (as the epoch clock's read, services/chainConnection.ts): the
- * node warns and runs with the file's parameters or the defaults.
+ * Without a chain (no registry or report contract configured) the file's or the built-in ones. The node
+ * never runs with parameters it could not check: while the RPC does not answer, `start` waits for it (one
+ * warning a try, naming the RPC, backing off to START_CHAIN_WAIT.maxDelayMs) and goes on once it answers, so
+ * an RPC down at start needs no restart. (Running meanwhile would gain little: without the chain the node
+ * has no snapshot, committee or provider list to check with; and it cannot swap its parameters once built.)
  *
  * @throws CliError PARAMS_MISMATCH
  */
@@ -31,27 +33,27 @@ export async function startParams(
   networkFile: string | undefined,
   logger: Logger,
   client?: PublicClient,
+  wait: ChainWait = START_CHAIN_WAIT,
 ): Promise<ProtocolParams> {
   const fromFile = networkFile === undefined ? undefined : readNetworkParams(networkFile);
   const local: ProtocolParams = { ...DEFAULT_PARAMS, ...fromFile, epochSeconds: cfg.epochSeconds };
   const { verifyingContract: epochReports, checkerRegistry, slashingContract: slashing } = cfg;
   if (epochReports === undefined || checkerRegistry === undefined) return local;
-  let chain: Awaited<ReturnType<typeof readChainParams>>;
-  try {
-    chain = await readChainParams(
-      client ??
-        (createPublicClient({
-          transport: chainTransport(cfg.rpcUrl, { fallbacks: cfg.rpcFallbackUrls }),
-        }) as PublicClient),
-      { epochReports, checkerRegistry, slashing },
-    );
-  } catch (e) {
-    logger.warn(
-      { err: (e as Error).message },
-      `cannot read the protocol parameters from the chain; running with ${fromFile === undefined ? "the built-in defaults" : "the network file's"} unchecked`,
-    );
-    return local;
-  }
+  const reader =
+    client ??
+    (createPublicClient({
+      transport: chainTransport(cfg.rpcUrl, { fallbacks: cfg.rpcFallbackUrls }),
+    }) as PublicClient);
+  const rpc = [cfg.rpcUrl, ...cfg.rpcFallbackUrls].join(", ");
+  const chain = await untilAnswered(
+    () => readChainParams(reader, { epochReports, checkerRegistry, slashing }),
+    (attempt, delayMs, e) =>
+      logger.warn(
+        { rpc, attempt, retryInMs: delayMs, err: (e as Error).message },
+        `cannot read the protocol parameters from the chain at ${rpc}; the node starts once it has checked them (trying again in ${delayMs / 1000} s)`,
+      ),
+    wait,
+  );
   if (networkFile !== undefined) {
     // The file's own clock first (the error names the file), then the one the node runs with, which a
     // config file, CHECKER_GENESIS_MS / CHECKER_EPOCH_SECONDS or a flag may have overridden.
@@ -100,4 +102,29 @@ function mismatchError(source: string, wrong: NonNullable<ReturnType<typeof firs
     CliErrorCode.PARAMS_MISMATCH,
     `params.${wrong.name} is ${wrong.value} in ${source} but the chain's ${wrong.chain}: the node would run under other rules than the contracts enforce; use the network's published file`,
   );
+}
+
+/** How `start` waits for an RPC that does not answer: the first pause, doubled per try up to the last. */
+export interface ChainWait {
+  firstDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const START_CHAIN_WAIT: ChainWait = { firstDelayMs: 1_000, maxDelayMs: 30_000 };
+
+/** `read()` until it answers, calling `onFailure` before each pause. */
+async function untilAnswered<T>(
+  read: () => Promise<T>,
+  onFailure: (attempt: number, delayMs: number, e: unknown) => void,
+  wait: ChainWait,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (e) {
+      const delayMs = Math.min(wait.firstDelayMs * 2 ** Math.min(attempt - 1, 16), wait.maxDelayMs);
+      onFailure(attempt, delayMs, e);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
 }

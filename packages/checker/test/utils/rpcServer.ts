@@ -20,10 +20,11 @@ export interface RpcTestServer {
   close(): Promise<void>;
 }
 
-/** A JSON-RPC server on 127.0.0.1 whose mode a test switches while clients use it. */
+/** A JSON-RPC server on 127.0.0.1 (on `port`, default any free one) whose mode a test switches while clients use it. */
 export async function startRpcServer(
   answer: RpcAnswer,
   mode: RpcServerMode = "answer",
+  port = 0,
 ): Promise<RpcTestServer> {
   const held: ServerResponse[] = [];
   const state = { mode, requests: 0 };
@@ -46,10 +47,10 @@ export async function startRpcServer(
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     get mode() {
       return state.mode;
     },

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_PARAMS, type ProtocolParams } from "@checkernet/protocol/params";
 import type { Logger } from "@checkernet/runtime";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { connectChain, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
 import { deployFixture, type Fixture } from "../../../../contracts/test/helpers/fixture.ts";
 import {
@@ -49,6 +49,7 @@ function networkFile(
   name: string,
   params: ProtocolParams | undefined,
   clock: { genesisTime?: number; epochSeconds?: number } = {},
+  rpcUrl = rpc.url,
 ): string {
   const file = join(dir, `${name}.json`);
   writeFileSync(
@@ -57,7 +58,7 @@ function networkFile(
       networkDefinition({
         name,
         chainId: String(fx.deployment.chainId),
-        rpcUrls: [rpc.url],
+        rpcUrls: [rpcUrl],
         genesisTime: clock.genesisTime ?? Number(fx.deployment.genesisTime),
         epochSeconds: clock.epochSeconds ?? Number(fx.deployment.epochSeconds),
         contracts: fx.deployment.contracts,
@@ -187,6 +188,44 @@ describe("protocol parameters at start (network file vs chain)", () => {
       `the network file ${file} has no params: protocol parameters from the chain where the contracts hold them, built-in defaults for the rest`,
     ]);
   });
+
+  it("waits for an RPC that does not answer at start and runs with the chain's values once it does, never the unchecked defaults", async () => {
+    // A port nothing listens on (connection refused), named by an older file without params.
+    const probe = await startRpcServer(() => Promise.resolve(null));
+    const port = Number(new URL(probe.url).port);
+    await probe.close();
+    const deadUrl = `http://127.0.0.1:${port}`;
+    const file = networkFile("dead-rpc", undefined, {}, deadUrl);
+    const { logger, lines } = recordingLogger();
+    let done = false;
+    const started = startParams(
+      loadConfig({ network: file, env: {}, flags: { dataDir: dir } }),
+      file,
+      logger,
+      undefined,
+      { firstDelayMs: 50, maxDelayMs: 200 },
+    ).finally(() => {
+      done = true;
+    });
+    await vi.waitFor(() => expect(lines.length).toBeGreaterThanOrEqual(2), { timeout: 30_000, interval: 50 });
+    expect(done).toBe(false);
+    expect(lines[0]).toBe(
+      `cannot read the protocol parameters from the chain at ${deadUrl}; the node starts once it has checked them (trying again in 0.05 s)`,
+    );
+    // The RPC comes up on that port: the start goes on with the chain's values (16 seats, not the default).
+    const late = await startRpcServer((call) => chain.publicClient.request(call as never), "answer", port);
+    try {
+      const params = await started;
+      expect(DEFAULT_PARAMS.reportCommitteeSize).not.toBe(16);
+      expect(params.reportCommitteeSize).toBe(16);
+      expect(params.activationDelayEpochs).toBe(2);
+      expect(lines.at(-1)).toBe(
+        `the network file ${file} has no params: protocol parameters from the chain where the contracts hold them, built-in defaults for the rest`,
+      );
+    } finally {
+      await late.close();
+    }
+  }, 60_000);
 
   it("refuses a checking phase that ends before the contract accepts reports", async () => {
     const c = await readChainParams(chain.publicClient, contracts());
