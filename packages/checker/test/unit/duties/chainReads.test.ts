@@ -2,14 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "@checkernet/runtime";
-import {
-  bytesToHex,
-  createPublicClient,
-  custom,
-  type EIP1193RequestFn,
-  type PublicClient,
-  toFunctionSelector,
-} from "viem";
+import { bytesToHex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectChain, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
 import {
@@ -26,6 +19,7 @@ import { CheckerDb } from "../../../src/db/checkerDb.ts";
 import { FraudProofDuty } from "../../../src/duties/fraudProofDuty.ts";
 import { REPORT_FINALITY_BLOCKS, ReportSync, ReportSyncOutcome } from "../../../src/duties/reportSync.ts";
 import { deploymentClock } from "../../utils/chain.ts";
+import { countedRpc } from "../../utils/countedRpc.ts";
 
 /**
  * Issue 15: a traced devnet run attributed per epoch 8 `reportOf` calls to the report sync (every pass re-read
@@ -55,22 +49,7 @@ async function openDb(): Promise<CheckerDb> {
   return db;
 }
 
-/** A public client over the EDR chain that counts the eth_calls of each function it forwards. */
-function counted(): { client: PublicClient; calls: (signature: string) => number } {
-  const bySelector = new Map<string, number>();
-  const request = (async (args: { method: string; params?: unknown }) => {
-    const data = (args.params as [{ data?: string }] | undefined)?.[0]?.data;
-    if (args.method === "eth_call" && data !== undefined) {
-      const selector = data.slice(0, 10);
-      bySelector.set(selector, (bySelector.get(selector) ?? 0) + 1);
-    }
-    return chain.publicClient.request(args as never);
-  }) as EIP1193RequestFn;
-  return {
-    client: createPublicClient({ transport: custom({ request }, { retryCount: 0 }) }) as PublicClient,
-    calls: (signature) => bySelector.get(toFunctionSelector(signature)) ?? 0,
-  };
-}
+const counted = () => countedRpc(chain);
 
 describe("report sync reads a landed report once", () => {
   it("re-reads reportOf only for epochs with no report yet, over many passes", async () => {

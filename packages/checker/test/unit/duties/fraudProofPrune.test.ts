@@ -2,18 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "@checkernet/runtime";
-import {
-  type Address,
-  createPublicClient,
-  custom,
-  type EIP1193RequestFn,
-  getAddress,
-  type Hex,
-  keccak256,
-  type PublicClient,
-  toFunctionSelector,
-  toHex,
-} from "viem";
+import { type Address, getAddress, type Hex, keccak256, toFunctionSelector, toHex } from "viem";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { connectChain, isolateTests, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
 import { deployFixture, type Fixture, goToEpoch } from "../../../../contracts/test/helpers/fixture.ts";
@@ -21,6 +10,7 @@ import { CheckerDb, type FraudProofRecord, type FraudProofStatus } from "../../.
 import { FraudProofDuty } from "../../../src/duties/fraudProofDuty.ts";
 import { createMetrics } from "../../../src/metrics/index.ts";
 import { deploymentClock } from "../../utils/chain.ts";
+import { countedRpc } from "../../utils/countedRpc.ts";
 
 /** Issue 11: stored fraud proofs are pruned once their epoch left FraudProofs' window (bounded storage). */
 const silent = createLogger({ level: "silent", pretty: false });
@@ -155,22 +145,6 @@ describe("FraudProofDuty stamps the epoch the chain answered for", () => {
   });
   isolateTests(() => chain);
 
-  /** A client over the EDR chain that counts currentEpoch() reads and runs `during` inside each one. */
-  function epochReads(during: () => Promise<void> = async () => {}) {
-    let reads = 0;
-    const selector = toFunctionSelector("currentEpoch()");
-    const request = (async (args: { method: string; params?: unknown }) => {
-      const data = (args.params as [{ data?: string }] | undefined)?.[0]?.data;
-      if (args.method === "eth_call" && data?.startsWith(selector) === true) {
-        reads++;
-        await during();
-      }
-      return chain.publicClient.request(args as never);
-    }) as EIP1193RequestFn;
-    const client = createPublicClient({ transport: custom({ request }, { retryCount: 0 }) }) as PublicClient;
-    return { client, reads: () => reads };
-  }
-
   const startOf = (epoch: bigint) => Number(deploymentClock(fx).bounds(epoch).startMs);
 
   it("reads again in the same clock epoch when the chain answered for the epoch before, and prunes then", async () => {
@@ -197,8 +171,9 @@ describe("FraudProofDuty stamps the epoch the chain answered for", () => {
     await goToEpoch(fx, 13n);
     let nowMs = startOf(13n) + Number(fx.deployment.epochSeconds) * 1_000 - 100;
     // While the chain is read, the clock ticks into epoch 14 and the chain's next block is in it.
-    const rpc = epochReads(async () => {
-      if (nowMs >= startOf(14n)) return;
+    const currentEpochCall = toFunctionSelector("currentEpoch()");
+    const rpc = countedRpc(chain, async (selector) => {
+      if (selector !== currentEpochCall || nowMs >= startOf(14n)) return;
       nowMs = startOf(14n) + 1_000;
       await goToEpoch(fx, 14n);
     });
@@ -213,6 +188,6 @@ describe("FraudProofDuty stamps the epoch the chain answered for", () => {
       nowMs += 2_000;
       await duty.poll();
     }
-    expect(rpc.reads()).toBe(1);
+    expect(rpc.calls("currentEpoch()")).toBe(1);
   });
 });

@@ -2,13 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "@checkernet/runtime";
-import {
-  createPublicClient,
-  custom,
-  type EIP1193RequestFn,
-  type PublicClient,
-  toFunctionSelector,
-} from "viem";
+import type { PublicClient } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectChain, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
 import {
@@ -19,6 +13,7 @@ import {
 } from "../../../../contracts/test/helpers/fixture.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
 import { REPORT_FINALITY_BLOCKS, ReportSync, ReportSyncOutcome } from "../../../src/duties/reportSync.ts";
+import { type CountedRpc, countedRpc } from "../../utils/countedRpc.ts";
 
 /**
  * The report sync keeps a landed report without re-reading it (issue 15), but only once it is final: a
@@ -40,36 +35,26 @@ afterAll(async () => {
   await db?.close();
 });
 
-/** A public client over the EDR chain that counts its reportOf reads. */
-function counted(): { client: PublicClient; reads: () => number } {
-  const selector = toFunctionSelector("reportOf(uint64)");
-  let reads = 0;
-  const request = (async (args: { method: string; params?: unknown }) => {
-    const data = (args.params as [{ data?: string }] | undefined)?.[0]?.data;
-    if (args.method === "eth_call" && data?.startsWith(selector) === true) reads++;
-    return chain.publicClient.request(args as never);
-  }) as EIP1193RequestFn;
-  return {
-    client: createPublicClient({ transport: custom({ request }, { retryCount: 0 }) }) as PublicClient,
-    reads: () => reads,
-  };
+/** A report sync over `client` that no peer serves: a landed report is UNAVAILABLE, no report NOT_REPORTED. */
+function lonelySync(client: PublicClient): ReportSync {
+  return new ReportSync(
+    {
+      db,
+      publicClient: client,
+      logger: silent,
+      peers: () => [],
+      fetchReport: () => Promise.reject(new Error("no peer here")),
+      currentEpoch: () => 3n,
+    },
+    { epochReports: fx.deployment.contracts.epochReports, intervalMs: 60_000, lookbackEpochs: 16 },
+  );
 }
+const reportOfReads = (rpc: CountedRpc) => rpc.calls("reportOf(uint64)");
 
 describe("report sync and reorgs (EDR)", () => {
   it("forgets a report a reorg undid, and keeps one only once it is finality blocks deep", async () => {
-    const rpc = counted();
-    // No peer serves leaves: a landed report is UNAVAILABLE, an epoch without one NOT_REPORTED.
-    const sync = new ReportSync(
-      {
-        db,
-        publicClient: rpc.client,
-        logger: silent,
-        peers: () => [],
-        fetchReport: () => Promise.reject(new Error("no peer here")),
-        currentEpoch: () => 3n,
-      },
-      { epochReports: fx.deployment.contracts.epochReports, intervalMs: 60_000, lookbackEpochs: 16 },
-    );
+    const rpc = countedRpc(chain);
+    const sync = lonelySync(rpc.client);
     const beforeReport = await chain.testClient.snapshot();
     await publishEpoch(fx, 1n);
     expect((await sync.ensure(1n)).outcome).toBe(ReportSyncOutcome.UNAVAILABLE);
@@ -82,29 +67,19 @@ describe("report sync and reorgs (EDR)", () => {
     await publishEpoch(fx, 1n);
     await chain.testClient.mine({ blocks: REPORT_FINALITY_BLOCKS });
     expect((await sync.ensure(1n)).outcome).toBe(ReportSyncOutcome.UNAVAILABLE);
-    const reads = rpc.reads();
+    const reads = reportOfReads(rpc);
     for (let i = 0; i < 5; i++) expect((await sync.ensure(1n)).outcome).toBe(ReportSyncOutcome.UNAVAILABLE);
-    expect(rpc.reads()).toBe(reads);
+    expect(reportOfReads(rpc)).toBe(reads);
   });
 
   it("reads a report again while it is less than finality blocks deep", async () => {
-    const rpc = counted();
-    const sync = new ReportSync(
-      {
-        db,
-        publicClient: rpc.client,
-        logger: silent,
-        peers: () => [],
-        fetchReport: () => Promise.reject(new Error("no peer here")),
-        currentEpoch: () => 3n,
-      },
-      { epochReports: fx.deployment.contracts.epochReports, intervalMs: 60_000, lookbackEpochs: 16 },
-    );
+    const rpc = countedRpc(chain);
+    const sync = lonelySync(rpc.client);
     await publishEpoch(fx, 2n);
     await chain.testClient.mine({ blocks: REPORT_FINALITY_BLOCKS - 2 });
     expect((await sync.ensure(2n)).outcome).toBe(ReportSyncOutcome.UNAVAILABLE);
-    const shallow = rpc.reads();
+    const shallow = reportOfReads(rpc);
     expect((await sync.ensure(2n)).outcome).toBe(ReportSyncOutcome.UNAVAILABLE);
-    expect(rpc.reads()).toBeGreaterThan(shallow);
+    expect(reportOfReads(rpc)).toBeGreaterThan(shallow);
   });
 });
