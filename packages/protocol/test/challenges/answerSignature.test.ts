@@ -1,4 +1,4 @@
-import { type Address, bytesToHex, type Hex, hexToBytes, zeroAddress } from "viem";
+import { bytesToHex, type Hex, hexToBytes, zeroAddress } from "viem";
 import { describe, expect, it } from "vitest";
 import { ReasonCode } from "../../src/challenges/common.ts";
 import { gpuClass } from "../../src/challenges/gpu-classes.ts";
@@ -27,24 +27,13 @@ import {
   transcriptCodec,
 } from "../../src/challenges/transcript.ts";
 import { DecodeError } from "../../src/errors.ts";
-import {
-  answerKeyAddress,
-  answersHash,
-  signMatmulCommitment,
-  signRunTranscript,
-} from "../../src/fraud/answerSigning.ts";
+import { answersHash, signMatmulCommitment, signRunTranscript } from "../../src/fraud/answerSigning.ts";
 import { matmulFraudProofFromTranscript } from "../../src/fraud/fromTranscript.ts";
 import { verifyMatmulFraudProof } from "../../src/fraud/matmulFraud.ts";
 import { withParams } from "../../src/params.ts";
 import { ChallengeKind, CheckResult } from "../../src/types.ts";
+import { ANSWER, CHECKER, DOMAIN, KEY, OTHER_KEY, PROVIDER, REGISTRY } from "./helpers.ts";
 
-const PROVIDER: Address = "0x1111111111111111111111111111111111111111";
-const CHECKER: Address = "0x2222222222222222222222222222222222222222";
-const REGISTRY: Address = "0x3333333333333333333333333333333333333333";
-const KEY: Hex = `0x${"4b".repeat(32)}`;
-const OTHER_KEY: Hex = `0x${"4c".repeat(32)}`;
-const DOMAIN = { chainId: 31337n, verifyingContract: REGISTRY };
-const ANSWER = { key: answerKeyAddress(KEY), ...DOMAIN };
 const params = withParams({ pingCount: 4, matmulSampledRows: 3 });
 const hex = (b: Uint8Array): Hex => bytesToHex(b);
 

@@ -1,4 +1,4 @@
-import { type Address, bytesToHex, getAddress, type Hex, keccak256, toHex } from "viem";
+import { bytesToHex, getAddress, type Hex, keccak256, toHex } from "viem";
 import { describe, expect, it } from "vitest";
 import { ReasonCode } from "../../src/challenges/common.ts";
 import { gpuClass } from "../../src/challenges/gpu-classes.ts";
@@ -30,19 +30,13 @@ import {
   vramResponseCodec,
 } from "../../src/challenges/vram.ts";
 import { DecodeError } from "../../src/errors.ts";
-import { answerKeyAddress, answersHash, signRunTranscript } from "../../src/fraud/answerSigning.ts";
+import { answersHash, signRunTranscript } from "../../src/fraud/answerSigning.ts";
 import { vramFraudProofFromTranscript } from "../../src/fraud/fromTranscript.ts";
 import { verifyVramFraudProof } from "../../src/fraud/vramFraud.ts";
 import { withParams } from "../../src/params.ts";
 import { ChallengeKind, CheckResult } from "../../src/types.ts";
+import { ANSWER, CHECKER, DOMAIN, KEY, OTHER_KEY, PROVIDER } from "./helpers.ts";
 
-const PROVIDER: Address = "0x1111111111111111111111111111111111111111";
-const CHECKER: Address = "0x2222222222222222222222222222222222222222";
-const REGISTRY: Address = "0x3333333333333333333333333333333333333333";
-const KEY: Hex = `0x${"4b".repeat(32)}`;
-const OTHER_KEY: Hex = `0x${"4c".repeat(32)}`;
-const DOMAIN = { chainId: 31337n, verifyingContract: REGISTRY };
-const ANSWER = { key: answerKeyAddress(KEY), ...DOMAIN };
 const params = withParams({ pingCount: 4 });
 const SEED: Hex = `0x${"6d".repeat(32)}`;
 const DATASET = { seed: `0x${"7a".repeat(32)}` as Hex, blockSize: 4096, blockCount: 8 };

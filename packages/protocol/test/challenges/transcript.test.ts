@@ -39,17 +39,15 @@ import {
 import { DecodeError } from "../../src/errors.ts";
 import { withParams } from "../../src/params.ts";
 import { ChallengeKind, CheckResult } from "../../src/types.ts";
-import { expectMutationRejected } from "./helpers.ts";
+import { CHECKER, expectMutationRejected, PROVIDER } from "./helpers.ts";
 
-const PROVIDER: Address = "0x1111111111111111111111111111111111111111";
-const CHECKER: Address = "0x2222222222222222222222222222222222222222";
 const RUN_SEED = `0x${"5e".repeat(32)}` as const;
 const params = withParams({ pingCount: 6, matmulSampledRows: 3, vramSampledBlocks: 4 });
 const hex = (b: Uint8Array): Hex => bytesToHex(b);
 
 interface Behaviour {
   rttUs?: number;
-  /** Added to one value of C before committing (a wrong product). */
+  /** A wrong product: every value of C has its low bit flipped before committing (rows wrong whole, as skipped work leaves them). */
   corrupt?: boolean;
   /** Provider compute time, µs. */
   computeUs?: number;
@@ -76,7 +74,8 @@ function record(kind: ChallengeKind, behaviour: Behaviour = {}, seed: Hex = RUN_
     messages.push({ type: T.MATMUL_REQUEST, atUs: now, payload: hex(matmulRequestCodec.encode(request)) });
     const { a, b } = generateMatmul(request.seed, n);
     const c = solveMatmul(a, b, n);
-    if (behaviour.corrupt) for (let i = 0; i < n; i++) c[i * n + 3] = (c[i * n + 3] as number) ^ 1;
+    // Every entry: with n = 24 the checker recomputes 8 sampled entries per opened row, not all 24.
+    if (behaviour.corrupt) for (let at = 0; at < n * n; at++) c[at] = (c[at] as number) ^ 1;
     const { root, tree } = commitRows(c, n);
     if (!behaviour.noCommit) {
       const compute = behaviour.computeUs ?? 1_000;
