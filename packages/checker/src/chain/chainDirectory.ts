@@ -4,11 +4,9 @@ import {
   providerRegistryAbi,
 } from "@checkernet/contracts/generated/index";
 import { g1FromEip2537 } from "@checkernet/protocol/bls/index";
-import { GPU_CLASSES, gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
-import { regionById } from "@checkernet/protocol/challenges/regions";
 import type { TranscriptAnswerKey } from "@checkernet/protocol/challenges/transcript";
+import { isCheckingSetFinal } from "@checkernet/protocol/checkingSet";
 import type { Logger } from "@checkernet/runtime";
-import { peerIdFromMultihash, peerIdFromString } from "@libp2p/peer-id";
 import {
   type Address,
   getAddress,
@@ -21,10 +19,12 @@ import {
 import type { CheckerRecord, KeyDirectory } from "../validation/keyDirectory.ts";
 import type { ProviderDirectory, ProviderRecord } from "../validation/providerDirectory.ts";
 import type { EpochContext } from "../validation/sortition.ts";
-import type { ActiveProvider } from "./actions/getProviders.ts";
+import { getCheckingSet } from "./actions/getCheckingSet.ts";
+import type { RegisteredProvider } from "./actions/getProviders.ts";
 import { getSnapshotLicenses } from "./actions/getSnapshotLicenses.ts";
 import { type ChainHealth, isNoAnswer } from "./chainHealth.ts";
 import { ProviderListReader } from "./providerList.ts";
+import { toProviderRecord } from "./providerRecord.ts";
 import { type SnapshotLicenseIds, sharedIds } from "./snapshotLicenseIds.ts";
 
 /** Polling limits; each says where its number comes from. */
@@ -54,15 +54,6 @@ const CHAIN_LIMITS = {
    * report a few more); older ones are read again on demand (ensureEpoch).
    */
   snapshotsBack: 8n,
-  /**
-   * Epochs a provider stays known (hasProvider) after it was last listed active. A provider whose stake
-   * falls under the minimum mid-epoch (a slash landing) leaves the registry's list at once, and each node
-   * sees that at its next refresh: a node that dropped it REJECTed the attestations the others had made
-   * of it in that epoch and refused every report holding them, late ones too, so the epoch's report and
-   * rewards were lost (a 40-epoch devnet run, epoch 13). Its attestations stay valid while their report
-   * may still land: the epoch itself and `reportLatenessEpochs` (2) after it.
-   */
-  providersGraceEpochs: 3n,
 } as const;
 
 export interface ChainAddresses {
@@ -87,6 +78,23 @@ export interface ChainStatus {
   /** Operators with licenses in that epoch's snapshot. */
   checkers: number;
   providers: number;
+}
+
+/**
+ * One epoch's checking set (packages/protocol/src/checkingSet.ts): the providers ProviderRegistry counts
+ * active as of the epoch's start. Final once the epoch has begun on the chain: a stake, unstake or slash
+ * mid-epoch changes the next epoch's set, never this one, so a node that read it before such a change and
+ * one that read it after hold the same set (issue 14: a node that dropped a provider slashed mid-epoch
+ * REJECTed the attestations the others made of it and refused every report holding them).
+ */
+interface CheckingSet {
+  members: ReadonlySet<Address>;
+  final: boolean;
+  /** The registered list and the chain's epoch it was read at: a provisional set holds while both do. */
+  readFrom: readonly RegisteredProvider[];
+  chainEpoch: bigint;
+  /** providers(epoch)'s answer and the registered list it was made from (the same array while neither changes). */
+  listed?: { from: readonly ProviderRecord[]; records: readonly ProviderRecord[] };
 }
 
 /** One epoch's license snapshot as the checker uses it. */
@@ -124,13 +132,15 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   private readonly snapshotReads = new Map<bigint, Promise<boolean>>();
   /** The chain's epoch at the last refresh (0 before any). */
   private current = 0n;
-  private providerList: ProviderRecord[] = [];
+  /** Every registered provider with a usable entry, whatever its stake; the checking sets pick from it. */
+  private registered: ProviderRecord[] = [];
   private readonly providerReader: ProviderListReader;
-  /** The registry's list `providerList` was made from: the same one again needs no new records. */
-  private providersReadFrom: readonly ActiveProvider[] | undefined;
-  private providerSet = new Set<Address>();
-  /** Each provider listed active in a recent refresh, with the chain epoch of the last one (providersGraceEpochs). */
-  private readonly listedAt = new Map<Address, bigint>();
+  /** The registry's list `registered` was made from: the same one again needs no new records. */
+  private providersReadFrom: readonly RegisteredProvider[] | undefined;
+  /** Checking sets by epoch: the current one and those ensureEpoch read (older ones for late reports). */
+  private checkingSets = new Map<bigint, CheckingSet>();
+  /** In-flight reads of checking sets, one per epoch. */
+  private readonly checkingSetReads = new Map<bigint, Promise<CheckingSet>>();
   private seeds = new Map<bigint, Hex>();
   /** In-flight ensureSeed reads, one per epoch however many callers wait. */
   private readonly seedReads = new Map<bigint, Promise<Hex | undefined>>();
@@ -223,7 +233,16 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
         // of it, and ensureEpoch finds it (issue 15: failed refreshes that started over left none).
         if (snap.final) this.snapshots.set(e, snap);
       }
-      const providers = await this.readProviders();
+      const registered = await this.providerReader.read();
+      const providers = this.recordsOf(registered);
+      // The current epoch's checking set and, provisionally, the next one's: held when the RPC is down
+      // at the next epoch's start, so its attestations are still judged and kept (as its snapshot and seed).
+      const sets = new Map<bigint, CheckingSet>();
+      for (const e of [first, first + 1n])
+        sets.set(
+          e,
+          this.heldSet(e, current, registered) ?? (await this.readCheckingSet(e, current, registered)),
+        );
       const seeds = await this.readSeeds(current);
       // Older snapshots stay for late attestations, reports and re-checks.
       for (const [e, snap] of this.snapshots) {
@@ -231,11 +250,12 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
       }
       this.snapshots = snapshots;
       this.current = current;
-      this.providerList = providers;
-      this.providerSet = new Set(providers.map((p) => p.address));
-      for (const p of providers) this.listedAt.set(p.address, current);
-      for (const [address, epoch] of this.listedAt)
-        if (epoch + CHAIN_LIMITS.providersGraceEpochs < current) this.listedAt.delete(address);
+      this.registered = providers;
+      this.providersReadFrom = registered;
+      // Older sets stay for late attestations and reports, as the snapshots do.
+      for (const [e, set] of this.checkingSets)
+        if (!sets.has(e) && e + CHAIN_LIMITS.snapshotsBack >= current) sets.set(e, set);
+      this.checkingSets = sets;
       // Keep seeds ensureSeed read while this view was taken (epochs it had not reached yet).
       const newest = [...seeds.keys()].reduce((a, b) => (b > a ? b : a), 0n);
       for (const [e, seed] of this.seeds) if (e > newest) seeds.set(e, seed);
@@ -248,7 +268,7 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
         lastRefreshMs: Date.now(),
         epoch: String(current),
         checkers: this.snapshotOf(undefined)?.checkers.size ?? 0,
-        providers: providers.length,
+        providers: this.providers().length,
       });
     } catch (e) {
       const message = (e as { shortMessage?: string }).shortMessage ?? (e as Error).message;
@@ -269,17 +289,22 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   getChecker(address: Address, epoch?: bigint): CheckerRecord | undefined {
     return this.snapshotOf(epoch)?.checkers.get(getAddress(address));
   }
-  /** Listed active now, or in a refresh of the last providersGraceEpochs epochs (a slash may just have deactivated it). */
-  hasProvider(address: Address): boolean {
-    const a = getAddress(address);
-    return this.providerSet.has(a) || this.listedAt.has(a);
+  /** Whether the provider is in the checking set of `epoch` (held after ensureEpoch(epoch)). */
+  hasProvider(address: Address, epoch: bigint): boolean {
+    return this.checkingSets.get(epoch)?.members.has(getAddress(address)) ?? false;
   }
   totalLicenses(epoch?: bigint): number {
     return this.snapshotOf(epoch)?.total ?? 0;
   }
 
+  /** Loads the epoch's license snapshot and checking set where either is not held final yet. */
   async ensureEpoch(epoch: bigint): Promise<boolean> {
     if (epoch < 1n) return false;
+    const [snapshot, set] = await Promise.all([this.ensureSnapshot(epoch), this.ensureCheckingSet(epoch)]);
+    return snapshot && set;
+  }
+
+  private async ensureSnapshot(epoch: bigint): Promise<boolean> {
     if (this.snapshots.get(epoch)?.final === true) return true;
     let pending = this.snapshotReads.get(epoch);
     if (pending === undefined) {
@@ -302,6 +327,35 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
     return pending;
   }
 
+  /** The checking set of `epoch` read from the chain where it is not held final; false when it cannot be read. */
+  private async ensureCheckingSet(epoch: bigint): Promise<boolean> {
+    if (this.checkingSets.get(epoch)?.final === true) return true;
+    let pending = this.checkingSetReads.get(epoch);
+    if (pending === undefined) {
+      pending = (async () => {
+        const chainEpoch = await this.client.readContract({
+          address: this.addresses.epochReports,
+          abi: epochReportsAbi,
+          functionName: "currentEpoch",
+        });
+        // Read after the chain's epoch: a list as of a later block holds everyone registered before `epoch`.
+        const registered = await this.providerReader.read();
+        return (
+          this.heldSet(epoch, chainEpoch, registered) ??
+          (await this.readCheckingSet(epoch, chainEpoch, registered))
+        );
+      })().finally(() => this.checkingSetReads.delete(epoch));
+      this.checkingSetReads.set(epoch, pending);
+    }
+    try {
+      this.checkingSets.set(epoch, await pending);
+      return true;
+    } catch (e) {
+      this.logger.debug({ epoch: String(epoch), err: (e as Error).message }, "checking set read failed");
+      return this.checkingSets.has(epoch);
+    }
+  }
+
   // --- SnapshotLicenseIds
   async licenseIdsAt(epoch: bigint): Promise<ReadonlyMap<Address, readonly bigint[]> | undefined> {
     if (!(await this.ensureEpoch(epoch))) return undefined;
@@ -310,8 +364,22 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   }
 
   // --- ProviderDirectory
-  providers(): readonly ProviderRecord[] {
-    return this.providerList;
+  /**
+   * The usable providers of the checking set of `epoch` (held after ensureEpoch(epoch)); without one, or for
+   * an epoch not held, of the chain's epoch at the last refresh. The same array while nothing changed.
+   */
+  providers(epoch?: bigint): readonly ProviderRecord[] {
+    const current = this.current > 1n ? this.current : 1n;
+    const set =
+      (epoch === undefined ? undefined : this.checkingSets.get(epoch)) ?? this.checkingSets.get(current);
+    if (set === undefined) return [];
+    if (set.listed?.from !== this.registered) {
+      set.listed = {
+        from: this.registered,
+        records: this.registered.filter((p) => set.members.has(p.address)),
+      };
+    }
+    return set.listed.records;
   }
 
   /**
@@ -413,12 +481,39 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
     }
   }
 
-  /** The usable providers; the last list while the registry logged no change (ProviderListReader). */
-  private async readProviders(): Promise<ProviderRecord[]> {
-    const active = await this.providerReader.read();
-    if (active === this.providersReadFrom) return this.providerList;
+  /**
+   * The held set of `epoch` where it still holds: final, or provisional but read from the same registered
+   * list (ProviderListReader keeps the array while the registry logs nothing) in the same chain epoch.
+   */
+  private heldSet(
+    epoch: bigint,
+    chainEpoch: bigint,
+    registered: readonly RegisteredProvider[],
+  ): CheckingSet | undefined {
+    const held = this.checkingSets.get(epoch);
+    if (held === undefined) return undefined;
+    return held.final || (held.readFrom === registered && held.chainEpoch === chainEpoch) ? held : undefined;
+  }
+
+  /** The checking set of `epoch` among `registered`, read while the chain's clock was in `chainEpoch`. */
+  private async readCheckingSet(
+    epoch: bigint,
+    chainEpoch: bigint,
+    registered: readonly RegisteredProvider[],
+  ): Promise<CheckingSet> {
+    const members = await getCheckingSet(this.client, {
+      providerRegistry: this.addresses.providerRegistry,
+      epoch,
+      providers: registered.map((p) => p.address),
+    });
+    return { members, final: isCheckingSetFinal(epoch, chainEpoch), readFrom: registered, chainEpoch };
+  }
+
+  /** The usable entries of the registered providers; the last ones while the registry logged no change (ProviderListReader). */
+  private recordsOf(registered: readonly RegisteredProvider[]): ProviderRecord[] {
+    if (registered === this.providersReadFrom) return this.registered;
     const out: ProviderRecord[] = [];
-    for (const { address, info } of active) {
+    for (const { address, info } of registered) {
       const record = toProviderRecord(address, info);
       if (typeof record === "string") {
         this.logger.warn(
@@ -429,7 +524,6 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
       }
       out.push(record);
     }
-    this.providersReadFrom = active;
     return out;
   }
 
@@ -485,66 +579,3 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
     return out;
   }
 }
-
-/** A registry entry as the checker needs it, or why it cannot be used. */
-function toProviderRecord(
-  address: Address,
-  info: { peerId: Hex; gpuModel: string; vramMiB: number; region: string },
-): ProviderRecord | string {
-  let peerId: string;
-  try {
-    peerId = peerIdFromBytes(hexToBytes(info.peerId));
-  } catch (e) {
-    return `peer id does not decode: ${(e as Error).message}`;
-  }
-  const cls = gpuClassOf(info.gpuModel);
-  if (cls === undefined) return `unknown GPU model ${JSON.stringify(info.gpuModel)}`;
-  let region: number;
-  try {
-    region = regionById(info.region).code;
-  } catch {
-    return `unknown region ${JSON.stringify(info.region)}`;
-  }
-  return {
-    address,
-    peerId,
-    multiaddrs: [],
-    classId: cls,
-    region,
-    vramBytes: info.vramMiB * 2 ** 20,
-    // TODO(chain): the dataset salt is the epoch seed the provider filled from; until the registry records it, the zero salt.
-    vramSalt: zeroHash,
-  };
-}
-
-/** GPU class code from a registry model string: a class id ("h100-pcie") or a class model name, case-insensitive. */
-export function gpuClassOf(model: string): number | undefined {
-  const m = model.trim().toLowerCase();
-  try {
-    return gpuClass(m).code;
-  } catch {
-    return GPU_CLASSES.find(
-      (c) => c.model.toLowerCase() === m || c.id.replace(/-/g, "") === m.replace(/-/g, ""),
-    )?.code;
-  }
-}
-
-/** A libp2p peer id from its multihash bytes (identity or sha2-256; single-byte code and length). */
-export function peerIdFromBytes(bytes: Uint8Array): string {
-  // The provider agent registers the UTF-8 text of the base58btc peer id (docs/provider.md);
-  // operators register the binary multihash. Both name the same peer.
-  if (bytes.length > 0 && bytes.every((b) => BASE58_BYTES.has(b))) {
-    return peerIdFromString(new TextDecoder().decode(bytes)).toString();
-  }
-  if (bytes.length < 2) throw new Error("multihash too short");
-  const code = bytes[0]!;
-  const size = bytes[1]!;
-  if ((code !== 0x00 && code !== 0x12) || bytes.length !== size + 2)
-    throw new Error("not an identity or sha2-256 multihash");
-  const digest = bytes.subarray(2);
-  return peerIdFromMultihash({ code, size, digest, bytes } as never).toString();
-}
-
-const BASE58_BYTES = new Set(
-  [..."123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"].map((c) => c.charCodeAt(0)),
-);

@@ -1,5 +1,5 @@
 import type { Address, PublicClient } from "viem";
-import { type ActiveProvider, getProviders } from "./actions/getProviders.ts";
+import { getProviders, type RegisteredProvider } from "./actions/getProviders.ts";
 import { isNoAnswer } from "./chainHealth.ts";
 
 /**
@@ -15,10 +15,10 @@ const MAX_LOG_BLOCKS = 1_000n;
 const MAX_AGE_MS = 5 * 60_000;
 
 /**
- * The active provider list, read whole (getProviders) only when it may have changed: every change of
- * ProviderRegistry's state that the list shows (register, update, stake, unstake, withdraw, slash, answer
- * key) emits a log from the registry, and its minimum stake is immutable, so a refresh that finds no log
- * of the registry since the block the list was read at keeps the list. That is an eth_blockNumber and an
+ * The registered provider list, read whole (getProviders) only when it may have changed: every change of
+ * ProviderRegistry's state (register, update, stake, unstake, withdraw, slash, answer key) emits a log from
+ * the registry, so a refresh that finds no log of the registry since the block the list was read at keeps
+ * the list. (Which of them an epoch checks is its checking set, read apart: getCheckingSet.) That is an eth_blockNumber and an
  * eth_getLogs over a few blocks instead of `providerCount` and two deployless multicalls (each carrying
  * Multicall3's 11 KB of creation code; at 100 providers ~220 KiB of answers) every 5 s (issue 15). The
  * list is also read whole every MAX_AGE_MS.
@@ -27,7 +27,7 @@ export class ProviderListReader {
   private readonly client: PublicClient;
   private readonly providerRegistry: Address;
   private readonly nowMs: () => number;
-  private held: { providers: ActiveProvider[]; atBlock: bigint; readAtMs: number } | undefined;
+  private held: { providers: RegisteredProvider[]; atBlock: bigint; readAtMs: number } | undefined;
 
   constructor(client: PublicClient, providerRegistry: Address, nowMs: () => number = Date.now) {
     this.client = client;
@@ -36,7 +36,7 @@ export class ProviderListReader {
   }
 
   /** The list as of the latest block: the same array as the last call while nothing changed. Throws what the RPC threw. */
-  async read(): Promise<ActiveProvider[]> {
+  async read(): Promise<RegisteredProvider[]> {
     const latest = await this.client.getBlockNumber({ cacheTime: 0 });
     const held = this.held;
     const fresh = held !== undefined && this.nowMs() - held.readAtMs < MAX_AGE_MS;

@@ -327,7 +327,7 @@ export class AggregatorDuty {
 
   /**
    * The report as this node sees the epoch: each attestation weighted by its
-   * checker's seats, every registered provider (INCONCLUSIVE when nobody
+   * checker's seats, every provider of the epoch's checking set (INCONCLUSIVE when nobody
    * attested), stakes and license ids from the chain. Aggregator and
    * co-signers run this same function.
    */
@@ -341,7 +341,8 @@ export class AggregatorDuty {
     // Seats are weighed with the epoch's own snapshot, which never changes once the epoch has begun.
     await keys.ensureEpoch?.(epoch);
     const perProvider = new Map<Address, ProviderEpochInput & { attestations: WeightedAttestation[] }>();
-    for (const p of providers.providers()) {
+    // The epoch's checking set, final once the epoch began: every member builds with the same providers.
+    for (const p of providers.providers(epoch)) {
       perProvider.set(getAddress(p.address), { attestations: [], stake: 0n });
     }
     for (const s of attestations) {

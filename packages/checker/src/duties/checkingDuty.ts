@@ -147,8 +147,9 @@ export class CheckingDuty {
     const vrfProof = bls.sign(this.init.secretKey, sortitionMessage(epoch, seed, domain));
     const vrfOut = vrfOutput(vrfProof);
     const weight = { licenses: me.licenses, totalLicenses: keys.totalLicenses(epoch) };
+    // The epoch's checking set (held since ensureEpoch): every node seats committees on the same providers.
     const mine = providers
-      .providers()
+      .providers(epoch)
       .map((p) => ({ p, seats: attestationSeats(vrfOut, p.address, weight, params.committeeSize) }))
       .filter((x) => x.seats > 0);
     result.seats = mine.map((x) => ({ provider: x.p.address, seats: x.seats }));

@@ -202,8 +202,8 @@ export async function validateAttestation(
       checker: att.checker,
     });
   }
-  // [REJECT] attestation.provider is a registered provider.
-  if (!ctx.keys.hasProvider(att.provider)) {
+  // [REJECT] attestation.provider is in the epoch's checking set (registered and staked as of its start).
+  if (!ctx.keys.hasProvider(att.provider, att.epoch)) {
     throw new AttestationError(GossipAction.REJECT, {
       code: AttestationErrorCode.UNKNOWN_PROVIDER,
       provider: att.provider,

@@ -21,8 +21,12 @@ export interface CheckerRecord {
 export interface KeyDirectory {
   /** The operator as the snapshot of `epoch` holds it (the latest snapshot without one). */
   getChecker(address: Address, epoch?: bigint): CheckerRecord | undefined;
-  /** Whether the provider is registered (unknown providers get no attestations). */
-  hasProvider(address: Address): boolean;
+  /**
+   * Whether the provider is in the checking set of `epoch` (ProviderRegistry.isActiveAt: the registry as of
+   * the epoch's start, packages/protocol/src/checkingSet.ts): attestations of it in an epoch whose set
+   * lacks it are REJECTed (gossip rule 6).
+   */
+  hasProvider(address: Address, epoch: bigint): boolean;
   /** All licenses of the snapshot of `epoch` (the latest without one): the denominator of sortition. */
   totalLicenses(epoch?: bigint): number;
   /**
@@ -53,7 +57,7 @@ export class StaticKeyDirectory implements KeyDirectory {
     return this.checkers.get(getAddress(address));
   }
 
-  hasProvider(address: Address): boolean {
+  hasProvider(address: Address, _epoch: bigint): boolean {
     return this.providers.has(getAddress(address));
   }
 

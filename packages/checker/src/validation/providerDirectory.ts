@@ -21,7 +21,11 @@ export interface ProviderRecord {
 
 /** Registered providers (fed by the chain client; a static list in tests and devnets until then). */
 export interface ProviderDirectory {
-  providers(): readonly ProviderRecord[];
+  /**
+   * The providers checked in `epoch` (its checking set, packages/protocol/src/checkingSet.ts; the chain
+   * directory holds it after ensureEpoch(epoch)); without one, those of the current epoch.
+   */
+  providers(epoch?: bigint): readonly ProviderRecord[];
   /**
    * The provider's answer key for `epoch` (ProviderRegistry.answerKeyAt) with its signing domain; undefined
    * when it has none (judged without the signature rule) or the directory cannot tell.
@@ -34,7 +38,7 @@ export class StaticProviderDirectory implements ProviderDirectory {
   constructor(list: readonly ProviderRecord[] = []) {
     this.list = list.map((p) => ({ ...p, address: getAddress(p.address) }));
   }
-  providers(): readonly ProviderRecord[] {
+  providers(_epoch?: bigint): readonly ProviderRecord[] {
     return this.list;
   }
   async answerKeyAt(provider: Address): Promise<TranscriptAnswerKey | undefined> {

@@ -26,16 +26,18 @@ export interface GetEpochInputsParameters {
 export interface GetEpochInputsReturnType {
   /** Operator → license ids counting for it in the epoch's snapshot, in seat order (getSnapshotLicenses). */
   licensesByChecker: ReadonlyMap<Address, readonly bigint[]>;
-  /** Provider → stake. */
+  /** Provider → its stake at the epoch's start (ProviderRegistry.stakeAt). */
   stakes: Map<Address, bigint>;
 }
 
 /**
  * What buildReport needs from the chain besides attestations: the license
  * ids counting for each operator in the epoch's snapshot and every reported
- * provider's stake. The snapshot of an epoch never changes once the epoch has
- * begun, so the aggregator and each co-signer read the same licenses whenever
- * they build, and build the same report; a node takes them from its
+ * provider's stake as of the epoch's start (`stakeAt`, the stake its checking
+ * set counts). Neither changes once the epoch has begun, so the aggregator and
+ * each co-signer read the same licenses and stakes whenever they build (a stake
+ * or a slash landing between two builds does not split them, and a stake added
+ * after the epoch buys no larger share of its rewards), and build the same report; a node takes them from its
  * directory's copy (`snapshots`) rather than reading the pages again at every
  * build (4 pages of ~33 KiB for 1,000 licenses). Stakes are read in pages of
  * multicalls.
@@ -56,8 +58,8 @@ export async function getEpochInputs(
       const page = params.providers.slice(start, start + STAKE_PAGE).map((p) => getAddress(p));
       const values = await multicallOrEach<bigint>(
         client,
-        page.map((p) => ({ ...registry, functionName: "stakeOf", args: [p] }) as const),
-        (i) => client.readContract({ ...registry, functionName: "stakeOf", args: [page[i]!] }),
+        page.map((p) => ({ ...registry, functionName: "stakeAt", args: [p, params.epoch] }) as const),
+        (i) => client.readContract({ ...registry, functionName: "stakeAt", args: [page[i]!, params.epoch] }),
       );
       for (const [i, p] of page.entries()) stakes.set(p, values[i]!);
     }

@@ -1,6 +1,6 @@
 import { checkerRegistryAbi } from "@checkernet/contracts/generated/index";
 import { type Address, hexToBytes, type PublicClient } from "viem";
-import { peerIdFromBytes } from "../chainDirectory.ts";
+import { peerIdFromBytes } from "../providerRecord.ts";
 import { toChainActionError } from "./errors.ts";
 
 export interface GetOperatorPeerIdParameters {

@@ -8,8 +8,8 @@ import { multicallOrEach } from "./multicallOrEach.ts";
  * Multicall3's bytecode as the call's own (creation) code and calls the registry from it. Its answer
  * comes back as the created code, so it must stay under EIP-170's 24,576 bytes ("trying to deploy a
  * contract whose code is too large" on EDR). With the registry's longest fields (a 128-byte peer id,
- * 64-byte model and region) an address is 160 bytes of answer and an `isActive` with its `providerInfo`
- * ~960, so a page of 16 entries is at most ~15.4 KiB (providerList.test.ts reads such a page). Where the
+ * 64-byte model and region) an address is 160 bytes of answer and a `providerInfo` ~900, so a page of 16
+ * entries is at most ~15.4 KiB (providerList.test.ts reads such a page). Where the
  * RPC refuses a deployless call, a page is read one call per read, as before.
  */
 export const PROVIDER_PAGES = { addresses: 96, entries: 16 } as const;
@@ -20,17 +20,19 @@ export interface GetProvidersParameters {
   blockNumber?: bigint;
 }
 
-/** A registered provider with its stake at or above the minimum, and its registry entry. */
-export interface ActiveProvider {
+/**
+ * A registered provider and its registry entry, whatever its stake: which epochs check it is its
+ * checking set's matter (getCheckingSet), not the live state's.
+ */
+export interface RegisteredProvider {
   address: Address;
   info: { peerId: Hex; gpuModel: string; vramMiB: number; region: string };
 }
 
 /**
- * The active providers in registration order: `providerCount`, then one
- * multicall of `providerAt` a page of 96, then one of `isActive` and
- * `providerInfo` a page of 16 (pages concurrently), so that 100 providers
- * cost 10 eth_calls (one call per read made it 301, every refresh, every 5 s;
+ * The registered providers in registration order: `providerCount`, then one
+ * multicall of `providerAt` a page of 96, then one of `providerInfo` a page
+ * of 16 (pages concurrently), so that 100 providers cost 9 eth_calls (one call per read made it 301, every refresh, every 5 s;
  * issue 15). Throws what the RPC threw (ChainDirectory's refresh keeps its
  * previous view).
  *
@@ -40,7 +42,7 @@ export interface ActiveProvider {
 export async function getProviders(
   client: PublicClient,
   params: GetProvidersParameters,
-): Promise<ActiveProvider[]> {
+): Promise<RegisteredProvider[]> {
   const at = params.blockNumber === undefined ? {} : { blockNumber: params.blockNumber };
   const registry = { address: params.providerRegistry, abi: providerRegistryAbi } as const;
   const count = Number(await client.readContract({ ...registry, functionName: "providerCount", ...at }));
@@ -57,7 +59,7 @@ export async function getProviders(
     );
   }
   const addresses = (await Promise.all(indexPages)).flat().map((a) => getAddress(a));
-  const entryPages: Promise<ActiveProvider[]>[] = [];
+  const entryPages: Promise<RegisteredProvider[]>[] = [];
   for (let start = 0; start < addresses.length; start += PROVIDER_PAGES.entries) {
     entryPages.push(
       readEntries(client, registry, addresses.slice(start, start + PROVIDER_PAGES.entries), at),
@@ -73,33 +75,14 @@ async function readEntries(
   registry: Registry,
   addresses: Address[],
   at: { blockNumber?: bigint },
-): Promise<ActiveProvider[]> {
-  const entries = await multicallOrEach<unknown>(
+): Promise<RegisteredProvider[]> {
+  const entries = await multicallOrEach<RegisteredProvider["info"]>(
     client,
-    addresses.flatMap(
-      (address) =>
-        [
-          { ...registry, functionName: "isActive", args: [address] },
-          { ...registry, functionName: "providerInfo", args: [address] },
-        ] as const,
-    ),
-    (i): Promise<unknown> =>
-      i % 2 === 0
-        ? client.readContract({ ...registry, functionName: "isActive", args: [addresses[i / 2]!], ...at })
-        : client.readContract({
-            ...registry,
-            functionName: "providerInfo",
-            args: [addresses[(i - 1) / 2]!],
-            ...at,
-          }),
+    addresses.map((address) => ({ ...registry, functionName: "providerInfo", args: [address] }) as const),
+    (i) => client.readContract({ ...registry, functionName: "providerInfo", args: [addresses[i]!], ...at }),
     at,
   );
-  const out: ActiveProvider[] = [];
-  for (const [i, address] of addresses.entries()) {
-    if (entries[2 * i] !== true) continue;
-    out.push({ address, info: entries[2 * i + 1] as ActiveProvider["info"] });
-  }
-  return out;
+  return addresses.map((address, i) => ({ address, info: entries[i]! }));
 }
 
 function range(from: number, to: number): number[] {

@@ -5,7 +5,14 @@ import { answerKeyAddress, signAnswerKey } from "@checkernet/protocol/fraud/answ
 import { createLogger } from "@checkernet/runtime";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
-import { bytesToHex, getAddress } from "viem";
+import {
+  bytesToHex,
+  createPublicClient,
+  custom,
+  type EIP1193RequestFn,
+  getAddress,
+  type PublicClient,
+} from "viem";
 import { generatePrivateKey } from "viem/accounts";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -23,7 +30,8 @@ import {
   setupCheckers,
   TOKEN,
 } from "../../../../contracts/test/helpers/fixture.ts";
-import { ChainDirectory, gpuClassOf, peerIdFromBytes } from "../../../src/chain/chainDirectory.ts";
+import { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
+import { gpuClassOf, peerIdFromBytes } from "../../../src/chain/providerRecord.ts";
 import { loadConfig } from "../../../src/config.ts";
 import { CheckerNode } from "../../../src/node.ts";
 import { registerProvider } from "../../utils/chain.ts";
@@ -81,7 +89,7 @@ describe("ChainDirectory (contracts on Hardhat's in-process EDR)", () => {
     }
     await goToEpoch(fx, 1n);
     await dir.refresh();
-    expect(dir.hasProvider(address)).toBe(true);
+    expect(dir.hasProvider(address, 1n)).toBe(true);
     const p = dir.providers().find((x) => x.address === address)!;
     expect(p.peerId).toBe(peerId.toString());
     expect(p.classId).toBe(1);
@@ -92,28 +100,75 @@ describe("ChainDirectory (contracts on Hardhat's in-process EDR)", () => {
     expect(dir.status()).toMatchObject({ connected: true, lastError: null, checkers: 2, providers: 1 });
   });
 
-  it("keeps a provider known for 3 epochs after it leaves the active list, so its attestations of those epochs stay valid", async () => {
+  it("two nodes that refresh before and after mid-epoch changes agree on the epoch's checking set", async () => {
     await setupCheckers(fx, 2, 1);
-    // Account 10, staked at exactly the minimum.
-    const address = await registerProvider(chain, fx, 0, 0n);
-    const own = fx.as(chain.wallets[10]!);
+    // Account 10, staked at exactly the minimum before genesis: in every set from epoch 1.
+    const leaving = await registerProvider(chain, fx, 0, 0n);
     await goToEpoch(fx, 2n);
-    const dir = directory();
+    const early = directory();
+    await early.refresh();
+    // Mid-epoch 2: the first one's stake falls under the minimum (a slash landing does the same), and a
+    // second one (account 11) registers and stakes: live, the registry lists the second and not the first.
+    await mined(chain, fx.as(chain.wallets[10]!).providers.write.requestUnstake([1n]));
+    const joining = await registerProvider(chain, fx, 1, 0n);
+    expect(await fx.c.providers.read.isActive([leaving])).toBe(false);
+    expect(await fx.c.providers.read.isActive([joining])).toBe(true);
+    const late = directory();
+    await late.refresh();
+    const setOf = (dir: ChainDirectory, epoch: bigint) => ({
+      leaving: dir.hasProvider(leaving, epoch),
+      joining: dir.hasProvider(joining, epoch),
+      listed: dir.providers(epoch).map((p) => p.address),
+    });
+    const epoch2 = { leaving: true, joining: false, listed: [leaving] };
+    expect(setOf(early, 2n)).toEqual(epoch2);
+    expect(setOf(late, 2n)).toEqual(epoch2);
+    // The early node refreshes again: epoch 2's set was final when it was read.
+    await early.refresh();
+    expect(setOf(early, 2n)).toEqual(epoch2);
+    // From epoch 3 on both count the changes; epoch 2's set stays for its late attestations and reports.
+    await goToEpoch(fx, 3n);
+    const epoch3 = { leaving: false, joining: true, listed: [joining] };
+    for (const dir of [early, late]) {
+      await dir.refresh();
+      expect(setOf(dir, 3n)).toEqual(epoch3);
+      expect(setOf(dir, 2n)).toEqual(epoch2);
+    }
+    // A node started later reads epoch 2's set from the chain on demand (a late report's co-signer).
+    const restarted = directory();
+    await restarted.refresh();
+    expect(setOf(restarted, 2n).leaving).toBe(false);
+    expect(await restarted.ensureEpoch(2n)).toBe(true);
+    expect(setOf(restarted, 2n)).toEqual(epoch2);
+  });
+
+  it("holds the next epoch's checking set ahead: with the RPC gone at that epoch's start, its attestations are still judged", async () => {
+    await setupCheckers(fx, 2, 1);
+    const provider = await registerProvider(chain, fx, 0, 0n);
+    await goToEpoch(fx, 1n);
+    let down = false;
+    const request = (async (args: { method: string; params?: unknown }) => {
+      if (down) throw new Error("the RPC did not answer");
+      return chain.publicClient.request(args as never);
+    }) as EIP1193RequestFn;
+    const client = createPublicClient({ transport: custom({ request }, { retryCount: 0 }) }) as PublicClient;
+    const c = fx.deployment.contracts;
+    const dir = new ChainDirectory(
+      { publicClient: client, logger: silent },
+      {
+        addresses: {
+          checkerRegistry: c.checkerRegistry,
+          providerRegistry: c.providerRegistry,
+          epochReports: c.epochReports,
+        },
+      },
+    );
     await dir.refresh();
-    expect(dir.hasProvider(address)).toBe(true);
-    // Mid-epoch its stake falls under the minimum (a slash would do the same): it leaves the active list.
-    await mined(chain, own.providers.write.requestUnstake([1n]));
-    expect(await fx.c.providers.read.isActive([address])).toBe(false);
-    await dir.refresh();
-    expect(dir.providers().map((p) => p.address)).not.toContain(address);
-    // Attestations of epoch 2, made while it was active, are still valid here, through its late reports.
-    expect(dir.hasProvider(address)).toBe(true);
-    await goToEpoch(fx, 5n);
-    await dir.refresh();
-    expect(dir.hasProvider(address)).toBe(true);
-    await goToEpoch(fx, 6n);
-    await dir.refresh();
-    expect(dir.hasProvider(address)).toBe(false);
+    await goToEpoch(fx, 2n);
+    down = true;
+    expect(await dir.ensureEpoch(2n)).toBe(true);
+    expect(dir.hasProvider(provider, 2n)).toBe(true);
+    expect(dir.providers(2n).map((p) => p.address)).toEqual([provider]);
   });
 
   it("reads the next epoch's seed ahead once it is revealed, and not before (an outage at its start leaves it checkable)", async () => {

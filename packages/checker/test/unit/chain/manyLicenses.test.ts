@@ -224,8 +224,11 @@ describe("one operator with 1,000 licenses (issue 15)", () => {
     await expect(dir.refresh()).rejects.toThrow();
     expect(dir.getChecker(whale.address, 2n)?.licenses).toBe(LICENSES);
     failing.reset();
-    expect(await dir.ensureEpoch(2n)).toBe(true);
-    expect(await dir.ensureEpoch(3n)).toBe(true);
-    expect(failing.calls()).toBe(0);
+    // ensureEpoch also needs the epoch's checking set, read from the provider list the RPC still refuses;
+    // the snapshots, held, are not read again.
+    expect(await dir.ensureEpoch(2n)).toBe(false);
+    expect(await dir.ensureEpoch(3n)).toBe(false);
+    expect(failing.callsOf("licenseCountAt(uint64)")).toBe(0);
+    expect(failing.callsOf("licensesAt(uint64,uint256,uint256)")).toBe(0);
   });
 });
