@@ -11,6 +11,7 @@
  *     once all of them count in the chain's license snapshot.
  *   npm run bench:footprint -- --licenses 1000 --providers 100 --providers-per-agent 25 --epoch-seconds 120
  *     The same against 100 registered providers, 25 served by each provider process (serve/agent.ts).
+ *   --keep-provider-connections: checkers hold provider connections (footprintKeepConnections.ts), for comparisons.
  *   npm run bench:footprint [-- --epochs 4 --checkers 6 --providers 3 --epoch-seconds 20]
  *     The plain devnet (6 checkers with 2 licenses each), sampled throughout.
  *
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     "epoch-seconds": { type: "string", default: "20" },
     licenses: { type: "string" },
     "trace-rpc": { type: "boolean", default: false },
+    "keep-provider-connections": { type: "boolean", default: false },
   },
 });
 const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux
@@ -181,6 +183,11 @@ if (traceDir !== undefined) {
   console.log(`bench: JSON-RPC traces in ${traceDir}`);
   process.env.CHECKERNET_RPC_TRACE_DIR = traceDir;
   const hook = `--import=${join(import.meta.dirname, "footprintRpcTrace.ts")}`;
+  process.env.CHECKERNET_NODE_FLAGS = `${process.env.CHECKERNET_NODE_FLAGS ?? ""} ${hook}`.trim();
+}
+if (values["keep-provider-connections"]) {
+  // The comparison's "before": checkers hold provider connections instead of hanging up after runs.
+  const hook = `--import=${join(import.meta.dirname, "footprintKeepConnections.ts")}`;
   process.env.CHECKERNET_NODE_FLAGS = `${process.env.CHECKERNET_NODE_FLAGS ?? ""} ${hook}`.trim();
 }
 const devnet = await startDevnet({
@@ -347,6 +354,9 @@ const result = {
   licenses: licenseTarget ?? bigRow?.licenses ?? 0,
   providers: providerCount,
   providersPerAgent,
+  // The CPU share scales with it: a node's work is per run, one run per provider an epoch.
+  epochSeconds,
+  keepProviderConnections: values["keep-provider-connections"],
   rssMiBMax:
     licenseTarget === undefined ? Math.max(...checkerRows.map((n) => n.rssMiB.max)) : bigRow?.rssMiB.max,
   rssMiBP50: bigRow?.rssMiB.p50,
