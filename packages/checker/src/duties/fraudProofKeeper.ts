@@ -4,13 +4,26 @@ import {
   matmulFraudProofFromTranscript,
   vramFraudProofFromTranscript,
 } from "@checkernet/protocol/fraud/fromTranscript";
-import { encodeMatmulFraudProof } from "@checkernet/protocol/fraud/matmulFraud";
+import { encodeMatmulFraudProof, type MatmulFraudProof } from "@checkernet/protocol/fraud/matmulFraud";
 import type { ProtocolParams } from "@checkernet/protocol/params";
 import type { Logger } from "@checkernet/runtime";
 import { bytesToHex } from "viem";
 import type { TranscriptEvaluator } from "../challenges/evaluator.ts";
-import type { CheckerDb } from "../db/checkerDb.ts";
+import type { CheckerDb, FraudProofRecord } from "../db/checkerDb.ts";
 import type { Metrics } from "../metrics/index.ts";
+
+/** The record a built proof is stored as: pending, never sent (FraudProofDuty sends it). */
+export function pendingFraudProof(proof: MatmulFraudProof): FraudProofRecord {
+  return {
+    epoch: proof.epoch,
+    provider: proof.provider,
+    proof: encodeMatmulFraudProof(proof),
+    status: "pending",
+    attempts: 0,
+    tx: null,
+    error: null,
+  };
+}
 
 /** What building and storing a run's fraud proof needs. */
 interface FraudProofKeeperComponents {
@@ -48,15 +61,7 @@ export async function keepFraudProof(
   try {
     const proof = matmulFraudProofFromTranscript(transcript, params);
     if (proof === null) return;
-    const stored = await db.putFraudProof({
-      epoch: proof.epoch,
-      provider: proof.provider,
-      proof: encodeMatmulFraudProof(proof),
-      status: "pending",
-      attempts: 0,
-      tx: null,
-      error: null,
-    });
+    const stored = await db.putFraudProof(pendingFraudProof(proof));
     if (!stored) return;
     metrics?.fraudProofs.inc({ result: "built" });
     logger.warn(

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AnswerDomain } from "@checkernet/protocol/fraud/answerSigning";
-import { encodeMatmulFraudProof, type MatmulFraudProof } from "@checkernet/protocol/fraud/matmulFraud";
+import type { MatmulFraudProof } from "@checkernet/protocol/fraud/matmulFraud";
 import { createLogger } from "@checkernet/runtime";
 import { getAddress, type Hex, keccak256, toHex } from "viem";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -21,8 +21,9 @@ import {
   TOKEN,
 } from "../../../../contracts/test/helpers/fixture.ts";
 import { answerKeyOf, faultyRun, proofOf, proveAnswerKey } from "../../../../contracts/test/helpers/fraud.ts";
-import { CheckerDb, type FraudProofRecord } from "../../../src/db/checkerDb.ts";
+import { CheckerDb } from "../../../src/db/checkerDb.ts";
 import { FraudProofDuty, fraudProofCounts, fraudRevertStatus } from "../../../src/duties/fraudProofDuty.ts";
+import { pendingFraudProof } from "../../../src/duties/fraudProofKeeper.ts";
 import { createMetrics } from "../../../src/metrics/index.ts";
 
 const silent = createLogger({ level: "silent", pretty: false });
@@ -75,16 +76,6 @@ function wrongEntry(label: string, delta = 1): MatmulFraudProof {
   return proofOf(faultyRun(key.privateKey, domain, fields, 3, 9, delta), 3, 9);
 }
 
-const record = (proof: MatmulFraudProof): FraudProofRecord => ({
-  epoch: proof.epoch,
-  provider: proof.provider,
-  proof: encodeMatmulFraudProof(proof),
-  status: "pending",
-  attempts: 0,
-  tx: null,
-  error: null,
-});
-
 function duty(db: CheckerDb, withWallet = true) {
   const metrics = createMetrics();
   const d = new FraudProofDuty(
@@ -103,9 +94,9 @@ function duty(db: CheckerDb, withWallet = true) {
 describe("FraudProofDuty (FraudProofs on Hardhat EDR)", () => {
   it("submits a stored proof once: the provider is slashed and the record says landed", async () => {
     const db = await openDb();
-    expect(await db.putFraudProof(record(wrongEntry("a")))).toBe(true);
+    expect(await db.putFraudProof(pendingFraudProof(wrongEntry("a")))).toBe(true);
     // One per (provider, epoch): a second proof of the same epoch is not stored.
-    expect(await db.putFraudProof(record(wrongEntry("b")))).toBe(false);
+    expect(await db.putFraudProof(pendingFraudProof(wrongEntry("b")))).toBe(false);
     const { duty: d, metrics } = duty(db);
     const [changed] = await d.poll();
     expect(changed?.status).toBe("landed");
@@ -119,10 +110,10 @@ describe("FraudProofDuty (FraudProofs on Hardhat EDR)", () => {
 
   it("another node's proof for the same provider and epoch ends as already-slashed", async () => {
     const first = await openDb();
-    await first.putFraudProof(record(wrongEntry("c")));
+    await first.putFraudProof(pendingFraudProof(wrongEntry("c")));
     await duty(first).duty.poll();
     const second = await openDb();
-    await second.putFraudProof(record(wrongEntry("d")));
+    await second.putFraudProof(pendingFraudProof(wrongEntry("d")));
     const [changed] = await duty(second).duty.poll();
     expect(changed?.status).toBe("already-slashed");
   });
@@ -130,13 +121,13 @@ describe("FraudProofDuty (FraudProofs on Hardhat EDR)", () => {
   it("an honest entry is rejected and never sent again; without a wallet proofs stay pending", async () => {
     const db = await openDb();
     const honest = { ...wrongEntry("e"), i: 3, j: 10 };
-    await db.putFraudProof(record(honest));
+    await db.putFraudProof(pendingFraudProof(honest));
     const [changed] = await duty(db).duty.poll();
     expect(changed?.status).toBe("rejected");
     expect(changed?.error).toMatch(/FraudProofs/);
 
     const keep = await openDb();
-    await keep.putFraudProof(record(wrongEntry("f")));
+    await keep.putFraudProof(pendingFraudProof(wrongEntry("f")));
     expect(await duty(keep, false).duty.poll()).toEqual([]);
     expect(await fraudProofCounts(keep)).toMatchObject({ built: 1, pending: 1 });
   });
