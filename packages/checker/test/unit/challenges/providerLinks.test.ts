@@ -77,8 +77,9 @@ afterAll(async () => {
 describe("ChallengeClient: a provider is hung up once its runs are over (providerLinks.ts)", () => {
   it("after a run the checker holds no connection to the provider; the next run dials again and passes", async () => {
     const provider = await providerHost();
-    const target = { peer: provider.getMultiaddrs()[0]! };
-    for (let i = 0; i < 2; i++) {
+    // By address, then by peer id with its addresses in the peer store, as the checking duty dials.
+    await checker.peerStore.merge(provider.peerId, { multiaddrs: provider.getMultiaddrs() });
+    for (const target of [{ peer: provider.getMultiaddrs()[0]! }, { peer: provider.peerId }]) {
       const run = await client.run(target, task(ChallengeKind.VRAM));
       expect(run.outcome.result).toBe(CheckResult.PASS);
       await waitFor(() => connectionsTo(provider) === 0, "the provider's connection to close");
