@@ -1,7 +1,14 @@
 import type { ResultLeaf, RewardLeaf } from "@checkernet/protocol/merkle/leaves";
 import { buildResultsTree, buildRewardsTree } from "@checkernet/protocol/merkle/trees";
 import type { Hex } from "viem";
-import { type ReportRecord, ReportRole, ReportStatus } from "../../src/reports/aggregatorRecords.ts";
+import { type Fixture, type PublishedEpoch, publishEpoch } from "../../../contracts/test/helpers/fixture.ts";
+import type { CheckerDb } from "../../src/db/checkerDb.ts";
+import {
+  type ReportRecord,
+  ReportRole,
+  ReportStatus,
+  writeReportRecord,
+} from "../../src/reports/aggregatorRecords.ts";
 
 /** What a report says beyond its leaves: the header's roots and provider count follow from the leaves. */
 interface ReportContent {
@@ -33,4 +40,27 @@ export function submittedReport(report: ReportContent): ReportRecord {
     rewards,
     updatedMs: 0,
   };
+}
+
+/**
+ * Lands `epoch`'s report paying these reward leaves on the fixture's chain and stores it in `db` as the
+ * record of the aggregator that submitted it, as a node's aggregator duty would.
+ */
+export async function publishAsAggregator(
+  fx: Fixture,
+  db: CheckerDb,
+  epoch: bigint,
+  rewards: RewardLeaf[],
+): Promise<PublishedEpoch> {
+  const published = await publishEpoch(fx, epoch, { rewards });
+  await writeReportRecord(db, {
+    epoch,
+    role: ReportRole.AGGREGATOR,
+    status: ReportStatus.SUBMITTED,
+    header: published.header,
+    results: [],
+    rewards,
+    updatedMs: 0,
+  });
+  return published;
 }

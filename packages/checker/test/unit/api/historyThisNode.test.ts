@@ -17,8 +17,8 @@ import {
 } from "../../../../contracts/test/helpers/fixture.ts";
 import { HistoryReader } from "../../../src/api/history.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
-import { ReportRole, ReportStatus, writeReportRecord } from "../../../src/reports/aggregatorRecords.ts";
 import { deploymentClock } from "../../utils/chain.ts";
+import { publishAsAggregator } from "../../utils/reports.ts";
 
 // GET /history on Hardhat's EDR: each landed report says what this node did for it from the node's own
 // record (the dashboard's "This node" column showed "–" for every epoch past /status's short recent
@@ -50,16 +50,7 @@ describe("GET /history: this node's part in each landed report, and claimed rewa
   it("names the node's role for epochs it aggregated (and null where it kept no record); claimed turns true after the claim", async () => {
     const id = operator.licenses[0]!;
     const leaves: RewardLeaf[] = [{ beneficiary: Beneficiary.LICENSE, id, amount: 4n * TOKEN }];
-    const one = await publishEpoch(fx, 1n, { rewards: leaves });
-    await writeReportRecord(db, {
-      epoch: 1n,
-      role: ReportRole.AGGREGATOR,
-      status: ReportStatus.SUBMITTED,
-      header: one.header,
-      results: [],
-      rewards: leaves,
-      updatedMs: 0,
-    });
+    const one = await publishAsAggregator(fx, db, 1n, leaves);
     // Epoch 2 landed too, but this node kept nothing of it.
     await goToEpoch(fx, 2n);
     await publishEpoch(fx, 2n, {});

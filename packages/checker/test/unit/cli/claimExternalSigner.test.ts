@@ -12,14 +12,13 @@ import {
   deployFixture,
   type Fixture,
   goToEpoch,
-  publishEpoch,
   setupCheckers,
   TOKEN,
   unlockLicenseRewards,
 } from "../../../../contracts/test/helpers/fixture.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
-import { ReportRole, ReportStatus, writeReportRecord } from "../../../src/reports/aggregatorRecords.ts";
 import { CHECKER_BIN } from "../../utils/cli.ts";
+import { publishAsAggregator } from "../../utils/reports.ts";
 import { type RpcTestServer, startRpcServer } from "../../utils/rpcServer.ts";
 
 // A license owner whose key never touches the node: `checker claim --print-tx` on the node's machine
@@ -79,21 +78,12 @@ beforeAll(async () => {
     id,
     amount: BigInt(i + 3) * TOKEN,
   }));
-  const published = await publishEpoch(fx, 1n, { rewards: leaves });
-  await unlockLicenseRewards(fx, 1n);
   // The node stored the epoch's report with its leaves, as its aggregator duty would.
   dataDir = mkdtempSync(join(tmpdir(), "checker-claim-tx-"));
   const db = await CheckerDb.open({ dataDir });
-  await writeReportRecord(db, {
-    epoch: 1n,
-    role: ReportRole.AGGREGATOR,
-    status: ReportStatus.SUBMITTED,
-    header: published.header,
-    results: [],
-    rewards: leaves,
-    updatedMs: 0,
-  });
+  await publishAsAggregator(fx, db, 1n, leaves);
   await db.close();
+  await unlockLicenseRewards(fx, 1n);
   rpc = await startRpcServer((call) => chain.publicClient.request(call as never));
 }, 120_000);
 
