@@ -1,227 +1,309 @@
 /**
- * The Sybil-flood drill of test/chaos/equivocation.test.ts (issue 14), out of that file: the rogue
- * (test/helpers/roguePeer.ts, its own process) floods the attestation topic for 60 s, epochs 2-4 of the
- * chaos network, at 200 msg/s from a fresh peer id every 100 messages, all from 127.0.0.2: bad
- * signatures, far epochs, oversized messages, replays of real checkers' attestations, and one message
- * over the gossipsub RPC limit per identity. Epoch 3's split-view equivocation drill runs under it.
+ * The Sybil-flood drill of issue 14, run by test/devnet.test.ts against its checker processes (each
+ * node in its own process, as an operator runs it): the rogue (test/helpers/roguePeer.ts, its own
+ * process) floods the attestation topic for 60 s, three 20-s epochs, at 200 msg/s from a fresh peer id
+ * every 100 messages, all from 127.0.0.2: bad signatures, far epochs, oversized messages, replays of
+ * real checkers' attestations, and one message over the gossipsub RPC limit per identity.
  *
- * What is measured: the event-loop lag of the test process over the flood (the four checkers run in
- * it: one loop, four checkers' work, not issue 14's per-checker number; docs/protocol/gossip-validation.md
- * says why), what reached BLS on each node against its IP budget, and the honest provider's RTT as each
- * checker attested it under the flood (epochs 2 and 4; epoch 3 carries the thief's forgery) against a
- * quiet epoch after it (5).
+ * What is measured, per checker process:
+ *  - its own event-loop lag, from its /metrics: prom-client's `checker_nodejs_eventloop_lag_p99_seconds`
+ *    is the p99 of a histogram that each scrape reads and resets, so a scrape at a flood epoch's start
+ *    and one at its end give that epoch's p99 (nothing else scrapes the devnet's /metrics meanwhile).
+ *    If every flood epoch's p99 is under a bound, so is the p99 over the whole flood (at most 1 % of
+ *    each epoch's samples are above it);
+ *  - the honest providers' RTT as it measured them, from its "challenge run" log lines (the p50 its
+ *    attestation carries), flood epochs against the quiet epoch after the flood;
+ *  - what of the flood reached BLS (a forged VRF proof or a bad signature found out by a pairing)
+ *    against its per-IP validation budget, and what was turned away before it.
+ * docs/protocol/gossip-validation.md, "Sybil-flood drill", has every run's numbers.
  */
-import { monitorEventLoopDelay } from "node:perf_hooks";
-import type { CheckerNode } from "@checkernet/checker";
-import type { Address } from "viem";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { epochBounds } from "@checkernet/protocol/epoch";
+import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
 import { expect } from "vitest";
-import type { InProcessNetwork } from "../helpers/inProcessNetwork.ts";
+import type { DevnetHandle } from "../../scripts/devnet/index.ts";
+import { checkerApiUrl, checkerMultiaddr } from "../../scripts/devnet/nodes.ts";
 import { type RogueFlood, startRogueFlood } from "../helpers/roguePeer.ts";
 
 const ATTESTATIONS_TOPIC = "/checkernet/1/attestations/abi";
-/** The flood's epochs: 60 s at the drill's 20 s epochs (issue 14: 200 msg/s for 60 s). */
-export const FLOOD_FIRST_EPOCH = 2n;
-export const FLOOD_LAST_EPOCH = 4n;
-/** The flood stops this long before its last epoch's end, so that none of it is left for the next. */
-const FLOOD_STOP_BEFORE_END_MS = 500;
-/** Issue 14's Sybil: a fresh peer id every 100 messages, at 200 msg/s. */
+/** Issue 14: 200 msg/s for 60 s, a fresh peer id every 100 messages. */
+const FLOOD_EPOCHS = 3;
 const FLOOD_MESSAGES_PER_IDENTITY = 100;
 const FLOOD_MESSAGES_PER_SECOND = 200;
-/** The quiet epoch whose RTTs the flood's are compared with: the first after it (the RPC outage is later). */
-export const QUIET_EPOCH = FLOOD_LAST_EPOCH + 1n;
-/**
- * The test process's event-loop lag p99 over the flood. The four checkers run in it, each validating
- * the whole flood on it and timing its challenge IO with it, so it carries four checkers' work (issue
- * 14's 100 ms is for one checker in its own process) on 2 cores shared with the rogue, the chain and
- * the providers. Measured over the 60 s flood in 5 runs: 94-316 ms (max 1,138 ms), most of it in the
- * flood's first epoch (p99 220-641 ms there, 38-303 ms in the next two). NOT issue 14's 100 ms:
- * docs/protocol/gossip-validation.md says why.
- */
-const FLOOD_LAG_P99_MS = 500;
-/**
- * The honest provider's RTT as its committee measured it (the median of its checkers' p50s, which its
- * verdict follows), flood epochs against the quiet one. Issue 14 asks 50 ms; 5 runs of the 60 s flood
- * measured 31.5-74 ms, all of it from the flood's first epoch. NOT met in every run.
- */
-const FLOOD_RTT_SHIFT_MS = 200;
-/**
- * One checker's own worst p50 shift (epoch 2 or 4 against 5). One-epoch floods measured up to 49 ms in
- * two runs, 84-178 ms in a third; the 60 s flood up to 348 ms for one checker in epoch 2 (5 runs)
- * while the committee's median moved 31.5-74 ms: one checker's pongs held by the loop it shares.
- */
-const FLOOD_RTT_SHIFT_ONE_CHECKER_MS = 600;
+/** The flood stops this long before its last epoch's end, so that none of it is left for the next. */
+const FLOOD_STOP_BEFORE_END_MS = 500;
+/** The rogue starts (tsx, 6-18 s on a busy machine) and makes its forgeries before the flood: the flood starts in the first epoch this far ahead. */
+const FLOOD_LEAD_MS = 25_000;
+/** Issue 14: each checker's event-loop lag p99 under the flood. */
+const FLOOD_LAG_P99_MS = 100;
+/** Issue 14: how far the honest providers' measured RTT may move under the flood. */
+const FLOOD_RTT_SHIFT_MS = 50;
 
-/** The honest provider's p50 RTT (ms) as each checker attested it in `epoch`. */
-export async function honestRttsMs(
-  nodes: readonly CheckerNode[],
-  epoch: bigint,
-  provider: Address,
-): Promise<Map<string, number>> {
+/** One scrape of every checker's /metrics. */
+type Scrape = string[];
+
+/** A gauge or counter sample's value in a Prometheus text scrape (0 when absent). */
+function sample(text: string, name: string, labels = ""): number {
+  const re = new RegExp(`^${name}${labels === "" ? "" : `\\{[^}]*${labels}[^}]*\\}`} (\\S+)$`, "m");
+  const m = re.exec(text);
+  return m === null ? 0 : Number(m[1]);
+}
+
+/** The attestation topic's validation errors, by code. */
+function validationErrors(text: string): Map<string, number> {
   const out = new Map<string, number>();
-  for (const n of nodes) {
-    for (const s of await n.db.attestationsOfEpoch(epoch)) {
-      const a = s.attestation;
-      if (a.provider.toLowerCase() !== provider.toLowerCase() || out.has(a.checker)) continue;
-      out.set(a.checker, Math.round(a.latencyP50Us / 100) / 10);
+  const re = /^checker_gossip_validation_error_total\{([^}]*)\} (\S+)$/gm;
+  for (const m of text.matchAll(re)) {
+    if (!m[1]!.includes(`topic="${ATTESTATIONS_TOPIC}"`)) continue;
+    const code = /code="([^"]+)"/.exec(m[1]!)?.[1] ?? "";
+    out.set(code, (out.get(code) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+
+/** Gossip REJECTs of every topic (what /status counts as `gossip.rejected`). */
+function rejects(text: string): number {
+  let n = 0;
+  for (const m of text.matchAll(/^checker_gossip_validation_result_total\{([^}]*)\} (\S+)$/gm))
+    if (m[1]!.includes('result="reject"')) n += Number(m[2]);
+  return n;
+}
+
+/**
+ * The p50 RTT (ms) each checker measured of `provider` in `epoch`: its last "challenge run" line that
+ * was not an abstention (the run its attestation carries).
+ */
+function rttsFromLogs(
+  dataDir: string,
+  checkers: readonly string[],
+  epoch: bigint,
+  provider: string,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const name of checkers) {
+    for (const line of readFileSync(join(dataDir, `${name}.log`), "utf8").split("\n")) {
+      if (!line.includes('"challenge run"') || !line.includes(provider)) continue;
+      try {
+        const j = JSON.parse(line) as { epoch: string; p50Us: number; abstain?: string };
+        if (j.epoch === String(epoch) && j.abstain === undefined) out.set(name, j.p50Us / 1000);
+      } catch {
+        // a partial last line
+      }
     }
   }
   return out;
 }
 
-/** The attestation topic's validation errors of one node, by code. */
-async function validationErrors(node: CheckerNode): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const v of (await node.metrics.gossipValidationError.get()).values) {
-    if (v.labels.topic !== ATTESTATIONS_TOPIC) continue;
-    const code = String(v.labels.code);
-    out.set(code, (out.get(code) ?? 0) + v.value);
-  }
-  return out;
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? 0;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+export interface SybilFloodResult {
+  /** What the rogue sent. */
+  sent: Awaited<ReturnType<RogueFlood["done"]>>;
+  /** Per checker (devnet order): each flood epoch's event-loop lag p99 and max (ms), and the quiet epoch's. */
+  lagP99Ms: number[][];
+  lagMaxMs: number[][];
+  quietLagP99Ms: number[];
+  /** Per checker: the flood's messages that reached BLS, and the per-IP budget that bounds them. */
+  reachedBls: number[];
+  budget: number;
+  /** Per checker: the flood's messages turned away by code. */
+  refused: Map<string, number>[];
+  /** Per checker: REJECTs counted over the flood (the /status `gossip.rejected` the flood accounts for). */
+  rejectsDuringFlood: number[];
 }
 
 export interface SybilFloodDrill {
-  /** Waits for the flood's end, logs what it cost and soft-asserts the budget and the lag. */
-  finish(): Promise<void>;
-  /** Once the quiet epoch's attestations are in: logs and soft-asserts the honest provider's RTT shift. */
-  checkRtt(): Promise<void>;
+  readonly firstEpoch: bigint;
+  readonly lastEpoch: bigint;
+  /** The epoch after the flood, whose lag and RTTs the flood's are compared with. */
+  readonly quietEpoch: bigint;
+  /** Resolves after the quiet epoch's end with every number measured; logs them. */
+  result(): Promise<SybilFloodResult>;
+  /** Asserts the issue's numbers (soft: one run reports every finding). */
+  check(result: SybilFloodResult): void;
   stop(): Promise<void>;
 }
 
-/** Starts the rogue; it floods from the first flood epoch's start (which must be 2 s or more ahead). */
+/** Starts the rogue; the flood begins with the first epoch from `notBefore` that is FLOOD_LEAD_MS ahead. */
 export async function startSybilFloodDrill(
-  net: InProcessNetwork,
-  committeeSize: number,
-  dataDir: string,
+  handle: DevnetHandle,
+  notBefore: bigint,
 ): Promise<SybilFloodDrill> {
-  const { deployment, nodes, operators, providers } = net;
-  const clock = nodes[0]!.clock;
-  const startMs = clock.bounds(FLOOD_FIRST_EPOCH).startMs;
-  const endMs = clock.bounds(FLOOD_LAST_EPOCH).endMs - FLOOD_STOP_BEFORE_END_MS;
-  const epochMs = clock.epochSeconds * 1000;
-  expect(Date.now(), "the network started after the flood's epoch had begun").toBeLessThan(startMs - 2_000);
-  const rogue: RogueFlood = await startRogueFlood(
+  const genesisMs = Number(handle.deployment.genesisTime) * 1000;
+  const epochSeconds = Number(handle.deployment.epochSeconds);
+  const bounds = (e: bigint) => epochBounds(e, genesisMs, epochSeconds);
+  let firstEpoch = notBefore;
+  while (bounds(firstEpoch).startMs < Date.now() + FLOOD_LEAD_MS) firstEpoch++;
+  const lastEpoch = firstEpoch + BigInt(FLOOD_EPOCHS - 1);
+  const quietEpoch = lastEpoch + 1n;
+  const startMs = bounds(firstEpoch).startMs;
+  const endMs = bounds(lastEpoch).endMs - FLOOD_STOP_BEFORE_END_MS;
+  const operators = new Map<string, number>();
+  for (const l of handle.licenses) operators.set(l.operator, (operators.get(l.operator) ?? 0) + 1);
+  const committeeSize = DEFAULT_PARAMS.committeeSize;
+  const rogue = await startRogueFlood(
     {
-      targets: nodes.map((n) => n.host.getMultiaddrs()[0]!.toString()),
-      genesisMs: Number(deployment.genesisTime) * 1000,
-      epochSeconds: clock.epochSeconds,
+      targets: handle.checkers.map(checkerMultiaddr),
+      genesisMs,
+      epochSeconds,
       startMs,
       endMs,
-      checkers: operators.map((o) => ({ address: o.address, licenses: 1 })),
-      totalLicenses: operators.length,
+      checkers: [...operators].map(([address, licenses]) => ({
+        address: address as `0x${string}`,
+        licenses,
+      })),
+      totalLicenses: handle.licenses.length,
       committeeSize,
-      providers: providers.map((p) => p.address),
+      providers: handle.providers.map((p) => p.address),
       messagesPerIdentity: FLOOD_MESSAGES_PER_IDENTITY,
       messagesPerSecond: FLOOD_MESSAGES_PER_SECOND,
     },
-    dataDir,
+    handle.dataDir,
   );
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-  const baseline = monitorEventLoopDelay({ resolution: 10 });
-  baseline.enable();
-  await sleep(startMs - 200 - Date.now());
-  baseline.disable();
-  const before = await Promise.all(nodes.map(validationErrors));
-  const beforeMs = Date.now();
-  const lag = monitorEventLoopDelay({ resolution: 10 });
-  lag.enable();
-  // The lag of each flood epoch too: the flood's first seconds (a full IP bucket) fall in epoch 2's checks.
-  const epochLags: ReturnType<typeof monitorEventLoopDelay>[] = [];
-  const timers: NodeJS.Timeout[] = [];
-  for (let e = FLOOD_FIRST_EPOCH; e <= FLOOD_LAST_EPOCH; e++) {
-    const h = monitorEventLoopDelay({ resolution: 10 });
-    epochLags.push(h);
-    timers.push(setTimeout(() => h.enable(), Math.max(0, clock.bounds(e).startMs - Date.now())));
-    timers.push(
-      setTimeout(() => h.disable(), Math.max(0, Math.min(endMs, clock.bounds(e).endMs) - Date.now())),
+  expect(Date.now(), "the rogue was ready after the flood's epoch had begun").toBeLessThan(startMs - 1_000);
+  const urls = handle.checkers.map(checkerApiUrl);
+  const scrape = (): Promise<Scrape> =>
+    Promise.all(
+      urls.map(async (u) => (await fetch(`${u}/metrics`, { signal: AbortSignal.timeout(5_000) })).text()),
     );
-  }
-  const done = rogue.done().finally(() => {
-    lag.disable();
-    for (const t of timers) clearTimeout(t);
-    for (const h of epochLags) h.disable();
+  const lagOf = (s: Scrape) => ({
+    p99: s.map((t) => sample(t, "checker_nodejs_eventloop_lag_p99_seconds") * 1000),
+    max: s.map((t) => sample(t, "checker_nodejs_eventloop_lag_max_seconds") * 1000),
   });
-  const honest = providers[0]!.address;
+
+  // Each scrape resets the lag histogram: one at each window's start, one at its end.
+  const measured = (async (): Promise<SybilFloodResult> => {
+    await sleep(startMs - 300 - Date.now());
+    const before = await scrape();
+    const lagP99Ms: number[][] = urls.map(() => []);
+    const lagMaxMs: number[][] = urls.map(() => []);
+    for (let e = firstEpoch; e <= lastEpoch; e++) {
+      await sleep(Math.min(endMs, bounds(e).endMs) - Date.now());
+      const lag = lagOf(await scrape());
+      for (const [i, v] of lag.p99.entries()) lagP99Ms[i]!.push(v);
+      for (const [i, v] of lag.max.entries()) lagMaxMs[i]!.push(v);
+    }
+    const sent = await rogue.done();
+    // Messages received before the end are validated within a moment.
+    await sleep(1_000);
+    const after = await scrape();
+    const afterMs = Date.now();
+    await sleep(bounds(quietEpoch).endMs - 100 - Date.now());
+    const quietLagP99Ms = lagOf(await scrape()).p99;
+    const refused = urls.map((_, i) => {
+      const [b, a] = [validationErrors(before[i]!), validationErrors(after[i]!)];
+      return new Map([...a].map(([code, n]) => [code, n - (b.get(code) ?? 0)]));
+    });
+    const reachedBls = refused.map(
+      (m) =>
+        (m.get("ATTESTATION_ERROR_INVALID_SORTITION_PROOF") ?? 0) +
+        (m.get("ATTESTATION_ERROR_INVALID_SIGNATURE") ?? 0),
+    );
+    // The rogue's peer ids all share 127.0.0.2, so its IP's bucket bounds them all: one epoch's worth
+    // (2 x 3 x k x providers, validation/validationBudget.ts) when the flood begins, plus its refill.
+    const perEpoch = 2 * 3 * committeeSize * handle.providers.length;
+    const budget = Math.floor(perEpoch * (1 + (afterMs - startMs) / (epochSeconds * 1000)));
+    return {
+      sent,
+      lagP99Ms,
+      lagMaxMs,
+      quietLagP99Ms,
+      reachedBls,
+      budget,
+      refused,
+      rejectsDuringFlood: urls.map((_, i) => rejects(after[i]!) - rejects(before[i]!)),
+    };
+  })();
+  // Unhandled until result() is awaited: keep a failure for it.
+  measured.catch(() => undefined);
+
+  const names = handle.checkers.map((c) => c.name);
+  const honest = handle.providers.filter((p) => p.fault === "honest").map((p) => p.address);
+  const floodEpochs = Array.from({ length: FLOOD_EPOCHS }, (_, i) => firstEpoch + BigInt(i));
+  /** Per honest provider: its committee's median p50 in each flood epoch and in the quiet one. */
+  const rtts = () =>
+    honest.map((p) => {
+      const under = floodEpochs.map((e) => rttsFromLogs(handle.dataDir, names, e, p));
+      const quiet = rttsFromLogs(handle.dataDir, names, quietEpoch, p);
+      return { provider: p, under, quiet };
+    });
 
   return {
-    async finish() {
-      const sent = await done;
-      // Messages received before the end are validated within a moment.
-      await sleep(1_000);
-      const after = await Promise.all(nodes.map(validationErrors));
-      const afterMs = Date.now();
-      const delta = (i: number, ...codes: string[]) =>
-        codes.reduce((n, c) => n + (after[i]!.get(c) ?? 0) - (before[i]!.get(c) ?? 0), 0);
-      const perNode = (...codes: string[]) => nodes.map((_, i) => delta(i, ...codes));
-      // Reached BLS: a forged VRF proof or a bad signature found out by a pairing (no honest message is either).
-      const validated = perNode(
-        "ATTESTATION_ERROR_INVALID_SORTITION_PROOF",
-        "ATTESTATION_ERROR_INVALID_SIGNATURE",
-      );
-      const overBudget = perNode("ATTESTATION_ERROR_OVER_BUDGET");
-      // The rogue's peer ids all share 127.0.0.2, so its IP's bucket bounds them all: one epoch's worth
-      // (2 x 3 x k x providers, validation/validationBudget.ts) when the flood begins, plus its refill
-      // over the window the counters span.
-      const perEpoch = 2 * 3 * committeeSize * providers.length;
-      const budget = Math.floor(perEpoch * (1 + (afterMs - beforeMs) / epochMs));
-      const lagP99Ms = lag.percentile(99) / 1e6;
+    firstEpoch,
+    lastEpoch,
+    quietEpoch,
+    async result() {
+      const r = await measured;
+      const perNode = (code: string) => r.refused.map((m) => m.get(code) ?? 0).join("/");
+      const s = r.sent;
       console.log(
-        `sybil flood drill (epochs ${FLOOD_FIRST_EPOCH}-${FLOOD_LAST_EPOCH}): rogue sent ${sent.badSignature} bad-signature, ` +
-          `${sent.farEpoch} far-epoch, ${sent.oversized} oversized, ${sent.replayed} replayed (of ${sent.honestHeard} honest heard), ` +
-          `${sent.oversizedRpc} over the RPC limit, from ${sent.identities} peer ids in ${sent.lastMs - sent.firstMs} ms ` +
-          `(identity setup p50 ${sent.setupMsP50} ms, ${sent.partialIdentities} reached fewer than ${nodes.length} nodes, ` +
-          `${sent.unsent} unsent); per node: reached BLS ${validated.join("/")} of a budget of ${budget}, ` +
-          `over budget ${overBudget.join("/")}, far-epoch REJECTs ${perNode("ATTESTATION_ERROR_FUTURE_EPOCH").join("/")}, ` +
-          `oversized REJECTs ${perNode("ATTESTATION_ERROR_OVERSIZED").join("/")}, ` +
-          `already known ${perNode("ATTESTATION_ERROR_ALREADY_KNOWN").join("/")}; ` +
-          `event-loop lag p99 ${lagP99Ms.toFixed(1)} ms, max ${(lag.max / 1e6).toFixed(0)} ms ` +
-          `(by epoch p99 ${epochLags.map((h) => (h.percentile(99) / 1e6).toFixed(0)).join("/")} ms) ` +
-          `(before the flood p99 ${(baseline.percentile(99) / 1e6).toFixed(1)} ms)`,
+        `sybil flood drill (epochs ${firstEpoch}-${lastEpoch}, ${names.length} checker processes): rogue sent ` +
+          `${s.badSignature} bad-signature, ${s.farEpoch} far-epoch, ${s.oversized} oversized, ${s.replayed} replayed ` +
+          `(of ${s.honestHeard} honest heard), ${s.oversizedRpc} over the RPC limit, from ${s.identities} peer ids ` +
+          `in ${s.lastMs - s.firstMs} ms (identity setup p50 ${s.setupMsP50} ms, ${s.partialIdentities} reached ` +
+          `fewer than ${names.length} nodes, ${s.unsent} unsent); per node: reached BLS ${r.reachedBls.join("/")} ` +
+          `of a budget of ${r.budget}, over budget ${perNode("ATTESTATION_ERROR_OVER_BUDGET")}, far-epoch REJECTs ` +
+          `${perNode("ATTESTATION_ERROR_FUTURE_EPOCH")}, oversized REJECTs ${perNode("ATTESTATION_ERROR_OVERSIZED")}, ` +
+          `already known ${perNode("ATTESTATION_ERROR_ALREADY_KNOWN")}; event-loop lag p99 by epoch (ms): ` +
+          `${r.lagP99Ms.map((xs) => xs.map((x) => x.toFixed(0)).join("/")).join(", ")} (max ` +
+          `${r.lagMaxMs.map((xs) => Math.max(...xs).toFixed(0)).join("/")}; quiet epoch ${quietEpoch} p99 ` +
+          `${r.quietLagP99Ms.map((x) => x.toFixed(0)).join("/")})`,
       );
-      // The flood was real: it went past the budget on every node, and its oversized messages arrived.
-      for (const [i, n] of overBudget.entries())
-        expect.soft(n, `node ${i}'s over-budget count`).toBeGreaterThan(0);
-      for (const [i, n] of perNode("ATTESTATION_ERROR_OVERSIZED").entries())
-        expect.soft(n, `node ${i}'s oversized REJECTs`).toBeGreaterThan(0);
-      expect.soft(sent.replayed, "replays of honest attestations sent").toBeGreaterThan(0);
-      for (const [i, n] of validated.entries())
-        expect.soft(n, `node ${i}: the rogue's messages that reached BLS`).toBeLessThanOrEqual(budget);
-      expect.soft(lagP99Ms, "event-loop lag p99 over the flood (ms)").toBeLessThanOrEqual(FLOOD_LAG_P99_MS);
-      for (const n of nodes) expect.soft(n.host.status, "a node's host after the flood").toBe("started");
+      for (const x of rtts())
+        console.log(
+          `sybil flood drill: ${x.provider.slice(0, 8)}'s p50 RTT (ms) by checker, epochs ${floodEpochs.join("/")} ` +
+            `(flood) / ${quietEpoch} (quiet): ${names
+              .map(
+                (n) =>
+                  `${n} ${x.under.map((m) => m.get(n)?.toFixed(1) ?? "-").join("/")} / ${x.quiet.get(n)?.toFixed(1) ?? "-"}`,
+              )
+              .join(
+                ", ",
+              )}; committee median ${x.under.map((m) => median([...m.values()]).toFixed(1)).join("/")} / ` +
+            `${median([...x.quiet.values()]).toFixed(1)}`,
+        );
+      return r;
     },
-
-    async checkRtt() {
-      const quiet = await honestRttsMs(nodes, QUIET_EPOCH, honest);
-      const flood = [
-        await honestRttsMs(nodes, FLOOD_FIRST_EPOCH, honest),
-        await honestRttsMs(nodes, FLOOD_LAST_EPOCH, honest),
-      ];
-      // Each checker's worst p50 under the flood against its own in the quiet epoch.
-      const shifts = [...quiet].flatMap(([checker, q]) => {
-        const under = flood.flatMap((m) => (m.has(checker) ? [m.get(checker)!] : []));
-        return under.length === 0 ? [] : [{ checker, flood: Math.max(...under), quiet: q }];
-      });
-      console.log(
-        `sybil flood drill: honest provider's p50 RTT (ms) by checker, epochs ${FLOOD_FIRST_EPOCH}/${FLOOD_LAST_EPOCH} ` +
-          `(flood) / ${QUIET_EPOCH} (quiet): ${[...quiet.keys()]
-            .map((c) => `${c.slice(0, 6)} ${flood.map((m) => m.get(c) ?? "-").join("/")} / ${quiet.get(c)}`)
-            .join(", ")}`,
-      );
-      expect
-        .soft(shifts.length, "checkers that attested the honest provider under the flood and after")
-        .toBeGreaterThan(0);
-      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? 0;
-      expect
-        .soft(
-          median(shifts.map((x) => x.flood)) - median(shifts.map((x) => x.quiet)),
-          "the honest provider's median p50 RTT shift under the flood (ms)",
-        )
-        .toBeLessThanOrEqual(FLOOD_RTT_SHIFT_MS);
-      for (const x of shifts)
+    check(r) {
+      // The flood was real: every node REJECTed far-epoch and oversized messages and sent some bad
+      // signatures to BLS, the rogue replayed honest attestations and went over the RPC limit. (Over
+      // budget only where the rogue outpaces the hang-ups: not on a busy 2-core machine, where it
+      // sends well under its 200 msg/s.)
+      expect.soft(r.sent.replayed, "replays of honest attestations sent").toBeGreaterThan(0);
+      expect.soft(r.sent.oversizedRpc, "messages over the RPC limit sent").toBeGreaterThan(0);
+      for (const [i, m] of r.refused.entries()) {
+        for (const code of ["ATTESTATION_ERROR_FUTURE_EPOCH", "ATTESTATION_ERROR_OVERSIZED"])
+          expect.soft(m.get(code) ?? 0, `${names[i]}'s ${code} count`).toBeGreaterThan(0);
+        expect.soft(r.reachedBls[i], `${names[i]}: the rogue's messages that reached BLS`).toBeGreaterThan(0);
         expect
-          .soft(x.flood - x.quiet, `checker ${x.checker}: RTT shift under the flood (ms)`)
-          .toBeLessThanOrEqual(FLOOD_RTT_SHIFT_ONE_CHECKER_MS);
+          .soft(r.reachedBls[i], `${names[i]}: the rogue's messages that reached BLS`)
+          .toBeLessThanOrEqual(r.budget);
+      }
+      for (const [i, xs] of r.lagP99Ms.entries())
+        for (const [j, x] of xs.entries())
+          expect
+            .soft(x, `${names[i]}'s event-loop lag p99 in flood epoch ${firstEpoch + BigInt(j)} (ms)`)
+            .toBeLessThan(FLOOD_LAG_P99_MS);
+      for (const x of rtts()) {
+        const quiet = median([...x.quiet.values()]);
+        expect
+          .soft(x.quiet.size, `checkers that measured ${x.provider} in the quiet epoch`)
+          .toBeGreaterThan(0);
+        for (const [j, m] of x.under.entries()) {
+          expect
+            .soft(m.size, `checkers that measured ${x.provider} in flood epoch ${floodEpochs[j]}`)
+            .toBeGreaterThan(0);
+          expect
+            .soft(
+              median([...m.values()]) - quiet,
+              `${x.provider}'s median p50 RTT shift in flood epoch ${floodEpochs[j]} (ms)`,
+            )
+            .toBeLessThanOrEqual(FLOOD_RTT_SHIFT_MS);
+        }
+      }
     },
-
     async stop() {
       await rogue.stop();
     },
