@@ -36,6 +36,29 @@ export function keccakBlockInto(
 }
 
 /**
+ * keccak256(words[a, a + 8) ‖ words[b, b + 8)) written to words[out, out + 8): two 32-byte words of one
+ * Int32Array hashed where they lie, for the VRAM block chain (8,192 per 256 KiB block). No subarray view,
+ * no copy of the input, no fill of the whole state: the 64-byte input is 16 state words, the padding two
+ * more, the other 32 state words are zeroed. Little-endian hosts only (the caller checks LITTLE_ENDIAN
+ * through `keccakWordsSupported`); byte for byte keccakBlockInto on the same 64 bytes.
+ */
+export function keccakWordPairInto(words: Int32Array, a: number, b: number, out: number): void {
+  for (let k = 0; k < 8; k++) {
+    state[k] = words[a + k]!;
+    state[8 + k] = words[b + k]!;
+  }
+  // Byte 64 takes the 0x01 pad (word 16), byte 135 the 0x80 (the top byte of word 33).
+  state[16] = 1;
+  for (let k = 17; k < 50; k++) state[k] = 0;
+  state[33] = -0x80000000;
+  keccakF1600(state);
+  for (let k = 0; k < 8; k++) words[out + k] = state[k]!;
+}
+
+/** Whether keccakWordPairInto's word layout is the byte layout keccak256 reads (little-endian hosts). */
+export const keccakWordsSupported = LITTLE_ENDIAN;
+
+/**
  * keccak256 of `parts` concatenated, any length, written to out[outOffset, outOffset + 32): the unrolled
  * permutation below on the shared state, the input XORed in 32-bit words where it lies aligned. A VRAM
  * step digest hashes a 32-byte nonce and a 256 KiB block (1,928 permutations): `keccak_256`'s looped

@@ -16,7 +16,7 @@ import {
   ReasonCode,
 } from "./common.ts";
 import { type GpuClassId, gpuClass, vramDeadlineMs } from "./gpu-classes.ts";
-import { keccakBlockInto, keccakInto } from "./keccak-block.ts";
+import { keccakBlockInto, keccakInto, keccakWordPairInto, keccakWordsSupported } from "./keccak-block.ts";
 import { deriveKey, sampleDistinct } from "./prng.ts";
 
 /**
@@ -112,26 +112,66 @@ function checkBlockSize(blockSize: number): void {
  */
 export function generateVramBlock(seed: Bytes32Like, index: number, blockSize: number): Uint8Array {
   checkBlockSize(blockSize);
+  return generateVramBlockInto(seed, index, blockSize, new Uint8Array(blockSize));
+}
+
+const chainInput = new Uint8Array(64);
+
+/**
+ * generateVramBlock written to out[0, blockSize) and returned, allocating nothing per block: the
+ * provider fills its dataset in place, the checker regenerates into one reused scratch
+ * (regenerateVramBlock). The chain hashes each pair of words where they lie (keccakWordPairInto) when
+ * `out` is 4-byte aligned on a little-endian host, else through a 64-byte copy (keccakBlockInto).
+ */
+export function generateVramBlockInto(
+  seed: Bytes32Like,
+  index: number,
+  blockSize: number,
+  out: Uint8Array,
+): Uint8Array {
+  checkBlockSize(blockSize);
   checkInteger("block index", index, 0, 0xffff_ffff);
+  if (!(out instanceof Uint8Array) || out.length < blockSize) {
+    throw new ChallengeError(ChallengeErrorCode.INVALID_ARGUMENT, `out must hold ${blockSize} bytes`, {
+      blockSize,
+    });
+  }
   const key = deriveKey(seed, "vram.block", index);
   const words = blockSize / 32;
-  const block = new Uint8Array(blockSize);
-  const input = new Uint8Array(64);
-  input.set(key, 0);
-  input.set(key, 32);
-  // keccakBlockInto: the same keccak256, written in place with no hasher object or digest allocated per
-  // word (8,192 words a 256 KiB block); half the CPU of keccak_256 here (docs/footprint.md).
-  keccakBlockInto(input, 0, 64, block, 0);
+  chainInput.set(key, 0);
+  chainInput.set(key, 32);
+  keccakBlockInto(chainInput, 0, 64, out, 0);
+  if (keccakWordsSupported && out.byteOffset % 4 === 0) {
+    const w = new Int32Array(out.buffer, out.byteOffset, blockSize / 4);
+    for (let j = 1; j < words; j++) {
+      const prev = (j - 1) * 8;
+      keccakWordPairInto(w, prev, ((w[prev]! >>> 0) % j) * 8, j * 8);
+    }
+    return out;
+  }
   for (let j = 1; j < words; j++) {
     const prev = (j - 1) * 32;
     const r =
-      ((block[prev]! | (block[prev + 1]! << 8) | (block[prev + 2]! << 16) | (block[prev + 3]! << 24)) >>> 0) %
-      j;
-    input.set(block.subarray(prev, prev + 32), 0);
-    input.set(block.subarray(r * 32, r * 32 + 32), 32);
-    keccakBlockInto(input, 0, 64, block, j * 32);
+      ((out[prev]! | (out[prev + 1]! << 8) | (out[prev + 2]! << 16) | (out[prev + 3]! << 24)) >>> 0) % j;
+    chainInput.set(out.subarray(prev, prev + 32), 0);
+    chainInput.set(out.subarray(r * 32, r * 32 + 32), 32);
+    keccakBlockInto(chainInput, 0, 64, out, j * 32);
   }
-  return block;
+  return out;
+}
+
+let scratch: Uint8Array | null = null;
+
+/**
+ * Block `index` regenerated into this thread's one scratch buffer, valid until the next call: what a
+ * checker needs to check a step, and all it keeps. A checker's VRAM run regenerates up to 17 blocks of
+ * 256 KiB; a fresh array each (held in a cache until the run ended) was ~4.25 MiB of large-object space
+ * a run, freed only by a major GC (docs/footprint.md). The scratch stays at the last block size used.
+ */
+export function regenerateVramBlock(seed: Bytes32Like, index: number, blockSize: number): Uint8Array {
+  checkBlockSize(blockSize);
+  if (scratch === null || scratch.length !== blockSize) scratch = new Uint8Array(blockSize);
+  return generateVramBlockInto(seed, index, blockSize, scratch);
 }
 
 /** The block a walk step visits: the nonce's first 8 bytes (big-endian) mod blockCount. */
@@ -292,27 +332,30 @@ export function verifyVram(input: VerifyVramInput): VramOutcome {
     vramSampleCount(request.steps, input.params.vramSampledBlocks),
   );
   const checkedSteps = [0, ...sampled.filter((t) => t !== 0)];
-  const cache = new Map<number, Uint8Array>();
+  // Each distinct block is regenerated once, into the one scratch, and its steps checked before the
+  // next; the reasons keep the order of checkedSteps.
   const nonce0 = bytes32(request.nonce, "nonce");
-  for (const t of checkedSteps) {
-    const nonce = t === 0 ? nonce0 : (digests[t - 1] as Uint8Array);
-    const index = vramStepIndex(nonce, request.blockCount);
-    let block = cache.get(index);
-    if (!block) {
-      block = generateVramBlock(request.seed, index, request.blockSize);
-      cache.set(index, block);
-    }
-    const expected = vramStepDigest(nonce, block);
-    const got = digests[t] as Uint8Array;
-    let same = true;
-    for (let k = 0; k < 32; k++) if (got[k] !== expected[k]) same = false;
-    if (!same) {
-      fails.push({
-        code: ReasonCode.WRONG_DIGEST,
-        message: `step ${t} (block ${index}) digest ${bytesToHex(got)}, expected ${bytesToHex(expected)}`,
-      });
-    }
+  const nonces = checkedSteps.map((t) => (t === 0 ? nonce0 : (digests[t - 1] as Uint8Array)));
+  const indices = nonces.map((nonce) => vramStepIndex(nonce, request.blockCount));
+  const wrong: (Reason | undefined)[] = [];
+  for (const index of new Set(indices)) {
+    const block = regenerateVramBlock(request.seed, index, request.blockSize);
+    indices.forEach((stepIndex, i) => {
+      if (stepIndex !== index) return;
+      const t = checkedSteps[i] as number;
+      const expected = vramStepDigest(nonces[i] as Uint8Array, block);
+      const got = digests[t] as Uint8Array;
+      let same = true;
+      for (let k = 0; k < 32; k++) if (got[k] !== expected[k]) same = false;
+      if (!same) {
+        wrong[i] = {
+          code: ReasonCode.WRONG_DIGEST,
+          message: `step ${t} (block ${index}) digest ${bytesToHex(got)}, expected ${bytesToHex(expected)}`,
+        };
+      }
+    });
   }
+  for (const reason of wrong) if (reason) fails.push(reason);
   return {
     result: combineResults(fails, timeouts),
     reasons: [...fails, ...timeouts],

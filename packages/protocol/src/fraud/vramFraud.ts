@@ -2,7 +2,7 @@ import { bytesToHex, getAddress, type Hex, hexToBytes, isAddress, isHex } from "
 import { checkInteger } from "../challenges/common.ts";
 import { TranscriptMessageType } from "../challenges/transcript.ts";
 import {
-  generateVramBlock,
+  regenerateVramBlock,
   type VramRequest,
   type VramResponse,
   vramRequestCodec,
@@ -163,7 +163,7 @@ export function verifyVramFraudProof(
   const nonce = hexToBytes(step === 0 ? request.nonce : (response.digests[step - 1] as Hex));
   const index = vramStepIndex(nonce, request.blockCount);
   const expected = bytesToHex(
-    vramStepDigest(nonce, generateVramBlock(request.seed, index, request.blockSize)),
+    vramStepDigest(nonce, regenerateVramBlock(request.seed, index, request.blockSize)),
   );
   const claimed = (response.digests[step] as Hex).toLowerCase() as Hex;
   if (claimed === expected) {

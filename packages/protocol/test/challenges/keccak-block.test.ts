@@ -1,7 +1,7 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { keccakBlockInto, keccakInto } from "../../src/challenges/keccak-block.ts";
+import { keccakBlockInto, keccakInto, keccakWordPairInto } from "../../src/challenges/keccak-block.ts";
 
 describe("keccakBlockInto", () => {
   it("is keccak256 for every input length, offset and output position (one block and beyond)", () => {
@@ -62,5 +62,28 @@ describe("keccakInto", () => {
     const out = new Uint8Array(32);
     keccakInto([nonce, block], out, 0);
     expect(out).toEqual(keccak_256.create().update(nonce).update(block).digest());
+  });
+});
+
+describe("keccakWordPairInto", () => {
+  it("is keccak256 of two 32-byte words of one array, written over a third (the VRAM chain's step)", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 256, maxLength: 256 }),
+        fc.nat({ max: 7 }),
+        fc.nat({ max: 7 }),
+        fc.nat({ max: 7 }),
+        (bytes, a, b, at) => {
+          const words = new Int32Array(bytes.slice().buffer);
+          const input = new Uint8Array(64);
+          input.set(bytes.subarray(a * 32, a * 32 + 32), 0);
+          input.set(bytes.subarray(b * 32, b * 32 + 32), 32);
+          keccakWordPairInto(words, a * 8, b * 8, at * 8);
+          const written = new Uint8Array(words.buffer, at * 32, 32);
+          expect(written).toEqual(keccak_256(input));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

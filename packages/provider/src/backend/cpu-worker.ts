@@ -5,7 +5,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import { commitRows, generateMatmul, solveMatmul } from "@checkernet/protocol/challenges/matmul";
-import { answerVram, generateVramBlock, type VramRequest } from "@checkernet/protocol/challenges/vram";
+import { answerVram, generateVramBlockInto, type VramRequest } from "@checkernet/protocol/challenges/vram";
 import type { TaskReply, TaskRequest } from "@checkernet/runtime";
 
 export interface MatmulTaskArgs {
@@ -49,8 +49,14 @@ const ops: Record<string, Op> = {
   },
   vramFill: (args: VramFillArgs) => {
     const view = new Uint8Array(args.memory);
+    // Each block written where it lives: no 256 KiB array per block to copy and collect.
     for (let i = args.from; i < args.to; i++)
-      view.set(generateVramBlock(args.seed, i, args.blockSize), i * args.blockSize);
+      generateVramBlockInto(
+        args.seed,
+        i,
+        args.blockSize,
+        view.subarray(i * args.blockSize, (i + 1) * args.blockSize),
+      );
     return { value: null, transfer: [] };
   },
   vramWalk: (args: VramWalkArgs) => {
