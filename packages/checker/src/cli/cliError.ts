@@ -12,6 +12,8 @@ export const CliErrorCode = {
   TOO_MANY_LICENSES: "CLI_ERROR_TOO_MANY_LICENSES",
   /** A protocol parameter of the network file (or the built-in defaults) that the chain's contracts hold with another value. */
   PARAMS_MISMATCH: "CLI_ERROR_PARAMS_MISMATCH",
+  /** The RPC answered, but a configured contract address holds no contract, or not this network's (its getter reverts). */
+  WRONG_CONTRACT: "CLI_ERROR_WRONG_CONTRACT",
   /** No running node found where the command looked for one. */
   NO_NODE: "CLI_ERROR_NO_NODE",
 } as const;

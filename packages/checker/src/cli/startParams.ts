@@ -1,6 +1,13 @@
 import { DEFAULT_PARAMS, type ProtocolParams } from "@checkernet/protocol/params";
 import type { Logger } from "@checkernet/runtime";
-import { createPublicClient, type PublicClient } from "viem";
+import {
+  BaseError,
+  ContractFunctionExecutionError,
+  ContractFunctionRevertedError,
+  ContractFunctionZeroDataError,
+  createPublicClient,
+  type PublicClient,
+} from "viem";
 import {
   chainProtocolParams,
   clockMismatch,
@@ -46,7 +53,13 @@ export async function startParams(
     }) as PublicClient);
   const rpc = [cfg.rpcUrl, ...cfg.rpcFallbackUrls].join(", ");
   const chain = await untilAnswered(
-    () => readChainParams(reader, { epochReports, checkerRegistry, slashing }),
+    async () => {
+      try {
+        return await readChainParams(reader, { epochReports, checkerRegistry, slashing });
+      } catch (e) {
+        throw wrongContract(e, rpc) ?? e;
+      }
+    },
     (attempt, delayMs, e) =>
       logger.warn(
         { rpc, attempt, retryInMs: delayMs, err: (e as Error).message },
@@ -112,7 +125,28 @@ export interface ChainWait {
 
 export const START_CHAIN_WAIT: ChainWait = { firstDelayMs: 1_000, maxDelayMs: 30_000 };
 
-/** `read()` until it answers, calling `onFailure` before each pause. */
+/**
+ * The CliError for an answer that waiting will not change: the RPC answered, but a configured address holds no
+ * contract (its getter returned no data) or not this network's (the getter reverted): a wrong network file,
+ * chain or contract address. Undefined for anything else (no answer, a timeout, a rate limit), which is waited out.
+ */
+function wrongContract(e: unknown, rpc: string): CliError | undefined {
+  if (!(e instanceof BaseError)) return undefined;
+  const cause = e.walk(
+    (x) => x instanceof ContractFunctionZeroDataError || x instanceof ContractFunctionRevertedError,
+  );
+  if (cause === null) return undefined;
+  const call = e.walk(
+    (x) => x instanceof ContractFunctionExecutionError,
+  ) as ContractFunctionExecutionError | null;
+  const where = call?.contractAddress === undefined ? "" : ` at ${call.contractAddress}`;
+  return new CliError(
+    CliErrorCode.WRONG_CONTRACT,
+    `the chain at ${rpc} answered, but ${call?.functionName ?? "a getter"}()${where} ${cause instanceof ContractFunctionZeroDataError ? "returned no data: no contract there" : "reverted: not this network's contract"}; check the network file's chainId, rpcUrls and contracts`,
+  );
+}
+
+/** `read()` until it answers, calling `onFailure` before each pause; a CliError ends the wait. */
 async function untilAnswered<T>(
   read: () => Promise<T>,
   onFailure: (attempt: number, delayMs: number, e: unknown) => void,
@@ -122,6 +156,7 @@ async function untilAnswered<T>(
     try {
       return await read();
     } catch (e) {
+      if (e instanceof CliError) throw e;
       const delayMs = Math.min(wait.firstDelayMs * 2 ** Math.min(attempt - 1, 16), wait.maxDelayMs);
       onFailure(attempt, delayMs, e);
       await new Promise((resolve) => setTimeout(resolve, delayMs));

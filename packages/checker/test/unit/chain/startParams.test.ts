@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_PARAMS, type ProtocolParams } from "@checkernet/protocol/params";
@@ -226,6 +226,35 @@ describe("protocol parameters at start (network file vs chain)", () => {
       await late.close();
     }
   }, 60_000);
+
+  it("refuses at once, without waiting, a network file whose contract address holds no contract", async () => {
+    const good = JSON.parse(readFileSync(networkFile("good-for-wrong", undefined), "utf8"));
+    const file = join(dir, "wrong-contract.json");
+    const nowhere = "0x00000000000000000000000000000000000c0de0";
+    writeFileSync(file, JSON.stringify({ ...good, contracts: { ...good.contracts, epochReports: nowhere } }));
+    const { logger, lines } = recordingLogger();
+    const started = Date.now();
+    await expect(
+      startParams(
+        loadConfig({ network: file, env: {}, flags: { dataDir: dir } }),
+        file,
+        logger,
+        chain.publicClient,
+        {
+          firstDelayMs: 5_000,
+          maxDelayMs: 5_000,
+        },
+      ),
+    ).rejects.toThrow(
+      new RegExp(
+        `genesisTime\\(\\) at ${nowhere} returned no data: no contract there.*\\[CLI_ERROR_WRONG_CONTRACT\\]$`,
+        "i",
+      ),
+    );
+    // No retry: a wrong address is not an RPC that will come back.
+    expect(lines).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
 
   it("refuses a checking phase that ends before the contract accepts reports", async () => {
     const c = await readChainParams(chain.publicClient, contracts());
