@@ -142,7 +142,7 @@ function wrongContract(e: unknown, rpc: string): CliError | undefined {
   const where = call?.contractAddress === undefined ? "" : ` at ${call.contractAddress}`;
   return new CliError(
     CliErrorCode.WRONG_CONTRACT,
-    `the chain at ${rpc} answered, but ${call?.functionName ?? "a getter"}()${where} ${cause instanceof ContractFunctionZeroDataError ? "returned no data: no contract there" : "reverted: not this network's contract"}; check the network file's chainId, rpcUrls and contracts`,
+    `the chain at ${rpc} answered, but ${call?.functionName ?? "a getter"}()${where} ${cause instanceof ContractFunctionZeroDataError ? "returned no data: no contract there" : "reverted: not this network's contract"}; check the network file's chainId, rpcUrls and contracts, or that the RPC has finished syncing`,
   );
 }
 
