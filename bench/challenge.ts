@@ -17,7 +17,9 @@
  *
  * Also: the PRNG (16 Mi int8) and our row tree against OpenZeppelin's
  * SimpleMerkleTree on 4096 leaves. And the provider's answer-key signing
- * per run (signing.ts) as a share of its work. Prints tables and writes
+ * per run (signing.ts) as a share of its work. And the checker's cost,
+ * bytes and detection for candidate sample shapes (r, s) at each n
+ * (matmulShapes.ts), the default among them. Prints tables and writes
  * bench/results/challenge.json.
  *
  *   npm run bench:challenge
@@ -54,6 +56,7 @@ import {
 } from "../packages/protocol/src/challenges/vram.ts";
 import { DEFAULT_PARAMS, withParams } from "../packages/protocol/src/params.ts";
 import { CheckResult } from "../packages/protocol/src/types.ts";
+import { benchShapes, type MatmulShapeRow, printShapes, SHAPE_ROWS } from "./matmulShapes.ts";
 import { benchSigning, printSigning } from "./signing.ts";
 
 const SIZES = [1024, 2048, 4096];
@@ -127,6 +130,8 @@ interface MatmulRow {
   wholeRowCheckMs: number;
   wholeRowCheckCpuMs: number;
   wholeRowCpuRatio: number;
+  /** The candidate sample shapes (r, s) on the same product (matmulShapes.ts). */
+  shapes: MatmulShapeRow[];
 }
 
 function benchMatmul(n: number): MatmulRow {
@@ -220,6 +225,13 @@ function benchMatmul(n: number): MatmulRow {
   }
   const verify = { ms: median(verifies.map((v) => v.ms)), cpuMs: median(verifies.map((v) => v.cpuMs)) };
   const bestCpuMs = Math.min(...verifies.map((v) => v.cpuMs));
+  const shapeRows = sampleRows(RANDOMNESS, root, computed, SHAPE_ROWS);
+  const shapes = benchShapes(
+    { seed: SEED, randomness: RANDOMNESS, root, n },
+    shapeRows,
+    openRows(tree, c, shapeRows),
+    providerTotalCpuMs,
+  );
   const providerMacs = n ** 3;
   const s = sampledEntryCount(n);
   const checkerMacs = r * s * n;
@@ -249,6 +261,7 @@ function benchMatmul(n: number): MatmulRow {
     wholeRowCheckMs: wholeRows.ms,
     wholeRowCheckCpuMs: wholeRows.cpuMs,
     wholeRowCpuRatio: providerTotalCpuMs / wholeRows.cpuMs,
+    shapes,
   };
   console.error(
     `  provider ${providerTotalMs.toFixed(0)} ms (cpu ${providerTotalCpuMs.toFixed(0)}), checker ${verify.ms.toFixed(1)} ms (cpu ${verify.cpuMs.toFixed(1)}), ratio ${row.wallRatio.toFixed(0)}x wall, ${row.cpuRatio.toFixed(0)}x cpu (whole rows: ${row.wholeRowCpuRatio.toFixed(0)}x cpu)`,
@@ -444,6 +457,10 @@ function main(): void {
     `row tree, 4096 leaves: ${tree.rowTreeMs.toFixed(1)} ms (OpenZeppelin SimpleMerkleTree: ${tree.openZeppelinSimpleMerkleTreeMs.toFixed(1)} ms, same root)`,
   );
 
+  printShapes(
+    matmul.flatMap((m) => m.shapes),
+    { rows: r, entries: sampledEntryCount(DEFAULT_PARAMS.matmulSize) },
+  );
   printSigning(signing);
 
   const results = {

@@ -1,3 +1,4 @@
+import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
 import { describe, expect, it } from "vitest";
 import { binomialTail, equilibriumText, runEquilibrium, zeroCrossing } from "../src/equilibrium.ts";
 
@@ -49,7 +50,7 @@ describe("Proof-of-Sampling equilibrium", () => {
 
   it("with 30% shielders and 5% wrong rows, only fraud proofs give a sampling rate that deters", async () => {
     const r = await runEquilibrium({ scenario: "equilibrium-colluders" });
-    expect(r.rowCatch).toBeCloseTo(1 - 0.95 ** 4, 12);
+    expect(r.rowCatch).toBeCloseTo(1 - 0.95 ** DEFAULT_PARAMS.matmulSampledRows, 12);
     expect(r.shielderShare).toBeCloseTo(0.3, 12);
     const [fp, vote] = r.arms;
     // With fraud proofs: one honest member's catch is enough.
@@ -58,8 +59,9 @@ describe("Proof-of-Sampling equilibrium", () => {
     expect(fp!.analyticCrossover).toBeLessThan(0.4);
     expect(fp!.simulatedCrossover).not.toBeNull();
     expect(fp!.relativeError!).toBeLessThan(0.2);
-    // Vote only: a two-thirds FAIL almost never forms, no sampling rate deters.
-    expect(vote!.qVote).toBeLessThan(0.01);
+    // Vote only: a two-thirds FAIL rarely forms (under 5 % of checked epochs with the default opened rows), no
+    // sampling rate deters.
+    expect(vote!.qVote).toBeLessThan(0.05);
     expect(vote!.analyticCrossover).toBeGreaterThan(1);
     expect(vote!.simulatedCrossover).toBeNull();
     for (const row of vote!.rows) expect(row.gainSimulated).toBeGreaterThan(0);

@@ -46,10 +46,12 @@ import type { CheckerHost } from "../../src/network/host.ts";
  *   (`options.pingCount`, default 4);
  * - hang: reads and never answers;
  * - trickle: answers correctly, one byte every 50 ms;
- * - wrong-row: matmul with one opened row corrupted (proofs still from the real tree), VRAM with wrong digests;
+ * - wrong-row: matmul with the first opened row corrupted in every entry (proofs still from the real tree, so
+ *   whichever entries the checker samples, WRONG_ROW), VRAM with wrong digests;
  * - late: answers every VRAM walk correctly but LATE_MS late;
  * - late-once: answers this server's first VRAM walk LATE_MS late, every later one at once;
- * - wrong-product: computes every row of C wrong in column 5 and commits to that C (consistent proofs).
+ * - wrong-product: computes every entry of C off by one (rows wrong whole, as skipped work leaves them: the
+ *   checker recomputes only sampled entries) and commits to that C (consistent proofs).
  * Every behaviour but hang admits a timed request at once (ADMIT → ADMITTED); the answers after it show the behaviour.
  * `options.sign` signs each matmul commitment (an answer key); without it commitments are unsigned.
  * `options.signRun` answers RUN_SIGN with a RunTranscript signature; without it RUN_SIGN goes unanswered.
@@ -220,7 +222,7 @@ async function serve(
       const t0 = performance.now();
       const { a, b } = generateMatmul(req.seed, req.n);
       const c = solveMatmul(a, b, req.n);
-      if (behaviour === "wrong-product") for (let i = 0; i < req.n; i++) c[i * req.n + 5]! += 1;
+      if (behaviour === "wrong-product") for (let at = 0; at < c.length; at++) c[at]! += 1;
       const { root, tree } = commitRows(c, req.n);
       matmul = { n: req.n, c, tree };
       const elapsedMs = Math.floor(performance.now() - t0);
@@ -253,7 +255,7 @@ async function serve(
     } else if (frame.type === FrameType.MATMUL_OPEN && matmul !== undefined) {
       const open = matmulOpenCodec(matmul.n, Math.min(64, matmul.n)).decode(frame.body);
       const rows = openRows(matmul.tree, matmul.c, open.rows);
-      if (behaviour === "wrong-row") rows.rows[0]![0] = (rows.rows[0]![0] ?? 0) + 1;
+      if (behaviour === "wrong-row") rows.rows[0] = rows.rows[0]!.map((v) => v + 1);
       const codec = matmulRowsCodec(matmul.n, open.rows.length);
       const body = codec.encode(rows);
       workload.push({ type: T.MATMUL_OPEN, payload: bytesToHex(frame.body) });

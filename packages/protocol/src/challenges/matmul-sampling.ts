@@ -24,11 +24,21 @@ import { sampleDistinct } from "./prng.ts";
  * the table): a cheater saves work only by leaving entries uncomputed. Its
  * best spread of a fraction w of wrong entries is whole wrong rows, which the
  * sampled check catches exactly as often as the whole-row check did; any
- * spread is caught with probability at least 1 − (1 − w)^r.
+ * spread is caught with probability at least 1 − (1 − w)^r, whatever s ≥ 1.
+ *
+ * The shape (r, s) = (ProtocolParams.matmulSampledRows, MATMUL_SAMPLED_ENTRIES)
+ * = (8, 16), not (4, 64): detection grows with r alone, while the checker's
+ * cost is mostly r chunk trees (n/4 keccak permutations per opened row, ~0.5
+ * ms at n = 1024) and hardly s (an entry costs ~1/130 of that). So r is as
+ * large as the cost target allows with a margin (checker CPU ≤ 1/200 of the
+ * provider's at n = 1024; bench/challenge.ts measured r = 8 at 1/257, 10 at
+ * 1/220, 12 at 1/184) and s small: 128 entries recomputed against 256
+ * before, and a 5 %-wrong-rows cheater caught in 34 % of runs instead of 19 %
+ * (docs/protocol/challenges.md, "Sampled entries: detection").
  */
 
 /** Entries of each opened row the checker recomputes (all of them when n is smaller). */
-export const MATMUL_SAMPLED_ENTRIES = 64;
+export const MATMUL_SAMPLED_ENTRIES = 16;
 
 /** Entries recomputed per opened row of a size-n product: min(n, MATMUL_SAMPLED_ENTRIES). */
 export function sampledEntryCount(n: number): number {
@@ -57,14 +67,21 @@ export function sampleRows(randomness: Bytes32Like, root: Bytes32Like, n: number
 
 /**
  * The columns of opened row i the checker recomputes: `sampledEntryCount(n)`
- * distinct indices in [0, n), sorted, from
+ * distinct indices in [0, n) (`count`: another s, for bench/challenge.ts's
+ * candidate shapes), sorted, from
  * keccak256(COLUMN_TAG ‖ randomness ‖ root ‖ uint32be(i) ‖ uint32be(counter)).
  * Each row has its own columns; like the rows, they follow from the checker's
  * secret and the root, so they exist only after the commitment.
  */
-export function sampleColumns(randomness: Bytes32Like, root: Bytes32Like, n: number, i: number): number[] {
-  const count = sampledEntryCount(n);
+export function sampleColumns(
+  randomness: Bytes32Like,
+  root: Bytes32Like,
+  n: number,
+  i: number,
+  count = sampledEntryCount(n),
+): number[] {
   checkInteger("row", i, 0, n - 1);
+  checkInteger("count", count, 1, n);
   return sampleDistinct(
     concatBytes(COLUMN_TAG, bytes32(randomness, "randomness"), bytes32(root, "root"), u32be(i)),
     n,
@@ -93,15 +110,20 @@ export interface MatmulSample {
 /**
  * The rule for an opened row i (n int32 values): the first of its sampled
  * columns (ascending) whose value differs from the recomputed entry, or null
- * when every sampled entry is right. Generates row i of A once and one column
- * of B per sampled entry. The caller checks the row's path to the root.
+ * when every sampled entry is right (`count`: as sampleColumns). Generates row
+ * i of A once and one column of B per sampled entry. The caller checks the row's path to the root.
  */
-export function wrongSampledEntry(sample: MatmulSample, i: number, row: Int32Array): WrongEntry | null {
+export function wrongSampledEntry(
+  sample: MatmulSample,
+  i: number,
+  row: Int32Array,
+  count = sampledEntryCount(sample.n),
+): WrongEntry | null {
   const { seed, n } = sample;
   checkInteger("row length", row.length, n, n);
   const a = matmulRowA(seed, n, i);
   const dots = new ColumnDots(seed, n);
-  for (const column of sampleColumns(sample.randomness, sample.root, n, i)) {
+  for (const column of sampleColumns(sample.randomness, sample.root, n, i, count)) {
     const expected = dots.dot(a, column);
     const claimed = row[column] as number;
     if (claimed !== expected) return { column, claimed, expected };

@@ -26,15 +26,18 @@ describe("matmul detection per run (matmul-detection.ts)", () => {
     expect(missProbability(today, { wrongRows: n, wrongEntriesPerRow: 1 })).toBe(0);
   });
 
-  it("keeps today's worst case for every saving: the cheater's best spread is whole rows, caught as today", () => {
+  it("keeps the whole-row check's worst case for every saving: the cheater's best spread is (nearly) whole rows", () => {
+    // To within 10^-6 (a shape with fewer entries, s = 8, is within 10^-8): at n = 256 and w = 1 % the
+    // cheater's best is 3 rows wrong in 220 of 256 entries each (as few rows as whole rows need), and such a
+    // row hides from s = 16 samples with probability ~10^-16.
     for (const n of [256, 1024, 4096]) {
       const today = { n, rows: r, entries: n };
       const sampled = { n, rows: r, entries: sampledEntryCount(n) };
       for (const w of [0.01, 0.02, 0.05, 0.1, 0.25, 0.5]) {
         const before = worstCaseDetection(today, w).detection;
         const after = worstCaseDetection(sampled, w).detection;
-        expect(after).toBeGreaterThanOrEqual(before - 1e-12);
-        expect(after).toBeCloseTo(detectionProbability(sampled, cheaterSaving(n, w, n)), 12);
+        expect(after).toBeGreaterThanOrEqual(before - 1e-6);
+        expect(after).toBeCloseTo(detectionProbability(sampled, cheaterSaving(n, w, n)), 6);
         expect(after).toBeGreaterThanOrEqual(detectionLowerBound(r, w) - 1e-12);
       }
     }

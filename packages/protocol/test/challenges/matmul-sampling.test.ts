@@ -146,8 +146,8 @@ describe("sampled entries (matmul-sampling.ts)", () => {
     expect([...columns].sort((x, y) => x - y)).toEqual(columns);
     expect(columns.every((c) => c >= 0 && c < n)).toBe(true);
     expect(sampleColumns(randomness, root, n, 5)).toEqual(columns);
-    // Another root (another commitment), another secret or another row: other columns. Two draws of 64 of
-    // 1,024 agree by chance with probability below 10^-100.
+    // Another root (another commitment), another secret or another row: other columns. Two draws of 16 of
+    // 1,024 agree by chance with probability 1/C(1024, 16) < 10^-34.
     fc.assert(
       fc.property(seedArb, seedArb, (otherRoot, otherRandomness) => {
         fc.pre(otherRoot !== root && otherRandomness !== randomness);
@@ -159,19 +159,27 @@ describe("sampled entries (matmul-sampling.ts)", () => {
     expect(sampleColumns(randomness, root, n, 6)).not.toEqual(columns);
     // Not the rows' draw either (own tag): the first row's columns are not the rows' sample.
     expect(sampleColumns(randomness, root, n, 0).slice(0, 4)).not.toEqual(sampleRows(randomness, root, n, 4));
-    // Each column about equally likely: over 400 roots, column 0 is drawn 400 · 64/1024 = 25 times ± 5σ.
+    // Each column about equally likely: over 1,600 roots, column 0 is drawn 1,600 · 16/1024 = 25 times ± 5σ.
+    const share = MATMUL_SAMPLED_ENTRIES / n;
+    const roots = 25 / share;
     let hits = 0;
-    for (let k = 0; k < 400; k++)
+    for (let k = 0; k < roots; k++)
       if (sampleColumns(randomness, randomnessOf(1000 + k), n, 5).includes(0)) hits++;
-    expect(hits).toBeGreaterThan(25 - 5 * Math.sqrt(25 * (1 - 64 / 1024)));
-    expect(hits).toBeLessThan(25 + 5 * Math.sqrt(25 * (1 - 64 / 1024)));
+    expect(hits).toBeGreaterThan(25 - 5 * Math.sqrt(25 * (1 - share)));
+    expect(hits).toBeLessThan(25 + 5 * Math.sqrt(25 * (1 - share)));
   });
 
-  it("recomputes min(n, 64) entries per opened row: every entry of a small one", () => {
+  it("recomputes min(n, 16) entries per opened row: every entry of a small one", () => {
+    expect(MATMUL_SAMPLED_ENTRIES).toBe(16);
     expect(sampledEntryCount(1)).toBe(1);
-    expect(sampledEntryCount(40)).toBe(40);
-    expect(sampledEntryCount(64)).toBe(64);
-    expect(sampledEntryCount(4096)).toBe(64);
-    expect(sampleColumns(randomnessOf(2), randomnessOf(3), 40, 0)).toEqual([...Array(40).keys()]);
+    expect(sampledEntryCount(5)).toBe(5);
+    expect(sampledEntryCount(16)).toBe(16);
+    expect(sampledEntryCount(40)).toBe(16);
+    expect(sampledEntryCount(4096)).toBe(16);
+    expect(sampleColumns(randomnessOf(2), randomnessOf(3), 5, 0)).toEqual([...Array(5).keys()]);
+    // Another count (bench/challenge.ts's candidate shapes): that many distinct columns.
+    const many = sampleColumns(randomnessOf(2), randomnessOf(3), 1024, 0, 64);
+    expect(many).toHaveLength(64);
+    expect(new Set(many).size).toBe(64);
   });
 });

@@ -14,6 +14,7 @@ import {
   generateMatmul,
   generateMatmulB,
   MATMUL_ABSOLUTE_MAX_SIZE,
+  MATMUL_SAMPLED_ENTRIES,
   type MatmulRows,
   macsPerSecond,
   matmulChunkCount,
@@ -293,12 +294,13 @@ describe("verifyMatmul", () => {
     );
   });
 
-  it("fails any single wrong int32 in an opened row", () => {
-    const run = honestRun(SEED, 32);
+  it("fails any single wrong int32 in an opened row (n ≤ MATMUL_SAMPLED_ENTRIES: every entry recomputed)", () => {
+    const n = MATMUL_SAMPLED_ENTRIES;
+    const run = honestRun(SEED, n);
     fc.assert(
       fc.property(
         fc.nat({ max: run.requestedRows.length - 1 }),
-        fc.nat({ max: 31 }),
+        fc.nat({ max: n - 1 }),
         fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }).filter((d) => d !== 0),
         (k, column, delta) => {
           const rows = run.openings.rows.map((r) => r.slice());
@@ -314,11 +316,12 @@ describe("verifyMatmul", () => {
   });
 
   it("fails a wrong product committed consistently (the root commits to a wrong C)", () => {
-    const run = honestRun(SEED, 32);
+    const n = MATMUL_SAMPLED_ENTRIES;
+    const run = honestRun(SEED, n);
     const c = run.c.slice();
-    for (let i = 0; i < 32; i++) c[i * 32 + 5] = (c[i * 32 + 5] as number) + 1; // one wrong column in every row
-    const { root, tree } = commitRows(c, 32);
-    const requestedRows = sampleRows(RANDOMNESS, root, 32, 4);
+    for (let i = 0; i < n; i++) c[i * n + 5] = (c[i * n + 5] as number) + 1; // one wrong column in every row
+    const { root, tree } = commitRows(c, n);
+    const requestedRows = sampleRows(RANDOMNESS, root, n, 4);
     const out = verifyMatmul({
       ...run.input,
       commitment: { root, elapsedMs: 3 },

@@ -74,7 +74,7 @@ function record(kind: ChallengeKind, behaviour: Behaviour = {}, seed: Hex = RUN_
     messages.push({ type: T.MATMUL_REQUEST, atUs: now, payload: hex(matmulRequestCodec.encode(request)) });
     const { a, b } = generateMatmul(request.seed, n);
     const c = solveMatmul(a, b, n);
-    // Every entry: with n = 24 the checker recomputes 8 sampled entries per opened row, not all 24.
+    // Every entry: with n = 24 the checker recomputes 16 sampled entries per opened row, not all 24.
     if (behaviour.corrupt) for (let at = 0; at < n * n; at++) c[at] = (c[at] as number) ^ 1;
     const { root, tree } = commitRows(c, n);
     if (!behaviour.noCommit) {

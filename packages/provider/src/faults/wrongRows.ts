@@ -13,9 +13,9 @@ import type { ComputeBackend, MatmulJob, VramDataset } from "../backend/backend.
  *
  * Every entry, not one: this stands for the cheater that skips those rows'
  * n² multiply-accumulates (the only reason to cheat is to save work), and
- * such a row has no right entry. The checker recomputes 64 sampled entries of
+ * such a row has no right entry. The checker recomputes 16 sampled entries of
  * an opened row (matmul-sampling.ts), so a row wrong in a single entry, which
- * saves nothing, would be seen only in 64 of n opened rows (a quarter at the
+ * saves nothing, would be seen only in 16 of n opened rows (1/16 at the
  * devnet's n = 256) and the devnet's fraud-proof e2e would wait epochs for it.
  * Latency and VRAM answers stay honest. The corrupted C is recommitted on
  * the main thread (a CPU-reference n = 256 takes milliseconds).

@@ -17,7 +17,7 @@ export interface ServeLimits {
   maxPingsPerStream: number;
   /** Largest matmul n served: the protocol's own cap (params.matmulMaxSize), so no in-protocol request is refused. */
   maxMatmulSize: number;
-  /** Rows a checker may open per matmul; DEFAULT_PARAMS.matmulSampledRows is 4. */
+  /** Rows a checker may open per matmul; DEFAULT_PARAMS.matmulSampledRows is 8, the codec's cap 64. */
   maxOpenRows: number;
   /** Longest VRAM walk served; DEFAULT_PARAMS.vramWalkSteps is 128, the codec allows 4096. */
   maxVramSteps: number;

@@ -235,7 +235,6 @@ describe("CheckingDuty", () => {
       epoch: EPOCH,
       provider: address,
       checker: honestChecker.who.address,
-      j: 5,
     });
 
     const v = await voucher.duty.runEpoch(EPOCH, { waitForPublishPhase: false });
