@@ -1,6 +1,6 @@
 /**
- * A Sybil flooder for the chaos drills (issue 14): a separate process (so its own work does not run
- * on the event loop of the checkers under test, which live in the test process) that floods the
+ * A Sybil flooder for the Sybil-flood drill (issue 14, test/chaos/sybilFlood.ts): a process of its
+ * own (its work must not run on the event loop of a checker under test, nor of the test) that floods the
  * attestation topic over real libp2p + gossipsub on loopback, from a fresh peer id every
  * `messagesPerIdentity` messages, all from the same IP.
  *

@@ -53,7 +53,7 @@ class DecayingCounts {
  *
  * Gossipsub graylists by the same count, but reads a peer's score from a cache refreshed once a
  * heartbeat (1 s), and whitelists a peer with a non-negative score for its next 128 messages: a Sybil
- * that retires each identity after 100 messages at 200 msg/s (issue 14, test/chaos/equivocation.test.ts)
+ * that retires each identity after 100 messages at 200 msg/s (issue 14, the drill of test/chaos/sybilFlood.ts)
  * is never graylisted in its lifetime, and every one of its messages went through the transport and
  * the validator (measured: 1,188 of 1,200 far-epoch REJECTs validated from 24 identities on one node).
  * Lodestar's peer manager does the same: a peer whose gossipsub score falls under the graylist is

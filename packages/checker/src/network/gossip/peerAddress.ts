@@ -21,7 +21,7 @@ function ipOf(connection: Connection | undefined): string | undefined {
 /**
  * Remote IPs by peer id, recorded when a connection opens and kept after it closes (bounded). Messages
  * are validated after they arrive, behind whatever the event loop has queued: the Sybil drill (issue 14,
- * test/chaos/equivocation.test.ts) retires each identity right after its 100th message, and with the
+ * test/chaos/sybilFlood.ts) retires each identity right after its 100th message, and with the
  * loop lagging 1 s most of them were validated after the connection had closed, when its IP could no
  * longer be read, so they drew on their fresh peer bucket only (362-387 reached BLS per node against an
  * IP budget of 201).
