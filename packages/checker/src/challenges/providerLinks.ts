@@ -30,6 +30,8 @@ const RUN_ONLY_PROTOCOLS = new Set([
 export class ProviderLinks {
   /** Runs in flight per peer: a connection is closed only when the last one ends. */
   private readonly inFlight = new Map<string, number>();
+  /** Hang-ups still in progress per peer, which a run to that peer waits out before it dials. */
+  private readonly closing = new Map<string, Promise<void>>();
 
   private readonly host: LinkHost;
 
@@ -42,6 +44,10 @@ export class ProviderLinks {
     const key = peerKey(peer);
     this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
     try {
+      // A dial while our own hang-up is in progress gets the closing connection back from libp2p (it
+      // keeps tracking a connection until it has closed, and hands that one out for the same address),
+      // so the run's streams would fail to open and an honest provider would be failed for it.
+      await this.closing.get(key);
       return await run();
     } finally {
       const left = (this.inFlight.get(key) ?? 1) - 1;
@@ -54,12 +60,18 @@ export class ProviderLinks {
   }
 
   private closeIdle(key: string): void {
-    for (const connection of this.host.getConnections()) {
-      if (connection.remotePeer.toString() !== key) continue;
-      if (connection.streams.some((s) => !RUN_ONLY_PROTOCOLS.has(s.protocol ?? ""))) continue;
-      // A close that fails (the provider hung up first) leaves nothing to do.
-      connection.close().catch(() => undefined);
-    }
+    const closes = this.host
+      .getConnections()
+      .filter((c) => c.remotePeer.toString() === key)
+      .filter((c) => c.streams.every((s) => RUN_ONLY_PROTOCOLS.has(s.protocol ?? "")))
+      // libp2p bounds a graceful close (1 s by default) and rejects past it: cut the connection then,
+      // so the runs waiting on this hang-up wait no longer. Aborting a connection already gone is a no-op.
+      .map((c) => c.close().catch((e: unknown) => c.abort(e as Error)));
+    if (closes.length === 0) return;
+    const closed = Promise.all(closes).then(() => {
+      if (this.closing.get(key) === closed) this.closing.delete(key);
+    });
+    this.closing.set(key, closed);
   }
 }
 

@@ -86,6 +86,19 @@ describe("ChallengeClient: a provider is hung up once its runs are over (provide
     }
   });
 
+  it("a run started the moment the last one ended passes: it waits for our hang-up, not dial into it", async () => {
+    // The checking duty and a re-check of the same provider in one epoch can meet like this. Without
+    // the wait libp2p hands the new dial the connection still closing, and the stream fails to open.
+    const provider = await providerHost();
+    await checker.peerStore.merge(provider.peerId, { multiaddrs: provider.getMultiaddrs() });
+    const runs = [];
+    for (let i = 0; i < 4; i++)
+      runs.push(await client.run({ peer: provider.peerId }, task(ChallengeKind.VRAM)));
+    expect(runs.map((r) => r.wireErrors)).toEqual([[], [], [], []]);
+    expect(runs.map((r) => r.outcome.result)).toEqual(Array(4).fill(CheckResult.PASS));
+    await waitFor(() => connectionsTo(provider) === 0, "the provider's connection to close");
+  });
+
   it("two runs in flight to one provider: the first to end does not cut the other; one connection serves both", async () => {
     const provider = await providerHost();
     const target = { peer: provider.getMultiaddrs()[0]! };
