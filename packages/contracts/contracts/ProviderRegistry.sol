@@ -19,12 +19,15 @@ import {AnswerSigning} from "./libraries/AnswerSigning.sol";
  * that is already reported; while a slash is pending, withdrawal is blocked.
  *
  * Two views of "active": `isActive` is the live state (registered, stake at least `minStake`) and
- * `isActiveAt(provider, e)` the checking set of epoch e, as of e's start: every stake change (stake,
- * requestUnstake, a slash) is also written to a per-provider checkpoint trace keyed by the epoch it counts
- * from, the one after the change's, and a provider registered in epoch c is in no set before c + 1. So a
- * change mid-epoch never changes the epoch's set, and once e has begun its set is final: every node
- * reading it, whenever it reads, gets the same set (docs/protocol/contracts.md). Stake, slashable tokens
- * and slashing stay live.
+ * `isActiveAt(provider, e)` the checking set of epoch e. Every stake change (stake, requestUnstake, a slash)
+ * is also written to a per-provider checkpoint trace keyed by the epoch it counts from: a change in epoch c
+ * that ENTERS the set (stake reaching `minStake` from below: a first stake, a re-stake after leaving) counts
+ * from c + max(activationDelayEpochs, 2), one that LEAVES it (stake falling below `minStake`) from c + 2, any
+ * other from c + 1 (or with the pending change it follows); a change before genesis counts from epoch 1.
+ * So the set of e depends only on changes made in epochs <= e - 2 and is final once the chain is in e - 1,
+ * and a provider cannot choose its own address or enter after seeing the seed of the epoch it would be
+ * checked in: seed(e) is known during e - 1, an entry made then counts from e - 1 + activationDelayEpochs
+ * (docs/contracts.md). Stake, slashable tokens and slashing stay live.
  *
  * Answer keys (see {IProviderRegistry}) are a checkpoint trace per provider keyed by effective epoch; the
  * EIP-712 domain { "checkernet", "1", chainId, this } is the one FraudProofs verifies commitments under.
@@ -132,8 +135,9 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
     function stake(uint256 amount) external {
         Provider storage provider = _requireRegistered(msg.sender);
         if (amount == 0) revert ProviderRegistryZeroAmount();
+        uint256 before = provider.stake;
         provider.stake += amount;
-        _checkpointStake(msg.sender, provider.stake);
+        _checkpointStake(msg.sender, before, provider.stake);
         emit Staked(msg.sender, amount, provider.stake);
         _token.safeTransferFrom(msg.sender, address(this), amount);
     }
@@ -143,11 +147,12 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
         Provider storage provider = _requireRegistered(msg.sender);
         if (amount == 0) revert ProviderRegistryZeroAmount();
         if (amount > provider.stake) revert ProviderRegistryInsufficientStake(provider.stake, amount);
+        uint256 before = provider.stake;
         // Checked above: amount <= stake.
         unchecked {
             provider.stake -= amount;
         }
-        _checkpointStake(msg.sender, provider.stake);
+        _checkpointStake(msg.sender, before, provider.stake);
         provider.unbonding += amount;
         uint64 endEpoch = currentEpoch() + _unbondingEpochs;
         provider.unbondingEndEpoch = endEpoch;
@@ -262,8 +267,8 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
     /// @inheritdoc IProviderRegistry
     function isActiveAt(address providerAddress, uint64 epoch) external view returns (bool) {
         Provider storage provider = _providers[providerAddress];
-        // Registered in epoch c: in the sets from c + 1 (a registration before genesis, epoch 0: from 1).
-        if (!provider.registered || provider.registeredEpoch >= epoch) return false;
+        // Registered in epoch c: in no set before an entry made then would count (before genesis: from 1).
+        if (!provider.registered || _entryEpoch(provider.registeredEpoch) > epoch) return false;
         return stakeAt(providerAddress, epoch) >= _minStake;
     }
 
@@ -296,7 +301,8 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
     /// @dev Takes up to `amount` from the stake, then from the unbonding tokens; returns what was taken.
     function _take(address providerAddress, uint256 amount) private returns (uint256 taken) {
         Provider storage provider = _providers[providerAddress];
-        uint256 fromStake = amount < provider.stake ? amount : provider.stake;
+        uint256 before = provider.stake;
+        uint256 fromStake = amount < before ? amount : before;
         uint256 rest = amount - fromStake;
         uint256 fromUnbonding = rest < provider.unbonding ? rest : provider.unbonding;
         // Both parts are capped by the balances they come from.
@@ -305,14 +311,41 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
             provider.unbonding -= fromUnbonding;
         }
         taken = fromStake + fromUnbonding;
-        if (fromStake != 0) _checkpointStake(providerAddress, provider.stake);
+        if (fromStake != 0) _checkpointStake(providerAddress, before, provider.stake);
         emit ProviderSlashed(providerAddress, taken, provider.stake, provider.unbonding);
     }
 
-    /// @dev Records `stake` as the stake the checking set counts from the next epoch on (a second change in
-    /// the same epoch replaces the first: one storage slot per epoch with a change).
-    function _checkpointStake(address providerAddress, uint256 stake_) private {
-        _epochStakes[providerAddress].push(uint48(currentEpoch() + 1), SafeCast.toUint208(stake_));
+    /// @dev Records `after_` as the stake the checking set counts (see the contract's comment for the
+    /// epochs). Keys never decrease: an entry's key (c + max(D, 2)) is past any pending leave's (c' + 2,
+    /// c' <= c), and a leave before a pending entry's key cancels that entry (pops it: the stake it entered
+    /// from was under the minimum, so the provider is in no set between). A second change with the same key
+    /// replaces the first: one storage slot per epoch with a change.
+    function _checkpointStake(address providerAddress, uint256 before, uint256 after_) private {
+        Checkpoints.Trace208 storage stakes = _epochStakes[providerAddress];
+        uint64 epoch = currentEpoch();
+        uint48 key;
+        if (before < _minStake && after_ >= _minStake) {
+            key = uint48(_entryEpoch(epoch));
+        } else if (before >= _minStake && after_ < _minStake) {
+            key = uint48(epoch == 0 ? 1 : epoch + 2);
+            // At most one pending checkpoint lies past a leave's key: the entry it cancels.
+            uint256 length = stakes._checkpoints.length;
+            if (length != 0 && stakes._checkpoints[length - 1]._key > key) stakes._checkpoints.pop();
+        } else {
+            // Neither enters nor leaves: from the next epoch, or with the pending entry or leave it follows.
+            (bool exists, uint48 lastKey, ) = stakes.latestCheckpoint();
+            key = uint48(epoch + 1);
+            if (exists && lastKey > key) key = lastKey;
+        }
+        stakes.push(key, SafeCast.toUint208(after_));
+    }
+
+    /// @dev The first epoch whose checking set counts an entry (a registration or a stake reaching the
+    /// minimum) made in `epoch`: activationDelayEpochs later, and never sooner than a leave (2), so that keys
+    /// never decrease; before genesis, epoch 1 (no seed exists yet to grind against).
+    function _entryEpoch(uint64 epoch) private view returns (uint64) {
+        if (epoch == 0) return 1;
+        return epoch + (_activationDelayEpochs > 2 ? _activationDelayEpochs : 2);
     }
 
     function _requireRegistered(address account) private view returns (Provider storage provider) {

@@ -9,14 +9,17 @@ import {
   goToEpoch,
   type Provider,
   publishEpoch,
+  revealSeed,
   setupProvider,
   TOKEN,
 } from "./helpers/fixture.ts";
 
 /**
- * The checking set of an epoch (isActiveAt) is the registry as of the epoch's start: a change mid-epoch
- * (stake, unstake, a slash, a registration) counts from the next epoch, so every node reading the set of
- * a begun epoch, before or after the change, reads the same one (issue 14).
+ * The checking set of an epoch (isActiveAt): a change in epoch c that enters it (a registration and first
+ * stake, a re-stake) counts from c + activationDelayEpochs (2 here), one that leaves it (an unstake or a
+ * slash under the minimum) from c + 2, any other from c + 1. So the set of e depends only on changes in
+ * epochs <= e − 2: every node reads the same one from the time the chain is in e − 1, and a provider that
+ * learns seed(e) during e − 1 can no longer choose an address for e (issue 14).
  */
 describe("ProviderRegistry: the checking set of each epoch", () => {
   let chain: TestChain;
@@ -43,41 +46,55 @@ describe("ProviderRegistry: the checking set of each epoch", () => {
     expect(await activeIn(stranger, [1n, 2n])).toEqual([false, false]);
   });
 
-  it("adds a provider registered and staked mid-epoch from the next epoch on", async () => {
+  it("adds a provider registered and staked mid-epoch activationDelayEpochs later", async () => {
     await goToEpoch(fx, 2n);
     const late = await setupProvider(fx, chain.wallets[11]!, minStake);
-    // Live: active at once (its own agent sees that); the checking set of epoch 2 is unchanged.
+    // Live: active at once (its own agent sees that); the checking sets of epochs 2 and 3 are unchanged.
     expect(await fx.c.providers.read.isActive([late.address])).toBe(true);
-    expect(await activeIn(late.address, [2n, 3n])).toEqual([false, true]);
-    await goToEpoch(fx, 3n);
-    expect(await activeIn(late.address, [1n, 2n, 3n, 4n])).toEqual([false, false, true, true]);
+    expect(await activeIn(late.address, [2n, 3n, 4n])).toEqual([false, false, true]);
+    await goToEpoch(fx, 4n);
+    expect(await activeIn(late.address, [1n, 2n, 3n, 4n, 5n])).toEqual([false, false, false, true, true]);
   });
 
-  it("keeps a provider that unstakes under the minimum mid-epoch in that epoch's set, not the next", async () => {
+  it("does not let an address registered and staked once seed(e) is out (in e − 1) into e's set", async () => {
+    // The grinding attack: seed(5) is revealed during epoch 4, so an adversary knows its own seats on any
+    // provider address for epoch 5 and can grind one whose committee it holds. Registered and staked then,
+    // the address must not be checked in 5 (nor before an honest-unknown seed's epoch, 4 + D = 6).
+    await goToEpoch(fx, 4n);
+    await revealSeed(fx, 5n);
+    const delay = await fx.c.providers.read.activationDelayEpochs();
+    const ground = await setupProvider(fx, chain.wallets[11]!, minStake);
+    expect(await activeIn(ground.address, [5n, 4n + delay - 1n, 4n + delay])).toEqual([false, false, true]);
+    await goToEpoch(fx, 5n);
+    expect(await activeIn(ground.address, [5n])).toEqual([false]);
+  });
+
+  it("keeps a provider that unstakes under the minimum in epoch c in the sets up to c + 1", async () => {
     await goToEpoch(fx, 2n);
     await mined(chain, fx.as(provider.wallet).providers.write.requestUnstake([1n]));
     expect(await fx.c.providers.read.isActive([provider.address])).toBe(false);
-    expect(await activeIn(provider.address, [1n, 2n, 3n])).toEqual([true, true, false]);
-    expect(await fx.c.providers.read.stakeAt([provider.address, 2n])).toBe(minStake);
-    expect(await fx.c.providers.read.stakeAt([provider.address, 3n])).toBe(minStake - 1n);
-    // Past epochs stay readable: a late report of epoch 2 is judged on epoch 2's set.
+    expect(await activeIn(provider.address, [1n, 2n, 3n, 4n])).toEqual([true, true, true, false]);
+    expect(await fx.c.providers.read.stakeAt([provider.address, 3n])).toBe(minStake);
+    expect(await fx.c.providers.read.stakeAt([provider.address, 4n])).toBe(minStake - 1n);
+    // Past epochs stay readable: a late report of epoch 3 is judged on epoch 3's set.
     await goToEpoch(fx, 9n);
-    expect(await activeIn(provider.address, [1n, 2n, 3n, 9n])).toEqual([true, true, false, false]);
+    expect(await activeIn(provider.address, [1n, 3n, 4n, 9n])).toEqual([true, true, false, false]);
   });
 
   it("counts the last of several changes in one epoch, and an epoch's set is final once it has begun", async () => {
     await goToEpoch(fx, 2n);
     const own = fx.as(provider.wallet);
     await mined(chain, own.providers.write.requestUnstake([1n]));
-    expect(await activeIn(provider.address, [3n])).toEqual([false]);
+    expect(await activeIn(provider.address, [4n])).toEqual([false]);
     await mined(chain, fx.c.token.write.transfer([provider.address, 1n]));
     await mined(chain, own.token.write.approve([fx.deployment.contracts.providerRegistry, 1n]));
+    // Back in the same epoch: the entry's key (2 + D = 4) is the leave's, and the last change counts.
     await mined(chain, own.providers.write.stake([1n]));
-    expect(await activeIn(provider.address, [3n])).toEqual([true]);
+    expect(await activeIn(provider.address, [3n, 4n])).toEqual([true, true]);
     await goToEpoch(fx, 3n);
-    // Out in epoch 3: epoch 3's set keeps it (final), epoch 4's does not.
+    // Out in epoch 3: the sets of 3 and 4 keep it (final once the chain is in 3), epoch 5's does not.
     await mined(chain, own.providers.write.requestUnstake([1n]));
-    expect(await activeIn(provider.address, [2n, 3n, 4n])).toEqual([true, true, false]);
+    expect(await activeIn(provider.address, [2n, 3n, 4n, 5n])).toEqual([true, true, true, false]);
   });
 
   it("drops a slashed provider under the minimum from the next epoch's set, while the slash takes stake at once", async () => {
@@ -93,7 +110,51 @@ describe("ProviderRegistry: the checking set of each epoch", () => {
     await mined(chain, fx.c.slashing.write.executeSlash([id]));
     expect(await fx.c.providers.read.stakeOf([provider.address])).toBe(900n * TOKEN);
     expect(await fx.c.providers.read.isActive([provider.address])).toBe(false);
-    expect(await activeIn(provider.address, [5n, 6n, 7n])).toEqual([true, true, false]);
-    expect(await fx.c.providers.read.stakeAt([provider.address, 7n])).toBe(900n * TOKEN);
+    expect(await activeIn(provider.address, [6n, 7n, 8n])).toEqual([true, true, false]);
+    expect(await fx.c.providers.read.stakeAt([provider.address, 8n])).toBe(900n * TOKEN);
+  });
+});
+
+/** A delay longer than a leave's 2 epochs (production: 54): a leave can fall before a pending entry. */
+describe("ProviderRegistry: the checking set with activationDelayEpochs 4", () => {
+  let chain: TestChain;
+  let fx: Fixture;
+  const minStake = 1_000n * TOKEN;
+
+  beforeAll(async () => {
+    ({ chain, fx } = await deployWithCheckers(6, 2, { activationDelayEpochs: 4n }));
+    await goToEpoch(fx, 2n);
+  });
+  isolateTests(() => chain);
+
+  const activeIn = (address: `0x${string}`, epochs: bigint[]) =>
+    Promise.all(epochs.map((e) => fx.c.providers.read.isActiveAt([address, e])));
+
+  it("enters 4 epochs after a stake, and a leave before that cancels the pending entry", async () => {
+    const late = await setupProvider(fx, chain.wallets[11]!, minStake);
+    expect(await activeIn(late.address, [3n, 5n, 6n])).toEqual([false, false, true]);
+    await goToEpoch(fx, 3n);
+    // Leaves in 3 (counts from 5), before its entry (6): the entry is dropped, it is in no set at all.
+    await mined(chain, fx.as(late.wallet).providers.write.requestUnstake([1n]));
+    expect(await activeIn(late.address, [4n, 5n, 6n, 7n, 9n])).toEqual([false, false, false, false, false]);
+    expect(await fx.c.providers.read.stakeAt([late.address, 6n])).toBe(minStake - 1n);
+    // A re-stake is a new entry, from 3 + 4 = 7; keys still in order (5, 7).
+    const own = fx.as(late.wallet);
+    await mined(chain, fx.c.token.write.transfer([late.address, 1n]));
+    await mined(chain, own.token.write.approve([fx.deployment.contracts.providerRegistry, 1n]));
+    await mined(chain, own.providers.write.stake([1n]));
+    expect(await activeIn(late.address, [5n, 6n, 7n])).toEqual([false, false, true]);
+  });
+
+  it("counts a top-up while an entry is pending with that entry", async () => {
+    const late = await setupProvider(fx, chain.wallets[11]!, minStake);
+    await goToEpoch(fx, 3n);
+    const own = fx.as(late.wallet);
+    await mined(chain, fx.c.token.write.transfer([late.address, 5n]));
+    await mined(chain, own.token.write.approve([fx.deployment.contracts.providerRegistry, 5n]));
+    await mined(chain, own.providers.write.stake([5n]));
+    expect(await activeIn(late.address, [5n, 6n])).toEqual([false, true]);
+    expect(await fx.c.providers.read.stakeAt([late.address, 4n])).toBe(0n);
+    expect(await fx.c.providers.read.stakeAt([late.address, 6n])).toBe(minStake + 5n);
   });
 });

@@ -1,21 +1,24 @@
 /**
  * The checking set of an epoch: the providers that are checked in epoch e (committee seats, gossip rule 6,
- * the providers of e's report). It is ProviderRegistry as of e's start (`isActiveAt(provider, e)`:
- * registered before e, with at least the minimum stake at e's start), never the registry's live state: a
- * change made in epoch c (a stake, an unstake, a slash, a registration) counts from c + 1. So every node
- * reads one set for e, whether it reads before or after a change made during e, and a report of e, late
- * or not, is judged on that set (docs/protocol/sortition-and-aggregation.md, issue 14). Pure: the chain's
- * epoch is an argument.
+ * the providers of e's report). It is ProviderRegistry's `isActiveAt(provider, e)`, never the registry's
+ * live state: a change made in epoch c that enters the set (a stake reaching the minimum from below: a
+ * first stake, a re-stake) counts from c + max(activationDelayEpochs, 2), one that leaves it (the stake
+ * falling below the minimum: an unstake, a slash) from c + 2; a change before genesis (epoch 0) from 1.
+ * The entry delay is at least the seed lookahead (seed(e) is known during e − 1), so a provider cannot
+ * grind its address or choose to enter against a seed it knows; the leave delay makes the set of e depend
+ * only on changes made in epochs <= e − 2, so every node reads the same set for e from the time the chain
+ * is in e − 1, one whole epoch of blocks before e begins (docs/protocol/sortition-and-aggregation.md,
+ * issue 14). Pure: the chain's epoch is an argument.
  */
 
-/** The first epoch whose checking set a registry change made during `changeEpoch` belongs to. */
+/** The earliest epoch whose checking set a registry change made during `changeEpoch` can reach (a leave's). */
 function checkingSetEpochOfChange(changeEpoch: bigint): bigint {
-  return changeEpoch + 1n;
+  return changeEpoch === 0n ? 1n : changeEpoch + 2n;
 }
 
 /**
  * Whether the checking set of `epoch`, read while the chain's clock is in `chainEpoch`, is final: no change
- * made from now on can reach it. Until then (an epoch not begun) a read is provisional and read again.
+ * made from now on can reach it (true from `epoch − 1` on). Until then a read is provisional and read again.
  */
 export function isCheckingSetFinal(epoch: bigint, chainEpoch: bigint): boolean {
   return epoch >= 1n && checkingSetEpochOfChange(chainEpoch) > epoch;

@@ -365,13 +365,12 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
 
   // --- ProviderDirectory
   /**
-   * The usable providers of the checking set of `epoch` (held after ensureEpoch(epoch)); without one, or for
-   * an epoch not held, of the chain's epoch at the last refresh. The same array while nothing changed.
+   * The usable providers of the checking set of `epoch` (held after ensureEpoch(epoch)); none for an epoch
+   * not held (never another epoch's set: the caller abstains or waits); without an epoch, those of the
+   * chain's epoch at the last refresh. The same array while nothing changed.
    */
   providers(epoch?: bigint): readonly ProviderRecord[] {
-    const current = this.current > 1n ? this.current : 1n;
-    const set =
-      (epoch === undefined ? undefined : this.checkingSets.get(epoch)) ?? this.checkingSets.get(current);
+    const set = this.checkingSets.get(epoch ?? (this.current > 1n ? this.current : 1n));
     if (set === undefined) return [];
     if (set.listed?.from !== this.registered) {
       set.listed = {
@@ -380,6 +379,12 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
       };
     }
     return set.listed.records;
+  }
+
+  /** A registered provider's usable entry, in a checking set or not (a re-check of one that left it). */
+  registeredProvider(address: Address): ProviderRecord | undefined {
+    const wanted = getAddress(address);
+    return this.registered.find((p) => p.address === wanted);
   }
 
   /**

@@ -160,12 +160,16 @@ interface IProviderRegistry {
     /// @notice Registered with at least `minStake` staked, now (live; the checking set of an epoch is `isActiveAt`).
     function isActive(address provider) external view returns (bool);
 
-    /// @notice Whether `provider` is in the checking set of `epoch`: registered before `epoch` and with at least
-    /// `minStake` staked at its start (a change in epoch c counts from c + 1). Final once `epoch` has begun.
+    /// @notice Whether `provider` is in the checking set of `epoch`: `stakeAt(provider, epoch) >= minStake` and
+    /// registered in an epoch c with c + max(activationDelayEpochs, 2) <= `epoch`. A stake entering the set
+    /// (reaching `minStake` from below) in epoch c counts from c + max(activationDelayEpochs, 2), one leaving
+    /// it (falling below) from c + 2, so the set of e is final once the chain is in e - 1 and no stake made
+    /// after seed(e) is known enters it (changes before genesis count from epoch 1).
     function isActiveAt(address provider, uint64 epoch) external view returns (bool);
 
-    /// @notice `provider`'s stake at the start of `epoch` (a change in epoch c counts from c + 1); for an epoch
-    /// not begun yet, the stake it will start with unless it changes again.
+    /// @notice `provider`'s stake as the checking set of `epoch` counts it (see `isActiveAt` for when a change
+    /// counts; one that neither enters nor leaves counts from the next epoch); for an epoch whose set is not
+    /// final yet, the stake it will count unless it changes again.
     function stakeAt(address provider, uint64 epoch) external view returns (uint256);
 
     /// @notice Number of providers ever registered.

@@ -100,7 +100,7 @@ describe("ChainDirectory (contracts on Hardhat's in-process EDR)", () => {
     expect(dir.status()).toMatchObject({ connected: true, lastError: null, checkers: 2, providers: 1 });
   });
 
-  it("two nodes that refresh before and after mid-epoch changes agree on the epoch's checking set", async () => {
+  it("two nodes that refresh before and after mid-epoch changes agree on the checking sets, final a whole epoch ahead", async () => {
     await setupCheckers(fx, 2, 1);
     // Account 10, staked at exactly the minimum before genesis: in every set from epoch 1.
     const leaving = await registerProvider(chain, fx, 0, 0n);
@@ -120,26 +120,34 @@ describe("ChainDirectory (contracts on Hardhat's in-process EDR)", () => {
       joining: dir.hasProvider(joining, epoch),
       listed: dir.providers(epoch).map((p) => p.address),
     });
-    const epoch2 = { leaving: true, joining: false, listed: [leaving] };
-    expect(setOf(early, 2n)).toEqual(epoch2);
-    expect(setOf(late, 2n)).toEqual(epoch2);
-    // The early node refreshes again: epoch 2's set was final when it was read.
+    // A leave in 2 counts from 4, an entry from 2 + activationDelayEpochs (2 here): the sets of 2 and of 3
+    // (read ahead during 2, already final) keep the first and lack the second, on both nodes.
+    const before = { leaving: true, joining: false, listed: [leaving] };
+    for (const e of [2n, 3n]) {
+      expect(setOf(early, e)).toEqual(before);
+      expect(setOf(late, e)).toEqual(before);
+    }
+    // The early node refreshes again: both sets were final when it read them.
     await early.refresh();
-    expect(setOf(early, 2n)).toEqual(epoch2);
-    // From epoch 3 on both count the changes; epoch 2's set stays for its late attestations and reports.
-    await goToEpoch(fx, 3n);
-    const epoch3 = { leaving: false, joining: true, listed: [joining] };
+    expect(setOf(early, 3n)).toEqual(before);
+    // From epoch 4 on both count the changes; older sets stay for their late attestations and reports.
+    await goToEpoch(fx, 4n);
+    const after = { leaving: false, joining: true, listed: [joining] };
     for (const dir of [early, late]) {
       await dir.refresh();
-      expect(setOf(dir, 3n)).toEqual(epoch3);
-      expect(setOf(dir, 2n)).toEqual(epoch2);
+      expect(setOf(dir, 4n)).toEqual(after);
+      expect(setOf(dir, 3n)).toEqual(before);
+      // Out of the set, still a registered provider: a re-check of it runs (recheckDuty, issue 14).
+      expect(dir.providers().map((p) => p.address)).toEqual([joining]);
+      expect(dir.registeredProvider(leaving)?.address).toBe(leaving);
     }
-    // A node started later reads epoch 2's set from the chain on demand (a late report's co-signer).
+    // A node started later reads epoch 2's set from the chain on demand (a late report's co-signer), and
+    // answers none for an epoch it does not hold, not another epoch's.
     const restarted = directory();
     await restarted.refresh();
-    expect(setOf(restarted, 2n).leaving).toBe(false);
+    expect(setOf(restarted, 2n)).toEqual({ leaving: false, joining: false, listed: [] });
     expect(await restarted.ensureEpoch(2n)).toBe(true);
-    expect(setOf(restarted, 2n)).toEqual(epoch2);
+    expect(setOf(restarted, 2n)).toEqual(before);
   });
 
   it("holds the next epoch's checking set ahead: with the RPC gone at that epoch's start, its attestations are still judged", async () => {
@@ -169,6 +177,9 @@ describe("ChainDirectory (contracts on Hardhat's in-process EDR)", () => {
     expect(await dir.ensureEpoch(2n)).toBe(true);
     expect(dir.hasProvider(provider, 2n)).toBe(true);
     expect(dir.providers(2n).map((p) => p.address)).toEqual([provider]);
+    // An epoch it could not read is held as no set at all, not the current one (the duty abstains).
+    expect(await dir.ensureEpoch(5n)).toBe(false);
+    expect(dir.providers(5n)).toEqual([]);
   });
 
   it("reads the next epoch's seed ahead once it is revealed, and not before (an outage at its start leaves it checkable)", async () => {
