@@ -360,6 +360,12 @@ export function buildCli(): Command {
       pendingSlashes: s.pendingSlashes.toString(),
       tokenBalance: String(s.tokenBalance),
       minStake: String(s.minStake),
+      checking: {
+        epoch: s.checking.epoch.toString(),
+        now: s.checking.now,
+        next: s.checking.next,
+        from: s.checking.from?.toString() ?? null,
+      },
       // For people: the amounts above (exact base units, 18 decimals) in tokens.
       tokens: {
         stake: formatTokens(s.stake),

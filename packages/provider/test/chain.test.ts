@@ -1,4 +1,4 @@
-import { rewardTokenAbi } from "@checkernet/contracts/generated/index";
+import { providerRegistryAbi, rewardTokenAbi } from "@checkernet/contracts/generated/index";
 import { createPublicClient, createWalletClient, custom, type PublicClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -66,6 +66,16 @@ describe("provider chain actions against the deployed contracts (Hardhat EDR)", 
     expect(status.stake).toBe(2n * minStake);
     expect(status.tokenBalance).toBe(minStake);
     expect(status.active).toBe(true);
+    // Live at once, checked only from the stake's epoch + the entry delay (54 on this deployment): no set
+    // holds a stake made after its seed could be known (issue 14).
+    const delay = await chain.publicClient.readContract({
+      address: chain.contracts.providerRegistry,
+      abi: providerRegistryAbi,
+      functionName: "activationDelayEpochs",
+    });
+    const { epoch } = status.checking;
+    expect(epoch).toBeGreaterThan(0n);
+    expect(status.checking).toEqual({ epoch, now: false, next: false, from: epoch + delay });
 
     await requestUnstake(chain, minStake / 2n);
     status = await providerStatus(chain);
