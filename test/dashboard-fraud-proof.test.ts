@@ -12,11 +12,18 @@
  * slashed at once, the bounty paid to that checker. The honest provider is never slashed, by either
  * path.
  *
- * The cheat computes half of C's rows wrongly (`wrong-rows:0.5`), not the 5% of the devnet's
- * example: at 4 sampled rows one checker catches 5% of wrong rows in 1 − 0.95⁴ ≈ 19% of its matmul
- * runs, and only about half of a provider's epochs are matmul epochs, so a 4-minute run would see the
- * slash in little more than half of the runs; at 50% a matmul run catches it with probability
- * 1 − 0.5⁴ ≈ 94%.
+ * The cheat computes 5% of C's rows wrongly (`wrong-rows:0.05`: round(0.05 · 256) = 13 of the
+ * devnet's 256 rows, new ones each run), the issue's case, and the one honest checker opens the
+ * default r = 8 rows (matmulSampledRows; 16 sampled entries each, and a wrong row is wrong in every
+ * entry). One run misses all 13 with probability C(243, 8) / C(256, 8) = 0.655 (catches 34.5%;
+ * `missProbability` of matmul-detection.ts). Every epoch is a matmul epoch here (`matmulShareBps`
+ * 10,000: at the default 5,000 the window would hold ~6 matmul runs and the test would miss the slash
+ * in (0.5 + 0.5 · 0.655)^12 = 10% of runs). The window, genesis + 12.5 epochs, holds the runs of
+ * epochs 1 to 12, each landing its proof seconds after the run (the checking phase is the first 12 s
+ * of an epoch): with at least 11 of them the test misses the slash with probability 0.655^11 = 0.95%
+ * (0.62% with all 12). The slash comes after 2.9 runs on average and by epoch 4 in 82% of runs (the
+ * rest of the file waits for epoch 4 anyway): the file takes ~11 s longer on average than with a slash
+ * always by epoch 4.
  *
  * The dashboard in a real browser (issue 16; was test/dashboard.test.ts): Debian's chromium driven
  * by playwright-core opens the honest checker's page (GET / on its status API) and the test compares
@@ -60,14 +67,17 @@ import type { InProcessOperator } from "./helpers/inProcessNodes.ts";
 const EPOCH_SECONDS = 20;
 /** Deployment to genesis: registrations, answer keys, delegations and provider start-up fit in it. */
 const GENESIS_DELAY_SECONDS = 30;
-/** As in test/contest.test.ts: four nodes share this process's event loop, so VRAM checks open 4 blocks. */
-const PARAMS = withParams({ epochSeconds: EPOCH_SECONDS, vramSampledBlocks: 4 });
+/**
+ * Every (epoch, provider) a matmul run (see the header: the honest checker's chances are per matmul run);
+ * the matmul sample is the default (8 rows, 16 entries each).
+ */
+const PARAMS = withParams({ epochSeconds: EPOCH_SECONDS, matmulShareBps: 10_000 });
 const CHECKERS = 4;
 const PROVIDERS = 2;
-const CHEAT_FAULT = "wrong-rows:0.5";
+const CHEAT_FAULT = "wrong-rows:0.05";
 const OWNER_INDEX = 100;
-/** From genesis: 8 epochs, about 4 of them matmul epochs for the cheat. */
-const SLASH_WAIT_MS = 8 * EPOCH_SECONDS * 1000;
+/** From genesis: the runs of epochs 1 to 12 and their proofs (header: misses the slash in < 1% of runs). */
+const SLASH_WAIT_MS = 12.5 * EPOCH_SECONDS * 1000;
 /** Budget for the first report and reward to show up on the page. */
 const WAIT_MS = 150_000;
 const ARTIFACTS = join(import.meta.dirname, "artifacts");
