@@ -81,6 +81,7 @@ describe("ChallengeClient: a provider is hung up once its runs are over (provide
     await checker.peerStore.merge(provider.peerId, { multiaddrs: provider.getMultiaddrs() });
     for (const target of [{ peer: provider.getMultiaddrs()[0]! }, { peer: provider.peerId }]) {
       const run = await client.run(target, task(ChallengeKind.VRAM));
+      expect(run.outcome.reasons).toEqual([]);
       expect(run.outcome.result).toBe(CheckResult.PASS);
       await waitFor(() => connectionsTo(provider) === 0, "the provider's connection to close");
     }
@@ -88,13 +89,16 @@ describe("ChallengeClient: a provider is hung up once its runs are over (provide
 
   it("a run started the moment the last one ended passes: it waits for our hang-up, not dial into it", async () => {
     // The checking duty and a re-check of the same provider in one epoch can meet like this. Without
-    // the wait libp2p hands the new dial the connection still closing, and the stream fails to open.
+    // the wait libp2p hands the new dial the connection still closing, and the stream fails to open
+    // (OPEN_FAILED: ConnectionClosedError, a TIMEOUT). Latency runs: on a loaded machine a VRAM walk
+    // served by a provider in this same process can miss its few-ms deadline, which is not under test.
     const provider = await providerHost();
     await checker.peerStore.merge(provider.peerId, { multiaddrs: provider.getMultiaddrs() });
     const runs = [];
     for (let i = 0; i < 4; i++)
-      runs.push(await client.run({ peer: provider.peerId }, task(ChallengeKind.VRAM)));
+      runs.push(await client.run({ peer: provider.peerId }, task(ChallengeKind.LATENCY)));
     expect(runs.map((r) => r.wireErrors)).toEqual([[], [], [], []]);
+    expect(runs.map((r) => r.outcome.reasons)).toEqual([[], [], [], []]);
     expect(runs.map((r) => r.outcome.result)).toEqual(Array(4).fill(CheckResult.PASS));
     await waitFor(() => connectionsTo(provider) === 0, "the provider's connection to close");
   });
