@@ -338,8 +338,10 @@ export class AggregatorDuty {
     const { keys, providers, publicClient } = this.components;
     const { params } = this.init;
     const seed = await this.seedOf(epoch);
-    // Seats are weighed with the epoch's own snapshot, which never changes once the epoch has begun.
-    await keys.ensureEpoch?.(epoch);
+    // Seats are weighed with the epoch's own snapshot, which never changes once the epoch has begun; the
+    // report waits (this build throws) while the snapshot or checking set cannot be read.
+    if (keys.ensureEpoch !== undefined && !(await keys.ensureEpoch(epoch)))
+      throw new Error(`epoch ${epoch}'s license snapshot or checking set is not held (RPC down?)`);
     const perProvider = new Map<Address, ProviderEpochInput & { attestations: WeightedAttestation[] }>();
     // The epoch's checking set, final once the epoch began: every member builds with the same providers.
     for (const p of providers.providers(epoch)) {

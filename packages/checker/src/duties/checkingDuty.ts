@@ -134,12 +134,18 @@ export class CheckingDuty {
     const { params, domain, checker } = this.init;
     const result: EpochDutyResult = { epoch, seats: [], attestations: [], skipped: [] };
     const seed = await this.awaitSeed(epoch);
-    // The epoch's own license snapshot: weights fixed on-chain an activation delay ahead.
-    await keys.ensureEpoch?.(epoch);
+    // The epoch's own license snapshot (weights fixed on-chain an activation delay ahead) and checking set;
+    // without them (RPC down) the duty abstains rather than seat on another epoch's set.
+    const held = (await keys.ensureEpoch?.(epoch)) ?? true;
     const me = keys.getChecker(checker, epoch);
-    if (seed === undefined || me === undefined || me.licenses <= 0) {
+    if (seed === undefined || !held || me === undefined || me.licenses <= 0) {
       logger.info(
-        { epoch: String(epoch), seedKnown: seed !== undefined, licensesInSnapshot: me?.licenses ?? 0 },
+        {
+          epoch: String(epoch),
+          seedKnown: seed !== undefined,
+          checkingSetHeld: held,
+          licensesInSnapshot: me?.licenses ?? 0,
+        },
         "no duty this epoch",
       );
       return result;

@@ -329,7 +329,8 @@ export class RecheckDuty {
     if (stored !== undefined) return stored;
     const { providers, client, db, bls, logger, publicClient } = this.components;
     const { params, operator } = this.init;
-    const p = providers.providers().find((x) => getAddress(x.address) === state.provider);
+    // Any registered provider, not the checking set: one that unstakes after contesting is still re-checked.
+    const p = providers.registeredProvider(state.provider);
     if (p === undefined) throw new Error(`provider ${state.provider} is not in the registry view`);
     // The workload of the accused epoch: the provider is re-tested on what it was accused of failing.
     const accusedSeed = await publicClient.readContract({

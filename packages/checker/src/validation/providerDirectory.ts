@@ -23,9 +23,15 @@ export interface ProviderRecord {
 export interface ProviderDirectory {
   /**
    * The providers checked in `epoch` (its checking set, packages/protocol/src/checkingSet.ts; the chain
-   * directory holds it after ensureEpoch(epoch)); without one, those of the current epoch.
+   * directory holds it after ensureEpoch(epoch); none for an epoch it does not hold); without one, those of
+   * the current epoch.
    */
   providers(epoch?: bigint): readonly ProviderRecord[];
+  /**
+   * A registered provider by address, whether in a checking set now or not: a re-check runs on the accused
+   * provider even after it unstaked (issue 14).
+   */
+  registeredProvider(address: Address): ProviderRecord | undefined;
   /**
    * The provider's answer key for `epoch` (ProviderRegistry.answerKeyAt) with its signing domain; undefined
    * when it has none (judged without the signature rule) or the directory cannot tell.
@@ -40,6 +46,9 @@ export class StaticProviderDirectory implements ProviderDirectory {
   }
   providers(_epoch?: bigint): readonly ProviderRecord[] {
     return this.list;
+  }
+  registeredProvider(address: Address): ProviderRecord | undefined {
+    return this.list.find((p) => p.address === getAddress(address));
   }
   async answerKeyAt(provider: Address): Promise<TranscriptAnswerKey | undefined> {
     return this.list.find((p) => p.address === getAddress(provider))?.answer;

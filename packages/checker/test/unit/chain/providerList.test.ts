@@ -229,14 +229,17 @@ describe("the provider list (issue 15)", () => {
     await dir.refresh();
     expect(rpc.listReads()).toBe(1);
     expect(dir.providers()).toBe(listed);
-    // A provider unstakes: its log makes the next refresh read the list; it stays in epoch 2's checking
-    // set, and leaves epoch 3's.
+    // A provider unstakes: its log makes the next refresh read the list; it stays in the checking sets of
+    // epochs 2 and 3 (a leave in c counts from c + 2), and leaves epoch 4's.
     const leaving = await chain.impersonate(`provider-${ACTIVE - 1}`);
     await mined(chain, fx.as(leaving).providers.write.requestUnstake([1_000n * TOKEN]));
     await dir.refresh();
     expect(rpc.listReads()).toBe(2);
     expect(dir.providers().map((p) => p.address)).toEqual(listed.map((p) => p.address));
     await goToEpoch(fx, 3n);
+    await dir.refresh();
+    expect(dir.providers().map((p) => p.address)).toEqual(listed.map((p) => p.address));
+    await goToEpoch(fx, 4n);
     await dir.refresh();
     expect(dir.providers().map((p) => p.address)).toEqual(
       listed.map((p) => p.address).filter((a) => a !== getAddress(leaving.account.address)),

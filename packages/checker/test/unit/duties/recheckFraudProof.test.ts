@@ -19,7 +19,11 @@ import { parseCheckerFaults } from "../../../src/faults/faults.ts";
 import { createMetrics } from "../../../src/metrics/index.ts";
 import type { CheckerHost } from "../../../src/network/host.ts";
 import { StaticKeyDirectory } from "../../../src/validation/keyDirectory.ts";
-import { type ProviderRecord, StaticProviderDirectory } from "../../../src/validation/providerDirectory.ts";
+import {
+  type ProviderDirectory,
+  type ProviderRecord,
+  StaticProviderDirectory,
+} from "../../../src/validation/providerDirectory.ts";
 import { bls, DOMAIN, makeChecker } from "../../utils/fixtures.ts";
 import { loopbackHost } from "../../utils/hosts.ts";
 import { SMALL_CHALLENGE_PARAMS, wrongProductProvider } from "../../utils/smallChallenges.ts";
@@ -55,7 +59,11 @@ async function newHost(): Promise<CheckerHost> {
 }
 
 /** A member of a re-check committee for `cheat` (a MATMUL provider that signs a wrong product). */
-async function member(cheat: ProviderRecord, faults: string[] = []) {
+async function member(
+  cheat: ProviderRecord,
+  faults: string[] = [],
+  providers: ProviderDirectory = new StaticProviderDirectory([cheat]),
+) {
   const host = await newHost();
   const who = await makeChecker(1);
   const db = await CheckerDb.open({ dataDir: mkdtempSync(join(tmpdir(), "checker-recheck-fraud-")) });
@@ -70,7 +78,7 @@ async function member(cheat: ProviderRecord, faults: string[] = []) {
     {
       clock,
       keys: new StaticKeyDirectory(),
-      providers: new StaticProviderDirectory([cheat]),
+      providers,
       client: new ChallengeClient({ host, logger: silent, metrics }, { params: PARAMS, checkerRegion: 0 }),
       db,
       bls: await bls(),
@@ -98,28 +106,44 @@ async function member(cheat: ProviderRecord, faults: string[] = []) {
   return { who, db, duty };
 }
 
+/** The contested slash of `cheat`'s accused epoch, as the chain would show it in the re-check epoch. */
+function contested(cheat: ProviderRecord) {
+  return {
+    slashId: 1n,
+    provider: cheat.address,
+    accusedEpoch: ACCUSED,
+    recheckEpoch: RECHECK,
+    windowEpochs: 1n,
+    resolveDeadline: RECHECK + 4n,
+    status: SlashStatus.Contested,
+    committee: [],
+    quorum: 1,
+    currentEpoch: RECHECK,
+    domainSeparator: zeroHash,
+  };
+}
+
+/** A MATMUL provider (host) that signs a wrong product of the accused epoch's workload. */
+async function cheatingProvider(): Promise<ProviderRecord> {
+  const accusedSeed = await fx.c.reports.read.seedOf([ACCUSED]);
+  return wrongProductProvider(await newHost(), { seed: accusedSeed, epoch: ACCUSED }, `0x${"5d".repeat(32)}`);
+}
+
+/**
+ * A registry view after the accused provider unstaked under the minimum: still registered, in no checking
+ * set any more (what ChainDirectory answers then: chainDirectory.test.ts).
+ */
+class LeftCheckingSet extends StaticProviderDirectory {
+  override providers(): readonly ProviderRecord[] {
+    return [];
+  }
+}
+
 describe("RecheckDuty fraud proofs", () => {
   it("a re-check run that catches a wrong signed product stores its fraud proof; a lie-fail run stores none", async () => {
-    const accusedSeed = await fx.c.reports.read.seedOf([ACCUSED]);
-    const cheat = await wrongProductProvider(
-      await newHost(),
-      { seed: accusedSeed, epoch: ACCUSED },
-      `0x${"5d".repeat(32)}`,
-    );
+    const cheat = await cheatingProvider();
     const { address } = cheat;
-    const state = {
-      slashId: 1n,
-      provider: address,
-      accusedEpoch: ACCUSED,
-      recheckEpoch: RECHECK,
-      windowEpochs: 1n,
-      resolveDeadline: RECHECK + 4n,
-      status: SlashStatus.Contested,
-      committee: [],
-      quorum: 1,
-      currentEpoch: RECHECK,
-      domainSeparator: zeroHash,
-    };
+    const state = contested(cheat);
 
     const honest = await member(cheat);
     const signed = await honest.duty.ownResult(state);
@@ -138,5 +162,13 @@ describe("RecheckDuty fraud proofs", () => {
     const liar = await member(cheat, [`lie-fail:${address}`]);
     await liar.duty.ownResult(state);
     expect(await liar.db.listFraudProofs()).toEqual([]);
+  });
+
+  it("re-checks an accused provider that left the checking set after contesting (issue 14)", async () => {
+    const cheat = await cheatingProvider();
+    const m = await member(cheat, [], new LeftCheckingSet([cheat]));
+    // Looked up in the checking set, every member's run threw and the contest won by default.
+    const signed = await m.duty.ownResult(contested(cheat));
+    expect(signed.result.result).toBe(CheckResult.FAIL);
   });
 });
