@@ -38,13 +38,13 @@ export interface VramRunSigner {
  * A VRAM run of epoch 3 as the client records it: pings answered in 2 ms, a 64-step walk over 24 blocks of
  * 256 KiB answered in 5 ms. Digests from step `wrongFrom` on are zeros (a walk that stopped reading memory
  * there; 0: every digest wrong). With `signer`, the transcript names its answer key and ends with the
- * provider's signature over the run.
+ * provider's signature over the run. `blockSize` (default 256 KiB) scales the checker's regeneration.
  */
 export function vramRun(
   runSeed: Hex,
-  options: { wrongFrom?: number; signer?: VramRunSigner } = {},
+  options: { wrongFrom?: number; signer?: VramRunSigner; blockSize?: number } = {},
 ): ChallengeTranscript {
-  const { wrongFrom = VRAM_RUN_STEPS, signer } = options;
+  const { wrongFrom = VRAM_RUN_STEPS, signer, blockSize = BLOCK_SIZE } = options;
   const seeds = runSeeds(runSeed);
   const messages: TranscriptMessage[] = [];
   let now = 0;
@@ -57,7 +57,7 @@ export function vramRun(
   const dataset = vramDatasetSeed(VRAM_RUN_PROVIDER, `0x${"aa".repeat(32)}`);
   const request = {
     seed: dataset,
-    blockSize: BLOCK_SIZE,
+    blockSize,
     blockCount: BLOCK_COUNT,
     nonce: seeds.vramNonce,
     steps: VRAM_RUN_STEPS,
@@ -65,7 +65,7 @@ export function vramRun(
   messages.push({ type: T.VRAM_REQUEST, atUs: now, payload: bytesToHex(vramRequestCodec.encode(request)) });
   const blocks = new Map<number, Uint8Array>();
   const response = answerVram(request, (i) => {
-    const b = blocks.get(i) ?? generateVramBlock(dataset, i, BLOCK_SIZE);
+    const b = blocks.get(i) ?? generateVramBlock(dataset, i, blockSize);
     blocks.set(i, b);
     return b;
   });

@@ -90,14 +90,18 @@ describe("ComputeWorker: one thread for the evaluator, the BLS verifier and frau
   it("hands a batch held up by a running evaluation back to the event loop after maxWorkerWaitMs", async () => {
     const { evaluator, verifier } = await shared({ maxWorkerWaitMs: 100 });
     const sets = await signatureSets(2);
-    const evaluation = timed(() => evaluator.evaluate(honest));
+    // Blocks of 1 MiB: an evaluation long enough to tell a hand-back from a wait on any machine (the
+    // 256 KiB run took 290 ms on a quiet CI after the VRAM check lost its per-block allocations, 98783fe).
+    const long = vramRun(`0x${"7a".repeat(32)}`, { signer: SIGNER, blockSize: 1_048_576 });
+    const evaluation = timed(() => evaluator.evaluate(long));
     await sleep(20);
     const batch = await timed(() => Promise.all(sets.map((s) => verifier.verify(s))));
     const { ms: evaluationMs, value: outcome } = await evaluation;
     expect(batch.value).toEqual([true, true]);
     expect(outcome.result).toBe(CheckResult.PASS);
-    // Measured on the shared 2-core VM: the evaluation 450-900 ms, the batch 100-130 ms (100 waited, then
-    // checked on the event loop). Without the hand-back it waits out the evaluation.
+    // Measured on the shared 2-core VM with 256 KiB blocks: the evaluation 450-900 ms (290 ms on a quiet
+    // machine since 98783fe), the batch 100-130 ms (100 waited, then checked on the event loop). Without
+    // the hand-back it waits out the evaluation.
     expect(evaluationMs).toBeGreaterThan(300);
     expect(batch.ms).toBeLessThan(evaluationMs - 150);
   });
