@@ -91,13 +91,15 @@ describe("CheckerDb.pruneFraudProofs (level db)", () => {
   });
 });
 
+// One EDR chain and deployment for both chain-backed blocks below; each test runs on a snapshot of it.
+let chain: TestChain;
+let fx: Fixture;
+beforeAll(async () => {
+  chain = await connectChain();
+  fx = await deployFixture(chain);
+});
+
 describe("FraudProofDuty prunes past the contract's window", () => {
-  let chain: TestChain;
-  let fx: Fixture;
-  beforeAll(async () => {
-    chain = await connectChain();
-    fx = await deployFixture(chain);
-  });
   isolateTests(() => chain);
 
   it("deletes proofs of epochs before currentEpoch − fraudProofWindowEpochs on its poll, once per epoch", async () => {
@@ -137,12 +139,6 @@ describe("FraudProofDuty prunes past the contract's window", () => {
  * behind the node's clock, and the node's clock may tick while the read is in flight.
  */
 describe("FraudProofDuty stamps the epoch the chain answered for", () => {
-  let chain: TestChain;
-  let fx: Fixture;
-  beforeAll(async () => {
-    chain = await connectChain();
-    fx = await deployFixture(chain);
-  });
   isolateTests(() => chain);
 
   const startOf = (epoch: bigint) => Number(deploymentClock(fx).bounds(epoch).startMs);
