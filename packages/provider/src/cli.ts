@@ -365,6 +365,7 @@ export function buildCli(): Command {
         now: s.checking.now,
         next: s.checking.next,
         from: s.checking.from?.toString() ?? null,
+        until: s.checking.until?.toString() ?? null,
       },
       // For people: the amounts above (exact base units, 18 decimals) in tokens.
       tokens: {

@@ -1,5 +1,5 @@
 import { providerRegistryAbi, rewardTokenAbi } from "@checkernet/contracts/generated/index";
-import { createPublicClient, createWalletClient, custom, type PublicClient } from "viem";
+import { createPublicClient, createWalletClient, custom, type PublicClient, type TestClient } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -18,19 +18,29 @@ describe("provider chain actions against the deployed contracts (Hardhat EDR)", 
   let chain: ProviderChain;
   let stranger: ProviderChain;
   let minStake: bigint;
+  let testClient: TestClient;
+  /** A provider whose public client counts the eth_calls it sends (`ethCalls`). */
+  let leaver: ProviderChain;
+  let ethCalls = 0;
   const peerId = "12D3KooWQTo4fQQvwhKuFxsogxhvBEg49SEnabAD6ktXJnE38UeJ";
 
   beforeAll(async () => {
     const { connection, publicClient, deployer, deployment } = await deployedNetwork();
-    const testClient = await connection.viem.getTestClient();
+    testClient = (await connection.viem.getTestClient()) as unknown as TestClient;
     const contracts = deployment.contracts;
-    const connect = async (): Promise<ProviderChain> => {
+    const connect = async (countCalls = false): Promise<ProviderChain> => {
       const key = generatePrivateKey();
       const account = privateKeyToAccount(key);
       await testClient.setBalance({ address: account.address, value: 10n ** 20n });
       const transport = custom(connection.provider);
+      const counted = custom({
+        request: (args: Parameters<typeof connection.provider.request>[0]) => {
+          if (args.method === "eth_call") ethCalls++;
+          return connection.provider.request(args);
+        },
+      });
       return {
-        publicClient: createPublicClient({ transport }) as PublicClient,
+        publicClient: createPublicClient({ transport: countCalls ? counted : transport }) as PublicClient,
         walletClient: createWalletClient({ account, transport, chain: publicClient.chain }),
         account,
         contracts,
@@ -38,14 +48,17 @@ describe("provider chain actions against the deployed contracts (Hardhat EDR)", 
     };
     chain = await connect();
     stranger = await connect();
+    leaver = await connect(true);
     minStake = (await providerStatus(chain)).minStake;
-    const fund = await deployer.writeContract({
-      address: contracts.rewardToken,
-      abi: rewardTokenAbi,
-      functionName: "transfer",
-      args: [chain.account.address, 3n * minStake],
-    });
-    await publicClient.waitForTransactionReceipt({ hash: fund });
+    for (const to of [chain, leaver]) {
+      const fund = await deployer.writeContract({
+        address: contracts.rewardToken,
+        abi: rewardTokenAbi,
+        functionName: "transfer",
+        args: [to.account.address, 3n * minStake],
+      });
+      await publicClient.waitForTransactionReceipt({ hash: fund });
+    }
   });
 
   it("registers the peer id and class, stakes, unstakes into unbonding", async () => {
@@ -75,7 +88,7 @@ describe("provider chain actions against the deployed contracts (Hardhat EDR)", 
     });
     const { epoch } = status.checking;
     expect(epoch).toBeGreaterThan(0n);
-    expect(status.checking).toEqual({ epoch, now: false, next: false, from: epoch + delay });
+    expect(status.checking).toEqual({ epoch, now: false, next: false, from: epoch + delay, until: null });
 
     await requestUnstake(chain, minStake / 2n);
     status = await providerStatus(chain);
@@ -116,5 +129,66 @@ describe("provider chain actions against the deployed contracts (Hardhat EDR)", 
   it("says the RPC is down when it is", async () => {
     const down = connectProviderChain("http://127.0.0.1:9", generatePrivateKey(), chain.contracts);
     await expect(providerStatus(down)).rejects.toMatchObject({ code: ChainErrorCode.RPC_DOWN });
+  });
+
+  it("reads the checking window in one eth_call and shows a leave's last checked epoch", async () => {
+    const registry = { address: leaver.contracts.providerRegistry, abi: providerRegistryAbi } as const;
+    const delay = await leaver.publicClient.readContract({
+      ...registry,
+      functionName: "activationDelayEpochs",
+    });
+    const snapshot = await testClient.snapshot();
+    try {
+      await registerProvider(leaver, { peerId, gpuClass: "h100-sxm", region: "eu-west" });
+      await stakeTokens(leaver, 2n * minStake);
+      ethCalls = 0;
+      let status = await providerStatus(leaver);
+      // 5 reads of the entry and balances, currentEpoch, activationDelayEpochs and one multicall of the
+      // window's 55 isActiveAt (was 7 + 54 eth_calls at this delay).
+      expect(ethCalls).toBe(8);
+      const staked = status.checking.epoch;
+      expect(status.checking).toEqual({
+        epoch: staked,
+        now: false,
+        next: false,
+        from: staked + delay,
+        until: null,
+      });
+
+      // Past the entry delay: checked now and on, no leave counted.
+      await testClient.increaseTime({ seconds: Number(delay + 1n) * 10 });
+      await testClient.mine({ blocks: 1 });
+      status = await providerStatus(leaver);
+      const c = status.checking.epoch;
+      expect(c).toBeGreaterThan(staked + delay);
+      expect(status.checking).toEqual({ epoch: c, now: true, next: true, from: c, until: null });
+
+      // Under the minimum in the unstake's epoch u: still checked (and paid) in u and u + 1, not from u + 2.
+      const hash = await requestUnstake(leaver, 2n * minStake - minStake / 2n);
+      const { blockNumber } = await leaver.publicClient.getTransactionReceipt({ hash });
+      const u = await leaver.publicClient.readContract({
+        ...registry,
+        functionName: "currentEpoch",
+        blockNumber,
+      });
+      status = await providerStatus(leaver);
+      expect(status.active).toBe(false);
+      expect(status.checking.until).toBe(u + 1n);
+      expect(
+        await leaver.publicClient.readContract({
+          ...registry,
+          functionName: "isActiveAt",
+          args: [leaver.account.address, u + 2n],
+        }),
+      ).toBe(false);
+      // (Read in u, or in u + 1 when the unstake's block closed u.)
+      expect(status.checking).toMatchObject({
+        now: true,
+        next: status.checking.epoch === u,
+        from: status.checking.epoch,
+      });
+    } finally {
+      await testClient.revert({ id: snapshot });
+    }
   });
 });

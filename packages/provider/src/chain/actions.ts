@@ -2,6 +2,7 @@ import { providerRegistryAbi, rewardTokenAbi, slashingAbi } from "@checkernet/co
 import { gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
 import { regionById } from "@checkernet/protocol/challenges/regions";
 import { type Address, bytesToString, type Hash, hexToBytes, stringToBytes, toHex } from "viem";
+import { type CheckingSets, readCheckingSets } from "./checking.ts";
 import type { ProviderChain } from "./client.ts";
 import { ChainError, ChainErrorCode, toChainError } from "./errors.ts";
 import { approveRewardToken, sendTransaction } from "./send.ts";
@@ -117,11 +118,11 @@ export interface ProviderStatus {
   /** Live: registered with at least minStake staked now. Being checked (and paid) follows `checking`. */
   active: boolean;
   /**
-   * The checking sets (isActiveAt) of the chain's epoch and the next, and the first epoch up to the entry
-   * delay ahead whose set holds this provider (null when none does): a stake reaching the minimum in epoch
-   * c counts from c + max(activationDelayEpochs, 2), an unstake or a slash under it from c + 2.
+   * The checking sets (isActiveAt) of the chain's epoch through the entry delay ahead, one multicall: a
+   * stake reaching the minimum in epoch c counts from c + max(activationDelayEpochs, 2), an unstake or a
+   * slash under it from c + 2 (checking.ts).
    */
-  checking: { epoch: bigint; now: boolean; next: boolean; from: bigint | null };
+  checking: CheckingSets;
   pendingSlashes: bigint;
   tokenBalance: bigint;
   minStake: bigint;
@@ -134,7 +135,7 @@ export async function providerStatus(
 ): Promise<ProviderStatus> {
   try {
     const registry = { address: chain.contracts.providerRegistry, abi: providerRegistryAbi } as const;
-    const [info, active, minStake, pendingSlashes, tokenBalance] = await Promise.all([
+    const [info, active, minStake, pendingSlashes, tokenBalance, checking] = await Promise.all([
       chain.publicClient.readContract({ ...registry, functionName: "providerInfo", args: [address] }),
       chain.publicClient.readContract({ ...registry, functionName: "isActive", args: [address] }),
       chain.publicClient.readContract({ ...registry, functionName: "minStake" }),
@@ -150,8 +151,8 @@ export async function providerStatus(
         functionName: "balanceOf",
         args: [address],
       }),
+      readCheckingSets(chain, address),
     ]);
-    const checking = await checkingSets(chain, address, active);
     return {
       address,
       registered: info.registered,
@@ -171,30 +172,4 @@ export async function providerStatus(
   } catch (err) {
     throw toChainError(err, "status");
   }
-}
-
-/** Which checking sets hold `address`: the chain's epoch's, the next one's, and the first one ahead that does. */
-async function checkingSets(
-  chain: ProviderChain,
-  address: Address,
-  active: boolean,
-): Promise<ProviderStatus["checking"]> {
-  const registry = { address: chain.contracts.providerRegistry, abi: providerRegistryAbi } as const;
-  const [epoch, delay] = await Promise.all([
-    chain.publicClient.readContract({ ...registry, functionName: "currentEpoch" }),
-    chain.publicClient.readContract({ ...registry, functionName: "activationDelayEpochs" }),
-  ]);
-  const inSet = (e: bigint) =>
-    chain.publicClient.readContract({ ...registry, functionName: "isActiveAt", args: [address, e] });
-  const [now, next] = await Promise.all([inSet(epoch), inSet(epoch + 1n)]);
-  let from: bigint | null = now ? epoch : next ? epoch + 1n : null;
-  // Staked but in neither yet: an entry is pending; read the sets up to the entry delay ahead (a person's
-  // command, read once: at most activationDelayEpochs calls, 54 in production).
-  if (from === null && active) {
-    const last = epoch + (delay > 2n ? delay : 2n);
-    const ahead = Array.from({ length: Number(last - epoch - 1n) }, (_, i) => epoch + 2n + BigInt(i));
-    const held = await Promise.all(ahead.map(inSet));
-    from = ahead[held.indexOf(true)] ?? null;
-  }
-  return { epoch, now, next, from };
 }
