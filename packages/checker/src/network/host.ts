@@ -23,6 +23,7 @@ import type { Reachability } from "../config.ts";
 import { type AddressSource, announceFilter } from "./announce.ts";
 import { peerScoreParams, peerScoreThresholds } from "./gossip/scoring.ts";
 import { GossipTopic } from "./gossip/topics.ts";
+import { InboundIdentityBudget, identityBudgetGater, inIpv4Networks } from "./identityBudget.ts";
 
 /** Network limits in one table; each says where its number comes from. */
 const HOST_LIMITS = {
@@ -97,8 +98,9 @@ export interface HostOptions {
   announceLan?: string[];
   /**
    * Networks exempt from the inbound connection rate limit (libp2p: 5 per
-   * second per host) and the connection cap, e.g. "/ip4/127.0.0.0/ipcidr/8"
-   * for a loopback devnet where every peer shares one IP.
+   * second per host), the connection cap and the inbound identity budget
+   * (network/identityBudget.ts), e.g. "/ip4/127.0.0.1/ipcidr/32" for a
+   * loopback devnet where every peer shares one IP.
    */
   allow?: string[];
   heartbeatIntervalMs?: number;
@@ -195,6 +197,8 @@ export async function createHost(options: HostOptions): Promise<CheckerHost> {
     streamMuxers: [yamux()],
     peerDiscovery,
     connectionManager: { maxConnections: HOST_LIMITS.maxConnections, allow: options.allow ?? [] },
+    // A Sybil's every fresh peer id is refused once its IP has brought in a few (issue 14).
+    connectionGater: identityBudgetGater(new InboundIdentityBudget(), inIpv4Networks(options.allow ?? [])),
     services,
     start: options.start ?? true,
   });

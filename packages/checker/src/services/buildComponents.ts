@@ -42,7 +42,7 @@ export async function buildComponents(options: CheckerNodeOptions): Promise<Node
       reachability: config.reachability,
       announceLan: config.announceLan,
       ...(options.allowPrivateAddresses === true
-        ? { allowPrivateAddresses: true, allow: ["/ip4/127.0.0.0/ipcidr/8"] }
+        ? { allowPrivateAddresses: true, allow: ["/ip4/127.0.0.1/ipcidr/32"] }
         : {}),
       ...(options.heartbeatIntervalMs === undefined
         ? {}

@@ -39,8 +39,8 @@ interface Bucket {
   atMs: number;
 }
 
-/** Token buckets by key, bounded in number. */
-class TokenBuckets {
+/** Token buckets by key, bounded in number (also the inbound identity budget's, network/identityBudget.ts). */
+export class TokenBuckets {
   private readonly buckets = new Map<string, Bucket>();
   private readonly maxTracked: number;
 

@@ -346,6 +346,15 @@ describe("gossip validation under flood", () => {
           .some((p) => p.equals(honest.host.peerId)),
       "honest peer subscribed",
     );
+    // And the other way round: a publish before the honest peer sees the victim subscribed goes nowhere,
+    // and its repeats are duplicates in the honest peer's own seen cache, never sent.
+    await waitFor(
+      () =>
+        honest.host.services.pubsub
+          .getSubscribers(GossipTopic.ATTESTATION)
+          .some((p) => p.equals(victim.host.peerId)),
+      "victim seen by the honest peer",
+    );
     // Providers on whose committee Alice has a seat this epoch, each a slot of its own.
     const seated: Address[] = [];
     while (seated.length < 4) {

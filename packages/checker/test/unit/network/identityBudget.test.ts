@@ -1,0 +1,100 @@
+import { multiaddr } from "@multiformats/multiaddr";
+import { afterEach, describe, expect, it } from "vitest";
+import type { CheckerHost } from "../../../src/network/host.ts";
+import {
+  INBOUND_IDENTITY_LIMITS,
+  InboundIdentityBudget,
+  identityBudgetKey,
+  inIpv4Networks,
+} from "../../../src/network/identityBudget.ts";
+import { loopbackHost, stopHosts } from "../../utils/hosts.ts";
+
+const hosts: CheckerHost[] = [];
+afterEach(async () => {
+  await stopHosts(hosts);
+});
+
+async function host(options: Parameters<typeof loopbackHost>[0] = {}): Promise<CheckerHost> {
+  const h = await loopbackHost(options);
+  hosts.push(h);
+  return h;
+}
+
+/** Dials `victim` from a fresh identity and answers whether the connection is open a moment later. */
+async function freshIdentityConnects(victim: CheckerHost): Promise<{ id: CheckerHost; connected: boolean }> {
+  const id = await host();
+  const dialed = await id
+    .dial(victim.getMultiaddrs()[0]!, { signal: AbortSignal.timeout(3_000) })
+    .then(() => true)
+    .catch(() => false);
+  // A refused identity may see its side of the handshake finish before the victim's close reaches it.
+  await new Promise((r) => setTimeout(r, 100));
+  return { id, connected: dialed && victim.getConnections(id.peerId).length > 0 };
+}
+
+/** libp2p accepts at most 5 inbound connections a second from one host: dials are paced under it. */
+const DIAL_GAP_MS = 250;
+
+describe("inbound identity budget (issue 14: a fresh peer id every 100 messages)", () => {
+  it("lets an IP bring in `burst` new identities, then one per refill; a known identity always", () => {
+    let now = 0;
+    const budget = new InboundIdentityBudget({ burst: 3, refillMs: 60_000, now: () => now });
+    expect(["a", "b", "c", "d"].map((p) => budget.admit("10.0.0.1", p))).toEqual([true, true, true, false]);
+    expect(budget.admit("10.0.0.1", "a")).toBe(true);
+    expect(budget.admit("10.0.0.2", "d")).toBe(true);
+    now = 59_000;
+    expect(budget.admit("10.0.0.1", "d")).toBe(false);
+    now = 61_000;
+    expect(budget.admit("10.0.0.1", "d")).toBe(true);
+    expect(budget.admit("10.0.0.1", "e")).toBe(false);
+    expect(budget.refused).toBe(3);
+  });
+
+  it("keys IPv4 by address, IPv6 by /64, and leaves relayed connections to the relay", () => {
+    expect(identityBudgetKey(multiaddr("/ip4/10.1.2.3/tcp/4001"))).toBe("10.1.2.3");
+    expect(identityBudgetKey(multiaddr("/ip6/2001:db8:0:1::5/tcp/4001"))).toBe("2001:db8:0:1::/64");
+    expect(identityBudgetKey(multiaddr("/ip6/2001:db8:0:1:ffff::9/tcp/4001"))).toBe("2001:db8:0:1::/64");
+    expect(identityBudgetKey(multiaddr("/ip6/::1/tcp/4001"))).toBe("0:0:0:0::/64");
+    expect(
+      identityBudgetKey(
+        multiaddr(
+          "/ip4/10.1.2.3/tcp/4001/p2p/12D3KooWGRUVh8bNPtBAbXpSvGJJjXdRk5Fg1X9tqjUDGfJ5ahky/p2p-circuit",
+        ),
+      ),
+    ).toBeUndefined();
+    const loopback = inIpv4Networks(["/ip4/127.0.0.1/ipcidr/32"]);
+    expect(loopback(multiaddr("/ip4/127.0.0.1/tcp/1"))).toBe(true);
+    expect(loopback(multiaddr("/ip4/127.0.0.2/tcp/1"))).toBe(false);
+    expect(inIpv4Networks(["/ip4/10.0.0.0/ipcidr/8"])(multiaddr("/ip4/10.200.0.1/tcp/1"))).toBe(true);
+  });
+
+  it("refuses a Sybil's fresh identities past the IP's burst over real libp2p, still lets a known one back in", async () => {
+    const victim = await host();
+    const { burst } = INBOUND_IDENTITY_LIMITS;
+    const results: { id: CheckerHost; connected: boolean }[] = [];
+    for (let i = 0; i < burst + 4; i++) {
+      results.push(await freshIdentityConnects(victim));
+      await new Promise((r) => setTimeout(r, DIAL_GAP_MS));
+    }
+    expect(results.map((r) => r.connected)).toEqual([
+      ...Array<boolean>(burst).fill(true),
+      ...Array<boolean>(4).fill(false),
+    ]);
+    // The first identity hangs up and comes back (a restart, a reconnect): known, not counted.
+    const first = results[0]!.id;
+    await first.hangUp(victim.peerId);
+    await expect.poll(() => victim.getConnections(first.peerId).length, { timeout: 3_000 }).toBe(0);
+    await first.dial(victim.getMultiaddrs()[0]!);
+    await expect.poll(() => victim.getConnections(first.peerId).length, { timeout: 3_000 }).toBe(1);
+  });
+
+  it("does not count identities from an allow-listed network (a loopback devnet's honest nodes)", async () => {
+    const victim = await host({ allow: ["/ip4/127.0.0.1/ipcidr/32"] });
+    const connected: boolean[] = [];
+    for (let i = 0; i < INBOUND_IDENTITY_LIMITS.burst + 2; i++) {
+      connected.push((await freshIdentityConnects(victim)).connected);
+      await new Promise((r) => setTimeout(r, DIAL_GAP_MS));
+    }
+    expect(connected.every((c) => c)).toBe(true);
+  });
+});
