@@ -1,4 +1,4 @@
-import { rowCatchProbability, rowsOpened } from "./engine/fraud.ts";
+import { rowCatchProbability, samplingShape } from "./engine/fraud.ts";
 import type { Simulation } from "./engine.ts";
 import { equilibriumChart, renderSvg } from "./output/charts.ts";
 import { formatBounds, stableJson, textTable, toCsv, writeFiles } from "./output/files.ts";
@@ -181,7 +181,7 @@ export function cheaterOdds(sim: Simulation, cheater: ProviderGroup, fraudProofs
   const lost = sc.network.challengeLoss / 2;
   const diverted = (cheater.strategy.cheatRate ?? 0) >= 1;
   const wrongRows = diverted ? 1 : (cheater.strategy.wrongRows ?? 0);
-  const rowCatch = rowCatchProbability(wrongRows, rowsOpened(p));
+  const rowCatch = rowCatchProbability(wrongRows, samplingShape(p));
   let honest = 0;
   let shielders = 0;
   let seatedHonest = 0;

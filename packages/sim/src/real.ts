@@ -4,6 +4,7 @@ import { pingSchedule, type ReceivedPong, verifyLatency } from "@checkernet/prot
 import {
   commitRows,
   generateMatmul,
+  openedRowCount,
   openRows,
   sampleRows,
   solveMatmul,
@@ -218,7 +219,7 @@ export class RealSimulation extends Simulation {
     const c = state.cheating ? new Int32Array(n * n).fill(7) : solveMatmul(a, b, n);
     const { root, tree } = commitRows(c, n);
     const randomness = rng.bytes(32);
-    const rows = sampleRows(randomness, root, n, Math.min(n, this.params.matmulSampledRows));
+    const rows = sampleRows(randomness, root, n, openedRowCount(n, this.params));
     const openings = openRows(tree, c, rows);
     const out = verifyMatmul({
       seed,

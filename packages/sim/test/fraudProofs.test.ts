@@ -1,11 +1,11 @@
 import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
 import { describe, expect, it } from "vitest";
-import { rowCatchProbability, rowsOpened } from "../src/engine/fraud.ts";
+import { rowCatchProbability, samplingShape } from "../src/engine/fraud.ts";
 import { cheaterOdds } from "../src/equilibrium.ts";
 import { stableJson } from "../src/output/files.ts";
 import { RealSimulation } from "../src/real.ts";
 import { resultOf } from "../src/report.ts";
-import { runScenario } from "../src/run.ts";
+import { createSimulation, runScenario } from "../src/run.ts";
 import { loadScenario, scenarioFromObject } from "../src/scenario/load.ts";
 import { ScenarioError } from "../src/scenario/schema.ts";
 
@@ -30,20 +30,45 @@ const SCENARIO = {
 };
 
 describe("fraud proofs", () => {
-  it("one checker opening 4 rows of a 5%-wrong product catches it with 1 - 0.95^4", () => {
-    expect(rowsOpened({ matmulSampledRows: 4, matmulSize: 1024 })).toBe(4);
-    expect(rowsOpened({ matmulSampledRows: 4, matmulSize: 2 })).toBe(2);
-    expect(rowCatchProbability(0.05, 4)).toBeCloseTo(0.18549375, 12);
-    expect(rowCatchProbability(0.1, 4)).toBeCloseTo(0.3439, 12);
-    expect(rowCatchProbability(1, 4)).toBe(1);
-    expect(rowCatchProbability(0, 4)).toBe(0);
+  it("one checker's catch is the protocol's exact detection at the params' shape (r, s), not 1 − (1 − f)^r", () => {
+    // The shape comes from the params through the protocol: r = min(n, matmulSampledRows), s = min(n, 16).
+    expect(samplingShape({ matmulSampledRows: 8, matmulSize: 1024 })).toEqual({
+      n: 1024,
+      rows: 8,
+      entries: 16,
+    });
+    expect(samplingShape({ matmulSampledRows: 8, matmulSize: 2 })).toEqual({ n: 2, rows: 2, entries: 2 });
+    // f = 5 % at n = 1024: ⌈51.2⌉ = 52 wrong rows; the run misses when its 8 distinct rows all avoid them.
+    const shape = samplingShape({ matmulSampledRows: R, matmulSize: 1024 });
+    let miss = 1;
+    for (let t = 0; t < R; t++) miss *= (1024 - 52 - t) / (1024 - t);
+    expect(rowCatchProbability(0.05, shape)).toBeCloseTo(1 - miss, 12);
+    expect(rowCatchProbability(0.05, shape)).toBeCloseTo(0.3419, 5);
+    // The old copy, 1 − 0.95^8 = 0.3366, is the protocol's lower bound, not the catch.
+    expect(rowCatchProbability(0.05, shape)).toBeGreaterThan(1 - 0.95 ** R + 0.005);
+    // At the earlier r = 4: 0.1884 (1 − 0.95^4 = 0.1855).
+    expect(rowCatchProbability(0.05, samplingShape({ matmulSampledRows: 4, matmulSize: 1024 }))).toBeCloseTo(
+      0.188425,
+      5,
+    );
+    expect(rowCatchProbability(1, shape)).toBe(1);
+    expect(rowCatchProbability(0, shape)).toBe(0);
+  });
+
+  it("a scenario's params.matmulSampledRows reaches the catch odds", async () => {
+    const odds = async (rows: number) => {
+      const sim = await createSimulation(scenarioFromObject(SCENARIO, { "params.matmulSampledRows": rows }));
+      return cheaterOdds(sim, sim.scenario.providerGroups[0]!, true).rowCatch;
+    };
+    expect(await odds(4)).toBeCloseTo(0.188425, 5);
+    expect(await odds(8)).toBeCloseTo(0.3419, 5);
   });
 
   it("slash a 5%-wrong-rows provider at the expected per-epoch rate despite 30% shielders", async () => {
     const { sim, result } = await runScenario(scenarioFromObject(SCENARIO));
     const cheater = result.summary.providers.cheater!;
     // 140 honest checkers, each seated with probability 8/200 and catching with c.
-    const expected = 1 - (1 - (8 / 200) * rowCatchProbability(0.05, R)) ** 140;
+    const expected = 1 - (1 - (8 / 200) * rowCatchProbability(0.05, samplingShape(DEFAULT_PARAMS))) ** 140;
     expect(cheaterOdds(sim, sim.scenario.providerGroups[0]!, true).qFraud).toBeCloseTo(expected, 12);
     const n = cheater.faultyEpochs as number;
     expect(n).toBe(50 * 20);

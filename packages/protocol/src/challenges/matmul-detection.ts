@@ -1,4 +1,6 @@
+import type { ProtocolParams } from "../params.ts";
 import { ChallengeError, ChallengeErrorCode, checkInteger } from "./common.ts";
+import { openedRowCount, sampledEntryCount } from "./matmul-sampling.ts";
 
 /**
  * How often one matmul run catches a provider that skips work
@@ -28,6 +30,14 @@ export interface MatmulSamplingShape {
   rows: number;
   /** Entries recomputed per opened row (s; n for the whole-row check). */
   entries: number;
+}
+
+/** The shape a checker running with `params` samples of a size-n product: (openedRowCount, sampledEntryCount). */
+export function matmulSamplingShape(
+  n: number,
+  params: Pick<ProtocolParams, "matmulSampledRows">,
+): MatmulSamplingShape {
+  return { n, rows: openedRowCount(n, params), entries: sampledEntryCount(n) };
 }
 
 /** A cheater whose wrong entries sit in `wrongRows` rows, `wrongEntriesPerRow` in each. */

@@ -1,4 +1,5 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
+import type { ProtocolParams } from "../params.ts";
 import { type Bytes32Like, bytes32, checkInteger, concatBytes, u32be } from "./common.ts";
 import { MATMUL_ABSOLUTE_MAX_SIZE } from "./matmul-commitment.ts";
 import { ColumnDots, matmulRowA } from "./matmul-inputs.ts";
@@ -44,6 +45,16 @@ export const MATMUL_SAMPLED_ENTRIES = 16;
 export function sampledEntryCount(n: number): number {
   checkInteger("n", n, 1, MATMUL_ABSOLUTE_MAX_SIZE);
   return Math.min(n, MATMUL_SAMPLED_ENTRIES);
+}
+
+/**
+ * Rows the checker opens in a size-n product: min(n, matmulSampledRows). The
+ * one count every party uses: the checker's request, the transcript's
+ * replay, the fraud proof's rebuild, the simulator's detection odds.
+ */
+export function openedRowCount(n: number, params: Pick<ProtocolParams, "matmulSampledRows">): number {
+  checkInteger("n", n, 1, MATMUL_ABSOLUTE_MAX_SIZE);
+  return Math.min(n, params.matmulSampledRows);
 }
 
 const SAMPLE_TAG = keccak_256(new TextEncoder().encode("checkernet.v1.challenge.matmul.sample"));

@@ -32,6 +32,7 @@ import {
   matmulOpenCodec,
   matmulRequestCodec,
   matmulRowsCodec,
+  openedRowCount,
   sampleRows,
   verifyMatmul,
 } from "./matmul.ts";
@@ -365,7 +366,7 @@ export function evaluateTranscript(transcript: ChallengeTranscript, params: Prot
       invalid("the MatmulRequest names another epoch or checker than the transcript");
     }
     const n = request.n;
-    const count = Math.min(params.matmulSampledRows, n);
+    const count = openedRowCount(n, params);
     const commitMsg = byType(TranscriptMessageType.MATMUL_COMMIT)[0];
     const commitment: MatmulCommit | null = commitMsg
       ? decodeProviderMessage(commitMsg.payload, (b) => matmulCommitCodec.decode(b), "MatmulCommit", fails)

@@ -4,6 +4,7 @@ import {
   matmulCommitCodec,
   matmulRequestCodec,
   matmulRowsCodec,
+  openedRowCount,
   sampleRows,
   wrongSampledEntry,
 } from "../challenges/matmul.ts";
@@ -51,7 +52,7 @@ export function matmulFraudProofFromTranscript(
     const commit = matmulCommitCodec.decode(hexToBytes(commitMsg.payload));
     if (commit.signature === undefined || commit.signature.length <= 2) return null;
     const { n } = request;
-    const count = Math.min(params.matmulSampledRows, n);
+    const count = openedRowCount(n, params);
     const randomness = runSeeds(transcript.seed).sample;
     const rows = sampleRows(randomness, commit.root, n, count);
     const openings = matmulRowsCodec(n, count).decode(hexToBytes(rowsMsg.payload));

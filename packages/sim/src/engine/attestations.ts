@@ -5,7 +5,7 @@ import type { Prng } from "../prng.ts";
 import { ChallengeKind, CheckResult } from "../protocol.ts";
 import { type EpochBatch, ensureCapacity } from "./batch.ts";
 import { checkerPlan, type EngineContext, providerPlan } from "./context.ts";
-import { noteFraud, rowCatchProbability, rowsOpened } from "./fraud.ts";
+import { noteFraud, rowCatchProbability, samplingShape } from "./fraud.ts";
 
 /** Runs one challenge honestly and writes attestation i (the real-signature mode runs the protocol's verifiers). */
 export type HonestRun = (batch: EpochBatch, i: number, rng: Prng, c: number, p: number, kind: number) => void;
@@ -105,7 +105,16 @@ export function pathBase(ctx: EngineContext, c: number, p: number): number {
  * workload, judged by the protocol's rules and deadlines.
  */
 export function modelledHonestRun(ctx: EngineContext): HonestRun {
-  const rows = rowsOpened(ctx.params);
+  const shape = samplingShape(ctx.params);
+  // One exact detection per wrong-row fraction (a group's), not one per run.
+  const catchOf = new Map<number, number>();
+  const rowCatch = (f: number) => {
+    const known = catchOf.get(f);
+    if (known !== undefined) return known;
+    const q = rowCatchProbability(f, shape);
+    catchOf.set(f, q);
+    return q;
+  };
   return (batch, i, rng, c, p, kind) => {
     const w = ctx.world;
     const params = ctx.params;
@@ -141,10 +150,7 @@ export function modelledHonestRun(ctx: EngineContext): HonestRun {
         else if (state.cheating[p]) {
           fail = true; // GPU diverted: the opened rows are wrong (WRONG_ROW), a fraud proof
           noteFraud(ctx, batch, p, c);
-        } else if (
-          (state.wrongRows[p] as number) > 0 &&
-          rng.chance(rowCatchProbability(state.wrongRows[p] as number, rows))
-        ) {
+        } else if ((state.wrongRows[p] as number) > 0 && rng.chance(rowCatch(state.wrongRows[p] as number))) {
           fail = true; // an opened row is one of the wrong ones (WRONG_ROW), a fraud proof
           noteFraud(ctx, batch, p, c);
         } else if (net.matmulElapsedMs(rng, actualGpu, rttMs) > net.matmulDeadline(claimedGpu, rttMs)) {

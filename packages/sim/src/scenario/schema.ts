@@ -50,8 +50,9 @@ export interface ProviderStrategy {
   cheatRate?: number;
   /**
    * Computes this fraction of the rows of C wrongly in every matmul (and commits and signs them), saving that
-   * share of `economics.providerWorkCost`; VRAM walks and pings stay honest. A checker opening
-   * `matmulSampledRows` rows sees a wrong one with probability 1 − (1 − wrongRows)^rows.
+   * share of `economics.providerWorkCost`; VRAM walks and pings stay honest. ⌈wrongRows · n⌉ rows are wrong
+   * and a checker's run catches them with the protocol's `detectionProbability` at the params' shape
+   * (engine/fraud.ts: about 1 − (1 − wrongRows)^matmulSampledRows).
    */
   wrongRows?: number;
   /**
