@@ -25,16 +25,11 @@ import { getSnapshotLicenses } from "./actions/getSnapshotLicenses.ts";
 import { type ChainHealth, isNoAnswer } from "./chainHealth.ts";
 import { ProviderListReader } from "./providerList.ts";
 import { toProviderRecord } from "./providerRecord.ts";
+import { REFRESH_LIMITS, refreshIntervalMs } from "./refreshInterval.ts";
 import { type SnapshotLicenseIds, sharedIds } from "./snapshotLicenseIds.ts";
 
 /** Polling limits; each says where its number comes from. */
 const CHAIN_LIMITS = {
-  /**
-   * Providers and seeds are refreshed this often. License snapshots change only at epoch boundaries and are
-   * read once each (a snapshot of an epoch before `effectiveEpochOfChange` never changes again), so a
-   * refresh costs a handful of calls.
-   */
-  refreshMs: 5_000,
   /**
    * Backoff after a failed refresh doubles up to this (the RPC going away must not be hammered). A failed
    * refresh costs its first two calls (they fail together), so 15 s is light on any RPC; it bounds how long
@@ -148,7 +143,9 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   private readonly answerKeys = new Map<string, TranscriptAnswerKey | null>();
   private chainId: bigint | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private backoffMs: number = CHAIN_LIMITS.refreshMs;
+  private backoffMs: number = REFRESH_LIMITS.minMs;
+  /** The contracts' epoch length (read once, immutable): sizes the refresh interval. */
+  private epochSeconds: number | undefined;
   private readonly state: ChainStatus = {
     connected: null,
     lastError: null,
@@ -182,7 +179,9 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
         () => true,
         () => false,
       );
-      this.backoffMs = ok ? CHAIN_LIMITS.refreshMs : Math.min(this.backoffMs * 2, CHAIN_LIMITS.maxBackoffMs);
+      if (ok) await this.readEpochSeconds();
+      const every = refreshIntervalMs(this.epochSeconds);
+      this.backoffMs = ok ? every : Math.min(this.backoffMs * 2, Math.max(every, CHAIN_LIMITS.maxBackoffMs));
       if (this.timer !== undefined) this.timer = setTimeout(loop, this.backoffMs);
     };
     this.timer = setTimeout(loop, 0);
@@ -191,6 +190,16 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /** Reads the epoch length once; until it is read the refresh keeps the shortest interval. */
+  private async readEpochSeconds(): Promise<void> {
+    if (this.epochSeconds !== undefined) return;
+    const reports = { address: this.addresses.epochReports, abi: epochReportsAbi } as const;
+    this.epochSeconds = await this.client.readContract({ ...reports, functionName: "epochSeconds" }).then(
+      (s) => Number(s),
+      () => undefined,
+    );
   }
 
   status(): ChainStatus {

@@ -10,6 +10,7 @@ import {
 import type { CheckerDb, EquivocationRecord } from "../db/checkerDb.ts";
 import type { SubmitterWallet } from "./aggregatorDuty.ts";
 import { committeeOperators } from "./leader/members.ts";
+import { turnPollMs } from "./leader/timing.ts";
 
 export interface EquivocationDutyComponents {
   db: CheckerDb;
@@ -26,7 +27,7 @@ export interface EquivocationDutyInit {
   epochReports: Address;
   /** Each submitter in the order waits this much longer than the one before it (default 4 s). */
   stepMs?: number;
-  /** How often stored evidence is looked at (default 1 s). */
+  /** How often stored evidence is looked at (default a quarter of stepMs, at least 1 s: turnPollMs). */
   pollMs?: number;
   /** First wait after an RPC error (default 1 s); it doubles per attempt up to maxRetryMs (default 30 s). */
   retryBaseMs?: number;
@@ -78,7 +79,7 @@ export class EquivocationDuty {
         .finally(() => {
           this.running = undefined;
         });
-      this.timer = setTimeout(tick, this.init.pollMs ?? 1_000);
+      this.timer = setTimeout(tick, this.init.pollMs ?? turnPollMs(this.init.stepMs ?? 4_000, 1_000));
     };
     this.timer = setTimeout(tick, 0);
   }

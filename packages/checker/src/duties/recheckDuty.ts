@@ -39,7 +39,7 @@ import { keepFraudProof } from "./fraudProofKeeper.ts";
 import { lead } from "./leader/engine.ts";
 import { committeeOperators, snapshotPublicKey } from "./leader/members.ts";
 import { isFinalRevert } from "./leader/submitOnce.ts";
-import { defaultBackupStepMs, turnDelayMs } from "./leader/timing.ts";
+import { defaultBackupStepMs, turnDelayMs, turnPollMs } from "./leader/timing.ts";
 import { RecheckDutyError, RecheckDutyErrorCode } from "./recheckErrors.ts";
 import { recheckPlugin } from "./recheckPlugin.ts";
 import type { RecheckComponents, RecheckInit } from "./recheckTypes.ts";
@@ -105,17 +105,17 @@ export class RecheckDuty {
   backupTimeoutMs(): number {
     return this.init.backupTimeoutMs ?? Math.max(1_000, defaultBackupStepMs(this.components.clock));
   }
-
   start(): void {
     if (this.timer !== undefined) return;
     this.abort = new AbortController();
+    const pollMs = this.init.pollMs ?? turnPollMs(this.backupTimeoutMs(), 2_000);
     const tick = () => {
       const run = this.poll().catch((e: unknown) =>
         this.components.logger.warn({ err: (e as Error).message }, "re-check poll failed"),
       );
       this.running = run;
       run.finally(() => {
-        if (this.timer !== undefined) this.timer = setTimeout(tick, this.init.pollMs ?? 2_000);
+        if (this.timer !== undefined) this.timer = setTimeout(tick, pollMs);
       });
     };
     this.timer = setTimeout(tick, 0);

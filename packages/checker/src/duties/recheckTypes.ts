@@ -46,7 +46,10 @@ export interface RecheckInit {
   addresses: { slashing: Address; epochReports: Address; checkerRegistry: Address };
   rules?: RecheckRules;
   faults?: CheckerFaults;
-  /** How often RecheckRequested logs and open re-checks are polled (default 2 s). */
+  /**
+   * How often RecheckRequested logs and open re-checks are polled (each poll reads the block number and
+   * new logs); default a quarter of the backup step, at least 2 s (turnPollMs).
+   */
   pollMs?: number;
   /**
    * Wait after the re-check epoch starts before the leader collects results:

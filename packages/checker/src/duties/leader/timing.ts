@@ -18,3 +18,20 @@ export function defaultBackupStepMs(clock: EpochClock): number {
 export function turnDelayMs(rank: number, backupStepMs: number): number {
   return rank * backupStepMs;
 }
+
+/** The longest poll of a duty that waits on turns of `stepMs` (production's 900-s epochs: steps of 72 s). */
+const MAX_TURN_POLL_MS = 15_000;
+
+/**
+ * How often a duty whose turns come `stepMs` apart (a backup rank, a submitter's place) looks for work: a
+ * quarter of a step, so a turn starts at most a quarter step late, and never more often than `floorMs`
+ * (what the duty polled at before, the devnet's 20-s epochs keep it). At 300-s epochs a step is 24 s and a
+ * poll 6 s: a third of the RPC calls of a 2-s poll on a node that is otherwise idle (issue 15).
+ *
+ * @example
+ * turnPollMs(1_600, 2_000); // 2_000 (devnet: unchanged)
+ * turnPollMs(24_000, 2_000); // 6_000
+ */
+export function turnPollMs(stepMs: number, floorMs: number): number {
+  return Math.min(MAX_TURN_POLL_MS, Math.max(floorMs, Math.floor(stepMs / 4)));
+}
