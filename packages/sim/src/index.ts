@@ -1,7 +1,7 @@
 export { CommitteeSampler, SeatTable } from "./committee.ts";
 export type { EpochBatch, EpochRow } from "./engine/batch.ts";
 export { Simulation } from "./engine.ts";
-export { type EquilibriumArm, type EquilibriumResult, runEquilibrium } from "./equilibrium.ts";
+export { cheaterOdds, type EquilibriumArm, type EquilibriumResult, runEquilibrium } from "./equilibrium.ts";
 export { Prng } from "./prng.ts";
 export { RealSimulation } from "./real.ts";
 export { combineSummaries, replicateSeed, runReplicates } from "./replicates.ts";
