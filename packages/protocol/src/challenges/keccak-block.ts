@@ -117,6 +117,12 @@ const RC_HI = new Int32Array([
   0x00000000, 0x80000000, 0x80000000, 0x80000000, 0x00000000, 0x80000000,
 ]);
 
+/** The 24 round constants as 64-bit lanes (the WebAssembly chain's table, keccak-chain-wasm.ts). */
+export const KECCAK_ROUND_CONSTANTS: readonly bigint[] = Array.from(
+  RC_LO,
+  (lo, i) => (BigInt((RC_HI[i] as number) >>> 0) << 32n) | BigInt(lo >>> 0),
+);
+
 /** Keccak-f[1600] on 25 lanes held as (low, high) 32-bit word pairs, lane k at s[2k], s[2k + 1]. */
 function keccakF1600(s: Int32Array): void {
   let a0 = s[0]!,

@@ -17,6 +17,7 @@ import {
 } from "./common.ts";
 import { type GpuClassId, gpuClass, vramDeadlineMs } from "./gpu-classes.ts";
 import { keccakBlockInto, keccakInto, keccakWordPairInto, keccakWordsSupported } from "./keccak-block.ts";
+import { vramChainWasm } from "./keccak-chain-wasm.ts";
 import { deriveKey, sampleDistinct } from "./prng.ts";
 
 /**
@@ -120,8 +121,9 @@ const chainInput = new Uint8Array(64);
 /**
  * generateVramBlock written to out[0, blockSize) and returned, allocating nothing per block: the
  * provider fills its dataset in place, the checker regenerates into one reused scratch
- * (regenerateVramBlock). The chain hashes each pair of words where they lie (keccakWordPairInto) when
- * `out` is 4-byte aligned on a little-endian host, else through a 64-byte copy (keccakBlockInto).
+ * (regenerateVramBlock). The chain runs in WebAssembly (vramChainWasm, ~4x the JavaScript below); without
+ * it, it hashes each pair of words where they lie (keccakWordPairInto) when `out` is 4-byte aligned on a
+ * little-endian host, else through a 64-byte copy (keccakBlockInto).
  */
 export function generateVramBlockInto(
   seed: Bytes32Like,
@@ -141,6 +143,7 @@ export function generateVramBlockInto(
   chainInput.set(key, 0);
   chainInput.set(key, 32);
   keccakBlockInto(chainInput, 0, 64, out, 0);
+  if (vramChainWasm(out, blockSize)) return out;
   if (keccakWordsSupported && out.byteOffset % 4 === 0) {
     const w = new Int32Array(out.buffer, out.byteOffset, blockSize / 4);
     for (let j = 1; j < words; j++) {
