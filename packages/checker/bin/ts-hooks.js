@@ -8,11 +8,17 @@
 // The cache is <checkout>/node_modules/.cache/checkernet-ts (git-ignored, the
 // user's own), keyed by the source's SHA-256 and the Node version. Without it
 // (read-only checkout, no module.registerHooks) Node strips as usual.
+//
+// The same hook hands V8 the ES modules of node_modules without comments and
+// layout (minifyWhitespace.js): V8 keeps every module's source text for as
+// long as the module lives (to compile its functions lazily, and again after
+// flushing their bytecode), 6.6 MiB of the checker's 8.5 MiB of sources.
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import * as nodeModule from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { minifiedSource } from "./minifyWhitespace.js";
 
 const { registerHooks, stripTypeScriptTypes } = nodeModule;
 const dir = join(
@@ -43,10 +49,21 @@ function stripQuietly(ts) {
   }
 }
 
+/**
+ * An ES module of node_modules with its whitespace and comments removed (cached like the stripped
+ * sources); anything else (CommonJS, JSON, our own sources, a module the minifier refuses) unchanged.
+ */
+function minifiedModule(url, loaded) {
+  if (loaded.format !== "module" || loaded.source == null || !url.includes("/node_modules/")) return loaded;
+  const source = minifiedSource(loaded.source, dir);
+  return source === undefined ? loaded : { ...loaded, source };
+}
+
 if (usable)
   registerHooks({
     load(url, context, nextLoad) {
-      if (!url.startsWith("file:") || !url.endsWith(".ts")) return nextLoad(url, context);
+      if (!url.startsWith("file:")) return nextLoad(url, context);
+      if (!url.endsWith(".ts")) return minifiedModule(url, nextLoad(url, context));
       const path = fileURLToPath(url);
       // Node refuses to strip under node_modules; so does this hook.
       if (path.includes("/node_modules/")) return nextLoad(url, context);
