@@ -23,7 +23,12 @@ import type { Reachability } from "../config.ts";
 import { type AddressSource, announceFilter } from "./announce.ts";
 import { peerScoreParams, peerScoreThresholds } from "./gossip/scoring.ts";
 import { GossipTopic } from "./gossip/topics.ts";
-import { InboundIdentityBudget, identityBudgetGater, inIpv4Networks } from "./identityBudget.ts";
+import {
+  InboundIdentityBudget,
+  identityBudgetGater,
+  inIpv4Networks,
+  setIdentityBudget,
+} from "./identityBudget.ts";
 
 /** Network limits in one table; each says where its number comes from. */
 const HOST_LIMITS = {
@@ -182,6 +187,7 @@ export async function createHost(options: HostOptions): Promise<CheckerHost> {
   }
 
   let addressSource: AddressSource | undefined;
+  const identities = new InboundIdentityBudget();
   const node = await createLibp2p({
     privateKey: options.privateKey,
     addresses: {
@@ -198,13 +204,14 @@ export async function createHost(options: HostOptions): Promise<CheckerHost> {
     peerDiscovery,
     connectionManager: { maxConnections: HOST_LIMITS.maxConnections, allow: options.allow ?? [] },
     // A Sybil's every fresh peer id is refused once its IP has brought in a few (issue 14).
-    connectionGater: identityBudgetGater(new InboundIdentityBudget(), inIpv4Networks(options.allow ?? [])),
+    connectionGater: identityBudgetGater(identities, inIpv4Networks(options.allow ?? [])),
     services,
     start: options.start ?? true,
   });
   // The address manager is not part of the public Libp2p interface; the implementation exposes it.
   addressSource = (node as unknown as { components: { addressManager: AddressSource } }).components
     .addressManager;
+  setIdentityBudget(node, identities);
   return node as unknown as CheckerHost;
 }
 

@@ -96,6 +96,15 @@ export class InboundIdentityBudget {
     this.now = options.now ?? Date.now;
   }
 
+  /**
+   * Spends what is left of `ip`'s budget: one of its identities was hung up for invalid messages
+   * (network/gossip/graylist.ts), which an honest peer never sends, so the next new identity from there
+   * waits for the refill. Its known identities still pass (an honest node behind the same NAT).
+   */
+  spend(ip: string): void {
+    this.buckets.empty(ip, this.burst, this.perMs, this.now());
+  }
+
   /** Whether `peer` may connect from `ip`: an identity known there, or a new one while the IP has a token (taken). */
   admit(ip: string, peer: string): boolean {
     const pair = `${ip} ${peer}`;
@@ -116,6 +125,17 @@ export class InboundIdentityBudget {
     }
     return true;
   }
+}
+
+const budgets = new WeakMap<object, InboundIdentityBudget>();
+
+/** The identity budget of a host built by createHost (network/host.ts). */
+export function identityBudgetOf(host: object): InboundIdentityBudget | undefined {
+  return budgets.get(host);
+}
+
+export function setIdentityBudget(host: object, budget: InboundIdentityBudget): void {
+  budgets.set(host, budget);
 }
 
 /**

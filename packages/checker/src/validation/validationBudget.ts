@@ -62,6 +62,13 @@ export class TokenBuckets {
     if (this.buckets.size > this.maxTracked) this.evict(capacity, perMs, nowMs);
   }
 
+  /** Empties the bucket of `key`: it refills from `nowMs`. */
+  empty(key: string, capacity: number, perMs: number, nowMs: number): void {
+    this.buckets.delete(key);
+    this.buckets.set(key, { tokens: 0, atMs: nowMs });
+    if (this.buckets.size > this.maxTracked) this.evict(capacity, perMs, nowMs);
+  }
+
   size(): number {
     return this.buckets.size;
   }

@@ -1,6 +1,7 @@
 import { type TopicValidatorFn, TopicValidatorResult } from "@libp2p/gossipsub";
 import type { PeerId } from "@libp2p/interface";
 import type { CheckerHost } from "../host.ts";
+import { identityBudgetKey, identityBudgetOf } from "../identityBudget.ts";
 import { invalidMessagesToGraylist, SCORE_LIMITS } from "./scoring.ts";
 
 /** Peers whose REJECTs are counted at once (the least recently refused dropped first): as many as the budget's buckets. */
@@ -75,9 +76,15 @@ class GraylistHangUp {
     this.host = host;
   }
 
-  /** Counts one REJECT of `peer`; hangs up on it once the count reaches the graylist. */
+  /**
+   * Counts one REJECT of `peer`; hangs up on it once the count reaches the graylist, and spends its
+   * IP's budget of new identities (network/identityBudget.ts): a Sybil that rotates its peer id gets
+   * its next one refused at the handshake instead of another 13 invalid messages read.
+   */
   rejected(peer: PeerId): void {
-    this.hangUpAt(peer, this.rejects.increment(peer.toString(), Date.now()));
+    const ip = this.ipOf(peer);
+    if (this.hangUpAt(peer, this.rejects.increment(peer.toString(), Date.now())) && ip !== undefined)
+      identityBudgetOf(this.host)?.spend(ip);
   }
 
   /** Counts one over-budget IGNORE of `peer`; hangs up on it once the (fast-decaying) count reaches the graylist's. */
@@ -85,10 +92,19 @@ class GraylistHangUp {
     this.hangUpAt(peer, this.overBudgets.increment(peer.toString(), Date.now()));
   }
 
-  private hangUpAt(peer: PeerId, count: number): void {
+  /** Hangs up on `peer` when `count` reaches the graylist and it is still connected; answers whether it did. */
+  private hangUpAt(peer: PeerId, count: number): boolean {
     if (count >= this.threshold && this.host.getConnections(peer).length > 0) {
       this.host.hangUp(peer).catch(() => undefined);
+      return true;
     }
+    return false;
+  }
+
+  /** The identity-budget key of the IP `peer` is connected from (none when it is not connected). */
+  private ipOf(peer: PeerId): string | undefined {
+    const connection = this.host.getConnections(peer)[0];
+    return connection === undefined ? undefined : identityBudgetKey(connection.remoteAddr);
   }
 }
 

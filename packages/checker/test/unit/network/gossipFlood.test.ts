@@ -208,6 +208,12 @@ describe("gossip validation under flood", () => {
     const validated = await errors(victim.metrics, "ATTESTATION_ERROR_FUTURE_EPOCH");
     expect(validated).toBeGreaterThanOrEqual(13);
     expect(validated).toBeLessThan(sent);
+    // And its IP's budget of new identities is spent (network/identityBudget.ts): the Sybil's next
+    // peer id from 127.0.0.1 is refused at the handshake (it connects without the spend: 2nd of 8).
+    const next = await newHost();
+    await next.dial(victim.host.getMultiaddrs()[0]!).catch(() => undefined);
+    await sleep(200);
+    expect(victim.host.getConnections(next.peerId)).toHaveLength(0);
   });
 
   it("cuts a bad-signature flood from many peer ids on one IP to the IP's budget before BLS, and still validates an honest peer on another IP", async () => {

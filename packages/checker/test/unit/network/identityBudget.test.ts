@@ -48,6 +48,13 @@ describe("inbound identity budget (issue 14: a fresh peer id every 100 messages)
     expect(budget.admit("10.0.0.1", "d")).toBe(true);
     expect(budget.admit("10.0.0.1", "e")).toBe(false);
     expect(budget.refused).toBe(3);
+    // One of the IP's identities was hung up for invalid messages: the rest of its budget is spent.
+    expect(budget.admit("10.0.0.3", "f")).toBe(true);
+    budget.spend("10.0.0.3");
+    expect(budget.admit("10.0.0.3", "g")).toBe(false);
+    expect(budget.admit("10.0.0.3", "f")).toBe(true);
+    now += 60_000;
+    expect(budget.admit("10.0.0.3", "g")).toBe(true);
   });
 
   it("keys IPv4 by address, IPv6 by /64, and leaves relayed connections to the relay", () => {
