@@ -9,8 +9,12 @@
  */
 import { KECCAK_ROUND_CONSTANTS } from "./keccak-block.ts";
 
-/** Where the block starts in the module's memory; the 24 round constants (8 bytes each) sit before it. */
+/** Where the block (or a sponge's input) starts in the module's memory; the round constants and a digest sit before it. */
 const BLOCK_BASE = 256;
+/** Where the sponge leaves its digest (the 24 round constants take bytes 0-191). */
+const DIGEST_AT = 192;
+/** Keccak-256's rate in bytes. */
+const RATE = 136;
 const PAGE = 65_536;
 
 /** Lane rotation offsets of ρ, lane x + 5y. */
@@ -30,6 +34,7 @@ const OP = {
   i64Store: 0x37,
   i32Const: 0x41,
   i64Const: 0x42,
+  i32Eqz: 0x45,
   i32LtU: 0x49,
   i32GeU: 0x4f,
   i32Add: 0x6a,
@@ -65,21 +70,97 @@ function sleb(n: bigint): number[] {
   }
 }
 
-/** chain(words, base): word_j for 1 ≤ j < words, in place, the block at `base` with word_0 already there. */
-function chainBody(): number[] {
-  // Locals: 0 words, 1 base (parameters); 2 j, 3 prev, 4 r, 5 round (i32); lanes a, c, d, b (i64).
-  const [words, base, j, prev, r, round] = [0, 1, 2, 3, 4, 5];
-  const a = (i: number) => 6 + i;
-  const c = (x: number) => 31 + x;
-  const d = (x: number) => 36 + x;
-  const b = (i: number) => 41 + i;
+/** Bytecode of one function body, with its locals: 0-1 parameters, 2-5 i32, then lanes a, c, d, b (i64). */
+function emitter() {
   const code: number[] = [];
   const emit = (...bytes: number[]) => code.push(...bytes);
-  const get = (l: number) => emit(OP.get, l);
-  const set = (l: number) => emit(OP.set, l);
-  const i32 = (n: number) => emit(OP.i32Const, ...sleb(BigInt(n)));
-  const i64 = (n: bigint) => emit(OP.i64Const, ...sleb(n));
+  const e = {
+    code,
+    emit,
+    a: (i: number) => 6 + i,
+    get: (l: number) => emit(OP.get, l),
+    set: (l: number) => emit(OP.set, l),
+    i32: (n: number) => emit(OP.i32Const, ...sleb(BigInt(n))),
+    i64: (n: bigint) => emit(OP.i64Const, ...sleb(n)),
+    /** Keccak-f[1600] on the lanes a, its round counter in local `round`, the constants at address round·8. */
+    permute(round: number) {
+      const { a, get, set, i32, i64 } = e;
+      const c = (x: number) => 31 + x;
+      const d = (x: number) => 36 + x;
+      const b = (i: number) => 41 + i;
+      i32(0);
+      set(round);
+      emit(OP.loop, 0x40);
+      // θ
+      for (let x = 0; x < 5; x++) {
+        get(a(x));
+        for (let y = 1; y < 5; y++) {
+          get(a(x + 5 * y));
+          emit(OP.i64Xor);
+        }
+        set(c(x));
+      }
+      for (let x = 0; x < 5; x++) {
+        get(c((x + 4) % 5));
+        get(c((x + 1) % 5));
+        i64(1n);
+        emit(OP.i64Rotl, OP.i64Xor);
+        set(d(x));
+      }
+      // θ applied, then ρ and π: B[y, 2x + 3y] = rotl(A[x, y], RHO)
+      for (let x = 0; x < 5; x++) {
+        for (let y = 0; y < 5; y++) {
+          const i = x + 5 * y;
+          get(a(i));
+          get(d(x));
+          emit(OP.i64Xor);
+          if (RHO[i] !== 0) {
+            i64(BigInt(RHO[i] as number));
+            emit(OP.i64Rotl);
+          }
+          set(b(y + 5 * ((2 * x + 3 * y) % 5)));
+        }
+      }
+      // χ
+      for (let y = 0; y < 5; y++) {
+        for (let x = 0; x < 5; x++) {
+          get(b(((x + 1) % 5) + 5 * y));
+          i64(-1n);
+          emit(OP.i64Xor);
+          get(b(((x + 2) % 5) + 5 * y));
+          emit(OP.i64And);
+          get(b(x + 5 * y));
+          emit(OP.i64Xor);
+          set(a(x + 5 * y));
+        }
+      }
+      // ι: the round constant from the table at address round·8
+      get(a(0));
+      get(round);
+      i32(3);
+      emit(OP.i32Shl, OP.i64Load, 3, 0, OP.i64Xor);
+      set(a(0));
+      get(round);
+      i32(1);
+      emit(OP.i32Add, OP.tee, round);
+      i32(24);
+      emit(OP.i32LtU, OP.brIf, 0, OP.end);
+    },
+    /** The function body: locals declared, code, end. */
+    body(): number[] {
+      const locals = [2, ...uleb(4), 0x7f, ...uleb(60), 0x7e];
+      const body = [...locals, ...code, OP.end];
+      return [...uleb(body.length), ...body];
+    },
+  };
+  return e;
+}
 
+/** chain(words, base): word_j for 1 ≤ j < words, in place, the block at `base` with word_0 already there. */
+function chainBody(): number[] {
+  const [words, base, j, prev, r, round] = [0, 1, 2, 3, 4, 5];
+  const e = emitter();
+  const { emit, a, get, set, i32, i64 } = e;
   i32(1);
   set(j);
   emit(OP.block, 0x40, OP.loop, 0x40);
@@ -115,82 +196,63 @@ function chainBody(): number[] {
     i64(i === 8 ? 1n : i === 16 ? -(1n << 63n) : 0n);
     set(a(i));
   }
-  i32(0);
-  set(round);
-  emit(OP.loop, 0x40);
-  // θ
-  for (let x = 0; x < 5; x++) {
-    get(a(x));
-    for (let y = 1; y < 5; y++) {
-      get(a(x + 5 * y));
-      emit(OP.i64Xor);
-    }
-    set(c(x));
-  }
-  for (let x = 0; x < 5; x++) {
-    get(c((x + 4) % 5));
-    get(c((x + 1) % 5));
-    i64(1n);
-    emit(OP.i64Rotl, OP.i64Xor);
-    set(d(x));
-  }
-  // θ applied, then ρ and π: B[y, 2x + 3y] = rotl(A[x, y], RHO)
-  for (let x = 0; x < 5; x++) {
-    for (let y = 0; y < 5; y++) {
-      const i = x + 5 * y;
-      get(a(i));
-      get(d(x));
-      emit(OP.i64Xor);
-      if (RHO[i] !== 0) {
-        i64(BigInt(RHO[i] as number));
-        emit(OP.i64Rotl);
-      }
-      set(b(y + 5 * ((2 * x + 3 * y) % 5)));
-    }
-  }
-  // χ
-  for (let y = 0; y < 5; y++) {
-    for (let x = 0; x < 5; x++) {
-      get(b(((x + 1) % 5) + 5 * y));
-      i64(-1n);
-      emit(OP.i64Xor);
-      get(b(((x + 2) % 5) + 5 * y));
-      emit(OP.i64And);
-      get(b(x + 5 * y));
-      emit(OP.i64Xor);
-      set(a(x + 5 * y));
-    }
-  }
-  // ι: the round constant from the table at address round·8
-  get(a(0));
-  get(round);
-  i32(3);
-  emit(OP.i32Shl, OP.i64Load, 3, 0, OP.i64Xor);
-  set(a(0));
-  get(round);
-  i32(1);
-  emit(OP.i32Add, OP.tee, round);
-  i32(24);
-  emit(OP.i32LtU, OP.brIf, 0, OP.end);
+  e.permute(round);
   // word_j = the first 32 bytes of the state, at base + j·32
   get(base);
   get(j);
   i32(5);
   emit(OP.i32Shl, OP.i32Add);
   set(prev);
-  for (let k = 0; k < 4; k++) {
-    get(prev);
-    get(a(k));
-    emit(OP.i64Store, 3, ...uleb(8 * k));
-  }
+  storeDigest(e, prev);
   get(j);
   i32(1);
   emit(OP.i32Add);
   set(j);
-  emit(OP.br, 0, OP.end, OP.end, OP.end);
-  const locals = [2, ...uleb(4), 0x7f, ...uleb(60), 0x7e];
-  const body = [...locals, ...code];
-  return [...uleb(body.length), ...body];
+  emit(OP.br, 0, OP.end, OP.end);
+  return e.body();
+}
+
+/** The first 32 bytes of the state (a digest) to the address in local `at`. */
+function storeDigest(e: ReturnType<typeof emitter>, at: number): void {
+  for (let k = 0; k < 4; k++) {
+    e.get(at);
+    e.get(e.a(k));
+    e.emit(OP.i64Store, 3, ...uleb(8 * k));
+  }
+}
+
+/** sponge(input, blocks): keccak256 of `blocks` padded rate blocks (136 bytes) at `input`, the digest to DIGEST_AT. */
+function spongeBody(): number[] {
+  const [input, blocks, at, , , round] = [0, 1, 2, 3, 4, 5];
+  const e = emitter();
+  const { emit, a, get, set, i32, i64 } = e;
+  for (let i = 0; i < 25; i++) {
+    i64(0n);
+    set(a(i));
+  }
+  emit(OP.block, 0x40, OP.loop, 0x40);
+  get(blocks);
+  emit(OP.i32Eqz, OP.brIf, 1);
+  for (let k = 0; k < RATE / 8; k++) {
+    get(a(k));
+    get(input);
+    emit(OP.i64Load, 3, ...uleb(8 * k), OP.i64Xor);
+    set(a(k));
+  }
+  e.permute(round);
+  get(input);
+  i32(RATE);
+  emit(OP.i32Add);
+  set(input);
+  get(blocks);
+  i32(1);
+  emit(OP.i32Sub);
+  set(blocks);
+  emit(OP.br, 0, OP.end, OP.end);
+  i32(DIGEST_AT);
+  set(at);
+  storeDigest(e, at);
+  return e.body();
 }
 
 function section(id: number, content: number[]): number[] {
@@ -202,15 +264,16 @@ function moduleBytes(): Uint8Array {
   return new Uint8Array([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, [1, 0x60, 2, 0x7f, 0x7f, 0]),
-    ...section(3, [1, 0]),
+    ...section(3, [2, 0, 0]),
     ...section(5, [1, 0x00, 1]),
-    ...section(7, [2, ...name("chain"), 0x00, 0, ...name("memory"), 0x02, 0]),
-    ...section(10, [1, ...chainBody()]),
+    ...section(7, [3, ...name("chain"), 0x00, 0, ...name("sponge"), 0x00, 1, ...name("memory"), 0x02, 0]),
+    ...section(10, [2, ...chainBody(), ...spongeBody()]),
   ]);
 }
 
 interface ChainModule {
   chain: (words: number, base: number) => void;
+  sponge: (input: number, blocks: number) => void;
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
 }
 
@@ -246,11 +309,42 @@ function chainModule(): ChainModule | null {
 export function vramChainWasm(out: Uint8Array, blockSize: number): boolean {
   const m = chainModule();
   if (m === null) return false;
-  const need = BLOCK_BASE + blockSize;
-  if (m.memory.buffer.byteLength < need) m.memory.grow(Math.ceil((need - m.memory.buffer.byteLength) / PAGE));
+  reserve(m, blockSize);
   const mem = new Uint8Array(m.memory.buffer, BLOCK_BASE, blockSize);
   mem.set(out.subarray(0, 32), 0);
   m.chain(blockSize / 32, BLOCK_BASE);
   out.set(mem, 0);
+  return true;
+}
+
+/** Grows the module's memory to hold `bytes` from BLOCK_BASE. */
+function reserve(m: ChainModule, bytes: number): void {
+  const need = BLOCK_BASE + bytes;
+  if (m.memory.buffer.byteLength < need) m.memory.grow(Math.ceil((need - m.memory.buffer.byteLength) / PAGE));
+}
+
+/**
+ * keccak256 of `parts` concatenated, written to out[outOffset, outOffset + 32), in the module: the parts
+ * copied in and padded there, every permutation in one call. A VRAM step digest hashes a 32-byte nonce and
+ * a 256 KiB block (1,928 permutations; 17 per check). Returns false (out untouched) without WebAssembly.
+ */
+export function keccakWasm(parts: readonly Uint8Array[], out: Uint8Array, outOffset: number): boolean {
+  const m = chainModule();
+  if (m === null) return false;
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const padded = (Math.floor(length / RATE) + 1) * RATE;
+  reserve(m, padded);
+  const mem = new Uint8Array(m.memory.buffer);
+  let at = BLOCK_BASE;
+  for (const p of parts) {
+    mem.set(p, at);
+    at += p.length;
+  }
+  mem.fill(0, at, BLOCK_BASE + padded);
+  mem[at] = 0x01;
+  mem[BLOCK_BASE + padded - 1] = (mem[BLOCK_BASE + padded - 1] as number) | 0x80;
+  m.sponge(BLOCK_BASE, padded / RATE);
+  out.set(mem.subarray(DIGEST_AT, DIGEST_AT + 32), outOffset);
   return true;
 }

@@ -17,7 +17,7 @@ import {
 } from "./common.ts";
 import { type GpuClassId, gpuClass, vramDeadlineMs } from "./gpu-classes.ts";
 import { keccakBlockInto, keccakInto, keccakWordPairInto, keccakWordsSupported } from "./keccak-block.ts";
-import { vramChainWasm } from "./keccak-chain-wasm.ts";
+import { keccakWasm, vramChainWasm } from "./keccak-chain-wasm.ts";
 import { deriveKey, sampleDistinct } from "./prng.ts";
 
 /**
@@ -185,12 +185,13 @@ export function vramStepIndex(nonce: Uint8Array, blockCount: number): number {
 }
 
 /**
- * keccak256(nonce ‖ block). The nonce makes the digest impossible to precompute. keccakInto: a quarter of
- * keccak_256's time under the checker's V8 flags, which verify 17 of these per VRAM run (docs/footprint.md).
+ * keccak256(nonce ‖ block). The nonce makes the digest impossible to precompute. In WebAssembly (keccakWasm)
+ * where there is one, else keccakInto (a quarter of keccak_256's time under the checker's V8 flags): a
+ * checker verifies 17 of these per VRAM run (docs/footprint.md).
  */
 export function vramStepDigest(nonce: Uint8Array, block: Uint8Array): Uint8Array {
   const digest = new Uint8Array(32);
-  keccakInto([nonce, block], digest, 0);
+  if (!keccakWasm([nonce, block], digest, 0)) keccakInto([nonce, block], digest, 0);
   return digest;
 }
 

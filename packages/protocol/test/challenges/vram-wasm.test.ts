@@ -1,9 +1,14 @@
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { type Hex, hexToBytes } from "viem";
 import { describe, expect, it } from "vitest";
-import { vramChainWasm } from "../../src/challenges/keccak-chain-wasm.ts";
+import { keccakWasm, vramChainWasm } from "../../src/challenges/keccak-chain-wasm.ts";
 import { deriveKey } from "../../src/challenges/prng.ts";
-import { generateVramBlock, generateVramBlockInto, vramDatasetSeed } from "../../src/challenges/vram.ts";
+import {
+  generateVramBlock,
+  generateVramBlockInto,
+  vramDatasetSeed,
+  vramStepDigest,
+} from "../../src/challenges/vram.ts";
 
 // Issue 15: the VRAM block chain runs in WebAssembly (keccak-chain-wasm.ts), ~4x the JavaScript one in the
 // checker's evaluator thread. It must be the documented chain byte for byte, whatever the block size.
@@ -62,5 +67,22 @@ describe("the VRAM block chain in WebAssembly", () => {
     generateVramBlockInto(SEEDS[2] as Hex, 4, 4_096, unaligned);
     expect(unaligned).toEqual(reference(SEEDS[2] as Hex, 4, 4_096));
     expect(hexToBytes(SEEDS[2] as Hex)).toHaveLength(32);
+  });
+
+  it("hashes any input as keccak_256 does (every padding case around the 136-byte rate), the step digest included", () => {
+    const data = Uint8Array.from({ length: 1_000 }, (_, i) => (i * 131 + 7) & 0xff);
+    const out = new Uint8Array(40);
+    for (const length of [0, 1, 31, 32, 64, 134, 135, 136, 137, 271, 272, 273, 999]) {
+      expect(keccakWasm([data.subarray(0, length)], out, 5), `${length}`).toBe(true);
+      expect(out.subarray(5, 37), `${length}`).toEqual(keccak_256(data.subarray(0, length)));
+      expect(keccakWasm([data.subarray(0, 3), data.subarray(3, length)], out, 0)).toBe(true);
+      if (length >= 3) expect(out.subarray(0, 32)).toEqual(keccak_256(data.subarray(0, length)));
+    }
+    const nonce = data.subarray(0, 32);
+    const block = generateVramBlock(SEEDS[0] as Hex, 1, 262_144);
+    const whole = new Uint8Array(32 + block.length);
+    whole.set(nonce, 0);
+    whole.set(block, 32);
+    expect(vramStepDigest(nonce, block)).toEqual(keccak_256(whole));
   });
 });

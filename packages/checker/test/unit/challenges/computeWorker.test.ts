@@ -90,9 +90,10 @@ describe("ComputeWorker: one thread for the evaluator, the BLS verifier and frau
   it("hands a batch held up by a running evaluation back to the event loop after maxWorkerWaitMs", async () => {
     const { evaluator, verifier } = await shared({ maxWorkerWaitMs: 100 });
     const sets = await signatureSets(2);
-    // Blocks of 1 MiB: an evaluation long enough to tell a hand-back from a wait on any machine (the
-    // 256 KiB run took 290 ms on a quiet CI after the VRAM check lost its per-block allocations, 98783fe).
-    const long = vramRun(`0x${"7a".repeat(32)}`, { signer: SIGNER, blockSize: 1_048_576 });
+    // Blocks of 4 MiB: an evaluation long enough to tell a hand-back from a wait on any machine (the
+    // 256 KiB run took 290 ms on a quiet CI after the VRAM check lost its per-block allocations, 98783fe;
+    // the 1 MiB one 370-770 ms at load 6 once the chain ran in WebAssembly, ~4x faster: under 300 ms quiet).
+    const long = vramRun(`0x${"7a".repeat(32)}`, { signer: SIGNER, blockSize: 4_194_304 });
     const evaluation = timed(() => evaluator.evaluate(long));
     await sleep(20);
     const batch = await timed(() => Promise.all(sets.map((s) => verifier.verify(s))));
@@ -100,8 +101,8 @@ describe("ComputeWorker: one thread for the evaluator, the BLS verifier and frau
     expect(batch.value).toEqual([true, true]);
     expect(outcome.result).toBe(CheckResult.PASS);
     // Measured on the shared 2-core VM with 256 KiB blocks: the evaluation 450-900 ms (290 ms on a quiet
-    // machine since 98783fe), the batch 100-130 ms (100 waited, then checked on the event loop). Without
-    // the hand-back it waits out the evaluation.
+    // machine since 98783fe), the batch 100-130 ms (100 waited, then checked on the event loop); with 4 MiB
+    // blocks in WebAssembly 1.8 s at load 6, the batch 190 ms. Without the hand-back it waits out the evaluation.
     expect(evaluationMs).toBeGreaterThan(300);
     expect(batch.ms).toBeLessThan(evaluationMs - 150);
   });
