@@ -39,9 +39,10 @@ function minifier() {
   return esbuild;
 }
 
+/** The minified text, or undefined without esbuild (nothing cached then: a later start may have it). */
 function minify(source) {
   const build = minifier();
-  if (build === null) return source;
+  if (build === null) return undefined;
   clearTimeout(stopTimer);
   stopTimer = setTimeout(() => build.stop(), 1000);
   stopTimer.unref?.();
@@ -60,7 +61,8 @@ function minify(source) {
 
 /**
  * The minified text of an ES module's `source` (a string or bytes), from the cache in `dir` or made
- * now and cached; undefined when sources are kept as published (CHECKERNET_KEEP_SOURCES=1).
+ * now and cached; undefined when it is kept as published: CHECKERNET_KEEP_SOURCES=1, under MIN_BYTES,
+ * or no esbuild to minify it.
  */
 export function minifiedSource(source, dir) {
   if (keep || source.length < MIN_BYTES) return undefined;
@@ -71,6 +73,7 @@ export function minifiedSource(source, dir) {
     return readFileSync(file, "utf8");
   } catch {
     const code = minify(text);
+    if (code === undefined) return undefined;
     try {
       const tmp = `${file}.${process.pid}.tmp`;
       writeFileSync(tmp, code);
