@@ -47,7 +47,7 @@ contract FraudProofs is EpochClock, IFraudProofs {
      * @param providers_ ProviderRegistry: answer keys, their EIP-712 domain and the slash.
      * @param slashing_ Slashing: a committee slash it executed for (provider, epoch) bars a fraud slash of it.
      * @param windowEpochs_ a commitment of epoch e can be proven wrong until epoch e + this (below the
-     * registry's unbonding period).
+     * registry's unbonding period by at least 2).
      * @param fraudSlashBps_ share of the slashable tokens (stake + unbonding) slashed per proven fraud.
      * @param bountyBps_ share of the slashed tokens paid to the commitment's checker (below 10000).
      */
@@ -60,7 +60,9 @@ contract FraudProofs is EpochClock, IFraudProofs {
         uint256 fraudSlashBps_,
         uint256 bountyBps_
     ) EpochClock(genesisTime_, epochSeconds_) {
-        if (windowEpochs_ >= IProviderRegistry(providers_).unbondingEpochs()) {
+        // A provider that unstakes in c is still checked in c + 1 (a leave counts from c + 2); a fraud of c + 1
+        // must be provable (up to c + 1 + W) before it can withdraw (from c + U).
+        if (windowEpochs_ + 2 > IProviderRegistry(providers_).unbondingEpochs()) {
             revert FraudProofsInvalidParameter("fraudProofWindowEpochs");
         }
         if (fraudSlashBps_ == 0 || fraudSlashBps_ > 10_000) revert FraudProofsInvalidParameter("fraudSlashBps");

@@ -22,9 +22,11 @@ import {AnswerSigning} from "./libraries/AnswerSigning.sol";
  * `isActiveAt(provider, e)` the checking set of epoch e. Every stake change (stake, requestUnstake, a slash)
  * is also written to a per-provider checkpoint trace keyed by the epoch it counts from: a change in epoch c
  * that ENTERS the set (stake reaching `minStake` from below: a first stake, a re-stake after leaving) counts
- * from c + max(activationDelayEpochs, 2), one that LEAVES it (stake falling below `minStake`) from c + 2, any
- * other from c + 1 (or with the pending change it follows); a change before genesis counts from epoch 1.
- * So the set of e depends only on changes made in epochs <= e - 2 and is final once the chain is in e - 1,
+ * from c + max(activationDelayEpochs, 2), one that LEAVES it (stake falling below `minStake`) from c + 2 but
+ * never before the epoch after a pending entry (a leave can't cancel an entry: an entry made blind is checked
+ * at least once), any other (a top-up, a partial unstake) from c + 2 or with the pending change it follows;
+ * a change before genesis counts from epoch 1. So the set of e AND its stakes (stakeAt(e): reward weight and
+ * slash amount) depend only on changes made in epochs <= e - 2 and are final once the chain is in e - 1,
  * and a provider cannot choose its own address or enter after seeing the seed of the epoch it would be
  * checked in: seed(e) is known during e - 1, an entry made then counts from e - 1 + activationDelayEpochs
  * (docs/contracts.md). Stake, slashable tokens and slashing stay live.
@@ -316,33 +318,34 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
     }
 
     /// @dev Records `after_` as the stake the checking set counts (see the contract's comment for the
-    /// epochs). Keys never decrease: an entry's key (c + max(D, 2)) is past any pending leave's (c' + 2,
-    /// c' <= c), and a leave before a pending entry's key cancels that entry (pops it: the stake it entered
-    /// from was under the minimum, so the provider is in no set between). A second change with the same key
-    /// replaces the first: one storage slot per epoch with a change.
+    /// epochs). Every key is at least the last one, so `push` never reverts (a slash can't be blocked): an
+    /// entry counts from c + max(D, 2), a leave from c + 2 but never before the epoch after a pending entry
+    /// (a leave can't cancel an entry made blind, issue 14), any other change from c + 2 or with the pending
+    /// change it follows. A second change with the same key replaces the first: one slot per epoch with one.
     function _checkpointStake(address providerAddress, uint256 before, uint256 after_) private {
         Checkpoints.Trace208 storage stakes = _epochStakes[providerAddress];
         uint64 epoch = currentEpoch();
-        uint48 key;
-        if (before < _minStake && after_ >= _minStake) {
-            key = uint48(_entryEpoch(epoch));
-        } else if (before >= _minStake && after_ < _minStake) {
-            key = uint48(epoch == 0 ? 1 : epoch + 2);
-            // At most one pending checkpoint lies past a leave's key: the entry it cancels.
-            uint256 length = stakes._checkpoints.length;
-            if (length != 0 && stakes._checkpoints[length - 1]._key > key) stakes._checkpoints.pop();
-        } else {
-            // Neither enters nor leaves: from the next epoch, or with the pending entry or leave it follows.
-            (bool exists, uint48 lastKey, ) = stakes.latestCheckpoint();
-            key = uint48(epoch + 1);
-            if (exists && lastKey > key) key = lastKey;
+        uint256 key = epoch == 0 ? 1 : epoch + 2;
+        if (before < _minStake && after_ >= _minStake) key = _entryEpoch(epoch);
+        uint256 length = stakes._checkpoints.length;
+        if (length != 0) {
+            uint256 lastKey = stakes._checkpoints[length - 1]._key;
+            // The last checkpoint is an entry when the one before it (if any) is under the minimum.
+            bool leavesAfterEntry = before >= _minStake &&
+                after_ < _minStake &&
+                (length == 1 || stakes._checkpoints[length - 2]._value < _minStake);
+            if (leavesAfterEntry) lastKey += 1;
+            if (lastKey > key) key = lastKey;
         }
-        stakes.push(key, SafeCast.toUint208(after_));
+        stakes.push(SafeCast.toUint48(key), SafeCast.toUint208(after_));
     }
 
     /// @dev The first epoch whose checking set counts an entry (a registration or a stake reaching the
-    /// minimum) made in `epoch`: activationDelayEpochs later, and never sooner than a leave (2), so that keys
-    /// never decrease; before genesis, epoch 1 (no seed exists yet to grind against).
+    /// minimum) made in `epoch`: activationDelayEpochs later, and never sooner than a leave (2), so that an
+    /// entry made blind can't be chosen against a seed its maker knows. Before genesis, epoch 1: the launch
+    /// set is checked from the first epoch (at the production delay it would otherwise be D epochs without
+    /// any check); seed(1) is public at deploy, so the launch set's addresses can be ground against epoch 1
+    /// (docs/protocol/sortition-and-aggregation.md).
     function _entryEpoch(uint64 epoch) private view returns (uint64) {
         if (epoch == 0) return 1;
         return epoch + (_activationDelayEpochs > 2 ? _activationDelayEpochs : 2);

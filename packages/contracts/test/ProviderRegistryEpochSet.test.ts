@@ -17,9 +17,10 @@ import {
 /**
  * The checking set of an epoch (isActiveAt): a change in epoch c that enters it (a registration and first
  * stake, a re-stake) counts from c + activationDelayEpochs (2 here), one that leaves it (an unstake or a
- * slash under the minimum) from c + 2, any other from c + 1. So the set of e depends only on changes in
- * epochs <= e − 2: every node reads the same one from the time the chain is in e − 1, and a provider that
- * learns seed(e) during e − 1 can no longer choose an address for e (issue 14).
+ * slash under the minimum) from c + 2 (never before the epoch after a pending entry), any other from c + 2.
+ * So the set of e and its stakes depend only on changes in epochs <= e − 2: every node reads the same ones
+ * from the time the chain is in e − 1, and a provider that learns seed(e) during e − 1 can no longer choose
+ * an address or a stake for e (issue 14).
  */
 describe("ProviderRegistry: the checking set of each epoch", () => {
   let chain: TestChain;
@@ -97,6 +98,21 @@ describe("ProviderRegistry: the checking set of each epoch", () => {
     expect(await activeIn(provider.address, [2n, 3n, 4n, 5n])).toEqual([true, true, true, false]);
   });
 
+  it("counts a top-up of an active provider from c + 2: stakeAt(e) is final before seed(e) is public", async () => {
+    await goToEpoch(fx, 3n);
+    const own = fx.as(provider.wallet);
+    await mined(chain, fx.c.token.write.transfer([provider.address, 5n]));
+    await mined(chain, own.token.write.approve([fx.deployment.contracts.providerRegistry, 5n]));
+    // seed(4) is known during 3: the reward weight and slash amount of 4 must not follow it.
+    await mined(chain, own.providers.write.stake([5n]));
+    expect(await fx.c.providers.read.stakeAt([provider.address, 4n])).toBe(minStake);
+    expect(await fx.c.providers.read.stakeAt([provider.address, 5n])).toBe(minStake + 5n);
+    // A partial unstake that stays at the minimum: the same, from 3 + 2 (rides with the top-up's key).
+    await mined(chain, own.providers.write.requestUnstake([2n]));
+    expect(await fx.c.providers.read.stakeAt([provider.address, 4n])).toBe(minStake);
+    expect(await fx.c.providers.read.stakeAt([provider.address, 5n])).toBe(minStake + 3n);
+  });
+
   it("drops a slashed provider under the minimum from the next epoch's set, while the slash takes stake at once", async () => {
     const accusers = checkers.slice(0, 3).map((c) => c.address);
     const leaf = failLeaf(provider.address, accusers, 100n * TOKEN);
@@ -130,20 +146,31 @@ describe("ProviderRegistry: the checking set with activationDelayEpochs 4", () =
   const activeIn = (address: `0x${string}`, epochs: bigint[]) =>
     Promise.all(epochs.map((e) => fx.c.providers.read.isActiveAt([address, e])));
 
-  it("enters 4 epochs after a stake, and a leave before that cancels the pending entry", async () => {
+  it("enters 4 epochs after a stake, and a leave before that does not cancel the pending entry", async () => {
     const late = await setupProvider(fx, chain.wallets[11]!, minStake);
     expect(await activeIn(late.address, [3n, 5n, 6n])).toEqual([false, false, true]);
     await goToEpoch(fx, 3n);
-    // Leaves in 3 (counts from 5), before its entry (6): the entry is dropped, it is in no set at all.
+    // Leaves in 3 (a leave counts from 5), before its entry (6): it is still in 6's set, and out from 7.
     await mined(chain, fx.as(late.wallet).providers.write.requestUnstake([1n]));
-    expect(await activeIn(late.address, [4n, 5n, 6n, 7n, 9n])).toEqual([false, false, false, false, false]);
-    expect(await fx.c.providers.read.stakeAt([late.address, 6n])).toBe(minStake - 1n);
-    // A re-stake is a new entry, from 3 + 4 = 7; keys still in order (5, 7).
+    expect(await activeIn(late.address, [4n, 5n, 6n, 7n, 9n])).toEqual([false, false, true, false, false]);
+    expect(await fx.c.providers.read.stakeAt([late.address, 6n])).toBe(minStake);
+    expect(await fx.c.providers.read.stakeAt([late.address, 7n])).toBe(minStake - 1n);
+    // A re-stake is a new entry, from 3 + 4 = 7, and replaces the leave at 7: in from 6 on (keys 6, 7).
     const own = fx.as(late.wallet);
     await mined(chain, fx.c.token.write.transfer([late.address, 1n]));
     await mined(chain, own.token.write.approve([fx.deployment.contracts.providerRegistry, 1n]));
     await mined(chain, own.providers.write.stake([1n]));
-    expect(await activeIn(late.address, [5n, 6n, 7n])).toEqual([false, false, true]);
+    expect(await activeIn(late.address, [5n, 6n, 7n, 8n])).toEqual([false, true, true, true]);
+  });
+
+  it("keeps an entry made blind in a set even when its maker leaves once seed(e) is computable (e − 2)", async () => {
+    // The reviewer's attack: staked in 2 (entry 6); seed(6)'s proposer knows it during 4 and would cancel
+    // the entries whose committees it does not hold. The leave in 4 counts from 7: checked in 6 anyway.
+    const blind = await setupProvider(fx, chain.wallets[11]!, minStake);
+    expect(await activeIn(blind.address, [5n, 6n, 7n])).toEqual([false, true, true]);
+    await goToEpoch(fx, 4n);
+    await mined(chain, fx.as(blind.wallet).providers.write.requestUnstake([1n]));
+    expect(await activeIn(blind.address, [5n, 6n, 7n])).toEqual([false, true, false]);
   });
 
   it("counts a top-up while an entry is pending with that entry", async () => {

@@ -109,6 +109,19 @@ describe("deployAll", () => {
     }
   });
 
+  it("requires a fraud proof window at least 2 epochs under unbonding (a leave in c is still checked in c + 1)", async () => {
+    const deployer = chain.wallets[0]!;
+    const unbonding = CONTRACT_DEFAULTS.unbondingEpochs;
+    // W = U − 1: a fraud of c + 1 provable until c + U, the epoch withdrawal opens: refused.
+    await expect(
+      deployAll(deployer, chain.publicClient, { fraudProofWindowEpochs: unbonding - 1n }),
+    ).rejects.toThrow(/fraudProofWindowEpochs/);
+    const deployment = await deployAll(deployer, chain.publicClient, {
+      fraudProofWindowEpochs: unbonding - 2n,
+    });
+    expect(deployment.contracts.fraudProofs).toMatch(/^0x/);
+  });
+
   it("numbers epochs from 1 at genesis, 0 before", async () => {
     const deployment = await deployAll(chain.wallets[0]!, chain.publicClient, {
       genesisTime: 1_000n,

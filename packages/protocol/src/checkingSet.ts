@@ -3,7 +3,11 @@
  * the providers of e's report). It is ProviderRegistry's `isActiveAt(provider, e)`, never the registry's
  * live state: a change made in epoch c that enters the set (a stake reaching the minimum from below: a
  * first stake, a re-stake) counts from c + max(activationDelayEpochs, 2), one that leaves it (the stake
- * falling below the minimum: an unstake, a slash) from c + 2; a change before genesis (epoch 0) from 1.
+ * falling below the minimum: an unstake, a slash) from c + 2 but never before the epoch after a pending
+ * entry (a leave can't cancel an entry: seed(e)'s proposer knows seed(e) in e − 2 and could otherwise keep
+ * only the blind entries whose committees it holds), any other (a top-up, a partial unstake) from c + 2 as
+ * well, so `stakeAt(e)` (reward weight, slash amount) is final with the set; a change before genesis
+ * (epoch 0) from 1 (the launch set; seed(1) is public at deploy, a one-time window the docs state).
  * The entry delay is at least the seed lookahead (seed(e) is known during e − 1), so a provider cannot
  * grind its address or choose to enter against a seed it knows; the leave delay makes the set of e depend
  * only on changes made in epochs <= e − 2, so every node reads the same set for e from the time the chain
@@ -11,7 +15,7 @@
  * issue 14). Pure: the chain's epoch is an argument.
  */
 
-/** The earliest epoch whose checking set a registry change made during `changeEpoch` can reach (a leave's). */
+/** The earliest epoch whose checking set or stakes a registry change made during `changeEpoch` can reach. */
 function checkingSetEpochOfChange(changeEpoch: bigint): bigint {
   return changeEpoch === 0n ? 1n : changeEpoch + 2n;
 }

@@ -144,7 +144,7 @@ describe("provider chain actions against the deployed contracts (Hardhat EDR)", 
       ethCalls = 0;
       let status = await providerStatus(leaver);
       // 5 reads of the entry and balances, currentEpoch, activationDelayEpochs and one multicall of the
-      // window's 55 isActiveAt (was 7 + 54 eth_calls at this delay).
+      // window's 56 isActiveAt (was 7 + 54 eth_calls at this delay).
       expect(ethCalls).toBe(8);
       const staked = status.checking.epoch;
       expect(status.checking).toEqual({
@@ -187,6 +187,29 @@ describe("provider chain actions against the deployed contracts (Hardhat EDR)", 
         next: status.checking.epoch === u,
         from: status.checking.epoch,
       });
+    } finally {
+      await testClient.revert({ id: snapshot });
+    }
+  });
+
+  it("shows an unstake while the entry is pending as one checked epoch: the entry's (a leave can't cancel it)", async () => {
+    const registry = { address: leaver.contracts.providerRegistry, abi: providerRegistryAbi } as const;
+    const epochOf = async (hash: `0x${string}`) => {
+      const { blockNumber } = await leaver.publicClient.getTransactionReceipt({ hash });
+      return leaver.publicClient.readContract({ ...registry, functionName: "currentEpoch", blockNumber });
+    };
+    const delay = await leaver.publicClient.readContract({
+      ...registry,
+      functionName: "activationDelayEpochs",
+    });
+    const snapshot = await testClient.snapshot();
+    try {
+      await registerProvider(leaver, { peerId, gpuClass: "h100-sxm", region: "eu-west" });
+      const entry = (await epochOf((await stakeTokens(leaver, minStake)).stake)) + (delay > 2n ? delay : 2n);
+      await requestUnstake(leaver, minStake);
+      // The leave counts from entry + 1, the window's last epoch when read in the stake's epoch.
+      const status = await providerStatus(leaver);
+      expect(status.checking).toMatchObject({ now: false, from: entry, until: entry });
     } finally {
       await testClient.revert({ id: snapshot });
     }

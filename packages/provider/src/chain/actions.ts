@@ -118,9 +118,9 @@ export interface ProviderStatus {
   /** Live: registered with at least minStake staked now. Being checked (and paid) follows `checking`. */
   active: boolean;
   /**
-   * The checking sets (isActiveAt) of the chain's epoch through the entry delay ahead, one multicall: a
+   * The checking sets (isActiveAt) of the chain's epoch through the entry delay + 1 ahead, one multicall: a
    * stake reaching the minimum in epoch c counts from c + max(activationDelayEpochs, 2), an unstake or a
-   * slash under it from c + 2 (checking.ts).
+   * slash under it from c + 2, or from the epoch after a pending entry's (checking.ts).
    */
   checking: CheckingSets;
   pendingSlashes: bigint;

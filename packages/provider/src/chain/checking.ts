@@ -4,9 +4,10 @@ import type { ProviderChain } from "./client.ts";
 
 /**
  * Which epochs' checking sets hold a provider, as `provider status` shows it (docs/provider.md): the sets
- * (ProviderRegistry.isActiveAt) of the chain's epoch through the entry delay ahead. A change made in epoch
- * c reaches the sets from c + max(activationDelayEpochs, 2) when it enters and from c + 2 when it leaves,
- * so every change already made shows within that window.
+ * (ProviderRegistry.isActiveAt) of the chain's epoch through the entry delay + 1 ahead. A change made in
+ * epoch c reaches the sets from c + max(activationDelayEpochs, 2) when it enters and from c + 2 when it
+ * leaves, but a leave while an entry is pending only from the epoch after that entry's (at most
+ * c + max(activationDelayEpochs, 2) + 1), so every change already made shows within that window.
  */
 export interface CheckingSets {
   /** The chain's epoch. */
@@ -26,7 +27,7 @@ export interface CheckingSets {
 
 /**
  * Reads the window's sets in one eth_call: viem's deployless multicall (Multicall3's code run as the call's
- * own creation code; no Multicall3 needs to be deployed, and the devnet has none), 55 isActiveAt calls at
+ * own creation code; no Multicall3 needs to be deployed, and the devnet has none), 56 isActiveAt calls at
  * the production delay of 54 (they were one eth_call each). An RPC that refuses a call without a `to` gets
  * them one call each, concurrently; one that does not answer at all fails the read at once.
  */
@@ -36,7 +37,7 @@ export async function readCheckingSets(chain: ProviderChain, address: Address): 
     chain.publicClient.readContract({ ...registry, functionName: "currentEpoch" }),
     chain.publicClient.readContract({ ...registry, functionName: "activationDelayEpochs" }),
   ]);
-  const window = Array.from({ length: Number(delay > 2n ? delay : 2n) + 1 }, (_, i) => epoch + BigInt(i));
+  const window = Array.from({ length: Number(delay > 2n ? delay : 2n) + 2 }, (_, i) => epoch + BigInt(i));
   const calls = window.map((e) => ({ ...registry, functionName: "isActiveAt", args: [address, e] }) as const);
   let held: boolean[];
   try {

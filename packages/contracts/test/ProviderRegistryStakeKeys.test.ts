@@ -1,0 +1,110 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { isolateTests, mined, type TestChain } from "./helpers/chain.ts";
+import {
+  deployWithCheckers,
+  type Fixture,
+  goToEpoch,
+  type Provider,
+  setupProvider,
+  TOKEN,
+} from "./helpers/fixture.ts";
+
+type Op = "enter-or-top-up" | "trim" | "leave";
+const OPS: readonly Op[] = ["enter-or-top-up", "trim", "leave"];
+/** Epochs to move on before the second and third change: all in one epoch, one apart, two apart. */
+const STEPS: readonly (readonly [bigint, bigint])[] = [
+  [0n, 0n],
+  [1n, 1n],
+  [2n, 0n],
+];
+const DELAY = 4n;
+
+/**
+ * Every order of three stake changes (an entry or top-up, a partial unstake that stays at the minimum, a
+ * leave), all in one epoch or spread, from a provider whose entry is pending and from an active one. For
+ * each: no change reverts (the checkpoint keys never decrease; a slash takes the same path as an unstake,
+ * so a revert here would also block a slash), a change made in epoch c leaves stakeAt of every epoch up to
+ * c + 1 as it was (final once seed(c + 1) is known), and every entry is in at least one set of c + 1 ..
+ * c + D (a later leave can't cancel it) (issue 14).
+ */
+describe("ProviderRegistry: stake checkpoint keys over sequences of changes (activationDelayEpochs 4)", () => {
+  let chain: TestChain;
+  let fx: Fixture;
+  const minStake = 1_000n * TOKEN;
+
+  beforeAll(async () => {
+    ({ chain, fx } = await deployWithCheckers(6, 2, { activationDelayEpochs: DELAY }));
+    await goToEpoch(fx, 2n);
+  });
+  isolateTests(() => chain);
+
+  async function change(provider: Provider, op: Op): Promise<boolean> {
+    const own = fx.as(provider.wallet);
+    const stake = await fx.c.providers.read.stakeOf([provider.address]);
+    if (op === "enter-or-top-up") {
+      const amount = stake >= minStake ? 5n : minStake + 5n - stake;
+      await mined(chain, fx.c.token.write.transfer([provider.address, amount]));
+      await mined(chain, own.token.write.approve([fx.deployment.contracts.providerRegistry, amount]));
+      await mined(chain, own.providers.write.stake([amount]));
+      return stake < minStake;
+    }
+    const amount =
+      op === "trim" ? (stake > minStake ? 1n : 0n) : stake >= minStake ? stake - minStake + 1n : 0n;
+    if (amount > 0n) await mined(chain, own.providers.write.requestUnstake([amount]));
+    return false;
+  }
+
+  const stakesUpTo = (provider: Provider, last: bigint) =>
+    Promise.all(
+      Array.from({ length: Number(last) }, (_, i) =>
+        fx.c.providers.read.stakeAt([provider.address, BigInt(i + 1)]),
+      ),
+    );
+
+  it.each([
+    ["an entry pending", false],
+    ["active", true],
+  ] as const)("keeps keys in order, past stakes final and entries in a set (%s)", async (_, active) => {
+    let cases = 0;
+    for (const a of OPS)
+      for (const b of OPS)
+        for (const c of OPS)
+          for (const [step2, step3] of STEPS) {
+            const snapshot = await chain.testClient.snapshot();
+            const provider = await setupProvider(fx, chain.wallets[11]!, minStake);
+            let epoch = 2n;
+            if (active) {
+              epoch += DELAY;
+              await goToEpoch(fx, epoch);
+            }
+            const entries: bigint[] = active ? [] : [2n];
+            for (const [op, step] of [
+              [a, 0n],
+              [b, step2],
+              [c, step3],
+            ] as const) {
+              if (step > 0n) {
+                epoch += step;
+                await goToEpoch(fx, epoch);
+              }
+              const before = await stakesUpTo(provider, epoch + 1n);
+              if (await change(provider, op)) entries.push(epoch);
+              const label = `${active ? "active" : "pending"} ${a}/${b}/${c} steps ${step2},${step3}: ${op} in ${epoch}`;
+              expect(await stakesUpTo(provider, epoch + 1n), label).toEqual(before);
+            }
+            for (const entry of entries) {
+              // In some set from c + 1 to c + D: c + D's, or an earlier one it joins (a re-entry while a leave
+              // is pending only cancels that leave; leaving again is then a leave of an active provider).
+              const held = await Promise.all(
+                Array.from({ length: Number(DELAY) }, (_, i) =>
+                  fx.c.providers.read.isActiveAt([provider.address, entry + 1n + BigInt(i)]),
+                ),
+              );
+              expect(held, `${a}/${b}/${c} steps ${step2},${step3}: entry of ${entry}`).toContain(true);
+            }
+            await chain.testClient.revert({ id: snapshot });
+            cases++;
+          }
+    expect(cases).toBe(81);
+  });
+});
