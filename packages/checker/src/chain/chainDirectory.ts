@@ -17,7 +17,7 @@ import {
   zeroHash,
 } from "viem";
 import type { CheckerRecord, KeyDirectory } from "../validation/keyDirectory.ts";
-import type { ProviderDirectory, ProviderRecord } from "../validation/providerDirectory.ts";
+import type { ProviderDirectory, ProviderEntry } from "../validation/providerDirectory.ts";
 import type { EpochContext } from "../validation/sortition.ts";
 import { getCheckingSet } from "./actions/getCheckingSet.ts";
 import type { RegisteredProvider } from "./actions/getProviders.ts";
@@ -89,7 +89,7 @@ interface CheckingSet {
   readFrom: readonly RegisteredProvider[];
   chainEpoch: bigint;
   /** providers(epoch)'s answer and the registered list it was made from (the same array while neither changes). */
-  listed?: { from: readonly ProviderRecord[]; records: readonly ProviderRecord[] };
+  listed?: { from: readonly ProviderEntry[]; records: readonly ProviderEntry[] };
 }
 
 /** One epoch's license snapshot as the checker uses it. */
@@ -127,8 +127,8 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   private readonly snapshotReads = new Map<bigint, Promise<boolean>>();
   /** The chain's epoch at the last refresh (0 before any). */
   private current = 0n;
-  /** Every registered provider with a usable entry, whatever its stake; the checking sets pick from it. */
-  private registered: ProviderRecord[] = [];
+  /** Every registered provider, whatever its stake or entry (UnusableProvider); the checking sets pick from it. */
+  private registered: ProviderEntry[] = [];
   private readonly providerReader: ProviderListReader;
   /** The registry's list `registered` was made from: the same one again needs no new records. */
   private providersReadFrom: readonly RegisteredProvider[] | undefined;
@@ -374,24 +374,34 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
 
   // --- ProviderDirectory
   /**
-   * The usable providers of the checking set of `epoch` (held after ensureEpoch(epoch)); none for an epoch
-   * not held (never another epoch's set: the caller abstains or waits); without an epoch, those of the
-   * chain's epoch at the last refresh. The same array while nothing changed.
+   * Every member of the checking set of `epoch` (held after ensureEpoch(epoch)), in registration order; none
+   * for an epoch not held (never another epoch's set: the caller abstains or waits); without an epoch, those
+   * of the chain's epoch at the last refresh. The same array while nothing changed.
+   *
+   * Who is listed is the set alone, final once the epoch began, never the entries' live fields: a member
+   * whose entry cannot be used is listed as an UnusableProvider (its committees FAIL it), so every node seats
+   * on the same members, builds the same report, and an update() flipping an entry mid-epoch splits neither
+   * (review3 P1-1). Each member's fields are the latest read (a new peer id reaches the runs at once).
    */
-  providers(epoch?: bigint): readonly ProviderRecord[] {
+  providers(epoch?: bigint): readonly ProviderEntry[] {
     const set = this.checkingSets.get(epoch ?? (this.current > 1n ? this.current : 1n));
     if (set === undefined) return [];
     if (set.listed?.from !== this.registered) {
+      const latest = new Map(this.registered.map((p) => [p.address, p]));
       set.listed = {
         from: this.registered,
-        records: this.registered.filter((p) => set.members.has(p.address)),
+        // The set was read from its own list: a member a later list lacks (none: providers never leave the
+        // registry) would still be listed, with the fields that list had.
+        records: set.readFrom
+          .filter((p) => set.members.has(p.address))
+          .map((p) => latest.get(p.address) ?? toProviderRecord(p.address, p.info)),
       };
     }
     return set.listed.records;
   }
 
-  /** A registered provider's usable entry, in a checking set or not (a re-check of one that left it). */
-  registeredProvider(address: Address): ProviderRecord | undefined {
+  /** A registered provider's entry, in a checking set or not (a re-check of one that left it). */
+  registeredProvider(address: Address): ProviderEntry | undefined {
     const wanted = getAddress(address);
     return this.registered.find((p) => p.address === wanted);
   }
@@ -523,22 +533,13 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
     return { members, final: isCheckingSetFinal(epoch, chainEpoch), readFrom: registered, chainEpoch };
   }
 
-  /** The usable entries of the registered providers; the last ones while the registry logged no change (ProviderListReader). */
-  private recordsOf(registered: readonly RegisteredProvider[]): ProviderRecord[] {
+  /**
+   * The entries of the registered providers, usable or not (the checking duty logs an unusable member once
+   * an epoch); the last ones while the registry logged no change (ProviderListReader).
+   */
+  private recordsOf(registered: readonly RegisteredProvider[]): ProviderEntry[] {
     if (registered === this.providersReadFrom) return this.registered;
-    const out: ProviderRecord[] = [];
-    for (const { address, info } of registered) {
-      const record = toProviderRecord(address, info);
-      if (typeof record === "string") {
-        this.logger.warn(
-          { provider: address, reason: record },
-          "provider registry entry not usable; skipped",
-        );
-        continue;
-      }
-      out.push(record);
-    }
-    return out;
+    return registered.map(({ address, info }) => toProviderRecord(address, info));
   }
 
   async ensureSeed(epoch: bigint): Promise<Hex | undefined> {

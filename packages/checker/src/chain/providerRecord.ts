@@ -2,31 +2,38 @@ import { GPU_CLASSES, gpuClass } from "@checkernet/protocol/challenges/gpu-class
 import { regionById } from "@checkernet/protocol/challenges/regions";
 import { peerIdFromMultihash, peerIdFromString } from "@libp2p/peer-id";
 import { type Address, type Hex, hexToBytes, zeroHash } from "viem";
-import type { ProviderRecord } from "../validation/providerDirectory.ts";
+import type { ProviderEntry, UnusableEntry } from "../validation/providerDirectory.ts";
 
 /**
  * ProviderRegistry entries as the checker uses them: the peer id, GPU class and region decoded from what the
  * provider registered (ChainDirectory, getOperatorPeerId).
  */
 
-/** A registry entry as the checker needs it, or why it cannot be used. */
+/**
+ * A registry entry as the checker needs it, or, where a field cannot be used, which one and why (an
+ * UnusableProvider: still a member of the checking sets it is in, attested FAIL without a run).
+ */
 export function toProviderRecord(
   address: Address,
   info: { peerId: Hex; gpuModel: string; vramMiB: number; region: string },
-): ProviderRecord | string {
+): ProviderEntry {
+  const unusable = (field: UnusableEntry["field"], reason: string) => ({
+    address,
+    unusable: { field, reason },
+  });
   let peerId: string;
   try {
     peerId = peerIdFromBytes(hexToBytes(info.peerId));
   } catch (e) {
-    return `peer id does not decode: ${(e as Error).message}`;
+    return unusable("peerId", `peer id does not decode: ${(e as Error).message}`);
   }
   const cls = gpuClassOf(info.gpuModel);
-  if (cls === undefined) return `unknown GPU model ${JSON.stringify(info.gpuModel)}`;
+  if (cls === undefined) return unusable("gpuModel", `unknown GPU model ${JSON.stringify(info.gpuModel)}`);
   let region: number;
   try {
     region = regionById(info.region).code;
   } catch {
-    return `unknown region ${JSON.stringify(info.region)}`;
+    return unusable("region", `unknown region ${JSON.stringify(info.region)}`);
   }
   return {
     address,

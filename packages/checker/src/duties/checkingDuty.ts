@@ -1,7 +1,5 @@
 import type { BlsBackend } from "@checkernet/protocol/bls/backend";
-import { challengeSizesFor, gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
 import { challengeKindForEpoch } from "@checkernet/protocol/challenges/transcript";
-import { vramBlockCount, vramDatasetSeed } from "@checkernet/protocol/challenges/vram";
 import { attestationSigningRoot } from "@checkernet/protocol/encoding/attestation";
 import type { ProtocolParams } from "@checkernet/protocol/params";
 import { attestationSeats, sortitionMessage, vrfOutput } from "@checkernet/protocol/sortition";
@@ -22,9 +20,16 @@ import { SlashingProtectionError } from "../db/errors.ts";
 import { type CheckerFaults, liesAbout, NO_FAULTS, vouchesPass } from "../faults/faults.ts";
 import type { Metrics } from "../metrics/index.ts";
 import type { KeyDirectory } from "../validation/keyDirectory.ts";
-import type { ProviderDirectory, ProviderRecord } from "../validation/providerDirectory.ts";
+import {
+  isUnusable,
+  type ProviderDirectory,
+  type ProviderEntry,
+  type ProviderRecord,
+  type UnusableProvider,
+} from "../validation/providerDirectory.ts";
 import type { EpochContext } from "../validation/sortition.ts";
 import { keepFraudProof } from "./fraudProofKeeper.ts";
+import { challengeTaskFor, unusableEntryOutcome } from "./memberCheck.ts";
 
 export interface CheckingDutyComponents {
   clock: EpochClock;
@@ -153,13 +158,20 @@ export class CheckingDuty {
     const vrfProof = bls.sign(this.init.secretKey, sortitionMessage(epoch, seed, domain));
     const vrfOut = vrfOutput(vrfProof);
     const weight = { licenses: me.licenses, totalLicenses: keys.totalLicenses(epoch) };
-    // The epoch's checking set (held since ensureEpoch): every node seats committees on the same providers.
-    const mine = providers
-      .providers(epoch)
+    // The epoch's checking set (held since ensureEpoch): every node seats committees on the same providers,
+    // whatever their entries say (one that cannot be challenged is attested FAIL, memberCheck.ts).
+    const members = providers.providers(epoch);
+    const mine = members
       .map((p) => ({ p, seats: attestationSeats(vrfOut, p.address, weight, params.committeeSize) }))
       .filter((x) => x.seats > 0);
     result.seats = mine.map((x) => ({ provider: x.p.address, seats: x.seats }));
     logger.info({ epoch: String(epoch), seats: mine.length }, "committee seats");
+    for (const p of members.filter(isUnusable)) {
+      logger.warn(
+        { epoch: String(epoch), provider: p.address, field: p.unusable.field, reason: p.unusable.reason },
+        "provider registry entry not usable: its committees attest FAIL without a run",
+      );
+    }
 
     // Providers are challenged concurrently: each run mostly waits on the network. Each run starts
     // at a random point of the first part of the checking phase, so a provider cannot tell when its
@@ -249,10 +261,10 @@ export class CheckingDuty {
   private async checkProvider(
     epoch: bigint,
     seed: Hex,
-    p: ProviderRecord,
+    p: ProviderEntry,
     vrfProof: Hex,
   ): Promise<SignedAttestation> {
-    const { db, client, bls } = this.components;
+    const { db, bls } = this.components;
     const { params, domain, checker } = this.init;
     // Already signed before a restart: publish that, never run and sign again.
     if ((await db.getSlashingRecord(epoch, p.address)) !== undefined) {
@@ -260,43 +272,69 @@ export class CheckingDuty {
       if (own !== undefined) return own;
     }
     const kind = challengeKindForEpoch(seed, p.address, epoch, params);
-    const blockSize = params.vramBlockSize;
-    // Sized to the claimed class: a GPU gets the protocol's sizes, the CPU reference a budgeted fraction.
-    const sizes = challengeSizesFor(p.classId, params);
+    const att = isUnusable(p)
+      ? this.unusableAttestation(epoch, p, kind)
+      : await this.runAttestation(epoch, p, kind);
+    try {
+      return await db.signAttestationSafely(att, domain, vrfProof, (root) =>
+        bls.sign(this.init.secretKey, root),
+      );
+    } catch (e) {
+      if (e instanceof SlashingProtectionError) {
+        const own = await db.getAttestation(epoch, p.address, checker);
+        if (own !== undefined) return own;
+      }
+      throw e;
+    }
+  }
+
+  /** A member whose registry entry cannot be challenged: FAIL, no dial (memberCheck.ts says why). */
+  private unusableAttestation(epoch: bigint, p: UnusableProvider, kind: Attestation["kind"]): Attestation {
+    const outcome = unusableEntryOutcome(p);
+    const vouch = vouchesPass(this.init.faults ?? NO_FAULTS);
+    if (vouch) {
+      this.components.logger.warn(
+        { epoch: String(epoch), provider: p.address, measured: outcome.reason.code },
+        "FAULT MODE vouch-pass: attesting PASS whatever was measured",
+      );
+    }
+    return {
+      epoch,
+      provider: p.address,
+      checker: this.init.checker,
+      kind,
+      result: vouch ? CheckResult.PASS : outcome.result,
+      latencyP50Us: outcome.p50Us,
+      latencyP95Us: outcome.p95Us,
+      throughput: outcome.throughput,
+      transcriptHash: outcome.transcriptHash,
+    };
+  }
+
+  /** Runs the epoch's challenge against `p` and keeps its transcript: the attestation to sign. */
+  private async runAttestation(
+    epoch: bigint,
+    p: ProviderRecord,
+    kind: Attestation["kind"],
+  ): Promise<Attestation> {
+    const { db, client, clock } = this.components;
+    const { params, checker } = this.init;
     const freshSeed = this.init.randomSeed ?? randomRunSeed;
-    const { clock } = this.components;
     // The provider's answer key for the epoch: its matmul commitment must then be signed by it.
     const answerKey = await this.components.providers.answerKeyAt?.(p.address, epoch);
-    const run = await (async () => {
-      await this.components.addPeerAddresses?.(p.peerId, p.multiaddrs);
-      return client.run(
-        { peer: peerIdFromString(p.peerId) },
-        {
-          epoch,
-          provider: p.address,
-          checker,
-          kind,
-          seed: freshSeed(),
-          classId: p.classId,
-          claimedRegion: p.region,
-          matmulN: sizes.matmulN,
-          vram: {
-            datasetSeed: vramDatasetSeed(p.address, p.vramSalt),
-            blockSize,
-            blockCount: vramBlockCount(p.vramBytes || gpuClass(p.classId).vramBytes, blockSize, params),
-            steps: sizes.vramWalkSteps,
-          },
-          ...(answerKey === undefined ? {} : { answerKey }),
-        },
-        // A provider that was only late is run once more before the publish phase (secondChance.ts).
-        {
-          freshSeed,
-          endByMs: clock.bounds(epoch).publishStartMs,
-          nowMs: () => clock.nowMs(),
-          signal: this.abort.signal,
-        },
-      );
-    })();
+    await this.components.addPeerAddresses?.(p.peerId, p.multiaddrs);
+    const run = await client.run(
+      { peer: peerIdFromString(p.peerId) },
+      // Sized to the claimed class: a GPU gets the protocol's sizes, the CPU reference a budgeted fraction.
+      challengeTaskFor(p, params, { epoch, checker, kind, seed: freshSeed(), answerKey }),
+      // A provider that was only late is run once more before the publish phase (secondChance.ts).
+      {
+        freshSeed,
+        endByMs: clock.bounds(epoch).publishStartMs,
+        nowMs: () => clock.nowMs(),
+        signal: this.abort.signal,
+      },
+    );
     const lie = liesAbout(this.init.faults ?? NO_FAULTS, p.address);
     if (lie) {
       this.components.logger.warn(
@@ -330,16 +368,6 @@ export class CheckingDuty {
     };
     // Evidence first: nothing is ever signed without its transcript on disk.
     await db.putTranscript(run.transcriptHash, run.encodedTranscript);
-    try {
-      return await db.signAttestationSafely(att, domain, vrfProof, (root) =>
-        bls.sign(this.init.secretKey, root),
-      );
-    } catch (e) {
-      if (e instanceof SlashingProtectionError) {
-        const own = await db.getAttestation(epoch, p.address, checker);
-        if (own !== undefined) return own;
-      }
-      throw e;
-    }
+    return att;
   }
 }

@@ -1,9 +1,7 @@
 import { SlashStatus } from "@checkernet/contracts";
 import { epochReportsAbi } from "@checkernet/contracts/generated/index";
 import { type RecheckHeader, recheckSigningRoot } from "@checkernet/contracts/recheck";
-import { challengeSizesFor, gpuClass } from "@checkernet/protocol/challenges/gpu-classes";
 import { challengeKindForEpoch } from "@checkernet/protocol/challenges/transcript";
-import { vramBlockCount, vramDatasetSeed } from "@checkernet/protocol/challenges/vram";
 import {
   DEFAULT_RECHECK_RULES,
   type RecheckResult,
@@ -23,7 +21,7 @@ import { peerIdFromString } from "@libp2p/peer-id";
 import { type Address, bytesToHex, getAddress, type Hex } from "viem";
 import { getRecheckRequests, type RecheckRequest } from "../chain/actions/getRecheckRequests.ts";
 import { getRecheckState, type RecheckState } from "../chain/actions/getRecheckState.ts";
-import { randomRunSeed } from "../challenges/client.ts";
+import { type ChallengeRun, randomRunSeed } from "../challenges/client.ts";
 import { OwnLagAbstention } from "../challenges/ownLagAbstention.ts";
 import {
   decodeStoredRecheckResult,
@@ -33,6 +31,7 @@ import {
 } from "../db/recheckRecords.ts";
 import { liesAbout, NO_FAULTS } from "../faults/faults.ts";
 import type { RecheckCosignRequest } from "../network/reqresp/recheck.ts";
+import { isUnusable, type ProviderRecord } from "../validation/providerDirectory.ts";
 import { isBarredFromLeading } from "./aggregatorRanking.ts";
 import { CHECK_SPREAD_FRACTION } from "./checkingDuty.ts";
 import { keepFraudProof } from "./fraudProofKeeper.ts";
@@ -40,6 +39,7 @@ import { lead } from "./leader/engine.ts";
 import { committeeOperators, snapshotPublicKey } from "./leader/members.ts";
 import { isFinalRevert } from "./leader/submitOnce.ts";
 import { defaultBackupStepMs, turnDelayMs, turnPollMs } from "./leader/timing.ts";
+import { challengeTaskFor, unusableEntryOutcome } from "./memberCheck.ts";
 import { RecheckDutyError, RecheckDutyErrorCode } from "./recheckErrors.ts";
 import { recheckPlugin } from "./recheckPlugin.ts";
 import type { RecheckComponents, RecheckInit } from "./recheckTypes.ts";
@@ -327,7 +327,7 @@ export class RecheckDuty {
   private async runOwn(state: RecheckState): Promise<SignedRecheckResult> {
     const stored = await this.storedResult(state.slashId);
     if (stored !== undefined) return stored;
-    const { providers, client, db, bls, logger, publicClient } = this.components;
+    const { providers, db, bls, logger, publicClient } = this.components;
     const { params, operator } = this.init;
     // Any registered provider, not the checking set: one that unstakes after contesting is still re-checked.
     const p = providers.registeredProvider(state.provider);
@@ -340,11 +340,6 @@ export class RecheckDuty {
       args: [state.accusedEpoch],
     });
     const kind = challengeKindForEpoch(accusedSeed, p.address, state.accusedEpoch, params);
-    await this.components.addPeerAddresses?.(p.peerId, p.multiaddrs);
-    // The same class-sized workload as the checking duty (challengeSizesFor), started at a random
-    // point of the first half of what is left of the checking phase, as the checking duty does: a
-    // committee twice the usual size must not queue its runs on the provider's one device.
-    const sizes = challengeSizesFor(p.classId, params);
     const { epoch: runEpoch, timeSignature } = this.timeOf(state);
     if (this.epochNow(state) < runEpoch) {
       throw new RecheckDutyError(
@@ -352,56 +347,33 @@ export class RecheckDuty {
         `this member tests slash ${state.slashId} in epoch ${runEpoch}, not before`,
       );
     }
-    const spreadMs = Math.max(
-      0,
-      (this.bounds(runEpoch).publishStartMs - this.components.clock.nowMs()) * CHECK_SPREAD_FRACTION,
-    );
-    await sleep(Math.floor(Math.random() * spreadMs), this.abort.signal);
-    const answerKey = await providers.answerKeyAt?.(p.address, runEpoch);
-    const run = await client.run(
-      { peer: peerIdFromString(p.peerId) },
-      {
-        // The epoch the run happens in, as for any check: nothing tells the provider this one is a re-check.
-        epoch: runEpoch,
-        provider: p.address,
-        checker: operator,
-        kind,
-        seed: randomRunSeed(),
-        classId: p.classId,
-        claimedRegion: p.region,
-        matmulN: sizes.matmulN,
-        vram: {
-          datasetSeed: vramDatasetSeed(p.address, p.vramSalt),
-          blockSize: params.vramBlockSize,
-          blockCount: vramBlockCount(
-            p.vramBytes || gpuClass(p.classId).vramBytes,
-            params.vramBlockSize,
-            params,
-          ),
-          steps: sizes.vramWalkSteps,
-        },
-        ...(answerKey === undefined ? {} : { answerKey }),
-      },
-      // Late only: once more before the phase ends, as in the checking duty (secondChance.ts).
-      {
-        freshSeed: randomRunSeed,
-        endByMs: this.bounds(runEpoch).publishStartMs,
-        nowMs: () => this.components.clock.nowMs(),
-        signal: this.abort.signal,
-      },
-    );
+    // An entry made unusable after contesting (update() at any time) cannot be tested: FAIL without a run,
+    // as in a regular check, so the contest is upheld instead of dropped for want of results (review3 P1-1).
+    const measured = isUnusable(p)
+      ? { ...unusableEntryOutcome(p), run: undefined }
+      : await this.rerun(p, kind, runEpoch).then((run) => ({
+          ...run.outcome,
+          transcriptHash: run.transcriptHash,
+          run,
+        }));
+    const { run } = measured;
+    if (isUnusable(p))
+      logger.warn(
+        { slashId: String(state.slashId), provider: p.address, ...p.unusable },
+        "provider registry entry not usable: re-check result FAIL without a run",
+      );
     const lie = liesAbout(this.init.faults ?? NO_FAULTS, p.address);
     if (lie) {
       logger.warn(
-        { slashId: String(state.slashId), provider: p.address, measured: run.outcome.result },
+        { slashId: String(state.slashId), provider: p.address, measured: run?.outcome.result },
         "FAULT MODE lie-fail: reporting FAIL in the re-check whatever was measured",
       );
     }
     // A run this member's own lag could have failed is not signed; the next poll tries again.
-    if (run.abstain !== undefined && !lie) throw new OwnLagAbstention(p.address, run.abstain);
+    if (run?.abstain !== undefined && !lie) throw new OwnLagAbstention(p.address, run.abstain);
     // A wrong signed answer caught in a re-check is as objective as one caught in a regular check: keep its
     // fraud proof (of the run's epoch) for the fraud-proof duty, which submits it to FraudProofs.
-    if (!lie && run.outcome.result === CheckResult.FAIL) {
+    if (run !== undefined && !lie && run.outcome.result === CheckResult.FAIL) {
       await keepFraudProof(this.components, params, run.transcript, run.outcome.reasons, "recheck");
     }
     const result: RecheckResult = {
@@ -410,14 +382,14 @@ export class RecheckDuty {
       recheckEpoch: state.recheckEpoch,
       checker: getAddress(operator),
       kind,
-      result: lie ? CheckResult.FAIL : run.outcome.result,
-      latencyP50Us: run.outcome.p50Us,
-      transcriptHash: run.transcriptHash,
+      result: lie ? CheckResult.FAIL : measured.result,
+      latencyP50Us: measured.p50Us,
+      transcriptHash: measured.transcriptHash,
       runEpoch,
       timeSignature,
     };
     // Evidence first: nothing is signed without its transcript on disk.
-    await db.putTranscript(run.transcriptHash, run.encodedTranscript);
+    if (run !== undefined) await db.putTranscript(run.transcriptHash, run.encodedTranscript);
     const signed: SignedRecheckResult = {
       result,
       signature: bytesToHex(
@@ -438,6 +410,32 @@ export class RecheckDuty {
       "re-check result signed",
     );
     return signed;
+  }
+
+  /**
+   * The run of the re-check in this member's run epoch: the accused epoch's workload, sized to the class as the
+   * checking duty's (challengeTaskFor), started at a random point of the first half of what is left of the
+   * checking phase, as the checking duty does: a committee twice the usual size must not queue its runs on the
+   * provider's one device. Nothing tells the provider this one is a re-check.
+   */
+  private async rerun(
+    p: ProviderRecord,
+    kind: RecheckResult["kind"],
+    runEpoch: bigint,
+  ): Promise<ChallengeRun> {
+    const { providers, client, clock } = this.components;
+    await this.components.addPeerAddresses?.(p.peerId, p.multiaddrs);
+    const endByMs = this.bounds(runEpoch).publishStartMs;
+    const spreadMs = Math.max(0, (endByMs - clock.nowMs()) * CHECK_SPREAD_FRACTION);
+    await sleep(Math.floor(Math.random() * spreadMs), this.abort.signal);
+    const answerKey = await providers.answerKeyAt?.(p.address, runEpoch);
+    const task = { epoch: runEpoch, checker: this.init.operator, kind, seed: randomRunSeed(), answerKey };
+    return client.run(
+      { peer: peerIdFromString(p.peerId) },
+      challengeTaskFor(p, this.init.params, task),
+      // Late only: once more before the phase ends, as in the checking duty (secondChance.ts).
+      { freshSeed: randomRunSeed, endByMs, nowMs: () => clock.nowMs(), signal: this.abort.signal },
+    );
   }
 
   /** Serves a leader's RESULT_REQUEST: this member's result, waiting for a run in progress. */

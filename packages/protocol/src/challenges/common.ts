@@ -60,6 +60,12 @@ export const ReasonCode = {
    * to be any message (checker challenges/PROTOCOL.md, "Faults and outcomes").
    */
   PROTOCOL_VIOLATION: "PROTOCOL_VIOLATION",
+  /**
+   * No run: the provider's registry entry cannot be challenged (a peer id that does not decode, a GPU model
+   * or region no checker knows), so its committees attest FAIL without dialing it. A member of the checking
+   * set all the same; skipping it would leave its verdict to whoever chose to attest it (issue 14).
+   */
+  UNUSABLE_REGISTRY_ENTRY: "UNUSABLE_REGISTRY_ENTRY",
 } as const;
 export type ReasonCode = (typeof ReasonCode)[keyof typeof ReasonCode];
 

@@ -90,11 +90,12 @@ describe("ChainDirectory (contracts on Hardhat's in-process EDR)", () => {
     await goToEpoch(fx, 1n);
     await dir.refresh();
     expect(dir.hasProvider(address, 1n)).toBe(true);
-    const p = dir.providers().find((x) => x.address === address)!;
-    expect(p.peerId).toBe(peerId.toString());
-    expect(p.classId).toBe(1);
-    expect(p.region).toBe(0);
-    expect(p.vramBytes).toBe(16 * 2 ** 20);
+    expect(dir.providers().find((x) => x.address === address)).toMatchObject({
+      peerId: peerId.toString(),
+      classId: 1,
+      region: 0,
+      vramBytes: 16 * 2 ** 20,
+    });
     const epoch = await fx.c.reports.read.currentEpoch();
     expect(dir.seed(epoch)).toMatch(/^0x[0-9a-f]{64}$/);
     expect(dir.status()).toMatchObject({ connected: true, lastError: null, checkers: 2, providers: 1 });
@@ -148,6 +149,33 @@ describe("ChainDirectory (contracts on Hardhat's in-process EDR)", () => {
     expect(setOf(restarted, 2n)).toEqual({ leaving: false, joining: false, listed: [] });
     expect(await restarted.ensureEpoch(2n)).toBe(true);
     expect(setOf(restarted, 2n)).toEqual(before);
+  });
+
+  it("lists every member of an epoch's set, one whose registry entry it cannot use too, marked as such (review3 P1-1)", async () => {
+    await setupCheckers(fx, 2, 1);
+    const usable = await registerProvider(chain, fx, 0, 0n);
+    const broken = await registerProvider(chain, fx, 1, 0n);
+    // A staked provider names a GPU model no checker knows: still in the set (isActiveAt), so gossip rule 6
+    // accepts attestations of it. Skipped by every honest node, it was attested only by whoever chose to.
+    const peerId = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
+    const own = fx.as(chain.wallets[11]!).providers.write;
+    await mined(chain, own.update([bytesToHex(peerId.toMultihash().bytes), "none", 16, "local"]));
+    await goToEpoch(fx, 2n);
+    const dir = directory();
+    await dir.refresh();
+    expect(await fx.c.providers.read.isActiveAt([broken, 2n])).toBe(true);
+    expect(dir.hasProvider(broken, 2n)).toBe(true);
+    expect(dir.providers(2n).map((p) => p.address)).toEqual([usable, broken]);
+    expect(dir.providers(2n).find((p) => p.address === broken)).toEqual({
+      address: broken,
+      unusable: { field: "gpuModel", reason: 'unknown GPU model "none"' },
+    });
+    expect(dir.registeredProvider(broken)).toEqual(dir.providers(2n)[1]);
+    // A live flip back (update() at any time) changes the member's record, never who the members are.
+    await mined(chain, own.update([bytesToHex(peerId.toMultihash().bytes), "cpu-reference", 16, "local"]));
+    await dir.refresh();
+    expect(dir.providers(2n).map((p) => p.address)).toEqual([usable, broken]);
+    expect(dir.registeredProvider(broken)).toMatchObject({ address: broken, peerId: peerId.toString() });
   });
 
   it("holds the next epoch's checking set ahead: with the RPC gone at that epoch's start, its attestations are still judged", async () => {

@@ -10,11 +10,12 @@ import { EvidenceError, fetchEvidence } from "@checkernet/wire";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
 import { hexToBytes, keccak256 } from "viem";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { EpochClock } from "../../../src/chain/clock.ts";
 import { ChallengeClient } from "../../../src/challenges/client.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
 import { CheckingDuty, type CheckingDutyInit } from "../../../src/duties/checkingDuty.ts";
+import { NO_TRANSCRIPT } from "../../../src/duties/memberCheck.ts";
 import { parseCheckerFaults } from "../../../src/faults/faults.ts";
 import { createMetrics } from "../../../src/metrics/index.ts";
 import { AttestationGossip } from "../../../src/network/gossip/attestations.ts";
@@ -23,7 +24,11 @@ import type { CheckerHost } from "../../../src/network/host.ts";
 import { handleEvidence } from "../../../src/network/reqresp/evidence.ts";
 import { BlsBatchVerifier } from "../../../src/validation/bls/batchVerifier.ts";
 import { StaticKeyDirectory } from "../../../src/validation/keyDirectory.ts";
-import { type ProviderRecord, StaticProviderDirectory } from "../../../src/validation/providerDirectory.ts";
+import {
+  type ProviderRecord,
+  StaticProviderDirectory,
+  type UnusableProvider,
+} from "../../../src/validation/providerDirectory.ts";
 import { SeenAttestations } from "../../../src/validation/seenCache.ts";
 import { StaticEpochSeeds } from "../../../src/validation/sortition.ts";
 import { startChallengeServer } from "../../utils/challengeServer.ts";
@@ -240,5 +245,43 @@ describe("CheckingDuty", () => {
     const v = await voucher.duty.runEpoch(EPOCH, { waitForPublishPhase: false });
     expect(v.attestations.map((s) => s.attestation.result)).toEqual([CheckResult.PASS]);
     expect(await voucher.db.listFraudProofs()).toEqual([]);
+  });
+
+  it("attests FAIL without a dial for a member whose registry entry it cannot use, and says why once (review3 P1-1)", async () => {
+    // In the epoch's set (gossip rule 6 accepts attestations of it) with a GPU model no checker knows: skipped,
+    // its verdict was left to whoever attested it anyway (PASS from an adversary's seats, never an honest FAIL).
+    const broken: UnusableProvider = {
+      address: randomAddress(),
+      unusable: { field: "gpuModel", reason: 'unknown GPU model "none"' },
+    };
+    keys.addProvider(broken.address);
+    const who = await makeChecker(1);
+    keys.setChecker(who);
+    const c = await checker(who, new StaticProviderDirectory([honest, broken]));
+    checkers.push(c);
+    const dialed: string[] = [];
+    const dial = c.host.dialProtocol.bind(c.host);
+    c.host.dialProtocol = ((peer: Parameters<typeof dial>[0], ...rest: [never, never]) => {
+      dialed.push(String(peer));
+      return dial(peer, ...rest);
+    }) as typeof dial;
+    const warn = vi.spyOn(silent, "warn");
+    try {
+      const r = await c.duty.runEpoch(EPOCH, { waitForPublishPhase: false });
+      expect(r.seats.map((s) => s.provider).sort()).toEqual([honest.address, broken.address].sort());
+      expect(r.skipped).toEqual([]);
+      const att = r.attestations.find((s) => s.attestation.provider === broken.address)?.attestation;
+      expect(att).toMatchObject({ result: CheckResult.FAIL, latencyP50Us: 0, transcriptHash: NO_TRANSCRIPT });
+      // Only the honest provider was dialed (its run's pings and workload streams).
+      expect(dialed.length).toBeGreaterThan(0);
+      expect(new Set(dialed)).toEqual(new Set([honest.peerId]));
+      const said = warn.mock.calls.filter(
+        ([fields]) => (fields as { provider?: string }).provider === broken.address,
+      );
+      expect(said).toHaveLength(1);
+      expect(said[0]?.[0]).toMatchObject({ epoch: String(EPOCH), field: "gpuModel" });
+    } finally {
+      warn.mockRestore();
+    }
   });
 });

@@ -3,17 +3,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SlashStatus } from "@checkernet/contracts";
 import { decodeMatmulFraudProof } from "@checkernet/protocol/fraud/matmulFraud";
-import { CheckResult } from "@checkernet/protocol/types";
+import { CheckResult, Verdict } from "@checkernet/protocol/types";
 import { createLogger } from "@checkernet/runtime";
-import { peerIdFromString } from "@libp2p/peer-id";
+import { generateKeyPair } from "@libp2p/crypto/keys";
+import { peerIdFromPrivateKey, peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
-import { zeroHash } from "viem";
+import { type Address, bytesToHex, zeroHash } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectChain, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
+import { connectChain, mined, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
 import { deployFixture, type Fixture } from "../../../../contracts/test/helpers/fixture.ts";
 import { EpochClock } from "../../../src/chain/clock.ts";
 import { ChallengeClient } from "../../../src/challenges/client.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
+import { NO_TRANSCRIPT } from "../../../src/duties/memberCheck.ts";
 import { RecheckDuty } from "../../../src/duties/recheckDuty.ts";
 import { parseCheckerFaults } from "../../../src/faults/faults.ts";
 import { createMetrics } from "../../../src/metrics/index.ts";
@@ -24,6 +26,7 @@ import {
   type ProviderRecord,
   StaticProviderDirectory,
 } from "../../../src/validation/providerDirectory.ts";
+import { chainDirectory, registerProvider } from "../../utils/chain.ts";
 import { bls, DOMAIN, makeChecker } from "../../utils/fixtures.ts";
 import { loopbackHost } from "../../utils/hosts.ts";
 import { SMALL_CHALLENGE_PARAMS, wrongProductProvider } from "../../utils/smallChallenges.ts";
@@ -60,9 +63,9 @@ async function newHost(): Promise<CheckerHost> {
 
 /** A member of a re-check committee for `cheat` (a MATMUL provider that signs a wrong product). */
 async function member(
-  cheat: ProviderRecord,
+  cheat: ProviderRecord | undefined,
   faults: string[] = [],
-  providers: ProviderDirectory = new StaticProviderDirectory([cheat]),
+  providers: ProviderDirectory = new StaticProviderDirectory(cheat === undefined ? [] : [cheat]),
 ) {
   const host = await newHost();
   const who = await makeChecker(1);
@@ -107,7 +110,7 @@ async function member(
 }
 
 /** The contested slash of `cheat`'s accused epoch, as the chain would show it in the re-check epoch. */
-function contested(cheat: ProviderRecord) {
+function contested(cheat: { address: Address }) {
   return {
     slashId: 1n,
     provider: cheat.address,
@@ -170,5 +173,28 @@ describe("RecheckDuty fraud proofs", () => {
     // Looked up in the checking set, every member's run threw and the contest won by default.
     const signed = await m.duty.ownResult(contested(cheat));
     expect(signed.result.result).toBe(CheckResult.FAIL);
+  });
+
+  it("FAILs a provider that made its registry entry unusable after contesting: the contest is upheld (review3 P1-1)", async () => {
+    const address = await registerProvider(chain, fx, 0, 0n);
+    // After contesting, the provider names a GPU model no checker knows (update() is allowed at any time).
+    const peerId = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
+    const own = fx.as(chain.wallets[10]!).providers.write;
+    await mined(chain, own.update([bytesToHex(peerId.toMultihash().bytes), "none", 16, "local"]));
+    const directory = await chainDirectory(chain, fx, silent);
+    const members = [await member(undefined, [], directory), await member(undefined, [], directory)];
+    members.push(await member(undefined, [], directory));
+    const state = { ...contested({ address }), committee: members.map((m) => m.who.address) };
+    // Every member's run threw 'not in the registry view': no result, no re-check report, and the contest
+    // won by default (slash dropped, for one bond).
+    const results = await Promise.all(members.map((m) => m.duty.ownResult(state)));
+    for (const r of results) {
+      expect(r.result).toMatchObject({ result: CheckResult.FAIL, transcriptHash: NO_TRANSCRIPT });
+    }
+    expect(members[0]!.duty.headerOf(state, results)).toMatchObject({
+      verdict: Verdict.FAIL,
+      failures: 3,
+      attestations: 3,
+    });
   });
 });
