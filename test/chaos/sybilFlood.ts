@@ -18,6 +18,7 @@
  * docs/protocol/gossip-validation.md, "Sybil-flood drill", has every run's numbers.
  */
 import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { epochBounds } from "@checkernet/protocol/epoch";
 import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
@@ -25,6 +26,7 @@ import { expect } from "vitest";
 import type { DevnetHandle } from "../../scripts/devnet/index.ts";
 import { checkerApiUrl, checkerMultiaddr } from "../../scripts/devnet/nodes.ts";
 import { type RogueFlood, startRogueFlood } from "../helpers/roguePeer.ts";
+import { costsBetween, formatCosts, type ProcessCosts } from "./processCosts.ts";
 
 const ATTESTATIONS_TOPIC = "/checkernet/1/attestations/abi";
 /** Issue 14: 200 msg/s for 60 s, a fresh peer id every 100 messages. */
@@ -35,15 +37,14 @@ const FLOOD_MESSAGES_PER_SECOND = 200;
 const FLOOD_STOP_BEFORE_END_MS = 500;
 /** The rogue starts (tsx, 6-18 s on a busy machine) and makes its forgeries before the flood: the flood starts in the first epoch this far ahead. */
 const FLOOD_LEAD_MS = 25_000;
-/** Issue 14: each checker's event-loop lag p99 under the flood (logged: how many checker-epochs met it). */
-const ISSUE_LAG_P99_MS = 100;
 /**
- * What the test asserts of each checker's lag p99 in each flood epoch: issue 14's 100 ms is not met
- * with a margin on this 2-core machine. Measured (docs/protocol/gossip-validation.md, Sybil-flood
- * drill) with the IDONTWANT fix: 41-95 ms at load 2-4, 58-142 ms with a busy core (3 of 18
- * checker-epochs over 100 ms), 67-133 ms at load 1-6 (9 of 18 over); the quiet epoch after 20-40 ms.
+ * Issue 14: each checker's event-loop lag p99 in each flood epoch. Met with a margin since each remote
+ * IP may bring in only a few new identities (packages/checker/src/network/identityBudget.ts):
+ * docs/protocol/gossip-validation.md, Sybil-flood drill, has every run. (Before it, 41-142 ms by
+ * checker-epoch with the IDONTWANT fix, asserted at 250 ms.) The metric is the p99 of the intervals
+ * between 10-ms timer ticks, so it includes those 10 ms: a quiet checker reads 15-25 ms.
  */
-const FLOOD_LAG_P99_MS = 250;
+const FLOOD_LAG_P99_MS = 100;
 /** Issue 14: how far the honest providers' measured RTT may move under the flood. */
 const FLOOD_RTT_SHIFT_MS = 50;
 
@@ -119,6 +120,9 @@ export interface SybilFloodResult {
   refused: Map<string, number>[];
   /** Per checker: REJECTs counted over the flood (the /status `gossip.rejected` the flood accounts for). */
   rejectsDuringFlood: number[];
+  /** Per checker: CPU and GC in each flood epoch, then in the quiet epoch; the machine's 1-min load at each epoch's end. */
+  costs: ProcessCosts[][];
+  loads: number[];
 }
 
 export interface SybilFloodDrill {
@@ -186,11 +190,18 @@ export async function startSybilFloodDrill(
     const before = await scrape();
     const lagP99Ms: number[][] = urls.map(() => []);
     const lagMaxMs: number[][] = urls.map(() => []);
+    const costs: ProcessCosts[][] = urls.map(() => []);
+    const loads: number[] = [];
+    let last = before;
     for (let e = firstEpoch; e <= lastEpoch; e++) {
       await sleep(Math.min(endMs, bounds(e).endMs) - Date.now());
-      const lag = lagOf(await scrape());
+      const s = await scrape();
+      loads.push(loadavg()[0]!);
+      const lag = lagOf(s);
       for (const [i, v] of lag.p99.entries()) lagP99Ms[i]!.push(v);
       for (const [i, v] of lag.max.entries()) lagMaxMs[i]!.push(v);
+      for (const [i, t] of s.entries()) costs[i]!.push(costsBetween(last[i]!, t));
+      last = s;
     }
     const sent = await rogue.done();
     // Messages received before the end are validated within a moment.
@@ -198,7 +209,10 @@ export async function startSybilFloodDrill(
     const after = await scrape();
     const afterMs = Date.now();
     await sleep(bounds(quietEpoch).endMs - 100 - Date.now());
-    const quietLagP99Ms = lagOf(await scrape()).p99;
+    const quiet = await scrape();
+    loads.push(loadavg()[0]!);
+    const quietLagP99Ms = lagOf(quiet).p99;
+    for (const [i, t] of quiet.entries()) costs[i]!.push(costsBetween(after[i]!, t));
     const refused = urls.map((_, i) => {
       const [b, a] = [validationErrors(before[i]!), validationErrors(after[i]!)];
       return new Map([...a].map(([code, n]) => [code, n - (b.get(code) ?? 0)]));
@@ -221,6 +235,8 @@ export async function startSybilFloodDrill(
       budget,
       refused,
       rejectsDuringFlood: urls.map((_, i) => rejects(after[i]!) - rejects(before[i]!)),
+      costs,
+      loads,
     };
   })();
   // Unhandled until result() is awaited: keep a failure for it.
@@ -258,6 +274,11 @@ export async function startSybilFloodDrill(
           `${r.lagMaxMs.map((xs) => Math.max(...xs).toFixed(0)).join("/")}; quiet epoch ${quietEpoch} p99 ` +
           `${r.quietLagP99Ms.map((x) => x.toFixed(0)).join("/")})`,
       );
+      console.log(
+        `sybil flood drill: per checker, epochs ${floodEpochs.join("/")} (flood) / ${quietEpoch} (quiet; from 1 s after ` +
+          `the flood); load ${r.loads.map((x) => x.toFixed(1)).join("/")}:\n` +
+          r.costs.map((xs, i) => `  ${names[i]}: ${xs.map(formatCosts).join(" | ")}`).join("\n"),
+      );
       for (const x of rtts())
         console.log(
           `sybil flood drill: ${x.provider.slice(0, 8)}'s p50 RTT (ms) by checker, epochs ${floodEpochs.join("/")} ` +
@@ -288,10 +309,6 @@ export async function startSybilFloodDrill(
           .soft(r.reachedBls[i], `${names[i]}: the rogue's messages that reached BLS`)
           .toBeLessThanOrEqual(r.budget);
       }
-      const epochsMet = r.lagP99Ms.flat().filter((x) => x < ISSUE_LAG_P99_MS).length;
-      console.log(
-        `sybil flood drill: issue 14's lag p99 < ${ISSUE_LAG_P99_MS} ms met in ${epochsMet} of ${r.lagP99Ms.flat().length} checker-epochs`,
-      );
       for (const [i, xs] of r.lagP99Ms.entries())
         for (const [j, x] of xs.entries())
           expect
