@@ -113,6 +113,10 @@ export async function writeCheckerConfig(
     relayServer: host.relayServer === true,
     // Behind NAT (the others dial it through a relay): announce no private address.
     ...(host.relayVia === undefined ? {} : { reachability: "private" }),
+    // Every honest node of a loopback devnet dials from 127.0.0.1: without this a devnet of more
+    // than 9 checkers would run into the inbound identity budget (8 new peer ids per IP, then one a
+    // minute). The testbed's hosts have their own addresses and trust none.
+    ...(host.ip === "127.0.0.1" ? { trustedNetworks: ["127.0.0.1/32"] } : {}),
     apiHost: host.apiIp ?? host.ip,
     apiPort: plan.apiPort,
     logLevel: "info",

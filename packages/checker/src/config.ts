@@ -35,6 +35,12 @@ export interface CheckerConfig {
   reachability: Reachability;
   /** IPv4 networks whose addresses a node behind NAT still announces (peers on its own LAN). */
   announceLan: string[];
+  /**
+   * IPv4 networks whose peers skip the inbound rate limit, the connection cap
+   * and the inbound identity budget (network/identityBudget.ts): for a devnet
+   * where every honest node shares 127.0.0.1, never for the open internet.
+   */
+  trustedNetworks: string[];
   /** Local HTTP status API; bound to apiHost, loopback by default. */
   apiHost: string;
   /** 0 disables the status API. */
@@ -108,6 +114,18 @@ const strList: Parser<string[]> = (raw, field, source) => {
       .filter((s) => s.length > 0);
   if (Array.isArray(raw) && raw.every((x) => typeof x === "string")) return [...raw];
   throw new ConfigError(field, source, "expected a list of strings (or a comma-separated string)");
+};
+/** A list of IPv4 networks ("192.168.1.0/24"); a bad one names the field and what is expected. */
+const cidrList: Parser<string[]> = (raw, field, source) => {
+  const list = strList(raw, field, source);
+  for (const cidr of list) {
+    try {
+      parseCidr(cidr);
+    } catch (e) {
+      throw new ConfigError(field, source, (e as Error).message);
+    }
+  }
+  return list;
 };
 /**
  * A list of libp2p multiaddrs; a bad one names the field, the value, what is
@@ -291,19 +309,15 @@ const CONFIG_SCHEMA: { [K in keyof CheckerConfig]-?: FieldSpec<K> } = {
   },
   announceLan: {
     env: "CHECKER_ANNOUNCE_LAN",
-    parse: (raw, field, source) => {
-      const list = strList(raw, field, source);
-      for (const cidr of list) {
-        try {
-          parseCidr(cidr);
-        } catch (e) {
-          throw new ConfigError(field, source, (e as Error).message);
-        }
-      }
-      return list;
-    },
+    parse: cidrList,
     default: () => [],
     help: "IPv4 networks (CIDR) still announced behind NAT, for peers on the same LAN",
+  },
+  trustedNetworks: {
+    env: "CHECKER_TRUSTED_NETWORKS",
+    parse: cidrList,
+    default: () => [],
+    help: "IPv4 networks (CIDR) exempt from the inbound connection and identity budgets (a loopback devnet: 127.0.0.1/32)",
   },
   apiHost: { env: "CHECKER_API_HOST", parse: str, default: () => "127.0.0.1", help: "status API host" },
   apiPort: { env: "CHECKER_API_PORT", parse: port, default: () => 9701, help: "status API port (0 = off)" },

@@ -41,9 +41,7 @@ export async function buildComponents(options: CheckerNodeOptions): Promise<Node
       relayServer: config.relayServer,
       reachability: config.reachability,
       announceLan: config.announceLan,
-      ...(options.allowPrivateAddresses === true
-        ? { allowPrivateAddresses: true, allow: ["/ip4/127.0.0.1/ipcidr/32"] }
-        : {}),
+      ...trustedHostOptions(config.trustedNetworks, options.allowPrivateAddresses === true),
       ...(options.heartbeatIntervalMs === undefined
         ? {}
         : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
@@ -127,4 +125,25 @@ async function addPeerAddresses(host: CheckerHost, peerId: string, addrs: readon
     }
   });
   if (parsed.length > 0) await host.peerStore.merge(peerIdFromString(peerId), { multiaddrs: parsed });
+}
+
+/**
+ * The host's exempt networks (`allow`, as libp2p multiaddrs): the configured
+ * trustedNetworks, plus 127.0.0.1 for in-process test networks
+ * (allowPrivateAddresses), where every honest node shares that address.
+ */
+export function trustedHostOptions(
+  trustedNetworks: readonly string[],
+  allowPrivateAddresses: boolean,
+): { allowPrivateAddresses?: true; allow?: string[] } {
+  const cidrs = new Set(trustedNetworks.map((c) => c.trim()));
+  if (allowPrivateAddresses) cidrs.add("127.0.0.1/32");
+  const allow = [...cidrs].map((c) => {
+    const [ip, bits] = c.split("/");
+    return `/ip4/${ip}/ipcidr/${bits}`;
+  });
+  return {
+    ...(allowPrivateAddresses ? { allowPrivateAddresses: true as const } : {}),
+    ...(allow.length > 0 ? { allow } : {}),
+  };
 }

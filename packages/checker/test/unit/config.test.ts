@@ -5,6 +5,7 @@ import { DEFAULT_PARAMS } from "@checkernet/protocol/params";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, NETWORK_FILE_NAME, signingDomain } from "../../src/config.ts";
 import { NETWORK_FORMAT, networkDefinition } from "../../src/networkDefinition.ts";
+import { trustedHostOptions } from "../../src/services/buildComponents.ts";
 
 function file(content: string): string {
   const p = join(mkdtempSync(join(tmpdir(), "checker-config-")), "config.json");
@@ -33,6 +34,23 @@ describe("loadConfig", () => {
     expect(c.dataDir).toBe("/tmp/x");
     expect(c.chainId).toBe(31_337n);
     expect(c.apiHost).toBe("127.0.0.1");
+  });
+
+  it("trusts no network unless told; trustedNetworks reach the host as libp2p's allow list", () => {
+    expect(loadConfig({ env: {} }).trustedNetworks).toEqual([]);
+    const c = loadConfig({ env: { CHECKER_TRUSTED_NETWORKS: "127.0.0.1/32, 10.0.0.0/8" } });
+    expect(c.trustedNetworks).toEqual(["127.0.0.1/32", "10.0.0.0/8"]);
+    expect(() => loadConfig({ env: { CHECKER_TRUSTED_NETWORKS: "localhost" } })).toThrow(
+      /"trustedNetworks" \(from env CHECKER_TRUSTED_NETWORKS\): expected an IPv4 network like 192\.168\.1\.0\/24/,
+    );
+    expect(trustedHostOptions(c.trustedNetworks, false)).toEqual({
+      allow: ["/ip4/127.0.0.1/ipcidr/32", "/ip4/10.0.0.0/ipcidr/8"],
+    });
+    expect(trustedHostOptions([], false)).toEqual({});
+    expect(trustedHostOptions(["127.0.0.1/32"], true)).toEqual({
+      allowPrivateAddresses: true,
+      allow: ["/ip4/127.0.0.1/ipcidr/32"],
+    });
   });
 
   it("defaults keep mDNS off and the API on loopback", () => {
