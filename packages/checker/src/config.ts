@@ -35,11 +35,7 @@ export interface CheckerConfig {
   reachability: Reachability;
   /** IPv4 networks whose addresses a node behind NAT still announces (peers on its own LAN). */
   announceLan: string[];
-  /**
-   * IPv4 networks whose peers skip the inbound rate limit, the connection cap
-   * and the inbound identity budget (network/identityBudget.ts): for a devnet
-   * where every honest node shares 127.0.0.1, never for the open internet.
-   */
+  /** IPv4 networks exempt from inbound limits (identity budget): a loopback devnet, never the internet. */
   trustedNetworks: string[];
   /** Local HTTP status API; bound to apiHost, loopback by default. */
   apiHost: string;
