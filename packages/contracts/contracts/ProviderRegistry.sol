@@ -154,9 +154,14 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
         unchecked {
             provider.stake -= amount;
         }
-        _checkpointStake(msg.sender, before, provider.stake);
+        uint64 key = _checkpointStake(msg.sender, before, provider.stake);
         provider.unbonding += amount;
+        // The tokens leave the checking set from `key` (counted in sets up to key - 1): unbonding runs U
+        // epochs past the later of now and that last set, as for a plain leave (c + 2 - 2 + U), so a
+        // leave keyed after a pending entry (c + max(D, 2) + 1) can't withdraw before its one checked
+        // epoch and be checked and paid with nothing slashable (review3 P2-0).
         uint64 endEpoch = currentEpoch() + _unbondingEpochs;
+        if (key >= 2 && key - 2 + _unbondingEpochs > endEpoch) endEpoch = key - 2 + _unbondingEpochs;
         provider.unbondingEndEpoch = endEpoch;
         emit UnstakeRequested(msg.sender, amount, provider.unbonding, endEpoch);
     }
@@ -322,7 +327,7 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
     /// entry counts from c + max(D, 2), a leave from c + 2 but never before the epoch after a pending entry
     /// (a leave can't cancel an entry made blind, issue 14), any other change from c + 2 or with the pending
     /// change it follows. A second change with the same key replaces the first: one slot per epoch with one.
-    function _checkpointStake(address providerAddress, uint256 before, uint256 after_) private {
+    function _checkpointStake(address providerAddress, uint256 before, uint256 after_) private returns (uint64) {
         Checkpoints.Trace208 storage stakes = _epochStakes[providerAddress];
         uint64 epoch = currentEpoch();
         uint256 key = epoch == 0 ? 1 : epoch + 2;
@@ -338,6 +343,7 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
             if (lastKey > key) key = lastKey;
         }
         stakes.push(SafeCast.toUint48(key), SafeCast.toUint208(after_));
+        return SafeCast.toUint64(key);
     }
 
     /// @dev The first epoch whose checking set counts an entry (a registration or a stake reaching the

@@ -173,6 +173,23 @@ describe("ProviderRegistry: the checking set with activationDelayEpochs 4", () =
     expect(await activeIn(blind.address, [5n, 6n, 7n])).toEqual([false, true, false]);
   });
 
+  it("keeps a leave after a pending entry unbonding until U epochs after that entry's checked epoch", async () => {
+    // Staked in 2 (entry 6), all unstaked in 3: the leave counts from 7, so the tokens are in 6's set and
+    // slashable for what 6's committee finds. Unbonding ends at 7 − 2 + U, not 3 + U (review3 P2-0: with
+    // D = 54 and U = 20 the tokens were withdrawn 30 epochs before the one epoch they were checked and paid in).
+    const blind = await setupProvider(fx, chain.wallets[11]!, minStake);
+    await goToEpoch(fx, 3n);
+    const own = fx.as(blind.wallet).providers;
+    await mined(chain, own.write.requestUnstake([minStake]));
+    expect(await activeIn(blind.address, [6n, 7n])).toEqual([true, false]);
+    const u = await fx.c.providers.read.unbondingEpochs();
+    await goToEpoch(fx, 3n + u);
+    await expect(mined(chain, own.write.withdraw())).rejects.toThrow(/ProviderRegistryUnbonding/);
+    await goToEpoch(fx, 5n + u);
+    await mined(chain, own.write.withdraw());
+    expect(await fx.c.token.read.balanceOf([blind.address])).toBeGreaterThanOrEqual(minStake);
+  });
+
   it("counts a top-up while an entry is pending with that entry", async () => {
     const late = await setupProvider(fx, chain.wallets[11]!, minStake);
     await goToEpoch(fx, 3n);
