@@ -15,6 +15,11 @@
  * (GET /reports/<epoch> of a checker, kept only when its leaves rebuild the roots on chain), the chain
  * (isActiveAt, pendingSlashCount, the monitor's slash records) and the CLI's own JSON. The drill runs
  * alongside another test on the same devnet (epochs c .. c + 4, no time of its own).
+ *
+ * What it tells apart: nodes reading the live set (isActive) at every refresh fail it (c's leaf came
+ * out INCONCLUSIVE: attestations judged against a set the unstake had already changed). Nodes reading
+ * the live set once per epoch at its first refresh and keeping it pass it: on the devnet (D = 2) that
+ * equals the rule for any change made after that refresh; the contract tests cover the rule itself.
  */
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
