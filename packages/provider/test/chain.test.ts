@@ -23,6 +23,24 @@ describe("provider chain actions against the deployed contracts (Hardhat EDR)", 
   let leaver: ProviderChain;
   let ethCalls = 0;
   const peerId = "12D3KooWQTo4fQQvwhKuFxsogxhvBEg49SEnabAD6ktXJnE38UeJ";
+  /** The leaver's view of the ProviderRegistry, for the checking-window reads. */
+  const registry = () => ({ address: leaver.contracts.providerRegistry, abi: providerRegistryAbi }) as const;
+  const activationDelay = () =>
+    leaver.publicClient.readContract({ ...registry(), functionName: "activationDelayEpochs" });
+  /** The epoch of the block that mined `hash`. */
+  const epochOf = async (hash: `0x${string}`) => {
+    const { blockNumber } = await leaver.publicClient.getTransactionReceipt({ hash });
+    return leaver.publicClient.readContract({ ...registry(), functionName: "currentEpoch", blockNumber });
+  };
+  /** Runs `body` on a chain snapshot and reverts to it afterwards. */
+  const onSnapshot = async (body: () => Promise<void>) => {
+    const snapshot = await testClient.snapshot();
+    try {
+      await body();
+    } finally {
+      await testClient.revert({ id: snapshot });
+    }
+  };
 
   beforeAll(async () => {
     const { connection, publicClient, deployer, deployment } = await deployedNetwork();
@@ -132,13 +150,8 @@ describe("provider chain actions against the deployed contracts (Hardhat EDR)", 
   });
 
   it("reads the checking window in one eth_call and shows a leave's last checked epoch", async () => {
-    const registry = { address: leaver.contracts.providerRegistry, abi: providerRegistryAbi } as const;
-    const delay = await leaver.publicClient.readContract({
-      ...registry,
-      functionName: "activationDelayEpochs",
-    });
-    const snapshot = await testClient.snapshot();
-    try {
+    const delay = await activationDelay();
+    await onSnapshot(async () => {
       await registerProvider(leaver, { peerId, gpuClass: "h100-sxm", region: "eu-west" });
       await stakeTokens(leaver, 2n * minStake);
       ethCalls = 0;
@@ -164,19 +177,13 @@ describe("provider chain actions against the deployed contracts (Hardhat EDR)", 
       expect(status.checking).toEqual({ epoch: c, now: true, next: true, from: c, until: null });
 
       // Under the minimum in the unstake's epoch u: still checked (and paid) in u and u + 1, not from u + 2.
-      const hash = await requestUnstake(leaver, 2n * minStake - minStake / 2n);
-      const { blockNumber } = await leaver.publicClient.getTransactionReceipt({ hash });
-      const u = await leaver.publicClient.readContract({
-        ...registry,
-        functionName: "currentEpoch",
-        blockNumber,
-      });
+      const u = await epochOf(await requestUnstake(leaver, 2n * minStake - minStake / 2n));
       status = await providerStatus(leaver);
       expect(status.active).toBe(false);
       expect(status.checking.until).toBe(u + 1n);
       expect(
         await leaver.publicClient.readContract({
-          ...registry,
+          ...registry(),
           functionName: "isActiveAt",
           args: [leaver.account.address, u + 2n],
         }),
@@ -187,31 +194,18 @@ describe("provider chain actions against the deployed contracts (Hardhat EDR)", 
         next: status.checking.epoch === u,
         from: status.checking.epoch,
       });
-    } finally {
-      await testClient.revert({ id: snapshot });
-    }
+    });
   });
 
   it("shows an unstake while the entry is pending as one checked epoch: the entry's (a leave can't cancel it)", async () => {
-    const registry = { address: leaver.contracts.providerRegistry, abi: providerRegistryAbi } as const;
-    const epochOf = async (hash: `0x${string}`) => {
-      const { blockNumber } = await leaver.publicClient.getTransactionReceipt({ hash });
-      return leaver.publicClient.readContract({ ...registry, functionName: "currentEpoch", blockNumber });
-    };
-    const delay = await leaver.publicClient.readContract({
-      ...registry,
-      functionName: "activationDelayEpochs",
-    });
-    const snapshot = await testClient.snapshot();
-    try {
+    const delay = await activationDelay();
+    await onSnapshot(async () => {
       await registerProvider(leaver, { peerId, gpuClass: "h100-sxm", region: "eu-west" });
       const entry = (await epochOf((await stakeTokens(leaver, minStake)).stake)) + (delay > 2n ? delay : 2n);
       await requestUnstake(leaver, minStake);
       // The leave counts from entry + 1, the window's last epoch when read in the stake's epoch.
       const status = await providerStatus(leaver);
       expect(status.checking).toMatchObject({ now: false, from: entry, until: entry });
-    } finally {
-      await testClient.revert({ id: snapshot });
-    }
+    });
   });
 });

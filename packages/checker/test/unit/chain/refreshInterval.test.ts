@@ -1,18 +1,13 @@
 import { epochReportsAbi } from "@checkernet/contracts/generated/index";
 import { createLogger } from "@checkernet/runtime";
-import {
-  createPublicClient,
-  custom,
-  type EIP1193RequestFn,
-  type PublicClient,
-  toFunctionSelector,
-} from "viem";
+import { toFunctionSelector } from "viem";
 import { beforeAll, describe, expect, it } from "vitest";
 import { connectChain, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
 import { deployFixture, type Fixture, setupCheckers } from "../../../../contracts/test/helpers/fixture.ts";
 import { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
 import { refreshIntervalMs } from "../../../src/chain/refreshInterval.ts";
 import { turnPollMs } from "../../../src/duties/leader/timing.ts";
+import { countedRpc } from "../../utils/countedRpc.ts";
 
 // Issue 15: an idle node's polling sized to the epoch. A ChainDirectory refreshed every 5 s whatever the
 // epoch (60 refreshes of ~4 calls a 300-s epoch); it now refreshes every twentieth of an epoch, 5 s to 30 s.
@@ -44,13 +39,9 @@ describe("refresh and poll intervals sized to the epoch", () => {
 
   it("a directory on a chain of 300-s epochs refreshes once in 9 s (every 5 s before: twice)", async () => {
     const refreshes: number[] = [];
-    const request = (async (args: { method: string; params?: unknown }) => {
-      const call = (args.params as [{ data?: string }] | undefined)?.[0];
-      if (args.method === "eth_call" && call?.data?.startsWith(CURRENT_EPOCH) === true)
-        refreshes.push(performance.now());
-      return chain.publicClient.request(args as never);
-    }) as EIP1193RequestFn;
-    const client = createPublicClient({ transport: custom({ request }, { retryCount: 0 }) }) as PublicClient;
+    const { client } = countedRpc(chain, async (selector) => {
+      if (selector === CURRENT_EPOCH) refreshes.push(performance.now());
+    });
     const c = fx.deployment.contracts;
     const dir = new ChainDirectory(
       { publicClient: client, logger: silent },
