@@ -1,21 +1,11 @@
 import { createHash } from "node:crypto";
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
-import { autoNAT } from "@libp2p/autonat";
 import { bootstrap } from "@libp2p/bootstrap";
-import { circuitRelayServer, circuitRelayTransport } from "@libp2p/circuit-relay-v2";
-import { dcutr } from "@libp2p/dcutr";
 import { type GossipSub, type GossipsubOpts, gossipsub } from "@libp2p/gossipsub";
 import { identify } from "@libp2p/identify";
 import type { Libp2p, PrivateKey } from "@libp2p/interface";
-import {
-  type KadDHT,
-  type KadDHTInit,
-  kadDHT,
-  passthroughMapper,
-  removePrivateAddressesMapper,
-} from "@libp2p/kad-dht";
-import { mdns } from "@libp2p/mdns";
+import type { KadDHT, KadDHTInit } from "@libp2p/kad-dht";
 import { type Ping, ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
 import { createLibp2p, type Libp2pOptions, type ServiceFactoryMap } from "libp2p";
@@ -120,16 +110,32 @@ function gossipMessageId(data: Uint8Array): Uint8Array {
 }
 
 /**
+ * Whether the DHT answers other peers' queries. A node known to be behind NAT is a client (peers could
+ * reach it only through a relay); on a LAN or loopback network it serves; otherwise kad-dht decides, and
+ * serves once the node has a public address that is not a relay's.
+ */
+function dhtClientMode(options: HostOptions): boolean | undefined {
+  if (options.allowPrivateAddresses === true) return false;
+  if (options.reachability === "private") return true;
+  if (options.reachability === "public") return false;
+  return undefined;
+}
+
+/**
  * Builds the libp2p host of a checker node: TCP + Noise + Yamux, identify,
- * ping, gossipsub with peer scoring, bootstrap list, optional mDNS, kad-dht
- * (client and server), circuit relay v2 + DCUtR + AutoNAT.
+ * ping, gossipsub with peer scoring, bootstrap list, optional mDNS, kad-dht,
+ * circuit relay v2 + DCUtR + AutoNAT.
+ *
+ * The optional services are imported only when configured: kad-dht, mDNS and the NAT stack are ~60
+ * modules a node without them (a devnet's: no DHT, no NAT) would otherwise keep resident
+ * (docs/footprint.md, "The base, cut").
  */
 export async function createHost(options: HostOptions): Promise<CheckerHost> {
   const peerDiscovery: Libp2pOptions["peerDiscovery"] & unknown[] = [];
   if ((options.bootstrap ?? []).length > 0) {
     peerDiscovery.push(bootstrap({ list: options.bootstrap ?? [], timeout: 100 }));
   }
-  if (options.mdns === true) peerDiscovery.push(mdns());
+  if (options.mdns === true) peerDiscovery.push((await import("@libp2p/mdns")).mdns());
   const nat = options.nat ?? true;
   const listen = [...options.listen];
   // A /p2p-circuit listen address asks relays for a reservation, so peers
@@ -163,22 +169,25 @@ export async function createHost(options: HostOptions): Promise<CheckerHost> {
       ...options.gossip,
     }),
   };
+  // The DHT is how a node finds the addresses of a peer it knows only by id (the registry holds checkers'
+  // peer ids, no addresses); a devnet, whose bootstrap list names every node, runs without it.
   if (options.dht ?? true) {
+    const { kadDHT, passthroughMapper, removePrivateAddressesMapper } = await import("@libp2p/kad-dht");
+    const clientMode = dhtClientMode(options);
     services.dht = (kadDHT as unknown as (init: KadDHTInit) => ServiceFactoryMap[string])({
       protocol: "/checkernet/kad/1.0.0",
-      // Server mode: answer queries too. A laptop behind NAT is switched to client
-      // mode automatically by kad-dht when AutoNAT reports it unreachable.
-      clientMode: false,
+      ...(clientMode === undefined ? {} : { clientMode }),
       peerInfoMapper:
         options.allowPrivateAddresses === true ? passthroughMapper : removePrivateAddressesMapper,
     });
   }
+  const relay = nat || options.relayServer === true ? await import("@libp2p/circuit-relay-v2") : undefined;
   if (nat) {
-    services.autonat = autoNAT();
-    services.dcutr = dcutr();
+    services.autonat = (await import("@libp2p/autonat")).autoNAT();
+    services.dcutr = (await import("@libp2p/dcutr")).dcutr();
   }
-  if (options.relayServer === true) {
-    services.relay = circuitRelayServer({
+  if (relay !== undefined && options.relayServer === true) {
+    services.relay = relay.circuitRelayServer({
       reservations: {
         defaultDataLimit: BigInt(HOST_LIMITS.relayDataLimitBytes),
         defaultDurationLimit: HOST_LIMITS.relayDurationLimitMs,
@@ -198,7 +207,7 @@ export async function createHost(options: HostOptions): Promise<CheckerHost> {
         () => addressSource,
       ),
     },
-    transports: nat ? [tcp(), circuitRelayTransport()] : [tcp()],
+    transports: nat && relay !== undefined ? [tcp(), relay.circuitRelayTransport()] : [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     peerDiscovery,
