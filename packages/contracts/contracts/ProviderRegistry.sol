@@ -21,15 +21,17 @@ import {AnswerSigning} from "./libraries/AnswerSigning.sol";
  * Two views of "active": `isActive` is the live state (registered, stake at least `minStake`) and
  * `isActiveAt(provider, e)` the checking set of epoch e. Every stake change (stake, requestUnstake, a slash)
  * is also written to a per-provider checkpoint trace keyed by the epoch it counts from: a change in epoch c
- * that ENTERS the set (stake reaching `minStake` from below: a first stake, a re-stake after leaving) counts
- * from c + max(activationDelayEpochs, 2), one that LEAVES it (stake falling below `minStake`) from c + 2 but
- * never before the epoch after a pending entry (a leave can't cancel an entry: an entry made blind is checked
- * at least once), any other (a top-up, a partial unstake) from c + 2 or with the pending change it follows;
- * a change before genesis counts from epoch 1. So the set of e AND its stakes (stakeAt(e): reward weight and
- * slash amount) depend only on changes made in epochs <= e - 2 and are final once the chain is in e - 1,
- * and a provider cannot choose its own address or enter after seeing the seed of the epoch it would be
- * checked in: seed(e) is known during e - 1, an entry made then counts from e - 1 + activationDelayEpochs
- * (docs/contracts.md). Stake, slashable tokens and slashing stay live.
+ * that RAISES the stake (a first stake, a re-stake, a top-up) counts from c + max(activationDelayEpochs, 2),
+ * like an entry; one that LOWERS it (an unstake, partial or not, a slash) from c + 2, but never before the
+ * epoch after a pending raise (a decrease can't cancel or trim an increase: one made blind counts at its full
+ * value at least once); a change before genesis counts from epoch 1 (a decrease after a raise then: 2). So the
+ * set of e and its stakes (stakeAt(e): reward weight and slash amount) depend only on changes made in epochs
+ * <= e - 2 and are final once the chain is in e - 1, and a provider can neither choose its own address nor
+ * add stake after it could know the seed of the epoch it counts in: seed(e) is public during e - 1 and known
+ * to its proposer during e - 2, a raise made in c counts from c + activationDelayEpochs, whose seed no
+ * adversary can know then (docs/protocol/contracts.md; scripts/stakeTimingOdds.ts). A decrease still counts
+ * from c + 2: like a leave, the stake it removes returns only activationDelayEpochs after it is added again.
+ * Stake, slashable tokens and slashing stay live.
  *
  * Answer keys (see {IProviderRegistry}) are a checkpoint trace per provider keyed by effective epoch; the
  * EIP-712 domain { "checkernet", "1", chainId, this } is the one FraudProofs verifies commitments under.
@@ -158,7 +160,7 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
         provider.unbonding += amount;
         // The tokens leave the checking set from `key` (counted in sets up to key - 1): unbonding runs U
         // epochs past the later of now and that last set, as for a plain leave (c + 2 - 2 + U), so a
-        // leave keyed after a pending entry (c + max(D, 2) + 1) can't withdraw before its one checked
+        // decrease keyed after a pending entry or top-up (c + max(D, 2) + 1) can't withdraw before its one checked
         // epoch and be checked and paid with nothing slashable (review3 P2-0).
         uint64 endEpoch = currentEpoch() + _unbondingEpochs;
         if (key >= 2 && key - 2 + _unbondingEpochs > endEpoch) endEpoch = key - 2 + _unbondingEpochs;
@@ -323,32 +325,29 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
     }
 
     /// @dev Records `after_` as the stake the checking set counts (see the contract's comment for the
-    /// epochs). Every key is at least the last one, so `push` never reverts (a slash can't be blocked): an
-    /// entry counts from c + max(D, 2), a leave from c + 2 but never before the epoch after a pending entry
-    /// (a leave can't cancel an entry made blind, issue 14), any other change from c + 2 or with the pending
-    /// change it follows. A second change with the same key replaces the first: one slot per epoch with one.
+    /// epochs). Every key is at least the last one, so `push` never reverts (a slash can't be blocked): a raise
+    /// counts from c + max(D, 2) (seed-blind, like an entry), a decrease from c + 2 but never before the epoch
+    /// after a pending raise (the last checkpoint above the one before it), so a decrease made once that raise's
+    /// seed is known can't take it back (issue 14). A second change with the same key replaces the first.
     function _checkpointStake(address providerAddress, uint256 before, uint256 after_) private returns (uint64) {
         Checkpoints.Trace208 storage stakes = _epochStakes[providerAddress];
         uint64 epoch = currentEpoch();
-        uint256 key = epoch == 0 ? 1 : epoch + 2;
-        if (before < _minStake && after_ >= _minStake) key = _entryEpoch(epoch);
+        bool raises = after_ > before;
+        uint256 key = raises ? _entryEpoch(epoch) : (epoch == 0 ? 1 : epoch + 2);
         uint256 length = stakes._checkpoints.length;
         if (length != 0) {
-            uint256 lastKey = stakes._checkpoints[length - 1]._key;
-            // The last checkpoint is an entry when the one before it (if any) is under the minimum.
-            bool leavesAfterEntry = before >= _minStake &&
-                after_ < _minStake &&
-                (length == 1 || stakes._checkpoints[length - 2]._value < _minStake);
-            if (leavesAfterEntry) lastKey += 1;
+            Checkpoints.Checkpoint208 storage last = stakes._checkpoints[length - 1];
+            uint256 lastKey = last._key;
+            if (!raises && (length == 1 || stakes._checkpoints[length - 2]._value < last._value)) lastKey += 1;
             if (lastKey > key) key = lastKey;
         }
         stakes.push(SafeCast.toUint48(key), SafeCast.toUint208(after_));
         return SafeCast.toUint64(key);
     }
 
-    /// @dev The first epoch whose checking set counts an entry (a registration or a stake reaching the
-    /// minimum) made in `epoch`: activationDelayEpochs later, and never sooner than a leave (2), so that an
-    /// entry made blind can't be chosen against a seed its maker knows. Before genesis, epoch 1: the launch
+    /// @dev The first epoch whose checking set counts an entry (a registration, any raise of the stake) made in
+    /// `epoch`: activationDelayEpochs later, and never sooner than a leave (2), so that an entry or a top-up made
+    /// blind can't be chosen against a seed its maker knows. Before genesis, epoch 1: the launch
     /// set is checked from the first epoch (at the production delay it would otherwise be D epochs without
     /// any check); seed(1) is public at deploy, so the launch set's addresses can be ground against epoch 1
     /// (docs/protocol/sortition-and-aggregation.md).

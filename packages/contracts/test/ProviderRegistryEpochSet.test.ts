@@ -98,19 +98,20 @@ describe("ProviderRegistry: the checking set of each epoch", () => {
     expect(await activeIn(provider.address, [2n, 3n, 4n, 5n])).toEqual([true, true, true, false]);
   });
 
-  it("counts a top-up of an active provider from c + 2: stakeAt(e) is final before seed(e) is public", async () => {
+  it("counts a top-up of an active provider from c + max(D, 2) and a trim after it from the epoch after", async () => {
     await goToEpoch(fx, 3n);
     const own = fx.as(provider.wallet);
     await mined(chain, fx.c.token.write.transfer([provider.address, 5n]));
     await mined(chain, own.token.write.approve([fx.deployment.contracts.providerRegistry, 5n]));
-    // seed(4) is known during 3: the reward weight and slash amount of 4 must not follow it.
+    // seed(4) is known during 3: the reward weight and slash amount of 4 must not follow it (D = 2 here).
     await mined(chain, own.providers.write.stake([5n]));
     expect(await fx.c.providers.read.stakeAt([provider.address, 4n])).toBe(minStake);
     expect(await fx.c.providers.read.stakeAt([provider.address, 5n])).toBe(minStake + 5n);
-    // A partial unstake that stays at the minimum: the same, from 3 + 2 (rides with the top-up's key).
+    // A partial unstake can't take back a pending top-up: it counts from the epoch after it (6).
     await mined(chain, own.providers.write.requestUnstake([2n]));
     expect(await fx.c.providers.read.stakeAt([provider.address, 4n])).toBe(minStake);
-    expect(await fx.c.providers.read.stakeAt([provider.address, 5n])).toBe(minStake + 3n);
+    expect(await fx.c.providers.read.stakeAt([provider.address, 5n])).toBe(minStake + 5n);
+    expect(await fx.c.providers.read.stakeAt([provider.address, 6n])).toBe(minStake + 3n);
   });
 
   it("drops a slashed provider under the minimum from the next epoch's set, while the slash takes stake at once", async () => {
@@ -190,7 +191,7 @@ describe("ProviderRegistry: the checking set with activationDelayEpochs 4", () =
     expect(await fx.c.token.read.balanceOf([blind.address])).toBeGreaterThanOrEqual(minStake);
   });
 
-  it("counts a top-up while an entry is pending with that entry", async () => {
+  it("counts a top-up made while an entry is pending from its own c + D, not with the entry", async () => {
     const late = await setupProvider(fx, chain.wallets[11]!, minStake);
     await goToEpoch(fx, 3n);
     const own = fx.as(late.wallet);
@@ -199,6 +200,47 @@ describe("ProviderRegistry: the checking set with activationDelayEpochs 4", () =
     await mined(chain, own.providers.write.stake([5n]));
     expect(await activeIn(late.address, [5n, 6n])).toEqual([false, true]);
     expect(await fx.c.providers.read.stakeAt([late.address, 4n])).toBe(0n);
-    expect(await fx.c.providers.read.stakeAt([late.address, 6n])).toBe(minStake + 5n);
+    expect(await fx.c.providers.read.stakeAt([late.address, 6n])).toBe(minStake);
+    expect(await fx.c.providers.read.stakeAt([late.address, 7n])).toBe(minStake + 5n);
+  });
+
+  // review3 P1-3: stakeAt(e) is both e's reward weight and its FAIL slash amount, and seed(e)'s proposer can
+  // compute seed(e) as soon as seed(e − 1) is revealed, during e − 2. Here e = 10, D = 4, the provider active
+  // since 6, and seed(9) revealed during 8 (so seed(10) is its proposer's to compute from then on).
+  const E = 10n;
+  const X = 500n * TOKEN;
+
+  async function activeWithSeedOfEKnown() {
+    const p = await setupProvider(fx, chain.wallets[11]!, minStake);
+    const own = fx.as(p.wallet);
+    await mined(chain, fx.c.token.write.transfer([p.address, X]));
+    await mined(chain, own.token.write.approve([fx.deployment.contracts.providerRegistry, X]));
+    return { p, own };
+  }
+
+  it("does not count a top-up made in e − 2, when seed(e)'s proposer knows e's committee, for e", async () => {
+    const { p, own } = await activeWithSeedOfEKnown();
+    await goToEpoch(fx, E - 2n);
+    await revealSeed(fx, E - 1n);
+    await mined(chain, own.providers.write.stake([X]));
+    // Reward weight and slash amount of e (and e + 1) unchanged; the top-up counts from e − 2 + D.
+    const at = (e: bigint) => fx.c.providers.read.stakeAt([p.address, e]);
+    expect(await Promise.all([at(E), at(E + 1n), at(E + 2n)])).toEqual([minStake, minStake, minStake + X]);
+  });
+
+  it("does not let a cut in e − 2 take back a top-up made blind that counts from e", async () => {
+    const { p, own } = await activeWithSeedOfEKnown();
+    // Topped up in 6, blind (counts from 6 + D = e); in e − 2 its maker sees e's committee and unstakes it.
+    await goToEpoch(fx, E - 4n);
+    await mined(chain, own.providers.write.stake([X]));
+    await goToEpoch(fx, E - 2n);
+    await revealSeed(fx, E - 1n);
+    await mined(chain, own.providers.write.requestUnstake([X]));
+    // e weighs the top-up whatever e's committee is (the cut counts from e + 1), and the tokens stay locked U
+    // epochs past e, the last epoch they are weighed in.
+    const at = (e: bigint) => fx.c.providers.read.stakeAt([p.address, e]);
+    expect(await Promise.all([at(E - 1n), at(E), at(E + 1n)])).toEqual([minStake, minStake + X, minStake]);
+    const u = await fx.c.providers.read.unbondingEpochs();
+    expect((await fx.c.providers.read.providerInfo([p.address])).unbondingEndEpoch).toBe(E - 1n + u);
   });
 });

@@ -24,8 +24,10 @@ const DELAY = 4n;
  * leave), all in one epoch or spread, from a provider whose entry is pending and from an active one. For
  * each: no change reverts (the checkpoint keys never decrease; a slash takes the same path as an unstake,
  * so a revert here would also block a slash), a change made in epoch c leaves stakeAt of every epoch up to
- * c + 1 as it was (final once seed(c + 1) is known), and every entry is in at least one set of c + 1 ..
- * c + D (a later leave can't cancel it) (issue 14).
+ * c + 1 as it was (final once seed(c + 1) is known), a raise (entry, top-up) leaves every epoch before c + D
+ * as it was (no stake is added once its epoch's seed can be known: its proposer knows it in e − 2), a decrease
+ * never lowers the first epoch of a pending raise (it can't take back stake added blind), and every entry is in
+ * at least one set of c + 1 .. c + D (a later leave can't cancel it) (issue 14, review3 P1-3).
  */
 describe("ProviderRegistry: stake checkpoint keys over sequences of changes (activationDelayEpochs 4)", () => {
   let chain: TestChain;
@@ -61,6 +63,24 @@ describe("ProviderRegistry: stake checkpoint keys over sequences of changes (act
       ),
     );
 
+  /**
+   * stakes[i] is stakeAt(i + 1). A raise changes nothing before c + D; a decrease changes no epoch from c + 2
+   * on where a pending raise first counts (its stake above the epoch before's) and raises no epoch.
+   */
+  function expectKeyedBlind(op: Op, c: bigint, before: bigint[], after: bigint[], label: string) {
+    if (op === "enter-or-top-up") {
+      expect(after.slice(0, Number(c + DELAY - 1n)), `${label}: raise`).toEqual(
+        before.slice(0, Number(c + DELAY - 1n)),
+      );
+      return;
+    }
+    for (let e = Number(c) + 2; e <= before.length; e++) {
+      const [previous, value, now] = [before[e - 2]!, before[e - 1]!, after[e - 1]!];
+      if (value > previous) expect(now, `${label}: decrease vs the raise counted from ${e}`).toBe(value);
+      expect(now <= value, `${label}: decrease raised ${e}`).toBe(true);
+    }
+  }
+
   it.each([
     ["an entry pending", false],
     ["active", true],
@@ -87,10 +107,12 @@ describe("ProviderRegistry: stake checkpoint keys over sequences of changes (act
                 epoch += step;
                 await goToEpoch(fx, epoch);
               }
-              const before = await stakesUpTo(provider, epoch + 1n);
+              const before = await stakesUpTo(provider, epoch + DELAY + 1n);
               if (await change(provider, op)) entries.push(epoch);
               const label = `${active ? "active" : "pending"} ${a}/${b}/${c} steps ${step2},${step3}: ${op} in ${epoch}`;
-              expect(await stakesUpTo(provider, epoch + 1n), label).toEqual(before);
+              const after = await stakesUpTo(provider, epoch + DELAY + 1n);
+              expect(after.slice(0, Number(epoch + 1n)), label).toEqual(before.slice(0, Number(epoch + 1n)));
+              expectKeyedBlind(op, epoch, before, after, label);
             }
             for (const entry of entries) {
               // In some set from c + 1 to c + D: c + D's, or an earlier one it joins (a re-entry while a leave
