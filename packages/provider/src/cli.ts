@@ -430,12 +430,11 @@ export function buildCli(): Command {
           checker: f.checker,
           status: f.status,
           ...("reason" in f ? { reason: f.reason } : {}),
-          ...("claimed" in f
-            ? {
-                claimed: f.claimed.attestation,
-                recomputed: { result: f.recomputed.result, reasons: f.recomputed.reasons },
-              }
+          ...("claimed" in f ? { claimed: f.claimed.attestation } : {}),
+          ...("recomputed" in f
+            ? { recomputed: { result: f.recomputed.result, reasons: f.recomputed.reasons } }
             : {}),
+          ...("noRun" in f ? { noRun: f.noRun } : {}),
           ...("mismatches" in f ? { mismatches: f.mismatches } : {}),
           ...("fraudProof" in f && f.fraudProof !== undefined ? { fraudProof: f.fraudProof } : {}),
         }));

@@ -7,10 +7,19 @@ import { g1ToEip2537, g2ToEip2537 } from "@checkernet/protocol/bls/eip2537";
 import { generateSecretKey } from "@checkernet/protocol/bls/keygen";
 import { nobleBackend } from "@checkernet/protocol/bls/noble";
 import { proveKeyPossession } from "@checkernet/protocol/bls/pop";
-import { EVIDENCE_PROTOCOL, encodeFrame, FrameType } from "@checkernet/wire";
+import { attestationSigningRoot, signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
+import { type Attestation, ChallengeKind, CheckResult } from "@checkernet/protocol/types";
+import {
+  EVIDENCE_PROTOCOL,
+  encodeFrame,
+  evidenceNoRunCodec,
+  evidenceRequestCodec,
+  FrameReader,
+  FrameType,
+} from "@checkernet/wire";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { Libp2p } from "@libp2p/interface";
-import { bytesToHex, getAddress } from "viem";
+import { type Address, bytesToHex, getAddress, zeroHash } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveJsonRpc } from "../../contracts/test/utils/jsonRpcServer.ts";
 import { createProviderHost } from "../src/host.ts";
@@ -18,6 +27,27 @@ import { deployedNetwork } from "./utils/chain.ts";
 import { runProvider } from "./utils/cli.ts";
 
 const provider = (args: string[]) => runProvider(args);
+
+const UNKNOWN_MODEL = {
+  code: "UNUSABLE_REGISTRY_ENTRY",
+  field: "gpuModel",
+  message: 'registry entry not usable (gpuModel): unknown GPU model "h100"',
+};
+
+/** What a checker signs for a member whose registry entry it cannot use: FAIL, no numbers, no transcript. */
+function noRunAttestation(epoch: bigint, provider: Address, checker: Address): Attestation {
+  return {
+    epoch,
+    provider,
+    checker,
+    kind: ChallengeKind.LATENCY,
+    result: CheckResult.FAIL,
+    latencyP50Us: 0,
+    latencyP95Us: 0,
+    throughput: 0n,
+    transcriptHash: zeroHash,
+  };
+}
 
 /**
  * `provider evidence` end to end: a checker registered on-chain with a real
@@ -40,18 +70,32 @@ describe("provider evidence CLI", () => {
       privateKey: await generateKeyPair("Ed25519"),
       listen: ["/ip4/127.0.0.1/tcp/0"],
     });
-    await endpoint.handle(EVIDENCE_PROTOCOL, (stream) => {
-      stream.send(
-        encodeFrame(FrameType.ERROR, new TextEncoder().encode("no evidence for this epoch and provider")),
-      );
-      void stream.close();
-    });
     const sk = generateSecretKey(new Uint8Array(32).fill(9));
     const domain = {
       chainId: BigInt(deployment.chainId),
       verifyingContract: deployment.contracts.epochReports,
     };
     checkerAddress = getAddress(checkerWallet.account.address);
+    // Epoch 3: a FAIL signed without a run (the provider's GPU model unknown to the checker); else none.
+    await endpoint.handle(EVIDENCE_PROTOCOL, async (stream) => {
+      const { body } = await new FrameReader(stream).read(
+        { [FrameType.EVIDENCE_REQUEST]: evidenceRequestCodec.maxBytes },
+        Date.now() + 5_000,
+      );
+      const { epoch, provider } = evidenceRequestCodec.decode(body);
+      if (epoch !== 3n) {
+        stream.send(
+          encodeFrame(FrameType.ERROR, new TextEncoder().encode("no evidence for this epoch and provider")),
+        );
+      } else {
+        const attestation = noRunAttestation(epoch, provider, checkerAddress as Address);
+        const signature = bytesToHex(nobleBackend.sign(sk, attestationSigningRoot(attestation, domain)));
+        const signed = { attestation, signature, vrfProof: bytesToHex(new Uint8Array(96).fill(7)) };
+        const answer = { attestation: bytesToHex(signedAttestationCodec.encode(signed)), ...UNKNOWN_MODEL };
+        stream.send(encodeFrame(FrameType.EVIDENCE_NO_RUN, evidenceNoRunCodec.encode(answer)));
+      }
+      await stream.close();
+    });
     const pop = proveKeyPossession(nobleBackend, sk, domain, checkerWallet.account.address);
     const hash = await checkerWallet.writeContract({
       address: deployment.contracts.checkerRegistry,
@@ -89,6 +133,20 @@ describe("provider evidence CLI", () => {
     expect(out.stderr).toBe("");
     expect(JSON.parse(out.stdout)).toEqual([
       { checker: checkerAddress, status: "not-found", reason: expect.stringContaining("no evidence") },
+    ]);
+
+    // A FAIL without a run: the signed attestation and why, with the registry field to fix.
+    const noRun = await provider(["evidence", "3", "--checker", `${checkerAddress}@${addr}`, ...common]);
+    expect(noRun.stderr).toBe("");
+    expect(JSON.parse(noRun.stdout)).toEqual([
+      {
+        checker: checkerAddress,
+        status: "no-run",
+        reason:
+          'no run: registry entry not usable (gpuModel): unknown GPU model "h100"; fix the registry\'s gpuModel with provider register --update',
+        claimed: expect.objectContaining({ epoch: "3", result: CheckResult.FAIL, transcriptHash: zeroHash }),
+        noRun: UNKNOWN_MODEL,
+      },
     ]);
 
     // The right address with another peer id: refused before dialing, since the registry names another peer.

@@ -10,11 +10,17 @@ import {
   CheckResult,
   type SignedAttestation,
 } from "@checkernet/protocol/types";
-import { EVIDENCE_PROTOCOL, encodeFrame, evidenceResponseCodec, FrameType } from "@checkernet/wire";
+import {
+  EVIDENCE_PROTOCOL,
+  encodeFrame,
+  evidenceNoRunCodec,
+  evidenceResponseCodec,
+  FrameType,
+} from "@checkernet/wire";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { Libp2p, Stream } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
-import { bytesToHex, type Hex } from "viem";
+import { bytesToHex, type Hex, zeroHash } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CpuBackend } from "../src/backend/cpu.ts";
 import { collectEvidence, type EvidenceSource } from "../src/evidence/verify.ts";
@@ -72,6 +78,31 @@ function response(att: SignedAttestation, transcript: Uint8Array): Uint8Array {
     }),
   );
 }
+
+/** A checker's answer for an attestation signed without a run: the attestation and why (unsigned). */
+function noRunResponse(att: SignedAttestation): Uint8Array {
+  return encodeFrame(
+    FrameType.EVIDENCE_NO_RUN,
+    evidenceNoRunCodec.encode({
+      attestation: bytesToHex(signedAttestationCodec.encode(att)),
+      ...UNUSABLE_GPU_MODEL,
+    }),
+  );
+}
+const UNUSABLE_GPU_MODEL = {
+  code: "UNUSABLE_REGISTRY_ENTRY",
+  field: "gpuModel",
+  message: 'registry entry not usable (gpuModel): unknown GPU model "h100"',
+};
+/** The attestation a checker signs for a member whose registry entry it cannot use (checker memberCheck.ts). */
+const withoutRun = (att: Attestation): Attestation => ({
+  ...att,
+  result: CheckResult.FAIL,
+  latencyP50Us: 0,
+  latencyP95Us: 0,
+  throughput: 0n,
+  transcriptHash: zeroHash,
+});
 
 describe("provider evidence: fetch, verify, never trust", () => {
   let provider: RunningProvider;
@@ -178,6 +209,13 @@ describe("provider evidence: fetch, verify, never trust", () => {
     await add(0x0a, "unreachable", () => async () => {});
     const gone = endpoints.at(-1) as Libp2p;
     await gone.stop();
+    // Signed without a run: the attestation is authentic, the answer says which registry field to fix.
+    await add(0x0b, "no-run", (_run, att, k) => reply(noRunResponse(sign(withoutRun(att), k))));
+    // A no-run answer for an attestation that names a transcript: the transcript is withheld.
+    await add(0x0c, "invalid", (_run, att, k) =>
+      reply(noRunResponse(sign({ ...withoutRun(att), transcriptHash: att.transcriptHash }, k))),
+    );
+    await add(0x0d, "bad-signature", (_run, att) => reply(noRunResponse(sign(withoutRun(att), key(0x99)))));
   }, 60_000);
 
   afterAll(async () => {
@@ -204,6 +242,13 @@ describe("provider evidence: fetch, verify, never trust", () => {
       /^result: signed 1, transcript gives 0/,
     );
     for (const f of findings.slice(3)) expect("reason" in f && f.reason.length > 0).toBe(true);
+    const noRun = findings[10];
+    expect(noRun?.status === "no-run" && noRun.noRun).toEqual(UNUSABLE_GPU_MODEL);
+    expect(noRun?.status === "no-run" && noRun.claimed.attestation.result).toBe(CheckResult.FAIL);
+    expect("reason" in noRun! && noRun.reason).toMatch(
+      /^no run: registry entry not usable \(gpuModel\): unknown GPU model "h100"; fix the registry's gpuModel with provider register --update$/,
+    );
+    expect("reason" in findings[11]! && findings[11].reason).toMatch(/transcript is withheld/);
   });
 
   it("refuses a transcript whose header names another answer key than the registry's", async () => {

@@ -34,6 +34,8 @@ export const FrameType = {
   /** `/checkernet/evidence/1.0.0` (evidence.ts). */
   EVIDENCE_REQUEST: 0x30,
   EVIDENCE_RESPONSE: 0x31,
+  /** The answer for an attestation signed without a run (no transcript): the attestation and why (evidence.ts). */
+  EVIDENCE_NO_RUN: 0x32,
   /** A refusal (unsupported kind, busy, not found): body is a UTF-8 reason of at most 256 bytes. */
   ERROR: 0x7f,
 } as const;

@@ -16,9 +16,12 @@ export {
   EvidenceError,
   EvidenceErrorCode,
   type EvidenceRequest,
+  evidenceNoRunCodec,
   evidenceRequestCodec,
   evidenceResponseCodec,
   fetchEvidence,
+  type NoRunReason,
+  noRunMessage,
 } from "./evidence.ts";
 export { type Expect, FrameReader, writeFrame } from "./frameReader.ts";
 export { FrameStream } from "./frameStream.ts";

@@ -17,7 +17,7 @@ import { type Dialer, type RequestFailure, requestOnce } from "./requestOnce.ts"
  */
 export const REPORTS_PROTOCOL = "/checkernet/reports/1.0.0";
 
-/** Frame type bytes (0x50 block; framing.ts lists 0x01–0x31, cosign.ts 0x40–0x41). */
+/** Frame type bytes (0x50 block; framing.ts lists 0x01–0x32, cosign.ts 0x40–0x41). */
 export const ReportsFrameType = {
   REPORTS_REQUEST: 0x50 as FrameType,
   REPORTS_RESPONSE: 0x51 as FrameType,

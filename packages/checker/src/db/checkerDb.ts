@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { attestationSigningRoot, signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
 import type { Attestation, NetworkDomain, SignedAttestation } from "@checkernet/protocol/types";
+import type { NoRunReason } from "@checkernet/wire";
 import { Level } from "level";
 import { type Address, bytesToHex, type Hex, hexToBytes } from "viem";
 import type { Metrics } from "../metrics/index.ts";
@@ -104,6 +105,7 @@ export class CheckerDb {
   private readonly db: Db;
   private readonly attestations: Sub;
   private readonly transcripts: Sub;
+  private readonly noRunReasons: Sub;
   private readonly reports: Sub;
   private readonly slashing: Sub;
   private readonly meta: Sub;
@@ -120,6 +122,7 @@ export class CheckerDb {
     const sub = (name: string) => subOf(db, name);
     this.attestations = sub("attestations");
     this.transcripts = sub("transcripts");
+    this.noRunReasons = sub("no-run-reasons");
     this.reports = sub("reports");
     this.slashing = sub("slashing");
     this.meta = sub("meta");
@@ -272,6 +275,30 @@ export class CheckerDb {
 
   async getTranscript(transcriptHash: Hex): Promise<Uint8Array | undefined> {
     return plain(await this.transcripts.get(transcriptHash.toLowerCase()));
+  }
+
+  /**
+   * Why this node attested (epoch, provider) without a run (no transcript to keep): served as its evidence
+   * (network/reqresp/evidence.ts), so the provider learns which registry field to fix.
+   */
+  async putNoRunReason(epoch: bigint, provider: Address, reason: NoRunReason): Promise<void> {
+    await this.noRunReasons.put(
+      slashingKey(epoch, provider),
+      new TextEncoder().encode(JSON.stringify(reason)),
+    );
+    this.metrics?.dbWrites.inc({ kind: "no_run_reason" });
+  }
+
+  async getNoRunReason(epoch: bigint, provider: Address): Promise<NoRunReason | undefined> {
+    const key = slashingKey(epoch, provider);
+    const raw = await this.noRunReasons.get(key);
+    if (raw === undefined) return undefined;
+    try {
+      const { code, field, message } = JSON.parse(new TextDecoder().decode(raw)) as NoRunReason;
+      return { code: String(code), field: String(field), message: String(message) };
+    } catch (e) {
+      throw new CorruptRecordError("no-run reason", key, (e as Error).message);
+    }
   }
 
   /**
@@ -432,7 +459,7 @@ export class CheckerDb {
     return raw === undefined ? undefined : new TextDecoder().decode(raw);
   }
 
-  /** Deletes gossip attestations and equivocation evidence of epochs before `minEpoch` (slashing records are kept). */
+  /** Deletes gossip attestations, no-run reasons and equivocation evidence of epochs before `minEpoch` (slashing records are kept). */
   async prune(minEpoch: bigint): Promise<number> {
     let n = 0;
     const ops: { type: "del"; key: string }[] = [];
@@ -446,6 +473,11 @@ export class CheckerDb {
     for await (const key of this.equivocations.keys({ lt: epochKey(minEpoch) }))
       evidence.push({ type: "del", key });
     await this.equivocations.batch(evidence);
+    // A no-run reason goes with the attestation it explains.
+    const noRun: { type: "del"; key: string }[] = [];
+    for await (const key of this.noRunReasons.keys({ lt: epochKey(minEpoch) }))
+      noRun.push({ type: "del", key });
+    await this.noRunReasons.batch(noRun);
     return n;
   }
 

@@ -29,7 +29,7 @@ import {
 } from "../validation/providerDirectory.ts";
 import type { EpochContext } from "../validation/sortition.ts";
 import { keepFraudProof } from "./fraudProofKeeper.ts";
-import { challengeTaskFor, unusableEntryOutcome } from "./memberCheck.ts";
+import { challengeTaskFor, noRunReason, unusableEntryOutcome } from "./memberCheck.ts";
 
 export interface CheckingDutyComponents {
   clock: EpochClock;
@@ -273,7 +273,7 @@ export class CheckingDuty {
     }
     const kind = challengeKindForEpoch(seed, p.address, epoch, params);
     const att = isUnusable(p)
-      ? this.unusableAttestation(epoch, p, kind)
+      ? await this.unusableAttestation(epoch, p, kind)
       : await this.runAttestation(epoch, p, kind);
     try {
       return await db.signAttestationSafely(att, domain, vrfProof, (root) =>
@@ -288,9 +288,17 @@ export class CheckingDuty {
     }
   }
 
-  /** A member whose registry entry cannot be challenged: FAIL, no dial (memberCheck.ts says why). */
-  private unusableAttestation(epoch: bigint, p: UnusableProvider, kind: Attestation["kind"]): Attestation {
+  /**
+   * A member whose registry entry cannot be challenged: FAIL, no dial (memberCheck.ts says why). Its reason is
+   * kept first, as a run's transcript is: the evidence served for it says which registry field to fix.
+   */
+  private async unusableAttestation(
+    epoch: bigint,
+    p: UnusableProvider,
+    kind: Attestation["kind"],
+  ): Promise<Attestation> {
     const outcome = unusableEntryOutcome(p);
+    await this.components.db.putNoRunReason(epoch, p.address, noRunReason(p));
     const vouch = vouchesPass(this.init.faults ?? NO_FAULTS);
     if (vouch) {
       this.components.logger.warn(

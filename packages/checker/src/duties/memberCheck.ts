@@ -4,6 +4,7 @@ import type { TranscriptAnswerKey } from "@checkernet/protocol/challenges/transc
 import { vramBlockCount, vramDatasetSeed } from "@checkernet/protocol/challenges/vram";
 import type { ProtocolParams } from "@checkernet/protocol/params";
 import { type ChallengeKind, CheckResult } from "@checkernet/protocol/types";
+import { type NoRunReason, noRunMessage } from "@checkernet/wire";
 import { type Address, type Hex, zeroHash } from "viem";
 import type { ChallengeTask } from "../challenges/client.ts";
 import type { ProviderRecord, UnusableProvider } from "../validation/providerDirectory.ts";
@@ -49,8 +50,8 @@ export function challengeTaskFor(
 }
 
 /**
- * Stands for the transcript of a check that had no run: zero, which no transcript hashes to. A member's
- * evidence request for it finds no transcript (EVIDENCE_ERROR_NOT_FOUND).
+ * Stands for the transcript of a check that had no run: zero, which no transcript hashes to. An evidence
+ * request for it is answered with the attestation and the kept noRunReason instead (EVIDENCE_NO_RUN).
  */
 export const NO_TRANSCRIPT: Hex = zeroHash;
 
@@ -79,4 +80,10 @@ export function unusableEntryOutcome(p: UnusableProvider): {
       message: `registry entry not usable (${p.unusable.field}): ${p.unusable.reason}`,
     },
   };
+}
+
+/** What a node keeps, and serves as evidence, for a FAIL without a run: the reason code, the unusable field, why. */
+export function noRunReason(p: UnusableProvider): NoRunReason {
+  const { reason } = unusableEntryOutcome(p);
+  return { code: reason.code, field: p.unusable.field, message: noRunMessage(reason.message) };
 }

@@ -8,7 +8,7 @@ import {
 import { attestationSigningRoot } from "@checkernet/protocol/encoding/attestation";
 import type { ProtocolParams } from "@checkernet/protocol/params";
 import type { Address, NetworkDomain, SignedAttestation } from "@checkernet/protocol/types";
-import { type Dialer, fetchEvidence } from "@checkernet/wire";
+import { type Dialer, type Evidence, fetchEvidence, type NoRunReason } from "@checkernet/wire";
 import type { PeerId } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { getAddress, type Hex, hexToBytes } from "viem";
@@ -39,6 +39,12 @@ export type EvidenceFinding =
       mismatches: string[];
       fraudProof?: FraudProofSummary;
     }
+  /**
+   * Signed without a run (transcriptHash zero): the checker could not use this provider's registry entry. The
+   * attestation is authentic; `noRun` (the field and why) is the checker's unsigned word: fix that field with
+   * `provider register --update`, or contest if the entry is fine (a re-check runs it).
+   */
+  | { status: "no-run"; checker: Address; claimed: SignedAttestation; noRun: NoRunReason; reason: string }
   /** The signature does not verify under the checker's registered key. */
   | { status: "bad-signature"; checker: Address; reason: string }
   /** Malformed, truncated, for another epoch/provider/checker, or a transcript that is not the one signed. */
@@ -74,23 +80,49 @@ export interface EvidenceSource {
  * (epoch, provider, checker), the transcript is the one signed (the fetch
  * checks its hash) and names the same run, the BLS signature verifies under
  * the registered key, and re-evaluating the transcript with the protocol's
- * rules gives the signed result and numbers.
+ * rules gives the signed result and numbers. An attestation without a run
+ * (the fetch checks its transcriptHash is zero) is checked up to its signature.
  */
 function verifyEvidence(
   source: Pick<EvidenceSource, "checker" | "publicKey">,
   request: { epoch: bigint; provider: Address },
-  evidence: { attestation: SignedAttestation; transcript: ChallengeTranscript },
+  evidence: Evidence,
   ctx: EvidenceContext,
 ): EvidenceFinding {
   const checker = getAddress(source.checker);
   const att = evidence.attestation.attestation;
-  const t = evidence.transcript;
   const invalid = (reason: string): EvidenceFinding => ({ status: "invalid", checker, reason });
   if (getAddress(att.checker) !== checker)
     return invalid(`the attestation is signed as checker ${att.checker}`);
   if (att.epoch !== request.epoch || getAddress(att.provider) !== getAddress(request.provider)) {
     return invalid(`the attestation is for epoch ${att.epoch} and provider ${att.provider}`);
   }
+  if ("noRun" in evidence) {
+    const { noRun } = evidence;
+    const what = noRun.field === "" ? "registry entry" : `registry's ${noRun.field}`;
+    return (
+      badSignature(checker, source.publicKey, evidence.attestation, ctx) ?? {
+        status: "no-run",
+        checker,
+        claimed: evidence.attestation,
+        noRun,
+        reason: `no run: ${noRun.message}; fix the ${what} with provider register --update`,
+      }
+    );
+  }
+  return verifyRun(checker, source.publicKey, evidence, ctx);
+}
+
+/** The run half of verifyEvidence: the transcript names the same run and backs the signed claim. */
+function verifyRun(
+  checker: Address,
+  publicKey: Uint8Array,
+  evidence: { attestation: SignedAttestation; transcript: ChallengeTranscript },
+  ctx: EvidenceContext,
+): EvidenceFinding {
+  const att = evidence.attestation.attestation;
+  const t = evidence.transcript;
+  const invalid = (reason: string): EvidenceFinding => ({ status: "invalid", checker, reason });
   if (
     t.epoch !== att.epoch ||
     getAddress(t.provider) !== getAddress(att.provider) ||
@@ -104,26 +136,8 @@ function verifyEvidence(
       `the transcript names answer key ${t.answer?.key ?? "none"}, the registry's for epoch ${t.epoch} is ${ctx.answerKey?.key ?? "none"}`,
     );
   }
-  let signatureOk = false;
-  try {
-    signatureOk = ctx.bls.verify(
-      source.publicKey,
-      attestationSigningRoot(att, ctx.domain),
-      hexToBytes(evidence.attestation.signature as Hex),
-    );
-  } catch (err) {
-    return {
-      status: "bad-signature",
-      checker,
-      reason: `signature does not parse: ${(err as Error).message}`,
-    };
-  }
-  if (!signatureOk)
-    return {
-      status: "bad-signature",
-      checker,
-      reason: "the BLS signature does not verify under the registered key",
-    };
+  const forged = badSignature(checker, publicKey, evidence.attestation, ctx);
+  if (forged !== undefined) return forged;
   let recomputed: RunOutcome;
   try {
     recomputed = evaluateTranscript(t, ctx.params);
@@ -154,6 +168,35 @@ function verifyEvidence(
   return { status: "holds", checker, claimed: evidence.attestation, recomputed, ...fraudProof };
 }
 
+/** A bad-signature finding, or undefined when the BLS signature verifies under the registered key. */
+function badSignature(
+  checker: Address,
+  publicKey: Uint8Array,
+  signed: SignedAttestation,
+  ctx: EvidenceContext,
+): EvidenceFinding | undefined {
+  let signatureOk = false;
+  try {
+    signatureOk = ctx.bls.verify(
+      publicKey,
+      attestationSigningRoot(signed.attestation, ctx.domain),
+      hexToBytes(signed.signature as Hex),
+    );
+  } catch (err) {
+    return {
+      status: "bad-signature",
+      checker,
+      reason: `signature does not parse: ${(err as Error).message}`,
+    };
+  }
+  if (signatureOk) return undefined;
+  return {
+    status: "bad-signature",
+    checker,
+    reason: "the BLS signature does not verify under the registered key",
+  };
+}
+
 function sameAnswerKey(a: TranscriptAnswerKey | undefined, b: TranscriptAnswerKey | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   return (
@@ -177,7 +220,7 @@ export async function collectEvidence(
   return Promise.all(
     sources.map(async (source): Promise<EvidenceFinding> => {
       const checker = getAddress(source.checker);
-      let evidence: Awaited<ReturnType<typeof fetchEvidence>>;
+      let evidence: Evidence;
       try {
         evidence = await fetchEvidence(host, source.peer, {
           epoch: request.epoch,

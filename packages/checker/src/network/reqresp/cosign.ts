@@ -29,7 +29,7 @@ import type { CheckerHost } from "../host.ts";
  */
 export const COSIGN_PROTOCOL = "/checkernet/cosign/1.0.0";
 
-/** Frame type bytes of this protocol (0x40 block; framing.ts lists 0x01–0x31 and 0x7f). */
+/** Frame type bytes of this protocol (0x40 block; framing.ts lists 0x01–0x32 and 0x7f). */
 export const CosignFrameType = {
   COSIGN_REQUEST: 0x40 as FrameType,
   COSIGN_RESPONSE: 0x41 as FrameType,

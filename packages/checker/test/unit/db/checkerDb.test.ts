@@ -87,7 +87,7 @@ describe("CheckerDb", () => {
     expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
   });
 
-  it("stores attestations, transcripts and reports and reads them back after a reopen", async () => {
+  it("stores attestations, transcripts, no-run reasons and reports and reads them back after a reopen", async () => {
     const dir = tempDir();
     const db = await openDb(dir);
     const c = await makeChecker();
@@ -105,6 +105,9 @@ describe("CheckerDb", () => {
     await db.putAttestation(await signAttestation(c, makeAttestation(c.address, provider, 5n)));
     await db.putReport(4n, new Uint8Array([1, 2, 3]));
     await db.putMeta("lastEpoch", "4");
+    const noRun = { code: "UNUSABLE_REGISTRY_ENTRY", field: "region", message: 'unknown region "mars"' };
+    await db.putNoRunReason(4n, provider, noRun);
+    await db.putNoRunReason(5n, provider, noRun);
     await db.close();
     open.splice(0);
 
@@ -116,8 +119,13 @@ describe("CheckerDb", () => {
     expect(await again.getReport(4n)).toEqual(new Uint8Array([1, 2, 3]));
     expect(await again.getMeta("lastEpoch")).toBe("4");
     expect(await again.getTranscript(keccak256("0x01"))).toBeUndefined();
+    expect(await again.getNoRunReason(4n, provider)).toEqual(noRun);
+    expect(await again.getNoRunReason(4n, randomAddress())).toBeUndefined();
     expect(await again.prune(5n)).toBe(4);
     expect((await again.attestationsOfEpoch(4n)).length).toBe(0);
+    // A no-run reason goes with the epoch's attestations.
+    expect(await again.getNoRunReason(4n, provider)).toBeUndefined();
+    expect(await again.getNoRunReason(5n, provider)).toEqual(noRun);
   });
 
   it("survives SIGKILL of a writer mid-stream: no acknowledged write lost, no double-signing after restart", async () => {

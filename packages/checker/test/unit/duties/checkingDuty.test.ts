@@ -194,7 +194,7 @@ describe("CheckingDuty", () => {
     const backend = await bls();
     const root = attestationSigningRoot(ev.attestation.attestation, DOMAIN);
     expect(backend.verify(a.who.publicKey, root, hexToBytes(ev.attestation.signature))).toBe(true);
-    expect(evaluateTranscript(ev.transcript, PARAMS).result).toBe(CheckResult.FAIL);
+    expect("transcript" in ev && evaluateTranscript(ev.transcript, PARAMS).result).toBe(CheckResult.FAIL);
 
     const missing = await fetchEvidence(b.host, a.host.peerId, {
       epoch: EPOCH,
@@ -280,6 +280,18 @@ describe("CheckingDuty", () => {
       );
       expect(said).toHaveLength(1);
       expect(said[0]?.[0]).toMatchObject({ epoch: String(EPOCH), field: "gpuModel" });
+
+      // Its evidence is the signed FAIL and why there was no run (the registry field to fix), not "not found".
+      await handleEvidence(c.host, { db: c.db, checker: who.address, logger: silent });
+      const asker = (checkers[0] as Checker).host;
+      const at = c.host.getMultiaddrs()[0]!;
+      const ev = await fetchEvidence(asker, at, { epoch: EPOCH, provider: broken.address });
+      expect(ev.attestation.attestation).toEqual(att);
+      expect("noRun" in ev && ev.noRun).toEqual({
+        code: "UNUSABLE_REGISTRY_ENTRY",
+        field: "gpuModel",
+        message: 'registry entry not usable (gpuModel): unknown GPU model "none"',
+      });
     } finally {
       warn.mockRestore();
     }
