@@ -1,5 +1,5 @@
 import { checkerRegistryAbi } from "@checkernet/contracts/generated/index";
-import { createPublicClient } from "viem";
+import { leanPublicClient } from "../chain/leanClients.ts";
 import { chainTransport } from "../chain/transport.ts";
 import type { CheckerConfig } from "../config.ts";
 import { CliError, CliErrorCode } from "./cliError.ts";
@@ -15,7 +15,7 @@ import { CliError, CliErrorCode } from "./cliError.ts";
  */
 export async function checkLicenseLimit(cfg: CheckerConfig): Promise<void> {
   if (cfg.operatorAddress === undefined || cfg.checkerRegistry === undefined) return;
-  const client = createPublicClient({
+  const client = leanPublicClient({
     transport: chainTransport(cfg.rpcUrl, { fallbacks: cfg.rpcFallbackUrls }),
   });
   let weight: bigint;

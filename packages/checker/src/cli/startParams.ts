@@ -5,9 +5,9 @@ import {
   ContractFunctionExecutionError,
   ContractFunctionRevertedError,
   ContractFunctionZeroDataError,
-  createPublicClient,
   type PublicClient,
 } from "viem";
+import { leanPublicClient } from "../chain/leanClients.ts";
 import {
   chainProtocolParams,
   clockMismatch,
@@ -47,10 +47,7 @@ export async function startParams(
   const { verifyingContract: epochReports, checkerRegistry, slashingContract: slashing } = cfg;
   if (epochReports === undefined || checkerRegistry === undefined) return local;
   const reader =
-    client ??
-    (createPublicClient({
-      transport: chainTransport(cfg.rpcUrl, { fallbacks: cfg.rpcFallbackUrls }),
-    }) as PublicClient);
+    client ?? leanPublicClient({ transport: chainTransport(cfg.rpcUrl, { fallbacks: cfg.rpcFallbackUrls }) });
   const rpc = [cfg.rpcUrl, ...cfg.rpcFallbackUrls].join(", ");
   const chain = await untilAnswered(
     async () => {

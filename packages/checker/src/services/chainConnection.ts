@@ -1,10 +1,11 @@
 import { epochReportsAbi } from "@checkernet/contracts/generated/index";
 import type { NetworkDomain } from "@checkernet/protocol/types";
 import type { Logger } from "@checkernet/runtime";
-import { createPublicClient, createWalletClient, defineChain, type PublicClient } from "viem";
+import { defineChain, type PublicClient } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ChainDirectory } from "../chain/chainDirectory.ts";
 import { ChainHealth } from "../chain/chainHealth.ts";
+import { leanPublicClient, leanWalletClient } from "../chain/leanClients.ts";
 import { CHAIN_RPC_LIMITS, chainTransport } from "../chain/transport.ts";
 import { type CheckerConfig, txKeyOf } from "../config.ts";
 import type { SubmitterWallet } from "../duties/aggregatorDuty.ts";
@@ -37,7 +38,7 @@ export async function connectChain(
   }
   const health = new ChainHealth({ stallAfterMs: CHAIN_RPC_LIMITS.timeoutMs });
   const transport = chainTransport(config.rpcUrl, { health, fallbacks: config.rpcFallbackUrls });
-  const publicClient = given.publicClient ?? (createPublicClient({ transport }) as PublicClient);
+  const publicClient = given.publicClient ?? leanPublicClient({ transport });
   const contracts = { checkerRegistry, providerRegistry, epochReports: domain.verifyingContract };
   const directory = new ChainDirectory(
     {
@@ -60,7 +61,7 @@ function walletOf(
 ): SubmitterWallet | undefined {
   const txKey = txKeyOf(config);
   if (txKey === undefined) return undefined;
-  return createWalletClient({
+  return leanWalletClient({
     account: privateKeyToAccount(txKey),
     chain: defineChain({
       id: Number(config.chainId),
