@@ -10,6 +10,8 @@ export interface Metrics {
   gossipValidationResult: Counter<"topic" | "result">;
   gossipValidationError: Counter<"topic" | "code">;
   gossipValidationSeconds: Histogram<"topic">;
+  /** New peer identities refused at the handshake by the inbound identity budget (network/identityBudget.ts). */
+  identitiesRefused: Counter<"reason">;
   blsBatchSets: Histogram;
   blsBatchRetries: Counter;
   blsSignatureSets: Counter<"result">;
@@ -61,6 +63,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       help: "Time to validate one gossip message, signature batching included",
       labelNames: ["topic"],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    }),
+    identitiesRefused: new Counter({
+      name: "checker_identities_refused_total",
+      help: "New inbound peer identities refused after the handshake, by the budget that was spent: ip (the address's), prefix (its /24 or /48's, once the table of addresses is full), overflow (one shared, once the prefixes' is too)",
+      labelNames: ["reason"],
       registers,
     }),
     blsBatchSets: new Histogram({

@@ -1,6 +1,5 @@
 import type { ConnectionGater, PeerId } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
-import { TokenBuckets } from "../validation/validationBudget.ts";
 
 /**
  * How many new peer identities one remote IP may bring in over inbound connections. An honest host
@@ -17,7 +16,11 @@ export const INBOUND_IDENTITY_LIMITS = {
   burst: 8,
   /** Then one more per minute: a node set up on a host that already runs others is let in within minutes. */
   refillMs: 60_000,
-  /** IPs whose buckets are kept (full ones dropped first: a dropped bucket is a full one). */
+  /**
+   * Buckets kept per level (addresses, then prefixes: IdentityBucketLevel). Only full ones are ever
+   * dropped (a dropped bucket reads as full): dropping a spent one would hand its key a fresh burst, so
+   * an attacker cycling through more keys than the table holds would never run out (review3 P2-2).
+   */
   maxIps: 4_096,
   /** (IP, peer id) pairs remembered as known, the least recently seen dropped first. */
   maxKnown: 16_384,
@@ -37,6 +40,17 @@ export function identityBudgetKey(remoteAddr: Multiaddr): string | undefined {
   return ip6 === undefined ? undefined : ipv6Prefix64(ip6);
 }
 
+/**
+ * The prefix an address key's identities are charged to once the table of addresses is full of spent
+ * buckets: an IPv4 address's /24, an IPv6 /64's /48 (what one site or tunnel broker hands out). An
+ * attacker with more addresses than the table holds shares its prefixes' budgets; an honest newcomer
+ * from elsewhere still has its own prefix's.
+ */
+export function identityPrefixKey(key: string): string {
+  if (key.endsWith("::/64")) return `${key.slice(0, -"::/64".length).split(":").slice(0, 3).join(":")}::/48`;
+  return `${key.split(".").slice(0, 3).join(".")}.0/24`;
+}
+
 /** The first four groups of an IPv6 address ("2001:db8:0:1::/64"); an IPv4-mapped one, its IPv4 address. */
 function ipv6Prefix64(ip: string): string {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
@@ -53,7 +67,61 @@ function ipv6Prefix64(ip: string): string {
 export interface InboundIdentityBudgetOptions {
   burst?: number;
   refillMs?: number;
+  /** Buckets kept per level (INBOUND_IDENTITY_LIMITS.maxIps). */
+  maxIps?: number;
   now?: () => number;
+}
+
+/**
+ * Where a new identity was charged, and so why one was refused (checker_identities_refused_total's
+ * `reason`): its address's bucket; its prefix's (identityPrefixKey), once the table of addresses is
+ * full of spent buckets; or one bucket shared by every key, once the prefixes' table is full too.
+ */
+export type IdentityBucketLevel = "ip" | "prefix" | "overflow";
+
+/** Token buckets by key, at most `max`, of which only full ones are dropped (a bucket never seen is full). */
+class SpentBuckets {
+  private readonly buckets = new Map<string, { tokens: number; atMs: number }>();
+  private readonly max: number;
+  private readonly capacity: number;
+  private readonly perMs: number;
+  /** When the first of the kept buckets is full again: a full table is not scanned before. */
+  private nextFullMs = Number.POSITIVE_INFINITY;
+
+  constructor(max: number, capacity: number, perMs: number) {
+    this.max = max;
+    this.capacity = capacity;
+    this.perMs = perMs;
+  }
+
+  /** Whether `key` has a bucket here or one can be made (after dropping the full ones). */
+  holds(key: string, nowMs: number): boolean {
+    if (this.buckets.has(key) || this.buckets.size < this.max) return true;
+    if (nowMs < this.nextFullMs) return false;
+    this.nextFullMs = Number.POSITIVE_INFINITY;
+    for (const [k, b] of this.buckets) {
+      if (b.tokens + (nowMs - b.atMs) * this.perMs >= this.capacity) this.buckets.delete(k);
+      else this.nextFullMs = Math.min(this.nextFullMs, this.fullAtMs(b.tokens, b.atMs));
+    }
+    return this.buckets.size < this.max;
+  }
+
+  level(key: string, nowMs: number): number {
+    const b = this.buckets.get(key);
+    return b === undefined
+      ? this.capacity
+      : Math.min(this.capacity, b.tokens + (nowMs - b.atMs) * this.perMs);
+  }
+
+  /** Sets `key`'s tokens (call only where holds(key) answered true). */
+  set(key: string, tokens: number, nowMs: number): void {
+    this.buckets.set(key, { tokens, atMs: nowMs });
+    this.nextFullMs = Math.min(this.nextFullMs, this.fullAtMs(tokens, nowMs));
+  }
+
+  private fullAtMs(tokens: number, atMs: number): number {
+    return atMs + (this.capacity - tokens) / this.perMs;
+  }
 }
 
 /**
@@ -80,20 +148,48 @@ function ipv4ToInt(ip: string): number {
   return ip.split(".").reduce((a, b) => ((a << 8) | Number(b)) >>> 0, 0);
 }
 
-/** Per remote IP, a token bucket of new peer identities, and the identities it has let in. */
+/**
+ * Per remote IP, a token bucket of new peer identities, and the identities it has let in. The buckets
+ * are kept by level (IdentityBucketLevel): an address's own while the table of addresses has room,
+ * else its prefix's, else one shared bucket. A spent bucket is never dropped, so no number of keys
+ * buys a fresh burst: a flood from more addresses than the table holds is bounded by its prefixes' and
+ * then the shared bucket's refill, while an honest newcomer from another prefix still gets in.
+ */
 export class InboundIdentityBudget {
-  private readonly buckets = new TokenBuckets(INBOUND_IDENTITY_LIMITS.maxIps);
+  private readonly ips: SpentBuckets;
+  private readonly prefixes: SpentBuckets;
+  private readonly overflow: SpentBuckets;
   private readonly known = new Map<string, true>();
-  private readonly burst: number;
-  private readonly perMs: number;
   private readonly now: () => number;
-  /** Identities refused since start (for logs and tests). */
-  refused = 0;
+  /** Identities refused since start, by the level that refused them (for logs, tests and the metric). */
+  readonly refusedBy: Record<IdentityBucketLevel, number> = { ip: 0, prefix: 0, overflow: 0 };
+  /** Called at each refusal (the node counts them in checker_identities_refused_total). */
+  onRefused: ((level: IdentityBucketLevel) => void) | undefined;
 
   constructor(options: InboundIdentityBudgetOptions = {}) {
-    this.burst = options.burst ?? INBOUND_IDENTITY_LIMITS.burst;
-    this.perMs = 1 / (options.refillMs ?? INBOUND_IDENTITY_LIMITS.refillMs);
+    const burst = options.burst ?? INBOUND_IDENTITY_LIMITS.burst;
+    const perMs = 1 / (options.refillMs ?? INBOUND_IDENTITY_LIMITS.refillMs);
+    const max = options.maxIps ?? INBOUND_IDENTITY_LIMITS.maxIps;
+    this.ips = new SpentBuckets(max, burst, perMs);
+    this.prefixes = new SpentBuckets(max, burst, perMs);
+    this.overflow = new SpentBuckets(1, burst, perMs);
     this.now = options.now ?? Date.now;
+  }
+
+  /** Identities refused since start, every level. */
+  get refused(): number {
+    return this.refusedBy.ip + this.refusedBy.prefix + this.refusedBy.overflow;
+  }
+
+  /** The bucket `ip`'s new identities are charged to now. */
+  private bucketOf(
+    ip: string,
+    nowMs: number,
+  ): { level: IdentityBucketLevel; table: SpentBuckets; key: string } {
+    if (this.ips.holds(ip, nowMs)) return { level: "ip", table: this.ips, key: ip };
+    const prefix = identityPrefixKey(ip);
+    if (this.prefixes.holds(prefix, nowMs)) return { level: "prefix", table: this.prefixes, key: prefix };
+    return { level: "overflow", table: this.overflow, key: "*" };
   }
 
   /**
@@ -102,10 +198,12 @@ export class InboundIdentityBudget {
    * waits for the refill. Its known identities still pass (an honest node behind the same NAT).
    */
   spend(ip: string): void {
-    this.buckets.empty(ip, this.burst, this.perMs, this.now());
+    const now = this.now();
+    const { table, key } = this.bucketOf(ip, now);
+    table.set(key, 0, now);
   }
 
-  /** Whether `peer` may connect from `ip`: an identity known there, or a new one while the IP has a token (taken). */
+  /** Whether `peer` may connect from `ip`: an identity known there, or a new one while its bucket has a token (taken). */
   admit(ip: string, peer: string): boolean {
     const pair = `${ip} ${peer}`;
     if (this.known.delete(pair)) {
@@ -113,11 +211,14 @@ export class InboundIdentityBudget {
       return true;
     }
     const now = this.now();
-    if (this.buckets.level(ip, this.burst, this.perMs, now) < 1) {
-      this.refused++;
+    const { level, table, key } = this.bucketOf(ip, now);
+    const tokens = table.level(key, now);
+    if (tokens < 1) {
+      this.refusedBy[level]++;
+      this.onRefused?.(level);
       return false;
     }
-    this.buckets.take(ip, this.burst, this.perMs, now);
+    table.set(key, tokens - 1, now);
     this.known.set(pair, true);
     if (this.known.size > INBOUND_IDENTITY_LIMITS.maxKnown) {
       const oldest = this.known.keys().next().value;

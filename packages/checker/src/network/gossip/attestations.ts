@@ -10,6 +10,7 @@ import {
 } from "../../validation/attestation.ts";
 import { attestationsPerEpochLimit, ValidationBudget } from "../../validation/validationBudget.ts";
 import type { CheckerHost } from "../host.ts";
+import { identityBudgetOf } from "../identityBudget.ts";
 import { getGossipValidatorFn } from "../processor/gossipValidatorFn.ts";
 import type { EvidenceGossip } from "./evidence.ts";
 import { countOverBudget, hangingUpOnGraylist } from "./graylist.ts";
@@ -80,6 +81,11 @@ export class AttestationGossip {
         ),
       ),
     );
+    // The host's identity budget refuses a Sybil's fresh peer ids at the handshake, before any gossip:
+    // counted next to what the gossip it would have sent costs (network/identityBudget.ts).
+    const identities = identityBudgetOf(host);
+    if (identities !== undefined)
+      identities.onRefused = (reason) => metrics.identitiesRefused.inc({ reason });
     host.services.pubsub.subscribe(topic);
     this.init.evidence?.start();
     this.started = true;

@@ -214,6 +214,9 @@ describe("gossip validation under flood", () => {
     await next.dial(victim.host.getMultiaddrs()[0]!).catch(() => undefined);
     await sleep(200);
     expect(victim.host.getConnections(next.peerId)).toHaveLength(0);
+    // Counted as refused by its address's budget (checker_identities_refused_total).
+    const refused = (await victim.metrics.identitiesRefused.get()).values;
+    expect(refused.map((v) => [v.labels.reason, v.value])).toEqual([["ip", 1]]);
   });
 
   it("cuts a bad-signature flood from many peer ids on one IP to the IP's budget before BLS, and still validates an honest peer on another IP", async () => {

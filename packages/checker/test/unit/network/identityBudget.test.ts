@@ -5,6 +5,7 @@ import {
   INBOUND_IDENTITY_LIMITS,
   InboundIdentityBudget,
   identityBudgetKey,
+  identityPrefixKey,
   inIpv4Networks,
 } from "../../../src/network/identityBudget.ts";
 import { loopbackHost, stopHosts } from "../../utils/hosts.ts";
@@ -55,6 +56,56 @@ describe("inbound identity budget (issue 14: a fresh peer id every 100 messages)
     expect(budget.admit("10.0.0.3", "f")).toBe(true);
     now += 60_000;
     expect(budget.admit("10.0.0.3", "g")).toBe(true);
+  });
+
+  it("never hands a spent key a fresh burst, however many keys an attacker cycles through (review3 P2-2)", () => {
+    const { burst, maxIps } = INBOUND_IDENTITY_LIMITS;
+    const budget = new InboundIdentityBudget({ now: () => 0 });
+    // More addresses than the table holds, each in a /24 of its own, each spending its burst.
+    const keys = Array.from({ length: maxIps + 1_000 }, (_, i) => `10.${i >> 8}.${i & 255}.1`);
+    let admitted = 0;
+    for (const [i, ip] of keys.entries())
+      for (let j = 0; j < burst; j++) if (budget.admit(ip, `p${i}-${j}`)) admitted++;
+    // The first maxIps addresses had buckets of their own, the rest their /24s'.
+    expect(admitted).toBe(keys.length * burst);
+    // The next cycle, with no time gone by: every key is spent (an evicted bucket read as full before).
+    let again = 0;
+    for (const [i, ip] of keys.entries()) if (budget.admit(ip, `q${i}`)) again++;
+    expect(again).toBe(0);
+    expect(budget.refusedBy.ip).toBe(maxIps);
+    expect(budget.refusedBy.prefix).toBe(1_000);
+  });
+
+  it("charges a full table's newcomers to their prefix, then one shared bucket; drops only full buckets", () => {
+    let now = 0;
+    const refusals: string[] = [];
+    const budget = new InboundIdentityBudget({ burst: 2, refillMs: 60_000, maxIps: 2, now: () => now });
+    budget.onRefused = (level) => refusals.push(level);
+    budget.spend("10.0.0.1");
+    budget.spend("10.0.0.2");
+    // The table of addresses is full of spent buckets: 10.0.0.3 draws on 10.0.0.0/24's bucket ...
+    expect(["a", "b", "c"].map((p) => budget.admit("10.0.0.3", p))).toEqual([true, true, false]);
+    // ... which its neighbours share, while another /24 has its own.
+    expect(budget.admit("10.0.0.4", "d")).toBe(false);
+    expect(budget.admit("10.0.9.1", "e")).toBe(true);
+    // The prefixes' table is full too (10.0.0.0/24, 10.0.9.0/24): a third /24 shares the overflow bucket.
+    budget.spend("10.0.9.1");
+    expect(["f", "g", "h"].map((p) => budget.admit("10.0.8.1", p))).toEqual([true, true, false]);
+    expect(budget.admit("10.0.7.1", "i")).toBe(false);
+    expect(refusals).toEqual(["prefix", "prefix", "overflow", "overflow"]);
+    expect(budget.refused).toBe(4);
+    // Two minutes on, every bucket is full again: full buckets are dropped, an address gets its own.
+    now = 120_000;
+    expect(["j", "k", "l"].map((p) => budget.admit("10.0.7.1", p))).toEqual([true, true, false]);
+    expect(budget.refusedBy.ip).toBe(1);
+  });
+
+  it("keys a full table's newcomers by IPv4 /24 and IPv6 /48", () => {
+    expect(identityPrefixKey("10.1.2.3")).toBe("10.1.2.0/24");
+    expect(identityPrefixKey("2001:db8:0:1::/64")).toBe("2001:db8:0::/48");
+    expect(identityPrefixKey(identityBudgetKey(multiaddr("/ip6/2001:db8:7:ffff::1/tcp/1"))!)).toBe(
+      "2001:db8:7::/48",
+    );
   });
 
   it("keys IPv4 by address, IPv6 by /64, and leaves relayed connections to the relay", () => {
