@@ -160,8 +160,8 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
         provider.unbonding += amount;
         // The tokens leave the checking set from `key` (counted in sets up to key - 1): unbonding runs U
         // epochs past the later of now and that last set, as for a plain leave (c + 2 - 2 + U), so a
-        // decrease keyed after a pending entry or top-up (c + max(D, 2) + 1) can't withdraw before its one checked
-        // epoch and be checked and paid with nothing slashable (review3 P2-0).
+        // decrease keyed after a pending entry or top-up (c + max(D, 2) + 1) can't withdraw before the last
+        // epoch it is checked in and be checked and paid with nothing slashable (review3 P2-0).
         uint64 endEpoch = currentEpoch() + _unbondingEpochs;
         if (key >= 2 && key - 2 + _unbondingEpochs > endEpoch) endEpoch = key - 2 + _unbondingEpochs;
         provider.unbondingEndEpoch = endEpoch;
@@ -338,7 +338,13 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
         if (length != 0) {
             Checkpoints.Checkpoint208 storage last = stakes._checkpoints[length - 1];
             uint256 lastKey = last._key;
-            if (!raises && (length == 1 || stakes._checkpoints[length - 2]._value < last._value)) lastKey += 1;
+            // Only a last checkpoint at or past the rule's key can be a pending raise (the one before it is read
+            // only then: a decrease of stake held since before c + 2 pays no extra cold read).
+            if (
+                !raises &&
+                lastKey >= key &&
+                (length == 1 || stakes._checkpoints[length - 2]._value < last._value)
+            ) lastKey += 1;
             if (lastKey > key) key = lastKey;
         }
         stakes.push(SafeCast.toUint48(key), SafeCast.toUint208(after_));
