@@ -15,7 +15,7 @@
 // flushing their bytecode), 6.6 MiB of the checker's 8.5 MiB of sources.
 //
 // On the main thread, our modules' imports from viem's root get only the viem files they name
-// (viemSlim.js; CHECKERNET_VIEM_ROOT=1 loads the whole root as published, for comparisons). The
+// (@checkernet/runtime's viemSlim.js; CHECKERNET_VIEM_ROOT=1 loads the whole root as published, for comparisons). The
 // evaluator worker has its own stand-in (src/challenges/workerModules.ts).
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
@@ -23,8 +23,8 @@ import * as nodeModule from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isMainThread } from "node:worker_threads";
+import { installViemSlim } from "@checkernet/runtime/viemSlim";
 import { minifiedSource } from "./minifyWhitespace.js";
-import { installViemSlim } from "./viemSlim.js";
 
 const { registerHooks, stripTypeScriptTypes } = nodeModule;
 const dir = join(

@@ -8,11 +8,16 @@
 // The cache is <checkout>/node_modules/.cache/checkernet-ts (git-ignored, the
 // user's own), keyed by the source's SHA-256 and the Node version. Without it
 // (read-only checkout, no module.registerHooks) Node strips as usual.
+//
+// In every thread (the CPU backend's workers import the protocol's challenge code), our modules'
+// imports from viem's barrels get only the viem files they name (@checkernet/runtime's viemSlim.js;
+// CHECKERNET_VIEM_ROOT=1 loads viem as published, for comparisons).
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
 import * as nodeModule from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { installViemSlim } from "@checkernet/runtime/viemSlim";
 
 const { registerHooks, stripTypeScriptTypes } = nodeModule;
 const dir = join(
@@ -70,3 +75,4 @@ if (usable)
       return { format: "module", source, shortCircuit: true };
     },
   });
+if (usable && process.env.CHECKERNET_VIEM_ROOT !== "1") installViemSlim(registerHooks);

@@ -31,7 +31,7 @@ import {
  *
  * viem's `createPublicClient` and `createWalletClient` attach every action viem has (their decorators
  * import ENS, filters, watchers, signing, …), so building one loads nearly all of viem even where the
- * importers' other names are cut to their own files (bin/viemSlim.js). These clients are viem's own
+ * importers' other names are cut to their own files (@checkernet/runtime's viemSlim.js). These clients are viem's own
  * `createClient` extended with viem's own actions, the ones the node's code calls as methods
  * (`leanClients.test.ts` fails when the sources call another): the same functions, the same requests.
  * An action one of these calls internally (writeContract's sendTransaction, say) is viem's import,

@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { viemImportsOf } from "@checkernet/runtime/viemSlim";
 import { keccak256, toHex } from "viem";
 import { describe, expect, it } from "vitest";
-import { viemImportsOf } from "../../bin/viemSlim.js";
+import * as probe from "../fixtures/viemProbe.ts";
 
 const ROOT = join(import.meta.dirname, "../../../..");
 const HOOKS = pathToFileURL(join(ROOT, "packages/checker/bin/ts-hooks.js")).href;
@@ -30,11 +31,12 @@ process.stdout.write(JSON.stringify({ barrels: [...barrels].sort(), hash: keccak
   return JSON.parse(res.stdout) as { barrels: string[]; hash: string };
 }
 
-describe("viem's barrels on the checker's main thread (bin/viemSlim.js)", () => {
+describe("viem's barrels on the checker's main thread (@checkernet/runtime/viemSlim)", () => {
   it("are cut to the files each module names, with the same functions", () => {
     const slim = loadChain();
     expect(slim.barrels).toEqual([]);
     expect(slim.hash).toBe(keccak256(toHex("checkernet")));
+    expect(slim.hash).toBe(probe.keccak256(probe.toHex("checkernet")));
     // CHECKERNET_VIEM_ROOT=1: viem as published, every barrel and client decorator loaded.
     const whole = loadChain({ CHECKERNET_VIEM_ROOT: "1" });
     expect(whole.barrels).toEqual(

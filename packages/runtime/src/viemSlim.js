@@ -1,5 +1,5 @@
 // viem's barrels ("viem", "viem/actions"), cut to what each of our modules imports from them (the
-// checker's main thread).
+// launchers' module hooks: the checker's main thread, every thread of the provider).
 //
 // `import { keccak256 } from "viem"` makes V8 load, link and keep every module the root re-exports
 // (358 of viem's, with ox and abitype ~420: +19 MiB in a fresh process; docs/footprint.md), whatever
