@@ -7,15 +7,7 @@ import { g1FromEip2537 } from "@checkernet/protocol/bls/index";
 import type { TranscriptAnswerKey } from "@checkernet/protocol/challenges/transcript";
 import { isCheckingSetFinal } from "@checkernet/protocol/checkingSet";
 import type { Logger } from "@checkernet/runtime";
-import {
-  type Address,
-  getAddress,
-  type Hex,
-  hexToBytes,
-  type PublicClient,
-  zeroAddress,
-  zeroHash,
-} from "viem";
+import { type Address, getAddress, type Hex, hexToBytes, type PublicClient, zeroAddress } from "viem";
 import type { CheckerRecord, KeyDirectory } from "../validation/keyDirectory.ts";
 import type { ProviderDirectory, ProviderEntry } from "../validation/providerDirectory.ts";
 import type { EpochContext } from "../validation/sortition.ts";
@@ -23,7 +15,8 @@ import { getCheckingSet } from "./actions/getCheckingSet.ts";
 import type { RegisteredProvider } from "./actions/getProviders.ts";
 import { getSnapshotLicenses } from "./actions/getSnapshotLicenses.ts";
 import { type ChainHealth, isNoAnswer } from "./chainHealth.ts";
-import { ProviderListReader } from "./providerList.ts";
+import { EpochSeeds } from "./epochSeeds.ts";
+import { ProviderListReader, type ProviderListView } from "./providerList.ts";
 import { toProviderRecord } from "./providerRecord.ts";
 import { REFRESH_LIMITS, refreshIntervalMs } from "./refreshInterval.ts";
 import { type SnapshotLicenseIds, sharedIds } from "./snapshotLicenseIds.ts";
@@ -37,13 +30,6 @@ const CHAIN_LIMITS = {
    * chain meanwhile: within one 20 s devnet epoch (it was 60 s, three of them; issue 14).
    */
   maxBackoffMs: 15_000,
-  /**
-   * Seeds cached before the current epoch: the gossip window looks 2 epochs back. One ahead, once revealed:
-   * the seed of epoch e is final when its proposer has revealed it (isSeedRevealed, during e - 1) or else
-   * once e has started (then it is derived from the last reveal), so only a revealed one is read ahead.
-   * Reading it ahead means an RPC outage over e's first seconds does not leave e unchecked (issue 14).
-   */
-  seedsBack: 3n,
   /**
    * License snapshots kept before the current epoch (gossip looks 2 back, a re-check committee or a late
    * report a few more); older ones are read again on demand (ensureEpoch).
@@ -85,9 +71,11 @@ export interface ChainStatus {
 interface CheckingSet {
   members: ReadonlySet<Address>;
   final: boolean;
-  /** The registered list and the chain's epoch it was read at: a provisional set holds while both do. */
+  /** The registered list it was read from. */
   readFrom: readonly RegisteredProvider[];
+  /** The chain's epoch and the registry's version (ProviderListView) it was read at: a provisional set holds while both do. */
   chainEpoch: bigint;
+  registryVersion: number;
   /** providers(epoch)'s answer and the registered list it was made from (the same array while neither changes). */
   listed?: { from: readonly ProviderEntry[]; records: readonly ProviderEntry[] };
 }
@@ -127,6 +115,8 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   private readonly snapshotReads = new Map<bigint, Promise<boolean>>();
   /** The chain's epoch at the last refresh (0 before any). */
   private current = 0n;
+  /** The block the last refresh read at (its chain epoch is `current`). */
+  private currentAt: bigint | undefined;
   /** Every registered provider, whatever its stake or entry (UnusableProvider); the checking sets pick from it. */
   private registered: ProviderEntry[] = [];
   private readonly providerReader: ProviderListReader;
@@ -136,9 +126,7 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   private checkingSets = new Map<bigint, CheckingSet>();
   /** In-flight reads of checking sets, one per epoch. */
   private readonly checkingSetReads = new Map<bigint, Promise<CheckingSet>>();
-  private seeds = new Map<bigint, Hex>();
-  /** In-flight ensureSeed reads, one per epoch however many callers wait. */
-  private readonly seedReads = new Map<bigint, Promise<Hex | undefined>>();
+  private readonly seeds: EpochSeeds;
   /** answerKeyAt(provider, epoch) of started epochs (final: a key change takes effect a delay later). */
   private readonly answerKeys = new Map<string, TranscriptAnswerKey | null>();
   private chainId: bigint | undefined;
@@ -170,6 +158,7 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
     this.health = components.health;
     this.addresses = init.addresses;
     this.providerReader = new ProviderListReader(this.client, init.addresses.providerRegistry);
+    this.seeds = new EpochSeeds(this.client, init.addresses.epochReports, this.logger);
   }
 
   start(): void {
@@ -215,12 +204,17 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
     };
   }
 
-  /** Reads a fresh view. Throws (and records the error) when the RPC fails. */
+  /**
+   * Reads a fresh view, every call at one block: what it holds final (snapshots, checking sets, seeds) is
+   * final by the chain's epoch at that block, which a read at "latest" from another backend of a
+   * load-balanced RPC could not promise (review3 P1-5). Throws (and records the error) when the RPC fails.
+   */
   async refresh(): Promise<void> {
     try {
       const reports = { address: this.addresses.epochReports, abi: epochReportsAbi } as const;
       const registry = { address: this.addresses.checkerRegistry, abi: checkerRegistryAbi } as const;
-      const current = await this.client.readContract({ ...reports, functionName: "currentEpoch" });
+      const at = { blockNumber: await this.client.getBlockNumber({ cacheTime: 0 }) };
+      const current = await this.client.readContract({ ...reports, functionName: "currentEpoch", ...at });
       // The current epoch's snapshot and the next one (fixed already once epoch 1 has begun); before
       // genesis, the launch set of epoch 1. Held final ones are not read again, nor is the registry's
       // effectiveEpochOfChange (what tells a final one) while every one is held.
@@ -234,31 +228,31 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
           changesFrom ??= await this.client.readContract({
             ...registry,
             functionName: "effectiveEpochOfChange",
+            ...at,
           });
         const snap =
-          held?.final === true ? held : await this.readSnapshot(e, changesFrom as bigint, keyCache);
+          held?.final === true ? held : await this.readSnapshot(e, changesFrom as bigint, keyCache, at);
         snapshots.set(e, snap);
         // A final snapshot is kept at once: a refresh that fails later (providers, seeds) loses nothing
         // of it, and ensureEpoch finds it (issue 15: failed refreshes that started over left none).
         if (snap.final) this.snapshots.set(e, snap);
       }
-      const registered = await this.providerReader.read();
+      const list = await this.providerReader.read(at.blockNumber);
+      const registered = list.providers;
       const providers = this.recordsOf(registered);
       // The current epoch's checking set and, provisionally, the next one's: held when the RPC is down
       // at the next epoch's start, so its attestations are still judged and kept (as its snapshot and seed).
       const sets = new Map<bigint, CheckingSet>();
       for (const e of [first, first + 1n])
-        sets.set(
-          e,
-          this.heldSet(e, current, registered) ?? (await this.readCheckingSet(e, current, registered)),
-        );
-      const seeds = await this.readSeeds(current);
+        sets.set(e, this.heldSet(e, current, list) ?? (await this.readCheckingSet(e, current, list, at)));
+      const seeds = await this.seeds.read(current, at);
       // Older snapshots stay for late attestations, reports and re-checks.
       for (const [e, snap] of this.snapshots) {
         if (!snapshots.has(e) && e + CHAIN_LIMITS.snapshotsBack >= current) snapshots.set(e, snap);
       }
       this.snapshots = snapshots;
       this.current = current;
+      this.currentAt = at.blockNumber;
       this.registered = providers;
       this.providersReadFrom = registered;
       // Older sets stay for late attestations and reports, as the snapshots do.
@@ -266,9 +260,7 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
         if (!sets.has(e) && e + CHAIN_LIMITS.snapshotsBack >= current) sets.set(e, set);
       this.checkingSets = sets;
       // Keep seeds ensureSeed read while this view was taken (epochs it had not reached yet).
-      const newest = [...seeds.keys()].reduce((a, b) => (b > a ? b : a), 0n);
-      for (const [e, seed] of this.seeds) if (e > newest) seeds.set(e, seed);
-      this.seeds = seeds;
+      this.seeds.keep(seeds);
       this.answeredRefreshError = null;
       Object.assign(this.state, {
         connected: true,
@@ -319,12 +311,14 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
     if (pending === undefined) {
       pending = (async () => {
         try {
+          const at = { blockNumber: await this.client.getBlockNumber({ cacheTime: 0 }) };
           const changesFrom = await this.client.readContract({
             address: this.addresses.checkerRegistry,
             abi: checkerRegistryAbi,
             functionName: "effectiveEpochOfChange",
+            ...at,
           });
-          this.snapshots.set(epoch, await this.readSnapshot(epoch, changesFrom, new Map()));
+          this.snapshots.set(epoch, await this.readSnapshot(epoch, changesFrom, new Map(), at));
           return true;
         } catch (e) {
           this.logger.debug({ epoch: String(epoch), err: (e as Error).message }, "snapshot read failed");
@@ -342,16 +336,17 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
     let pending = this.checkingSetReads.get(epoch);
     if (pending === undefined) {
       pending = (async () => {
+        // The chain's epoch, the list and the set at one block (review3 P1-5: see readCheckingSet).
+        const at = { blockNumber: await this.client.getBlockNumber({ cacheTime: 0 }) };
         const chainEpoch = await this.client.readContract({
           address: this.addresses.epochReports,
           abi: epochReportsAbi,
           functionName: "currentEpoch",
+          ...at,
         });
-        // Read after the chain's epoch: a list as of a later block holds everyone registered before `epoch`.
-        const registered = await this.providerReader.read();
+        const list = await this.providerReader.read(at.blockNumber);
         return (
-          this.heldSet(epoch, chainEpoch, registered) ??
-          (await this.readCheckingSet(epoch, chainEpoch, registered))
+          this.heldSet(epoch, chainEpoch, list) ?? (await this.readCheckingSet(epoch, chainEpoch, list, at))
         );
       })().finally(() => this.checkingSetReads.delete(epoch));
       this.checkingSetReads.set(epoch, pending);
@@ -415,6 +410,9 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
     const id = `${getAddress(provider)}/${epoch}`;
     const cached = this.answerKeys.get(id);
     if (cached !== undefined) return cached ?? undefined;
+    // A started epoch's key is read at the last refresh's block, whose chain epoch says it has started
+    // (at "latest" a backend still before e could answer a key that changes at e; review3 P1-5).
+    const final = epoch <= this.current && this.currentAt !== undefined;
     try {
       const [key, chainId] = await Promise.all([
         this.client.readContract({
@@ -422,6 +420,7 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
           abi: providerRegistryAbi,
           functionName: "answerKeyAt",
           args: [getAddress(provider), epoch],
+          ...(final ? { blockNumber: this.currentAt } : {}),
         }),
         this.chainId ?? this.client.getChainId().then(BigInt),
       ]);
@@ -430,7 +429,7 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
         key === zeroAddress
           ? null
           : { key: getAddress(key), chainId, verifyingContract: this.addresses.providerRegistry };
-      if (epoch <= this.current) {
+      if (final) {
         if (this.answerKeys.size > 4096) this.answerKeys.clear();
         this.answerKeys.set(id, answer);
       }
@@ -446,20 +445,26 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
     return this.seeds.get(epoch);
   }
 
+  ensureSeed(epoch: bigint): Promise<Hex | undefined> {
+    return this.seeds.ensure(epoch);
+  }
+
   /**
    * The license snapshot of `epoch`: licenseCountAt(epoch) seats read in pages (getSnapshotLicenses: a
    * few calls for 1,000 licenses, not one each), each counting one for its operator, and each operator's
    * registered key (one call an operator). `changesFrom` is effectiveEpochOfChange() read before it: a
-   * snapshot of an earlier epoch is final.
+   * snapshot of an earlier epoch is final. Every call at `at`, the block `changesFrom` was read at.
    */
   private async readSnapshot(
     epoch: bigint,
     changesFrom: bigint,
     keyCache: Map<Address, Uint8Array | null>,
+    at: { blockNumber: bigint },
   ): Promise<LicenseSnapshot> {
     const seats = await getSnapshotLicenses(this.client, {
       checkerRegistry: this.addresses.checkerRegistry,
       epoch,
+      blockNumber: at.blockNumber,
     });
     const ids = new Map<Address, bigint[]>();
     for (const { operator, licenseId } of seats) {
@@ -471,7 +476,7 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
     for (const [address, { length: licenses }] of ids) {
       let key = keyCache.get(address);
       if (key === undefined) {
-        key = await this.readKey(address);
+        key = await this.readKey(address, at);
         keyCache.set(address, key);
       }
       if (key !== null) checkers.set(address, { address, publicKey: key, licenses });
@@ -486,12 +491,13 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   }
 
   /** The operator's registered key, compressed; null when it has none (exited) or it does not decode. */
-  private async readKey(address: Address): Promise<Uint8Array | null> {
+  private async readKey(address: Address, at: { blockNumber: bigint }): Promise<Uint8Array | null> {
     const raw = await this.client.readContract({
       address: this.addresses.checkerRegistry,
       abi: checkerRegistryAbi,
       functionName: "publicKeyOf",
       args: [address],
+      ...at,
     });
     if (raw === "0x") return null;
     try {
@@ -506,31 +512,38 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   }
 
   /**
-   * The held set of `epoch` where it still holds: final, or provisional but read from the same registered
-   * list (ProviderListReader keeps the array while the registry logs nothing) in the same chain epoch.
+   * The held set of `epoch` where it still holds: final, or provisional but read at the same registry
+   * version (nothing logged since) in the same chain epoch.
    */
-  private heldSet(
-    epoch: bigint,
-    chainEpoch: bigint,
-    registered: readonly RegisteredProvider[],
-  ): CheckingSet | undefined {
+  private heldSet(epoch: bigint, chainEpoch: bigint, list: ProviderListView): CheckingSet | undefined {
     const held = this.checkingSets.get(epoch);
     if (held === undefined) return undefined;
-    return held.final || (held.readFrom === registered && held.chainEpoch === chainEpoch) ? held : undefined;
+    const same = held.registryVersion === list.registryVersion && held.chainEpoch === chainEpoch;
+    return held.final || same ? held : undefined;
   }
 
-  /** The checking set of `epoch` among `registered`, read while the chain's clock was in `chainEpoch`. */
+  /**
+   * The checking set of `epoch` among the registered providers, read at `at`, the block whose chain epoch
+   * is `chainEpoch`: final where that epoch makes it so. Every page at that block, from a list holding
+   * everyone registered by it (ProviderListReader.complete): pages read at "latest" behind a load-balanced
+   * RPC could come from a backend still before an unstake of e - 2's last block while the epoch came from
+   * one already in e - 1, and that node held a set the others did not for ever (review3 P1-5).
+   */
   private async readCheckingSet(
     epoch: bigint,
     chainEpoch: bigint,
-    registered: readonly RegisteredProvider[],
+    list: ProviderListView,
+    at: { blockNumber: bigint },
   ): Promise<CheckingSet> {
+    const { providers: registered } = await this.providerReader.complete(list, at.blockNumber);
     const members = await getCheckingSet(this.client, {
       providerRegistry: this.addresses.providerRegistry,
       epoch,
       providers: registered.map((p) => p.address),
+      blockNumber: at.blockNumber,
     });
-    return { members, final: isCheckingSetFinal(epoch, chainEpoch), readFrom: registered, chainEpoch };
+    const final = isCheckingSetFinal(epoch, chainEpoch);
+    return { members, final, readFrom: registered, chainEpoch, registryVersion: list.registryVersion };
   }
 
   /**
@@ -540,57 +553,5 @@ export class ChainDirectory implements KeyDirectory, ProviderDirectory, EpochCon
   private recordsOf(registered: readonly RegisteredProvider[]): ProviderEntry[] {
     if (registered === this.providersReadFrom) return this.registered;
     return registered.map(({ address, info }) => toProviderRecord(address, info));
-  }
-
-  async ensureSeed(epoch: bigint): Promise<Hex | undefined> {
-    const known = this.seeds.get(epoch);
-    if (known !== undefined) return known;
-    let pending = this.seedReads.get(epoch);
-    if (pending === undefined) {
-      pending = this.readStartedSeed(epoch).finally(() => this.seedReads.delete(epoch));
-      this.seedReads.set(epoch, pending);
-    }
-    return pending;
-  }
-
-  /** seedOf(epoch) once the chain's clock has reached `epoch`; undefined before, or when the RPC fails. */
-  private async readStartedSeed(epoch: bigint): Promise<Hex | undefined> {
-    const reports = { address: this.addresses.epochReports, abi: epochReportsAbi } as const;
-    try {
-      const current = await this.client.readContract({ ...reports, functionName: "currentEpoch" });
-      if (current < epoch) return undefined;
-      const seed = await this.client.readContract({ ...reports, functionName: "seedOf", args: [epoch] });
-      if (seed === zeroHash) return undefined;
-      // A refresh may have replaced the map meanwhile; both hold the same final value.
-      this.seeds.set(epoch, seed);
-      return seed;
-    } catch (e) {
-      this.logger.debug({ epoch: String(epoch), err: (e as Error).message }, "seed read failed");
-      return undefined;
-    }
-  }
-
-  private async readSeeds(current: bigint): Promise<Map<bigint, Hex>> {
-    const reports = { address: this.addresses.epochReports, abi: epochReportsAbi } as const;
-    const out = new Map<bigint, Hex>();
-    const from = current > CHAIN_LIMITS.seedsBack ? current - CHAIN_LIMITS.seedsBack : 1n;
-    for (let e = from; e <= current; e++) {
-      const known = this.seeds.get(e);
-      if (known !== undefined) {
-        out.set(e, known);
-        continue;
-      }
-      const seed = await this.client.readContract({ ...reports, functionName: "seedOf", args: [e] });
-      if (seed !== zeroHash) out.set(e, seed);
-    }
-    const next = current + 1n;
-    const ahead = this.seeds.get(next);
-    if (ahead !== undefined) {
-      out.set(next, ahead);
-    } else if (await this.client.readContract({ ...reports, functionName: "isSeedRevealed", args: [next] })) {
-      // Revealed: final, the same value everyone reads once `next` begins.
-      out.set(next, await this.client.readContract({ ...reports, functionName: "seedOf", args: [next] }));
-    }
-    return out;
   }
 }

@@ -1,4 +1,5 @@
-import type { Address, PublicClient } from "viem";
+import { providerRegistryAbi } from "@checkernet/contracts/generated/index";
+import { type Address, getAddress, type Log, type PublicClient, parseEventLogs } from "viem";
 import { getProviders, type RegisteredProvider } from "./actions/getProviders.ts";
 import { isNoAnswer } from "./chainHealth.ts";
 
@@ -14,20 +15,41 @@ const MAX_LOG_BLOCKS = 1_000n;
  */
 const MAX_AGE_MS = 5 * 60_000;
 
+/** The registered provider list as of a block. */
+export interface ProviderListView {
+  /** Every registered provider in registration order: the same array while no entry changed. */
+  providers: RegisteredProvider[];
+  /**
+   * Moves whenever the registry logged anything (a stake, an unstake, a slash too): a checking set that is
+   * not final yet, read at an older one, may have changed.
+   */
+  registryVersion: number;
+  /** The latest block by which the list is known to hold every registration: the block of its last whole read. */
+  completeAt: bigint;
+}
+
 /**
- * The registered provider list, read whole (getProviders) only when it may have changed: every change of
- * ProviderRegistry's state (register, update, stake, unstake, withdraw, slash, answer key) emits a log from
- * the registry, so a refresh that finds no log of the registry since the block the list was read at keeps
- * the list. (Which of them an epoch checks is its checking set, read apart: getCheckingSet.) That is an eth_blockNumber and an
- * eth_getLogs over a few blocks instead of `providerCount` and two deployless multicalls (each carrying
- * Multicall3's 11 KB of creation code; at 100 providers ~220 KiB of answers) every 5 s (issue 15). The
- * list is also read whole every MAX_AGE_MS.
+ * The registered provider list, kept from the registry's logs: ProviderRegistered and ProviderUpdated carry
+ * the whole entry (peer id, GPU model, VRAM, region), so a refresh that finds them appends or replaces those
+ * entries from the logs alone, and one that finds only other logs (stake, unstake, answer key, slash: none
+ * changes an entry) keeps the list. Before, any log made every node read every entry again: one address
+ * calling update() once a block, or zero-stake registrations, kept every node reading N entries at every
+ * refresh (review3 P1-9). A refresh is an eth_blockNumber and an eth_getLogs over a few blocks; the list is
+ * read whole (getProviders) at the first read, after an outage longer than MAX_LOG_BLOCKS, where the RPC
+ * refuses the logs, every MAX_AGE_MS, and where a checking set is read from a list shorter than the
+ * registry's providerCount at the set's block (`complete`). Which of them an epoch checks is its checking
+ * set, read apart (getCheckingSet).
  */
 export class ProviderListReader {
   private readonly client: PublicClient;
   private readonly providerRegistry: Address;
   private readonly nowMs: () => number;
-  private held: { providers: RegisteredProvider[]; atBlock: bigint; readAtMs: number } | undefined;
+  private held:
+    | { providers: RegisteredProvider[]; atBlock: bigint; readAtMs: number; completeAt: bigint }
+    | undefined;
+  private registryVersion = 0;
+  /** Reads one at a time: two applying the same logs would list a registration twice. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(client: PublicClient, providerRegistry: Address, nowMs: () => number = Date.now) {
     this.client = client;
@@ -35,37 +57,102 @@ export class ProviderListReader {
     this.nowMs = nowMs;
   }
 
-  /** The list as of the latest block: the same array as the last call while nothing changed. Throws what the RPC threw. */
-  async read(): Promise<RegisteredProvider[]> {
-    const latest = await this.client.getBlockNumber({ cacheTime: 0 });
+  /**
+   * The list as of `atBlock` (the latest block without it) or a later block: everyone registered by
+   * `atBlock`. Throws what the RPC threw.
+   */
+  read(atBlock?: bigint): Promise<ProviderListView> {
+    const next = this.queue.then(() => this.readNow(atBlock));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * `view` where it holds everyone the registry had registered at `atBlock` (its providerCount there, one
+   * call; none where the list was read whole at that block or later), else the list read whole at
+   * `atBlock`: an RPC backend that answered the logs from behind that block left a registration out, and a
+   * checking set read from it would lack that provider for ever.
+   */
+  async complete(view: ProviderListView, atBlock: bigint): Promise<ProviderListView> {
+    if (view.completeAt >= atBlock) return view;
+    const registry = { address: this.providerRegistry, abi: providerRegistryAbi } as const;
+    const count = await this.client.readContract({
+      ...registry,
+      functionName: "providerCount",
+      blockNumber: atBlock,
+    });
+    if (BigInt(view.providers.length) >= count) return view;
+    const next = this.queue.then(() => this.readWhole(atBlock));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async readNow(atBlock: bigint | undefined): Promise<ProviderListView> {
+    const latest = atBlock ?? (await this.client.getBlockNumber({ cacheTime: 0 }));
     const held = this.held;
     const fresh = held !== undefined && this.nowMs() - held.readAtMs < MAX_AGE_MS;
     if (held !== undefined && fresh && latest - held.atBlock <= MAX_LOG_BLOCKS) {
-      if (latest <= held.atBlock || !(await this.changedSince(held.atBlock, latest))) {
-        if (latest > held.atBlock) held.atBlock = latest;
-        return held.providers;
+      if (latest <= held.atBlock) return this.view();
+      const logs = await this.logsIn(held.atBlock, latest);
+      if (logs !== undefined) {
+        this.apply(held, logs);
+        held.atBlock = latest;
+        return this.view();
       }
     }
-    const providers = await getProviders(this.client, {
-      providerRegistry: this.providerRegistry,
-      blockNumber: latest,
-    });
-    this.held = { providers, atBlock: latest, readAtMs: this.nowMs() };
-    return providers;
+    return this.readWhole(latest);
   }
 
-  /** Whether the registry logged anything in (from, to]; true where the RPC refuses the query. */
-  private async changedSince(from: bigint, to: bigint): Promise<boolean> {
+  private async readWhole(atBlock: bigint): Promise<ProviderListView> {
+    const providers = await getProviders(this.client, {
+      providerRegistry: this.providerRegistry,
+      blockNumber: atBlock,
+    });
+    this.held = { providers, atBlock, readAtMs: this.nowMs(), completeAt: atBlock };
+    this.registryVersion++;
+    return this.view();
+  }
+
+  private view(): ProviderListView {
+    return {
+      providers: this.held?.providers ?? [],
+      registryVersion: this.registryVersion,
+      completeAt: this.held?.completeAt ?? -1n,
+    };
+  }
+
+  /** Registrations append, updates replace an entry (in log order); any log moves the version. */
+  private apply(held: { providers: RegisteredProvider[] }, logs: Log[]): void {
+    if (logs.length === 0) return;
+    this.registryVersion++;
+    const entries = parseEventLogs({
+      abi: providerRegistryAbi,
+      logs,
+      eventName: ["ProviderRegistered", "ProviderUpdated"],
+    });
+    if (entries.length === 0) return;
+    const providers = [...held.providers];
+    const index = new Map(providers.map((p, i) => [p.address, i]));
+    for (const { args } of entries) {
+      const address = getAddress(args.provider);
+      const entry = {
+        address,
+        info: { peerId: args.peerId, gpuModel: args.gpuModel, vramMiB: args.vramMiB, region: args.region },
+      };
+      const at = index.get(address);
+      if (at === undefined) index.set(address, providers.push(entry) - 1);
+      else providers[at] = entry;
+    }
+    held.providers = providers;
+  }
+
+  /** The registry's logs in (from, to]; undefined where the RPC refuses the query (the list is read whole). */
+  private async logsIn(from: bigint, to: bigint): Promise<Log[] | undefined> {
     try {
-      const logs = await this.client.getLogs({
-        address: this.providerRegistry,
-        fromBlock: from + 1n,
-        toBlock: to,
-      });
-      return logs.length > 0;
+      return await this.client.getLogs({ address: this.providerRegistry, fromBlock: from + 1n, toBlock: to });
     } catch (e) {
       if (isNoAnswer(e)) throw e;
-      return true;
+      return undefined;
     }
   }
 }

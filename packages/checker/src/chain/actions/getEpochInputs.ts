@@ -1,4 +1,5 @@
 import { providerRegistryAbi } from "@checkernet/contracts/generated/index";
+import { isCheckingSetFinal } from "@checkernet/protocol/checkingSet";
 import { type Address, getAddress, type PublicClient } from "viem";
 import type { SnapshotLicenseIds } from "../snapshotLicenseIds.ts";
 import { toChainActionError } from "./errors.ts";
@@ -52,21 +53,45 @@ export async function getEpochInputs(
   try {
     const licensesByChecker =
       (await params.snapshots?.licenseIdsAt(params.epoch)) ?? (await readLicenseIds(client, params));
-    const stakes = new Map<Address, bigint>();
-    const registry = { address: params.providerRegistry, abi: providerRegistryAbi } as const;
-    for (let start = 0; start < params.providers.length; start += STAKE_PAGE) {
-      const page = params.providers.slice(start, start + STAKE_PAGE).map((p) => getAddress(p));
-      const values = await multicallOrEach<bigint>(
-        client,
-        page.map((p) => ({ ...registry, functionName: "stakeAt", args: [p, params.epoch] }) as const),
-        (i) => client.readContract({ ...registry, functionName: "stakeAt", args: [page[i]!, params.epoch] }),
-      );
-      for (const [i, p] of page.entries()) stakes.set(p, values[i]!);
-    }
+    const stakes = await readStakes(client, params);
     return { licensesByChecker, stakes };
   } catch (e) {
     throw toChainActionError(e, "epoch inputs");
   }
+}
+
+/**
+ * Every provider's stakeAt(epoch), all pages at one block at which the chain's epoch makes them final
+ * (isCheckingSetFinal: stakeAt(e) is final with the set of e): pages read at "latest" behind a load-balanced
+ * RPC could each come from a backend at another block, and one still before e - 1 could answer a stake that
+ * later changed (review3 P1-5). Throws where the chain at the block is not that far yet.
+ */
+async function readStakes(
+  client: PublicClient,
+  params: GetEpochInputsParameters,
+): Promise<Map<Address, bigint>> {
+  const stakes = new Map<Address, bigint>();
+  if (params.providers.length === 0) return stakes;
+  const registry = { address: params.providerRegistry, abi: providerRegistryAbi } as const;
+  const at = { blockNumber: await client.getBlockNumber({ cacheTime: 0 }) };
+  const chainEpoch = await client.readContract({ ...registry, functionName: "currentEpoch", ...at });
+  if (!isCheckingSetFinal(params.epoch, chainEpoch)) {
+    throw new Error(
+      `the chain is in epoch ${chainEpoch} at block ${at.blockNumber}: stakes of epoch ${params.epoch} are not final yet`,
+    );
+  }
+  for (let start = 0; start < params.providers.length; start += STAKE_PAGE) {
+    const page = params.providers.slice(start, start + STAKE_PAGE).map((p) => getAddress(p));
+    const values = await multicallOrEach<bigint>(
+      client,
+      page.map((p) => ({ ...registry, functionName: "stakeAt", args: [p, params.epoch] }) as const),
+      (i) =>
+        client.readContract({ ...registry, functionName: "stakeAt", args: [page[i]!, params.epoch], ...at }),
+      at,
+    );
+    for (const [i, p] of page.entries()) stakes.set(p, values[i]!);
+  }
+  return stakes;
 }
 
 async function readLicenseIds(

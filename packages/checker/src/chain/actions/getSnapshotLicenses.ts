@@ -11,6 +11,8 @@ const SNAPSHOT_PAGE = 256n;
 export interface GetSnapshotLicensesParameters {
   checkerRegistry: Address;
   epoch: bigint;
+  /** The block every call reads at (the one whose effectiveEpochOfChange says the snapshot is final); the latest without it. */
+  blockNumber?: bigint;
 }
 
 interface SnapshotLicense {
@@ -35,10 +37,12 @@ export async function getSnapshotLicenses(
   params: GetSnapshotLicensesParameters,
 ): Promise<SnapshotLicense[]> {
   const registry = { address: params.checkerRegistry, abi: checkerRegistryAbi } as const;
+  const at = params.blockNumber === undefined ? {} : { blockNumber: params.blockNumber };
   const count = await client.readContract({
     ...registry,
     functionName: "licenseCountAt",
     args: [params.epoch],
+    ...at,
   });
   const pages: Promise<readonly [readonly bigint[], readonly Address[]]>[] = [];
   for (let start = 0n; start < count; start += SNAPSHOT_PAGE) {
@@ -47,6 +51,7 @@ export async function getSnapshotLicenses(
         ...registry,
         functionName: "licensesAt",
         args: [params.epoch, start, SNAPSHOT_PAGE],
+        ...at,
       }),
     );
   }

@@ -91,17 +91,22 @@ beforeAll(async () => {
 function counted(refuse?: "deployless" | "timeout"): {
   client: PublicClient;
   calls: () => number;
-  /** Reads of the whole list: `providerCount` calls. */
+  /** Reads of the whole list: `providerAt` pages (providerCount alone is also read to check a list). */
   listReads: () => number;
+  /** Registry entries read (`providerInfo`, in a multicall too). */
+  entriesRead: () => number;
 } {
   let n = 0;
   let listReads = 0;
+  let entries = 0;
   const request = (async (args: { method: string; params?: unknown }) => {
     if (args.method === "eth_call") n++;
     const to = (args.params as [{ to?: string }] | undefined)?.[0]?.to;
     const data = (args.params as [{ data?: string }] | undefined)?.[0]?.data;
-    if (args.method === "eth_call" && data?.startsWith(toFunctionSelector("providerCount()")) === true)
-      listReads++;
+    if (args.method === "eth_call" && data !== undefined) {
+      if (data.includes(PROVIDER_AT)) listReads++;
+      entries += data.split(PROVIDER_INFO).length - 1;
+    }
     if (args.method === "eth_call" && to == null) {
       // The multicall's eth_call: refused with an error, or never answered.
       if (refuse === "deployless") throw new Error("eth_call without a `to` is not supported");
@@ -113,8 +118,16 @@ function counted(refuse?: "deployless" | "timeout"): {
     client: createPublicClient({ transport: custom({ request }, { retryCount: 0 }) }) as PublicClient,
     calls: () => n,
     listReads: () => listReads,
+    entriesRead: () => entries,
   };
 }
+
+/**
+ * A call's selector and the first 12 bytes of its address or uint argument (zero), as it sits in a call's
+ * data or in a multicall's encoded calls: one occurrence per call.
+ */
+const PROVIDER_INFO = `${toFunctionSelector("providerInfo(address)").slice(2)}${"00".repeat(12)}`;
+const PROVIDER_AT = `${toFunctionSelector("providerAt(uint256)").slice(2)}${"00".repeat(12)}`;
 
 /** The registered providers read one call a read: two calls per provider. */
 async function onePerRead(client: PublicClient) {
@@ -194,24 +207,25 @@ describe("the provider list (issue 15)", () => {
         await chain.publicClient.readContract({ ...reg, functionName: "stakeAt", args: [p, 2n] }),
       );
     }
-    // One call a provider before: 100 at 100 providers, at every build of a report.
-    expect(rpc.calls()).toBe(1);
+    // One call a provider before: 100 at 100 providers, at every build of a report. Now the chain's epoch
+    // at the block every page is read at (it makes the stakes final; review3 P1-5) and one multicall.
+    expect(rpc.calls()).toBe(2);
   }, 120_000);
 
   it("the list is read whole again after five minutes, logs or not (a log lost to a reorg)", async () => {
     const rpc = counted();
     let now = 0;
     const reader = new ProviderListReader(rpc.client, fx.deployment.contracts.providerRegistry, () => now);
-    const first = await reader.read();
+    const first = (await reader.read()).providers;
     now += 4 * 60_000;
-    expect(await reader.read()).toBe(first);
+    expect((await reader.read()).providers).toBe(first);
     expect(rpc.listReads()).toBe(1);
     now += 60_000;
-    expect(await reader.read()).toEqual(first);
+    expect((await reader.read()).providers).toEqual(first);
     expect(rpc.listReads()).toBe(2);
   }, 120_000);
 
-  it("a refresh reads the list again only after the registry logged a change", async () => {
+  it("a refresh keeps the list while the registry logs no entry (a stake log changes the sets, not the list)", async () => {
     const rpc = counted();
     const dir = new ChainDirectory(
       { publicClient: rpc.client, logger: silent },
@@ -232,12 +246,12 @@ describe("the provider list (issue 15)", () => {
     await dir.refresh();
     expect(rpc.listReads()).toBe(1);
     expect(dir.providers()).toBe(listed);
-    // A provider unstakes: its log makes the next refresh read the list; it stays in the checking sets of
-    // epochs 2 and 3 (a leave in c counts from c + 2), and leaves epoch 4's.
+    // A provider unstakes: no entry changed, the list is kept (it was read whole again before, review3
+    // P1-9); it stays in the checking sets of epochs 2 and 3 (a leave in c counts from c + 2), and leaves 4's.
     const leaving = await chain.impersonate(`provider-${ACTIVE - 1}`);
     await mined(chain, fx.as(leaving).providers.write.requestUnstake([1_000n * TOKEN]));
     await dir.refresh();
-    expect(rpc.listReads()).toBe(2);
+    expect(rpc.listReads()).toBe(1);
     expect(dir.providers().map((p) => p.address)).toEqual(listed.map((p) => p.address));
     await goToEpoch(fx, 3n);
     await dir.refresh();
@@ -247,5 +261,51 @@ describe("the provider list (issue 15)", () => {
     expect(dir.providers().map((p) => p.address)).toEqual(
       listed.map((p) => p.address).filter((a) => a !== getAddress(leaving.account.address)),
     );
+  }, 120_000);
+
+  it("a registry log reads only the entry it names: an update() at every refresh reads no entry, not N (review3 P1-9)", async () => {
+    const rpc = counted();
+    const providerRegistry = fx.deployment.contracts.providerRegistry;
+    const dir = new ChainDirectory(
+      { publicClient: rpc.client, logger: silent },
+      {
+        addresses: {
+          checkerRegistry: fx.deployment.contracts.checkerRegistry,
+          providerRegistry,
+          epochReports: fx.deployment.contracts.epochReports,
+        },
+      },
+    );
+    const reader = new ProviderListReader(rpc.client, providerRegistry);
+    await dir.refresh();
+    await reader.read();
+    // Two whole reads: every entry once each.
+    expect(rpc.entriesRead()).toBe(2 * (ACTIVE + UNSTAKED));
+    const before = rpc.entriesRead();
+    // One address calls update() before every refresh: the log carries the new entry.
+    const updating = await chain.impersonate(`provider-${LONGEST_FIELDS}`);
+    for (let i = 0; i < 3; i++) {
+      const peerId = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
+      const fields = [bytesToHex(peerId.toMultihash().bytes), "H100-SXM", 81_920, "eu-west"] as const;
+      await mined(chain, fx.as(updating).providers.write.update(fields));
+      await dir.refresh();
+      expect(dir.registeredProvider(updating.account.address)).toMatchObject({ peerId: peerId.toString() });
+    }
+    // A registration without stake: appended from its log.
+    const newcomer = await chain.impersonate("provider-newcomer");
+    await setupProvider(fx, newcomer, 0n);
+    await dir.refresh();
+    expect(dir.registeredProvider(newcomer.account.address)?.address).toBe(
+      getAddress(newcomer.account.address),
+    );
+    expect(rpc.entriesRead() - before, "entries read by 4 refreshes after 4 registry logs").toBe(0);
+    // The list kept from the logs is the registry's, entry for entry.
+    const fields = ({ address, info }: { address: string; info: Record<string, unknown> }) => ({
+      address,
+      info: { peerId: info.peerId, gpuModel: info.gpuModel, vramMiB: info.vramMiB, region: info.region },
+    });
+    const whole = await getProviders(counted().client, { providerRegistry });
+    expect((await reader.read()).providers.map(fields)).toEqual(whole.map(fields));
+    expect(rpc.entriesRead() - before).toBe(0);
   }, 120_000);
 });
