@@ -6,6 +6,7 @@ import {
   sampleRows,
   solveMatmul,
 } from "@checkernet/protocol/challenges/matmul";
+import { cheaterSaving } from "@checkernet/protocol/challenges/matmul-detection";
 import { CheckResult } from "@checkernet/protocol/types";
 import {
   CHALLENGE_PROTOCOL,
@@ -103,7 +104,23 @@ describe("fault modes, caught by the protocol's own verifiers over real libp2p",
     expect(vram.reasons[0]?.code).toBe("WRONG_DIGEST");
   });
 
-  it("wrong-rows:<f> commits to a C with round(f·n) wrong rows and opens it consistently", async () => {
+  it("wrong-rows:<f> makes ⌈f·n⌉ rows wrong, the cheater the protocol's detection odds model", () => {
+    // 4.4 rows: rounding made 4, and the devnet's cheater saved less work than the odds it was judged by.
+    for (const [f, n, rows] of [
+      [0.11, 40, 5],
+      [0.1, 40, 4],
+      [0.001, 40, 1],
+      [1, 40, 40],
+    ] as const) {
+      const wrong = new WrongRowsBackend(backend, f).wrongRowsOf(n);
+      expect(wrong).toHaveLength(rows);
+      expect(wrong).toHaveLength(cheaterSaving(n, f, n).wrongRows);
+      expect(new Set(wrong).size).toBe(rows);
+    }
+    expect(new WrongRowsBackend(backend, 0).wrongRowsOf(40)).toEqual([]);
+  });
+
+  it("wrong-rows:<f> commits to a C with ⌈f·n⌉ wrong rows and opens it consistently", async () => {
     const n = 40;
     const seed = hex32(0x71);
     const wrong = new WrongRowsBackend(backend, 0.1);

@@ -11,6 +11,7 @@ import {
   matmulOpenCodec,
   matmulRequestCodec,
   matmulRowsCodec,
+  openedRowCount,
   sampleRows,
 } from "@checkernet/protocol/challenges/matmul";
 import {
@@ -386,7 +387,7 @@ export class ChallengeClient {
   ): Promise<void> {
     const { params } = this.init;
     const n = task.matmulN ?? params.matmulSize;
-    const count = Math.min(params.matmulSampledRows, n);
+    const count = openedRowCount(n, params);
     const request = matmulRequestCodec.encode({
       seed: seeds.matmul,
       n,

@@ -1,10 +1,11 @@
 import { commitRows, type MatmulRows, openRows } from "@checkernet/protocol/challenges/matmul";
+import { cheaterSaving } from "@checkernet/protocol/challenges/matmul-detection";
 import type { VramRequest, VramResponse } from "@checkernet/protocol/challenges/vram";
 import type { Hex } from "viem";
 import type { ComputeBackend, MatmulJob, VramDataset } from "../backend/backend.ts";
 
 /**
- * `wrong-rows:<f>`: the product is computed honestly, then round(f·n) rows
+ * `wrong-rows:<f>`: the product is computed honestly, then ⌈f·n⌉ rows
  * (at least one, chosen at random per challenge) are made wrong in every
  * entry, and the provider commits to that C through the honest path (row
  * tree, answer-key signature) and opens it consistently. Only a checker that
@@ -64,9 +65,13 @@ export class WrongRowsBackend implements ComputeBackend {
     };
   }
 
-  /** round(f·n) distinct rows (at least one when f > 0), drawn uniformly. */
+  /**
+   * ⌈f·n⌉ distinct rows (none when f ≤ 0), drawn uniformly: the cheater that the protocol's detection odds
+   * and the simulator assume (cheaterSaving, whole rows wrong), so the devnet's faulty provider is the one
+   * they model (rounding made 4 rows of 4.4, a cheater saving less work than it was judged by).
+   */
   wrongRowsOf(n: number): number[] {
-    const count = this.#fraction <= 0 ? 0 : Math.min(n, Math.max(1, Math.round(this.#fraction * n)));
+    const count = this.#fraction <= 0 ? 0 : cheaterSaving(n, Math.min(1, this.#fraction), n).wrongRows;
     const rows = Array.from({ length: n }, (_, i) => i);
     for (let k = 0; k < count; k++) {
       const pick = k + Math.floor(this.#random() * (n - k));
