@@ -2,11 +2,14 @@
  * A Sybil flooder for the Sybil-flood drill (issue 14, test/chaos/sybilFlood.ts): a process of its
  * own (its work must not run on the event loop of a checker under test, nor of the test) that floods the
  * attestation topic over real libp2p + gossipsub on loopback, from a fresh peer id every
- * `messagesPerIdentity` messages, all from the same IP.
+ * `messagesPerIdentity` messages, from a fresh source IP every `identitiesPerIp` identities.
  *
- * Every identity dials from one IP, ROGUE_IP (127.0.0.2), not the checkers' 127.0.0.1: off a devnet an
- * attacker does not share its victims' IP, and on one, an IP budget shared with the flood starves the
- * honest checkers that are not yet proven (docs/protocol/gossip-validation.md, Known limits).
+ * The identities dial from 127.0.0.2-127.0.0.254 in turn (Linux routes all of 127.0.0.0/8 to loopback),
+ * never the checkers' 127.0.0.1: off a devnet an attacker does not share its victims' IP, and on one, an
+ * IP budget shared with the flood starves the honest checkers that are not yet proven
+ * (docs/protocol/gossip-validation.md, Known limits). From one IP the flood would be over within seconds:
+ * each checker lets an IP bring in 8 new identities, and none once one of them was hung up for invalid
+ * messages (packages/checker/src/network/identityBudget.ts); an attacker with many addresses moves on.
  *
  * Issue 14's four kinds, in turn, one message in four each:
  *  - bad signature: a registered checker and provider, the current epoch, a forged VRF proof (a valid
@@ -44,8 +47,9 @@ const ATTESTATIONS_TOPIC = "/checkernet/1/attestations/abi";
 const PLAN_ENV = "CHECKERNET_ROGUE_PLAN";
 const READY_LINE = "ROGUE_READY";
 const SUMMARY_PREFIX = "ROGUE_SUMMARY ";
-/** The one IP all the rogue's identities dial from (Linux routes all of 127.0.0.0/8 to loopback). */
-const ROGUE_IP = "127.0.0.2";
+/** The source IPs the rogue's identities dial from, in turn: 127.0.0.FIRST_OCTET-127.0.0.LAST_OCTET. */
+const FIRST_OCTET = 2;
+const LAST_OCTET = 254;
 /** Over the attestation codec's 640 bytes (signedAttestationCodec.maxBytes), well under gossipsub's RPC limit. */
 const OVERSIZED_BYTES = 1_024;
 /** Over the checkers' gossipsub RPC limit (HOST_LIMITS.maxRpcBytes in packages/checker/src/network/host.ts: 256 KiB). */
@@ -72,11 +76,15 @@ interface RogueFloodPlan {
   messagesPerIdentity: number;
   /** Target rate over the whole flood (issue 14: 200 msg/s). */
   messagesPerSecond: number;
+  /** A fresh source IP after this many identities. */
+  identitiesPerIp: number;
 }
 
 interface RogueFloodSummary {
   /** Peer ids used. */
   identities: number;
+  /** Source IPs they dialled from. */
+  ips: number;
   /** Current-epoch messages with a forged VRF proof and a bad signature. */
   badSignature: number;
   /** Far-future-epoch messages. */
@@ -101,6 +109,8 @@ interface RogueFloodSummary {
   lastMs: number;
   /** Dial + subscription exchange of one identity, median, ms. */
   setupMsP50: number;
+  /** CPU the rogue process spent (user + system, s): the attacker's share of the shared machine. */
+  cpuS: number;
 }
 
 export interface RogueFlood {
@@ -183,9 +193,10 @@ async function forge(plan: RogueFloodPlan): Promise<{ forgeries: Forgery[]; badS
 /** A fresh identity dialled into every target, with the targets seen subscribed (or 3 s gone by). */
 async function connectIdentity(
   plan: RogueFloodPlan,
+  sourceIp: string,
 ): Promise<{ host: CheckerHost; reached: number; setupMs: number }> {
   const t0 = Date.now();
-  const host = await newIdentity();
+  const host = await newIdentity(sourceIp);
   await Promise.allSettled(
     plan.targets.map((t) => host.dial(multiaddr(t), { signal: AbortSignal.timeout(3_000) })),
   );
@@ -199,8 +210,14 @@ async function connectIdentity(
   return { host, reached, setupMs: Date.now() - t0 };
 }
 
-/** A fresh libp2p identity subscribed to the attestation topic, every dial bound to ROGUE_IP. */
-async function newIdentity(): Promise<CheckerHost> {
+/** The source IP of the rogue's `index`th identity (from 0). */
+function sourceIpOf(plan: RogueFloodPlan, index: number): string {
+  const octets = LAST_OCTET - FIRST_OCTET + 1;
+  return `127.0.0.${FIRST_OCTET + (Math.floor(index / plan.identitiesPerIp) % octets)}`;
+}
+
+/** A fresh libp2p identity subscribed to the attestation topic, every dial bound to `sourceIp`. */
+async function newIdentity(sourceIp: string): Promise<CheckerHost> {
   const host = await createHost({
     privateKey: await generateKeyPair("Ed25519"),
     listen: ["/ip4/127.0.0.1/tcp/0"],
@@ -209,14 +226,14 @@ async function newIdentity(): Promise<CheckerHost> {
     dht: false,
     nat: false,
   });
-  // The TCP transport passes its dialOpts to net.connect: bind every dial to ROGUE_IP.
+  // The TCP transport passes its dialOpts to net.connect: bind every dial to sourceIp.
   const transports = (
     host as unknown as {
       components: { transportManager: { getTransports(): { opts?: { dialOpts?: object } }[] } };
     }
   ).components.transportManager.getTransports();
   for (const t of transports) {
-    if (t.opts !== undefined) t.opts.dialOpts = { ...t.opts.dialOpts, localAddress: ROGUE_IP };
+    if (t.opts !== undefined) t.opts.dialOpts = { ...t.opts.dialOpts, localAddress: sourceIp };
   }
   host.services.pubsub.subscribe(ATTESTATIONS_TOPIC);
   return host;
@@ -233,7 +250,7 @@ interface ReplayPool {
  * attestations as they cross it, for the flood to replay. It never sends anything invalid.
  */
 async function listenForReplays(plan: RogueFloodPlan, pool: ReplayPool): Promise<CheckerHost> {
-  const host = await newIdentity();
+  const host = await newIdentity(sourceIpOf(plan, 0));
   host.services.pubsub.addEventListener("gossipsub:message", (evt) => {
     const { msg } = evt.detail;
     if (msg.topic !== ATTESTATIONS_TOPIC) return;
@@ -253,6 +270,7 @@ async function flood(plan: RogueFloodPlan): Promise<RogueFloodSummary> {
   const epochMs = plan.epochSeconds * 1000;
   const summary: RogueFloodSummary = {
     identities: 0,
+    ips: 0,
     badSignature: 0,
     farEpoch: 0,
     oversized: 0,
@@ -264,6 +282,7 @@ async function flood(plan: RogueFloodPlan): Promise<RogueFloodSummary> {
     firstMs: 0,
     lastMs: 0,
     setupMsP50: 0,
+    cpuS: 0,
   };
   const setups: number[] = [];
   const intervalMs = 1000 / plan.messagesPerSecond;
@@ -271,7 +290,9 @@ async function flood(plan: RogueFloodPlan): Promise<RogueFloodSummary> {
   // Dial the listener and the first identity just ahead of the start.
   await sleep(plan.startMs - 1_500 - Date.now());
   const listener = await listenForReplays(plan, replays);
-  let next: ReturnType<typeof connectIdentity> | undefined = connectIdentity(plan);
+  // The listener is identity 0; the flood's identities are 1, 2, ...
+  let dialled = 1;
+  let next: ReturnType<typeof connectIdentity> | undefined = connectIdentity(plan, sourceIpOf(plan, dialled));
   await sleep(plan.startMs - Date.now());
   let n = 0;
   // Paced at messagesPerSecond; a backlog of more than half a second (an identity slow to connect) is
@@ -283,7 +304,7 @@ async function flood(plan: RogueFloodPlan): Promise<RogueFloodSummary> {
     summary.identities++;
     setups.push(setupMs);
     if (reached < plan.targets.length) summary.partialIdentities++;
-    next = connectIdentity(plan);
+    next = connectIdentity(plan, sourceIpOf(plan, ++dialled));
     for (let i = 0; i < plan.messagesPerIdentity && Date.now() < plan.endMs; i++, n++) {
       if (Date.now() - (baseMs + n * intervalMs) > 500) baseMs = Date.now() - n * intervalMs;
       await sleep(baseMs + n * intervalMs - Date.now());
@@ -336,8 +357,11 @@ async function flood(plan: RogueFloodPlan): Promise<RogueFloodSummary> {
   stopping.push(Promise.resolve(listener.stop()).catch(() => undefined));
   await Promise.all(stopping);
   summary.honestHeard = replays.heard;
+  summary.ips = new Set(Array.from({ length: summary.identities }, (_, i) => sourceIpOf(plan, i + 1))).size;
   setups.sort((a, b) => a - b);
   summary.setupMsP50 = setups[Math.floor(setups.length / 2)] ?? 0;
+  const cpu = process.cpuUsage();
+  summary.cpuS = (cpu.user + cpu.system) / 1e6;
   return summary;
 }
 
