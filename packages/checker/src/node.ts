@@ -31,6 +31,7 @@ import { RecheckService } from "./services/recheck.ts";
 import { createReportSync, ReportServingService } from "./services/reports.ts";
 import { createSeedDuty } from "./services/seed.ts";
 import type { NodeService } from "./services/service.ts";
+import { createSlashKeeper } from "./services/slashKeeper.ts";
 import { createStandingWatch } from "./services/standing.ts";
 
 export type { CheckerNodeOptions } from "./services/nodeOptions.ts";
@@ -97,6 +98,14 @@ export class CheckerNode {
         ? new RecheckService(c, chain, operator, slashing, options.recheck)
         : undefined;
     this.seeds = withOperatorChain ? createSeedDuty(c, chain, operator) : undefined;
+    // Whoever submitted a report, every node that submits opens its FAIL leaves and executes the slashes.
+    const slashKeeper =
+      chain !== undefined &&
+      aggregation !== undefined &&
+      slashing !== undefined &&
+      c.walletClient !== undefined
+        ? createSlashKeeper(c, chain, aggregation.aggregator, slashing, c.walletClient)
+        : undefined;
     const fraudProofs = c.config.fraudProofsContract;
     this.fraudProofs =
       chain !== undefined && fraudProofs !== undefined
@@ -138,6 +147,7 @@ export class CheckerNode {
       recheck,
       this.seeds,
       this.fraudProofs,
+      slashKeeper,
       equivocations,
       new ReportServingService(c),
       this.reportSync,

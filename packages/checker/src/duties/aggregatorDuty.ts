@@ -1,7 +1,6 @@
 import { checkerRegistryAbi, epochReportsAbi } from "@checkernet/contracts/generated/index";
 import { g1FromEip2537 } from "@checkernet/protocol/bls/index";
 import { type ReportInputs, reportInputsOf } from "@checkernet/protocol/explain";
-import { buildResultsTree, resultProof } from "@checkernet/protocol/merkle/trees";
 import {
   buildReport,
   type EpochReport,
@@ -10,12 +9,11 @@ import {
 } from "@checkernet/protocol/scoring/report";
 import type { WeightedAttestation } from "@checkernet/protocol/scoring/verdict";
 import { attestationSeats, vrfOutput } from "@checkernet/protocol/sortition";
-import { type ReportHeader, type SignedAttestation, Verdict } from "@checkernet/protocol/types";
+import type { ReportHeader, SignedAttestation } from "@checkernet/protocol/types";
 import { sleep } from "@checkernet/runtime";
 import { type Address, getAddress, type Hex, hexToBytes } from "viem";
 import { getEpochInputs } from "../chain/actions/getEpochInputs.ts";
 import { getReport } from "../chain/actions/getReport.ts";
-import { openSlash } from "../chain/actions/openSlash.ts";
 import type { CosignRequest } from "../network/reqresp/cosign.ts";
 import {
   LANDED_STATUSES,
@@ -152,7 +150,11 @@ export class AggregatorDuty {
    * snapshot (load it first with `keys.ensureEpoch`, as runEpoch does), known equivocators left out
    * (aggregatorRanking.ts).
    */
-  rank(epoch: bigint, attestations: readonly SignedAttestation[]): AggregatorRole {
+  rank(
+    epoch: bigint,
+    attestations: readonly SignedAttestation[],
+    count = 1 + this.init.params.aggregatorBackups,
+  ): AggregatorRole {
     const { keys, bls, epochs, equivocations } = this.components;
     return rankEpochAggregators(epoch, attestations, {
       keys,
@@ -160,9 +162,19 @@ export class AggregatorDuty {
       domain: this.init.domain,
       seed: epochs.seed(epoch),
       operator: this.init.operator,
-      count: 1 + this.init.params.aggregatorBackups,
+      count,
       barred: equivocations?.barredFromLeading?.(epoch) ?? new Set(),
     });
+  }
+
+  /**
+   * This node's place in the epoch's whole ranking, past the backups (null: no attestation of ours held): the
+   * slash keeper's turn order (slashKeeperTurn.ts).
+   */
+  async keeperRank(epoch: bigint): Promise<number | null> {
+    await this.components.keys.ensureEpoch?.(epoch);
+    const attestations = await this.components.db.attestationsOfEpoch(epoch);
+    return this.rank(epoch, attestations, Math.max(1, attestations.length)).rank;
   }
 
   /**
@@ -234,7 +246,7 @@ export class AggregatorDuty {
       logger.info({ epoch: String(epoch) }, "no quorum while attestations were arriving; ranking again");
       return this.runEpoch(epoch, { ...options, viewRetry: true });
     }
-    if (led.kind === "submitted" && led.outcome.kind === "sent") await this.openSlashes(led.record);
+    // The FAIL leaves are opened by the slash keeper of every node that holds them (slashKeeper.ts).
     if (led.kind === "submitted" && led.outcome.kind === "gave-up") {
       const record = await this.markUnreported(epoch, roleName, led.record, led.record.error, late);
       return { epoch, role, record };
@@ -449,46 +461,6 @@ export class AggregatorDuty {
       if (wait > 0) await sleep(wait, signal);
     } catch {
       // The send itself says whether it was early.
-    }
-  }
-
-  /**
-   * A FAIL verdict becomes a pending slash only through Slashing.openSlash,
-   * which anyone may call: the submitter does it at once for every slashable
-   * leaf of its landed report, so the contest window starts with the report.
-   * A failure is logged, never thrown: the report itself has landed.
-   */
-  private async openSlashes(record: ReportRecord): Promise<void> {
-    const { logger, publicClient, walletClient } = this.components;
-    const slashing = this.init.addresses.slashing;
-    if (slashing === undefined || walletClient === undefined) return;
-    const slashable = record.results.filter((l) => l.verdict === Verdict.FAIL && l.slashAmount > 0n);
-    if (slashable.length === 0) return;
-    const tree = buildResultsTree(record.results);
-    for (const leaf of slashable) {
-      try {
-        const opened = await openSlash(publicClient, walletClient, {
-          slashing,
-          epoch: record.epoch,
-          leaf,
-          proof: resultProof(tree, leaf.provider),
-        });
-        logger.info(
-          {
-            epoch: String(record.epoch),
-            provider: leaf.provider,
-            slashId: opened.slashId === null ? null : String(opened.slashId),
-            amount: String(leaf.slashAmount),
-            gasUsed: String(opened.gasUsed),
-          },
-          opened.slashId === null ? "slash already open" : "pending slash opened",
-        );
-      } catch (e) {
-        logger.warn(
-          { epoch: String(record.epoch), provider: leaf.provider, err: (e as Error).message },
-          "could not open the slash",
-        );
-      }
     }
   }
 

@@ -24,6 +24,10 @@ export interface Metrics {
   seedReveals: Counter<"result">;
   /** Matmul fraud proofs this node built and what came of them (duties/fraudProofDuty.ts). */
   fraudProofs: Counter<"result">;
+  /** Slash keeper transactions (duties/slashKeeper.ts): open, executeSlash, expireContest, by outcome. */
+  slashKeeperActions: Counter<"action" | "outcome">;
+  /** Slashable FAIL leaves this node holds that are still unopened an epoch after their report landed. */
+  slashesUnopened: Gauge;
   /** Equivocation evidence this node stored, by how it found it (validation/equivocations.ts). */
   equivocations: Counter<"source">;
   /** Epochs of the last 64 that closed without a report on chain (reports/unreportedEpochs.ts). */
@@ -155,6 +159,17 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       name: "checker_fraud_proofs_total",
       help: "Matmul fraud proofs: built from a wrong signed row, then landed, already-slashed, rejected, expired, or retry (an RPC error)",
       labelNames: ["result"],
+      registers,
+    }),
+    slashKeeperActions: new Counter({
+      name: "checker_slash_keeper_actions_total",
+      help: "Slash keeper actions (open, executeSlash, expireContest) by outcome: sent, done-by-other, not-due (the chain's time is behind), failed (retried)",
+      labelNames: ["action", "outcome"],
+      registers,
+    }),
+    slashesUnopened: new Gauge({
+      name: "checker_slashes_unopened",
+      help: "Slashable FAIL leaves this node holds still unopened an epoch after their report landed (the keeper keeps trying until the contest window closes)",
       registers,
     }),
   };

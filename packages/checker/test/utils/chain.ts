@@ -77,5 +77,6 @@ export function dutyAddresses(fx: Fixture) {
     epochReports: fx.deployment.contracts.epochReports,
     checkerRegistry: fx.deployment.contracts.checkerRegistry,
     providerRegistry: fx.deployment.contracts.providerRegistry,
+    slashing: fx.deployment.contracts.slashing,
   };
 }

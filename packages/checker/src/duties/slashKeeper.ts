@@ -1,0 +1,334 @@
+import { epochReportsAbi, slashingAbi } from "@checkernet/contracts/generated/index";
+import type { ResultLeaf } from "@checkernet/protocol/merkle/leaves";
+import { buildResultsTree, resultProof } from "@checkernet/protocol/merkle/trees";
+import { Verdict } from "@checkernet/protocol/types";
+import type { Logger } from "@checkernet/runtime";
+import type { Address, PublicClient } from "viem";
+import { toChainActionError } from "../chain/actions/errors.ts";
+import { getReport } from "../chain/actions/getReport.ts";
+import { openSlash } from "../chain/actions/openSlash.ts";
+import type { CheckerDb } from "../db/checkerDb.ts";
+import type { Metrics } from "../metrics/index.ts";
+import { readReportRecord } from "../reports/aggregatorRecords.ts";
+import type { SubmitterWallet } from "./leader/submitOnce.ts";
+import { turnPollMs } from "./leader/timing.ts";
+import { defaultKeeperStepMs, keeperTurnDelayMs } from "./slashKeeperTurn.ts";
+import {
+  NOT_DUE_YET_REVERTS,
+  SETTLED_BY_OTHER_REVERTS,
+  type SlashSettlement,
+  sendSlashSettlement,
+} from "./slashKeeperTx.ts";
+
+export interface SlashKeeperComponents {
+  db: CheckerDb;
+  logger: Logger;
+  publicClient: PublicClient;
+  walletClient: SubmitterWallet;
+  clock: { currentEpoch(): bigint; readonly epochSeconds: number };
+  metrics?: Metrics;
+  /** This node's place in the epoch's whole aggregator ranking (0 first), null when unranked. */
+  rankOf(epoch: bigint): Promise<number | null>;
+}
+
+export interface SlashKeeperInit {
+  slashing: Address;
+  epochReports: Address;
+  /** Turn step between ranks (default 1/32 of an epoch, slashKeeperTurn.ts). */
+  stepMs?: number;
+  /** How often the keeper looks (default a quarter step, at least 2 s). */
+  pollMs?: number;
+}
+
+/** Slash ids read per tick while catching up with the contract's slashCount (a restart starts at id 1). */
+const SCAN_PER_TICK = 64;
+const PENDING = 1;
+const CONTESTED = 2;
+
+interface WatchedSlash {
+  epoch: bigint;
+  status: number;
+  contestDeadline: bigint;
+  resolveDeadline: bigint;
+}
+
+/**
+ * The slash keeper (docs/protocol/recheck.md, "Who opens and executes"): a FAIL verdict costs the provider
+ * only once somebody opens the slash and, after the contest deadline, executes it; anyone may, so every node
+ * with a wallet does, whoever submitted the report.
+ *
+ * 1. Opening: for every landed report of the last epochs whose leaves this node holds (it built, co-signed or
+ *    fetched the same results root), each slashable FAIL leaf still unopened is opened until landed +
+ *    contestWindowEpochs; a failed call is tried again on the next tick.
+ * 2. Settling: every slash the contract holds (slashCount, read upward) still Pending after its contest
+ *    deadline is executed; one still Contested after its re-check deadline is expired.
+ *
+ * Nodes take turns in the epoch's aggregator ranking (slashKeeperTurn.ts), so one transaction usually
+ * suffices; the others read that it was done. Errors are logged and counted, never thrown into the node.
+ */
+export class SlashKeeper {
+  private readonly components: SlashKeeperComponents;
+  private readonly init: SlashKeeperInit;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private windows: { contest: bigint; lateness: bigint } | undefined;
+  /** When this node first saw each action due (key: "open/e/provider", "settle/id"): its turn counts from then. */
+  private readonly dueSinceMs = new Map<string, number>();
+  /** Leaves opened (by anyone) or past their window: nothing left to do. */
+  private readonly openDone = new Set<string>();
+  private readonly warnedUnopened = new Set<string>();
+  private nextSlashId = 1n;
+  private readonly watched = new Map<bigint, WatchedSlash>();
+
+  constructor(components: SlashKeeperComponents, init: SlashKeeperInit) {
+    this.components = components;
+    this.init = init;
+  }
+
+  private stepMs(): number {
+    return this.init.stepMs ?? defaultKeeperStepMs(this.components.clock.epochSeconds);
+  }
+
+  start(): void {
+    if (this.timer !== undefined) return;
+    const pollMs = this.init.pollMs ?? turnPollMs(this.stepMs(), 2_000);
+    const tick = () => {
+      this.running ??= this.tick()
+        .catch((e: unknown) =>
+          this.components.logger.warn({ err: (e as Error).message }, "slash keeper tick failed"),
+        )
+        .finally(() => {
+          this.running = undefined;
+        });
+      this.timer = setTimeout(tick, pollMs);
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One look: opens what is due, then settles what is due. Each half fails alone. */
+  async tick(): Promise<void> {
+    const { logger } = this.components;
+    await this.openDue().catch((e: unknown) =>
+      logger.warn({ err: (e as Error).message }, "slash keeper: opening pass failed"),
+    );
+    await this.settleDue().catch((e: unknown) =>
+      logger.warn({ err: (e as Error).message }, "slash keeper: settling pass failed"),
+    );
+  }
+
+  private async readWindows(): Promise<{ contest: bigint; lateness: bigint }> {
+    const { publicClient } = this.components;
+    this.windows ??= {
+      contest: await publicClient.readContract({
+        address: this.init.slashing,
+        abi: slashingAbi,
+        functionName: "contestWindowEpochs",
+      }),
+      lateness: await publicClient.readContract({
+        address: this.init.epochReports,
+        abi: epochReportsAbi,
+        functionName: "reportLatenessEpochs",
+      }),
+    };
+    return this.windows;
+  }
+
+  /** Whether rank-ordered turn of the action `key` has come (its due time is remembered on first sight). */
+  private async turnCame(key: string, epoch: bigint): Promise<boolean> {
+    const now = Date.now();
+    const since = this.dueSinceMs.get(key) ?? now;
+    this.dueSinceMs.set(key, since);
+    const rank = await this.components.rankOf(epoch).catch(() => null);
+    return now >= since + keeperTurnDelayMs(rank, this.stepMs());
+  }
+
+  private count(action: string, outcome: string): void {
+    this.components.metrics?.slashKeeperActions.inc({ action, outcome });
+  }
+
+  /** Opens the unopened slashable leaves of the landed reports this node holds the leaves of. */
+  async openDue(): Promise<void> {
+    const { db, publicClient, logger, clock } = this.components;
+    const windows = await this.readWindows();
+    const now = clock.currentEpoch();
+    const horizon = windows.lateness + windows.contest + 1n;
+    let unopened = 0;
+    for (let epoch = now > horizon ? now - horizon : 1n; epoch <= now; epoch++) {
+      const record = await readReportRecord(db, epoch).catch(() => undefined);
+      const slashable = (record?.results ?? []).filter(
+        (l) =>
+          l.verdict === Verdict.FAIL && l.slashAmount > 0n && !this.openDone.has(`${epoch}/${l.provider}`),
+      );
+      if (record === undefined || slashable.length === 0) continue;
+      const landed = await getReport(publicClient, { epochReports: this.init.epochReports, epoch });
+      // Our leaves open a slash only under the root that landed.
+      if (landed === null || landed.resultsRoot !== record.header.resultsRoot) continue;
+      const landedEpoch = await publicClient.readContract({
+        address: this.init.epochReports,
+        abi: epochReportsAbi,
+        functionName: "landedEpochOf",
+        args: [epoch],
+      });
+      const tree = buildResultsTree(record.results);
+      for (const leaf of slashable) {
+        const key = `${epoch}/${leaf.provider}`;
+        if (now > landedEpoch + windows.contest) {
+          this.openDone.add(key);
+          continue;
+        }
+        const opened = (await this.turnCame(`open/${key}`, epoch))
+          ? await this.open(epoch, leaf, tree)
+          : now > landedEpoch && (await this.isOpen(epoch, leaf.provider));
+        if (opened || now <= landedEpoch) continue;
+        unopened++;
+        if (!this.warnedUnopened.has(key)) {
+          this.warnedUnopened.add(key);
+          logger.error(
+            { epoch: String(epoch), provider: leaf.provider, landedEpoch: String(landedEpoch) },
+            "a slashable FAIL leaf is still unopened an epoch after its report landed",
+          );
+        }
+      }
+    }
+    this.components.metrics?.slashesUnopened.set(unopened);
+    this.forgetBefore(now > horizon ? now - horizon : 1n);
+  }
+
+  /** Whether the slash of (epoch, provider) is open on chain (read while waiting for this node's turn). */
+  private async isOpen(epoch: bigint, provider: Address): Promise<boolean> {
+    const slashId = await this.components.publicClient
+      .readContract({
+        address: this.init.slashing,
+        abi: slashingAbi,
+        functionName: "slashIdOf",
+        args: [epoch, provider],
+      })
+      .catch(() => 0n);
+    if (slashId !== 0n) this.openDone.add(`${epoch}/${provider}`);
+    return slashId !== 0n;
+  }
+
+  /** Drops what the opening pass remembers of epochs before `first`: none of them is looked at again. */
+  private forgetBefore(first: bigint): void {
+    const old = (key: string) => BigInt(key.replace(/^open\//, "").split("/")[0] ?? "0") < first;
+    for (const key of this.openDone) if (old(key)) this.openDone.delete(key);
+    for (const key of this.warnedUnopened) if (old(key)) this.warnedUnopened.delete(key);
+    for (const key of this.dueSinceMs.keys())
+      if (key.startsWith("open/") && old(key)) this.dueSinceMs.delete(key);
+  }
+
+  /** One openSlash try; true once the slash is open (by this node or another). */
+  private async open(
+    epoch: bigint,
+    leaf: ResultLeaf,
+    tree: ReturnType<typeof buildResultsTree>,
+  ): Promise<boolean> {
+    const { publicClient, walletClient, logger } = this.components;
+    const log = { epoch: String(epoch), provider: leaf.provider };
+    try {
+      const opened = await openSlash(publicClient, walletClient, {
+        slashing: this.init.slashing,
+        epoch,
+        leaf,
+        proof: resultProof(tree, leaf.provider),
+      });
+      this.openDone.add(`${epoch}/${leaf.provider}`);
+      this.count("open", opened.slashId === null ? "done-by-other" : "sent");
+      if (opened.slashId !== null) {
+        logger.info(
+          { ...log, slashId: String(opened.slashId), gasUsed: String(opened.gasUsed) },
+          "pending slash opened",
+        );
+      }
+      return true;
+    } catch (e) {
+      this.count("open", "failed");
+      logger.warn({ ...log, err: (e as Error).message }, "could not open the slash; retrying");
+      return false;
+    }
+  }
+
+  /** Reads new slash ids, then executes or expires the watched ones whose deadline has passed. */
+  async settleDue(): Promise<void> {
+    const { publicClient, clock } = this.components;
+    const read = (slashId: bigint) =>
+      publicClient.readContract({
+        address: this.init.slashing,
+        abi: slashingAbi,
+        functionName: "slashOf",
+        args: [slashId],
+      });
+    const count = await publicClient.readContract({
+      address: this.init.slashing,
+      abi: slashingAbi,
+      functionName: "slashCount",
+    });
+    for (let n = 0; n < SCAN_PER_TICK && this.nextSlashId <= count; n++, this.nextSlashId++) {
+      const s = await read(this.nextSlashId);
+      if (s.status === PENDING || s.status === CONTESTED) this.watched.set(this.nextSlashId, this.watchOf(s));
+    }
+    const now = clock.currentEpoch();
+    for (const [slashId, known] of [...this.watched]) {
+      const deadline = known.status === PENDING ? known.contestDeadline : known.resolveDeadline;
+      if (now <= deadline) continue;
+      const fresh = this.watchOf(await read(slashId));
+      if (fresh.status !== PENDING && fresh.status !== CONTESTED) {
+        this.forgetSlash(slashId);
+        continue;
+      }
+      this.watched.set(slashId, fresh);
+      // Contested meanwhile: its re-check deadline is the one to wait for now.
+      if (fresh.status !== known.status) continue;
+      if (!(await this.turnCame(`settle/${slashId}`, fresh.epoch))) continue;
+      await this.settle(slashId, fresh.status === PENDING ? "executeSlash" : "expireContest");
+    }
+  }
+
+  private forgetSlash(slashId: bigint): void {
+    this.watched.delete(slashId);
+    this.dueSinceMs.delete(`settle/${slashId}`);
+  }
+
+  private watchOf(s: {
+    epoch: bigint;
+    status: number;
+    contestDeadline: bigint;
+    resolveDeadline: bigint;
+  }): WatchedSlash {
+    return {
+      epoch: s.epoch,
+      status: s.status,
+      contestDeadline: s.contestDeadline,
+      resolveDeadline: s.resolveDeadline,
+    };
+  }
+
+  private async settle(slashId: bigint, action: SlashSettlement): Promise<void> {
+    const { publicClient, walletClient, logger } = this.components;
+    const log = { slashId: String(slashId), action };
+    try {
+      const sent = await sendSlashSettlement(publicClient, walletClient, this.init.slashing, action, slashId);
+      this.forgetSlash(slashId);
+      this.count(action, "sent");
+      logger.info({ ...log, tx: sent.hash, gasUsed: String(sent.gasUsed) }, "slash settled");
+    } catch (e) {
+      const revert = toChainActionError(e, action).details.revert;
+      if (typeof revert === "string" && SETTLED_BY_OTHER_REVERTS.includes(revert)) {
+        this.forgetSlash(slashId);
+        this.count(action, "done-by-other");
+      } else if (typeof revert === "string" && NOT_DUE_YET_REVERTS.includes(revert)) {
+        // The chain's block time has not reached the deadline the node's clock has: the next tick tries.
+        this.count(action, "not-due");
+      } else {
+        this.count(action, "failed");
+        logger.warn({ ...log, err: (e as Error).message }, "could not settle the slash; retrying");
+      }
+    }
+  }
+}

@@ -1,0 +1,221 @@
+import { epochReportsAbi } from "@checkernet/contracts/generated/index";
+import { withParams } from "@checkernet/protocol/params";
+import { createLogger } from "@checkernet/runtime";
+import { type Address, createWalletClient, custom, toFunctionSelector } from "viem";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { isolateTests, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
+import { type Checker, type Fixture, goToEpoch } from "../../../../contracts/test/helpers/fixture.ts";
+import type { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
+import { AggregatorDuty, type SubmitterWallet } from "../../../src/duties/aggregatorDuty.ts";
+import { SlashKeeper } from "../../../src/duties/slashKeeper.ts";
+import { createMetrics, type Metrics } from "../../../src/metrics/index.ts";
+import { requestCosign } from "../../../src/network/reqresp/cosign.ts";
+import { dutyAddresses } from "../../utils/chain.ts";
+import { type DutyNetwork, type DutyNode, startDutyNetwork } from "../../utils/dutyNetwork.ts";
+
+// Review4 H1 + H3 (issue 14): a FAIL leaf of a landed report is opened by the slash keeper of every node that
+// holds the leaves, whoever submitted the report, and the slash is executed after its contest deadline
+// without anyone calling executeSlash by hand. Four checkers over real libp2p on 127.0.0.1, the real
+// AggregatorDuty and SlashKeeper, Hardhat's EDR chain with the real contracts.
+
+const silent = createLogger({ level: "silent", pretty: false });
+const params = withParams({ committeeSize: 8, aggregatorBackups: 3 });
+const SUBMIT_REPORT = toFunctionSelector(
+  epochReportsAbi.find((f) => f.type === "function" && f.name === "submitReport") as never,
+);
+
+let net: DutyNetwork;
+let chain: TestChain;
+let fx: Fixture;
+let providers: Address[];
+let directory: ChainDirectory;
+
+beforeAll(async () => {
+  net = await startDutyNetwork({
+    deploy: { reportCommitteeSize: 16, genesisSeed: `0x${"cd".repeat(32)}` },
+    logger: silent,
+  });
+  ({ chain, fx, providers, directory } = net);
+}, 60_000);
+
+afterAll(async () => {
+  await net?.stop();
+});
+
+isolateTests(() => chain);
+
+afterEach(async () => {
+  await net.reset();
+});
+
+type Request = { method: string; params?: unknown[] };
+
+/** The checker's wallet with `intercept` run before each request it sends to the chain. */
+function walletWith(c: Checker, intercept: (args: Request) => Promise<void>): SubmitterWallet {
+  return createWalletClient({
+    account: c.wallet.account,
+    chain: c.wallet.chain,
+    transport: custom({
+      request: async (args: Request) => {
+        await intercept(args);
+        return c.wallet.request(args as never);
+      },
+    }),
+  }) as SubmitterWallet;
+}
+
+/** Four nodes whose duties submit with `wallet` (the checker's own by default). */
+function nodes(wallet: (c: Checker) => SubmitterWallet = (c) => c.wallet as SubmitterWallet) {
+  return net.nodes({
+    duty: ({ checker, index, host, db, bls, clock }) =>
+      new AggregatorDuty(
+        {
+          clock,
+          epochs: directory,
+          keys: directory,
+          providers: directory,
+          db,
+          bls,
+          logger: silent.child({ node: index }),
+          publicClient: chain.publicClient,
+          walletClient: wallet(checker),
+          requestCosign: (peer, request, timeoutMs) => requestCosign(host, peer, request, { timeoutMs }),
+        },
+        {
+          operator: checker.address,
+          secretKey: checker.key.secretKey,
+          domain: fx.domain,
+          params,
+          addresses: dutyAddresses(fx),
+          backupTimeoutMs: 300,
+          retryBaseMs: 50,
+          submitAttempts: 2,
+        },
+      ),
+  });
+}
+
+/** The node's keeper, its clock on the chain's epoch (on EDR the chain's time runs ahead of the wall clock). */
+function keeperOf(node: DutyNode, metrics: Metrics, wallet?: SubmitterWallet): SlashKeeper {
+  return new SlashKeeper(
+    {
+      db: node.db,
+      logger: silent,
+      publicClient: chain.publicClient,
+      walletClient: wallet ?? (node.checker.wallet as SubmitterWallet),
+      clock: { currentEpoch: () => chainEpoch, epochSeconds: Number(fx.deployment.epochSeconds) },
+      metrics,
+      rankOf: (epoch) => node.duty.keeperRank(epoch),
+    },
+    {
+      slashing: fx.deployment.contracts.slashing,
+      epochReports: fx.deployment.contracts.epochReports,
+      stepMs: 200,
+    },
+  );
+}
+
+let chainEpoch = 1n;
+
+/** The epoch's report with provider 1 FAILed by every checker, led by its rank-0 node; the others then stand down. */
+async function reportWithFail(all: DutyNode[]): Promise<{ epoch: bigint; leader: DutyNode }> {
+  const epoch = await fx.c.reports.read.currentEpoch();
+  chainEpoch = epoch;
+  const atts = await net.attestations(epoch, providers[1]);
+  for (const n of all) await n.db.putAttestations(atts);
+  const leader = all.find((n) => n.duty.rank(epoch, atts).rank === 0);
+  if (leader === undefined) throw new Error("no leader");
+  await leader.duty.runEpoch(epoch, { waitForTurn: false });
+  for (const n of all) if (n !== leader) await n.duty.runEpoch(epoch, { waitForTurn: false });
+  expect((await fx.c.reports.read.reportOf([epoch])).submittedAt).toBeGreaterThan(0n);
+  return { epoch, leader };
+}
+
+/** Ticks every keeper, in turn, until `done` or `rounds` rounds (each 250 ms apart: a turn step is 200 ms). */
+async function tickUntil(keepers: SlashKeeper[], done: () => Promise<boolean>, rounds = 20): Promise<void> {
+  for (let r = 0; r < rounds && !(await done()); r++) {
+    for (const k of keepers) await k.tick();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+const sent = async (metrics: Metrics, action: string, outcome: string) =>
+  (await metrics.slashKeeperActions.get()).values.find(
+    (v) => v.labels.action === action && v.labels.outcome === outcome,
+  )?.value ?? 0;
+
+describe("slash keeper (review4 H1, H3)", () => {
+  it("opens a FAIL leaf of a report another account front-ran with the leader's calldata", async () => {
+    const attacker = chain.wallets[19]!;
+    let copied = 0;
+    // The mempool copy: the leader's submitReport calldata, sent first from another account and mined first.
+    const all = await nodes((c) =>
+      walletWith(c, async (args) => {
+        const tx = args.params?.[0] as
+          | { to?: string; data?: `0x${string}`; input?: `0x${string}` }
+          | undefined;
+        const data = tx?.data ?? tx?.input;
+        if (copied > 0 || tx?.to?.toLowerCase() !== fx.deployment.contracts.epochReports.toLowerCase())
+          return;
+        if (data === undefined || !data.startsWith(SUBMIT_REPORT)) return;
+        copied++;
+        const hash = await attacker.sendTransaction({ to: tx.to as Address, data });
+        await chain.publicClient.waitForTransactionReceipt({ hash });
+      }),
+    );
+    const { epoch } = await reportWithFail(all);
+    expect(copied).toBe(1);
+    // Nobody's own report landed: before the keepers run, the FAIL is unopened (review4's reproduction).
+    expect(await fx.c.slashing.read.pendingSlashCount([providers[1]!])).toBe(0n);
+
+    const metrics = all.map(() => createMetrics());
+    const keepers = all.map((n, i) => keeperOf(n, metrics[i]!));
+    await tickUntil(
+      keepers,
+      async () => (await fx.c.slashing.read.pendingSlashCount([providers[1]!])) === 1n,
+    );
+    expect(await fx.c.slashing.read.pendingSlashCount([providers[1]!])).toBe(1n);
+    expect(await fx.c.slashing.read.slashIdOf([epoch, providers[1]!])).not.toBe(0n);
+    // Turns in the ranking: one node sent the opening, the others read that it was open.
+    let opens = 0;
+    for (const m of metrics) opens += await sent(m, "open", "sent");
+    expect(opens).toBe(1);
+  }, 120_000);
+
+  it("retries an opening whose transaction failed, then executes the slash after its contest deadline", async () => {
+    const all = await nodes();
+    const { epoch, leader } = await reportWithFail(all);
+    let failed = 0;
+    // The RPC refuses the keeper's first transaction (a 5xx, a nonce race): the next tick sends it again.
+    const flaky = walletWith(leader.checker, async (args) => {
+      if (failed === 0 && /^eth_send(Raw)?Transaction$/.test(args.method)) {
+        failed++;
+        throw new Error("injected: the RPC dropped the transaction");
+      }
+    });
+    const metrics = createMetrics();
+    const keeper = keeperOf(leader, metrics, flaky);
+    await keeper.tick();
+    expect(failed).toBe(1);
+    expect(await sent(metrics, "open", "failed")).toBe(1);
+    expect(await fx.c.slashing.read.pendingSlashCount([providers[1]!])).toBe(0n);
+    await tickUntil(
+      [keeper],
+      async () => (await fx.c.slashing.read.pendingSlashCount([providers[1]!])) === 1n,
+    );
+    expect(await fx.c.slashing.read.pendingSlashCount([providers[1]!])).toBe(1n);
+
+    const slashId = await fx.c.slashing.read.slashIdOf([epoch, providers[1]!]);
+    const slash = await fx.c.slashing.read.slashOf([slashId]);
+    const stakeBefore = await fx.c.providers.read.stakeOf([providers[1]!]);
+    // Nobody contests: past the deadline, the keepers execute it (nobody here calls executeSlash).
+    chainEpoch = slash.contestDeadline + 1n;
+    await goToEpoch(fx, chainEpoch);
+    const keepers = all.map((n) => keeperOf(n, metrics));
+    await tickUntil(keepers, async () => (await fx.c.slashing.read.slashOf([slashId])).status === 3);
+    expect((await fx.c.slashing.read.slashOf([slashId])).status).toBe(3); // Executed
+    expect(await fx.c.slashing.read.pendingSlashCount([providers[1]!])).toBe(0n);
+    expect(await fx.c.providers.read.stakeOf([providers[1]!])).toBe(stakeBefore - slash.amount);
+    expect(await sent(metrics, "executeSlash", "sent")).toBe(1);
+  }, 120_000);
+});
