@@ -1,15 +1,22 @@
 import { epochReportsAbi } from "@checkernet/contracts/generated/index";
+import { buildResultsTree, resultProof } from "@checkernet/protocol/merkle/trees";
 import { withParams } from "@checkernet/protocol/params";
 import { createLogger } from "@checkernet/runtime";
 import { type Address, createWalletClient, custom, toFunctionSelector } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { isolateTests, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
-import { type Checker, type Fixture, goToEpoch } from "../../../../contracts/test/helpers/fixture.ts";
+import { isolateTests, mined, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
+import {
+  type Checker,
+  type Fixture,
+  fundContestBonds,
+  goToEpoch,
+} from "../../../../contracts/test/helpers/fixture.ts";
 import type { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
 import { AggregatorDuty, type SubmitterWallet } from "../../../src/duties/aggregatorDuty.ts";
 import { SlashKeeper } from "../../../src/duties/slashKeeper.ts";
 import { createMetrics, type Metrics } from "../../../src/metrics/index.ts";
 import { requestCosign } from "../../../src/network/reqresp/cosign.ts";
+import { readReportRecord } from "../../../src/reports/aggregatorRecords.ts";
 import { dutyAddresses } from "../../utils/chain.ts";
 import { type DutyNetwork, type DutyNode, startDutyNetwork } from "../../utils/dutyNetwork.ts";
 
@@ -217,5 +224,33 @@ describe("slash keeper (review4 H1, H3)", () => {
     expect(await fx.c.slashing.read.pendingSlashCount([providers[1]!])).toBe(0n);
     expect(await fx.c.providers.read.stakeOf([providers[1]!])).toBe(stakeBefore - slash.amount);
     expect(await sent(metrics, "executeSlash", "sent")).toBe(1);
+  }, 120_000);
+  it("expires a contest whose re-check never landed, after its resolve deadline", async () => {
+    const all = await nodes();
+    const { epoch, leader } = await reportWithFail(all);
+    const record = await readReportRecord(leader.db, epoch);
+    const leaf = record?.results.find((l) => l.provider === providers[1]);
+    if (record === undefined || leaf === undefined) throw new Error("no stored leaf");
+    // The provider contests (opening the slash with its bond); no re-check committee runs in this test.
+    const provider = { address: providers[1]!, wallet: chain.wallets[11]! };
+    await fundContestBonds(fx, provider, await fx.c.slashing.read.contestBond());
+    const proof = resultProof(buildResultsTree(record.results), leaf.provider);
+    await mined(chain, fx.as(provider.wallet).slashing.write.contest([epoch, leaf, proof]));
+    const slashId = await fx.c.slashing.read.slashIdOf([epoch, providers[1]!]);
+    const { resolveDeadline } = await fx.c.slashing.read.slashOf([slashId]);
+
+    const metrics = createMetrics();
+    const keepers = all.map((n) => keeperOf(n, metrics));
+    // Before the deadline nothing is sent: the re-check may still land.
+    chainEpoch = resolveDeadline;
+    await goToEpoch(fx, chainEpoch);
+    for (const k of keepers) await k.tick();
+    expect((await fx.c.slashing.read.slashOf([slashId])).status).toBe(2); // Contested
+    chainEpoch = resolveDeadline + 1n;
+    await goToEpoch(fx, chainEpoch);
+    await tickUntil(keepers, async () => (await fx.c.slashing.read.slashOf([slashId])).status === 4);
+    expect((await fx.c.slashing.read.slashOf([slashId])).status).toBe(4); // Cancelled, bond burned
+    expect(await sent(metrics, "expireContest", "sent")).toBe(1);
+    expect(await sent(metrics, "executeSlash", "sent")).toBe(0);
   }, 120_000);
 });
