@@ -42,6 +42,8 @@ export interface SlashKeeperInit {
 
 /** Slash ids read per tick while catching up with the contract's slashCount (a restart starts at id 1). */
 const SCAN_PER_TICK = 64;
+/** Epoch ranks kept (oldest dropped first): more than the epochs whose slashes can be due at once. */
+const MAX_CACHED_RANKS = 64;
 const PENDING = 1;
 const CONTESTED = 2;
 
@@ -78,6 +80,7 @@ export class SlashKeeper {
   private readonly openDone = new Set<string>();
   private readonly warnedUnopened = new Set<string>();
   private nextSlashId = 1n;
+  private readonly ranks = new Map<bigint, number | null>();
   private readonly watched = new Map<bigint, WatchedSlash>();
 
   constructor(components: SlashKeeperComponents, init: SlashKeeperInit) {
@@ -144,8 +147,20 @@ export class SlashKeeper {
     const now = Date.now();
     const since = this.dueSinceMs.get(key) ?? now;
     this.dueSinceMs.set(key, since);
+    return now >= since + keeperTurnDelayMs(await this.rankOf(epoch), this.stepMs());
+  }
+
+  /**
+   * The node's rank in the epoch, computed once: ranking checks every candidate's VRF proof (a BLS pairing
+   * each), too much to repeat on every look; the attestations of an epoch whose report landed are final.
+   */
+  private async rankOf(epoch: bigint): Promise<number | null> {
+    const known = this.ranks.get(epoch);
+    if (known !== undefined) return known;
     const rank = await this.components.rankOf(epoch).catch(() => null);
-    return now >= since + keeperTurnDelayMs(rank, this.stepMs());
+    if (this.ranks.size >= MAX_CACHED_RANKS) this.ranks.delete(this.ranks.keys().next().value as bigint);
+    this.ranks.set(epoch, rank);
+    return rank;
   }
 
   private count(action: string, outcome: string): void {
