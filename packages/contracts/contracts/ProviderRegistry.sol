@@ -33,6 +33,13 @@ import {AnswerSigning} from "./libraries/AnswerSigning.sol";
  * from c + 2: like a leave, the stake it removes returns only activationDelayEpochs after it is added again.
  * Stake, slashable tokens and slashing stay live.
  *
+ * The fields a verdict is judged by (gpuModel: class and workload sizes, vramMiB, region) are frozen while the
+ * provider can be checked, slashed or re-checked (`fieldsFrozen`): a re-check of epoch e judges the provider by
+ * its entry as it is then, so that entry must be e's (review4 H2: a FAILed h100 updating to cpu-reference
+ * before its re-check, or an entry unusable in e made usable again, would PASS it and jail its honest
+ * accusers). To change them a provider leaves: it unstakes everything, withdraws after unbonding, updates and
+ * stakes again, counted from the entry delay like a newcomer. The peer id stays updatable at any time.
+ *
  * Answer keys (see {IProviderRegistry}) are a checkpoint trace per provider keyed by effective epoch; the
  * EIP-712 domain { "checkernet", "1", chainId, this } is the one FraudProofs verifies commitments under.
  * Two slashers: `Slashing` (committee verdicts, everything burned) and `FraudProofs` (proven frauds, a
@@ -115,6 +122,10 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
     {
         Provider storage provider = _requireRegistered(msg.sender);
         _checkFields(peerId, gpuModel, region);
+        // The fields a verdict is judged by stay those of every epoch the provider can still be re-checked for
+        // (review4 H2); the peer id is only where to dial, so a key rotation stays possible.
+        string memory changed = _changedVerdictField(provider, gpuModel, vramMiB, region);
+        if (bytes(changed).length != 0 && fieldsFrozen(msg.sender)) revert ProviderRegistryFieldsFrozen(changed);
         _setInfo(provider, peerId, gpuModel, vramMiB, region);
         emit ProviderUpdated(msg.sender, peerId, gpuModel, vramMiB, region);
     }
@@ -257,6 +268,23 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
     }
 
     /// @inheritdoc IProviderRegistry
+    function fieldsFrozen(address providerAddress) public view returns (bool) {
+        Provider storage provider = _providers[providerAddress];
+        // Staked (in a set, or an entry pending) or unbonding (in a set until its leave's key, and slashable).
+        if (provider.stake != 0 || provider.unbonding != 0) return true;
+        // With no stake left, the last set it can be in is the last checkpoint's key - 1 (the latest value is the
+        // live stake, 0). A FAIL of that epoch lands by key - 1 + reportLatenessEpochs and is opened or contested
+        // by then + contestWindowEpochs; Slashing's constructor requires unbondingEpochs to exceed lateness +
+        // contest window + re-check deadline, so from key - 2 + unbondingEpochs (when a plain leave could
+        // withdraw) no slash of an epoch it was checked in can be opened any more. Until then a slash that took
+        // all its tokens, or a withdraw at an earlier unstake's end, leaves it frozen.
+        (bool exists, uint48 lastKey, ) = _epochStakes[providerAddress].latestCheckpoint();
+        if (exists && uint256(currentEpoch()) + 2 < uint256(lastKey) + _unbondingEpochs) return true;
+        // Opened (or contested) and not yet executed or cancelled: a re-check can still judge it.
+        return _slashing.pendingSlashCount(providerAddress) != 0;
+    }
+
+    /// @inheritdoc IProviderRegistry
     function stakeOf(address providerAddress) external view returns (uint256) {
         return _providers[providerAddress].stake;
     }
@@ -379,6 +407,19 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
         if (regionLength == 0 || regionLength > MAX_LABEL_LENGTH) {
             revert ProviderRegistryInvalidField("region", regionLength);
         }
+    }
+
+    /// @dev The first of the fields a verdict is judged by (class, VRAM, region) that `update` would change, or "".
+    function _changedVerdictField(
+        Provider storage provider,
+        string calldata gpuModel,
+        uint32 vramMiB,
+        string calldata region
+    ) private view returns (string memory) {
+        if (keccak256(bytes(gpuModel)) != keccak256(bytes(provider.gpuModel))) return "gpuModel";
+        if (vramMiB != provider.vramMiB) return "vramMiB";
+        if (keccak256(bytes(region)) != keccak256(bytes(provider.region))) return "region";
+        return "";
     }
 
     function _setInfo(

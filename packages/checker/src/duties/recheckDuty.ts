@@ -330,6 +330,8 @@ export class RecheckDuty {
     const { providers, db, bls, logger, publicClient } = this.components;
     const { params, operator } = this.init;
     // Any registered provider, not the checking set: one that unstakes after contesting is still re-checked.
+    // Its live entry is the accused epoch's: the registry freezes class, VRAM and region while a slash of an
+    // epoch it was checked in can be opened or is pending (ProviderRegistry.fieldsFrozen, review4 H2).
     const p = providers.registeredProvider(state.provider);
     if (p === undefined) throw new Error(`provider ${state.provider} is not in the registry view`);
     // The workload of the accused epoch: the provider is re-tested on what it was accused of failing.
@@ -347,8 +349,9 @@ export class RecheckDuty {
         `this member tests slash ${state.slashId} in epoch ${runEpoch}, not before`,
       );
     }
-    // An entry made unusable after contesting (update() at any time) cannot be tested: FAIL without a run,
-    // as in a regular check, so the contest is upheld instead of dropped for want of results (review3 P1-1).
+    // An unusable entry (registered that way, or a class or region this release does not know) cannot be
+    // tested: FAIL without a run, as in a regular check, so the contest is upheld instead of dropped for want
+    // of results (review3 P1-1).
     const measured = isUnusable(p)
       ? { ...unusableEntryOutcome(p), run: undefined }
       : await this.rerun(p, kind, runEpoch).then((run) => ({

@@ -10,13 +10,16 @@ type Logger = ConstructorParameters<typeof ChainDirectory>[0]["logger"];
 
 /**
  * Registers Hardhat account 10 + `index` as a provider with a real libp2p
- * peer id and stakes the minimum plus `extraTokens` whole tokens.
+ * peer id and `entry`'s class (cpu-reference by default), and stakes the minimum plus `extraTokens` whole
+ * tokens. Staked, its class, VRAM and region are frozen (ProviderRegistry.fieldsFrozen): register the entry
+ * a test needs here.
  */
 export async function registerProvider(
   chain: TestChain,
   fx: Fixture,
   index: number,
   extraTokens: bigint,
+  entry: { gpuModel: string; vramMiB: number } = { gpuModel: "cpu-reference", vramMiB: 16 },
 ): Promise<Address> {
   const wallet = chain.wallets[10 + index]!;
   const address = getAddress(wallet.account.address);
@@ -24,7 +27,12 @@ export async function registerProvider(
   const own = fx.as(wallet);
   await mined(
     chain,
-    own.providers.write.register([bytesToHex(peerId.toMultihash().bytes), "cpu-reference", 16, "local"]),
+    own.providers.write.register([
+      bytesToHex(peerId.toMultihash().bytes),
+      entry.gpuModel,
+      entry.vramMiB,
+      "local",
+    ]),
   );
   const stake = (await fx.c.providers.read.minStake()) + extraTokens * TOKEN;
   await mined(chain, fx.c.token.write.transfer([address, stake]));

@@ -81,6 +81,12 @@ interface IProviderRegistry {
     /// @dev `provider` has `count` pending slashes; it cannot withdraw until they are executed or cancelled.
     error ProviderRegistrySlashPending(address provider, uint256 count);
 
+    /**
+     * @dev `update` would change `field` (gpuModel, vramMiB or region) while it is frozen (`fieldsFrozen`): to
+     * change it, unstake everything, withdraw once unbonding ends and no slash is pending, then update.
+     */
+    error ProviderRegistryFieldsFrozen(string field);
+
     /// @dev A constructor parameter is out of range.
     error ProviderRegistryInvalidParameter(string name);
 
@@ -91,7 +97,11 @@ interface IProviderRegistry {
     function register(bytes calldata peerId, string calldata gpuModel, uint32 vramMiB, string calldata region)
         external;
 
-    /// @notice Replaces the caller's peer id and claimed GPU class.
+    /**
+     * @notice Replaces the caller's peer id and claimed GPU class, VRAM and region. The peer id can change at any
+     * time; the class, VRAM and region only while `fieldsFrozen(caller)` is false (else
+     * ProviderRegistryFieldsFrozen), so a re-check of an epoch judges the provider by that epoch's entry.
+     */
     function update(bytes calldata peerId, string calldata gpuModel, uint32 vramMiB, string calldata region) external;
 
     /**
@@ -150,6 +160,14 @@ interface IProviderRegistry {
 
     /// @notice Everything known about `provider`.
     function providerInfo(address provider) external view returns (ProviderInfo memory);
+
+    /**
+     * @notice Whether `provider`'s gpuModel, vramMiB and region are frozen: while it has stake (in a set or an entry
+     * pending) or unbonding tokens, while a slash of it is pending or contested, and, with nothing left staked,
+     * until `unbondingEpochs` - 1 epochs after its last set (from then on no slash of an epoch it was checked in
+     * can be opened or contested).
+     */
+    function fieldsFrozen(address provider) external view returns (bool);
 
     /// @notice Active stake of `provider`.
     function stakeOf(address provider) external view returns (uint256);

@@ -1236,6 +1236,17 @@ export const bls12381MockAbi = [
   {
     inputs: [
       {
+        internalType: "string",
+        name: "field",
+        type: "string",
+      },
+    ],
+    name: "ProviderRegistryFieldsFrozen",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
         internalType: "uint256",
         name: "stake",
         type: "uint256",

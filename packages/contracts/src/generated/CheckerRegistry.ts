@@ -2049,6 +2049,17 @@ export const checkerRegistryAbi = [
   {
     inputs: [
       {
+        internalType: "string",
+        name: "field",
+        type: "string",
+      },
+    ],
+    name: "ProviderRegistryFieldsFrozen",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
         internalType: "uint256",
         name: "stake",
         type: "uint256",

@@ -1366,6 +1366,17 @@ export const ecdsaReportsAbi = [
   {
     inputs: [
       {
+        internalType: "string",
+        name: "field",
+        type: "string",
+      },
+    ],
+    name: "ProviderRegistryFieldsFrozen",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
         internalType: "uint256",
         name: "stake",
         type: "uint256",

@@ -1912,6 +1912,17 @@ export const epochReportsAbi = [
   {
     inputs: [
       {
+        internalType: "string",
+        name: "field",
+        type: "string",
+      },
+    ],
+    name: "ProviderRegistryFieldsFrozen",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
         internalType: "uint256",
         name: "stake",
         type: "uint256",

@@ -1194,6 +1194,17 @@ export const matmulEntryMockAbi = [
   {
     inputs: [
       {
+        internalType: "string",
+        name: "field",
+        type: "string",
+      },
+    ],
+    name: "ProviderRegistryFieldsFrozen",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
         internalType: "uint256",
         name: "stake",
         type: "uint256",

@@ -17,6 +17,7 @@ import { generatePrivateKey } from "viem/accounts";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   connectChain,
+  expectRevert,
   isolateTests,
   mined,
   type TestChain,
@@ -154,12 +155,9 @@ describe("ChainDirectory (contracts on Hardhat's in-process EDR)", () => {
   it("lists every member of an epoch's set, one whose registry entry it cannot use too, marked as such (review3 P1-1)", async () => {
     await setupCheckers(fx, 2, 1);
     const usable = await registerProvider(chain, fx, 0, 0n);
-    const broken = await registerProvider(chain, fx, 1, 0n);
     // A staked provider names a GPU model no checker knows: still in the set (isActiveAt), so gossip rule 6
     // accepts attestations of it. Skipped by every honest node, it was attested only by whoever chose to.
-    const peerId = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
-    const own = fx.as(chain.wallets[11]!).providers.write;
-    await mined(chain, own.update([bytesToHex(peerId.toMultihash().bytes), "none", 16, "local"]));
+    const broken = await registerProvider(chain, fx, 1, 0n, { gpuModel: "none", vramMiB: 16 });
     await goToEpoch(fx, 2n);
     const dir = directory();
     await dir.refresh();
@@ -171,11 +169,22 @@ describe("ChainDirectory (contracts on Hardhat's in-process EDR)", () => {
       unusable: { field: "gpuModel", reason: 'unknown GPU model "none"' },
     });
     expect(dir.registeredProvider(broken)).toEqual(dir.providers(2n)[1]);
-    // A live flip back (update() at any time) changes the member's record, never who the members are.
-    await mined(chain, own.update([bytesToHex(peerId.toMultihash().bytes), "cpu-reference", 16, "local"]));
+    // Staked, its class is frozen (review4 H2: no flip back to a usable entry before a re-check); a new peer id
+    // (update() of it alone, at any time) changes the member's record, never who the members are.
+    const peerId = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
+    const peerIdBytes = bytesToHex(peerId.toMultihash().bytes);
+    await expectRevert(
+      fx.as(chain.wallets[11]!).providers.write.update([peerIdBytes, "cpu-reference", 16, "local"]),
+      "ProviderRegistryFieldsFrozen",
+      ["gpuModel"],
+    );
+    await mined(
+      chain,
+      fx.as(chain.wallets[10]!).providers.write.update([peerIdBytes, "cpu-reference", 16, "local"]),
+    );
     await dir.refresh();
     expect(dir.providers(2n).map((p) => p.address)).toEqual([usable, broken]);
-    expect(dir.registeredProvider(broken)).toMatchObject({ address: broken, peerId: peerId.toString() });
+    expect(dir.registeredProvider(usable)).toMatchObject({ address: usable, peerId: peerId.toString() });
   });
 
   it("holds the next epoch's checking set ahead: with the RPC gone at that epoch's start, its attestations are still judged", async () => {

@@ -5,12 +5,11 @@ import { SlashStatus } from "@checkernet/contracts";
 import { decodeMatmulFraudProof } from "@checkernet/protocol/fraud/matmulFraud";
 import { CheckResult, Verdict } from "@checkernet/protocol/types";
 import { createLogger } from "@checkernet/runtime";
-import { generateKeyPair } from "@libp2p/crypto/keys";
-import { peerIdFromPrivateKey, peerIdFromString } from "@libp2p/peer-id";
+import { peerIdFromString } from "@libp2p/peer-id";
 import { multiaddr } from "@multiformats/multiaddr";
-import { type Address, bytesToHex, zeroHash } from "viem";
+import { type Address, zeroHash } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectChain, mined, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
+import { connectChain, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
 import { deployFixture, type Fixture } from "../../../../contracts/test/helpers/fixture.ts";
 import { EpochClock } from "../../../src/chain/clock.ts";
 import { ChallengeClient } from "../../../src/challenges/client.ts";
@@ -175,12 +174,10 @@ describe("RecheckDuty fraud proofs", () => {
     expect(signed.result.result).toBe(CheckResult.FAIL);
   });
 
-  it("FAILs a provider that made its registry entry unusable after contesting: the contest is upheld (review3 P1-1)", async () => {
-    const address = await registerProvider(chain, fx, 0, 0n);
-    // After contesting, the provider names a GPU model no checker knows (update() is allowed at any time).
-    const peerId = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
-    const own = fx.as(chain.wallets[10]!).providers.write;
-    await mined(chain, own.update([bytesToHex(peerId.toMultihash().bytes), "none", 16, "local"]));
+  it("FAILs a provider whose registry entry is unusable: the contest is upheld (review3 P1-1)", async () => {
+    // A GPU model no checker knows, named at registration: staked, the provider can't change it (review4 H2),
+    // so it was as unusable in the accused epoch as it is at the re-check.
+    const address = await registerProvider(chain, fx, 0, 0n, { gpuModel: "none", vramMiB: 16 });
     const directory = await chainDirectory(chain, fx, silent);
     const members = [await member(undefined, [], directory), await member(undefined, [], directory)];
     members.push(await member(undefined, [], directory));
