@@ -10,7 +10,7 @@ import {
   withdrawUnbonded,
 } from "../src/chain/actions.ts";
 import { connectProviderChain, type ProviderChain } from "../src/chain/client.ts";
-import { ChainErrorCode } from "../src/chain/errors.ts";
+import { ChainErrorCode, HOW_TO_CHANGE_FROZEN_FIELDS } from "../src/chain/errors.ts";
 import { deployedNetwork } from "./utils/chain.ts";
 
 /** Hardhat 3's in-process EDR network, deployed with the contracts package's deployAll. */
@@ -129,6 +129,24 @@ describe("provider chain actions against the deployed contracts (Hardhat EDR)", 
     await expect(requestUnstake(chain, 10n ** 30n)).rejects.toMatchObject({
       details: { revert: "ProviderRegistryInsufficientStake" },
     });
+  });
+
+  it("says how to change the class, VRAM or region when the registry refuses it while staked (review4 H2)", async () => {
+    const update = (gpuClass: string, region: string) =>
+      registerProvider(chain, { peerId, gpuClass, region, update: true });
+    const refused = await update("t4", "eu-west").catch((e: unknown) => e);
+    expect(refused).toMatchObject({
+      code: ChainErrorCode.FIELDS_FROZEN,
+      details: { revert: "ProviderRegistryFieldsFrozen", args: "gpuModel" },
+    });
+    expect((refused as Error).message).toBe(
+      `update reverted: ProviderRegistryFieldsFrozen(gpuModel): ${HOW_TO_CHANGE_FROZEN_FIELDS} [CHAIN_ERROR_FIELDS_FROZEN]`,
+    );
+    expect((refused as Error).message).toMatch(/unstake.*--withdraw.*register --update/);
+    await expect(update("h100-sxm", "us-east")).rejects.toMatchObject({ code: ChainErrorCode.FIELDS_FROZEN });
+    // The same class and region: only the peer id (here unchanged) is written, which stays allowed.
+    await update("h100-sxm", "eu-west");
+    expect(await providerStatus(chain)).toMatchObject({ gpuModel: "h100-sxm", region: "eu-west", peerId });
   });
 
   it("refuses an unknown class or region before sending anything", async () => {

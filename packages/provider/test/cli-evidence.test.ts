@@ -22,6 +22,7 @@ import type { Libp2p } from "@libp2p/interface";
 import { type Address, bytesToHex, getAddress, zeroHash } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveJsonRpc } from "../../contracts/test/utils/jsonRpcServer.ts";
+import { HOW_TO_CHANGE_FROZEN_FIELDS } from "../src/chain/errors.ts";
 import { createProviderHost } from "../src/host.ts";
 import { deployedNetwork } from "./utils/chain.ts";
 import { runProvider } from "./utils/cli.ts";
@@ -142,8 +143,7 @@ describe("provider evidence CLI", () => {
       {
         checker: checkerAddress,
         status: "no-run",
-        reason:
-          'no run: registry entry not usable (gpuModel): unknown GPU model "h100"; fix the registry\'s gpuModel with provider register --update',
+        reason: `no run: registry entry not usable (gpuModel): unknown GPU model "h100"; fix the registry's gpuModel (${HOW_TO_CHANGE_FROZEN_FIELDS})`,
         claimed: expect.objectContaining({ epoch: "3", result: CheckResult.FAIL, transcriptHash: zeroHash }),
         noRun: UNKNOWN_MODEL,
       },

@@ -246,7 +246,7 @@ describe("provider evidence: fetch, verify, never trust", () => {
     expect(noRun?.status === "no-run" && noRun.noRun).toEqual(UNUSABLE_GPU_MODEL);
     expect(noRun?.status === "no-run" && noRun.claimed.attestation.result).toBe(CheckResult.FAIL);
     expect("reason" in noRun! && noRun.reason).toMatch(
-      /^no run: registry entry not usable \(gpuModel\): unknown GPU model "h100"; fix the registry's gpuModel with provider register --update$/,
+      /^no run: registry entry not usable \(gpuModel\): unknown GPU model "h100"; fix the registry's gpuModel \(the GPU class, VRAM and region are frozen while the provider is staked.* then provider register --update and stake again .*\)$/,
     );
     expect("reason" in findings[11]! && findings[11].reason).toMatch(/transcript is withheld/);
   });

@@ -19,6 +19,11 @@ export const ChainErrorCode = {
   INSUFFICIENT_BOND: "CHAIN_ERROR_INSUFFICIENT_BOND",
   /** An argument that no transaction could accept (unknown class or region, bad amount). */
   BAD_ARGUMENT: "CHAIN_ERROR_BAD_ARGUMENT",
+  /**
+   * `register --update` would change the GPU class, VRAM or region while they are frozen (staked, unbonding, a
+   * slash pending, or a slash of a checked epoch still openable): `details.args` names the field.
+   */
+  FIELDS_FROZEN: "CHAIN_ERROR_FIELDS_FROZEN",
   /** No `--from-checker` checker served the epoch's report as the chain anchors it (each one's reason is named). */
   NO_LEAF_SOURCE: "CHAIN_ERROR_NO_LEAF_SOURCE",
 } as const;
@@ -36,6 +41,21 @@ const REVERT_CODES: Record<string, ChainErrorCode> = {
   // A fraud proof already punished the epoch: there is no committee slash to contest (one punishment per epoch).
   SlashingAlreadyPunished: ChainErrorCode.NO_PENDING_SLASH,
   ERC20InsufficientBalance: ChainErrorCode.INSUFFICIENT_BOND,
+  ProviderRegistryFieldsFrozen: ChainErrorCode.FIELDS_FROZEN,
+};
+
+/**
+ * How a provider changes its GPU class, VRAM or region: the registry freezes them while a re-check could
+ * judge an epoch by them (ProviderRegistry.fieldsFrozen, review4 H2), so it leaves and comes back.
+ */
+export const HOW_TO_CHANGE_FROZEN_FIELDS =
+  "the GPU class, VRAM and region are frozen while the provider is staked, unbonding or has a slash pending: " +
+  "unstake all of it (provider unstake <stake>), withdraw once unbonding ends (provider unstake --withdraw), " +
+  "then provider register --update and stake again (checked again after the entry delay)";
+
+/** What to do about a revert whose name alone does not say it. */
+const REVERT_HINTS: Record<string, string> = {
+  ProviderRegistryFieldsFrozen: HOW_TO_CHANGE_FROZEN_FIELDS,
 };
 
 /**
@@ -51,7 +71,7 @@ export function toChainError(err: unknown, action: string): ChainError {
       const args = reverted.args.map((a) => String(a)).join(", ");
       return new ChainError(
         REVERT_CODES[name] ?? ChainErrorCode.REVERTED,
-        `${action} reverted: ${name}(${args})`,
+        `${action} reverted: ${name}(${args})${name in REVERT_HINTS ? `: ${REVERT_HINTS[name]}` : ""}`,
         {
           revert: name,
           args,

@@ -12,6 +12,7 @@ import { type Dialer, type Evidence, fetchEvidence, type NoRunReason } from "@ch
 import type { PeerId } from "@libp2p/interface";
 import type { Multiaddr } from "@multiformats/multiaddr";
 import { getAddress, type Hex, hexToBytes } from "viem";
+import { HOW_TO_CHANGE_FROZEN_FIELDS } from "../chain/errors.ts";
 import { type FraudProofSummary, signedWrongAnswer } from "./fraudSummary.ts";
 
 /**
@@ -42,7 +43,8 @@ export type EvidenceFinding =
   /**
    * Signed without a run (transcriptHash zero): the checker could not use this provider's registry entry. The
    * attestation is authentic; `noRun` (the field and why) is the checker's unsigned word: fix that field with
-   * `provider register --update`, or contest if the entry is fine (a re-check runs it).
+   * `provider register --update` (the class, VRAM and region only after leaving: HOW_TO_CHANGE_FROZEN_FIELDS),
+   * or contest if the entry is fine (a re-check runs it).
    */
   | { status: "no-run"; checker: Address; claimed: SignedAttestation; noRun: NoRunReason; reason: string }
   /** The signature does not verify under the checker's registered key. */
@@ -100,13 +102,16 @@ function verifyEvidence(
   if ("noRun" in evidence) {
     const { noRun } = evidence;
     const what = noRun.field === "" ? "registry entry" : `registry's ${noRun.field}`;
+    // Only the peer id can change while staked; the other fields after leaving (review4 H2).
+    const how =
+      noRun.field === "peerId" ? "with provider register --update" : `(${HOW_TO_CHANGE_FROZEN_FIELDS})`;
     return (
       badSignature(checker, source.publicKey, evidence.attestation, ctx) ?? {
         status: "no-run",
         checker,
         claimed: evidence.attestation,
         noRun,
-        reason: `no run: ${noRun.message}; fix the ${what} with provider register --update`,
+        reason: `no run: ${noRun.message}; fix the ${what} ${how}`,
       }
     );
   }
