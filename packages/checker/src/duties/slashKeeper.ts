@@ -12,6 +12,7 @@ import type { Metrics } from "../metrics/index.ts";
 import { readReportRecord } from "../reports/aggregatorRecords.ts";
 import type { SubmitterWallet } from "./leader/submitOnce.ts";
 import { turnPollMs } from "./leader/timing.ts";
+import { penalizePages, penaltyWork } from "./slashKeeperPenalties.ts";
 import { defaultKeeperStepMs, keeperTurnDelayMs } from "./slashKeeperTurn.ts";
 import {
   NOT_DUE_YET_REVERTS,
@@ -46,6 +47,7 @@ const SCAN_PER_TICK = 64;
 const MAX_CACHED_RANKS = 64;
 const PENDING = 1;
 const CONTESTED = 2;
+const CANCELLED = 4;
 
 interface WatchedSlash {
   epoch: bigint;
@@ -82,6 +84,8 @@ export class SlashKeeper {
   private nextSlashId = 1n;
   private readonly ranks = new Map<bigint, number | null>();
   private readonly watched = new Map<bigint, WatchedSlash>();
+  /** Cancelled slashes whose re-check may have overturned them: their long accuser lists may need paging. */
+  private readonly maybeOverturned = new Set<bigint>();
 
   constructor(components: SlashKeeperComponents, init: SlashKeeperInit) {
     this.components = components;
@@ -287,14 +291,20 @@ export class SlashKeeper {
     for (let n = 0; n < SCAN_PER_TICK && this.nextSlashId <= count; n++, this.nextSlashId++) {
       const s = await read(this.nextSlashId);
       if (s.status === PENDING || s.status === CONTESTED) this.watched.set(this.nextSlashId, this.watchOf(s));
+      else if (s.status === CANCELLED) this.maybeOverturned.add(this.nextSlashId);
     }
     const now = clock.currentEpoch();
     for (const [slashId, known] of [...this.watched]) {
-      const deadline = known.status === PENDING ? known.contestDeadline : known.resolveDeadline;
-      if (now <= deadline) continue;
+      // A contested slash is read on every look: an overturn's long accuser list is penalized at once.
+      if (known.status === PENDING && now <= known.contestDeadline) continue;
       const fresh = this.watchOf(await read(slashId));
       if (fresh.status !== PENDING && fresh.status !== CONTESTED) {
         this.forgetSlash(slashId);
+        if (fresh.status === CANCELLED) this.maybeOverturned.add(slashId);
+        continue;
+      }
+      if (fresh.status === CONTESTED && now <= fresh.resolveDeadline) {
+        this.watched.set(slashId, fresh);
         continue;
       }
       this.watched.set(slashId, fresh);
@@ -302,6 +312,36 @@ export class SlashKeeper {
       if (fresh.status !== known.status) continue;
       if (!(await this.turnCame(`settle/${slashId}`, fresh.epoch))) continue;
       await this.settle(slashId, fresh.status === PENDING ? "executeSlash" : "expireContest");
+    }
+    for (const slashId of [...this.maybeOverturned]) await this.penalize(slashId);
+  }
+
+  /** Pages penalizeAccusers through an overturned slash's long accuser list (slashKeeperPenalties.ts). */
+  private async penalize(slashId: bigint): Promise<void> {
+    const { logger, db, publicClient, walletClient } = this.components;
+    const ctx = { db, publicClient, walletClient, slashing: this.init.slashing };
+    try {
+      const work = await penaltyWork(ctx, slashId);
+      if (work.kind === "none") {
+        this.maybeOverturned.delete(slashId);
+        return;
+      }
+      if (!(await this.turnCame(`penalize/${slashId}`, work.epoch))) return;
+      const sent = await penalizePages(ctx, slashId, work);
+      this.maybeOverturned.delete(slashId);
+      this.dueSinceMs.delete(`penalize/${slashId}`);
+      this.count("penalizeAccusers", sent.pages === 0 ? "done-by-other" : "sent");
+      if (sent.pages > 0)
+        logger.info(
+          { slashId: String(slashId), pages: sent.pages, gasUsed: String(sent.gasUsed) },
+          "accusers of an overturned slash penalized",
+        );
+    } catch (e) {
+      this.count("penalizeAccusers", "failed");
+      logger.warn(
+        { slashId: String(slashId), err: (e as Error).message },
+        "could not penalize the accusers; retrying",
+      );
     }
   }
 

@@ -44,3 +44,30 @@ export async function sendSlashSettlement(
   }
   return { hash, gasUsed: receipt.gasUsed };
 }
+
+/** Sends `Slashing.penalizeAccusers(slashId, accusers, from, to)`: one page of an overturned slash's long list. */
+export async function sendPenalizePage(
+  publicClient: PublicClient,
+  wallet: SubmitterWallet,
+  slashing: Address,
+  page: { slashId: bigint; accusers: readonly Address[]; from: bigint; to: bigint },
+): Promise<{ hash: Hash; gasUsed: bigint }> {
+  let hash: Hash;
+  try {
+    hash = await wallet.writeContract({
+      address: slashing,
+      abi: slashingAbi,
+      functionName: "penalizeAccusers",
+      args: [page.slashId, page.accusers, page.from, page.to],
+      chain: wallet.chain ?? null,
+      account: wallet.account,
+    });
+  } catch (e) {
+    throw toChainActionError(e, "penalizeAccusers");
+  }
+  const receipt = await waitForReceipt(publicClient, hash, "penalizeAccusers");
+  if (receipt.status !== "success") {
+    throw new ChainActionError(ChainActionErrorCode.FAILED, "penalizeAccusers transaction failed", { hash });
+  }
+  return { hash, gasUsed: receipt.gasUsed };
+}
