@@ -133,6 +133,7 @@ export class CheckerNode {
         fraudProofs: this.fraudProofs,
         standing,
         unreported,
+        slashKeeper,
         startedAt,
       });
     this.api = c.config.apiPort === 0 ? undefined : createStatusApi(c, this.getStatus, this.reportSync);

@@ -15,6 +15,7 @@ export const AlertCode = {
   NO_OPERATOR_KEY: "NO_OPERATOR_KEY",
   REPORT_FAILED: "REPORT_FAILED",
   EPOCH_UNREPORTED: "EPOCH_UNREPORTED",
+  SLASH_UNOPENED: "SLASH_UNOPENED",
 } as const;
 export type AlertCode = (typeof AlertCode)[keyof typeof AlertCode];
 
@@ -54,6 +55,8 @@ export interface AlertInputs {
    * mid-epoch: too few co-signers). Absent: every failure counts.
    */
   firstFullEpoch?: bigint;
+  /** Slashable FAIL leaves this node holds still unopened an epoch after their report landed (duties/slashKeeper.ts). */
+  unopenedSlashes?: readonly { epoch: bigint; provider: string }[];
 }
 
 /**
@@ -136,6 +139,15 @@ export function computeAlerts(i: AlertInputs): Alert[] {
       code: AlertCode.EPOCH_UNREPORTED,
       severity: "warning",
       message: `no report landed for epoch${lost.length > 1 ? "s" : ""} ${lost.join(", ")} before the contract stopped taking it: those epochs' rewards are lost and their FAIL verdicts unslashed (look for RPC_DOWN or REPORT_FAILED around then)`,
+    });
+  }
+  const unopened = i.unopenedSlashes ?? [];
+  if (unopened.length > 0) {
+    const first = unopened[0];
+    out.push({
+      code: AlertCode.SLASH_UNOPENED,
+      severity: "warning",
+      message: `${unopened.length} FAIL verdict(s) still without a slash an epoch after their report landed (first: epoch ${first?.epoch}, provider ${first?.provider}): this node's openSlash keeps failing and nobody else opened it; it is void once the contest window closes (check the tx account's gas and RPC_DOWN)`,
     });
   }
   return out;

@@ -82,6 +82,7 @@ export class SlashKeeper {
   private readonly openDone = new Set<string>();
   private readonly warnedUnopened = new Set<string>();
   private nextSlashId = 1n;
+  private unopenedLeaves: readonly { epoch: bigint; provider: Address }[] = [];
   private readonly ranks = new Map<bigint, number | null>();
   private readonly watched = new Map<bigint, WatchedSlash>();
   /** Cancelled slashes whose re-check may have overturned them: their long accuser lists may need paging. */
@@ -110,6 +111,11 @@ export class SlashKeeper {
       this.timer = setTimeout(tick, pollMs);
     };
     this.timer = setTimeout(tick, 0);
+  }
+
+  /** The slashable leaves still unopened an epoch after landing, at the last look (SLASH_UNOPENED). */
+  unopened(): readonly { epoch: bigint; provider: Address }[] {
+    return this.unopenedLeaves;
   }
 
   async stop(): Promise<void> {
@@ -177,7 +183,7 @@ export class SlashKeeper {
     const windows = await this.readWindows();
     const now = clock.currentEpoch();
     const horizon = windows.lateness + windows.contest + 1n;
-    let unopened = 0;
+    const unopened: { epoch: bigint; provider: Address }[] = [];
     for (let epoch = now > horizon ? now - horizon : 1n; epoch <= now; epoch++) {
       const record = await readReportRecord(db, epoch).catch(() => undefined);
       const slashable = (record?.results ?? []).filter(
@@ -205,7 +211,7 @@ export class SlashKeeper {
           ? await this.open(epoch, leaf, tree)
           : now > landedEpoch && (await this.isOpen(epoch, leaf.provider));
         if (opened || now <= landedEpoch) continue;
-        unopened++;
+        unopened.push({ epoch, provider: leaf.provider });
         if (!this.warnedUnopened.has(key)) {
           this.warnedUnopened.add(key);
           logger.error(
@@ -215,7 +221,8 @@ export class SlashKeeper {
         }
       }
     }
-    this.components.metrics?.slashesUnopened.set(unopened);
+    this.components.metrics?.slashesUnopened.set(unopened.length);
+    this.unopenedLeaves = unopened;
     this.forgetBefore(now > horizon ? now - horizon : 1n);
   }
 

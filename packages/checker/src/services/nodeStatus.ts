@@ -8,6 +8,7 @@ import type { AggregatorDuty } from "../duties/aggregatorDuty.ts";
 import type { CheckingDuty } from "../duties/checkingDuty.ts";
 import { type FraudProofDuty, fraudProofCounts } from "../duties/fraudProofDuty.ts";
 import type { SeedDuty } from "../duties/seedDuty.ts";
+import type { SlashKeeper } from "../duties/slashKeeper.ts";
 import { ReportStatus } from "../reports/aggregatorRecords.ts";
 import { UNREPORTED_LIMITS, UnreportedEpochs } from "../reports/unreportedEpochs.ts";
 import type { ChainComponents, NodeComponents } from "./components.ts";
@@ -24,6 +25,8 @@ export interface StatusSources {
   standing: OperatorStandingWatch | undefined;
   /** Epochs closed without a report (reports/unreportedEpochs.ts); present with a chain. */
   unreported?: UnreportedEpochs | undefined;
+  /** Opens and executes slashes; present with a wallet and the Slashing address (SLASH_UNOPENED). */
+  slashKeeper?: SlashKeeper | undefined;
   startedAt: number;
 }
 
@@ -173,6 +176,7 @@ export async function readNodeStatus(c: NodeComponents, s: StatusSources): Promi
       reports: recent.slice(0, 3),
       unreported: { epochs: unreported, current: epoch, alertEpochs: UNREPORTED_LIMITS.alertEpochs },
       firstFullEpoch: c.clock.phase(s.startedAt).epoch + 1n,
+      unopenedSlashes: s.slashKeeper?.unopened() ?? [],
     }),
     uptimeSeconds,
   };

@@ -186,6 +186,9 @@ describe("alerts", () => {
       codes({ operator: { ...healthy.operator, registered: false, keyMatches: null, licenses: 0 } }),
     ).toEqual([AlertCode.KEY_NOT_REGISTERED]);
     expect(codes({ operator: { ...healthy.operator, keyMatches: false } })).toEqual([AlertCode.KEY_MISMATCH]);
+    expect(
+      codes({ unopenedSlashes: [{ epoch: 7n, provider: "0x00000000000000000000000000000000000000aa" }] }),
+    ).toEqual([AlertCode.SLASH_UNOPENED]);
     expect(codes({ operator: { ...healthy.operator, licenses: 0 } })).toEqual([
       AlertCode.LICENSE_NOT_DELEGATED,
     ]);
