@@ -424,6 +424,15 @@ describe("matmul fraud proofs", () => {
       args: [cheat.address],
     });
     expect(pending).toBe(0n);
+    // Nor was one opened and then executed by the nodes' slash keepers.
+    const opened = await chain.publicClient.getContractEvents({
+      address: deployment.contracts.slashing,
+      abi: slashingAbi,
+      eventName: "SlashOpened",
+      args: { provider: cheat.address },
+      fromBlock: deployment.startBlock,
+    });
+    expect(opened).toEqual([]);
 
     // The honest provider: no fraud proof, no voted slash, stake intact.
     expect(await fraudEvents(honest.address)).toEqual([]);
