@@ -3,12 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DeployOptions } from "@checkernet/contracts";
 import { type BlsBackend, loadBlsBackend } from "@checkernet/protocol/bls/index";
+import type { ProtocolParams } from "@checkernet/protocol/params";
 import { CheckResult, type SignedAttestation } from "@checkernet/protocol/types";
 import type { Logger } from "@checkernet/runtime";
 import { generateKeyPair } from "@libp2p/crypto/keys";
 import type { PrivateKey } from "@libp2p/interface";
 import { peerIdFromPrivateKey } from "@libp2p/peer-id";
-import { type Address, bytesToHex } from "viem";
+import { type Address, bytesToHex, type PublicClient } from "viem";
 import { connectChain, mined, type TestChain } from "../../../contracts/test/helpers/chain.ts";
 import {
   type Checker,
@@ -20,10 +21,10 @@ import {
 import type { ChainDirectory } from "../../src/chain/chainDirectory.ts";
 import type { EpochClock } from "../../src/chain/clock.ts";
 import { CheckerDb } from "../../src/db/checkerDb.ts";
-import type { AggregatorDuty } from "../../src/duties/aggregatorDuty.ts";
+import { AggregatorDuty, type SubmitterWallet } from "../../src/duties/aggregatorDuty.ts";
 import type { CheckerHost } from "../../src/network/host.ts";
-import { handleCosign } from "../../src/network/reqresp/cosign.ts";
-import { chainDirectory, deploymentClock, registerProvider } from "./chain.ts";
+import { handleCosign, requestCosign } from "../../src/network/reqresp/cosign.ts";
+import { chainDirectory, deploymentClock, dutyAddresses, registerProvider } from "./chain.ts";
 import { makeAttestation, signAttestation } from "./fixtures.ts";
 import { introduceAll, loopbackHost, stopHosts } from "./hosts.ts";
 
@@ -70,6 +71,19 @@ export interface DutyNetwork {
     offline?: readonly number[];
     duty(parts: DutyParts): AggregatorDuty;
   }): Promise<DutyNode[]>;
+  /**
+   * A node's AggregatorDuty that submits to the chain: the network's directory and contracts, `publicClient`
+   * and `wallet`, fast test timings (backups after 300 ms, retries from 50 ms, two submit attempts).
+   */
+  submittingDuty(
+    parts: DutyParts,
+    chainAccess: {
+      params: ProtocolParams;
+      logger: Logger;
+      publicClient: PublicClient;
+      wallet: SubmitterWallet;
+    },
+  ): AggregatorDuty;
   /** Every checker attests every provider; `failing` gets FAIL from all (a slashable verdict). */
   attestations(epoch: bigint, failing?: Address): Promise<SignedAttestation[]>;
   /** `host` answers co-sign requests with `duty`. */
@@ -142,6 +156,32 @@ export async function startDutyNetwork(init: {
         out.push({ checker, host, db, duty });
       }
       return out;
+    },
+    submittingDuty({ checker, index, host, db, bls, clock }, { params, logger, publicClient, wallet }) {
+      return new AggregatorDuty(
+        {
+          clock,
+          epochs: directory,
+          keys: directory,
+          providers: directory,
+          db,
+          bls,
+          logger: logger.child({ node: index }),
+          publicClient,
+          walletClient: wallet,
+          requestCosign: (peer, request, timeoutMs) => requestCosign(host, peer, request, { timeoutMs }),
+        },
+        {
+          operator: checker.address,
+          secretKey: checker.key.secretKey,
+          domain: fx.domain,
+          params,
+          addresses: dutyAddresses(fx),
+          backupTimeoutMs: 300,
+          retryBaseMs: 50,
+          submitAttempts: 2,
+        },
+      );
     },
     async attestations(epoch, failing) {
       const seed = await fx.c.reports.read.seedOf([epoch]);

@@ -13,15 +13,13 @@ import {
 } from "../../../../contracts/test/helpers/fixture.ts";
 import type { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
 import {
-  AggregatorDuty,
+  type AggregatorDuty,
   MAX_LATE_EPOCHS_PER_EPOCH,
   type SubmitterWallet,
 } from "../../../src/duties/aggregatorDuty.ts";
 import type { CheckerHost } from "../../../src/network/host.ts";
-import { requestCosign } from "../../../src/network/reqresp/cosign.ts";
 import { ReportStatus, readReportRecord } from "../../../src/reports/aggregatorRecords.ts";
 import { claimAll, licenseRewards, storedRewardsFromDb } from "../../../src/rewards/licenseRewards.ts";
-import { dutyAddresses } from "../../utils/chain.ts";
 import { type DutyNetwork, type DutyNode as Node, startDutyNetwork } from "../../utils/dutyNetwork.ts";
 import { type RpcTestServer, startRpcServer } from "../../utils/rpcServer.ts";
 
@@ -73,37 +71,19 @@ function nodes(
   const publicClient = createPublicClient({ transport: transport(), pollingInterval: 50 }) as PublicClient;
   return net.nodes({
     ...(options.offline === undefined ? {} : { offline: options.offline }),
-    duty: ({ checker, index, host, db, bls, clock }) =>
-      new AggregatorDuty(
-        {
-          clock,
-          epochs: directory,
-          keys: directory,
-          providers: directory,
-          db,
-          bls,
-          logger: silent.child({ node: index }),
-          publicClient,
-          walletClient:
-            options.wallet?.(checker) ??
-            createWalletClient({
-              account: checker.wallet.account,
-              chain: checker.wallet.chain,
-              transport: transport(),
-            }),
-          requestCosign: (peer, request, timeoutMs) => requestCosign(host, peer, request, { timeoutMs }),
-        },
-        {
-          operator: checker.address,
-          secretKey: checker.key.secretKey,
-          domain: fx.domain,
-          params,
-          addresses: dutyAddresses(fx),
-          backupTimeoutMs: 300,
-          retryBaseMs: 50,
-          submitAttempts: 2,
-        },
-      ),
+    duty: (parts) =>
+      net.submittingDuty(parts, {
+        params,
+        logger: silent,
+        publicClient,
+        wallet:
+          options.wallet?.(parts.checker) ??
+          createWalletClient({
+            account: parts.checker.wallet.account,
+            chain: parts.checker.wallet.chain,
+            transport: transport(),
+          }),
+      }),
   });
 }
 

@@ -2,7 +2,7 @@ import { epochReportsAbi } from "@checkernet/contracts/generated/index";
 import { buildResultsTree, resultProof } from "@checkernet/protocol/merkle/trees";
 import { withParams } from "@checkernet/protocol/params";
 import { createLogger } from "@checkernet/runtime";
-import { type Address, createWalletClient, custom, toFunctionSelector } from "viem";
+import { type Address, createWalletClient, custom, type PublicClient, toFunctionSelector } from "viem";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isolateTests, mined, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
 import {
@@ -11,13 +11,10 @@ import {
   fundContestBonds,
   goToEpoch,
 } from "../../../../contracts/test/helpers/fixture.ts";
-import type { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
-import { AggregatorDuty, type SubmitterWallet } from "../../../src/duties/aggregatorDuty.ts";
+import type { SubmitterWallet } from "../../../src/duties/aggregatorDuty.ts";
 import { SlashKeeper } from "../../../src/duties/slashKeeper.ts";
 import { createMetrics, type Metrics } from "../../../src/metrics/index.ts";
-import { requestCosign } from "../../../src/network/reqresp/cosign.ts";
 import { readReportRecord } from "../../../src/reports/aggregatorRecords.ts";
-import { dutyAddresses } from "../../utils/chain.ts";
 import { type DutyNetwork, type DutyNode, startDutyNetwork } from "../../utils/dutyNetwork.ts";
 
 // Review4 H1 + H3 (issue 14): a FAIL leaf of a landed report is opened by the slash keeper of every node that
@@ -35,14 +32,13 @@ let net: DutyNetwork;
 let chain: TestChain;
 let fx: Fixture;
 let providers: Address[];
-let directory: ChainDirectory;
 
 beforeAll(async () => {
   net = await startDutyNetwork({
     deploy: { reportCommitteeSize: 16, genesisSeed: `0x${"cd".repeat(32)}` },
     logger: silent,
   });
-  ({ chain, fx, providers, directory } = net);
+  ({ chain, fx, providers } = net);
 }, 60_000);
 
 afterAll(async () => {
@@ -74,31 +70,13 @@ function walletWith(c: Checker, intercept: (args: Request) => Promise<void>): Su
 /** Four nodes whose duties submit with `wallet` (the checker's own by default). */
 function nodes(wallet: (c: Checker) => SubmitterWallet = (c) => c.wallet as SubmitterWallet) {
   return net.nodes({
-    duty: ({ checker, index, host, db, bls, clock }) =>
-      new AggregatorDuty(
-        {
-          clock,
-          epochs: directory,
-          keys: directory,
-          providers: directory,
-          db,
-          bls,
-          logger: silent.child({ node: index }),
-          publicClient: chain.publicClient,
-          walletClient: wallet(checker),
-          requestCosign: (peer, request, timeoutMs) => requestCosign(host, peer, request, { timeoutMs }),
-        },
-        {
-          operator: checker.address,
-          secretKey: checker.key.secretKey,
-          domain: fx.domain,
-          params,
-          addresses: dutyAddresses(fx),
-          backupTimeoutMs: 300,
-          retryBaseMs: 50,
-          submitAttempts: 2,
-        },
-      ),
+    duty: (parts) =>
+      net.submittingDuty(parts, {
+        params,
+        logger: silent,
+        publicClient: chain.publicClient as PublicClient,
+        wallet: wallet(parts.checker),
+      }),
   });
 }
 
