@@ -15,7 +15,7 @@ import { Verdict } from "./types.ts";
  */
 
 export const ContestOutcome = {
-  /** The re-check passed the provider: no slash, bond back, accusers penalized. */
+  /** The re-check passed the provider: no slash, bond back, the leaf's accusers (FAIL attesters) penalized. */
   OVERTURNED: "OVERTURNED",
   /** The re-check failed the provider too: slash executed, bond forfeited. */
   UPHELD: "UPHELD",
@@ -46,7 +46,11 @@ export interface ContestResolution {
   bondForfeited: bigint;
   /** Stake taken from the provider (the leaf's slashAmount on UPHELD, else 0). */
   slashExecuted: bigint;
-  /** Checkers to penalize for a false accusation (the leaf's accusers on OVERTURNED, else none). */
+  /**
+   * Checkers to penalize for a false accusation: the leaf's accusers on OVERTURNED, else none. The accusers are
+   * the checkers that attested FAIL (scoring/verdict.ts, `isAccusation`); a TIMEOUT is about the provider's
+   * availability in the accused epoch, which a later re-check cannot refute, so it is never penalized.
+   */
   penalizedCheckers: Address[];
 }
 
@@ -81,6 +85,15 @@ export interface ResolveContestInput {
  * not evidence against the provider. The accusers go unpunished for the same
  * reason: nothing showed they lied. A provider that really is faulty keeps
  * being sampled every epoch and fails again.
+ *
+ * On OVERTURNED only the leaf's accusers are penalized, and they are only the
+ * checkers whose attestation said FAIL, a claim about what the provider sent.
+ * The committee members that attested TIMEOUT (no answer, a late one, an entry
+ * they could not use) counted toward the FAIL verdict but are not accusers: a
+ * provider available at the re-check proves nothing about its availability in
+ * the accused epoch, and jailing them would let a provider that is unreachable
+ * on purpose for one epoch jail its whole honest committee for that epoch's
+ * reward (docs/protocol/recheck.md, "Who is penalized").
  *
  * @throws ContestError NOT_SLASHABLE for a non-FAIL leaf, WINDOW_CLOSED, STALE_RECHECK, INVALID_EPOCH.
  */

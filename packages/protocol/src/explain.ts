@@ -388,6 +388,7 @@ export interface ProviderExplanation {
   /** floor(stake · slashBps / 10000) when FAIL, else 0; equals the result leaf's. */
   slashAmount: bigint;
   leafSlashAmount: bigint;
+  /** The checkers that attested FAIL (not TIMEOUT): the ones penalized if a re-check overturns the verdict. */
   accusers: Address[];
 }
 

@@ -3,8 +3,10 @@ import { describe, expect, it } from "vitest";
 import { ContestError, ContestErrorCode, ContestOutcome, resolveContest } from "../src/contest.ts";
 import type { ResultLeaf } from "../src/merkle/leaves.ts";
 import { DEFAULT_PARAMS } from "../src/params.ts";
+import { buildReport, licenseParticipation } from "../src/scoring/report.ts";
 import type { ProviderVerdict } from "../src/scoring/verdict.ts";
-import { Verdict } from "../src/types.ts";
+import { CheckResult, Verdict } from "../src/types.ts";
+import { smallEpoch } from "./scoring/fixtures.ts";
 
 const addr = (i: number): Address => getAddress(toHex(i + 1, { size: 20 }));
 const params = DEFAULT_PARAMS;
@@ -45,6 +47,32 @@ describe("resolveContest", () => {
       slashExecuted: 0n,
       penalizedCheckers: original.accusers,
     });
+  });
+
+  it("overturning a report's FAIL leaf penalizes its FAIL attesters, not those that timed out (issue 14)", () => {
+    const e = smallEpoch(10n);
+    const report = buildReport({
+      epoch: e.epoch,
+      seed: `0x${"11".repeat(32)}`,
+      perProvider: e.perProvider,
+      licenseParticipation: licenseParticipation(e.perProvider, e.licensesByChecker),
+      params,
+    });
+    const leaf = report.results.find((r) => r.provider === e.cheater)!;
+    const attestations = e.perProvider.find((p) => p.provider === e.cheater)!.attestations;
+    const said = (result: CheckResult) =>
+      attestations.filter((a) => a.attestation.result === result).map((a) => a.attestation.checker);
+    expect(said(CheckResult.TIMEOUT)).toHaveLength(1);
+    expect(leaf).toMatchObject({ verdict: Verdict.FAIL, failures: 3 });
+    const r = resolveContest({
+      ...base,
+      original: leaf,
+      recheck: recheck(Verdict.PASS),
+      recheckEpoch: 13n,
+    });
+    expect(r.outcome).toBe(ContestOutcome.OVERTURNED);
+    expect([...r.penalizedCheckers].sort()).toEqual(said(CheckResult.FAIL).sort());
+    for (const c of said(CheckResult.TIMEOUT)) expect(r.penalizedCheckers).not.toContain(c);
   });
 
   it("upholds on a FAIL re-check: slash executed, bond forfeited, nobody penalized", () => {

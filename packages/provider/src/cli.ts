@@ -205,7 +205,7 @@ export function buildCli(): Command {
         { dataDir: o.dataDir, listen: o.listen, announce: o.announce },
         ...(o.also ?? []).map((a) => ({ ...a, announce: undefined })),
       ];
-      const identities: (AgentIdentity & { address: Address })[] = [];
+      const identities: AgentIdentity[] = [];
       for (const s of served) {
         const keys = await loadProviderKeys(s.dataDir, { password });
         const signer =
@@ -446,7 +446,7 @@ export function buildCli(): Command {
 
   chainCommand(
     "contest",
-    "post the bond and the disputed result leaf with its proof, then follow the re-check",
+    "post the bond and the disputed result leaf with its proof, then follow the re-check (a PASS refunds the bond and penalizes the leaf's accusers: the checkers that attested FAIL, not TIMEOUT)",
   )
     .argument("<epoch>", "the epoch whose report failed this provider", int("<epoch>"))
     .option(
@@ -488,7 +488,14 @@ export function buildCli(): Command {
               BigInt(epoch),
               chain.account.address,
             );
-            print({ leafFrom: fetched.from, verdict: fetched.leaf.verdict, accusers: fetched.leaf.accusers });
+            // `failures` counts every failing attestation (FAIL or TIMEOUT); `accusers` are the FAIL ones only,
+            // the checkers penalized if the re-check overturns the slash (docs/protocol/recheck.md).
+            print({
+              leafFrom: fetched.from,
+              verdict: fetched.leaf.verdict,
+              failures: fetched.leaf.failures,
+              accusers: fetched.leaf.accusers,
+            });
             leafAndProof = fetched;
           } finally {
             await host.stop();

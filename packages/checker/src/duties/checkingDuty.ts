@@ -159,7 +159,7 @@ export class CheckingDuty {
     const vrfOut = vrfOutput(vrfProof);
     const weight = { licenses: me.licenses, totalLicenses: keys.totalLicenses(epoch) };
     // The epoch's checking set (held since ensureEpoch): every node seats committees on the same providers,
-    // whatever their entries say (one that cannot be challenged is attested FAIL, memberCheck.ts).
+    // whatever their entries say (one that cannot be challenged is attested TIMEOUT, memberCheck.ts).
     const members = providers.providers(epoch);
     const mine = members
       .map((p) => ({ p, seats: attestationSeats(vrfOut, p.address, weight, params.committeeSize) }))
@@ -169,7 +169,7 @@ export class CheckingDuty {
     for (const p of members.filter(isUnusable)) {
       logger.warn(
         { epoch: String(epoch), provider: p.address, field: p.unusable.field, reason: p.unusable.reason },
-        "provider registry entry not usable: its committees attest FAIL without a run",
+        "provider registry entry not usable: its committees attest TIMEOUT without a run",
       );
     }
 
@@ -289,7 +289,7 @@ export class CheckingDuty {
   }
 
   /**
-   * A member whose registry entry cannot be challenged: FAIL, no dial (memberCheck.ts says why). Its reason is
+   * A member whose registry entry cannot be challenged: TIMEOUT, no dial (memberCheck.ts says why). Its reason is
    * kept first, as a run's transcript is: the evidence served for it says which registry field to fix.
    */
   private async unusableAttestation(

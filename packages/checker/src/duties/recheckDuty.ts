@@ -349,8 +349,9 @@ export class RecheckDuty {
         `this member tests slash ${state.slashId} in epoch ${runEpoch}, not before`,
       );
     }
-    // An unusable entry (registered so, or a class or region this release lacks) can't be tested: FAIL without
-    // a run, as in a regular check, so the contest is upheld, not dropped for want of results (review3 P1-1).
+    // An unusable entry (registered so, or a class or region this release lacks) can't be tested: TIMEOUT without
+    // a run, as in a regular check; it fails in the re-check verdict as FAIL does, so the contest is upheld, not
+    // dropped for want of results (review3 P1-1).
     const measured = isUnusable(p)
       ? { ...unusableEntryOutcome(p), run: undefined }
       : await this.rerun(p, kind, runEpoch).then((run) => ({
@@ -362,7 +363,7 @@ export class RecheckDuty {
     if (isUnusable(p))
       logger.warn(
         { slashId: String(state.slashId), provider: p.address, ...p.unusable },
-        "provider registry entry not usable: re-check result FAIL without a run",
+        "provider registry entry not usable: re-check result TIMEOUT without a run",
       );
     const lie = liesAbout(this.init.faults ?? NO_FAULTS, p.address);
     if (lie) {

@@ -6,7 +6,7 @@ import { CheckResult } from "../types.ts";
  * Why a challenge function refused its arguments. These are caller mistakes
  * (an unknown region, n above the cap, a seed of the wrong length), not
  * provider misbehaviour: what a provider gets wrong becomes a FAIL or TIMEOUT
- * with a {@link Reason}, never an exception.
+ * with a {@link Reason} (`combineResults` says which), never an exception.
  */
 export const ChallengeErrorCode = {
   INVALID_ARGUMENT: "CHALLENGE_ERROR_INVALID_ARGUMENT",
@@ -62,8 +62,10 @@ export const ReasonCode = {
   PROTOCOL_VIOLATION: "PROTOCOL_VIOLATION",
   /**
    * No run: the provider's registry entry cannot be challenged (a peer id that does not decode, a GPU model
-   * or region no checker knows), so its committees attest FAIL without dialing it. A member of the checking
-   * set all the same; skipping it would leave its verdict to whoever chose to attest it (issue 14).
+   * or region this checker's release does not know), so its committees attest TIMEOUT without dialing it. A
+   * member of the checking set all the same; skipping it would leave its verdict to whoever chose to attest
+   * it (issue 14). TIMEOUT, not FAIL: it says the provider could not be checked, which a later re-check
+   * cannot refute, so it makes no accuser (review4 M1: a class newer than the node's release).
    */
   UNUSABLE_REGISTRY_ENTRY: "UNUSABLE_REGISTRY_ENTRY",
 } as const;
@@ -160,10 +162,39 @@ export function u64be(value: bigint): Uint8Array {
   return out;
 }
 
-/** FAIL beats TIMEOUT beats PASS. */
-export function combineResults(fails: readonly Reason[], timeouts: readonly Reason[]): CheckResult {
-  if (fails.length > 0) return CheckResult.FAIL;
-  if (timeouts.length > 0) return CheckResult.TIMEOUT;
+/**
+ * The reasons that say only that the provider was not available to be checked in this run: it did not
+ * answer, answered late, or could not be checked at all. Each one gives TIMEOUT; every other reason is about
+ * what the provider sent (a wrong row, digest or nonce, a bad proof or answer signature, a malformed
+ * message, an elapsed time above the measured one, an RTT below the physical bound) and gives FAIL.
+ *
+ * The split decides who answers for a verdict a re-check overturns (docs/protocol/recheck.md, "Who is
+ * penalized"): only FAIL attestations make their checker an accuser (scoring/verdict.ts). A re-test in a
+ * later window can show that a claim about what the provider sent was false, never that a claim about its
+ * availability in the accused epoch was: a provider unreachable, overloaded or slow then is reachable and
+ * fast at the re-check whenever it wants. A deadline missed in the accused epoch cannot be told from load
+ * in it, and an entry this node could not use (a peer id it cannot dial, a class or region its release
+ * does not know: review4 M1) is a claim about this node as much as about the provider.
+ */
+const AVAILABILITY_REASONS: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
+  ReasonCode.NO_COMMITMENT,
+  ReasonCode.NO_OPENINGS,
+  ReasonCode.NO_RESPONSE,
+  ReasonCode.TOO_MANY_LOST,
+  ReasonCode.P95_ABOVE_LIVENESS_THRESHOLD,
+  ReasonCode.DEADLINE_EXCEEDED,
+  ReasonCode.UNUSABLE_REGISTRY_ENTRY,
+]);
+
+/** True for a reason about the provider's availability in the run (TIMEOUT), false for one about what it sent (FAIL). */
+export function isAvailabilityReason(code: ReasonCode): boolean {
+  return AVAILABILITY_REASONS.has(code);
+}
+
+/** The result of a run that broke `reasons`: FAIL if any is about content, else TIMEOUT if any, else PASS. */
+export function combineResults(reasons: readonly Reason[]): CheckResult {
+  if (reasons.some((r) => !isAvailabilityReason(r.code))) return CheckResult.FAIL;
+  if (reasons.length > 0) return CheckResult.TIMEOUT;
   return CheckResult.PASS;
 }
 

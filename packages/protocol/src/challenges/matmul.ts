@@ -205,8 +205,9 @@ export interface MatmulOutcome extends ChallengeOutcome {
 /**
  * Applies the matmul rules:
  * - no commitment: TIMEOUT `NO_COMMITMENT`;
- * - `measuredMs` above the class deadline (gpu-classes.ts): FAIL
- *   `DEADLINE_EXCEEDED`, the device is slower than the class it claims;
+ * - `measuredMs` above the class deadline (gpu-classes.ts): TIMEOUT
+ *   `DEADLINE_EXCEEDED`: the device is slower than the class it claims, or
+ *   was loaded in this run (one late run cannot tell which);
  * - `elapsedMs` above `measuredMs` (+1 ms rounding): FAIL
  *   `ELAPSED_EXCEEDS_MEASURED`, the provider claims to have worked longer
  *   than the checker waited;
@@ -238,13 +239,12 @@ export function verifyMatmul(input: VerifyMatmulInput): MatmulOutcome {
     }
     seen.add(i);
   }
-  const fails: Reason[] = [];
-  const timeouts: Reason[] = [];
+  const reasons: Reason[] = [];
   if (commitment === null) {
-    timeouts.push({ code: ReasonCode.NO_COMMITMENT, message: "no MatmulCommit arrived" });
+    reasons.push({ code: ReasonCode.NO_COMMITMENT, message: "no MatmulCommit arrived" });
     return {
-      result: combineResults(fails, timeouts),
-      reasons: timeouts,
+      result: combineResults(reasons),
+      reasons,
       throughput: 0n,
       deadlineMs,
       computeMs: 0,
@@ -252,13 +252,13 @@ export function verifyMatmul(input: VerifyMatmulInput): MatmulOutcome {
   }
   const root = bytes32(commitment.root, "commitment root");
   if (input.measuredMs > deadlineMs) {
-    fails.push({
+    reasons.push({
       code: ReasonCode.DEADLINE_EXCEEDED,
       message: `commitment after ${input.measuredMs.toFixed(1)} ms, the ${gpuClass(input.classId).id} deadline for n=${n} is ${deadlineMs.toFixed(1)} ms`,
     });
   }
   if (commitment.elapsedMs > input.measuredMs + 1) {
-    fails.push({
+    reasons.push({
       code: ReasonCode.ELAPSED_EXCEEDS_MEASURED,
       message: `provider reports ${commitment.elapsedMs} ms of work but answered after ${input.measuredMs.toFixed(1)} ms`,
     });
@@ -274,15 +274,15 @@ export function verifyMatmul(input: VerifyMatmulInput): MatmulOutcome {
       root: bytesToHex(root),
       signature: commitment.signature ?? "0x",
     });
-    if (bad !== null) fails.push(bad);
+    if (bad !== null) reasons.push(bad);
   }
   const computeMs = Math.max(input.measuredMs - input.networkRttMs, commitment.elapsedMs, 0.001);
   const throughput = macsPerSecond(n, computeMs);
 
   if (openings === null) {
-    timeouts.push({ code: ReasonCode.NO_OPENINGS, message: "no MatmulRows arrived" });
+    reasons.push({ code: ReasonCode.NO_OPENINGS, message: "no MatmulRows arrived" });
   } else if (openings.rows.length !== requested.length || openings.proofs.length !== requested.length) {
-    fails.push({
+    reasons.push({
       code: ReasonCode.WRONG_ROW_COUNT,
       message: `asked for ${requested.length} rows, got ${openings.rows.length} rows and ${openings.proofs.length} proofs`,
     });
@@ -293,19 +293,19 @@ export function verifyMatmul(input: VerifyMatmulInput): MatmulOutcome {
       const row = openings.rows[k] as Int32Array;
       const proof = openings.proofs[k] as Hex[];
       if (!(row instanceof Int32Array) || row.length !== n) {
-        fails.push({ code: ReasonCode.MALFORMED_ROW, message: `row ${i} does not hold ${n} int32 values` });
+        reasons.push({ code: ReasonCode.MALFORMED_ROW, message: `row ${i} does not hold ${n} int32 values` });
         return;
       }
       const wrong = wrongSampledEntry(sample, i, row);
       if (wrong !== null) {
-        fails.push({
+        reasons.push({
           code: ReasonCode.WRONG_ROW,
           message: `row ${i} column ${wrong.column} is ${wrong.claimed}, expected ${wrong.expected}`,
         });
         return;
       }
       if (!proofLeadsToRoot(rowLeaf(row, i), proof, root, depth)) {
-        fails.push({
+        reasons.push({
           code: ReasonCode.BAD_PROOF,
           message: `the proof of row ${i} does not lead to the committed root`,
         });
@@ -313,8 +313,8 @@ export function verifyMatmul(input: VerifyMatmulInput): MatmulOutcome {
     });
   }
   return {
-    result: combineResults(fails, timeouts),
-    reasons: [...fails, ...timeouts],
+    result: combineResults(reasons),
+    reasons,
     throughput,
     deadlineMs,
     computeMs,

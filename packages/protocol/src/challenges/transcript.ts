@@ -4,7 +4,7 @@ import { type Codec, checkRange, defineCodec } from "../encoding/codec.ts";
 import { DecodeError, DecodeErrorCode, ProtocolError } from "../errors.ts";
 import type { AnswerMessage } from "../fraud/answerSigning.ts";
 import { DEFAULT_PARAMS, type ProtocolParams } from "../params.ts";
-import { ChallengeKind, CheckResult } from "../types.ts";
+import { ChallengeKind, type CheckResult } from "../types.ts";
 import {
   type Bytes32Like,
   bytes32,
@@ -340,7 +340,6 @@ export function evaluateTranscript(transcript: ChallengeTranscript, params: Prot
   });
   const networkRttMs = latency.p50Us / 1000;
   const reasons: Reason[] = [...latency.reasons];
-  const results: CheckResult[] = [latency.result];
   let throughput = 0n;
 
   // --- the epoch's workload
@@ -351,7 +350,6 @@ export function evaluateTranscript(transcript: ChallengeTranscript, params: Prot
       TranscriptMessageType.MATMUL_ROWS,
     ]);
     if (!requestMsg) {
-      results.push(CheckResult.TIMEOUT);
       reasons.push({ code: ReasonCode.NO_COMMITMENT, message: "the MatmulRequest could not be sent" });
       return finish();
     }
@@ -412,15 +410,12 @@ export function evaluateTranscript(transcript: ChallengeTranscript, params: Prot
           ? {}
           : { answerKey: answerKeyCheck(transcript, transcript.answer) }),
       });
-      const kept = outcome.reasons.filter((r) => !(rowsUndecodable && r.code === ReasonCode.NO_OPENINGS));
-      results.push(kept.length === outcome.reasons.length ? outcome.result : combineResults(kept, []));
-      reasons.push(...kept);
+      reasons.push(...outcome.reasons.filter((r) => !(rowsUndecodable && r.code === ReasonCode.NO_OPENINGS)));
       throughput = outcome.throughput;
     }
   } else if (transcript.kind === ChallengeKind.VRAM) {
     const requestMsg = onlyRequest(TranscriptMessageType.VRAM_REQUEST, [TranscriptMessageType.VRAM_RESPONSE]);
     if (!requestMsg) {
-      results.push(CheckResult.TIMEOUT);
       reasons.push({ code: ReasonCode.NO_RESPONSE, message: "the VramRequest could not be sent" });
       return finish();
     }
@@ -443,7 +438,6 @@ export function evaluateTranscript(transcript: ChallengeTranscript, params: Prot
         networkRttMs,
         params,
       });
-      results.push(outcome.result);
       reasons.push(...outcome.reasons);
     }
   }
@@ -479,15 +473,10 @@ export function evaluateTranscript(transcript: ChallengeTranscript, params: Prot
   }
 
   function finish(): RunOutcome {
+    // The verifiers' results follow from their reasons (combineResults): the run's follows from all of them.
     const all = [...fails, ...reasons];
-    if (fails.length > 0) results.push(CheckResult.FAIL);
-    const result = results.includes(CheckResult.FAIL)
-      ? CheckResult.FAIL
-      : results.includes(CheckResult.TIMEOUT)
-        ? CheckResult.TIMEOUT
-        : CheckResult.PASS;
     return {
-      result,
+      result: combineResults(all),
       reasons: all,
       kind: transcript.kind,
       p50Us: latency.p50Us,

@@ -39,12 +39,25 @@ export interface ProviderVerdict {
   attestations: number;
   /** Attestations that said FAIL or TIMEOUT. */
   failures: number;
-  /** Checkers whose attestations said FAIL or TIMEOUT, ascending by address (checksummed). */
+  /**
+   * Checkers whose attestations said FAIL (`isAccusation`), ascending by address (checksummed): the ones a
+   * re-check that overturns the verdict penalizes. A TIMEOUT counts toward the verdict but accuses nobody.
+   */
   accusers: Address[];
   /** Sum of seats over all counted attestations. */
   weight: number;
   /** Sum of seats over failing (FAIL or TIMEOUT) attestations. */
   failureWeight: number;
+}
+
+/**
+ * Whether an attestation makes its checker an accuser: FAIL only, a claim about what the provider sent
+ * (challenges/common.ts, `isAvailabilityReason`). A re-check cannot refute a TIMEOUT, a claim about the
+ * provider's availability in the accused epoch, so it penalizes nobody for one (docs/protocol/recheck.md,
+ * "Who is penalized").
+ */
+export function isAccusation(result: CheckResult): boolean {
+  return result === CheckResult.FAIL;
 }
 
 /** Leaf fields are uint16; a committee is never near this. */
@@ -60,6 +73,9 @@ const MAX_SEATS = 1 << 20;
  * - FAIL when failureWeight · 10000 > params.failureQuorumBps · weight
  *   (FAIL and TIMEOUT both count as failing).
  * - PASS otherwise.
+ *
+ * `accusers` lists only the FAIL attestations' checkers (`isAccusation`);
+ * `failures` and `failureWeight` count FAIL and TIMEOUT alike.
  *
  * medianLatencyUs is the lower weighted median of the passing attestations'
  * p50: the smallest p50 v with (seats of passing attestations with p50 ≤ v) · 2
@@ -95,6 +111,7 @@ export function computeVerdict(
   const seen = new Set<string>();
   let weight = 0;
   let failureWeight = 0;
+  let failures = 0;
   const accusers: Address[] = [];
   const passing: { p50: number; seats: number }[] = [];
 
@@ -151,7 +168,8 @@ export function computeVerdict(
       passing.push({ p50: a.latencyP50Us, seats });
     } else if (a.result === CheckResult.FAIL || a.result === CheckResult.TIMEOUT) {
       failureWeight += seats;
-      accusers.push(getAddress(checker));
+      failures++;
+      if (isAccusation(a.result)) accusers.push(getAddress(checker));
     } else {
       throw new VerdictError(VerdictErrorCode.INVALID_ATTESTATION, "unknown check result", {
         checker,
@@ -173,7 +191,7 @@ export function computeVerdict(
     scoreBps: score(weight, failureWeight, medianLatencyUs, params),
     medianLatencyUs,
     attestations: count,
-    failures: accusers.length,
+    failures,
     accusers,
     weight,
     failureWeight,

@@ -205,10 +205,10 @@ describe("verifyLatency", () => {
     expect([none.p50Us, none.p95Us]).toEqual([0, 0]);
   });
 
-  it("fails a p95 above the liveness threshold, and FAIL beats TIMEOUT", () => {
+  it("times out a p95 above the liveness threshold (availability, issue 14), and FAIL beats TIMEOUT", () => {
     const slow = honestPongs([90_000, 90_000, 90_000, 90_000, 90_000, 90_000, 90_000, 800_000]);
     const out = verifyLatency({ ...base, ...slow });
-    expect(out.result).toBe(CheckResult.FAIL);
+    expect(out.result).toBe(CheckResult.TIMEOUT);
     expect(out.reasons.map((r) => r.code)).toEqual([ReasonCode.P95_ABOVE_LIVENESS_THRESHOLD]);
     const both = verifyLatency({ ...base, pings: slow.pings, pongs: [{ ...slow.pongs[7]!, rttUs: 10 }] });
     expect(both.result).toBe(CheckResult.FAIL);

@@ -368,12 +368,12 @@ describe("verifyMatmul", () => {
     expect([noOpen.result, codes(noOpen)]).toEqual([CheckResult.TIMEOUT, [ReasonCode.NO_OPENINGS]]);
   });
 
-  it("fails a commitment later than the claimed class's deadline", () => {
+  it("times out a commitment later than the claimed class's deadline (availability, issue 14)", () => {
     const run = honestRun(SEED, 64);
     const deadline = matmulDeadlineMs("cpu-reference", 64, 1, params);
     expect(verifyMatmul({ ...run.input, measuredMs: deadline }).result).toBe(CheckResult.PASS);
     const late = verifyMatmul({ ...run.input, measuredMs: deadline + 0.5 });
-    expect([late.result, codes(late)]).toEqual([CheckResult.FAIL, [ReasonCode.DEADLINE_EXCEEDED]]);
+    expect([late.result, codes(late)]).toEqual([CheckResult.TIMEOUT, [ReasonCode.DEADLINE_EXCEEDED]]);
     // The same wall time is fine for the slow class and far too slow for an H100.
     const claimedH100 = verifyMatmul({ ...run.input, classId: "h100-sxm", measuredMs: deadline });
     expect(codes(claimedH100)).toEqual([ReasonCode.DEADLINE_EXCEEDED]);

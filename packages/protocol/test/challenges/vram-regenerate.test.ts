@@ -64,7 +64,7 @@ function verifyWithBlockCache(input: VerifyVramInput) {
       });
     }
   }
-  return { result: combineResults(fails, []), reasons: fails, checkedSteps };
+  return { result: combineResults(fails), reasons: fails, checkedSteps };
 }
 
 describe("generateVramBlockInto", () => {

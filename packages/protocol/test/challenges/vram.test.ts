@@ -209,13 +209,16 @@ describe("verifyVram", () => {
     ]);
   });
 
-  it("fails a walk slower than the class deadline", () => {
+  it("times out a walk slower than the class deadline (availability, issue 14)", () => {
     const honest = input(request(`0x${"05".repeat(32)}`, 8));
     const deadline = vramDeadlineMs("cpu-reference", BLOCK, 8, 1);
     expect(verifyVram({ ...honest, measuredMs: deadline }).result).toBe(CheckResult.PASS);
     const late = verifyVram({ ...honest, measuredMs: deadline + 1 });
-    expect(late.reasons.map((r) => r.code)).toEqual([ReasonCode.DEADLINE_EXCEEDED]);
-    expect(verifyVram({ ...honest, classId: "h100-sxm", measuredMs: 100 }).result).toBe(CheckResult.FAIL);
+    expect([late.result, late.reasons.map((r) => r.code)]).toEqual([
+      CheckResult.TIMEOUT,
+      [ReasonCode.DEADLINE_EXCEEDED],
+    ]);
+    expect(verifyVram({ ...honest, classId: "h100-sxm", measuredMs: 100 }).result).toBe(CheckResult.TIMEOUT);
   });
 
   it("refuses caller mistakes with typed errors", () => {

@@ -66,20 +66,35 @@ describe("computeVerdict rules", () => {
     expect(v).toMatchObject({ weight: 5000, failureWeight: 3334, failures: 1, attestations: 3 });
   });
 
-  it("counts TIMEOUT as failing and lists accusers sorted by address", () => {
+  it("counts TIMEOUT as failing but lists only FAIL attesters as accusers, sorted by address (issue 14)", () => {
     const at = weighted([
       { result: CheckResult.TIMEOUT, seats: 1 },
       { result: CheckResult.FAIL, seats: 1 },
+      { result: CheckResult.TIMEOUT, seats: 2 },
       { result: CheckResult.FAIL, seats: 1 },
       { result: CheckResult.PASS, seats: 1 },
     ]);
     const v = computeVerdict(at, params);
     expect(v.verdict).toBe(Verdict.FAIL);
+    expect(v).toMatchObject({ failures: 4, failureWeight: 5, weight: 6, attestations: 5 });
     const expected = at
-      .filter((a) => a.attestation.result !== CheckResult.PASS)
+      .filter((a) => a.attestation.result === CheckResult.FAIL)
       .map((a) => a.attestation.checker)
       .sort((x, y) => (x.toLowerCase() < y.toLowerCase() ? -1 : 1));
     expect(v.accusers).toEqual(expected);
+    expect(v.accusers).toHaveLength(2);
+  });
+
+  it("a committee that only timed out fails the provider and accuses nobody (issue 14)", () => {
+    const v = computeVerdict(
+      weighted([
+        { result: CheckResult.TIMEOUT, seats: 2 },
+        { result: CheckResult.TIMEOUT, seats: 1 },
+        { result: CheckResult.TIMEOUT, seats: 1 },
+      ]),
+      params,
+    );
+    expect(v).toMatchObject({ verdict: Verdict.FAIL, failures: 3, failureWeight: 4, accusers: [] });
   });
 
   it("takes the seat-weighted lower median of passing p50s and ignores failing ones", () => {

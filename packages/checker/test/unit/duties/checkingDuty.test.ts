@@ -247,7 +247,7 @@ describe("CheckingDuty", () => {
     expect(await voucher.db.listFraudProofs()).toEqual([]);
   });
 
-  it("attests FAIL without a dial for a member whose registry entry it cannot use, and says why once (review3 P1-1)", async () => {
+  it("attests TIMEOUT without a dial for a member whose registry entry it cannot use, and says why once (review3 P1-1, review4 M1)", async () => {
     // In the epoch's set (gossip rule 6 accepts attestations of it) with a GPU model no checker knows: skipped,
     // its verdict was left to whoever attested it anyway (PASS from an adversary's seats, never an honest FAIL).
     const broken: UnusableProvider = {
@@ -271,7 +271,13 @@ describe("CheckingDuty", () => {
       expect(r.seats.map((s) => s.provider).sort()).toEqual([honest.address, broken.address].sort());
       expect(r.skipped).toEqual([]);
       const att = r.attestations.find((s) => s.attestation.provider === broken.address)?.attestation;
-      expect(att).toMatchObject({ result: CheckResult.FAIL, latencyP50Us: 0, transcriptHash: NO_TRANSCRIPT });
+      // TIMEOUT: it fails the provider's verdict like FAIL but accuses nobody (issue 14: an honest node of an
+      // older release says the same of a class or region it does not know).
+      expect(att).toMatchObject({
+        result: CheckResult.TIMEOUT,
+        latencyP50Us: 0,
+        transcriptHash: NO_TRANSCRIPT,
+      });
       // Only the honest provider was dialed (its run's pings and workload streams).
       expect(dialed.length).toBeGreaterThan(0);
       expect(new Set(dialed)).toEqual(new Set([honest.peerId]));
@@ -281,7 +287,7 @@ describe("CheckingDuty", () => {
       expect(said).toHaveLength(1);
       expect(said[0]?.[0]).toMatchObject({ epoch: String(EPOCH), field: "gpuModel" });
 
-      // Its evidence is the signed FAIL and why there was no run (the registry field to fix), not "not found".
+      // Its evidence is the signed TIMEOUT and why there was no run (the registry field to fix), not "not found".
       await handleEvidence(c.host, { db: c.db, checker: who.address, logger: silent });
       const asker = (checkers[0] as Checker).host;
       const at = c.host.getMultiaddrs()[0]!;
