@@ -1,8 +1,9 @@
 import { epochReportsAbi } from "@checkernet/contracts/generated/index";
 import type { NetworkDomain } from "@checkernet/protocol/types";
 import type { Logger } from "@checkernet/runtime";
-import { defineChain, type PublicClient } from "viem";
+import { defineChain, type Hex, type PublicClient, type Transport } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { queuedWallet } from "../chain/accountSendQueue.ts";
 import { ChainDirectory } from "../chain/chainDirectory.ts";
 import { ChainHealth } from "../chain/chainHealth.ts";
 import { leanPublicClient, leanWalletClient } from "../chain/leanClients.ts";
@@ -50,18 +51,22 @@ export async function connectChain(
   );
   return {
     chain: { publicClient, directory, contracts },
-    walletClient: given.walletClient ?? walletOf(config, transport),
+    walletClient: given.walletClient ?? operatorWallet(config, txKeyOf(config), { transport, publicClient }),
     genesis: await readGenesis(publicClient, contracts.epochReports, logger),
   };
 }
 
-function walletOf(
-  config: CheckerConfig,
-  transport: ReturnType<typeof chainTransport>,
+/**
+ * The wallet of the node's transaction key (txPrivateKey / txKeyFile): a local account that signs here, its
+ * sends in one queue so that every duty's transaction gets its own nonce (chain/accountSendQueue.ts).
+ */
+export function operatorWallet(
+  config: Pick<CheckerConfig, "chainId" | "rpcUrl">,
+  txKey: Hex | undefined,
+  rpc: { transport: Transport; publicClient: PublicClient },
 ): SubmitterWallet | undefined {
-  const txKey = txKeyOf(config);
   if (txKey === undefined) return undefined;
-  return leanWalletClient({
+  const wallet = leanWalletClient({
     account: privateKeyToAccount(txKey),
     chain: defineChain({
       id: Number(config.chainId),
@@ -69,8 +74,9 @@ function walletOf(
       nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
       rpcUrls: { default: { http: [config.rpcUrl] } },
     }),
-    transport,
+    transport: rpc.transport,
   });
+  return queuedWallet(wallet, rpc.publicClient);
 }
 
 /** The contracts' clock wins over the config; an unreachable RPC at start keeps the config's. */

@@ -1,5 +1,6 @@
 import { type Logger, sleep } from "@checkernet/runtime";
 import type { Account, Chain, Hash, PublicClient, TransactionReceipt, Transport, WalletClient } from "viem";
+import { sendInTurn } from "../../chain/accountSendQueue.ts";
 import { ChainActionError, ChainActionErrorCode } from "../../chain/actions/errors.ts";
 
 export type SubmitterWallet = WalletClient<Transport, Chain | undefined, Account>;
@@ -109,14 +110,18 @@ export async function submitOnce<R extends SubmitRecord>(
         await write(hooks.onLanded(r, ours ? receipt : undefined));
         return { record: r, outcome: { kind: "landed", ours } };
       }
-      if (r.nonce === undefined) {
-        const nonce = await publicClient.getTransactionCount({
-          address: wallet.account.address,
-          blockTag: "pending",
-        });
-        await write({ ...r, nonce });
-      }
-      const sent = await hooks.send(r.nonce as number, (hash) => write({ ...r, txHash: hash }));
+      // The nonce is fixed, and the transaction sent, in the account's send turn: no other duty's
+      // transaction takes the nonce in between (chain/accountSendQueue.ts).
+      const sent = await sendInTurn(wallet, publicClient, async (nextNonce) => {
+        if (r.nonce !== undefined && (await nonceUsed(publicClient, wallet, r.nonce))) {
+          // Nothing landed, yet the chain has mined a transaction with our nonce: our send of it failed
+          // before the RPC took it and another duty's transaction has it now (or ours was mined and failed).
+          const { nonce: _used, txHash: _notOurs, ...rest } = r;
+          r = rest as R;
+        }
+        if (r.nonce === undefined) await write({ ...r, nonce: await nextNonce() });
+        return hooks.send(r.nonce as number, (hash) => write({ ...r, txHash: hash }));
+      });
       await write(hooks.onSent(r, sent));
       return { record: r, outcome: { kind: "sent" } };
     } catch (e) {
@@ -148,4 +153,17 @@ export async function submitOnce<R extends SubmitRecord>(
   }
   await write(r);
   return { record: r, outcome: { kind: "gave-up" } };
+}
+
+/** Whether the chain has mined a transaction of the wallet's account with `nonce`. */
+async function nonceUsed(
+  publicClient: PublicClient,
+  wallet: SubmitterWallet,
+  nonce: number,
+): Promise<boolean> {
+  const mined = await publicClient.getTransactionCount({
+    address: wallet.account.address,
+    blockTag: "latest",
+  });
+  return mined > nonce;
 }
