@@ -14,6 +14,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningAgent, runProviderAgent } from "../src/serve/agent.ts";
 import { answerSigner } from "../src/serve/answerSigner.ts";
+import { ServeErrorCode } from "../src/serve/messages.ts";
 import { clientHost, hex32, silentLog } from "./helpers.ts";
 
 /**
@@ -59,6 +60,7 @@ beforeAll(async () => {
   }
   agent = await runProviderAgent({
     identities: identities.map((id) => ({
+      address: id.address,
       privateKey: id.peerKey,
       listen: ["/ip4/127.0.0.1/tcp/0"],
       answerSigner: answerSigner(id.answerKey, id.address, domain),
@@ -150,12 +152,14 @@ describe("one agent, several registered providers", () => {
     // Provider 1 holds its own dataset, not provider 0's.
     const walkOfA = await client.run(target(1), { ...task(ChallengeKind.VRAM, a, 31), provider: b.address });
     expect(walkOfA.outcome.result).not.toBe(CheckResult.PASS);
-    // The matmul commitment names the provider: provider 0's signed answer is not provider 1's.
+    // A run for another entry naming provider 0's peer id is refused before the device (review4 L3).
     const asOther = await client.run(target(0), {
       ...task(ChallengeKind.MATMUL, a, 32),
       provider: zeroAddress,
     });
-    expect(asOther.outcome.result).toBe(CheckResult.FAIL);
+    expect(asOther.outcome.result).toBe(CheckResult.TIMEOUT);
+    expect(asOther.wireErrors).toContain("ADMISSION: FRAME_ERROR_REMOTE_ERROR");
+    expect(agent.providers[0]?.server.stats.errors[ServeErrorCode.WRONG_PROVIDER]).toBe(1);
   });
 
   it("runs against different providers of one agent share its device queue: the device runs one at a time", async () => {

@@ -89,6 +89,7 @@ describe("signed matmul commitments over libp2p", () => {
     await backend.warmUp();
     server = new ChallengeServer({
       host: provider,
+      provider: providerAddress,
       backend,
       log: silentLog,
       answerSigner: answerSigner(answerPrivateKey, providerAddress, domain),

@@ -114,6 +114,7 @@ describe("provider evidence: fetch, verify, never trust", () => {
 
   beforeAll(async () => {
     provider = await runProvider({
+      address: providerAddress,
       privateKey: await generateKeyPair("Ed25519"),
       listen: ["/ip4/127.0.0.1/tcp/0"],
       backend: new CpuBackend({ workers: 1 }),

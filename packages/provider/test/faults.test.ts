@@ -24,7 +24,16 @@ import { parseFaultMode } from "../src/faults/mode.ts";
 import { WrongRowsBackend } from "../src/faults/wrongRows.ts";
 import { createProviderHost } from "../src/host.ts";
 import { ChallengeServer } from "../src/serve/server.ts";
-import { clientHost, hex32, silentLog, sleep, TestChallenge, verifyCpuMatmul, walkVram } from "./helpers.ts";
+import {
+  clientHost,
+  hex32,
+  silentLog,
+  sleep,
+  TEST_PROVIDER,
+  TestChallenge,
+  verifyCpuMatmul,
+  walkVram,
+} from "./helpers.ts";
 
 const CPU = gpuClass("cpu-reference").code;
 
@@ -53,7 +62,13 @@ async function faultyProvider(flag: string, options: FaultOptions = {}): Promise
     listen: ["/ip4/127.0.0.1/tcp/0"],
     connectionGater: fault.connectionGater,
   });
-  const server = new ChallengeServer({ host, backend, behaviour: fault.behaviour, log: silentLog });
+  const server = new ChallengeServer({
+    host,
+    provider: TEST_PROVIDER,
+    backend,
+    behaviour: fault.behaviour,
+    log: silentLog,
+  });
   await server.start();
   fault.attach(host);
   running.push(async () => {

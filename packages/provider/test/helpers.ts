@@ -31,6 +31,9 @@ import { pino } from "pino";
 import type { ComputeBackend, VramDataset } from "../src/backend/backend.ts";
 import { createProviderHost } from "../src/host.ts";
 
+/** The registry address of the provider the test servers are (what a checker's ADMIT names). */
+export const TEST_PROVIDER = "0x00000000000000000000000000000000000000B0" as const;
+
 /** The checker address test requests name (the commitment's `checker`). */
 export const TEST_CHECKER = "0x00000000000000000000000000000000000000C1" as const;
 

@@ -66,6 +66,7 @@ async function provider(
   backend: CpuBackend = new CpuBackend({ workers: 1, maxVramBytes: 1 << 20 }),
 ): Promise<RunningProvider> {
   const p = await runProvider({
+    address: providerAddress,
     privateKey: await generateKeyPair("Ed25519"),
     listen: ["/ip4/127.0.0.1/tcp/0"],
     backend,

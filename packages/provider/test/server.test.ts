@@ -16,6 +16,7 @@ import {
   silentLog,
   sleep,
   TEST_CHECKER,
+  TEST_PROVIDER,
   TestChallenge,
   verifyCpuMatmul,
   walkVram,
@@ -38,6 +39,7 @@ describe("provider serve: the challenge protocol over real libp2p (TCP + Noise +
     await backend.warmUp();
     server = new ChallengeServer({
       host: provider,
+      provider: TEST_PROVIDER,
       backend,
       log: silentLog,
       limits: { firstFrameTimeoutMs: 500, maxMatmulSize: 1024, maxConcurrentMatmul: 4 },

@@ -8,7 +8,13 @@
  * largest encoding, so a frame's declared length is checked before a single
  * body byte is buffered.
  */
-export const CHALLENGE_PROTOCOL = "/checkernet/challenge/1.0.0";
+export const CHALLENGE_PROTOCOL = "/checkernet/challenge/1.1.0";
+/**
+ * The challenge protocol before ADMIT named the provider (review4 L3): a checker still offers it after
+ * CHALLENGE_PROTOCOL so that a provider not yet upgraded is still checked, and a provider still serves it
+ * to checkers not yet upgraded (PROTOCOL.md "Versions"). To be dropped once both sides have moved.
+ */
+export const CHALLENGE_PROTOCOL_1_0 = "/checkernet/challenge/1.0.0";
 
 /** Message type bytes. */
 export const FrameType = {
@@ -26,7 +32,8 @@ export const FrameType = {
   RUN_SIGNATURE: 0x23,
   /**
    * Before a timed request, on its stream: checker → provider, body the type byte of the request that
-   * follows (MATMUL_REQUEST or VRAM_QUERY). The provider queues the stream for its device (admission).
+   * follows (MATMUL_REQUEST or VRAM_QUERY) and the registry address of the provider the run is for. The
+   * provider refuses a run for another address, and queues the stream for its device (admission.ts).
    */
   ADMIT: 0x24,
   /** provider → checker: the device is this stream's until the timed answer; body uint32 BE ms queued. */

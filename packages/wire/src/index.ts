@@ -2,6 +2,7 @@
 export {
   ADMIT_BODY_BYTES,
   ADMITTED_BODY_BYTES,
+  type Admit,
   type AdmittedRequestType,
   decodeAdmit,
   decodeAdmitted,
@@ -27,6 +28,7 @@ export { type Expect, FrameReader, writeFrame } from "./frameReader.ts";
 export { FrameStream } from "./frameStream.ts";
 export {
   CHALLENGE_PROTOCOL,
+  CHALLENGE_PROTOCOL_1_0,
   encodeFrame,
   encodeVarint,
   errorBody,

@@ -43,6 +43,7 @@ import { type Logger, LoopStallMonitor, sleep } from "@checkernet/runtime";
 import {
   type AdmittedRequestType,
   CHALLENGE_PROTOCOL,
+  CHALLENGE_PROTOCOL_1_0,
   FrameReader,
   FrameType,
   WireError,
@@ -124,7 +125,7 @@ export interface ChallengeClientComponents {
   host: {
     dialProtocol(
       peer: PeerId | Multiaddr,
-      protocols: string,
+      protocols: string | string[],
       options?: { signal?: AbortSignal },
     ): Promise<Stream>;
   } & Partial<LinkHost>;
@@ -143,7 +144,7 @@ export interface ChallengeClientInit {
 }
 
 /**
- * The checker's side of `/checkernet/challenge/1.0.0` (PROTOCOL.md). A run is
+ * The checker's side of `/checkernet/challenge/1.1.0` (PROTOCOL.md). A run is
  * the latency pings plus the epoch's workload, each on its own stream, all
  * derived from one secret seed (`runSeeds`). Every message is recorded in the
  * protocol's ChallengeTranscript, and the result is `evaluateTranscript` of
@@ -397,7 +398,7 @@ export class ChallengeClient {
     });
     const deadlineMs = matmulDeadlineMs(task.classId, n, networkRttMs, params);
     const stream = await this.open(target, wireErrors);
-    const reader = await this.admit(stream, FrameType.MATMUL_REQUEST, deadlineMs, rec, wireErrors);
+    const reader = await this.admit(stream, FrameType.MATMUL_REQUEST, task, deadlineMs, rec, wireErrors);
     rec.record(TranscriptMessageType.MATMUL_REQUEST, request);
     if (reader instanceof Uint8Array) rec.record(TranscriptMessageType.MATMUL_COMMIT, reader);
     if (stream === undefined || !(reader instanceof FrameReader)) return;
@@ -455,7 +456,7 @@ export class ChallengeClient {
     });
     const deadlineMs = vramDeadlineMs(task.classId, v.blockSize, v.steps, networkRttMs);
     const stream = await this.open(target, wireErrors);
-    const reader = await this.admit(stream, FrameType.VRAM_QUERY, deadlineMs, rec, wireErrors);
+    const reader = await this.admit(stream, FrameType.VRAM_QUERY, task, deadlineMs, rec, wireErrors);
     rec.record(TranscriptMessageType.VRAM_REQUEST, request);
     if (reader instanceof Uint8Array) rec.record(TranscriptMessageType.VRAM_RESPONSE, reader);
     if (stream === undefined || !(reader instanceof FrameReader)) return;
@@ -522,12 +523,15 @@ export class ChallengeClient {
    * Waits for the provider's device before a timed request (admission.ts), so that the clock, which
    * starts when the request is recorded, never counts another checker's run queued ahead. Undefined:
    * no stream, or no ADMITTED within admissionWaitMs (the stream is closed and the request goes
-   * unanswered: TIMEOUT, or an abstention if this checker's own loop stalled through the wait). Bytes:
-   * the provider broke the protocol instead of admitting; they are recorded as its answer (FAIL).
+   * unanswered: TIMEOUT, or an abstention if this checker's own loop stalled through the wait). A
+   * provider refusing a run for an entry not its own (its peer id registered by another) is one such
+   * TIMEOUT of that entry. Bytes: the provider broke the protocol instead of admitting; they are
+   * recorded as its answer (FAIL).
    */
   private async admit(
     stream: Stream | undefined,
     request: AdmittedRequestType,
+    task: ChallengeTask,
     deadlineMs: number,
     rec: Recorder,
     wireErrors: string[],
@@ -537,7 +541,7 @@ export class ChallengeClient {
     const deadline = Date.now() + admissionWaitMs(deadlineMs, this.init.params.committeeSize);
     const askedMs = performance.now();
     try {
-      await requestAdmission(stream, reader, request, deadline);
+      await requestAdmission(stream, reader, request, task.provider, deadline);
       rec.admissionMs = Math.round(performance.now() - askedMs);
       return reader;
     } catch (e) {
@@ -550,9 +554,14 @@ export class ChallengeClient {
 
   private async open(target: ChallengeTarget, wireErrors: string[]): Promise<Stream | undefined> {
     try {
-      return await this.components.host.dialProtocol(target.peer, CHALLENGE_PROTOCOL, {
-        signal: AbortSignal.timeout(CHALLENGE_CLIENT_LIMITS.openStreamMs),
-      });
+      // The current protocol first; the older one still reaches a provider not yet upgraded (PROTOCOL.md).
+      return await this.components.host.dialProtocol(
+        target.peer,
+        [CHALLENGE_PROTOCOL, CHALLENGE_PROTOCOL_1_0],
+        {
+          signal: AbortSignal.timeout(CHALLENGE_CLIENT_LIMITS.openStreamMs),
+        },
+      );
     } catch (e) {
       wireErrors.push(`OPEN_FAILED: ${(e as Error).name}`);
       return undefined;

@@ -1,4 +1,4 @@
-import { CHALLENGE_PROTOCOL } from "@checkernet/wire";
+import { CHALLENGE_PROTOCOL, CHALLENGE_PROTOCOL_1_0 } from "@checkernet/wire";
 import type { Connection, PeerId } from "@libp2p/interface";
 import { isMultiaddr, type Multiaddr } from "@multiformats/multiaddr";
 
@@ -14,6 +14,7 @@ export interface LinkHost {
  */
 const RUN_ONLY_PROTOCOLS = new Set([
   CHALLENGE_PROTOCOL,
+  CHALLENGE_PROTOCOL_1_0,
   "/ipfs/id/1.0.0",
   "/ipfs/id/push/1.0.0",
   "/ipfs/ping/1.0.0",

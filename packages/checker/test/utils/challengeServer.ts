@@ -75,6 +75,10 @@ export interface ServerOptions {
   signRun?: (run: { epoch: bigint; checker: Hex; seed: Hex }, messages: AnswerMessage[]) => Hex;
   /** pongs-then-junk: how many pongs come before the junk (the run's pingCount). */
   pingCount?: number;
+  /** The protocol ids served (default CHALLENGE_PROTOCOL): [CHALLENGE_PROTOCOL_1_0] is a provider not yet upgraded. */
+  protocols?: string[];
+  /** Every ADMIT body received, as received. */
+  admits?: Uint8Array[];
 }
 
 /** What a junk-sending behaviour got through to the checker. */
@@ -110,7 +114,7 @@ export async function startChallengeServer(
   let done = () => {};
   const stats: ServerStats = { junkBytes: 0, junkDone: new Promise<void>((r) => (done = r)) };
   const junk = { stats, done: () => done() };
-  await host.handle(CHALLENGE_PROTOCOL, (stream) => {
+  await host.handle(options.protocols ?? CHALLENGE_PROTOCOL, (stream) => {
     serve(stream, behaviour, lateWalk, options, junk).catch(() =>
       stream.abort(new Error("test server done")),
     );
@@ -203,6 +207,7 @@ async function serve(
       continue;
     }
     if (frame.type === FrameType.ADMIT) {
+      options.admits?.push(frame.body.slice());
       await send(stream, behaviour === "hang" ? "hang" : "honest", FrameType.ADMITTED, encodeAdmitted(0));
     } else if (frame.type === FrameType.PING) {
       const ping = pingCodec.decode(frame.body);

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { Address } from "viem";
 import type { VramDataset } from "../backend/backend.ts";
 import { CpuBackend } from "../backend/cpu.ts";
 import type { FaultOptions } from "../faults/faults.ts";
@@ -11,6 +12,8 @@ import { type RunningProvider, runProvider } from "./run.ts";
 
 /** One registered provider an agent serves: its own peer key (its registered peer id), address and answer key. */
 export interface AgentIdentity extends Omit<ProviderHostOptions, "connectionGater"> {
+  /** The provider's registry address: its server refuses runs admitted for any other entry. */
+  address: Address;
   /** Signs this provider's answers with its own answer key; absent: unsigned. */
   answerSigner?: AnswerSigner;
   /** This provider's VRAM dataset (vramDatasetSeed of its own address), made resident before it serves. */

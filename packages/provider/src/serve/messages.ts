@@ -2,7 +2,7 @@ import { type Ping, pingCodec } from "@checkernet/protocol/challenges/latency";
 import { type MatmulRequest, matmulRequestCodec } from "@checkernet/protocol/challenges/matmul";
 import { type VramRequest, vramRequestCodec } from "@checkernet/protocol/challenges/vram";
 import type { ProtocolError } from "@checkernet/protocol/errors";
-import { type AdmittedRequestType, decodeAdmit, errorBody, FrameType, typedPayload } from "@checkernet/wire";
+import { type Admit, decodeAdmit, errorBody, FrameType, typedPayload } from "@checkernet/wire";
 import { ProviderError } from "../errors.ts";
 
 /*
@@ -26,6 +26,11 @@ export const ServeErrorCode = {
   BUSY: "SERVE_ERROR_BUSY",
   /** The VRAM dataset asked for is not the one resident. */
   NOT_RESIDENT: "SERVE_ERROR_NOT_RESIDENT",
+  /**
+   * ADMIT names another provider's address: a registry entry that names this provider's peer id but is
+   * not its own (review4 L3). Refused before the device queue, so that entry's runs end TIMEOUT.
+   */
+  WRONG_PROVIDER: "SERVE_ERROR_WRONG_PROVIDER",
   INTERNAL: "SERVE_ERROR_INTERNAL",
 } as const;
 export type ServeErrorCode = (typeof ServeErrorCode)[keyof typeof ServeErrorCode];
@@ -39,10 +44,11 @@ export type Request =
   | { type: typeof FrameType.PING; ping: Ping }
   | { type: typeof FrameType.MATMUL_REQUEST; matmul: MatmulRequest }
   | { type: typeof FrameType.VRAM_QUERY; vram: VramRequest }
-  /** Asks for the device before a timed request (admission.ts); `admit` names that request. */
-  | { type: typeof FrameType.ADMIT; admit: AdmittedRequestType };
+  /** Asks for the device before a timed request (admission.ts); `admit` names that request and the provider. */
+  | { type: typeof FrameType.ADMIT; admit: Admit };
 
-export function decodeRequest(frame: Uint8Array): Request {
+/** Decodes a stream's first frame; `protocol` is the stream's (ADMIT's body depends on it). */
+export function decodeRequest(frame: Uint8Array, protocol: string): Request {
   const type = typeByte(frame);
   const body = frame.subarray(1);
   switch (type) {
@@ -53,7 +59,7 @@ export function decodeRequest(frame: Uint8Array): Request {
     case FrameType.VRAM_QUERY:
       return { type, vram: decodeBody(() => vramRequestCodec.decode(body)) };
     case FrameType.ADMIT:
-      return { type, admit: decodeBody(() => decodeAdmit(body)) };
+      return { type, admit: decodeBody(() => decodeAdmit(body, protocol)) };
     default:
       throw new ServeError(
         ServeErrorCode.UNEXPECTED_TYPE,

@@ -1,5 +1,6 @@
 import type { Libp2p } from "@libp2p/interface";
 import type { Logger } from "pino";
+import type { Address } from "viem";
 import type { ComputeBackend, VramDataset } from "../backend/backend.ts";
 import { applyFault, type FaultOptions, type FaultRuntime } from "../faults/faults.ts";
 import { type FaultMode, formatFaultMode } from "../faults/mode.ts";
@@ -10,6 +11,8 @@ import type { ServeLimits } from "./limits.ts";
 import { ChallengeServer } from "./server.ts";
 
 export interface RunProviderOptions extends ProviderHostOptions {
+  /** The provider's registry address: runs admitted for another entry are refused (ChallengeServerOptions.provider). */
+  address: Address;
   backend: ComputeBackend;
   fault?: FaultMode;
   faultOptions?: FaultOptions;
@@ -50,6 +53,7 @@ export async function runProvider(options: RunProviderOptions): Promise<RunningP
   const host = await createProviderHost({ ...options, connectionGater: fault.connectionGater });
   const server = new ChallengeServer({
     host,
+    provider: options.address,
     backend,
     behaviour: fault.behaviour,
     log,
@@ -62,6 +66,7 @@ export async function runProvider(options: RunProviderOptions): Promise<RunningP
   log.info(
     {
       peerId: host.peerId.toString(),
+      address: options.address,
       addrs: host.getMultiaddrs().map(String),
       backend: backend.name,
       fault: formatFaultMode(fault.mode),

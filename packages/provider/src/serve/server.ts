@@ -1,5 +1,7 @@
 import {
+  type Admit,
   CHALLENGE_PROTOCOL,
+  CHALLENGE_PROTOCOL_1_0,
   encodeAdmitted,
   FrameStream,
   FrameType,
@@ -8,6 +10,7 @@ import {
 } from "@checkernet/wire";
 import type { Connection, Libp2p, Stream } from "@libp2p/interface";
 import type { Logger } from "pino";
+import { type Address, getAddress } from "viem";
 import type { ComputeBackend } from "../backend/backend.ts";
 import { DeviceAdmission, type DeviceHold } from "./admission.ts";
 import type { AnswerSigner } from "./answerSigner.ts";
@@ -20,6 +23,11 @@ import { type ExchangeContext, honestBehaviour, type ServeBehaviour } from "./se
 
 export interface ChallengeServerOptions {
   host: Libp2p;
+  /**
+   * This provider's registry address: a run whose ADMIT names another is refused (WRONG_PROVIDER), since
+   * that is an entry registered by someone else under this provider's peer id (review4 L3).
+   */
+  provider: Address;
   /** The honest backend; ignored when `behaviour` is given (its sessions carry their own). */
   backend: ComputeBackend;
   log: Logger;
@@ -42,8 +50,12 @@ export interface ServeStats {
   errors: Record<string, number>;
 }
 
+/** Another entry's addresses warned about, at most: one line per squatter, not one per run. */
+const MAX_SQUATTERS_WARNED = 64;
+
 /**
- * Serves `/checkernet/challenge/1.0.0`: one stream per challenge, the first
+ * Serves `/checkernet/challenge/1.1.0` (and 1.0.0 to checkers not yet
+ * upgraded, PROTOCOL.md "Versions"): one stream per challenge, the first
  * frame names the exchange (latency, matmul, vram), and each handler runs the
  * exchange to its end. The remote peer id comes from the Noise-authenticated
  * connection, never from a message.
@@ -52,6 +64,8 @@ export class ChallengeServer {
   readonly limits: ServeLimits;
   readonly stats: ServeStats = { streams: 0, refused: 0, completed: 0, errors: {} };
   readonly #host: Libp2p;
+  readonly #provider: Address;
+  readonly #squattersWarned = new Set<Address>();
   readonly #log: Logger;
   readonly #behaviour: ServeBehaviour;
   readonly #signer: AnswerSigner | undefined;
@@ -62,6 +76,7 @@ export class ChallengeServer {
 
   constructor(options: ChallengeServerOptions) {
     this.#host = options.host;
+    this.#provider = getAddress(options.provider);
     this.#log = options.log;
     this.limits = { ...DEFAULT_SERVE_LIMITS, ...options.limits };
     this.#behaviour = options.behaviour ?? honestBehaviour(options.backend);
@@ -71,7 +86,7 @@ export class ChallengeServer {
 
   async start(): Promise<void> {
     await this.#host.handle(
-      CHALLENGE_PROTOCOL,
+      [CHALLENGE_PROTOCOL, CHALLENGE_PROTOCOL_1_0],
       (stream, connection) => {
         const run = this.#serve(stream, connection);
         this.#active.add(run);
@@ -83,6 +98,7 @@ export class ChallengeServer {
 
   async stop(): Promise<void> {
     await this.#host.unhandle(CHALLENGE_PROTOCOL);
+    await this.#host.unhandle(CHALLENGE_PROTOCOL_1_0);
     this.#stopping.abort(new Error("server stopping"));
     await Promise.allSettled([...this.#active]);
   }
@@ -139,11 +155,13 @@ export class ChallengeServer {
         await stream.close();
         return;
       }
-      let request = decodeRequest(frame);
+      let request = decodeRequest(frame, stream.protocol);
       if (request.type === FrameType.ADMIT) {
+        // Before the queue: another entry's runs never wait for, nor hold, this provider's device.
+        this.#refuseOtherEntry(request.admit, log);
         // Per (this provider, checker): a shared queue counts each provider's streams apart.
         hold = await this.#admission.admit(`${this.#host.peerId.toString()}/${remotePeer}`, signal);
-        const timed = await this.#admitted(ctx, request.admit, hold);
+        const timed = await this.#admitted(ctx, request.admit.request, hold);
         if (timed === null) return;
         request = timed;
       }
@@ -194,7 +212,7 @@ export class ChallengeServer {
       AbortSignal.any([ctx.signal, AbortSignal.timeout(this.limits.admittedRequestTimeoutMs)]),
     );
     if (frame === null) return null;
-    const request = decodeRequest(frame);
+    const request = decodeRequest(frame, ctx.frames.stream.protocol);
     if (request.type !== wanted) {
       throw new ServeError(
         ServeErrorCode.UNEXPECTED_TYPE,
@@ -203,6 +221,27 @@ export class ChallengeServer {
       );
     }
     return request as Exclude<Request, { type: typeof FrameType.ADMIT }>;
+  }
+
+  /**
+   * Throws WRONG_PROVIDER when ADMIT names a provider other than this one: a registry entry naming this
+   * provider's peer id without being its own, whose checkers would otherwise have this device's answers
+   * pass for that entry. Under CHALLENGE_PROTOCOL_1_0 ADMIT names none, and the run is served.
+   */
+  #refuseOtherEntry(admit: Admit, log: Logger): void {
+    if (admit.provider === null || admit.provider === this.#provider) return;
+    if (!this.#squattersWarned.has(admit.provider) && this.#squattersWarned.size < MAX_SQUATTERS_WARNED) {
+      this.#squattersWarned.add(admit.provider);
+      log.warn(
+        { entry: admit.provider, provider: this.#provider },
+        "another registry entry names this provider's peer id: its checkers' runs are refused",
+      );
+    }
+    throw new ServeError(
+      ServeErrorCode.WRONG_PROVIDER,
+      `this is provider ${this.#provider}, not ${admit.provider}: that entry names this provider's peer id`,
+      { provider: this.#provider, admitted: admit.provider },
+    );
   }
 
   /** Tells the checker why (when the stream still takes writes), then resets the stream. */
