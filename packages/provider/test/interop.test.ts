@@ -15,7 +15,7 @@ import { clientHost, hex32, silentLog } from "./helpers.ts";
 /**
  * The provider's server against the checker's real client
  * (packages/checker/src/challenges/client.ts): the two halves of
- * `/checkernet/challenge/1.0.0`, written apart, must agree on the wire.
+ * `/checkernet/challenge/1.1.0`, written apart, must agree on the wire.
  */
 const params = withParams({ pingCount: 4, pingIntervalMs: 20, pingTimeoutMs: 800 });
 const CPU = gpuClass("cpu-reference").code;
