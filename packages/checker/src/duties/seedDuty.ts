@@ -90,6 +90,8 @@ export class SeedDuty {
   private readonly running = new Set<Promise<unknown>>();
   private lastEpoch = 0n;
   private warnedNoWallet = false;
+  /** No read is made at a block below this one (pinnedBlock). */
+  private readFloor = 0n;
   /** Reveals this node landed or found landed as proposer, since start. */
   revealed = 0;
   /** The last epoch this node was the proposer of. */
@@ -129,6 +131,13 @@ export class SeedDuty {
     this.timer = undefined;
     this.abort.abort();
     await Promise.allSettled([...this.running]);
+  }
+
+  /** The chain's head, or the highest block this duty read at or saw its reveal in when the head read is older. */
+  private async pinnedBlock(): Promise<bigint> {
+    const head = await this.components.publicClient.getBlockNumber({ cacheTime: 0 });
+    if (head > this.readFloor) this.readFloor = head;
+    return this.readFloor;
   }
 
   private epochEndMs(epoch: bigint): number {
@@ -223,8 +232,15 @@ export class SeedDuty {
     let chainEpoch: bigint;
     let operator: Address;
     let key: string;
+    // Every read of the attempt at one block, never below one this duty read at before: behind a
+    // load-balanced RPC whose backends differ by a block or two, currentEpoch from one backend and
+    // seedProposer, isSeedRevealed or seedOf from another still in the epoch before made the node skip its
+    // reveal (another proposer; the fallback seed signed, refused as a bad signature) or send it twice
+    // (not revealed yet). A backend that lacks the block fails the read ("header not found"): retried.
+    let at: { blockNumber: bigint };
     try {
-      chainEpoch = await publicClient.readContract({ ...reports, functionName: "currentEpoch" });
+      at = { blockNumber: await this.pinnedBlock() };
+      chainEpoch = await publicClient.readContract({ ...reports, functionName: "currentEpoch", ...at });
       // The chain's clock (its latest block) may trail ours by a block: seedOf(epoch), hence the proposer,
       // is final only once the chain is in `epoch` too.
       if (chainEpoch < epoch) return RETRY;
@@ -232,6 +248,7 @@ export class SeedDuty {
         ...reports,
         functionName: "seedProposer",
         args: [epoch],
+        ...at,
       });
       operator = getAddress(who);
       key = publicKey.toLowerCase();
@@ -253,10 +270,12 @@ export class SeedDuty {
     const next = epoch + 1n;
     let seed: `0x${string}`;
     try {
-      if (await publicClient.readContract({ ...reports, functionName: "isSeedRevealed", args: [next] })) {
+      if (
+        await publicClient.readContract({ ...reports, functionName: "isSeedRevealed", args: [next], ...at })
+      ) {
         return { outcome: SeedOutcome.ALREADY_REVEALED };
       }
-      seed = await publicClient.readContract({ ...reports, functionName: "seedOf", args: [epoch] });
+      seed = await publicClient.readContract({ ...reports, functionName: "seedOf", args: [epoch], ...at });
     } catch (e) {
       throw toChainActionError(e, "seed state");
     }
@@ -279,6 +298,7 @@ export class SeedDuty {
         epoch: next,
         signature,
       });
+      if (sent.blockNumber > this.readFloor) this.readFloor = sent.blockNumber;
       logger.info(
         { epoch: String(epoch), seedEpoch: String(next), tx: sent.hash, gasUsed: String(sent.gasUsed) },
         "revealSeed landed",
