@@ -5,7 +5,6 @@ import { Verdict } from "@checkernet/protocol/types";
 import type { Logger } from "@checkernet/runtime";
 import type { Address, PublicClient } from "viem";
 import { toChainActionError } from "../chain/actions/errors.ts";
-import { getReport } from "../chain/actions/getReport.ts";
 import { openSlash } from "../chain/actions/openSlash.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
 import type { Metrics } from "../metrics/index.ts";
@@ -13,6 +12,7 @@ import { readReportRecord } from "../reports/aggregatorRecords.ts";
 import type { SubmitterWallet } from "./leader/submitOnce.ts";
 import { turnPollMs } from "./leader/timing.ts";
 import { penalizePages, penaltyWork } from "./slashKeeperPenalties.ts";
+import { openingEnded, readLandedReport } from "./slashKeeperReads.ts";
 import { defaultKeeperStepMs, keeperTurnDelayMs } from "./slashKeeperTurn.ts";
 import {
   NOT_DUE_YET_REVERTS,
@@ -184,6 +184,8 @@ export class SlashKeeper {
     const now = clock.currentEpoch();
     const horizon = windows.lateness + windows.contest + 1n;
     const unopened: { epoch: bigint; provider: Address }[] = [];
+    /** The pass's one block: whether, which root and when a report landed are read at it (review5 M3). */
+    let at: bigint | undefined;
     for (let epoch = now > horizon ? now - horizon : 1n; epoch <= now; epoch++) {
       const record = await readReportRecord(db, epoch).catch(() => undefined);
       const slashable = (record?.results ?? []).filter(
@@ -191,19 +193,22 @@ export class SlashKeeper {
           l.verdict === Verdict.FAIL && l.slashAmount > 0n && !this.openDone.has(`${epoch}/${l.provider}`),
       );
       if (record === undefined || slashable.length === 0) continue;
-      const landed = await getReport(publicClient, { epochReports: this.init.epochReports, epoch });
+      at ??= await publicClient.getBlockNumber({ cacheTime: 0 });
+      const landed = await readLandedReport(publicClient, this.init.epochReports, epoch, at);
       // Our leaves open a slash only under the root that landed.
       if (landed === null || landed.resultsRoot !== record.header.resultsRoot) continue;
-      const landedEpoch = await publicClient.readContract({
-        address: this.init.epochReports,
-        abi: epochReportsAbi,
-        functionName: "landedEpochOf",
-        args: [epoch],
-      });
+      const { landedEpoch } = landed;
       const tree = buildResultsTree(record.results);
       for (const leaf of slashable) {
         const key = `${epoch}/${leaf.provider}`;
-        if (now > landedEpoch + windows.contest) {
+        // The clock says the window closed: only the chain's word (openSlash's estimate) ends the leaf.
+        const ended = () =>
+          openingEnded(publicClient, this.components.walletClient.account, this.init.slashing, {
+            epoch,
+            leaf,
+            proof: resultProof(tree, leaf.provider),
+          });
+        if (now > landedEpoch + windows.contest && (await ended())) {
           this.openDone.add(key);
           continue;
         }

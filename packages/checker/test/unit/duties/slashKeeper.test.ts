@@ -16,6 +16,7 @@ import { SlashKeeper } from "../../../src/duties/slashKeeper.ts";
 import { createMetrics, type Metrics } from "../../../src/metrics/index.ts";
 import { readReportRecord } from "../../../src/reports/aggregatorRecords.ts";
 import { type DutyNetwork, type DutyNode, startDutyNetwork } from "../../utils/dutyNetwork.ts";
+import { laggingRpc, selectorOf } from "../../utils/laggingRpc.ts";
 
 // Review4 H1 + H3 (issue 14): a FAIL leaf of a landed report is opened by the slash keeper of every node that
 // holds the leaves, whoever submitted the report, and the slash is executed after its contest deadline
@@ -24,6 +25,7 @@ import { type DutyNetwork, type DutyNode, startDutyNetwork } from "../../utils/d
 
 const silent = createLogger({ level: "silent", pretty: false });
 const params = withParams({ committeeSize: 8, aggregatorBackups: 3 });
+const LANDED_EPOCH_OF = selectorOf("landedEpochOf(uint64)");
 const SUBMIT_REPORT = toFunctionSelector(
   epochReportsAbi.find((f) => f.type === "function" && f.name === "submitReport") as never,
 );
@@ -81,12 +83,17 @@ function nodes(wallet: (c: Checker) => SubmitterWallet = (c) => c.wallet as Subm
 }
 
 /** The node's keeper, its clock on the chain's epoch (on EDR the chain's time runs ahead of the wall clock). */
-function keeperOf(node: DutyNode, metrics: Metrics, wallet?: SubmitterWallet): SlashKeeper {
+function keeperOf(
+  node: DutyNode,
+  metrics: Metrics,
+  wallet?: SubmitterWallet,
+  publicClient: PublicClient = chain.publicClient,
+): SlashKeeper {
   return new SlashKeeper(
     {
       db: node.db,
       logger: silent,
-      publicClient: chain.publicClient,
+      publicClient,
       walletClient: wallet ?? (node.checker.wallet as SubmitterWallet),
       clock: { currentEpoch: () => chainEpoch, epochSeconds: Number(fx.deployment.epochSeconds) },
       metrics,
@@ -165,6 +172,60 @@ describe("slash keeper (review4 H1, H3)", () => {
     let opens = 0;
     for (const m of metrics) opens += await sent(m, "open", "sent");
     expect(opens).toBe(1);
+  }, 120_000);
+
+  it("opens a FAIL leaf though a backend a block behind answers landedEpochOf 0 (review5 M3)", async () => {
+    const all = await nodes();
+    const beforeReport = await chain.publicClient.getBlockNumber();
+    const { epoch } = await reportWithFail(all);
+    // The window's last epoch: the old keeper took landedEpochOf 0 + contest window < now as closed for good.
+    const landedEpoch = await fx.c.reports.read.landedEpochOf([epoch]);
+    chainEpoch = landedEpoch + (await fx.c.slashing.read.contestWindowEpochs());
+    await goToEpoch(fx, chainEpoch);
+    // Each keeper's first landedEpochOf goes to the backend still before the report's block, the rest fresh.
+    let stale = 0;
+    const rpc = laggingRpc(chain, beforeReport, (r) =>
+      r.selector === LANDED_EPOCH_OF && stale++ < all.length ? "stale" : "fresh",
+    );
+    const keepers = all.map((n) => keeperOf(n, createMetrics(), undefined, rpc.client as PublicClient));
+    await tickUntil(
+      keepers,
+      async () => (await fx.c.slashing.read.pendingSlashCount([providers[1]!])) === 1n,
+    );
+    expect(rpc.answered.stale).toBe(all.length);
+    expect(await fx.c.slashing.read.pendingSlashCount([providers[1]!])).toBe(1n);
+  }, 120_000);
+
+  it("asks the chain, not its clock, whether the opening window closed (review5 M3)", async () => {
+    const all = await nodes();
+    const { epoch } = await reportWithFail(all);
+    const lastOpen =
+      (await fx.c.reports.read.landedEpochOf([epoch])) + (await fx.c.slashing.read.contestWindowEpochs());
+    await goToEpoch(fx, lastOpen);
+    // The nodes' clocks run an epoch ahead of the chain's: the chain still takes openSlash.
+    chainEpoch = lastOpen + 1n;
+    const keepers = all.map((n) => keeperOf(n, createMetrics()));
+    await tickUntil(
+      keepers,
+      async () => (await fx.c.slashing.read.pendingSlashCount([providers[1]!])) === 1n,
+    );
+    expect(await fx.c.slashing.read.pendingSlashCount([providers[1]!])).toBe(1n);
+  }, 120_000);
+
+  it("gives a leaf up once the chain says its opening window closed", async () => {
+    const all = await nodes();
+    const { epoch } = await reportWithFail(all);
+    const lastOpen =
+      (await fx.c.reports.read.landedEpochOf([epoch])) + (await fx.c.slashing.read.contestWindowEpochs());
+    chainEpoch = lastOpen + 1n;
+    await goToEpoch(fx, chainEpoch);
+    const metrics = createMetrics();
+    const keepers = all.map((n) => keeperOf(n, metrics));
+    for (const k of keepers) await k.tick();
+    // openSlash's estimate says SlashingOpenWindowClosed: nothing sent, nothing listed as unopened (no alert).
+    expect(await fx.c.slashing.read.pendingSlashCount([providers[1]!])).toBe(0n);
+    expect(keepers.map((k) => k.unopened().length)).toEqual([0, 0, 0, 0]);
+    expect(await sent(metrics, "open", "sent")).toBe(0);
   }, 120_000);
 
   it("retries an opening whose transaction failed, then executes the slash after its contest deadline", async () => {
