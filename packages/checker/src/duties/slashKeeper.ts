@@ -11,6 +11,7 @@ import type { Metrics } from "../metrics/index.ts";
 import { readReportRecord } from "../reports/aggregatorRecords.ts";
 import type { SubmitterWallet } from "./leader/submitOnce.ts";
 import { turnPollMs } from "./leader/timing.ts";
+import { encodeKeeperCursor, loadKeeperCursor, saveKeeperCursor } from "./slashKeeperCursor.ts";
 import { penalizePages, penaltyWork } from "./slashKeeperPenalties.ts";
 import { openingEnded, readLandedReport } from "./slashKeeperReads.ts";
 import { defaultKeeperStepMs, keeperTurnDelayMs } from "./slashKeeperTurn.ts";
@@ -41,7 +42,7 @@ export interface SlashKeeperInit {
   pollMs?: number;
 }
 
-/** Slash ids read per tick while catching up with the contract's slashCount (a restart starts at id 1). */
+/** Slash ids read per tick while catching up with the contract's slashCount (a restart goes on from its cursor). */
 const SCAN_PER_TICK = 64;
 /** Epoch ranks kept (oldest dropped first): more than the epochs whose slashes can be due at once. */
 const MAX_CACHED_RANKS = 64;
@@ -82,6 +83,8 @@ export class SlashKeeper {
   private readonly openDone = new Set<string>();
   private readonly warnedUnopened = new Set<string>();
   private nextSlashId = 1n;
+  /** The scan cursor as last stored in the db (slashKeeperCursor.ts); undefined until the first look loaded it. */
+  private storedCursor: string | undefined;
   private unopenedLeaves: readonly { epoch: bigint; provider: Address }[] = [];
   private readonly ranks = new Map<bigint, number | null>();
   private readonly watched = new Map<bigint, WatchedSlash>();
@@ -300,11 +303,21 @@ export class SlashKeeper {
       abi: slashingAbi,
       functionName: "slashCount",
     });
-    for (let n = 0; n < SCAN_PER_TICK && this.nextSlashId <= count; n++, this.nextSlashId++) {
-      const s = await read(this.nextSlashId);
-      if (s.status === PENDING || s.status === CONTESTED) this.watched.set(this.nextSlashId, this.watchOf(s));
-      else if (s.status === CANCELLED) this.maybeOverturned.add(this.nextSlashId);
+    const scanned = (slashId: bigint, s: Awaited<ReturnType<typeof read>>) => {
+      if (s.status === PENDING || s.status === CONTESTED) this.watched.set(slashId, this.watchOf(s));
+      else if (s.status === CANCELLED) this.maybeOverturned.add(slashId);
+    };
+    // The first look after a start goes on from the stored cursor: the ids that needed work are read again.
+    if (this.storedCursor === undefined) {
+      const cursor = await loadKeeperCursor(this.components.db, this.init.slashing);
+      if (cursor !== undefined && cursor.next <= count + 1n) {
+        for (const slashId of cursor.open) scanned(slashId, await read(slashId));
+        this.nextSlashId = cursor.next;
+      }
+      this.storedCursor = "";
     }
+    for (let n = 0; n < SCAN_PER_TICK && this.nextSlashId <= count; n++, this.nextSlashId++)
+      scanned(this.nextSlashId, await read(this.nextSlashId));
     const now = clock.currentEpoch();
     for (const [slashId, known] of [...this.watched]) {
       // A contested slash is read on every look: an overturn's long accuser list is penalized at once.
@@ -326,6 +339,18 @@ export class SlashKeeper {
       await this.settle(slashId, fresh.status === PENDING ? "executeSlash" : "expireContest");
     }
     for (const slashId of [...this.maybeOverturned]) await this.penalize(slashId);
+    await this.storeCursor();
+  }
+
+  /** Stores the scan cursor when it moved: the next id to read and the ids still watched. */
+  private async storeCursor(): Promise<void> {
+    const open = [...new Set([...this.watched.keys(), ...this.maybeOverturned])].sort((a, b) =>
+      a < b ? -1 : 1,
+    );
+    const cursor = encodeKeeperCursor(this.init.slashing, { next: this.nextSlashId, open });
+    if (cursor === this.storedCursor) return;
+    await saveKeeperCursor(this.components.db, cursor);
+    this.storedCursor = cursor;
   }
 
   /** Pages penalizeAccusers through an overturned slash's long accuser list (slashKeeperPenalties.ts). */

@@ -26,6 +26,7 @@ import { laggingRpc, selectorOf } from "../../utils/laggingRpc.ts";
 const silent = createLogger({ level: "silent", pretty: false });
 const params = withParams({ committeeSize: 8, aggregatorBackups: 3 });
 const LANDED_EPOCH_OF = selectorOf("landedEpochOf(uint64)");
+const SLASH_OF = selectorOf("slashOf(uint256)");
 const SUBMIT_REPORT = toFunctionSelector(
   epochReportsAbi.find((f) => f.type === "function" && f.name === "submitReport") as never,
 );
@@ -264,6 +265,29 @@ describe("slash keeper (review4 H1, H3)", () => {
     expect(await fx.c.providers.read.stakeOf([providers[1]!])).toBe(stakeBefore - slash.amount);
     expect(await sent(metrics, "executeSlash", "sent")).toBe(1);
   }, 120_000);
+  it("goes on from its stored cursor after a restart: a settled slash is not read again (review5 L4)", async () => {
+    const all = await nodes();
+    const { epoch, leader } = await reportWithFail(all);
+    const pending = async () => await fx.c.slashing.read.pendingSlashCount([providers[1]!]);
+    await tickUntil([keeperOf(leader, createMetrics())], async () => (await pending()) === 1n);
+    const slashId = await fx.c.slashing.read.slashIdOf([epoch, providers[1]!]);
+    // Restarted (a new keeper over the same db) while the slash is pending: it still executes it.
+    chainEpoch = (await fx.c.slashing.read.slashOf([slashId])).contestDeadline + 1n;
+    await goToEpoch(fx, chainEpoch);
+    const executed = async () => (await fx.c.slashing.read.slashOf([slashId])).status === 3;
+    await tickUntil([keeperOf(leader, createMetrics())], executed);
+    expect(await executed()).toBe(true);
+    // Restarted again: the executed slash is behind the stored cursor, so no slashOf is read at all.
+    let slashReads = 0;
+    const counting = laggingRpc(chain, 0n, (r) => {
+      if (r.selector === SLASH_OF) slashReads++;
+      return "fresh";
+    });
+    await keeperOf(leader, createMetrics(), undefined, counting.client as PublicClient).tick();
+    expect(counting.answered.fresh).toBeGreaterThan(0);
+    expect(slashReads).toBe(0);
+  }, 120_000);
+
   it("expires a contest whose re-check never landed, after its resolve deadline", async () => {
     const all = await nodes();
     const { epoch, leader } = await reportWithFail(all);
