@@ -7,10 +7,10 @@
  * Over three of its epochs a Sybil flood (issue 14, test/chaos/sybilFlood.ts): a rogue libp2p peer in
  * its own process floods the attestation topic at 200 msg/s for 60 s from a fresh peer id every 100
  * messages, each identity from a source IP of its own (127.0.0.2, .3, ...), so that every one reaches
- * validation. The flood must reach every checker in every flood epoch, each identity be hung up after a
- * few invalid messages, every checker process keep its own event-loop lag p99 under 250 ms and the
- * honest providers' measured RTT move by at most 100 ms (issue 14 asks 100 ms and 50 ms: not met by
- * this many-IP flood on a shared 2-core machine; test/chaos/sybilFlood.ts), what reached BLS stay
+ * validation. The flood must reach every checker in every flood epoch, each identity be hung up after
+ * its first invalid messages, every checker process keep its own event-loop lag p99 under 100 ms and
+ * the honest providers' measured RTT move by at most 50 ms (issue 14's numbers;
+ * test/chaos/sybilFlood.ts), what reached BLS stay
  * within the per-IP validation budgets, and the devnet's own assertions (a report every epoch, no
  * honest slash) hold through it.
  */
@@ -140,7 +140,7 @@ describe(`devnet: ${CHECKERS} checkers, ${PROVIDERS} providers (one faulty), ${E
     }
   });
 
-  it("a Sybil flood for 60 s (a fresh peer id and source IP every 100 messages) reaches every checker: lag p99 < 250 ms, the honest RTT moves <= 100 ms (issue 14 asks 100 and 50), BLS within the IP budgets", () => {
+  it("a Sybil flood for 60 s (a fresh peer id and source IP every 100 messages) reaches every checker: lag p99 < 100 ms, the honest RTT moves <= 50 ms (issue 14), BLS within the IP budgets", () => {
     expect(floodResult, "the flood measured nothing").toBeDefined();
     if (floodResult !== undefined) flood?.check(floodResult);
   });

@@ -11,7 +11,7 @@
  * each checker lets an IP bring in 8 new identities, and none once one of them was hung up for invalid
  * messages (packages/checker/src/network/identityBudget.ts); an attacker with many addresses moves on.
  *
- * Issue 14's four kinds, in turn, one message in four each:
+ * Issue 14's four kinds, in turn, one message in four each, each identity starting one kind further on:
  *  - bad signature: a registered checker and provider, the current epoch, a forged VRF proof (a valid
  *    G2 point from the rogue's own key, picked so that its ticket gives the checker a seat: it passes
  *    every cheap rule) and a bad signature, so each one costs a pairing unless the validation budget
@@ -311,7 +311,12 @@ async function flood(plan: RogueFloodPlan): Promise<RogueFloodSummary> {
       const epoch = BigInt(Math.floor((Date.now() - plan.genesisMs) / epochMs) + 1);
       const f = forgeries[n % forgeries.length]!;
       const lastOfIdentity = i === plan.messagesPerIdentity - 1;
-      const kind = lastOfIdentity ? "oversizedRpc" : MESSAGE_KINDS[n % MESSAGE_KINDS.length]!;
+      // Each identity starts one kind further on: a checker hangs up on an identity at its first
+      // far-epoch or oversized REJECT (it never delivered a valid message), so what every identity
+      // leads with is what reaches validation, and each kind must.
+      const kind = lastOfIdentity
+        ? "oversizedRpc"
+        : MESSAGE_KINDS[(n + summary.identities) % MESSAGE_KINDS.length]!;
       const replay =
         kind === "replay" ? replays.messages[Math.floor(Math.random() * replays.messages.length)] : undefined;
       const far = kind === "farEpoch";

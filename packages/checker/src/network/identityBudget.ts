@@ -203,6 +203,15 @@ export class InboundIdentityBudget {
     table.set(key, 0, now);
   }
 
+  /**
+   * `peer` was hung up from `ip` for invalid messages (network/gossip/graylist.ts): it is forgotten, so
+   * that it comes back as a new identity, refused while the IP's budget is spent, and that budget is spent.
+   */
+  condemn(ip: string, peer: string): void {
+    this.known.delete(`${ip} ${peer}`);
+    this.spend(ip);
+  }
+
   /** Whether `peer` may connect from `ip`: an identity known there, or a new one while its bucket has a token (taken). */
   admit(ip: string, peer: string): boolean {
     const pair = `${ip} ${peer}`;

@@ -13,7 +13,7 @@ import type { CheckerHost } from "../host.ts";
 import { identityBudgetOf } from "../identityBudget.ts";
 import { getGossipValidatorFn } from "../processor/gossipValidatorFn.ts";
 import type { EvidenceGossip } from "./evidence.ts";
-import { countOverBudget, hangingUpOnGraylist } from "./graylist.ts";
+import { countOverBudget, graylistHangUp } from "./graylist.ts";
 import { budgetSender } from "./peerAddress.ts";
 import { GossipTopic } from "./topics.ts";
 
@@ -64,21 +64,18 @@ export class AttestationGossip {
     const topic = GossipTopic.ATTESTATION;
     host.services.pubsub.topicValidators.set(
       topic,
-      hangingUpOnGraylist(
-        host,
-        getGossipValidatorFn(
-          topic,
-          (data, from) =>
-            validateGossipAttestation(validation, data, () => {
-              const sender = budgetSender(host, from);
-              if (this.budget.tryTake(sender.peer, sender.ip)) return true;
-              // A peer that keeps sending past its budget is hung up (network/gossip/graylist.ts).
-              countOverBudget(host, from);
-              return false;
-            }),
-          (att, from) => this.init.onAttestation?.(att, from),
-          { logger, metrics },
-        ),
+      getGossipValidatorFn(
+        topic,
+        (data, from) =>
+          validateGossipAttestation(validation, data, () => {
+            const sender = budgetSender(host, from);
+            if (this.budget.tryTake(sender.peer, sender.ip)) return true;
+            // A peer that keeps sending past its budget is hung up (network/gossip/graylist.ts).
+            countOverBudget(host, from);
+            return false;
+          }),
+        (att, from) => this.init.onAttestation?.(att, from),
+        { logger, metrics, peers: graylistHangUp(host) },
       ),
     );
     // The host's identity budget refuses a Sybil's fresh peer ids at the handshake, before any gossip:

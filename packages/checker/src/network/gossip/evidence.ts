@@ -3,7 +3,7 @@ import type { Metrics } from "../../metrics/index.ts";
 import type { EquivocationBook } from "../../validation/equivocations.ts";
 import type { CheckerHost } from "../host.ts";
 import { getGossipValidatorFn } from "../processor/gossipValidatorFn.ts";
-import { hangingUpOnGraylist } from "./graylist.ts";
+import { graylistHangUp } from "./graylist.ts";
 import { budgetSender } from "./peerAddress.ts";
 import { GossipTopic } from "./topics.ts";
 
@@ -33,14 +33,11 @@ export class EvidenceGossip {
     const pubsub = host.services.pubsub;
     pubsub.topicValidators.set(
       topic,
-      hangingUpOnGraylist(
-        host,
-        getGossipValidatorFn(
-          topic,
-          (data, from) => book.accept(data, budgetSender(host, from)),
-          () => undefined,
-          { logger, metrics },
-        ),
+      getGossipValidatorFn(
+        topic,
+        (data, from) => book.accept(data, budgetSender(host, from)),
+        () => undefined,
+        { logger, metrics, peers: graylistHangUp(host) },
       ),
     );
     pubsub.subscribe(topic);

@@ -1,7 +1,8 @@
-import { type TopicValidatorFn, TopicValidatorResult } from "@libp2p/gossipsub";
 import type { PeerId } from "@libp2p/interface";
+import type { GossipActionError } from "../../validation/errors/gossipValidation.ts";
 import type { CheckerHost } from "../host.ts";
 import { identityBudgetKey, identityBudgetOf } from "../identityBudget.ts";
+import type { GossipPeerVerdicts } from "../processor/gossipValidatorFn.ts";
 import { invalidMessagesToGraylist, SCORE_LIMITS } from "./scoring.ts";
 
 /** Peers whose REJECTs are counted at once (the least recently refused dropped first): as many as the budget's buckets. */
@@ -48,11 +49,41 @@ class DecayingCounts {
   }
 }
 
+/** Peer ids, at most MAX_TRACKED_PEERS, the least recently added dropped first. */
+class RecentPeers {
+  private readonly ids = new Set<string>();
+
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  add(id: string): void {
+    this.ids.delete(id);
+    this.ids.add(id);
+    if (this.ids.size > MAX_TRACKED_PEERS) {
+      const oldest = this.ids.values().next().value;
+      if (oldest !== undefined) this.ids.delete(oldest);
+    }
+  }
+}
+
 /**
- * Hangs up on a peer as soon as its invalid messages put it below the graylist threshold, counted
- * here at each REJECT, so none of its later frames is decrypted, demultiplexed or decoded.
+ * REJECTs after which a peer that never delivered a valid message to this node is hung up, whatever
+ * the rule (a signature, a seat): an honest peer forwards only what it accepted, and the few rules that
+ * read chain state read what is final by then (the epoch's snapshot and checking set), so an honest
+ * newcomer never gets there; a proven peer keeps gossipsub's graylist count (13). A REJECT decided from
+ * the message alone (GossipActionError.decidedFromMessage: size, encoding, an epoch far off our clock)
+ * hangs an unproven peer up at once.
+ */
+const UNPROVEN_PEER_REJECTS = 3;
+
+/**
+ * Hangs up on a peer as soon as its invalid messages condemn it, counted here at each REJECT, and
+ * aborts its connections, so none of its later frames is decrypted, demultiplexed or decoded, and
+ * what it sent before is dropped unvalidated.
  *
- * Gossipsub graylists by the same count, but reads a peer's score from a cache refreshed once a
+ * A peer that has delivered a valid message to this node is hung up at gossipsub's graylist count
+ * (13). Gossipsub graylists by the same count, but reads a peer's score from a cache refreshed once a
  * heartbeat (1 s), and whitelists a peer with a non-negative score for its next 128 messages: a Sybil
  * that retires each identity after 100 messages at 200 msg/s (issue 14, the drill of test/chaos/sybilFlood.ts)
  * is never graylisted in its lifetime, and every one of its messages went through the transport and
@@ -61,44 +92,63 @@ class DecayingCounts {
  * disconnected (and banned). An honest peer never sends invalid messages (an honest relay forwards
  * only what it accepted), so it is never hung up on; its score would have graylisted it anyway.
  *
+ * A peer that never delivered a valid message is hung up sooner (UNPROVEN_PEER_REJECTS, or its
+ * first REJECT decided from the message alone): with one source IP per identity every Sybil identity
+ * reached every node's validator, and at 13 REJECTs each one cost a node ~100-115 ms of CPU (its
+ * forged VRF proofs are REJECTed only when their BLS batch comes back, so the 13th came ~600 ms
+ * after its first message, while more of its frames were read; docs/protocol/gossip-validation.md).
+ *
  * A peer that keeps sending past its validation budget (IGNOREs, free in gossipsub's score: an honest
  * relay may burst) is hung up too, at the same count of over-budget messages decayed within seconds
  * (OVER_BUDGET_DECAY_PER_SECOND): a Sybil whose IP's budget is spent sends nothing but IGNOREs, and
- * each still cost the transport, a decode and a signing root.
+ * each still cost the transport, a decode and a signing root. That is not proof of malice (an honest
+ * newcomer behind a Sybil's NAT gets there), so it is a plain hang-up: it may come back.
  */
-class GraylistHangUp {
+class GraylistHangUp implements GossipPeerVerdicts {
   private readonly host: CheckerHost;
   private readonly rejects = new DecayingCounts(SCORE_LIMITS.invalidMessageDeliveriesDecay);
   private readonly overBudgets = new DecayingCounts(OVER_BUDGET_DECAY_PER_SECOND);
   private readonly threshold = invalidMessagesToGraylist();
+  /** Peers that delivered a valid message (ACCEPTed) to this node. */
+  private readonly proven = new RecentPeers();
+  /** Peers hung up for invalid messages. */
+  private readonly condemnedPeers = new RecentPeers();
 
   constructor(host: CheckerHost) {
     this.host = host;
   }
 
+  condemned(peer: PeerId): boolean {
+    return this.condemnedPeers.has(peer.toString());
+  }
+
+  accepted(peer: PeerId): void {
+    this.proven.add(peer.toString());
+  }
+
   /**
-   * Counts one REJECT of `peer`; hangs up on it once the count reaches the graylist, and spends its
-   * IP's budget of new identities (network/identityBudget.ts): a Sybil that rotates its peer id gets
-   * its next one refused at the handshake instead of another 13 invalid messages read.
+   * Counts one REJECT of `peer`; condemns it once the count reaches its limit: hangs up, and has the
+   * identity budget (network/identityBudget.ts) forget it and spend its IP's budget of new identities,
+   * so that neither it nor the next peer id a Sybil rotates to gets in at the handshake.
    */
-  rejected(peer: PeerId): void {
+  rejected(peer: PeerId, error: GossipActionError<{ code: string }>): void {
+    const id = peer.toString();
+    if (this.condemnedPeers.has(id)) return;
+    const count = this.rejects.increment(id, Date.now());
+    const limit = this.proven.has(id) ? this.threshold : error.decidedFromMessage ? 1 : UNPROVEN_PEER_REJECTS;
+    if (count < limit) return;
+    this.condemnedPeers.add(id);
     const ip = this.ipOf(peer);
-    if (this.hangUpAt(peer, this.rejects.increment(peer.toString(), Date.now())) && ip !== undefined)
-      identityBudgetOf(this.host)?.spend(ip);
+    if (ip !== undefined) identityBudgetOf(this.host)?.condemn(ip, id);
+    // Aborted, not closed: a graceful close reads on until the peer's streams end.
+    for (const connection of this.host.getConnections(peer)) connection.abort(new Error(CONDEMNED));
   }
 
   /** Counts one over-budget IGNORE of `peer`; hangs up on it once the (fast-decaying) count reaches the graylist's. */
   overBudget(peer: PeerId): void {
-    this.hangUpAt(peer, this.overBudgets.increment(peer.toString(), Date.now()));
-  }
-
-  /** Hangs up on `peer` when `count` reaches the graylist and it is still connected; answers whether it did. */
-  private hangUpAt(peer: PeerId, count: number): boolean {
-    if (count >= this.threshold && this.host.getConnections(peer).length > 0) {
+    const count = this.overBudgets.increment(peer.toString(), Date.now());
+    if (count >= this.threshold && this.host.getConnections(peer).length > 0)
       this.host.hangUp(peer).catch(() => undefined);
-      return true;
-    }
-    return false;
   }
 
   /** The identity-budget key of the IP `peer` is connected from (none when it is not connected). */
@@ -108,10 +158,13 @@ class GraylistHangUp {
   }
 }
 
+/** Why a condemned peer's connections were aborted (libp2p logs it). */
+const CONDEMNED = "hung up: invalid gossip messages";
+
 const guards = new WeakMap<CheckerHost, GraylistHangUp>();
 
 /** The host's one GraylistHangUp (shared by its topics: gossipsub counts invalid messages of every topic). */
-function graylistHangUp(host: CheckerHost): GraylistHangUp {
+function guardOf(host: CheckerHost): GraylistHangUp {
   let guard = guards.get(host);
   if (guard === undefined) {
     guard = new GraylistHangUp(host);
@@ -120,17 +173,12 @@ function graylistHangUp(host: CheckerHost): GraylistHangUp {
   return guard;
 }
 
-/** `validator`, with each REJECT counted against its sender by the host's GraylistHangUp. */
-export function hangingUpOnGraylist(host: CheckerHost, validator: TopicValidatorFn): TopicValidatorFn {
-  const guard = graylistHangUp(host);
-  return async (from, msg) => {
-    const result = await validator(from, msg);
-    if (result === TopicValidatorResult.Reject) guard.rejected(from);
-    return result;
-  };
+/** What each topic's validator reports its senders' verdicts to (processor/gossipValidatorFn.ts). */
+export function graylistHangUp(host: CheckerHost): GossipPeerVerdicts {
+  return guardOf(host);
 }
 
 /** Counts a message of `peer` turned away over its validation budget against it (GraylistHangUp.overBudget). */
 export function countOverBudget(host: CheckerHost, peer: PeerId): void {
-  graylistHangUp(host).overBudget(peer);
+  guardOf(host).overBudget(peer);
 }

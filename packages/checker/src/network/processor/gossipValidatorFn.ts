@@ -4,9 +4,21 @@ import type { PeerId } from "@libp2p/interface";
 import type { Metrics } from "../../metrics/index.ts";
 import { GossipAction, GossipActionError } from "../../validation/errors/gossipValidation.ts";
 
+/**
+ * What the sender of each message did, for the peer's fate (network/gossip/graylist.ts): a peer
+ * already condemned has what it sent before the hang-up dropped unvalidated.
+ */
+export interface GossipPeerVerdicts {
+  /** Whether `from` was hung up for invalid messages: its messages still queued are dropped unread. */
+  condemned(from: PeerId): boolean;
+  accepted(from: PeerId): void;
+  rejected(from: PeerId, error: GossipActionError<{ code: string }>): void;
+}
+
 export interface GossipValidatorModules {
   logger: Logger;
   metrics: Metrics;
+  peers?: GossipPeerVerdicts;
 }
 
 /**
@@ -21,12 +33,15 @@ export function getGossipValidatorFn<T>(
   onAccept: (value: T, from: PeerId) => void,
   modules: GossipValidatorModules,
 ): TopicValidatorFn {
-  const { logger, metrics } = modules;
+  const { logger, metrics, peers } = modules;
   return async (from: PeerId, msg: Message): Promise<TopicValidatorResult> => {
+    // Read before the hang-up closed its connection: neither validated, counted nor logged again.
+    if (peers?.condemned(from) === true) return TopicValidatorResult.Reject;
     const timer = metrics.gossipValidationSeconds.startTimer({ topic });
     try {
       const value = await validate(msg.data, from);
       metrics.gossipValidationResult.inc({ topic, result: "accept" });
+      peers?.accepted(from);
       try {
         onAccept(value, from);
       } catch (e) {
@@ -42,6 +57,7 @@ export function getGossipValidatorFn<T>(
         // A REJECT means a peer sent something invalid: rare, and what an operator must see.
         const log = e.action === GossipAction.REJECT ? logger.warn.bind(logger) : logger.debug.bind(logger);
         log({ topic, from: from.toString(), action: e.action, ...e.getMetadata() }, "gossip message refused");
+        if (e.action === GossipAction.REJECT) peers?.rejected(from, e);
         return result;
       }
       metrics.gossipValidationResult.inc({ topic, result: "ignore" });

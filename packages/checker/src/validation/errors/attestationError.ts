@@ -54,6 +54,21 @@ export type AttestationErrorType =
   | { code: typeof AttestationErrorCode.OVER_BUDGET; epoch: bigint }
   | { code: typeof AttestationErrorCode.WRONG_EPOCH; epoch: bigint; expectedEpoch: bigint };
 
+/**
+ * Rules decided from the message alone (GossipActionError.decidedFromMessage): its size, its encoding
+ * and its epoch against this node's clock, rules 1-2 of docs/protocol/gossip-validation.md.
+ */
+const DECIDED_FROM_MESSAGE: ReadonlySet<AttestationErrorCode> = new Set([
+  AttestationErrorCode.OVERSIZED,
+  AttestationErrorCode.INVALID_ENCODING,
+  AttestationErrorCode.FUTURE_EPOCH,
+  AttestationErrorCode.STALE_EPOCH,
+]);
+
 export class AttestationError extends GossipActionError<AttestationErrorType> {
   override name = "AttestationError";
+
+  override get decidedFromMessage(): boolean {
+    return DECIDED_FROM_MESSAGE.has(this.type.code);
+  }
 }

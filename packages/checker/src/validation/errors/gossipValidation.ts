@@ -23,6 +23,16 @@ export class GossipActionError<T extends { code: string }> extends CheckerError 
     this.type = type;
   }
 
+  /**
+   * Whether the verdict follows from the message's bytes and this node's clock alone: no chain state,
+   * no signature. A REJECT of that kind is certain whoever relays it (an honest peer forwards only
+   * what it accepted, under a clock within an epoch of ours), so an unproven sender is hung up on
+   * its first one (network/gossip/graylist.ts). Subclasses name their rules.
+   */
+  get decidedFromMessage(): boolean {
+    return false;
+  }
+
   /** Structured fields for logs, bigints as strings. */
   getMetadata(): Record<string, unknown> {
     const out: Record<string, unknown> = {};

@@ -56,6 +56,13 @@ describe("inbound identity budget (issue 14: a fresh peer id every 100 messages)
     expect(budget.admit("10.0.0.3", "f")).toBe(true);
     now += 60_000;
     expect(budget.admit("10.0.0.3", "g")).toBe(true);
+    // An identity condemned (hung up for invalid messages) is forgotten as well: it comes back as new,
+    // refused while the budget is spent (as a known identity it would pass free), and once refilled.
+    expect(budget.admit("10.0.0.4", "h")).toBe(true);
+    budget.condemn("10.0.0.4", "h");
+    expect(budget.admit("10.0.0.4", "h")).toBe(false);
+    now += 60_000;
+    expect(budget.admit("10.0.0.4", "h")).toBe(true);
   });
 
   it("never hands a spent key a fresh burst, however many keys an attacker cycles through (review3 P2-2)", () => {
