@@ -1,4 +1,4 @@
-import { epochReportsAbi } from "@checkernet/contracts/generated/index";
+import { epochReportsAbi, slashingAbi } from "@checkernet/contracts/generated/index";
 import { buildResultsTree, resultProof } from "@checkernet/protocol/merkle/trees";
 import { withParams } from "@checkernet/protocol/params";
 import { createLogger } from "@checkernet/runtime";
@@ -30,6 +30,11 @@ const SLASH_OF = selectorOf("slashOf(uint256)");
 const SUBMIT_REPORT = toFunctionSelector(
   epochReportsAbi.find((f) => f.type === "function" && f.name === "submitReport") as never,
 );
+const OPEN_SLASH = toFunctionSelector(
+  slashingAbi.find((f) => f.type === "function" && f.name === "openSlash") as never,
+);
+/** A keeper turn step longer than a block (300 ms below), as in production (28 s steps, seconds-long blocks). */
+const TURN_STEP_MS = 1_500;
 
 let net: DutyNetwork;
 let chain: TestChain;
@@ -89,6 +94,7 @@ function keeperOf(
   metrics: Metrics,
   wallet?: SubmitterWallet,
   publicClient: PublicClient = chain.publicClient,
+  stepMs = 200,
 ): SlashKeeper {
   return new SlashKeeper(
     {
@@ -103,7 +109,7 @@ function keeperOf(
     {
       slashing: fx.deployment.contracts.slashing,
       epochReports: fx.deployment.contracts.epochReports,
-      stepMs: 200,
+      stepMs,
     },
   );
 }
@@ -124,10 +130,19 @@ async function reportWithFail(all: DutyNode[]): Promise<{ epoch: bigint; leader:
   return { epoch, leader };
 }
 
-/** Ticks every keeper, in turn, until `done` or `rounds` rounds (each 250 ms apart: a turn step is 200 ms). */
-async function tickUntil(keepers: SlashKeeper[], done: () => Promise<boolean>, rounds = 20): Promise<void> {
+/**
+ * Ticks every keeper, in turn (or all at once with `together`), until `done` or `rounds` rounds (each 250 ms
+ * apart: a turn step is 200 ms).
+ */
+async function tickUntil(
+  keepers: SlashKeeper[],
+  done: () => Promise<boolean>,
+  rounds = 20,
+  together = false,
+): Promise<void> {
   for (let r = 0; r < rounds && !(await done()); r++) {
-    for (const k of keepers) await k.tick();
+    if (together) await Promise.all(keepers.map((k) => k.tick()));
+    else for (const k of keepers) await k.tick();
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
@@ -156,23 +171,43 @@ describe("slash keeper (review4 H1, H3)", () => {
         await chain.publicClient.waitForTransactionReceipt({ hash });
       }),
     );
-    const { epoch } = await reportWithFail(all);
+    const { epoch, leader } = await reportWithFail(all);
     expect(copied).toBe(1);
     // Nobody's own report landed: before the keepers run, the FAIL is unopened (review4's reproduction).
     expect(await fx.c.slashing.read.pendingSlashCount([providers[1]!])).toBe(0n);
 
-    const metrics = all.map(() => createMetrics());
-    const keepers = all.map((n, i) => keeperOf(n, metrics[i]!));
-    await tickUntil(
-      keepers,
-      async () => (await fx.c.slashing.read.pendingSlashCount([providers[1]!])) === 1n,
-    );
+    // Turns in the ranking (review5 L1): all four look at once, each round, on a chain that mines a block
+    // every 300 ms, so only the turn order keeps ranks 1-3 from sending before rank 0's opening is mined
+    // (with every turn delay 0, all four send openSlash in the first round).
+    const openers: Address[] = [];
+    const keepers = all.map((n) => {
+      const counting = walletWith(n.checker, async (args) => {
+        const tx = args.params?.[0] as { data?: string; input?: string } | undefined;
+        if (
+          /^eth_send(Raw)?Transaction$/.test(args.method) &&
+          (tx?.data ?? tx?.input)?.startsWith(OPEN_SLASH)
+        )
+          openers.push(n.checker.address);
+      });
+      return keeperOf(n, createMetrics(), counting, chain.publicClient, TURN_STEP_MS);
+    });
+    await chain.testClient.setAutomine(false);
+    await chain.testClient.request({ method: "evm_setIntervalMining", params: [300] } as never);
+    try {
+      await tickUntil(
+        keepers,
+        async () => (await fx.c.slashing.read.pendingSlashCount([providers[1]!])) === 1n,
+        20,
+        true,
+      );
+    } finally {
+      await chain.testClient.request({ method: "evm_setIntervalMining", params: [0] } as never);
+      await chain.testClient.setAutomine(true);
+    }
     expect(await fx.c.slashing.read.pendingSlashCount([providers[1]!])).toBe(1n);
     expect(await fx.c.slashing.read.slashIdOf([epoch, providers[1]!])).not.toBe(0n);
-    // Turns in the ranking: one node sent the opening, the others read that it was open.
-    let opens = 0;
-    for (const m of metrics) opens += await sent(m, "open", "sent");
-    expect(opens).toBe(1);
+    // Rank 0 sent the one opening; the others, their turn come, read that it was open.
+    expect(openers).toEqual([leader.checker.address]);
   }, 120_000);
 
   it("opens a FAIL leaf though a backend a block behind answers landedEpochOf 0 (review5 M3)", async () => {
