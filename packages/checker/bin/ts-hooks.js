@@ -18,11 +18,12 @@
 // (@checkernet/runtime's viemSlim.js; CHECKERNET_VIEM_ROOT=1 loads the whole root as published, for comparisons). The
 // evaluator worker has its own stand-in (src/challenges/workerModules.ts).
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, realpathSync } from "node:fs";
 import * as nodeModule from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isMainThread } from "node:worker_threads";
+import { writeCacheEntry } from "@checkernet/runtime/cacheFile";
 import { installViemSlim } from "@checkernet/runtime/viemSlim";
 import { minifiedSource } from "./minifyWhitespace.js";
 
@@ -82,13 +83,9 @@ if (usable)
       } catch {
         // Whitespace in place of the types: line and column numbers stay those of the .ts file.
         source = stripQuietly(ts);
-        try {
-          const tmp = `${file}.${process.pid}.tmp`;
-          writeFileSync(tmp, source);
-          renameSync(tmp, file);
-        } catch {
-          // A read-only cache costs the stripping, nothing else.
-        }
+        // Whole or not at all, under a temporary name of this thread's own (cacheFile.js); a read-only or
+        // full cache costs the stripping, nothing else.
+        writeCacheEntry(file, source);
       }
       return { format: "module", source, shortCircuit: true };
     },

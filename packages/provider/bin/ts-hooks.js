@@ -13,10 +13,11 @@
 // imports from viem's barrels get only the viem files they name (@checkernet/runtime's viemSlim.js;
 // CHECKERNET_VIEM_ROOT=1 loads viem as published, for comparisons).
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, realpathSync } from "node:fs";
 import * as nodeModule from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeCacheEntry } from "@checkernet/runtime/cacheFile";
 import { installViemSlim } from "@checkernet/runtime/viemSlim";
 
 const { registerHooks, stripTypeScriptTypes } = nodeModule;
@@ -64,13 +65,9 @@ if (usable)
       } catch {
         // Whitespace in place of the types: line and column numbers stay those of the .ts file.
         source = stripQuietly(ts);
-        try {
-          const tmp = `${file}.${process.pid}.tmp`;
-          writeFileSync(tmp, source);
-          renameSync(tmp, file);
-        } catch {
-          // A read-only cache costs the stripping, nothing else.
-        }
+        // Whole or not at all, under a temporary name of this thread's own (cacheFile.js); a read-only or
+        // full cache costs the stripping, nothing else.
+        writeCacheEntry(file, source);
       }
       return { format: "module", source, shortCircuit: true };
     },
