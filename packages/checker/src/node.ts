@@ -20,6 +20,7 @@ import { AttestationSyncService } from "./services/attestationSync.ts";
 import { buildComponents } from "./services/buildComponents.ts";
 import { CheckingService } from "./services/checking.ts";
 import type { NodeComponents } from "./services/components.ts";
+import { DbPruneService } from "./services/dbPrune.ts";
 import { createEquivocationDuty } from "./services/equivocations.ts";
 import { createFraudProofDuty } from "./services/fraudProofs.ts";
 import { createGossip } from "./services/gossip.ts";
@@ -153,6 +154,13 @@ export class CheckerNode {
       new ReportServingService(c),
       this.reportSync,
       unreported,
+      // Once an epoch, the db keeps the epochs whose evidence can still be asked for (services/dbPrune.ts).
+      new DbPruneService({
+        db: c.db,
+        clock: c.clock,
+        params: c.params,
+        logger: c.logger.child({ service: "db" }),
+      }),
       this.api,
     ];
     this.services = inStartOrder.filter((s) => s !== undefined);

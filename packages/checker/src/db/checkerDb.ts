@@ -4,7 +4,7 @@ import { attestationSigningRoot, signedAttestationCodec } from "@checkernet/prot
 import type { Attestation, NetworkDomain, SignedAttestation } from "@checkernet/protocol/types";
 import type { NoRunReason } from "@checkernet/wire";
 import { Level } from "level";
-import { type Address, bytesToHex, type Hex, hexToBytes } from "viem";
+import { type Address, bytesToHex, type Hex, hexToBytes, zeroHash } from "viem";
 import type { Metrics } from "../metrics/index.ts";
 import { CorruptRecordError, SlashingProtectionError } from "./errors.ts";
 import { attestationKey, epochKey, epochRange, slashingKey } from "./keys.ts";
@@ -459,15 +459,31 @@ export class CheckerDb {
     return raw === undefined ? undefined : new TextDecoder().decode(raw);
   }
 
-  /** Deletes gossip attestations, no-run reasons and equivocation evidence of epochs before `minEpoch` (slashing records are kept). */
+  /**
+   * Deletes gossip attestations (with the transcripts behind this node's own), no-run reasons and equivocation
+   * evidence of epochs before `minEpoch` (slashing records are kept). The node calls it once an epoch
+   * (services/dbPrune.ts).
+   */
   async prune(minEpoch: bigint): Promise<number> {
     let n = 0;
-    const ops: { type: "del"; key: string }[] = [];
-    for await (const key of this.attestations.keys({ lt: epochKey(minEpoch) })) {
+    let ops: { type: "del"; key: string }[] = [];
+    let transcripts: { type: "del"; key: string }[] = [];
+    // Transcripts first: a crash in between leaves an attestation without its transcript, never an orphan.
+    const flush = async () => {
+      await this.transcripts.batch(transcripts);
+      await this.attestations.batch(ops);
+      ops = [];
+      transcripts = [];
+    };
+    for await (const [key, raw] of this.attestations.iterator({ lt: epochKey(minEpoch) })) {
       ops.push({ type: "del", key });
       n++;
+      // The transcript behind this node's own attestation (its evidence) goes with it; a peer's is not held.
+      const hash = transcriptHashOf(raw);
+      if (hash !== undefined && hash !== zeroHash) transcripts.push({ type: "del", key: hash.toLowerCase() });
+      if (ops.length >= PRUNE_BATCH) await flush();
     }
-    await this.attestations.batch(ops);
+    await flush();
     // Equivocation evidence goes with the epoch history it belongs to.
     const evidence: { type: "del"; key: string }[] = [];
     for await (const key of this.equivocations.keys({ lt: epochKey(minEpoch) }))
@@ -493,6 +509,18 @@ export class CheckerDb {
       if (this.locks.get(key) === tail) this.locks.delete(key);
     });
     return next;
+  }
+}
+
+/** Deletes per prune batch: a first prune of a long-kept db does not build one huge batch. */
+const PRUNE_BATCH = 1_000;
+
+/** The transcript hash a stored attestation names; undefined for a corrupt record (deleted all the same). */
+function transcriptHashOf(raw: Uint8Array): Hex | undefined {
+  try {
+    return signedAttestationCodec.decode(raw).attestation.transcriptHash;
+  } catch {
+    return undefined;
   }
 }
 

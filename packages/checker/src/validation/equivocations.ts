@@ -17,7 +17,7 @@ import type { KeyDirectory } from "./keyDirectory.ts";
 import { ValidationBudget } from "./validationBudget.ts";
 
 /** Bounds of the evidence this node keeps and accepts. */
-const EVIDENCE_LIMITS = {
+export const EVIDENCE_LIMITS = {
   /**
    * Evidence older than this many epochs is IGNOREd on gossip and not loaded at start: it no longer
    * changes any aggregation (attestations are accepted two epochs back) and the equivocation duty
