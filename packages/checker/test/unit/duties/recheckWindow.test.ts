@@ -16,8 +16,7 @@ import { CheckResult, Verdict } from "@checkernet/protocol/types";
 import { createLogger } from "@checkernet/runtime";
 import { CHALLENGE_PROTOCOL } from "@checkernet/wire";
 import { generateKeyPair } from "@libp2p/crypto/keys";
-import { peerIdFromPrivateKey, peerIdFromString } from "@libp2p/peer-id";
-import { multiaddr } from "@multiformats/multiaddr";
+import { peerIdFromPrivateKey } from "@libp2p/peer-id";
 import { bytesToHex, getAddress, keccak256 } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectChain, mined, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
@@ -36,22 +35,15 @@ import {
 } from "../../../../contracts/test/helpers/fixture.ts";
 import type { RecheckState } from "../../../src/chain/actions/getRecheckState.ts";
 import type { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
-import { ChallengeClient } from "../../../src/challenges/client.ts";
 import { CheckerDb } from "../../../src/db/checkerDb.ts";
-import { RecheckDuty } from "../../../src/duties/recheckDuty.ts";
-import { createMetrics } from "../../../src/metrics/index.ts";
 import type { CheckerHost } from "../../../src/network/host.ts";
-import {
-  handleRecheck,
-  requestRecheckCosign,
-  requestRecheckResult,
-} from "../../../src/network/reqresp/recheck.ts";
 import { EquivocationBook } from "../../../src/validation/equivocations.ts";
 import { type ProviderRecord, StaticProviderDirectory } from "../../../src/validation/providerDirectory.ts";
 import { chainDirectory, deploymentClock } from "../../utils/chain.ts";
 import { startChallengeServer } from "../../utils/challengeServer.ts";
 import { bls, makeAttestation, signAttestation } from "../../utils/fixtures.ts";
 import { introduceAll, loopbackHost, stopHosts } from "../../utils/hosts.ts";
+import { type RecheckMember, recheckMember, runOwnRecheck } from "../../utils/recheckMembers.ts";
 import { SMALL_CHALLENGE_PARAMS } from "../../utils/smallChallenges.ts";
 
 /**
@@ -79,11 +71,7 @@ let nowMs = 0;
 const hosts: CheckerHost[] = [];
 const dbs: CheckerDb[] = [];
 
-interface Member {
-  checker: Checker;
-  host: CheckerHost;
-  duty: RecheckDuty;
-}
+type Member = RecheckMember;
 let members: Member[];
 /** Rules of a six-member network: the per-epoch threshold is set by the test once the run epochs are known. */
 const rules: RecheckRules = { minResults: 3, failureQuorumBps: 6_666, minEpochFailures: 2, epochWindow: 3 };
@@ -144,51 +132,22 @@ beforeAll(async () => {
     hosts.push(host);
     const db = await CheckerDb.open({ dataDir: mkdtempSync(join(tmpdir(), "checker-recheck-window-")) });
     dbs.push(db);
-    const duty = new RecheckDuty(
-      {
+    members.push(
+      await recheckMember(fx, {
+        checker,
+        host,
+        db,
+        bls: blsBackend,
         clock,
         keys: directory,
         providers: new StaticProviderDirectory([provider]),
-        client: new ChallengeClient(
-          { host, logger: silent, metrics: createMetrics() },
-          { params: PARAMS, checkerRegion: 0 },
-        ),
-        db,
-        bls: blsBackend,
+        params: PARAMS,
+        rules,
         logger: silent.child({ member: i }),
-        publicClient: chain.publicClient,
-        walletClient: checker.wallet,
-        requestResult: (peer, id, timeoutMs) => requestRecheckResult(host, peer, id, { timeoutMs }),
-        requestCosign: (peer, request, timeoutMs) => requestRecheckCosign(host, peer, request, { timeoutMs }),
-        addPeerAddresses: async (peerId, addrs) => {
-          await host.peerStore.merge(peerIdFromString(peerId), {
-            multiaddrs: addrs.map((a) => multiaddr(a)),
-          });
-        },
         // Every node holds the same evidence (it is gossiped): one book stands for theirs.
         equivocations: book,
-      },
-      {
-        operator: checker.address,
-        secretKey: checker.key.secretKey,
-        domain: fx.domain,
-        params: PARAMS,
-        addresses: {
-          slashing: fx.deployment.contracts.slashing,
-          epochReports: fx.deployment.contracts.epochReports,
-          checkerRegistry: fx.deployment.contracts.checkerRegistry,
-        },
-        rules,
-        backupTimeoutMs: 1_000,
-        retryBaseMs: 50,
-      },
+      }),
     );
-    await handleRecheck(host, {
-      logger: silent,
-      onResult: (id) => duty.resultFor(id),
-      onCosign: (request) => duty.cosign(request),
-    });
-    members.push({ checker, host, duty });
   }
   await introduceAll(hosts.slice(1));
 }, 120_000);
@@ -246,17 +205,6 @@ function codeOf(f: () => unknown): string | undefined {
     return (e as RecheckError).code;
   }
   return undefined;
-}
-
-/** Runs `m`'s re-check once its own lag does not make it abstain (a busy machine). */
-async function runOwn(m: Member, state: RecheckState): Promise<SignedRecheckResult> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await m.duty.ownResult(state);
-    } catch (e) {
-      if (attempt >= 3 || (e as Error).name !== "OwnLagAbstention") throw e;
-    }
-  }
 }
 
 describe("re-check run epochs on the network (EDR, libp2p, BLS)", () => {
@@ -361,7 +309,7 @@ describe("re-check run epochs on the network (EDR, libp2p, BLS)", () => {
       const state = await enterEpoch(e);
       await providerHost.unhandle(CHALLENGE_PROTOCOL).catch(() => undefined);
       await startChallengeServer(providerHost, e === cheated ? "garbage" : "honest");
-      results.push(...(await Promise.all((byEpoch.get(e) ?? []).map((m) => runOwn(m, state)))));
+      results.push(...(await Promise.all((byEpoch.get(e) ?? []).map((m) => runOwnRecheck(m, state)))));
     }
     // Every run of the cheated epoch fails (an honest run elsewhere may fail on a busy machine: no matter).
     for (const s of results.filter((r) => r.result.runEpoch === cheated))
