@@ -38,6 +38,13 @@ export interface RecheckState {
  * (currentEpoch ≥ recheckEpoch), because until then the seed proposer of the
  * epoch before may still reveal its seed. Empty seats are the zero address.
  *
+ * Every value is read at one block (the head, read first): behind a load-balanced
+ * RPC whose backends differ by a block or two, currentEpoch from one backend and
+ * recheckCommittee from another still before the re-check epoch's seed was
+ * revealed gave a committee drawn with the fallback seed, taken as final. A
+ * backend without that block fails the read ("header not found"): the caller
+ * reads again.
+ *
  * @example
  * const s = await getRecheckState(publicClient, { slashing, epochReports, slashId: 1n });
  * if (s.status === SlashStatus.Contested && s.currentEpoch >= s.recheckEpoch) ...
@@ -49,12 +56,13 @@ export async function getRecheckState(
   const slashing = { address: params.slashing, abi: slashingAbi } as const;
   const reports = { address: params.epochReports, abi: epochReportsAbi } as const;
   try {
+    const at = { blockNumber: await client.getBlockNumber({ cacheTime: 0 }) };
     const [record, committee, currentEpoch, domainSeparator, windowEpochs] = await Promise.all([
-      client.readContract({ ...slashing, functionName: "slashOf", args: [params.slashId] }),
-      client.readContract({ ...slashing, functionName: "recheckCommittee", args: [params.slashId] }),
-      client.readContract({ ...slashing, functionName: "currentEpoch" }),
-      client.readContract({ ...reports, functionName: "domainSeparator" }),
-      client.readContract({ ...slashing, functionName: "recheckWindowEpochs" }),
+      client.readContract({ ...slashing, functionName: "slashOf", args: [params.slashId], ...at }),
+      client.readContract({ ...slashing, functionName: "recheckCommittee", args: [params.slashId], ...at }),
+      client.readContract({ ...slashing, functionName: "currentEpoch", ...at }),
+      client.readContract({ ...reports, functionName: "domainSeparator", ...at }),
+      client.readContract({ ...slashing, functionName: "recheckWindowEpochs", ...at }),
     ]);
     const quorum =
       committee.length === 0
@@ -63,6 +71,7 @@ export async function getRecheckState(
             ...reports,
             functionName: "quorumFor",
             args: [BigInt(committee.length)],
+            ...at,
           });
     return {
       slashId: params.slashId,
