@@ -8,7 +8,7 @@ import { toChainActionError } from "../chain/actions/errors.ts";
 import { openSlash } from "../chain/actions/openSlash.ts";
 import type { CheckerDb } from "../db/checkerDb.ts";
 import type { Metrics } from "../metrics/index.ts";
-import { readReportRecord } from "../reports/aggregatorRecords.ts";
+import { type ReportRecord, readReportRecord } from "../reports/aggregatorRecords.ts";
 import type { SubmitterWallet } from "./leader/submitOnce.ts";
 import { turnPollMs } from "./leader/timing.ts";
 import { encodeKeeperCursor, loadKeeperCursor, saveKeeperCursor } from "./slashKeeperCursor.ts";
@@ -31,6 +31,11 @@ export interface SlashKeeperComponents {
   metrics?: Metrics;
   /** This node's place in the epoch's whole aggregator ranking (0 first), null when unranked. */
   rankOf(epoch: bigint): Promise<number | null>;
+  /**
+   * The landed report's leaves when this node's record holds another root's (ReportSync.ensure: a report it
+   * co-signed, else a peer's copy checked against the chain); undefined when they cannot be had.
+   */
+  landedLeaves?(epoch: bigint): Promise<ReportRecord | undefined>;
 }
 
 export interface SlashKeeperInit {
@@ -86,6 +91,7 @@ export class SlashKeeper {
   /** The scan cursor as last stored in the db (slashKeeperCursor.ts); undefined until the first look loaded it. */
   private storedCursor: string | undefined;
   private unopenedLeaves: readonly { epoch: bigint; provider: Address }[] = [];
+  private unavailableEpochs: readonly bigint[] = [];
   private readonly ranks = new Map<bigint, number | null>();
   private readonly watched = new Map<bigint, WatchedSlash>();
   /** Cancelled slashes whose re-check may have overturned them: their long accuser lists may need paging. */
@@ -119,6 +125,14 @@ export class SlashKeeper {
   /** The slashable leaves still unopened an epoch after landing, at the last look (SLASH_UNOPENED). */
   unopened(): readonly { epoch: bigint; provider: Address }[] {
     return this.unopenedLeaves;
+  }
+
+  /**
+   * Epochs with FAIL leaves in this node's view whose landed report has other leaves that neither this node
+   * nor any peer holds, at the last look (REPORT_LEAVES_UNAVAILABLE): their slashes cannot be opened from here.
+   */
+  leavesUnavailable(): readonly bigint[] {
+    return this.unavailableEpochs;
   }
 
   async stop(): Promise<void> {
@@ -189,17 +203,29 @@ export class SlashKeeper {
     const unopened: { epoch: bigint; provider: Address }[] = [];
     /** The pass's one block: whether, which root and when a report landed are read at it (review5 M3). */
     let at: bigint | undefined;
-    for (let epoch = now > horizon ? now - horizon : 1n; epoch <= now; epoch++) {
-      const record = await readReportRecord(db, epoch).catch(() => undefined);
-      const slashable = (record?.results ?? []).filter(
+    const unavailable: bigint[] = [];
+    const slashableOf = (epoch: bigint, r: ReportRecord | undefined) =>
+      (r?.results ?? []).filter(
         (l) =>
           l.verdict === Verdict.FAIL && l.slashAmount > 0n && !this.openDone.has(`${epoch}/${l.provider}`),
       );
+    for (let epoch = now > horizon ? now - horizon : 1n; epoch <= now; epoch++) {
+      let record = await readReportRecord(db, epoch).catch(() => undefined);
+      let slashable = slashableOf(epoch, record);
       if (record === undefined || slashable.length === 0) continue;
       at ??= await publicClient.getBlockNumber({ cacheTime: 0 });
       const landed = await readLandedReport(publicClient, this.init.epochReports, epoch, at);
-      // Our leaves open a slash only under the root that landed.
-      if (landed === null || landed.resultsRoot !== record.header.resultsRoot) continue;
+      if (landed === null) continue;
+      // Our leaves open a slash only under the root that landed: another root's are asked for (review5 H1).
+      if (landed.resultsRoot !== record.header.resultsRoot) {
+        record = await this.components.landedLeaves?.(epoch).catch(() => undefined);
+        if (record?.header.resultsRoot !== landed.resultsRoot) {
+          unavailable.push(epoch);
+          this.warnUnavailable(epoch, landed.resultsRoot);
+          continue;
+        }
+        slashable = slashableOf(epoch, record);
+      }
       const { landedEpoch } = landed;
       const tree = buildResultsTree(record.results);
       for (const leaf of slashable) {
@@ -231,7 +257,17 @@ export class SlashKeeper {
     }
     this.components.metrics?.slashesUnopened.set(unopened.length);
     this.unopenedLeaves = unopened;
+    this.unavailableEpochs = unavailable;
     this.forgetBefore(now > horizon ? now - horizon : 1n);
+  }
+
+  private warnUnavailable(epoch: bigint, landedRoot: string): void {
+    if (this.warnedUnopened.has(`${epoch}/leaves`)) return;
+    this.warnedUnopened.add(`${epoch}/leaves`);
+    this.components.logger.error(
+      { epoch: String(epoch), landedRoot },
+      "the landed report's leaves are held by no peer: its FAIL verdicts cannot be opened from this node",
+    );
   }
 
   /** Whether the slash of (epoch, provider) is open on chain (read while waiting for this node's turn). */
