@@ -99,13 +99,15 @@ export class CheckerNode {
         ? new RecheckService(c, chain, operator, slashing, options.recheck)
         : undefined;
     this.seeds = withOperatorChain ? createSeedDuty(c, chain, operator) : undefined;
+    this.reportSync = chain === undefined ? undefined : createReportSync(c, chain);
     // Whoever submitted a report, every node that submits opens its FAIL leaves and executes the slashes.
     const slashKeeper =
       chain !== undefined &&
       aggregation !== undefined &&
       slashing !== undefined &&
-      c.walletClient !== undefined
-        ? createSlashKeeper(c, chain, aggregation.aggregator, slashing, c.walletClient)
+      c.walletClient !== undefined &&
+      this.reportSync !== undefined
+        ? createSlashKeeper(c, chain, aggregation.aggregator, slashing, c.walletClient, this.reportSync)
         : undefined;
     const fraudProofs = c.config.fraudProofsContract;
     this.fraudProofs =
@@ -120,7 +122,6 @@ export class CheckerNode {
       chain === undefined || operatorAddress === undefined
         ? undefined
         : createStandingWatch(c, chain, operatorAddress);
-    this.reportSync = chain === undefined ? undefined : createReportSync(c, chain);
     const unreported = chain === undefined ? undefined : createUnreportedWatch(c, chain);
     this.duty = checking?.duty;
     this.aggregator = aggregation?.aggregator;

@@ -16,6 +16,7 @@ export const AlertCode = {
   REPORT_FAILED: "REPORT_FAILED",
   EPOCH_UNREPORTED: "EPOCH_UNREPORTED",
   SLASH_UNOPENED: "SLASH_UNOPENED",
+  REPORT_LEAVES_UNAVAILABLE: "REPORT_LEAVES_UNAVAILABLE",
 } as const;
 export type AlertCode = (typeof AlertCode)[keyof typeof AlertCode];
 
@@ -57,6 +58,11 @@ export interface AlertInputs {
   firstFullEpoch?: bigint;
   /** Slashable FAIL leaves this node holds still unopened an epoch after their report landed (duties/slashKeeper.ts). */
   unopenedSlashes?: readonly { epoch: bigint; provider: string }[];
+  /**
+   * Epochs whose landed report has FAIL verdicts this node cannot open: its leaves differ from the ones this
+   * node holds, and no peer serves them (duties/slashKeeper.ts, review5 H1).
+   */
+  leavesUnavailable?: readonly bigint[];
 }
 
 /**
@@ -148,6 +154,14 @@ export function computeAlerts(i: AlertInputs): Alert[] {
       code: AlertCode.SLASH_UNOPENED,
       severity: "warning",
       message: `${unopened.length} FAIL verdict(s) still without a slash an epoch after their report landed (first: epoch ${first?.epoch}, provider ${first?.provider}): this node's openSlash keeps failing and nobody else opened it; it is void once the contest window closes (check the tx account's gas and RPC_DOWN)`,
+    });
+  }
+  const unavailable = i.leavesUnavailable ?? [];
+  if (unavailable.length > 0) {
+    out.push({
+      code: AlertCode.REPORT_LEAVES_UNAVAILABLE,
+      severity: "warning",
+      message: `the report that landed for epoch${unavailable.length > 1 ? "s" : ""} ${unavailable.join(", ")} is not the one this node co-signed or built, and no peer serves its leaves: its FAIL verdicts cannot be opened from here (whoever landed it may be hiding them; the keeper asks its peers again every minute)`,
     });
   }
   return out;

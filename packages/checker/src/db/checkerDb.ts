@@ -107,6 +107,7 @@ export class CheckerDb {
   private readonly transcripts: Sub;
   private readonly noRunReasons: Sub;
   private readonly reports: Sub;
+  private readonly cosigned: Sub;
   private readonly slashing: Sub;
   private readonly meta: Sub;
   private readonly fraudProofs: Sub;
@@ -124,6 +125,7 @@ export class CheckerDb {
     this.transcripts = sub("transcripts");
     this.noRunReasons = sub("no-run-reasons");
     this.reports = sub("reports");
+    this.cosigned = sub("cosigned-reports");
     this.slashing = sub("slashing");
     this.meta = sub("meta");
     this.fraudProofs = sub("fraud-proofs");
@@ -343,6 +345,43 @@ export class CheckerDb {
     return plain(await this.reports.get(epochKey(epoch)));
   }
 
+  /**
+   * Stores a report this node co-signed under (epoch, `roots`, `requester`): every root a member signed stays
+   * at hand, whichever lands (reports/cosignedReports.ts). `roots` and `requester` hold no "/" but the one
+   * between the two roots.
+   */
+  async putCosignedReport(
+    epoch: bigint,
+    roots: string,
+    requester: string,
+    encoded: Uint8Array,
+  ): Promise<void> {
+    const key = `${epochKey(epoch)}/${roots}/${requester}`;
+    // Synced like the report record: a member that signed must hold the leaves after a crash too.
+    await this.db.batch([{ type: "put", sublevel: this.cosigned, key, value: encoded }] as never, {
+      sync: true,
+    });
+    this.metrics?.dbWrites.inc({ kind: "cosigned_report" });
+  }
+
+  /** A report co-signed for `epoch` with these roots (whoever asked), if any. */
+  async getCosignedReport(epoch: bigint, roots: string): Promise<Uint8Array | undefined> {
+    const prefix = `${epochKey(epoch)}/${roots}/`;
+    for await (const value of this.cosigned.values({ gte: prefix, lt: `${prefix}\uffff`, limit: 1 }))
+      return plain(value);
+    return undefined;
+  }
+
+  /** The (roots, requester) of every report co-signed for `epoch`: keys only, the leaves stay on disk. */
+  async cosignedRootsOf(epoch: bigint): Promise<{ roots: string; requester: string }[]> {
+    const out: { roots: string; requester: string }[] = [];
+    for await (const key of this.cosigned.keys(epochRange(epoch))) {
+      const [, results, rewards, requester] = key.split("/");
+      out.push({ roots: `${results}/${rewards}`, requester: requester ?? "" });
+    }
+    return out;
+  }
+
   // --- fraud proofs ------------------------------------------------------------
 
   /** Stores a fraud proof unless one for (provider, epoch) is stored already; true when this one was stored. */
@@ -460,9 +499,9 @@ export class CheckerDb {
   }
 
   /**
-   * Deletes gossip attestations (with the transcripts behind this node's own), no-run reasons and equivocation
-   * evidence of epochs before `minEpoch` (slashing records are kept). The node calls it once an epoch
-   * (services/dbPrune.ts).
+   * Deletes gossip attestations (with the transcripts behind this node's own), no-run reasons, equivocation
+   * evidence and co-signed reports of epochs before `minEpoch` (slashing records and each epoch's report
+   * record are kept). The node calls it once an epoch (services/dbPrune.ts).
    */
   async prune(minEpoch: bigint): Promise<number> {
     let n = 0;
@@ -494,6 +533,10 @@ export class CheckerDb {
     for await (const key of this.noRunReasons.keys({ lt: epochKey(minEpoch) }))
       noRun.push({ type: "del", key });
     await this.noRunReasons.batch(noRun);
+    const cosigned: { type: "del"; key: string }[] = [];
+    for await (const key of this.cosigned.keys({ lt: epochKey(minEpoch) }))
+      cosigned.push({ type: "del", key });
+    await this.cosigned.batch(cosigned);
     return n;
   }
 

@@ -11,6 +11,7 @@ import type { WeightedAttestation } from "@checkernet/protocol/scoring/verdict";
 import { attestationSeats, vrfOutput } from "@checkernet/protocol/sortition";
 import type { ReportHeader, SignedAttestation } from "@checkernet/protocol/types";
 import { sleep } from "@checkernet/runtime";
+import type { PeerId } from "@libp2p/interface";
 import { type Address, getAddress, type Hex, hexToBytes } from "viem";
 import { getEpochInputs } from "../chain/actions/getEpochInputs.ts";
 import { getReport } from "../chain/actions/getReport.ts";
@@ -24,7 +25,7 @@ import {
   writeReportRecord,
 } from "../reports/aggregatorRecords.ts";
 import { aggregatorPlugin } from "./aggregatorPlugin.ts";
-import { type AggregatorRole, rankEpochAggregators } from "./aggregatorRanking.ts";
+import { type AggregatorRole, rankEpochAggregators, rankedCheckers } from "./aggregatorRanking.ts";
 import type { AggregatorComponents, AggregatorInit } from "./aggregatorTypes.ts";
 import { AggregatorError, AggregatorErrorCode, cosignReport, withoutEquivocators } from "./cosigner.ts";
 import { lead } from "./leader/engine.ts";
@@ -155,16 +156,28 @@ export class AggregatorDuty {
     attestations: readonly SignedAttestation[],
     count = 1 + this.init.params.aggregatorBackups,
   ): AggregatorRole {
-    const { keys, bls, epochs, equivocations } = this.components;
-    return rankEpochAggregators(epoch, attestations, {
+    const inputs = this.rankingInputs(epoch, this.components.epochs.seed(epoch), count);
+    return rankEpochAggregators(epoch, attestations, { ...inputs, operator: this.init.operator });
+  }
+
+  /** The epoch's leader and backups as `attestations` rank them (a co-signer past its roots cap: cosigner.ts). */
+  async rankedAggregators(epoch: bigint, attestations: readonly SignedAttestation[]): Promise<Address[]> {
+    await this.components.keys.ensureEpoch?.(epoch);
+    const seed = await this.seedOf(epoch);
+    const count = 1 + this.init.params.aggregatorBackups;
+    return rankedCheckers(epoch, attestations, this.rankingInputs(epoch, seed, count));
+  }
+
+  private rankingInputs(epoch: bigint, seed: Hex | undefined, count: number) {
+    const { keys, bls, equivocations } = this.components;
+    return {
       keys,
       bls,
       domain: this.init.domain,
-      seed: epochs.seed(epoch),
-      operator: this.init.operator,
+      seed,
       count,
-      barred: equivocations?.barredFromLeading?.(epoch) ?? new Set(),
-    });
+      barred: equivocations?.barredFromLeading?.(epoch) ?? new Set<string>(),
+    };
   }
 
   /**
@@ -464,8 +477,8 @@ export class AggregatorDuty {
     }
   }
 
-  /** The co-signer's side: cosigner.ts. */
-  cosign(request: CosignRequest): Promise<Uint8Array> {
-    return cosignReport(this, request);
+  /** The co-signer's side: cosigner.ts. `from`: the peer that asks (unknown: never a ranked aggregator). */
+  cosign(request: CosignRequest, from?: PeerId): Promise<Uint8Array> {
+    return cosignReport(this, request, from);
   }
 }

@@ -61,6 +61,34 @@ export function rankEpochAggregators(
   attestations: readonly SignedAttestation[],
   i: RankingInputs,
 ): AggregatorRole {
+  const { ranked, candidates, barred } = rankedCandidates(epoch, attestations, i);
+  const me = ranked.indexOf(getAddress(i.operator));
+  return {
+    epoch: String(epoch),
+    rank: me < 0 ? null : me,
+    leader: ranked[0] ?? null,
+    candidates,
+    ...(barred.length === 0 ? {} : { barred }),
+  };
+}
+
+/**
+ * The first `i.count` checkers of the epoch's ranking, best first (the leader and its backups): a member
+ * past its co-signed roots cap signs only for them (cosigner.ts).
+ */
+export function rankedCheckers(
+  epoch: bigint,
+  attestations: readonly SignedAttestation[],
+  i: Omit<RankingInputs, "operator">,
+): Address[] {
+  return rankedCandidates(epoch, attestations, i).ranked;
+}
+
+function rankedCandidates(
+  epoch: bigint,
+  attestations: readonly SignedAttestation[],
+  i: Omit<RankingInputs, "operator">,
+): { ranked: Address[]; candidates: number; barred: Address[] } {
   const proofs = new Map<Address, Hex>();
   for (const s of attestations) proofs.set(getAddress(s.attestation.checker), s.vrfProof);
   const candidates: { checker: Address; ticket: bigint }[] = [];
@@ -77,13 +105,6 @@ export function rankEpochAggregators(
     const ticket = aggregatorTicket(vrfOutput(proof), Math.min(rec.licenses, MAX_AGGREGATOR_LICENSES));
     candidates.push({ checker, ticket });
   }
-  const ranked = rankAggregators(candidates, i.count);
-  const me = ranked.findIndex((c) => c.checker === getAddress(i.operator));
-  return {
-    epoch: String(epoch),
-    rank: me < 0 ? null : me,
-    leader: ranked[0]?.checker ?? null,
-    candidates: candidates.length,
-    ...(barred.length === 0 ? {} : { barred }),
-  };
+  const ranked = rankAggregators(candidates, i.count).map((c) => c.checker);
+  return { ranked, candidates: candidates.length, barred };
 }

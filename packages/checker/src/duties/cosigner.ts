@@ -3,15 +3,19 @@ import { reportSigningRoot } from "@checkernet/protocol/encoding/report";
 import type { ReportInputs } from "@checkernet/protocol/explain";
 import { checkReport, type EpochReport } from "@checkernet/protocol/scoring/report";
 import { type SignedAttestation, Verdict } from "@checkernet/protocol/types";
-import { bytesToHex, getAddress, type Hex } from "viem";
+import type { PeerId } from "@libp2p/interface";
+import { type Address, bytesToHex, getAddress, type Hex } from "viem";
+import { getOperatorPeerId } from "../chain/actions/getOperatorPeerId.ts";
 import { getReportCommittee } from "../chain/actions/getReportCommittee.ts";
 import type { CosignRequest } from "../network/reqresp/cosign.ts";
 import {
+  type ReportRecord,
   ReportRole,
   ReportStatus,
   readReportRecord,
   writeReportRecord,
 } from "../reports/aggregatorRecords.ts";
+import { cosignedRoots, signedRoots, writeCosignedReport } from "../reports/cosignedReports.ts";
 import { validateAttestation } from "../validation/attestation.ts";
 import { directVerifier } from "../validation/bls/batchVerifier.ts";
 import { AttestationError } from "../validation/errors/attestationError.ts";
@@ -42,6 +46,14 @@ const COSIGN_TOLERANCE = {
    * cannot drop more than that without losing the member's co-signature.
    */
   omittedPerMember: 20,
+  /**
+   * Distinct (results root, rewards root) pairs a member co-signs, and keeps, per epoch for anyone who asks
+   * (docs/protocol/cosign.md, "What a member keeps"). An honest epoch needs a few: the leader's report, a
+   * backup's, a rebuild from a fuller view. Past the cap only the epoch's ranked aggregators are served.
+   */
+  maxRootsPerEpoch: 8,
+  /** Past maxRootsPerEpoch, the roots one ranked aggregator may have kept for it in the epoch, at most. */
+  rootsPerRankedAggregator: 2,
 } as const;
 
 /** The most held attestations a report may omit for a member whose view holds `held`. */
@@ -64,6 +76,8 @@ export const AggregatorErrorCode = {
   OMISSION_CHANGES_VERDICT: "AGGREGATOR_ERROR_OMISSION_CHANGES_VERDICT",
   UNKNOWN_SEED: "AGGREGATOR_ERROR_UNKNOWN_SEED",
   QUORUM_NOT_REACHED: "AGGREGATOR_ERROR_QUORUM_NOT_REACHED",
+  /** The member co-signed COSIGN_TOLERANCE.maxRootsPerEpoch roots of the epoch, and the requester is no ranked aggregator (or used its share). */
+  TOO_MANY_ROOTS: "AGGREGATOR_ERROR_TOO_MANY_ROOTS",
 } as const;
 export type AggregatorErrorCode = (typeof AggregatorErrorCode)[keyof typeof AggregatorErrorCode];
 
@@ -80,6 +94,7 @@ export interface CosignerHost {
     attestations: readonly SignedAttestation[],
   ): Promise<EpochReport & { inputs: ReportInputs }>;
   seedOf(epoch: bigint): Promise<Hex>;
+  rankedAggregators(epoch: bigint, attestations: readonly SignedAttestation[]): Promise<Address[]>;
 }
 
 const slotKey = (a: SignedAttestation["attestation"]) =>
@@ -129,7 +144,11 @@ export function withoutEquivocators(
  * the member hands the pair to its equivocation book and refuses that report (the next aggregator
  * leaves the equivocator out).
  */
-export async function cosignReport(duty: CosignerHost, request: CosignRequest): Promise<Uint8Array> {
+export async function cosignReport(
+  duty: CosignerHost,
+  request: CosignRequest,
+  from?: PeerId,
+): Promise<Uint8Array> {
   const { db, publicClient, bls, keys } = duty.components;
   const { header } = request;
   const epoch = header.epoch;
@@ -237,18 +256,68 @@ export async function cosignReport(duty: CosignerHost, request: CosignRequest): 
   }
   // Keep what we verified and the leaves we co-signed: they serve evidence and reward proofs.
   if (accepted.length > 0) await db.putAttestations(accepted);
-  const existing = await readReportRecord(db, epoch);
-  if (existing === undefined) {
-    await writeReportRecord(db, {
-      epoch,
-      role: ReportRole.COSIGNER,
-      status: ReportStatus.COSIGNED,
-      header: local.header,
-      results: local.results,
-      rewards: local.rewards,
-      inputs: local.inputs,
-      updatedMs: Date.now(),
-    });
-  }
+  const record: ReportRecord = {
+    epoch,
+    role: ReportRole.COSIGNER,
+    status: ReportStatus.COSIGNED,
+    header: local.header,
+    results: local.results,
+    rewards: local.rewards,
+    inputs: local.inputs,
+    updatedMs: Date.now(),
+  };
+  await keepCosigned(duty, record, from?.toString(), [...view, ...accepted]);
+  // The epoch's record stays the first report co-signed; the others are found by their roots (reportSync.ts).
+  if ((await readReportRecord(db, epoch)) === undefined) await writeReportRecord(db, record);
   return bls.sign(duty.init.secretKey, reportSigningRoot(header, duty.init.domain));
+}
+
+/**
+ * Keeps the report the member is about to sign under its roots, before it signs (docs/protocol/cosign.md,
+ * "What a member keeps"): a root it signed but did not keep could land with leaves no honest node holds, and
+ * its FAIL verdicts would never be opened (review5 H1). Anyone's request is kept up to
+ * COSIGN_TOLERANCE.maxRootsPerEpoch roots; past that the member signs only for the epoch's leader and
+ * backups, each up to rootsPerRankedAggregator roots, so a stranger cannot crowd the honest ones out.
+ *
+ * @throws AggregatorError TOO_MANY_ROOTS past the cap
+ */
+async function keepCosigned(
+  duty: CosignerHost,
+  record: ReportRecord,
+  requester: string | undefined,
+  view: readonly SignedAttestation[],
+): Promise<void> {
+  const { db } = duty.components;
+  const kept = await cosignedRoots(db, record.epoch);
+  if (signedRoots(kept, record.header)) return;
+  if (kept.length >= COSIGN_TOLERANCE.maxRootsPerEpoch) {
+    const own = kept.filter((r) => requester !== undefined && r.requester === requester).length;
+    const ranked =
+      own < COSIGN_TOLERANCE.rootsPerRankedAggregator &&
+      (await isRankedAggregator(duty, record.epoch, view, requester));
+    if (!ranked) {
+      throw new AggregatorError(
+        AggregatorErrorCode.TOO_MANY_ROOTS,
+        `this node co-signed ${kept.length} reports of epoch ${record.epoch}; past ${COSIGN_TOLERANCE.maxRootsPerEpoch} it signs only for the epoch's ranked aggregators, ${COSIGN_TOLERANCE.rootsPerRankedAggregator} each`,
+      );
+    }
+  }
+  await writeCosignedReport(db, record, requester);
+}
+
+/** Whether `requester` is the registered peer of one of the epoch's leader and backups, as `view` ranks them. */
+async function isRankedAggregator(
+  duty: CosignerHost,
+  epoch: bigint,
+  view: readonly SignedAttestation[],
+  requester: string | undefined,
+): Promise<boolean> {
+  if (requester === undefined) return false;
+  const { publicClient } = duty.components;
+  const checkerRegistry = duty.init.addresses.checkerRegistry;
+  for (const operator of await duty.rankedAggregators(epoch, view)) {
+    const peer = await getOperatorPeerId(publicClient, { checkerRegistry, operator }).catch(() => null);
+    if (peer === requester) return true;
+  }
+  return false;
 }

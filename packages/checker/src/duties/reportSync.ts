@@ -11,6 +11,7 @@ import {
   readReportRecord,
   writeReportRecord,
 } from "../reports/aggregatorRecords.ts";
+import { findCosignedReport } from "../reports/cosignedReports.ts";
 
 /**
  * Keeps a verified copy of every landed epoch report, so every node can
@@ -39,7 +40,16 @@ export interface ReportSyncInit {
   lookbackEpochs: number;
   /** How deep a landed report's block must be before it is kept without re-reading (default REPORT_FINALITY_BLOCKS). */
   finalityBlocks?: number;
+  /** How long an epoch no peer could serve is answered UNAVAILABLE before peers are asked again (default UNAVAILABLE_RETRY_MS). */
+  unavailableRetryMs?: number;
 }
+
+/**
+ * How long ensure() answers UNAVAILABLE from memory after every peer failed it: the slash keeper asks on each
+ * look (every few seconds) for an epoch whose landed leaves it lacks, and asking every peer that often is load
+ * for nothing; a minute is a small share of the contest window (epochs), in which the leaves are still of use.
+ */
+const UNAVAILABLE_RETRY_MS = 60_000;
 
 /**
  * Blocks on top of a report's before the sync stops re-reading it: a reorg can undo the block a report
@@ -53,6 +63,11 @@ export const ReportSyncOutcome = {
   /** The node already held leaves matching the chain. */
   HELD: "held",
   FETCHED: "fetched",
+  /**
+   * A report this node co-signed, not the epoch's first, landed: its leaves, kept under its roots when the node
+   * signed (reports/cosignedReports.ts), are now the epoch's record.
+   */
+  COSIGNED: "cosigned",
   /** No report landed for the epoch. */
   NOT_REPORTED: "not-reported",
   /** Every peer was asked; none had leaves that match the chain. */
@@ -80,6 +95,8 @@ export class ReportSync {
    * the next pass; one fetched on demand stays until then.
    */
   private readonly landed = new Map<bigint, NonNullable<GetReportReturnType>>();
+  /** When every peer last failed an epoch (ensure answers UNAVAILABLE from memory until unavailableRetryMs passed). */
+  private readonly unavailableAt = new Map<bigint, number>();
   /** Peer answers refused for not matching the chain (a lying or buggy peer), for /status and tests. */
   rejected = 0;
 
@@ -111,6 +128,7 @@ export class ReportSync {
     const current = this.components.currentEpoch();
     const from = current > BigInt(this.init.lookbackEpochs) ? current - BigInt(this.init.lookbackEpochs) : 1n;
     for (const epoch of this.landed.keys()) if (epoch < from) this.landed.delete(epoch);
+    for (const epoch of this.unavailableAt.keys()) if (epoch < from) this.unavailableAt.delete(epoch);
     for (let e = from; e < current; e++) await this.ensure(e);
   }
 
@@ -140,6 +158,32 @@ export class ReportSync {
     if (existing !== undefined && IN_FLIGHT.includes(existing.status)) {
       return { outcome: ReportSyncOutcome.UNAVAILABLE };
     }
+    // The epoch's record holds the first report this node co-signed; a later one it signed may be what landed.
+    const cosigned = await findCosignedReport(db, epoch, onChain).catch(() => undefined);
+    if (cosigned !== undefined && matches(cosigned, onChain)) {
+      await writeReportRecord(db, cosigned);
+      logger.info({ epoch: String(epoch) }, "landed report found among the ones this node co-signed");
+      return { outcome: ReportSyncOutcome.COSIGNED, record: cosigned };
+    }
+    const failedAt = this.unavailableAt.get(epoch);
+    if (
+      failedAt !== undefined &&
+      Date.now() - failedAt < (this.init.unavailableRetryMs ?? UNAVAILABLE_RETRY_MS)
+    ) {
+      return { outcome: ReportSyncOutcome.UNAVAILABLE };
+    }
+    const fetched = await this.fetchFromPeers(epoch, onChain);
+    if (fetched.outcome === ReportSyncOutcome.UNAVAILABLE) this.unavailableAt.set(epoch, Date.now());
+    else this.unavailableAt.delete(epoch);
+    return fetched;
+  }
+
+  /** Asks each peer for the epoch's leaves until one's match the chain. */
+  private async fetchFromPeers(
+    epoch: bigint,
+    onChain: NonNullable<GetReportReturnType>,
+  ): Promise<{ outcome: ReportSyncOutcome; record?: ReportRecord }> {
+    const { db, logger } = this.components;
     for (const peer of this.components.peers()) {
       let report: PublishedReportWithTx;
       try {

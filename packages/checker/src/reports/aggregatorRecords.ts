@@ -77,11 +77,11 @@ function reviver(_key: string, value: unknown): unknown {
   return typeof value === "string" && value.startsWith(BIG) ? BigInt(value.slice(BIG.length)) : value;
 }
 
-function encodeReportRecord(r: ReportRecord): Uint8Array {
+export function encodeReportRecord(r: ReportRecord): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(r, replacer));
 }
 
-function decodeReportRecord(epoch: bigint, raw: Uint8Array): ReportRecord {
+export function decodeReportRecord(epoch: bigint, raw: Uint8Array): ReportRecord {
   try {
     const r = JSON.parse(new TextDecoder().decode(raw), reviver) as ReportRecord;
     if (r.epoch !== epoch || typeof r.status !== "string" || !Array.isArray(r.rewards)) {

@@ -53,7 +53,7 @@ export class AggregationService extends DutyService<AggregatorDuty> {
     const aggregator = this.duty;
     await handleCosign(this.components.host, {
       logger: this.components.logger.child({ service: "cosign" }),
-      onRequest: (request) => aggregator.cosign(request),
+      onRequest: (request, from) => aggregator.cosign(request, from),
     });
   }
 }

@@ -177,6 +177,7 @@ export async function readNodeStatus(c: NodeComponents, s: StatusSources): Promi
       unreported: { epochs: unreported, current: epoch, alertEpochs: UNREPORTED_LIMITS.alertEpochs },
       firstFullEpoch: c.clock.phase(s.startedAt).epoch + 1n,
       unopenedSlashes: s.slashKeeper?.unopened() ?? [],
+      leavesUnavailable: s.slashKeeper?.leavesUnavailable() ?? [],
     }),
     uptimeSeconds,
   };

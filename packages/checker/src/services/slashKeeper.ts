@@ -1,6 +1,7 @@
 import type { Address } from "viem";
 import type { AggregatorDuty } from "../duties/aggregatorDuty.ts";
 import type { SubmitterWallet } from "../duties/leader/submitOnce.ts";
+import type { ReportSync } from "../duties/reportSync.ts";
 import { SlashKeeper } from "../duties/slashKeeper.ts";
 import type { ChainComponents, NodeComponents } from "./components.ts";
 
@@ -15,6 +16,7 @@ export function createSlashKeeper(
   aggregator: AggregatorDuty,
   slashing: Address,
   walletClient: SubmitterWallet,
+  reportSync: ReportSync,
 ): SlashKeeper {
   return new SlashKeeper(
     {
@@ -25,6 +27,8 @@ export function createSlashKeeper(
       clock: c.clock,
       metrics: c.metrics,
       rankOf: (epoch) => aggregator.keeperRank(epoch),
+      // Another root than this node's landed: one it co-signed later, else a peer's copy (review5 H1).
+      landedLeaves: async (epoch) => (await reportSync.ensure(epoch)).record,
     },
     { slashing, epochReports: chain.contracts.epochReports },
   );

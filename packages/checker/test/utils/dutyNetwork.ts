@@ -133,7 +133,7 @@ export async function startDutyNetwork(init: {
   }
   const open: CheckerDb[] = [];
   const serveCosign = (host: CheckerHost, duty: AggregatorDuty) =>
-    handleCosign(host, { logger: init.logger, onRequest: (req) => duty.cosign(req) });
+    handleCosign(host, { logger: init.logger, onRequest: (req, from) => duty.cosign(req, from) });
 
   return {
     chain,

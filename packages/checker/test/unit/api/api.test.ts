@@ -189,6 +189,7 @@ describe("alerts", () => {
     expect(
       codes({ unopenedSlashes: [{ epoch: 7n, provider: "0x00000000000000000000000000000000000000aa" }] }),
     ).toEqual([AlertCode.SLASH_UNOPENED]);
+    expect(codes({ leavesUnavailable: [7n] })).toEqual([AlertCode.REPORT_LEAVES_UNAVAILABLE]);
     expect(codes({ operator: { ...healthy.operator, licenses: 0 } })).toEqual([
       AlertCode.LICENSE_NOT_DELEGATED,
     ]);
