@@ -62,10 +62,11 @@ const FLOOD_LEAD_MS = 25_000;
  * Each checker's event-loop lag p99 in each flood epoch: issue 14's 100 ms. With one source IP per
  * identity every identity reaches validation; hung up at 13 REJECTs each cost a checker ~100-115 ms
  * of CPU and the lag p99 read 49-167 ms (runs 11-13); hung up at its first far-epoch or oversized
- * REJECT (or 3rd of any kind) while it never delivered a valid message, ~25 ms
- * (docs/protocol/gossip-validation.md, Sybil-flood drill, has every run). The metric is the p99 of the
- * intervals between 10-ms timer ticks, so it includes those 10 ms: a quiet checker reads 15-55 ms,
- * by the machine's load. (From one IP, 11-49 ms: the gater refuses all but ~2 identities.)
+ * REJECT (or 3rd of any kind) while it never delivered a valid message, ~30 ms, and the lag p99 read
+ * 27-59 ms in three runs (one with a busy core), 40-92 ms at load 8-9 (docs/protocol/gossip-validation.md,
+ * Sybil-flood drill, has every run). The metric is the p99 of the intervals between 10-ms timer ticks,
+ * so it includes those 10 ms: a quiet checker reads 16-55 ms, by the machine's load. (From one IP,
+ * 11-49 ms: the gater refuses all but ~2 identities.)
  */
 const FLOOD_LAG_P99_MS = 100;
 /**
