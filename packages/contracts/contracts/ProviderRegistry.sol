@@ -22,16 +22,20 @@ import {AnswerSigning} from "./libraries/AnswerSigning.sol";
  * `isActiveAt(provider, e)` the checking set of epoch e. Every stake change (stake, requestUnstake, a slash)
  * is also written to a per-provider checkpoint trace keyed by the epoch it counts from: a change in epoch c
  * that RAISES the stake (a first stake, a re-stake, a top-up) counts from c + max(activationDelayEpochs, 2),
- * like an entry; one that LOWERS it (an unstake, partial or not, a slash) from c + 2, but never before the
- * epoch after a pending raise (a decrease can't cancel or trim an increase: one made blind counts at its full
- * value at least once); a change before genesis counts from epoch 1 (a decrease after a raise then: 2). So the
+ * like an entry; an unstake (partial or not) from c + 2, but never before the epoch after the latest raise's
+ * first epoch (a cut can't cancel or trim an increase: one made blind counts at its full value at least once;
+ * keyed after that raise, not after the last checkpoint, so no sequence of changes pushes it further than
+ * c + max(D, 2) + 1); a slash from c + 2 whatever is pending, taken from every pending checkpoint too (capped
+ * at the stake left), so after a slash in c no epoch from c + 2 counts more than `stakeOf` (review5 H2: keyed
+ * like a cut, a 1-wei top-up kept a provider slashed to nothing in D sets at its old stake). A change before
+ * genesis counts from epoch 1 (a cut after a raise then: 2). So the
  * set of e and its stakes (stakeAt(e): reward weight and slash amount) depend only on changes made in epochs
  * <= e - 2 and are final once the chain is in e - 1, and a provider can neither choose its own address nor
  * add stake after it could know the seed of the epoch it counts in: seed(e) is public during e - 1 and known
  * to its proposer during e - 2, a raise made in c counts from c + activationDelayEpochs, whose seed no
- * adversary can know then (docs/protocol/contracts.md; scripts/stakeTimingOdds.ts). A decrease still counts
- * from c + 2: like a leave, the stake it removes returns only activationDelayEpochs after it is added again.
- * Stake, slashable tokens and slashing stay live.
+ * adversary can know then (docs/protocol/contracts.md; scripts/stakeTimingOdds.ts). A cut of held stake still
+ * counts from c + 2: like a leave, the stake it removes returns only activationDelayEpochs after it is added
+ * again. Stake, slashable tokens and slashing stay live.
  *
  * The fields a verdict is judged by (gpuModel: class and workload sizes, vramMiB, region) are frozen while the
  * provider can be checked, slashed or re-checked (`fieldsFrozen`): a re-check of epoch e judges the provider by
@@ -57,11 +61,21 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
         uint64 registeredEpoch;
         uint32 vramMiB;
         uint64 unbondingEndEpoch;
+        /// @dev The first epoch the latest raise of the stake counts in (its own key, c + max(D, 2)); a voluntary
+        /// decrease is keyed after it. In the slot of the fields above, which every stake change reads anyway.
+        uint64 raiseKey;
         uint256 stake;
         uint256 unbonding;
         bytes peerId;
         string gpuModel;
         string region;
+    }
+
+    /// @dev How a stake change applies to the checkpoints at or past its key.
+    enum StakeChange {
+        Raise,
+        Cut,
+        Slash
     }
 
     IRewardToken private immutable _token;
@@ -150,9 +164,10 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
     function stake(uint256 amount) external {
         Provider storage provider = _requireRegistered(msg.sender);
         if (amount == 0) revert ProviderRegistryZeroAmount();
-        uint256 before = provider.stake;
         provider.stake += amount;
-        _checkpointStake(msg.sender, before, provider.stake);
+        uint64 key = _entryEpoch(currentEpoch());
+        provider.raiseKey = key;
+        _checkpointStake(msg.sender, key, StakeChange.Raise, amount, provider.stake);
         emit Staked(msg.sender, amount, provider.stake);
         _token.safeTransferFrom(msg.sender, address(this), amount);
     }
@@ -162,12 +177,18 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
         Provider storage provider = _requireRegistered(msg.sender);
         if (amount == 0) revert ProviderRegistryZeroAmount();
         if (amount > provider.stake) revert ProviderRegistryInsufficientStake(provider.stake, amount);
-        uint256 before = provider.stake;
         // Checked above: amount <= stake.
         unchecked {
             provider.stake -= amount;
         }
-        uint64 key = _checkpointStake(msg.sender, before, provider.stake);
+        // From c + 2, but never before the epoch after the latest raise's own first epoch (<= c + max(D, 2)): a
+        // cut can't take back stake added blind, and its key is at most c + max(D, 2) + 1 however many changes
+        // came before (27bc793 keyed it after the last checkpoint, so (stake, unstake) pairs pushed it, and a
+        // slash riding with it, one epoch further each: review5 H2).
+        uint64 epoch = currentEpoch();
+        uint64 key = epoch == 0 ? 1 : epoch + 2;
+        if (provider.raiseKey >= key) key = provider.raiseKey + 1;
+        _checkpointStake(msg.sender, key, StakeChange.Cut, amount, provider.stake);
         provider.unbonding += amount;
         // The tokens leave the checking set from `key` (counted in sets up to key - 1): unbonding runs U
         // epochs past the later of now and that last set, as for a plain leave (c + 2 - 2 + U), so a
@@ -338,8 +359,7 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
     /// @dev Takes up to `amount` from the stake, then from the unbonding tokens; returns what was taken.
     function _take(address providerAddress, uint256 amount) private returns (uint256 taken) {
         Provider storage provider = _providers[providerAddress];
-        uint256 before = provider.stake;
-        uint256 fromStake = amount < before ? amount : before;
+        uint256 fromStake = amount < provider.stake ? amount : provider.stake;
         uint256 rest = amount - fromStake;
         uint256 fromUnbonding = rest < provider.unbonding ? rest : provider.unbonding;
         // Both parts are capped by the balances they come from.
@@ -348,35 +368,59 @@ contract ProviderRegistry is EpochClock, EIP712, IProviderRegistry {
             provider.unbonding -= fromUnbonding;
         }
         taken = fromStake + fromUnbonding;
-        if (fromStake != 0) _checkpointStake(providerAddress, before, provider.stake);
+        // Not a voluntary cut: it counts from c + 2 whatever is pending, and every pending checkpoint loses it
+        // (review5 H2: keyed after a pending raise, a 1-wei top-up kept a provider slashed to 0 in D sets at its
+        // old stake). At most max(D, 2) checkpoints are pending (keys c + 2 .. c + max(D, 2) + 1).
+        if (fromStake != 0) {
+            uint64 epoch = currentEpoch();
+            uint64 key = epoch == 0 ? 1 : epoch + 2;
+            _checkpointStake(providerAddress, key, StakeChange.Slash, fromStake, provider.stake);
+        }
         emit ProviderSlashed(providerAddress, taken, provider.stake, provider.unbonding);
     }
 
-    /// @dev Records `after_` as the stake the checking set counts (see the contract's comment for the
-    /// epochs). Every key is at least the last one, so `push` never reverts (a slash can't be blocked): a raise
-    /// counts from c + max(D, 2) (seed-blind, like an entry), a decrease from c + 2 but never before the epoch
-    /// after a pending raise (the last checkpoint above the one before it), so a decrease made once that raise's
-    /// seed is known can't take it back (issue 14). A second change with the same key replaces the first.
-    function _checkpointStake(address providerAddress, uint256 before, uint256 after_) private returns (uint64) {
-        Checkpoints.Trace208 storage stakes = _epochStakes[providerAddress];
-        uint64 epoch = currentEpoch();
-        bool raises = after_ > before;
-        uint256 key = raises ? _entryEpoch(epoch) : (epoch == 0 ? 1 : epoch + 2);
-        uint256 length = stakes._checkpoints.length;
-        if (length != 0) {
-            Checkpoints.Checkpoint208 storage last = stakes._checkpoints[length - 1];
-            uint256 lastKey = last._key;
-            // Only a last checkpoint at or past the rule's key can be a pending raise (the one before it is read
-            // only then: a decrease of stake held since before c + 2 pays no extra cold read).
-            if (
-                !raises &&
-                lastKey >= key &&
-                (length == 1 || stakes._checkpoints[length - 2]._value < last._value)
-            ) lastKey += 1;
-            if (lastKey > key) key = lastKey;
+    /// @dev Records a change of `amount` counted from `key` in the trace the checking set reads (see the
+    /// contract's comment): the checkpoint at `key` (added, from the value counted before it, if none is there)
+    /// and every later one change by it. A raise adds `amount`; a cut and a slash take it (floor 0) and cap the
+    /// value at the live stake `live`, so after a slash in c no epoch from c + 2 counts more than what is left.
+    /// The callers' keys never pass c + max(D, 2) + 1 (a raise: c + max(D, 2); a cut: at most one after the
+    /// latest raise; a slash: c + 2), so a cut is always the last checkpoint, a raise passes at most one (a cut
+    /// of the same epoch) and a slash rewrites at most max(D, 2): the pending ones (`_take` stays bounded; gas
+    /// in docs/protocol/contracts.md). The last checkpoint always holds the live stake.
+    function _checkpointStake(address providerAddress, uint64 key, StakeChange change, uint256 amount, uint256 live)
+        private
+    {
+        Checkpoints.Checkpoint208[] storage points = _epochStakes[providerAddress]._checkpoints;
+        uint256 length = points.length;
+        uint256 at = length;
+        while (at != 0 && points[at - 1]._key > key) at--;
+        if (at != 0 && points[at - 1]._key == key) {
+            // A checkpoint at the key: it and every later one take the change.
+            for (uint256 i = at - 1; i < length; i++) {
+                points[i]._value = _changed(points[i]._value, change, amount, live);
+            }
+            return;
         }
-        stakes.push(SafeCast.toUint48(key), SafeCast.toUint208(after_));
-        return SafeCast.toUint64(key);
+        uint208 counted = at == 0 ? 0 : points[at - 1]._value;
+        uint48 key48 = SafeCast.toUint48(key);
+        if (at == length) {
+            points.push(Checkpoints.Checkpoint208(key48, _changed(counted, change, amount, live)));
+            return;
+        }
+        // A new checkpoint before later ones: they move up a slot, each taking the change.
+        Checkpoints.Checkpoint208 storage last = points[length - 1];
+        points.push(Checkpoints.Checkpoint208(last._key, _changed(last._value, change, amount, live)));
+        for (uint256 i = length - 1; i > at; i--) {
+            Checkpoints.Checkpoint208 storage moved = points[i - 1];
+            points[i] = Checkpoints.Checkpoint208(moved._key, _changed(moved._value, change, amount, live));
+        }
+        points[at] = Checkpoints.Checkpoint208(key48, _changed(counted, change, amount, live));
+    }
+
+    function _changed(uint208 value, StakeChange change, uint256 amount, uint256 live) private pure returns (uint208) {
+        if (change == StakeChange.Raise) return SafeCast.toUint208(value + amount);
+        uint256 left = value > amount ? value - amount : 0;
+        return SafeCast.toUint208(left < live ? left : live);
     }
 
     /// @dev The first epoch whose checking set counts an entry (a registration, any raise of the stake) made in
