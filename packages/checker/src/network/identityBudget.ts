@@ -24,6 +24,11 @@ export const INBOUND_IDENTITY_LIMITS = {
   maxIps: 4_096,
   /** (IP, peer id) pairs remembered as known, the least recently seen dropped first. */
   maxKnown: 16_384,
+  /**
+   * Proven peer ids remembered (ProvenPeers), the one whose last valid delivery is the oldest dropped
+   * first: well over the checkers a node hears from (one a registered operator).
+   */
+  maxProven: 4_096,
 } as const;
 
 /**
@@ -69,7 +74,41 @@ export interface InboundIdentityBudgetOptions {
   refillMs?: number;
   /** Buckets kept per level (INBOUND_IDENTITY_LIMITS.maxIps). */
   maxIps?: number;
+  /** Proven peer ids kept (INBOUND_IDENTITY_LIMITS.maxProven). */
+  maxProven?: number;
   now?: () => number;
+}
+
+/**
+ * Peer ids that delivered a valid gossip message to this node (network/gossip/graylist.ts `accepted`),
+ * the least recently delivering dropped first past `max`. A delivery refreshes its peer, so an honest
+ * checker, which relays every epoch, stays; to push one out an attacker needs `max` identities of its
+ * own, each admitted (a token of the budget) and each the first to deliver some valid message since.
+ */
+class ProvenPeers {
+  private readonly ids = new Set<string>();
+  private readonly max: number;
+
+  constructor(max: number) {
+    this.max = max;
+  }
+
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  add(id: string): void {
+    this.ids.delete(id);
+    this.ids.add(id);
+    if (this.ids.size > this.max) {
+      const oldest = this.ids.values().next().value;
+      if (oldest !== undefined) this.ids.delete(oldest);
+    }
+  }
+
+  delete(id: string): void {
+    this.ids.delete(id);
+  }
 }
 
 /**
@@ -153,14 +192,26 @@ function ipv4ToInt(ip: string): number {
  * are kept by level (IdentityBucketLevel): an address's own while the table of addresses has room,
  * else its prefix's, else one shared bucket. A spent bucket is never dropped, so no number of keys
  * buys a fresh burst: a flood from more addresses than the table holds is bounded by its prefixes' and
- * then the shared bucket's refill, while an honest newcomer from another prefix still gets in.
+ * then the shared bucket's refill.
+ *
+ * That refill is all an unknown newcomer gets once an attacker with enough addresses (~8,200 IPv4 in
+ * 4,096 /24s, a residential-proxy pool) keeps both tables full of spent buckets and the shared one
+ * drained (review5 M2), so checkers are not budgeted: a registered checker's peer id (CheckerRegistry,
+ * `isRegisteredChecker`) and a proven peer's (one that delivered a valid message, `prove`) are let in
+ * from any IP, never charged and never refused. Only unknown identities are Sybil candidates.
  */
 export class InboundIdentityBudget {
   private readonly ips: SpentBuckets;
   private readonly prefixes: SpentBuckets;
   private readonly overflow: SpentBuckets;
   private readonly known = new Map<string, true>();
+  private readonly proven: ProvenPeers;
   private readonly now: () => number;
+  /**
+   * Whether a peer id is a registered checker's (the node's view of CheckerRegistry's peer ids, a license
+   * each): such a peer is outside the budget. None is by default.
+   */
+  isRegisteredChecker: (peer: string) => boolean = () => false;
   /** Identities refused since start, by the level that refused them (for logs, tests and the metric). */
   readonly refusedBy: Record<IdentityBucketLevel, number> = { ip: 0, prefix: 0, overflow: 0 };
   /** Called at each refusal (the node counts them in checker_identities_refused_total). */
@@ -173,6 +224,7 @@ export class InboundIdentityBudget {
     this.ips = new SpentBuckets(max, burst, perMs);
     this.prefixes = new SpentBuckets(max, burst, perMs);
     this.overflow = new SpentBuckets(1, burst, perMs);
+    this.proven = new ProvenPeers(options.maxProven ?? INBOUND_IDENTITY_LIMITS.maxProven);
     this.now = options.now ?? Date.now;
   }
 
@@ -209,11 +261,25 @@ export class InboundIdentityBudget {
    */
   condemn(ip: string, peer: string): void {
     this.known.delete(`${ip} ${peer}`);
+    this.proven.delete(peer);
     this.spend(ip);
   }
 
-  /** Whether `peer` may connect from `ip`: an identity known there, or a new one while its bucket has a token (taken). */
+  /**
+   * `peer` delivered a valid message to this node (network/gossip/graylist.ts): from now on it is let in
+   * from any IP without a charge (a checker whose address changed, one behind a CGNAT whose neighbour
+   * spent the shared address's budget), until it is condemned or pushed out of ProvenPeers.
+   */
+  prove(peer: string): void {
+    this.proven.add(peer);
+  }
+
+  /**
+   * Whether `peer` may connect from `ip`: a registered checker or a proven peer from anywhere, an identity
+   * known there, or a new one while its bucket has a token (taken).
+   */
   admit(ip: string, peer: string): boolean {
+    if (this.isRegisteredChecker(peer) || this.proven.has(peer)) return true;
     const pair = `${ip} ${peer}`;
     if (this.known.delete(pair)) {
       this.known.set(pair, true);

@@ -123,7 +123,10 @@ class GraylistHangUp implements GossipPeerVerdicts {
   }
 
   accepted(peer: PeerId): void {
-    this.proven.add(peer.toString());
+    const id = peer.toString();
+    this.proven.add(id);
+    // A proven peer is let in again from any IP, outside the identity budget (review5 M2).
+    identityBudgetOf(this.host)?.prove(id);
   }
 
   /**

@@ -8,6 +8,7 @@ import { createMetrics, type Metrics } from "../../../src/metrics/index.ts";
 import { AttestationGossip, type AttestationGossipInit } from "../../../src/network/gossip/attestations.ts";
 import { GossipTopic } from "../../../src/network/gossip/topics.ts";
 import { type CheckerHost, peerScore } from "../../../src/network/host.ts";
+import { identityBudgetOf } from "../../../src/network/identityBudget.ts";
 import type { ValidatedAttestation } from "../../../src/validation/attestation.ts";
 import { BlsBatchVerifier } from "../../../src/validation/bls/batchVerifier.ts";
 import { StaticKeyDirectory } from "../../../src/validation/keyDirectory.ts";
@@ -240,6 +241,10 @@ describe("gossip validation under flood", () => {
         { timeout: 10_000, interval: 300 },
       )
       .toBe(1);
+    // Proven, it would be let in again from any IP, even one whose identity budget is spent (review5 M2) ...
+    const identities = identityBudgetOf(victim.host)!;
+    identities.spend("203.0.113.7");
+    expect(identities.admit("203.0.113.7", attacker.peerId.toString())).toBe(true);
     // A burst of far-epoch spam, well inside gossipsub's score cache second and its 128-message
     // whitelist of a peer with a non-negative score (a Sybil identity's whole life in issue 14's drill).
     const sent = 60;
@@ -261,7 +266,7 @@ describe("gossip validation under flood", () => {
     await next.dial(victim.host.getMultiaddrs()[0]!).catch(() => undefined);
     await sleep(200);
     expect(victim.host.getConnections(next.peerId)).toHaveLength(0);
-    // Nor does the hung-up identity come back as a known one.
+    // ... but once hung up it comes back neither as a known identity nor as a proven one.
     await attacker.dial(victim.host.getMultiaddrs()[0]!).catch(() => undefined);
     await sleep(200);
     expect(victim.host.getConnections(attacker.peerId)).toHaveLength(0);

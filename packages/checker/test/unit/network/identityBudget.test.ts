@@ -5,6 +5,7 @@ import {
   INBOUND_IDENTITY_LIMITS,
   InboundIdentityBudget,
   identityBudgetKey,
+  identityBudgetOf,
   identityPrefixKey,
   inIpv4Networks,
 } from "../../../src/network/identityBudget.ts";
@@ -107,6 +108,45 @@ describe("inbound identity budget (issue 14: a fresh peer id every 100 messages)
     expect(budget.refusedBy.ip).toBe(1);
   });
 
+  it("lets registered and proven checkers in once a proxy pool has spent every table (review5 M2)", () => {
+    let now = 0;
+    const budget = new InboundIdentityBudget({ now: () => now });
+    const registered = new Set(["registered"]);
+    budget.isRegisteredChecker = (peer) => registered.has(peer);
+    // Before the attack, an honest checker connects from its address and delivers a valid message.
+    expect(budget.admit("198.51.100.9", "proven")).toBe(true);
+    budget.prove("proven");
+    now = 600_000; // Its address's bucket is full again by the attack (and dropped for the attacker's).
+    // The reviewer's scenario: 4,096 addresses each condemned once (the addresses' table, all spent),
+    // 4,096 more in 4,096 other /24s (the prefixes' table, all spent), 8 identities drain the shared bucket.
+    const { maxIps } = INBOUND_IDENTITY_LIMITS;
+    for (let i = 0; i < maxIps; i++) {
+      const ip = `10.${i >> 8}.${i & 255}.1`;
+      budget.admit(ip, `a${i}`);
+      budget.condemn(ip, `a${i}`);
+    }
+    for (let i = 0; i < maxIps; i++) {
+      const ip = `11.${i >> 8}.${i & 255}.1`;
+      budget.admit(ip, `b${i}`);
+      budget.condemn(ip, `b${i}`);
+    }
+    for (let k = 0; k < 8; k++) budget.admit(`12.0.0.${k}`, `c${k}`);
+    now += 30_000;
+    // An unknown identity from a /24 the attacker never used is refused, as before.
+    expect(budget.admit("192.0.2.44", "newcomer")).toBe(false);
+    expect(budget.refusedBy.overflow).toBe(1);
+    // A registered checker never seen before, and the proven one from a new address (its IP changed),
+    // get in, and neither is charged: the shared bucket is still empty for the next unknown identity.
+    expect(budget.admit("203.0.113.7", "registered")).toBe(true);
+    expect(budget.admit("203.0.113.8", "proven")).toBe(true);
+    expect(budget.admit("12.0.0.1", "registered")).toBe(true);
+    expect(budget.admit("192.0.2.45", "newcomer2")).toBe(false);
+    expect(budget.refused).toBe(2);
+    // A proven peer hung up for invalid messages loses that: it comes back as an unknown identity.
+    budget.condemn("203.0.113.8", "proven");
+    expect(budget.admit("203.0.113.9", "proven")).toBe(false);
+  });
+
   it("keys a full table's newcomers by IPv4 /24 and IPv6 /48", () => {
     expect(identityPrefixKey("10.1.2.3")).toBe("10.1.2.0/24");
     expect(identityPrefixKey("2001:db8:0:1::/64")).toBe("2001:db8:0::/48");
@@ -151,6 +191,19 @@ describe("inbound identity budget (issue 14: a fresh peer id every 100 messages)
     await expect.poll(() => victim.getConnections(first.peerId).length, { timeout: 3_000 }).toBe(0);
     await first.dial(victim.getMultiaddrs()[0]!);
     await expect.poll(() => victim.getConnections(first.peerId).length, { timeout: 3_000 }).toBe(1);
+  });
+
+  it("lets a registered checker's identity in over real libp2p once its IP's budget is spent (review5 M2)", async () => {
+    const victim = await host();
+    const budget = identityBudgetOf(victim)!;
+    budget.spend("127.0.0.1");
+    const checker = await host();
+    budget.isRegisteredChecker = (peer) => peer === checker.peerId.toString();
+    expect((await freshIdentityConnects(victim)).connected).toBe(false);
+    await new Promise((r) => setTimeout(r, DIAL_GAP_MS));
+    await checker.dial(victim.getMultiaddrs()[0]!, { signal: AbortSignal.timeout(3_000) });
+    await expect.poll(() => victim.getConnections(checker.peerId).length, { timeout: 3_000 }).toBe(1);
+    expect(budget.refused).toBe(1);
   });
 
   it("does not count identities from an allow-listed network (a loopback devnet's honest nodes)", async () => {
