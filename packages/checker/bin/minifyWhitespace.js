@@ -30,7 +30,8 @@ const FORMAT = "ws1";
  */
 const MIN_BYTES = 2048;
 const keep = process.env.CHECKERNET_KEEP_SOURCES === "1";
-const require = createRequire(import.meta.url);
+/** Loads what is installed next to the launcher: esbuild is tsx's, not a dependency of ours, used when present. */
+const installed = createRequire(import.meta.url);
 
 /**
  * The installed esbuild: its version (for the cache key) and how to load it (at the first miss only);
@@ -39,7 +40,7 @@ const require = createRequire(import.meta.url);
 export function installedEsbuild() {
   let version;
   try {
-    version = JSON.parse(readFileSync(require.resolve("esbuild/package.json"), "utf8")).version;
+    version = JSON.parse(readFileSync(installed.resolve("esbuild/package.json"), "utf8")).version;
   } catch {
     return null;
   }
@@ -47,7 +48,7 @@ export function installedEsbuild() {
   return {
     version,
     load() {
-      loaded ??= require("esbuild");
+      loaded ??= installed("esbuild");
       return loaded;
     },
   };
