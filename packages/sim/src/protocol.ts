@@ -35,6 +35,7 @@ export {
 export { slashAmount, splitEpochRewards } from "@checkernet/protocol/rewards";
 export {
   computeVerdict,
+  isAccusation,
   type ProviderVerdict,
   type WeightedAttestation,
 } from "@checkernet/protocol/scoring/verdict";

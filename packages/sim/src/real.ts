@@ -171,8 +171,10 @@ export class RealSimulation extends Simulation {
     batch.attP50[i] = lat.p50Us;
     batch.attP95[i] = lat.p95Us;
     let result: number = lat.result;
+    // Lost pings skip the workload (as in the modelled mode); a slow p95 (also TIMEOUT) does not.
+    const lost = lat.reasons.some((r) => r.code === ReasonCode.TOO_MANY_LOST);
     if (state.broken) result = CheckResult.FAIL;
-    else if (result !== CheckResult.TIMEOUT) {
+    else if (!lost) {
       const rttMs = lat.p50Us / 1000;
       const claimedGpu = w.providers.claimedGpu[p] as string;
       const actualGpu = w.providers.actualGpu[p] as string;

@@ -130,13 +130,16 @@ export function modelledHonestRun(ctx: EngineContext): HonestRun {
     const cRegion = w.checkers.region[c] as number;
     const claimed = w.providers.claimedRegion[p] as number;
     const pings = net.latencyRun(rng, pathBase(ctx, c, p));
+    // FAIL: a reason about what the provider sent; TIMEOUT: one about its availability (challenges/common.ts,
+    // isAvailabilityReason). `timeout` (pings lost) also skips the workload; `late` does not.
     let fail = false;
     let timeout = false;
+    let late = false;
     const answered = pings.lost < params.pingCount;
-    // latency.ts rules: any RTT below the light bound FAILs, too many lost pings TIME OUT, p95 above the liveness threshold FAILs.
+    // latency.ts rules: any RTT below the light bound FAILs, too many lost pings TIME OUT, p95 above the liveness threshold TIMES OUT.
     if (answered && pings.minUs < net.bound(cRegion, claimed)) fail = true;
     if (pings.lost * 10_000 > params.latencyMaxLostBps * params.pingCount) timeout = true;
-    if (answered && pings.p95Us > params.latencyMaxP95Us) fail = true;
+    if (answered && pings.p95Us > params.latencyMaxP95Us) late = true;
     batch.attP50[i] = pings.p50Us;
     batch.attP95[i] = pings.p95Us;
     if (state.broken[p]) fail = true;
@@ -154,13 +157,13 @@ export function modelledHonestRun(ctx: EngineContext): HonestRun {
           fail = true; // an opened row is one of the wrong ones (WRONG_ROW), a fraud proof
           noteFraud(ctx, batch, p, c);
         } else if (net.matmulElapsedMs(rng, actualGpu, rttMs) > net.matmulDeadline(claimedGpu, rttMs)) {
-          fail = true; // DEADLINE_EXCEEDED
+          late = true; // DEADLINE_EXCEEDED
         }
       } else {
         const elapsed = net.vramElapsedMs(actualGpu, claimedGpu, rttMs, noGpu || state.cheating[p] === 1);
-        if (elapsed > net.vramDeadline(claimedGpu, rttMs)) fail = true;
+        if (elapsed > net.vramDeadline(claimedGpu, rttMs)) late = true; // DEADLINE_EXCEEDED
       }
     }
-    batch.attResult[i] = fail ? CheckResult.FAIL : timeout ? CheckResult.TIMEOUT : CheckResult.PASS;
+    batch.attResult[i] = fail ? CheckResult.FAIL : timeout || late ? CheckResult.TIMEOUT : CheckResult.PASS;
   };
 }

@@ -1,5 +1,11 @@
 import type { Hex } from "viem";
-import { CheckResult, type ProviderVerdict, type resolveContest, type Verdict } from "../protocol.ts";
+import {
+  CheckResult,
+  isAccusation,
+  type ProviderVerdict,
+  type resolveContest,
+  type Verdict,
+} from "../protocol.ts";
 import { seatAddress, type VerdictColumns, type VerdictSegments } from "../verdicts.ts";
 
 /** A slash opened by a FAIL verdict, waiting for its contest window, contest and re-check. */
@@ -195,7 +201,7 @@ export function columnVerdict(
     if (!b.included[i]) continue;
     weight += b.attSeats[i] as number;
     if (b.attResult[i] !== CheckResult.PASS) {
-      accusers.push(seatAddress(j));
+      if (isAccusation(b.attResult[i] as CheckResult)) accusers.push(seatAddress(j));
       failureWeight += b.attSeats[i] as number;
     }
     j++;

@@ -1,6 +1,7 @@
 import {
-  CheckResult,
+  type CheckResult,
   ContestOutcome,
+  isAccusation,
   type ProviderVerdict,
   resolveContest,
   slashAmount,
@@ -23,9 +24,10 @@ export function openSlash(
   const deserved = batch.faulty[p] === 1;
   const contested = providerPlan(ctx, p).contests(deserved);
   const v = columnVerdict(cols, seg, batch, batch.provStart[p] as number, batch.provEnd[p] as number);
+  // The leaf's accusers: FAIL attesters only (a TIMEOUT fails the verdict but accuses nobody).
   const accusers: number[] = [];
   for (let i = batch.provStart[p] as number; i < (batch.provEnd[p] as number); i++) {
-    if (batch.included[i] && batch.attResult[i] !== CheckResult.PASS)
+    if (batch.included[i] && isAccusation(batch.attResult[i] as CheckResult))
       accusers.push(batch.attChecker[i] as number);
   }
   const slash: PendingSlash = {
