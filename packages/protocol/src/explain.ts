@@ -266,7 +266,7 @@ export interface LicenseEpochExplanation {
 /**
  * Recomputes one license's reward in one epoch from the published inputs.
  * `penalties.forfeited` comes from the chain (Slashing.isPenalized of the
- * operator for that epoch: it signed a failure a re-check overturned): the
+ * operator for that epoch: it attested a FAIL a re-check overturned): the
  * leaf still exists, the claim reverts.
  *
  * @throws ExplainError NO_INPUTS when the report carries no inputs

@@ -11,7 +11,7 @@ import type { ProviderEntry, UnusableEntry } from "../validation/providerDirecto
 
 /**
  * A registry entry as the checker needs it, or, where a field cannot be used, which one and why (an
- * UnusableProvider: still a member of the checking sets it is in, attested FAIL without a run).
+ * UnusableProvider: still a member of the checking sets it is in, attested TIMEOUT without a run).
  */
 export function toProviderRecord(
   address: Address,

@@ -3,7 +3,7 @@ export const CHALLENGE_CLIENT_LIMITS = {
   /** Opening a stream (dial + multistream-select) to a provider: libp2p's own dial timeout is 5 s. */
   openStreamMs: 5_000,
   /**
-   * An answer later than its class deadline FAILs (DEADLINE_EXCEEDED); the
+   * An answer later than its class deadline TIMES OUT (DEADLINE_EXCEEDED); the
    * checker keeps listening this many times the deadline so that "slow" is
    * told apart from "silent" (TIMEOUT).
    */

@@ -27,7 +27,7 @@ export interface UnusableEntry {
 
 /**
  * A provider whose registry entry cannot be challenged (a peer id that does not decode, a GPU model or region
- * no checker knows). A member of a checking set all the same: its committees attest FAIL without a run
+ * no checker knows). A member of a checking set all the same: its committees attest TIMEOUT without a run
  * instead of skipping it, so it is never left to whoever chooses to attest it (review3 P1-1, issue 14).
  */
 export interface UnusableProvider {

@@ -413,7 +413,7 @@ function renderExplanation(x) {
               "td",
               { "data-field": "payable", "data-value": t.payable },
               tokens(t.payable) +
-                (t.forfeited ? " (forfeited: its operator signed a failure a re-check overturned)" : ""),
+                (t.forfeited ? " (forfeited: its operator attested a FAIL a re-check overturned)" : ""),
             ),
             el("td", {}, chain),
             el("td", {}, mark(e.matchesChain)),
