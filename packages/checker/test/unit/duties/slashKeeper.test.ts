@@ -248,6 +248,27 @@ describe("slash keeper (review4 H1, H3)", () => {
     expect(await fx.c.slashing.read.pendingSlashCount([providers[1]!])).toBe(1n);
   }, 120_000);
 
+  it("lists a leaf still unopened an epoch after its report landed (SLASH_UNOPENED, review5 L1)", async () => {
+    const all = await nodes();
+    const { epoch, leader } = await reportWithFail(all);
+    chainEpoch = (await fx.c.reports.read.landedEpochOf([epoch])) + 1n;
+    await goToEpoch(fx, chainEpoch);
+    // Every transaction the leader's keeper sends is dropped: the leaf stays unopened and is listed.
+    const dropping = walletWith(leader.checker, async (args) => {
+      if (/^eth_send(Raw)?Transaction$/.test(args.method)) throw new Error("injected: dropped");
+    });
+    const keeper = keeperOf(leader, createMetrics(), dropping);
+    await keeper.tick();
+    expect(keeper.unopened()).toEqual([{ epoch, provider: providers[1] }]);
+    // Opened (by another keeper): the next look lists nothing.
+    await tickUntil(
+      [keeperOf(leader, createMetrics())],
+      async () => (await fx.c.slashing.read.pendingSlashCount([providers[1]!])) === 1n,
+    );
+    await keeper.tick();
+    expect(keeper.unopened()).toEqual([]);
+  }, 120_000);
+
   it("gives a leaf up once the chain says its opening window closed", async () => {
     const all = await nodes();
     const { epoch } = await reportWithFail(all);
