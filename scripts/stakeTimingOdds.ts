@@ -14,7 +14,8 @@
  *   tree, times 3 for grinding the seed the window starts from; capped at 1);
  * - steered: the share of epochs an adversary reaches when every proposer of its own reveals or withholds so
  *   that the next proposer is its own too (closed form of that Markov chain, and a Monte Carlo run of it).
- * No protocol value is chosen here: ProviderRegistry._checkpointStake keys the changes, these are the odds.
+ * No protocol value is chosen here: ProviderRegistry (stake, requestUnstake, _take) keys the changes, these are
+ * the odds.
  */
 import { DEFAULT_PARAMS } from "../packages/protocol/src/params.ts";
 import {
@@ -82,7 +83,8 @@ Rules for a change in epoch c (a raise adds stake for e, a cut takes it away):
 - (a) raise and cut from c + 3: both in ${p(steered(3))} (bound ${p(bound(3))}), every epoch again.
 - (b) reward weight min(stakeAt(e − 1), stakeAt(e)), slash amount max(·): the same as (a) (a raise or a cut must
   be made by e − 3 to count for e), with a second stake read per provider at every node.
-- chosen: a raise from c + max(D, 2), a cut from c + 2 but never before the epoch after a pending raise:
+- chosen: a raise from c + max(D, 2), a cut from c + 2 but never before the epoch after the latest raise's own
+  first epoch (a slash from c + 2 whatever is pending: no choice of the provider's, review5 H2):
   raise ${p(steered(D))} (bound ${p(bound(D))}, the activation delay's own target); a cut of stake held since
   before e − 2 still in ${p(steered(2))} of epochs, like a leave, but the stake it removes counts again only
   D epochs after it is added back: out of D − 2 = ${D - 2} sets, so at most one chosen cut per D − 1 = ${D - 1}

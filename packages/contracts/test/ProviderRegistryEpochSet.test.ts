@@ -16,8 +16,9 @@ import {
 
 /**
  * The checking set of an epoch (isActiveAt): a change in epoch c that enters it (a registration and first
- * stake, a re-stake) counts from c + activationDelayEpochs (2 here), one that leaves it (an unstake or a
- * slash under the minimum) from c + 2 (never before the epoch after a pending entry), any other from c + 2.
+ * stake, a re-stake) counts from c + activationDelayEpochs (2 here), one that leaves it from c + 2 (an
+ * unstake never before the epoch after a pending entry; a slash under the minimum whatever is pending,
+ * ProviderRegistrySlashKeys.test.ts), any other from c + 2.
  * So the set of e and its stakes depend only on changes in epochs <= e − 2: every node reads the same ones
  * from the time the chain is in e − 1, and a provider that learns seed(e) during e − 1 can no longer choose
  * an address or a stake for e (issue 14).

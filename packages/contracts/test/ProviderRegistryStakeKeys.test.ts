@@ -22,8 +22,8 @@ const DELAY = 4n;
 /**
  * Every order of three stake changes (an entry or top-up, a partial unstake that stays at the minimum, a
  * leave), all in one epoch or spread, from a provider whose entry is pending and from an active one. For
- * each: no change reverts (the checkpoint keys never decrease; a slash takes the same path as an unstake,
- * so a revert here would also block a slash), a change made in epoch c leaves stakeAt of every epoch up to
+ * each: no change reverts (the trace stays sorted; a slash writes it through the same function, so a revert
+ * here would also block a slash: ProviderRegistrySlashKeys.test.ts adds slashes to the orders), a change made in epoch c leaves stakeAt of every epoch up to
  * c + 1 as it was (final once seed(c + 1) is known), a raise (entry, top-up) leaves every epoch before c + D
  * as it was (no stake is added once its epoch's seed can be known: its proposer knows it in e − 2), a decrease
  * never lowers the first epoch of a pending raise (it can't take back stake added blind), and every entry is in

@@ -2,10 +2,10 @@
  * The checking set of an epoch: the providers that are checked in epoch e (committee seats, gossip rule 6,
  * the providers of e's report). It is ProviderRegistry's `isActiveAt(provider, e)`, never the registry's
  * live state: a change made in epoch c that raises the stake (a first stake, a re-stake, a top-up: an
- * entry) counts from c + max(activationDelayEpochs, 2), one that lowers it (an unstake, partial or not, a
- * slash) from c + 2 but never before the epoch after a pending raise (a decrease can't take back stake added
- * blind: seed(e)'s proposer knows seed(e) in e − 2 and could otherwise keep only the blind entries or top-ups
- * whose committees it holds), so `stakeAt(e)` (reward weight, slash amount) is final with the set and no
+ * entry) counts from c + max(activationDelayEpochs, 2), an unstake (partial or not) from c + 2 but never
+ * before the epoch after a pending raise (a cut can't take back stake added blind: seed(e)'s proposer knows
+ * seed(e) in e − 2 and could otherwise keep only the blind entries or top-ups whose committees it holds), a
+ * slash from c + 2 over anything pending (review5 H2), so `stakeAt(e)` (reward weight, slash amount) is final with the set and no
  * stake is added once its epoch's seed can be known; a change before genesis
  * (epoch 0) from 1 (the launch set; seed(1) is public at deploy, a one-time window the docs state).
  * The entry delay is at least the seed lookahead (seed(e) is known during e − 1), so a provider cannot
