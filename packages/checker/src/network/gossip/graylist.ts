@@ -79,8 +79,11 @@ const UNPROVEN_PEER_REJECTS = 3;
 
 /**
  * Hangs up on a peer as soon as its invalid messages condemn it, counted here at each REJECT, and
- * aborts its connections, so none of its later frames is decrypted, demultiplexed or decoded, and
- * what it sent before is dropped unvalidated.
+ * aborts its connections, so none of its later frames is decrypted, demultiplexed or decoded. What
+ * it sent before, already queued, is still validated: a blind REJECT of a valid message it relayed
+ * would count an invalid delivery against every honest peer that delivers the same message
+ * (gossipsub penalizes duplicates of a message it rejected), and a blind IGNORE would leave the honest
+ * message in gossipsub's seen cache, unvalidated.
  *
  * A peer that has delivered a valid message to this node is hung up at gossipsub's graylist count
  * (13). Gossipsub graylists by the same count, but reads a peer's score from a cache refreshed once a
@@ -118,12 +121,10 @@ class GraylistHangUp implements GossipPeerVerdicts {
     this.host = host;
   }
 
-  condemned(peer: PeerId): boolean {
-    return this.condemnedPeers.has(peer.toString());
-  }
-
+  /** A valid message from `peer` proves it, unless it was condemned already (a queued message, validated after). */
   accepted(peer: PeerId): void {
     const id = peer.toString();
+    if (this.condemnedPeers.has(id)) return;
     this.proven.add(id);
     // A proven peer is let in again from any IP, outside the identity budget (review5 M2).
     identityBudgetOf(this.host)?.prove(id);

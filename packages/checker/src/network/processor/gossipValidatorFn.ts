@@ -4,13 +4,8 @@ import type { PeerId } from "@libp2p/interface";
 import type { Metrics } from "../../metrics/index.ts";
 import { GossipAction, GossipActionError } from "../../validation/errors/gossipValidation.ts";
 
-/**
- * What the sender of each message did, for the peer's fate (network/gossip/graylist.ts): a peer
- * already condemned has what it sent before the hang-up dropped unvalidated.
- */
+/** What the sender of each message did, for the peer's fate (network/gossip/graylist.ts). */
 export interface GossipPeerVerdicts {
-  /** Whether `from` was hung up for invalid messages: its messages still queued are dropped unread. */
-  condemned(from: PeerId): boolean;
   accepted(from: PeerId): void;
   rejected(from: PeerId, error: GossipActionError<{ code: string }>): void;
 }
@@ -35,8 +30,6 @@ export function getGossipValidatorFn<T>(
 ): TopicValidatorFn {
   const { logger, metrics, peers } = modules;
   return async (from: PeerId, msg: Message): Promise<TopicValidatorResult> => {
-    // Read before the hang-up closed its connection: neither validated, counted nor logged again.
-    if (peers?.condemned(from) === true) return TopicValidatorResult.Reject;
     const timer = metrics.gossipValidationSeconds.startTimer({ topic });
     try {
       const value = await validate(msg.data, from);
