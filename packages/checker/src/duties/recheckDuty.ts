@@ -349,9 +349,8 @@ export class RecheckDuty {
         `this member tests slash ${state.slashId} in epoch ${runEpoch}, not before`,
       );
     }
-    // An unusable entry (registered so, or a class or region this release lacks) can't be tested: TIMEOUT without
-    // a run, as in a regular check; it fails in the re-check verdict as FAIL does, so the contest is upheld, not
-    // dropped for want of results (review3 P1-1).
+    // An unusable entry (registered so, or a class or region this release lacks) can't be tested: TIMEOUT (failing)
+    // without a run, as in a regular check, so the contest is upheld, not dropped for want of results (review3 P1-1).
     const measured = isUnusable(p)
       ? { ...unusableEntryOutcome(p), run: undefined }
       : await this.rerun(p, kind, runEpoch).then((run) => ({
