@@ -34,6 +34,7 @@ import {
 import { ChainDirectory } from "../../../src/chain/chainDirectory.ts";
 import { gpuClassOf, peerIdFromBytes } from "../../../src/chain/providerRecord.ts";
 import { loadConfig } from "../../../src/config.ts";
+import { identityBudgetOf } from "../../../src/network/identityBudget.ts";
 import { CheckerNode } from "../../../src/node.ts";
 import { registerProvider } from "../../utils/chain.ts";
 
@@ -324,7 +325,13 @@ describe("ChainDirectory (contracts on Hardhat's in-process EDR)", () => {
   });
 
   it("CheckerNode uses it for the epoch clock, gossip validation and the duty, and reports it in /status", async () => {
-    await setupCheckers(fx, 1, 1);
+    const [checker] = await setupCheckers(fx, 1, 1);
+    const checkerPeer = peerIdFromPrivateKey(await generateKeyPair("Ed25519"));
+    await mined(
+      chain,
+      fx.as(checker!.wallet).registry.write.updatePeerId([bytesToHex(checkerPeer.toMultihash().bytes)]),
+    );
+    await goToEpoch(fx, 2n);
     const c = fx.deployment.contracts;
     const config = loadConfig({
       env: {},
@@ -350,6 +357,12 @@ describe("ChainDirectory (contracts on Hardhat's in-process EDR)", () => {
       expect(status.chain.connected).toBe(true);
       expect(status.chain.lastError).toBeNull();
       expect(node.chain!.totalLicenses()).toBeGreaterThan(0);
+      // The registered operator's peer id is outside the host's identity budget (review5 M2).
+      const budget = identityBudgetOf(node.host)!;
+      await expect
+        .poll(() => budget.isRegisteredChecker(checkerPeer.toString()), { timeout: 5_000 })
+        .toBe(true);
+      expect(budget.isRegisteredChecker(node.host.peerId.toString())).toBe(false);
     } finally {
       await node.stop();
     }
