@@ -49,7 +49,8 @@ export function identityBudgetKey(remoteAddr: Multiaddr): string | undefined {
  * The prefix an address key's identities are charged to once the table of addresses is full of spent
  * buckets: an IPv4 address's /24, an IPv6 /64's /48 (what one site or tunnel broker hands out). An
  * attacker with more addresses than the table holds shares its prefixes' budgets; an honest newcomer
- * from elsewhere still has its own prefix's.
+ * from elsewhere has its own prefix's while the prefixes' table has room (past it, the shared bucket:
+ * InboundIdentityBudget lets registered and proven checkers in outside all of them).
  */
 export function identityPrefixKey(key: string): string {
   if (key.endsWith("::/64")) return `${key.slice(0, -"::/64".length).split(":").slice(0, 3).join(":")}::/48`;
