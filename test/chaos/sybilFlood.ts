@@ -50,7 +50,7 @@ const FLOOD_IDENTITIES_PER_IP = 1;
 const FLOOD_MIN_REJECTS_PER_EPOCH = 20;
 /**
  * Most REJECTs a checker may count per identity: 1-2 (above), and what was in validation when it was
- * hung up (2 in run 14). Hung up at 13 REJECTs (runs 1-13): 16-17 per identity (median), 20-23 on
+ * hung up (1.5-2 in runs 15-19). Hung up at 13 REJECTs (runs 1-13): 16-17 per identity (median), 20-23 on
  * average; without any hang-up ~75.
  */
 const FLOOD_MAX_REJECTS_PER_IDENTITY = 6;
@@ -63,7 +63,7 @@ const FLOOD_LEAD_MS = 25_000;
  * identity every identity reaches validation; hung up at 13 REJECTs each cost a checker ~100-115 ms
  * of CPU and the lag p99 read 49-167 ms (runs 11-13); hung up at its first far-epoch or oversized
  * REJECT (or 3rd of any kind) while it never delivered a valid message, ~30 ms, and the lag p99 read
- * 27-59 ms in three runs (one with a busy core), 40-92 ms at load 8-9 (docs/protocol/gossip-validation.md,
+ * 27-62 ms in four runs (one with a busy core), 40-92 ms at load 8-9 (docs/protocol/gossip-validation.md,
  * Sybil-flood drill, has every run). The metric is the p99 of the intervals between 10-ms timer ticks,
  * so it includes those 10 ms: a quiet checker reads 16-55 ms, by the machine's load. (From one IP,
  * 11-49 ms: the gater refuses all but ~2 identities.)
