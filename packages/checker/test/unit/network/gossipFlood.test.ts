@@ -1,6 +1,7 @@
 import { signedAttestationCodec } from "@checkernet/protocol/encoding/attestation";
 import { attestationSeats, vrfOutput } from "@checkernet/protocol/sortition";
 import { createLogger } from "@checkernet/runtime";
+import { TopicValidatorResult } from "@libp2p/gossipsub";
 import { type Address, hexToBytes } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EpochClock } from "../../../src/chain/clock.ts";
@@ -477,5 +478,27 @@ describe("gossip validation under flood", () => {
 
     // The proven peer's next attestation is still validated.
     await publishUntilReceived(seated[3]!, 4);
+  });
+
+  it("validates what a peer condemned meanwhile had queued: a valid attestation it relayed is accepted, not REJECTed blind", async () => {
+    const victim = await newNode();
+    const sybil = (await newHost()).peerId;
+    const validate = victim.host.services.pubsub.topicValidators.get(GossipTopic.ATTESTATION)!;
+    const message = (signed: Parameters<typeof signedAttestationCodec.encode>[0]) => ({
+      type: "unsigned" as const,
+      topic: GossipTopic.ATTESTATION,
+      data: signedAttestationCodec.encode(signed),
+    });
+    // A far-epoch message condemns it (it never delivered a valid one) ...
+    const far = makeAttestation(bob.address, provider, EPOCH + 10n, { latencyP95Us: 30_000 });
+    expect(await validate(sybil, message(await signAttestation(bob, far)))).toBe(TopicValidatorResult.Reject);
+    // ... and an honest attestation it relayed, read before the hang-up took effect, is still validated:
+    // a blind REJECT would have gossipsub count an invalid delivery against every honest peer that
+    // delivers the same attestation (duplicates of a rejected message are penalized).
+    const good = makeAttestation(alice.address, provider, EPOCH, { latencyP50Us: 1_200 });
+    expect(await validate(sybil, message(await signAttestation(alice, good)))).toBe(
+      TopicValidatorResult.Accept,
+    );
+    expect(victim.received).toHaveLength(1);
   });
 });
