@@ -1,9 +1,13 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { Account, Address, Chain, Hash, PublicClient, Transport, WalletClient } from "viem";
 import { getTransaction } from "viem/actions";
 import { ChainActionError, ChainActionErrorCode } from "./actions/errors.ts";
 import { CHAIN_RPC_LIMITS } from "./transport.ts";
 
 type Wallet = WalletClient<Transport, Chain | undefined, Account>;
+
+/** The end of the send turn the current async context runs in: a send accepted there ends its own turn only. */
+const turnOf = new AsyncLocalStorage<() => void>();
 
 /**
  * The JSON-RPC calls one send makes: the nonce read, viem's fee read(s) and gas estimate, the broadcast. Each
@@ -41,8 +45,6 @@ class AccountSendQueue {
   private readonly publicClient: PublicClient;
   private readonly maxWaitMs: number;
   private tail: Promise<void> = Promise.resolve();
-  /** Ends the turn in progress: called when its transaction was accepted, or when its send ends. */
-  private endTurn: (() => void) | undefined;
   /** One past the highest nonce this queue broadcast; undefined before the first broadcast. */
   private next: number | undefined;
   /** The transactions this queue broadcast that the chain may not count yet, by nonce. */
@@ -82,22 +84,21 @@ class AccountSendQueue {
         { maxWaitMs: this.maxWaitMs },
       );
     }
-    this.endTurn = end;
     try {
-      return await send(() => this.nextNonce());
+      return await turnOf.run(end, () => send(() => this.nextNonce()));
     } finally {
-      if (this.endTurn === end) this.endTurn = undefined;
       end();
     }
   }
 
-  /** The RPC accepted the transaction with `nonce`: later sends take the nonces after it, and the turn ends. */
+  /**
+   * The RPC accepted the transaction with `nonce`: later sends take the nonces after it, and the turn it was
+   * sent in (if any: the async context it runs in) ends.
+   */
   accepted(nonce: number, hash: Hash): void {
     this.broadcast.set(nonce, hash);
     this.next = Math.max(this.next ?? 0, nonce + 1);
-    const end = this.endTurn;
-    this.endTurn = undefined;
-    end?.();
+    turnOf.getStore()?.();
   }
 
   /** The nonce the next transaction should carry (see the class comment). */

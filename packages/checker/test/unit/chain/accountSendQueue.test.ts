@@ -14,6 +14,7 @@ import {
   publishEpoch,
   setupProvider,
 } from "../../../../contracts/test/helpers/fixture.ts";
+import { sendInTurn } from "../../../src/chain/accountSendQueue.ts";
 import { ChainActionError } from "../../../src/chain/actions/errors.ts";
 import { openSlash } from "../../../src/chain/actions/openSlash.ts";
 import { leanPublicClient } from "../../../src/chain/leanClients.ts";
@@ -98,15 +99,19 @@ function sendsMeet(): () => Promise<void> {
     });
 }
 
-async function approve(wallet: SubmitterWallet, amount: bigint) {
-  return wallet.writeContract({
+function approveArgs(wallet: SubmitterWallet, amount: bigint) {
+  return {
     address: fx.deployment.contracts.rewardToken,
     abi: rewardTokenAbi,
     functionName: "approve",
     args: [fx.deployment.contracts.slashing, amount],
     chain: wallet.chain ?? null,
     account: wallet.account,
-  });
+  } as const;
+}
+
+async function approve(wallet: SubmitterWallet, amount: bigint) {
+  return wallet.writeContract(approveArgs(wallet, amount));
 }
 
 describe("one wallet, many duties (the account's send queue, EDR)", () => {
@@ -209,6 +214,34 @@ describe("one wallet, many duties (the account's send queue, EDR)", () => {
       timeout: 10_000,
     });
     expect(await chain.publicClient.getTransactionCount({ address })).toBe(start + 3);
+  }, 60_000);
+
+  it("a send that fixed its nonce in its turn (submitOnce) frees the queue once the RPC took it, not once mined", async () => {
+    const { publicClient, wallet } = nodeClients(checkers[2]!);
+    const address = checkers[2]!.address;
+    const start = await chain.publicClient.getTransactionCount({ address });
+    let receiptWait!: () => void;
+    const mined = new Promise<void>((resolve) => {
+      receiptWait = resolve;
+    });
+    const pinned = sendInTurn(wallet, publicClient as PublicClient, async (nextNonce) => {
+      const nonce = await nextNonce();
+      const hash = await wallet.writeContract({ ...approveArgs(wallet, 5n), nonce });
+      await mined; // as submitReport waits for its receipt
+      return hash;
+    });
+    // Another duty's send goes ahead meanwhile (it waited for the whole receipt wait before acceptance ended a turn).
+    const other = await Promise.race([
+      approve(wallet, 6n),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error("queued behind a receipt wait")), 5_000),
+      ),
+    ]);
+    receiptWait();
+    for (const hash of [await pinned, other]) {
+      expect((await chain.publicClient.waitForTransactionReceipt({ hash })).status).toBe("success");
+    }
+    expect(await chain.publicClient.getTransactionCount({ address })).toBe(start + 2);
   }, 60_000);
 
   it("a hung RPC fails every queued send by its deadline, the ones waiting behind it included", async () => {
