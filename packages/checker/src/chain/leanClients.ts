@@ -9,6 +9,7 @@ import {
 } from "viem";
 import {
   call,
+  estimateContractGas,
   estimateFeesPerGas,
   estimateGas,
   getBlock,
@@ -43,6 +44,7 @@ type Action = (client: Client, ...args: never[]) => unknown;
 /** Methods of the public client: each action called with the client first. */
 const PUBLIC_ACTIONS = {
   call,
+  estimateContractGas,
   estimateFeesPerGas,
   estimateGas,
   getBlock,
