@@ -448,7 +448,8 @@ export class SlashKeeper {
     } catch (e) {
       const revert = toChainActionError(e, action).details.revert;
       if (typeof revert === "string" && SETTLED_BY_OTHER_REVERTS.includes(revert)) {
-        this.forgetSlash(slashId);
+        // Not in the status this node read: closed by another, or (read from a backend a block behind)
+        // contested meanwhile. Kept: the next look reads it again and forgets it only once it is closed.
         this.count(action, "done-by-other");
       } else if (typeof revert === "string" && NOT_DUE_YET_REVERTS.includes(revert)) {
         // The chain's block time has not reached the deadline the node's clock has: the next tick tries.
