@@ -48,6 +48,9 @@ const FLOOD_IDENTITIES_PER_IP = 1;
  * oversized message); ~30 identities an epoch. From one IP the flood stops after an identity or two.
  */
 const FLOOD_MIN_REJECTS_PER_EPOCH = 20;
+/** Half of issue 14's flood (200 msg/s for 60 s, a fresh peer id every 100 messages). */
+const FLOOD_MIN_MESSAGES = 6_000;
+const FLOOD_MIN_IDENTITIES = 60;
 /**
  * Most REJECTs a checker may count per identity: 1-2 (above), and what was in validation when it was
  * hung up (1.5-2 in runs 15-19). Hung up at 13 REJECTs (runs 1-13): 16-17 per identity (median), 20-23 on
@@ -349,6 +352,17 @@ export async function startSybilFloodDrill(
       // signatures to BLS, the rogue replayed honest attestations and went over the RPC limit. (Over
       // budget only where the rogue outpaces the hang-ups: not on a busy 2-core machine, where it
       // sends well under its 200 msg/s.)
+      // ... at the issue's pace, within half: 200 msg/s for 60 s is 12,000 messages from 120 peer ids; runs
+      // 16-19 sent 11,462-11,901 from 115-120 (review5 M4: a rogue starved of CPU would otherwise pass
+      // with a far smaller flood).
+      const attempted =
+        r.sent.badSignature + r.sent.farEpoch + r.sent.oversized + r.sent.replayed + r.sent.oversizedRpc;
+      expect
+        .soft(attempted, "messages the rogue sent (issue 14: 12,000)")
+        .toBeGreaterThanOrEqual(FLOOD_MIN_MESSAGES);
+      expect
+        .soft(r.sent.identities, "peer ids the rogue used (issue 14: 120)")
+        .toBeGreaterThanOrEqual(FLOOD_MIN_IDENTITIES);
       expect.soft(r.sent.replayed, "replays of honest attestations sent").toBeGreaterThan(0);
       expect.soft(r.sent.oversizedRpc, "messages over the RPC limit sent").toBeGreaterThan(0);
       // ... and kept reaching every checker to the end (from one IP it would stop within seconds), each
