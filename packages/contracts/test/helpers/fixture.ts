@@ -410,6 +410,22 @@ export async function publishEpoch(
   return { header, results, rewards };
 }
 
+/** Lands a report of `epoch` with one FAIL leaf for `provider` accused by `accusers` and opens its slash. */
+export async function openFailSlash(
+  fx: Fixture,
+  epoch: bigint,
+  provider: Address,
+  accusers: readonly Address[],
+): Promise<{ leaf: ResultLeaf; published: PublishedEpoch }> {
+  const leaf = failLeaf(provider, accusers);
+  const published = await publishEpoch(fx, epoch, { results: [leaf] });
+  await mined(
+    fx.chain,
+    fx.c.slashing.write.openSlash([epoch, leaf, resultProof(published.results!, provider)]),
+  );
+  return { leaf, published };
+}
+
 /** A FAIL result leaf for `provider` accused by `accusers`. */
 export function failLeaf(
   provider: Address,

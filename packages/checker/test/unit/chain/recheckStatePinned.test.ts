@@ -1,15 +1,13 @@
-import { resultProof } from "@checkernet/protocol/merkle/trees";
 import { beforeAll, describe, expect, it } from "vitest";
-import { mined, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
+import type { TestChain } from "../../../../contracts/test/helpers/chain.ts";
 import {
   type Checker,
   contestSlash,
   deployWithCheckers,
   type Fixture,
-  failLeaf,
   fundContestBonds,
   goToEpoch,
-  publishEpoch,
+  openFailSlash,
   revealSeed,
   setupProvider,
   TOKEN,
@@ -34,14 +32,11 @@ describe("getRecheckState reads at one block", () => {
     const provider = await setupProvider(fx, chain.wallets[10]!);
     await fundContestBonds(fx, provider, 100n * TOKEN);
     await goToEpoch(fx, 1n);
-    const leaf = failLeaf(
+    const { leaf, published } = await openFailSlash(
+      fx,
+      1n,
       provider.address,
       checkers.slice(0, 3).map((c) => c.address),
-    );
-    const published = await publishEpoch(fx, 1n, { results: [leaf] });
-    await mined(
-      chain,
-      fx.c.slashing.write.openSlash([1n, leaf, resultProof(published.results!, provider.address)]),
     );
     const slashId = await contestSlash(fx, provider, leaf, published);
     const { recheckEpoch } = await fx.c.slashing.read.slashOf([slashId]);

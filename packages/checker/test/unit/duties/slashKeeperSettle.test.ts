@@ -1,19 +1,17 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { resultProof } from "@checkernet/protocol/merkle/trees";
 import { createLogger } from "@checkernet/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mined, type TestChain } from "../../../../contracts/test/helpers/chain.ts";
+import type { TestChain } from "../../../../contracts/test/helpers/chain.ts";
 import {
   type Checker,
   contestSlash,
   deployWithCheckers,
   type Fixture,
-  failLeaf,
   fundContestBonds,
   goToEpoch,
-  publishEpoch,
+  openFailSlash,
   setupProvider,
   TOKEN,
 } from "../../../../contracts/test/helpers/fixture.ts";
@@ -47,14 +45,11 @@ describe("slash keeper: a refused settlement is read again, not forgotten", () =
     const provider = await setupProvider(fx, chain.wallets[10]!);
     await fundContestBonds(fx, provider, 100n * TOKEN);
     await goToEpoch(fx, 1n);
-    const leaf = failLeaf(
+    const { leaf, published } = await openFailSlash(
+      fx,
+      1n,
       provider.address,
       checkers.slice(0, 3).map((c) => c.address),
-    );
-    const published = await publishEpoch(fx, 1n, { results: [leaf] });
-    await mined(
-      chain,
-      fx.c.slashing.write.openSlash([1n, leaf, resultProof(published.results!, provider.address)]),
     );
     // The stale backend's head: the slash opened, not contested yet.
     const staleHead = await chain.publicClient.getBlockNumber();
